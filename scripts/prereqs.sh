@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Ensures what the platform needs on the host: Debian packages (Docker engine, etcd, git, debootstrap),
+# a running Docker engine, npm dependencies and the TypeScript build. Idempotent and quick when all is there.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/scripts/lib.sh"
+
+need_pkgs=()
+command -v dockerd >/dev/null || need_pkgs+=(docker.io)
+command -v etcd >/dev/null || need_pkgs+=(etcd-server)
+command -v git >/dev/null || need_pkgs+=(git)
+command -v debootstrap >/dev/null || need_pkgs+=(debootstrap)
+for extra in ${YB_EXTRA_PACKAGES:-}; do dpkg -s "$extra" >/dev/null 2>&1 || need_pkgs+=("$extra"); done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  [ "$(id -u)" = 0 ] || die "missing packages: ${need_pkgs[*]} (run as root, or install them with apt-get)"
+  step "installing Debian packages: ${need_pkgs[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+
+if ! docker info >/dev/null 2>&1; then
+  if [ -n "${DOCKER_HOST:-}" ]; then die "no Docker engine answers at DOCKER_HOST=$DOCKER_HOST"; fi
+  step "starting the Docker engine (dockerd)"
+  mkdir -p /var/log
+  nohup dockerd >/var/log/yunbang-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  docker info >/dev/null 2>&1 || die "dockerd did not come up; see /var/log/yunbang-dockerd.log"
+fi
+
+cd "$here"
+lock_hash=$(sha256sum package-lock.json | cut -c1-16)
+if [ ! -d node_modules ] || [ "$(cat node_modules/.yb-lock 2>/dev/null)" != "$lock_hash" ]; then
+  step "installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > node_modules/.yb-lock
+fi
+src_hash=$( { find src bin bench test -name '*.ts' -type f -print0 | sort -z | xargs -0 cat; cat tsconfig.json; } | sha256sum | cut -c1-16)
+if [ ! -d dist ] || [ "$(cat dist/.yb-src 2>/dev/null)" != "$src_hash" ]; then
+  step "compiling TypeScript"
+  rm -rf dist
+  npx tsc -p tsconfig.json
+  echo "$src_hash" > dist/.yb-src
+fi

@@ -1,0 +1,66 @@
+// Reads and validates all settings from the environment at once, reporting every error together.
+// The only place that reads process.env for platform settings; components receive the result.
+import { SETTINGS, type SettingName, type SettingType } from './schema.js';
+
+export interface Addr {
+  host: string;
+  port: number;
+}
+
+type ValueOf<T extends SettingType> = T extends 'int' ? number : T extends 'addr' ? Addr : T extends 'bool' ? boolean : T extends 'list' ? string[] : string;
+
+export type PlatformConfig = { [K in SettingName]: ValueOf<(typeof SETTINGS)[K]['type']> };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseAddr(raw: string): Addr | null {
+  const s = raw.replace(/^https?:\/\//, '').replace(/\/$/, '');
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(s);
+  if (!m) return null;
+  const port = Number(m[2]);
+  if (port > 65535) return null;
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+function parse(type: SettingType, raw: string): { ok: true; value: unknown } | { ok: false; why: string } {
+  switch (type) {
+    case 'int': {
+      if (!/^\d+$/.test(raw)) return { ok: false, why: 'must be a whole number' };
+      return { ok: true, value: Number(raw) };
+    }
+    case 'addr': {
+      const a = parseAddr(raw);
+      return a ? { ok: true, value: a } : { ok: false, why: 'must be host:port' };
+    }
+    case 'bool':
+      if (!/^(1|0|true|false|yes|no)$/i.test(raw)) return { ok: false, why: 'must be true or false' };
+      return { ok: true, value: /^(1|true|yes)$/i.test(raw) };
+    case 'list':
+      return { ok: true, value: raw.split(',').map((s) => s.trim()).filter(Boolean) };
+    default:
+      return { ok: true, value: raw };
+  }
+}
+
+/** Parses every setting from `env`; throws one ConfigError naming all bad values. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, s] of Object.entries(SETTINGS)) {
+    const raw = env[s.env];
+    const r = parse(s.type, raw === undefined || raw === '' ? s.default : raw);
+    if (r.ok) out[name] = r.value;
+    else problems.push(`${s.env}=${JSON.stringify(raw)} ${r.why}`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return out as PlatformConfig;
+}
+
+export function formatAddr(a: Addr): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}

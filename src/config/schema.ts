@@ -1,0 +1,43 @@
+// Every platform setting: one YB_* (or standard) environment variable, declared once with type, default and
+// description. The README's configuration table is generated from this list. Pure: reads nothing itself.
+
+export type SettingType = 'string' | 'int' | 'addr' | 'bool' | 'list';
+
+export interface Setting {
+  env: string;
+  type: SettingType;
+  default: string;
+  description: string;
+}
+
+export const SETTINGS = {
+  apiAddr: { env: 'YB_API_ADDR', type: 'addr', default: '127.0.0.1:5050', description: 'API, git over HTTP and web console (host:port or http URL).' },
+  routerAddr: { env: 'YB_ROUTER_ADDR', type: 'addr', default: '127.0.0.1:8080', description: 'Router HTTP listener.' },
+  routerTlsAddr: { env: 'YB_ROUTER_TLS_ADDR', type: 'addr', default: '127.0.0.1:8443', description: 'Router HTTPS listener.' },
+  routerAdminAddr: { env: 'YB_ROUTER_ADMIN_ADDR', type: 'addr', default: '127.0.0.1:9080', description: 'Router admin listener: Prometheus /metrics and /healthz.' },
+  routerWorkers: { env: 'YB_ROUTER_WORKERS', type: 'int', default: '0', description: 'Router worker processes; 0 means one per CPU core.' },
+  sshAddr: { env: 'YB_SSH_ADDR', type: 'addr', default: '127.0.0.1:2222', description: 'Git over SSH listener.' },
+  domain: { env: 'YB_DOMAIN', type: 'string', default: 'localhost', description: "Apps' default host name is <app>.<domain>." },
+  dataDir: { env: 'YB_DATA_DIR', type: 'string', default: './.yunbang', description: 'Platform data: git repos, build logs and caches, embedded etcd, admin token.' },
+  etcdEndpoints: { env: 'YB_ETCD_ENDPOINTS', type: 'list', default: '', description: 'Comma-separated etcd URLs; empty starts an embedded etcd child process.' },
+  etcdPrefix: { env: 'YB_ETCD_PREFIX', type: 'string', default: '/yunbang/', description: 'Key prefix of all platform state in etcd.' },
+  etcdClientPort: { env: 'YB_ETCD_PORT', type: 'int', default: '2379', description: 'Client port of the embedded etcd (peer port is this + 1).' },
+  dockerHost: { env: 'DOCKER_HOST', type: 'string', default: '', description: 'Docker engine address; empty means /var/run/docker.sock.' },
+  instance: { env: 'YB_INSTANCE', type: 'string', default: 'yunbang', description: 'Label value marking the Docker objects this platform owns.' },
+  buildConcurrency: { env: 'YB_BUILD_CONCURRENCY', type: 'int', default: '2', description: 'Builds that run at once (across apps).' },
+  buildTimeout: { env: 'YB_BUILD_TIMEOUT', type: 'int', default: '1800', description: 'Seconds before a build is cancelled.' },
+  stackImage: { env: 'YB_STACK_IMAGE', type: 'string', default: 'yunbang/stack:latest', description: 'Run-time base image of apps.' },
+  builderImage: { env: 'YB_BUILDER_IMAGE', type: 'string', default: 'yunbang/builder:latest', description: 'Image buildpacks run in.' },
+  caBundle: { env: 'YB_CA_BUNDLE', type: 'string', default: '/etc/ssl/certs/ca-certificates.crt', description: "Host CA bundle given to builds (TLS through the host's proxies)." },
+  npmRegistry: { env: 'YB_NPM_REGISTRY', type: 'string', default: '', description: "npm registry for builds; empty takes the host's npm config." },
+  pipIndex: { env: 'YB_PIP_INDEX_URL', type: 'string', default: '', description: "PyPI index for builds; empty takes the host's pip config." },
+  goProxy: { env: 'YB_GOPROXY', type: 'string', default: '', description: "Go module proxy for builds; empty takes the host's go env." },
+  healthWait: { env: 'YB_HEALTH_UPTIME', type: 'int', default: '2', description: 'Seconds a new container must stay up after accepting TCP to count as healthy.' },
+  healthTimeout: { env: 'YB_HEALTH_TIMEOUT', type: 'int', default: '60', description: 'Seconds a new container has to become healthy.' },
+  stopGrace: { env: 'YB_STOP_GRACE', type: 'int', default: '10', description: 'Seconds between SIGTERM and SIGKILL for old containers.' },
+  routerConfirmTimeout: { env: 'YB_ROUTER_CONFIRM_TIMEOUT', type: 'int', default: '10', description: 'Seconds a rollout waits for live routers to apply a route change.' },
+  releaseRetention: { env: 'YB_RELEASE_RETENTION', type: 'int', default: '10', description: "Releases per app whose images are kept for rollback." },
+  logLevel: { env: 'YB_LOG_LEVEL', type: 'string', default: 'info', description: 'Platform log level (pino).' },
+} as const satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;

@@ -1,0 +1,86 @@
+// The etcd key layout of the platform (DESIGN.md §3) and the JSON shapes stored under it.
+// Pure: builds key strings and declares value types; performs no I/O and imports nothing of the platform.
+
+/** Every key lives under this prefix; tests give each run its own. */
+export const DEFAULT_PREFIX = '/yunbang/';
+
+/** Value of `routes/<host>`: which app answers for a host name. */
+export interface RouteRecord {
+  app: string;
+  /** Redirect plain HTTP to HTTPS for this host (set per app). */
+  httpsOnly?: boolean;
+}
+
+/** Value of `endpoints/<app>/<type>/<instance>`: one healthy, routable container. */
+export interface EndpointRecord {
+  host: string;
+  port: number;
+  release: number;
+  container: string;
+}
+
+/** Value of `routers/<id>`: a live router and the store revision its table reflects. */
+export interface RouterRecord {
+  id: string;
+  revision: number;
+  addr: string;
+  updatedAt: string;
+}
+
+/** Key builders for one prefix. */
+export function keys(prefix: string = DEFAULT_PREFIX) {
+  const p = prefix.endsWith('/') ? prefix : `${prefix}/`;
+  return {
+    prefix: p,
+    app: (app: string) => `${p}apps/${app}`,
+    appsPrefix: () => `${p}apps/`,
+    config: (app: string) => `${p}apps/${app}/config`,
+    release: (app: string, n: number) => `${p}apps/${app}/releases/${String(n).padStart(8, '0')}`,
+    releasesPrefix: (app: string) => `${p}apps/${app}/releases/`,
+    releaseCounter: (app: string) => `${p}apps/${app}/release-seq`,
+    formation: (app: string, type: string) => `${p}apps/${app}/formation/${type}`,
+    formationPrefix: (app: string) => `${p}apps/${app}/formation/`,
+    domain: (app: string, host: string) => `${p}apps/${app}/domains/${host}`,
+    domainsPrefix: (app: string) => `${p}apps/${app}/domains/`,
+    build: (app: string, id: string) => `${p}builds/${app}/${id}`,
+    buildsPrefix: (app: string) => `${p}builds/${app}/`,
+    endpoint: (app: string, type: string, instance: string) => `${p}endpoints/${app}/${type}/${instance}`,
+    endpointsPrefix: (app?: string) => (app ? `${p}endpoints/${app}/` : `${p}endpoints/`),
+    route: (host: string) => `${p}routes/${host}`,
+    routesPrefix: () => `${p}routes/`,
+    router: (id: string) => `${p}routers/${id}`,
+    routersPrefix: () => `${p}routers/`,
+    user: (name: string) => `${p}users/${name}`,
+    usersPrefix: () => `${p}users/`,
+    team: (name: string) => `${p}teams/${name}`,
+    teamsPrefix: () => `${p}teams/`,
+    token: (sha256: string) => `${p}tokens/${sha256}`,
+    tokensPrefix: () => `${p}tokens/`,
+    sshKey: (fingerprint: string) => `${p}keys/${fingerprint}`,
+    sshKeysPrefix: () => `${p}keys/`,
+    service: (name: string) => `${p}services/${name}`,
+    servicesPrefix: () => `${p}services/`,
+    cert: (host: string) => `${p}certs/${host}`,
+    certsPrefix: () => `${p}certs/`,
+    deployLock: (app: string) => `${p}locks/deploy/${app}`,
+  };
+}
+
+export type Keys = ReturnType<typeof keys>;
+
+/** Splits `endpoints/<app>/<type>/<instance>` (after the prefix) into its parts; null for other keys. */
+export function parseEndpointKey(prefix: string, key: string): { app: string; type: string; instance: string } | null {
+  const k = keys(prefix);
+  if (!key.startsWith(k.endpointsPrefix())) return null;
+  const parts = key.slice(k.endpointsPrefix().length).split('/');
+  if (parts.length !== 3 || parts.some((s) => s === '')) return null;
+  return { app: parts[0]!, type: parts[1]!, instance: parts[2]! };
+}
+
+/** Host name of a `routes/<host>` key; null for other keys. */
+export function parseRouteKey(prefix: string, key: string): string | null {
+  const k = keys(prefix);
+  if (!key.startsWith(k.routesPrefix())) return null;
+  const host = key.slice(k.routesPrefix().length);
+  return host === '' || host.includes('/') ? null : host;
+}
