@@ -23,6 +23,8 @@ export interface RouteTable {
   /** Store revision this table reflects. */
   readonly revision: number;
   readonly hostCount: number;
+  /** Every endpoint of every routed app (each address once). */
+  readonly endpoints: readonly Endpoint[];
   /** `host` as sent in the Host header: the port is stripped and case ignored. */
   lookup(host: string | undefined): RouteTarget | undefined;
 }
@@ -94,7 +96,10 @@ export function buildRouteTable(input: TableInput): RouteTable {
     return undefined;
   }
 
-  return Object.freeze({ revision: input.revision, hostCount: exact.size + wildcard.size, lookup });
+  const all = new Map<string, Endpoint>();
+  for (const eps of byApp.values()) for (const ep of eps) all.set(ep.addr, ep);
+  const endpoints = Object.freeze([...all.values()]);
+  return Object.freeze({ revision: input.revision, hostCount: exact.size + wildcard.size, endpoints, lookup });
 }
 
 export interface ParsedSnapshot extends TableInput {

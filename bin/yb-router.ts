@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// yb-router: the platform's HTTP router as its own process (DESIGN.md §2). Reads YB_* settings, routes Host
+// names to app endpoints from etcd, and stops gracefully on SIGTERM/SIGINT.
+import { hostname } from 'node:os';
+import { loadConfig, formatAddr, ConfigError } from '../src/config/load.js';
+import { routerOptionsFrom } from '../src/router/options.js';
+import { startRouter } from '../src/router/router.js';
+import { createRouterLogger } from '../src/router/access-log.js';
+
+async function main(): Promise<number> {
+  let opts;
+  try {
+    opts = routerOptionsFrom(loadConfig(), hostname());
+  } catch (err) {
+    process.stderr.write(`yb-router: ${(err as Error).message}\n`);
+    return err instanceof ConfigError ? 2 : 1;
+  }
+  const log = createRouterLogger(opts.logLevel, { component: 'router', router: opts.id });
+  const router = await startRouter(opts, log);
+  const a = router.addresses();
+  process.stdout.write(`yb-router listening on http://${formatAddr(a.http)} (admin http://${formatAddr(a.admin)}), ${opts.workers} worker(s)\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'shutting down: draining in-flight requests');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await router.close();
+  log.flush();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`yb-router: ${err.message}\n`);
+    process.exit(1);
+  },
+);

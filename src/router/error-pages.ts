@@ -1,0 +1,27 @@
+// The router's own responses (unknown host, no endpoints, upstream failure, timeout): small HTML pages.
+// Pure: builds bytes; the proxy decides when to send them.
+
+export type RouterErrorKind = 'no_route' | 'no_endpoints' | 'bad_gateway' | 'gateway_timeout' | 'shutting_down';
+
+const PAGES: Record<RouterErrorKind, { status: number; title: string; detail: string }> = {
+  no_route: { status: 404, title: 'No such app', detail: 'There is no application at this address.' },
+  no_endpoints: { status: 503, title: 'Application unavailable', detail: 'The application has no running web processes.' },
+  bad_gateway: { status: 502, title: 'Bad gateway', detail: 'The application did not answer properly.' },
+  gateway_timeout: { status: 504, title: 'Gateway timeout', detail: 'The application took too long to answer.' },
+  shutting_down: { status: 503, title: 'Router restarting', detail: 'This router is shutting down; please retry.' },
+};
+
+export function errorStatus(kind: RouterErrorKind): number {
+  return PAGES[kind].status;
+}
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The HTML body for `kind`; `requestId` is shown so a user can quote it. */
+export function errorPage(kind: RouterErrorKind, requestId: string): Buffer {
+  const p = PAGES[kind];
+  return Buffer.from(
+    `<!doctype html><html><head><meta charset="utf-8"><title>${p.status} ${p.title}</title></head>` +
+      `<body><h1>${p.title}</h1><p>${p.detail}</p><p><small>request id ${escape(requestId)}</small></p></body></html>\n`,
+  );
+}

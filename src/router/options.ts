@@ -1,0 +1,51 @@
+// Router settings: what `yb-router` needs from the platform configuration plus the router's own tunables.
+// Pure: no environment reads here (the platform config loader does that).
+import { availableParallelism } from 'node:os';
+import { formatAddr, type Addr, type PlatformConfig } from '../config/load.js';
+
+export interface RouterOptions {
+  listen: Addr;
+  adminListen: Addr;
+  etcdEndpoints: string[];
+  prefix: string;
+  /** Proxy processes; 1 runs everything in one process. */
+  workers: number;
+  /** Router id in `routers/<id>`; defaults to `<hostname>-<listen addr>`. */
+  id: string;
+  logLevel: string;
+  /** Fraction of requests written to the access log (0 disables it). */
+  accessLogSample: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  connectTimeoutMs: number;
+  ejectMs: number;
+  maxAttempts: number;
+  /** Longest wait for in-flight requests after SIGTERM. */
+  shutdownGraceMs: number;
+  /** Idle client keep-alive connections are closed after this long. */
+  clientKeepAliveMs: number;
+  debounceMs: number;
+}
+
+export function routerOptionsFrom(cfg: PlatformConfig, hostname: string, overrides: Partial<RouterOptions> = {}): RouterOptions {
+  if (cfg.etcdEndpoints.length === 0) throw new Error('yb-router needs YB_ETCD_ENDPOINTS (it never starts its own etcd; ybd passes it)');
+  return {
+    listen: cfg.routerAddr,
+    adminListen: cfg.routerAdminAddr,
+    etcdEndpoints: cfg.etcdEndpoints,
+    prefix: cfg.etcdPrefix.endsWith('/') ? cfg.etcdPrefix : `${cfg.etcdPrefix}/`,
+    workers: cfg.routerWorkers === 0 ? availableParallelism() : cfg.routerWorkers,
+    id: `${hostname}-${formatAddr(cfg.routerAddr)}`,
+    logLevel: cfg.logLevel,
+    accessLogSample: 1,
+    headersTimeoutMs: 60_000,
+    bodyTimeoutMs: 0,
+    connectTimeoutMs: 5_000,
+    ejectMs: 5_000,
+    maxAttempts: 3,
+    shutdownGraceMs: 10_000,
+    clientKeepAliveMs: 65_000,
+    debounceMs: 5,
+    ...overrides,
+  };
+}

@@ -1,0 +1,56 @@
+// Everything one proxy process holds: the current route table (swapped atomically on each snapshot), the
+// upstream pools, request metrics and the HTTP listener. Used in-process (one worker) or in a cluster worker.
+import type { Logger } from 'pino';
+import { buildRouteTable, parseSnapshot, type RouteTable } from './route-table.js';
+import { Upstreams } from './upstreams.js';
+import { RouterMetrics } from './metrics.js';
+import { startProxyServer, type ProxyServer } from './server.js';
+import { accessLogger } from './access-log.js';
+import type { ProxyContext } from './proxy.js';
+import type { RouterOptions } from './options.js';
+
+export interface ProxyProcess {
+  readonly metrics: RouterMetrics;
+  readonly server: ProxyServer;
+  table(): RouteTable;
+  /** Builds and swaps in the table of a snapshot of `routes/` and `endpoints/` keys. */
+  apply(kvs: Iterable<[string, string]>, revision: number): RouteTable;
+  close(graceMs: number): Promise<void>;
+}
+
+export const EMPTY_TABLE: RouteTable = buildRouteTable({ routes: new Map(), endpoints: new Map(), revision: 0 });
+
+export async function startProxyProcess(opts: RouterOptions, log: Logger, initial?: { kvs: Iterable<[string, string]>; revision: number }): Promise<ProxyProcess> {
+  let table = EMPTY_TABLE;
+  const upstreams = new Upstreams({ ejectMs: opts.ejectMs, connectTimeoutMs: opts.connectTimeoutMs, keepAliveMs: 30_000, connectionsPerEndpoint: null });
+  const metrics = new RouterMetrics();
+  const apply = (kvs: Iterable<[string, string]>, revision: number) => {
+    const parsed = parseSnapshot(opts.prefix, new Map(kvs), revision);
+    for (const p of parsed.problems) log.warn({ problem: p }, 'ignored a malformed route or endpoint record');
+    table = buildRouteTable(parsed);
+    upstreams.retain(table);
+    return table;
+  };
+  if (initial) apply(initial.kvs, initial.revision);
+  const ctx: ProxyContext = {
+    getTable: () => table,
+    upstreams,
+    metrics,
+    accessLog: accessLogger(log, opts.accessLogSample),
+    proto: 'http',
+    headersTimeoutMs: opts.headersTimeoutMs,
+    bodyTimeoutMs: opts.bodyTimeoutMs,
+    maxAttempts: opts.maxAttempts,
+  };
+  const server = await startProxyServer(ctx, opts.listen, { keepAliveMs: opts.clientKeepAliveMs, connectTimeoutMs: opts.connectTimeoutMs });
+  return {
+    metrics,
+    server,
+    table: () => table,
+    apply,
+    async close(graceMs) {
+      await server.close(graceMs);
+      await upstreams.close();
+    },
+  };
+}

@@ -1,0 +1,126 @@
+// The router process: watches `routes/` and `endpoints/` in etcd, feeds each snapshot to its proxy (in-process
+// or cluster workers), publishes the applied revision in `routers/<id>`, serves the admin listener and shuts
+// down gracefully. Imports nothing of the control plane.
+import { Etcd3 } from 'etcd3';
+import type { Logger } from 'pino';
+import { keys } from '../store/keys.js';
+import { watchPrefixes, type PrefixSnapshot, type PrefixWatch } from '../store/watch-prefix.js';
+import { formatAddr, type Addr } from '../config/load.js';
+import { startAdminServer } from './admin.js';
+import { Registration } from './registration.js';
+import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
+import { WorkerSet } from './workers.js';
+import { mergeSnapshots, renderMetrics } from './metrics.js';
+import { buildRouteTable, parseSnapshot } from './route-table.js';
+import type { RouterOptions } from './options.js';
+
+export interface RunningRouter {
+  readonly id: string;
+  addresses(): { http: Addr; admin: Addr };
+  /** Revision last published in `routers/<id>` (the proxies have applied everything up to it). */
+  publishedRevision(): number;
+  /** Resolves once the applied revision is ≥ `rev` and published. */
+  waitPublished(rev: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startRouter(opts: RouterOptions, log: Logger): Promise<RunningRouter> {
+  const k = keys(opts.prefix);
+  const client = new Etcd3({ hosts: opts.etcdEndpoints });
+  let etcdConnected = false;
+  let watch: PrefixWatch | undefined;
+  let local: ProxyProcess | undefined;
+  let workers: WorkerSet | undefined;
+  let snapshotRevision = 0; // revision of the last snapshot handed to the proxies
+  let progressRevision = 0; // a later revision with no change to our keys
+  let routes = 0;
+
+  const registration = new Registration({
+    client,
+    key: k.router(opts.id),
+    id: opts.id,
+    addr: formatAddr(opts.listen),
+    onError: (err) => log.warn({ err: err.message }, 'router registration not written yet; retrying'),
+  });
+  const appliedByProxies = () => (workers ? workers.appliedByAll() : snapshotRevision);
+  const publish = () => {
+    const applied = appliedByProxies();
+    // A progress revision counts only once every proxy has the snapshot it follows.
+    registration.publish(applied >= snapshotRevision ? Math.max(applied, progressRevision) : applied);
+  };
+
+  const toEntries = (s: PrefixSnapshot) => [...s.kvs];
+  const onSnapshot = (s: PrefixSnapshot) => {
+    snapshotRevision = s.revision;
+    const entries = toEntries(s);
+    routes = buildRouteTable(parseSnapshot(opts.prefix, s.kvs, s.revision)).hostCount;
+    if (local) local.apply(entries, s.revision);
+    else if (workers) workers.broadcast(s.revision, entries);
+    log.info({ revision: s.revision, keys: s.kvs.size }, 'route table applied');
+    publish();
+  };
+
+  try {
+    watch = watchPrefixes(client, {
+      prefixes: [k.routesPrefix(), k.endpointsPrefix()],
+      debounceMs: opts.debounceMs,
+      onSnapshot: (s) => {
+        if (local || workers) onSnapshot(s);
+      },
+      onProgress: (rev) => {
+        progressRevision = rev;
+        publish();
+      },
+      onStatus: ({ connected, error }) => {
+        if (connected !== etcdConnected) log[connected ? 'info' : 'warn']({ err: error?.message }, connected ? 'etcd connected' : 'etcd unreachable; serving the last route table');
+        etcdConnected = connected;
+      },
+    });
+    const first = await watch.ready;
+    snapshotRevision = first.revision;
+    routes = buildRouteTable(parseSnapshot(opts.prefix, first.kvs, first.revision)).hostCount;
+    if (opts.workers <= 1) {
+      local = await startProxyProcess(opts, log, { kvs: first.kvs, revision: first.revision });
+    } else {
+      workers = new WorkerSet(opts, log, { revision: first.revision, kvs: toEntries(first) }, () => publish());
+      await workers.start();
+    }
+    // Snapshots that arrived while the proxies started.
+    const now = watch.current();
+    if (now && now.revision > snapshotRevision) onSnapshot(now);
+    publish();
+  } catch (err) {
+    await watch?.close();
+    await local?.close(0);
+    await workers?.stop(0);
+    client.close();
+    throw err;
+  }
+
+  const admin = await startAdminServer(opts.adminListen, {
+    health: () => ({ ok: true, revision: appliedByProxies(), routes, etcdConnected, workers: workers?.size ?? 1 }),
+    metrics: async () => {
+      const parts = workers ? await workers.metrics() : [local!.metrics.snapshot()];
+      return renderMetrics(mergeSnapshots(parts), { revision: appliedByProxies(), routes, workers: workers?.size ?? 1 });
+    },
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    id: opts.id,
+    addresses: () => ({ http: local ? local.server.address() : { host: opts.listen.host, port: workers!.port }, admin: admin.address() }),
+    publishedRevision: () => registration.writtenRevision,
+    waitPublished: (rev) => registration.written$(rev),
+    close() {
+      closing ??= (async () => {
+        // Deregister first so rollouts stop counting on this router, then drain.
+        await registration.close();
+        await watch?.close();
+        await Promise.all([local?.close(opts.shutdownGraceMs), workers?.stop(opts.shutdownGraceMs)]);
+        await admin.close();
+        client.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,75 @@
+// Upgrade requests (websockets and other `Connection: Upgrade` protocols): the request head is re-written to a
+// raw TCP connection to an endpoint and both sockets are piped; the upstream's own 101 answer goes back as is.
+import { connect, type Socket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { errorPage, errorStatus, type RouterErrorKind } from './error-pages.js';
+import { forwardHeaders, requestIdOf, type ProxyContext } from './proxy.js';
+import type { Endpoint } from './route-table.js';
+import { NO_APP } from './metrics.js';
+
+const STATUS_TEXT: Record<number, string> = { 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+
+function refuse(socket: Duplex, kind: RouterErrorKind, requestId: string): void {
+  const status = errorStatus(kind);
+  const body = errorPage(kind, requestId);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: ${body.length}\r\n` +
+      `x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body.toString()}`,
+  );
+}
+
+/** Builds the `upgrade` listener of the router's HTTP server. */
+export function createUpgradeProxy(ctx: ProxyContext, connectTimeoutMs: number): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  return function proxyUpgrade(req, socket, head) {
+    const started = performance.now();
+    const requestId = requestIdOf(req);
+    socket.on('error', () => socket.destroy()); // client resets are normal for long-lived connections
+    const target = ctx.getTable().lookup(req.headers.host);
+    const log = (app: string, status: number, upstream?: string, error?: string) => {
+      const seconds = (performance.now() - started) / 1000;
+      ctx.metrics.finished(app, status, seconds, false);
+      ctx.accessLog?.({ app, method: req.method ?? '', host: req.headers.host ?? '', path: req.url ?? '', status, duration: seconds * 1000, bytes: 0, upstream, requestId, error });
+    };
+    if (!target) return (refuse(socket, 'no_route', requestId), log(NO_APP, 404));
+    if (target.endpoints.length === 0) return (refuse(socket, 'no_endpoints', requestId), log(target.app, 503));
+
+    const headers = forwardHeaders(req, requestId, ctx.proto);
+    headers.push('connection', 'Upgrade', 'upgrade', req.headers.upgrade ?? 'websocket');
+    let lines = `${req.method} ${req.url} HTTP/1.1\r\n`;
+    for (let i = 0; i < headers.length; i += 2) lines += `${headers[i]}: ${headers[i + 1]}\r\n`;
+    lines += '\r\n';
+
+    const tried = new Set<string>();
+    const attempt = (ep: Endpoint) => {
+      tried.add(ep.addr);
+      const up: Socket = connect({ host: ep.host, port: ep.port });
+      up.setTimeout(connectTimeoutMs);
+      up.once('timeout', () => up.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' })));
+      let connected = false;
+      up.once('connect', () => {
+        connected = true;
+        up.setTimeout(0);
+        up.setNoDelay(true);
+        up.write(lines);
+        if (head.length) up.write(head);
+        up.pipe(socket);
+        socket.pipe(up);
+        socket.once('close', () => up.destroy());
+        up.once('close', () => socket.destroy());
+        log(target.app, 101, ep.addr);
+      });
+      up.on('error', (err: NodeJS.ErrnoException) => {
+        if (connected) return socket.destroy();
+        ctx.upstreams.eject(ep.addr);
+        ctx.metrics.upstreamError(target.app, 'connect');
+        const next = tried.size < ctx.maxAttempts ? ctx.upstreams.pick(target, tried) : undefined;
+        if (next) return attempt(next);
+        const kind = err.code === 'UND_ERR_CONNECT_TIMEOUT' ? 'gateway_timeout' : 'bad_gateway';
+        refuse(socket, kind, requestId);
+        log(target.app, errorStatus(kind), ep.addr, err.code ?? err.message);
+      });
+    };
+    attempt(ctx.upstreams.pick(target)!);
+  };
+}

@@ -1,0 +1,127 @@
+// Proxy workers as node:cluster children: the primary forks them, hands each every snapshot and learns which
+// revision each applied; a worker that dies is replaced and given the current snapshot.
+import cluster, { type Worker } from 'node:cluster';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { RouterOptions } from './options.js';
+import type { MetricsSnapshot } from './metrics.js';
+
+export type ToWorker =
+  | { t: 'snapshot'; revision: number; kvs: Array<[string, string]> }
+  | { t: 'metrics'; id: number }
+  | { t: 'shutdown'; graceMs: number };
+export type FromWorker =
+  | { t: 'listening'; port: number }
+  | { t: 'applied'; revision: number }
+  | { t: 'metrics'; id: number; snapshot: MetricsSnapshot };
+
+export const WORKER_OPTIONS_ENV = 'YB_ROUTER_WORKER_OPTIONS';
+
+interface Slot {
+  worker: Worker;
+  applied: number;
+}
+
+export class WorkerSet {
+  private readonly slots = new Set<Slot>();
+  private latest: { revision: number; kvs: Array<[string, string]> };
+  private stopping = false;
+  private nextMetricsId = 1;
+  /** Port the workers share (known once one listens; matters when asked for port 0). */
+  port = 0;
+  private readonly pendingMetrics = new Map<number, (s: MetricsSnapshot) => void>();
+
+  constructor(
+    private readonly opts: RouterOptions,
+    private readonly log: Logger,
+    initial: { revision: number; kvs: Array<[string, string]> },
+    /** Called whenever the lowest revision applied by all workers may have advanced. */
+    private readonly onApplied: (revision: number) => void,
+  ) {
+    this.latest = initial;
+    const here = fileURLToPath(import.meta.url);
+    const exec = here.slice(0, -extname(here).length) + '-main' + extname(here);
+    // Test runners add their own flags; workers only need the loader ones (tsx in development).
+    const execArgv = process.execArgv.filter((a) => !a.startsWith('--test'));
+    cluster.setupPrimary({ exec, execArgv, silent: false });
+  }
+
+  /** Forks the workers; resolves when all listen. */
+  async start(): Promise<void> {
+    await Promise.all(Array.from({ length: this.opts.workers }, () => this.fork()));
+  }
+
+  private fork(): Promise<void> {
+    const worker = cluster.fork({ [WORKER_OPTIONS_ENV]: JSON.stringify({ ...this.opts, initial: this.latest }) });
+    const slot: Slot = { worker, applied: 0 };
+    this.slots.add(slot);
+    return new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: FromWorker) => {
+        if (m.t === 'listening') {
+          this.port = m.port;
+          resolve();
+        }
+        else if (m.t === 'applied') {
+          slot.applied = Math.max(slot.applied, m.revision);
+          this.onApplied(this.appliedByAll());
+        } else if (m.t === 'metrics') this.pendingMetrics.get(m.id)?.(m.snapshot);
+      });
+      worker.once('exit', (code, signal) => {
+        this.slots.delete(slot);
+        reject(new Error(`router worker exited before listening (code ${code}, signal ${signal})`));
+        if (this.stopping) return;
+        this.log.error({ pid: worker.process.pid, code, signal }, 'router worker died; starting another');
+        this.fork().catch((err: Error) => this.log.error({ err }, 'could not replace a router worker'));
+      });
+    });
+  }
+
+  /** The revision every live worker has applied (0 if there are none). */
+  appliedByAll(): number {
+    let min = Infinity;
+    for (const s of this.slots) min = Math.min(min, s.applied);
+    return min === Infinity ? 0 : min;
+  }
+
+  broadcast(revision: number, kvs: Array<[string, string]>): void {
+    this.latest = { revision, kvs };
+    const msg: ToWorker = { t: 'snapshot', revision, kvs };
+    for (const s of this.slots) if (s.worker.isConnected()) s.worker.send(msg);
+  }
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /** Sums the workers' metrics; a worker that does not answer within `timeoutMs` is left out. */
+  async metrics(timeoutMs = 1000): Promise<MetricsSnapshot[]> {
+    const asks = [...this.slots].map(
+      (s) =>
+        new Promise<MetricsSnapshot | undefined>((resolve) => {
+          const id = this.nextMetricsId++;
+          const timer = setTimeout(() => (this.pendingMetrics.delete(id), resolve(undefined)), timeoutMs);
+          this.pendingMetrics.set(id, (snap) => (clearTimeout(timer), this.pendingMetrics.delete(id), resolve(snap)));
+          if (s.worker.isConnected()) s.worker.send({ t: 'metrics', id } satisfies ToWorker);
+        }),
+    );
+    return (await Promise.all(asks)).filter((x): x is MetricsSnapshot => x !== undefined);
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    await Promise.all(
+      [...this.slots].map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (s.worker.isDead()) return resolve();
+            s.worker.once('exit', () => resolve());
+            const kill = setTimeout(() => s.worker.process.kill('SIGKILL'), graceMs + 2000);
+            s.worker.once('exit', () => clearTimeout(kill));
+            if (s.worker.isConnected()) s.worker.send({ t: 'shutdown', graceMs } satisfies ToWorker);
+            else s.worker.process.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+}
