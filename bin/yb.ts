@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// yb: the Yunbang command line, Heroku-style `topic:command` verbs over the REST API.
+import { Command, CommanderError } from 'commander';
+import { CliError } from '../src/cli/client.js';
+import { c } from '../src/cli/output.js';
+import { registerAuth } from '../src/cli/commands/auth.js';
+import { registerApps } from '../src/cli/commands/apps.js';
+import { registerConfig } from '../src/cli/commands/config.js';
+import { registerReleases } from '../src/cli/commands/releases.js';
+import { registerPs } from '../src/cli/commands/ps.js';
+
+const program = new Command('yb')
+  .description('Yunbang: git push your code, get a running app')
+  .option('--debug', 'show the cause of errors')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerAuth(program);
+registerApps(program);
+registerConfig(program);
+registerReleases(program);
+registerPs(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+  const debug = process.argv.includes('--debug');
+  if (err instanceof CliError) {
+    process.stderr.write(`${c.red('error:')} ${err.message}\n`);
+    if (err.hint) process.stderr.write(`${c.dim('hint:')} ${err.hint}\n`);
+    if (debug && err.cause) process.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
+    process.exit(err.exitCode);
+  }
+  process.stderr.write(`${c.red('error:')} ${(err as Error)?.message ?? String(err)}\n`);
+  if (debug) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+  process.exit(1);
+});

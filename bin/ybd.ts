@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+// ybd: the control plane. Wires the components, starts the embedded etcd (unless YB_ETCD_ENDPOINTS is set)
+// and the router as its own process, serves the API and git, and stops what it started on SIGINT/SIGTERM.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { loadConfig, formatAddr, ConfigError, type PlatformConfig } from '../src/config/load.js';
+import { startEmbeddedEtcd, EtcdUnavailableError, type EmbeddedEtcd } from '../src/store/embedded-etcd.js';
+import { Store, StoreUnavailableError } from '../src/store/store.js';
+import { DockerRuntime, DockerUnavailableError } from '../src/runtime/docker.js';
+import { ReleaseRepo } from '../src/release/repo.js';
+import { Scheduler } from '../src/scheduler/rollout.js';
+import { BuildService } from '../src/build/build-service.js';
+import { detectRegistries } from '../src/build/registries.js';
+import { Deployer } from '../src/deploy/pipeline.js';
+import { buildApiServer } from '../src/api/server.js';
+import { ensureAdmin } from '../src/auth/tokens.js';
+import { createLogger } from '../src/shared/logger.js';
+import { reconcileOnStart } from '../src/scheduler/reconcile.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const packageRoot = here.endsWith(join('dist', 'bin')) ? resolve(here, '..', '..') : resolve(here, '..');
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(800) })).ok;
+  } catch {
+    return false; // nothing there
+  }
+}
+
+function startRouter(cfg: PlatformConfig, etcdEndpoints: string[], dataDir: string): ChildProcess {
+  const js = join(here, 'yb-router.js');
+  const args = existsSync(js) ? [js] : ['--import', 'tsx', join(here, 'yb-router.ts')];
+  const logFd = openSync(join(dataDir, 'logs', 'router.log'), 'a');
+  return spawn(process.execPath, args, {
+    env: { ...process.env, YB_ETCD_ENDPOINTS: etcdEndpoints.join(','), YB_ETCD_PREFIX: cfg.etcdPrefix },
+    stdio: ['ignore', logFd, logFd],
+  });
+}
+
+async function main(): Promise<void> {
+  const cfg = loadConfig();
+  const log = createLogger('ybd', cfg.logLevel);
+  const dataDir = resolve(cfg.dataDir);
+  mkdirSync(join(dataDir, 'logs'), { recursive: true, mode: 0o700 });
+  const apiUrl = `http://${formatAddr(cfg.apiAddr)}`;
+
+  let etcd: EmbeddedEtcd | undefined;
+  let endpoints = cfg.etcdEndpoints;
+  if (endpoints.length === 0) {
+    const url = `http://127.0.0.1:${cfg.etcdClientPort}`;
+    if (await answers(`${url}/health`)) {
+      log.info({ url }, 'reusing the etcd already running on the embedded port');
+    } else {
+      etcd = await startEmbeddedEtcd({ dataDir: join(dataDir, 'etcd'), clientPort: cfg.etcdClientPort, stdio: openSync(join(dataDir, 'logs', 'etcd.log'), 'a') });
+    }
+    endpoints = [url];
+  }
+  const store = new Store(endpoints, cfg.etcdPrefix);
+  await store.ping();
+  const runtime = new DockerRuntime(cfg.instance, cfg.dockerHost);
+  await runtime.ping();
+  for (const image of [cfg.stackImage, cfg.builderImage]) {
+    if (!(await runtime.imageExists(image))) log.warn({ image }, 'base image missing: run "npm start" or scripts/build-images.sh');
+  }
+  const admin = await ensureAdmin(store, dataDir);
+
+  const registries = await detectRegistries({ npmRegistry: cfg.npmRegistry, pipIndex: cfg.pipIndex, goProxy: cfg.goProxy });
+  const repo = new ReleaseRepo(store);
+  const scheduler = new Scheduler(store, runtime, {
+    healthTimeoutMs: cfg.healthTimeout * 1000, uptimeMs: cfg.healthWait * 1000, stopGraceSeconds: cfg.stopGrace, routerConfirmTimeoutMs: cfg.routerConfirmTimeout * 1000,
+  }, log.child({ component: 'scheduler' }));
+  const builds = new BuildService(store, runtime, {
+    dataDir, buildpacksDir: join(packageRoot, 'buildpacks'), builderImage: cfg.builderImage, stackImage: cfg.stackImage,
+    caBundle: cfg.caBundle, timeoutMs: cfg.buildTimeout * 1000, registries,
+  });
+  const deployer = new Deployer(repo, builds, scheduler, log.child({ component: 'deploy' }));
+  const hookSecret = randomBytes(24).toString('hex');
+  const api = await buildApiServer({ store, repo, deployer, scheduler, builds, runtime, log, dataDir, domain: cfg.domain, apiUrl, hookSecret });
+
+  let router: ChildProcess | undefined;
+  let stopping = false;
+  const routerAdmin = `http://${formatAddr(cfg.routerAdminAddr)}/healthz`;
+  if (process.env.YB_ROUTER !== 'external' && !(await answers(routerAdmin))) {
+    router = startRouter(cfg, endpoints, dataDir);
+    router.on('exit', (code, signal) => {
+      if (!stopping) log.error({ code, signal }, 'the router process exited; see logs/router.log');
+    });
+  }
+
+  await reconcileOnStart(store, runtime, repo, scheduler, log.child({ component: 'reconcile' }));
+  await api.listen({ host: cfg.apiAddr.host, port: cfg.apiAddr.port });
+
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await api.close().catch(() => undefined);
+    if (router && router.exitCode === null) {
+      router.kill('SIGTERM');
+      await new Promise((r) => router!.once('exit', r));
+    }
+    store.close();
+    await etcd?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  const lines = [
+    '',
+    `Yunbang is running.`,
+    `  API and git:   ${apiUrl}   (OpenAPI: ${apiUrl}/openapi.json)`,
+    `  Router:        http://${formatAddr(cfg.routerAddr)}   (apps at http://<app>.${cfg.domain}:${cfg.routerAddr.port}/)`,
+    `  etcd:          ${endpoints.join(', ')}${etcd ? ' (embedded)' : ''}`,
+    `  Data:          ${dataDir}`,
+    `  Admin token:   ${admin.tokenFile}${admin.created ? ' (new)' : ''}`,
+    '',
+    'Next steps:',
+    `  export YB_API_URL=${apiUrl} YB_API_TOKEN=$(cat ${admin.tokenFile})`,
+    '  yb apps:create hello',
+    `  git push http://yb:$YB_API_TOKEN@${formatAddr(cfg.apiAddr)}/git/hello.git main`,
+    `  curl http://hello.${cfg.domain}:${cfg.routerAddr.port}/`,
+    '',
+    'Press Ctrl-C to stop.',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof EtcdUnavailableError || err instanceof StoreUnavailableError || err instanceof DockerUnavailableError) {
+    process.stderr.write(`ybd: ${err.message}\n`);
+  } else {
+    process.stderr.write(`ybd: failed to start: ${(err as Error)?.stack ?? String(err)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,22 @@
+// What the API's route modules are given: the platform's components, wired once in bin/ybd.ts.
+import type { Store } from '../store/store.js';
+import type { ReleaseRepo } from '../release/repo.js';
+import type { Deployer } from '../deploy/pipeline.js';
+import type { Scheduler } from '../scheduler/rollout.js';
+import type { BuildService } from '../build/build-service.js';
+import type { DockerRuntime } from '../runtime/docker.js';
+import type { Logger } from '../shared/logger.js';
+
+export interface ApiContext {
+  store: Store;
+  repo: ReleaseRepo;
+  deployer: Deployer;
+  scheduler: Scheduler;
+  builds: BuildService;
+  runtime: DockerRuntime;
+  log: Logger;
+  dataDir: string;
+  domain: string;
+  apiUrl: string;
+  hookSecret: string;
+}

@@ -1,0 +1,52 @@
+// Builds the OpenAPI 3.1 document from the schemas the routes register with (collected via onRoute).
+import type { FastifyInstance, RouteOptions } from 'fastify';
+import { errorSchema } from './schemas.js';
+
+interface Collected {
+  method: string;
+  url: string;
+  schema: Record<string, unknown>;
+}
+
+export function collectRoutes(api: FastifyInstance): Collected[] {
+  const routes: Collected[] = [];
+  api.addHook('onRoute', (r: RouteOptions) => {
+    const schema = (r.schema ?? {}) as Record<string, unknown>;
+    if (schema.hide || r.url.startsWith('/git/') || r.url.startsWith('/internal/')) return;
+    for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push({ method: m.toLowerCase(), url: r.url, schema });
+  });
+  return routes;
+}
+
+export function openApiDocument(routes: Collected[], serverUrl: string): object {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const path = r.url.replace(/:([A-Za-z]+)/g, '{$1}');
+    const params = (r.schema.params as { properties?: Record<string, object> } | undefined)?.properties ?? {};
+    const op: Record<string, unknown> = {
+      summary: r.schema.summary ?? '',
+      parameters: Object.entries(params).map(([name, schema]) => ({ name, in: 'path', required: true, schema })),
+      responses: {
+        ...Object.fromEntries(Object.entries((r.schema.response as Record<string, object>) ?? { 200: {} }).map(([code, schema]) => [code, { description: 'success', content: { 'application/json': { schema } } }])),
+        default: { description: 'error', content: { 'application/json': { schema: errorSchema } } },
+      },
+    };
+    if (r.schema.body) op.requestBody = { required: true, content: { 'application/json': { schema: r.schema.body } } };
+    if (!['/healthz', '/openapi.json'].includes(r.url)) op.security = [{ bearer: [] }];
+    (paths[path] ??= {})[r.method] = op;
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Yunbang API', version: '0.1.0', description: 'Heroku-style platform API of Yunbang. Errors are {id, message}.' },
+    servers: [{ url: serverUrl }],
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    paths,
+  };
+}
+
+declare module 'fastify' {
+  interface FastifySchema {
+    summary?: string;
+    hide?: boolean;
+  }
+}

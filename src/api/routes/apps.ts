@@ -1,0 +1,62 @@
+// /apps: create, list, show and destroy apps. Creating an app also routes its default host name.
+import type { FastifyInstance } from 'fastify';
+import type { ApiContext } from '../context.js';
+import { appFor, currentUser, userMay } from '../auth-hook.js';
+import { appParams, appSchema } from '../schemas.js';
+import { DEFAULT_TEAM, type TeamRecord } from '../../auth/tokens.js';
+import { may, roleIn } from '../../auth/access.js';
+import { YbError } from '../../shared/errors.js';
+import { ensureRepo, removeRepo } from '../../git/repos.js';
+import type { AppRecord } from '../../release/repo.js';
+import type { RouteRecord } from '../../store/keys.js';
+
+export function defaultHost(ctx: ApiContext, app: string): string {
+  return `${app}.${ctx.domain}`;
+}
+
+export function present(ctx: ApiContext, app: AppRecord) {
+  return { ...app, webUrl: `http://${defaultHost(ctx, app.name)}/`, gitUrl: `${ctx.apiUrl}/git/${app.name}.git` };
+}
+
+export function registerApps(api: FastifyInstance, ctx: ApiContext): void {
+  api.get('/apps', { schema: { summary: 'List the apps you can see', response: { 200: { type: 'array', items: appSchema } } } }, async (req) => {
+    const user = currentUser(req);
+    const apps = await ctx.repo.listApps();
+    const visible: AppRecord[] = [];
+    for (const a of apps) if (await userMay(ctx, user, a, 'read')) visible.push(a);
+    return visible.map((a) => present(ctx, a));
+  });
+
+  api.post('/apps', {
+    schema: {
+      summary: 'Create an app',
+      body: { type: 'object', properties: { name: { type: 'string', maxLength: 64 }, team: { type: 'string', maxLength: 64 } }, required: ['name'], additionalProperties: false },
+      response: { 201: appSchema },
+    },
+  }, async (req, reply) => {
+    const user = currentUser(req);
+    const body = req.body as { name: string; team?: string };
+    const teamName = body.team ?? DEFAULT_TEAM;
+    const team = await ctx.store.get<TeamRecord>(ctx.store.keys.team(teamName));
+    if (!team || !may(roleIn(user, team), 'manage')) throw new YbError('YB_ERR_FORBIDDEN', `you cannot create apps in team "${teamName.slice(0, 64)}"`);
+    const app = await ctx.repo.createApp(body.name, teamName, user.name);
+    await ctx.store.put(ctx.store.keys.route(defaultHost(ctx, app.name)), { app: app.name } satisfies RouteRecord);
+    await ensureRepo(ctx.dataDir, app.name);
+    ctx.log.info({ app: app.name, user: user.name }, 'app created');
+    return reply.code(201).send(present(ctx, app));
+  });
+
+  api.get('/apps/:app', { schema: { summary: 'Show an app', params: appParams, response: { 200: appSchema } } }, async (req) => present(ctx, await appFor(ctx, req, 'read')));
+
+  api.delete('/apps/:app', { schema: { summary: 'Destroy an app, its containers, routes, repo and images', params: appParams } }, async (req) => {
+    const app = await appFor(ctx, req, 'destroy');
+    await ctx.scheduler.stopApp(app.name);
+    const routes = await ctx.store.list<RouteRecord>(ctx.store.keys.routesPrefix());
+    for (const r of routes) if (r.value.app === app.name) await ctx.store.delete(r.key);
+    for (const rel of await ctx.repo.listReleases(app.name)) await ctx.runtime.removeImage(rel.image);
+    await ctx.repo.deleteApp(app.name);
+    await removeRepo(ctx.dataDir, app.name);
+    ctx.log.info({ app: app.name, user: currentUser(req).name }, 'app destroyed');
+    return { name: app.name, destroyed: true };
+  });
+}

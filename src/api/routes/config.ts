@@ -1,0 +1,29 @@
+// /apps/{app}/config-vars: read and change config; a change on a running app makes a release and rolls it out.
+import type { FastifyInstance } from 'fastify';
+import type { ApiContext } from '../context.js';
+import { appFor, currentUser } from '../auth-hook.js';
+import { appParams } from '../schemas.js';
+
+export function registerConfig(api: FastifyInstance, ctx: ApiContext): void {
+  const vars = { type: 'object', additionalProperties: { type: 'string' } } as const;
+
+  api.get('/apps/:app/config-vars', { schema: { summary: 'Config vars of an app', params: appParams, response: { 200: vars } } }, async (req) => {
+    const app = await appFor(ctx, req, 'read');
+    return ctx.repo.getConfig(app.name);
+  });
+
+  api.patch('/apps/:app/config-vars', {
+    schema: {
+      summary: 'Set (string) or unset (null) config vars; makes a release when the app is running',
+      params: appParams,
+      body: { type: 'object', additionalProperties: { type: ['string', 'null'], maxLength: 32768 }, maxProperties: 200 },
+      response: { 200: vars },
+    },
+  }, async (req, reply) => {
+    const app = await appFor(ctx, req, 'manage');
+    const lines: string[] = [];
+    const result = await ctx.deployer.changeConfig(app.name, req.body as Record<string, string | null>, currentUser(req).name, (l) => lines.push(l));
+    if (result.release) reply.header('x-yb-release', String(result.release.version));
+    return result.vars;
+  });
+}

@@ -1,0 +1,56 @@
+// The control plane's HTTP server: REST API, git over HTTP, the internal hook endpoint and /openapi.json.
+// Every route except /healthz, /openapi.json and the git/hook endpoints (which authenticate themselves) needs a token.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ApiContext } from './context.js';
+import { authenticateRequest, userMay } from './auth-hook.js';
+import { makeErrorHandler } from './errors.js';
+import { collectRoutes, openApiDocument } from './openapi.js';
+import { registerApps } from './routes/apps.js';
+import { registerConfig } from './routes/config.js';
+import { registerReleases } from './routes/releases.js';
+import { registerGitHook } from './routes/git-hook.js';
+import { registerDynos } from './routes/dynos.js';
+import { registerBuilds } from './routes/builds.js';
+import { registerGitHttp } from '../git/http.js';
+import { authenticate } from '../auth/tokens.js';
+import { YbError, errorId } from '../shared/errors.js';
+
+const PUBLIC = [/^\/healthz$/, /^\/openapi\.json$/, /^\/git\//, /^\/internal\//];
+
+export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> {
+  const api = Fastify({ logger: false, bodyLimit: 1024 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } } });
+  const routes = collectRoutes(api);
+  api.setErrorHandler(makeErrorHandler(ctx.log));
+  api.setNotFoundHandler((req, reply) => reply.code(404).send({ id: errorId('YB_ERR_NOT_FOUND'), message: `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 100)}` }));
+  api.addHook('onRequest', async (req) => {
+    const path = req.url.split('?')[0]!;
+    if (PUBLIC.some((p) => p.test(path))) return;
+    req.user = await authenticateRequest(ctx, req);
+  });
+
+  api.get('/healthz', { schema: { summary: 'Liveness of the control plane' } }, async () => {
+    await ctx.store.ping();
+    return { ok: true };
+  });
+  api.get('/openapi.json', { schema: { summary: 'This document' } }, async () => openApiDocument(routes, ctx.apiUrl));
+  api.get('/account', { schema: { summary: 'The user the token belongs to' } }, async (req) => {
+    if (!req.user) throw new YbError('YB_ERR_UNAUTHORIZED');
+    return { name: req.user.name, admin: req.user.admin };
+  });
+
+  registerApps(api, ctx);
+  registerConfig(api, ctx);
+  registerReleases(api, ctx);
+  registerDynos(api, ctx);
+  registerBuilds(api, ctx);
+  registerGitHook(api, ctx);
+  registerGitHttp(api, {
+    dataDir: ctx.dataDir,
+    hookUrl: `${ctx.apiUrl}/internal/git-hook`,
+    hookSecret: ctx.hookSecret,
+    authenticate: (token) => authenticate(ctx.store, token),
+    authorize: async (user, app, action) => userMay(ctx, user, await ctx.repo.getApp(app), action),
+    maxPushBytes: 512 * 1024 * 1024,
+  });
+  return api;
+}

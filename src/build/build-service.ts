@@ -1,0 +1,245 @@
+// Builds an app's source into a run image: buildpacks in the builder image (Heroku buildpack API) or the
+// app's Dockerfile. Streams output line by line, records each build, keeps its log under the data dir.
+// Knows nothing of releases or containers that serve traffic.
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Store } from '../store/store.js';
+import { LABEL_APP, LABEL_KIND, type DockerRuntime } from '../runtime/docker.js';
+import { YbError } from '../shared/errors.js';
+import { parseProcfile, parseReleaseYaml } from '../release/procfile.js';
+import { registryEnv, type RegistrySettings } from './registries.js';
+import { renderRunDockerfile, exposedPort } from './run-image.js';
+
+export interface BuildSettings {
+  dataDir: string;
+  buildpacksDir: string;
+  builderImage: string;
+  stackImage: string;
+  caBundle: string;
+  timeoutMs: number;
+  registries: RegistrySettings;
+}
+
+export type BuildStatus = 'pending' | 'building' | 'succeeded' | 'failed';
+
+export interface BuildRecord {
+  id: string;
+  app: string;
+  status: BuildStatus;
+  sourceCommit?: string;
+  builder: 'buildpacks' | 'dockerfile';
+  buildpacks: string[];
+  language?: string;
+  languageVersion?: string;
+  dependencies?: Record<string, string>;
+  processTypes: Record<string, string>;
+  port: number;
+  image?: string;
+  imageId?: string;
+  durations: Record<string, number>;
+  createdBy: string;
+  createdAt: string;
+  finishedAt?: string;
+  error?: string;
+}
+
+export interface BuildRequest {
+  app: string;
+  source: Readable;
+  sourceCommit?: string;
+  config: Record<string, string>;
+  user: string;
+  buildpack?: string;
+}
+
+const BUILD_UID = 1000;
+const DEFAULT_PORT = 5000;
+const CONTAINER_CA = '/etc/ssl/certs/ca-certificates.crt';
+
+export function newBuildId(): string {
+  return `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+}
+
+async function chownTree(dir: string, uid: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const p = spawn('chown', ['-R', `${uid}:${uid}`, dir], { stdio: 'ignore' });
+    p.on('error', reject);
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`chown exited with ${code}`))));
+  });
+}
+
+/** Extracts a tar stream into `dir` (GNU tar refuses absolute paths and `..` members by default). */
+async function extractTar(source: Readable, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await new Promise<void>((resolve, reject) => {
+    const p = spawn('tar', ['-x', '-C', dir, '--no-same-owner', '--no-same-permissions'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    source.on('error', reject);
+    source.pipe(p.stdin);
+    p.on('error', reject);
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new YbError('YB_ERR_BAD_REQUEST', `the source archive could not be unpacked: ${err.trim().split('\n')[0] ?? code}`))));
+  });
+}
+
+export class BuildService {
+  constructor(
+    private readonly store: Store,
+    private readonly runtime: DockerRuntime,
+    private readonly settings: BuildSettings,
+  ) {}
+
+  logPath(app: string, id: string): string {
+    return join(this.settings.dataDir, 'builds', app, `${id}.log`);
+  }
+
+  async get(app: string, id: string): Promise<BuildRecord | null> {
+    if (!/^[a-z0-9]{1,40}$/.test(id)) return null;
+    return this.store.get<BuildRecord>(this.store.keys.build(app, id));
+  }
+
+  async list(app: string): Promise<BuildRecord[]> {
+    return (await this.store.list<BuildRecord>(this.store.keys.buildsPrefix(app))).map((e) => e.value).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** Runs a build to the end; resolves to the succeeded record or throws BUILD_FAILED (the record says why). */
+  async build(req: BuildRequest, onLine: (line: string) => void): Promise<BuildRecord> {
+    const id = newBuildId();
+    const work = join(this.settings.dataDir, 'work', `${req.app}-${id}`);
+    await mkdir(join(this.settings.dataDir, 'builds', req.app), { recursive: true });
+    const logFile = createWriteStream(this.logPath(req.app, id));
+    const emit = (line: string) => {
+      logFile.write(`${line}\n`);
+      onLine(line);
+    };
+    const rec: BuildRecord = {
+      id, app: req.app, status: 'building', sourceCommit: req.sourceCommit, builder: 'buildpacks', buildpacks: [], processTypes: {},
+      port: DEFAULT_PORT, durations: {}, createdBy: req.user, createdAt: new Date().toISOString(),
+    };
+    const key = this.store.keys.build(req.app, id);
+    await this.store.put(key, rec);
+    const t0 = Date.now();
+    try {
+      const src = join(work, 'src');
+      await extractTar(req.source, src);
+      rec.durations.unpack = Date.now() - t0;
+      const dockerfile = existsSync(join(src, 'Dockerfile')) && !req.buildpack && !req.config.BUILDPACK_URL;
+      if (dockerfile) await this.dockerfileBuild(rec, work, emit);
+      else await this.buildpackBuild(rec, req, work, emit);
+      rec.status = 'succeeded';
+      return rec;
+    } catch (err) {
+      rec.status = 'failed';
+      rec.error = err instanceof Error ? err.message : String(err);
+      if (err instanceof YbError) throw err;
+      throw new YbError('YB_ERR_BUILD_FAILED', `build failed: ${rec.error}`, { cause: err });
+    } finally {
+      rec.durations.total = Date.now() - t0;
+      rec.finishedAt = new Date().toISOString();
+      await this.store.put(key, rec);
+      await new Promise((r) => logFile.end(r));
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  private async buildpackBuild(rec: BuildRecord, req: BuildRequest, work: string, emit: (l: string) => void): Promise<void> {
+    const src = join(work, 'src');
+    const envDir = join(work, 'env');
+    const outDir = join(work, 'out');
+    const cacheDir = join(this.settings.dataDir, 'cache', req.app);
+    await Promise.all([mkdir(envDir, { recursive: true }), mkdir(outDir, { recursive: true }), mkdir(cacheDir, { recursive: true })]);
+    for (const [k, v] of Object.entries(req.config)) await writeFile(join(envDir, k), v);
+    if (req.buildpack) await writeFile(join(envDir, 'BUILDPACK_URL'), req.buildpack);
+    await Promise.all([chownTree(work, BUILD_UID), chownTree(cacheDir, BUILD_UID)]);
+
+    const t = Date.now();
+    const binds = [`${src}:/tmp/build`, `${cacheDir}:/tmp/cache`, `${envDir}:/tmp/env:ro`, `${outDir}:/tmp/out`, `${this.settings.buildpacksDir}:/buildpacks:ro`];
+    const ca = existsSync(this.settings.caBundle) ? this.settings.caBundle : null;
+    if (ca) binds.push(`${ca}:${CONTAINER_CA}:ro`);
+    const code = await this.runtime.runToCompletion(
+      {
+        image: this.settings.builderImage,
+        cmd: ['/buildpacks/bin/build', '/tmp/build', '/tmp/cache', '/tmp/env', '/tmp/out'],
+        env: { ...registryEnv(this.settings.registries, ca ? CONTAINER_CA : null), STACK: 'yunbang-bookworm', HOME: '/tmp/home' },
+        binds,
+        user: `${BUILD_UID}:${BUILD_UID}`,
+        labels: { [LABEL_APP]: req.app, [LABEL_KIND]: 'build' },
+        timeoutMs: this.settings.timeoutMs,
+      },
+      emit,
+    );
+    rec.durations.compile = Date.now() - t;
+    if (code !== 0) throw new YbError('YB_ERR_BUILD_FAILED', `the buildpack failed (exit code ${code})`);
+
+    const result = JSON.parse(await readFile(join(outDir, 'result.json'), 'utf8')) as {
+      buildpacks?: string[]; language?: string; languageVersion?: string; dependencies?: Record<string, string>; processTypes?: Record<string, string>;
+    };
+    rec.buildpacks = result.buildpacks ?? [];
+    rec.language = result.language;
+    rec.languageVersion = result.languageVersion;
+    rec.dependencies = result.dependencies;
+    rec.processTypes = await this.processTypes(src, join(outDir, 'release.yml'), result.processTypes);
+
+    // Slug layout for layer reuse: the language runtime (.heroku) in its own layer, the app above it.
+    const runtimeDir = join(work, 'runtime');
+    if (existsSync(join(src, '.heroku'))) await rename(join(src, '.heroku'), runtimeDir);
+    else await mkdir(runtimeDir);
+    await writeFile(join(work, 'Dockerfile'), renderRunDockerfile(this.settings.stackImage));
+    emit('-----> Creating the run image');
+    const t2 = Date.now();
+    rec.image = `yunbang-app/${req.app}:${rec.id}`;
+    rec.imageId = await this.runtime.buildImage(
+      tarDir(work, ['Dockerfile', 'runtime', 'src']),
+      { tag: rec.image, labels: { 'yunbang.instance': this.runtime.instance, [LABEL_APP]: req.app, 'yunbang.build': rec.id } },
+      () => undefined,
+    );
+    rec.durations.image = Date.now() - t2;
+    emit(`       Image ${rec.imageId.slice(7, 19)} (${Math.round((Date.now() - t2) / 100) / 10} s)`);
+  }
+
+  private async processTypes(src: string, releaseYml: string, fromResult?: Record<string, string>): Promise<Record<string, string>> {
+    const procfile = join(src, 'Procfile');
+    if (existsSync(procfile)) {
+      const parsed = parseProcfile(await readFile(procfile, 'utf8'));
+      if (parsed.errors.length) throw new YbError('YB_ERR_BUILD_FAILED', parsed.errors.join('; '));
+      return parsed.processes;
+    }
+    if (fromResult && Object.keys(fromResult).length) return fromResult;
+    if (existsSync(releaseYml)) return parseReleaseYaml(await readFile(releaseYml, 'utf8'));
+    return {};
+  }
+
+  private async dockerfileBuild(rec: BuildRecord, work: string, emit: (l: string) => void): Promise<void> {
+    const src = join(work, 'src');
+    rec.builder = 'dockerfile';
+    rec.language = 'dockerfile';
+    emit('-----> Dockerfile app detected; building with the Docker engine');
+    const t = Date.now();
+    rec.image = `yunbang-app/${rec.app}:${rec.id}`;
+    const entries = (await readdir(src)).filter((n) => n !== '.git');
+    rec.imageId = await this.runtime.buildImage(
+      tarDir(src, entries.length ? entries : ['.']),
+      { tag: rec.image, labels: { 'yunbang.instance': this.runtime.instance, [LABEL_APP]: rec.app, 'yunbang.build': rec.id } },
+      (line) => emit(`       ${line}`),
+    ).catch((err: Error) => {
+      throw new YbError('YB_ERR_BUILD_FAILED', `docker build failed: ${err.message}`);
+    });
+    rec.durations.image = Date.now() - t;
+    const info = await this.runtime.docker.getImage(rec.imageId).inspect();
+    rec.port = exposedPort(info.Config.ExposedPorts) ?? DEFAULT_PORT;
+    const procfile = join(src, 'Procfile');
+    rec.processTypes = existsSync(procfile) ? parseProcfile(await readFile(procfile, 'utf8')).processes : {};
+    if (!rec.processTypes.web) rec.processTypes.web = '';
+  }
+}
+
+/** A tar stream of the named entries of `dir` (spawned GNU tar; argument array, no shell). */
+function tarDir(dir: string, entries: string[]): Readable {
+  const p = spawn('tar', ['-C', dir, '-c', '--', ...entries], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return p.stdout;
+}
+

@@ -1,0 +1,68 @@
+// apps, apps:create, apps:info, apps:destroy, git:remote.
+import type { Command } from 'commander';
+import { execFileSync } from 'node:child_process';
+import { request, get, CliError } from '../client.js';
+import { requireApp, enc } from '../app-arg.js';
+import { apiUrl } from '../credentials.js';
+import { print, printJson, table, c } from '../output.js';
+
+interface App {
+  name: string; team: string; createdAt: string; createdBy: string; currentRelease: number; webUrl: string; gitUrl: string;
+}
+
+export function registerApps(program: Command): void {
+  program.command('apps').description('list your apps').option('--json', 'print JSON').action(async (opts: { json?: boolean }) => {
+    const apps = await get<App[]>('/apps');
+    if (opts.json) return printJson(apps);
+    if (apps.length === 0) return print('You have no apps. Create one with: yb apps:create NAME');
+    table(['NAME', 'TEAM', 'RELEASE', 'URL'], apps.map((a) => [a.name, a.team, a.currentRelease ? `v${a.currentRelease}` : '-', a.webUrl]));
+  });
+
+  program.command('apps:create').argument('<name>', 'app name (lowercase letters, digits, dashes)')
+    .description('create an app (and add a "yb" git remote when run inside a git repository)')
+    .option('--team <team>', 'team that owns the app').option('--no-remote', 'do not add a git remote').option('--json', 'print JSON')
+    .addHelpText('after', '\nExample:\n  yb apps:create hello')
+    .action(async (name: string, opts: { team?: string; remote: boolean; json?: boolean }) => {
+      const { data } = await request<App>('POST', '/apps', { body: { name, ...(opts.team ? { team: opts.team } : {}) } });
+      if (opts.json) return printJson(data);
+      print(`Created ${c.bold(data.name)}: ${data.webUrl} | ${data.gitUrl}`);
+      if (opts.remote && addRemote(data.name, data.gitUrl)) print(`Git remote yb added`);
+    });
+
+  program.command('apps:info').description('show an app').option('-a, --app <app>').option('--json', 'print JSON').action(async (opts: { app?: string; json?: boolean }) => {
+    const a = await get<App>(`/apps/${enc(requireApp(opts.app))}`);
+    if (opts.json) return printJson(a);
+    print(c.bold(`=== ${a.name}`));
+    table(['KEY', 'VALUE'], [['Team', a.team], ['Release', a.currentRelease ? `v${a.currentRelease}` : '(none)'], ['Web URL', a.webUrl], ['Git URL', a.gitUrl], ['Created', `${a.createdAt} by ${a.createdBy}`]]);
+  });
+
+  program.command('apps:destroy').description('destroy an app: containers, routes, releases, repo').option('-a, --app <app>').option('--confirm <app>', 'the app name again, to confirm')
+    .addHelpText('after', '\nExample:\n  yb apps:destroy -a hello --confirm hello')
+    .action(async (opts: { app?: string; confirm?: string }) => {
+      const app = requireApp(opts.app);
+      if (opts.confirm !== app) throw new CliError(`destroying ${app} cannot be undone`, 2, `run again with --confirm ${app}`);
+      await request('DELETE', `/apps/${enc(app)}`);
+      print(`Destroyed ${app}`);
+    });
+
+  program.command('git:remote').description('add a git remote for an app').option('-a, --app <app>').option('-r, --remote <name>', 'remote name', 'yb').action((opts: { app?: string; remote: string }) => {
+    const app = requireApp(opts.app);
+    const url = `${apiUrl()}/git/${app}.git`;
+    if (!addRemote(app, url, opts.remote)) throw new CliError('not inside a git repository', 2, 'run it in your app\'s repository');
+    print(`Git remote ${opts.remote} → ${url}`);
+  });
+}
+
+function addRemote(_app: string, url: string, name = 'yb'): boolean {
+  try {
+    execFileSync('git', ['rev-parse', '--git-dir'], { stdio: 'ignore' });
+  } catch {
+    return false; // not a git repository
+  }
+  try {
+    execFileSync('git', ['remote', 'add', name, url], { stdio: 'ignore' });
+  } catch {
+    execFileSync('git', ['remote', 'set-url', name, url], { stdio: 'ignore' });
+  }
+  return true;
+}

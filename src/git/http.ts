@@ -1,0 +1,115 @@
+// Git smart HTTP (push and fetch) for /git/<app>.git, spawning git's own receive-pack/upload-pack with
+// --stateless-rpc. Every request is authenticated (basic auth, password = API token) and authorised per app.
+import { spawn } from 'node:child_process';
+import { createGunzip } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import type { User } from '../auth/tokens.js';
+import type { Action } from '../auth/access.js';
+import { ensureRepo } from './repos.js';
+
+export interface GitHttpDeps {
+  dataDir: string;
+  hookUrl: string;
+  hookSecret: string;
+  /** Resolves the user of an API token, or null. */
+  authenticate(token: string): Promise<User | null>;
+  /** Resolves whether the user may do `action` on the app; false also when the app does not exist. */
+  authorize(user: User, app: string, action: Action): Promise<boolean>;
+  maxPushBytes: number;
+}
+
+const SERVICES = new Set(['git-receive-pack', 'git-upload-pack']);
+
+function pktLine(s: string): string {
+  return (s.length + 4).toString(16).padStart(4, '0') + s;
+}
+
+function basicToken(req: FastifyRequest): string | null {
+  const h = req.headers.authorization;
+  if (!h) return null;
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(h);
+  if (m) {
+    const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+    const i = decoded.indexOf(':');
+    return i >= 0 ? decoded.slice(i + 1) : decoded;
+  }
+  const b = /^Bearer\s+(\S+)$/i.exec(h);
+  return b ? b[1]! : null;
+}
+
+export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
+  app.addContentTypeParser(['application/x-git-receive-pack-request', 'application/x-git-upload-pack-request'], (_req, payload, done) => done(null, payload));
+
+  async function gate(req: FastifyRequest, reply: FastifyReply, service: string): Promise<{ user: User; app: string } | null> {
+    const { repo } = req.params as { repo: string };
+    const m = /^([a-z0-9-]{1,64})\.git$/.exec(repo);
+    const token = basicToken(req);
+    const user = token ? await deps.authenticate(token) : null;
+    if (!user) {
+      reply.code(401).header('www-authenticate', 'Basic realm="Yunbang"').type('text/plain').send('Authentication required: use your API token as the password.\n');
+      return null;
+    }
+    const action: Action = service === 'git-receive-pack' ? 'deploy' : 'read';
+    if (!m || !(await deps.authorize(user, m[1]!, action))) {
+      reply.code(404).type('text/plain').send(`Repository not found: ${repo.slice(0, 70)}\n`);
+      return null;
+    }
+    return { user, app: m[1]! };
+  }
+
+  function gitEnv(app: string, user: User, req: FastifyRequest): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH, HOME: process.env.HOME,
+      YB_HOOK_URL: deps.hookUrl, YB_HOOK_SECRET: deps.hookSecret, YB_APP: app, YB_USER: user.name,
+    };
+    const proto = req.headers['git-protocol'];
+    if (typeof proto === 'string' && /^[a-z0-9=:._-]{1,64}$/i.test(proto)) env.GIT_PROTOCOL = proto;
+    return env;
+  }
+
+  app.get('/git/:repo/info/refs', async (req, reply) => {
+    const service = (req.query as { service?: string }).service ?? '';
+    if (!SERVICES.has(service)) return reply.code(403).type('text/plain').send('Dumb HTTP is not supported; use a git client with smart HTTP.\n');
+    const ok = await gate(req, reply, service);
+    if (!ok) return reply;
+    const dir = await ensureRepo(deps.dataDir, ok.app);
+    const child = spawn('git', [service.slice(4), '--stateless-rpc', '--advertise-refs', dir], { env: gitEnv(ok.app, ok.user, req), stdio: ['ignore', 'pipe', 'ignore'] });
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, { 'content-type': `application/x-${service}-advertisement`, 'cache-control': 'no-cache' });
+    if (!req.headers['git-protocol']?.toString().includes('version=2')) raw.write(`${pktLine(`# service=${service}\n`)}0000`);
+    child.stdout.pipe(raw);
+    child.on('error', () => raw.destroy());
+  });
+
+  for (const service of SERVICES) {
+    app.post(`/git/:repo/${service}`, async (req, reply) => {
+      const ok = await gate(req, reply, service);
+      if (!ok) {
+        (req.body as Readable | undefined)?.resume?.();
+        return reply;
+      }
+      const dir = await ensureRepo(deps.dataDir, ok.app);
+      let body = req.body as Readable;
+      if (req.headers['content-encoding'] === 'gzip') body = body.pipe(createGunzip());
+      const child = spawn('git', [service.slice(4), '--stateless-rpc', dir], { env: gitEnv(ok.app, ok.user, req), stdio: ['pipe', 'pipe', 'pipe'] });
+      let received = 0;
+      body.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > deps.maxPushBytes) {
+          body.destroy();
+          child.kill('SIGTERM');
+        }
+      });
+      body.pipe(child.stdin);
+      child.stdin.on('error', () => undefined); // git exits early on bad input; its stdout says why
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, { 'content-type': `application/x-${service}-result`, 'cache-control': 'no-cache' });
+      child.stdout.pipe(raw);
+      child.stderr.resume();
+      child.on('error', () => raw.destroy());
+    });
+  }
+}

@@ -1,0 +1,134 @@
+// Apps, config vars, releases and formation in the store. Releases are immutable once written, except for
+// their rollout status. No Docker, no HTTP: callers decide what a change means for running containers.
+import type { Store } from '../store/store.js';
+import { YbError } from '../shared/errors.js';
+import { checkAppName } from './names.js';
+import type { ConfigVars } from './config-vars.js';
+
+export interface AppRecord {
+  name: string;
+  team: string;
+  createdAt: string;
+  createdBy: string;
+  /** Release currently receiving traffic (0: none yet). */
+  currentRelease: number;
+  /** Buildpack override set with `yb buildpacks:set`. */
+  buildpack?: string;
+}
+
+export type ReleaseStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface ReleaseRecord {
+  version: number;
+  app: string;
+  /** Image reference (platform tag) and its content id. */
+  image: string;
+  imageId: string;
+  config: ConfigVars;
+  processTypes: Record<string, string>;
+  /** How the image was made: buildpack images start processes with yb-launch, others as the image says. */
+  builder: 'buildpacks' | 'dockerfile' | 'image';
+  /** Container port the web process listens on (PORT). */
+  port: number;
+  build?: string;
+  description: string;
+  createdBy: string;
+  createdAt: string;
+  status: ReleaseStatus;
+  statusReason?: string;
+}
+
+export interface FormationRecord {
+  type: string;
+  quantity: number;
+  size?: string;
+}
+
+export class ReleaseRepo {
+  constructor(private readonly store: Store) {}
+
+  private get k() {
+    return this.store.keys;
+  }
+
+  async createApp(name: string, team: string, user: string): Promise<AppRecord> {
+    checkAppName(name);
+    const app: AppRecord = { name, team, createdAt: new Date().toISOString(), createdBy: user, currentRelease: 0 };
+    if (!(await this.store.create(this.k.app(name), app))) throw new YbError('YB_ERR_APP_EXISTS', `an app named "${name}" already exists`);
+    return app;
+  }
+
+  async getApp(name: string): Promise<AppRecord | null> {
+    if (!/^[a-z0-9-]{1,64}$/.test(name)) return null;
+    return this.store.get<AppRecord>(this.k.app(name));
+  }
+
+  async requireApp(name: string): Promise<AppRecord> {
+    const app = await this.getApp(name);
+    if (!app) throw new YbError('YB_ERR_APP_NOT_FOUND', `no app named "${name.slice(0, 64)}"`);
+    return app;
+  }
+
+  async listApps(): Promise<AppRecord[]> {
+    const all = await this.store.list<AppRecord>(this.k.appsPrefix());
+    // apps/<name> only, not apps/<name>/config etc.
+    const depth = this.k.appsPrefix().length;
+    return all.filter((e) => !e.key.slice(depth).includes('/')).map((e) => e.value);
+  }
+
+  async updateApp(name: string, change: (app: AppRecord) => AppRecord): Promise<AppRecord> {
+    for (let i = 0; i < 20; i++) {
+      const cur = await this.store.getEntry<AppRecord>(this.k.app(name));
+      if (!cur) throw new YbError('YB_ERR_APP_NOT_FOUND', `no app named "${name}"`);
+      const next = change(cur.value);
+      if (await this.store.replace(this.k.app(name), next, cur.modRevision)) return next;
+    }
+    throw new YbError('YB_ERR_CONFLICT', `app ${name} is being changed by someone else; try again`);
+  }
+
+  /** Deletes every key of the app (records, releases, formation, domains, builds). */
+  async deleteApp(name: string): Promise<void> {
+    await this.store.deletePrefix(`${this.k.app(name)}/`);
+    await this.store.deletePrefix(this.k.buildsPrefix(name));
+    await this.store.delete(this.k.app(name));
+  }
+
+  async getConfig(app: string): Promise<ConfigVars> {
+    return (await this.store.get<ConfigVars>(this.k.config(app))) ?? {};
+  }
+
+  async putConfig(app: string, vars: ConfigVars): Promise<void> {
+    await this.store.put(this.k.config(app), vars);
+  }
+
+  /** Records a new release with the next version number, status pending. */
+  async createRelease(fields: Omit<ReleaseRecord, 'version' | 'createdAt' | 'status'>): Promise<ReleaseRecord> {
+    const version = await this.store.increment(this.k.releaseCounter(fields.app));
+    const rel: ReleaseRecord = { ...fields, version, createdAt: new Date().toISOString(), status: 'pending' };
+    await this.store.put(this.k.release(fields.app, version), rel);
+    return rel;
+  }
+
+  async getRelease(app: string, version: number): Promise<ReleaseRecord | null> {
+    if (!Number.isInteger(version) || version < 1) return null;
+    return this.store.get<ReleaseRecord>(this.k.release(app, version));
+  }
+
+  async listReleases(app: string): Promise<ReleaseRecord[]> {
+    return (await this.store.list<ReleaseRecord>(this.k.releasesPrefix(app))).map((e) => e.value);
+  }
+
+  async setReleaseStatus(app: string, version: number, status: ReleaseStatus, reason?: string): Promise<void> {
+    const rel = await this.getRelease(app, version);
+    if (!rel) return;
+    await this.store.put(this.k.release(app, version), { ...rel, status, statusReason: reason });
+  }
+
+  async getFormation(app: string): Promise<FormationRecord[]> {
+    return (await this.store.list<FormationRecord>(this.k.formationPrefix(app))).map((e) => e.value);
+  }
+
+  async putFormation(app: string, f: FormationRecord): Promise<void> {
+    await this.store.put(this.k.formation(app, f.type), f);
+  }
+}

@@ -1,0 +1,258 @@
+// The `docker` runtime backend: a thin, typed layer over dockerode for the few operations the platform
+// needs. Only touches containers and images that carry our `yunbang.instance` label (or that it creates).
+import Docker from 'dockerode';
+import { PassThrough, type Readable } from 'node:stream';
+import { createInterface } from 'node:readline';
+
+export const LABEL_INSTANCE = 'yunbang.instance';
+export const LABEL_APP = 'yunbang.app';
+export const LABEL_RELEASE = 'yunbang.release';
+export const LABEL_PROCESS = 'yunbang.process';
+export const LABEL_INDEX = 'yunbang.index';
+export const LABEL_KIND = 'yunbang.kind';
+
+export class DockerUnavailableError extends Error {
+  constructor(where: string, options?: { cause?: unknown }) {
+    super(`the Docker engine is not reachable at ${where}; start it (npm start does, or run "dockerd &")`, options);
+    this.name = 'DockerUnavailableError';
+  }
+}
+
+export interface AppContainerSpec {
+  name: string;
+  image: string;
+  cmd: string[] | undefined;
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  /** Container port to publish on 127.0.0.1 (random host port); omitted for unrouted processes. */
+  port?: number;
+  memoryBytes?: number;
+  nanoCpus?: number;
+  network?: string;
+  user?: string;
+}
+
+export interface RunningContainer {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  state: string;
+  created: number;
+}
+
+function isConnError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES' || code === 'ECONNRESET';
+}
+
+export class DockerRuntime {
+  readonly docker: Docker;
+  private readonly where: string;
+
+  constructor(readonly instance: string, dockerHost = '') {
+    if (dockerHost) {
+      const u = new URL(dockerHost.replace(/^tcp:/, 'http:'));
+      this.docker = dockerHost.startsWith('unix://') ? new Docker({ socketPath: dockerHost.slice(7) }) : new Docker({ host: u.hostname, port: Number(u.port) });
+      this.where = dockerHost;
+    } else {
+      this.docker = new Docker({ socketPath: '/var/run/docker.sock' });
+      this.where = '/var/run/docker.sock';
+    }
+  }
+
+  /** Runs a Docker call, turning "no engine there" into one clear DockerUnavailableError. */
+  async call<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      if (isConnError(err)) throw new DockerUnavailableError(this.where, { cause: err });
+      throw err;
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.call(() => this.docker.ping());
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    try {
+      await this.call(() => this.docker.getImage(ref).inspect());
+      return true;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return false;
+      throw err;
+    }
+  }
+
+  async imageId(ref: string): Promise<string> {
+    const info = await this.call(() => this.docker.getImage(ref).inspect());
+    return info.Id;
+  }
+
+  /**
+   * Builds an image from a tar context stream, reporting each output line; resolves to the image id.
+   * Rejects with the daemon's error message when the build fails.
+   */
+  async buildImage(context: Readable, opts: { tag: string; labels: Record<string, string>; buildargs?: Record<string, string>; dockerfile?: string }, onLine: (line: string) => void): Promise<string> {
+    const stream = await this.call(() =>
+      this.docker.buildImage(context, { t: opts.tag, labels: opts.labels, buildargs: opts.buildargs, dockerfile: opts.dockerfile, rm: true, forcerm: true }),
+    );
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (err: Error | null, output: Array<{ error?: string }>) => {
+          const failed = err ?? output.find((o) => o.error);
+          if (failed) reject(new Error(err ? err.message : String((failed as { error?: string }).error).trim()));
+          else resolve();
+        },
+        (event: { stream?: string; status?: string; error?: string }) => {
+          const text = event.stream ?? (event.status ? `${event.status}\n` : '');
+          for (const line of text.split('\n')) if (line.trim() !== '') onLine(line.replace(/\r/g, ''));
+        },
+      );
+    });
+    return this.imageId(opts.tag);
+  }
+
+  /**
+   * Runs a container to completion (builds, release phase, one-off tasks), streaming its combined output
+   * line by line; resolves to the exit code. The container is removed afterwards.
+   */
+  async runToCompletion(
+    opts: { image: string; cmd: string[]; env?: Record<string, string>; binds?: string[]; user?: string; labels: Record<string, string>; memoryBytes?: number; nanoCpus?: number; network?: string; timeoutMs?: number },
+    onLine: (line: string) => void,
+  ): Promise<number> {
+    const container = await this.call(() =>
+      this.docker.createContainer({
+        Image: opts.image,
+        Cmd: opts.cmd,
+        Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
+        User: opts.user,
+        Labels: { [LABEL_INSTANCE]: this.instance, ...opts.labels },
+        HostConfig: { Binds: opts.binds, Memory: opts.memoryBytes, NanoCpus: opts.nanoCpus, NetworkMode: opts.network, AutoRemove: false },
+        Tty: false,
+      }),
+    );
+    try {
+      const attach = await container.attach({ stream: true, stdout: true, stderr: true });
+      const merged = new PassThrough();
+      container.modem.demuxStream(attach, merged, merged);
+      attach.on('end', () => merged.end());
+      const lines = createInterface({ input: merged, crlfDelay: Infinity });
+      const done = (async () => {
+        for await (const line of lines) onLine(line);
+      })();
+      await container.start();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = opts.timeoutMs
+        ? new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              container.kill().catch(() => undefined); // already gone: the wait below settles anyway
+              reject(new Error(`timed out after ${Math.round(opts.timeoutMs! / 1000)} s`));
+            }, opts.timeoutMs);
+          })
+        : null;
+      const waited = (await (timeout ? Promise.race([container.wait(), timeout]) : container.wait())) as { StatusCode: number };
+      if (timer) clearTimeout(timer);
+      await Promise.race([done, new Promise((r) => setTimeout(r, 2000))]);
+      return waited.StatusCode;
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined); // removal of a finished helper container is best effort
+    }
+  }
+
+  /** Creates and starts an app container; resolves to its id and the published host port (if any). */
+  async startApp(spec: AppContainerSpec): Promise<{ id: string; hostPort?: number }> {
+    const portKey = spec.port ? `${spec.port}/tcp` : undefined;
+    const container = await this.call(() =>
+      this.docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Cmd: spec.cmd,
+        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+        User: spec.user,
+        Labels: { [LABEL_INSTANCE]: this.instance, ...spec.labels },
+        ExposedPorts: portKey ? { [portKey]: {} } : undefined,
+        HostConfig: {
+          PortBindings: portKey ? { [portKey]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
+          RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 0 },
+          Memory: spec.memoryBytes,
+          NanoCpus: spec.nanoCpus,
+          NetworkMode: spec.network,
+          Init: true,
+        },
+      }),
+    );
+    await this.call(() => container.start());
+    if (!portKey) return { id: container.id };
+    const info = await container.inspect();
+    const binding = info.NetworkSettings.Ports[portKey]?.[0];
+    return { id: container.id, hostPort: binding ? Number(binding.HostPort) : undefined };
+  }
+
+  async inspect(id: string): Promise<Docker.ContainerInspectInfo | null> {
+    try {
+      return await this.call(() => this.docker.getContainer(id).inspect());
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return null;
+      throw err;
+    }
+  }
+
+  /** Containers of this platform instance matching all given labels (running or not). */
+  async list(labels: Record<string, string> = {}): Promise<RunningContainer[]> {
+    const filters = { label: [`${LABEL_INSTANCE}=${this.instance}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)] };
+    const list = await this.call(() => this.docker.listContainers({ all: true, filters }));
+    return list.map((c) => ({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), labels: c.Labels, state: c.State, created: c.Created }));
+  }
+
+  /** SIGTERM, then SIGKILL after `graceSeconds`, then removal; only for containers we own. */
+  async stopAndRemove(id: string, graceSeconds: number): Promise<void> {
+    const info = await this.inspect(id);
+    if (!info || info.Config.Labels?.[LABEL_INSTANCE] !== this.instance) return;
+    const c = this.docker.getContainer(id);
+    if (info.State.Running) {
+      await this.call(() => c.stop({ t: graceSeconds })).catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 304 && err.statusCode !== 404) throw err;
+      });
+    }
+    await this.call(() => c.remove({ force: true })).catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== 404 && err.statusCode !== 409) throw err;
+    });
+  }
+
+  /** The last `tail` lines a container wrote (stdout and stderr together). */
+  async logsTail(id: string, tail = 20): Promise<string[]> {
+    const c = this.docker.getContainer(id);
+    const buf = (await this.call(() => c.logs({ stdout: true, stderr: true, tail, follow: false }))) as unknown as Buffer;
+    const out: string[] = [];
+    let i = 0;
+    while (i + 8 <= buf.length) {
+      const len = buf.readUInt32BE(i + 4);
+      out.push(buf.subarray(i + 8, i + 8 + len).toString('utf8'));
+      i += 8 + len;
+    }
+    return out.join('').split('\n').filter((l) => l !== '');
+  }
+
+  /** Runs a command inside a running container (output discarded); resolves to its exit code. */
+  async exec(id: string, cmd: string[], user?: string): Promise<number> {
+    const c = this.docker.getContainer(id);
+    const ex = await this.call(() => c.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, User: user }));
+    const stream = await ex.start({ hijack: true, stdin: false });
+    stream.resume();
+    await new Promise<void>((resolve) => {
+      stream.once('end', resolve);
+      stream.once('close', resolve);
+      stream.once('error', () => resolve());
+    });
+    const info = await ex.inspect();
+    return info.ExitCode ?? -1;
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    await this.call(() => this.docker.getImage(ref).remove({ force: false })).catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== 404 && err.statusCode !== 409) throw err;
+    });
+  }
+}

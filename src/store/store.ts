@@ -1,0 +1,122 @@
+// Typed JSON access to platform state in etcd: get/put/list/delete, create-if-absent, atomic counters,
+// leases. Knows keys only as strings (see keys.ts); imports nothing else of the platform.
+import { Etcd3, isRecoverableError, type Lease } from 'etcd3';
+import { keys, type Keys } from './keys.js';
+
+export class StoreUnavailableError extends Error {
+  constructor(endpoints: string[], options?: { cause?: unknown }) {
+    super(`etcd is not reachable at ${endpoints.join(', ')}; start it (or unset YB_ETCD_ENDPOINTS to use the embedded one)`, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+export interface Entry<T> {
+  key: string;
+  value: T;
+  modRevision: number;
+}
+
+export class Store {
+  readonly client: Etcd3;
+  readonly keys: Keys;
+
+  constructor(readonly endpoints: string[], prefix: string) {
+    this.client = new Etcd3({
+      hosts: endpoints,
+      dialTimeout: 3000,
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + 5000 }),
+    });
+    this.keys = keys(prefix);
+  }
+
+  private async guard<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      if (isRecoverableError(err as Error) || /GRPC|deadline|UNAVAILABLE|ECONNREFUSED/i.test(String((err as Error)?.name ?? '') + String((err as Error)?.message ?? ''))) {
+        throw new StoreUnavailableError(this.endpoints, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Resolves when etcd answers; throws StoreUnavailableError otherwise. */
+  async ping(): Promise<void> {
+    await this.guard(() => this.client.maintenance.status());
+  }
+
+  async get<T>(key: string): Promise<T | null> {
+    const raw = await this.guard(() => this.client.get(key).string());
+    return raw === null ? null : (JSON.parse(raw) as T);
+  }
+
+  async getEntry<T>(key: string): Promise<Entry<T> | null> {
+    const res = await this.guard(() => this.client.get(key).exec());
+    const kv = res.kvs[0];
+    if (!kv) return null;
+    return { key, value: JSON.parse(kv.value.toString()) as T, modRevision: Number(kv.mod_revision) };
+  }
+
+  async put(key: string, value: unknown, lease?: Lease): Promise<number> {
+    const body = JSON.stringify(value);
+    const res = await this.guard(() => (lease ? lease.put(key).value(body).exec() : this.client.put(key).value(body).exec()));
+    return Number(res.header.revision);
+  }
+
+  /** Writes `key` only if it does not exist; returns whether it was written. */
+  async create(key: string, value: unknown): Promise<boolean> {
+    const res = await this.guard(() =>
+      this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(JSON.stringify(value))).commit(),
+    );
+    return res.succeeded;
+  }
+
+  /** Replaces `key` only if its mod revision is still `modRevision`; returns whether it was written. */
+  async replace(key: string, value: unknown, modRevision: number): Promise<boolean> {
+    const res = await this.guard(() =>
+      this.client.if(key, 'Mod', '==', modRevision).then(this.client.put(key).value(JSON.stringify(value))).commit(),
+    );
+    return res.succeeded;
+  }
+
+  /** Lists every entry under `prefix`, sorted by key. */
+  async list<T>(prefix: string): Promise<Entry<T>[]> {
+    const res = await this.guard(() => this.client.getAll().prefix(prefix).sort('Key', 'Ascend').exec());
+    return res.kvs.map((kv) => ({ key: kv.key.toString(), value: JSON.parse(kv.value.toString()) as T, modRevision: Number(kv.mod_revision) }));
+  }
+
+  async delete(key: string): Promise<number> {
+    const res = await this.guard(() => this.client.delete().key(key).exec());
+    return Number(res.header.revision);
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    const res = await this.guard(() => this.client.delete().prefix(prefix).exec());
+    return Number(res.header.revision);
+  }
+
+  /** Atomically increments the integer counter at `key` and returns the new value (starting at 1). */
+  async increment(key: string): Promise<number> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const cur = await this.getEntry<number>(key);
+      const next = (cur?.value ?? 0) + 1;
+      const ok = cur ? await this.replace(key, next, cur.modRevision) : await this.create(key, next);
+      if (ok) return next;
+    }
+    throw new Error(`could not increment ${key}: too much contention`);
+  }
+
+  /** The store's current revision. */
+  async revision(): Promise<number> {
+    const res = await this.guard(() => this.client.get(this.keys.prefix + '\u0000revision-probe').exec());
+    return Number(res.header.revision);
+  }
+
+  lease(ttlSeconds: number): Lease {
+    return this.client.lease(ttlSeconds, { autoKeepAlive: true });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
