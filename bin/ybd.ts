@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   });
   const deployer = new Deployer(repo, builds, scheduler, log.child({ component: 'deploy' }));
   const hookSecret = randomBytes(24).toString('hex');
-  const api = await buildApiServer({ store, repo, deployer, scheduler, builds, runtime, log, dataDir, domain: cfg.domain, apiUrl, hookSecret });
+  const api = await buildApiServer({ store, repo, deployer, scheduler, builds, runtime, log, dataDir, domain: cfg.domain, routerPort: cfg.routerAddr.port, apiUrl, hookSecret });
 
   let router: ChildProcess | undefined;
   let stopping = false;

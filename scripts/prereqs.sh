@@ -34,7 +34,7 @@ if [ ! -d node_modules ] || [ "$(cat node_modules/.yb-lock 2>/dev/null)" != "$lo
   npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > node_modules/.yb-lock
 fi
-src_hash=$( { find src bin bench test -name '*.ts' -type f -print0 | sort -z | xargs -0 cat; cat tsconfig.json; } | sha256sum | cut -c1-16)
+src_hash=$( { find src bin bench test -name '*.ts' -not -path 'test/fixtures/*' -type f -print0 | sort -z | xargs -0 cat; cat tsconfig.json; } | sha256sum | cut -c1-16)
 if [ ! -d dist ] || [ "$(cat dist/.yb-src 2>/dev/null)" != "$src_hash" ]; then
   step "compiling TypeScript"
   rm -rf dist

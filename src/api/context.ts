@@ -17,6 +17,8 @@ export interface ApiContext {
   log: Logger;
   dataDir: string;
   domain: string;
+  /** Port of the router's HTTP listener, for the URLs shown to users. */
+  routerPort: number;
   apiUrl: string;
   hookSecret: string;
 }

@@ -31,8 +31,9 @@ export function processCommand(release: Pick<ReleaseRecord, 'builder'>, command:
   return command ? ['/bin/sh', '-c', command] : undefined;
 }
 
-export function containerName(app: string, type: string, index: number, release: number): string {
-  return `yb-${app}.${type}.${index}.v${release}`;
+/** Docker names are global to the engine, so they carry the platform instance (several may share one engine). */
+export function containerName(instance: string, app: string, type: string, index: number, release: number): string {
+  return `${instance}.${app}.${type}.${index}.v${release}`;
 }
 
 export function endpointInstance(release: number, index: number): string {
@@ -53,7 +54,7 @@ export class Scheduler {
     const size = parseSize(f.size);
     const web = f.type === 'web';
     const { id, hostPort } = await this.runtime.startApp({
-      name: containerName(app.name, f.type, index, release.version),
+      name: containerName(this.runtime.instance, app.name, f.type, index, release.version),
       image: release.imageId || release.image,
       cmd: processCommand(release, command),
       env: { ...release.config, PORT: String(release.port), DYNO: `${f.type}.${index}`, YB_APP: app.name, YB_RELEASE: `v${release.version}` },

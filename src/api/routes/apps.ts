@@ -15,7 +15,7 @@ export function defaultHost(ctx: ApiContext, app: string): string {
 }
 
 export function present(ctx: ApiContext, app: AppRecord) {
-  return { ...app, webUrl: `http://${defaultHost(ctx, app.name)}/`, gitUrl: `${ctx.apiUrl}/git/${app.name}.git` };
+  return { ...app, webUrl: `http://${defaultHost(ctx, app.name)}${ctx.routerPort === 80 ? '' : `:${ctx.routerPort}`}/`, gitUrl: `${ctx.apiUrl}/git/${app.name}.git` };
 }
 
 export function registerApps(api: FastifyInstance, ctx: ApiContext): void {

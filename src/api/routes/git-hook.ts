@@ -31,7 +31,7 @@ export function registerGitHook(api: FastifyInstance, ctx: ApiContext): void {
     try {
       const rel = await ctx.deployer.deploySource({ app: String(q.app), source: req.body as Readable, commit: q.rev, user }, out);
       const secs = ((Date.now() - started) / 1000).toFixed(1);
-      out(`-----> v${rel.version} is live at http://${rel.app}.${ctx.domain}/ (${secs} s)`);
+      out(`-----> v${rel.version} is live at http://${rel.app}.${ctx.domain}${ctx.routerPort === 80 ? '' : `:${ctx.routerPort}`}/ (${secs} s)`);
       raw.end('\u0000ok\n');
     } catch (err) {
       const e = toYbError(err);

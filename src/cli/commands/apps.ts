@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { request, get, CliError } from '../client.js';
 import { requireApp, enc } from '../app-arg.js';
-import { apiUrl } from '../credentials.js';
+import { apiUrl, apiToken } from '../credentials.js';
 import { print, printJson, table, c } from '../output.js';
 
 interface App {
@@ -45,6 +45,15 @@ export function registerApps(program: Command): void {
       print(`Destroyed ${app}`);
     });
 
+  program.command('git:credentials').argument('[operation]').description('git credential helper: answers "get" with the saved API token').action(async (op?: string) => {
+    if (op !== 'get') return;
+    let input = '';
+    for await (const chunk of process.stdin) input += String(chunk);
+    const fields = Object.fromEntries(input.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const token = apiToken(fields.host ? `${fields.protocol ?? 'http'}://${fields.host}` : apiUrl());
+    if (token) process.stdout.write(`username=yb\npassword=${token}\n`);
+  });
+
   program.command('git:remote').description('add a git remote for an app').option('-a, --app <app>').option('-r, --remote <name>', 'remote name', 'yb').action((opts: { app?: string; remote: string }) => {
     const app = requireApp(opts.app);
     const url = `${apiUrl()}/git/${app}.git`;
@@ -53,6 +62,7 @@ export function registerApps(program: Command): void {
   });
 }
 
+/** Adds (or updates) the remote and makes git ask `yb` for credentials for the API host in this repository. */
 function addRemote(_app: string, url: string, name = 'yb'): boolean {
   try {
     execFileSync('git', ['rev-parse', '--git-dir'], { stdio: 'ignore' });
@@ -64,5 +74,7 @@ function addRemote(_app: string, url: string, name = 'yb'): boolean {
   } catch {
     execFileSync('git', ['remote', 'set-url', name, url], { stdio: 'ignore' });
   }
+  const base = new URL(url).origin;
+  execFileSync('git', ['config', '--replace-all', `credential.${base}.helper`, `!${JSON.stringify(process.execPath)} ${JSON.stringify(process.argv[1] ?? 'yb')} git:credentials`], { stdio: 'ignore' });
   return true;
 }
