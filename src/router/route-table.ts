@@ -1,6 +1,6 @@
 // The router's routing table: an immutable host → {app, endpoints} map built from a store snapshot.
 // Pure: parses keys and JSON values it is given; performs no I/O and never mutates a built table.
-import { parseEndpointKey, parseRouteKey, type EndpointRecord, type RouteRecord } from '../store/keys.js';
+import { keys, type EndpointRecord, type RouteRecord } from '../store/keys.js';
 
 /** One routable instance of an app's `web` process. */
 export interface Endpoint {
@@ -112,21 +112,29 @@ export function parseSnapshot(prefix: string, kvs: ReadonlyMap<string, string>, 
   const routes = new Map<string, RouteRecord>();
   const endpoints = new Map<string, Map<string, EndpointRecord>>();
   const problems: string[] = [];
+  // Same layout as parseRouteKey/parseEndpointKey in store/keys.ts, without rebuilding the key set per key
+  // (that made a 20,000-key snapshot take 300 ms).
+  const k = keys(prefix);
+  const routesPrefix = k.routesPrefix();
+  const endpointsPrefix = k.endpointsPrefix();
   for (const [key, raw] of kvs) {
-    const host = parseRouteKey(prefix, key);
-    if (host !== null) {
+    if (key.startsWith(routesPrefix)) {
+      const host = key.slice(routesPrefix.length);
+      if (host === '' || host.includes('/')) continue;
       const v = parseJson(raw);
       if (isObject(v) && typeof v.app === 'string' && v.app !== '') routes.set(host, v as unknown as RouteRecord);
       else problems.push(`${key}: not a route record`);
       continue;
     }
-    const ep = parseEndpointKey(prefix, key);
-    if (ep === null || ep.type !== 'web') continue;
+    if (!key.startsWith(endpointsPrefix)) continue;
+    const parts = key.slice(endpointsPrefix.length).split('/');
+    if (parts.length !== 3 || parts[1] !== 'web' || parts[0] === '' || parts[2] === '') continue;
+    const app = parts[0]!;
     const v = parseJson(raw);
     if (isObject(v) && typeof v.host === 'string' && Number.isInteger(v.port) && (v.port as number) > 0 && (v.port as number) < 65536) {
-      let m = endpoints.get(ep.app);
-      if (!m) endpoints.set(ep.app, (m = new Map()));
-      m.set(ep.instance, { host: v.host, port: v.port as number, release: Number(v.release ?? 0), container: String(v.container ?? '') });
+      let m = endpoints.get(app);
+      if (!m) endpoints.set(app, (m = new Map()));
+      m.set(parts[2]!, { host: v.host, port: v.port as number, release: Number(v.release ?? 0), container: String(v.container ?? '') });
     } else problems.push(`${key}: not an endpoint record`);
   }
   return { routes, endpoints, revision, problems };

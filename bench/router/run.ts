@@ -1,0 +1,230 @@
+// Router benchmark: the same nginx backend and the same load generator (wrk) measured direct, through nginx
+// (1 worker, keep-alive upstream) and through yb-router variants, in one run; plus route convergence and
+// 10,000-route memory/lookup. Loads only 127.0.0.1; every phase is bounded in time. Not a test.
+//   node --import tsx bench/router/run.ts [--duration 8] [--rounds 3] [--connections 50] [--quick]
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { parseArgs } from 'node:util';
+import { Etcd3 } from 'etcd3';
+import { request } from 'undici';
+import { startEmbeddedEtcd } from '../../src/store/embedded-etcd.js';
+import { keys } from '../../src/store/keys.js';
+import { buildRouteTable, parseSnapshot } from '../../src/router/route-table.js';
+import type { RouterOptions } from '../../src/router/options.js';
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '50' },
+    variants: { type: 'string', default: 'w1-nolog,w1-log,w2-nolog,w2-log' },
+    quick: { type: 'boolean', default: false },
+  },
+});
+const DURATION = Number(args.duration);
+const ROUNDS = Number(args.rounds);
+const CONNS = Number(args.connections);
+const HOST = 'bench.localhost';
+const here = new URL('.', import.meta.url).pathname;
+const repo = join(here, '..', '..');
+const work = mkdtempSync(join(tmpdir(), 'yb-router-bench-'));
+const children: ChildProcess[] = [];
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const p = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return p;
+}
+
+function nginx(name: string, conf: string): ChildProcess {
+  const dir = join(work, name);
+  execFileSync('mkdir', ['-p', dir]);
+  const file = join(dir, 'nginx.conf');
+  writeFileSync(file, `daemon off; master_process off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
+  keepalive_requests 1000000; ${conf} }\n`);
+  const c = spawn('/usr/sbin/nginx', ['-c', file, '-p', dir], { stdio: 'ignore' });
+  children.push(c);
+  return c;
+}
+
+async function waitHttp(url: string, host: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const r = await request(url, { headers: { host } });
+      await r.body.dump();
+      if (r.statusCode === 200) return;
+    } catch {
+      // not listening yet: poll until the deadline
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url} (Host ${host}) did not answer 200 within ${timeoutMs} ms`);
+}
+
+interface Result { rps: number; p50: number; p99: number; errors: number }
+
+function toMs(s: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(s.trim());
+  if (!m) return NaN;
+  const v = Number(m[1]);
+  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+}
+
+function wrk(url: string, seconds = DURATION): Result {
+  const out = execFileSync('/usr/bin/wrk', ['-t', '1', '-c', String(CONNS), '-d', `${seconds}s`, '--latency', '-H', `Host: ${HOST}`, url], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const p50 = toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const p99 = toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = non2xx + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  return { rps, p50, p99, errors };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
+
+async function main() {
+  const etcdPort = await freePort();
+  const etcd = await startEmbeddedEtcd({ dataDir: join(work, 'etcd'), clientPort: etcdPort, peerPort: await freePort() });
+  const client = new Etcd3({ hosts: etcd.endpoint });
+  const prefix = `/yb-bench-${process.pid}/`;
+  const k = keys(prefix);
+  try {
+    const backendPort = await freePort();
+    nginx('backend', `server { listen 127.0.0.1:${backendPort}; location / { return 200 "hello from the backend\\n"; } }`);
+    const nginxPort = await freePort();
+    nginx('proxy', `upstream app { server 127.0.0.1:${backendPort}; keepalive 64; }
+      server { listen 127.0.0.1:${nginxPort}; location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection "";
+        proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme; } }`);
+    await client.put(k.route(HOST)).value(JSON.stringify({ app: 'bench' })).exec();
+    await client.put(k.endpoint('bench', 'web', 'web.1')).value(JSON.stringify({ host: '127.0.0.1', port: backendPort, release: 1, container: 'nginx' })).exec();
+
+    const base = (port: number, over: Partial<RouterOptions>): RouterOptions => ({
+      listen: { host: '127.0.0.1', port }, adminListen: { host: '127.0.0.1', port: 0 }, etcdEndpoints: [etcd.endpoint], prefix,
+      workers: 1, id: `bench-${port}`, logLevel: 'info', accessLogSample: 1, headersTimeoutMs: 60_000, bodyTimeoutMs: 0,
+      connectTimeoutMs: 5000, ejectMs: 5000, maxAttempts: 3, shutdownGraceMs: 2000, clientKeepAliveMs: 65_000, debounceMs: 5, ...over,
+    });
+    const variantDefs: Record<string, Partial<RouterOptions>> = {
+      'w1-nolog': { workers: 1, accessLogSample: 0 },
+      'w1-log': { workers: 1, accessLogSample: 1 },
+      'w2-nolog': { workers: 2, accessLogSample: 0 },
+      'w2-log': { workers: 2, accessLogSample: 1 },
+      'w1-log10': { workers: 1, accessLogSample: 0.1 },
+      'w2-log10': { workers: 2, accessLogSample: 0.1 },
+    };
+    const variants = args.variants!.split(',').filter((v) => variantDefs[v]);
+    const routers: Record<string, { url: string; child: ChildProcess }> = {};
+    for (const v of variants) {
+      const port = await freePort();
+      const logFile = openSync(join(work, `access-${v}.log`), 'a');
+      const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'router-entry.ts'), JSON.stringify(base(port, variantDefs[v]!))], { cwd: repo, stdio: ['ignore', logFile, 'pipe'] });
+      children.push(child);
+      await new Promise<void>((resolve, reject) => {
+        let err = '';
+        child.stderr!.on('data', (d: Buffer) => ((err += d), /READY/.test(err) && resolve()));
+        child.once('exit', (c) => reject(new Error(`router ${v} exited ${c}: ${err}`)));
+      });
+      routers[`yb-router ${v}`] = { url: `http://127.0.0.1:${port}/`, child };
+    }
+    const targets: Record<string, string> = { direct: `http://127.0.0.1:${backendPort}/`, nginx: `http://127.0.0.1:${nginxPort}/` };
+    for (const [name, r] of Object.entries(routers)) targets[name] = r.url;
+    for (const url of Object.values(targets)) await waitHttp(url, HOST);
+
+    // Warm-up, then rounds with the targets interleaved so drift hits all of them alike.
+    for (const url of Object.values(targets)) wrk(url, 2);
+    const samples: Record<string, Result[]> = {};
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, url] of Object.entries(targets)) {
+        (samples[name] ??= []).push(wrk(url));
+        process.stderr.write('.');
+      }
+    }
+    process.stderr.write('\n');
+    const ref = { rps: median(samples.nginx!.map((s) => s.rps)), p99: median(samples.nginx!.map((s) => s.p99)) };
+    console.log(`\nthroughput: wrk -t1 -c${CONNS} -d${DURATION}s, median of ${ROUNDS} rounds, ${new Date().toISOString()}, ${process.version}`);
+    console.log('| target | req/s | p50 ms | p99 ms | errors | req/s ÷ nginx | p99 ÷ nginx |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    for (const [name, ss] of Object.entries(samples)) {
+      const rps = median(ss.map((s) => s.rps));
+      const p50 = median(ss.map((s) => s.p50));
+      const p99 = median(ss.map((s) => s.p99));
+      const errors = ss.reduce((a, s) => a + s.errors, 0);
+      console.log(`| ${name} | ${rps.toFixed(0)} | ${p50.toFixed(2)} | ${p99.toFixed(2)} | ${errors} | ${(rps / ref.rps).toFixed(2)} | ${(p99 / ref.p99).toFixed(2)} |`);
+    }
+
+    // Route convergence: etcd write → first request routed by the first router.
+    const first = Object.values(routers)[0]!;
+    const conv: number[] = [];
+    const n = args.quick ? 20 : 100;
+    for (let i = 0; i < n; i++) {
+      const host = `conv${i}.localhost`;
+      const t0 = performance.now();
+      await client.put(k.route(host)).value(JSON.stringify({ app: 'bench' })).exec();
+      const deadline = t0 + 5000;
+      for (;;) {
+        const r = await request(first.url, { headers: { host } });
+        await r.body.dump();
+        if (r.statusCode === 200) break;
+        if (performance.now() > deadline) throw new Error(`route ${host} not routed within 5 s`);
+      }
+      conv.push(performance.now() - t0);
+    }
+    console.log(`\nroute convergence (etcd put → first 200 through the router), ${n} samples: p50 ${pct(conv, 50).toFixed(1)} ms, p99 ${pct(conv, 99).toFixed(1)} ms`);
+
+    // 10,000 routes: table build, lookup time and memory, in this process and in a router process.
+    const kvs = new Map<string, string>();
+    for (let i = 0; i < 10_000; i++) {
+      kvs.set(k.route(`app${i}.example.com`), JSON.stringify({ app: `app${i}` }));
+      kvs.set(k.endpoint(`app${i}`, 'web', 'web.1'), JSON.stringify({ host: '127.0.0.1', port: 20000 + (i % 40000), release: 1, container: `c${i}` }));
+    }
+    global.gc?.();
+    const heap0 = process.memoryUsage().heapUsed;
+    const tb = performance.now();
+    const table = buildRouteTable(parseSnapshot(prefix, kvs, 1));
+    const buildMs = performance.now() - tb;
+    global.gc?.();
+    const heapMb = (process.memoryUsage().heapUsed - heap0) / 1e6;
+    const hosts = Array.from({ length: 1000 }, (_, i) => `app${(i * 7919) % 10_000}.example.com:8080`);
+    let hit = 0;
+    const tl = performance.now();
+    for (let j = 0; j < 1000; j++) for (const h of hosts) if (table.lookup(h)) hit++;
+    const lookupNs = ((performance.now() - tl) * 1e6) / 1e6;
+    if (hit !== 1e6) throw new Error('lookup missed');
+    const rssBefore = rssMb(first.child.pid!);
+    const t10 = performance.now();
+    const entries = [...kvs];
+    for (let i = 0; i < entries.length; i += 100) {
+      const txn = client.if(k.route('none'), 'Version', '==', 0);
+      await txn.then(...entries.slice(i, i + 100).map(([key, v]) => client.put(key).value(v))).commit();
+    }
+    for (let deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+      const r = await request(first.url, { headers: { host: 'app9999.example.com' } });
+      await r.body.dump();
+      if (r.statusCode !== 404) break;
+    }
+    const applyMs = performance.now() - t10;
+    console.log(`10,000 routes + endpoints: table build ${buildMs.toFixed(0)} ms, ~${heapMb.toFixed(1)} MB heap (${global.gc ? 'after gc' : 'no --expose-gc, rough'}), lookup ${lookupNs.toFixed(0)} ns (host with port); router process RSS ${rssBefore.toFixed(0)} → ${rssMb(first.child.pid!).toFixed(0)} MB (primary only), written+applied in ${applyMs.toFixed(0)} ms`);
+  } finally {
+    client.close();
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode ? undefined : new Promise((r) => c.once('exit', r)))));
+    await etcd.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+await main();
