@@ -14,6 +14,17 @@ buildpack_name() {
 resolve_buildpack() {
   local ref=$1 name
   case "$ref" in
+    http://*/heroku-buildpack-* | https://*/heroku-buildpack-*)
+      # Heroku's official buildpack URLs map to the shipped buildpack of the same language.
+      name=${ref##*/heroku-buildpack-}
+      name=${name%%#*}
+      name=${name%.git}
+      if [[ $name =~ ^[a-z0-9][a-z0-9_-]*$ ]] && [ -x "$root/$name/bin/compile" ]; then
+        yb_info "using the shipped $name buildpack for $ref" >&2
+        printf '%s\n' "$root/$name"
+        return
+      fi
+      yb_fail "buildpack '$ref': buildpack URLs are not supported yet; use a shipped buildpack ($(shipped_list)) or a local absolute path" ;;
     http://* | https://* | git@* | git://*)
       yb_fail "buildpack '$ref': buildpack URLs are not supported yet; use a shipped buildpack ($(shipped_list)) or a local absolute path" ;;
     /*)

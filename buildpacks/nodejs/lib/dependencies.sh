@@ -22,9 +22,18 @@ install_tool() {
   tarball=$(fetch_tarball "$name" "$version" "$cache/$name/$version")
   for old in "$cache/$name"/*; do [ "$old" = "$cache/$name/$version" ] || rm -rf -- "$old"; done
   rm -rf "$home"
-  mkdir -p "$home"
+  mkdir -p "$home/.bin"
   tar -xzf "$tarball" -C "$home" --strip-components=1
-  export PATH="$home/bin:$PATH"
+  # Link the package's "bin" entries as npm would (tarballs do not always carry the executable bit).
+  local bin target
+  while IFS= read -r bin; do
+    target=$(node "$here/lib/package-json.js" "$home" "bin.$bin")
+    target=${target#./}
+    [[ $bin =~ ^[a-z0-9][a-z0-9_-]*$ ]] && [ -f "$home/$target" ] || continue
+    chmod +x "$home/$target"
+    ln -sf "../$target" "$home/.bin/$bin"
+  done < <(node "$here/lib/package-json.js" "$home" keys:bin)
+  export PATH="$home/.bin:$PATH"
   yb_info "$name $version"
 }
 
@@ -93,7 +102,7 @@ prune_dev_dependencies() {
     npm | none) run_indented npm prune --omit=dev || status=$? ;;
     yarn) run_indented yarn install --frozen-lockfile --production=true --ignore-scripts --non-interactive \
             --prefer-offline --cache-folder "$cache/yarn-cache" || status=$? ;;
-    pnpm) run_indented pnpm prune --prod --store-dir "$cache/pnpm-store" || status=$? ;;
+    pnpm) run_indented pnpm prune --prod --config.store-dir="$cache/pnpm-store" || status=$? ;;
   esac
   [ "$status" -eq 0 ] || yb_fail "pruning devDependencies with $pm failed (exit status $status, see the output above)"
 }
