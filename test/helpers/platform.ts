@@ -1,0 +1,162 @@
+// Starts the real platform (compiled ybd → embedded etcd + router process) on free ports with its own data dir
+// and Docker label, for integration tests; stop() ends it and removes every Docker object it labelled.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { request } from 'node:http';
+import { freePorts } from './ports.js';
+
+const run = promisify(execFile);
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+
+export interface Platform {
+  apiUrl: string;
+  routerUrl: string;
+  routerPort: number;
+  routerAdminUrl: string;
+  token: string;
+  dataDir: string;
+  instance: string;
+  env: NodeJS.ProcessEnv;
+  child: ChildProcess;
+  output: () => string;
+  /** Runs the real `yb` CLI against this platform. */
+  yb(args: string[], opts?: { cwd?: string; allowFail?: boolean }): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** GET through the router with a Host header. */
+  fetchApp(host: string, path?: string): Promise<{ status: number; body: string }>;
+  stop(): Promise<void>;
+  kill9(): void;
+  restart(): Promise<void>;
+}
+
+export async function startPlatform(extraEnv: Record<string, string> = {}): Promise<Platform> {
+  const [api, router, admin, etcd, ssh, tls] = await freePorts(6);
+  const dataDir = mkdtempSync(join(tmpdir(), 'yb-test-'));
+  const instance = `ybt${process.env.YB_TEST_RUN_ID ?? ''}${Math.random().toString(36).slice(2, 7)}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    YB_DATA_DIR: dataDir, YB_API_ADDR: `127.0.0.1:${api}`, YB_ROUTER_ADDR: `127.0.0.1:${router}`, YB_ROUTER_ADMIN_ADDR: `127.0.0.1:${admin}`,
+    YB_ROUTER_TLS_ADDR: `127.0.0.1:${tls}`, YB_SSH_ADDR: `127.0.0.1:${ssh}`, YB_ETCD_PORT: String(etcd), YB_INSTANCE: instance, YB_ROUTER_WORKERS: '1',
+    YB_STOP_GRACE: '5', YB_HEALTH_UPTIME: '1', ...extraEnv,
+  };
+  delete env.YB_ETCD_ENDPOINTS;
+  delete env.YB_API_TOKEN;
+  let out = '';
+  let child!: ChildProcess;
+  const launch = async () => {
+    child = spawn(process.execPath, [join(ROOT, 'dist', 'bin', 'ybd.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const deadline = Date.now() + 60_000;
+    while (!out.includes('Yunbang is running')) {
+      if (child.exitCode !== null) throw new Error(`ybd exited (${child.exitCode}):\n${out}`);
+      if (Date.now() > deadline) throw new Error(`ybd did not start within 60 s:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // The router registers itself in etcd; wait until it answers so tests start with traffic possible.
+    for (;;) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${admin}/healthz`)).ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`router did not start:\n${out}\n${readFileSync(join(dataDir, 'logs', 'router.log'), 'utf8')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await launch();
+  const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
+  const apiUrl = `http://127.0.0.1:${api}`;
+  const cliEnv = { ...env, YB_API_URL: apiUrl, YB_API_TOKEN: token, NO_COLOR: '1', HOME: dataDir };
+
+  const p: Platform = {
+    apiUrl, routerUrl: `http://127.0.0.1:${router}`, routerPort: router!, routerAdminUrl: `http://127.0.0.1:${admin}`, token, dataDir, instance, env: cliEnv,
+    get child() {
+      return child;
+    },
+    output: () => out,
+    async yb(args, opts = {}) {
+      return new Promise((resolvePromise, reject) => {
+        const c = spawn(process.execPath, [join(ROOT, 'dist', 'bin', 'yb.js'), ...args], { env: cliEnv, cwd: opts.cwd ?? dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        c.on('error', reject);
+        c.on('exit', (code) => {
+          if (code !== 0 && !opts.allowFail) reject(new Error(`yb ${args.join(' ')} exited ${code}:\n${stdout}\n${stderr}`));
+          else resolvePromise({ code: code ?? -1, stdout, stderr });
+        });
+      });
+    },
+    fetchApp: (host, path = '/') => httpGet(router!, host, path),
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      await cleanupDocker(instance);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    kill9() {
+      child.kill('SIGKILL');
+    },
+    async restart() {
+      out = '';
+      await launch();
+    },
+  };
+  return p;
+}
+
+/** GET http://127.0.0.1:<port><path> with a Host header (fetch cannot set Host); a fresh connection each time. */
+export function httpGet(port: number, host: string, path = '/'): Promise<{ status: number; body: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Removes containers and images carrying this test instance's label. */
+export async function cleanupDocker(instance: string): Promise<void> {
+  const label = `label=yunbang.instance=${instance}`;
+  const { stdout: ids } = await run('docker', ['ps', '-aq', '--filter', label]);
+  if (ids.trim()) await run('docker', ['rm', '-f', ...ids.trim().split('\n')]).catch(() => undefined);
+  const { stdout: imgs } = await run('docker', ['images', '-q', '--filter', label]);
+  if (imgs.trim()) await run('docker', ['rmi', '-f', ...new Set(imgs.trim().split('\n'))]).catch(() => undefined);
+}
+
+/** Makes a git repository from a fixture app in a temp dir and returns its path. */
+export async function fixtureRepo(name: string, into: string): Promise<string> {
+  const dir = join(into, `src-${name}-${Math.random().toString(36).slice(2, 6)}`);
+  await run('cp', ['-r', join(ROOT, 'test', 'fixtures', 'apps', name), dir]);
+  await git(dir, ['init', '-q', '-b', 'main']);
+  await git(dir, ['add', '-A']);
+  await git(dir, ['-c', 'user.email=t@example.com', '-c', 'user.name=test', 'commit', '-qm', `fixture ${name}`]);
+  return dir;
+}
+
+export async function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; output: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const c = spawn('git', args, { cwd, env: { ...env, GIT_TERMINAL_PROMPT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    c.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    c.on('error', reject);
+    c.on('exit', (code) => resolvePromise({ code: code ?? -1, output }));
+  });
+}
+
+export async function commitAll(dir: string, message: string): Promise<void> {
+  await git(dir, ['add', '-A']);
+  await git(dir, ['-c', 'user.email=t@example.com', '-c', 'user.name=test', 'commit', '-qm', message]);
+}
