@@ -55,6 +55,9 @@ export function createUpgradeProxy(ctx: ProxyContext, connectTimeoutMs: number):
         if (head.length) up.write(head);
         up.pipe(socket);
         socket.pipe(up);
+        // The client socket comes from the HTTP server, which allows half-open connections: when the client
+        // ends, end our side too so the pair closes (websockets have no use for half-close).
+        socket.once('end', () => socket.end());
         socket.once('close', () => up.destroy());
         up.once('close', () => socket.destroy());
         log(target.app, 101, ep.addr);

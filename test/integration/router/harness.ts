@@ -81,13 +81,18 @@ export async function startUpstream(name: string, handler?: (req: IncomingMessag
         res.end(JSON.stringify({ name, host: req.headers.host, url: req.url, headers: req.headers }));
       }),
   );
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (s) => (sockets.add(s), s.once('close', () => sockets.delete(s))));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   return {
     server,
     port,
     name,
-    close: () => new Promise<void>((r) => (server.close(() => r()), server.closeAllConnections())),
+    close: () => new Promise<void>((r) => {
+      server.close(() => r());
+      for (const s of sockets) s.destroy(); // upgraded sockets too, which closeAllConnections() leaves
+    }),
   };
 }
 
