@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseSize } from '../../../src/scheduler/sizes.js';
+import { processCommand, containerName } from '../../../src/scheduler/rollout.js';
+
+test('sizes map to Docker limits', () => {
+  assert.deepEqual(parseSize(undefined), {});
+  assert.deepEqual(parseSize('512M'), { memoryBytes: 512 * 1024 * 1024, nanoCpus: undefined });
+  assert.deepEqual(parseSize('1G:0.5'), { memoryBytes: 1024 ** 3, nanoCpus: 5e8 });
+  assert.throws(() => parseSize('lots'), /not a size/);
+  assert.throws(() => parseSize('1M'), /minimum/);
+  assert.throws(() => parseSize('1G:0'), /between 0 and 64/);
+});
+
+test('buildpack processes start through yb-launch; image processes keep their default command', () => {
+  assert.deepEqual(processCommand({ builder: 'buildpacks' }, 'npm start'), ['/usr/local/bin/yb-launch', 'npm start']);
+  assert.deepEqual(processCommand({ builder: 'dockerfile' }, ''), undefined);
+  assert.deepEqual(processCommand({ builder: 'dockerfile' }, 'node w.js'), ['/bin/sh', '-c', 'node w.js']);
+});
+
+test('container names carry the platform instance', () => {
+  assert.equal(containerName('yunbang', 'hello', 'web', 2, 7), 'yunbang.hello.web.2.v7');
+});

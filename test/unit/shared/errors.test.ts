@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ERRORS, YbError, errorId, codeFromId } from '../../../src/shared/errors.js';
+import { loadConfig, ConfigError } from '../../../src/config/load.js';
+
+test('every error code has an HTTP status, an exit code and a message, and round-trips through its id', () => {
+  for (const [code, e] of Object.entries(ERRORS)) {
+    assert.ok(e.status >= 400 && e.status < 600, code);
+    assert.ok(e.exit > 0, code);
+    assert.ok(e.message.length > 0, code);
+    assert.equal(codeFromId(errorId(code as keyof typeof ERRORS)), code);
+  }
+  const e = new YbError('YB_ERR_APP_NOT_FOUND');
+  assert.equal(e.status, 404);
+  assert.equal(errorId(e.code), 'app_not_found');
+});
+
+test('config loads defaults and reports every bad value at once', () => {
+  const cfg = loadConfig({});
+  assert.deepEqual(cfg.apiAddr, { host: '127.0.0.1', port: 5050 });
+  assert.deepEqual(cfg.etcdEndpoints, []);
+  assert.throws(() => loadConfig({ YB_API_ADDR: 'nope', YB_BUILD_CONCURRENCY: 'x' }), (err: unknown) => err instanceof ConfigError && err.problems.length === 2);
+});
