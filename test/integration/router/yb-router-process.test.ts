@@ -1,0 +1,132 @@
+// yb-router as its own process with cluster workers: routing through every worker, applied-revision publishing,
+// admin endpoints, and a graceful SIGTERM (in-flight request finishes, record removed, exit 0).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { startEtcd, startUpstream, uniquePrefix, putRoute, putEndpoint, freePort, get, type Etcd, type Upstream } from './harness.js';
+import { keys } from '../../../src/store/keys.js';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+let etcd: Etcd | undefined;
+let child: ChildProcess | undefined;
+const ups: Upstream[] = [];
+after(async () => {
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((r) => child!.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+  await Promise.all(ups.map((u) => u.close()));
+  await etcd?.close();
+});
+
+/** Resolves when routers/<id> holds a revision ≥ rev (watched, not polled). */
+async function routerRecordAtLeast(e: Etcd, key: string, rev: number): Promise<{ id: string; revision: number; addr: string }> {
+  const read = async () => {
+    const v = await e.client.get(key).string();
+    return v ? (JSON.parse(v) as { id: string; revision: number; addr: string }) : undefined;
+  };
+  const w = await e.client.watch().key(key).create();
+  try {
+    const now = await read();
+    if (now && now.revision >= rev) return now;
+    return await new Promise((resolve) =>
+      w.on('put', (kv) => {
+        const r = JSON.parse(kv.value.toString()) as { id: string; revision: number; addr: string };
+        if (r.revision >= rev) resolve(r);
+      }),
+    );
+  } finally {
+    await w.cancel();
+  }
+}
+
+test('yb-router with 2 workers: routes, publishes, serves /healthz and /metrics, drains on SIGTERM', async () => {
+  etcd = await startEtcd();
+  const prefix = uniquePrefix();
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let slowStarted!: () => void;
+  const slowBegun = new Promise<void>((r) => (slowStarted = r));
+  const u = await startUpstream('proc', (req, res) => {
+    if (req.url === '/slow') {
+      slowStarted();
+      void released.then(() => res.end('slow done'));
+      return;
+    }
+    res.end(`pid-independent ${req.url}`);
+  });
+  ups.push(u);
+  await putRoute(etcd.client, prefix, 'proc.localhost', 'proc');
+  await putEndpoint(etcd.client, prefix, 'proc', 'web.1', u.port);
+
+  const port = await freePort();
+  const adminPort = await freePort();
+  child = spawn(process.execPath, ['--import', 'tsx', 'bin/yb-router.ts'], {
+    cwd: repo,
+    env: { ...process.env, YB_ETCD_ENDPOINTS: etcd.etcd.endpoint, YB_ETCD_PREFIX: prefix, YB_ROUTER_ADDR: `127.0.0.1:${port}`, YB_ROUTER_ADMIN_ADDR: `127.0.0.1:${adminPort}`, YB_ROUTER_WORKERS: '2', YB_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child!.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      if (out.includes('yb-router listening on')) resolve();
+    });
+    void exited.then((code) => reject(new Error(`yb-router exited ${code}: ${stderr}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+
+  // Many requests on fresh connections land on both workers; all are routed.
+  for (let i = 0; i < 20; i++) {
+    const r = await request(url, { headers: { host: 'proc.localhost', connection: 'close' } });
+    assert.equal(r.statusCode, 200);
+    await r.body.dump();
+  }
+  // A change is applied by every worker before its revision is published.
+  const u2 = await startUpstream('proc-new');
+  ups.push(u2);
+  await putRoute(etcd.client, prefix, 'new.localhost', 'procnew');
+  const rev = await putEndpoint(etcd.client, prefix, 'procnew', 'web.1', u2.port);
+  const ids = await etcd.client.getAll().prefix(keys(prefix).routersPrefix()).keys();
+  assert.equal(ids.length, 1);
+  const rec = await routerRecordAtLeast(etcd, ids[0]!, rev);
+  assert.equal(rec.addr, `127.0.0.1:${port}`);
+  for (let i = 0; i < 10; i++) {
+    const r = await request(url, { headers: { host: 'new.localhost', connection: 'close' } });
+    assert.equal(r.statusCode, 200, 'every worker has the new table');
+    assert.equal((JSON.parse(await r.body.text()) as { name: string }).name, 'proc-new');
+  }
+
+  const health = await request(`http://127.0.0.1:${adminPort}/healthz`);
+  assert.equal(health.statusCode, 200);
+  const h = (await health.body.json()) as { ok: boolean; workers: number; etcdConnected: boolean; revision: number };
+  assert.equal(h.workers, 2);
+  assert.ok(h.revision >= rev);
+  const metrics = await (await request(`http://127.0.0.1:${adminPort}/metrics`)).body.text();
+  assert.match(metrics, /yb_router_requests_total\{app="proc",code="2xx"\} 20\n/, 'metrics summed over workers');
+  assert.match(metrics, /yb_router_requests_total\{app="procnew",code="2xx"\} 10\n/);
+  assert.match(metrics, /yb_router_workers 2/);
+
+  // SIGTERM with a request in flight: it completes, then the router deregisters and exits 0.
+  const slow = request(url, { path: '/slow', headers: { host: 'proc.localhost' } });
+  await slowBegun;
+  child.kill('SIGTERM');
+  const gone = new Promise<void>((resolve) => {
+    void etcd!.client.watch().key(ids[0]!).create().then((w) => {
+      w.on('delete', () => void w.cancel().then(resolve));
+      void etcd!.client.get(ids[0]!).string().then((v) => v === null && void w.cancel().then(resolve));
+    });
+  });
+  await gone; // deregistered before draining finishes
+  release();
+  const r = await slow;
+  assert.equal(r.statusCode, 200);
+  assert.equal(await r.body.text(), 'slow done');
+  assert.equal(await exited, 0, stderr);
+});
