@@ -48,7 +48,7 @@ docker run --rm --user 1000:1000 \
   -e NPM_CONFIG_REGISTRY="$(npm config get registry)" -e PIP_INDEX_URL="$pip_index" \
   -e GOPROXY="$(go env GOPROXY 2>/dev/null || true)" \
   -e STACK=yunbang-bookworm yunbang/builder:latest /buildpacks/bin/build /tmp/build /tmp/cache /tmp/env /tmp/out \
-  | sed 's/^/remote: /' || status=$?
+  | sed -u 's/^/remote: /' || status=$?
 end=$(date +%s.%N)
 printf 'BUILD exit=%s seconds=%.1f\n' "$status" "$(echo "$end - $start" | bc)"
 for f in "$work/out"/*; do [ -f "$f" ] && { echo "== ${f##*/}"; cat "$f"; }; done
