@@ -114,7 +114,7 @@ test('yb-router with 2 workers: routes, publishes, serves /healthz and /metrics,
   assert.match(metrics, /yb_router_workers 2/);
 
   // SIGTERM with a request in flight: it completes, then the router deregisters and exits 0.
-  const slow = request(url, { path: '/slow', headers: { host: 'proc.localhost' } });
+  const slow = request(`${url}/slow`, { headers: { host: 'proc.localhost' } });
   await slowBegun;
   child.kill('SIGTERM');
   const gone = new Promise<void>((resolve) => {
