@@ -1,0 +1,87 @@
+# Python runtime for the slug: the builder's Debian Python 3.11, copied into BUILD/.heroku/python so the run
+# image needs no Python of its own. Only 3.11 is offered; asking for another version fails clearly.
+# Sourced by bin/compile ($build, $here).
+
+PYTHON=/usr/bin/python3.11
+# Libraries Python 3.11 or its standard extension modules need that the stack image does not have.
+PYTHON_NATIVE_LIBS=(libexpat.so.1 libsqlite3.so.0 libreadline.so.8)
+
+# Fails unless runtime.txt / .python-version (if present) ask for Python 3.11.
+check_requested_version() {
+  local file wanted
+  for file in runtime.txt .python-version; do
+    [ -f "$build/$file" ] || continue
+    read -r wanted < "$build/$file" || true
+    wanted=${wanted#python-}
+    case "$wanted" in
+      3.11 | 3.11.*) ;;
+      *) yb_fail "$file asks for Python '$wanted', but this platform provides Python 3.11 only (Debian bookworm)" \
+                 "use 3.11 in $file (or remove it)" ;;
+    esac
+  done
+}
+
+install_python() {
+  local home="$build/.heroku/python" lib dir
+  [ -x "$PYTHON" ] || yb_fail "the builder image has no $PYTHON"
+  PYTHON_VERSION=$("$PYTHON" -c 'import platform; print(platform.python_version())')
+  yb_topic "Installing Python $PYTHON_VERSION"
+  rm -rf "$home"
+  mkdir -p "$home/bin" "$home/lib/native"
+  cp "$PYTHON" "$home/bin/python3.11"
+  ln -s python3.11 "$home/bin/python3"
+  ln -s python3.11 "$home/bin/python"
+  # The standard library without its test suites; Python finds it from the interpreter's location.
+  tar -C /usr/lib -c --exclude='python3.11/test' --exclude='python3.11/idlelib' --exclude='__pycache__' \
+    --exclude='python3.11/lib-dynload/_test*' python3.11 | tar -C "$home/lib" -x
+  for lib in "${PYTHON_NATIVE_LIBS[@]}"; do
+    for dir in /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu; do
+      if [ -e "$dir/$lib" ]; then cp -L "$dir/$lib" "$home/lib/native/"; break; fi
+    done
+  done
+  # Debian's site.py puts <prefix>/lib/python3.11/dist-packages on sys.path; the prefix is found from the
+  # interpreter's location, so this holds at /app as well as at the build path.
+  site="$home/lib/python3.11/dist-packages"
+  mkdir -p "$site"
+  yb_info "Python $PYTHON_VERSION (Debian bookworm) into .heroku/python"
+}
+
+# Runs pip with the builder's Python; its output as detail lines, minus the noise of warm builds.
+pip_indented() {
+  (cd "$build" && /usr/bin/python3 -m pip "$@" --progress-bar off) 2>&1 |
+    sed -u -e '/^Requirement already satisfied/d' -e '/^  Using cached/d' -e '/^Looking in links/d' \
+      -e '/^Processing .*pip-wheels/d' -e '/already downloaded/d' -e '/^Saved /d' | yb_indent
+}
+
+# requirements.txt: wheels are kept in CACHE/pip-wheels (pip's own HTTP cache cannot work behind a proxy that
+# strips caching headers), so a warm build installs offline; only when the cached wheels do not satisfy the
+# requirements does pip go to the index (and build wheels for sdists once). pyproject.toml: installed online.
+install_dependencies() {
+  local wheels="$cache/pip-wheels" status=0
+  if [ -f "$build/requirements.txt" ]; then
+    yb_topic "Installing requirements with pip"
+    mkdir -p "$wheels"
+    if ! pip_indented install --quiet --no-index --find-links "$wheels" --target "$site" -r requirements.txt \
+        > /dev/null 2>&1; then
+      rm -rf "$site" && mkdir -p "$site"
+      pip_indented wheel --wheel-dir "$wheels" --find-links "$wheels" -r requirements.txt || status=$?
+      [ "$status" -eq 0 ] || yb_fail "pip could not fetch or build the requirements (exit status $status, see above)"
+      pip_indented install --no-index --find-links "$wheels" --target "$site" --no-warn-script-location -r requirements.txt || status=$?
+    else
+      yb_info "all requirements installed from the wheel cache"
+    fi
+  else
+    yb_topic "Installing the project (pyproject.toml) with pip"
+    pip_indented install --target "$site" --no-warn-script-location . || status=$?
+  fi
+  [ "$status" -eq 0 ] || yb_fail "pip install failed (exit status $status, see the output above)"
+  # Console scripts (gunicorn, …): into bin/, run by the slug's python from PATH.
+  if [ -d "$site/bin" ]; then
+    local script
+    for script in "$site/bin"/*; do
+      sed -i '1s|^#!.*python[0-9.]*$|#!/usr/bin/env python3|' "$script"
+      mv "$script" "$build/.heroku/python/bin/"
+    done
+    rmdir "$site/bin"
+  fi
+}
