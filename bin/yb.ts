@@ -7,7 +7,7 @@ import { registerAuth } from '../src/cli/commands/auth.js';
 import { registerApps } from '../src/cli/commands/apps.js';
 import { registerConfig } from '../src/cli/commands/config.js';
 import { registerReleases } from '../src/cli/commands/releases.js';
-import { registerPs } from '../src/cli/commands/ps.js';
+import { registerPs, registerScale } from '../src/cli/commands/ps.js';
 
 const program = new Command('yb')
   .description('Yunbang: git push your code, get a running app')
@@ -20,6 +20,7 @@ registerApps(program);
 registerConfig(program);
 registerReleases(program);
 registerPs(program);
+registerScale(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);

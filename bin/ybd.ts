@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     dataDir, buildpacksDir: join(packageRoot, 'buildpacks'), builderImage: cfg.builderImage, stackImage: cfg.stackImage,
     caBundle: cfg.caBundle, timeoutMs: cfg.buildTimeout * 1000, registries,
   });
-  const deployer = new Deployer(repo, builds, scheduler, log.child({ component: 'deploy' }));
+  const deployer = new Deployer(repo, builds, scheduler, log.child({ component: 'deploy' }), cfg.releaseRetention);
   const hookSecret = randomBytes(24).toString('hex');
   const api = await buildApiServer({ store, repo, deployer, scheduler, builds, runtime, log, dataDir, domain: cfg.domain, routerPort: cfg.routerAddr.port, apiUrl, hookSecret });
 

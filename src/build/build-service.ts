@@ -13,6 +13,7 @@ import { YbError } from '../shared/errors.js';
 import { parseProcfile, parseReleaseYaml } from '../release/procfile.js';
 import { registryEnv, type RegistrySettings } from './registries.js';
 import { renderRunDockerfile, exposedPort } from './run-image.js';
+import { EMPTY_MANIFEST, parseAppJson, parseChecks, type DeployManifest } from '../release/app-json.js';
 
 export interface BuildSettings {
   dataDir: string;
@@ -38,6 +39,8 @@ export interface BuildRecord {
   dependencies?: Record<string, string>;
   processTypes: Record<string, string>;
   port: number;
+  manifest: DeployManifest;
+  dockerHealth?: boolean;
   image?: string;
   imageId?: string;
   durations: Record<string, number>;
@@ -106,6 +109,18 @@ export class BuildService {
     return (await this.store.list<BuildRecord>(this.store.keys.buildsPrefix(app))).map((e) => e.value).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
+  /** Removes an image this platform built (checked by label); absent images are fine. */
+  async removeImage(imageId: string): Promise<void> {
+    try {
+      const info = await this.runtime.docker.getImage(imageId).inspect();
+      if (info.Config.Labels?.['yunbang.instance'] !== this.runtime.instance) return;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return;
+      throw err;
+    }
+    await this.runtime.removeImage(imageId);
+  }
+
   /** Runs a build to the end; resolves to the succeeded record or throws BUILD_FAILED (the record says why). */
   async build(req: BuildRequest, onLine: (line: string) => void): Promise<BuildRecord> {
     const id = newBuildId();
@@ -118,7 +133,7 @@ export class BuildService {
     };
     const rec: BuildRecord = {
       id, app: req.app, status: 'building', sourceCommit: req.sourceCommit, builder: 'buildpacks', buildpacks: [], processTypes: {},
-      port: DEFAULT_PORT, durations: {}, createdBy: req.user, createdAt: new Date().toISOString(),
+      port: DEFAULT_PORT, manifest: EMPTY_MANIFEST, durations: {}, createdBy: req.user, createdAt: new Date().toISOString(),
     };
     const key = this.store.keys.build(req.app, id);
     await this.store.put(key, rec);
@@ -127,6 +142,7 @@ export class BuildService {
       const src = join(work, 'src');
       await extractTar(req.source, src);
       rec.durations.unpack = Date.now() - t0;
+      rec.manifest = await readManifest(src);
       const dockerfile = existsSync(join(src, 'Dockerfile')) && !req.buildpack && !req.config.BUILDPACK_URL;
       if (dockerfile) await this.dockerfileBuild(rec, work, emit);
       else await this.buildpackBuild(rec, req, work, emit);
@@ -231,10 +247,29 @@ export class BuildService {
     rec.durations.image = Date.now() - t;
     const info = await this.runtime.docker.getImage(rec.imageId).inspect();
     rec.port = exposedPort(info.Config.ExposedPorts) ?? DEFAULT_PORT;
+    rec.dockerHealth = Boolean((info.Config as { Healthcheck?: { Test?: string[] } }).Healthcheck?.Test?.length) && (info.Config as { Healthcheck?: { Test?: string[] } }).Healthcheck?.Test?.[0] !== 'NONE';
     const procfile = join(src, 'Procfile');
     rec.processTypes = existsSync(procfile) ? parseProcfile(await readFile(procfile, 'utf8')).processes : {};
     if (!rec.processTypes.web) rec.processTypes.web = '';
   }
+}
+
+/** app.json and CHECKS of the source; their errors fail the build, naming what is at fault. */
+async function readManifest(src: string): Promise<DeployManifest> {
+  let manifest: DeployManifest = { ...EMPTY_MANIFEST, healthchecks: {} };
+  const errors: string[] = [];
+  if (existsSync(join(src, 'app.json'))) {
+    const r = parseAppJson(await readFile(join(src, 'app.json'), 'utf8'));
+    manifest = r.manifest;
+    errors.push(...r.errors);
+  }
+  if (existsSync(join(src, 'CHECKS')) && !manifest.healthchecks.web?.length) {
+    const r = parseChecks(await readFile(join(src, 'CHECKS'), 'utf8'));
+    if (r.checks.length) manifest.healthchecks.web = r.checks;
+    errors.push(...r.errors);
+  }
+  if (errors.length) throw new YbError('YB_ERR_BUILD_FAILED', errors.join('; '));
+  return manifest;
 }
 
 /** A tar stream of the named entries of `dir` (spawned GNU tar; argument array, no shell). */

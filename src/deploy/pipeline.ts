@@ -4,7 +4,11 @@ import type { Readable } from 'node:stream';
 import type { BuildService } from '../build/build-service.js';
 import type { ReleaseRepo, ReleaseRecord, AppRecord } from '../release/repo.js';
 import type { Scheduler } from '../scheduler/rollout.js';
-import { applyConfigPatch, describeConfigChange } from '../release/config-vars.js';
+import { applyConfigPatch, describeConfigChange, type ConfigVars } from '../release/config-vars.js';
+import type { DeployManifest } from '../release/app-json.js';
+import type { FormationRecord } from '../release/repo.js';
+import { checkProcessType } from '../release/names.js';
+import { parseSize } from '../scheduler/sizes.js';
 import { YbError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -18,6 +22,7 @@ export class Deployer {
     private readonly builds: BuildService,
     private readonly scheduler: Scheduler,
     private readonly log: Logger,
+    private readonly retention = 10,
   ) {}
 
   /** Runs `fn` after every earlier change to the same app has finished; tells `out` when it has to wait. */
@@ -37,12 +42,13 @@ export class Deployer {
   async deploySource(req: { app: string; source: Readable; commit?: string; user: string }, out: Out): Promise<ReleaseRecord> {
     return this.serialized(req.app, out, async () => {
       const app = await this.repo.requireApp(req.app);
-      const config = await this.repo.getConfig(app.name);
+      let config = await this.repo.getConfig(app.name);
       const build = await this.builds.build({ app: app.name, source: req.source, sourceCommit: req.commit, config, user: req.user, buildpack: app.buildpack }, out);
       if (!build.imageId || !build.image) throw new YbError('YB_ERR_BUILD_FAILED', 'the build produced no image');
+      config = await this.applyManifestEnv(app.name, config, build.manifest);
       const release = await this.repo.createRelease({
         app: app.name, image: build.image, imageId: build.imageId, config, processTypes: build.processTypes, port: build.port,
-        builder: build.builder, build: build.id, description: req.commit ? `Deploy ${req.commit.slice(0, 7)}` : 'Deploy', createdBy: req.user,
+        builder: build.builder, build: build.id, manifest: build.manifest, dockerHealth: build.dockerHealth, description: req.commit ? `Deploy ${req.commit.slice(0, 7)}` : 'Deploy', createdBy: req.user,
       });
       return this.rollOut(app, release, out);
     });
@@ -82,9 +88,77 @@ export class Deployer {
     });
   }
 
-  private async rollOut(app: AppRecord, release: ReleaseRecord, out: Out): Promise<ReleaseRecord> {
-    out(`-----> Releasing v${release.version}`);
+  /** `yb ps:scale`: quantities (and sizes) per process type; a size change replaces that type's processes. */
+  async scale(appName: string, updates: Array<{ type: string; quantity?: number; size?: string }>, out: Out): Promise<FormationRecord[]> {
+    for (const u of updates) {
+      checkProcessType(u.type);
+      if (u.size !== undefined) parseSize(u.size);
+      if (u.quantity !== undefined && (!Number.isInteger(u.quantity) || u.quantity < 0 || u.quantity > 100)) {
+        throw new YbError('YB_ERR_BAD_REQUEST', `quantity of ${u.type} must be a whole number from 0 to 100`);
+      }
+    }
+    return this.serialized(appName, out, async () => {
+      const app = await this.repo.requireApp(appName);
+      const release = app.currentRelease ? await this.repo.getRelease(app.name, app.currentRelease) : null;
+      if (!release) throw new YbError('YB_ERR_NO_RELEASE', `${app.name} has no release yet; push code first`);
+      const formation = await this.scheduler.formationFor(app.name, release);
+      for (const u of updates) {
+        const cur = formation.find((f) => f.type === u.type);
+        if (!cur) throw new YbError('YB_ERR_BAD_REQUEST', `${app.name} has no process type "${u.type}" (it has: ${formation.map((f) => f.type).join(', ') || 'none'})`);
+        const next: FormationRecord = { type: u.type, quantity: u.quantity ?? cur.quantity, ...(u.size ?? cur.size ? { size: u.size ?? cur.size } : {}) };
+        await this.repo.putFormation(app.name, next);
+        if (next.size !== cur.size) await this.scheduler.rollout(app, release, out, [u.type]);
+        else await this.scheduler.scaleType(app, release, next, out);
+        Object.assign(cur, next);
+      }
+      return formation;
+    });
+  }
+
+  /** `yb ps:restart [type]`: replaces the processes (all, or of one type) with fresh ones, without downtime. */
+  async restart(appName: string, type: string | undefined, out: Out): Promise<void> {
+    await this.serialized(appName, out, async () => {
+      const app = await this.repo.requireApp(appName);
+      const release = app.currentRelease ? await this.repo.getRelease(app.name, app.currentRelease) : null;
+      if (!release) throw new YbError('YB_ERR_NO_RELEASE', `${app.name} has no release yet; push code first`);
+      if (type && !(type in release.processTypes)) throw new YbError('YB_ERR_BAD_REQUEST', `${app.name} has no process type "${type}"`);
+      await this.scheduler.rollout(app, release, out, type ? [type] : undefined);
+    });
+  }
+
+  /** Removes images of releases beyond the retention count (never the current one); only images we built. */
+  private async pruneImages(app: string): Promise<void> {
+    const releases = (await this.repo.listReleases(app)).sort((a, b) => b.version - a.version);
+    const kept = new Set(releases.slice(0, this.retention).map((r) => r.imageId));
+    const doomed = new Set(releases.slice(this.retention).map((r) => r.imageId).filter((id) => !kept.has(id)));
+    for (const id of doomed) await this.builds.removeImage(id);
+  }
+
+  /** app.json `env`: defaults fill missing vars (stored, so `yb config` shows them); required ones must be set. */
+  private async applyManifestEnv(app: string, config: ConfigVars, manifest: DeployManifest): Promise<ConfigVars> {
+    const missing = manifest.requiredEnv.filter((k) => !(k in config) && !(k in manifest.envDefaults));
+    if (missing.length) {
+      throw new YbError('YB_ERR_DEPLOY_FAILED', `app.json requires config vars that are not set: ${missing.join(', ')}`, { hint: `set them with: yb config:set ${missing.map((k) => `${k}=...`).join(' ')} -a ${app}` });
+    }
+    const defaults = Object.fromEntries(Object.entries(manifest.envDefaults).filter(([k]) => !(k in config)));
+    if (Object.keys(defaults).length === 0) return config;
+    const next = { ...config, ...defaults };
+    await this.repo.putConfig(app, next);
+    return next;
+  }
+
+  /** A one-off step in a container of the release (predeploy, release phase); a non-zero exit fails the deploy. */
+  private async step(app: string, release: ReleaseRecord, title: string, command: string, out: Out): Promise<void> {
+    out(`-----> ${title}: ${command}`);
+    const code = await this.scheduler.runOneOff(app, release, command, (l) => out(`       ${l}`));
+    if (code !== 0) throw new YbError('YB_ERR_DEPLOY_FAILED', `${title} failed (exit code ${code}); nothing was rolled out`);
+  }
+
+  private async rollOut(app: AppRecord, release: ReleaseRecord, out: Out, opts: { phases?: boolean } = { phases: true }): Promise<ReleaseRecord> {
     try {
+      if (opts.phases && release.manifest?.predeploy) await this.step(app.name, release, 'Running predeploy', release.manifest.predeploy, out);
+      if (opts.phases && release.processTypes.release) await this.step(app.name, release, 'Running release phase', release.processTypes.release, out);
+      out(`-----> Releasing v${release.version}`);
       await this.scheduler.rollout(app, release, (line) => out(`       ${line}`));
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
@@ -96,10 +170,19 @@ export class Deployer {
     await this.repo.setReleaseStatus(app.name, release.version, 'succeeded');
     await this.repo.updateApp(app.name, (a) => ({ ...a, currentRelease: release.version }));
     this.log.info({ app: app.name, release: release.version }, 'release is live');
+    if (opts.phases && release.manifest?.postdeploy) {
+      out(`-----> Running postdeploy: ${release.manifest.postdeploy}`);
+      const code = await this.scheduler.runOneOff(app.name, release, release.manifest.postdeploy, (l) => out(`       ${l}`));
+      if (code !== 0) out(`!     postdeploy exited with code ${code}; v${release.version} is live regardless`);
+    }
+    await this.pruneImages(app.name).catch((err: unknown) => this.log.warn({ err, app: app.name }, 'pruning old release images failed'));
     return { ...release, status: 'succeeded' };
   }
 }
 
 function pick(r: ReleaseRecord) {
-  return { app: r.app, image: r.image, imageId: r.imageId, config: r.config, processTypes: r.processTypes, port: r.port, builder: r.builder, build: r.build };
+  return {
+    app: r.app, image: r.image, imageId: r.imageId, config: r.config, processTypes: r.processTypes, port: r.port, builder: r.builder, build: r.build,
+    manifest: r.manifest, dockerHealth: r.dockerHealth,
+  };
 }

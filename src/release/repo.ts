@@ -4,6 +4,7 @@ import type { Store } from '../store/store.js';
 import { YbError } from '../shared/errors.js';
 import { checkAppName } from './names.js';
 import type { ConfigVars } from './config-vars.js';
+import type { DeployManifest } from './app-json.js';
 
 export interface AppRecord {
   name: string;
@@ -31,6 +32,10 @@ export interface ReleaseRecord {
   /** Container port the web process listens on (PORT). */
   port: number;
   build?: string;
+  /** Deploy conventions from app.json / CHECKS of the built source. */
+  manifest?: DeployManifest;
+  /** The image has a Docker HEALTHCHECK: rollouts wait for it. */
+  dockerHealth?: boolean;
   description: string;
   createdBy: string;
   createdAt: string;

@@ -1,12 +1,27 @@
-// Deploy health checks. The default check (DESIGN.md §5): the process accepts TCP on $PORT, probed from
-// inside its own container (the published host port is held by Docker's proxy, which accepts regardless),
-// then stays up for a few seconds. Returns an outcome; "unhealthy" is a value, not an exception.
+// Deploy health checks. Default (DESIGN.md §5): the process listens on $PORT — read from the container's
+// own network namespace (/proc/<pid>/net/tcp*), since Docker's port proxy accepts on the host port regardless
+// and images need not have a shell — then it stays up for a few seconds. Configured checks (app.json
+// `healthchecks`, CHECKS, Dockerfile HEALTHCHECK) come on top. "Unhealthy" is a value, not an exception.
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import type { DockerRuntime } from '../runtime/docker.js';
 
 export type HealthOutcome = { healthy: true } | { healthy: false; reason: string };
 
+/** An HTTP check: GET `path` must answer 2xx/3xx (and contain `content`, when given). */
+export interface HttpCheck {
+  path: string;
+  content?: string;
+  /** Seconds to wait before the first attempt. */
+  initialDelay?: number;
+}
+
 export interface HealthOptions {
   port?: number;
+  hostPort?: number;
+  http?: HttpCheck[];
+  /** Wait for the image's own HEALTHCHECK to report healthy. */
+  dockerHealth?: boolean;
   timeoutMs: number;
   uptimeMs: number;
   signal?: AbortSignal;
@@ -14,33 +29,96 @@ export interface HealthOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function stillRunning(runtime: DockerRuntime, id: string): Promise<string | null> {
-  const info = await runtime.inspect(id);
-  if (!info) return 'the container disappeared';
-  if (!info.State.Running || info.RestartCount > 0) {
-    return `the process exited (code ${info.State.ExitCode}${info.RestartCount > 0 ? `, restarted ${info.RestartCount}×` : ''})`;
+/** Whether a /proc/net/tcp or tcp6 table has a socket listening on `port`. Pure. */
+export function listensOn(table: string, port: number): boolean {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  return table.split('\n').some((line) => {
+    const cols = line.trim().split(/\s+/);
+    return cols[3] === '0A' && cols[1]?.endsWith(`:${hex}`) === true;
+  });
+}
+
+async function listening(pid: number, port: number): Promise<boolean> {
+  for (const file of ['tcp', 'tcp6']) {
+    const text = await readFile(`/proc/${pid}/net/${file}`, 'utf8').catch(() => '');
+    if (listensOn(text, port)) return true;
   }
-  return null;
+  return false;
+}
+
+function httpProbe(port: number, check: HttpCheck): Promise<string | null> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: check.path, timeout: 5000, agent: false, headers: { 'user-agent': 'yunbang-healthcheck' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        if (body.length < 65536) body += d;
+      });
+      res.on('end', () => {
+        const code = res.statusCode ?? 0;
+        if (code < 200 || code >= 400) resolve(`GET ${check.path} answered ${code}`);
+        else if (check.content && !body.includes(check.content)) resolve(`GET ${check.path} did not contain "${check.content}"`);
+        else resolve(null);
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', (err) => resolve(`GET ${check.path} failed: ${err.message}`));
+    req.end();
+  });
 }
 
 export async function waitHealthy(runtime: DockerRuntime, id: string, opts: HealthOptions): Promise<HealthOutcome> {
   const deadline = Date.now() + opts.timeoutMs;
-  if (opts.port) {
-    const probe = ['bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${opts.port}`];
+  const secs = Math.round(opts.timeoutMs / 1000);
+  let lastProblem = '';
+  const state = async (): Promise<{ dead?: string; pid: number; health?: string }> => {
+    const info = await runtime.inspect(id);
+    if (!info) return { dead: 'the container disappeared', pid: 0 };
+    if (!info.State.Running || info.RestartCount > 0) {
+      return { dead: `the process exited (code ${info.State.ExitCode}${info.RestartCount > 0 ? `, restarted ${info.RestartCount}×` : ''})`, pid: 0 };
+    }
+    return { pid: info.State.Pid, health: (info.State as { Health?: { Status: string } }).Health?.Status };
+  };
+
+  const until = async (what: string, ok: (s: { pid: number; health?: string }) => Promise<boolean>): Promise<HealthOutcome | null> => {
     for (;;) {
       if (opts.signal?.aborted) return { healthy: false, reason: 'cancelled' };
-      const dead = await stillRunning(runtime, id);
-      if (dead) return { healthy: false, reason: dead };
-      if ((await runtime.exec(id, probe).catch(() => -1)) === 0) break;
-      if (Date.now() > deadline) return { healthy: false, reason: `nothing accepted connections on port ${opts.port} within ${Math.round(opts.timeoutMs / 1000)} s` };
-      await sleep(250);
+      const s = await state();
+      if (s.dead) return { healthy: false, reason: s.dead };
+      if (await ok(s)) return null;
+      if (Date.now() > deadline) return { healthy: false, reason: `${what} within ${secs} s${lastProblem ? ` (${lastProblem})` : ''}` };
+      await sleep(200);
     }
+  };
+
+  if (opts.port) {
+    const port = opts.port;
+    const failed = await until(`nothing listened on port ${port}`, (s) => listening(s.pid, port));
+    if (failed) return failed;
+  }
+  if (opts.dockerHealth) {
+    const failed = await until('the image HEALTHCHECK did not report healthy', async (s) => {
+      lastProblem = s.health ? `status ${s.health}` : '';
+      return s.health === undefined || s.health === 'healthy';
+    });
+    if (failed) return failed;
+  }
+  for (const check of opts.http ?? []) {
+    if (!opts.hostPort) break;
+    if (check.initialDelay) await sleep(check.initialDelay * 1000);
+    const hostPort = opts.hostPort;
+    const failed = await until(`the health check GET ${check.path} did not pass`, async () => {
+      const problem = await httpProbe(hostPort, check);
+      lastProblem = problem ?? '';
+      return problem === null;
+    });
+    if (failed) return failed;
   }
   const upUntil = Date.now() + opts.uptimeMs;
   while (Date.now() < upUntil) {
-    await sleep(Math.min(250, Math.max(0, upUntil - Date.now())));
-    const dead = await stillRunning(runtime, id);
-    if (dead) return { healthy: false, reason: dead };
+    await sleep(Math.min(200, Math.max(0, upUntil - Date.now())));
+    const s = await state();
+    if (s.dead) return { healthy: false, reason: s.dead };
   }
   return { healthy: true };
 }

@@ -5,7 +5,7 @@ import type { Store } from '../store/store.js';
 import type { EndpointRecord } from '../store/keys.js';
 import { LABEL_APP, LABEL_INDEX, LABEL_KIND, LABEL_PROCESS, LABEL_RELEASE, type DockerRuntime } from '../runtime/docker.js';
 import type { ReleaseRepo } from '../release/repo.js';
-import { endpointInstance, type Scheduler } from './rollout.js';
+import { endpointInstance, LABEL_GEN, type Scheduler } from './rollout.js';
 import type { Logger } from '../shared/logger.js';
 
 export async function reconcileOnStart(store: Store, runtime: DockerRuntime, repo: ReleaseRepo, scheduler: Scheduler, log: Logger): Promise<void> {
@@ -30,12 +30,12 @@ export async function reconcileOnStart(store: Store, runtime: DockerRuntime, rep
         const port = info?.NetworkSettings.Ports[`${release.port}/tcp`]?.[0]?.HostPort;
         if (!port) continue;
         const rec: EndpointRecord = { host: '127.0.0.1', port: Number(port), release: release.version, container: c.id };
-        await store.put(store.keys.endpoint(app.name, 'web', endpointInstance(release.version, Number(c.labels[LABEL_INDEX]))), rec);
+        await store.put(store.keys.endpoint(app.name, 'web', endpointInstance(release.version, Number(c.labels[LABEL_INDEX]), c.labels[LABEL_GEN] ?? '0')), rec);
       }
       for (const e of await store.list<EndpointRecord>(store.keys.endpointsPrefix(app.name))) {
         if (!valid.has(e.value.container)) await store.delete(e.key);
       }
-      await scheduler.retire(app.name, (labels) => labels[LABEL_RELEASE] !== current, () => undefined);
+      await scheduler.retire(app.name, (c) => !valid.has(c.id), () => undefined);
       if (live.length) log.info({ app: app.name, adopted: live.length }, 'adopted running processes');
     } catch (err) {
       log.error({ err, app: app.name }, 'reconciling the app failed; it keeps its current state');

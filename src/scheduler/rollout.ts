@@ -1,8 +1,10 @@
-// Zero-downtime rollout of a release (DESIGN.md §5): start new → healthy → publish endpoints → withdraw
-// old endpoints and wait for every live router → stop old. A failed health check leaves the old release serving.
+// Zero-downtime rollout (DESIGN.md §5): start new → healthy → publish endpoints → withdraw old endpoints and
+// wait for every live router → stop old gracefully. Deploys, restarts, resizes and scaling are all this one
+// motion over a chosen set of processes. A failed health check stops the new containers; the old keep serving.
+import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/store.js';
 import type { EndpointRecord, RouterRecord } from '../store/keys.js';
-import { LABEL_APP, LABEL_INDEX, LABEL_KIND, LABEL_PROCESS, LABEL_RELEASE, type DockerRuntime } from '../runtime/docker.js';
+import { LABEL_APP, LABEL_INDEX, LABEL_KIND, LABEL_PROCESS, LABEL_RELEASE, type DockerRuntime, type RunningContainer } from '../runtime/docker.js';
 import type { AppRecord, FormationRecord, ReleaseRecord } from '../release/repo.js';
 import { YbError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -22,8 +24,11 @@ interface Started {
   id: string;
   type: string;
   index: number;
+  gen: string;
   hostPort?: number;
 }
+
+export const LABEL_GEN = 'yunbang.gen';
 
 /** The container command of a process: buildpack slugs go through yb-launch; images keep their own default. */
 export function processCommand(release: Pick<ReleaseRecord, 'builder'>, command: string): string[] | undefined {
@@ -32,12 +37,24 @@ export function processCommand(release: Pick<ReleaseRecord, 'builder'>, command:
 }
 
 /** Docker names are global to the engine, so they carry the platform instance (several may share one engine). */
-export function containerName(instance: string, app: string, type: string, index: number, release: number): string {
-  return `${instance}.${app}.${type}.${index}.v${release}`;
+export function containerName(instance: string, app: string, type: string, index: number, release: number, gen: string): string {
+  return `${instance}.${app}.${type}.${index}.v${release}.${gen}`;
 }
 
-export function endpointInstance(release: number, index: number): string {
-  return `v${release}.${index}`;
+export function endpointInstance(release: number, index: number, gen: string): string {
+  return `v${release}.${index}.${gen}`;
+}
+
+/** Which process types of a release run, and how many: stored formation, else app.json, else web=1. Pure. */
+export function plannedFormation(release: Pick<ReleaseRecord, 'processTypes' | 'manifest'>, stored: FormationRecord[]): FormationRecord[] {
+  const out: FormationRecord[] = [];
+  for (const type of Object.keys(release.processTypes)) {
+    if (type === 'release') continue;
+    const have = stored.find((s) => s.type === type);
+    const fromManifest = release.manifest?.formation[type];
+    out.push(have ?? { type, quantity: fromManifest?.quantity ?? (type === 'web' ? 1 : 0), size: fromManifest?.size });
+  }
+  return out;
 }
 
 export class Scheduler {
@@ -48,22 +65,19 @@ export class Scheduler {
     private readonly log: Logger,
   ) {}
 
-  /** Starts one container of `release` for process `type`; waits until it is healthy or throws UNHEALTHY. */
+  /** Starts one container of `release` for process `f.type`; waits until it is healthy or throws UNHEALTHY. */
   private async startInstance(app: AppRecord, release: ReleaseRecord, f: FormationRecord, index: number): Promise<Started> {
-    const command = release.processTypes[f.type]!;
+    const command = release.processTypes[f.type] ?? '';
     const size = parseSize(f.size);
     const web = f.type === 'web';
+    const gen = randomBytes(3).toString('hex');
     const { id, hostPort } = await this.runtime.startApp({
-      name: containerName(this.runtime.instance, app.name, f.type, index, release.version),
+      name: containerName(this.runtime.instance, app.name, f.type, index, release.version, gen),
       image: release.imageId || release.image,
       cmd: processCommand(release, command),
       env: { ...release.config, PORT: String(release.port), DYNO: `${f.type}.${index}`, YB_APP: app.name, YB_RELEASE: `v${release.version}` },
       labels: {
-        [LABEL_APP]: app.name,
-        [LABEL_RELEASE]: String(release.version),
-        [LABEL_PROCESS]: f.type,
-        [LABEL_INDEX]: String(index),
-        [LABEL_KIND]: 'process',
+        [LABEL_APP]: app.name, [LABEL_RELEASE]: String(release.version), [LABEL_PROCESS]: f.type, [LABEL_INDEX]: String(index), [LABEL_GEN]: gen, [LABEL_KIND]: 'process',
       },
       port: web ? release.port : undefined,
       memoryBytes: size.memoryBytes,
@@ -71,6 +85,9 @@ export class Scheduler {
     });
     const outcome = await waitHealthy(this.runtime, id, {
       port: web ? release.port : undefined,
+      hostPort,
+      http: release.manifest?.healthchecks[f.type],
+      dockerHealth: release.dockerHealth,
       timeoutMs: this.settings.healthTimeoutMs,
       uptimeMs: this.settings.uptimeMs,
     });
@@ -81,64 +98,87 @@ export class Scheduler {
         hint: tail.length ? `last output:\n${tail.join('\n')}` : undefined,
       });
     }
-    return { id, type: f.type, index, hostPort };
+    return { id, type: f.type, index, gen, hostPort };
   }
 
-  /** The formation to run for a release: stored quantities, defaulting to web=1 when the app has a web process. */
+  async storedFormation(app: string): Promise<FormationRecord[]> {
+    return (await this.store.list<FormationRecord>(this.store.keys.formationPrefix(app))).map((e) => e.value);
+  }
+
+  /** The formation of a release, persisting defaults for types that had none. */
   async formationFor(app: string, release: ReleaseRecord): Promise<FormationRecord[]> {
-    const stored = (await this.store.list<FormationRecord>(this.store.keys.formationPrefix(app))).map((e) => e.value);
-    const out: FormationRecord[] = [];
-    for (const type of Object.keys(release.processTypes)) {
-      if (type === 'release') continue;
-      const f = stored.find((s) => s.type === type) ?? { type, quantity: type === 'web' ? 1 : 0 };
-      if (!stored.some((s) => s.type === type)) await this.store.put(this.store.keys.formation(app, type), f);
-      out.push(f);
-    }
-    return out;
+    const stored = await this.storedFormation(app);
+    const planned = plannedFormation(release, stored);
+    for (const f of planned) if (!stored.some((s) => s.type === f.type)) await this.store.put(this.store.keys.formation(app, f.type), f);
+    return planned;
   }
 
-  /** Rolls `release` out for `app`; resolves only when the new release is what receives traffic. */
-  async rollout(app: AppRecord, release: ReleaseRecord, progress: Progress): Promise<void> {
-    const formation = (await this.formationFor(app.name, release)).filter((f) => f.quantity > 0);
-    const started: Started[] = [];
-    try {
-      const jobs: Promise<Started>[] = [];
-      for (const f of formation) {
-        progress(`Starting ${f.quantity} ${f.type} process${f.quantity > 1 ? 'es' : ''} of v${release.version}`);
-        for (let i = 1; i <= f.quantity; i++) jobs.push(this.startInstance(app, release, f, i).then((s) => (started.push(s), s)));
-      }
-      const results = await Promise.allSettled(jobs);
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-    } catch (err) {
-      await Promise.all(started.map((s) => this.runtime.stopAndRemove(s.id, 0)));
-      throw err;
+  async processes(app: string): Promise<RunningContainer[]> {
+    return this.runtime.list({ [LABEL_APP]: app, [LABEL_KIND]: 'process' });
+  }
+
+  /**
+   * Replaces the processes of `types` (default: all) with fresh ones of `release` per the formation, then retires
+   * every other process of those types. Resolves only when the new processes receive the traffic.
+   */
+  async rollout(app: AppRecord, release: ReleaseRecord, progress: Progress, types?: string[]): Promise<void> {
+    const formation = (await this.formationFor(app.name, release)).filter((f) => f.quantity > 0 && (!types || types.includes(f.type)));
+    const jobs: Array<{ f: FormationRecord; index: number }> = [];
+    for (const f of formation) {
+      progress(`Starting ${f.quantity} ${f.type} process${f.quantity > 1 ? 'es' : ''} of v${release.version}`);
+      for (let i = 1; i <= f.quantity; i++) jobs.push({ f, index: i });
     }
-    progress('Healthy; switching traffic');
+    const started = await this.startAll(app, release, jobs);
+    if (started.length) progress('Healthy; switching traffic');
     await this.publish(app.name, release.version, started);
-    await this.retire(app.name, (labels) => labels[LABEL_RELEASE] !== String(release.version), progress);
+    const keep = new Set(started.map((s) => s.id));
+    await this.retire(app.name, (c) => !keep.has(c.id) && (!types || types.includes(c.labels[LABEL_PROCESS] ?? '')), progress);
+  }
+
+  /** Changes the number of processes of one type without touching the others (same release, same size). */
+  async scaleType(app: AppRecord, release: ReleaseRecord, f: FormationRecord, progress: Progress): Promise<void> {
+    const current = (await this.processes(app.name)).filter((c) => c.labels[LABEL_PROCESS] === f.type && c.labels[LABEL_RELEASE] === String(release.version));
+    const indexes = new Set(current.map((c) => Number(c.labels[LABEL_INDEX])));
+    const missing: Array<{ f: FormationRecord; index: number }> = [];
+    for (let i = 1; i <= f.quantity; i++) if (!indexes.has(i)) missing.push({ f, index: i });
+    if (missing.length) progress(`Starting ${missing.length} ${f.type} process${missing.length > 1 ? 'es' : ''}`);
+    const started = await this.startAll(app, release, missing);
+    await this.publish(app.name, release.version, started);
+    await this.retire(app.name, (c) => c.labels[LABEL_PROCESS] === f.type && (c.labels[LABEL_RELEASE] !== String(release.version) || Number(c.labels[LABEL_INDEX]) > f.quantity), progress);
+  }
+
+  private async startAll(app: AppRecord, release: ReleaseRecord, jobs: Array<{ f: FormationRecord; index: number }>): Promise<Started[]> {
+    const started: Started[] = [];
+    const results = await Promise.allSettled(jobs.map((j) => this.startInstance(app, release, j.f, j.index).then((s) => (started.push(s), s))));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(started.map((s) => this.runtime.stopAndRemove(s.id, 0)));
+      throw failed.reason;
+    }
+    return started;
   }
 
   private async publish(app: string, version: number, started: Started[]): Promise<void> {
     for (const s of started) {
       if (s.type !== 'web' || !s.hostPort) continue;
       const rec: EndpointRecord = { host: '127.0.0.1', port: s.hostPort, release: version, container: s.id };
-      await this.store.put(this.store.keys.endpoint(app, 'web', endpointInstance(version, s.index)), rec);
+      await this.store.put(this.store.keys.endpoint(app, 'web', endpointInstance(version, s.index, s.gen)), rec);
     }
   }
 
   /**
-   * Withdraws the endpoints of the containers `doomed` selects, waits until every live router has applied
-   * that, then stops those containers gracefully.
+   * Withdraws the endpoints of the processes `doomed` selects, waits until every live router has applied that,
+   * then stops those processes gracefully (SIGTERM, grace period, SIGKILL).
    */
-  async retire(app: string, doomed: (labels: Record<string, string>) => boolean, progress: Progress): Promise<void> {
-    const containers = (await this.runtime.list({ [LABEL_APP]: app, [LABEL_KIND]: 'process' })).filter((c) => doomed(c.labels));
+  async retire(app: string, doomed: (c: RunningContainer) => boolean, progress: Progress): Promise<void> {
+    const containers = (await this.processes(app)).filter(doomed);
+    if (containers.length === 0) return;
     const ids = new Set(containers.map((c) => c.id));
     const endpoints = await this.store.list<EndpointRecord>(this.store.keys.endpointsPrefix(app));
     let revision = 0;
     for (const e of endpoints) if (ids.has(e.value.container)) revision = await this.store.delete(e.key);
     if (revision > 0) await this.waitForRouters(revision);
-    if (containers.length) progress(`Stopping ${containers.length} old process${containers.length > 1 ? 'es' : ''}`);
+    progress(`Stopping ${containers.length} old process${containers.length > 1 ? 'es' : ''}`);
     await Promise.all(containers.map((c) => this.runtime.stopAndRemove(c.id, this.settings.stopGraceSeconds)));
   }
 
@@ -153,8 +193,22 @@ export class Scheduler {
         this.log.warn({ revision, behind: behind.map((r) => r.value.id) }, 'routers did not confirm the route change in time; continuing');
         return;
       }
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 15));
     }
+  }
+
+  /** Runs `command` once in a fresh container of `release` (release phase, deploy scripts); resolves to its exit code. */
+  async runOneOff(app: string, release: ReleaseRecord, command: string, onLine: (line: string) => void, timeoutMs = 30 * 60_000): Promise<number> {
+    return this.runtime.runToCompletion(
+      {
+        image: release.imageId || release.image,
+        cmd: processCommand(release, command) ?? ['/bin/sh', '-c', command],
+        env: { ...release.config, PORT: String(release.port), DYNO: 'release.1', YB_APP: app, YB_RELEASE: `v${release.version}` },
+        labels: { [LABEL_APP]: app, [LABEL_RELEASE]: String(release.version), [LABEL_KIND]: 'run' },
+        timeoutMs,
+      },
+      onLine,
+    );
   }
 
   async imageAvailable(release: ReleaseRecord): Promise<boolean> {

@@ -28,8 +28,38 @@ export function registerDynos(api: FastifyInstance, ctx: ApiContext): void {
     return out.sort((a, b) => a.name.localeCompare(b.name));
   });
 
-  api.get('/apps/:app/formation', { schema: { summary: 'Process types and quantities', params: appParams } }, async (req) => {
+  const formationItem = { type: 'object', properties: { type: { type: 'string' }, quantity: { type: 'integer' }, size: { type: 'string' } } } as const;
+
+  api.get('/apps/:app/formation', { schema: { summary: 'Process types and quantities', params: appParams, response: { 200: { type: 'array', items: formationItem } } } }, async (req) => {
     const app = await appFor(ctx, req, 'read');
     return ctx.repo.getFormation(app.name);
+  });
+
+  api.patch('/apps/:app/formation', {
+    schema: {
+      summary: 'Scale process types: quantity and size (e.g. 512M or 1G:0.5); resolves when the processes run',
+      params: appParams,
+      body: {
+        type: 'object', additionalProperties: false, required: ['updates'],
+        properties: {
+          updates: {
+            type: 'array', minItems: 1, maxItems: 20,
+            items: { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { type: 'string', maxLength: 30 }, quantity: { type: 'integer', minimum: 0, maximum: 100 }, size: { type: 'string', maxLength: 20 } } },
+          },
+        },
+      },
+      response: { 200: { type: 'array', items: formationItem } },
+    },
+  }, async (req) => {
+    const app = await appFor(ctx, req, 'manage');
+    return ctx.deployer.scale(app.name, (req.body as { updates: Array<{ type: string; quantity?: number; size?: string }> }).updates, () => undefined);
+  });
+
+  api.delete('/apps/:app/dynos', {
+    schema: { summary: 'Restart processes (all, or one type with ?type=web) without downtime', params: appParams, querystring: { type: 'object', properties: { type: { type: 'string', maxLength: 30 } }, additionalProperties: false } },
+  }, async (req) => {
+    const app = await appFor(ctx, req, 'manage');
+    await ctx.deployer.restart(app.name, (req.query as { type?: string }).type, () => undefined);
+    return { restarted: true };
   });
 }

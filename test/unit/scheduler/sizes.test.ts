@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSize } from '../../../src/scheduler/sizes.js';
-import { processCommand, containerName } from '../../../src/scheduler/rollout.js';
+import { processCommand, containerName, plannedFormation } from '../../../src/scheduler/rollout.js';
 
 test('sizes map to Docker limits', () => {
   assert.deepEqual(parseSize(undefined), {});
@@ -19,5 +19,14 @@ test('buildpack processes start through yb-launch; image processes keep their de
 });
 
 test('container names carry the platform instance', () => {
-  assert.equal(containerName('yunbang', 'hello', 'web', 2, 7), 'yunbang.hello.web.2.v7');
+  assert.equal(containerName('yunbang', 'hello', 'web', 2, 7, 'a1b2c3'), 'yunbang.hello.web.2.v7.a1b2c3');
+});
+
+test('formation: stored quantities win, then app.json, then web=1 and others 0; the release process never runs', () => {
+  const release = { processTypes: { web: 'a', worker: 'b', clock: 'c', release: 'm' }, manifest: { requiredEnv: [], envDefaults: {}, healthchecks: {}, formation: { clock: { quantity: 1, size: '256M' } } } };
+  assert.deepEqual(plannedFormation(release, [{ type: 'worker', quantity: 3 }]), [
+    { type: 'web', quantity: 1, size: undefined },
+    { type: 'worker', quantity: 3 },
+    { type: 'clock', quantity: 1, size: '256M' },
+  ]);
 });
