@@ -148,7 +148,7 @@ export class Deployer {
   }
 
   /** A one-off step in a container of the release (predeploy, release phase); a non-zero exit fails the deploy. */
-  private async step(app: string, release: ReleaseRecord, title: string, command: string, out: Out): Promise<void> {
+  private async step(app: AppRecord, release: ReleaseRecord, title: string, command: string, out: Out): Promise<void> {
     out(`-----> ${title}: ${command}`);
     const code = await this.scheduler.runOneOff(app, release, command, (l) => out(`       ${l}`));
     if (code !== 0) throw new YbError('YB_ERR_DEPLOY_FAILED', `${title} failed (exit code ${code}); nothing was rolled out`);
@@ -156,8 +156,8 @@ export class Deployer {
 
   private async rollOut(app: AppRecord, release: ReleaseRecord, out: Out, opts: { phases?: boolean } = { phases: true }): Promise<ReleaseRecord> {
     try {
-      if (opts.phases && release.manifest?.predeploy) await this.step(app.name, release, 'Running predeploy', release.manifest.predeploy, out);
-      if (opts.phases && release.processTypes.release) await this.step(app.name, release, 'Running release phase', release.processTypes.release, out);
+      if (opts.phases && release.manifest?.predeploy) await this.step(app, release, 'Running predeploy', release.manifest.predeploy, out);
+      if (opts.phases && release.processTypes.release) await this.step(app, release, 'Running release phase', release.processTypes.release, out);
       out(`-----> Releasing v${release.version}`);
       await this.scheduler.rollout(app, release, (line) => out(`       ${line}`));
     } catch (err) {
@@ -172,7 +172,7 @@ export class Deployer {
     this.log.info({ app: app.name, release: release.version }, 'release is live');
     if (opts.phases && release.manifest?.postdeploy) {
       out(`-----> Running postdeploy: ${release.manifest.postdeploy}`);
-      const code = await this.scheduler.runOneOff(app.name, release, release.manifest.postdeploy, (l) => out(`       ${l}`));
+      const code = await this.scheduler.runOneOff(app, release, release.manifest.postdeploy, (l) => out(`       ${l}`));
       if (code !== 0) out(`!     postdeploy exited with code ${code}; v${release.version} is live regardless`);
     }
     await this.pruneImages(app.name).catch((err: unknown) => this.log.warn({ err, app: app.name }, 'pruning old release images failed'));

@@ -29,6 +29,8 @@ export interface AppContainerSpec {
   memoryBytes?: number;
   nanoCpus?: number;
   network?: string;
+  /** DNS names of the container on `network` (other containers of the network resolve them). */
+  aliases?: string[];
   user?: string;
 }
 
@@ -181,6 +183,7 @@ export class DockerRuntime {
           NetworkMode: spec.network,
           Init: true,
         },
+        NetworkingConfig: spec.network ? { EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } } } : undefined,
       }),
     );
     await this.call(() => container.start());
@@ -188,6 +191,21 @@ export class DockerRuntime {
     const info = await container.inspect();
     const binding = info.NetworkSettings.Ports[portKey]?.[0];
     return { id: container.id, hostPort: binding ? Number(binding.HostPort) : undefined };
+  }
+
+  /** Creates a bridge network we own if it does not exist yet (one per team: tenants cannot reach each other). */
+  async ensureNetwork(name: string, labels: Record<string, string> = {}): Promise<void> {
+    const existing = await this.call(() => this.docker.listNetworks({ filters: { name: [name] } }));
+    if (existing.some((n) => n.Name === name)) return;
+    await this.call(() => this.docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABEL_INSTANCE]: this.instance, ...labels } })).catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== 409) throw err;
+    });
+  }
+
+  /** Removes the networks this instance created (tests, uninstall); networks still in use stay. */
+  async removeOwnedNetworks(): Promise<void> {
+    const nets = await this.call(() => this.docker.listNetworks({ filters: { label: [`${LABEL_INSTANCE}=${this.instance}`] } }));
+    for (const n of nets) await this.docker.getNetwork(n.Id).remove().catch(() => undefined);
   }
 
   async inspect(id: string): Promise<Docker.ContainerInspectInfo | null> {

@@ -45,6 +45,11 @@ export function endpointInstance(release: number, index: number, gen: string): s
   return `v${release}.${index}.${gen}`;
 }
 
+/** The Docker network of a team: apps of a team share it and reach each other by app name; teams are isolated. */
+export function teamNetwork(instance: string, team: string): string {
+  return `${instance}-team-${team}`;
+}
+
 /** Which process types of a release run, and how many: stored formation, else app.json, else web=1. Pure. */
 export function plannedFormation(release: Pick<ReleaseRecord, 'processTypes' | 'manifest'>, stored: FormationRecord[]): FormationRecord[] {
   const out: FormationRecord[] = [];
@@ -71,6 +76,8 @@ export class Scheduler {
     const size = parseSize(f.size);
     const web = f.type === 'web';
     const gen = randomBytes(3).toString('hex');
+    const network = teamNetwork(this.runtime.instance, app.team);
+    await this.runtime.ensureNetwork(network, { 'yunbang.team': app.team });
     const { id, hostPort } = await this.runtime.startApp({
       name: containerName(this.runtime.instance, app.name, f.type, index, release.version, gen),
       image: release.imageId || release.image,
@@ -82,6 +89,8 @@ export class Scheduler {
       port: web ? release.port : undefined,
       memoryBytes: size.memoryBytes,
       nanoCpus: size.nanoCpus,
+      network,
+      aliases: web ? [app.name] : [`${app.name}.${f.type}`],
     });
     const outcome = await waitHealthy(this.runtime, id, {
       port: web ? release.port : undefined,
@@ -198,13 +207,16 @@ export class Scheduler {
   }
 
   /** Runs `command` once in a fresh container of `release` (release phase, deploy scripts); resolves to its exit code. */
-  async runOneOff(app: string, release: ReleaseRecord, command: string, onLine: (line: string) => void, timeoutMs = 30 * 60_000): Promise<number> {
+  async runOneOff(app: AppRecord, release: ReleaseRecord, command: string, onLine: (line: string) => void, timeoutMs = 30 * 60_000): Promise<number> {
+    const network = teamNetwork(this.runtime.instance, app.team);
+    await this.runtime.ensureNetwork(network, { 'yunbang.team': app.team });
     return this.runtime.runToCompletion(
       {
         image: release.imageId || release.image,
         cmd: processCommand(release, command) ?? ['/bin/sh', '-c', command],
-        env: { ...release.config, PORT: String(release.port), DYNO: 'release.1', YB_APP: app, YB_RELEASE: `v${release.version}` },
-        labels: { [LABEL_APP]: app, [LABEL_RELEASE]: String(release.version), [LABEL_KIND]: 'run' },
+        env: { ...release.config, PORT: String(release.port), DYNO: 'run.1', YB_APP: app.name, YB_RELEASE: `v${release.version}` },
+        labels: { [LABEL_APP]: app.name, [LABEL_RELEASE]: String(release.version), [LABEL_KIND]: 'run' },
+        network,
         timeoutMs,
       },
       onLine,

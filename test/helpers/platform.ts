@@ -131,6 +131,8 @@ export async function cleanupDocker(instance: string): Promise<void> {
   const label = `label=yunbang.instance=${instance}`;
   const { stdout: ids } = await run('docker', ['ps', '-aq', '--filter', label]);
   if (ids.trim()) await run('docker', ['rm', '-f', ...ids.trim().split('\n')]).catch(() => undefined);
+  const { stdout: nets } = await run('docker', ['network', 'ls', '-q', '--filter', label]);
+  if (nets.trim()) await run('docker', ['network', 'rm', ...nets.trim().split('\n')]).catch(() => undefined);
   const { stdout: imgs } = await run('docker', ['images', '-q', '--filter', label]);
   if (imgs.trim()) await run('docker', ['rmi', '-f', ...new Set(imgs.trim().split('\n'))]).catch(() => undefined);
 }
