@@ -8,7 +8,8 @@ export_env_dir() {
     name=${file##*/}
     [[ $name =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
     case "$name" in
-      PATH | GIT_DIR | CPATH | CPPATH | LD_PRELOAD | LIBRARY_PATH | LD_LIBRARY_PATH | LANG | HOME | BUILD_DIR | BUILDPACK_URL) continue ;;
+      PATH | GIT_DIR | CPATH | CPPATH | LD_PRELOAD | LIBRARY_PATH | LD_LIBRARY_PATH | LANG | HOME | BUILDPACK_URL) continue ;;
+      BP_DIR | BUILD_DIR | CACHE_DIR | ENV_DIR | TMP_DIR | YB_METADATA_FILE) continue ;;  # the build context
     esac
     export "$name=$(cat "$file")"
   done

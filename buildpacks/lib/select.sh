@@ -44,7 +44,7 @@ shipped_list() { grep -v '^[[:space:]]*$' "$root/order" | paste -sd, - | sed 's/
 
 # Prints the chosen buildpack directories; exits 1 with a message when none fits.
 select_buildpacks() {
-  local build=$1 env=$2 line name label
+  local build=$1 env=$2 line name
   local -a matched=() looked=()
   if [ -f "$env/BUILDPACK_URL" ]; then
     read -r line < "$env/BUILDPACK_URL" || true
@@ -67,7 +67,7 @@ select_buildpacks() {
   while IFS= read -r name; do
     [ -n "$name" ] || continue
     looked+=("$(cat "$root/$name/looks-for" 2>/dev/null || echo "?") ($name)")
-    if label=$("$root/$name/bin/detect" "$build" 2>/dev/null); then matched+=("$name"); fi
+    if "$root/$name/bin/detect" "$build" > /dev/null 2>&1; then matched+=("$name"); fi
   done < "$root/order"
   if [ "${#matched[@]}" -eq 0 ]; then
     local text=${looked[0]:-nothing} item

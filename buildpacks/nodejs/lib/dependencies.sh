@@ -1,13 +1,14 @@
 # Installs the app's dependencies with the package manager its lockfile names (package-lock.json → npm ci,
 # yarn.lock → yarn 1, pnpm-lock.yaml → pnpm, none → npm install), runs its build script, then prunes
-# devDependencies. Package-manager caches live in CACHE. Sourced by bin/compile ($here, $build, $cache, $tmp).
+# devDependencies. Package-manager caches live in CACHE. Sourced by bin/compile after it has set the
+# read-only build context (BP_DIR, BUILD_DIR, CACHE_DIR, TMP_DIR).
 
 # Prints npm, yarn or pnpm; fails when several lockfiles disagree.
 package_manager() {
   local -a found=()
-  [ -f "$build/package-lock.json" ] || [ -f "$build/npm-shrinkwrap.json" ] && found+=(npm)
-  [ -f "$build/yarn.lock" ] && found+=(yarn)
-  [ -f "$build/pnpm-lock.yaml" ] && found+=(pnpm)
+  [ -f "$BUILD_DIR/package-lock.json" ] || [ -f "$BUILD_DIR/npm-shrinkwrap.json" ] && found+=(npm)
+  [ -f "$BUILD_DIR/yarn.lock" ] && found+=(yarn)
+  [ -f "$BUILD_DIR/pnpm-lock.yaml" ] && found+=(pnpm)
   if [ "${#found[@]}" -gt 1 ]; then
     yb_fail "several lockfiles found (${found[*]}): keep only the one of the package manager you use"
   fi
@@ -16,23 +17,23 @@ package_manager() {
 
 # Installs a package manager shipped as an npm package ($1 name, $2 version range) into BUILD/.heroku/$1.
 install_tool() {
-  local name=$1 range=$2 version tarball home="$build/.heroku/$1"
+  local name=$1 range=$2 version tarball home="$BUILD_DIR/.heroku/$1"
   version=$(resolve_version "$name" "$range")
   [ -n "$version" ] || yb_fail "no $name version matches \"$range\""
-  tarball=$(fetch_tarball "$name" "$version" "$cache/$name/$version")
-  for old in "$cache/$name"/*; do [ "$old" = "$cache/$name/$version" ] || rm -rf -- "$old"; done
+  tarball=$(fetch_tarball "$name" "$version" "$CACHE_DIR/$name/$version")
+  for old in "$CACHE_DIR/$name"/*; do [ "$old" = "$CACHE_DIR/$name/$version" ] || rm -rf -- "$old"; done
   rm -rf "$home"
   mkdir -p "$home/.bin"
   tar -xzf "$tarball" -C "$home" --strip-components=1
   # Link the package's "bin" entries as npm would (tarballs do not always carry the executable bit).
   local bin target
   while IFS= read -r bin; do
-    target=$(node "$here/lib/package-json.js" "$home" "bin.$bin")
+    target=$(node "$BP_DIR/lib/package-json.js" "$home" "bin.$bin")
     target=${target#./}
     [[ $bin =~ ^[a-z0-9][a-z0-9_-]*$ ]] && [ -f "$home/$target" ] || continue
     chmod +x "$home/$target"
     ln -sf "../$target" "$home/.bin/$bin"
-  done < <(node "$here/lib/package-json.js" "$home" keys:bin)
+  done < <(node "$BP_DIR/lib/package-json.js" "$home" keys:bin)
   export PATH="$home/.bin:$PATH"
   yb_info "$name $version"
 }
@@ -40,7 +41,7 @@ install_tool() {
 # Version range of a package manager from package.json "packageManager" (e.g. "pnpm@9.12.0+sha512…").
 package_manager_range() {
   local field
-  field=$(node "$here/lib/package-json.js" "$build" packageManager)
+  field=$(node "$BP_DIR/lib/package-json.js" "$BUILD_DIR" packageManager)
   case "$field" in
     "$1"@*) field=${field#"$1"@}; echo "${field%%+*}" ;;
     *) echo "$2" ;;
@@ -52,7 +53,7 @@ run_indented() { "$@" 2>&1 | yb_indent; }
 
 install_dependencies() {
   local pm=$1 status=0
-  cd "$build"
+  cd "$BUILD_DIR"
   case "$pm" in
     npm)
       yb_topic "Installing dependencies (npm ci)"
@@ -67,11 +68,11 @@ install_dependencies() {
       install_tool yarn "$(package_manager_range yarn 1)"
       [ -z "${NPM_CONFIG_REGISTRY:-}" ] || export YARN_REGISTRY=$NPM_CONFIG_REGISTRY
       run_indented yarn install --frozen-lockfile --production=false --non-interactive \
-        --cache-folder "$cache/yarn-cache" --prefer-offline || status=$? ;;
+        --cache-folder "$CACHE_DIR/yarn-cache" --prefer-offline || status=$? ;;
     pnpm)
       yb_topic "Installing dependencies (pnpm)"
       install_tool pnpm "$(package_manager_range pnpm 9)"
-      run_indented pnpm install --frozen-lockfile --prod=false --store-dir "$cache/pnpm-store" \
+      run_indented pnpm install --frozen-lockfile --prod=false --store-dir "$CACHE_DIR/pnpm-store" \
         --prefer-offline || status=$? ;;
   esac
   [ "$status" -eq 0 ] || yb_fail "installing dependencies with $pm failed (exit status $status, see the output above)"
@@ -80,29 +81,29 @@ install_dependencies() {
 run_build_script() {
   local pm=$1 script runner=npm
   [ "$pm" = none ] || runner=$pm
-  if [ -n "$(node "$here/lib/package-json.js" "$build" scripts.heroku-postbuild)" ]; then
+  if [ -n "$(node "$BP_DIR/lib/package-json.js" "$BUILD_DIR" scripts.heroku-postbuild)" ]; then
     script=heroku-postbuild
-  elif [ -n "$(node "$here/lib/package-json.js" "$build" scripts.build)" ]; then
+  elif [ -n "$(node "$BP_DIR/lib/package-json.js" "$BUILD_DIR" scripts.build)" ]; then
     script=build
   else
     return 0
   fi
   yb_topic "Running build ($runner run $script)"
   local status=0
-  (cd "$build" && run_indented "$runner" run "$script") || status=$?
+  (cd "$BUILD_DIR" && run_indented "$runner" run "$script") || status=$?
   [ "$status" -eq 0 ] || yb_fail "the build script failed: \"$runner run $script\" exited with status $status"
 }
 
 prune_dev_dependencies() {
   local pm=$1 status=0
-  [ -n "$(node "$here/lib/package-json.js" "$build" keys:devDependencies)" ] || return 0
+  [ -n "$(node "$BP_DIR/lib/package-json.js" "$BUILD_DIR" keys:devDependencies)" ] || return 0
   yb_topic "Pruning devDependencies"
-  cd "$build"
+  cd "$BUILD_DIR"
   case "$pm" in
     npm | none) run_indented npm prune --omit=dev || status=$? ;;
     yarn) run_indented yarn install --frozen-lockfile --production=true --ignore-scripts --non-interactive \
-            --prefer-offline --cache-folder "$cache/yarn-cache" || status=$? ;;
-    pnpm) run_indented pnpm prune --prod --config.store-dir="$cache/pnpm-store" || status=$? ;;
+            --prefer-offline --cache-folder "$CACHE_DIR/yarn-cache" || status=$? ;;
+    pnpm) run_indented pnpm prune --prod --config.store-dir="$CACHE_DIR/pnpm-store" || status=$? ;;
   esac
   [ "$status" -eq 0 ] || yb_fail "pruning devDependencies with $pm failed (exit status $status, see the output above)"
 }

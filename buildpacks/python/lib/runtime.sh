@@ -1,8 +1,12 @@
 # Python runtime for the slug: the builder's Debian Python 3.11, copied into BUILD/.heroku/python so the run
 # image needs no Python of its own. Only 3.11 is offered; asking for another version fails clearly.
-# Sourced by bin/compile ($build, $here).
+# Sourced by bin/compile after it has set the read-only build context (BP_DIR, BUILD_DIR, CACHE_DIR);
+# install_python sets PYTHON_VERSION.
 
 PYTHON=/usr/bin/python3.11
+# Debian's site.py puts <prefix>/lib/python3.11/dist-packages on sys.path; the prefix is found from the
+# interpreter's location, so this holds at /app as well as at the build path.
+readonly SITE_DIR="$BUILD_DIR/.heroku/python/lib/python3.11/dist-packages"
 # Libraries Python 3.11 or its standard extension modules need that the stack image does not have.
 PYTHON_NATIVE_LIBS=(libexpat.so.1 libsqlite3.so.0 libreadline.so.8)
 
@@ -10,8 +14,8 @@ PYTHON_NATIVE_LIBS=(libexpat.so.1 libsqlite3.so.0 libreadline.so.8)
 check_requested_version() {
   local file wanted
   for file in runtime.txt .python-version; do
-    [ -f "$build/$file" ] || continue
-    read -r wanted < "$build/$file" || true
+    [ -f "$BUILD_DIR/$file" ] || continue
+    read -r wanted < "$BUILD_DIR/$file" || true
     wanted=${wanted#python-}
     case "$wanted" in
       3.11 | 3.11.*) ;;
@@ -22,7 +26,7 @@ check_requested_version() {
 }
 
 install_python() {
-  local home="$build/.heroku/python" lib dir
+  local home="$BUILD_DIR/.heroku/python" lib dir
   [ -x "$PYTHON" ] || yb_fail "the builder image has no $PYTHON"
   PYTHON_VERSION=$("$PYTHON" -c 'import platform; print(platform.python_version())')
   yb_topic "Installing Python $PYTHON_VERSION"
@@ -39,16 +43,13 @@ install_python() {
       if [ -e "$dir/$lib" ]; then cp -L "$dir/$lib" "$home/lib/native/"; break; fi
     done
   done
-  # Debian's site.py puts <prefix>/lib/python3.11/dist-packages on sys.path; the prefix is found from the
-  # interpreter's location, so this holds at /app as well as at the build path.
-  site="$home/lib/python3.11/dist-packages"
-  mkdir -p "$site"
+  mkdir -p "$SITE_DIR"
   yb_info "Python $PYTHON_VERSION (Debian bookworm) into .heroku/python"
 }
 
 # Runs pip with the builder's Python; its output as detail lines, minus the noise of warm builds.
 pip_indented() {
-  (cd "$build" && /usr/bin/python3 -m pip "$@" --progress-bar off) 2>&1 |
+  (cd "$BUILD_DIR" && /usr/bin/python3 -m pip "$@" --progress-bar off) 2>&1 |
     sed -u -e '/^Requirement already satisfied/d' -e '/^  Using cached/d' -e '/^Looking in links/d' \
       -e '/^Processing .*pip-wheels/d' -e '/already downloaded/d' -e '/^Saved /d' | yb_indent
 }
@@ -57,31 +58,31 @@ pip_indented() {
 # strips caching headers), so a warm build installs offline; only when the cached wheels do not satisfy the
 # requirements does pip go to the index (and build wheels for sdists once). pyproject.toml: installed online.
 install_dependencies() {
-  local wheels="$cache/pip-wheels" status=0
-  if [ -f "$build/requirements.txt" ]; then
+  local wheels="$CACHE_DIR/pip-wheels" status=0
+  if [ -f "$BUILD_DIR/requirements.txt" ]; then
     yb_topic "Installing requirements with pip"
     mkdir -p "$wheels"
-    if ! pip_indented install --quiet --no-index --find-links "$wheels" --target "$site" -r requirements.txt \
+    if ! pip_indented install --quiet --no-index --find-links "$wheels" --target "$SITE_DIR" -r requirements.txt \
         > /dev/null 2>&1; then
-      rm -rf "$site" && mkdir -p "$site"
+      rm -rf "$SITE_DIR" && mkdir -p "$SITE_DIR"
       pip_indented wheel --wheel-dir "$wheels" --find-links "$wheels" -r requirements.txt || status=$?
       [ "$status" -eq 0 ] || yb_fail "pip could not fetch or build the requirements (exit status $status, see above)"
-      pip_indented install --no-index --find-links "$wheels" --target "$site" --no-warn-script-location -r requirements.txt || status=$?
+      pip_indented install --no-index --find-links "$wheels" --target "$SITE_DIR" --no-warn-script-location -r requirements.txt || status=$?
     else
       yb_info "all requirements installed from the wheel cache"
     fi
   else
     yb_topic "Installing the project (pyproject.toml) with pip"
-    pip_indented install --target "$site" --no-warn-script-location . || status=$?
+    pip_indented install --target "$SITE_DIR" --no-warn-script-location . || status=$?
   fi
   [ "$status" -eq 0 ] || yb_fail "pip install failed (exit status $status, see the output above)"
   # Console scripts (gunicorn, …): into bin/, run by the slug's python from PATH.
-  if [ -d "$site/bin" ]; then
+  if [ -d "$SITE_DIR/bin" ]; then
     local script
-    for script in "$site/bin"/*; do
+    for script in "$SITE_DIR/bin"/*; do
       sed -i '1s|^#!.*python[0-9.]*$|#!/usr/bin/env python3|' "$script"
-      mv "$script" "$build/.heroku/python/bin/"
+      mv "$script" "$BUILD_DIR/.heroku/python/bin/"
     done
-    rmdir "$site/bin"
+    rmdir "$SITE_DIR/bin"
   fi
 }
