@@ -98,6 +98,10 @@ prune_dev_dependencies() {
   local pm=$1 status=0
   [ -n "$(node "$BP_DIR/lib/package-json.js" "$BUILD_DIR" keys:devDependencies)" ] || return 0
   yb_topic "Pruning devDependencies"
+  if [ "${NPM_CONFIG_PRODUCTION:-}" = false ] || [ "${YARN_PRODUCTION:-}" = false ]; then
+    yb_info "skipped: config var NPM_CONFIG_PRODUCTION or YARN_PRODUCTION is false (as on Heroku)"
+    return 0
+  fi
   cd "$BUILD_DIR"
   case "$pm" in
     npm | none) run_indented npm prune --omit=dev || status=$? ;;

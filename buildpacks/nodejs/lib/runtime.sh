@@ -6,9 +6,16 @@
 # Default when package.json has no engines.node: the active LTS line (Node.js 24 in 2026).
 YB_DEFAULT_NODE_RANGE=24.x
 
-# Highest published version of package $1 matching range $2 (empty when none matches).
+# Highest published version of package $1 matching range $2 (empty when none matches); fails when the
+# registry cannot be asked.
 resolve_version() {
-  npm view "$1@$2" version --json --prefer-online 2>/dev/null | node "$BP_DIR/lib/highest-version.js"
+  local out
+  if ! out=$(npm view "$1@$2" version --json --prefer-online 2> "$TMP_DIR/npm-view.err"); then
+    grep -q 'No match found for version' "$TMP_DIR/npm-view.err" && return 0
+    grep -v '^npm error A complete log' "$TMP_DIR/npm-view.err" | tail -n 3 | yb_indent >&2
+    yb_fail "could not look up $1 versions in the npm registry (${NPM_CONFIG_REGISTRY:-npm default})"
+  fi
+  printf '%s' "$out" | node "$BP_DIR/lib/highest-version.js"
 }
 
 # npm line bundled with a Node.js major version, used when engines.npm is absent.
