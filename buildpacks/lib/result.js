@@ -67,6 +67,9 @@ function main([buildDir, outDir, names, ...fragmentFiles]) {
     ...metadata,
     processTypes,
   };
+  if (Object.keys(processTypes).length === 0) {
+    console.log(' !     Warning: no process types: add a Procfile (e.g. "web: <command that listens on $PORT>")');
+  }
   fs.writeFileSync(path.join(outDir, 'metadata.json'), JSON.stringify(metadata, null, 2) + '\n');
   fs.writeFileSync(path.join(outDir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
 }
