@@ -8,6 +8,10 @@ import { registerApps } from '../src/cli/commands/apps.js';
 import { registerConfig } from '../src/cli/commands/config.js';
 import { registerReleases } from '../src/cli/commands/releases.js';
 import { registerPs, registerScale } from '../src/cli/commands/ps.js';
+import { registerTeams } from '../src/cli/commands/teams.js';
+import { registerTokens } from '../src/cli/commands/tokens.js';
+import { registerKeys } from '../src/cli/commands/keys.js';
+import { registerEvents } from '../src/cli/commands/events.js';
 
 const program = new Command('yb')
   .description('Yunbang: git push your code, get a running app')
@@ -21,6 +25,10 @@ registerConfig(program);
 registerReleases(program);
 registerPs(program);
 registerScale(program);
+registerTeams(program);
+registerTokens(program);
+registerKeys(program);
+registerEvents(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);

@@ -17,6 +17,8 @@ import { detectRegistries } from '../src/build/registries.js';
 import { Deployer } from '../src/deploy/pipeline.js';
 import { buildApiServer } from '../src/api/server.js';
 import { ensureAdmin } from '../src/auth/tokens.js';
+import { installSecretBox, loadSecretBox } from '../src/auth/secrets.js';
+import { startGitSsh } from '../src/git/ssh.js';
 import { createLogger } from '../src/shared/logger.js';
 import { reconcileOnStart } from '../src/scheduler/reconcile.js';
 
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
     if (!(await runtime.imageExists(image))) log.warn({ image }, 'base image missing: run "npm start" or scripts/build-images.sh');
   }
   const admin = await ensureAdmin(store, dataDir);
+  installSecretBox(store, await loadSecretBox(dataDir)); // config at rest is sealed with $YB_DATA_DIR/secret.key
 
   const registries = await detectRegistries({ npmRegistry: cfg.npmRegistry, pipIndex: cfg.pipIndex, goProxy: cfg.goProxy });
   const repo = new ReleaseRepo(store);
@@ -93,12 +96,14 @@ async function main(): Promise<void> {
 
   await reconcileOnStart(store, runtime, repo, scheduler, log.child({ component: 'reconcile' }));
   await api.listen({ host: cfg.apiAddr.host, port: cfg.apiAddr.port });
+  const ssh = await startGitSsh(cfg.sshAddr, { store, repo, dataDir, hookUrl: `${apiUrl}/internal/git-hook`, hookSecret, log: log.child({ component: 'ssh' }) });
 
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
     await api.close().catch(() => undefined);
+    await ssh.close();
     if (router && router.exitCode === null) {
       router.kill('SIGTERM');
       await new Promise((r) => router!.once('exit', r));
@@ -114,6 +119,7 @@ async function main(): Promise<void> {
     '',
     `Yunbang is running.`,
     `  API and git:   ${apiUrl}   (OpenAPI: ${apiUrl}/openapi.json)`,
+    `  Git over SSH:  ssh://git@${formatAddr(cfg.sshAddr)}/<app>.git   (add your key: yb keys:add)`,
     `  Router:        http://${formatAddr(cfg.routerAddr)}   (apps at http://<app>.${cfg.domain}:${cfg.routerAddr.port}/)`,
     `  etcd:          ${endpoints.join(', ')}${etcd ? ' (embedded)' : ''}`,
     `  Data:          ${dataDir}`,

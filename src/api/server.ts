@@ -12,10 +12,14 @@ import { registerGitHook } from './routes/git-hook.js';
 import { registerDynos } from './routes/dynos.js';
 import { registerBuilds } from './routes/builds.js';
 import { registerGitHttp } from '../git/http.js';
+import { registerTeams } from './routes/teams.js';
+import { registerTokens } from './routes/tokens.js';
+import { registerKeys } from './routes/keys.js';
+import { registerEvents } from './routes/events.js';
 import { authenticate } from '../auth/tokens.js';
 import { YbError, errorId } from '../shared/errors.js';
 
-const PUBLIC = [/^\/healthz$/, /^\/openapi\.json$/, /^\/git\//, /^\/internal\//];
+const PUBLIC = [/^\/healthz$/, /^\/openapi\.json$/, /^\/git\//, /^\/internal\//, /^\/login$/];
 
 export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> {
   const api = Fastify({ logger: false, bodyLimit: 1024 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } } });
@@ -38,12 +42,16 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
     return { name: req.user.name, admin: req.user.admin };
   });
 
+  registerEvents(api, ctx);
   registerApps(api, ctx);
   registerConfig(api, ctx);
   registerReleases(api, ctx);
   registerDynos(api, ctx);
   registerBuilds(api, ctx);
   registerGitHook(api, ctx);
+  registerTeams(api, ctx);
+  registerTokens(api, ctx);
+  registerKeys(api, ctx);
   registerGitHttp(api, {
     dataDir: ctx.dataDir,
     hookUrl: `${ctx.apiUrl}/internal/git-hook`,

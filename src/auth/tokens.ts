@@ -45,6 +45,30 @@ export async function createToken(store: Store, user: string, description: strin
   return { token, record };
 }
 
+/** Tokens of `user` (records only: the tokens themselves are never stored). */
+export async function listTokens(store: Store, user: string): Promise<TokenRecord[]> {
+  return (await store.list<TokenRecord>(store.keys.tokensPrefix())).map((e) => e.value).filter((t) => t.user === user).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+/** Deletes the token of `user` with this id; false when there is none (another user's token counts as none). */
+export async function revokeToken(store: Store, user: string, id: string): Promise<TokenRecord | null> {
+  if (!/^[0-9a-f]{12}$/.test(id)) return null;
+  for (const e of await store.list<TokenRecord>(store.keys.tokensPrefix())) {
+    if (e.value.id === id && e.value.user === user) {
+      await store.delete(e.key);
+      return e.value;
+    }
+  }
+  return null;
+}
+
+/** Deletes every token of `user` (user removal). */
+export async function revokeAllTokens(store: Store, user: string): Promise<number> {
+  let n = 0;
+  for (const e of await store.list<TokenRecord>(store.keys.tokensPrefix())) if (e.value.user === user) n += await store.delete(e.key);
+  return n;
+}
+
 /** The user a token belongs to, or null when the token is unknown or its user is gone. */
 export async function authenticate(store: Store, token: string): Promise<User | null> {
   if (!/^[\x21-\x7e]{8,200}$/.test(token)) return null;

@@ -3,6 +3,7 @@
 import type { Store } from '../store/store.js';
 import { YbError } from '../shared/errors.js';
 import { checkAppName } from './names.js';
+import { openFor, sealFor, sealedOnWrite } from '../auth/secrets.js';
 import type { ConfigVars } from './config-vars.js';
 import type { DeployManifest } from './app-json.js';
 
@@ -99,28 +100,31 @@ export class ReleaseRepo {
   }
 
   async getConfig(app: string): Promise<ConfigVars> {
-    return (await this.store.get<ConfigVars>(this.k.config(app))) ?? {};
+    return openFor<ConfigVars | null>(this.store, await this.store.get<unknown>(this.k.config(app)), `config:${app}`) ?? {};
   }
 
   async putConfig(app: string, vars: ConfigVars): Promise<void> {
-    await this.store.put(this.k.config(app), vars);
+    await this.store.put(this.k.config(app), sealFor(this.store, vars, `config:${app}`));
   }
 
   /** Records a new release with the next version number, status pending. */
   async createRelease(fields: Omit<ReleaseRecord, 'version' | 'createdAt' | 'status'>): Promise<ReleaseRecord> {
     const version = await this.store.increment(this.k.releaseCounter(fields.app));
-    const rel: ReleaseRecord = { ...fields, version, createdAt: new Date().toISOString(), status: 'pending' };
-    await this.store.put(this.k.release(fields.app, version), rel);
+    const rel: ReleaseRecord = { ...fields, config: { ...fields.config }, version, createdAt: new Date().toISOString(), status: 'pending' };
+    await this.store.put(this.k.release(fields.app, version), { ...rel, config: sealFor(this.store, rel.config, `config:${fields.app}`) });
+    sealedOnWrite(this.store, rel.config, `config:${fields.app}`);
     return rel;
   }
 
   async getRelease(app: string, version: number): Promise<ReleaseRecord | null> {
     if (!Number.isInteger(version) || version < 1) return null;
-    return this.store.get<ReleaseRecord>(this.k.release(app, version));
+    const rel = await this.store.get<ReleaseRecord>(this.k.release(app, version));
+    if (rel) rel.config = sealedOnWrite(this.store, openFor<ConfigVars>(this.store, rel.config, `config:${app}`), `config:${app}`);
+    return rel;
   }
 
   async listReleases(app: string): Promise<ReleaseRecord[]> {
-    return (await this.store.list<ReleaseRecord>(this.k.releasesPrefix(app))).map((e) => e.value);
+    return (await this.store.list<ReleaseRecord>(this.k.releasesPrefix(app))).map((e) => ({ ...e.value, config: sealedOnWrite(this.store, openFor<ConfigVars>(this.store, e.value.config, `config:${app}`), `config:${app}`) }));
   }
 
   async setReleaseStatus(app: string, version: number, status: ReleaseStatus, reason?: string): Promise<void> {

@@ -1,0 +1,187 @@
+// Encryption at rest of secret values in etcd (config vars, release config snapshots, later service
+// credentials): AES-256-GCM with a key file $YB_DATA_DIR/secret.key (0600), created on first start.
+// The key file may hold several keys during a rotation (first = current); envelopes name their key.
+// Must never log or put plaintext or keys into an error message.
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Store } from '../store/store.js';
+import { YbError } from '../shared/errors.js';
+
+/** What a sealed value looks like in etcd. */
+export interface Sealed {
+  $sealed: 'aes-256-gcm';
+  kid: string;
+  iv: string;
+  tag: string;
+  data: string;
+}
+
+export function isSealed(v: unknown): v is Sealed {
+  return typeof v === 'object' && v !== null && (v as Sealed).$sealed === 'aes-256-gcm' && typeof (v as Sealed).data === 'string';
+}
+
+const LINE = /^yb-secret-key-v1 ([A-Za-z0-9+/]{43}=)$/;
+
+function kidOf(key: Buffer): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 12);
+}
+
+export class SecretBox {
+  private readonly keys: Map<string, Buffer>;
+  private current: string;
+
+  constructor(keys: Buffer[]) {
+    if (keys.length === 0 || keys.some((k) => k.length !== 32)) throw new Error('SecretBox needs 32-byte keys');
+    this.keys = new Map(keys.map((k) => [kidOf(k), k]));
+    this.current = kidOf(keys[0]!);
+  }
+
+  get kid(): string {
+    return this.current;
+  }
+
+  /** Encrypts JSON-serialisable `value`; `context` (e.g. the app name) is bound as associated data. */
+  seal(value: unknown, context: string): Sealed {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.current)!, iv);
+    cipher.setAAD(Buffer.from(context));
+    const data = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+    return { $sealed: 'aes-256-gcm', kid: this.current, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+  }
+
+  open<T>(sealed: Sealed, context: string): T {
+    const key = this.keys.get(sealed.kid);
+    if (!key) throw new YbError('YB_ERR_INTERNAL', `a secret is sealed with key ${sealed.kid}, which is not in secret.key`);
+    try {
+      const d = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
+      d.setAAD(Buffer.from(context));
+      d.setAuthTag(Buffer.from(sealed.tag, 'base64'));
+      return JSON.parse(Buffer.concat([d.update(Buffer.from(sealed.data, 'base64')), d.final()]).toString('utf8')) as T;
+    } catch (err) {
+      throw new YbError('YB_ERR_INTERNAL', 'a secret in etcd could not be decrypted (wrong key or tampered value)', { cause: (err as Error).name });
+    }
+  }
+
+  /** A box whose current key is `key`, still able to open what the old keys sealed. */
+  withNewKey(key: Buffer): SecretBox {
+    return new SecretBox([key, ...this.keys.values()]);
+  }
+
+  /** Keeps only the current key. */
+  currentOnly(): SecretBox {
+    return new SecretBox([this.keys.get(this.current)!]);
+  }
+
+  keyFileText(): string {
+    const ordered = [this.keys.get(this.current)!, ...[...this.keys.entries()].filter(([k]) => k !== this.current).map(([, v]) => v)];
+    return ordered.map((k) => `yb-secret-key-v1 ${k.toString('base64')}\n`).join('');
+  }
+}
+
+export function secretKeyFile(dataDir: string): string {
+  return join(dataDir, 'secret.key');
+}
+
+/** Reads $dataDir/secret.key, creating it (0600) with a fresh key on first start. */
+export async function loadSecretBox(dataDir: string): Promise<SecretBox> {
+  const file = secretKeyFile(dataDir);
+  if (!existsSync(file)) await writeFile(file, `yb-secret-key-v1 ${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
+  const lines = (await readFile(file, 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
+  const keys = lines.map((l) => {
+    const m = LINE.exec(l);
+    if (!m) throw new Error(`${file} is not a Yunbang secret key file`);
+    return Buffer.from(m[1]!, 'base64');
+  });
+  return new SecretBox(keys);
+}
+
+async function writeKeyFile(dataDir: string, box: SecretBox): Promise<void> {
+  const file = secretKeyFile(dataDir);
+  await writeFile(`${file}.tmp`, box.keyFileText(), { mode: 0o600 });
+  await rename(`${file}.tmp`, file);
+}
+
+// The control plane's box, per store (one store per process in practice; tests may have several).
+const boxes = new WeakMap<Store, SecretBox>();
+
+export function installSecretBox(store: Store, box: SecretBox): void {
+  boxes.set(store, box);
+}
+
+export function secretBoxOf(store: Store): SecretBox | undefined {
+  return boxes.get(store);
+}
+
+/** Seals config vars of `app` when a box is installed (always, in ybd). */
+export function sealFor(store: Store, value: unknown, context: string): unknown {
+  const box = boxes.get(store);
+  return box ? box.seal(value, context) : value;
+}
+
+/** Opens a sealed value; plain values (written before encryption existed) pass through. */
+export function openFor<T>(store: Store, value: unknown, context: string): T {
+  if (!isSealed(value)) return value as T;
+  const box = boxes.get(store);
+  if (!box) throw new YbError('YB_ERR_INTERNAL', 'a secret is sealed but no secret key is loaded');
+  return box.open<T>(value, context);
+}
+
+/**
+ * Config snapshot as kept in a release read from etcd: behaves as the plain vars, but serialises back to its
+ * sealed form, so code that writes a read release back (status updates) never stores plaintext.
+ */
+export function sealedOnWrite<T extends object>(store: Store, vars: T, context: string): T {
+  if (typeof vars !== 'object' || vars === null) return vars;
+  Object.defineProperty(vars, 'toJSON', { value: () => sealFor(store, { ...vars }, context), enumerable: false });
+  return vars;
+}
+
+/** Where secrets live: returns the sealed values' keys and contexts under the store's prefix. */
+function secretEntries(store: Store, entries: Array<{ key: string; value: unknown }>): Array<{ key: string; value: Record<string, unknown>; field: string | null; context: string }> {
+  const apps = store.keys.appsPrefix();
+  const out: Array<{ key: string; value: Record<string, unknown>; field: string | null; context: string }> = [];
+  for (const e of entries) {
+    const rest = e.key.slice(apps.length).split('/');
+    if (rest.length === 2 && rest[1] === 'config') out.push({ key: e.key, value: e.value as Record<string, unknown>, field: null, context: `config:${rest[0]}` });
+    else if (rest.length === 3 && rest[1] === 'releases') out.push({ key: e.key, value: e.value as Record<string, unknown>, field: 'config', context: `config:${rest[0]}` });
+  }
+  return out;
+}
+
+/**
+ * `yb admin:rotate-key`: a new current key; every config and release snapshot re-sealed with it (also ones
+ * still in plaintext); then the old keys are dropped from the key file. Returns how many values were re-sealed.
+ */
+export async function rotateSecretKey(store: Store, dataDir: string): Promise<{ kid: string; resealed: number }> {
+  const old = boxes.get(store);
+  if (!old) throw new YbError('YB_ERR_INTERNAL', 'no secret key is loaded');
+  const next = old.withNewKey(randomBytes(32));
+  await writeKeyFile(dataDir, next); // both keys on disk until every value is re-sealed
+  boxes.set(store, next);
+  let resealed = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    for (const s of secretEntries(store, await store.list<unknown>(store.keys.appsPrefix()))) {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const entry = await store.getEntry<Record<string, unknown>>(s.key);
+        if (!entry) break;
+        const current = s.field ? entry.value[s.field] : entry.value;
+        if (isSealed(current) && current.kid === next.kid) break;
+        const plain = openFor<unknown>(store, current, s.context);
+        const sealed = next.seal(plain, s.context);
+        const value = s.field ? { ...entry.value, [s.field]: sealed } : sealed;
+        if (await store.replace(s.key, value, entry.modRevision)) {
+          resealed++;
+          break;
+        }
+      }
+    }
+  }
+  const only = next.currentOnly();
+  await writeKeyFile(dataDir, only);
+  boxes.set(store, only);
+  return { kid: only.kid, resealed };
+}
