@@ -12,7 +12,8 @@ import { Etcd3 } from 'etcd3';
 import { request } from 'undici';
 import { startEmbeddedEtcd } from '../../src/store/embedded-etcd.js';
 import { keys } from '../../src/store/keys.js';
-import { buildRouteTable, parseSnapshot } from '../../src/router/route-table.js';
+import { buildRouteTable } from '../../src/router/route-table.js';
+import { parseSnapshot } from '../../src/router/table-input.js';
 import type { RouterOptions } from '../../src/router/options.js';
 
 const { values: args } = parseArgs({
@@ -22,6 +23,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     variants: { type: 'string', default: 'w1-nolog,w1-log,w2-nolog,w2-log' },
     quick: { type: 'boolean', default: false },
+    agent: { type: 'boolean', default: false },
   },
 });
 const DURATION = Number(args.duration);
@@ -135,6 +137,13 @@ async function main() {
       });
       routers[`yb-router ${v}`] = { url: `http://127.0.0.1:${port}/`, child };
     }
+    if (args.agent) {
+      const port = await freePort();
+      const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'agent-proxy.ts'), String(port), String(backendPort)], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
+      children.push(child);
+      await new Promise<void>((resolve) => child.stderr!.once('data', () => resolve()));
+      routers['node http.Agent proxy (no routing)'] = { url: `http://127.0.0.1:${port}/`, child };
+    }
     const targets: Record<string, string> = { direct: `http://127.0.0.1:${backendPort}/`, nginx: `http://127.0.0.1:${nginxPort}/` };
     for (const [name, r] of Object.entries(routers)) targets[name] = r.url;
     for (const url of Object.values(targets)) await waitHttp(url, HOST);
@@ -162,13 +171,15 @@ async function main() {
     }
 
     // Route convergence: etcd write → first request routed by the first router.
-    const first = Object.values(routers)[0]!;
+    const first = Object.values(routers).find((r) => r.url)!;
     const conv: number[] = [];
+    const putAck: number[] = [];
     const n = args.quick ? 20 : 100;
     for (let i = 0; i < n; i++) {
       const host = `conv${i}.localhost`;
       const t0 = performance.now();
       await client.put(k.route(host)).value(JSON.stringify({ app: 'bench' })).exec();
+      putAck.push(performance.now() - t0);
       const deadline = t0 + 5000;
       for (;;) {
         const r = await request(first.url, { headers: { host } });
@@ -178,7 +189,7 @@ async function main() {
       }
       conv.push(performance.now() - t0);
     }
-    console.log(`\nroute convergence (etcd put → first 200 through the router), ${n} samples: p50 ${pct(conv, 50).toFixed(1)} ms, p99 ${pct(conv, 99).toFixed(1)} ms`);
+    console.log(`\nroute convergence (etcd put → first 200 through ${Object.keys(routers)[0]}), ${n} samples: p50 ${pct(conv, 50).toFixed(1)} ms, p99 ${pct(conv, 99).toFixed(1)} ms (of which the put itself: p50 ${pct(putAck, 50).toFixed(1)} ms, p99 ${pct(putAck, 99).toFixed(1)} ms)`);
 
     // 10,000 routes: table build, lookup time and memory, in this process and in a router process.
     const kvs = new Map<string, string>();

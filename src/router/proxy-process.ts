@@ -1,7 +1,8 @@
 // Everything one proxy process holds: the current route table (swapped atomically on each snapshot), the
 // upstream pools, request metrics and the HTTP listener. Used in-process (one worker) or in a cluster worker.
 import type { Logger } from 'pino';
-import { buildRouteTable, parseSnapshot, type RouteTable } from './route-table.js';
+import { buildRouteTable, type RouteTable } from './route-table.js';
+import { TableInputBuilder, type SnapshotDelta } from './table-input.js';
 import { Upstreams } from './upstreams.js';
 import { RouterMetrics } from './metrics.js';
 import { startProxyServer, type ProxyServer } from './server.js';
@@ -13,25 +14,25 @@ export interface ProxyProcess {
   readonly metrics: RouterMetrics;
   readonly server: ProxyServer;
   table(): RouteTable;
-  /** Builds and swaps in the table of a snapshot of `routes/` and `endpoints/` keys. */
-  apply(kvs: Iterable<[string, string]>, revision: number): RouteTable;
+  /** Applies the changes to `routes/` and `endpoints/` keys since the last call and swaps in the new table. */
+  apply(delta: SnapshotDelta, revision: number): RouteTable;
   close(graceMs: number): Promise<void>;
 }
 
 export const EMPTY_TABLE: RouteTable = buildRouteTable({ routes: new Map(), endpoints: new Map(), revision: 0 });
 
-export async function startProxyProcess(opts: RouterOptions, log: Logger, initial?: { kvs: Iterable<[string, string]>; revision: number }): Promise<ProxyProcess> {
+export async function startProxyProcess(opts: RouterOptions, log: Logger, initial: { delta: SnapshotDelta; revision: number }): Promise<ProxyProcess> {
   let table = EMPTY_TABLE;
+  const input = new TableInputBuilder(opts.prefix);
   const upstreams = new Upstreams({ ejectMs: opts.ejectMs, connectTimeoutMs: opts.connectTimeoutMs, keepAliveMs: 30_000, connectionsPerEndpoint: null });
   const metrics = new RouterMetrics();
-  const apply = (kvs: Iterable<[string, string]>, revision: number) => {
-    const parsed = parseSnapshot(opts.prefix, new Map(kvs), revision);
-    for (const p of parsed.problems) log.warn({ problem: p }, 'ignored a malformed route or endpoint record');
-    table = buildRouteTable(parsed);
+  const apply = (delta: SnapshotDelta, revision: number) => {
+    for (const p of input.apply(delta)) log.warn({ problem: p }, 'ignored a malformed route or endpoint record');
+    table = buildRouteTable(input.input(revision));
     upstreams.retain(table);
     return table;
   };
-  if (initial) apply(initial.kvs, initial.revision);
+  apply(initial.delta, initial.revision);
   const ctx: ProxyContext = {
     getTable: () => table,
     upstreams,

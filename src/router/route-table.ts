@@ -1,6 +1,6 @@
 // The router's routing table: an immutable host → {app, endpoints} map built from a store snapshot.
 // Pure: parses keys and JSON values it is given; performs no I/O and never mutates a built table.
-import { keys, type EndpointRecord, type RouteRecord } from '../store/keys.js';
+import type { EndpointRecord, RouteRecord } from '../store/keys.js';
 
 /** One routable instance of an app's `web` process. */
 export interface Endpoint {
@@ -100,54 +100,4 @@ export function buildRouteTable(input: TableInput): RouteTable {
   for (const eps of byApp.values()) for (const ep of eps) all.set(ep.addr, ep);
   const endpoints = Object.freeze([...all.values()]);
   return Object.freeze({ revision: input.revision, hostCount: exact.size + wildcard.size, endpoints, lookup });
-}
-
-export interface ParsedSnapshot extends TableInput {
-  /** Keys whose value could not be used, with the reason; the rest of the snapshot still applies. */
-  problems: string[];
-}
-
-/** Turns raw `routes/` and `endpoints/` key-values into table input; only `web` endpoints are routed. */
-export function parseSnapshot(prefix: string, kvs: ReadonlyMap<string, string>, revision: number): ParsedSnapshot {
-  const routes = new Map<string, RouteRecord>();
-  const endpoints = new Map<string, Map<string, EndpointRecord>>();
-  const problems: string[] = [];
-  // Same layout as parseRouteKey/parseEndpointKey in store/keys.ts, without rebuilding the key set per key
-  // (that made a 20,000-key snapshot take 300 ms).
-  const k = keys(prefix);
-  const routesPrefix = k.routesPrefix();
-  const endpointsPrefix = k.endpointsPrefix();
-  for (const [key, raw] of kvs) {
-    if (key.startsWith(routesPrefix)) {
-      const host = key.slice(routesPrefix.length);
-      if (host === '' || host.includes('/')) continue;
-      const v = parseJson(raw);
-      if (isObject(v) && typeof v.app === 'string' && v.app !== '') routes.set(host, v as unknown as RouteRecord);
-      else problems.push(`${key}: not a route record`);
-      continue;
-    }
-    if (!key.startsWith(endpointsPrefix)) continue;
-    const parts = key.slice(endpointsPrefix.length).split('/');
-    if (parts.length !== 3 || parts[1] !== 'web' || parts[0] === '' || parts[2] === '') continue;
-    const app = parts[0]!;
-    const v = parseJson(raw);
-    if (isObject(v) && typeof v.host === 'string' && Number.isInteger(v.port) && (v.port as number) > 0 && (v.port as number) < 65536) {
-      let m = endpoints.get(app);
-      if (!m) endpoints.set(app, (m = new Map()));
-      m.set(parts[2]!, { host: v.host, port: v.port as number, release: Number(v.release ?? 0), container: String(v.container ?? '') });
-    } else problems.push(`${key}: not an endpoint record`);
-  }
-  return { routes, endpoints, revision, problems };
-}
-
-function parseJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined; // reported by the caller as a problem with this key
-  }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

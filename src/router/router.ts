@@ -11,7 +11,7 @@ import { Registration } from './registration.js';
 import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
 import { WorkerSet } from './workers.js';
 import { mergeSnapshots, renderMetrics } from './metrics.js';
-import { buildRouteTable, parseSnapshot } from './route-table.js';
+import { diffSnapshots } from './table-input.js';
 import type { RouterOptions } from './options.js';
 
 export interface RunningRouter {
@@ -49,14 +49,20 @@ export async function startRouter(opts: RouterOptions, log: Logger): Promise<Run
     registration.publish(applied >= snapshotRevision ? Math.max(applied, progressRevision) : applied);
   };
 
-  const toEntries = (s: PrefixSnapshot) => [...s.kvs];
+  let applied: PrefixSnapshot | undefined; // the snapshot the proxies were last given
+  const countRoutes = (s: PrefixSnapshot) => {
+    let n = 0;
+    for (const key of s.kvs.keys()) if (key.startsWith(k.routesPrefix())) n++;
+    return n;
+  };
   const onSnapshot = (s: PrefixSnapshot) => {
+    const delta = diffSnapshots(applied?.kvs ?? new Map(), s.kvs);
+    applied = s;
     snapshotRevision = s.revision;
-    const entries = toEntries(s);
-    routes = buildRouteTable(parseSnapshot(opts.prefix, s.kvs, s.revision)).hostCount;
-    if (local) local.apply(entries, s.revision);
-    else if (workers) workers.broadcast(s.revision, entries);
-    log.info({ revision: s.revision, keys: s.kvs.size }, 'route table applied');
+    routes = countRoutes(s);
+    if (local) local.apply(delta, s.revision);
+    else if (workers) workers.broadcast(s.revision, delta, s.kvs);
+    log.info({ revision: s.revision, keys: s.kvs.size, changed: delta.set.length + delta.del.length }, 'route table applied');
     publish();
   };
 
@@ -77,12 +83,13 @@ export async function startRouter(opts: RouterOptions, log: Logger): Promise<Run
       },
     });
     const first = await watch.ready;
+    applied = first;
     snapshotRevision = first.revision;
-    routes = buildRouteTable(parseSnapshot(opts.prefix, first.kvs, first.revision)).hostCount;
+    routes = countRoutes(first);
     if (opts.workers <= 1) {
-      local = await startProxyProcess(opts, log, { kvs: first.kvs, revision: first.revision });
+      local = await startProxyProcess(opts, log, { delta: { set: [...first.kvs], del: [] }, revision: first.revision });
     } else {
-      workers = new WorkerSet(opts, log, { revision: first.revision, kvs: toEntries(first) }, () => publish());
+      workers = new WorkerSet(opts, log, { revision: first.revision, kvs: first.kvs }, () => publish());
       await workers.start();
     }
     // Snapshots that arrived while the proxies started.

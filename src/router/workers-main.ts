@@ -6,7 +6,7 @@ import type { RouterOptions } from './options.js';
 
 const raw = process.env[WORKER_OPTIONS_ENV];
 if (!raw || !process.send) throw new Error('workers-main runs only as a yb-router cluster worker');
-const { initial, ...opts } = JSON.parse(raw) as RouterOptions & { initial: { revision: number; kvs: Array<[string, string]> } };
+const opts = JSON.parse(raw) as RouterOptions;
 const log = createRouterLogger(opts.logLevel, { component: 'router', router: opts.id, pid: process.pid });
 const send = (m: FromWorker) => process.send!(m);
 
@@ -14,10 +14,20 @@ const send = (m: FromWorker) => process.send!(m);
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => undefined);
 
+// The first message is the whole snapshot; messages are handled in order, so nothing is missed meanwhile.
+const initial = await new Promise<Extract<ToWorker, { t: 'snapshot' }>>((resolve) => {
+  const first = (m: ToWorker) => m.t === 'snapshot' && (process.off('message', first), resolve(m));
+  process.on('message', first);
+  send({ t: 'hello' });
+});
+const queued: ToWorker[] = [];
+const queue = (m: ToWorker) => queued.push(m);
+process.on('message', queue);
 const proc = await startProxyProcess(opts, log, initial);
-process.on('message', (m: ToWorker) => {
+process.off('message', queue);
+const handle = (m: ToWorker) => {
   if (m.t === 'snapshot') {
-    proc.apply(m.kvs, m.revision);
+    proc.apply(m.delta, m.revision);
     send({ t: 'applied', revision: m.revision });
   } else if (m.t === 'metrics') send({ t: 'metrics', id: m.id, snapshot: proc.metrics.snapshot() });
   else if (m.t === 'shutdown') {
@@ -27,8 +37,10 @@ process.on('message', (m: ToWorker) => {
       process.exit(0);
     });
   }
-});
+};
+for (const m of queued) handle(m);
+process.on('message', handle);
 // The primary going away (even by SIGKILL) must not leave a worker serving a table nobody updates.
 process.on('disconnect', () => void proc.close(opts.shutdownGraceMs).finally(() => process.exit(0)));
 send({ t: 'listening', port: proc.server.address().port });
-send({ t: 'applied', revision: initial.revision });
+send({ t: 'applied', revision: Math.max(initial.revision, proc.table().revision) });

@@ -6,12 +6,16 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { RouterOptions } from './options.js';
 import type { MetricsSnapshot } from './metrics.js';
+import type { SnapshotDelta } from './table-input.js';
 
+// A worker gets the whole current snapshot as its first delta (over IPC: environment strings are limited to
+// 128 KiB, far less than 10,000 routes), then only changes.
 export type ToWorker =
-  | { t: 'snapshot'; revision: number; kvs: Array<[string, string]> }
+  | { t: 'snapshot'; revision: number; delta: SnapshotDelta }
   | { t: 'metrics'; id: number }
   | { t: 'shutdown'; graceMs: number };
 export type FromWorker =
+  | { t: 'hello' }
   | { t: 'listening'; port: number }
   | { t: 'applied'; revision: number }
   | { t: 'metrics'; id: number; snapshot: MetricsSnapshot };
@@ -21,11 +25,13 @@ export const WORKER_OPTIONS_ENV = 'YB_ROUTER_WORKER_OPTIONS';
 interface Slot {
   worker: Worker;
   applied: number;
+  /** Has been sent a whole snapshot; only then do deltas make sense to it. */
+  synced: boolean;
 }
 
 export class WorkerSet {
   private readonly slots = new Set<Slot>();
-  private latest: { revision: number; kvs: Array<[string, string]> };
+  private latest: { revision: number; kvs: ReadonlyMap<string, string> };
   private stopping = false;
   private nextMetricsId = 1;
   /** Port the workers share (known once one listens; matters when asked for port 0). */
@@ -35,7 +41,7 @@ export class WorkerSet {
   constructor(
     private readonly opts: RouterOptions,
     private readonly log: Logger,
-    initial: { revision: number; kvs: Array<[string, string]> },
+    initial: { revision: number; kvs: ReadonlyMap<string, string> },
     /** Called whenever the lowest revision applied by all workers may have advanced. */
     private readonly onApplied: (revision: number) => void,
   ) {
@@ -53,12 +59,16 @@ export class WorkerSet {
   }
 
   private fork(): Promise<void> {
-    const worker = cluster.fork({ [WORKER_OPTIONS_ENV]: JSON.stringify({ ...this.opts, initial: this.latest }) });
-    const slot: Slot = { worker, applied: 0 };
+    const worker = cluster.fork({ [WORKER_OPTIONS_ENV]: JSON.stringify(this.opts) });
+    const slot: Slot = { worker, applied: 0, synced: false };
     this.slots.add(slot);
     return new Promise<void>((resolve, reject) => {
       worker.on('message', (m: FromWorker) => {
-        if (m.t === 'listening') {
+        if (m.t === 'hello') {
+          // Sent once the worker listens for messages (earlier ones would be lost): the whole current snapshot.
+          slot.synced = true;
+          worker.send({ t: 'snapshot', revision: this.latest.revision, delta: { set: [...this.latest.kvs], del: [] } } satisfies ToWorker);
+        } else if (m.t === 'listening') {
           this.port = m.port;
           resolve();
         }
@@ -84,10 +94,11 @@ export class WorkerSet {
     return min === Infinity ? 0 : min;
   }
 
-  broadcast(revision: number, kvs: Array<[string, string]>): void {
+  /** Sends the change from the previous snapshot; `kvs` is the new whole snapshot (for workers forked later). */
+  broadcast(revision: number, delta: SnapshotDelta, kvs: ReadonlyMap<string, string>): void {
     this.latest = { revision, kvs };
-    const msg: ToWorker = { t: 'snapshot', revision, kvs };
-    for (const s of this.slots) if (s.worker.isConnected()) s.worker.send(msg);
+    const msg: ToWorker = { t: 'snapshot', revision, delta };
+    for (const s of this.slots) if (s.synced && s.worker.isConnected()) s.worker.send(msg);
   }
 
   get size(): number {

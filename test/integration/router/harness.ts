@@ -20,6 +20,19 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+// etcd children must not outlive a test process that is cancelled (e.g. by the runner's timeout).
+const etcdChildren = new Set<EmbeddedEtcd>();
+process.once('exit', () => etcdChildren.forEach((e) => e.child.kill('SIGKILL')));
+process.once('SIGTERM', () => process.exit(143));
+process.once('SIGINT', () => process.exit(130));
+
+async function startTracked(opts: Parameters<typeof startEmbeddedEtcd>[0]): Promise<EmbeddedEtcd> {
+  const e = await startEmbeddedEtcd(opts);
+  etcdChildren.add(e);
+  e.child.once('exit', () => etcdChildren.delete(e));
+  return e;
+}
+
 export interface Etcd {
   etcd: EmbeddedEtcd;
   client: Etcd3;
@@ -37,7 +50,7 @@ export async function startEtcd(): Promise<Etcd> {
   let peer = await freePort();
   while (peer === port) peer = await freePort();
   const e: Etcd = {
-    etcd: await startEmbeddedEtcd({ dataDir, clientPort: port, peerPort: peer }),
+    etcd: await startTracked({ dataDir, clientPort: port, peerPort: peer }),
     client: undefined as unknown as Etcd3,
     dataDir,
     port,
@@ -45,7 +58,7 @@ export async function startEtcd(): Promise<Etcd> {
       await e.etcd.stop();
     },
     async start() {
-      e.etcd = await startEmbeddedEtcd({ dataDir, clientPort: port, peerPort: peer });
+      e.etcd = await startTracked({ dataDir, clientPort: port, peerPort: peer });
     },
     async restart() {
       await e.stop();

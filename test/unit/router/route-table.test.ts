@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildRouteTable, normalizeHost, parseSnapshot } from '../../../src/router/route-table.js';
+import { buildRouteTable, normalizeHost } from '../../../src/router/route-table.js';
+import { parseSnapshot } from '../../../src/router/table-input.js';
 
 const P = '/t/';
 function table(kv: Record<string, unknown>, revision = 7) {
