@@ -16,6 +16,7 @@ import { BuildService } from '../src/build/build-service.js';
 import { detectRegistries } from '../src/build/registries.js';
 import { Deployer } from '../src/deploy/pipeline.js';
 import { buildApiServer } from '../src/api/server.js';
+import { createServices } from '../src/services/component.js';
 import { ensureAdmin } from '../src/auth/tokens.js';
 import { installSecretBox, loadSecretBox } from '../src/auth/secrets.js';
 import { startGitSsh } from '../src/git/ssh.js';
@@ -81,8 +82,11 @@ async function main(): Promise<void> {
     caBundle: cfg.caBundle, timeoutMs: cfg.buildTimeout * 1000, registries,
   });
   const deployer = new Deployer(repo, builds, scheduler, log.child({ component: 'deploy' }), cfg.releaseRetention);
+  const services = createServices({ store, repo, deployer, runtime, log }, {
+    dataDir, recipesDir: join(packageRoot, 'images', 'services'), stackImage: cfg.stackImage, healthTimeoutMs: cfg.serviceHealthTimeout * 1000, backupRetention: cfg.serviceBackupRetention,
+  });
   const hookSecret = randomBytes(24).toString('hex');
-  const api = await buildApiServer({ store, repo, deployer, scheduler, builds, runtime, log, dataDir, domain: cfg.domain, routerPort: cfg.routerAddr.port, apiUrl, hookSecret });
+  const api = await buildApiServer({ store, repo, deployer, scheduler, builds, runtime, services, log, dataDir, domain: cfg.domain, routerPort: cfg.routerAddr.port, apiUrl, hookSecret });
 
   let router: ChildProcess | undefined;
   let stopping = false;

@@ -57,11 +57,37 @@ build_builder() {
   docker tag "yunbang/builder:$hash" yunbang/builder:latest
 }
 
+# Service images (postgres, redis, mysql): Debian packages on yunbang/stack. The recipe hash covers the stack's
+# own hash, so a new stack rebuilds them too; src/services/images.ts computes the same hash (and builds a
+# missing or stale image lazily on the first services:create).
+SERVICE_KINDS="postgres redis mysql"
+service_hash() {
+  { image_recipe yunbang/stack:latest; cat "$here/images/services/$1/Dockerfile" "$here/images/services/$1/entrypoint"; } | sha256sum | cut -c1-16
+}
+
+build_service() {
+  local kind=$1 hash=$2
+  step "building yunbang/svc-$kind (Debian packages) — about a minute, once"
+  docker build -t "yunbang/svc-$kind:$hash" --label "yunbang.recipe=$hash" --label yunbang.owned=true \
+    --build-arg STACK=yunbang/stack:latest "$here/images/services/$kind" 2>&1 | while IFS= read -r line; do note "$line"; done
+  [ "${PIPESTATUS[0]}" = 0 ] || die "building yunbang/svc-$kind failed (see output above)"
+  docker tag "yunbang/svc-$kind:$hash" "yunbang/svc-$kind:latest"
+}
+
+build_services() {
+  local kind hash
+  for kind in $SERVICE_KINDS; do
+    hash=$(service_hash "$kind")
+    if [ "$(image_recipe "yunbang/svc-$kind:latest")" != "$hash" ]; then build_service "$kind" "$hash"; else note "yunbang/svc-$kind is up to date ($hash)"; fi
+  done
+}
+
 main() {
   docker info >/dev/null 2>&1 || die "the Docker engine is not reachable; run scripts/prereqs.sh (or start dockerd)"
   local sh bh
   sh=$(stack_hash); bh=$(builder_hash)
   if [ "$(image_recipe yunbang/stack:latest)" != "$sh" ]; then build_stack "$sh"; else note "yunbang/stack is up to date ($sh)"; fi
   if [ "$(image_recipe yunbang/builder:latest)" != "$bh" ]; then build_builder "$bh"; else note "yunbang/builder is up to date ($bh)"; fi
+  [ "${YB_SKIP_SERVICE_IMAGES:-}" = 1 ] || build_services
 }
 main "$@"

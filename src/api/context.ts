@@ -6,6 +6,7 @@ import type { Scheduler } from '../scheduler/rollout.js';
 import type { BuildService } from '../build/build-service.js';
 import type { DockerRuntime } from '../runtime/docker.js';
 import type { Logger } from '../shared/logger.js';
+import type { Services } from '../services/component.js';
 
 export interface ApiContext {
   store: Store;
@@ -14,6 +15,8 @@ export interface ApiContext {
   scheduler: Scheduler;
   builds: BuildService;
   runtime: DockerRuntime;
+  /** Backing services and app dependencies. */
+  services: Services;
   log: Logger;
   dataDir: string;
   domain: string;

@@ -37,6 +37,8 @@ export const SETTINGS = {
   stopGrace: { env: 'YB_STOP_GRACE', type: 'int', default: '10', description: 'Seconds between SIGTERM and SIGKILL for old containers.' },
   routerConfirmTimeout: { env: 'YB_ROUTER_CONFIRM_TIMEOUT', type: 'int', default: '10', description: 'Seconds a rollout waits for live routers to apply a route change.' },
   releaseRetention: { env: 'YB_RELEASE_RETENTION', type: 'int', default: '10', description: "Releases per app whose images are kept for rollback." },
+  serviceHealthTimeout: { env: 'YB_SERVICE_HEALTH_TIMEOUT', type: 'int', default: '120', description: 'Seconds a new or restarted backing service has to accept connections.' },
+  serviceBackupRetention: { env: 'YB_SERVICE_BACKUPS_KEPT', type: 'int', default: '7', description: 'Backups kept per service (under $YB_DATA_DIR/backups/<service>/); older ones are deleted.' },
   logLevel: { env: 'YB_LOG_LEVEL', type: 'string', default: 'info', description: 'Platform log level (pino).' },
 } as const satisfies Record<string, Setting>;
 

@@ -1,0 +1,31 @@
+// Wiring of the services component: service images, containers, backup files, the service manager and app
+// dependencies, built from the platform's components and settings (called once by bin/ybd.ts).
+import { join } from 'node:path';
+import type { Store } from '../store/store.js';
+import type { ReleaseRepo } from '../release/repo.js';
+import type { Deployer } from '../deploy/pipeline.js';
+import type { DockerRuntime } from '../runtime/docker.js';
+import type { Logger } from '../shared/logger.js';
+import { ServiceImages } from './images.js';
+import { ServiceContainers } from './containers.js';
+import { BackupFiles } from './backups.js';
+import { ServiceManager } from './service-manager.js';
+import { DepsManager } from './deps.js';
+
+export interface Services {
+  manager: ServiceManager;
+  deps: DepsManager;
+}
+
+export function createServices(
+  parts: { store: Store; repo: ReleaseRepo; deployer: Deployer; runtime: DockerRuntime; log: Logger },
+  settings: { dataDir: string; recipesDir: string; stackImage: string; healthTimeoutMs: number; backupRetention: number },
+): Services {
+  const log = parts.log.child({ component: 'services' });
+  const images = new ServiceImages(parts.runtime, settings.recipesDir, settings.stackImage);
+  const manager = new ServiceManager(
+    parts.store, parts.repo, parts.deployer, images, new ServiceContainers(parts.runtime), new BackupFiles(join(settings.dataDir, 'backups')),
+    { healthTimeoutMs: settings.healthTimeoutMs, backupRetention: settings.backupRetention }, log,
+  );
+  return { manager, deps: new DepsManager(parts.store, parts.repo, parts.deployer, log) };
+}
