@@ -22,6 +22,7 @@ import { installSecretBox, loadSecretBox } from '../src/auth/secrets.js';
 import { startGitSsh } from '../src/git/ssh.js';
 import { createLogger } from '../src/shared/logger.js';
 import { reconcileOnStart } from '../src/scheduler/reconcile.js';
+import { startObservability } from '../src/metrics/observability.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageRoot = here.endsWith(join('dist', 'bin')) ? resolve(here, '..', '..') : resolve(here, '..');
@@ -86,7 +87,8 @@ async function main(): Promise<void> {
     dataDir, recipesDir: join(packageRoot, 'images', 'services'), stackImage: cfg.stackImage, healthTimeoutMs: cfg.serviceHealthTimeout * 1000, backupRetention: cfg.serviceBackupRetention,
   });
   const hookSecret = randomBytes(24).toString('hex');
-  const api = await buildApiServer({ store, repo, deployer, scheduler, builds, runtime, services, log, dataDir, domain: cfg.domain, routerPort: cfg.routerAddr.port, apiUrl, hookSecret });
+  const obs = await startObservability(cfg, dataDir, store, runtime, repo, log);
+  const api = await buildApiServer({ store, repo, deployer, scheduler, builds, runtime, services, log, dataDir, domain: cfg.domain, routerPort: cfg.routerAddr.port, apiUrl, hookSecret, logs: obs.logs, metrics: obs.metrics });
 
   let router: ChildProcess | undefined;
   let stopping = false;
@@ -107,6 +109,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'stopping');
     await api.close().catch(() => undefined);
+    obs.stop();
     await ssh.close();
     if (router && router.exitCode === null) {
       router.kill('SIGTERM');

@@ -6,6 +6,9 @@ import type { Scheduler } from '../scheduler/rollout.js';
 import type { BuildService } from '../build/build-service.js';
 import type { DockerRuntime } from '../runtime/docker.js';
 import type { Logger } from '../shared/logger.js';
+import type { LogService } from '../logs/log-service.js';
+import type { PlatformMetrics } from '../metrics/platform-metrics.js';
+import type { MetricsSampler } from '../metrics/sampler.js';
 import type { Services } from '../services/component.js';
 
 export interface ApiContext {
@@ -24,4 +27,7 @@ export interface ApiContext {
   routerPort: number;
   apiUrl: string;
   hookSecret: string;
+  /** App logs and drains (absent when the API document is generated without a platform). */
+  logs?: LogService;
+  metrics?: { platform: PlatformMetrics; sampler: MetricsSampler };
 }

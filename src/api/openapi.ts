@@ -25,9 +25,13 @@ export function openApiDocument(routes: Collected[], serverUrl: string): object 
     const params = (r.schema.params as { properties?: Record<string, object> } | undefined)?.properties ?? {};
     const op: Record<string, unknown> = {
       summary: r.schema.summary ?? '',
-      parameters: Object.entries(params).map(([name, schema]) => ({ name, in: 'path', required: true, schema })),
+      ...(r.schema.description ? { description: r.schema.description } : {}),
+      parameters: [
+        ...Object.entries(params).map(([name, schema]) => ({ name, in: 'path', required: true, schema })),
+        ...queryParameters(r.schema.querystring),
+      ],
       responses: {
-        ...Object.fromEntries(Object.entries((r.schema.response as Record<string, object>) ?? { 200: {} }).map(([code, schema]) => [code, { description: 'success', content: { 'application/json': { schema } } }])),
+        ...Object.fromEntries(Object.entries((r.schema.response as Record<string, object>) ?? { 200: {} }).map(([code, schema]) => [code, { description: 'success', content: Object.fromEntries(((r.schema.produces as string[] | undefined) ?? ['application/json']).map((t) => [t, { schema }])) }])),
         default: { description: 'error', content: { 'application/json': { schema: errorSchema } } },
       },
     };
@@ -44,9 +48,21 @@ export function openApiDocument(routes: Collected[], serverUrl: string): object 
   };
 }
 
+/** Query-string properties as OpenAPI parameters (their description lifted out of the schema). */
+function queryParameters(qs: unknown): object[] {
+  const q = qs as { properties?: Record<string, { description?: string }>; required?: string[] } | undefined;
+  return Object.entries(q?.properties ?? {}).map(([name, { description, ...schema }]) => ({
+    name, in: 'query', required: q?.required?.includes(name) ?? false, ...(description ? { description } : {}), schema,
+  }));
+}
+
 declare module 'fastify' {
   interface FastifySchema {
     summary?: string;
+    /** Longer text for the API document (streaming behaviour, formats). */
+    description?: string;
+    /** Response content types when not JSON (e.g. text/plain streams). */
+    produces?: string[];
     hide?: boolean;
   }
 }

@@ -11,6 +11,8 @@ import { registerReleases } from './routes/releases.js';
 import { registerGitHook } from './routes/git-hook.js';
 import { registerDynos } from './routes/dynos.js';
 import { registerBuilds } from './routes/builds.js';
+import { registerLogs } from './routes/logs.js';
+import { registerMetrics } from './routes/metrics.js';
 import { registerServices } from './routes/services.js';
 import { registerDeps } from './routes/deps.js';
 import { registerGitHttp } from '../git/http.js';
@@ -50,6 +52,8 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   registerReleases(api, ctx);
   registerDynos(api, ctx);
   registerBuilds(api, ctx);
+  registerLogs(api, ctx);
+  registerMetrics(api, ctx);
   registerServices(api, ctx);
   registerDeps(api, ctx);
   registerGitHook(api, ctx);

@@ -39,6 +39,9 @@ export const SETTINGS = {
   releaseRetention: { env: 'YB_RELEASE_RETENTION', type: 'int', default: '10', description: "Releases per app whose images are kept for rollback." },
   serviceHealthTimeout: { env: 'YB_SERVICE_HEALTH_TIMEOUT', type: 'int', default: '120', description: 'Seconds a new or restarted backing service has to accept connections.' },
   serviceBackupRetention: { env: 'YB_SERVICE_BACKUPS_KEPT', type: 'int', default: '7', description: 'Backups kept per service (under $YB_DATA_DIR/backups/<service>/); older ones are deleted.' },
+  logLines: { env: 'YB_LOG_LINES', type: 'int', default: '10000', description: 'Log lines kept per app (on disk, across restarts) for yb logs.' },
+  logDrainBuffer: { env: 'YB_LOG_DRAIN_BUFFER', type: 'int', default: '10000', description: 'Lines a log drain buffers while its endpoint is down; the oldest are dropped beyond that.' },
+  metricsInterval: { env: 'YB_METRICS_INTERVAL', type: 'int', default: '15', description: 'Seconds between samples of router counters and container CPU/memory (kept for an hour).' },
   logLevel: { env: 'YB_LOG_LEVEL', type: 'string', default: 'info', description: 'Platform log level (pino).' },
 } as const satisfies Record<string, Setting>;
 

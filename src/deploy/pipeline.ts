@@ -11,6 +11,7 @@ import { checkProcessType } from '../release/names.js';
 import { parseSize } from '../scheduler/sizes.js';
 import { YbError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { platformEvent } from '../logs/events.js';
 
 export type Out = (line: string) => void;
 
@@ -111,6 +112,7 @@ export class Deployer {
         else await this.scheduler.scaleType(app, release, next, out);
         Object.assign(cur, next);
       }
+      platformEvent(app.name, 'deploy', `Scaled to ${formation.map((f) => `${f.type}=${f.quantity}${f.size ? `:${f.size}` : ''}`).join(' ')}`);
       return formation;
     });
   }
@@ -122,6 +124,7 @@ export class Deployer {
       const release = app.currentRelease ? await this.repo.getRelease(app.name, app.currentRelease) : null;
       if (!release) throw new YbError('YB_ERR_NO_RELEASE', `${app.name} has no release yet; push code first`);
       if (type && !(type in release.processTypes)) throw new YbError('YB_ERR_BAD_REQUEST', `${app.name} has no process type "${type}"`);
+      platformEvent(app.name, 'deploy', `Restarting ${type ?? 'all'} processes`);
       await this.scheduler.rollout(app, release, out, type ? [type] : undefined);
     });
   }
@@ -155,6 +158,7 @@ export class Deployer {
   }
 
   private async rollOut(app: AppRecord, release: ReleaseRecord, out: Out, opts: { phases?: boolean } = { phases: true }): Promise<ReleaseRecord> {
+    platformEvent(app.name, 'deploy', `Release v${release.version} created by ${release.createdBy}: ${release.description}`, { deploy: 'started' });
     try {
       if (opts.phases && release.manifest?.predeploy) await this.step(app, release, 'Running predeploy', release.manifest.predeploy, out);
       if (opts.phases && release.processTypes.release) await this.step(app, release, 'Running release phase', release.processTypes.release, out);
@@ -164,12 +168,14 @@ export class Deployer {
       const reason = err instanceof Error ? err.message : String(err);
       await this.repo.setReleaseStatus(app.name, release.version, 'failed', reason);
       this.log.warn({ app: app.name, release: release.version, reason }, 'rollout failed');
+      platformEvent(app.name, 'deploy', `Release v${release.version} failed: ${reason}`, { deploy: 'failed' });
       if (err instanceof YbError) throw err;
       throw new YbError('YB_ERR_DEPLOY_FAILED', `deploying v${release.version} failed: ${reason}`, { cause: err });
     }
     await this.repo.setReleaseStatus(app.name, release.version, 'succeeded');
     await this.repo.updateApp(app.name, (a) => ({ ...a, currentRelease: release.version }));
     this.log.info({ app: app.name, release: release.version }, 'release is live');
+    platformEvent(app.name, 'deploy', `Release v${release.version} is live`, { deploy: 'succeeded' });
     if (opts.phases && release.manifest?.postdeploy) {
       out(`-----> Running postdeploy: ${release.manifest.postdeploy}`);
       const code = await this.scheduler.runOneOff(app, release, release.manifest.postdeploy, (l) => out(`       ${l}`));

@@ -10,6 +10,7 @@ import { YbError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { waitHealthy } from './health.js';
 import { parseSize } from './sizes.js';
+import { platformEvent } from '../logs/events.js';
 
 export interface SchedulerSettings {
   healthTimeoutMs: number;
@@ -101,6 +102,7 @@ export class Scheduler {
       uptimeMs: this.settings.uptimeMs,
     });
     if (!outcome.healthy) {
+      platformEvent(app.name, 'deploy', `${f.type}.${index} of v${release.version} failed its health check: ${outcome.reason}`);
       const tail = await this.runtime.logsTail(id, 15).catch(() => [] as string[]);
       await this.runtime.stopAndRemove(id, 0);
       throw new YbError('YB_ERR_UNHEALTHY', `${f.type}.${index} of v${release.version} failed its health check: ${outcome.reason}`, {

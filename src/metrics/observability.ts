@@ -1,0 +1,43 @@
+// Starts the logs and metrics components for ybd: the log service (store, sources, drains), the platform
+// metrics and their sampler, connected to platform events. One call in bin/ybd.ts; `stop` ends them.
+import type { PlatformConfig } from '../config/load.js';
+import { formatAddr } from '../config/load.js';
+import type { Store } from '../store/store.js';
+import type { DockerRuntime } from '../runtime/docker.js';
+import type { ReleaseRepo } from '../release/repo.js';
+import type { Logger } from '../shared/logger.js';
+import { LogService } from '../logs/log-service.js';
+import { onPlatformEvent } from '../logs/events.js';
+import { PlatformMetrics } from './platform-metrics.js';
+import { MetricsSampler } from './sampler.js';
+
+export interface Observability {
+  logs: LogService;
+  metrics: { platform: PlatformMetrics; sampler: MetricsSampler };
+  stop(): void;
+}
+
+export async function startObservability(cfg: PlatformConfig, dataDir: string, store: Store, runtime: DockerRuntime, repo: ReleaseRepo, log: Logger): Promise<Observability> {
+  const logs = new LogService({ dataDir, lines: Math.max(1, cfg.logLines), drainBuffer: cfg.logDrainBuffer }, store, runtime, log.child({ component: 'logs' }));
+  const platform = new PlatformMetrics();
+  const offEvents = onPlatformEvent((app, _proc, _msg, meta) => meta.deploy && platform.onDeployEvent(app, meta.deploy));
+  const offLines = logs.hub.onLines((_app, lines) => {
+    for (const l of lines) platform.logLines.inc({ source: l.s });
+  });
+  await logs.start((await repo.listApps()).map((a) => a.name));
+  const sampler = new MetricsSampler(
+    { dataDir, routerAdminUrl: `http://${formatAddr(cfg.routerAdminAddr)}`, intervalMs: Math.max(1, cfg.metricsInterval) * 1000 },
+    store, runtime, platform, log.child({ component: 'metrics' }),
+  );
+  sampler.start();
+  return {
+    logs,
+    metrics: { platform, sampler },
+    stop() {
+      offEvents();
+      offLines();
+      sampler.stop();
+      logs.stop();
+    },
+  };
+}

@@ -1,0 +1,182 @@
+// Samples every few seconds (never per scrape): the router's per-app counters (its admin /metrics), Docker stats
+// of every app process, and build records; keeps an hour of points per app in memory and on disk
+// ($YB_DATA_DIR/metrics/series.json) and sets the control plane's gauges.
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Store } from '../store/store.js';
+import { LABEL_APP, LABEL_PROCESS, LABEL_KIND, type DockerRuntime } from '../runtime/docker.js';
+import type { Logger } from '../shared/logger.js';
+import type { PlatformMetrics } from './platform-metrics.js';
+import { parsePromText, routerCounters, type RouterCounters } from './prom-text.js';
+import { cpuCores, summarize, type AppSummary, type Point, type TypeUsage } from './series.js';
+
+export const WINDOW_MS = 60 * 60 * 1000;
+
+interface BuildLike {
+  id: string;
+  app: string;
+  status: string;
+  createdAt: string;
+  finishedAt?: string;
+}
+
+interface DockerStats {
+  cpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number; online_cpus?: number };
+  precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
+  memory_stats?: { usage?: number; stats?: { inactive_file?: number; total_inactive_file?: number } };
+}
+
+export class MetricsSampler {
+  private readonly points = new Map<string, Point[]>();
+  private readonly seenBuilds = new Set<string>();
+  private firstBuildScan = true;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly file: string;
+
+  constructor(
+    private readonly opts: { dataDir: string; routerAdminUrl: string; intervalMs: number },
+    private readonly store: Store,
+    private readonly runtime: DockerRuntime,
+    private readonly metrics: PlatformMetrics,
+    private readonly log: Logger,
+  ) {
+    const dir = join(opts.dataDir, 'metrics');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.file = join(dir, 'series.json');
+    this.load();
+  }
+
+  private load(): void {
+    if (!existsSync(this.file)) return;
+    try {
+      const data = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, Point[]>;
+      for (const [app, pts] of Object.entries(data)) this.points.set(app, pts.map((p) => ({ ...p, router: p.router && revive(p.router) })));
+    } catch (err) {
+      this.log.warn({ err }, 'metrics series file unreadable; starting afresh');
+    }
+  }
+
+  private save(): void {
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, JSON.stringify(Object.fromEntries(this.points), (_k, v: unknown) => (v === Infinity ? '+Inf' : v)), { mode: 0o600 });
+    renameSync(tmp, this.file);
+  }
+
+  start(): void {
+    void this.sample();
+    this.timer = setInterval(() => void this.sample(), this.opts.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** One sample of everything; failures of one source do not stop the others. */
+  async sample(): Promise<void> {
+    const started = Date.now();
+    const [router, usage] = await Promise.all([
+      this.scrapeRouter().catch((err: unknown) => (this.log.debug({ err }, 'router metrics not available'), null)),
+      this.containerUsage().catch((err: unknown) => (this.log.warn({ err }, 'container stats failed'), null)),
+      this.scanBuilds().catch((err: unknown) => this.log.warn({ err }, 'reading build records for metrics failed')),
+    ]);
+    const t = Date.now();
+    const apps = new Set([...Object.keys(router ?? {}), ...Object.keys(usage ?? {}), ...this.points.keys()]);
+    for (const app of apps) {
+      const list = (this.points.get(app) ?? []).filter((p) => p.t >= t - WINDOW_MS - this.opts.intervalMs * 2);
+      const point: Point = { t };
+      if (router?.[app]) point.router = router[app];
+      if (usage) point.types = usage[app] ?? {};
+      if (point.router || point.types) list.push(point);
+      if (list.length) this.points.set(app, list);
+      else this.points.delete(app);
+    }
+    try {
+      this.save();
+    } catch (err) {
+      this.log.warn({ err }, 'saving the metrics series failed');
+    }
+    this.metrics.sampleDuration.set((Date.now() - started) / 1000);
+  }
+
+  async scrapeRouter(): Promise<Record<string, RouterCounters>> {
+    const res = await fetch(`${this.opts.routerAdminUrl}/metrics`, { signal: AbortSignal.timeout(3000) });
+    if (!res.ok) throw new Error(`router /metrics answered ${res.status}`);
+    return routerCounters(parsePromText(await res.text()));
+  }
+
+  private async containerUsage(): Promise<Record<string, Record<string, TypeUsage>>> {
+    const containers = (await this.runtime.list({ [LABEL_KIND]: 'process' })).filter((c) => c.state === 'running');
+    const out: Record<string, Record<string, TypeUsage>> = {};
+    await Promise.all(containers.map(async (c) => {
+      const app = c.labels[LABEL_APP];
+      const type = c.labels[LABEL_PROCESS];
+      if (!app || !type) return;
+      const handle = this.runtime.docker.getContainer(c.id);
+      const [stats, info] = await Promise.all([
+        handle.stats({ stream: false }) as Promise<DockerStats>,
+        this.runtime.inspect(c.id),
+      ]).catch(() => [null, null] as const); // the container went away between list and stats
+      if (!stats) return;
+      const cs = stats.cpu_stats ?? {};
+      const ps = stats.precpu_stats ?? {};
+      const cpu = cpuCores(
+        { total: cs.cpu_usage?.total_usage ?? 0, system: cs.system_cpu_usage ?? 0, cpus: cs.online_cpus ?? 1 },
+        { total: ps.cpu_usage?.total_usage ?? 0, system: ps.system_cpu_usage ?? 0 },
+      );
+      const ms = stats.memory_stats ?? {};
+      const mem = Math.max(0, (ms.usage ?? 0) - (ms.stats?.inactive_file ?? ms.stats?.total_inactive_file ?? 0));
+      const u = ((out[app] ??= {})[type] ??= { cpu: 0, memoryBytes: 0, processes: 0, restarts: 0 });
+      u.cpu += cpu;
+      u.memoryBytes += mem;
+      u.processes += 1;
+      u.restarts += info?.RestartCount ?? 0;
+    }));
+    this.metrics.cpu.reset();
+    this.metrics.memory.reset();
+    this.metrics.restarts.reset();
+    this.metrics.processes.reset();
+    for (const [app, types] of Object.entries(out)) {
+      for (const [type, u] of Object.entries(types)) {
+        const labels = { app, process: type };
+        this.metrics.cpu.set(labels, u.cpu);
+        this.metrics.memory.set(labels, u.memoryBytes);
+        this.metrics.restarts.set(labels, u.restarts);
+        this.metrics.processes.set(labels, u.processes);
+      }
+    }
+    return out;
+  }
+
+  /** Observes the durations of builds that finished since the last scan; sets the build queue gauges. */
+  private async scanBuilds(): Promise<void> {
+    const builds = (await this.store.list<BuildLike>(`${this.store.keys.prefix}builds/`)).map((e) => e.value);
+    let pending = 0;
+    let building = 0;
+    for (const b of builds) {
+      if (b.status === 'pending') pending++;
+      else if (b.status === 'building') building++;
+      else if (b.finishedAt && !this.seenBuilds.has(`${b.app}/${b.id}`)) {
+        this.seenBuilds.add(`${b.app}/${b.id}`);
+        if (!this.firstBuildScan) this.metrics.buildDuration.observe({ outcome: b.status }, Math.max(0, (Date.parse(b.finishedAt) - Date.parse(b.createdAt)) / 1000));
+      }
+    }
+    this.firstBuildScan = false;
+    this.metrics.buildQueue.set({ status: 'pending' }, pending);
+    this.metrics.buildQueue.set({ status: 'building' }, building);
+  }
+
+  /** The last hour of an app, with a fresh reading of the router counters as the newest point. */
+  async summary(app: string): Promise<AppSummary> {
+    const now = Date.now();
+    const points = [...(this.points.get(app) ?? [])];
+    const fresh = await this.scrapeRouter().catch(() => null);
+    const last = points.at(-1);
+    if (fresh?.[app]) points.push({ t: now, router: fresh[app], ...(last?.types ? { types: last.types } : {}) });
+    return summarize(app, points, now, WINDOW_MS);
+  }
+}
+
+function revive(r: RouterCounters): RouterCounters {
+  return { ...r, le: r.le.map((v) => ((v as unknown) === '+Inf' || v === null ? Infinity : v)) };
+}
