@@ -71,7 +71,7 @@ async function waitHttp(url: string, host: string, timeoutMs = 15_000): Promise<
   throw new Error(`${url} (Host ${host}) did not answer 200 within ${timeoutMs} ms`);
 }
 
-interface Result { rps: number; p50: number; p99: number; errors: number }
+interface Result { rps: number; p50: number; p99: number; errors: number; total: number }
 
 function toMs(s: string): number {
   const m = /^([\d.]+)(us|ms|s)$/.exec(s.trim());
@@ -88,7 +88,8 @@ function wrk(url: string, seconds = DURATION): Result {
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors = non2xx + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  return { rps, p50, p99, errors };
+  const total = Number(/(\d+) requests in/.exec(out)?.[1]);
+  return { rps, p50, p99, errors, total };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -102,9 +103,9 @@ async function main() {
   const k = keys(prefix);
   try {
     const backendPort = await freePort();
-    nginx('backend', `server { listen 127.0.0.1:${backendPort}; location / { return 200 "hello from the backend\\n"; } }`);
+    const backendProc = nginx('backend', `server { listen 127.0.0.1:${backendPort}; location / { return 200 "hello from the backend\\n"; } }`);
     const nginxPort = await freePort();
-    nginx('proxy', `upstream app { server 127.0.0.1:${backendPort}; keepalive 64; }
+    const nginxProc = nginx('proxy', `upstream app { server 127.0.0.1:${backendPort}; keepalive 64; }
       server { listen 127.0.0.1:${nginxPort}; location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection "";
         proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme; } }`);
     await client.put(k.route(HOST)).value(JSON.stringify({ app: 'bench' })).exec();
@@ -146,28 +147,40 @@ async function main() {
     }
     const targets: Record<string, string> = { direct: `http://127.0.0.1:${backendPort}/`, nginx: `http://127.0.0.1:${nginxPort}/` };
     for (const [name, r] of Object.entries(routers)) targets[name] = r.url;
+    // CPU time of the process tree that serves each target: per request it does not depend on how busy the
+    // machine is, unlike req/s and p99 (this machine is shared).
+    const pidsOf: Record<string, number> = { direct: backendProc.pid!, nginx: nginxProc.pid! };
+    for (const [name, r] of Object.entries(routers)) pidsOf[name] = r.child.pid!;
     for (const url of Object.values(targets)) await waitHttp(url, HOST);
 
     // Warm-up, then rounds with the targets interleaved so drift hits all of them alike.
     for (const url of Object.values(targets)) wrk(url, 2);
-    const samples: Record<string, Result[]> = {};
+    const samples: Record<string, Array<Result & { cpuUs: number; rpsRatio: number; p99Ratio: number }>> = {};
+    const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
     for (let round = 0; round < ROUNDS; round++) {
+      const thisRound: Record<string, Result & { cpuUs: number }> = {};
       for (const [name, url] of Object.entries(targets)) {
-        (samples[name] ??= []).push(wrk(url));
+        const cpu0 = treeCpuSeconds(pidsOf[name]!);
+        const r = wrk(url);
+        thisRound[name] = { ...r, cpuUs: ((treeCpuSeconds(pidsOf[name]!) - cpu0) * 1e6) / r.total };
         process.stderr.write('.');
+      }
+      // Ratios are taken within a round (seconds apart), then their median: drift between rounds cancels.
+      for (const [name, r] of Object.entries(thisRound)) {
+        (samples[name] ??= []).push({ ...r, rpsRatio: r.rps / thisRound.nginx!.rps, p99Ratio: r.p99 / thisRound.nginx!.p99 });
       }
     }
     process.stderr.write('\n');
-    const ref = { rps: median(samples.nginx!.map((s) => s.rps)), p99: median(samples.nginx!.map((s) => s.p99)) };
-    console.log(`\nthroughput: wrk -t1 -c${CONNS} -d${DURATION}s, median of ${ROUNDS} rounds, ${new Date().toISOString()}, ${process.version}`);
-    console.log('| target | req/s | p50 ms | p99 ms | errors | req/s ÷ nginx | p99 ÷ nginx |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    const load = `${loadBefore} → ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`;
+    console.log(`\nthroughput: wrk -t1 -c${CONNS} -d${DURATION}s, median of ${ROUNDS} rounds, ${new Date().toISOString()}, ${process.version}, load average ${load}`);
+    console.log('| target | req/s | p50 ms | p99 ms | errors | req/s ÷ nginx | p99 ÷ nginx | CPU µs/req | CPU ÷ nginx |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    const nginxCpu = median(samples.nginx!.map((s) => s.cpuUs));
     for (const [name, ss] of Object.entries(samples)) {
-      const rps = median(ss.map((s) => s.rps));
-      const p50 = median(ss.map((s) => s.p50));
-      const p99 = median(ss.map((s) => s.p99));
       const errors = ss.reduce((a, s) => a + s.errors, 0);
-      console.log(`| ${name} | ${rps.toFixed(0)} | ${p50.toFixed(2)} | ${p99.toFixed(2)} | ${errors} | ${(rps / ref.rps).toFixed(2)} | ${(p99 / ref.p99).toFixed(2)} |`);
+      const cpu = median(ss.map((s) => s.cpuUs));
+      const m = (f: (s: (typeof ss)[number]) => number) => median(ss.map(f));
+      console.log(`| ${name} | ${m((s) => s.rps).toFixed(0)} | ${m((s) => s.p50).toFixed(2)} | ${m((s) => s.p99).toFixed(2)} | ${errors} | ${m((s) => s.rpsRatio).toFixed(2)} | ${m((s) => s.p99Ratio).toFixed(2)} | ${cpu.toFixed(1)} | ${(cpu / nginxCpu).toFixed(2)} |`);
     }
 
     // Route convergence: etcd write → first request routed by the first router.
@@ -231,6 +244,29 @@ async function main() {
     await etcd.stop();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** utime + stime of `pid` and its child processes (cluster workers), in seconds. */
+function treeCpuSeconds(pid: number): number {
+  const ticks = 100; // CLK_TCK on Linux
+  let total = 0;
+  const pids = [pid];
+  try {
+    const kids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+    pids.push(...kids);
+  } catch {
+    // ps exits 1 when there are no children
+  }
+  for (const p of pids) {
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / ticks;
+    } catch {
+      // a process that just exited adds nothing
+    }
+  }
+  return total;
 }
 
 function rssMb(pid: number): number {

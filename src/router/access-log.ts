@@ -15,6 +15,7 @@ export function accessLogger(log: Logger, sample: number): ((e: AccessEntry) => 
   const child = log.child({ kind: 'access' });
   return (e) => {
     if (sample < 1 && e.status < 500 && Math.random() >= sample) return;
-    child.info(e);
+    e.duration = Math.round(e.duration * 1000) / 1000;
+    child.info(e, 'request');
   };
 }

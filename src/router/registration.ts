@@ -68,6 +68,7 @@ export class Registration {
           this.failures = 0;
           this.waiters = this.waiters.filter((w) => (w.rev <= rev ? (w.resolve(), false) : true));
         } catch (err) {
+          if (this.closed) break; // revoked by close() while this write was in flight
           this.opts.onError?.(err as Error);
           if (this.lease?.revoked()) this.lease = undefined;
           this.failures++;
