@@ -1,6 +1,6 @@
 // The control plane's HTTP server: REST API, git over HTTP, the internal hook endpoint and /openapi.json.
 // Every route except /healthz, /openapi.json and the git/hook endpoints (which authenticate themselves) needs a token.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { ApiContext } from './context.js';
 import { authenticateRequest, userMay } from './auth-hook.js';
 import { makeErrorHandler } from './errors.js';
@@ -26,7 +26,16 @@ import { YbError, errorId } from '../shared/errors.js';
 const PUBLIC = [/^\/healthz$/, /^\/openapi\.json$/, /^\/git\//, /^\/internal\//, /^\/login$/];
 
 export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> {
-  const api = Fastify({ logger: false, bodyLimit: 1024 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } } });
+  const api = Fastify({
+    logger: false, bodyLimit: 1024 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    // Malformed URLs and over-long path parameters are refused before routing: answer them as { id, message } too (found by fuzzing, #6).
+    frameworkErrors: (err, _req, reply) => (reply as unknown as FastifyReply).code(400).send({ id: errorId('YB_ERR_BAD_REQUEST'), message: err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a name in the URL is longer than 100 characters' : 'the URL is not valid' }),
+    clientErrorHandler: (err, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const body = JSON.stringify({ id: errorId('YB_ERR_BAD_REQUEST'), message: (err as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 'the request line or headers are larger than 16 KB' : 'malformed HTTP request' });
+      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    },
+  });
   const routes = collectRoutes(api);
   api.setErrorHandler(makeErrorHandler(ctx.log));
   api.setNotFoundHandler((req, reply) => reply.code(404).send({ id: errorId('YB_ERR_NOT_FOUND'), message: `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 100)}` }));

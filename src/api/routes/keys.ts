@@ -25,7 +25,7 @@ export function registerKeys(api: FastifyInstance, ctx: ApiContext): void {
   api.post('/keys', {
     schema: {
       summary: 'Add an SSH public key (OpenSSH format) for git over SSH',
-      body: { type: 'object', properties: { publicKey: { type: 'string', minLength: 1, maxLength: 16384 } }, required: ['publicKey'], additionalProperties: false },
+      body: { type: 'object', properties: { publicKey: { type: 'string', minLength: 1, maxLength: 16384, pattern: '^\\s*(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) ' } }, required: ['publicKey'], additionalProperties: false },
       response: { 201: keySchema },
     },
   }, async (req, reply) => {

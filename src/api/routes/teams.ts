@@ -10,6 +10,8 @@ import { checkLogin, createUser, deleteUser, listUsers, setPassword } from '../.
 import { ACCOUNT_EVENTS, recordEvent } from '../../auth/events.js';
 
 const name = { type: 'string', minLength: 1, maxLength: 64 } as const;
+/** A new team's or user's name: the rules of checkTeamName/checkUserName, documented for clients and fuzzers. */
+const newName = { type: 'string', minLength: 2, maxLength: 32, pattern: '^[a-z][a-z0-9-]*[a-z0-9]$' } as const;
 const role = { type: 'string', enum: ['owner', 'admin', 'member', 'viewer'] } as const;
 const teamParams = { type: 'object', properties: { team: name }, required: ['team'], additionalProperties: false } as const;
 const memberParams = { type: 'object', properties: { team: name, user: name }, required: ['team', 'user'], additionalProperties: false } as const;
@@ -36,7 +38,7 @@ export function registerTeams(api: FastifyInstance, ctx: ApiContext): void {
   });
 
   api.post('/teams', {
-    schema: { summary: 'Create a team; you become its owner', body: { type: 'object', properties: { name }, required: ['name'], additionalProperties: false }, response: { 201: teamSchema } },
+    schema: { summary: 'Create a team; you become its owner', body: { type: 'object', properties: { name: newName }, required: ['name'], additionalProperties: false }, response: { 201: teamSchema } },
   }, async (req, reply) => {
     const team = await createTeam(ctx.store, (req.body as { name: string }).name, currentUser(req));
     await audit(req, team.name, 'team.create');
@@ -85,7 +87,7 @@ export function registerTeams(api: FastifyInstance, ctx: ApiContext): void {
   api.post('/users', {
     schema: {
       summary: 'Create a user (platform administrators); answers with its first API token, shown only this once',
-      body: { type: 'object', properties: { name, admin: { type: 'boolean' }, password: { type: 'string', minLength: 8, maxLength: 200 } }, required: ['name'], additionalProperties: false },
+      body: { type: 'object', properties: { name: newName, admin: { type: 'boolean' }, password: { type: 'string', minLength: 8, maxLength: 200 } }, required: ['name'], additionalProperties: false },
       response: { 201: { type: 'object', properties: { name: { type: 'string' }, admin: { type: 'boolean' }, token: { type: 'string' }, tokenId: { type: 'string' } } } },
     },
   }, async (req, reply) => {
