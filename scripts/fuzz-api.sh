@@ -31,9 +31,11 @@ fi
 
 : "${YB_API_TOKEN:?set YB_API_TOKEN (a platform administrator token fuzzes every route)}"
 # The token reaches schemathesis through the environment (a ${...} placeholder in its config), never argv.
-config=$(mktemp)
-trap 'rm -f "$config"' EXIT
+work=$(mktemp -d)   # schemathesis keeps its state (.schemathesis/) in the working directory
+trap 'rm -rf "$work"' EXIT
+config=$work/schemathesis.toml
 printf '[headers]\nAuthorization = "Bearer ${YB_API_TOKEN}"\n' > "$config"
+cd "$work"
 "$venv/bin/schemathesis" --config-file "$config" run "$YB_API_URL/openapi.json" \
   --phases examples,coverage,fuzzing \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection \

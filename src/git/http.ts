@@ -90,6 +90,9 @@ export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
         (req.body as Readable | undefined)?.resume?.();
         return reply;
       }
+      if (typeof (req.body as Readable | undefined)?.pipe !== 'function') {
+        return reply.code(415).type('text/plain').send(`Expected a body of type application/x-${service}-request.\n`);
+      }
       const dir = await ensureRepo(deps.dataDir, ok.app);
       let body = req.body as Readable;
       if (req.headers['content-encoding'] === 'gzip') body = body.pipe(createGunzip());
@@ -104,6 +107,7 @@ export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
       });
       body.pipe(child.stdin);
       child.stdin.on('error', () => undefined); // git exits early on bad input; its stdout says why
+      body.on('error', () => child.kill('SIGTERM')); // e.g. a body that is not the gzip it claims to be: end git, not the process (#6)
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, { 'content-type': `application/x-${service}-result`, 'cache-control': 'no-cache' });

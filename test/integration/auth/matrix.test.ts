@@ -190,3 +190,36 @@ test('public /login: wrong passwords and unknown users get the same 401; bad inp
   const c = await api('POST', '/login', null, { name: 'olga', password: 'x', admin: true });
   assert.equal(c.status, 400);
 });
+
+test('malformed git requests over HTTP and SSH are refused without a 5xx, a crash or a new ref', async () => {
+  const auth = `Basic ${Buffer.from(`yb:${tok.olga}`).toString('base64')}`;
+  const pack = (s: string) => `application/x-git-${s}-pack-request`;
+  const cases: Array<[string, string, Record<string, string>, string | undefined, number[]]> = [
+    ['POST', '/git/m-app.git/git-receive-pack', { authorization: auth, 'content-type': pack('receive'), 'content-encoding': 'gzip' }, 'this is not gzip', [200]],
+    ['POST', '/git/m-app.git/git-receive-pack', { authorization: auth, 'content-type': pack('receive') }, '00ffgarbage', [200]],
+    ['POST', '/git/m-app.git/git-upload-pack', { authorization: auth, 'content-type': pack('upload') }, 'garbage\n0000', [200]],
+    ['POST', '/git/m-app.git/git-receive-pack', { authorization: auth, 'content-type': 'text/plain' }, 'x', [415]],
+    ['POST', '/git/m-app.git/git-receive-pack', { 'content-type': pack('receive') }, '0000', [401]],
+    ['GET', '/git/m-app.git/info/refs?service=git-upload-archive', { authorization: auth }, undefined, [403]],
+    ['GET', '/git/..%2F..%2Fetc.git/info/refs?service=git-upload-pack', { authorization: auth }, undefined, [404]],
+    ['GET', `/git/${'a'.repeat(300)}.git/info/refs?service=git-upload-pack`, { authorization: auth }, undefined, [400, 404]],
+  ];
+  for (const [method, path, headers, body, want] of cases) {
+    const res = await fetch(`${p.apiUrl}${path}`, { method, headers, body });
+    await res.arrayBuffer();
+    assert.ok(want.includes(res.status), `${method} ${path.slice(0, 60)}: ${res.status}`);
+    assert.equal(p.child.exitCode, null, `ybd survived ${method} ${path.slice(0, 60)}`);
+  }
+  const { createConnection } = await import('node:net');
+  const [host, port] = p.env.YB_SSH_ADDR!.split(':');
+  await new Promise<void>((resolve) => {
+    const s = createConnection({ host, port: Number(port) }, () => s.end('SSH-2.0-garbage\r\n\x00\x01\x02 not a key exchange\r\n'));
+    s.on('error', () => resolve());
+    s.on('close', () => resolve());
+    s.resume();
+  });
+  assert.equal(p.child.exitCode, null, 'ybd survived a garbage SSH connection');
+  const refs = (await rawEtcd(p, 'apps/m-app')) as Record<string, string>;
+  assert.ok(Object.keys(refs).every((k) => !k.includes('/releases/')), 'no release was made');
+  assert.equal((await fetch(`${p.apiUrl}/healthz`)).status, 200);
+});
