@@ -119,3 +119,15 @@ test('a config change logs the release, the old process stopping, and the new on
   assert.equal(count(lines, /app\[web\.1\]: node-hello listening/), 2, 'the v2 process started');
   await waitLogs((ls) => ls.some((l) => /yb\[web\.1\]: Stopped \(exit code 0\)/.test(l)));
 });
+
+test('yb builds, builds:info and builds:output show the push\'s build', async () => {
+  const builds = JSON.parse((await p.yb(['builds', '-a', APP, '--json'])).stdout) as Array<{ id: string; status: string }>;
+  assert.equal(builds.length, 1);
+  assert.equal(builds[0]!.status, 'succeeded');
+  assert.match((await p.yb(['builds', '-a', APP])).stdout, new RegExp(`${builds[0]!.id} +succeeded`));
+  const info = JSON.parse((await p.yb(['builds:info', '-a', APP, '--json'])).stdout) as { id: string };
+  assert.equal(info.id, builds[0]!.id);
+  assert.match((await p.yb(['builds:output', builds[0]!.id, '-a', APP])).stdout, /Node\.js app detected/);
+  const none = await p.yb(['builds:info', 'nosuchbuild', '-a', APP], { allowFail: true });
+  assert.equal(none.code, 4);
+});
