@@ -1,14 +1,14 @@
 // GET /events: the audit trail of the teams you belong to; and the audit hooks that record who changed which
 // app, when and from where, for every state-changing API route (keys of config vars only, never values),
 // deploys (through the git hook) and pushes over HTTP.
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { currentUser, userMay } from '../auth-hook.js';
 import { ACCOUNT_EVENTS, listEvents, recordEvent } from '../../auth/events.js';
-import { authenticate } from '../../auth/tokens.js';
+import { authenticate, DEFAULT_TEAM } from '../../auth/tokens.js';
 import { teamsOf } from '../../auth/teams.js';
 import { YbError } from '../../shared/errors.js';
-import { DEFAULT_TEAM } from '../../auth/tokens.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -106,7 +106,8 @@ export function registerEvents(api: FastifyInstance, ctx: ApiContext): void {
     const route = routeOf(req);
     if (req.method !== 'POST') return;
     if (route === '/internal/git-hook') {
-      if (req.headers['x-yb-hook-secret'] !== ctx.hookSecret) return;
+      const secret = req.headers['x-yb-hook-secret'];
+      if (typeof secret !== 'string' || secret.length !== ctx.hookSecret.length || !timingSafeEqual(Buffer.from(secret), Buffer.from(ctx.hookSecret))) return;
       const appName = String((req.query as { app?: string }).app ?? '');
       const user = String(req.headers['x-yb-user'] ?? 'unknown');
       const rev = (req.query as { rev?: string }).rev;
