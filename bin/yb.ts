@@ -20,6 +20,7 @@ import { registerTeams } from '../src/cli/commands/teams.js';
 import { registerTokens } from '../src/cli/commands/tokens.js';
 import { registerKeys } from '../src/cli/commands/keys.js';
 import { registerEvents } from '../src/cli/commands/events.js';
+import { registerRun } from '../src/cli/commands/run.js';
 
 const program = new Command('yb')
   .description('Yunbang: git push your code, get a running app')
@@ -44,6 +45,7 @@ registerTeams(program);
 registerTokens(program);
 registerKeys(program);
 registerEvents(program);
+registerRun(program);
 addMissingExamples(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

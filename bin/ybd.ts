@@ -23,6 +23,8 @@ import { startGitSsh } from '../src/git/ssh.js';
 import { createLogger } from '../src/shared/logger.js';
 import { reconcileOnStart } from '../src/scheduler/reconcile.js';
 import { startObservability } from '../src/metrics/observability.js';
+import { ProcessMonitor } from '../src/scheduler/monitor.js';
+import { livePid, stopPid, writePid } from '../src/shared/pidfile.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageRoot = here.endsWith(join('dist', 'bin')) ? resolve(here, '..', '..') : resolve(here, '..');
@@ -53,13 +55,17 @@ async function main(): Promise<void> {
   const apiUrl = `http://${formatAddr(cfg.apiAddr)}`;
 
   let etcd: EmbeddedEtcd | undefined;
+  let adoptedEtcd: number | null = null;
   let endpoints = cfg.etcdEndpoints;
+  const etcdPid = join(dataDir, 'etcd.pid');
   if (endpoints.length === 0) {
     const url = `http://127.0.0.1:${cfg.etcdClientPort}`;
     if (await answers(`${url}/health`)) {
-      log.info({ url }, 'reusing the etcd already running on the embedded port');
+      adoptedEtcd = livePid(etcdPid, join(dataDir, 'etcd'));
+      log.info({ url, adopted: adoptedEtcd }, 'reusing the etcd already running on the embedded port');
     } else {
       etcd = await startEmbeddedEtcd({ dataDir: join(dataDir, 'etcd'), clientPort: cfg.etcdClientPort, stdio: openSync(join(dataDir, 'logs', 'etcd.log'), 'a') });
+      writePid(etcdPid, etcd.child.pid);
     }
     endpoints = [url];
   }
@@ -91,15 +97,25 @@ async function main(): Promise<void> {
   const api = await buildApiServer({ store, repo, deployer, scheduler, builds, runtime, services, log, dataDir, domain: cfg.domain, routerPort: cfg.routerAddr.port, apiUrl, hookSecret, logs: obs.logs, metrics: obs.metrics });
 
   let router: ChildProcess | undefined;
+  let adoptedRouter: number | null = null;
   let stopping = false;
   const routerAdmin = `http://${formatAddr(cfg.routerAdminAddr)}/healthz`;
-  if (process.env.YB_ROUTER !== 'external' && !(await answers(routerAdmin))) {
-    router = startRouter(cfg, endpoints, dataDir);
-    router.on('exit', (code, signal) => {
-      if (!stopping) log.error({ code, signal }, 'the router process exited; see logs/router.log');
-    });
+  const routerPid = join(dataDir, 'router.pid');
+  if (process.env.YB_ROUTER !== 'external') {
+    if (await answers(routerAdmin)) {
+      adoptedRouter = livePid(routerPid, 'yb-router');
+      log.info({ adopted: adoptedRouter }, 'a router is already serving; keeping it');
+    } else {
+      router = startRouter(cfg, endpoints, dataDir);
+      writePid(routerPid, router.pid);
+      router.on('exit', (code, signal) => {
+        if (!stopping) log.error({ code, signal }, 'the router process exited; see logs/router.log');
+      });
+    }
   }
 
+  const monitor = new ProcessMonitor(store, runtime, repo, log.child({ component: 'monitor' }), cfg.healthTimeout * 1000);
+  await monitor.start();
   await reconcileOnStart(store, runtime, repo, scheduler, log.child({ component: 'reconcile' }));
   await api.listen({ host: cfg.apiAddr.host, port: cfg.apiAddr.port });
   const ssh = await startGitSsh(cfg.sshAddr, { store, repo, dataDir, hookUrl: `${apiUrl}/internal/git-hook`, hookSecret, log: log.child({ component: 'ssh' }) });
@@ -108,6 +124,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
+    monitor.stop();
     await api.close().catch(() => undefined);
     obs.stop();
     await ssh.close();
@@ -115,8 +132,10 @@ async function main(): Promise<void> {
       router.kill('SIGTERM');
       await new Promise((r) => router!.once('exit', r));
     }
+    if (adoptedRouter) await stopPid(adoptedRouter);
     store.close();
     await etcd?.stop();
+    if (adoptedEtcd) await stopPid(adoptedEtcd);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -37,7 +37,10 @@ fi
 src_hash=$( { find src bin bench test -name '*.ts' -not -path 'test/fixtures/*' -type f -print0 | sort -z | xargs -0 cat; cat tsconfig.json; } | sha256sum | cut -c1-16)
 if [ ! -d dist ] || [ "$(cat dist/.yb-src 2>/dev/null)" != "$src_hash" ]; then
   step "compiling TypeScript"
-  rm -rf dist
-  npx tsc -p tsconfig.json
-  echo "$src_hash" > dist/.yb-src
+  # Compile beside, then swap, so a running platform or test never sees a half-written dist/.
+  tmp="dist.tmp.$$"
+  rm -rf "$tmp"
+  npx tsc -p tsconfig.json --outDir "$tmp" || { rm -rf "$tmp"; die "TypeScript compilation failed"; }
+  echo "$src_hash" > "$tmp/.yb-src"
+  rm -rf dist.old && { [ ! -d dist ] || mv dist dist.old; } && mv "$tmp" dist && rm -rf dist.old
 fi

@@ -22,6 +22,7 @@ import { registerKeys } from './routes/keys.js';
 import { registerEvents } from './routes/events.js';
 import { authenticate } from '../auth/tokens.js';
 import { YbError, errorId } from '../shared/errors.js';
+import { handleRunUpgrade, isRunUpgrade } from './run-session.js';
 
 const PUBLIC = [/^\/healthz$/, /^\/openapi\.json$/, /^\/git\//, /^\/internal\//, /^\/login$/];
 
@@ -76,6 +77,10 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
     authenticate: (token) => authenticate(ctx.store, token),
     authorize: async (user, app, action) => userMay(ctx, user, await ctx.repo.getApp(app), action),
     maxPushBytes: 512 * 1024 * 1024,
+  });
+  api.server.on('upgrade', (req, socket) => {
+    if (isRunUpgrade(req)) void handleRunUpgrade(ctx, req, socket);
+    else socket.destroy();
   });
   return api;
 }

@@ -71,10 +71,13 @@ export async function waitHealthy(runtime: DockerRuntime, id: string, opts: Heal
   const deadline = Date.now() + opts.timeoutMs;
   const secs = Math.round(opts.timeoutMs / 1000);
   let lastProblem = '';
+  // A process that restarts during its check failed it; restarts before the check began (a crash-restart
+  // being re-admitted) do not count.
+  const restartsBefore = (await runtime.inspect(id))?.RestartCount ?? 0;
   const state = async (): Promise<{ dead?: string; pid: number; health?: string }> => {
     const info = await runtime.inspect(id);
     if (!info) return { dead: 'the container disappeared', pid: 0 };
-    if (!info.State.Running || info.RestartCount > 0) {
+    if (!info.State.Running || info.RestartCount > restartsBefore) {
       return { dead: `the process exited (code ${info.State.ExitCode}${info.RestartCount > 0 ? `, restarted ${info.RestartCount}×` : ''})`, pid: 0 };
     }
     return { pid: info.State.Pid, health: (info.State as { Health?: { Status: string } }).Health?.Status };

@@ -31,7 +31,18 @@ export interface Platform {
   restart(): Promise<void>;
 }
 
+/** Starts the platform; retries with other ports when one was taken between choosing and binding it. */
 export async function startPlatform(extraEnv: Record<string, string> = {}): Promise<Platform> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startPlatformOnce(extraEnv);
+    } catch (err) {
+      if (attempt >= 3 || !/in use|EADDRINUSE/i.test(String((err as Error).message))) throw err;
+    }
+  }
+}
+
+async function startPlatformOnce(extraEnv: Record<string, string>): Promise<Platform> {
   const [api, router, admin, etcd, ssh, tls] = await freePorts(6);
   const dataDir = mkdtempSync(join(tmpdir(), 'yb-test-'));
   const instance = `ybt${process.env.YB_TEST_RUN_ID ?? ''}${Math.random().toString(36).slice(2, 7)}`;
@@ -62,7 +73,11 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline) throw new Error(`router did not start:\n${out}\n${readFileSync(join(dataDir, 'logs', 'router.log'), 'utf8')}`);
+      if (Date.now() > deadline || /EADDRINUSE/.test(readFileSync(join(dataDir, 'logs', 'router.log'), 'utf8'))) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+        throw new Error(`router did not start:\n${out}\n${readFileSync(join(dataDir, 'logs', 'router.log'), 'utf8')}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   };

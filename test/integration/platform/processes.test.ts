@@ -1,0 +1,107 @@
+// Issue #4: one-off `yb run`, crash restarts, control-plane kill -9 in the middle of a rollout, and release
+// retention (rollback beyond it fails clearly). Real platform, Docker, git.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startPlatform, fixtureRepo, git, commitAll, ROOT, type Platform } from '../../helpers/platform.js';
+import { startLoad } from '../../helpers/load.js';
+
+const run = promisify(execFile);
+let p: Platform;
+let repo: string;
+const HOST = 'procs.localhost';
+
+async function processes(): Promise<Array<{ id: string; release: string; state: string }>> {
+  const { stdout } = await run('docker', ['ps', '-a', '--filter', `label=yunbang.instance=${p.instance}`, '--filter', 'label=yunbang.app=procs', '--filter', 'label=yunbang.kind=process',
+    '--format', '{{.ID}} {{.Label "yunbang.release"}} {{.State}}']);
+  return stdout.trim().split('\n').filter(Boolean).map((l) => {
+    const [id, release, state] = l.split(' ');
+    return { id: id!, release: release!, state: state! };
+  });
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+before(async () => {
+  p = await startPlatform({ YB_RELEASE_RETENTION: '1' });
+  repo = await fixtureRepo('node-zero', p.dataDir);
+  await p.yb(['apps:create', 'procs']);
+  const push = await git(repo, ['push', `http://yb:${p.token}@${new URL(p.apiUrl).host}/git/procs.git`, 'main']);
+  assert.equal(push.code, 0, push.output);
+});
+
+after(async () => {
+  await p?.stop();
+});
+
+test('yb run passes stdin, output and the exit code through, and leaves no container', async () => {
+  const r = await p.yb(['run', '-a', 'procs', '--', 'echo "$DYNO $YB_RELEASE"; exit 7'], { allowFail: true });
+  assert.equal(r.code, 7);
+  assert.equal(r.stdout.trim(), 'run.1 v1');
+  const echo = await new Promise<string>((resolve, reject) => {
+    const c = spawn(process.execPath, [join(ROOT, 'dist/bin/yb.js'), 'run', '-a', 'procs', '--', 'tr a-z A-Z'], { env: p.env });
+    let out = '';
+    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    c.on('error', reject);
+    c.on('exit', () => resolve(out));
+    c.stdin.end('shout please\n');
+  });
+  assert.equal(echo.trim(), 'SHOUT PLEASE');
+  const tty = await run('script', ['-qec', `${process.execPath} ${join(ROOT, 'dist/bin/yb.js')} run -a procs -- 'test -t 0 && test -t 1 && echo on-a-tty'`, '/dev/null'], { env: p.env });
+  assert.match(tty.stdout, /on-a-tty/);
+  const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=yunbang.instance=${p.instance}`, '--filter', 'label=yunbang.kind=run']);
+  assert.equal(stdout.trim(), '');
+});
+
+test('a crashed process is restarted by the platform and shows its restarts', async () => {
+  const [web] = await processes();
+  await run('docker', ['exec', web!.id, 'pkill', '-9', '-x', 'node']);
+  const ps = await until('the restart to show', async () => {
+    const list = JSON.parse((await p.yb(['ps', '-a', 'procs', '--json'])).stdout) as Array<{ restarts: number; state: string }>;
+    return list[0] && list[0].restarts >= 1 && list[0].state === 'up' ? list : undefined;
+  });
+  assert.equal(ps.length, 1);
+  await until('the app to answer again', async () => (await p.fetchApp(HOST).catch(() => ({ status: 0 }))).status === 200);
+});
+
+test('kill -9 of the control plane during a rollout converges to one serving release without orphans', async () => {
+  const load = startLoad(p.routerPort, HOST, { keepAlive: 2, fresh: 1, maxSeconds: 120, pauseMs: 5 });
+  const pending = p.yb(['config:set', 'LISTEN_DELAY_MS=3000', 'GREETING=interrupted', '-a', 'procs'], { allowFail: true });
+  await until('the new release to start a container', async () => (await processes()).some((c) => c.release === '2'));
+  p.kill9();
+  await pending;
+  await p.restart();
+  const list = await until('one release left', async () => {
+    const l = await processes();
+    return new Set(l.map((c) => c.release)).size === 1 ? l : undefined;
+  });
+  const app = JSON.parse((await p.yb(['apps:info', '-a', 'procs', '--json'])).stdout) as { currentRelease: number };
+  assert.deepEqual(list.map((c) => [c.release, c.state]), [[String(app.currentRelease), 'running']]);
+  const rel = JSON.parse((await p.yb(['releases', '-a', 'procs', '--json'])).stdout) as Array<{ version: number; status: string }>;
+  assert.ok(rel.every((r) => r.status !== 'pending'), 'no release is left pending');
+  assert.equal((await p.fetchApp(HOST)).status, 200);
+  const r = await load.stop();
+  assert.equal(r.failures, 0, `failed requests: ${r.failures} of ${r.requests}: ${r.samples.join(' | ')}`);
+});
+
+test('rollback beyond the image retention fails with a clear message', async () => {
+  appendFileSync(join(repo, 'server.js'), '\n// v-next\n');
+  await commitAll(repo, 'next');
+  const push = await git(repo, ['push', `http://yb:${p.token}@${new URL(p.apiUrl).host}/git/procs.git`, 'main']);
+  assert.equal(push.code, 0, push.output);
+  const r = await p.yb(['rollback', 'v1', '-a', 'procs'], { allowFail: true });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /no longer kept/);
+  assert.equal((await p.fetchApp(HOST)).status, 200);
+});
