@@ -21,7 +21,7 @@ export interface ServiceRecord {
   /** Provisioned by the platform (container + volume) or attached by URL. */
   origin: 'provisioned' | 'attached';
   status: 'creating' | 'ready' | 'failed';
-  // TODO(#7): credentials are stored as-is until the config-encryption helper lands in src/auth.
+  /** Sealed at rest (src/auth/secrets.ts, context `service:<name>`); plain in memory. */
   connection: Connection;
   links: LinkRecord[];
   createdAt: string;

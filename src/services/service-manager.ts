@@ -5,8 +5,9 @@ import type { Store } from '../store/store.js';
 import type { ReleaseRepo } from '../release/repo.js';
 import type { Deployer, Out } from '../deploy/pipeline.js';
 import { YbError } from '../shared/errors.js';
+import { openFor, sealFor } from '../auth/secrets.js';
 import type { Logger } from '../shared/logger.js';
-import { KINDS, type ServiceKind } from './kinds.js';
+import { KINDS, type Connection, type ServiceKind } from './kinds.js';
 import { checkServiceName, linkVars, normaliseAlias, parseAttachedUrl } from './bindings.js';
 import { generateConnection } from './credentials.js';
 import type { ServiceContainers } from './containers.js';
@@ -46,13 +47,24 @@ export class ServiceManager {
     }
   }
 
+  /** Credentials are sealed at rest with the platform's secret key (context `service:<name>`). */
+  private sealed(s: ServiceRecord): unknown {
+    return { ...s, connection: sealFor(this.store, s.connection, `service:${s.name}`) };
+  }
+
+  private opened(raw: ServiceRecord): ServiceRecord {
+    return { ...raw, connection: openFor<Connection>(this.store, raw.connection, `service:${raw.name}`) };
+  }
+
   async list(): Promise<ServiceRecord[]> {
-    return (await this.store.list<ServiceRecord>(this.store.keys.servicesPrefix())).filter((e) => !e.key.slice(this.store.keys.servicesPrefix().length).includes('/')).map((e) => e.value);
+    const prefix = this.store.keys.servicesPrefix();
+    return (await this.store.list<ServiceRecord>(prefix)).filter((e) => !e.key.slice(prefix.length).includes('/')).map((e) => this.opened(e.value));
   }
 
   async get(name: string): Promise<ServiceRecord | null> {
     if (!/^[a-z0-9-]{1,64}$/.test(name)) return null;
-    return this.store.get<ServiceRecord>(this.store.keys.service(name));
+    const raw = await this.store.get<ServiceRecord>(this.store.keys.service(name));
+    return raw ? this.opened(raw) : null;
   }
 
   async require(name: string): Promise<ServiceRecord> {
@@ -65,8 +77,8 @@ export class ServiceManager {
     for (let i = 0; i < 20; i++) {
       const cur = await this.store.getEntry<ServiceRecord>(this.store.keys.service(name));
       if (!cur) throw new YbError('YB_ERR_NOT_FOUND', `no service named "${name}"`);
-      const next = change(cur.value);
-      if (await this.store.replace(this.store.keys.service(name), next, cur.modRevision)) return next;
+      const next = change(this.opened(cur.value));
+      if (await this.store.replace(this.store.keys.service(name), this.sealed(next), cur.modRevision)) return next;
     }
     throw new YbError('YB_ERR_CONFLICT', `service ${name} is being changed by someone else; try again`);
   }
@@ -74,7 +86,7 @@ export class ServiceManager {
   /** Names are shared with apps on the team network's DNS: a service may not take an app's name. */
   private async claimName(record: ServiceRecord): Promise<void> {
     if (await this.repo.getApp(record.name)) throw new YbError('YB_ERR_CONFLICT', `"${record.name}" is already the name of an app; pick another service name`);
-    if (!(await this.store.create(this.store.keys.service(record.name), record))) throw new YbError('YB_ERR_CONFLICT', `a service named "${record.name}" already exists`);
+    if (!(await this.store.create(this.store.keys.service(record.name), this.sealed(record)))) throw new YbError('YB_ERR_CONFLICT', `a service named "${record.name}" already exists`);
   }
 
   async state(s: ServiceRecord): Promise<ServiceState> {

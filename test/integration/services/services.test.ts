@@ -25,6 +25,7 @@ before(async () => {
 });
 
 after(async () => {
+  if (p && p.child.exitCode !== null) process.stdout.write(`# ybd exited (${p.child.exitCode}); its output:\n${p.output().split('\n').slice(-40).map((l) => `#   ${l}`).join('\n')}\n`);
   const instance = p?.instance;
   await p?.stop();
   if (instance) await removeVolumes(instance);
