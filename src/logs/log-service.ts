@@ -46,6 +46,12 @@ export class LogService {
     await this.follower.start().catch((err: unknown) => this.log.warn({ err }, 'following container output failed to start'));
   }
 
+  /** Drops an app's stored lines and stops its drains (app destroy). */
+  forgetApp(app: string): void {
+    this.drains.forget(app);
+    this.hub.store.remove(app);
+  }
+
   stop(): void {
     this.unhook?.();
     this.follower.stop();

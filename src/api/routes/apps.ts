@@ -56,6 +56,7 @@ export function registerApps(api: FastifyInstance, ctx: ApiContext): void {
     for (const rel of await ctx.repo.listReleases(app.name)) await ctx.runtime.removeImage(rel.image);
     await ctx.repo.deleteApp(app.name);
     await removeRepo(ctx.dataDir, app.name);
+    ctx.logs?.forgetApp(app.name);
     ctx.log.info({ app: app.name, user: currentUser(req).name }, 'app destroyed');
     return { name: app.name, destroyed: true };
   });
