@@ -127,7 +127,7 @@ export function watchPrefixes(client: Etcd3, opts: WatchPrefixOptions): PrefixWa
   const retry = (attempt: number) => {
     if (closed) return;
     const min = opts.retryMinMs ?? 100;
-    const delay = Math.min(opts.retryMaxMs ?? 5000, min * 2 ** Math.min(attempt, 16));
+    const delay = Math.min(opts.retryMaxMs ?? 2000, min * 2 ** Math.min(attempt, 16));
     retryTimer = setTimeout(() => void listAndWatch(attempt), attempt === 0 ? 0 : delay);
   };
   void listAndWatch(0);
