@@ -21,6 +21,7 @@ import { registerTokens } from '../src/cli/commands/tokens.js';
 import { registerKeys } from '../src/cli/commands/keys.js';
 import { registerEvents } from '../src/cli/commands/events.js';
 import { registerRun } from '../src/cli/commands/run.js';
+import { registerDeploy } from '../src/cli/commands/deploy.js';
 
 const program = new Command('yb')
   .description('Yunbang: git push your code, get a running app')
@@ -46,6 +47,7 @@ registerTokens(program);
 registerKeys(program);
 registerEvents(program);
 registerRun(program);
+registerDeploy(program);
 addMissingExamples(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

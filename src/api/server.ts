@@ -15,6 +15,7 @@ import { registerLogs } from './routes/logs.js';
 import { registerMetrics } from './routes/metrics.js';
 import { registerServices } from './routes/services.js';
 import { registerDeps } from './routes/deps.js';
+import { registerDeploys } from './routes/deploys.js';
 import { registerGitHttp } from '../git/http.js';
 import { registerTeams } from './routes/teams.js';
 import { registerTokens } from './routes/tokens.js';
@@ -66,6 +67,7 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   registerMetrics(api, ctx);
   registerServices(api, ctx);
   registerDeps(api, ctx);
+  registerDeploys(api, ctx);
   registerGitHook(api, ctx);
   registerTeams(api, ctx);
   registerTokens(api, ctx);

@@ -3,7 +3,7 @@
 // Knows nothing of releases or containers that serve traffic.
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -13,6 +13,9 @@ import { YbError } from '../shared/errors.js';
 import { parseProcfile, parseReleaseYaml } from '../release/procfile.js';
 import { registryEnv, type RegistrySettings } from './registries.js';
 import { renderRunDockerfile, exposedPort } from './run-image.js';
+import { inspectDockerfile, withDefaultTag } from './dockerfile.js';
+import { contextFiles, tarFiles } from './context.js';
+import { Slots } from './slots.js';
 import { EMPTY_MANIFEST, parseAppJson, parseChecks, type DeployManifest } from '../release/app-json.js';
 
 export interface BuildSettings {
@@ -23,6 +26,8 @@ export interface BuildSettings {
   caBundle: string;
   timeoutMs: number;
   registries: RegistrySettings;
+  /** Builds that run at once across apps. */
+  concurrency?: number;
 }
 
 export type BuildStatus = 'pending' | 'building' | 'succeeded' | 'failed';
@@ -90,11 +95,15 @@ async function extractTar(source: Readable, dir: string): Promise<void> {
 }
 
 export class BuildService {
+  readonly slots: Slots;
+
   constructor(
     private readonly store: Store,
     private readonly runtime: DockerRuntime,
     private readonly settings: BuildSettings,
-  ) {}
+  ) {
+    this.slots = new Slots(settings.concurrency ?? 2);
+  }
 
   logPath(app: string, id: string): string {
     return join(this.settings.dataDir, 'builds', app, `${id}.log`);
@@ -107,6 +116,22 @@ export class BuildService {
 
   async list(app: string): Promise<BuildRecord[]> {
     return (await this.store.list<BuildRecord>(this.store.keys.buildsPrefix(app))).map((e) => e.value).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** A local image to deploy as is: its id, web port (first EXPOSE, else 5000) and whether it has a HEALTHCHECK. */
+  async describeImage(ref: string): Promise<{ id: string; port: number; healthcheck: boolean }> {
+    if (!/^[a-z0-9][a-z0-9._\/:@-]{0,254}$/i.test(ref)) throw new YbError('YB_ERR_BAD_REQUEST', `"${ref.slice(0, 80)}" is not an image reference`);
+    let info;
+    try {
+      info = await this.runtime.call(() => this.runtime.docker.getImage(ref).inspect());
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) {
+        throw new YbError('YB_ERR_NOT_FOUND', `the image "${ref}" is not on this machine`, { hint: 'load it with "docker load -i FILE" on the host, or "yb images:import FILE"' });
+      }
+      throw err;
+    }
+    const test = (info.Config as { Healthcheck?: { Test?: string[] } }).Healthcheck?.Test;
+    return { id: info.Id, port: exposedPort(info.Config.ExposedPorts) ?? DEFAULT_PORT, healthcheck: Boolean(test?.length) && test?.[0] !== 'NONE' };
   }
 
   /** Removes an image this platform built (checked by label); absent images are fine. */
@@ -137,14 +162,15 @@ export class BuildService {
     };
     const key = this.store.keys.build(req.app, id);
     await this.store.put(key, rec);
+    const release = await this.slots.acquire((ahead) => emit(`-----> Waiting for a free build slot (${ahead} build${ahead > 1 ? 's' : ''} ahead)…`));
     const t0 = Date.now();
     try {
       const src = join(work, 'src');
       await extractTar(req.source, src);
       rec.durations.unpack = Date.now() - t0;
       rec.manifest = await readManifest(src);
-      const dockerfile = existsSync(join(src, 'Dockerfile')) && !req.buildpack && !req.config.BUILDPACK_URL;
-      if (dockerfile) await this.dockerfileBuild(rec, work, emit);
+      const dockerfile = dockerfilePath(req.config);
+      if (existsSync(join(src, dockerfile)) && !req.buildpack && !req.config.BUILDPACK_URL) await this.dockerfileBuild(rec, work, dockerfile, req.config, emit);
       else await this.buildpackBuild(rec, req, work, emit);
       rec.status = 'succeeded';
       return rec;
@@ -157,6 +183,7 @@ export class BuildService {
       rec.durations.total = Date.now() - t0;
       rec.finishedAt = new Date().toISOString();
       await this.store.put(key, rec);
+      release();
       await new Promise((r) => logFile.end(r));
       await rm(work, { recursive: true, force: true });
     }
@@ -229,27 +256,41 @@ export class BuildService {
     return {};
   }
 
-  private async dockerfileBuild(rec: BuildRecord, work: string, emit: (l: string) => void): Promise<void> {
+  private async dockerfileBuild(rec: BuildRecord, work: string, dockerfile: string, config: Record<string, string>, emit: (l: string) => void): Promise<void> {
     const src = join(work, 'src');
     rec.builder = 'dockerfile';
     rec.language = 'dockerfile';
-    emit('-----> Dockerfile app detected; building with the Docker engine');
+    emit(`-----> ${dockerfile} found; building with the Docker engine`);
+    const info = inspectDockerfile(await readFile(join(src, dockerfile), 'utf8'), config);
+    const buildargs = Object.fromEntries(info.args.filter((a) => a in config).map((a) => [a, config[a]!]));
+    if (Object.keys(buildargs).length) emit(`       Build args from config: ${Object.keys(buildargs).join(', ')}`);
+    for (const base of info.bases) {
+      if (!(await this.runtime.imageExists(withDefaultTag(base)))) {
+        throw new YbError('YB_ERR_BUILD_FAILED', `the base image "${base}" is not on this machine and no image registry can be reached`, {
+          hint: `load it with "docker load -i FILE" on the host, or "yb images:import FILE"; local images: yunbang/stack:latest (Debian bookworm)`,
+        });
+      }
+    }
     const t = Date.now();
     rec.image = `yunbang-app/${rec.app}:${rec.id}`;
-    const entries = (await readdir(src)).filter((n) => n !== '.git');
     rec.imageId = await this.runtime.buildImage(
-      tarDir(src, entries.length ? entries : ['.']),
-      { tag: rec.image, labels: { 'yunbang.instance': this.runtime.instance, [LABEL_APP]: rec.app, 'yunbang.build': rec.id } },
+      tarFiles(src, await contextFiles(src, dockerfile)),
+      { tag: rec.image, dockerfile, buildargs, labels: { 'yunbang.instance': this.runtime.instance, [LABEL_APP]: rec.app, 'yunbang.build': rec.id } },
       (line) => emit(`       ${line}`),
     ).catch((err: Error) => {
       throw new YbError('YB_ERR_BUILD_FAILED', `docker build failed: ${err.message}`);
     });
     rec.durations.image = Date.now() - t;
-    const info = await this.runtime.docker.getImage(rec.imageId).inspect();
-    rec.port = exposedPort(info.Config.ExposedPorts) ?? DEFAULT_PORT;
-    rec.dockerHealth = Boolean((info.Config as { Healthcheck?: { Test?: string[] } }).Healthcheck?.Test?.length) && (info.Config as { Healthcheck?: { Test?: string[] } }).Healthcheck?.Test?.[0] !== 'NONE';
+    const image = await this.runtime.docker.getImage(rec.imageId).inspect();
+    rec.port = exposedPort(image.Config.ExposedPorts) ?? DEFAULT_PORT;
+    const test = (image.Config as { Healthcheck?: { Test?: string[] } }).Healthcheck?.Test;
+    rec.dockerHealth = Boolean(test?.length) && test?.[0] !== 'NONE';
     const procfile = join(src, 'Procfile');
-    rec.processTypes = existsSync(procfile) ? parseProcfile(await readFile(procfile, 'utf8')).processes : {};
+    if (existsSync(procfile)) {
+      const parsed = parseProcfile(await readFile(procfile, 'utf8'));
+      if (parsed.errors.length) throw new YbError('YB_ERR_BUILD_FAILED', parsed.errors.join('; '));
+      rec.processTypes = parsed.processes;
+    }
     if (!rec.processTypes.web) rec.processTypes.web = '';
   }
 }
@@ -270,6 +311,14 @@ async function readManifest(src: string): Promise<DeployManifest> {
   }
   if (errors.length) throw new YbError('YB_ERR_BUILD_FAILED', errors.join('; '));
   return manifest;
+}
+
+/** The Dockerfile to use: YB_DOCKERFILE_PATH (relative, inside the source) or `Dockerfile`. */
+export function dockerfilePath(config: Record<string, string>): string {
+  const p = config.YB_DOCKERFILE_PATH?.trim();
+  if (!p) return 'Dockerfile';
+  if (p.startsWith('/') || p.split('/').includes('..')) throw new YbError('YB_ERR_BAD_REQUEST', `YB_DOCKERFILE_PATH must be a path inside the source, got "${p.slice(0, 100)}"`);
+  return p;
 }
 
 /** A tar stream of the named entries of `dir` (spawned GNU tar; argument array, no shell). */

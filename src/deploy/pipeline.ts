@@ -55,6 +55,20 @@ export class Deployer {
     });
   }
 
+  /** `yb deploy:image`: releases a prebuilt local image as is (its EXPOSE gives the web port). */
+  async deployImage(req: { app: string; image: string; user: string }, out: Out): Promise<ReleaseRecord> {
+    return this.serialized(req.app, out, async () => {
+      const app = await this.repo.requireApp(req.app);
+      const image = await this.builds.describeImage(req.image);
+      const config = await this.repo.getConfig(app.name);
+      const release = await this.repo.createRelease({
+        app: app.name, image: req.image, imageId: image.id, config, processTypes: { web: '' }, port: image.port, builder: 'image',
+        dockerHealth: image.healthcheck, description: `Deploy image ${req.image.slice(0, 80)}`, createdBy: req.user,
+      });
+      return this.rollOut(app, release, out);
+    });
+  }
+
   /** `yb config:set/unset`: stores the config, and when the app runs, releases and rolls out the change. */
   async changeConfig(appName: string, patch: Record<string, string | null>, user: string, out: Out): Promise<{ vars: Record<string, string>; release?: ReleaseRecord }> {
     return this.serialized(appName, out, async () => {

@@ -48,6 +48,26 @@ export function registerApps(api: FastifyInstance, ctx: ApiContext): void {
 
   api.get('/apps/:app', { schema: { summary: 'Show an app', params: appParams, response: { 200: appSchema } } }, async (req) => present(ctx, await appFor(ctx, req, 'read')));
 
+  api.patch('/apps/:app', {
+    schema: {
+      summary: 'Change app settings: the buildpack override (a shipped buildpack name, an absolute path, or "" to clear)',
+      params: appParams,
+      body: { type: 'object', additionalProperties: false, properties: { buildpack: { type: 'string', maxLength: 500 } } },
+      response: { 200: appSchema },
+    },
+  }, async (req) => {
+    const app = await appFor(ctx, req, 'manage');
+    const { buildpack } = req.body as { buildpack?: string };
+    if (buildpack !== undefined && buildpack !== '' && !/^(\/[\w./-]+|[a-z][a-z0-9-]*(\/[a-z0-9-]+)?|https?:\/\/\S+)$/.test(buildpack)) {
+      throw new YbError('YB_ERR_BAD_REQUEST', `"${buildpack.slice(0, 80)}" is not a buildpack name, absolute path or URL`);
+    }
+    const next = await ctx.repo.updateApp(app.name, (a) => {
+      const { buildpack: _old, ...rest } = a;
+      return buildpack ? { ...rest, buildpack } : rest;
+    });
+    return present(ctx, next);
+  });
+
   api.delete('/apps/:app', { schema: { summary: 'Destroy an app, its containers, routes, repo and images', params: appParams } }, async (req) => {
     const app = await appFor(ctx, req, 'destroy');
     await ctx.scheduler.stopApp(app.name);

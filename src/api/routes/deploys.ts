@@ -1,0 +1,90 @@
+// Deploys without git: a source tarball upload (Heroku's source_blob), a prebuilt local image, and loading an
+// image archive into the engine. Source uploads stream the build output back like a git push does.
+import type { FastifyInstance } from 'fastify';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { ApiContext } from '../context.js';
+import { appFor, currentUser } from '../auth-hook.js';
+import { appParams, releaseSchema } from '../schemas.js';
+import { toYbError } from '../errors.js';
+import { YbError } from '../../shared/errors.js';
+
+const MAX_UPLOAD = 512 * 1024 * 1024;
+
+/** Counts bytes through a stream and fails it past `limit`. */
+function limited(stream: Readable, limit: number): Readable {
+  let n = 0;
+  stream.on('data', (chunk: Buffer) => {
+    n += chunk.length;
+    if (n > limit) stream.destroy(new YbError('YB_ERR_TOO_LARGE', `the upload is larger than ${Math.round(limit / 1024 / 1024)} MiB`));
+  });
+  return stream;
+}
+
+export function registerDeploys(api: FastifyInstance, ctx: ApiContext): void {
+  api.addContentTypeParser(['application/gzip', 'application/x-gzip', 'application/octet-stream'], (_req, payload, done) => done(null, payload));
+
+  api.post('/apps/:app/builds', {
+    schema: {
+      summary: 'Build and deploy a source tarball (tar or tar.gz body); streams the build output as text, ending with a line "\\u0000ok" or "\\u0000fail"',
+      params: appParams,
+      produces: ['text/plain'],
+    },
+  }, async (req, reply) => {
+    const app = await appFor(ctx, req, 'deploy');
+    let body = req.body as Readable | undefined;
+    if (!body || typeof (body as Readable).pipe !== 'function') throw new YbError('YB_ERR_BAD_REQUEST', 'send the source as a tar or tar.gz body (content-type application/x-tar or application/gzip)');
+    body = limited(body, MAX_UPLOAD);
+    const gz = /gzip/.test(String(req.headers['content-type'])) || req.headers['content-encoding'] === 'gzip';
+    const source = gz ? body.pipe(createGunzip()) : body;
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
+    const out = (line: string) => raw.write(`${line}\n`);
+    try {
+      const rel = await ctx.deployer.deploySource({ app: app.name, source, user: currentUser(req).name }, out);
+      out(`-----> v${rel.version} is live at http://${app.name}.${ctx.domain}${ctx.routerPort === 80 ? '' : `:${ctx.routerPort}`}/`);
+      raw.end('\u0000ok\n');
+    } catch (err) {
+      const e = toYbError(err);
+      out(`!     ${e.message}`);
+      if (e.hint) for (const l of e.hint.split('\n')) out(`!     ${l}`);
+      raw.end('\u0000fail\n');
+    }
+  });
+
+  api.post('/apps/:app/image-deploys', {
+    schema: {
+      summary: 'Release a prebuilt image that is present in the local Docker engine',
+      params: appParams,
+      body: { type: 'object', required: ['image'], additionalProperties: false, properties: { image: { type: 'string', minLength: 1, maxLength: 255 } } },
+      response: { 201: releaseSchema },
+    },
+  }, async (req, reply) => {
+    const app = await appFor(ctx, req, 'deploy');
+    const rel = await ctx.deployer.deployImage({ app: app.name, image: (req.body as { image: string }).image, user: currentUser(req).name }, () => undefined);
+    const { config, ...rest } = rel;
+    return reply.code(201).send({ ...rest, current: true, configKeys: Object.keys(config) });
+  });
+
+  api.post('/images', {
+    schema: { summary: 'Load an image archive (as made by docker save) into the engine; platform admins only', produces: ['application/json'] },
+  }, async (req) => {
+    if (!currentUser(req).admin) throw new YbError('YB_ERR_FORBIDDEN', 'only platform administrators can import images');
+    const body = req.body as Readable | undefined;
+    if (!body || typeof body.pipe !== 'function') throw new YbError('YB_ERR_BAD_REQUEST', 'send the image archive as the body (application/x-tar)');
+    const gz = /gzip/.test(String(req.headers['content-type']));
+    const stream = await ctx.runtime.call(() => ctx.runtime.docker.loadImage(gz ? limited(body, 8 * MAX_UPLOAD).pipe(createGunzip()) : limited(body, 8 * MAX_UPLOAD)));
+    const text = await new Promise<string>((resolve, reject) => {
+      let s = '';
+      (stream as Readable).on('data', (d: Buffer) => (s += d.toString()));
+      (stream as Readable).on('end', () => resolve(s));
+      (stream as Readable).on('error', reject);
+    });
+    const loaded = [...text.matchAll(/Loaded image(?: ID)?: ([^\\"\n]+)/g)].map((m) => m[1]!.trim());
+    const error = /"error":"([^"]+)"/.exec(text)?.[1];
+    if (error || loaded.length === 0) throw new YbError('YB_ERR_BAD_REQUEST', `the archive could not be loaded: ${error ?? 'no image in it'}`);
+    ctx.log.info({ images: loaded, user: currentUser(req).name }, 'images imported');
+    return { loaded };
+  });
+}

@@ -1,0 +1,45 @@
+// The build context of a Dockerfile app: the source tree minus what .dockerignore excludes (Docker's own
+// semantics, via @balena/dockerignore), streamed as a tar by GNU tar from an explicit file list.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { Readable } from 'node:stream';
+import { createRequire } from 'node:module';
+import type { Ignore } from '@balena/dockerignore';
+
+// A CommonJS module whose typings declare an ES default export; load it the CommonJS way.
+const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as (options?: { ignorecase?: boolean }) => Ignore;
+
+async function walk(root: string, dir: string, out: string[]): Promise<void> {
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const abs = join(dir, e.name);
+    const rel = relative(root, abs);
+    if (e.isDirectory()) {
+      out.push(`${rel}/`);
+      await walk(root, abs, out);
+    } else out.push(rel);
+  }
+}
+
+/** Relative paths to send (files, symlinks and empty directories), honouring .dockerignore. */
+export async function contextFiles(root: string, dockerfile = 'Dockerfile'): Promise<string[]> {
+  const all: string[] = [];
+  await walk(root, root, all);
+  const ignoreFile = join(root, '.dockerignore');
+  const ig = dockerignore({ ignorecase: false });
+  if (existsSync(ignoreFile)) ig.add(readFileSync(ignoreFile, 'utf8'));
+  const keep = new Set(ig.filter(all.map((p) => p.replace(/\/$/, ''))));
+  keep.add(dockerfile);
+  if (existsSync(ignoreFile)) keep.add('.dockerignore');
+  // Directories are listed only when empty of kept files, so tar does not re-add what was ignored inside them.
+  const files = all.filter((p) => !p.endsWith('/') && keep.has(p));
+  const dirs = all.filter((p) => p.endsWith('/') && keep.has(p.slice(0, -1)) && !files.some((f) => f.startsWith(p)));
+  return [...dirs.map((d) => d.slice(0, -1)), ...files].filter((p) => p !== '.git' && !p.startsWith('.git/'));
+}
+
+export function tarFiles(root: string, files: string[]): Readable {
+  const p = spawn('tar', ['-C', root, '-c', '--no-recursion', '--null', '-T', '-'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  p.stdin.end(files.map((f) => `${f}\0`).join(''));
+  return p.stdout;
+}

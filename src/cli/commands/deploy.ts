@@ -1,0 +1,100 @@
+// builds:create (deploy a directory or tarball without git), deploy:image, images:import, buildpacks[:set|:clear].
+import type { Command } from 'commander';
+import { spawn } from 'node:child_process';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { request, get, CliError } from '../client.js';
+import { apiToken, apiUrl } from '../credentials.js';
+import { requireApp, enc } from '../app-arg.js';
+import { print, printJson, withSpinner } from '../output.js';
+import { ERRORS } from '../../shared/errors.js';
+
+/** POSTs a stream and relays the streamed text response; resolves to whether it ended with the ok marker. */
+async function streamUpload(path: string, body: Readable, contentType: string): Promise<boolean> {
+  let res: Response;
+  try {
+    res = await fetch(`${apiUrl()}${path}`, {
+      method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${apiToken() ?? ''}` },
+      body: Readable.toWeb(body) as ReadableStream, duplex: 'half',
+    } as RequestInit);
+  } catch (err) {
+    throw new CliError(`the Yunbang API is not reachable at ${apiUrl()}`, ERRORS.YB_ERR_API_UNREACHABLE.exit, 'start the platform with "npm start"', { cause: err });
+  }
+  if (!res.ok) {
+    const e = (await res.json().catch(() => ({}))) as { message?: string };
+    throw new CliError(e.message ?? `HTTP ${res.status}`, res.status === 404 ? 4 : res.status === 403 || res.status === 401 ? 3 : 2);
+  }
+  let ok = false;
+  let pending = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    pending += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      if (line === '\u0000ok') ok = true;
+      else if (line !== '\u0000fail') process.stdout.write(`${line}\n`);
+    }
+  }
+  return ok;
+}
+
+export function registerDeploy(program: Command): void {
+  program.command('builds:create').description('build and deploy a directory or a tarball (no git needed)').option('-a, --app <app>')
+    .requiredOption('--source <path>', 'a directory, or a .tar / .tar.gz / .tgz file')
+    .addHelpText('after', '\nExamples:\n  yb builds:create -a hello --source .\n  yb builds:create -a hello --source app.tgz')
+    .action(async (opts: { app?: string; source: string }) => {
+      const app = requireApp(opts.app);
+      if (!existsSync(opts.source)) throw new CliError(`${opts.source} does not exist`, 2);
+      let body: Readable;
+      let type = 'application/x-tar';
+      if (statSync(opts.source).isDirectory()) {
+        const tar = spawn('tar', ['-C', opts.source, '--exclude=.git', '-cz', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
+        body = tar.stdout;
+        type = 'application/gzip';
+      } else {
+        body = createReadStream(opts.source);
+        if (/\.(tgz|gz)$/.test(opts.source)) type = 'application/gzip';
+      }
+      const ok = await streamUpload(`/apps/${enc(app)}/builds`, body, type);
+      if (!ok) process.exit(ERRORS.YB_ERR_BUILD_FAILED.exit);
+    });
+
+  program.command('deploy:image').argument('<image>', 'an image present in the Docker engine, e.g. myorg/api:1.4').description('release a prebuilt image').option('-a, --app <app>')
+    .addHelpText('after', '\nExample:\n  yb deploy:image myorg/api:1.4 -a api')
+    .action(async (image: string, opts: { app?: string }) => {
+      const app = requireApp(opts.app);
+      await withSpinner(`Deploying ${image} to ${app}`, request<{ version: number }>('POST', `/apps/${enc(app)}/image-deploys`, { body: { image } }), (r) => `v${r.data.version} is live`);
+    });
+
+  program.command('images:import').argument('<file>', 'an image archive made by "docker save" (.tar or .tar.gz)').description('load an image into the engine (platform admins)')
+    .action(async (file: string) => {
+      if (!existsSync(file)) throw new CliError(`${file} does not exist`, 2);
+      const res = await fetch(`${apiUrl()}/images`, {
+        method: 'POST', headers: { 'content-type': /\.(tgz|gz)$/.test(file) ? 'application/gzip' : 'application/x-tar', authorization: `Bearer ${apiToken() ?? ''}` },
+        body: Readable.toWeb(createReadStream(file)) as ReadableStream, duplex: 'half',
+      } as RequestInit);
+      const data = (await res.json()) as { loaded?: string[]; message?: string };
+      if (!res.ok) throw new CliError(data.message ?? `HTTP ${res.status}`, res.status === 403 ? 3 : 2);
+      print(`Loaded ${data.loaded!.join(', ')}`);
+    });
+
+  program.command('buildpacks').description('show the buildpack override of an app').option('-a, --app <app>').option('--json', 'print JSON')
+    .action(async (opts: { app?: string; json?: boolean }) => {
+      const a = await get<{ buildpack?: string }>(`/apps/${enc(requireApp(opts.app))}`);
+      if (opts.json) return printJson({ buildpack: a.buildpack ?? null });
+      print(a.buildpack ?? '(detected automatically)');
+    });
+
+  program.command('buildpacks:set').argument('<buildpack>', 'a shipped buildpack (nodejs, python, go, …) or an absolute path').description('always build the app with this buildpack').option('-a, --app <app>')
+    .action(async (buildpack: string, opts: { app?: string }) => {
+      await request('PATCH', `/apps/${enc(requireApp(opts.app))}`, { body: { buildpack } });
+      print(`Buildpack set to ${buildpack}; it is used from the next build.`);
+    });
+
+  program.command('buildpacks:clear').description('go back to automatic detection').option('-a, --app <app>').action(async (opts: { app?: string }) => {
+    await request('PATCH', `/apps/${enc(requireApp(opts.app))}`, { body: { buildpack: '' } });
+    print('Buildpack detection is automatic again.');
+  });
+}

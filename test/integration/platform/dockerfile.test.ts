@@ -1,0 +1,95 @@
+// Issue #3 (Dockerfile part): Dockerfile apps with multi-stage builds, build args from config, .dockerignore,
+// EXPOSE and HEALTHCHECK; a missing base image fails in one sentence; deploys without git (source upload,
+// prebuilt image) and images:import. Real platform, real Docker engine.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startPlatform, fixtureRepo, git, commitAll, ROOT, type Platform } from '../../helpers/platform.js';
+
+const run = promisify(execFile);
+let p: Platform;
+let repo: string;
+const pushUrl = (app: string) => `http://yb:${p.token}@${new URL(p.apiUrl).host}/git/${app}.git`;
+
+before(async () => {
+  p = await startPlatform();
+  repo = await fixtureRepo('dockerfile-args', p.dataDir);
+  await p.yb(['apps:create', 'dock']);
+});
+
+after(async () => {
+  await p?.stop();
+});
+
+test('a Dockerfile app builds with the Docker engine and serves on its EXPOSEd port', async () => {
+  const push = await git(repo, ['push', pushUrl('dock'), 'main']);
+  assert.equal(push.code, 0, push.output);
+  assert.match(push.output, /remote: -----> Dockerfile found/);
+  const res = await p.fetchApp('dock.localhost');
+  assert.equal(res.body, readFileSync(join(ROOT, 'test/fixtures/apps/dockerfile-args/EXPECTED'), 'utf8').trim(), '.dockerignore kept secret.txt out');
+  const builds = JSON.parse((await p.yb(['builds', '-a', 'dock', '--json'])).stdout) as Array<{ builder: string; status: string }>;
+  assert.equal(builds[0]!.builder, 'dockerfile');
+  const rel = JSON.parse((await p.yb(['releases:info', '-a', 'dock', '--json'])).stdout) as { processTypes: Record<string, string> };
+  assert.deepEqual(Object.keys(rel.processTypes), ['web']);
+});
+
+test('config vars named like a Dockerfile ARG are passed as build args', async () => {
+  await p.yb(['config:set', 'GREETING=from-config', '-a', 'dock']);
+  await git(repo, ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '--allow-empty', '-qm', 'rebuild']);
+  const push = await git(repo, ['push', pushUrl('dock'), 'main']);
+  assert.equal(push.code, 0, push.output);
+  assert.match(push.output, /Build args from config: GREETING/);
+  assert.equal((await p.fetchApp('dock.localhost')).body, 'hello from a Dockerfile: from-config, secret: absent');
+});
+
+test('a base image that is not on the machine fails the push in one clear sentence', async () => {
+  const df = join(repo, 'Dockerfile');
+  const before = readFileSync(df, 'utf8');
+  writeFileSync(df, before.replace('ARG BASE=yunbang/stack:latest', 'ARG BASE=nosuch/base:1.0'));
+  await commitAll(repo, 'missing base');
+  const push = await git(repo, ['push', pushUrl('dock'), 'main']);
+  assert.notEqual(push.code, 0);
+  assert.match(push.output, /remote: !\s+the base image "nosuch\/base:1.0" is not on this machine/);
+  assert.match(push.output, /yb images:import/);
+  assert.equal((await p.fetchApp('dock.localhost')).body, 'hello from a Dockerfile: from-config, secret: absent');
+  writeFileSync(df, before);
+  await commitAll(repo, 'base back');
+});
+
+test('builds:create deploys a directory without git', async () => {
+  await p.yb(['apps:create', 'upload']);
+  const src = join(ROOT, 'test/fixtures/apps/node-zero');
+  const r = await p.yb(['builds:create', '-a', 'upload', '--source', src]);
+  assert.match(r.stdout, /v1 is live/);
+  assert.equal((await p.fetchApp('upload.localhost')).body, 'ok v1');
+  const bad = await p.yb(['builds:create', '-a', 'upload', '--source', join(p.dataDir, 'nope')], { allowFail: true });
+  assert.equal(bad.code, 2);
+});
+
+test('deploy:image releases a local image; images:import loads an archive', async () => {
+  const ctx = join(p.dataDir, 'img');
+  await run('mkdir', ['-p', ctx]);
+  writeFileSync(join(ctx, 'Dockerfile'), `FROM yunbang/stack:latest\nRUN echo prebuilt > /app/greeting\nCOPY server.pl /app/server.pl\nEXPOSE 8000\nCMD ["perl", "/app/server.pl"]\n`);
+  writeFileSync(join(ctx, 'server.pl'), readFileSync(join(ROOT, 'test/fixtures/apps/dockerfile-args/server.pl')));
+  const tag = `${p.instance}/prebuilt:1`;
+  await run('docker', ['build', '-q', '--label', `yunbang.instance=${p.instance}`, '-t', tag, ctx]);
+  await p.yb(['apps:create', 'prebuilt']);
+  await p.yb(['deploy:image', tag, '-a', 'prebuilt']);
+  assert.equal((await p.fetchApp('prebuilt.localhost')).body, 'hello from a Dockerfile: prebuilt, secret: absent');
+  const missing = await p.yb(['deploy:image', 'nosuch/image:9', '-a', 'prebuilt'], { allowFail: true });
+  assert.equal(missing.code, 4);
+  assert.match(missing.stderr, /not on this machine/);
+
+  const archive = join(p.dataDir, 'prebuilt.tar');
+  const tag2 = `${p.instance}/imported:1`;
+  await run('docker', ['tag', tag, tag2]);
+  await run('docker', ['save', '-o', archive, tag2]);
+  await run('docker', ['rmi', tag2]);
+  const r = await p.yb(['images:import', archive]);
+  assert.match(r.stdout, new RegExp(`Loaded .*${tag2.replace(/[/:]/g, '.')}`));
+  await run('docker', ['image', 'inspect', tag2]);
+  await run('docker', ['rmi', tag2]);
+});
