@@ -92,9 +92,11 @@ export function watchPrefixes(client: Etcd3, opts: WatchPrefixOptions): PrefixWa
         let max = 0;
         for (const ev of r.events) {
           const k = ev.kv.key.toString();
+          // Keys between the prefixes are not ours: they must not even advance the revision, or a caller that
+          // writes such a key when the revision advances (the router's own routers/<id> record) feeds itself.
+          if (!wanted(k)) continue;
           const mod = Number(ev.kv.mod_revision);
           if (mod > max) max = mod;
-          if (!wanted(k)) continue;
           if (ev.type === 'Put') {
             const v = ev.kv.value.toString();
             if (kvs.get(k) !== v) {
@@ -103,11 +105,13 @@ export function watchPrefixes(client: Etcd3, opts: WatchPrefixOptions): PrefixWa
             }
           } else if (kvs.delete(k)) dirty = true;
         }
-        // Only event revisions are trusted as "everything up to here was seen"; a progress notification's
-        // header revision is too (etcd sends it only when the watcher is in sync).
+        // Event revisions say "everything up to here was seen"; so does a progress notification's header
+        // revision (etcd sends one only while the watcher is in sync).
         const seen = r.events.length > 0 ? max : Number(r.header.revision);
-        if (seen > revision) revision = seen;
-        schedule();
+        if (seen > revision) {
+          revision = seen;
+          schedule();
+        } else if (dirty) schedule();
       });
       w.on('disconnected', (err) => opts.onStatus?.({ connected: false, error: err }));
       w.on('connected', () => opts.onStatus?.({ connected: true }));

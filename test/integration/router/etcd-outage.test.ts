@@ -25,7 +25,7 @@ test('watchPrefixes: one snapshot per burst, unchanged rewrites are progress onl
   let onProg: ((r: number) => void) | undefined;
   const w = watchPrefixes(etcd.client, {
     prefixes: [`${prefix}routes/`, `${prefix}endpoints/`],
-    debounceMs: 20,
+    debounceMs: 1,
     onSnapshot: (s) => (snaps.push(s), onNext?.(s)),
     onProgress: (r) => (progress.push(r), onProg?.(r)),
   });
@@ -50,6 +50,17 @@ test('watchPrefixes: one snapshot per burst, unchanged rewrites are progress onl
     const rev2 = Number((await etcd.client.put(`${prefix}routes/h0.test`).value('{"app":"a0"}').exec()).header.revision);
     assert.equal(await prog, rev2);
     assert.equal(snaps.length, count);
+    // Keys between the prefixes (here locks/, which sorts between endpoints/ and routes/) neither make a
+    // snapshot nor advance the revision: the router's own routers/<id> writes would otherwise feed back.
+    const before = progress.length;
+    const snapsBefore = snaps.length;
+    await etcd.client.put(`${prefix}locks/x`).value('1').exec();
+    p = next();
+    const rev3 = Number((await etcd.client.put(`${prefix}routes/h2.test`).value('{"app":"changed"}').exec()).header.revision);
+    s = await p;
+    assert.equal(s.revision, rev3);
+    assert.equal(progress.length, before, 'no progress for a key outside the prefixes');
+    assert.equal(snaps.length, snapsBefore + 1);
     // A delete is a change.
     p = next();
     await etcd.client.delete().key(`${prefix}routes/h1.test`).exec();
