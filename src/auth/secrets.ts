@@ -16,6 +16,8 @@ export interface Sealed {
   iv: string;
   tag: string;
   data: string;
+  /** The associated data it was sealed with (so rotation can re-seal it; opening still demands the caller's). */
+  ctx?: string;
 }
 
 export function isSealed(v: unknown): v is Sealed {
@@ -48,7 +50,7 @@ export class SecretBox {
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.current)!, iv);
     cipher.setAAD(Buffer.from(context));
     const data = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-    return { $sealed: 'aes-256-gcm', kid: this.current, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+    return { $sealed: 'aes-256-gcm', kid: this.current, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64'), ctx: context };
   }
 
   open<T>(sealed: Sealed, context: string): T {
@@ -140,21 +142,35 @@ export function sealedOnWrite<T extends object>(store: Store, vars: T, context: 
   return vars;
 }
 
-/** Where secrets live: returns the sealed values' keys and contexts under the store's prefix. */
-function secretEntries(store: Store, entries: Array<{ key: string; value: unknown }>): Array<{ key: string; value: Record<string, unknown>; field: string | null; context: string }> {
-  const apps = store.keys.appsPrefix();
-  const out: Array<{ key: string; value: Record<string, unknown>; field: string | null; context: string }> = [];
-  for (const e of entries) {
-    const rest = e.key.slice(apps.length).split('/');
-    if (rest.length === 2 && rest[1] === 'config') out.push({ key: e.key, value: e.value as Record<string, unknown>, field: null, context: `config:${rest[0]}` });
-    else if (rest.length === 3 && rest[1] === 'releases') out.push({ key: e.key, value: e.value as Record<string, unknown>, field: 'config', context: `config:${rest[0]}` });
+/** The context a sealed value at `key` (after the prefix) was sealed with, for envelopes that do not carry it. */
+function legacyContext(rel: string): string | null {
+  const app = /^apps\/([^/]+)\/(config|releases\/\d+)$/.exec(rel);
+  if (app) return `config:${app[1]}`;
+  const service = /^services\/([^/]+)$/.exec(rel);
+  return service ? `service:${service[1]}` : null;
+}
+
+/** Where an app's config sits in plaintext in this entry: null = the whole value, a field name, or undefined (none). */
+function plainSecret(rel: string, value: unknown): string | null | undefined {
+  if (/^apps\/[^/]+\/config$/.test(rel)) return isSealed(value) ? undefined : null;
+  if (/^apps\/[^/]+\/releases\/\d+$/.test(rel) && typeof value === 'object' && value !== null) {
+    const config = (value as { config?: unknown }).config;
+    return config !== undefined && !isSealed(config) ? 'config' : undefined;
   }
-  return out;
+  return undefined;
+}
+
+/** Sealed values of one etcd entry: the whole value, or fields of it (`config`, `connection`, …). */
+function sealedParts(value: unknown): Array<{ field: string | null; sealed: Sealed }> {
+  if (isSealed(value)) return [{ field: null, sealed: value }];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+  return Object.entries(value as Record<string, unknown>).filter(([, v]) => isSealed(v)).map(([field, v]) => ({ field, sealed: v as Sealed }));
 }
 
 /**
- * `yb admin:rotate-key`: a new current key; every config and release snapshot re-sealed with it (also ones
- * still in plaintext); then the old keys are dropped from the key file. Returns how many values were re-sealed.
+ * `yb admin:rotate-key`: a new current key; every sealed value under the prefix (config, release snapshots,
+ * service credentials, …) and the app config still in plaintext re-sealed with it; then the old keys are
+ * dropped from the key file. Returns how many values were re-sealed.
  */
 export async function rotateSecretKey(store: Store, dataDir: string): Promise<{ kid: string; resealed: number }> {
   const old = boxes.get(store);
@@ -162,18 +178,30 @@ export async function rotateSecretKey(store: Store, dataDir: string): Promise<{ 
   const next = old.withNewKey(randomBytes(32));
   await writeKeyFile(dataDir, next); // both keys on disk until every value is re-sealed
   boxes.set(store, next);
+  const prefix = store.keys.prefix;
+  const skip = /^(events|endpoints|routers|routes|locks)\//;
   let resealed = 0;
-  for (let pass = 0; pass < 2; pass++) {
-    for (const s of secretEntries(store, await store.list<unknown>(store.keys.appsPrefix()))) {
+  for (let pass = 0; pass < 2; pass++) { // a second pass catches values written with the old key meanwhile
+    for (const e of await store.list<unknown>(prefix)) {
+      const rel = e.key.slice(prefix.length);
+      if (skip.test(rel)) continue;
+      const plain = plainSecret(rel, e.value); // app config written before encryption existed
+      if (plain === undefined && !sealedParts(e.value).some((p) => p.sealed.kid !== next.kid)) continue;
       for (let attempt = 0; attempt < 5; attempt++) {
-        const entry = await store.getEntry<Record<string, unknown>>(s.key);
+        const entry = await store.getEntry<unknown>(e.key);
         if (!entry) break;
-        const current = s.field ? entry.value[s.field] : entry.value;
-        if (isSealed(current) && current.kid === next.kid) break;
-        const plain = openFor<unknown>(store, current, s.context);
-        const sealed = next.seal(plain, s.context);
-        const value = s.field ? { ...entry.value, [s.field]: sealed } : sealed;
-        if (await store.replace(s.key, value, entry.modRevision)) {
+        let value: unknown = entry.value;
+        const still = plainSecret(rel, value);
+        if (still === null) value = next.seal(value, legacyContext(rel)!);
+        else if (still !== undefined) value = { ...(value as Record<string, unknown>), [still]: next.seal((value as Record<string, unknown>)[still], legacyContext(rel)!) };
+        for (const { field, sealed } of sealedParts(value)) {
+          if (sealed.kid === next.kid) continue;
+          const ctx = sealed.ctx ?? legacyContext(rel);
+          if (!ctx) throw new YbError('YB_ERR_INTERNAL', `a sealed value at ${rel} has no context; cannot re-seal it`);
+          const again = next.seal(next.open(sealed, ctx), ctx);
+          value = field === null ? again : { ...(value as Record<string, unknown>), [field]: again };
+        }
+        if (await store.replace(e.key, value, entry.modRevision)) {
           resealed++;
           break;
         }
