@@ -15,8 +15,8 @@ async function main(): Promise<number> {
     process.stderr.write(`yb-router: ${(err as Error).message}\n`);
     return err instanceof ConfigError ? 2 : 1;
   }
-  const log = createRouterLogger(opts.logLevel, { component: 'router', router: opts.id });
-  const router = await startRouter(opts, log);
+  const { log, writeLine, flushSync } = createRouterLogger(opts.logLevel, { component: 'router', router: opts.id });
+  const router = await startRouter(opts, log, writeLine);
   const a = router.addresses();
   process.stdout.write(`yb-router listening on http://${formatAddr(a.http)} (admin http://${formatAddr(a.admin)}), ${opts.workers} worker(s)\n`);
   await new Promise<void>((resolve) => {
@@ -28,7 +28,7 @@ async function main(): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   await router.close();
-  log.flush();
+  flushSync();
   return 0;
 }
 

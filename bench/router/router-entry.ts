@@ -6,9 +6,9 @@ import { createRouterLogger } from '../../src/router/access-log.js';
 import type { RouterOptions } from '../../src/router/options.js';
 
 const opts = JSON.parse(process.argv[2]!) as RouterOptions;
-const log = opts.logLevel === 'silent' ? pino({ level: 'silent' }) : createRouterLogger(opts.logLevel, { component: 'router' });
-const router = await startRouter(opts, log);
+const { log, writeLine, flushSync } = opts.logLevel === 'silent' ? { log: pino({ level: 'silent' }), writeLine: undefined, flushSync: () => undefined } : createRouterLogger(opts.logLevel, { component: 'router' });
+const router = await startRouter(opts, log, writeLine);
 process.stderr.write(`READY ${router.addresses().http.port}\n`);
-const stop = () => void router.close().then(() => (log.flush(), process.exit(0)));
+const stop = () => void router.close().then(() => (flushSync(), process.exit(0)));
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

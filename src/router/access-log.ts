@@ -1,21 +1,55 @@
-// The access log: one pino JSON line per (sampled) request, written asynchronously so it stays off the hot path.
+// The router's logger and its access log: one JSON line per (sampled) request, in pino's line format but
+// written by hand to pino's asynchronous destination — pino's generic serialiser cost ~13 µs per request.
 import pino, { type Logger } from 'pino';
 import type { AccessEntry } from './proxy.js';
 
-/** The router's logger: JSON lines on stdout, buffered and written asynchronously. */
-export function createRouterLogger(level: string, base: Record<string, unknown>): Logger {
-  // maxWrite ≤ PIPE_BUF keeps each write atomic when several worker processes share one stdout pipe.
-  const dest = pino.destination({ dest: 1, sync: false, minLength: 0, maxWrite: 4096 });
-  return pino({ level, base, timestamp: pino.stdTimeFunctions.isoTime }, dest);
+export interface RouterLogger {
+  log: Logger;
+  /** Writes one finished line (ending in "\n") to the same destination as `log`. */
+  writeLine(line: string): void;
+  /** Writes out everything buffered, before the process exits. */
+  flushSync(): void;
 }
 
-/** Access-log writer for `log`, keeping a `sample` fraction of successful requests (errors are always kept). */
-export function accessLogger(log: Logger, sample: number): ((e: AccessEntry) => void) | undefined {
-  if (sample <= 0) return undefined;
-  const child = log.child({ kind: 'access' });
+/** The router's logger: JSON lines on stdout, buffered and written asynchronously. */
+export function createRouterLogger(level: string, base: Record<string, unknown>): RouterLogger {
+  // maxWrite ≤ PIPE_BUF keeps each write atomic when several worker processes share one stdout pipe;
+  // minLength batches ~10 access lines per write (one write per line cost ~15 µs per request), and the timer
+  // bounds how long a line waits when traffic is low.
+  const dest = pino.destination({ dest: 1, sync: false, minLength: 3072, maxWrite: 4096 });
+  setInterval(() => dest.flush(), 500).unref();
+  const log = pino({ level, base, timestamp: pino.stdTimeFunctions.isoTime }, dest);
+  return {
+    log,
+    writeLine: (line) => void dest.write(line),
+    flushSync: () => {
+      try {
+        dest.flushSync();
+      } catch (err) {
+        // sonic-boom refuses while an asynchronous write is in flight; that write still completes
+        if ((err as Error).message !== 'sonic boom is not ready yet') throw err;
+      }
+    },
+  };
+}
+
+const str = JSON.stringify;
+
+/**
+ * Access-log writer keeping a `sample` fraction of requests (5xx are always kept); undefined when disabled.
+ * `base` fields (router id, pid, …) are added to every line, as pino does for its own lines.
+ */
+export function accessLogger(log: Logger, writeLine: ((line: string) => void) | undefined, sample: number, base: Record<string, unknown>): ((e: AccessEntry) => void) | undefined {
+  if (sample <= 0 || writeLine === undefined || !log.isLevelEnabled('info')) return undefined;
+  const prefix = `{"level":30,"time":`;
+  const baseJson = Object.entries(base).map(([k, v]) => `,${str(k)}:${str(v)}`).join('');
   return (e) => {
     if (sample < 1 && e.status < 500 && Math.random() >= sample) return;
-    e.duration = Math.round(e.duration * 1000) / 1000;
-    child.info(e, 'request');
+    writeLine(
+      `${prefix}"${new Date().toISOString()}"${baseJson},"kind":"access","app":${str(e.app)},"method":${str(e.method)},"host":${str(e.host)},` +
+        `"path":${str(e.path)},"status":${e.status},"duration":${Math.round(e.duration * 1000) / 1000},"bytes":${e.bytes}` +
+        `${e.upstream === undefined ? '' : `,"upstream":${str(e.upstream)}`},"requestId":${str(e.requestId)}` +
+        `${e.error === undefined ? '' : `,"error":${str(e.error)}`},"msg":"request"}\n`,
+    );
   };
 }

@@ -21,7 +21,7 @@ export interface ProxyProcess {
 
 export const EMPTY_TABLE: RouteTable = buildRouteTable({ routes: new Map(), endpoints: new Map(), revision: 0 });
 
-export async function startProxyProcess(opts: RouterOptions, log: Logger, initial: { delta: SnapshotDelta; revision: number }): Promise<ProxyProcess> {
+export async function startProxyProcess(opts: RouterOptions, log: Logger, initial: { delta: SnapshotDelta; revision: number }, writeLine?: (line: string) => void): Promise<ProxyProcess> {
   let table = EMPTY_TABLE;
   const input = new TableInputBuilder(opts.prefix);
   const upstreams = new Upstreams({ ejectMs: opts.ejectMs, connectTimeoutMs: opts.connectTimeoutMs, keepAliveMs: 30_000, connectionsPerEndpoint: null });
@@ -37,7 +37,7 @@ export async function startProxyProcess(opts: RouterOptions, log: Logger, initia
     getTable: () => table,
     upstreams,
     metrics,
-    accessLog: accessLogger(log, opts.accessLogSample),
+    accessLog: accessLogger(log, writeLine, opts.accessLogSample, { component: 'router', router: opts.id, pid: process.pid }),
     proto: 'http',
     headersTimeoutMs: opts.headersTimeoutMs,
     bodyTimeoutMs: opts.bodyTimeoutMs,

@@ -24,7 +24,8 @@ export interface RunningRouter {
   close(): Promise<void>;
 }
 
-export async function startRouter(opts: RouterOptions, log: Logger): Promise<RunningRouter> {
+/** `writeLine` writes finished access-log lines (the access log is off without it); cluster workers make their own. */
+export async function startRouter(opts: RouterOptions, log: Logger, writeLine?: (line: string) => void): Promise<RunningRouter> {
   const k = keys(opts.prefix);
   const client = new Etcd3({ hosts: opts.etcdEndpoints });
   let etcdConnected = false;
@@ -87,7 +88,7 @@ export async function startRouter(opts: RouterOptions, log: Logger): Promise<Run
     snapshotRevision = first.revision;
     routes = countRoutes(first);
     if (opts.workers <= 1) {
-      local = await startProxyProcess(opts, log, { delta: { set: [...first.kvs], del: [] }, revision: first.revision });
+      local = await startProxyProcess(opts, log, { delta: { set: [...first.kvs], del: [] }, revision: first.revision }, writeLine);
     } else {
       workers = new WorkerSet(opts, log, { revision: first.revision, kvs: first.kvs }, () => publish());
       await workers.start();
