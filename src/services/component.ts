@@ -10,6 +10,7 @@ import { ServiceImages } from './images.js';
 import { ServiceContainers } from './containers.js';
 import { BackupFiles } from './backups.js';
 import { ServiceManager } from './service-manager.js';
+import { ServiceRepo } from './service-repo.js';
 import { DepsManager } from './deps.js';
 
 export interface Services {
@@ -24,7 +25,7 @@ export function createServices(
   const log = parts.log.child({ component: 'services' });
   const images = new ServiceImages(parts.runtime, settings.recipesDir, settings.stackImage);
   const manager = new ServiceManager(
-    parts.store, parts.repo, parts.deployer, images, new ServiceContainers(parts.runtime), new BackupFiles(join(settings.dataDir, 'backups')),
+    new ServiceRepo(parts.store), parts.repo, parts.deployer, images, new ServiceContainers(parts.runtime), new BackupFiles(join(settings.dataDir, 'backups')),
     { healthTimeoutMs: settings.healthTimeoutMs, backupRetention: settings.backupRetention }, log,
   );
   return { manager, deps: new DepsManager(parts.store, parts.repo, parts.deployer, log) };

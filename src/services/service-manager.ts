@@ -1,19 +1,18 @@
 // Backing services: provisioning (image, volume, container on the team network, health check), attached
 // external resources, links to apps (config vars through Deployer.changeConfig, so each change is a release),
 // restarts, backups and restores. Callers authorise; this module enforces team boundaries and consistency.
-import type { Store } from '../store/store.js';
 import type { ReleaseRepo } from '../release/repo.js';
 import type { Deployer, Out } from '../deploy/pipeline.js';
 import { YbError } from '../shared/errors.js';
-import { openFor, sealFor } from '../auth/secrets.js';
 import type { Logger } from '../shared/logger.js';
-import { KINDS, type Connection, type ServiceKind } from './kinds.js';
+import { KINDS, type ServiceKind } from './kinds.js';
 import { checkServiceName, linkVars, normaliseAlias, parseAttachedUrl } from './bindings.js';
 import { generateConnection } from './credentials.js';
 import type { ServiceContainers } from './containers.js';
 import type { ServiceImages } from './images.js';
 import { BackupFiles, newBackupId, type BackupInfo } from './backups.js';
 import type { LinkRecord, ServiceRecord } from './records.js';
+import type { ServiceRepo } from './service-repo.js';
 
 export interface ServiceSettings {
   healthTimeoutMs: number;
@@ -26,7 +25,7 @@ export class ServiceManager {
   private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(
-    private readonly store: Store,
+    private readonly records: ServiceRepo,
     private readonly repo: ReleaseRepo,
     private readonly deployer: Deployer,
     private readonly images: ServiceImages,
@@ -47,46 +46,26 @@ export class ServiceManager {
     }
   }
 
-  /** Credentials are sealed at rest with the platform's secret key (context `service:<name>`). */
-  private sealed(s: ServiceRecord): unknown {
-    return { ...s, connection: sealFor(this.store, s.connection, `service:${s.name}`) };
-  }
-
-  private opened(raw: ServiceRecord): ServiceRecord {
-    return { ...raw, connection: openFor<Connection>(this.store, raw.connection, `service:${raw.name}`) };
-  }
-
   async list(): Promise<ServiceRecord[]> {
-    const prefix = this.store.keys.servicesPrefix();
-    return (await this.store.list<ServiceRecord>(prefix)).filter((e) => !e.key.slice(prefix.length).includes('/')).map((e) => this.opened(e.value));
+    return this.records.list();
   }
 
   async get(name: string): Promise<ServiceRecord | null> {
-    if (!/^[a-z0-9-]{1,64}$/.test(name)) return null;
-    const raw = await this.store.get<ServiceRecord>(this.store.keys.service(name));
-    return raw ? this.opened(raw) : null;
+    return this.records.get(name);
   }
 
   async require(name: string): Promise<ServiceRecord> {
-    const s = await this.get(name);
-    if (!s) throw new YbError('YB_ERR_NOT_FOUND', `no service named "${name.slice(0, 64)}"`);
-    return s;
+    return this.records.require(name);
   }
 
-  private async update(name: string, change: (s: ServiceRecord) => ServiceRecord): Promise<ServiceRecord> {
-    for (let i = 0; i < 20; i++) {
-      const cur = await this.store.getEntry<ServiceRecord>(this.store.keys.service(name));
-      if (!cur) throw new YbError('YB_ERR_NOT_FOUND', `no service named "${name}"`);
-      const next = change(this.opened(cur.value));
-      if (await this.store.replace(this.store.keys.service(name), this.sealed(next), cur.modRevision)) return next;
-    }
-    throw new YbError('YB_ERR_CONFLICT', `service ${name} is being changed by someone else; try again`);
+  private update(name: string, change: (s: ServiceRecord) => ServiceRecord): Promise<ServiceRecord> {
+    return this.records.update(name, change);
   }
 
   /** Names are shared with apps on the team network's DNS: a service may not take an app's name. */
   private async claimName(record: ServiceRecord): Promise<void> {
     if (await this.repo.getApp(record.name)) throw new YbError('YB_ERR_CONFLICT', `"${record.name}" is already the name of an app; pick another service name`);
-    if (!(await this.store.create(this.store.keys.service(record.name), this.sealed(record)))) throw new YbError('YB_ERR_CONFLICT', `a service named "${record.name}" already exists`);
+    if (!(await this.records.create(record))) throw new YbError('YB_ERR_CONFLICT', `a service named "${record.name}" already exists`);
   }
 
   async state(s: ServiceRecord): Promise<ServiceState> {
@@ -117,7 +96,7 @@ export class ServiceManager {
       await this.waitHealthy(record, id);
     } catch (err) {
       await this.containers.remove(req.name).catch((e: unknown) => this.log.warn({ err: e, service: req.name }, 'cleaning up a failed service failed'));
-      await this.store.delete(this.store.keys.service(req.name));
+      await this.records.delete(req.name);
       throw err;
     }
     this.log.info({ service: req.name, kind: req.kind, team: req.team, user: req.user }, 'service created');
@@ -174,10 +153,13 @@ export class ServiceManager {
     });
   }
 
-  /** Links of `s` whose app still exists (a destroyed app's links are stale). */
+  /** Links of `s` whose app still exists (a destroyed app's links are stale, even if an app of that name came back). */
   async liveLinks(s: ServiceRecord): Promise<LinkRecord[]> {
     const out: LinkRecord[] = [];
-    for (const l of s.links) if (await this.repo.getApp(l.app)) out.push(l);
+    for (const l of s.links) {
+      const app = await this.repo.getApp(l.app);
+      if (app && app.createdAt <= l.createdAt) out.push(l);
+    }
     return out;
   }
 
@@ -205,7 +187,10 @@ export class ServiceManager {
 
   /** The service that already binds `alias` on `app`, if any. */
   private async linkUsing(app: string, alias: string): Promise<string | null> {
-    for (const s of await this.list()) if (s.links.some((l) => l.app === app && l.alias === alias)) return s.name;
+    for (const s of await this.list()) {
+      const same = s.links.filter((l) => l.app === app && l.alias === alias);
+      if (same.length && (await this.liveLinks({ ...s, links: same })).length) return s.name;
+    }
     return null;
   }
 
@@ -222,7 +207,7 @@ export class ServiceManager {
     if (links.length > 1) throw new YbError('YB_ERR_BAD_REQUEST', `${s.name} is linked to ${req.app} more than once (${links.map((l) => l.alias).join(', ')}); say which with --as`);
     const link = links[0]!;
     let release: number | undefined;
-    if (await this.repo.getApp(link.app)) {
+    if ((await this.liveLinks({ ...s, links: [link] })).length) {
       const result = await this.deployer.changeConfig(link.app, Object.fromEntries(link.keys.map((k) => [k, null])), req.user, out);
       release = result.release?.version;
     }
@@ -244,7 +229,7 @@ export class ServiceManager {
         await this.unlinkNow({ name: s.name, app: l.app, alias: l.alias, user: req.user }, out);
       }
       if (s.origin === 'provisioned') await this.containers.remove(s.name);
-      await this.store.delete(this.store.keys.service(s.name));
+      await this.records.delete(s.name);
       this.log.info({ service: s.name, user: req.user }, 'service destroyed');
     });
   }
