@@ -12,7 +12,7 @@ import { LABEL_APP, LABEL_KIND, type DockerRuntime } from '../runtime/docker.js'
 import { YbError } from '../shared/errors.js';
 import { parseProcfile, parseReleaseYaml } from '../release/procfile.js';
 import { registryEnv, type RegistrySettings } from './registries.js';
-import { renderRunDockerfile, exposedPort } from './run-image.js';
+import { renderRunDockerfile, renderRuntimeDockerfile, runtimeFingerprint, exposedPort } from './run-image.js';
 import { inspectDockerfile, withDefaultTag } from './dockerfile.js';
 import { contextFiles, tarFiles } from './context.js';
 import { Slots } from './slots.js';
@@ -227,21 +227,34 @@ export class BuildService {
     rec.dependencies = result.dependencies;
     rec.processTypes = await this.processTypes(src, join(outDir, 'release.yml'), result.processTypes);
 
-    // Slug layout for layer reuse: the language runtime (.heroku) in its own layer, the app above it.
-    const runtimeDir = join(work, 'runtime');
-    if (existsSync(join(src, '.heroku'))) await rename(join(src, '.heroku'), runtimeDir);
-    else await mkdir(runtimeDir);
-    await writeFile(join(work, 'Dockerfile'), renderRunDockerfile(this.settings.stackImage));
-    emit('-----> Creating the run image');
+    // The language runtime (.heroku) goes into a shared runtime image, built once per distinct runtime; the app
+    // image on top of it carries only the app, so warm deploys send and store little.
     const t2 = Date.now();
+    emit('-----> Creating the run image');
+    const base = await this.runtimeImage(work, join(src, '.heroku'));
+    await writeFile(join(work, 'Dockerfile'), renderRunDockerfile(base));
     rec.image = `yunbang-app/${req.app}:${rec.id}`;
     rec.imageId = await this.runtime.buildImage(
-      tarDir(work, ['Dockerfile', 'runtime', 'src']),
+      tarDir(work, ['Dockerfile', 'src']),
       { tag: rec.image, labels: { 'yunbang.instance': this.runtime.instance, [LABEL_APP]: req.app, 'yunbang.build': rec.id } },
       () => undefined,
     );
     rec.durations.image = Date.now() - t2;
     emit(`       Image ${rec.imageId.slice(7, 19)} (${Math.round((Date.now() - t2) / 100) / 10} s)`);
+  }
+
+  /** The runtime layer image for the slug's `.heroku` (moved out of the slug; may be absent); built only when missing. */
+  private async runtimeImage(work: string, heroku: string): Promise<string> {
+    const stackId = await this.runtime.imageId(this.settings.stackImage);
+    const ctx = join(work, 'runtime-ctx');
+    await mkdir(ctx);
+    if (existsSync(heroku)) await rename(heroku, join(ctx, 'runtime'));
+    else await mkdir(join(ctx, 'runtime'));
+    const tag = `yunbang-runtime:${await runtimeFingerprint(join(ctx, 'runtime'), stackId)}`;
+    if (await this.runtime.imageExists(tag)) return tag;
+    await writeFile(join(ctx, 'Dockerfile'), renderRuntimeDockerfile(this.settings.stackImage));
+    await this.runtime.buildImage(tarDir(ctx, ['Dockerfile', 'runtime']), { tag, labels: { 'yunbang.instance': this.runtime.instance, 'yunbang.kind': 'runtime' } }, () => undefined);
+    return tag;
   }
 
   private async processTypes(src: string, releaseYml: string, fromResult?: Record<string, string>): Promise<Record<string, string>> {

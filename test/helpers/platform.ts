@@ -148,8 +148,11 @@ export async function cleanupDocker(instance: string): Promise<void> {
   if (ids.trim()) await run('docker', ['rm', '-f', ...ids.trim().split('\n')]).catch(() => undefined);
   const { stdout: nets } = await run('docker', ['network', 'ls', '-q', '--filter', label]);
   if (nets.trim()) await run('docker', ['network', 'rm', ...nets.trim().split('\n')]).catch(() => undefined);
-  const { stdout: imgs } = await run('docker', ['images', '-q', '--filter', label]);
-  if (imgs.trim()) await run('docker', ['rmi', '-f', ...new Set(imgs.trim().split('\n'))]).catch(() => undefined);
+  // Two passes: an image that still had a child image (runtime layer under an app image) goes on the second.
+  for (let pass = 0; pass < 2; pass++) {
+    const { stdout: imgs } = await run('docker', ['images', '-q', '--filter', label]);
+    if (imgs.trim()) await run('docker', ['rmi', '-f', ...new Set(imgs.trim().split('\n'))]).catch(() => undefined);
+  }
 }
 
 /** Makes a git repository from a fixture app in a temp dir and returns its path. */

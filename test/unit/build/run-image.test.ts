@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exposedPort, renderRunDockerfile } from '../../../src/build/run-image.js';
+import { exposedPort, renderRunDockerfile, renderRuntimeDockerfile, runtimeFingerprint } from '../../../src/build/run-image.js';
 import { registryEnv } from '../../../src/build/registries.js';
 
 test('the first exposed TCP port is the web port', () => {
@@ -9,11 +9,25 @@ test('the first exposed TCP port is the web port', () => {
   assert.equal(exposedPort(undefined), undefined);
 });
 
-test('the run image puts the runtime layer below the app and runs unprivileged', () => {
-  const df = renderRunDockerfile('yunbang/stack:latest');
-  assert.match(df, /^FROM yunbang\/stack:latest\n/);
-  assert.ok(df.indexOf('runtime /app/.heroku') < df.indexOf('src /app'));
-  assert.match(df, /USER 1000:1000/);
+test('the runtime image adds .heroku to the stack; the run image adds the app on top and runs unprivileged', () => {
+  const rt = renderRuntimeDockerfile('yunbang/stack:latest');
+  assert.match(rt, /^FROM yunbang\/stack:latest\nCOPY --chown=1000:1000 runtime \/app\/.heroku\n/);
+  assert.match(rt, /USER 1000:1000/);
+  assert.equal(renderRunDockerfile('yunbang-runtime:abc'), 'FROM yunbang-runtime:abc\nCOPY --chown=1000:1000 src /app\n');
+});
+
+test('the runtime fingerprint follows the tree and the stack', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'yb-fp-'));
+  writeFileSync(join(dir, 'a'), 'x');
+  const one = await runtimeFingerprint(dir, 'stack1');
+  assert.equal(await runtimeFingerprint(dir, 'stack1'), one);
+  assert.notEqual(await runtimeFingerprint(dir, 'stack2'), one);
+  writeFileSync(join(dir, 'b'), 'y');
+  assert.notEqual(await runtimeFingerprint(dir, 'stack1'), one);
+  rmSync(dir, { recursive: true });
 });
 
 test('registry settings and the CA bundle reach builds only when set', () => {
