@@ -143,6 +143,28 @@ export class Deployer {
     });
   }
 
+  /** `yb ps:stop`: withdraws the app's endpoints and stops every process; it stays stopped across restarts. */
+  async stop(appName: string, out: Out): Promise<void> {
+    await this.serialized(appName, out, async () => {
+      const app = await this.repo.requireApp(appName);
+      await this.repo.updateApp(app.name, (a) => ({ ...a, stopped: true }));
+      platformEvent(app.name, 'deploy', 'Stopping all processes');
+      await this.scheduler.retire(app.name, () => true, out);
+    });
+  }
+
+  /** `yb ps:start`: runs the current release's formation again after `ps:stop`. */
+  async start(appName: string, out: Out): Promise<void> {
+    await this.serialized(appName, out, async () => {
+      const app = await this.repo.requireApp(appName);
+      const release = app.currentRelease ? await this.repo.getRelease(app.name, app.currentRelease) : null;
+      if (!release) throw new YbError('YB_ERR_NO_RELEASE', `${app.name} has no release yet; push code first`);
+      platformEvent(app.name, 'deploy', 'Starting processes');
+      await this.scheduler.rollout(app, release, out);
+      await this.repo.updateApp(app.name, (a) => ({ ...a, stopped: false }));
+    });
+  }
+
   /** Removes images of releases beyond the retention count (never the current one); only images we built. */
   private async pruneImages(app: string): Promise<void> {
     const releases = (await this.repo.listReleases(app)).sort((a, b) => b.version - a.version);
@@ -187,7 +209,7 @@ export class Deployer {
       throw new YbError('YB_ERR_DEPLOY_FAILED', `deploying v${release.version} failed: ${reason}`, { cause: err });
     }
     await this.repo.setReleaseStatus(app.name, release.version, 'succeeded');
-    await this.repo.updateApp(app.name, (a) => ({ ...a, currentRelease: release.version }));
+    await this.repo.updateApp(app.name, (a) => ({ ...a, currentRelease: release.version, stopped: false }));
     this.log.info({ app: app.name, release: release.version }, 'release is live');
     platformEvent(app.name, 'deploy', `Release v${release.version} is live`, { deploy: 'succeeded' });
     if (opts.phases && release.manifest?.postdeploy) {

@@ -16,6 +16,8 @@ export interface AppRecord {
   currentRelease: number;
   /** Buildpack override set with `yb buildpacks:set`. */
   buildpack?: string;
+  /** Stopped with `yb ps:stop`: no processes run until `yb ps:start` or the next deploy. */
+  stopped?: boolean;
 }
 
 export type ReleaseStatus = 'pending' | 'succeeded' | 'failed';

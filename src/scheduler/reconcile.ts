@@ -18,6 +18,10 @@ export async function reconcileOnStart(store: Store, runtime: DockerRuntime, rep
       const current = String(app.currentRelease);
       const live = containers.filter((c) => c.labels[LABEL_RELEASE] === current && c.state === 'running');
       const release = app.currentRelease ? await repo.getRelease(app.name, app.currentRelease) : null;
+      if (app.stopped) {
+        await scheduler.retire(app.name, () => true, () => undefined);
+        continue;
+      }
       if (release && live.length === 0) {
         log.info({ app: app.name, release: release.version }, 'no running processes of the current release; starting them');
         await scheduler.rollout(app, release, () => undefined);

@@ -41,6 +41,16 @@ export function registerScale(program: Command): void {
       void res;
     });
 
+  for (const action of ['stop', 'start'] as const) {
+    program.command(`ps:${action}`).description(action === 'stop' ? 'stop every process of the app (until ps:start or the next deploy)' : 'start the app\'s processes again after ps:stop')
+      .option('-a, --app <app>')
+      .addHelpText('after', `\nExample:\n  yb ps:${action} -a hello`)
+      .action(async (opts: { app?: string }) => {
+        const app = requireApp(opts.app);
+        await withSpinner(`${action === 'stop' ? 'Stopping' : 'Starting'} ${app}`, request('POST', `/apps/${enc(app)}/dynos/actions/${action}`), () => (action === 'stop' ? 'stopped' : 'running'));
+      });
+  }
+
   program.command('ps:restart').argument('[type]', 'process type (default: all)').description('restart processes without downtime').option('-a, --app <app>')
     .action(async (type: string | undefined, opts: { app?: string }) => {
       const app = requireApp(opts.app);

@@ -95,6 +95,15 @@ test('kill -9 of the control plane during a rollout converges to one serving rel
   assert.equal(r.failures, 0, `failed requests: ${r.failures} of ${r.requests}: ${r.samples.join(' | ')}`);
 });
 
+test('ps:stop stops every process until ps:start', async () => {
+  await p.yb(['ps:stop', '-a', 'procs']);
+  assert.equal((await p.fetchApp(HOST)).status, 503);
+  assert.deepEqual(await processes(), []);
+  await p.yb(['ps:start', '-a', 'procs']);
+  assert.equal((await p.fetchApp(HOST)).status, 200);
+  assert.equal((await processes()).length, 1);
+});
+
 test('rollback beyond the image retention fails with a clear message', async () => {
   appendFileSync(join(repo, 'server.js'), '\n// v-next\n');
   await commitAll(repo, 'next');
