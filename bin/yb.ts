@@ -22,6 +22,7 @@ import { registerKeys } from '../src/cli/commands/keys.js';
 import { registerEvents } from '../src/cli/commands/events.js';
 import { registerRun } from '../src/cli/commands/run.js';
 import { registerDeploy } from '../src/cli/commands/deploy.js';
+import { registerDomains } from '../src/cli/commands/domains.js';
 
 const program = new Command('yb')
   .description('Yunbang: git push your code, get a running app')
@@ -48,6 +49,7 @@ registerKeys(program);
 registerEvents(program);
 registerRun(program);
 registerDeploy(program);
+registerDomains(program);
 addMissingExamples(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -16,6 +16,7 @@ import { registerMetrics } from './routes/metrics.js';
 import { registerServices } from './routes/services.js';
 import { registerDeps } from './routes/deps.js';
 import { registerDeploys } from './routes/deploys.js';
+import { registerDomains } from './routes/domains.js';
 import { registerGitHttp } from '../git/http.js';
 import { registerTeams } from './routes/teams.js';
 import { registerTokens } from './routes/tokens.js';
@@ -68,6 +69,7 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   registerServices(api, ctx);
   registerDeps(api, ctx);
   registerDeploys(api, ctx);
+  registerDomains(api, ctx);
   registerGitHook(api, ctx);
   registerTeams(api, ctx);
   registerTokens(api, ctx);
