@@ -1,0 +1,72 @@
+// The dependency rules of DESIGN.md §2, checked on the import graph of src/ and bin/: no cycles between
+// modules, the router imports nothing of the control plane, store and runtime import nothing of the platform,
+// and the CLI reaches the platform only over HTTP.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+const graph = new Map<string, string[]>();
+for (const f of [...files(join(ROOT, 'src')), ...files(join(ROOT, 'bin'))]) {
+  const text = readFileSync(f, 'utf8');
+  const deps = [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+'(\.{1,2}\/[^']+)'/gm)]
+    .filter((m) => !/^\s*import\s+type\s/.test(m[0]))
+    .map((m) => relative(ROOT, resolve(dirname(f), m[1]!.replace(/\.js$/, '.ts'))));
+  graph.set(relative(ROOT, f), deps);
+}
+
+test('the import graph was read (guards the checks below against matching nothing)', () => {
+  assert.ok(graph.size > 80, `files: ${graph.size}`);
+  assert.ok([...graph.values()].flat().length > 200);
+  assert.ok(graph.get('bin/ybd.ts')!.includes('src/api/server.ts'));
+});
+
+const component = (file: string) => (file.startsWith('src/') ? file.split('/')[1]! : file);
+
+test('no import cycles between modules (type-only imports aside)', () => {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const cycles: string[] = [];
+  const visit = (f: string, path: string[]) => {
+    if (state.get(f) === 'done') return;
+    if (state.get(f) === 'visiting') {
+      cycles.push([...path.slice(path.indexOf(f)), f].join(' → '));
+      return;
+    }
+    state.set(f, 'visiting');
+    for (const d of graph.get(f) ?? []) visit(d, [...path, f]);
+    state.set(f, 'done');
+  };
+  for (const f of graph.keys()) visit(f, []);
+  assert.deepEqual(cycles, []);
+});
+
+function violations(from: (c: string) => boolean, allowed: (c: string) => boolean): string[] {
+  const out: string[] = [];
+  for (const [f, deps] of graph) {
+    if (!from(component(f))) continue;
+    for (const d of deps) if (!allowed(component(d))) out.push(`${f} → ${d}`);
+  }
+  return out;
+}
+
+test('the router process imports only router, store, config and shared code', () => {
+  assert.deepEqual(violations((c) => c === 'router' || c === 'bin/yb-router.ts', (c) => ['router', 'store', 'config', 'shared'].includes(c)), []);
+});
+
+test('store and runtime import nothing else of the platform', () => {
+  assert.deepEqual(violations((c) => c === 'store', (c) => c === 'store'), []);
+  assert.deepEqual(violations((c) => c === 'runtime', (c) => c === 'runtime'), []);
+});
+
+test('the CLI talks to the platform over HTTP only (no control-plane component imported)', () => {
+  assert.deepEqual(violations((c) => c === 'cli' || c === 'bin/yb.ts', (c) => ['cli', 'shared', 'release', 'config'].includes(c)), []);
+});
