@@ -1,6 +1,6 @@
 // Builds an app's source into a run image: buildpacks in the builder image (Heroku buildpack API) or the
 // app's Dockerfile. Streams output line by line, records each build, keeps its log under the data dir.
-// Knows nothing of releases or containers that serve traffic.
+// Knows nothing of releases or containers that serve traffic. Record types: build-record.ts; Dockerfile apps: dockerfile-build.ts.
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -13,10 +13,11 @@ import { YbError } from '../shared/errors.js';
 import { parseProcfile, parseReleaseYaml } from '../release/procfile.js';
 import { registryEnv, type RegistrySettings } from './registries.js';
 import { renderRunDockerfile, renderRuntimeDockerfile, runtimeFingerprint, exposedPort } from './run-image.js';
-import { inspectDockerfile, withDefaultTag } from './dockerfile.js';
-import { contextFiles, tarFiles } from './context.js';
 import { Slots } from './slots.js';
-import { EMPTY_MANIFEST, parseAppJson, parseChecks, type DeployManifest } from '../release/app-json.js';
+import { EMPTY_MANIFEST } from '../release/app-json.js';
+import { DEFAULT_PORT, type BuildRecord } from './build-record.js';
+import { dockerfileBuild, dockerfilePath } from './dockerfile-build.js';
+import { readManifest } from './manifest.js';
 
 export interface BuildSettings {
   dataDir: string;
@@ -30,31 +31,6 @@ export interface BuildSettings {
   concurrency?: number;
 }
 
-export type BuildStatus = 'pending' | 'building' | 'succeeded' | 'failed';
-
-export interface BuildRecord {
-  id: string;
-  app: string;
-  status: BuildStatus;
-  sourceCommit?: string;
-  builder: 'buildpacks' | 'dockerfile';
-  buildpacks: string[];
-  language?: string;
-  languageVersion?: string;
-  dependencies?: Record<string, string>;
-  processTypes: Record<string, string>;
-  port: number;
-  manifest: DeployManifest;
-  dockerHealth?: boolean;
-  image?: string;
-  imageId?: string;
-  durations: Record<string, number>;
-  createdBy: string;
-  createdAt: string;
-  finishedAt?: string;
-  error?: string;
-}
-
 export interface BuildRequest {
   app: string;
   source: Readable;
@@ -65,7 +41,6 @@ export interface BuildRequest {
 }
 
 const BUILD_UID = 1000;
-const DEFAULT_PORT = 5000;
 const CONTAINER_CA = '/etc/ssl/certs/ca-certificates.crt';
 
 export function newBuildId(): string {
@@ -170,7 +145,7 @@ export class BuildService {
       rec.durations.unpack = Date.now() - t0;
       rec.manifest = await readManifest(src);
       const dockerfile = dockerfilePath(req.config);
-      if (existsSync(join(src, dockerfile)) && !req.buildpack && !req.config.BUILDPACK_URL) await this.dockerfileBuild(rec, work, dockerfile, req.config, emit);
+      if (existsSync(join(src, dockerfile)) && !req.buildpack && !req.config.BUILDPACK_URL) await dockerfileBuild(this.runtime, rec, work, dockerfile, req.config, emit);
       else await this.buildpackBuild(rec, req, work, emit);
       rec.status = 'succeeded';
       return rec;
@@ -268,70 +243,6 @@ export class BuildService {
     if (existsSync(releaseYml)) return parseReleaseYaml(await readFile(releaseYml, 'utf8'));
     return {};
   }
-
-  private async dockerfileBuild(rec: BuildRecord, work: string, dockerfile: string, config: Record<string, string>, emit: (l: string) => void): Promise<void> {
-    const src = join(work, 'src');
-    rec.builder = 'dockerfile';
-    rec.language = 'dockerfile';
-    emit(`-----> ${dockerfile} found; building with the Docker engine`);
-    const info = inspectDockerfile(await readFile(join(src, dockerfile), 'utf8'), config);
-    const buildargs = Object.fromEntries(info.args.filter((a) => a in config).map((a) => [a, config[a]!]));
-    if (Object.keys(buildargs).length) emit(`       Build args from config: ${Object.keys(buildargs).join(', ')}`);
-    for (const base of info.bases) {
-      if (!(await this.runtime.imageExists(withDefaultTag(base)))) {
-        throw new YbError('YB_ERR_BUILD_FAILED', `the base image "${base}" is not on this machine and no image registry can be reached`, {
-          hint: `load it with "docker load -i FILE" on the host, or "yb images:import FILE"; local images: yunbang/stack:latest (Debian bookworm)`,
-        });
-      }
-    }
-    const t = Date.now();
-    rec.image = `yunbang-app/${rec.app}:${rec.id}`;
-    rec.imageId = await this.runtime.buildImage(
-      tarFiles(src, await contextFiles(src, dockerfile)),
-      { tag: rec.image, dockerfile, buildargs, labels: { 'yunbang.instance': this.runtime.instance, [LABEL_APP]: rec.app, 'yunbang.build': rec.id } },
-      (line) => emit(`       ${line}`),
-    ).catch((err: Error) => {
-      throw new YbError('YB_ERR_BUILD_FAILED', `docker build failed: ${err.message}`);
-    });
-    rec.durations.image = Date.now() - t;
-    const image = await this.runtime.docker.getImage(rec.imageId).inspect();
-    rec.port = exposedPort(image.Config.ExposedPorts) ?? DEFAULT_PORT;
-    const test = (image.Config as { Healthcheck?: { Test?: string[] } }).Healthcheck?.Test;
-    rec.dockerHealth = Boolean(test?.length) && test?.[0] !== 'NONE';
-    const procfile = join(src, 'Procfile');
-    if (existsSync(procfile)) {
-      const parsed = parseProcfile(await readFile(procfile, 'utf8'));
-      if (parsed.errors.length) throw new YbError('YB_ERR_BUILD_FAILED', parsed.errors.join('; '));
-      rec.processTypes = parsed.processes;
-    }
-    if (!rec.processTypes.web) rec.processTypes.web = '';
-  }
-}
-
-/** app.json and CHECKS of the source; their errors fail the build, naming what is at fault. */
-async function readManifest(src: string): Promise<DeployManifest> {
-  let manifest: DeployManifest = { ...EMPTY_MANIFEST, healthchecks: {} };
-  const errors: string[] = [];
-  if (existsSync(join(src, 'app.json'))) {
-    const r = parseAppJson(await readFile(join(src, 'app.json'), 'utf8'));
-    manifest = r.manifest;
-    errors.push(...r.errors);
-  }
-  if (existsSync(join(src, 'CHECKS')) && !manifest.healthchecks.web?.length) {
-    const r = parseChecks(await readFile(join(src, 'CHECKS'), 'utf8'));
-    if (r.checks.length) manifest.healthchecks.web = r.checks;
-    errors.push(...r.errors);
-  }
-  if (errors.length) throw new YbError('YB_ERR_BUILD_FAILED', errors.join('; '));
-  return manifest;
-}
-
-/** The Dockerfile to use: YB_DOCKERFILE_PATH (relative, inside the source) or `Dockerfile`. */
-export function dockerfilePath(config: Record<string, string>): string {
-  const p = config.YB_DOCKERFILE_PATH?.trim();
-  if (!p) return 'Dockerfile';
-  if (p.startsWith('/') || p.split('/').includes('..')) throw new YbError('YB_ERR_BAD_REQUEST', `YB_DOCKERFILE_PATH must be a path inside the source, got "${p.slice(0, 100)}"`);
-  return p;
 }
 
 /** A tar stream of the named entries of `dir` (spawned GNU tar; argument array, no shell). */
@@ -340,3 +251,5 @@ function tarDir(dir: string, entries: string[]): Readable {
   return p.stdout;
 }
 
+
+export type { BuildRecord, BuildStatus } from './build-record.js';

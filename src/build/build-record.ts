@@ -1,0 +1,30 @@
+// The record of one build (builds/<app>/<id> in etcd): what was built, how, from what, and how long it took.
+import type { DeployManifest } from '../release/app-json.js';
+
+/** PORT of web processes when neither the image (EXPOSE) nor the app says otherwise. */
+export const DEFAULT_PORT = 5000;
+
+export type BuildStatus = 'pending' | 'building' | 'succeeded' | 'failed';
+
+export interface BuildRecord {
+  id: string;
+  app: string;
+  status: BuildStatus;
+  sourceCommit?: string;
+  builder: 'buildpacks' | 'dockerfile';
+  buildpacks: string[];
+  language?: string;
+  languageVersion?: string;
+  dependencies?: Record<string, string>;
+  processTypes: Record<string, string>;
+  port: number;
+  manifest: DeployManifest;
+  dockerHealth?: boolean;
+  image?: string;
+  imageId?: string;
+  durations: Record<string, number>;
+  createdBy: string;
+  createdAt: string;
+  finishedAt?: string;
+  error?: string;
+}

@@ -1,0 +1,59 @@
+// Dockerfile apps: the app's own Dockerfile built by the Docker engine, with build args from config, the
+// .dockerignore'd context, and a missing base image reported in one sentence (nothing can be pulled).
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LABEL_APP, type DockerRuntime } from '../runtime/docker.js';
+import { YbError } from '../shared/errors.js';
+import { parseProcfile } from '../release/procfile.js';
+import { exposedPort } from './run-image.js';
+import { inspectDockerfile, withDefaultTag } from './dockerfile.js';
+import { contextFiles, tarFiles } from './context.js';
+import { DEFAULT_PORT, type BuildRecord } from './build-record.js';
+
+/** Builds `src` with its Dockerfile into the image recorded on `rec` (port, health check, process types too). */
+export async function dockerfileBuild(runtime: DockerRuntime, rec: BuildRecord, work: string, dockerfile: string, config: Record<string, string>, emit: (l: string) => void): Promise<void> {
+  const src = join(work, 'src');
+  rec.builder = 'dockerfile';
+  rec.language = 'dockerfile';
+  emit(`-----> ${dockerfile} found; building with the Docker engine`);
+  const info = inspectDockerfile(await readFile(join(src, dockerfile), 'utf8'), config);
+  const buildargs = Object.fromEntries(info.args.filter((a) => a in config).map((a) => [a, config[a]!]));
+  if (Object.keys(buildargs).length) emit(`       Build args from config: ${Object.keys(buildargs).join(', ')}`);
+  for (const base of info.bases) {
+    if (!(await runtime.imageExists(withDefaultTag(base)))) {
+      throw new YbError('YB_ERR_BUILD_FAILED', `the base image "${base}" is not on this machine and no image registry can be reached`, {
+        hint: `load it with "docker load -i FILE" on the host, or "yb images:import FILE"; local images: yunbang/stack:latest (Debian bookworm)`,
+      });
+    }
+  }
+  const t = Date.now();
+  rec.image = `yunbang-app/${rec.app}:${rec.id}`;
+  rec.imageId = await runtime.buildImage(
+    tarFiles(src, await contextFiles(src, dockerfile)),
+    { tag: rec.image, dockerfile, buildargs, labels: { 'yunbang.instance': runtime.instance, [LABEL_APP]: rec.app, 'yunbang.build': rec.id } },
+    (line) => emit(`       ${line}`),
+  ).catch((err: Error) => {
+    throw new YbError('YB_ERR_BUILD_FAILED', `docker build failed: ${err.message}`);
+  });
+  rec.durations.image = Date.now() - t;
+  const image = await runtime.docker.getImage(rec.imageId).inspect();
+  rec.port = exposedPort(image.Config.ExposedPorts) ?? DEFAULT_PORT;
+  const test = (image.Config as { Healthcheck?: { Test?: string[] } }).Healthcheck?.Test;
+  rec.dockerHealth = Boolean(test?.length) && test?.[0] !== 'NONE';
+  const procfile = join(src, 'Procfile');
+  if (existsSync(procfile)) {
+    const parsed = parseProcfile(await readFile(procfile, 'utf8'));
+    if (parsed.errors.length) throw new YbError('YB_ERR_BUILD_FAILED', parsed.errors.join('; '));
+    rec.processTypes = parsed.processes;
+  }
+  if (!rec.processTypes.web) rec.processTypes.web = '';
+}
+
+/** The Dockerfile to use: YB_DOCKERFILE_PATH (relative, inside the source) or `Dockerfile`. */
+export function dockerfilePath(config: Record<string, string>): string {
+  const p = config.YB_DOCKERFILE_PATH?.trim();
+  if (!p) return 'Dockerfile';
+  if (p.startsWith('/') || p.split('/').includes('..')) throw new YbError('YB_ERR_BAD_REQUEST', `YB_DOCKERFILE_PATH must be a path inside the source, got "${p.slice(0, 100)}"`);
+  return p;
+}
