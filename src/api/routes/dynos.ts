@@ -55,18 +55,19 @@ export function registerDynos(api: FastifyInstance, ctx: ApiContext): void {
     return ctx.deployer.scale(app.name, (req.body as { updates: Array<{ type: string; quantity?: number; size?: string }> }).updates, () => undefined);
   });
 
-  api.post('/apps/:app/dynos/actions/:action', {
-    schema: {
-      summary: 'Stop every process of the app (it stays stopped until started or deployed), or start them again',
-      params: { type: 'object', properties: { app: { type: 'string', maxLength: 64 }, action: { type: 'string', enum: ['stop', 'start'] } }, required: ['app', 'action'] },
-    },
-  }, async (req) => {
-    const app = await appFor(ctx, req, 'manage');
-    const { action } = req.params as { action: 'stop' | 'start' };
-    if (action === 'stop') await ctx.deployer.stop(app.name, () => undefined);
-    else await ctx.deployer.start(app.name, () => undefined);
-    return { app: app.name, stopped: action === 'stop' };
-  });
+  for (const action of ['stop', 'start'] as const) {
+    api.post(`/apps/:app/dynos/actions/${action}`, {
+      schema: {
+        summary: action === 'stop' ? 'Stop every process of the app; it stays stopped until started or deployed' : 'Start the processes of the current release again after a stop',
+        params: appParams,
+      },
+    }, async (req) => {
+      const app = await appFor(ctx, req, 'manage');
+      if (action === 'stop') await ctx.deployer.stop(app.name, () => undefined);
+      else await ctx.deployer.start(app.name, () => undefined);
+      return { app: app.name, stopped: action === 'stop' };
+    });
+  }
 
   api.delete('/apps/:app/dynos', {
     schema: { summary: 'Restart processes (all, or one type with ?type=web) without downtime', params: appParams, querystring: { type: 'object', properties: { type: { type: 'string', maxLength: 30 } }, additionalProperties: false } },
