@@ -8,7 +8,8 @@ bash scripts/prereqs.sh
 bash scripts/build-images.sh
 mapfile -t unit < <(find test/unit -name '*.test.ts' | sort)
 mapfile -t integ < <(find test/integration -name '*.test.ts' | sort)
+mapfile -t buildpacks < <(find buildpacks/test -name '*.test.js' | sort)
 [ ${#unit[@]} -gt 0 ] || { echo "no unit tests found" >&2; exit 1; }
 export YB_TEST_RUN_ID="t$(date +%s)$$"
 # Integration files run one at a time: they share the Docker engine and the machine's two cores.
-node --import tsx --test --test-concurrency=1 --test-reporter=spec "${unit[@]}" "${integ[@]}"
+node --import tsx --test --test-concurrency=1 --test-reporter=spec "${unit[@]}" "${buildpacks[@]}" "${integ[@]}"
