@@ -1,0 +1,159 @@
+// bench/builds: for each language fixture and a Dockerfile fixture, through the real platform: the cold build
+// (a new app, empty cache), then warm rebuilds after a source-only change (no dependency change) — build time
+// from the build record, and push → serving (git push until the router answers the new body). Reference in the
+// same run: plain `docker build` + `docker run` + first answered request of the Dockerfile fixture, with the same
+// source change. Prints a table and writes it to bench/builds/RESULTS.md. Not a test: nothing is asserted.
+// Run: node --import tsx bench/builds/run.ts [--rounds 3] [--only go-hello,dockerfile-hello] [--no-write]
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify, parseArgs } from 'node:util';
+import { cpus } from 'node:os';
+import { startPlatform, fixtureRepo, git, commitAll, httpGet, ROOT, type Platform } from '../../test/helpers/platform.js';
+import { freePort } from '../../test/helpers/ports.js';
+
+const run = promisify(execFile);
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    only: { type: 'string', default: '' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const ROUNDS = Number(args.rounds);
+const ALL = ['node-hello', 'node-yarn', 'node-pnpm', 'python-hello', 'static-hello', 'go-hello', 'java-hello', 'php-hello', 'rust-hello', 'dockerfile-hello'];
+const FIXTURES = args.only ? args.only.split(',') : ALL;
+const DOCKERFILE_FIXTURE = 'dockerfile-hello';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const secs = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(1) : '—');
+
+async function waitFor(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The source change of round N: "hello from" becomes "hello rN from" in the app's files (not in lockfiles). */
+async function changeSource(dir: string, round: number): Promise<void> {
+  const { stdout } = await run('grep', ['-rlF', '--exclude=EXPECTED', '--exclude-dir=.git', 'hello', dir]);
+  for (const file of stdout.trim().split('\n').filter(Boolean)) {
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.replace(/hello (r\d+ )?from/g, `hello r${round} from`));
+  }
+}
+const expectedBody = (fixture: string, round: number) =>
+  readFileSync(join(ROOT, 'test/fixtures/apps', fixture, 'EXPECTED'), 'utf8').trim().replace('hello from', round ? `hello r${round} from` : 'hello from');
+
+interface Measure { buildMs: number; pushToServingMs: number }
+interface Row { fixture: string; language: string; cold: Measure; warm: Measure[] }
+
+async function lastBuild(p: Platform, app: string): Promise<{ ms: number; language: string }> {
+  const builds = JSON.parse((await p.yb(['builds', '--json', '-a', app])).stdout) as Array<{
+    createdAt: string; finishedAt?: string; language?: string; languageVersion?: string | null; builder: string;
+  }>;
+  const b = builds[0]!;
+  const language = b.builder === 'dockerfile' ? 'Dockerfile' : `${b.language ?? '?'} ${b.languageVersion ?? ''}`.trim();
+  return { ms: Date.parse(b.finishedAt ?? b.createdAt) - Date.parse(b.createdAt), language };
+}
+
+async function pushAndServe(p: Platform, app: string, repo: string, body: string, timeoutMs: number): Promise<Measure & { language: string }> {
+  const url = `http://yb:${p.token}@${new URL(p.apiUrl).host}/git/${app}.git`;
+  const t0 = Date.now();
+  const push = await git(repo, ['push', url, 'main']);
+  if (push.code !== 0) throw new Error(`push of ${app} failed:\n${push.output}`);
+  await waitFor(async () => (await p.fetchApp(`${app}.localhost`)).body.includes(body), timeoutMs);
+  const pushToServingMs = Date.now() - t0;
+  const b = await lastBuild(p, app);
+  return { buildMs: b.ms, pushToServingMs, language: b.language };
+}
+
+async function benchFixture(p: Platform, fixture: string): Promise<Row> {
+  const app = `b-${fixture}`;
+  await p.yb(['apps:create', app]);
+  const repo = await fixtureRepo(fixture, p.dataDir);
+  const cold = await pushAndServe(p, app, repo, expectedBody(fixture, 0), 600_000);
+  const warm: Measure[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    await changeSource(repo, round);
+    await commitAll(repo, `round ${round}`);
+    warm.push(await pushAndServe(p, app, repo, expectedBody(fixture, round), 300_000));
+  }
+  process.stderr.write(`${fixture}: cold ${secs(cold.pushToServingMs)} s, warm ${warm.map((w) => secs(w.pushToServingMs)).join(' / ')} s\n`);
+  return { fixture, language: cold.language, cold, warm };
+}
+
+/** Plain Docker reference: the Dockerfile fixture with the same per-round change, docker build + run + first answer. */
+async function plainDocker(p: Platform, rounds: number): Promise<number[]> {
+  const repo = await fixtureRepo(DOCKERFILE_FIXTURE, p.dataDir);
+  const times: number[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    await changeSource(repo, 100 + round);
+    const tag = `${p.instance}/plain-docker:${round}`;
+    const port = await freePort();
+    const t0 = Date.now();
+    await run('docker', ['build', '-q', '--label', `yunbang.instance=${p.instance}`, '-t', tag, repo]);
+    const { stdout } = await run('docker', ['run', '-d', '--label', `yunbang.instance=${p.instance}`, '-p', `127.0.0.1:${port}:8000`, tag]);
+    await waitFor(async () => (await httpGet(port, 'x')).body.includes(expectedBody(DOCKERFILE_FIXTURE, 100 + round)), 60_000);
+    times.push(Date.now() - t0);
+    await run('docker', ['rm', '-f', stdout.trim()]);
+  }
+  return times;
+}
+
+function table(rows: Row[], plain: number[]): string {
+  const lines = [
+    `| app | language | cold build | cold push → serving | warm build (median of ${ROUNDS}) | warm push → serving (median of ${ROUNDS}) |`,
+    '|---|---|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.fixture} | ${r.language} | ${secs(r.cold.buildMs)} | ${secs(r.cold.pushToServingMs)} | ` +
+      `${secs(median(r.warm.map((w) => w.buildMs)))} | ${secs(median(r.warm.map((w) => w.pushToServingMs)))} |`);
+  }
+  if (plain.length) {
+    lines.push(`| reference: plain docker build + run + first answer (${DOCKERFILE_FIXTURE}) | Dockerfile | — | — | — | ${secs(median(plain))} |`);
+  }
+  const node = rows.find((r) => r.fixture === 'node-hello');
+  const dock = rows.find((r) => r.fixture === DOCKERFILE_FIXTURE);
+  lines.push('');
+  if (node) lines.push(`- warm Node.js redeploy, push → serving: ${secs(median(node.warm.map((w) => w.pushToServingMs)))} s (target ≤ 10 s)`);
+  if (dock && plain.length) {
+    const ratio = median(dock.warm.map((w) => w.pushToServingMs)) / median(plain);
+    lines.push(`- Dockerfile deploy ÷ plain Docker (warm push → serving vs build + run + first answer): ${ratio.toFixed(2)}× (target ≤ 1.2×)`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const p = await startPlatform({ YB_HEALTH_UPTIME: '1' });
+  const rows: Row[] = [];
+  let plain: number[] = [];
+  try {
+    for (const fixture of FIXTURES) rows.push(await benchFixture(p, fixture));
+    if (FIXTURES.includes(DOCKERFILE_FIXTURE)) plain = await plainDocker(p, ROUNDS);
+  } finally {
+    await p.stop();
+  }
+  const out = table(rows, plain);
+  console.log(`\n${out}`);
+  if (!args['no-write']) {
+    const { stdout: commit } = await run('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']).catch(() => ({ stdout: '?' }));
+    writeFileSync(join(ROOT, 'bench/builds/RESULTS.md'), `# Build benchmark results
+
+Latest run of \`node --import tsx bench/builds/run.ts\` (${new Date().toISOString().slice(0, 16)}Z, commit ${commit.trim()},
+${cpus().length} cores). Seconds. Cold = a new app with an empty build cache (runtimes and dependencies
+downloaded through the host's registries); warm = a source-only change pushed again (cached runtime and
+dependencies). Build = the build record's createdAt → finishedAt (the build alone); push → serving = from
+\`git push\` until the router answers the new body (build, image, release, health check, rollout).
+
+${out}
+`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
