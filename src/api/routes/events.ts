@@ -111,10 +111,10 @@ export function registerEvents(api: FastifyInstance, ctx: ApiContext): void {
       const appName = String((req.query as { app?: string }).app ?? '');
       const user = String(req.headers['x-yb-user'] ?? 'unknown');
       const rev = (req.query as { rev?: string }).rev;
-      reply.raw.once('finish', () => void recordDeploy(ctx, appName, user, rev));
+      reply.raw.once('finish', () => recordDeploy(ctx, appName, user, rev).catch((err: unknown) => ctx.log.warn({ err, app: appName }, 'could not record a deploy event')));
     } else if (route === '/git/:repo/git-receive-pack') {
       const ip = req.ip;
-      reply.raw.once('finish', () => void recordHttpPush(ctx, req, ip));
+      reply.raw.once('finish', () => recordHttpPush(ctx, req, ip).catch((err: unknown) => ctx.log.warn({ err }, 'could not record a push event')));
     }
   });
 }
