@@ -18,7 +18,8 @@ async function main(): Promise<number> {
   const { log, writeLine, flushSync } = createRouterLogger(opts.logLevel, { component: 'router', router: opts.id });
   const router = await startRouter(opts, log, writeLine);
   const a = router.addresses();
-  process.stdout.write(`yb-router listening on http://${formatAddr(a.http)} (admin http://${formatAddr(a.admin)}), ${opts.workers} worker(s)\n`);
+  const tls = a.https ? `, https://${formatAddr(a.https)}` : '';
+  process.stdout.write(`yb-router listening on http://${formatAddr(a.http)}${tls} (admin http://${formatAddr(a.admin)}), ${opts.workers} worker(s)\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'shutting down: draining in-flight requests');

@@ -2,33 +2,15 @@
 // credentials): AES-256-GCM with a key file $YB_DATA_DIR/secret.key (0600), created on first start.
 // The key file may hold several keys during a rotation (first = current); envelopes name their key.
 // Must never log or put plaintext or keys into an error message.
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import { YbError } from '../shared/errors.js';
+import { isSealed, kidOf, openSealed, parseSecretKeyFile, type Sealed } from '../shared/sealed.js';
 
-/** What a sealed value looks like in etcd. */
-export interface Sealed {
-  $sealed: 'aes-256-gcm';
-  kid: string;
-  iv: string;
-  tag: string;
-  data: string;
-  /** The associated data it was sealed with (so rotation can re-seal it; opening still demands the caller's). */
-  ctx?: string;
-}
-
-export function isSealed(v: unknown): v is Sealed {
-  return typeof v === 'object' && v !== null && (v as Sealed).$sealed === 'aes-256-gcm' && typeof (v as Sealed).data === 'string';
-}
-
-const LINE = /^yb-secret-key-v1 ([A-Za-z0-9+/]{43}=)$/;
-
-function kidOf(key: Buffer): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 12);
-}
+export { isSealed, type Sealed };
 
 export class SecretBox {
   private readonly keys: Map<string, Buffer>;
@@ -57,10 +39,7 @@ export class SecretBox {
     const key = this.keys.get(sealed.kid);
     if (!key) throw new YbError('YB_ERR_INTERNAL', `a secret is sealed with key ${sealed.kid}, which is not in secret.key`);
     try {
-      const d = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
-      d.setAAD(Buffer.from(context));
-      d.setAuthTag(Buffer.from(sealed.tag, 'base64'));
-      return JSON.parse(Buffer.concat([d.update(Buffer.from(sealed.data, 'base64')), d.final()]).toString('utf8')) as T;
+      return openSealed<T>(key, sealed, context);
     } catch (err) {
       throw new YbError('YB_ERR_INTERNAL', 'a secret in etcd could not be decrypted (wrong key or tampered value)', { cause: (err as Error).name });
     }
@@ -92,13 +71,7 @@ export async function loadSecretBox(dataDir: string): Promise<SecretBox> {
   if (!existsSync(file)) await writeFile(file, `yb-secret-key-v1 ${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EEXIST') throw err;
   });
-  const lines = (await readFile(file, 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
-  const keys = lines.map((l) => {
-    const m = LINE.exec(l);
-    if (!m) throw new Error(`${file} is not a Yunbang secret key file`);
-    return Buffer.from(m[1]!, 'base64');
-  });
-  return new SecretBox(keys);
+  return new SecretBox(parseSecretKeyFile(await readFile(file, 'utf8'), file));
 }
 
 async function writeKeyFile(dataDir: string, box: SecretBox): Promise<void> {

@@ -1,10 +1,15 @@
 // Router settings: what `yb-router` needs from the platform configuration plus the router's own tunables.
 // Pure: no environment reads here (the platform config loader does that).
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { formatAddr, type Addr, type PlatformConfig } from '../config/load.js';
 
 export interface RouterOptions {
   listen: Addr;
+  /** HTTPS listener (certificates from `certs/<host>` by SNI); none when absent. */
+  tlsListen?: Addr;
+  /** Platform data directory: the secret key that opens certificate keys, the fallback certificate. Needed with `tlsListen`. */
+  dataDir?: string;
   adminListen: Addr;
   etcdEndpoints: string[];
   prefix: string;
@@ -31,6 +36,8 @@ export function routerOptionsFrom(cfg: PlatformConfig, hostname: string, overrid
   if (cfg.etcdEndpoints.length === 0) throw new Error('yb-router needs YB_ETCD_ENDPOINTS (it never starts its own etcd; ybd passes it)');
   return {
     listen: cfg.routerAddr,
+    tlsListen: cfg.routerTlsAddr,
+    dataDir: resolve(cfg.dataDir),
     adminListen: cfg.routerAdminAddr,
     etcdEndpoints: cfg.etcdEndpoints,
     prefix: cfg.etcdPrefix.endsWith('/') ? cfg.etcdPrefix : `${cfg.etcdPrefix}/`,

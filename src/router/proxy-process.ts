@@ -1,5 +1,6 @@
 // Everything one proxy process holds: the current route table (swapped atomically on each snapshot), the
-// upstream pools, request metrics and the HTTP listener. Used in-process (one worker) or in a cluster worker.
+// upstream pools, request metrics, the HTTP listener and (when configured) the HTTPS one with its certificates.
+// Used in-process (one worker) or in a cluster worker.
 import type { Logger } from 'pino';
 import { buildRouteTable, type RouteTable } from './route-table.js';
 import { TableInputBuilder, type SnapshotDelta } from './table-input.js';
@@ -9,10 +10,15 @@ import { startProxyServer, type ProxyServer } from './server.js';
 import { accessLogger } from './access-log.js';
 import type { ProxyContext } from './proxy.js';
 import type { RouterOptions } from './options.js';
+import { TlsCertificates } from './tls.js';
+import { SecretKeyring } from './tls-keyring.js';
+import { readFallbackCertificate } from './tls-fallback.js';
+import { httpsRedirectFront } from './tls-redirect.js';
 
 export interface ProxyProcess {
   readonly metrics: RouterMetrics;
   readonly server: ProxyServer;
+  readonly tlsServer: ProxyServer | undefined;
   table(): RouteTable;
   /** Applies the changes to `routes/` and `endpoints/` keys since the last call and swaps in the new table. */
   apply(delta: SnapshotDelta, revision: number): RouteTable;
@@ -26,7 +32,10 @@ export async function startProxyProcess(opts: RouterOptions, log: Logger, initia
   const input = new TableInputBuilder(opts.prefix);
   const upstreams = new Upstreams({ ejectMs: opts.ejectMs, connectTimeoutMs: opts.connectTimeoutMs, keepAliveMs: 30_000, connectionsPerEndpoint: null });
   const metrics = new RouterMetrics();
+  // The fallback certificate was made by the router primary (router.ts) before any proxy started.
+  const certs = opts.tlsListen ? new TlsCertificates(opts.prefix, new SecretKeyring(opts.dataDir), readFallbackCertificate(opts.dataDir!), log) : undefined;
   const apply = (delta: SnapshotDelta, revision: number) => {
+    certs?.apply(delta);
     for (const p of input.apply(delta)) log.warn({ problem: p }, 'ignored a malformed route or endpoint record');
     table = buildRouteTable(input.input(revision));
     upstreams.retain(table);
@@ -43,14 +52,28 @@ export async function startProxyProcess(opts: RouterOptions, log: Logger, initia
     bodyTimeoutMs: opts.bodyTimeoutMs,
     maxAttempts: opts.maxAttempts,
   };
-  const server = await startProxyServer(ctx, opts.listen, { keepAliveMs: opts.clientKeepAliveMs, connectTimeoutMs: opts.connectTimeoutMs });
+  const serverOpts = { keepAliveMs: opts.clientKeepAliveMs, connectTimeoutMs: opts.connectTimeoutMs };
+  let tlsServer: ProxyServer | undefined;
+  if (certs) {
+    // Clients without SNI get the fallback pair given here. HTTP/1.1 only: HTTP/2 would need the http2 compatibility layer in the data path (see README, issue 5).
+    tlsServer = await startProxyServer({ ...ctx, proto: 'https' }, opts.tlsListen!, { ...serverOpts, tls: { SNICallback: certs.sniCallback, ...certs.fallbackPem } });
+  }
+  let server: ProxyServer;
+  try {
+    const httpsPort = () => tlsServer!.address().port;
+    server = await startProxyServer(ctx, opts.listen, { ...serverOpts, front: tlsServer ? (proxy) => httpsRedirectFront(() => table, httpsPort, proxy) : undefined });
+  } catch (err) {
+    await tlsServer?.close(0);
+    throw err;
+  }
   return {
     metrics,
     server,
+    tlsServer,
     table: () => table,
     apply,
     async close(graceMs) {
-      await server.close(graceMs);
+      await Promise.all([server.close(graceMs), tlsServer?.close(graceMs)]);
       await upstreams.close();
     },
   };

@@ -1,4 +1,4 @@
-// The router process: watches `routes/` and `endpoints/` in etcd, feeds each snapshot to its proxy (in-process
+// The router process: watches `routes/`, `endpoints/` and `certs/` in etcd, feeds each snapshot to its proxy (in-process
 // or cluster workers), publishes the applied revision in `routers/<id>`, serves the admin listener and shuts
 // down gracefully. Imports nothing of the control plane.
 import { Etcd3 } from 'etcd3';
@@ -12,11 +12,12 @@ import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
 import { WorkerSet } from './workers.js';
 import { mergeSnapshots, renderMetrics } from './metrics.js';
 import { diffSnapshots } from './table-input.js';
+import { ensureFallbackCertificate } from './tls-fallback.js';
 import type { RouterOptions } from './options.js';
 
 export interface RunningRouter {
   readonly id: string;
-  addresses(): { http: Addr; admin: Addr };
+  addresses(): { http: Addr; https: Addr | undefined; admin: Addr };
   /** Revision last published in `routers/<id>` (the proxies have applied everything up to it). */
   publishedRevision(): number;
   /** Resolves once the applied revision is ≥ `rev` and published. */
@@ -68,8 +69,12 @@ export async function startRouter(opts: RouterOptions, log: Logger, writeLine?: 
   };
 
   try {
+    if (opts.tlsListen) {
+      if (!opts.dataDir) throw new Error('the router needs a data directory for its HTTPS listener');
+      await ensureFallbackCertificate(opts.dataDir);
+    }
     watch = watchPrefixes(client, {
-      prefixes: [k.routesPrefix(), k.endpointsPrefix()],
+      prefixes: opts.tlsListen ? [k.routesPrefix(), k.endpointsPrefix(), k.certsPrefix()] : [k.routesPrefix(), k.endpointsPrefix()],
       debounceMs: opts.debounceMs,
       onSnapshot: (s) => {
         if (local || workers) onSnapshot(s);
@@ -116,7 +121,11 @@ export async function startRouter(opts: RouterOptions, log: Logger, writeLine?: 
   let closing: Promise<void> | undefined;
   return {
     id: opts.id,
-    addresses: () => ({ http: local ? local.server.address() : { host: opts.listen.host, port: workers!.port }, admin: admin.address() }),
+    addresses: () => ({
+      http: local ? local.server.address() : { host: opts.listen.host, port: workers!.port },
+      https: !opts.tlsListen ? undefined : local ? local.tlsServer!.address() : { host: opts.tlsListen.host, port: workers!.tlsPort },
+      admin: admin.address(),
+    }),
     publishedRevision: () => registration.writtenRevision,
     waitPublished: (rev) => registration.written$(rev),
     close() {

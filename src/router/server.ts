@@ -1,10 +1,12 @@
-// One proxy process's HTTP listener: wires the proxy and upgrade handlers to a node:http server, counts client
-// connections and closes gracefully (stop accepting, let in-flight requests finish, then cut what is left).
+// One proxy process's HTTP (or HTTPS) listener: wires the proxy and upgrade handlers to a node:http(s) server,
+// counts client connections and closes gracefully (stop accepting, let in-flight requests finish, then cut the rest).
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Addr } from '../config/load.js';
 import { createProxy, type ProxyContext } from './proxy.js';
 import { createUpgradeProxy } from './upgrade.js';
+import type { RequestHandler } from './tls-redirect.js';
 
 export interface ProxyServer {
   server: Server;
@@ -13,8 +15,20 @@ export interface ProxyServer {
   close(graceMs: number): Promise<void>;
 }
 
-export async function startProxyServer(ctx: ProxyContext, listen: Addr, opts: { keepAliveMs: number; connectTimeoutMs: number }): Promise<ProxyServer> {
-  const server = createServer({ keepAliveTimeout: opts.keepAliveMs, requestTimeout: 0, noDelay: true }, createProxy(ctx));
+export interface ProxyServerOptions {
+  keepAliveMs: number;
+  connectTimeoutMs: number;
+  /** Serve HTTPS with these TLS options (certificates by SNI) instead of plain HTTP. */
+  tls?: HttpsOptions;
+  /** Wraps the proxy's request handler (the HTTP listener's https-only redirect). */
+  front?: (proxy: RequestHandler) => RequestHandler;
+}
+
+export async function startProxyServer(ctx: ProxyContext, listen: Addr, opts: ProxyServerOptions): Promise<ProxyServer> {
+  const proxy = createProxy(ctx);
+  const handler = opts.front ? opts.front(proxy) : proxy;
+  const base = { keepAliveTimeout: opts.keepAliveMs, requestTimeout: 0, noDelay: true };
+  const server: Server = opts.tls ? createHttpsServer({ ...base, ...opts.tls }, handler) : createServer(base, handler);
   server.headersTimeout = 60_000;
   const upgrades = new Set<Socket>();
   const onUpgrade = createUpgradeProxy(ctx, opts.connectTimeoutMs);

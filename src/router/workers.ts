@@ -16,7 +16,7 @@ export type ToWorker =
   | { t: 'shutdown'; graceMs: number };
 export type FromWorker =
   | { t: 'hello' }
-  | { t: 'listening'; port: number }
+  | { t: 'listening'; port: number; tlsPort?: number }
   | { t: 'applied'; revision: number }
   | { t: 'metrics'; id: number; snapshot: MetricsSnapshot };
 
@@ -36,6 +36,8 @@ export class WorkerSet {
   private nextMetricsId = 1;
   /** Port the workers share (known once one listens; matters when asked for port 0). */
   port = 0;
+  /** Port of the workers' HTTPS listener (0 without one). */
+  tlsPort = 0;
   private readonly pendingMetrics = new Map<number, (s: MetricsSnapshot) => void>();
 
   constructor(
@@ -70,6 +72,7 @@ export class WorkerSet {
           worker.send({ t: 'snapshot', revision: this.latest.revision, delta: { set: [...this.latest.kvs], del: [] } } satisfies ToWorker);
         } else if (m.t === 'listening') {
           this.port = m.port;
+          this.tlsPort = m.tlsPort ?? 0;
           resolve();
         }
         else if (m.t === 'applied') {

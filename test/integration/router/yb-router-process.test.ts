@@ -4,6 +4,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { startEtcd, startUpstream, uniquePrefix, putRoute, putEndpoint, freePort, get, type Etcd, type Upstream } from './harness.js';
 import { keys } from '../../../src/store/keys.js';
@@ -64,9 +67,12 @@ test('yb-router with 2 workers: routes, publishes, serves /healthz and /metrics,
 
   const port = await freePort();
   const adminPort = await freePort();
+  const tlsPort = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'yb-router-proc-')); // the fallback certificate goes here
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
   child = spawn(process.execPath, ['--import', 'tsx', 'bin/yb-router.ts'], {
     cwd: repo,
-    env: { ...process.env, YB_ETCD_ENDPOINTS: etcd.etcd.endpoint, YB_ETCD_PREFIX: prefix, YB_ROUTER_ADDR: `127.0.0.1:${port}`, YB_ROUTER_ADMIN_ADDR: `127.0.0.1:${adminPort}`, YB_ROUTER_WORKERS: '2', YB_LOG_LEVEL: 'warn' },
+    env: { ...process.env, YB_ETCD_ENDPOINTS: etcd.etcd.endpoint, YB_ETCD_PREFIX: prefix, YB_ROUTER_ADDR: `127.0.0.1:${port}`, YB_ROUTER_ADMIN_ADDR: `127.0.0.1:${adminPort}`, YB_ROUTER_TLS_ADDR: `127.0.0.1:${tlsPort}`, YB_DATA_DIR: dataDir, YB_ROUTER_WORKERS: '2', YB_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -1,0 +1,158 @@
+// The router's HTTPS listener against real etcd, real upstreams and real certificates (openssl test CA):
+// SNI picks the host's certificate (exact, then wildcard), unknown names get the fallback certificate,
+// replaced certificates are served without a restart, https-only apps are redirected, websockets pass over TLS.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request as httpsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
+import { startEtcd, startUpstream, startTestRouter, uniquePrefix, putRoute, putEndpoint, get, type Etcd, type Upstream } from './harness.js';
+import { createTestPki, type Leaf, type TestPki } from './tls-pki.js';
+import { keys } from '../../../src/store/keys.js';
+import { loadSecretBox, type SecretBox } from '../../../src/auth/secrets.js';
+import { certKeyContext, type CertRecord } from '../../../src/router/tls-record.js';
+import type { RunningRouter } from '../../../src/router/router.js';
+
+let etcd: Etcd;
+let pki: TestPki;
+let box: SecretBox;
+let dataDir: string;
+let secure: Upstream, wild: Upstream;
+let router: RunningRouter & { url: string };
+let tlsPort: number;
+let secureLeaf: Leaf, wildLeaf: Leaf;
+const prefix = uniquePrefix();
+
+async function putCert(hostname: string, leaf: Leaf): Promise<number> {
+  const rec: CertRecord = {
+    app: 'x', hostname, cert: leaf.cert, key: box.seal(leaf.key, certKeyContext(hostname)), names: [hostname],
+    notBefore: '', notAfter: '', issuer: 'Yunbang Test CA', subject: hostname, fingerprint: '', source: 'manual', createdAt: new Date().toISOString(),
+  };
+  const r = await etcd.client.put(keys(prefix).cert(hostname)).value(JSON.stringify(rec)).exec();
+  return Number(r.header.revision);
+}
+
+interface HttpsAnswer { status: number; headers: Record<string, string | string[] | undefined>; body: string; serial: string; subject: string }
+
+/** One request on a fresh TLS connection (no session reuse) to the router's HTTPS port. */
+function httpsGet(servername: string, host: string, opts: { verify?: boolean; path?: string } = {}): Promise<HttpsAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port: tlsPort, path: opts.path ?? '/', servername, ca: pki.ca, rejectUnauthorized: opts.verify ?? true, agent: false, headers: { host } }, (res) => {
+      const peer = (res.socket as TLSSocket).getPeerCertificate();
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body, serial: peer.serialNumber, subject: String(peer.subject?.CN) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+before(async () => {
+  etcd = await startEtcd();
+  pki = await createTestPki();
+  dataDir = mkdtempSync(join(tmpdir(), 'yb-router-tls-'));
+  box = await loadSecretBox(dataDir);
+  [secure, wild] = await Promise.all([startUpstream('secure'), startUpstream('wild')]);
+  [secureLeaf, wildLeaf] = await Promise.all([pki.leaf(['secure.example.test']), pki.leaf(['*.wild.example.test'])]);
+  await putRoute(etcd.client, prefix, 'secure.example.test', 'secure');
+  await putRoute(etcd.client, prefix, '*.wild.example.test', 'wild');
+  await etcd.client.put(keys(prefix).route('forced.example.test')).value(JSON.stringify({ app: 'secure', httpsOnly: true })).exec();
+  await putEndpoint(etcd.client, prefix, 'secure', 'web.1', secure.port);
+  await putEndpoint(etcd.client, prefix, 'wild', 'web.1', wild.port);
+  await putCert('secure.example.test', secureLeaf);
+  await putCert('*.wild.example.test', wildLeaf);
+  router = await startTestRouter(etcd.etcd.endpoint, prefix, { tlsListen: { host: '127.0.0.1', port: 0 }, dataDir });
+  tlsPort = router.addresses().https!.port;
+});
+
+after(async () => {
+  await router?.close();
+  await Promise.all([secure?.close(), wild?.close()]);
+  await etcd?.close();
+  pki?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('SNI picks the certificate of the exact host; the request is proxied with X-Forwarded-Proto: https', async () => {
+  const r = await httpsGet('secure.example.test', 'secure.example.test', { path: '/p?q=1' });
+  assert.equal(r.status, 200);
+  assert.equal(r.serial, secureLeaf.serial);
+  const body = JSON.parse(r.body) as { name: string; url: string; headers: Record<string, string> };
+  assert.equal(body.name, 'secure');
+  assert.equal(body.url, '/p?q=1');
+  assert.equal(body.headers['x-forwarded-proto'], 'https');
+  assert.equal(body.headers['x-forwarded-port'], String(tlsPort));
+});
+
+test('a wildcard certificate serves names one label below it', async () => {
+  const r = await httpsGet('a.wild.example.test', 'a.wild.example.test');
+  assert.equal(r.status, 200);
+  assert.equal(r.serial, wildLeaf.serial);
+  assert.equal((JSON.parse(r.body) as { name: string }).name, 'wild');
+});
+
+test('unknown server names (and none at all) get the self-signed fallback certificate', async () => {
+  await assert.rejects(httpsGet('nocert.example.test', 'nocert.example.test'), /self.signed|unable to verify|altnames/i, 'not trusted by the test CA');
+  const r = await httpsGet('nocert.example.test', 'nocert.example.test', { verify: false });
+  assert.equal(r.subject, 'yunbang-router-fallback');
+  assert.equal(r.status, 404, 'no route for that host');
+  const noSni = await httpsGet('', 'secure.example.test', { verify: false }); // '' sends no SNI (undefined would use Host)
+  assert.equal(noSni.subject, 'yunbang-router-fallback');
+  assert.equal(noSni.status, 200, 'routing still follows the Host header');
+});
+
+test('a replaced certificate is served on the next handshake, without a restart', async () => {
+  const next = await pki.leaf(['secure.example.test']);
+  assert.notEqual(next.serial, secureLeaf.serial);
+  const rev = await putCert('secure.example.test', next);
+  await router.waitPublished(rev);
+  const r = await httpsGet('secure.example.test', 'secure.example.test');
+  assert.equal(r.serial, next.serial);
+  // And a removed one falls back.
+  const del = await etcd.client.delete().key(keys(prefix).cert('secure.example.test')).exec();
+  await router.waitPublished(Number(del.header.revision));
+  assert.equal((await httpsGet('secure.example.test', 'secure.example.test', { verify: false })).subject, 'yunbang-router-fallback');
+  const back = await putCert('secure.example.test', next);
+  await router.waitPublished(back);
+  assert.equal((await httpsGet('secure.example.test', 'secure.example.test')).serial, next.serial);
+});
+
+test('plain HTTP to an https-only app is redirected to the same URL over HTTPS; HTTPS is served', async () => {
+  const r = await get(router.url, 'forced.example.test:8080', '/a/b?c=d');
+  assert.equal(r.status, 301);
+  assert.equal(r.headers.location, `https://forced.example.test:${tlsPort}/a/b?c=d`);
+  const { request } = await import('undici');
+  const post = await request(new URL('/form', router.url), { method: 'POST', headers: { host: 'forced.example.test' }, body: 'x=1' });
+  assert.equal(post.statusCode, 308, 'non-GET keeps its method and body');
+  await post.body.dump();
+  const other = await get(router.url, 'secure.example.test');
+  assert.equal(other.status, 200, 'apps that are not https-only are served over HTTP');
+  const s = await httpsGet('forced.example.test', 'forced.example.test', { verify: false });
+  assert.equal(s.status, 200);
+});
+
+test('websockets pass through over TLS', async () => {
+  secure.server.on('upgrade', (req, socket: Socket) => {
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Seen-Proto: ${req.headers['x-forwarded-proto']}\r\n\r\n`);
+    socket.on('data', (d) => socket.write(`echo:${d}`));
+    socket.once('end', () => socket.end());
+  });
+  const { res, socket } = await new Promise<{ res: import('node:http').IncomingMessage; socket: Socket }>((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port: tlsPort, path: '/ws', servername: 'secure.example.test', ca: pki.ca, agent: false, headers: { host: 'secure.example.test', connection: 'Upgrade', upgrade: 'websocket' } });
+    req.on('upgrade', (res, socket) => resolve({ res, socket }));
+    req.on('response', (r) => reject(new Error(`expected an upgrade, got ${r.statusCode}`)));
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(res.statusCode, 101);
+  assert.equal(res.headers['x-seen-proto'], 'https');
+  const echoed = new Promise<string>((resolve) => socket.once('data', (d) => resolve(String(d))));
+  socket.write('ping');
+  assert.equal(await echoed, 'echo:ping');
+  socket.destroy();
+});
