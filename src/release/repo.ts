@@ -3,7 +3,7 @@
 import type { Store } from '../store/store.js';
 import { YbError } from '../shared/errors.js';
 import { checkAppName } from './names.js';
-import { openFor, sealFor, sealedOnWrite } from '../auth/secrets.js';
+import { openFor, sealFor } from '../auth/secrets.js';
 import type { ConfigVars } from './config-vars.js';
 import type { DeployManifest } from './app-json.js';
 
@@ -114,25 +114,26 @@ export class ReleaseRepo {
     const version = await this.store.increment(this.k.releaseCounter(fields.app));
     const rel: ReleaseRecord = { ...fields, config: { ...fields.config }, version, createdAt: new Date().toISOString(), status: 'pending' };
     await this.store.put(this.k.release(fields.app, version), { ...rel, config: sealFor(this.store, rel.config, `config:${fields.app}`) });
-    sealedOnWrite(this.store, rel.config, `config:${fields.app}`);
     return rel;
   }
 
   async getRelease(app: string, version: number): Promise<ReleaseRecord | null> {
     if (!Number.isInteger(version) || version < 1) return null;
     const rel = await this.store.get<ReleaseRecord>(this.k.release(app, version));
-    if (rel) rel.config = sealedOnWrite(this.store, openFor<ConfigVars>(this.store, rel.config, `config:${app}`), `config:${app}`);
+    if (rel) rel.config = openFor<ConfigVars>(this.store, rel.config, `config:${app}`);
     return rel;
   }
 
   async listReleases(app: string): Promise<ReleaseRecord[]> {
-    return (await this.store.list<ReleaseRecord>(this.k.releasesPrefix(app))).map((e) => ({ ...e.value, config: sealedOnWrite(this.store, openFor<ConfigVars>(this.store, e.value.config, `config:${app}`), `config:${app}`) }));
+    return (await this.store.list<ReleaseRecord>(this.k.releasesPrefix(app))).map((e) => ({ ...e.value, config: openFor<ConfigVars>(this.store, e.value.config, `config:${app}`) }));
   }
 
+  /** Changes only the rollout status; the stored record (config still sealed) is otherwise written back as read. */
   async setReleaseStatus(app: string, version: number, status: ReleaseStatus, reason?: string): Promise<void> {
-    const rel = await this.getRelease(app, version);
-    if (!rel) return;
-    await this.store.put(this.k.release(app, version), { ...rel, status, statusReason: reason });
+    const key = this.k.release(app, version);
+    const stored = await this.store.get<Record<string, unknown>>(key);
+    if (!stored) return;
+    await this.store.put(key, { ...stored, status, statusReason: reason });
   }
 
   async getFormation(app: string): Promise<FormationRecord[]> {
