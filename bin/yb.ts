@@ -23,6 +23,7 @@ import { registerEvents } from '../src/cli/commands/events.js';
 import { registerRun } from '../src/cli/commands/run.js';
 import { registerDeploy } from '../src/cli/commands/deploy.js';
 import { registerDomains } from '../src/cli/commands/domains.js';
+import { registerCerts } from '../src/cli/commands/certs.js';
 
 const program = new Command('yb')
   .description('Yunbang: git push your code, get a running app')
@@ -50,6 +51,7 @@ registerEvents(program);
 registerRun(program);
 registerDeploy(program);
 registerDomains(program);
+registerCerts(program);
 addMissingExamples(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -17,6 +17,7 @@ import { registerServices } from './routes/services.js';
 import { registerDeps } from './routes/deps.js';
 import { registerDeploys } from './routes/deploys.js';
 import { registerDomains } from './routes/domains.js';
+import { registerCerts } from './routes/certs.js';
 import { registerGitHttp } from '../git/http.js';
 import { registerTeams } from './routes/teams.js';
 import { registerTokens } from './routes/tokens.js';
@@ -70,6 +71,7 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   registerDeps(api, ctx);
   registerDeploys(api, ctx);
   registerDomains(api, ctx);
+  registerCerts(api, ctx);
   registerGitHook(api, ctx);
   registerTeams(api, ctx);
   registerTokens(api, ctx);

@@ -1,0 +1,68 @@
+// certs, certs:add, certs:remove, certs:https-only: TLS certificates for an app's hosts (served by the router's
+// HTTPS listener by SNI) and the per-app HTTP → HTTPS redirect. Private keys go to the API once and never back.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { request, get, CliError } from '../client.js';
+import { requireApp, enc } from '../app-arg.js';
+import { print, printJson, table, c } from '../output.js';
+
+interface Cert { hostname: string; names: string[]; notAfter: string; daysLeft: number; issuer: string; source: string }
+interface HttpsOnly { enabled: boolean; hosts: string[] }
+
+function readPem(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read the ${what} file ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 2);
+  }
+}
+
+const expiry = (x: Cert) => `${x.notAfter.slice(0, 10)} (${x.daysLeft < 0 ? 'expired' : `${x.daysLeft} days`})`;
+
+async function setHttpsOnly(app: string, enabled: boolean): Promise<HttpsOnly> {
+  return (await request<HttpsOnly>('PUT', `/apps/${enc(app)}/https-only`, { body: { enabled } })).data;
+}
+
+export function registerCerts(program: Command): void {
+  program.command('certs').description("TLS certificates of the app's hosts").option('-a, --app <app>').option('--json', 'print JSON')
+    .addHelpText('after', '\nExample:\n  yb certs -a hello')
+    .action(async (opts: { app?: string; json?: boolean }) => {
+      const app = requireApp(opts.app);
+      const [list, https] = await Promise.all([get<Cert[]>(`/apps/${enc(app)}/sni-endpoints`), get<HttpsOnly>(`/apps/${enc(app)}/https-only`)]);
+      if (opts.json) return printJson({ certificates: list, httpsOnly: https });
+      print(c.bold(`=== ${app} Certificates`));
+      if (list.length === 0) print('No certificates. Add one with: yb certs:add CERT_FILE KEY_FILE');
+      else table(['HOST', 'EXPIRES', 'ISSUER', 'SOURCE'], list.map((x) => [x.hostname, expiry(x), x.issuer, x.source]));
+      print(`HTTPS only: ${https.enabled ? 'on' : https.hosts.length > 0 ? `on for ${https.hosts.join(', ')}` : 'off'}`);
+    });
+
+  program.command('certs:add').argument('<cert-file>', 'PEM certificate (leaf first, then intermediates)').argument('<key-file>', 'PEM private key (unencrypted)')
+    .description('add a TLS certificate for the hosts of the app it covers').option('-a, --app <app>')
+    .option('--redirect', 'also redirect plain HTTP requests to HTTPS (yb certs:https-only on)')
+    .addHelpText('after', '\nExample:\n  yb certs:add server.crt server.key -a hello --redirect')
+    .action(async (certFile: string, keyFile: string, opts: { app?: string; redirect?: boolean }) => {
+      const app = requireApp(opts.app);
+      const body = { certificate: readPem(certFile, 'certificate'), privateKey: readPem(keyFile, 'key') };
+      const { data } = await request<Cert[]>('POST', `/apps/${enc(app)}/sni-endpoints`, { body });
+      for (const x of data) print(`Certificate for ${x.hostname} added to ${app}: issued by ${x.issuer}, expires ${expiry(x)}.`);
+      if (opts.redirect) {
+        await setHttpsOnly(app, true);
+        print(`Plain HTTP requests to ${app} now redirect to HTTPS.`);
+      }
+    });
+
+  program.command('certs:remove').argument('<hostname>').description('remove the TLS certificate of a host of the app').option('-a, --app <app>')
+    .action(async (hostname: string, opts: { app?: string }) => {
+      const app = requireApp(opts.app);
+      await request('DELETE', `/apps/${enc(app)}/sni-endpoints/${enc(hostname)}`);
+      print(`Certificate for ${hostname} removed from ${app}; the router serves its fallback certificate for it now.`);
+    });
+
+  program.command('certs:https-only').argument('<on|off>').description('redirect plain HTTP requests to the app to HTTPS, or stop').option('-a, --app <app>')
+    .action(async (state: string, opts: { app?: string }) => {
+      const app = requireApp(opts.app);
+      if (state !== 'on' && state !== 'off') throw new CliError(`expected "on" or "off", not "${state}"`, 2);
+      const r = await setHttpsOnly(app, state === 'on');
+      print(state === 'on' ? `HTTPS only for ${app} (${r.hosts.join(', ')}): plain HTTP requests are redirected.` : `Plain HTTP requests to ${app} are served again.`);
+    });
+}
