@@ -47,6 +47,8 @@ export const SETTINGS = {
   logLines: { env: 'YB_LOG_LINES', type: 'int', default: '10000', description: 'Log lines kept per app (on disk, across restarts) for yb logs.' },
   logDrainBuffer: { env: 'YB_LOG_DRAIN_BUFFER', type: 'int', default: '10000', description: 'Lines a log drain buffers while its endpoint is down; the oldest are dropped beyond that.' },
   metricsInterval: { env: 'YB_METRICS_INTERVAL', type: 'int', default: '15', description: 'Seconds between samples of router counters and container CPU/memory (kept for an hour).' },
+  acmeDirectory: { env: 'YB_ACME_DIRECTORY', type: 'string', default: 'https://acme-v02.api.letsencrypt.org/directory', description: 'ACME directory URL used by yb certs:auto (HTTP-01 through the router).' },
+  acmeEmail: { env: 'YB_ACME_EMAIL', type: 'string', default: '', description: 'Contact e-mail of the ACME account (optional).' },
   logLevel: { env: 'YB_LOG_LEVEL', type: 'string', default: 'info', description: 'Platform log level (pino).' },
 } as const satisfies Record<string, Setting>;
 

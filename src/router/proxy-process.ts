@@ -13,7 +13,8 @@ import type { RouterOptions } from './options.js';
 import { TlsCertificates } from './tls.js';
 import { SecretKeyring } from './tls-keyring.js';
 import { readFallbackCertificate } from './tls-fallback.js';
-import { httpsRedirectFront } from './tls-redirect.js';
+import { httpsRedirectFront, type RequestHandler } from './tls-redirect.js';
+import { AcmeChallenges } from './acme-challenges.js';
 
 export interface ProxyProcess {
   readonly metrics: RouterMetrics;
@@ -34,8 +35,10 @@ export async function startProxyProcess(opts: RouterOptions, log: Logger, initia
   const metrics = new RouterMetrics();
   // The fallback certificate was made by the router primary (router.ts) before any proxy started.
   const certs = opts.tlsListen ? new TlsCertificates(opts.prefix, new SecretKeyring(opts.dataDir), readFallbackCertificate(opts.dataDir!), log) : undefined;
+  const acme = new AcmeChallenges(opts.prefix);
   const apply = (delta: SnapshotDelta, revision: number) => {
     certs?.apply(delta);
+    acme.apply(delta);
     for (const p of input.apply(delta)) log.warn({ problem: p }, 'ignored a malformed route or endpoint record');
     table = buildRouteTable(input.input(revision));
     upstreams.retain(table);
@@ -61,7 +64,8 @@ export async function startProxyProcess(opts: RouterOptions, log: Logger, initia
   let server: ProxyServer;
   try {
     const httpsPort = () => tlsServer!.address().port;
-    server = await startProxyServer(ctx, opts.listen, { ...serverOpts, front: tlsServer ? (proxy) => httpsRedirectFront(() => table, httpsPort, proxy) : undefined });
+    const front = (proxy: RequestHandler) => acme.front(tlsServer ? httpsRedirectFront(() => table, httpsPort, proxy) : proxy);
+    server = await startProxyServer(ctx, opts.listen, { ...serverOpts, front });
   } catch (err) {
     await tlsServer?.close(0);
     throw err;

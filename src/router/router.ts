@@ -13,6 +13,7 @@ import { WorkerSet } from './workers.js';
 import { mergeSnapshots, renderMetrics } from './metrics.js';
 import { diffSnapshots } from './table-input.js';
 import { ensureFallbackCertificate } from './tls-fallback.js';
+import { acmeChallengesPrefix } from './acme-challenges.js';
 import type { RouterOptions } from './options.js';
 
 export interface RunningRouter {
@@ -74,7 +75,7 @@ export async function startRouter(opts: RouterOptions, log: Logger, writeLine?: 
       await ensureFallbackCertificate(opts.dataDir);
     }
     watch = watchPrefixes(client, {
-      prefixes: opts.tlsListen ? [k.routesPrefix(), k.endpointsPrefix(), k.certsPrefix()] : [k.routesPrefix(), k.endpointsPrefix()],
+      prefixes: [k.routesPrefix(), k.endpointsPrefix(), acmeChallengesPrefix(k.prefix), ...(opts.tlsListen ? [k.certsPrefix()] : [])],
       debounceMs: opts.debounceMs,
       onSnapshot: (s) => {
         if (local || workers) onSnapshot(s);

@@ -19,8 +19,8 @@ export type Inspection = { ok: true; info: CertInfo } | { ok: false; problem: st
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /** A distinguished name as one line, `CN=…, O=…`; `CN` alone when `short`. */
-function dn(text: string, short: boolean): string {
-  const parts = text.split('\n').map((s) => s.trim()).filter(Boolean);
+function dn(text: string | undefined, short: boolean): string {
+  const parts = (text ?? '').split('\n').map((s) => s.trim()).filter(Boolean);
   const cn = parts.find((p) => p.startsWith('CN='));
   return short && cn ? cn.slice(3) : parts.join(', ');
 }

@@ -5,7 +5,10 @@ import type { ApiContext } from '../context.js';
 import { appFor } from '../auth-hook.js';
 import { appParams } from '../schemas.js';
 import { YbError } from '../../shared/errors.js';
-import { sealFor } from '../../auth/secrets.js';
+import { openFor, sealFor } from '../../auth/secrets.js';
+import { loadConfig } from '../../config/load.js';
+import { AcmeClient, certificateRequest, newAccountKeyPem, type ChallengeStore } from '../../router/acme-client.js';
+import { acmeChallengeKey } from '../../router/acme-challenges.js';
 import { certCovers, inspectCertificate } from '../../router/tls-inspect.js';
 import { certKeyContext, type CertRecord } from '../../router/tls-record.js';
 import type { RouteRecord } from '../../store/keys.js';
@@ -23,6 +26,27 @@ const view = (r: CertRecord, now = Date.now()): CertView => {
 async function appHosts(ctx: ApiContext, app: string): Promise<string[]> {
   const custom = await ctx.store.list<{ hostname: string }>(ctx.store.keys.domainsPrefix(app));
   return [defaultHost(ctx, app), ...custom.map((e) => e.value.hostname)];
+}
+
+/** Where the ACME account key lives (sealed); next to the challenge keys, outside the routers' watched prefixes. */
+const ACCOUNT_CONTEXT = 'acme-account';
+
+async function acmeClient(ctx: ApiContext, directoryUrl: string, email: string): Promise<AcmeClient> {
+  const key = `${ctx.store.keys.prefix}certs-acme-account`;
+  if (!(await ctx.store.get(key))) await ctx.store.create(key, sealFor(ctx.store, newAccountKeyPem(), ACCOUNT_CONTEXT));
+  const accountKeyPem = openFor<string>(ctx.store, await ctx.store.get(key), ACCOUNT_CONTEXT);
+  return new AcmeClient({ directoryUrl, accountKeyPem, email: email || undefined }, (msg) => ctx.log.info({ acme: directoryUrl }, msg));
+}
+
+function certRecord(app: string, hostname: string, certificate: string, keyPem: string, ctx: ApiContext, source: CertRecord['source']): CertRecord {
+  const inspected = inspectCertificate(certificate, keyPem);
+  if (!inspected.ok) throw new YbError('YB_ERR_BAD_REQUEST', inspected.problem);
+  const info = inspected.info;
+  return {
+    app, hostname, cert: info.chain, key: sealFor(ctx.store, keyPem, certKeyContext(hostname)) as CertRecord['key'], names: info.names,
+    notBefore: info.notBefore.toISOString(), notAfter: info.notAfter.toISOString(), issuer: info.issuer, subject: info.subject, fingerprint: info.fingerprint,
+    source, createdAt: new Date().toISOString(),
+  };
 }
 
 async function appCerts(ctx: ApiContext, app: string): Promise<CertRecord[]> {
@@ -66,21 +90,47 @@ export function registerCerts(api: FastifyInstance, ctx: ApiContext): void {
     if (covered.length === 0) {
       throw new YbError('YB_ERR_BAD_REQUEST', `the certificate (${info.names.join(', ')}) covers none of the hosts of ${app.name}: ${hosts.join(', ')}`, { hint: `add the host first: yb domains:add HOST -a ${app.name}` });
     }
-    const now = new Date().toISOString();
     const written: CertRecord[] = [];
     for (const hostname of covered) {
       const route = await ctx.store.get<RouteRecord>(ctx.store.keys.route(hostname));
       if (route && route.app !== app.name) throw new YbError('YB_ERR_CONFLICT', `${hostname} is routed to another app`);
-      const rec: CertRecord = {
-        app: app.name, hostname, cert: info.chain, key: sealFor(ctx.store, privateKey, certKeyContext(hostname)) as CertRecord['key'], names: info.names,
-        notBefore: info.notBefore.toISOString(), notAfter: info.notAfter.toISOString(), issuer: info.issuer, subject: info.subject, fingerprint: info.fingerprint,
-        source: 'manual', createdAt: now,
-      };
+      const rec = certRecord(app.name, hostname, certificate, privateKey, ctx, 'manual');
       await ctx.store.put(ctx.store.keys.cert(hostname), rec);
       written.push(rec);
     }
     ctx.log.info({ app: app.name, hosts: covered, notAfter: info.notAfter.toISOString(), fingerprint: info.fingerprint }, 'certificate added');
     return reply.code(201).send(written.map((r) => view(r)));
+  });
+
+  const { acmeDirectory, acmeEmail } = loadConfig();
+  api.post('/apps/:app/acm', {
+    schema: {
+      summary: "Obtain certificates for the app's hosts from the ACME CA (HTTP-01 through the router); wildcards are skipped",
+      params: appParams,
+      response: { 200: { type: 'array', items: { type: 'object', properties: { hostname: { type: 'string' }, ok: { type: 'boolean' }, error: { type: 'string' }, notAfter: { type: 'string' }, issuer: { type: 'string' } } } } },
+    },
+  }, async (req) => {
+    const app = await appFor(ctx, req, 'manage');
+    const client = await acmeClient(ctx, acmeDirectory, acmeEmail);
+    const challenges: ChallengeStore = {
+      // The CA may validate at once: every live router must serve the answer before the challenge is accepted.
+      set: async (token, keyAuth) => ctx.scheduler.waitForRouters(await ctx.store.put(acmeChallengeKey(ctx.store.keys.prefix, token), keyAuth)),
+      remove: async (token) => void (await ctx.store.delete(acmeChallengeKey(ctx.store.keys.prefix, token))),
+    };
+    const results: Array<{ hostname: string; ok: boolean; error?: string; notAfter?: string; issuer?: string }> = [];
+    for (const hostname of (await appHosts(ctx, app.name)).filter((h) => !h.startsWith('*.'))) {
+      try {
+        const { keyPem, csrDer } = await certificateRequest(hostname);
+        const chain = await client.issue(hostname, csrDer, challenges);
+        const rec = certRecord(app.name, hostname, chain, keyPem, ctx, 'acme');
+        await ctx.store.put(ctx.store.keys.cert(hostname), rec);
+        results.push({ hostname, ok: true, notAfter: rec.notAfter, issuer: rec.issuer });
+      } catch (err) {
+        ctx.log.warn({ app: app.name, hostname, err: (err as Error).message }, 'ACME certificate not obtained');
+        results.push({ hostname, ok: false, error: (err as Error).message });
+      }
+    }
+    return results;
   });
 
   api.delete('/apps/:app/sni-endpoints/:hostname', { schema: { summary: "Remove the TLS certificate of one of an app's hosts", params: hostParams } }, async (req) => {

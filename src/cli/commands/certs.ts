@@ -58,6 +58,16 @@ export function registerCerts(program: Command): void {
       print(`Certificate for ${hostname} removed from ${app}; the router serves its fallback certificate for it now.`);
     });
 
+  program.command('certs:auto').description("obtain certificates for the app's hosts from the ACME CA (Let's Encrypt by default; HTTP-01)").option('-a, --app <app>')
+    .addHelpText('after', "\nThe hosts must resolve to this platform's router on port 80 (or YB_ROUTER_ADDR).\nExample:\n  yb certs:auto -a hello")
+    .action(async (opts: { app?: string }) => {
+      const app = requireApp(opts.app);
+      const { data } = await request<Array<{ hostname: string; ok: boolean; error?: string; notAfter?: string; issuer?: string }>>('POST', `/apps/${enc(app)}/acm`);
+      for (const r of data) print(r.ok ? `${r.hostname}: certificate issued by ${r.issuer}, expires ${r.notAfter!.slice(0, 10)}.` : `${r.hostname}: ${c.bold('failed')}: ${r.error}`);
+      if (data.length === 0) throw new CliError(`${app} has no host a certificate can be ordered for (wildcards need DNS-01)`, 2);
+      if (data.some((r) => !r.ok)) throw new CliError('some certificates were not issued', 6);
+    });
+
   program.command('certs:https-only').argument('<on|off>').description('redirect plain HTTP requests to the app to HTTPS, or stop').option('-a, --app <app>')
     .action(async (state: string, opts: { app?: string }) => {
       const app = requireApp(opts.app);

@@ -9,19 +9,23 @@ import type { TLSSocket } from 'node:tls';
 import { Etcd3 } from 'etcd3';
 import { startPlatform, fixtureRepo, git, type Platform } from '../../helpers/platform.js';
 import { createTestPki, type Leaf, type TestPki } from '../router/tls-pki.js';
+import { buildPebble, startPebble, type Pebble } from '../router/tls-pebble.js';
+import { freePorts } from '../../helpers/ports.js';
 
 let p: Platform;
 let pki: TestPki;
 let leaf: Leaf;
 let tlsPort: number;
+let pebble: Pebble | undefined;
+let pebblePorts: [number, number, number, number];
 
-function httpsGet(servername: string, opts: { verify?: boolean } = {}): Promise<{ status: number; body: string; serial: string; subject: string }> {
+function httpsGet(servername: string, opts: { verify?: boolean } = {}): Promise<{ status: number; body: string; serial: string; subject: string; issuer: string }> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest({ host: '127.0.0.1', port: tlsPort, servername, ca: pki.ca, rejectUnauthorized: opts.verify ?? true, agent: false, headers: { host: servername } }, (res) => {
       const peer = (res.socket as TLSSocket).getPeerCertificate();
       let body = '';
       res.on('data', (d: Buffer) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body, serial: peer.serialNumber, subject: String(peer.subject?.CN) }));
+      res.on('end', () => resolve({ status: res.statusCode!, body, serial: peer.serialNumber, subject: String(peer.subject?.CN), issuer: String(peer.issuer?.CN) }));
     });
     req.on('error', reject);
     req.end();
@@ -40,7 +44,10 @@ async function eventually<T>(what: string, probe: () => Promise<T>, ok: (v: T) =
 }
 
 before(async () => {
-  p = await startPlatform();
+  // The ACME CA is Pebble (built from the Go module proxy); ybd must know its directory and trust its HTTPS.
+  const { moduleDir } = await buildPebble();
+  pebblePorts = (await freePorts(4)) as [number, number, number, number];
+  p = await startPlatform({ YB_ACME_DIRECTORY: `https://localhost:${pebblePorts[0]}/dir`, NODE_EXTRA_CA_CERTS: join(moduleDir, 'test/certs/pebble.minica.pem') });
   tlsPort = Number(p.env.YB_ROUTER_TLS_ADDR!.split(':').pop());
   pki = await createTestPki();
   leaf = await pki.leaf(['secure.example.test']);
@@ -54,6 +61,7 @@ before(async () => {
 
 after(async () => {
   await p?.stop();
+  await pebble?.close();
   pki?.close();
 });
 
@@ -120,4 +128,21 @@ test('a replaced certificate is served at once; certs:remove falls back to the s
   const fb = await eventually('fallback', () => httpsGet('secure.example.test', { verify: false }), (x) => x.subject === 'yunbang-router-fallback');
   assert.equal(fb.body, 'ok v1', 'still routed, with the fallback certificate');
   assert.match((await p.yb(['certs', '-a', 'tls'])).stdout, /No certificates/);
+});
+
+test('certs:auto obtains certificates from an ACME CA (Pebble) over HTTP-01 through the router', async () => {
+  pebble = await startPebble(Number(new URL(p.routerUrl).port), pebblePorts);
+  const r = await p.yb(['certs:auto', '-a', 'tls']);
+  assert.match(r.stdout, /tls\.localhost: certificate issued by .*Pebble Intermediate CA/);
+  assert.match(r.stdout, /secure\.example\.test: certificate issued by .*Pebble Intermediate CA/);
+  const served = await eventually('ACME certificate served', () => httpsGet('secure.example.test', { verify: false }), (x) => x.issuer.includes('Pebble'));
+  assert.equal(served.body, 'ok v1');
+  const list = JSON.parse((await p.yb(['certs', '-a', 'tls', '--json'])).stdout) as { certificates: Array<{ hostname: string; source: string }> };
+  assert.deepEqual(list.certificates.map((x) => [x.hostname, x.source]), [['secure.example.test', 'acme'], ['tls.localhost', 'acme']]);
+  const client = new Etcd3({ hosts: `http://127.0.0.1:${p.env.YB_ETCD_PORT}` });
+  try {
+    assert.deepEqual(await client.getAll().prefix(`${p.env.YB_ETCD_PREFIX ?? '/yunbang/'}certs-acme/`).keys(), [], 'challenge answers are removed');
+  } finally {
+    client.close();
+  }
 });

@@ -14,6 +14,7 @@ import { createTestPki, type Leaf, type TestPki } from './tls-pki.js';
 import { keys } from '../../../src/store/keys.js';
 import { loadSecretBox, type SecretBox } from '../../../src/auth/secrets.js';
 import { certKeyContext, type CertRecord } from '../../../src/router/tls-record.js';
+import { acmeChallengeKey } from '../../../src/router/acme-challenges.js';
 import type { RunningRouter } from '../../../src/router/router.js';
 
 let etcd: Etcd;
@@ -155,4 +156,16 @@ test('websockets pass through over TLS', async () => {
   socket.write('ping');
   assert.equal(await echoed, 'echo:ping');
   socket.destroy();
+});
+
+test('ACME HTTP-01 answers from certs-acme/<token> are served over plain HTTP, even for https-only apps', async () => {
+  const r = await etcd.client.put(acmeChallengeKey(prefix, 'tok-1')).value(JSON.stringify('tok-1.thumb')).exec();
+  await router.waitPublished(Number(r.header.revision));
+  const answer = await get(router.url, 'forced.example.test', '/.well-known/acme-challenge/tok-1');
+  assert.equal(answer.status, 200);
+  assert.equal(answer.text, 'tok-1.thumb');
+  assert.equal((await get(router.url, 'forced.example.test', '/.well-known/acme-challenge/other')).status, 404);
+  const del = await etcd.client.delete().key(acmeChallengeKey(prefix, 'tok-1')).exec();
+  await router.waitPublished(Number(del.header.revision));
+  assert.equal((await get(router.url, 'forced.example.test', '/.well-known/acme-challenge/tok-1')).status, 404);
 });
