@@ -73,6 +73,7 @@ export function registerApps(api: FastifyInstance, ctx: ApiContext): void {
     await ctx.scheduler.stopApp(app.name);
     const routes = await ctx.store.list<RouteRecord>(ctx.store.keys.routesPrefix());
     for (const r of routes) if (r.value.app === app.name) await ctx.store.delete(r.key);
+    for (const c of await ctx.store.list<{ app?: string }>(ctx.store.keys.certsPrefix())) if (c.value.app === app.name) await ctx.store.delete(c.key);
     for (const rel of await ctx.repo.listReleases(app.name)) await ctx.runtime.removeImage(rel.image);
     await ctx.repo.deleteApp(app.name);
     await removeRepo(ctx.dataDir, app.name);

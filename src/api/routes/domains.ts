@@ -36,7 +36,9 @@ export function registerDomains(api: FastifyInstance, ctx: ApiContext): void {
     const app = await appFor(ctx, req, 'manage');
     const hostname = checkDomain((req.body as { hostname: string }).hostname);
     if (hostname === defaultHost(ctx, app.name)) throw new YbError('YB_ERR_CONFLICT', `${hostname} is already the default host of ${app.name}`);
-    if (!(await ctx.store.create(ctx.store.keys.route(hostname), { app: app.name } satisfies RouteRecord))) {
+    // A new host follows the app's https-only setting (kept on the routes of its hosts, the default one included).
+    const httpsOnly = (await ctx.store.get<RouteRecord>(ctx.store.keys.route(defaultHost(ctx, app.name))))?.httpsOnly === true;
+    if (!(await ctx.store.create(ctx.store.keys.route(hostname), { app: app.name, ...(httpsOnly ? { httpsOnly } : {}) } satisfies RouteRecord))) {
       const owner = await ctx.store.get<RouteRecord>(ctx.store.keys.route(hostname));
       throw new YbError('YB_ERR_CONFLICT', owner?.app === app.name ? `${hostname} is already routed to ${app.name}` : `${hostname} is already in use by another app`);
     }
@@ -52,6 +54,8 @@ export function registerDomains(api: FastifyInstance, ctx: ApiContext): void {
     if (!rec) throw new YbError('YB_ERR_NOT_FOUND', `${hostname} is not a custom domain of ${app.name}`);
     const route = await ctx.store.get<RouteRecord>(ctx.store.keys.route(hostname));
     if (route?.app === app.name) await ctx.store.delete(ctx.store.keys.route(hostname));
+    const cert = await ctx.store.get<{ app?: string }>(ctx.store.keys.cert(hostname));
+    if (cert?.app === app.name) await ctx.store.delete(ctx.store.keys.cert(hostname));
     await ctx.store.delete(ctx.store.keys.domain(app.name, hostname));
     return { hostname, removed: true };
   });
