@@ -16,6 +16,7 @@ import { BuildService } from '../src/build/build-service.js';
 import { detectRegistries } from '../src/build/registries.js';
 import { Deployer } from '../src/deploy/pipeline.js';
 import { buildApiServer } from '../src/api/server.js';
+import { renewCertificates } from '../src/api/routes/certs.js';
 import { createServices } from '../src/services/component.js';
 import { ensureAdmin } from '../src/auth/tokens.js';
 import { installSecretBox, loadSecretBox } from '../src/auth/secrets.js';
@@ -94,7 +95,19 @@ async function main(): Promise<void> {
   });
   const hookSecret = randomBytes(24).toString('hex');
   const obs = await startObservability(cfg, dataDir, store, runtime, repo, log);
-  const api = await buildApiServer({ store, repo, deployer, scheduler, builds, runtime, services, log, dataDir, domain: cfg.domain, routerPort: cfg.routerAddr.port, apiUrl, hookSecret, logs: obs.logs, metrics: obs.metrics });
+  const apiCtx = {
+    store, repo, deployer, scheduler, builds, runtime, services, log, dataDir, domain: cfg.domain, routerPort: cfg.routerAddr.port, apiUrl, hookSecret,
+    logs: obs.logs, metrics: obs.metrics, acme: { directory: cfg.acmeDirectory, email: cfg.acmeEmail },
+  };
+  const api = await buildApiServer(apiCtx);
+  // ACME certificates are renewed when they have 30 days or less left; checked twice a day.
+  const renewal = setInterval(() => {
+    renewCertificates(apiCtx).then(
+      (n) => n && log.info({ renewed: n }, 'ACME certificates renewed'),
+      (err: unknown) => log.warn({ err }, 'ACME renewal failed; retrying later'),
+    );
+  }, 12 * 3600_000);
+  renewal.unref();
 
   let router: ChildProcess | undefined;
   let adoptedRouter: number | null = null;

@@ -6,7 +6,6 @@ import { appFor } from '../auth-hook.js';
 import { appParams } from '../schemas.js';
 import { YbError } from '../../shared/errors.js';
 import { openFor, sealFor } from '../../auth/secrets.js';
-import { loadConfig } from '../../config/load.js';
 import { AcmeClient, certificateRequest, newAccountKeyPem, type ChallengeStore } from '../../router/acme-client.js';
 import { acmeChallengeKey } from '../../router/acme-challenges.js';
 import { certCovers, inspectCertificate } from '../../router/tls-inspect.js';
@@ -51,6 +50,43 @@ function certRecord(app: string, hostname: string, certificate: string, keyPem: 
 
 async function appCerts(ctx: ApiContext, app: string): Promise<CertRecord[]> {
   return (await ctx.store.list<CertRecord>(ctx.store.keys.certsPrefix())).map((e) => e.value).filter((r) => r.app === app);
+}
+
+/** Gets ACME certificates for `hosts` of `app` (HTTP-01 through the routers) and stores them; per-host results. */
+export async function obtainCertificates(ctx: ApiContext, app: string, hosts: string[]): Promise<Array<{ hostname: string; ok: boolean; error?: string; notAfter?: string; issuer?: string }>> {
+  if (!ctx.acme) throw new YbError('YB_ERR_BAD_REQUEST', 'ACME is not configured on this platform (YB_ACME_DIRECTORY)');
+  const client = await acmeClient(ctx, ctx.acme.directory, ctx.acme.email);
+  const challenges: ChallengeStore = {
+    // The CA may validate at once: every live router must serve the answer before the challenge is accepted.
+    set: async (token, keyAuth) => ctx.scheduler.waitForRouters(await ctx.store.put(acmeChallengeKey(ctx.store.keys.prefix, token), keyAuth)),
+    remove: async (token) => void (await ctx.store.delete(acmeChallengeKey(ctx.store.keys.prefix, token))),
+  };
+  const results: Array<{ hostname: string; ok: boolean; error?: string; notAfter?: string; issuer?: string }> = [];
+  for (const hostname of hosts) {
+    try {
+      const { keyPem, csrDer } = await certificateRequest(hostname);
+      const chain = await client.issue(hostname, csrDer, challenges);
+      const rec = certRecord(app, hostname, chain, keyPem, ctx, 'acme');
+      await ctx.store.put(ctx.store.keys.cert(hostname), rec);
+      results.push({ hostname, ok: true, notAfter: rec.notAfter, issuer: rec.issuer });
+    } catch (err) {
+      ctx.log.warn({ app, hostname, err: (err as Error).message }, 'ACME certificate not obtained');
+      results.push({ hostname, ok: false, error: (err as Error).message });
+    }
+  }
+  return results;
+}
+
+/** Renews ACME certificates that expire within `withinDays` (run periodically by ybd). */
+export async function renewCertificates(ctx: ApiContext, withinDays = 30): Promise<number> {
+  const soon = Date.now() + withinDays * 86_400_000;
+  let renewed = 0;
+  for (const { value: rec } of await ctx.store.list<CertRecord>(ctx.store.keys.certsPrefix())) {
+    if (rec.source !== 'acme' || Date.parse(rec.notAfter) > soon) continue;
+    const [r] = await obtainCertificates(ctx, rec.app, [rec.hostname]);
+    if (r?.ok) renewed++;
+  }
+  return renewed;
 }
 
 export function registerCerts(api: FastifyInstance, ctx: ApiContext): void {
@@ -102,7 +138,6 @@ export function registerCerts(api: FastifyInstance, ctx: ApiContext): void {
     return reply.code(201).send(written.map((r) => view(r)));
   });
 
-  const { acmeDirectory, acmeEmail } = loadConfig();
   api.post('/apps/:app/acm', {
     schema: {
       summary: "Obtain certificates for the app's hosts from the ACME CA (HTTP-01 through the router); wildcards are skipped",
@@ -111,26 +146,7 @@ export function registerCerts(api: FastifyInstance, ctx: ApiContext): void {
     },
   }, async (req) => {
     const app = await appFor(ctx, req, 'manage');
-    const client = await acmeClient(ctx, acmeDirectory, acmeEmail);
-    const challenges: ChallengeStore = {
-      // The CA may validate at once: every live router must serve the answer before the challenge is accepted.
-      set: async (token, keyAuth) => ctx.scheduler.waitForRouters(await ctx.store.put(acmeChallengeKey(ctx.store.keys.prefix, token), keyAuth)),
-      remove: async (token) => void (await ctx.store.delete(acmeChallengeKey(ctx.store.keys.prefix, token))),
-    };
-    const results: Array<{ hostname: string; ok: boolean; error?: string; notAfter?: string; issuer?: string }> = [];
-    for (const hostname of (await appHosts(ctx, app.name)).filter((h) => !h.startsWith('*.'))) {
-      try {
-        const { keyPem, csrDer } = await certificateRequest(hostname);
-        const chain = await client.issue(hostname, csrDer, challenges);
-        const rec = certRecord(app.name, hostname, chain, keyPem, ctx, 'acme');
-        await ctx.store.put(ctx.store.keys.cert(hostname), rec);
-        results.push({ hostname, ok: true, notAfter: rec.notAfter, issuer: rec.issuer });
-      } catch (err) {
-        ctx.log.warn({ app: app.name, hostname, err: (err as Error).message }, 'ACME certificate not obtained');
-        results.push({ hostname, ok: false, error: (err as Error).message });
-      }
-    }
-    return results;
+    return obtainCertificates(ctx, app.name, (await appHosts(ctx, app.name)).filter((h) => !h.startsWith('*.')));
   });
 
   api.delete('/apps/:app/sni-endpoints/:hostname', { schema: { summary: "Remove the TLS certificate of one of an app's hosts", params: hostParams } }, async (req) => {
