@@ -105,16 +105,6 @@ export function openFor<T>(store: Store, value: unknown, context: string): T {
   return box.open<T>(value, context);
 }
 
-/**
- * Config snapshot as kept in a release read from etcd: behaves as the plain vars, but serialises back to its
- * sealed form, so code that writes a read release back (status updates) never stores plaintext.
- */
-export function sealedOnWrite<T extends object>(store: Store, vars: T, context: string): T {
-  if (typeof vars !== 'object' || vars === null) return vars;
-  Object.defineProperty(vars, 'toJSON', { value: () => sealFor(store, { ...vars }, context), enumerable: false });
-  return vars;
-}
-
 /** The context a sealed value at `key` (after the prefix) was sealed with, for envelopes that do not carry it. */
 function legacyContext(rel: string): string | null {
   const app = /^apps\/([^/]+)\/(config|releases\/\d+)$/.exec(rel);
