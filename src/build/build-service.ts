@@ -18,6 +18,7 @@ import { EMPTY_MANIFEST } from '../release/app-json.js';
 import { DEFAULT_PORT, type BuildRecord } from './build-record.js';
 import { dockerfileBuild, dockerfilePath } from './dockerfile-build.js';
 import { readManifest } from './manifest.js';
+import { extractTar, refuseEscapingLinks } from './source.js';
 
 export interface BuildSettings {
   dataDir: string;
@@ -29,6 +30,8 @@ export interface BuildSettings {
   registries: RegistrySettings;
   /** Builds that run at once across apps. */
   concurrency?: number;
+  /** Memory limit of a build container, in MiB. */
+  memoryMiB?: number;
 }
 
 export interface BuildRequest {
@@ -52,20 +55,6 @@ async function chownTree(dir: string, uid: number): Promise<void> {
     const p = spawn('chown', ['-R', `${uid}:${uid}`, dir], { stdio: 'ignore' });
     p.on('error', reject);
     p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`chown exited with ${code}`))));
-  });
-}
-
-/** Extracts a tar stream into `dir` (GNU tar refuses absolute paths and `..` members by default). */
-async function extractTar(source: Readable, dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await new Promise<void>((resolve, reject) => {
-    const p = spawn('tar', ['-x', '-C', dir, '--no-same-owner', '--no-same-permissions'], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    source.on('error', reject);
-    source.pipe(p.stdin);
-    p.on('error', reject);
-    p.on('exit', (code) => (code === 0 ? resolve() : reject(new YbError('YB_ERR_BAD_REQUEST', `the source archive could not be unpacked: ${err.trim().split('\n')[0] ?? code}`))));
   });
 }
 
@@ -142,6 +131,7 @@ export class BuildService {
     try {
       const src = join(work, 'src');
       await extractTar(req.source, src);
+      await refuseEscapingLinks(src);
       rec.durations.unpack = Date.now() - t0;
       rec.manifest = await readManifest(src);
       const dockerfile = dockerfilePath(req.config);
@@ -187,6 +177,7 @@ export class BuildService {
         user: `${BUILD_UID}:${BUILD_UID}`,
         labels: { [LABEL_APP]: req.app, [LABEL_KIND]: 'build' },
         timeoutMs: this.settings.timeoutMs,
+        memoryBytes: this.settings.memoryMiB ? this.settings.memoryMiB * 1024 * 1024 : undefined,
       },
       emit,
     );

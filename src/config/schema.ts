@@ -31,6 +31,7 @@ export const SETTINGS = {
   instance: { env: 'YB_INSTANCE', type: 'string', default: 'yunbang', description: 'Label value marking the Docker objects this platform owns.' },
   buildConcurrency: { env: 'YB_BUILD_CONCURRENCY', type: 'int', default: '2', description: 'Builds that run at once (across apps).' },
   buildTimeout: { env: 'YB_BUILD_TIMEOUT', type: 'int', default: '1800', description: 'Seconds before a build is cancelled.' },
+  buildMemory: { env: 'YB_BUILD_MEMORY', type: 'int', default: '4096', description: 'Memory limit of a build container, in MiB.' },
   stackImage: { env: 'YB_STACK_IMAGE', type: 'string', default: 'yunbang/stack:latest', description: 'Run-time base image of apps.' },
   builderImage: { env: 'YB_BUILDER_IMAGE', type: 'string', default: 'yunbang/builder:latest', description: 'Image buildpacks run in.' },
   caBundle: { env: 'YB_CA_BUNDLE', type: 'string', default: '/etc/ssl/certs/ca-certificates.crt', description: "Host CA bundle given to builds (TLS through the host's proxies)." },

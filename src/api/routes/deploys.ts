@@ -1,7 +1,7 @@
 // Deploys without git: a source tarball upload (Heroku's source_blob), a prebuilt local image, and loading an
 // image archive into the engine. Source uploads stream the build output back like a git push does.
 import type { FastifyInstance } from 'fastify';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { ApiContext } from '../context.js';
 import { appFor, currentUser } from '../auth-hook.js';
@@ -11,14 +11,18 @@ import { YbError } from '../../shared/errors.js';
 
 const MAX_UPLOAD = 512 * 1024 * 1024;
 
-/** Counts bytes through a stream and fails it past `limit`. */
+/** Passes a stream through, failing it past `limit` bytes; paused until read, so no early data is lost. */
 function limited(stream: Readable, limit: number): Readable {
   let n = 0;
-  stream.on('data', (chunk: Buffer) => {
-    n += chunk.length;
-    if (n > limit) stream.destroy(new YbError('YB_ERR_TOO_LARGE', `the upload is larger than ${Math.round(limit / 1024 / 1024)} MiB`));
-  });
-  return stream;
+  return stream.pipe(
+    new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        n += chunk.length;
+        if (n > limit) done(new YbError('YB_ERR_TOO_LARGE', `the upload is larger than ${Math.round(limit / 1024 / 1024)} MiB`));
+        else done(null, chunk);
+      },
+    }),
+  );
 }
 
 export function registerDeploys(api: FastifyInstance, ctx: ApiContext): void {
