@@ -44,6 +44,8 @@ export interface BuildRequest {
 }
 
 const BUILD_UID = 1000;
+const MAX_LINE = 8192;
+const MAX_LOG = 32 * 1024 * 1024;
 const CONTAINER_CA = '/etc/ssl/certs/ca-certificates.crt';
 
 export function newBuildId(): string {
@@ -116,8 +118,15 @@ export class BuildService {
     const work = join(this.settings.dataDir, 'work', `${req.app}-${id}`);
     await mkdir(join(this.settings.dataDir, 'builds', req.app), { recursive: true });
     const logFile = createWriteStream(this.logPath(req.app, id));
-    const emit = (line: string) => {
-      logFile.write(`${line}\n`);
+    // Output limits: one line at most MAX_LINE characters; the kept log at most MAX_LOG bytes (the rest is still
+    // streamed to the pusher, but noted as cut from the stored log).
+    let logged = 0;
+    const emit = (raw: string) => {
+      const line = raw.length > MAX_LINE ? `${raw.slice(0, MAX_LINE)}… (line cut at ${MAX_LINE} characters)` : raw;
+      if (logged < MAX_LOG) {
+        logged += line.length + 1;
+        logFile.write(logged < MAX_LOG ? `${line}\n` : `${line}\n… (log cut at ${MAX_LOG / 1024 / 1024} MiB)\n`);
+      }
       onLine(line);
     };
     const rec: BuildRecord = {
