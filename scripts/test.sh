@@ -8,7 +8,7 @@ bash scripts/prereqs.sh
 bash scripts/build-images.sh
 mapfile -t unit < <(find test/unit -name '*.test.ts' | sort)
 mapfile -t integ < <(find test/integration -name '*.test.ts' | sort)
-mapfile -t buildpacks < <(find buildpacks/test -name '*.test.js' | sort)
+mapfile -t buildpacks < <(find buildpacks -path '*/test/*.test.js' | sort)
 [ ${#unit[@]} -gt 0 ] || { echo "no unit tests found" >&2; exit 1; }
 export YB_TEST_RUN_ID="t$(date +%s)$$"
 # Integration files run one at a time: they share the Docker engine and the machine's two cores.
