@@ -10,7 +10,7 @@ curl_dist() { curl -fsSL --retry 2 ${SSL_CERT_FILE:+--cacert "$SSL_CERT_FILE"} "
 maven_command() {
   local props="$BUILD_DIR/.mvn/wrapper/maven-wrapper.properties" url version home zip
   if [ ! -f "$BUILD_DIR/mvnw" ] || [ ! -f "$props" ]; then
-    yb_info "Maven $(mvn -v 2>/dev/null | sed -n 's/^Apache Maven \([^ ]*\).*/\1/p' | sed 's/\x1b\[[0-9;]*m//g') (the builder's)" >&2
+    yb_info "Maven $(mvn -v 2>/dev/null | sed -e 's/\x1b\[[0-9;]*m//g' | sed -n 's/^Apache Maven \([^ ]*\).*/\1/p') (the builder's)" >&2
     echo mvn
     return 0
   fi
