@@ -15,7 +15,7 @@ image_recipe() { docker image inspect -f '{{ index .Config.Labels "yunbang.recip
 build_stack() {
   local hash=$1 root mirror include
   root=$(mktemp -d /var/tmp/yb-stack.XXXXXX)
-  trap 'rm -rf "$root"' RETURN
+  trap 'rm -rf "$root"; trap - RETURN' RETURN
   mirror=$(debian_mirror)
   # shellcheck disable=SC1091
   . "$here/images/stack/recipe"
@@ -40,7 +40,7 @@ build_stack() {
 build_builder() {
   local hash=$1 ctx
   ctx=$(mktemp -d /var/tmp/yb-builder.XXXXXX)
-  trap 'rm -rf "$ctx"' RETURN
+  trap 'rm -rf "$ctx"; trap - RETURN' RETURN
   step "building yunbang/builder (compilers and language tools from Debian) — a few minutes, once"
   cp "$here/images/builder/Dockerfile" "$ctx/"
   mkdir -p "$ctx/bootstrap-node/lib/node_modules"

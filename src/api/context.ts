@@ -27,6 +27,8 @@ export interface ApiContext {
   routerPort: number;
   apiUrl: string;
   hookSecret: string;
+  /** Largest git push or source upload, in bytes. */
+  maxPushBytes?: number;
   /** ACME CA for `yb certs:auto` and renewals. */
   acme?: { directory: string; email: string };
   /** App logs and drains (absent when the API document is generated without a platform). */

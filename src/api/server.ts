@@ -82,7 +82,7 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
     hookSecret: ctx.hookSecret,
     authenticate: (token) => authenticate(ctx.store, token),
     authorize: async (user, app, action) => userMay(ctx, user, await ctx.repo.getApp(app), action),
-    maxPushBytes: 512 * 1024 * 1024,
+    maxPushBytes: ctx.maxPushBytes ?? 512 * 1024 * 1024,
   });
   api.server.on('upgrade', (req, socket) => {
     if (isRunUpgrade(req)) void handleRunUpgrade(ctx, req, socket);

@@ -9,6 +9,7 @@ import { YbError } from '../shared/errors.js';
 
 export async function extractTar(source: Readable, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
+  if (source.errored) throw source.errored;
   await new Promise<void>((resolvePromise, reject) => {
     const p = spawn('tar', ['-x', '-C', dir, '--no-same-owner', '--no-same-permissions'], { stdio: ['pipe', 'ignore', 'pipe'] });
     let err = '';

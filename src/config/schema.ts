@@ -31,6 +31,7 @@ export const SETTINGS = {
   instance: { env: 'YB_INSTANCE', type: 'string', default: 'yunbang', description: 'Label value marking the Docker objects this platform owns.' },
   buildConcurrency: { env: 'YB_BUILD_CONCURRENCY', type: 'int', default: '2', description: 'Builds that run at once (across apps).' },
   buildTimeout: { env: 'YB_BUILD_TIMEOUT', type: 'int', default: '1800', description: 'Seconds before a build is cancelled.' },
+  maxPushMiB: { env: 'YB_MAX_PUSH_MB', type: 'int', default: '512', description: 'Largest git push or source upload accepted, in MiB.' },
   buildMemory: { env: 'YB_BUILD_MEMORY', type: 'int', default: '4096', description: 'Memory limit of a build container, in MiB.' },
   stackImage: { env: 'YB_STACK_IMAGE', type: 'string', default: 'yunbang/stack:latest', description: 'Run-time base image of apps.' },
   builderImage: { env: 'YB_BUILDER_IMAGE', type: 'string', default: 'yunbang/builder:latest', description: 'Image buildpacks run in.' },

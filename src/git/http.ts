@@ -84,7 +84,8 @@ export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
   });
 
   for (const service of SERVICES) {
-    app.post(`/git/:repo/${service}`, async (req, reply) => {
+    // The size limit is enforced while streaming (below), with a message git shows; not by fastify's bodyLimit.
+    app.post(`/git/:repo/${service}`, { bodyLimit: Number.MAX_SAFE_INTEGER }, async (req, reply) => {
       const ok = await gate(req, reply, service);
       if (!ok) {
         (req.body as Readable | undefined)?.resume?.();
@@ -93,17 +94,35 @@ export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
       if (typeof (req.body as Readable | undefined)?.pipe !== 'function') {
         return reply.code(415).type('text/plain').send(`Expected a body of type application/x-${service}-request.\n`);
       }
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > deps.maxPushBytes) {
+        (req.body as Readable).resume();
+        return reply.code(413).type('text/plain').send(`push refused: it is larger than the ${Math.round(deps.maxPushBytes / 1024 / 1024)} MiB limit\n`);
+      }
       const dir = await ensureRepo(deps.dataDir, ok.app);
       let body = req.body as Readable;
       if (req.headers['content-encoding'] === 'gzip') body = body.pipe(createGunzip());
       const child = spawn('git', [service.slice(4), '--stateless-rpc', dir], { env: gitEnv(ok.app, ok.user, req), stdio: ['pipe', 'pipe', 'pipe'] });
       let received = 0;
+      const limitMiB = Math.round(deps.maxPushBytes / 1024 / 1024);
+      let refused = false;
       body.on('data', (chunk: Buffer) => {
         received += chunk.length;
-        if (received > deps.maxPushBytes) {
-          body.destroy();
+        if (received > deps.maxPushBytes && !refused) {
+          refused = true;
+          body.unpipe(child.stdin);
+          body.resume(); // unpipe pauses a stream left without destinations; keep draining
           child.kill('SIGTERM');
+          child.stdout.unpipe(reply.raw);
         }
+        // The rest is read and dropped (up to a bound) so that the client, which sends the whole pack before it
+        // reads the answer, gets to see why; past the bound the connection is cut.
+        if (refused && received > 4 * deps.maxPushBytes + 16 * 1024 * 1024) body.destroy();
+      });
+      body.on('end', () => {
+        // git shows a side-band channel 3 packet as "remote: <message>" and stops; receive-pack had written
+        // nothing yet (it answers only after the whole pack), so this is the first thing the client reads.
+        if (refused) reply.raw.end(pktLine(`\x03push refused: it is larger than the ${limitMiB} MiB limit\n`));
       });
       body.pipe(child.stdin);
       child.stdin.on('error', () => undefined); // git exits early on bad input; its stdout says why

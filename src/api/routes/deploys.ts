@@ -11,24 +11,43 @@ import { YbError } from '../../shared/errors.js';
 
 const MAX_UPLOAD = 512 * 1024 * 1024;
 
-/** Passes a stream through, failing it past `limit` bytes; paused until read, so no early data is lost. */
+/**
+ * Passes a stream through, failing it past `limit` bytes; paused until read, so no early data is lost. After a
+ * failure the rest of the request is read and dropped (up to a bound), so the client gets to read the answer.
+ */
 function limited(stream: Readable, limit: number): Readable {
   let n = 0;
-  return stream.pipe(
-    new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        n += chunk.length;
-        if (n > limit) done(new YbError('YB_ERR_TOO_LARGE', `the upload is larger than ${Math.round(limit / 1024 / 1024)} MiB`));
-        else done(null, chunk);
-      },
-    }),
-  );
+  const gate = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      n += chunk.length;
+      if (n <= limit) return done(null, chunk);
+      stream.unpipe(gate);
+      stream.on('data', (c: Buffer) => {
+        n += c.length;
+        if (n > 4 * limit + 16 * 1024 * 1024) stream.destroy();
+      });
+      stream.resume();
+      done(new YbError('YB_ERR_TOO_LARGE', `the upload is larger than ${Math.round(limit / 1024 / 1024)} MiB`));
+    },
+  });
+  return stream.pipe(gate);
+}
+
+/** The body, size-limited and gunzipped when `gz`; an error anywhere along the way reaches the stream returned. */
+function sourceStream(body: Readable, limit: number, gz: boolean): Readable {
+  const gated = limited(body, limit);
+  if (!gz) return gated;
+  const gunzip = createGunzip();
+  gated.on('error', (err) => gunzip.destroy(err));
+  return gated.pipe(gunzip);
 }
 
 export function registerDeploys(api: FastifyInstance, ctx: ApiContext): void {
   api.addContentTypeParser(['application/gzip', 'application/x-gzip', 'application/octet-stream'], (_req, payload, done) => done(null, payload));
 
+  // Streaming bodies: the size limit is enforced while reading (limited()), with the answer still delivered.
   api.post('/apps/:app/builds', {
+    bodyLimit: Number.MAX_SAFE_INTEGER,
     schema: {
       summary: 'Build and deploy a source tarball (tar or tar.gz body); streams the build output as text, ending with a line "\\u0000ok" or "\\u0000fail"',
       params: appParams,
@@ -38,9 +57,9 @@ export function registerDeploys(api: FastifyInstance, ctx: ApiContext): void {
     const app = await appFor(ctx, req, 'deploy');
     let body = req.body as Readable | undefined;
     if (!body || typeof (body as Readable).pipe !== 'function') throw new YbError('YB_ERR_BAD_REQUEST', 'send the source as a tar or tar.gz body (content-type application/x-tar or application/gzip)');
-    body = limited(body, MAX_UPLOAD);
     const gz = /gzip/.test(String(req.headers['content-type'])) || req.headers['content-encoding'] === 'gzip';
-    const source = gz ? body.pipe(createGunzip()) : body;
+    const source = sourceStream(body, ctx.maxPushBytes ?? MAX_UPLOAD, gz);
+    source.on('error', () => undefined); // the build reads this stream and reports its error; never crash on it
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
@@ -72,19 +91,24 @@ export function registerDeploys(api: FastifyInstance, ctx: ApiContext): void {
   });
 
   api.post('/images', {
+    bodyLimit: Number.MAX_SAFE_INTEGER,
     schema: { summary: 'Load an image archive (as made by docker save) into the engine; platform admins only', produces: ['application/json'] },
   }, async (req) => {
     if (!currentUser(req).admin) throw new YbError('YB_ERR_FORBIDDEN', 'only platform administrators can import images');
     const body = req.body as Readable | undefined;
     if (!body || typeof body.pipe !== 'function') throw new YbError('YB_ERR_BAD_REQUEST', 'send the image archive as the body (application/x-tar)');
     const gz = /gzip/.test(String(req.headers['content-type']));
-    const stream = await ctx.runtime.call(() => ctx.runtime.docker.loadImage(gz ? limited(body, 8 * MAX_UPLOAD).pipe(createGunzip()) : limited(body, 8 * MAX_UPLOAD)));
+    const archive = sourceStream(body, 8 * (ctx.maxPushBytes ?? MAX_UPLOAD), gz);
+    let failure: Error | undefined;
+    archive.on('error', (err) => (failure = err));
+    const stream = await ctx.runtime.call(() => ctx.runtime.docker.loadImage(archive));
     const text = await new Promise<string>((resolve, reject) => {
       let s = '';
       (stream as Readable).on('data', (d: Buffer) => (s += d.toString()));
       (stream as Readable).on('end', () => resolve(s));
       (stream as Readable).on('error', reject);
     });
+    if (failure) throw failure instanceof YbError ? failure : new YbError('YB_ERR_BAD_REQUEST', `the archive could not be read: ${failure.message}`);
     const loaded = [...text.matchAll(/Loaded image(?: ID)?: ([^\\"\n]+)/g)].map((m) => m[1]!.trim());
     const error = /"error":"([^"]+)"/.exec(text)?.[1];
     if (error || loaded.length === 0) throw new YbError('YB_ERR_BAD_REQUEST', `the archive could not be loaded: ${error ?? 'no image in it'}`);
