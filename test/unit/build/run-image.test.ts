@@ -38,3 +38,21 @@ test('registry settings and the CA bundle reach builds only when set', () => {
   assert.equal(env.SSL_CERT_FILE, '/ca.pem');
   assert.equal(env.PIP_INDEX_URL, undefined);
 });
+
+test('the Maven mirror that stands in for Central is read from settings.xml', async () => {
+  const { mavenMirrorFrom } = await import('../../../src/build/registries.js');
+  const xml = `<settings><mirrors>
+    <mirror><id>other</id><mirrorOf>internal-repo</mirrorOf><url>http://no.invalid/</url></mirror>
+    <mirror><id>corp</id><mirrorOf>central,!snapshots</mirrorOf><url> http://maven.mirror.invalid/repo </url></mirror>
+  </mirrors></settings>`;
+  assert.equal(mavenMirrorFrom(xml), 'http://maven.mirror.invalid/repo');
+  assert.equal(mavenMirrorFrom('<settings/>'), '');
+});
+
+test('the crates.io replacement registry is read from cargo config.toml', async () => {
+  const { cargoMirrorFrom } = await import('../../../src/build/registries.js');
+  const toml = '[net]\nretry = 2\n\n[source.crates-io]\nreplace-with = "corp"\n\n[source.corp]\nregistry = "sparse+http://cargo.mirror.invalid/index/"\n';
+  assert.equal(cargoMirrorFrom(toml), 'sparse+http://cargo.mirror.invalid/index/');
+  assert.equal(cargoMirrorFrom('[source.crates-io]\n'), '');
+  assert.equal(cargoMirrorFrom(''), '');
+});
