@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   const obs = await startObservability(cfg, dataDir, store, runtime, repo, log);
   const apiCtx = {
     store, repo, deployer, scheduler, builds, runtime, services, log, dataDir, domain: cfg.domain, routerPort: cfg.routerAddr.port, apiUrl, hookSecret,
-    logs: obs.logs, metrics: obs.metrics, acme: { directory: cfg.acmeDirectory, email: cfg.acmeEmail },
+    logs: obs.logs, metrics: obs.metrics, acme: { directory: cfg.acmeDirectory, email: cfg.acmeEmail }, maxPushBytes: cfg.maxPushMiB * 1024 * 1024,
   };
   const api = await buildApiServer(apiCtx);
   // ACME certificates are renewed when they have 30 days or less left; checked twice a day.
