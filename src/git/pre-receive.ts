@@ -3,6 +3,7 @@
 // Exits non-zero, and so rejects the push, when the deploy fails.
 import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
+import { relayStatusLines } from '../shared/status-lines.js';
 
 const ZERO = /^0+$/;
 const DEPLOY_REFS = new Set(['refs/heads/main', 'refs/heads/master']);
@@ -26,19 +27,7 @@ async function deploy(rev: string, ref: string): Promise<boolean> {
     duplex: 'half',
   } as RequestInit);
   if (!res.body) return false;
-  let ok = false;
-  let pending = '';
-  const decoder = new TextDecoder();
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    pending += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, nl);
-      pending = pending.slice(nl + 1);
-      if (line === '\u0000ok') ok = true;
-      else if (line !== '\u0000fail') process.stdout.write(`${line}\n`);
-    }
-  }
+  const ok = await relayStatusLines(res.body as unknown as AsyncIterable<Uint8Array>, (line) => process.stdout.write(`${line}\n`));
   return ok && res.ok;
 }
 

@@ -7,6 +7,7 @@ import type { ApiContext } from '../context.js';
 import { appFor, currentUser } from '../auth-hook.js';
 import { appParams, releaseSchema } from '../schemas.js';
 import { toYbError } from '../errors.js';
+import { STATUS_FAIL, STATUS_OK } from '../../shared/status-lines.js';
 import { YbError } from '../../shared/errors.js';
 
 const MAX_UPLOAD = 512 * 1024 * 1024;
@@ -67,12 +68,12 @@ export function registerDeploys(api: FastifyInstance, ctx: ApiContext): void {
     try {
       const rel = await ctx.deployer.deploySource({ app: app.name, source, user: currentUser(req).name }, out);
       out(`-----> v${rel.version} is live at http://${app.name}.${ctx.domain}${ctx.routerPort === 80 ? '' : `:${ctx.routerPort}`}/`);
-      raw.end('\u0000ok\n');
+      raw.end(`${STATUS_OK}\n`);
     } catch (err) {
       const e = toYbError(err);
       out(`!     ${e.message}`);
       if (e.hint) for (const l of e.hint.split('\n')) out(`!     ${l}`);
-      raw.end('\u0000fail\n');
+      raw.end(`${STATUS_FAIL}\n`);
     }
   });
 

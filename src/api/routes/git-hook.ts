@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { ApiContext } from '../context.js';
 import { toYbError } from '../errors.js';
+import { STATUS_FAIL, STATUS_OK } from '../../shared/status-lines.js';
 
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -32,14 +33,14 @@ export function registerGitHook(api: FastifyInstance, ctx: ApiContext): void {
       const rel = await ctx.deployer.deploySource({ app: String(q.app), source: req.body as Readable, commit: q.rev, user }, out);
       const secs = ((Date.now() - started) / 1000).toFixed(1);
       out(`-----> v${rel.version} is live at http://${rel.app}.${ctx.domain}${ctx.routerPort === 80 ? '' : `:${ctx.routerPort}`}/ (${secs} s)`);
-      raw.end('\u0000ok\n');
+      raw.end(`${STATUS_OK}\n`);
     } catch (err) {
       const e = toYbError(err);
       if (e.code === 'YB_ERR_INTERNAL') ctx.log.error({ err, app: q.app }, 'deploy failed unexpectedly');
       out(`!     ${e.message}`);
       if (e.hint) for (const l of e.hint.split('\n')) out(`!     ${l}`);
       out('!     Push rejected; the previous release keeps serving.');
-      raw.end('\u0000fail\n');
+      raw.end(`${STATUS_FAIL}\n`);
     }
   });
 }

@@ -8,6 +8,7 @@ import { apiToken, apiUrl } from '../credentials.js';
 import { requireApp, enc } from '../app-arg.js';
 import { print, printJson, withSpinner } from '../output.js';
 import { ERRORS } from '../../shared/errors.js';
+import { relayStatusLines } from '../../shared/status-lines.js';
 
 /** POSTs a stream and relays the streamed text response; resolves to whether it ended with the ok marker. */
 async function streamUpload(path: string, body: Readable, contentType: string): Promise<boolean> {
@@ -24,19 +25,7 @@ async function streamUpload(path: string, body: Readable, contentType: string): 
     const e = (await res.json().catch(() => ({}))) as { message?: string };
     throw new CliError(e.message ?? `HTTP ${res.status}`, res.status === 404 ? 4 : res.status === 403 || res.status === 401 ? 3 : 2);
   }
-  let ok = false;
-  let pending = '';
-  const decoder = new TextDecoder();
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    pending += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, nl);
-      pending = pending.slice(nl + 1);
-      if (line === '\u0000ok') ok = true;
-      else if (line !== '\u0000fail') process.stdout.write(`${line}\n`);
-    }
-  }
+  const ok = await relayStatusLines(res.body as unknown as AsyncIterable<Uint8Array>, (line) => process.stdout.write(`${line}\n`));
   return ok;
 }
 
