@@ -178,6 +178,9 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof EtcdUnavailableError || err instanceof StoreUnavailableError || err instanceof DockerUnavailableError) {
     process.stderr.write(`ybd: ${err.message}\n`);
+  } else if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {
+    const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+    process.stderr.write(`ybd: ${e.address ?? '127.0.0.1'}:${e.port ?? '?'} is already in use (is another ybd running?); stop it or set YB_API_ADDR / YB_SSH_ADDR\n`);
   } else {
     process.stderr.write(`ybd: failed to start: ${(err as Error)?.stack ?? String(err)}\n`);
   }
