@@ -3,10 +3,9 @@
 // within a team; deps:remove leaves no variable behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { startPlatform, fixtureRepo, git, ROOT, type Platform } from '../../helpers/platform.js';
+import { startPlatform, fixtureRepo, git, type Platform } from '../../helpers/platform.js';
+import { ybAs } from '../auth/as-user.js';
 
 let p: Platform;
 
@@ -92,29 +91,16 @@ test('dependencies and links stay within a team', async () => {
   assert.equal(self.code, 2, self.stderr);
 });
 
-/** The real CLI with another user's token. */
-function ybAs(token: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [join(ROOT, 'dist', 'bin', 'yb.js'), ...args], { env: { ...p.env, YB_API_TOKEN: token }, cwd: p.dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    c.on('error', reject);
-    c.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
 test('service credentials: shown only to those who may manage, sealed at rest in etcd', async () => {
   const password = 'very-secret-pw-7';
   await p.yb(['services:attach-url', 'ro-db', `postgres://owner:${password}@db.example.com:5432/app`]);
   const token = (await p.yb(['users:create', 'vera'])).stdout.trim();
   await p.yb(['members:add', 'vera', '-t', 'main', '--role', 'viewer']);
-  const seen = await ybAs(token, ['services:info', 'ro-db', '--json']);
+  const seen = await ybAs(p, token, ['services:info', 'ro-db', '--json']);
   assert.equal(seen.code, 0, seen.stderr);
   assert.ok(!seen.stdout.includes(password), 'a viewer does not see the password');
   assert.deepEqual(JSON.parse(seen.stdout).connection, { scheme: 'postgres', host: 'db.example.com', port: 5432, database: 'app' });
-  const link = await ybAs(token, ['services:link', 'ro-db', '-a', 'front']);
+  const link = await ybAs(p, token, ['services:link', 'ro-db', '-a', 'front']);
   assert.equal(link.code, 3, 'a viewer cannot link');
   assert.match((await p.yb(['services:info', 'ro-db'])).stdout, new RegExp(password), 'the owner does');
   const etcd = new Etcd3({ hosts: `http://127.0.0.1:${p.env.YB_ETCD_PORT}` });
