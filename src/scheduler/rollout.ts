@@ -93,13 +93,17 @@ export class Scheduler {
       network,
       aliases: web ? [app.name] : [`${app.name}.${f.type}`],
     });
+    // DESIGN.md §5: a configured check (app.json healthchecks, CHECKS, Dockerfile HEALTHCHECK) is the health
+    // check; the "stays up a few seconds" wait belongs to the default check only.
+    const http = release.manifest?.healthchecks[f.type];
+    const configured = Boolean(http?.length) || release.dockerHealth === true;
     const outcome = await waitHealthy(this.runtime, id, {
       port: web ? release.port : undefined,
       hostPort,
-      http: release.manifest?.healthchecks[f.type],
+      http,
       dockerHealth: release.dockerHealth,
       timeoutMs: this.settings.healthTimeoutMs,
-      uptimeMs: this.settings.uptimeMs,
+      uptimeMs: configured ? 0 : this.settings.uptimeMs,
     });
     if (!outcome.healthy) {
       platformEvent(app.name, 'deploy', `${f.type}.${index} of v${release.version} failed its health check: ${outcome.reason}`);
