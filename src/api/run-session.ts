@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import type { ApiContext } from './context.js';
 import { authenticate } from '../auth/tokens.js';
+import { recordEvent } from '../auth/events.js';
 import { userMay } from './auth-hook.js';
 import { YbError, errorId } from '../shared/errors.js';
 import { toYbError } from './errors.js';
@@ -57,6 +58,8 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
       }),
     );
     ctx.log.info({ app: app.name, user: user.name, release: release.version, tty }, 'one-off process started');
+    // Audited without the command line, which may carry secrets.
+    void recordEvent(ctx.store, { team: app.team, user: user.name, app: app.name, action: 'run', ip: req.socket.remoteAddress, detail: { release: release.version, tty } }, ctx.log);
     const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
     socket.write('HTTP/1.1 101 Switching Protocols\r\nupgrade: yb-run\r\nconnection: Upgrade\r\n\r\n');
 

@@ -62,6 +62,10 @@ test('yb run passes stdin, output and the exit code through, and leaves no conta
   assert.match(tty.stdout, /on-a-tty/);
   const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=yunbang.instance=${p.instance}`, '--filter', 'label=yunbang.kind=run']);
   assert.equal(stdout.trim(), '');
+  const events = JSON.parse((await p.yb(['events', '-a', 'procs', '--json'])).stdout) as Array<{ action: string; detail?: Record<string, unknown> }>;
+  const runs = events.filter((e) => e.action === 'run');
+  assert.ok(runs.length >= 3, 'each one-off run is audited');
+  assert.ok(runs.every((e) => !JSON.stringify(e).includes('exit 7')), 'the command line is not recorded');
 });
 
 test('a crashed process is restarted by the platform and shows its restarts', async () => {
