@@ -1,6 +1,7 @@
 // /apps: create, list, show and destroy apps. Creating an app also routes its default host name.
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
+import { appUrl } from '../deploy-stream.js';
 import { appFor, currentUser, userMay } from '../auth-hook.js';
 import { appParams, appSchema } from '../schemas.js';
 import { DEFAULT_TEAM, type TeamRecord } from '../../auth/tokens.js';
@@ -15,7 +16,7 @@ export function defaultHost(ctx: ApiContext, app: string): string {
 }
 
 export function present(ctx: ApiContext, app: AppRecord) {
-  return { ...app, webUrl: `http://${defaultHost(ctx, app.name)}${ctx.routerPort === 80 ? '' : `:${ctx.routerPort}`}/`, gitUrl: `${ctx.apiUrl}/git/${app.name}.git` };
+  return { ...app, webUrl: appUrl(ctx, app.name), gitUrl: `${ctx.apiUrl}/git/${app.name}.git` };
 }
 
 export function registerApps(api: FastifyInstance, ctx: ApiContext): void {

@@ -6,8 +6,7 @@ import { createGunzip } from 'node:zlib';
 import type { ApiContext } from '../context.js';
 import { appFor, currentUser } from '../auth-hook.js';
 import { appParams, releaseSchema } from '../schemas.js';
-import { toYbError } from '../errors.js';
-import { STATUS_FAIL, STATUS_OK } from '../../shared/status-lines.js';
+import { streamDeploy } from '../deploy-stream.js';
 import { YbError } from '../../shared/errors.js';
 
 const MAX_UPLOAD = 512 * 1024 * 1024;
@@ -61,20 +60,7 @@ export function registerDeploys(api: FastifyInstance, ctx: ApiContext): void {
     const gz = /gzip/.test(String(req.headers['content-type'])) || req.headers['content-encoding'] === 'gzip';
     const source = sourceStream(body, ctx.maxPushBytes ?? MAX_UPLOAD, gz);
     source.on('error', () => undefined); // the build reads this stream and reports its error; never crash on it
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
-    const out = (line: string) => raw.write(`${line}\n`);
-    try {
-      const rel = await ctx.deployer.deploySource({ app: app.name, source, user: currentUser(req).name }, out);
-      out(`-----> v${rel.version} is live at http://${app.name}.${ctx.domain}${ctx.routerPort === 80 ? '' : `:${ctx.routerPort}`}/`);
-      raw.end(`${STATUS_OK}\n`);
-    } catch (err) {
-      const e = toYbError(err);
-      out(`!     ${e.message}`);
-      if (e.hint) for (const l of e.hint.split('\n')) out(`!     ${l}`);
-      raw.end(`${STATUS_FAIL}\n`);
-    }
+    await streamDeploy(ctx, reply, app.name, (out) => ctx.deployer.deploySource({ app: app.name, source, user: currentUser(req).name }, out));
   });
 
   api.post('/apps/:app/image-deploys', {

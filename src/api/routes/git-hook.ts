@@ -4,8 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { ApiContext } from '../context.js';
-import { toYbError } from '../errors.js';
-import { STATUS_FAIL, STATUS_OK } from '../../shared/status-lines.js';
+import { streamDeploy } from '../deploy-stream.js';
 
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -24,23 +23,7 @@ export function registerGitHook(api: FastifyInstance, ctx: ApiContext): void {
     }
     const q = req.query as { app?: string; rev?: string };
     const user = String(req.headers['x-yb-user'] ?? 'unknown');
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
-    const out = (line: string) => raw.write(`${line}\n`);
-    const started = Date.now();
-    try {
-      const rel = await ctx.deployer.deploySource({ app: String(q.app), source: req.body as Readable, commit: q.rev, user }, out);
-      const secs = ((Date.now() - started) / 1000).toFixed(1);
-      out(`-----> v${rel.version} is live at http://${rel.app}.${ctx.domain}${ctx.routerPort === 80 ? '' : `:${ctx.routerPort}`}/ (${secs} s)`);
-      raw.end(`${STATUS_OK}\n`);
-    } catch (err) {
-      const e = toYbError(err);
-      if (e.code === 'YB_ERR_INTERNAL') ctx.log.error({ err, app: q.app }, 'deploy failed unexpectedly');
-      out(`!     ${e.message}`);
-      if (e.hint) for (const l of e.hint.split('\n')) out(`!     ${l}`);
-      out('!     Push rejected; the previous release keeps serving.');
-      raw.end(`${STATUS_FAIL}\n`);
-    }
+    const app = String(q.app);
+    await streamDeploy(ctx, reply, app, (out) => ctx.deployer.deploySource({ app, source: req.body as Readable, commit: q.rev, user }, out), 'Push rejected; the previous release keeps serving.');
   });
 }
