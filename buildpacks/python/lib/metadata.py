@@ -1,5 +1,6 @@
 """Prints the Python buildpack's metadata fragment: language, languageVersion and the app's direct
-requirements (requirements.txt names, else pyproject.toml [project].dependencies) with installed versions.
+requirements (requirements.txt names, else Pipfile [packages] — or the whole "default" of a Pipfile.lock without
+its Pipfile —, else pyproject.toml [project].dependencies) with installed versions.
 
 usage: python3 metadata.py BUILD_DIR SITE_PACKAGES PYTHON_VERSION
 """
@@ -17,6 +18,12 @@ def direct_requirements(build: Path) -> list[str]:
     req = build / "requirements.txt"
     if req.exists():
         lines = req.read_text().splitlines()
+    elif (build / "Pipfile.lock").exists():
+        try:
+            return list(tomllib.loads((build / "Pipfile").read_text()).get("packages", {}))
+        except (OSError, tomllib.TOMLDecodeError):
+            # No Pipfile (or one pipenv would not read either): every locked package counts as direct.
+            return list(json.loads((build / "Pipfile.lock").read_text()).get("default", {}))
     else:
         project = tomllib.loads((build / "pyproject.toml").read_text()).get("project", {})
         lines = project.get("dependencies", [])

@@ -6,7 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPlatform, fixtureRepo, git, ROOT, type Platform } from '../../helpers/platform.js';
+import { readFile, writeFile } from 'node:fs/promises';
+import { startPlatform, fixtureRepo, git, commitAll, ROOT, type Platform } from '../../helpers/platform.js';
 
 interface BuildJson {
   status: string; builder: string; buildpacks: string[]; language?: string; languageVersion?: string | null;
@@ -27,6 +28,7 @@ const cases: Case[] = [
   { fixture: 'node-yarn', buildpack: 'nodejs', language: 'nodejs', version: /^22\.\d+\.\d+$/ },
   { fixture: 'node-pnpm', buildpack: 'nodejs', language: 'nodejs', version: /^24\.\d+\.\d+$/ },
   { fixture: 'python-hello', buildpack: 'python', language: 'python', version: /^3\.11\.\d+$/, dependencies: { flask: /^\d+\.\d+/ } },
+  { fixture: 'python-pipenv', buildpack: 'python', language: 'python', version: /^3\.11\.\d+$/, dependencies: { gunicorn: '23.0.0' } },
   { fixture: 'static-hello', buildpack: 'static', language: 'static', version: null },
   { fixture: 'go-hello', buildpack: 'go', language: 'go', version: /^1\.22\.5$/, dependencies: { 'github.com/google/uuid': 'v1.6.0' }, web: /^bin\/go-hello$/ },
   { fixture: 'java-hello', buildpack: 'java', language: 'java', version: /^17\.\d+\.\d+$/, web: /-jar target\/java-hello-1\.0\.0\.jar$/ },
@@ -82,3 +84,20 @@ for (const c of cases) {
     if (c.web) assert.match(b.processTypes?.web ?? '', c.web);
   });
 }
+
+test('Pipfile.lock hashes are checked: a tampered hash rejects the push and nothing is released', { timeout: 300_000 }, async () => {
+  const app = 'pipenv-tampered';
+  await p.yb(['apps:create', app]);
+  const repo = await fixtureRepo('python-pipenv', p.dataDir);
+  const lockPath = join(repo, 'Pipfile.lock');
+  const lock = JSON.parse(await readFile(lockPath, 'utf8')) as { default: Record<string, { hashes: string[] }> };
+  lock.default.gunicorn!.hashes = [`sha256:${'0'.repeat(64)}`];
+  await writeFile(lockPath, JSON.stringify(lock, null, 4));
+  await commitAll(repo, 'tamper with the gunicorn hash');
+  const push = await git(repo, ['push', pushUrl(app), 'main']);
+  assert.notEqual(push.code, 0, push.output);
+  assert.match(push.output, /DO NOT MATCH THE HASHES/);
+  assert.match(push.output, /remote:\s+!\s+pip could not fetch or build the requirements/);
+  const releases = JSON.parse((await p.yb(['releases', '--json', '-a', app])).stdout) as unknown[];
+  assert.equal(releases.length, 0, JSON.stringify(releases));
+});
