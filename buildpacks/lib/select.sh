@@ -1,32 +1,48 @@
 # Buildpack selection: BUILDPACK_URL config var, else the app's .buildpacks file, else detection in the order
 # of buildpacks/order (first match wins). Prints one buildpack directory a line; detection has no side
 # effects. Sourced by bin/build, which defines $root (the buildpacks directory).
+# Buildpack URLs (tarballs, git repositories) are fetched by the control plane before the build, mounted read-only,
+# and listed in the file $YB_BUILDPACK_MAP: "URL<TAB>directory" a line. Nothing is downloaded here.
 
-# Name of a buildpack directory as shown to users: the shipped name, or the path of a local one.
+# The directory the control plane fetched URL $1 into (column 1 → 2 of the map), or the URL of directory $1 (2 → 1).
+fetched_lookup() {
+  [ -n "${YB_BUILDPACK_MAP:-}" ] && [ -f "$YB_BUILDPACK_MAP" ] || return 0
+  awk -F'\t' -v key="$1" -v from="$2" -v to="$3" '$from == key { print $to; exit }' "$YB_BUILDPACK_MAP"
+}
+
+# Name of a buildpack directory as shown to users: the shipped name, the URL of a fetched one, or the path of a local one.
 buildpack_name() {
+  local url
+  url=$(fetched_lookup "$1" 2 1)
   case "$1" in
     "$root"/*) printf '%s\n' "${1#"$root"/}" ;;
-    *) printf '%s\n' "$1" ;;
+    *) printf '%s\n' "${url:-$1}" ;;
   esac
 }
 
-# Maps one buildpack reference (shipped name, heroku/<name>, or local absolute path) to its directory.
+# Maps one buildpack reference (shipped name, heroku/<name>, a fetched URL, or local absolute path) to its directory.
 resolve_buildpack() {
-  local ref=$1 name
+  local ref=$1 name dir
   case "$ref" in
-    http://*/heroku-buildpack-* | https://*/heroku-buildpack-*)
+    http://* | https://*)
+      dir=$(fetched_lookup "$ref" 1 2)
+      if [ -n "$dir" ]; then
+        printf '%s\n' "$dir"
+        return
+      fi
       # Heroku's official buildpack URLs map to the shipped buildpack of the same language.
       name=${ref##*/heroku-buildpack-}
       name=${name%%#*}
+      name=${name%/}
       name=${name%.git}
-      if [[ $name =~ ^[a-z0-9][a-z0-9_-]*$ ]] && [ -x "$root/$name/bin/compile" ]; then
+      if [[ $ref == */heroku-buildpack-* ]] && [[ $name =~ ^[a-z0-9][a-z0-9_-]*$ ]] && [ -x "$root/$name/bin/compile" ]; then
         yb_info "using the shipped $name buildpack for $ref" >&2
         printf '%s\n' "$root/$name"
         return
       fi
-      yb_fail "buildpack '$ref': buildpack URLs are not supported yet; use a shipped buildpack ($(shipped_list)) or a local absolute path" ;;
-    http://* | https://* | git@* | git://*)
-      yb_fail "buildpack '$ref': buildpack URLs are not supported yet; use a shipped buildpack ($(shipped_list)) or a local absolute path" ;;
+      yb_fail "buildpack '$ref': a buildpack URL must name a tarball (.tgz or .tar.gz) or a git repository (.git, optionally #ref)" ;;
+    git@* | git://* | ssh://*)
+      yb_fail "buildpack '$ref': only http(s) buildpack URLs are fetched (a .tgz/.tar.gz tarball or a .git repository)" ;;
     /*)
       [ -x "$ref/bin/detect" ] && [ -x "$ref/bin/compile" ] && [ -x "$ref/bin/release" ] ||
         yb_fail "buildpack '$ref': not a buildpack directory (needs executable bin/detect, bin/compile, bin/release)"
@@ -56,7 +72,10 @@ select_buildpacks() {
     local -a refs=()
     while IFS= read -r line || [ -n "$line" ]; do
       line=${line%$'\r'}
-      line=${line%%#*}
+      # A comment starts at a "#" that begins the line or follows a space; "#" inside a URL is its git ref.
+      line=${line#"${line%%[![:space:]]*}"}
+      [[ $line == '#'* ]] && continue
+      line=${line%%[[:space:]]#*}
       line=${line//[[:space:]]/}
       [ -n "$line" ] && refs+=("$line")
     done < "$build/.buildpacks"

@@ -19,6 +19,7 @@ import { DEFAULT_PORT, type BuildRecord } from './build-record.js';
 import { dockerfileBuild, dockerfilePath } from './dockerfile-build.js';
 import { readManifest } from './manifest.js';
 import { extractTar, refuseEscapingLinks } from './source.js';
+import { BuildpackFetcher, chosenBuildpackRefs, fetchUrlBuildpacks, type FetchLimits } from './buildpack-fetch.js';
 
 export interface BuildSettings {
   dataDir: string;
@@ -32,6 +33,8 @@ export interface BuildSettings {
   concurrency?: number;
   /** Memory limit of a build container, in MiB. */
   memoryMiB?: number;
+  /** Size and time limits of buildpacks fetched from a URL. */
+  buildpackFetch?: FetchLimits;
 }
 
 export interface BuildRequest {
@@ -62,6 +65,7 @@ async function chownTree(dir: string, uid: number): Promise<void> {
 
 export class BuildService {
   readonly slots: Slots;
+  private readonly fetcher: BuildpackFetcher;
 
   constructor(
     private readonly store: Store,
@@ -69,6 +73,7 @@ export class BuildService {
     private readonly settings: BuildSettings,
   ) {
     this.slots = new Slots(settings.concurrency ?? 2);
+    this.fetcher = new BuildpackFetcher(join(settings.dataDir, 'buildpacks'), settings.buildpackFetch ?? { maxBytes: 100 * 1024 * 1024, timeoutMs: 120_000 });
   }
 
   logPath(app: string, id: string): string {
@@ -171,17 +176,22 @@ export class BuildService {
     await Promise.all([mkdir(envDir, { recursive: true }), mkdir(outDir, { recursive: true }), mkdir(cacheDir, { recursive: true })]);
     for (const [k, v] of Object.entries(req.config)) await writeFile(join(envDir, k), v);
     if (req.buildpack) await writeFile(join(envDir, 'BUILDPACK_URL'), req.buildpack);
+    // Buildpack URLs are fetched here on the host (limits, cache); the build container never downloads buildpacks.
+    const tf = Date.now();
+    const shipped = (await readFile(join(this.settings.buildpacksDir, 'order'), 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
+    const fetched = await fetchUrlBuildpacks(this.fetcher, await chosenBuildpackRefs(src, req.buildpack ?? req.config.BUILDPACK_URL), shipped, work, emit);
+    if (fetched.binds.length) rec.durations.buildpackFetch = Date.now() - tf;
     await Promise.all([chownTree(work, BUILD_UID), chownTree(cacheDir, BUILD_UID)]);
 
     const t = Date.now();
-    const binds = [`${src}:/tmp/build`, `${cacheDir}:/tmp/cache`, `${envDir}:/tmp/env:ro`, `${outDir}:/tmp/out`, `${this.settings.buildpacksDir}:/buildpacks:ro`];
+    const binds = [`${src}:/tmp/build`, `${cacheDir}:/tmp/cache`, `${envDir}:/tmp/env:ro`, `${outDir}:/tmp/out`, `${this.settings.buildpacksDir}:/buildpacks:ro`, ...fetched.binds];
     const ca = existsSync(this.settings.caBundle) ? this.settings.caBundle : null;
     if (ca) binds.push(`${ca}:${CONTAINER_CA}:ro`);
     const code = await this.runtime.runToCompletion(
       {
         image: this.settings.builderImage,
         cmd: ['/buildpacks/bin/build', '/tmp/build', '/tmp/cache', '/tmp/env', '/tmp/out'],
-        env: { ...registryEnv(this.settings.registries, ca ? CONTAINER_CA : null), STACK: 'yunbang-bookworm', HOME: '/tmp/home' },
+        env: { ...registryEnv(this.settings.registries, ca ? CONTAINER_CA : null), ...fetched.env, STACK: 'yunbang-bookworm', HOME: '/tmp/home' },
         binds,
         user: `${BUILD_UID}:${BUILD_UID}`,
         labels: { [LABEL_APP]: req.app, [LABEL_KIND]: 'build' },

@@ -51,7 +51,7 @@ export function registerApps(api: FastifyInstance, ctx: ApiContext): void {
 
   api.patch('/apps/:app', {
     schema: {
-      summary: 'Change app settings: the buildpack override (a shipped buildpack name, an absolute path, or "" to clear)',
+      summary: 'Change app settings: the buildpack override (a shipped buildpack name, a tarball or git URL, an absolute path, or "" to clear)',
       params: appParams,
       body: { type: 'object', additionalProperties: false, properties: { buildpack: { type: 'string', maxLength: 500 } } },
       response: { 200: appSchema },

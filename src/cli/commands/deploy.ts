@@ -76,7 +76,7 @@ export function registerDeploy(program: Command): void {
       print(a.buildpack ?? '(detected automatically)');
     });
 
-  program.command('buildpacks:set').argument('<buildpack>', 'a shipped buildpack (nodejs, python, go, …) or an absolute path').description('always build the app with this buildpack').option('-a, --app <app>')
+  program.command('buildpacks:set').argument('<buildpack>', 'a shipped buildpack (nodejs, python, go, …), a tarball URL (.tgz/.tar.gz), a git URL (.git, optional #ref) or an absolute path').description('always build the app with this buildpack').option('-a, --app <app>')
     .action(async (buildpack: string, opts: { app?: string }) => {
       await request('PATCH', `/apps/${enc(requireApp(opts.app))}`, { body: { buildpack } });
       print(`Buildpack set to ${buildpack}; it is used from the next build.`);

@@ -1,0 +1,74 @@
+// A small HTTP server on 127.0.0.1 for the buildpack-URL tests: static files (tarballs) from one directory and
+// git repositories through the real `git http-backend` (smart HTTP, as a CGI). Counts requests per path.
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { join, normalize } from 'node:path';
+import type { AddressInfo } from 'node:net';
+
+export interface BuildpackServer {
+  url: string;
+  /** Requests seen per path (query string excluded). */
+  hits: Map<string, number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `${filesDir}/<name>` at /<name> (with `?chunked=1` without a Content-Length), the bare repositories under
+ * `gitRoot` at /git/<repo>.git/…, and /slow/<anything>: headers, then nothing until the client gives up.
+ */
+export async function startBuildpackServer(filesDir: string, gitRoot: string): Promise<BuildpackServer> {
+  const hits = new Map<string, number>();
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
+    if (url.pathname.startsWith('/git/')) {
+      const cgi = spawn('git', ['http-backend'], {
+        env: {
+          PATH: process.env.PATH, GIT_PROJECT_ROOT: gitRoot, GIT_HTTP_EXPORT_ALL: '1', REQUEST_METHOD: req.method ?? 'GET',
+          PATH_INFO: url.pathname.slice('/git'.length), QUERY_STRING: url.search.slice(1), CONTENT_TYPE: req.headers['content-type'] ?? '',
+          HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '', GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''), REMOTE_ADDR: '127.0.0.1',
+        },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      req.pipe(cgi.stdin);
+      const chunks: Buffer[] = [];
+      cgi.stdout.on('data', (d: Buffer) => chunks.push(d));
+      cgi.on('close', () => {
+        const out = Buffer.concat(chunks);
+        const end = out.indexOf('\r\n\r\n');
+        const headers = out.subarray(0, end).toString().split('\r\n');
+        let status = 200;
+        for (const h of headers) {
+          const [name, ...rest] = h.split(':');
+          const value = rest.join(':').trim();
+          if (name!.toLowerCase() === 'status') status = Number.parseInt(value, 10);
+          else if (name) res.setHeader(name, value);
+        }
+        res.statusCode = status;
+        res.end(out.subarray(end + 4));
+      });
+      return;
+    }
+    if (url.pathname.startsWith('/slow/')) {
+      res.writeHead(200, { 'content-type': 'application/gzip' }).write('\x1f');
+      return;
+    }
+    const file = normalize(url.pathname).replace(/^\/+/, '');
+    const chunked = url.searchParams.has('chunked');
+    readFile(join(filesDir, file)).then(
+      (body) => res.writeHead(200, { 'content-type': 'application/gzip', ...(chunked ? {} : { 'content-length': body.length }) }).end(body),
+      () => res.writeHead(404, { 'content-type': 'text/plain' }).end('not found'),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    hits,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
