@@ -24,6 +24,7 @@ const { values: args } = parseArgs({
     variants: { type: 'string', default: 'w1-nolog,w1-log,w2-nolog,w2-log' },
     quick: { type: 'boolean', default: false },
     agent: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' }, // a directory: routers write V8 CPU profiles there (open in Chrome DevTools)
   },
 });
 const DURATION = Number(args.duration);
@@ -123,13 +124,17 @@ async function main() {
       'w2-log': { workers: 2, accessLogSample: 1 },
       'w1-log10': { workers: 1, accessLogSample: 0.1 },
       'w2-log10': { workers: 2, accessLogSample: 0.1 },
+      // node:http + undici for every request (the data path before the byte-level fast path), for comparison
+      'w1-nolog-http': { workers: 1, accessLogSample: 0, noFastPath: true },
+      'w1-log-http': { workers: 1, accessLogSample: 1, noFastPath: true },
+      'w2-log-http': { workers: 2, accessLogSample: 1, noFastPath: true },
     };
     const variants = args.variants!.split(',').filter((v) => variantDefs[v]);
     const routers: Record<string, { url: string; child: ChildProcess }> = {};
     for (const v of variants) {
       const port = await freePort();
       const logFile = openSync(join(work, `access-${v}.log`), 'a');
-      const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'router-entry.ts'), JSON.stringify(base(port, variantDefs[v]!))], { cwd: repo, stdio: ['ignore', logFile, 'pipe'] });
+      const child = spawn(process.execPath, [...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : []), '--import', 'tsx', join(here, 'router-entry.ts'), JSON.stringify(base(port, variantDefs[v]!))], { cwd: repo, stdio: ['ignore', logFile, 'pipe'] });
       children.push(child);
       await new Promise<void>((resolve, reject) => {
         let err = '';

@@ -30,6 +30,8 @@ export interface RouterOptions {
   /** Idle client keep-alive connections are closed after this long. */
   clientKeepAliveMs: number;
   debounceMs: number;
+  /** Serve every request through node:http (no byte-level fast path); bench/router compares the two. */
+  noFastPath?: boolean;
 }
 
 export function routerOptionsFrom(cfg: PlatformConfig, hostname: string, overrides: Partial<RouterOptions> = {}): RouterOptions {

@@ -55,7 +55,7 @@ export async function startProxyProcess(opts: RouterOptions, log: Logger, initia
     bodyTimeoutMs: opts.bodyTimeoutMs,
     maxAttempts: opts.maxAttempts,
   };
-  const serverOpts = { keepAliveMs: opts.clientKeepAliveMs, connectTimeoutMs: opts.connectTimeoutMs };
+  const serverOpts = { keepAliveMs: opts.clientKeepAliveMs, connectTimeoutMs: opts.connectTimeoutMs, noFastPath: opts.noFastPath };
   let tlsServer: ProxyServer | undefined;
   if (certs) {
     // Clients without SNI get the fallback pair given here. HTTP/1.1 only: HTTP/2 would need the http2 compatibility layer in the data path (see README, issue 5).

@@ -1,11 +1,13 @@
-// One proxy process's HTTP (or HTTPS) listener: wires the proxy and upgrade handlers to a node:http(s) server,
-// counts client connections and closes gracefully (stop accepting, let in-flight requests finish, then cut the rest).
+// One proxy process's HTTP (or HTTPS) listener: new connections start on the byte-level fast path (h1-proxy.ts),
+// which hands what it does not serve to node:http(s) with the general proxy and upgrade handlers. Counts client
+// connections and closes gracefully (stop accepting, let in-flight requests finish, then cut the rest).
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Addr } from '../config/load.js';
 import { createProxy, type ProxyContext } from './proxy.js';
 import { createUpgradeProxy } from './upgrade.js';
+import { ClientConnection } from './h1-proxy.js';
 import type { RequestHandler } from './tls-redirect.js';
 
 export interface ProxyServer {
@@ -22,6 +24,8 @@ export interface ProxyServerOptions {
   tls?: HttpsOptions;
   /** Wraps the proxy's request handler (the HTTP listener's https-only redirect). */
   front?: (proxy: RequestHandler) => RequestHandler;
+  /** Serve every request through node:http (no fast path): for comparison in bench/router. */
+  noFastPath?: boolean;
 }
 
 export async function startProxyServer(ctx: ProxyContext, listen: Addr, opts: ProxyServerOptions): Promise<ProxyServer> {
@@ -37,6 +41,17 @@ export async function startProxyServer(ctx: ProxyContext, listen: Addr, opts: Pr
     socket.once('close', () => upgrades.delete(socket));
     onUpgrade(req, socket, head);
   });
+  const fast = new Set<ClientConnection>();
+  if (!opts.noFastPath) {
+    // node:http's own listener for new connections (`secureConnection` for TLS) becomes the fast path's fallback.
+    const event = opts.tls ? 'secureConnection' : 'connection';
+    const [general] = server.listeners(event) as ((socket: Socket) => void)[];
+    if (general === undefined) throw new Error(`node:http registered no ${event} listener`);
+    server.removeAllListeners(event);
+    const fastOpts = { keepAliveMs: opts.keepAliveMs, connectTimeoutMs: opts.connectTimeoutMs, fallback: (socket: Socket) => general.call(server, socket) };
+    const forget = (c: ClientConnection) => fast.delete(c);
+    server.on(event, (socket: Socket) => void fast.add(new ClientConnection(ctx, socket, fastOpts, forget)));
+  }
   server.on('connection', (socket: Socket) => {
     ctx.metrics.openConnections++;
     socket.once('close', () => ctx.metrics.openConnections--);
@@ -61,11 +76,13 @@ export async function startProxyServer(ctx: ProxyContext, listen: Addr, opts: Pr
     async close(graceMs) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      ctx.draining = true;
+      for (const c of fast) c.drain();
       const timer = setTimeout(() => {
         server.closeAllConnections();
         for (const s of upgrades) s.destroy();
+        for (const c of fast) c.destroy();
       }, graceMs);
-      ctx.draining = true;
       await closed; // upgraded connections count too: they end with the grace period at the latest
       clearTimeout(timer);
     },

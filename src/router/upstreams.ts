@@ -1,5 +1,6 @@
-// Upstream connection pools (one keep-alive undici Pool per endpoint address), round-robin choice and passive
-// ejection of endpoints whose connections fail. Owns the pools' lifetime; knows nothing of HTTP semantics.
+// Upstream connection pools (one keep-alive undici Pool per endpoint address for node:http requests, and the
+// fast path's idle keep-alive connections), round-robin choice and passive ejection of endpoints whose
+// connections fail. Owns the pools' lifetime; knows nothing of HTTP semantics.
 import { Pool } from 'undici';
 import type { Endpoint, RouteTable, RouteTarget } from './route-table.js';
 
@@ -13,6 +14,14 @@ export interface UpstreamOptions {
   connectionsPerEndpoint: number | null;
 }
 
+/** A kept-alive upstream connection of the fast path (h1-proxy.ts), parked between requests. */
+export interface IdleConnection {
+  close(): void;
+}
+
+/** Idle connections kept per endpoint; more are closed rather than parked. */
+const MAX_IDLE_PER_ENDPOINT = 512;
+
 export const DEFAULT_UPSTREAM_OPTIONS: UpstreamOptions = {
   ejectMs: 5000,
   connectTimeoutMs: 5000,
@@ -24,6 +33,10 @@ export class Upstreams {
   private readonly pools = new Map<string, Pool>();
   private readonly ejectedUntil = new Map<string, number>();
   private readonly cursor = new Map<string, number>();
+  private readonly idle = new Map<string, { conn: IdleConnection; expires: number }[]>();
+  private sweeper: NodeJS.Timeout | undefined;
+  /** Endpoint addresses of the current table (undefined until the first `retain`). */
+  private live: Set<string> | undefined;
 
   constructor(private readonly opts: UpstreamOptions = DEFAULT_UPSTREAM_OPTIONS) {}
 
@@ -41,6 +54,54 @@ export class Upstreams {
       this.pools.set(ep.addr, p);
     }
     return p;
+  }
+
+  /** How long an idle fast-path connection is kept. */
+  get idleMs(): number {
+    return this.opts.keepAliveMs;
+  }
+
+  /** The most recently parked idle connection to `addr` that has not outlived its idle time, if any. */
+  takeIdle(addr: string): IdleConnection | undefined {
+    const list = this.idle.get(addr);
+    if (list === undefined || list.length === 0) return undefined;
+    const now = Date.now();
+    for (let e = list.pop(); e !== undefined; e = list.pop()) {
+      if (e.expires > now) return e.conn;
+      e.conn.close();
+    }
+    return undefined;
+  }
+
+  /**
+   * Parks a connection for reuse during `idleMs`; it is closed instead when its endpoint left the table or enough
+   * are parked. Connections past their time are closed by a sweep every second (and never handed out).
+   */
+  putIdle(addr: string, conn: IdleConnection, idleMs: number): void {
+    let list = this.idle.get(addr);
+    if ((this.live !== undefined && !this.live.has(addr)) || (list !== undefined && list.length >= MAX_IDLE_PER_ENDPOINT)) return conn.close();
+    if (!list) this.idle.set(addr, (list = []));
+    list.push({ conn, expires: Date.now() + idleMs });
+    this.sweeper ??= setInterval(() => this.sweep(), 1000).unref();
+  }
+
+  /** Removes a parked connection that closed (a no-op for one in use). */
+  forgetIdle(addr: string, conn: IdleConnection): void {
+    const list = this.idle.get(addr);
+    const i = list ? list.findIndex((e) => e.conn === conn) : -1;
+    if (i !== -1) list!.splice(i, 1);
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const list of this.idle.values()) {
+      for (let i = list.length - 1; i >= 0; i--) {
+        const e = list[i]!;
+        if (e.expires > now) continue;
+        list.splice(i, 1);
+        e.conn.close();
+      }
+    }
   }
 
   /**
@@ -87,6 +148,12 @@ export class Upstreams {
   retain(table: RouteTable): void {
     const keep = new Set<string>();
     for (const ep of table.endpoints) keep.add(ep.addr);
+    this.live = keep;
+    for (const [addr, list] of this.idle) {
+      if (keep.has(addr)) continue;
+      this.idle.delete(addr);
+      for (const e of list) e.conn.close();
+    }
     for (const [addr, p] of this.pools) {
       if (keep.has(addr)) continue;
       this.pools.delete(addr);
@@ -96,6 +163,9 @@ export class Upstreams {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    for (const list of this.idle.values()) for (const e of list) e.conn.close();
+    this.idle.clear();
     const all = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(all.map((p) => p.close().catch(() => undefined))); // closing is best effort at shutdown

@@ -1,0 +1,300 @@
+// Byte-level HTTP/1.1 message heads for the router's fast path: request heads it may forward as they are, upstream
+// response heads and chunked-body framing. Pure and strict: anything unusual in a request is "not for the fast
+// path" (undefined) and goes to node:http's parser instead; an unusual response is an upstream error.
+
+/** A request head the fast path forwards (rewritten) without node:http. */
+export interface RequestHead {
+  method: string;
+  /** Request target in origin form (`/path?query`). */
+  target: string;
+  /** The Host header as sent. */
+  host: string;
+  /** Body length in bytes (0 without Content-Length). */
+  contentLength: number;
+  /** The client asked to close the connection after this response. */
+  close: boolean;
+  /** The client's X-Request-Id when plausible (1–200 characters). */
+  requestId: string | undefined;
+  /** The client's X-Forwarded-For values, joined. */
+  forwardedFor: string | undefined;
+  /** End-to-end header lines to forward, each ending in CRLF. */
+  headers: string;
+}
+
+/** Methods the fast path takes; others (CONNECT, TRACE, extension methods) go to node:http. */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const ORIGIN_FORM = /^\/[\x21-\x7e]*$/;
+const DIGITS = /^\d{1,15}$/;
+
+/** Strips spaces and tabs (HTTP's optional whitespace) at both ends; unlike trim(), keeps every other byte. */
+function trimOws(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
+/**
+ * Parses a request head (`text`: its bytes as latin1, without the blank line ending it). Returns undefined when
+ * the request needs node:http: another version or method, absolute-form targets, Transfer-Encoding, Upgrade,
+ * Expect, other Connection options, repeated Host or Content-Length, or anything malformed (which node:http then
+ * refuses with its own strict parser).
+ */
+export function parseRequestHead(text: string): RequestHead | undefined {
+  let eol = text.indexOf('\r\n');
+  const line = eol === -1 ? text : text.slice(0, eol);
+  const sp1 = line.indexOf(' ');
+  const sp2 = line.indexOf(' ', sp1 + 1);
+  if (sp1 === -1 || sp2 === -1 || line.slice(sp2 + 1) !== 'HTTP/1.1') return undefined;
+  const method = line.slice(0, sp1);
+  const target = line.slice(sp1 + 1, sp2);
+  if (!METHODS.has(method) || !ORIGIN_FORM.test(target)) return undefined;
+
+  let host: string | undefined;
+  let contentLength = -1;
+  let close = false;
+  let requestId: string | undefined;
+  let forwardedFor: string | undefined;
+  let headers = '';
+  while (eol !== -1) {
+    const start = eol + 2;
+    eol = text.indexOf('\r\n', start);
+    const field = eol === -1 ? text.slice(start) : text.slice(start, eol);
+    const colon = field.indexOf(':');
+    if (colon <= 0) return undefined;
+    const name = field.slice(0, colon);
+    const raw = field.slice(colon + 1);
+    if (!TOKEN.test(name) || !FIELD_VALUE.test(raw)) return undefined;
+    const lower = name.toLowerCase();
+    switch (lower) {
+      case 'host':
+        if (host !== undefined) return undefined;
+        host = trimOws(raw);
+        break;
+      case 'content-length': {
+        const v = trimOws(raw);
+        if (contentLength !== -1 || !DIGITS.test(v)) return undefined;
+        contentLength = Number(v);
+        break;
+      }
+      case 'connection':
+        for (const option of raw.split(',')) {
+          const o = trimOws(option).toLowerCase();
+          if (o === 'close') close = true;
+          else if (o !== 'keep-alive' && o !== '') return undefined;
+        }
+        continue;
+      case 'transfer-encoding':
+      case 'upgrade':
+      case 'expect':
+        return undefined;
+      case 'x-request-id': {
+        const v = trimOws(raw);
+        if (v.length >= 1 && v.length <= 200) requestId = v;
+        continue;
+      }
+      case 'x-forwarded-for': {
+        const v = trimOws(raw);
+        forwardedFor = forwardedFor === undefined ? v : `${forwardedFor}, ${v}`;
+        continue;
+      }
+      case 'keep-alive':
+      case 'proxy-connection':
+      case 'te':
+      case 'trailer':
+      case 'x-forwarded-proto':
+      case 'x-forwarded-port':
+      case 'x-forwarded-host':
+        continue; // hop-by-hop, or set by the router itself
+    }
+    headers += field + '\r\n';
+  }
+  if (host === undefined || host === '') return undefined;
+  return { method, target, host, contentLength: contentLength === -1 ? 0 : contentLength, close, requestId, forwardedFor, headers };
+}
+
+/** How an upstream response body ends. */
+export type Framing = 'none' | 'length' | 'chunked' | 'close';
+
+export interface ResponseHead {
+  status: number;
+  /** Status line and end-to-end header lines for the client, each ending in CRLF (no blank line). */
+  head: string;
+  framing: Framing;
+  /** Body length for `length` framing. */
+  length: number;
+  /** The upstream keeps the connection open after this response. */
+  keepAlive: boolean;
+  /** The upstream's `Keep-Alive: timeout=N`, in milliseconds. */
+  idleTimeoutMs: number | undefined;
+}
+
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [\t\x20-\x7e\x80-\xff]*)?$/;
+
+/**
+ * Parses an upstream response head (`text` as latin1, without the blank line). `method` is the request's (HEAD
+ * responses have no body). Returns a reason string for responses the router refuses to relay: ambiguous framing
+ * (Content-Length with Transfer-Encoding, differing lengths) or malformed lines.
+ */
+export function parseResponseHead(text: string, method: string): ResponseHead | string {
+  let eol = text.indexOf('\r\n');
+  const line = eol === -1 ? text : text.slice(0, eol);
+  const m = STATUS_LINE.exec(line);
+  if (!m) return 'malformed status line';
+  const http10 = m[1] === '0';
+  const status = Number(m[2]);
+  let head = line + '\r\n';
+  let length = -1;
+  let transferEncoding: string | undefined;
+  let keepAlive = !http10;
+  let idleTimeoutMs: number | undefined;
+  while (eol !== -1) {
+    const start = eol + 2;
+    eol = text.indexOf('\r\n', start);
+    const field = eol === -1 ? text.slice(start) : text.slice(start, eol);
+    const colon = field.indexOf(':');
+    if (colon <= 0) return 'malformed header line';
+    const name = field.slice(0, colon);
+    const raw = field.slice(colon + 1);
+    if (!TOKEN.test(name) || !FIELD_VALUE.test(raw)) return 'malformed header line';
+    switch (name.toLowerCase()) {
+      case 'content-length': {
+        const v = trimOws(raw);
+        if (!DIGITS.test(v) || (length !== -1 && Number(v) !== length)) return 'invalid Content-Length';
+        length = Number(v);
+        break;
+      }
+      case 'transfer-encoding':
+        transferEncoding = transferEncoding === undefined ? trimOws(raw) : `${transferEncoding}, ${trimOws(raw)}`;
+        break;
+      case 'connection':
+        for (const option of raw.split(',')) {
+          const o = trimOws(option).toLowerCase();
+          if (o === 'close') keepAlive = false;
+          else if (o === 'keep-alive' && http10) keepAlive = true;
+        }
+        continue;
+      case 'keep-alive': {
+        const t = /(?:^|[,\s])timeout=(\d{1,6})/i.exec(raw);
+        if (t) idleTimeoutMs = Number(t[1]) * 1000;
+        continue;
+      }
+      case 'proxy-connection':
+      case 'upgrade':
+        continue;
+    }
+    head += field + '\r\n';
+  }
+  if (transferEncoding !== undefined && length !== -1) return 'both Content-Length and Transfer-Encoding';
+  let framing: Framing;
+  if ((status >= 100 && status < 200) || status === 204 || status === 304 || method === 'HEAD') framing = 'none';
+  else if (transferEncoding !== undefined) framing = /(?:^|,)\s*chunked\s*$/i.test(transferEncoding) ? 'chunked' : 'close';
+  else framing = length === -1 ? 'close' : 'length';
+  if (framing === 'close') keepAlive = false;
+  return { status, head, framing, length: Math.max(length, 0), keepAlive, idleTimeoutMs };
+}
+
+const enum Chunk {
+  Size,
+  Extension,
+  SizeLf,
+  Data,
+  DataCr,
+  DataLf,
+  TrailerStart,
+  Trailer,
+  TrailerLf,
+  EndLf,
+  Done,
+}
+
+/**
+ * Finds where a chunked body ends, fed the bytes as they arrive; the bytes themselves are relayed unchanged.
+ * `scan` returns the offset just past the body's end, -1 when more bytes are needed, -2 when the framing is broken.
+ */
+export class ChunkedScanner {
+  private state = Chunk.Size;
+  private size = 0;
+  private digits = 0;
+  private remaining = 0;
+
+  scan(buf: Buffer, from = 0): number {
+    let i = from;
+    const n = buf.length;
+    while (i < n) {
+      const c = buf[i]!;
+      switch (this.state) {
+        case Chunk.Size: {
+          const v = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+          if (v !== -1) {
+            if (++this.digits > 12) return -2;
+            this.size = this.size * 16 + v;
+          } else if (this.digits === 0) return -2;
+          else if (c === 13) this.state = Chunk.SizeLf;
+          else if (c === 59 /* ; */ || c === 32 || c === 9) this.state = Chunk.Extension;
+          else return -2;
+          i++;
+          break;
+        }
+        case Chunk.Extension:
+          if (c === 13) this.state = Chunk.SizeLf;
+          else if (c === 10 || c === 0) return -2;
+          i++;
+          break;
+        case Chunk.SizeLf:
+          if (c !== 10) return -2;
+          i++;
+          if (this.size === 0) this.state = Chunk.TrailerStart;
+          else {
+            this.remaining = this.size;
+            this.state = Chunk.Data;
+          }
+          this.size = 0;
+          this.digits = 0;
+          break;
+        case Chunk.Data: {
+          const take = Math.min(this.remaining, n - i);
+          i += take;
+          this.remaining -= take;
+          if (this.remaining === 0) this.state = Chunk.DataCr;
+          break;
+        }
+        case Chunk.DataCr:
+          if (c !== 13) return -2;
+          this.state = Chunk.DataLf;
+          i++;
+          break;
+        case Chunk.DataLf:
+          if (c !== 10) return -2;
+          this.state = Chunk.Size;
+          i++;
+          break;
+        case Chunk.TrailerStart:
+          // Either the blank line ending the body or the first trailer field.
+          this.state = c === 13 ? Chunk.EndLf : Chunk.Trailer;
+          i++;
+          break;
+        case Chunk.Trailer:
+          if (c === 13) this.state = Chunk.TrailerLf;
+          else if (c === 10) return -2;
+          i++;
+          break;
+        case Chunk.TrailerLf:
+          if (c !== 10) return -2;
+          this.state = Chunk.TrailerStart;
+          i++;
+          break;
+        case Chunk.EndLf:
+          if (c !== 10) return -2;
+          this.state = Chunk.Done;
+          return i + 1;
+        case Chunk.Done:
+          return i;
+      }
+    }
+    return this.state === Chunk.Done ? i : -1;
+  }
+}

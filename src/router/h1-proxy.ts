@@ -1,0 +1,513 @@
+// The router's fast path for plain HTTP/1.1: request heads are parsed and rewritten as bytes, forwarded over the
+// router's own keep-alive upstream sockets, and responses relayed byte for byte (framing tracked, never re-encoded).
+// Anything it does not take (upgrades, Expect, chunked uploads, HTTP/1.0, redirects to HTTPS, ACME challenges,
+// malformed input) is handed, with its connection, to node:http and the general proxy.
+import { connect, type Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { parseRequestHead, parseResponseHead, ChunkedScanner, type RequestHead, type Framing } from './h1-parse.js';
+import { errorPage, errorStatus, type RouterErrorKind } from './error-pages.js';
+import type { Endpoint, RouteTarget } from './route-table.js';
+import type { ProxyContext } from './proxy.js';
+import { NO_APP } from './metrics.js';
+
+export interface FastPathOptions {
+  /** Idle client connections are closed after this long. */
+  keepAliveMs: number;
+  connectTimeoutMs: number;
+  /** Takes over a connection the fast path does not serve; its unread bytes were put back first. */
+  fallback(socket: Socket): void;
+}
+
+/** Longest request or response head the fast path reads (longer request heads go to node:http, which answers 431). */
+const MAX_HEAD = 16 * 1024;
+/** Pipelined bytes buffered while a request is in flight before the client is paused. */
+const MAX_BUFFERED = 64 * 1024;
+/** Longest time a request head may take to arrive (node:http's headersTimeout default). */
+const HEAD_TIMEOUT_MS = 60_000;
+const CRLF2 = Buffer.from('\r\n\r\n');
+const ACME_PATH = '/.well-known/acme-challenge/';
+const STATUS_TEXT: Record<number, string> = { 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+
+/** A keep-alive connection to an endpoint, owned by one exchange at a time or idle in `Upstreams`. */
+class UpstreamConnection {
+  readonly socket: Socket;
+  exchange: Exchange | undefined;
+  connected = false;
+  /** Has completed a response before (so a reset may just be a keep-alive race). */
+  reused = false;
+  idleMs: number;
+
+  constructor(readonly ep: Endpoint, ctx: ProxyContext, connectTimeoutMs: number) {
+    this.idleMs = ctx.upstreams.idleMs;
+    const s = (this.socket = connect({ host: ep.host, port: ep.port, noDelay: true }));
+    s.setTimeout(connectTimeoutMs);
+    s.on('connect', () => {
+      this.connected = true;
+      // From here the timer measures silence: an exchange waiting for a response head fails on it (headers
+      // timeout); a streaming response ignores it unless a body timeout is set; idle expiry is the pool's.
+      s.setTimeout(ctx.headersTimeoutMs);
+      this.exchange?.upstreamConnected();
+    });
+    s.on('data', (chunk: Buffer) => (this.exchange ? this.exchange.upstreamData(chunk) : s.destroy()));
+    s.on('end', () => this.exchange?.upstreamEnd());
+    s.on('drain', () => this.exchange?.client.resume());
+    s.on('timeout', () => this.exchange?.upstreamTimeout());
+    s.on('error', (err: NodeJS.ErrnoException) => this.exchange?.upstreamFailed(err.code ?? err.message));
+    s.on('close', () => {
+      ctx.upstreams.forgetIdle(ep.addr, this);
+      this.exchange?.upstreamFailed('ECONNRESET');
+    });
+  }
+
+  close(): void {
+    this.exchange = undefined;
+    this.socket.destroy();
+  }
+}
+
+/** One request on the fast path and its upstream attempts. */
+class Exchange {
+  private up!: UpstreamConnection;
+  private readonly started = performance.now();
+  private readonly requestId: string;
+  private attempts = 0;
+  private tried: Set<string> | undefined;
+  private retriedReuse = false;
+  /** Request body bytes not yet forwarded. */
+  bodyLeft: number;
+  private head: Buffer | undefined; // the response head bytes gathered so far
+  private responding = false; // the response head went to the client
+  private framing: Framing = 'none';
+  private left = 0;
+  private chunks: ChunkedScanner | undefined;
+  private keepAlive = false;
+  private status = 0;
+  private bytes = 0;
+  private done = false;
+
+  constructor(
+    private readonly ctx: ProxyContext,
+    readonly client: ClientConnection,
+    private readonly req: RequestHead,
+    private readonly target: RouteTarget,
+  ) {
+    this.requestId = req.requestId ?? randomUUID();
+    this.bodyLeft = req.contentLength;
+    ctx.metrics.started(target.app);
+  }
+
+  start(): void {
+    this.attempt(this.ctx.upstreams.pick(this.target)!);
+  }
+
+  private attempt(ep: Endpoint, fresh = false): void {
+    this.attempts++;
+    const idle = fresh ? undefined : (this.ctx.upstreams.takeIdle(ep.addr) as UpstreamConnection | undefined);
+    const up = (this.up = idle ?? new UpstreamConnection(ep, this.ctx, this.client.opts.connectTimeoutMs));
+    up.exchange = this;
+    if (up.connected) this.upstreamConnected();
+    else this.client.pause(); // body bytes wait in the client's buffer until a connection is there to take them
+  }
+
+  upstreamConnected(): void {
+    const { req, client, ctx } = this;
+    const up = this.up;
+    const forwardedFor = req.forwardedFor === undefined ? client.remoteAddress : `${req.forwardedFor}, ${client.remoteAddress}`;
+    const head =
+      `${req.method} ${req.target} HTTP/1.1\r\n${req.headers}x-forwarded-for: ${forwardedFor}\r\nx-forwarded-proto: ${ctx.proto}\r\n` +
+      `x-forwarded-port: ${client.localPort}\r\nx-forwarded-host: ${req.host}\r\nx-request-id: ${this.requestId}\r\n\r\n`;
+    up.socket.cork(); // the head and the body bytes already here leave in one write
+    up.socket.write(head, 'latin1');
+    client.pumpBody();
+    up.socket.uncork();
+    client.resume();
+  }
+
+  /** More request body (never more than `bodyLeft`); pauses the client while the upstream cannot take more. */
+  forwardBody(body: Buffer): void {
+    this.bodyLeft -= body.length;
+    if (!this.up.socket.write(body)) this.client.pause();
+  }
+
+  /** The client can take more response bytes. */
+  resumeUpstream(): void {
+    if (this.up.socket.isPaused()) this.up.socket.resume();
+  }
+
+  /** The upstream connection can take more request body. */
+  get upstreamWritable(): boolean {
+    return this.up.connected && !this.up.socket.writableNeedDrain;
+  }
+
+  upstreamData(chunk: Buffer): void {
+    if (this.done) return;
+    if (this.responding) return this.relay(chunk);
+    let buf = this.head ? Buffer.concat([this.head, chunk]) : chunk;
+    for (;;) {
+      const end = buf.indexOf(CRLF2, Math.max(0, buf.length - chunk.length - 3));
+      if (end === -1) {
+        if (buf.length > MAX_HEAD) return this.fail('protocol', 'response head too large');
+        this.head = buf;
+        return;
+      }
+      const parsed = parseResponseHead(buf.toString('latin1', 0, end), this.req.method);
+      if (typeof parsed === 'string') return this.fail('protocol', parsed);
+      if (parsed.status < 200) {
+        if (parsed.status === 101) return this.fail('protocol', 'unexpected protocol switch');
+        this.client.write(parsed.head + '\r\n'); // 103 Early Hints and the like go to the client as they come
+        buf = buf.subarray(end + 4);
+        chunk = buf;
+        continue;
+      }
+      this.head = undefined;
+      this.responding = true;
+      this.status = parsed.status;
+      this.framing = parsed.framing;
+      this.left = parsed.length;
+      this.keepAlive = parsed.keepAlive;
+      if (parsed.idleTimeoutMs !== undefined) this.up.idleMs = Math.min(this.up.idleMs, Math.max(parsed.idleTimeoutMs - 1000, 500));
+      if (parsed.framing === 'chunked') this.chunks = new ChunkedScanner();
+      if (this.ctx.bodyTimeoutMs > 0) this.up.socket.setTimeout(this.ctx.bodyTimeoutMs);
+      // A response before the whole request body (an early 413, say) ends the connection: the rest is never read.
+      const close = this.client.closeAfter(this.req, parsed.framing === 'close' || this.bodyLeft > 0);
+      this.client.write(parsed.head + (close ? 'connection: close\r\n\r\n' : '\r\n'), true);
+      return this.relay(buf.subarray(end + 4));
+    }
+  }
+
+  /** Relays response body bytes and notices where the body ends. */
+  private relay(chunk: Buffer): void {
+    let n = chunk.length;
+    let ended = false;
+    switch (this.framing) {
+      case 'none':
+        ended = true;
+        break;
+      case 'length':
+        n = Math.min(n, this.left);
+        this.left -= n;
+        ended = this.left === 0;
+        break;
+      case 'chunked': {
+        const end = this.chunks!.scan(chunk);
+        if (end === -2) return this.fail('protocol', 'malformed chunked body');
+        if (end !== -1) {
+          n = end;
+          ended = true;
+        }
+        break;
+      }
+      case 'close':
+        break; // ends when the upstream closes
+    }
+    if (n > 0) {
+      this.bytes += n;
+      if (!this.client.write(n === chunk.length ? chunk : chunk.subarray(0, n))) this.up.socket.pause();
+    }
+    if (n < chunk.length) this.keepAlive = false; // bytes after the response: not a connection to reuse
+    if (ended) this.complete();
+    else this.client.flush();
+  }
+
+  upstreamEnd(): void {
+    if (this.done) return;
+    if (this.responding && this.framing === 'close') {
+      this.keepAlive = false;
+      return this.complete();
+    }
+    this.upstreamFailed('ECONNRESET');
+  }
+
+  upstreamTimeout(): void {
+    if (this.done) return;
+    if (!this.up.connected) {
+      this.up.close();
+      return this.upstreamFailed('UND_ERR_CONNECT_TIMEOUT');
+    }
+    if (!this.responding) return this.fail('headers_timeout', 'headers timeout');
+    // Silence inside a body: fine for streams (SSE, long polls) unless a body timeout is configured.
+    if (this.ctx.bodyTimeoutMs > 0) this.fail('body_timeout', 'body timeout');
+  }
+
+  upstreamFailed(code: string): void {
+    if (this.done) return;
+    const up = this.up;
+    up.close();
+    if (!up.connected) {
+      // Nothing reached the endpoint: try another one.
+      this.ctx.upstreams.eject(up.ep.addr);
+      this.ctx.metrics.upstreamError(this.target.app, 'connect');
+      if (code !== 'UND_ERR_CONNECT_TIMEOUT' && this.attempts < this.ctx.maxAttempts) {
+        (this.tried ??= new Set()).add(up.ep.addr);
+        const next = this.ctx.upstreams.pick(this.target, this.tried);
+        if (next) return this.attempt(next);
+      }
+      return this.error(code === 'UND_ERR_CONNECT_TIMEOUT' ? 'gateway_timeout' : 'bad_gateway', code);
+    }
+    if (up.reused && !this.retriedReuse && this.head === undefined && !this.responding && this.req.contentLength === 0) {
+      // The endpoint closed a kept-alive connection as the request went out: once more on a new connection.
+      this.retriedReuse = true;
+      return this.attempt(up.ep, true);
+    }
+    this.fail('socket', code);
+  }
+
+  /** The upstream broke the exchange: an error page if nothing was sent yet, else the client connection is cut. */
+  private fail(kind: string, detail: string): void {
+    if (this.done) return;
+    this.up.close();
+    this.ctx.metrics.upstreamError(this.target.app, kind);
+    if (!this.responding) return this.error(kind === 'headers_timeout' ? 'gateway_timeout' : 'bad_gateway', detail);
+    this.finish(this.status, detail);
+    this.client.destroy();
+  }
+
+  /** The router answers instead of the upstream. */
+  private error(kind: RouterErrorKind, detail: string): void {
+    this.ctx.metrics.settled(this.target.app); // counted by finish() below as the router's own response
+    this.done = true;
+    const status = errorStatus(kind);
+    const body = this.client.sendError(this.req, kind, this.requestId, this.bodyLeft > 0);
+    this.log(this.target.app, status, false, body, detail);
+    this.client.exchangeDone(this.bodyLeft > 0);
+  }
+
+  private complete(): void {
+    const up = this.up;
+    const unsent = this.bodyLeft > 0; // the upstream answered before taking the whole body
+    if (this.keepAlive && !unsent) {
+      if (this.ctx.bodyTimeoutMs > 0) up.socket.setTimeout(this.ctx.headersTimeoutMs);
+      up.exchange = undefined;
+      up.reused = true;
+      if (up.socket.isPaused()) up.socket.resume();
+      this.ctx.upstreams.putIdle(up.ep.addr, up, up.idleMs);
+    } else up.close();
+    this.finish(this.status);
+    this.client.exchangeDone(unsent);
+  }
+
+  /** The client went away mid-exchange. */
+  abort(): void {
+    if (this.done) return;
+    this.up.close();
+    this.finish(499, 'client_closed');
+  }
+
+  private finish(status: number, error?: string): void {
+    if (this.done) return;
+    this.done = true;
+    this.log(this.target.app, status, true, this.bytes, error);
+  }
+
+  private log(app: string, status: number, wasActive: boolean, bytes: number, error: string | undefined): void {
+    const seconds = (performance.now() - this.started) / 1000;
+    this.ctx.metrics.finished(app, status, seconds, wasActive);
+    this.ctx.accessLog?.({
+      app, method: this.req.method, host: this.req.host, path: this.req.target, status, duration: seconds * 1000, bytes,
+      upstream: this.up?.ep.addr, requestId: this.requestId, error,
+    });
+  }
+}
+
+/** A client connection on the fast path: reads request heads, runs one exchange at a time, buffers pipelined bytes. */
+export class ClientConnection {
+  private buf: Buffer | undefined;
+  private exchange: Exchange | undefined;
+  private ended = false; // the client sent FIN
+  private closing = false; // close once the current response is out
+  private paused = false;
+  private gone = false;
+  private headSince = 0; // when the bytes of an incomplete request head started arriving
+  readonly remoteAddress: string;
+  readonly localPort: number;
+  private readonly onData = (chunk: Buffer) => this.data(chunk);
+  private readonly onEnd = () => this.clientEnded();
+  private readonly onTimeout = () => this.exchange === undefined && this.socket.destroy();
+  private readonly onDrain = () => this.exchange?.resumeUpstream();
+
+  constructor(
+    private readonly ctx: ProxyContext,
+    readonly socket: Socket,
+    readonly opts: FastPathOptions,
+    private readonly onClosed: (c: ClientConnection) => void,
+  ) {
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.localPort = socket.localPort ?? 0;
+    socket.setTimeout(opts.keepAliveMs);
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('timeout', this.onTimeout);
+    socket.on('drain', this.onDrain);
+    socket.on('error', () => socket.destroy()); // resets by clients are routine
+    socket.once('close', () => {
+      this.gone = true;
+      this.exchange?.abort();
+      this.exchange = undefined;
+      onClosed(this);
+    });
+  }
+
+  get idle(): boolean {
+    return this.exchange === undefined && this.buf === undefined;
+  }
+
+  private data(chunk: Buffer): void {
+    if (this.closing && this.exchange === undefined) return; // after the last response: discard
+    this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
+    if (this.exchange === undefined) return this.next();
+    this.pumpBody();
+    if (this.buf !== undefined && this.buf.length > MAX_BUFFERED) this.pause();
+  }
+
+  /** Forwards buffered request body bytes while the upstream takes them. */
+  pumpBody(): void {
+    const ex = this.exchange;
+    while (ex !== undefined && ex.bodyLeft > 0 && this.buf !== undefined && ex.upstreamWritable) ex.forwardBody(this.takeBody(ex.bodyLeft)!);
+  }
+
+  /** Starts the next request if a whole head is buffered. */
+  private next(): void {
+    const buf = this.buf;
+    if (buf === undefined) return;
+    const end = buf.indexOf(CRLF2);
+    if (end === -1) {
+      if (buf.length > MAX_HEAD) return this.handOff();
+      // A head trickling in (slowloris) gets as long as node:http would give it, then the connection is closed.
+      const now = performance.now();
+      if (this.headSince === 0) this.headSince = now;
+      else if (now - this.headSince > HEAD_TIMEOUT_MS) this.socket.destroy();
+      return;
+    }
+    this.headSince = 0;
+    const req = parseRequestHead(buf.toString('latin1', 0, end));
+    if (req === undefined) return this.handOff();
+    const target = this.ctx.getTable().lookup(req.host);
+    if (target?.httpsOnly || req.target.startsWith(ACME_PATH)) return this.handOff();
+    this.buf = end + 4 === buf.length ? undefined : buf.subarray(end + 4);
+    if (req.close) this.closing = true;
+    if (target === undefined || target.endpoints.length === 0) {
+      const kind = target === undefined ? 'no_route' : 'no_endpoints';
+      const requestId = req.requestId ?? randomUUID();
+      const body = this.sendError(req, kind, requestId, req.contentLength > 0);
+      const seconds = 0;
+      this.ctx.metrics.finished(target?.app ?? NO_APP, errorStatus(kind), seconds, false);
+      this.ctx.accessLog?.({ app: target?.app ?? NO_APP, method: req.method, host: req.host, path: req.target, status: errorStatus(kind), duration: 0, bytes: body, upstream: undefined, requestId, error: kind });
+      return this.exchangeDone(req.contentLength > 0);
+    }
+    this.exchange = new Exchange(this.ctx, this, req, target);
+    this.exchange.start();
+  }
+
+  /** Up to `max` buffered body bytes, removed from the buffer. */
+  takeBody(max: number): Buffer | undefined {
+    const buf = this.buf;
+    if (buf === undefined) return undefined;
+    if (buf.length <= max) {
+      this.buf = undefined;
+      return buf;
+    }
+    this.buf = buf.subarray(max);
+    return buf.subarray(0, max);
+  }
+
+  /** Whether the connection closes after the response now starting; `final`: it must (body framed by close, request unread). */
+  closeAfter(req: RequestHead, final: boolean): boolean {
+    if (final || req.close || this.ended || this.ctx.draining) this.closing = true;
+    return this.closing;
+  }
+
+  /** Writes to the client; `corkUntilFlush` holds the bytes until the body's first bytes join them in one write. */
+  write(data: string | Buffer, corkUntilFlush = false): boolean {
+    if (corkUntilFlush) this.socket.cork();
+    return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
+  }
+
+  flush(): void {
+    if (this.socket.writableCorked) this.socket.uncork();
+  }
+
+  /** Sends the router's own error page; returns the body length. `unread`: the request body stays unread, so the connection closes. */
+  sendError(req: RequestHead, kind: RouterErrorKind, requestId: string, unread: boolean): number {
+    if (unread || this.ctx.draining) this.closing = true;
+    const status = errorStatus(kind);
+    const body = errorPage(kind, requestId);
+    this.flush();
+    this.socket.write(
+      `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: ${body.length}\r\n` +
+        `cache-control: no-store\r\nx-request-id: ${requestId}\r\n${this.closing ? 'connection: close\r\n' : ''}\r\n`,
+      'latin1',
+    );
+    if (req.method !== 'HEAD') this.socket.write(body);
+    return body.length;
+  }
+
+  /** The exchange is over; `unsent`: part of the request body was never read, so the connection cannot go on. */
+  exchangeDone(unsent: boolean): void {
+    this.flush();
+    this.exchange = undefined;
+    if (this.gone) return;
+    if (unsent || this.closing || this.ctx.draining) {
+      this.closing = true;
+      this.buf = undefined;
+      this.resume();
+      this.socket.destroySoon();
+      return;
+    }
+    this.resume();
+    if (this.buf !== undefined) this.next();
+    else if (this.ended) this.socket.end();
+  }
+
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  /** Reads again unless the buffer is full or the upstream cannot take more body. */
+  resume(): void {
+    this.pumpBody();
+    if (!this.paused || this.gone) return;
+    if (this.exchange && (!this.exchange.upstreamWritable || (this.buf?.length ?? 0) > MAX_BUFFERED)) return;
+    this.paused = false;
+    this.socket.resume();
+  }
+
+  /** The client sent FIN: like node:http, a request in flight counts as abandoned (proxies see a gone client this way). */
+  private clientEnded(): void {
+    this.ended = true;
+    if (this.exchange === undefined) {
+      if (this.buf === undefined) this.socket.end();
+      return;
+    }
+    this.exchange.abort();
+    this.exchange = undefined;
+    this.socket.destroy();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** Closes an idle connection (shutdown); busy ones close after their response. */
+  drain(): void {
+    if (this.idle) this.socket.destroy();
+    else this.closing = true;
+  }
+
+  /** Gives the connection, with its unread bytes, to node:http. */
+  private handOff(): void {
+    const s = this.socket;
+    s.off('data', this.onData);
+    s.off('end', this.onEnd);
+    s.off('timeout', this.onTimeout);
+    s.off('drain', this.onDrain);
+    s.setTimeout(0);
+    if (this.buf) s.unshift(this.buf);
+    this.buf = undefined;
+    this.paused = false;
+    s.resume(); // node:http adds its data listener before the buffered bytes flow (on the next tick)
+    this.onClosed(this);
+    this.opts.fallback(s);
+  }
+}

@@ -1,0 +1,214 @@
+// The router's byte-level HTTP/1.1 path against real upstreams and raw client sockets: pipelining, upstream
+// keep-alive reuse and expiry, every response framing, refused and handed-over requests, large and early-answered
+// uploads.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
+import { createHash } from 'node:crypto';
+import { startEtcd, startUpstream, startTestRouter, uniquePrefix, putRoute, putEndpoint, type Etcd, type Upstream } from './harness.js';
+import type { RunningRouter } from '../../../src/router/router.js';
+
+let etcd: Etcd;
+let router: RunningRouter & { url: string };
+let port: number;
+const ups: Upstream[] = [];
+const raws: TcpServer[] = [];
+const prefix = uniquePrefix();
+
+async function app(name: string, upstreamPort: number): Promise<void> {
+  await putRoute(etcd.client, prefix, `${name}.localhost`, name);
+  await router.waitPublished(await putEndpoint(etcd.client, prefix, name, 'web.1', upstreamPort));
+}
+async function upstream(name: string, handler?: Parameters<typeof startUpstream>[1]): Promise<Upstream> {
+  const u = await startUpstream(name, handler);
+  ups.push(u);
+  return u;
+}
+/** An upstream speaking raw bytes: `answer` gets each connection and the bytes received so far. */
+async function rawUpstream(answer: (socket: Socket, received: string) => void): Promise<number> {
+  const server = createTcpServer((s) => {
+    let got = '';
+    s.on('data', (d) => {
+      got += d.toString('latin1');
+      if (!got.includes('\r\n\r\n')) return;
+      answer(s, got);
+      got = '';
+    });
+    s.on('error', () => s.destroy());
+  });
+  raws.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return (server.address() as { port: number }).port;
+}
+
+/** Sends `bytes` on a new connection and collects everything until the router closes it or `until` matches. */
+function exchange(bytes: string | Buffer, until?: (text: string) => boolean, timeoutMs = 5000): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    let text = '';
+    const timer = setTimeout(() => (s.destroy(), reject(new Error(`no complete answer in ${timeoutMs} ms; got ${JSON.stringify(text)}`))), timeoutMs);
+    s.on('data', (d) => {
+      text += d.toString('latin1');
+      if (until?.(text)) {
+        clearTimeout(timer);
+        s.destroy();
+        resolve({ text, closed: false });
+      }
+    });
+    s.on('close', () => (clearTimeout(timer), resolve({ text, closed: true })));
+    s.on('error', () => undefined); // a reset shows as `closed`
+    s.write(bytes);
+  });
+}
+const count = (text: string, s: string) => text.split(s).length - 1;
+
+before(async () => {
+  etcd = await startEtcd();
+  router = await startTestRouter(etcd.etcd.endpoint, prefix);
+  port = Number(new URL(router.url).port);
+});
+after(async () => {
+  await router?.close();
+  await Promise.all(ups.map((u) => u.close()));
+  for (const s of raws) s.close();
+  await etcd?.close();
+});
+
+test('pipelined requests are answered in order on one connection', async () => {
+  const u = await upstream('pipe', (req, res) => {
+    // The first answer is the slowest: order must come from the router, not from timing.
+    setTimeout(() => res.end(`answer ${req.url}`), req.url === '/1' ? 50 : 0);
+  });
+  await app('pipe', u.port);
+  const req = (n: number) => `GET /${n} HTTP/1.1\r\nHost: pipe.localhost\r\n\r\n`;
+  const { text } = await exchange(req(1) + req(2) + req(3), (t) => t.includes('answer /3'));
+  const at = [1, 2, 3].map((n) => text.indexOf(`answer /${n}`));
+  assert.ok(at.every((i) => i > 0) && at[0]! < at[1]! && at[1]! < at[2]!, text);
+  assert.equal(count(text, 'HTTP/1.1 200'), 3);
+});
+
+test('upstream connections are kept alive and reused; expired ones are not used', async () => {
+  const seen = new Set<string>();
+  const u = await upstream('reuse', (req, res) => {
+    seen.add(`${req.socket.remotePort}`);
+    res.end('ok');
+  });
+  u.server.keepAliveTimeout = 1500; // announced as Keep-Alive: timeout=1; the router keeps it 0.5 s
+  await app('reuse', u.port);
+  const one = () => exchange('GET / HTTP/1.1\r\nHost: reuse.localhost\r\n\r\n', (t) => t.endsWith('ok'));
+  for (let i = 0; i < 20; i++) await one();
+  assert.equal(seen.size, 1, 'twenty sequential requests over one upstream connection');
+  await new Promise((r) => setTimeout(r, 1000)); // past the router's idle time, before the upstream's
+  const r = await one();
+  assert.match(r.text, /^HTTP\/1\.1 200/);
+  assert.equal(seen.size, 2, 'an idle connection past its time is replaced');
+});
+
+test('a kept-alive connection the upstream closed is replaced without failing the request', async () => {
+  let n = 0;
+  const p = await rawUpstream((s) => {
+    n++;
+    // Answers once and then closes without saying so: the router learns of it only when it reuses the socket.
+    s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok', () => setTimeout(() => s.destroy(), 20));
+  });
+  await app('racy', p);
+  for (let i = 0; i < 5; i++) {
+    const r = await exchange('GET / HTTP/1.1\r\nHost: racy.localhost\r\n\r\n', (t) => t.endsWith('ok'));
+    assert.match(r.text, /^HTTP\/1\.1 200/, `request ${i}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(n, 5);
+});
+
+test('response framings: length, chunked with trailers, until close, and no body', async () => {
+  const p = await rawUpstream((s, got) => {
+    const path = got.split(' ')[1];
+    if (path === '/length') s.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello');
+    else if (path === '/chunked') {
+      s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n3\r\nabc');
+      setTimeout(() => s.write('\r\n2\r\nde\r\n0\r\nX-Sum: 5\r\n\r\n'), 30);
+    } else if (path === '/close') s.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close');
+    else if (path === '/head') s.write('HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n');
+    else s.write('HTTP/1.1 204 No Content\r\n\r\n');
+  });
+  await app('frames', p);
+  const get = (path: string, method = 'GET') => `${method} ${path} HTTP/1.1\r\nHost: frames.localhost\r\n\r\n`;
+
+  const both = await exchange(get('/length') + get('/chunked'), (t) => t.endsWith('0\r\nX-Sum: 5\r\n\r\n'));
+  assert.match(both.text, /^HTTP\/1\.1 200 OK\r\nContent-Length: 5\r\n\r\nhello/);
+  assert.ok(both.text.endsWith('Transfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\nX-Sum: 5\r\n\r\n'), both.text);
+
+  const noBody = await exchange(get('/head', 'HEAD') + get('/empty') + get('/length'), (t) => t.endsWith('hello'));
+  assert.match(noBody.text, /^HTTP\/1\.1 200 OK\r\nContent-Length: 1234\r\n\r\nHTTP\/1\.1 204 No Content\r\n\r\nHTTP\/1\.1 200 OK/);
+
+  const untilClose = await exchange(get('/close') + get('/length'));
+  assert.ok(untilClose.closed);
+  assert.match(untilClose.text, /^HTTP\/1\.1 200 OK\r\nContent-Type: text\/plain\r\nconnection: close\r\n\r\nuntil close$/);
+});
+
+test('an upstream response with ambiguous framing becomes a 502', async () => {
+  const p = await rawUpstream((s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'));
+  await app('ambiguous', p);
+  const r = await exchange('GET / HTTP/1.1\r\nHost: ambiguous.localhost\r\n\r\n', (t) => t.includes('</html>'));
+  assert.match(r.text, /^HTTP\/1\.1 502 Bad Gateway/);
+});
+
+test('requests the fast path does not take are served by node:http on the same connection', async () => {
+  const u = await upstream('general', (req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => res.end(`${req.method} ${req.url} got ${JSON.stringify(body)}`));
+  });
+  await app('general', u.port);
+  const chunked = 'POST /c HTTP/1.1\r\nHost: general.localhost\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nwiki\r\n0\r\n\r\n';
+  const after = 'GET /after HTTP/1.1\r\nHost: general.localhost\r\n\r\n';
+  const fastFirst = await exchange(after + chunked + after, (t) => count(t, 'GET /after got') === 2);
+  assert.match(fastFirst.text, /GET \/after got ""[\s\S]*POST \/c got "wiki"[\s\S]*GET \/after got ""/);
+  const old = await exchange('GET /old HTTP/1.0\r\nHost: general.localhost\r\n\r\n');
+  assert.match(old.text, /^HTTP\/1\.1 200[\s\S]*GET \/old got ""$/);
+});
+
+test('request smuggling attempts are refused by node:http (400), not forwarded', async () => {
+  let forwarded = 0;
+  const u = await upstream('smuggle', (_req, res) => (forwarded++, res.end('ok')));
+  await app('smuggle', u.port);
+  for (const bad of [
+    'POST / HTTP/1.1\r\nHost: smuggle.localhost\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /x HTTP/1.1\r\n\r\n',
+    'POST / HTTP/1.1\r\nHost: smuggle.localhost\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde',
+    'GET / HTTP/1.1\r\nHost: smuggle.localhost\r\nX-Bad: a\nb\r\n\r\n',
+  ]) {
+    const r = await exchange(bad);
+    assert.match(r.text, /^HTTP\/1\.1 400/, JSON.stringify(bad));
+  }
+  assert.equal(forwarded, 0);
+});
+
+test('a large upload streams through whole; an answer before the body ends closes the connection', async () => {
+  const u = await upstream('upload', (req, res) => {
+    if (req.url === '/early') return res.writeHead(413, { connection: 'close' }).end('too large');
+    const hash = createHash('sha256');
+    let n = 0;
+    req.on('data', (d: Buffer) => (hash.update(d), (n += d.length)));
+    req.on('end', () => res.end(`${n} ${hash.digest('hex')}`));
+  });
+  await app('upload', u.port);
+  const body = Buffer.alloc(8 * 1024 * 1024, 'yunbang');
+  const want = `${body.length} ${createHash('sha256').update(body).digest('hex')}`;
+  const head = `PUT /big HTTP/1.1\r\nHost: upload.localhost\r\nContent-Length: ${body.length}\r\n\r\n`;
+  const r = await exchange(Buffer.concat([Buffer.from(head), body]), (t) => t.endsWith(want), 20_000);
+  assert.match(r.text, /^HTTP\/1\.1 200/);
+
+  const early = await exchange(`PUT /early HTTP/1.1\r\nHost: upload.localhost\r\nContent-Length: ${body.length}\r\n\r\nabc`);
+  assert.ok(early.closed);
+  assert.match(early.text, /^HTTP\/1\.1 413[\s\S]*connection: close\r\n\r\n9\r\ntoo large\r\n0\r\n\r\n$/i);
+});
+
+test('unknown hosts are answered by the router itself and the connection stays usable', async () => {
+  const u = await upstream('known');
+  await app('known', u.port);
+  const r = await exchange(
+    'GET / HTTP/1.1\r\nHost: nowhere.localhost\r\nX-Request-Id: mine-1\r\n\r\nGET / HTTP/1.1\r\nHost: known.localhost\r\n\r\n',
+    (t) => t.includes('"name":"known"'),
+  );
+  assert.match(r.text, /^HTTP\/1\.1 404 Not Found\r\n[\s\S]*x-request-id: mine-1[\s\S]*HTTP\/1\.1 200/);
+});
