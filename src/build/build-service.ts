@@ -221,7 +221,7 @@ export class BuildService {
     rec.image = `yunbang-app/${req.app}:${rec.id}`;
     rec.imageId = await this.runtime.buildImage(
       tarDir(work, ['Dockerfile', 'src']),
-      { tag: rec.image, labels: { 'yunbang.instance': this.runtime.instance, [LABEL_APP]: req.app, 'yunbang.build': rec.id } },
+      { tag: rec.image, labels: { 'yunbang.instance': this.runtime.instance } }, // one LABEL step; the tag names app and build
       () => undefined,
     );
     rec.durations.image = Date.now() - t2;

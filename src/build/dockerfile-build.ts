@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LABEL_APP, type DockerRuntime } from '../runtime/docker.js';
+import type { DockerRuntime } from '../runtime/docker.js';
 import { YbError } from '../shared/errors.js';
 import { parseProcfile } from '../release/procfile.js';
 import { exposedPort } from './run-image.js';
@@ -31,7 +31,9 @@ export async function dockerfileBuild(runtime: DockerRuntime, rec: BuildRecord, 
   rec.image = `yunbang-app/${rec.app}:${rec.id}`;
   rec.imageId = await runtime.buildImage(
     tarFiles(src, await contextFiles(src, dockerfile)),
-    { tag: rec.image, dockerfile, buildargs, labels: { 'yunbang.instance': runtime.instance, [LABEL_APP]: rec.app, 'yunbang.build': rec.id } },
+    // One label, the ownership proof: the classic builder adds a LABEL step (~0.1 s) per label, and the tag already
+    // names the app and the build.
+    { tag: rec.image, dockerfile, buildargs, labels: { 'yunbang.instance': runtime.instance } },
     (line) => emit(`       ${line}`),
   ).catch((err: Error) => {
     throw new YbError('YB_ERR_BUILD_FAILED', `docker build failed: ${err.message}`);

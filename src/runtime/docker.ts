@@ -243,29 +243,36 @@ export class DockerRuntime {
   async logsTail(id: string, tail = 20): Promise<string[]> {
     const c = this.docker.getContainer(id);
     const buf = (await this.call(() => c.logs({ stdout: true, stderr: true, tail, follow: false }))) as unknown as Buffer;
-    const out: string[] = [];
-    let i = 0;
-    while (i + 8 <= buf.length) {
-      const len = buf.readUInt32BE(i + 4);
-      out.push(buf.subarray(i + 8, i + 8 + len).toString('utf8'));
-      i += 8 + len;
-    }
-    return out.join('').split('\n').filter((l) => l !== '');
+    return demux(buf).split('\n').filter((l) => l !== '');
   }
 
-  /** Runs a command inside a running container (output discarded); resolves to its exit code. */
-  async exec(id: string, cmd: string[], user?: string): Promise<number> {
+  /**
+   * Runs a command inside a running container as its user; resolves to the exit code (null when it did not end
+   * within `timeoutMs`: it is left to finish, its result ignored) and the last 2 KiB of its output.
+   */
+  async exec(id: string, cmd: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
     const c = this.docker.getContainer(id);
-    const ex = await this.call(() => c.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, User: user }));
+    const ex = await this.call(() => c.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true }));
     const stream = await ex.start({ hijack: true, stdin: false });
-    stream.resume();
-    await new Promise<void>((resolve) => {
-      stream.once('end', resolve);
-      stream.once('close', resolve);
-      stream.once('error', () => resolve());
+    let raw = Buffer.alloc(0);
+    stream.on('data', (d: Buffer) => {
+      if (raw.length < 65536) raw = Buffer.concat([raw, d]);
     });
-    const info = await ex.inspect();
-    return info.ExitCode ?? -1;
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([
+      new Promise<boolean>((resolve) => {
+        stream.once('end', () => resolve(true));
+        stream.once('close', () => resolve(true));
+        stream.once('error', () => resolve(true));
+      }),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (!ended) {
+      stream.destroy();
+      return { code: null, output: '' };
+    }
+    return { code: (await ex.inspect()).ExitCode ?? null, output: demux(raw).slice(-2048) };
   }
 
   async removeImage(ref: string): Promise<void> {
@@ -273,4 +280,16 @@ export class DockerRuntime {
       if (err.statusCode !== 404 && err.statusCode !== 409) throw err;
     });
   }
+}
+
+/** The text of a multiplexed Docker stream (8-byte frame headers: stream, 0, 0, 0, length); a cut last frame is kept as far as it goes. */
+function demux(buf: Buffer): string {
+  const out: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const len = buf.readUInt32BE(i + 4);
+    out.push(buf.subarray(i + 8, i + 8 + len));
+    i += 8 + len;
+  }
+  return Buffer.concat(out).toString('utf8');
 }

@@ -2,6 +2,8 @@
 // own network namespace (/proc/<pid>/net/tcp*), since Docker's port proxy accepts on the host port regardless
 // and images need not have a shell — then it stays up for a few seconds. Configured checks (app.json
 // `healthchecks`, CHECKS, Dockerfile HEALTHCHECK) come on top. "Unhealthy" is a value, not an exception.
+// A HEALTHCHECK is run by us (docker exec) as soon as the port listens, retried quickly: Docker itself would run
+// it first only after its --interval (30 s by default; Docker 20.10 has no --start-interval).
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import type { DockerRuntime } from '../runtime/docker.js';
@@ -28,6 +30,20 @@ export interface HealthOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Pause between two probes of the container's state (a Docker inspect and a /proc read). */
+const POLL_MS = 50;
+/** Pause between two runs of a failing HEALTHCHECK or app.json check. */
+const RETRY_MS = 100;
+/** Docker's default HEALTHCHECK --timeout. */
+const DOCKER_CHECK_TIMEOUT_MS = 30_000;
+
+/** The command a Dockerfile HEALTHCHECK runs (["CMD", …] as is, ["CMD-SHELL", s] through /bin/sh); null for none. Pure. */
+export function healthCommand(test: string[] | undefined): string[] | null {
+  const [kind, ...rest] = test ?? [];
+  if (kind === 'CMD' && rest.length) return rest;
+  if (kind === 'CMD-SHELL' && rest.length) return ['/bin/sh', '-c', rest.join(' ')];
+  return null;
+}
 
 /** Whether a /proc/net/tcp or tcp6 table has a socket listening on `port`. Pure. */
 export function listensOn(table: string, port: number): boolean {
@@ -74,36 +90,49 @@ export async function waitHealthy(runtime: DockerRuntime, id: string, opts: Heal
   // A process that restarts during its check failed it; restarts before the check began (a crash-restart
   // being re-admitted) do not count.
   const restartsBefore = (await runtime.inspect(id))?.RestartCount ?? 0;
-  const state = async (): Promise<{ dead?: string; pid: number; health?: string }> => {
+  interface State { dead?: string; pid: number; health?: string; check?: { cmd: string[] | null; timeoutMs: number } }
+  const state = async (): Promise<State> => {
     const info = await runtime.inspect(id);
     if (!info) return { dead: 'the container disappeared', pid: 0 };
     if (!info.State.Running || info.RestartCount > restartsBefore) {
       return { dead: `the process exited (code ${info.State.ExitCode}${info.RestartCount > 0 ? `, restarted ${info.RestartCount}×` : ''})`, pid: 0 };
     }
-    return { pid: info.State.Pid, health: (info.State as { Health?: { Status: string } }).Health?.Status };
+    const hc = (info.Config as { Healthcheck?: { Test?: string[]; Timeout?: number } }).Healthcheck;
+    return {
+      pid: info.State.Pid,
+      health: (info.State as { Health?: { Status: string } }).Health?.Status,
+      check: { cmd: healthCommand(hc?.Test), timeoutMs: hc?.Timeout ? hc.Timeout / 1e6 : DOCKER_CHECK_TIMEOUT_MS },
+    };
   };
 
-  const until = async (what: string, ok: (s: { pid: number; health?: string }) => Promise<boolean>): Promise<HealthOutcome | null> => {
+  /** Probes until `ok` holds; `ok` may also answer a reason, which fails the check at once. */
+  const until = async (what: string, ok: (s: State) => Promise<boolean | string>, pauseMs: number): Promise<HealthOutcome | null> => {
     for (;;) {
       if (opts.signal?.aborted) return { healthy: false, reason: 'cancelled' };
       const s = await state();
       if (s.dead) return { healthy: false, reason: s.dead };
-      if (await ok(s)) return null;
+      const verdict = await ok(s);
+      if (verdict === true) return null;
+      if (typeof verdict === 'string') return { healthy: false, reason: verdict };
       if (Date.now() > deadline) return { healthy: false, reason: `${what} within ${secs} s${lastProblem ? ` (${lastProblem})` : ''}` };
-      await sleep(200);
+      await sleep(pauseMs);
     }
   };
 
   if (opts.port) {
     const port = opts.port;
-    const failed = await until(`nothing listened on port ${port}`, (s) => listening(s.pid, port));
+    const failed = await until(`nothing listened on port ${port}`, (s) => listening(s.pid, port), POLL_MS);
     if (failed) return failed;
   }
   if (opts.dockerHealth) {
-    const failed = await until('the image HEALTHCHECK did not report healthy', async (s) => {
-      lastProblem = s.health ? `status ${s.health}` : '';
-      return s.health === undefined || s.health === 'healthy';
-    });
+    const failed = await until('the image HEALTHCHECK did not pass', async (s) => {
+      if (s.health === 'healthy' || !s.check?.cmd) return true;
+      if (s.health === 'unhealthy') return `Docker reports the image HEALTHCHECK unhealthy${lastProblem ? ` (${lastProblem})` : ''}`;
+      const r = await runtime.exec(id, s.check.cmd, Math.max(1, Math.min(s.check.timeoutMs, deadline - Date.now())));
+      const said = r.output.trim().split('\n').pop()?.trim();
+      lastProblem = r.code === null ? 'the HEALTHCHECK command timed out' : `HEALTHCHECK exit code ${r.code}${said ? `: ${said.slice(0, 200)}` : ''}`;
+      return r.code === 0;
+    }, RETRY_MS);
     if (failed) return failed;
   }
   for (const check of opts.http ?? []) {
@@ -114,7 +143,7 @@ export async function waitHealthy(runtime: DockerRuntime, id: string, opts: Heal
       const problem = await httpProbe(hostPort, check);
       lastProblem = problem ?? '';
       return problem === null;
-    });
+    }, RETRY_MS);
     if (failed) return failed;
   }
   const upUntil = Date.now() + opts.uptimeMs;

@@ -27,6 +27,9 @@ interface Started {
   index: number;
   gen: string;
   hostPort?: number;
+  /** Container create + start, and then the health check, in ms (shown to the deployer). */
+  startMs: number;
+  healthMs: number;
 }
 
 export const LABEL_GEN = 'yunbang.gen';
@@ -77,6 +80,7 @@ export class Scheduler {
     const size = parseSize(f.size);
     const web = f.type === 'web';
     const gen = randomBytes(3).toString('hex');
+    const t0 = Date.now();
     const network = teamNetwork(this.runtime.instance, app.team);
     await this.runtime.ensureNetwork(network, { 'yunbang.team': app.team });
     const { id, hostPort } = await this.runtime.startApp({
@@ -95,6 +99,7 @@ export class Scheduler {
     });
     // DESIGN.md §5: a configured check (app.json healthchecks, CHECKS, Dockerfile HEALTHCHECK) is the health
     // check; the "stays up a few seconds" wait belongs to the default check only.
+    const tStarted = Date.now();
     const http = release.manifest?.healthchecks[f.type];
     const configured = Boolean(http?.length) || release.dockerHealth === true;
     const outcome = await waitHealthy(this.runtime, id, {
@@ -113,7 +118,7 @@ export class Scheduler {
         hint: tail.length ? `last output:\n${tail.join('\n')}` : undefined,
       });
     }
-    return { id, type: f.type, index, gen, hostPort };
+    return { id, type: f.type, index, gen, hostPort, startMs: tStarted - t0, healthMs: Date.now() - tStarted };
   }
 
   async storedFormation(app: string): Promise<FormationRecord[]> {
@@ -144,7 +149,10 @@ export class Scheduler {
       for (let i = 1; i <= f.quantity; i++) jobs.push({ f, index: i });
     }
     const started = await this.startAll(app, release, jobs);
-    if (started.length) progress('Healthy; switching traffic');
+    if (started.length) {
+      const slowest = started.reduce((a, b) => (a.startMs + a.healthMs >= b.startMs + b.healthMs ? a : b));
+      progress(`Healthy (started in ${(slowest.startMs / 1000).toFixed(1)} s, passed its health check ${(slowest.healthMs / 1000).toFixed(1)} s later); switching traffic`);
+    }
     await this.publish(app.name, release.version, started);
     const keep = new Set(started.map((s) => s.id));
     await this.retire(app.name, (c) => !keep.has(c.id) && (!types || types.includes(c.labels[LABEL_PROCESS] ?? '')), progress);

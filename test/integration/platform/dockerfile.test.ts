@@ -1,6 +1,7 @@
 // Issue #3 (Dockerfile part): Dockerfile apps with multi-stage builds, build args from config, .dockerignore,
-// EXPOSE and HEALTHCHECK; a missing base image fails in one sentence; deploys without git (source upload,
-// prebuilt image) and images:import. Real platform, real Docker engine.
+// EXPOSE and HEALTHCHECK (run by the platform at once; failing it rejects the push); a missing base image fails
+// in one sentence; deploys without git (source upload, prebuilt image) and images:import. Real platform, real
+// Docker engine.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -92,4 +93,29 @@ test('deploy:image releases a local image; images:import loads an archive', asyn
   assert.match(r.stdout, new RegExp(`Loaded .*${tag2.replace(/[/:]/g, '.')}`));
   await run('docker', ['image', 'inspect', tag2]);
   await run('docker', ['rmi', tag2]);
+});
+
+test('a HEALTHCHECK is run by the platform as soon as the port listens, not after Docker\'s interval', async () => {
+  const app = 'dock-health';
+  await p.yb(['apps:create', app]);
+  const src = await fixtureRepo('dockerfile-hello', p.dataDir);
+  const df = join(src, 'Dockerfile');
+  // Docker would run this check first 5 minutes after the start; the deploy must not wait for that.
+  writeFileSync(df, readFileSync(df, 'utf8').replace(/^HEALTHCHECK .*$/m, 'HEALTHCHECK --interval=5m CMD curl -fsS -o /dev/null http://127.0.0.1:8000/ || exit 1'));
+  await commitAll(src, 'long interval');
+  const push = await git(src, ['push', pushUrl(app), 'main']);
+  assert.equal(push.code, 0, push.output);
+  assert.match(push.output, /passed its health check/);
+  assert.equal((await p.fetchApp(`${app}.localhost`)).body, readFileSync(join(ROOT, 'test/fixtures/apps/dockerfile-hello/EXPECTED'), 'utf8').trim());
+  const { stdout } = await run('docker', ['ps', '-q', '--filter', `label=yunbang.instance=${p.instance}`, '--filter', `label=yunbang.app=${app}`]);
+  const { stdout: health } = await run('docker', ['inspect', '-f', '{{.State.Health.Status}}', stdout.trim()]);
+  assert.equal(health.trim(), 'starting', 'Docker has not run the check yet: the platform ran it');
+
+  // A HEALTHCHECK that fails rejects the push (Docker's own verdict, after --retries, ends the wait); v1 keeps serving.
+  writeFileSync(df, readFileSync(df, 'utf8').replace(/^HEALTHCHECK .*$/m, 'HEALTHCHECK --interval=1s --retries=2 CMD curl -fsS -o /dev/null http://127.0.0.1:8000/missing || exit 1'));
+  await commitAll(src, 'failing check');
+  const bad = await git(src, ['push', pushUrl(app), 'main']);
+  assert.notEqual(bad.code, 0, bad.output);
+  assert.match(bad.output, /remote: !\s+web\.1 of v2 failed its health check: Docker reports the image HEALTHCHECK unhealthy \(HEALTHCHECK exit code 1: curl: \(22\) The requested URL returned error: 404/);
+  assert.equal((await p.fetchApp(`${app}.localhost`)).body, readFileSync(join(ROOT, 'test/fixtures/apps/dockerfile-hello/EXPECTED'), 'utf8').trim());
 });
