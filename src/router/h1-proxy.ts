@@ -28,6 +28,12 @@ const CRLF2 = Buffer.from('\r\n\r\n');
 const ACME_PATH = '/.well-known/acme-challenge/';
 const STATUS_TEXT: Record<number, string> = { 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
+/**
+ * Upstream sockets read into this one buffer (node's `onread`), sparing an allocation per read; what is read is
+ * used or copied before the callback returns.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 /** A keep-alive connection to an endpoint, owned by one exchange at a time or idle in `Upstreams`. */
 class UpstreamConnection {
   readonly socket: Socket;
@@ -39,7 +45,15 @@ class UpstreamConnection {
 
   constructor(readonly ep: Endpoint, ctx: ProxyContext, connectTimeoutMs: number) {
     this.idleMs = ctx.upstreams.idleMs;
-    const s = (this.socket = connect({ host: ep.host, port: ep.port, noDelay: true }));
+    const onread = {
+      buffer: READ_BUFFER,
+      callback: (n: number, buf: Buffer) => {
+        if (this.exchange) this.exchange.upstreamData(buf.subarray(0, n));
+        else s.destroy();
+        return true;
+      },
+    };
+    const s = (this.socket = connect({ host: ep.host, port: ep.port, noDelay: true, onread }));
     s.setTimeout(connectTimeoutMs);
     s.on('connect', () => {
       this.connected = true;
@@ -48,7 +62,6 @@ class UpstreamConnection {
       s.setTimeout(ctx.headersTimeoutMs);
       this.exchange?.upstreamConnected();
     });
-    s.on('data', (chunk: Buffer) => (this.exchange ? this.exchange.upstreamData(chunk) : s.destroy()));
     s.on('end', () => this.exchange?.upstreamEnd());
     s.on('drain', () => this.exchange?.client.resume());
     s.on('timeout', () => this.exchange?.upstreamTimeout());
@@ -139,6 +152,7 @@ class Exchange {
     return this.up.connected && !this.up.socket.writableNeedDrain;
   }
 
+  /** Bytes from the upstream, in the shared read buffer: used or copied before returning. */
   upstreamData(chunk: Buffer): void {
     if (this.done) return;
     if (this.responding) return this.relay(chunk);
@@ -147,7 +161,7 @@ class Exchange {
       const end = buf.indexOf(CRLF2, Math.max(0, buf.length - chunk.length - 3));
       if (end === -1) {
         if (buf.length > MAX_HEAD) return this.fail('protocol', 'response head too large');
-        this.head = buf;
+        this.head = buf === chunk ? Buffer.from(buf) : buf;
         return;
       }
       const parsed = parseResponseHead(buf.toString('latin1', 0, end), this.req.method);
@@ -202,7 +216,7 @@ class Exchange {
     }
     if (n > 0) {
       this.bytes += n;
-      if (!this.client.write(n === chunk.length ? chunk : chunk.subarray(0, n))) this.up.socket.pause();
+      if (!this.client.write(Buffer.from(n === chunk.length ? chunk : chunk.subarray(0, n)))) this.up.socket.pause();
     }
     if (n < chunk.length) this.keepAlive = false; // bytes after the response: not a connection to reuse
     if (ended) this.complete();
