@@ -2,6 +2,7 @@
 // directions, retries of failed connections on another endpoint, and the router's own error pages.
 // Knows nothing of etcd: it reads whatever table `getTable()` returns at the start of each request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { errorPage, errorStatus, type RouterErrorKind } from './error-pages.js';
@@ -47,6 +48,11 @@ const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', '
 // Connection-phase failures: no byte of the request reached the upstream, so another endpoint may be tried.
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
 
+/** The request's host: the Host header, or HTTP/2's :authority. */
+export function hostOf(req: IncomingMessage): string | undefined {
+  return req.headers.host ?? (req.headers[':authority'] as string | undefined);
+}
+
 /** The request id: kept from the client when plausible, else a new UUID. */
 export function requestIdOf(req: IncomingMessage): string {
   const h = req.headers['x-request-id'];
@@ -58,6 +64,8 @@ export function forwardHeaders(req: IncomingMessage, requestId: string, proto: s
   const raw = req.rawHeaders;
   const out: string[] = [];
   let xff: string | undefined;
+  let cookies: string | undefined; // HTTP/2 may split the Cookie header; HTTP/1.1 wants one (RFC 9113 §8.2.3)
+  const h2 = req.httpVersionMajor === 2;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
@@ -65,20 +73,33 @@ export function forwardHeaders(req: IncomingMessage, requestId: string, proto: s
       if (lower === 'x-forwarded-for') xff = xff === undefined ? raw[i + 1] : `${xff}, ${raw[i + 1]}`;
       continue;
     }
+    if (h2) {
+      if (name.charCodeAt(0) === 58 /* : */) continue; // pseudo-headers; :authority becomes Host below
+      if (lower === 'cookie') {
+        cookies = cookies === undefined ? raw[i + 1] : `${cookies}; ${raw[i + 1]}`;
+        continue;
+      }
+    }
     out.push(name, raw[i + 1]!);
+  }
+  if (h2) {
+    if (req.headers.host === undefined) out.push('host', hostOf(req) ?? '');
+    if (cookies !== undefined) out.push('cookie', cookies);
   }
   const client = req.socket.remoteAddress ?? '';
   out.push(
     'x-forwarded-for', xff === undefined ? client : `${xff}, ${client}`,
     'x-forwarded-proto', proto,
     'x-forwarded-port', String(req.socket.localPort ?? ''),
-    'x-forwarded-host', req.headers.host ?? '',
+    'x-forwarded-host', hostOf(req) ?? '',
     'x-request-id', requestId,
   );
   return out;
 }
 
 function hasBody(req: IncomingMessage): boolean {
+  // HTTP/2 marks a request without body by ending its stream with the headers.
+  if (req.httpVersionMajor === 2) return !(req as unknown as Http2ServerRequest).stream.endAfterHeaders;
   const cl = req.headers['content-length'];
   if (cl !== undefined) return cl !== '0';
   return req.headers['transfer-encoding'] !== undefined;
@@ -90,7 +111,7 @@ export function createProxy(ctx: ProxyContext): (req: IncomingMessage, res: Serv
     const started = performance.now();
     if (ctx.draining) res.shouldKeepAlive = false;
     const requestId = requestIdOf(req);
-    const target = ctx.getTable().lookup(req.headers.host);
+    const target = ctx.getTable().lookup(hostOf(req));
     if (target === undefined) return sendError(ctx, req, res, 'no_route', NO_APP, requestId, started, undefined);
     if (target.endpoints.length === 0) return sendError(ctx, req, res, 'no_endpoints', target.app, requestId, started, undefined);
     ctx.metrics.started(target.app);
@@ -108,7 +129,7 @@ function sendError(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse,
   res.end(req.method === 'HEAD' ? undefined : body);
   const seconds = (performance.now() - started) / 1000;
   ctx.metrics.finished(app, status, seconds, false);
-  ctx.accessLog?.({ app, method: req.method ?? '', host: req.headers.host ?? '', path: req.url ?? '', status, duration: seconds * 1000, bytes: body.length, upstream, requestId, error: error ?? kind });
+  ctx.accessLog?.({ app, method: req.method ?? '', host: hostOf(req) ?? '', path: req.url ?? '', status, duration: seconds * 1000, bytes: body.length, upstream, requestId, error: error ?? kind });
 }
 
 /** One client request and its upstream attempts; the undici dispatch handler of the current attempt. */
@@ -176,7 +197,8 @@ class Exchange implements Dispatcher.DispatchHandler {
       if (lower === 'content-length') sized = true;
       out.push(name, raw[i + 1]!.toString('latin1'));
     }
-    this.res.writeHead(statusCode, statusText, out);
+    if (this.req.httpVersionMajor === 2) this.res.writeHead(statusCode, out); // HTTP/2 has no status text
+    else this.res.writeHead(statusCode, statusText, out);
     // Server-sent events and other streams: send the head now rather than with the first body chunk.
     if (!sized) this.res.flushHeaders();
     return true;
@@ -223,7 +245,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     const seconds = (performance.now() - this.started) / 1000;
     this.ctx.metrics.finished(this.target.app, status, seconds, true);
     this.ctx.accessLog?.({
-      app: this.target.app, method: this.req.method ?? '', host: this.req.headers.host ?? '', path: this.req.url ?? '',
+      app: this.target.app, method: this.req.method ?? '', host: hostOf(this.req) ?? '', path: this.req.url ?? '',
       status, duration: seconds * 1000, bytes: this.bytes, upstream: this.ep.addr, requestId: this.requestId, error,
     });
   }

@@ -1,9 +1,11 @@
-// One proxy process's HTTP (or HTTPS) listener: new connections start on the byte-level fast path (h1-proxy.ts),
-// which hands what it does not serve to node:http(s) with the general proxy and upgrade handlers. Counts client
+// One proxy process's HTTP (or HTTPS) listener: new HTTP/1.1 connections start on the byte-level fast path
+// (h1-proxy.ts), which hands what it does not serve to node:http with the general proxy and upgrade handlers; TLS
+// clients that negotiate HTTP/2 (ALPN h2) are served by node:http2 through the same general proxy. Counts client
 // connections and closes gracefully (stop accepting, let in-flight requests finish, then cut the rest).
-import { createServer, type Server } from 'node:http';
-import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
-import type { Socket } from 'node:net';
+import { createServer, type IncomingMessage } from 'node:http';
+import { createSecureServer, type Http2Session, type Http2ServerRequest, type Http2ServerResponse, type SecureServerOptions } from 'node:http2';
+import type { Server as NetServer, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Addr } from '../config/load.js';
 import { createProxy, type ProxyContext } from './proxy.js';
 import { createUpgradeProxy } from './upgrade.js';
@@ -11,7 +13,7 @@ import { ClientConnection } from './h1-proxy.js';
 import type { RequestHandler } from './tls-redirect.js';
 
 export interface ProxyServer {
-  server: Server;
+  server: NetServer;
   address(): Addr;
   /** Stops accepting; resolves when in-flight requests finished or `graceMs` passed (then cuts the rest). */
   close(graceMs: number): Promise<void>;
@@ -20,8 +22,8 @@ export interface ProxyServer {
 export interface ProxyServerOptions {
   keepAliveMs: number;
   connectTimeoutMs: number;
-  /** Serve HTTPS with these TLS options (certificates by SNI) instead of plain HTTP. */
-  tls?: HttpsOptions;
+  /** Serve HTTPS (HTTP/1.1 and HTTP/2) with these TLS options (certificates by SNI) instead of plain HTTP. */
+  tls?: SecureServerOptions;
   /** Wraps the proxy's request handler (the HTTP listener's https-only redirect). */
   front?: (proxy: RequestHandler) => RequestHandler;
   /** Serve every request through node:http (no fast path): for comparison in bench/router. */
@@ -32,29 +34,42 @@ export async function startProxyServer(ctx: ProxyContext, listen: Addr, opts: Pr
   const proxy = createProxy(ctx);
   const handler = opts.front ? opts.front(proxy) : proxy;
   const base = { keepAliveTimeout: opts.keepAliveMs, requestTimeout: 0, noDelay: true };
-  const server: Server = opts.tls ? createHttpsServer({ ...base, ...opts.tls }, handler) : createServer(base, handler);
-  server.headersTimeout = 60_000;
+  // node:http2's compatibility API gives the proxy request/response objects shaped like node:http's.
+  const h2handler = handler as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void;
+  const server = opts.tls ? createSecureServer({ allowHTTP1: true, ...opts.tls }, h2handler) : createServer(base, handler);
+  Object.assign(server, base, { headersTimeout: 60_000 }); // the HTTP/1.1 side of the http2 server reads them too
   const upgrades = new Set<Socket>();
   const onUpgrade = createUpgradeProxy(ctx, opts.connectTimeoutMs);
-  server.on('upgrade', (req, socket: Socket, head) => {
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     upgrades.add(socket);
     socket.once('close', () => upgrades.delete(socket));
     onUpgrade(req, socket, head);
   });
+  const sessions = new Set<Http2Session>();
+  server.on('session', (session: Http2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
   const fast = new Set<ClientConnection>();
   if (!opts.noFastPath) {
-    // node:http's own listener for new connections (`secureConnection` for TLS) becomes the fast path's fallback.
+    // The servers' own listener for new connections (`secureConnection` for TLS) becomes the fast path's fallback;
+    // HTTP/2 connections go straight to it.
     const event = opts.tls ? 'secureConnection' : 'connection';
     const [general] = server.listeners(event) as ((socket: Socket) => void)[];
-    if (general === undefined) throw new Error(`node:http registered no ${event} listener`);
+    if (general === undefined) throw new Error(`the server registered no ${event} listener`);
     server.removeAllListeners(event);
     const fastOpts = { keepAliveMs: opts.keepAliveMs, connectTimeoutMs: opts.connectTimeoutMs, fallback: (socket: Socket) => general.call(server, socket) };
     const forget = (c: ClientConnection) => fast.delete(c);
-    server.on(event, (socket: Socket) => void fast.add(new ClientConnection(ctx, socket, fastOpts, forget)));
+    server.on(event, (socket: Socket) => {
+      if ((socket as TLSSocket).alpnProtocol === 'h2') return general.call(server, socket);
+      fast.add(new ClientConnection(ctx, socket, fastOpts, forget));
+    });
   }
+  const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     ctx.metrics.openConnections++;
-    socket.once('close', () => ctx.metrics.openConnections--);
+    sockets.add(socket);
+    socket.once('close', () => (ctx.metrics.openConnections--, sockets.delete(socket)));
   });
   server.on('clientError', (_err, socket: Socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
@@ -75,13 +90,12 @@ export async function startProxyServer(ctx: ProxyContext, listen: Addr, opts: Pr
     },
     async close(graceMs) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      (server as { closeIdleConnections?(): void }).closeIdleConnections?.(); // HTTP/1.1 keep-alive connections not in a request
       ctx.draining = true;
       for (const c of fast) c.drain();
+      for (const session of sessions) session.close(); // GOAWAY: streams in flight finish, no new ones
       const timer = setTimeout(() => {
-        server.closeAllConnections();
-        for (const s of upgrades) s.destroy();
-        for (const c of fast) c.destroy();
+        for (const s of sockets) s.destroy(); // upgraded connections too
       }, graceMs);
       await closed; // upgraded connections count too: they end with the grace period at the latest
       clearTimeout(timer);

@@ -1,12 +1,14 @@
 // The router's HTTPS listener against real etcd, real upstreams and real certificates (openssl test CA):
 // SNI picks the host's certificate (exact, then wildcard), unknown names get the fallback certificate,
-// replaced certificates are served without a restart, https-only apps are redirected, websockets pass over TLS.
+// replaced certificates are served without a restart, https-only apps are redirected, websockets pass over TLS,
+// HTTP/2 clients are served.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
+import { connect as http2Connect, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
 import { startEtcd, startUpstream, startTestRouter, uniquePrefix, putRoute, putEndpoint, get, type Etcd, type Upstream } from './harness.js';
@@ -168,4 +170,57 @@ test('ACME HTTP-01 answers from certs-acme/<token> are served over plain HTTP, e
   const del = await etcd.client.delete().key(acmeChallengeKey(prefix, 'tok-1')).exec();
   await router.waitPublished(Number(del.header.revision));
   assert.equal((await get(router.url, 'forced.example.test', '/.well-known/acme-challenge/tok-1')).status, 404);
+});
+
+test('HTTP/2 clients (ALPN h2) are served: streams share one connection, bodies and cookies reach the upstream over HTTP/1.1', async () => {
+  const echo = await startUpstream('echo', (req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => res.setHeader('content-type', 'application/json').end(JSON.stringify({ method: req.method, url: req.url, body, httpVersion: req.httpVersion, headers: req.headers })));
+  });
+  try {
+    await putRoute(etcd.client, prefix, 'echo.wild.example.test', 'echo');
+    await router.waitPublished(await putEndpoint(etcd.client, prefix, 'echo', 'web.1', echo.port));
+    const session = http2Connect(`https://127.0.0.1:${tlsPort}`, { servername: 'echo.wild.example.test', ca: pki.ca });
+    session.on('error', () => undefined); // failures surface through the requests below
+    const ask = (headers: OutgoingHttpHeaders, body?: string) =>
+      new Promise<{ head: IncomingHttpHeaders; json: Record<string, unknown> & { headers: Record<string, string> } }>((resolve, reject) => {
+        const stream = session.request({ ':authority': 'echo.wild.example.test', ...headers }, { endStream: body === undefined });
+        let head: IncomingHttpHeaders = {};
+        let text = '';
+        stream.on('response', (h) => (head = h));
+        stream.on('data', (d: Buffer) => (text += d.toString()));
+        stream.on('end', () => {
+          try {
+            resolve({ head, json: JSON.parse(text) as never });
+          } catch (err) {
+            reject(new Error(`not JSON (status ${String(head[':status'])}): ${text}`, { cause: err }));
+          }
+        });
+        stream.on('error', reject);
+        if (body !== undefined) stream.end(body);
+      });
+    const gets = await Promise.all([1, 2, 3, 4, 5].map((i) => ask({ ':path': `/get/${i}`, cookie: ['a=1', 'b=2'] })));
+    assert.equal(session.alpnProtocol, 'h2');
+    for (const [i, { head, json }] of gets.entries()) {
+      assert.equal(head[':status'], 200);
+      assert.equal(json.url, `/get/${i + 1}`);
+      assert.equal(json.httpVersion, '1.1');
+      assert.equal(json.headers.host, 'echo.wild.example.test');
+      assert.equal(json.headers['x-forwarded-proto'], 'https');
+      assert.equal(json.headers.cookie, 'a=1; b=2');
+    }
+    const post = await ask({ ':path': '/post', ':method': 'POST', 'content-type': 'text/plain' }, 'sent over HTTP/2');
+    assert.equal(post.json.method, 'POST');
+    assert.equal(post.json.body, 'sent over HTTP/2');
+    const missing = await new Promise<number>((resolve, reject) => {
+      const stream = session.request({ ':authority': 'nowhere.example.test', ':path': '/' });
+      stream.on('response', (h) => (resolve(Number(h[':status'])), stream.resume()));
+      stream.on('error', reject);
+    });
+    assert.equal(missing, 404);
+    await new Promise<void>((r) => session.close(r));
+  } finally {
+    await echo.close();
+  }
 });
