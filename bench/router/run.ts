@@ -24,6 +24,7 @@ const { values: args } = parseArgs({
     variants: { type: 'string', default: 'w1-nolog,w1-log,w2-nolog,w2-log' },
     quick: { type: 'boolean', default: false },
     agent: { type: 'boolean', default: false },
+    tls: { type: 'boolean', default: false }, // add the TLS phase: HTTP/1.1 and HTTP/2 through nginx and yb-router (needs h2load)
     'cpu-prof': { type: 'string' }, // a directory: routers write V8 CPU profiles there (open in Chrome DevTools)
   },
 });
@@ -74,6 +75,50 @@ async function waitHttp(url: string, host: string, timeoutMs = 15_000): Promise<
 
 interface Result { rps: number; p50: number; p99: number; errors: number; total: number }
 
+/** h2load against `url` (HTTP/2 unless `h1`): req/s, mean latency and failures. */
+function h2load(url: string, h1: boolean, seconds = DURATION): { rps: number; meanMs: number; failed: number } {
+  const out = execFileSync('/usr/bin/h2load', ['-c', String(CONNS), '-m', '1', '-D', String(seconds), ...(h1 ? ['--h1'] : []), '-H', `:authority: ${HOST}`, url], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  const rps = Number(/finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(out)?.[1]);
+  const failed = Number(/requests: \d+ total, \d+ started, \d+ done, \d+ succeeded, (\d+) failed/.exec(out)?.[1] ?? NaN);
+  const mean = /time for request:\s+\S+\s+\S+\s+(\S+)/.exec(out)?.[1] ?? '';
+  return { rps, meanMs: toMs(mean), failed };
+}
+
+/** HTTPS through nginx (ssl http2) and a yb-router with a TLS listener (its self-signed fallback certificate), HTTP/1.1 and HTTP/2. */
+async function tlsPhase(nginxTlsPort: number, base: (port: number, over: Partial<RouterOptions>) => RouterOptions): Promise<void> {
+  const port = await freePort();
+  const tlsPort = await freePort();
+  const dataDir = join(work, 'router-data');
+  execFileSync('mkdir', ['-p', dataDir]);
+  const opts = base(port, { workers: 1, accessLogSample: 1, tlsListen: { host: '127.0.0.1', port: tlsPort }, dataDir, http2: true });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'router-entry.ts'), JSON.stringify(opts)], { cwd: repo, stdio: ['ignore', openSync(join(work, 'access-tls.log'), 'a'), 'pipe'] });
+  children.push(child);
+  await new Promise<void>((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => ((err += d), /READY/.test(err) && resolve()));
+    child.once('exit', (c) => reject(new Error(`TLS router exited ${c}: ${err}`)));
+  });
+  const targets = { nginx: `https://127.0.0.1:${nginxTlsPort}/`, 'yb-router w1-log': `https://127.0.0.1:${tlsPort}/` };
+  for (const url of Object.values(targets)) (h2load(url, true, 2), h2load(url, false, 2)); // warm-up
+  const rows: Record<string, Array<{ rps: number; meanMs: number; failed: number }>> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, url] of Object.entries(targets)) {
+      for (const h1 of [true, false]) (rows[`${name} ${h1 ? 'HTTP/1.1' : 'HTTP/2'}`] ??= []).push(h2load(url, h1));
+      process.stderr.write('.');
+    }
+  }
+  process.stderr.write('\n');
+  console.log(`\nTLS: h2load -c${CONNS} -m1 -D${DURATION}, median of ${ROUNDS} rounds (one request in flight per connection, as with wrk)`);
+  console.log('| target | req/s | mean ms | failed | req/s ÷ nginx same protocol |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const [name, rs] of Object.entries(rows)) {
+    const proto = name.endsWith('HTTP/2') ? 'HTTP/2' : 'HTTP/1.1';
+    const ref = median(rows[`nginx ${proto}`]!.map((r) => r.rps));
+    const rps = median(rs.map((r) => r.rps));
+    console.log(`| ${name} | ${rps.toFixed(0)} | ${median(rs.map((r) => r.meanMs)).toFixed(2)} | ${rs.reduce((a, r) => a + r.failed, 0)} | ${(rps / ref).toFixed(2)} |`);
+  }
+}
+
 function toMs(s: string): number {
   const m = /^([\d.]+)(us|ms|s)$/.exec(s.trim());
   if (!m) return NaN;
@@ -106,9 +151,17 @@ async function main() {
     const backendPort = await freePort();
     const backendProc = nginx('backend', `server { listen 127.0.0.1:${backendPort}; location / { return 200 "hello from the backend\\n"; } }`);
     const nginxPort = await freePort();
+    const nginxTlsPort = await freePort();
+    const proxyLocation = `location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection "";
+        proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme; }`;
+    let tlsServer = '';
+    if (args.tls) {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', `/CN=${HOST}`,
+        '-keyout', join(work, 'tls.key'), '-out', join(work, 'tls.crt')], { stdio: 'ignore' });
+      tlsServer = `server { listen 127.0.0.1:${nginxTlsPort} ssl http2; ssl_certificate ${work}/tls.crt; ssl_certificate_key ${work}/tls.key; ${proxyLocation} }`;
+    }
     const nginxProc = nginx('proxy', `upstream app { server 127.0.0.1:${backendPort}; keepalive 64; }
-      server { listen 127.0.0.1:${nginxPort}; location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection "";
-        proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme; } }`);
+      server { listen 127.0.0.1:${nginxPort}; ${proxyLocation} } ${tlsServer}`);
     await client.put(k.route(HOST)).value(JSON.stringify({ app: 'bench' })).exec();
     await client.put(k.endpoint('bench', 'web', 'web.1')).value(JSON.stringify({ host: '127.0.0.1', port: backendPort, release: 1, container: 'nginx' })).exec();
 
@@ -187,6 +240,8 @@ async function main() {
       const m = (f: (s: (typeof ss)[number]) => number) => median(ss.map(f));
       console.log(`| ${name} | ${m((s) => s.rps).toFixed(0)} | ${m((s) => s.p50).toFixed(2)} | ${m((s) => s.p99).toFixed(2)} | ${errors} | ${m((s) => s.rpsRatio).toFixed(2)} | ${m((s) => s.p99Ratio).toFixed(2)} | ${cpu.toFixed(1)} | ${(cpu / nginxCpu).toFixed(2)} |`);
     }
+
+    if (args.tls) await tlsPhase(nginxTlsPort, base);
 
     // Route convergence: etcd write → first request routed by the first router.
     const first = Object.values(routers).find((r) => r.url)!;

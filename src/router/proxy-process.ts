@@ -58,8 +58,8 @@ export async function startProxyProcess(opts: RouterOptions, log: Logger, initia
   const serverOpts = { keepAliveMs: opts.clientKeepAliveMs, connectTimeoutMs: opts.connectTimeoutMs, noFastPath: opts.noFastPath };
   let tlsServer: ProxyServer | undefined;
   if (certs) {
-    // Clients without SNI get the fallback pair given here. HTTP/1.1 only: HTTP/2 would need the http2 compatibility layer in the data path (see README, issue 5).
-    tlsServer = await startProxyServer({ ...ctx, proto: 'https' }, opts.tlsListen!, { ...serverOpts, tls: { SNICallback: certs.sniCallback, ...certs.fallbackPem } });
+    // Clients without SNI get the fallback pair given here.
+    tlsServer = await startProxyServer({ ...ctx, proto: 'https' }, opts.tlsListen!, { ...serverOpts, tls: { SNICallback: certs.sniCallback, ...certs.fallbackPem }, http2: opts.http2 === true });
   }
   let server: ProxyServer;
   try {

@@ -3,6 +3,7 @@
 // clients that negotiate HTTP/2 (ALPN h2) are served by node:http2 through the same general proxy. Counts client
 // connections and closes gracefully (stop accepting, let in-flight requests finish, then cut the rest).
 import { createServer, type IncomingMessage } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createSecureServer, type Http2Session, type Http2ServerRequest, type Http2ServerResponse, type SecureServerOptions } from 'node:http2';
 import type { Server as NetServer, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -26,6 +27,8 @@ export interface ProxyServerOptions {
   tls?: SecureServerOptions;
   /** Wraps the proxy's request handler (the HTTP listener's https-only redirect). */
   front?: (proxy: RequestHandler) => RequestHandler;
+  /** With `tls`: offer HTTP/2 too (ALPN h2, node:http2's compatibility API). */
+  http2?: boolean;
   /** Serve every request through node:http (no fast path): for comparison in bench/router. */
   noFastPath?: boolean;
 }
@@ -36,7 +39,11 @@ export async function startProxyServer(ctx: ProxyContext, listen: Addr, opts: Pr
   const base = { keepAliveTimeout: opts.keepAliveMs, requestTimeout: 0, noDelay: true };
   // node:http2's compatibility API gives the proxy request/response objects shaped like node:http's.
   const h2handler = handler as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void;
-  const server = opts.tls ? createSecureServer({ allowHTTP1: true, ...opts.tls }, h2handler) : createServer(base, handler);
+  const server = !opts.tls
+    ? createServer(base, handler)
+    : opts.http2
+      ? createSecureServer({ allowHTTP1: true, ...opts.tls }, h2handler)
+      : createHttpsServer({ ...base, ...opts.tls }, handler);
   Object.assign(server, base, { headersTimeout: 60_000 }); // the HTTP/1.1 side of the http2 server reads them too
   const upgrades = new Set<Socket>();
   const onUpgrade = createUpgradeProxy(ctx, opts.connectTimeoutMs);

@@ -69,7 +69,7 @@ before(async () => {
   await putEndpoint(etcd.client, prefix, 'wild', 'web.1', wild.port);
   await putCert('secure.example.test', secureLeaf);
   await putCert('*.wild.example.test', wildLeaf);
-  router = await startTestRouter(etcd.etcd.endpoint, prefix, { tlsListen: { host: '127.0.0.1', port: 0 }, dataDir });
+  router = await startTestRouter(etcd.etcd.endpoint, prefix, { tlsListen: { host: '127.0.0.1', port: 0 }, dataDir, http2: true });
   tlsPort = router.addresses().https!.port;
 });
 
