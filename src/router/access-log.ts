@@ -1,5 +1,6 @@
 // The router's logger and its access log: one JSON line per (sampled) request, in pino's line format but
 // written by hand to pino's asynchronous destination — pino's generic serialiser cost ~13 µs per request.
+import { fstatSync, writeSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { AccessEntry } from './proxy.js';
 
@@ -20,15 +21,26 @@ export function createRouterLogger(level: string, base: Record<string, unknown>)
   // minLength batches writes (one write per line cost ~15 µs per request), and the timer bounds how long a
   // line waits when traffic is low.
   const dest = pino.destination({ dest: 1, sync: false, minLength: 3072, maxWrite: 4096 });
-  // Access lines are joined here first: one destination write per batch instead of per request.
+  // Access lines are joined here first: one write per batch instead of per request. When stdout is a file (ybd
+  // gives the router its log file) a batch is appended right away, as nginx writes its access log: a write to the
+  // page cache costs less than handing it to the thread pool. Pipes and terminals keep the asynchronous writer.
+  const toFile = fstatSync(1).isFile();
   let batch = '';
+  let dropped = 0;
   const flushBatch = () => {
     if (batch === '') return;
-    dest.write(batch);
+    const lines = batch;
     batch = '';
+    if (!toFile) return void dest.write(lines);
+    try {
+      writeSync(1, lines);
+    } catch (err) {
+      // A full disk must not stop the proxy: count what is lost and say so once.
+      if (dropped++ === 0) log.warn({ err: (err as Error).message }, 'access log lines dropped: stdout is not writable');
+    }
   };
-  setInterval(() => (flushBatch(), dest.flush()), 500).unref();
   const log = pino({ level, base, timestamp: pino.stdTimeFunctions.isoTime }, dest);
+  setInterval(() => (flushBatch(), dest.flush()), 500).unref();
   return {
     log,
     writeLine: (line) => {
