@@ -19,6 +19,7 @@ import { buildApiServer } from '../src/api/server.js';
 import { renewCertificates } from '../src/api/routes/certs.js';
 import { createServices } from '../src/services/component.js';
 import { ensureAdmin } from '../src/auth/tokens.js';
+import { LoginThrottle } from '../src/auth/login-throttle.js';
 import { installSecretBox, loadSecretBox } from '../src/auth/secrets.js';
 import { startGitSsh } from '../src/git/ssh.js';
 import { createLogger } from '../src/shared/logger.js';
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
   const apiCtx = {
     store, repo, deployer, scheduler, builds, runtime, services, log, dataDir, domain: cfg.domain, routerPort: cfg.routerAddr.port, apiUrl, hookSecret,
     logs: obs.logs, metrics: obs.metrics, acme: { directory: cfg.acmeDirectory, email: cfg.acmeEmail }, maxPushBytes: cfg.maxPushMiB * 1024 * 1024,
+    loginThrottle: new LoginThrottle({ maxFailures: cfg.loginMaxFailures, maxFailuresPerIp: cfg.loginMaxFailuresPerIp, windowMs: cfg.loginWindow * 1000 }),
   };
   const api = await buildApiServer(apiCtx);
   // ACME certificates are renewed when they have 30 days or less left; checked twice a day.

@@ -95,8 +95,10 @@ export function renderApiMarkdown(doc: Json): string {
       if (code === 'default') continue;
       const content = (res.content ?? {}) as Record<string, Json>;
       const [type, media] = Object.entries(content)[0] ?? ['application/json', {}];
-      out.push('', `Response ${code} (${type})${fields(media.schema).length ? ':' : ''}`);
       const f = fields(media.schema);
+      const said = res.description && res.description !== 'success' ? `: ${String(res.description)}` : '';
+      out.push('', `Response ${code} (${type})${said}${f.length && !said ? ':' : ''}`);
+      if (said) continue; // a documented error: its fields are those of every error
       if (f.length) out.push('', '| field | type | meaning |', '|---|---|---|', ...f);
       const ex = example(media.schema);
       if (ex !== undefined) out.push('', type.includes('json') ? '```json' : '```', typeof ex === 'string' ? ex.trimEnd() : JSON.stringify(ex, null, 2), '```');

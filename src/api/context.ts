@@ -10,6 +10,7 @@ import type { LogService } from '../logs/log-service.js';
 import type { PlatformMetrics } from '../metrics/platform-metrics.js';
 import type { MetricsSampler } from '../metrics/sampler.js';
 import type { Services } from '../services/component.js';
+import type { LoginThrottle } from '../auth/login-throttle.js';
 
 export interface ApiContext {
   store: Store;
@@ -29,6 +30,8 @@ export interface ApiContext {
   hookSecret: string;
   /** Largest git push or source upload, in bytes. */
   maxPushBytes?: number;
+  /** Brake on password guessing at POST /login (a default one when absent). */
+  loginThrottle?: LoginThrottle;
   /** ACME CA for `yb certs:auto` and renewals. */
   acme?: { directory: string; email: string };
   /** App logs and drains (absent when the API document is generated without a platform). */

@@ -24,6 +24,7 @@ export function makeErrorHandler(log: Logger) {
   return (err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const e = toYbError(err);
     if (e.code === 'YB_ERR_INTERNAL') log.error({ err, url: req.url, method: req.method }, 'request failed');
+    if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
     reply.code(ERRORS[e.code as ErrorCode].status).send(errorBody(e));
   };
 }

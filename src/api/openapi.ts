@@ -31,7 +31,7 @@ export function openApiDocument(routes: Collected[], serverUrl: string): object 
         ...queryParameters(r.schema.querystring),
       ],
       responses: {
-        ...Object.fromEntries(Object.entries((r.schema.response as Record<string, object>) ?? { 200: {} }).map(([code, schema]) => [code, { description: 'success', content: Object.fromEntries(((r.schema.produces as string[] | undefined) ?? ['application/json']).map((t) => [t, { schema }])) }])),
+        ...Object.fromEntries(Object.entries((r.schema.response as Record<string, object>) ?? { 200: {} }).map(([code, schema]) => [code, responseObject(code, schema, r.schema.produces as string[] | undefined)])),
         default: { description: 'error', content: { 'application/json': { schema: errorSchema } } },
       },
     };
@@ -46,6 +46,15 @@ export function openApiDocument(routes: Collected[], serverUrl: string): object 
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     paths,
   };
+}
+
+/** A documented response: success bodies in the route's content types; documented errors ({id, message}) as JSON with their schema's description. */
+function responseObject(code: string, schema: object, produces: string[] | undefined): object {
+  if (Number(code) >= 400) {
+    const { description, ...rest } = schema as { description?: string };
+    return { description: description ?? 'error', content: { 'application/json': { schema: rest } } };
+  }
+  return { description: 'success', content: Object.fromEntries((produces ?? ['application/json']).map((t) => [t, { schema }])) };
 }
 
 /** Query-string properties as OpenAPI parameters (their description lifted out of the schema). */

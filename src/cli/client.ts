@@ -40,9 +40,19 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
     const exit = code ? ERRORS[code].exit : res.status >= 500 ? 1 : 2;
     let hint = e?.hint;
     if (res.status === 401) hint ??= 'run "yb login", or set YB_API_TOKEN';
+    if (res.status === 429) hint ??= retryHint(res.headers.get('retry-after'));
     throw new CliError(e?.message ?? `HTTP ${res.status}`, exit, hint);
   }
   return { data: data as T, headers: res.headers };
+}
+
+/** "try again after 14:05:09 (in 900 s)" from a Retry-After header (seconds or an HTTP date). */
+export function retryHint(header: string | null, now = new Date()): string | undefined {
+  if (!header) return undefined;
+  const at = /^\d+$/.test(header.trim()) ? new Date(now.getTime() + Number(header) * 1000) : new Date(header);
+  if (Number.isNaN(at.getTime())) return undefined;
+  const seconds = Math.max(0, Math.ceil((at.getTime() - now.getTime()) / 1000));
+  return `try again after ${at.toTimeString().slice(0, 8)} (in ${seconds} s)`;
 }
 
 export async function get<T>(path: string): Promise<T> {

@@ -16,6 +16,7 @@ export const ERRORS = {
   YB_ERR_DEPLOY_FAILED: { status: 422, exit: 6, message: 'the deploy failed' },
   YB_ERR_UNHEALTHY: { status: 422, exit: 6, message: 'the new release did not pass its health check' },
   YB_ERR_TOO_LARGE: { status: 413, exit: 2, message: 'the upload is too large' },
+  YB_ERR_TOO_MANY_REQUESTS: { status: 429, exit: 7, message: 'too many requests; try again later' },
   YB_ERR_DOCKER_UNAVAILABLE: { status: 503, exit: 10, message: 'the Docker engine is not reachable' },
   YB_ERR_ETCD_UNAVAILABLE: { status: 503, exit: 10, message: 'etcd is not reachable' },
   YB_ERR_API_UNREACHABLE: { status: 503, exit: 10, message: 'the Yunbang API is not reachable' },
@@ -28,11 +29,14 @@ export type ErrorCode = keyof typeof ERRORS;
 export class YbError extends Error {
   readonly code: ErrorCode;
   readonly hint?: string;
-  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; hint?: string }) {
+  /** Seconds until a retry can succeed (YB_ERR_TOO_MANY_REQUESTS); the API sends it as Retry-After. */
+  readonly retryAfter?: number;
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; hint?: string; retryAfter?: number }) {
     super(message ?? ERRORS[code].message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'YbError';
     this.code = code;
     this.hint = options?.hint;
+    this.retryAfter = options?.retryAfter;
   }
   get status(): number {
     return ERRORS[this.code].status;

@@ -8,6 +8,8 @@ import { createToken, type Role, type User } from '../../auth/tokens.js';
 import { changeMember, createTeam, teamsOf, visibleTeam } from '../../auth/teams.js';
 import { checkLogin, createUser, deleteUser, listUsers, setPassword } from '../../auth/users.js';
 import { ACCOUNT_EVENTS, recordEvent } from '../../auth/events.js';
+import { DEFAULT_LOGIN_LIMITS, LoginThrottle, formatWait } from '../../auth/login-throttle.js';
+import { errorSchema } from '../schemas.js';
 
 const name = { type: 'string', minLength: 1, maxLength: 64 } as const;
 /** A new team's or user's name: the rules of checkTeamName/checkUserName, documented for clients and fuzzers. */
@@ -110,16 +112,36 @@ export function registerTeams(api: FastifyInstance, ctx: ApiContext): void {
     return { name: user, removed: true };
   });
 
+  const throttle = ctx.loginThrottle ?? new LoginThrottle(DEFAULT_LOGIN_LIMITS);
   api.post('/login', {
     schema: {
       summary: 'Exchange a user name and password for a new API token',
+      description: 'Failed log-ins are counted per user name and client IP, and per client IP, in a sliding window '
+        + '(YB_LOGIN_MAX_FAILURES, YB_LOGIN_MAX_FAILURES_PER_IP, YB_LOGIN_WINDOW). Beyond either limit every attempt, even with the right '
+        + 'password, is answered 429 `too_many_requests` with a `Retry-After` header (seconds) until the window has room again. '
+        + 'A successful log-in resets the count of its user name and IP.',
       body: { type: 'object', properties: { name, password: { type: 'string', minLength: 1, maxLength: 200 }, description: { type: 'string', maxLength: 100 } }, required: ['name', 'password'], additionalProperties: false },
-      response: { 201: { type: 'object', properties: { name: { type: 'string' }, token: { type: 'string' }, tokenId: { type: 'string' } } } },
+      response: {
+        201: { type: 'object', properties: { name: { type: 'string' }, token: { type: 'string' }, tokenId: { type: 'string' } } },
+        401: { ...errorSchema, description: 'wrong user name or password (`unauthorized`)' },
+        429: { ...errorSchema, description: 'too many failed log-ins (`too_many_requests`); the `Retry-After` header says after how many seconds to try again' },
+      },
     },
   }, async (req, reply) => {
     const body = req.body as { name: string; password: string; description?: string };
+    const shown = body.name.slice(0, 32);
+    const admitted = throttle.attempt(body.name, req.ip);
+    if (!admitted.ok) {
+      const who = admitted.scope === 'user' ? `as "${shown}" from ${req.ip}` : `from ${req.ip}`;
+      throw new YbError('YB_ERR_TOO_MANY_REQUESTS', `too many failed log-ins ${who}; try again in ${formatWait(admitted.retryAfterSeconds)}`, { retryAfter: admitted.retryAfterSeconds });
+    }
     const user = await checkLogin(ctx.store, body.name, body.password);
-    if (!user) throw new YbError('YB_ERR_UNAUTHORIZED', 'wrong user name or password');
+    if (!user) {
+      // Only the first failure per window and name+IP is recorded: guessing must not flood etcd.
+      if (throttle.failed(body.name, req.ip)) await recordEvent(ctx.store, { team: ACCOUNT_EVENTS, user: shown, action: 'login.failed', ip: req.ip }, ctx.log);
+      throw new YbError('YB_ERR_UNAUTHORIZED', 'wrong user name or password');
+    }
+    throttle.succeeded(body.name, req.ip, admitted);
     const { token, record } = await createToken(ctx.store, user.name, body.description ?? 'yb login');
     await recordEvent(ctx.store, { team: ACCOUNT_EVENTS, user: user.name, action: 'login', ip: req.ip, detail: { tokenId: record.id } }, ctx.log);
     return reply.code(201).send({ name: user.name, token, tokenId: record.id });
