@@ -45,11 +45,11 @@ async function freePort(): Promise<number> {
   return p;
 }
 
-function nginx(name: string, conf: string): ChildProcess {
+function nginx(name: string, conf: string, workers = 1): ChildProcess {
   const dir = join(work, name);
   execFileSync('mkdir', ['-p', dir]);
   const file = join(dir, 'nginx.conf');
-  writeFileSync(file, `daemon off; master_process off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
+  writeFileSync(file, `daemon off; master_process ${workers > 1 ? 'on' : 'off'}; worker_processes ${workers}; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
 events { worker_connections 4096; }
 http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
   keepalive_requests 1000000; ${conf} }\n`);
@@ -138,6 +138,10 @@ function wrk(url: string, seconds = DURATION): Result {
   return { rps, p50, p99, errors, total };
 }
 
+const NGINX2 = 'nginx 2 workers';
+/** The nginx a target is compared with: the one with as many worker processes. */
+const referenceOf = (name: string, present: Record<string, unknown>) => (/\bw2-/.test(name) && NGINX2 in present ? NGINX2 : 'nginx');
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
 
@@ -204,10 +208,18 @@ async function main() {
       routers['node http.Agent proxy (no routing)'] = { url: `http://127.0.0.1:${port}/`, child };
     }
     const targets: Record<string, string> = { direct: `http://127.0.0.1:${backendPort}/`, nginx: `http://127.0.0.1:${nginxPort}/` };
+    // yb-router with 2 workers is compared with nginx with 2 workers (same number of cores).
+    let nginx2Pid: number | undefined;
+    if (variants.some((v) => v.startsWith('w2'))) {
+      const port2 = await freePort();
+      nginx2Pid = nginx('proxy2', `upstream app { server 127.0.0.1:${backendPort}; keepalive 64; } server { listen 127.0.0.1:${port2}; ${proxyLocation} }`, 2).pid!;
+      targets[NGINX2] = `http://127.0.0.1:${port2}/`;
+    }
     for (const [name, r] of Object.entries(routers)) targets[name] = r.url;
     // CPU time of the process tree that serves each target: per request it does not depend on how busy the
     // machine is, unlike req/s and p99 (this machine is shared).
     const pidsOf: Record<string, number> = { direct: backendProc.pid!, nginx: nginxProc.pid! };
+    if (nginx2Pid) pidsOf[NGINX2] = nginx2Pid;
     for (const [name, r] of Object.entries(routers)) pidsOf[name] = r.child.pid!;
     for (const url of Object.values(targets)) await waitHttp(url, HOST);
 
@@ -225,20 +237,22 @@ async function main() {
       }
       // Ratios are taken within a round (seconds apart), then their median: drift between rounds cancels.
       for (const [name, r] of Object.entries(thisRound)) {
-        (samples[name] ??= []).push({ ...r, rpsRatio: r.rps / thisRound.nginx!.rps, p99Ratio: r.p99 / thisRound.nginx!.p99 });
+        const ref = thisRound[referenceOf(name, thisRound)]!;
+        (samples[name] ??= []).push({ ...r, rpsRatio: r.rps / ref.rps, p99Ratio: r.p99 / ref.p99 });
       }
     }
     process.stderr.write('\n');
     const load = `${loadBefore} → ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`;
     console.log(`\nthroughput: wrk -t1 -c${CONNS} -d${DURATION}s, median of ${ROUNDS} rounds, ${new Date().toISOString()}, ${process.version}, load average ${load}`);
+    console.log('ratios: each yb-router row against nginx with as many workers (w1 → nginx, w2 → nginx 2 workers)');
     console.log('| target | req/s | p50 ms | p99 ms | errors | req/s ÷ nginx | p99 ÷ nginx | CPU µs/req | CPU ÷ nginx |');
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-    const nginxCpu = median(samples.nginx!.map((s) => s.cpuUs));
+    const cpuOf = (name: string) => median(samples[name]!.map((s) => s.cpuUs));
     for (const [name, ss] of Object.entries(samples)) {
       const errors = ss.reduce((a, s) => a + s.errors, 0);
       const cpu = median(ss.map((s) => s.cpuUs));
       const m = (f: (s: (typeof ss)[number]) => number) => median(ss.map(f));
-      console.log(`| ${name} | ${m((s) => s.rps).toFixed(0)} | ${m((s) => s.p50).toFixed(2)} | ${m((s) => s.p99).toFixed(2)} | ${errors} | ${m((s) => s.rpsRatio).toFixed(2)} | ${m((s) => s.p99Ratio).toFixed(2)} | ${cpu.toFixed(1)} | ${(cpu / nginxCpu).toFixed(2)} |`);
+      console.log(`| ${name} | ${m((s) => s.rps).toFixed(0)} | ${m((s) => s.p50).toFixed(2)} | ${m((s) => s.p99).toFixed(2)} | ${errors} | ${m((s) => s.rpsRatio).toFixed(2)} | ${m((s) => s.p99Ratio).toFixed(2)} | ${cpu.toFixed(1)} | ${(cpu / cpuOf(referenceOf(name, samples))).toFixed(2)} |`);
     }
 
     if (args.tls) await tlsPhase(nginxTlsPort, base);
