@@ -137,10 +137,15 @@ export class ReleaseRepo {
   }
 
   async getFormation(app: string): Promise<FormationRecord[]> {
-    return (await this.store.list<FormationRecord>(this.k.formationPrefix(app))).map((e) => e.value);
+    return readFormation(this.store, app);
   }
 
   async putFormation(app: string, f: FormationRecord): Promise<void> {
     await this.store.put(this.k.formation(app, f.type), f);
   }
+}
+
+/** An app's stored formation (one record per process type); for those holding the store rather than a repo. */
+export async function readFormation(store: Store, app: string): Promise<FormationRecord[]> {
+  return (await store.list<FormationRecord>(store.keys.formationPrefix(app))).map((e) => e.value);
 }

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/store.js';
 import type { EndpointRecord, RouterRecord } from '../store/keys.js';
 import { LABEL_APP, LABEL_INDEX, LABEL_KIND, LABEL_PROCESS, LABEL_RELEASE, type DockerRuntime, type RunningContainer } from '../runtime/docker.js';
-import type { AppRecord, FormationRecord, ReleaseRecord } from '../release/repo.js';
+import { readFormation, type AppRecord, type FormationRecord, type ReleaseRecord } from '../release/repo.js';
 import { YbError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { waitHealthy } from './health.js';
@@ -121,13 +121,9 @@ export class Scheduler {
     return { id, type: f.type, index, gen, hostPort, startMs: tStarted - t0, healthMs: Date.now() - tStarted };
   }
 
-  async storedFormation(app: string): Promise<FormationRecord[]> {
-    return (await this.store.list<FormationRecord>(this.store.keys.formationPrefix(app))).map((e) => e.value);
-  }
-
   /** The formation of a release, persisting defaults for types that had none. */
   async formationFor(app: string, release: ReleaseRecord): Promise<FormationRecord[]> {
-    const stored = await this.storedFormation(app);
+    const stored = await readFormation(this.store, app);
     const planned = plannedFormation(release, stored);
     for (const f of planned) if (!stored.some((s) => s.type === f.type)) await this.store.put(this.store.keys.formation(app, f.type), f);
     return planned;
