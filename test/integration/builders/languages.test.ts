@@ -21,6 +21,8 @@ interface Case {
   version: RegExp | null;
   dependencies?: Record<string, string | RegExp>;
   web?: RegExp;
+  /** Lines the push output must show (build log). */
+  log?: RegExp[];
 }
 
 const cases: Case[] = [
@@ -29,6 +31,10 @@ const cases: Case[] = [
   { fixture: 'node-pnpm', buildpack: 'nodejs', language: 'nodejs', version: /^24\.\d+\.\d+$/ },
   { fixture: 'python-hello', buildpack: 'python', language: 'python', version: /^3\.11\.\d+$/, dependencies: { flask: /^\d+\.\d+/ } },
   { fixture: 'python-pipenv', buildpack: 'python', language: 'python', version: /^3\.11\.\d+$/, dependencies: { gunicorn: '23.0.0' } },
+  // No Procfile: web from the Django convention (issue #3); collectstatic at build time, proven by the body.
+  { fixture: 'python-django', buildpack: 'python', language: 'python', version: /^3\.11\.\d+$/, dependencies: { Django: '5.2.19', gunicorn: '23.0.0' },
+    web: /^gunicorn hello\.wsgi --bind 0\.0\.0\.0:\$PORT$/,
+    log: [/remote: -----> Django: collectstatic\s*\n.*1 static file copied/, /remote: .*no Procfile: Django project 'hello' .*with gunicorn installed/] },
   { fixture: 'static-hello', buildpack: 'static', language: 'static', version: null },
   { fixture: 'go-hello', buildpack: 'go', language: 'go', version: /^1\.22\.5$/, dependencies: { 'github.com/google/uuid': 'v1.6.0' }, web: /^bin\/go-hello$/ },
   { fixture: 'java-hello', buildpack: 'java', language: 'java', version: /^17\.\d+\.\d+$/, web: /-jar target\/java-hello-1\.0\.0\.jar$/ },
@@ -62,6 +68,7 @@ for (const c of cases) {
     const push = await git(repo, ['push', pushUrl(app), 'main']);
     assert.equal(push.code, 0, push.output);
     assert.match(push.output, /remote: -----> .* app detected/);
+    for (const line of c.log ?? []) assert.match(push.output, line);
 
     const res = await p.fetchApp(`${app}.localhost`);
     assert.equal(res.status, 200, res.body);
