@@ -20,6 +20,7 @@ import { renewCertificates } from '../src/api/routes/certs.js';
 import { createServices } from '../src/services/component.js';
 import { ensureAdmin } from '../src/auth/tokens.js';
 import { LoginThrottle } from '../src/auth/login-throttle.js';
+import { pruneEvents } from '../src/auth/event-retention.js';
 import { installSecretBox, loadSecretBox } from '../src/auth/secrets.js';
 import { startGitSsh } from '../src/git/ssh.js';
 import { createLogger } from '../src/shared/logger.js';
@@ -111,6 +112,19 @@ async function main(): Promise<void> {
     );
   }, 12 * 3600_000);
   renewal.unref();
+  // Audit events past YB_AUDIT_RETENTION_DAYS or beyond YB_AUDIT_MAX_EVENTS per team are pruned once at start-up
+  // (after the API listens) and hourly; one pass at a time.
+  let pruning = false;
+  const pruneAudit = () => {
+    if (pruning) return;
+    pruning = true;
+    pruneEvents(store, { maxAgeDays: cfg.auditRetentionDays, maxPerTeam: cfg.auditMaxEvents }).then(
+      (r) => (r.byAge || r.byCount) && log.info(r, 'old audit events pruned'),
+      (err: unknown) => log.warn({ err }, 'audit event pruning failed; retrying later'),
+    ).finally(() => (pruning = false));
+  };
+  const retention = setInterval(pruneAudit, 3600_000);
+  retention.unref();
 
   let router: ChildProcess | undefined;
   let adoptedRouter: number | null = null;
@@ -134,6 +148,7 @@ async function main(): Promise<void> {
   await monitor.start();
   await reconcileOnStart(store, runtime, repo, scheduler, log.child({ component: 'reconcile' }));
   await api.listen({ host: cfg.apiAddr.host, port: cfg.apiAddr.port });
+  pruneAudit();
   const ssh = await startGitSsh(cfg.sshAddr, { store, repo, dataDir, hookUrl: `${apiUrl}/internal/git-hook`, hookSecret, log: log.child({ component: 'ssh' }) });
 
   const stop = async (signal: string) => {

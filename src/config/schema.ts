@@ -55,6 +55,8 @@ export const SETTINGS = {
   loginMaxFailures: { env: 'YB_LOGIN_MAX_FAILURES', type: 'int', default: '10', description: 'Failed password log-ins per user name and client IP within YB_LOGIN_WINDOW; further attempts get 429 with Retry-After.' },
   loginMaxFailuresPerIp: { env: 'YB_LOGIN_MAX_FAILURES_PER_IP', type: 'int', default: '100', description: 'Failed password log-ins per client IP (any user name) within YB_LOGIN_WINDOW; further attempts get 429.' },
   loginWindow: { env: 'YB_LOGIN_WINDOW', type: 'int', default: '900', description: 'Seconds of the sliding window in which failed log-ins are counted.' },
+  auditRetentionDays: { env: 'YB_AUDIT_RETENTION_DAYS', type: 'int', default: '90', description: 'Days audit events are kept; older ones are pruned hourly (0 keeps them forever).' },
+  auditMaxEvents: { env: 'YB_AUDIT_MAX_EVENTS', type: 'int', default: '10000', description: 'Audit events kept per team (and for account events); the oldest beyond are pruned hourly (0: no limit).' },
   acmeDirectory: { env: 'YB_ACME_DIRECTORY', type: 'string', default: 'https://acme-v02.api.letsencrypt.org/directory', description: 'ACME directory URL used by yb certs:auto (HTTP-01 through the router).' },
   acmeEmail: { env: 'YB_ACME_EMAIL', type: 'string', default: '', description: 'Contact e-mail of the ACME account (optional).' },
   logLevel: { env: 'YB_LOG_LEVEL', type: 'string', default: 'info', description: 'Platform log level (pino).' },

@@ -85,6 +85,22 @@ export class Store {
     return res.kvs.map((kv) => ({ key: kv.key.toString(), value: JSON.parse(kv.value.toString()) as T, modRevision: Number(kv.mod_revision) }));
   }
 
+  /** Keys only (no values) in [start, end), ascending, at most `limit` of them. */
+  async keysInRange(start: string, end: string, limit: number): Promise<string[]> {
+    return this.guard(() => this.client.getAll().inRange({ start, end }).sort('Key', 'Ascend').limit(limit).keys());
+  }
+
+  /** How many keys there are under `prefix` (counted by etcd; nothing is transferred). */
+  async count(prefix: string): Promise<number> {
+    return this.guard(() => this.client.getAll().prefix(prefix).count());
+  }
+
+  /** Deletes the keys in [start, end); returns how many were deleted. */
+  async deleteRange(start: string, end: string): Promise<number> {
+    const res = await this.guard(() => this.client.delete().inRange({ start, end }).exec());
+    return Number(res.deleted);
+  }
+
   async delete(key: string): Promise<number> {
     const res = await this.guard(() => this.client.delete().key(key).exec());
     return Number(res.header.revision);
