@@ -23,6 +23,9 @@ collectstatic() {
     yb_fail "Django's settings could not be loaded to check for collectstatic (see above)" \
       "fix them, or skip collectstatic with the config var DISABLE_COLLECTSTATIC=1"
   fi
+  # The decision is the probe's last line; anything before it was printed by the app's settings on import.
+  [ "$decision" = "${decision##*$'\n'}" ] || printf '%s\n' "${decision%$'\n'*}" | yb_indent
+  decision=${decision##*$'\n'}
   if [ "$decision" != run ]; then
     yb_info "skipped: ${decision#skip }"
     return

@@ -162,6 +162,10 @@ test('compile: DISABLE_COLLECTSTATIC skips collectstatic; settings that fail to 
   assert.match(failed.stdout, /RuntimeError: no SECRET_KEY/);
   assert.match(failed.stderr, /settings could not be loaded .*\n.*DISABLE_COLLECTSTATIC=1/);
   assert.equal(djangoSh('collectstatic', app({ 'app.py': FLASK }), site).stdout, '', 'no manage.py, no step');
+  // Output of the settings themselves is shown, and does not hide the decision.
+  const chatty = write(tmp('yb-python-dj-'), { 'manage.py': MANAGE, 'mysite/__init__.py': '', 'mysite/settings.py': 'print("loading settings")\nSTATIC_ROOT = "s"\n' });
+  assert.equal(djangoSh('collectstatic', chatty, site).stdout,
+    '-----> Django: collectstatic\n       loading settings\n       skipped: django.contrib.staticfiles is not in INSTALLED_APPS\n');
 });
 
 test('compile: the web process step is silent with a Procfile and warns without one when nothing is found', () => {
