@@ -20,6 +20,8 @@ export interface FastPathOptions {
 
 /** Longest request or response head the fast path reads (longer request heads go to node:http, which answers 431). */
 const MAX_HEAD = 16 * 1024;
+/** Largest request body kept for sending again on a new connection when a kept-alive one fails. */
+const MAX_REPLAY = 64 * 1024;
 /** Pipelined bytes buffered while a request is in flight before the client is paused. */
 const MAX_BUFFERED = 64 * 1024;
 /** Longest time a request head may take to arrive (node:http's headersTimeout default). */
@@ -86,6 +88,8 @@ class Exchange {
   private attempts = 0;
   private tried: Set<string> | undefined;
   private retriedReuse = false;
+  /** The whole request body, when it was small and all there at once (see upstreamConnected). */
+  private replay: Buffer | undefined;
   /** Request body bytes not yet forwarded. */
   bodyLeft: number;
   private head: Buffer | undefined; // the response head bytes gathered so far
@@ -131,7 +135,13 @@ class Exchange {
       `x-forwarded-port: ${client.localPort}\r\nx-forwarded-host: ${req.host}\r\nx-request-id: ${this.requestId}\r\n\r\n`;
     up.socket.cork(); // the head and the body bytes already here leave in one write
     up.socket.write(head, 'latin1');
-    client.pumpBody();
+    if (this.replay !== undefined) up.socket.write(this.replay);
+    else if (this.bodyLeft > 0 && this.bodyLeft <= MAX_REPLAY && client.buffered >= this.bodyLeft) {
+      // A small body that is all here is kept, so the request can be sent again if a reused connection fails.
+      this.replay = client.takeBody(this.bodyLeft)!;
+      this.bodyLeft = 0;
+      up.socket.write(this.replay);
+    } else client.pumpBody();
     up.socket.uncork();
     client.resume();
   }
@@ -258,7 +268,8 @@ class Exchange {
       }
       return this.error(code === 'UND_ERR_CONNECT_TIMEOUT' ? 'gateway_timeout' : 'bad_gateway', code);
     }
-    if (up.reused && !this.retriedReuse && this.head === undefined && !this.responding && this.req.contentLength === 0) {
+    const replayable = this.req.contentLength === 0 || this.replay !== undefined;
+    if (up.reused && !this.retriedReuse && this.head === undefined && !this.responding && replayable) {
       // The endpoint closed a kept-alive connection as the request went out: once more on a new connection.
       this.retriedReuse = true;
       return this.attempt(up.ep, true);
@@ -410,6 +421,11 @@ export class ClientConnection {
     }
     this.exchange = new Exchange(this.ctx, this, req, target);
     this.exchange.start();
+  }
+
+  /** Bytes received and not yet used. */
+  get buffered(): number {
+    return this.buf?.length ?? 0;
   }
 
   /** Up to `max` buffered body bytes, removed from the buffer. */
