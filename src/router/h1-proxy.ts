@@ -20,6 +20,8 @@ export interface FastPathOptions {
 
 /** Longest request or response head the fast path reads (longer request heads go to node:http, which answers 431). */
 const MAX_HEAD = 16 * 1024;
+/** Methods a request may be sent again with (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 /** Largest request body kept for sending again on a new connection when a kept-alive one fails. */
 const MAX_REPLAY = 64 * 1024;
 /** Pipelined bytes buffered while a request is in flight before the client is paused. */
@@ -268,7 +270,8 @@ class Exchange {
       }
       return this.error(code === 'UND_ERR_CONNECT_TIMEOUT' ? 'gateway_timeout' : 'bad_gateway', code);
     }
-    const replayable = this.req.contentLength === 0 || this.replay !== undefined;
+    // As nginx and Go's transport do, only idempotent requests are sent twice: a POST may have been acted on.
+    const replayable = IDEMPOTENT.has(this.req.method) && (this.req.contentLength === 0 || this.replay !== undefined);
     if (up.reused && !this.retriedReuse && this.head === undefined && !this.responding && replayable) {
       // The endpoint closed a kept-alive connection as the request went out: once more on a new connection.
       this.retriedReuse = true;
