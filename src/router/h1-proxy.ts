@@ -22,6 +22,8 @@ export interface FastPathOptions {
 const MAX_HEAD = 16 * 1024;
 /** Methods a request may be sent again with (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+/** Response bodies up to this size leave in one write with their head. */
+const SMALL_BODY = 16 * 1024;
 /** Largest request body kept for sending again on a new connection when a kept-alive one fails. */
 const MAX_REPLAY = 64 * 1024;
 /** Pipelined bytes buffered while a request is in flight before the client is paused. */
@@ -196,17 +198,17 @@ class Exchange {
       if (this.ctx.bodyTimeoutMs > 0) this.up.socket.setTimeout(this.ctx.bodyTimeoutMs);
       // A response before the whole request body (an early 413, say) ends the connection: the rest is never read.
       const close = this.client.closeAfter(this.req, parsed.framing === 'close' || this.bodyLeft > 0);
-      this.client.write(parsed.head + (close ? 'connection: close\r\n\r\n' : '\r\n'), true);
-      return this.relay(buf.subarray(end + 4));
+      return this.relay(buf.subarray(end + 4), parsed.head + (close ? 'connection: close\r\n\r\n' : '\r\n'));
     }
   }
 
-  /** Relays response body bytes and notices where the body ends. */
-  private relay(chunk: Buffer): void {
+  /** Relays response body bytes (after `head`, the response head, for the first ones) and notices where the body ends. */
+  private relay(chunk: Buffer, head?: string): void {
     let n = chunk.length;
     let ended = false;
     switch (this.framing) {
       case 'none':
+        n = 0;
         ended = true;
         break;
       case 'length':
@@ -226,13 +228,18 @@ class Exchange {
       case 'close':
         break; // ends when the upstream closes
     }
-    if (n > 0) {
-      this.bytes += n;
-      if (!this.client.write(Buffer.from(n === chunk.length ? chunk : chunk.subarray(0, n)))) this.up.socket.pause();
+    this.bytes += n;
+    // `chunk` lives in the shared read buffer: what is written is a copy. A small body goes out with its head as
+    // one latin1 string (bytes unchanged), a single write.
+    let writable: boolean;
+    if (head !== undefined && n <= SMALL_BODY) writable = this.client.write(n === 0 ? head : head + chunk.toString('latin1', 0, n));
+    else {
+      if (head !== undefined) this.client.write(head);
+      writable = n === 0 || this.client.write(Buffer.from(n === chunk.length ? chunk : chunk.subarray(0, n)));
     }
+    if (!writable) this.up.socket.pause();
     if (n < chunk.length) this.keepAlive = false; // bytes after the response: not a connection to reuse
     if (ended) this.complete();
-    else this.client.flush();
   }
 
   upstreamEnd(): void {
@@ -449,14 +456,9 @@ export class ClientConnection {
     return this.closing;
   }
 
-  /** Writes to the client; `corkUntilFlush` holds the bytes until the body's first bytes join them in one write. */
-  write(data: string | Buffer, corkUntilFlush = false): boolean {
-    if (corkUntilFlush) this.socket.cork();
+  /** Writes to the client (strings as latin1: the bytes as they came). */
+  write(data: string | Buffer): boolean {
     return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
-  }
-
-  flush(): void {
-    if (this.socket.writableCorked) this.socket.uncork();
   }
 
   /** Sends the router's own error page; returns the body length. `unread`: the request body stays unread, so the connection closes. */
@@ -464,7 +466,6 @@ export class ClientConnection {
     if (unread || this.ctx.draining) this.closing = true;
     const status = errorStatus(kind);
     const body = errorPage(kind, requestId);
-    this.flush();
     this.socket.write(
       `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: ${body.length}\r\n` +
         `cache-control: no-store\r\nx-request-id: ${requestId}\r\n${this.closing ? 'connection: close\r\n' : ''}\r\n`,
@@ -476,7 +477,6 @@ export class ClientConnection {
 
   /** The exchange is over; `unsent`: part of the request body was never read, so the connection cannot go on. */
   exchangeDone(unsent: boolean): void {
-    this.flush();
     this.exchange = undefined;
     if (this.gone) return;
     if (unsent || this.closing || this.ctx.draining) {

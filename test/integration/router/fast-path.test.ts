@@ -137,6 +137,7 @@ test('response framings: length, chunked with trailers, until close, and no body
       setTimeout(() => s.write('\r\n2\r\nde\r\n0\r\nX-Sum: 5\r\n\r\n'), 30);
     } else if (path === '/close') s.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close');
     else if (path === '/head') s.write('HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n');
+    else if (path === '/junk') s.write('HTTP/1.1 204 No Content\r\n\r\nJUNK'); // bytes no response owns
     else s.write('HTTP/1.1 204 No Content\r\n\r\n');
   });
   await app('frames', p);
@@ -148,6 +149,9 @@ test('response framings: length, chunked with trailers, until close, and no body
 
   const noBody = await exchange(get('/head', 'HEAD') + get('/empty') + get('/length'), (t) => t.endsWith('hello'));
   assert.match(noBody.text, /^HTTP\/1\.1 200 OK\r\nContent-Length: 1234\r\n\r\nHTTP\/1\.1 204 No Content\r\n\r\nHTTP\/1\.1 200 OK/);
+
+  const junk = await exchange(get('/junk') + get('/length'), (t) => t.endsWith('hello'));
+  assert.match(junk.text, /^HTTP\/1\.1 204 No Content\r\n\r\nHTTP\/1\.1 200 OK/, 'stray bytes after a response are dropped with its connection');
 
   const untilClose = await exchange(get('/close') + get('/length'));
   assert.ok(untilClose.closed);
