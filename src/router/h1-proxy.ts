@@ -302,6 +302,7 @@ class Exchange {
     this.ctx.metrics.settled(this.target.app); // counted by finish() below as the router's own response
     this.done = true;
     const status = errorStatus(kind);
+    if (this.bodyLeft > 0 && this.client.discardBody(this.bodyLeft)) this.bodyLeft = 0;
     const body = this.client.sendError(this.req, kind, this.requestId, this.bodyLeft > 0);
     this.log(this.target.app, status, false, body, detail);
     this.client.exchangeDone(this.bodyLeft > 0);
@@ -423,14 +424,25 @@ export class ClientConnection {
     if (target === undefined || target.endpoints.length === 0) {
       const kind = target === undefined ? 'no_route' : 'no_endpoints';
       const requestId = req.requestId ?? randomUUID();
-      const body = this.sendError(req, kind, requestId, req.contentLength > 0);
-      const seconds = 0;
-      this.ctx.metrics.finished(target?.app ?? NO_APP, errorStatus(kind), seconds, false);
+      const unread = !this.discardBody(req.contentLength);
+      const body = this.sendError(req, kind, requestId, unread);
+      this.ctx.metrics.finished(target?.app ?? NO_APP, errorStatus(kind), 0, false);
       this.ctx.accessLog?.({ app: target?.app ?? NO_APP, method: req.method, host: req.host, path: req.target, status: errorStatus(kind), duration: 0, bytes: body, upstream: undefined, requestId, error: kind });
-      return this.exchangeDone(req.contentLength > 0);
+      return this.exchangeDone(unread);
     }
     this.exchange = new Exchange(this.ctx, this, req, target);
     this.exchange.start();
+  }
+
+  /**
+   * Drops a request body the router will not forward when it is all here (the connection can go on); returns
+   * false when part of it is still to come (the connection has to close).
+   */
+  discardBody(length: number): boolean {
+    if (length === 0) return true;
+    if (this.buffered < length) return false;
+    this.takeBody(length);
+    return true;
   }
 
   /** Bytes received and not yet used. */

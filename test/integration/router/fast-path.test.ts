@@ -219,8 +219,11 @@ test('unknown hosts are answered by the router itself and the connection stays u
   const u = await upstream('known');
   await app('known', u.port);
   const r = await exchange(
-    'GET / HTTP/1.1\r\nHost: nowhere.localhost\r\nX-Request-Id: mine-1\r\n\r\nGET / HTTP/1.1\r\nHost: known.localhost\r\n\r\n',
+    'GET / HTTP/1.1\r\nHost: nowhere.localhost\r\nX-Request-Id: mine-1\r\n\r\n' +
+      'POST / HTTP/1.1\r\nHost: nowhere.localhost\r\nContent-Length: 4\r\n\r\nbody' +
+      'GET / HTTP/1.1\r\nHost: known.localhost\r\n\r\n',
     (t) => t.includes('"name":"known"'),
   );
-  assert.match(r.text, /^HTTP\/1\.1 404 Not Found\r\n[\s\S]*x-request-id: mine-1[\s\S]*HTTP\/1\.1 200/);
+  assert.match(r.text, /^HTTP\/1\.1 404 Not Found\r\n[\s\S]*x-request-id: mine-1[\s\S]*HTTP\/1\.1 404[\s\S]*HTTP\/1\.1 200/);
+  assert.ok(!r.text.includes('connection: close'), 'a body read in full does not end the connection');
 });
