@@ -16,7 +16,7 @@ import { BuildService } from '../src/build/build-service.js';
 import { detectRegistries } from '../src/build/registries.js';
 import { Deployer } from '../src/deploy/pipeline.js';
 import { buildApiServer } from '../src/api/server.js';
-import { renewCertificates } from '../src/api/routes/certs.js';
+import { startCertRenewal } from '../src/api/cert-renewal.js';
 import { createServices } from '../src/services/component.js';
 import { ensureAdmin } from '../src/auth/tokens.js';
 import { LoginThrottle } from '../src/auth/login-throttle.js';
@@ -100,18 +100,12 @@ async function main(): Promise<void> {
   const obs = await startObservability(cfg, dataDir, store, runtime, repo, log);
   const apiCtx = {
     store, repo, deployer, scheduler, builds, runtime, services, log, dataDir, domain: cfg.domain, routerPort: cfg.routerAddr.port, apiUrl, hookSecret,
-    logs: obs.logs, metrics: obs.metrics, acme: { directory: cfg.acmeDirectory, email: cfg.acmeEmail }, maxPushBytes: cfg.maxPushMiB * 1024 * 1024,
+    logs: obs.logs, metrics: obs.metrics, acme: { directory: cfg.acmeDirectory, email: cfg.acmeEmail, renewDays: cfg.acmeRenewDays }, maxPushBytes: cfg.maxPushMiB * 1024 * 1024,
     loginThrottle: new LoginThrottle({ maxFailures: cfg.loginMaxFailures, maxFailuresPerIp: cfg.loginMaxFailuresPerIp, windowMs: cfg.loginWindow * 1000 }),
   };
   const api = await buildApiServer(apiCtx);
-  // ACME certificates are renewed when they have 30 days or less left; checked twice a day.
-  const renewal = setInterval(() => {
-    renewCertificates(apiCtx).then(
-      (n) => n && log.info({ renewed: n }, 'ACME certificates renewed'),
-      (err: unknown) => log.warn({ err }, 'ACME renewal failed; retrying later'),
-    );
-  }, 12 * 3600_000);
-  renewal.unref();
+  // ACME certificates are renewed YB_ACME_RENEW_DAYS before they expire; checked every YB_ACME_RENEW_INTERVAL seconds.
+  const renewal = startCertRenewal(apiCtx, { withinDays: cfg.acmeRenewDays, intervalMs: cfg.acmeRenewInterval * 1000 });
   // Audit events past YB_AUDIT_RETENTION_DAYS or beyond YB_AUDIT_MAX_EVENTS per team are pruned once at start-up
   // (after the API listens) and hourly; one pass at a time.
   let pruning = false;
@@ -156,6 +150,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'stopping');
     monitor.stop();
+    renewal.stop();
     await api.close().catch(() => undefined);
     obs.stop();
     await ssh.close();

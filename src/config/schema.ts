@@ -59,6 +59,8 @@ export const SETTINGS = {
   auditMaxEvents: { env: 'YB_AUDIT_MAX_EVENTS', type: 'int', default: '10000', description: 'Audit events kept per team (and for account events); the oldest beyond are pruned hourly (0: no limit).' },
   acmeDirectory: { env: 'YB_ACME_DIRECTORY', type: 'string', default: 'https://acme-v02.api.letsencrypt.org/directory', description: 'ACME directory URL used by yb certs:auto (HTTP-01 through the router).' },
   acmeEmail: { env: 'YB_ACME_EMAIL', type: 'string', default: '', description: 'Contact e-mail of the ACME account (optional).' },
+  acmeRenewDays: { env: 'YB_ACME_RENEW_DAYS', type: 'int', default: '30', description: 'ACME certificates (yb certs:auto) are renewed when they have this many days or fewer left.' },
+  acmeRenewInterval: { env: 'YB_ACME_RENEW_INTERVAL', type: 'int', default: '43200', description: 'Seconds between checks for ACME certificates due for renewal (the first within a minute of start-up); a failed renewal is retried at the next check.' },
   logLevel: { env: 'YB_LOG_LEVEL', type: 'string', default: 'info', description: 'Platform log level (pino).' },
 } as const satisfies Record<string, Setting>;
 

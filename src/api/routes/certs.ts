@@ -12,17 +12,21 @@ import { certCovers, inspectCertificate } from '../../router/tls-inspect.js';
 import { certKeyContext, type CertRecord } from '../../router/tls-record.js';
 import type { RouteRecord } from '../../store/keys.js';
 import { defaultHost } from './apps.js';
+import { renewalStateKey, renewalView, type RenewalState, type RenewalView } from '../cert-renewal-policy.js';
 
-/** A certificate as the API shows it: everything but the key (and the PEM chain). */
-type CertView = Omit<CertRecord, 'key' | 'cert'> & { daysLeft: number };
+/** Days before expiry an ACME certificate is renewed when ybd does not say (YB_ACME_RENEW_DAYS). */
+export const DEFAULT_RENEW_DAYS = 30;
 
-const view = (r: CertRecord, now = Date.now()): CertView => {
+/** A certificate as the API shows it: everything but the key (and the PEM chain), with its renewal state. */
+type CertView = Omit<CertRecord, 'key' | 'cert'> & { daysLeft: number; renewal: RenewalView };
+
+const view = (ctx: ApiContext, r: CertRecord, state?: RenewalState, now = Date.now()): CertView => {
   const { key: _key, cert: _cert, ...rest } = r;
-  return { ...rest, daysLeft: Math.floor((Date.parse(r.notAfter) - now) / 86_400_000) };
+  return { ...rest, daysLeft: Math.floor((Date.parse(r.notAfter) - now) / 86_400_000), renewal: renewalView(r, ctx.acme?.renewDays ?? DEFAULT_RENEW_DAYS, state) };
 };
 
 /** Host names routed to `app`: its default host and its custom domains. */
-async function appHosts(ctx: ApiContext, app: string): Promise<string[]> {
+export async function appHosts(ctx: ApiContext, app: string): Promise<string[]> {
   const custom = await ctx.store.list<{ hostname: string }>(ctx.store.keys.domainsPrefix(app));
   return [defaultHost(ctx, app), ...custom.map((e) => e.value.hostname)];
 }
@@ -52,8 +56,11 @@ async function appCerts(ctx: ApiContext, app: string): Promise<CertRecord[]> {
   return (await ctx.store.list<CertRecord>(ctx.store.keys.certsPrefix())).map((e) => e.value).filter((r) => r.app === app);
 }
 
-/** Gets ACME certificates for `hosts` of `app` (HTTP-01 through the routers) and stores them; per-host results. */
-export async function obtainCertificates(ctx: ApiContext, app: string, hosts: string[]): Promise<Array<{ hostname: string; ok: boolean; error?: string; notAfter?: string; issuer?: string }>> {
+/** Orders one host's certificate from the ACME CA (HTTP-01 through the routers); stores nothing. */
+export type AcmeOrder = (app: string, hostname: string) => Promise<CertRecord>;
+
+/** One ACME account session for a batch of orders. */
+export async function acmeOrderer(ctx: ApiContext): Promise<AcmeOrder> {
   if (!ctx.acme) throw new YbError('YB_ERR_BAD_REQUEST', 'ACME is not configured on this platform (YB_ACME_DIRECTORY)');
   const client = await acmeClient(ctx, ctx.acme.directory, ctx.acme.email);
   const challenges: ChallengeStore = {
@@ -61,13 +68,22 @@ export async function obtainCertificates(ctx: ApiContext, app: string, hosts: st
     set: async (token, keyAuth) => ctx.scheduler.waitForRouters(await ctx.store.put(acmeChallengeKey(ctx.store.keys.prefix, token), keyAuth)),
     remove: async (token) => void (await ctx.store.delete(acmeChallengeKey(ctx.store.keys.prefix, token))),
   };
+  return async (app, hostname) => {
+    const { keyPem, csrDer } = await certificateRequest(hostname);
+    const chain = await client.issue(hostname, csrDer, challenges);
+    return certRecord(app, hostname, chain, keyPem, ctx, 'acme');
+  };
+}
+
+/** Gets ACME certificates for `hosts` of `app` (HTTP-01 through the routers) and stores them; per-host results. */
+export async function obtainCertificates(ctx: ApiContext, app: string, hosts: string[]): Promise<Array<{ hostname: string; ok: boolean; error?: string; notAfter?: string; issuer?: string }>> {
+  const order = await acmeOrderer(ctx);
   const results: Array<{ hostname: string; ok: boolean; error?: string; notAfter?: string; issuer?: string }> = [];
   for (const hostname of hosts) {
     try {
-      const { keyPem, csrDer } = await certificateRequest(hostname);
-      const chain = await client.issue(hostname, csrDer, challenges);
-      const rec = certRecord(app, hostname, chain, keyPem, ctx, 'acme');
+      const rec = await order(app, hostname);
       await ctx.store.put(ctx.store.keys.cert(hostname), rec);
+      await ctx.store.delete(renewalStateKey(ctx.store.keys.prefix, hostname)); // a fresh certificate: no renewal history
       results.push({ hostname, ok: true, notAfter: rec.notAfter, issuer: rec.issuer });
     } catch (err) {
       ctx.log.warn({ app, hostname, err: (err as Error).message }, 'ACME certificate not obtained');
@@ -77,24 +93,16 @@ export async function obtainCertificates(ctx: ApiContext, app: string, hosts: st
   return results;
 }
 
-/** Renews ACME certificates that expire within `withinDays` (run periodically by ybd). */
-export async function renewCertificates(ctx: ApiContext, withinDays = 30): Promise<number> {
-  const soon = Date.now() + withinDays * 86_400_000;
-  let renewed = 0;
-  for (const { value: rec } of await ctx.store.list<CertRecord>(ctx.store.keys.certsPrefix())) {
-    if (rec.source !== 'acme' || Date.parse(rec.notAfter) > soon) continue;
-    const [r] = await obtainCertificates(ctx, rec.app, [rec.hostname]);
-    if (r?.ok) renewed++;
-  }
-  return renewed;
-}
-
 export function registerCerts(api: FastifyInstance, ctx: ApiContext): void {
   const certSchema = {
     type: 'object',
     properties: {
       app: { type: 'string' }, hostname: { type: 'string' }, names: { type: 'array', items: { type: 'string' } }, notBefore: { type: 'string' }, notAfter: { type: 'string' },
       daysLeft: { type: 'integer' }, issuer: { type: 'string' }, subject: { type: 'string' }, fingerprint: { type: 'string' }, source: { type: 'string' }, createdAt: { type: 'string' },
+      renewal: {
+        type: 'object', description: 'ACME certificates are renewed automatically from dueFrom on; the last failed attempt, if any, is shown until one succeeds',
+        properties: { auto: { type: 'boolean' }, dueFrom: { type: 'string' }, renewedAt: { type: 'string' }, lastError: { type: 'string' }, lastAttemptAt: { type: 'string' } },
+      },
     },
   } as const;
   const hostParams = { type: 'object', properties: { app: { type: 'string', maxLength: 64 }, hostname: { type: 'string', maxLength: 253 } }, required: ['app', 'hostname'] } as const;
@@ -102,7 +110,8 @@ export function registerCerts(api: FastifyInstance, ctx: ApiContext): void {
 
   api.get('/apps/:app/sni-endpoints', { schema: { summary: "TLS certificates of an app's hosts (never their keys)", params: appParams, response: { 200: { type: 'array', items: certSchema } } } }, async (req) => {
     const app = await appFor(ctx, req, 'read');
-    return (await appCerts(ctx, app.name)).map((r) => view(r)).sort((a, b) => a.hostname.localeCompare(b.hostname));
+    const states = new Map((await ctx.store.list<RenewalState>(renewalStateKey(ctx.store.keys.prefix, ''))).map((e) => [e.key.slice(renewalStateKey(ctx.store.keys.prefix, '').length), e.value]));
+    return (await appCerts(ctx, app.name)).map((r) => view(ctx, r, states.get(r.hostname))).sort((a, b) => a.hostname.localeCompare(b.hostname));
   });
 
   api.post('/apps/:app/sni-endpoints', {
@@ -132,10 +141,11 @@ export function registerCerts(api: FastifyInstance, ctx: ApiContext): void {
       if (route && route.app !== app.name) throw new YbError('YB_ERR_CONFLICT', `${hostname} is routed to another app`);
       const rec = certRecord(app.name, hostname, certificate, privateKey, ctx, 'manual');
       await ctx.store.put(ctx.store.keys.cert(hostname), rec);
+      await ctx.store.delete(renewalStateKey(ctx.store.keys.prefix, hostname));
       written.push(rec);
     }
     ctx.log.info({ app: app.name, hosts: covered, notAfter: info.notAfter.toISOString(), fingerprint: info.fingerprint }, 'certificate added');
-    return reply.code(201).send(written.map((r) => view(r)));
+    return reply.code(201).send(written.map((r) => view(ctx, r)));
   });
 
   api.post('/apps/:app/acm', {
@@ -155,6 +165,7 @@ export function registerCerts(api: FastifyInstance, ctx: ApiContext): void {
     const rec = await ctx.store.get<CertRecord>(ctx.store.keys.cert(hostname));
     if (!rec || rec.app !== app.name) throw new YbError('YB_ERR_NOT_FOUND', `${app.name} has no certificate for ${hostname}`);
     await ctx.store.delete(ctx.store.keys.cert(hostname));
+    await ctx.store.delete(renewalStateKey(ctx.store.keys.prefix, hostname));
     return { hostname, removed: true };
   });
 
