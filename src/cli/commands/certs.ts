@@ -6,7 +6,8 @@ import { request, get, CliError } from '../client.js';
 import { requireApp, enc } from '../app-arg.js';
 import { print, printJson, table, c } from '../output.js';
 
-interface Cert { hostname: string; names: string[]; notAfter: string; daysLeft: number; issuer: string; source: string }
+interface Renewal { auto: boolean; dueFrom?: string; renewedAt?: string; lastError?: string; lastAttemptAt?: string }
+interface Cert { hostname: string; names: string[]; notAfter: string; daysLeft: number; issuer: string; source: string; renewal?: Renewal }
 interface HttpsOnly { enabled: boolean; hosts: string[] }
 
 function readPem(file: string, what: string): string {
@@ -15,6 +16,15 @@ function readPem(file: string, what: string): string {
   } catch (err) {
     throw new CliError(`cannot read the ${what} file ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 2);
   }
+}
+
+/** "auto from DATE", "auto, due now", a failed attempt with its reason, or "manual" for uploaded certificates. */
+function renewal(x: Cert): string {
+  const r = x.renewal;
+  if (!r?.auto) return 'manual (yb certs:add)';
+  if (r.lastError) return `auto; failed ${r.lastAttemptAt!.slice(0, 16).replace('T', ' ')}: ${r.lastError.length > 60 ? `${r.lastError.slice(0, 59)}…` : r.lastError} (retrying)`;
+  const due = r.dueFrom && Date.parse(r.dueFrom) > Date.now() ? `from ${r.dueFrom.slice(0, 10)}` : 'due now';
+  return `auto, ${due}${r.renewedAt ? `; renewed ${r.renewedAt.slice(0, 10)}` : ''}`;
 }
 
 const expiry = (x: Cert) => `${x.notAfter.slice(0, 10)} (${x.daysLeft < 0 ? 'expired' : `${x.daysLeft} days`})`;
@@ -32,7 +42,7 @@ export function registerCerts(program: Command): void {
       if (opts.json) return printJson({ certificates: list, httpsOnly: https });
       print(c.bold(`=== ${app} Certificates`));
       if (list.length === 0) print('No certificates. Add one with: yb certs:add CERT_FILE KEY_FILE');
-      else table(['HOST', 'EXPIRES', 'ISSUER', 'SOURCE'], list.map((x) => [x.hostname, expiry(x), x.issuer, x.source]));
+      else table(['HOST', 'EXPIRES', 'ISSUER', 'SOURCE', 'RENEWAL'], list.map((x) => [x.hostname, expiry(x), x.issuer, x.source, renewal(x)]));
       print(`HTTPS only: ${https.enabled ? 'on' : https.hosts.length > 0 ? `on for ${https.hosts.join(', ')}` : 'off'}`);
     });
 
@@ -58,12 +68,12 @@ export function registerCerts(program: Command): void {
       print(`Certificate for ${hostname} removed from ${app}; the router serves its fallback certificate for it now.`);
     });
 
-  program.command('certs:auto').description("obtain certificates for the app's hosts from the ACME CA (Let's Encrypt by default; HTTP-01)").option('-a, --app <app>')
-    .addHelpText('after', "\nThe hosts must resolve to this platform's router on port 80 (or YB_ROUTER_ADDR).\nExample:\n  yb certs:auto -a hello")
+  program.command('certs:auto').description("obtain certificates for the app's hosts from the ACME CA (Let's Encrypt by default; HTTP-01); they renew automatically").option('-a, --app <app>')
+    .addHelpText('after', "\nThe hosts must resolve to this platform's router on port 80 (or YB_ROUTER_ADDR).\nThe platform renews these certificates YB_ACME_RENEW_DAYS (30) days before they expire.\nExample:\n  yb certs:auto -a hello")
     .action(async (opts: { app?: string }) => {
       const app = requireApp(opts.app);
       const { data } = await request<Array<{ hostname: string; ok: boolean; error?: string; notAfter?: string; issuer?: string }>>('POST', `/apps/${enc(app)}/acm`);
-      for (const r of data) print(r.ok ? `${r.hostname}: certificate issued by ${r.issuer}, expires ${r.notAfter!.slice(0, 10)}.` : `${r.hostname}: ${c.bold('failed')}: ${r.error}`);
+      for (const r of data) print(r.ok ? `${r.hostname}: certificate issued by ${r.issuer}, expires ${r.notAfter!.slice(0, 10)}; renews automatically.` : `${r.hostname}: ${c.bold('failed')}: ${r.error}`);
       if (data.length === 0) throw new CliError(`${app} has no host a certificate can be ordered for (wildcards need DNS-01)`, 2);
       if (data.some((r) => !r.ok)) throw new CliError('some certificates were not issued', 6);
     });
