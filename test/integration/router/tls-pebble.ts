@@ -42,8 +42,11 @@ function started(child: ChildProcess, marker: RegExp, what: string): Promise<voi
   });
 }
 
-/** Starts Pebble validating HTTP-01 on `httpPort` (the router's HTTP port); `ports`: ACME, management, DNS, DNS management. */
-export async function startPebble(httpPort: number, ports: [number, number, number, number]): Promise<Pebble> {
+/**
+ * Starts Pebble validating HTTP-01 on `httpPort` (the router's HTTP port); `ports`: ACME, management, DNS, DNS management.
+ * `validitySeconds`: how long its certificates are valid (Pebble's default profile; 90 days when absent).
+ */
+export async function startPebble(httpPort: number, ports: [number, number, number, number], opts: { validitySeconds?: number } = {}): Promise<Pebble> {
   const { bin, moduleDir } = await buildPebble();
   const [acme, mgmt, dns, dnsMgmt] = ports;
   const dir = mkdtempSync(join(tmpdir(), 'yb-pebble-'));
@@ -53,6 +56,7 @@ export async function startPebble(httpPort: number, ports: [number, number, numb
       listenAddress: `127.0.0.1:${acme}`, managementListenAddress: `127.0.0.1:${mgmt}`,
       certificate: join(moduleDir, 'test/certs/localhost/cert.pem'), privateKey: join(moduleDir, 'test/certs/localhost/key.pem'),
       httpPort, tlsPort: 0, ocspResponderURL: '', externalAccountBindingRequired: false, retryAfter: { authz: 1, order: 1 },
+      ...(opts.validitySeconds ? { profiles: { default: { description: 'test validity', validityPeriod: opts.validitySeconds } } } : {}),
     },
   }));
   const dnsChild = spawn(join(bin, 'pebble-challtestsrv'), ['-defaultIPv4', '127.0.0.1', '-defaultIPv6', '', '-dnsserver', `127.0.0.1:${dns}`, '-management', `127.0.0.1:${dnsMgmt}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-doh', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
