@@ -1,6 +1,6 @@
 // The router's byte-level HTTP/1.1 path against real upstreams and raw client sockets: pipelining, upstream
 // keep-alive reuse and expiry, every response framing, refused and handed-over requests, large and early-answered
-// uploads.
+// uploads, and seeded random mangling of both sides (FUZZ_SEED picks another sequence).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
@@ -226,4 +226,47 @@ test('unknown hosts are answered by the router itself and the connection stays u
   );
   assert.match(r.text, /^HTTP\/1\.1 404 Not Found\r\n[\s\S]*x-request-id: mine-1[\s\S]*HTTP\/1\.1 404[\s\S]*HTTP\/1\.1 200/);
   assert.ok(!r.text.includes('connection: close'), 'a body read in full does not end the connection');
+});
+
+test('mangled requests and responses (seeded random mutations, random splits) never break the router', async () => {
+  let seed = Number(process.env.FUZZ_SEED ?? 20261126);
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  const mutate = (s: string) => {
+    const b = Buffer.from(s, 'latin1');
+    for (let k = rand(4); k >= 0; k--) {
+      const i = rand(b.length);
+      const op = rand(4);
+      if (op === 0) b[i] = rand(256);
+      else if (op === 1) b[i] = [13, 10, 32, 58, 0][rand(5)]!;
+      else if (op === 2) return Buffer.concat([b.subarray(0, i), b.subarray(i + 1 + rand(8))]);
+      else return Buffer.concat([b.subarray(0, i), Buffer.from(['\r\n', 'Content-Length: 3\r\n', 'Transfer-Encoding: chunked\r\n', '\r\n\r\n'][rand(4)]!), b.subarray(i)]);
+    }
+    return b;
+  };
+  const responses = [
+    'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello',
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+    'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n',
+  ];
+  const p = await rawUpstream((s) => {
+    const bytes = mutate(responses[rand(responses.length)]!);
+    const cut = rand(bytes.length);
+    s.write(bytes.subarray(0, cut));
+    setTimeout(() => (rand(5) === 0 ? s.destroy() : s.write(bytes.subarray(cut))), rand(3));
+  });
+  await app('mangled', p);
+  const good = await upstream('steady');
+  await app('steady', good.port);
+  const requests = [
+    'GET /a?b=c HTTP/1.1\r\nHost: mangled.localhost\r\nAccept: */*\r\n\r\n',
+    'POST /p HTTP/1.1\r\nHost: mangled.localhost\r\nContent-Length: 4\r\n\r\nbody',
+    'GET / HTTP/1.1\r\nHost: mangled.localhost\r\nConnection: close\r\nX-Request-Id: abc\r\n\r\n',
+  ];
+  for (let i = 0; i < 300; i++) {
+    const bytes = Buffer.concat([mutate(requests[rand(requests.length)]!), Buffer.from(requests[0]!)]);
+    // Any answer (or a closed connection) will do; what matters is what happens to the router.
+    await exchange(bytes, (t) => t.length > 0 && rand(2) === 0, 2000).catch(() => undefined);
+  }
+  const after = await exchange('GET / HTTP/1.1\r\nHost: steady.localhost\r\n\r\n', (t) => t.includes('"name":"steady"'));
+  assert.match(after.text, /^HTTP\/1\.1 200/);
 });
