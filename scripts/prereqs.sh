@@ -24,7 +24,9 @@ if ! docker info >/dev/null 2>&1; then
   if [ -n "${DOCKER_HOST:-}" ]; then die "no Docker engine answers at DOCKER_HOST=$DOCKER_HOST"; fi
   step "starting the Docker engine (dockerd)"
   mkdir -p /var/log
-  nohup dockerd >/var/log/yunbang-dockerd.log 2>&1 &
+  # Its own session: the engine is a system service, not a child of whoever ran this (a Ctrl-C on `npm start`
+  # or the end of a test job must not take every container down with it).
+  setsid nohup dockerd >/var/log/yunbang-dockerd.log 2>&1 < /dev/null &
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
   docker info >/dev/null 2>&1 || die "dockerd did not come up; see /var/log/yunbang-dockerd.log"
 fi
