@@ -20,6 +20,7 @@ export const SETTINGS = {
   routerAccessLog: { env: 'YB_ROUTER_ACCESS_LOG_PERMILLE', type: 'int', default: '1000', description: 'Requests per thousand written to the router access log (0 turns it off).' },
   routerUpstreamTimeout: { env: 'YB_ROUTER_UPSTREAM_TIMEOUT', type: 'int', default: '60', description: 'Seconds the router waits for an app to start answering before a 504.' },
   routerDrainTimeout: { env: 'YB_ROUTER_DRAIN_TIMEOUT', type: 'int', default: '10', description: 'Seconds a stopping router lets in-flight requests finish.' },
+  routerMaxHeaderKb: { env: 'YB_ROUTER_MAX_HEADER_KB', type: 'int', default: '16', description: 'Largest request or response head (request line or status line plus headers) the router accepts, in KiB; larger requests get 431, larger responses 502.' },
   routerHttp2: { env: 'YB_ROUTER_HTTP2', type: 'bool', default: 'false', description: 'Offer HTTP/2 to TLS clients (ALPN h2). Off by default: through the router it serves about half the requests per second of HTTP/1.1 (bench/router).' },
   routerEject: { env: 'YB_ROUTER_EJECT', type: 'int', default: '5', description: 'Seconds a failing endpoint is skipped (passive health).' },
   sshAddr: { env: 'YB_SSH_ADDR', type: 'addr', default: '127.0.0.1:2222', description: 'Git over SSH listener.' },

@@ -18,8 +18,6 @@ export interface FastPathOptions {
   fallback(socket: Socket): void;
 }
 
-/** Longest request or response head the fast path reads (longer request heads go to node:http, which answers 431). */
-const MAX_HEAD = 16 * 1024;
 /** Methods a request may be sent again with (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 /** Response bodies up to this size leave in one write with their head. */
@@ -174,10 +172,11 @@ class Exchange {
     for (;;) {
       const end = buf.indexOf(CRLF2, Math.max(0, buf.length - chunk.length - 3));
       if (end === -1) {
-        if (buf.length > MAX_HEAD) return this.fail('protocol', 'response head too large');
+        if (buf.length > this.ctx.maxHeaderBytes) return this.fail('protocol', 'response head too large');
         this.head = buf === chunk ? Buffer.from(buf) : buf;
         return;
       }
+      if (end > this.ctx.maxHeaderBytes) return this.fail('protocol', 'response head too large');
       const parsed = parseResponseHead(buf.toString('latin1', 0, end), this.req.method);
       if (typeof parsed === 'string') return this.fail('protocol', parsed);
       if (parsed.status < 200) {
@@ -407,7 +406,7 @@ export class ClientConnection {
     if (buf === undefined) return;
     const end = buf.indexOf(CRLF2);
     if (end === -1) {
-      if (buf.length > MAX_HEAD) return this.handOff();
+      if (buf.length > this.ctx.maxHeaderBytes) return this.handOff(); // node:http answers 431
       // A head trickling in (slowloris) gets as long as node:http would give it, then the connection is closed.
       const now = performance.now();
       if (this.headSince === 0) this.headSince = now;
@@ -415,6 +414,7 @@ export class ClientConnection {
       return;
     }
     this.headSince = 0;
+    if (end > this.ctx.maxHeaderBytes) return this.handOff(); // node:http answers 431
     const req = parseRequestHead(buf.toString('latin1', 0, end));
     if (req === undefined) return this.handOff();
     const target = this.ctx.getTable().lookup(req.host);

@@ -30,6 +30,8 @@ export interface RouterOptions {
   /** Idle client keep-alive connections are closed after this long. */
   clientKeepAliveMs: number;
   debounceMs: number;
+  /** Largest request or response head in bytes (default 16 KiB). */
+  maxHeaderBytes?: number;
   /** Offer HTTP/2 on the HTTPS listener (ALPN h2). */
   http2?: boolean;
   /** Serve every request through node:http (no byte-level fast path); bench/router compares the two. */
@@ -50,6 +52,7 @@ export function routerOptionsFrom(cfg: PlatformConfig, hostname: string, overrid
     logLevel: cfg.logLevel,
     accessLogSample: Math.min(1000, cfg.routerAccessLog) / 1000,
     http2: cfg.routerHttp2,
+    maxHeaderBytes: cfg.routerMaxHeaderKb * 1024,
     headersTimeoutMs: cfg.routerUpstreamTimeout * 1000,
     bodyTimeoutMs: 0,
     connectTimeoutMs: 5_000,

@@ -31,7 +31,8 @@ export const EMPTY_TABLE: RouteTable = buildRouteTable({ routes: new Map(), endp
 export async function startProxyProcess(opts: RouterOptions, log: Logger, initial: { delta: SnapshotDelta; revision: number }, writeLine?: (line: string) => void): Promise<ProxyProcess> {
   let table = EMPTY_TABLE;
   const input = new TableInputBuilder(opts.prefix);
-  const upstreams = new Upstreams({ ejectMs: opts.ejectMs, connectTimeoutMs: opts.connectTimeoutMs, keepAliveMs: 30_000, connectionsPerEndpoint: null });
+  const maxHeaderBytes = opts.maxHeaderBytes ?? 16 * 1024;
+  const upstreams = new Upstreams({ ejectMs: opts.ejectMs, connectTimeoutMs: opts.connectTimeoutMs, keepAliveMs: 30_000, connectionsPerEndpoint: null, maxHeaderBytes });
   const metrics = new RouterMetrics();
   // The fallback certificate was made by the router primary (router.ts) before any proxy started.
   const certs = opts.tlsListen ? new TlsCertificates(opts.prefix, new SecretKeyring(opts.dataDir), readFallbackCertificate(opts.dataDir!), log) : undefined;
@@ -52,6 +53,7 @@ export async function startProxyProcess(opts: RouterOptions, log: Logger, initia
     accessLog: accessLogger(log, writeLine, opts.accessLogSample, { component: 'router', router: opts.id, pid: process.pid }),
     proto: 'http',
     headersTimeoutMs: opts.headersTimeoutMs,
+    maxHeaderBytes,
     bodyTimeoutMs: opts.bodyTimeoutMs,
     maxAttempts: opts.maxAttempts,
   };

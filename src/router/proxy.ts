@@ -32,6 +32,8 @@ export interface ProxyContext {
   accessLog?(e: AccessEntry): void;
   /** `http` or `https`: the scheme clients used, for X-Forwarded-Proto. */
   proto: 'http' | 'https';
+  /** Largest request or response head accepted, in bytes. */
+  maxHeaderBytes: number;
   /** Time an upstream has to send response headers. */
   headersTimeoutMs: number;
   /** Longest silence inside a response body (0: none, for long-lived streams such as SSE). */

@@ -36,13 +36,13 @@ export interface ProxyServerOptions {
 export async function startProxyServer(ctx: ProxyContext, listen: Addr, opts: ProxyServerOptions): Promise<ProxyServer> {
   const proxy = createProxy(ctx);
   const handler = opts.front ? opts.front(proxy) : proxy;
-  const base = { keepAliveTimeout: opts.keepAliveMs, requestTimeout: 0, noDelay: true };
+  const base = { keepAliveTimeout: opts.keepAliveMs, requestTimeout: 0, noDelay: true, maxHeaderSize: ctx.maxHeaderBytes };
   // node:http2's compatibility API gives the proxy request/response objects shaped like node:http's.
   const h2handler = handler as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void;
   const server = !opts.tls
     ? createServer(base, handler)
     : opts.http2
-      ? createSecureServer({ allowHTTP1: true, ...opts.tls }, h2handler)
+      ? createSecureServer({ allowHTTP1: true, settings: { maxHeaderListSize: ctx.maxHeaderBytes }, ...opts.tls }, h2handler)
       : createHttpsServer({ ...base, ...opts.tls }, handler);
   Object.assign(server, base, { headersTimeout: 60_000 }); // the HTTP/1.1 side of the http2 server reads them too
   const upgrades = new Set<Socket>();
@@ -78,9 +78,10 @@ export async function startProxyServer(ctx: ProxyContext, listen: Addr, opts: Pr
     sockets.add(socket);
     socket.once('close', () => (ctx.metrics.openConnections--, sockets.delete(socket)));
   });
-  server.on('clientError', (_err, socket: Socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -12,6 +12,8 @@ export interface UpstreamOptions {
   keepAliveMs: number;
   /** Upper bound of connections per endpoint (null: unbounded). */
   connectionsPerEndpoint: number | null;
+  /** Largest response head accepted (undici's default when absent). */
+  maxHeaderBytes?: number;
 }
 
 /** A kept-alive upstream connection of the fast path (h1-proxy.ts), parked between requests. */
@@ -50,6 +52,7 @@ export class Upstreams {
         keepAliveTimeout: this.opts.keepAliveMs,
         keepAliveMaxTimeout: this.opts.keepAliveMs,
         pipelining: 1,
+        ...(this.opts.maxHeaderBytes ? { maxHeaderSize: this.opts.maxHeaderBytes } : {}),
       });
       this.pools.set(ep.addr, p);
     }

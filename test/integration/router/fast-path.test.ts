@@ -270,3 +270,32 @@ test('mangled requests and responses (seeded random mutations, random splits) ne
   const after = await exchange('GET / HTTP/1.1\r\nHost: steady.localhost\r\n\r\n', (t) => t.includes('"name":"steady"'));
   assert.match(after.text, /^HTTP\/1\.1 200/);
 });
+
+test('request heads over the limit get 431 from node:http; response heads over it are a 502; the limit is a setting', async () => {
+  const big = 'x'.repeat(20 * 1024);
+  const p = await rawUpstream((s, got) => {
+    if (got.startsWith('GET /big-response')) s.write(`HTTP/1.1 200 OK\r\nX-Big: ${big}\r\nContent-Length: 2\r\n\r\nok`);
+    else s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+  });
+  await app('heads', p);
+  const tooBig = await exchange(`GET / HTTP/1.1\r\nHost: heads.localhost\r\nX-Big: ${big}\r\n\r\n`);
+  assert.match(tooBig.text, /^HTTP\/1\.1 431/);
+  const bigResponse = await exchange('GET /big-response HTTP/1.1\r\nHost: heads.localhost\r\n\r\n', (t) => t.includes('</html>'));
+  assert.match(bigResponse.text, /^HTTP\/1\.1 502/);
+
+  const roomy = await startTestRouter(etcd.etcd.endpoint, prefix, { maxHeaderBytes: 64 * 1024 });
+  try {
+    await roomy.waitPublished(router.publishedRevision());
+    const s = connect(Number(new URL(roomy.url).port), '127.0.0.1');
+    const text = await new Promise<string>((resolve, reject) => {
+      let t = '';
+      s.on('data', (d) => (t += d.toString('latin1')) && t.endsWith('ok') && resolve(t));
+      s.on('error', reject);
+      s.write(`GET /big-response HTTP/1.1\r\nHost: heads.localhost\r\nX-Big: ${big}\r\n\r\n`);
+    });
+    s.destroy();
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\nX-Big: x+\r\n/);
+  } finally {
+    await roomy.close();
+  }
+});
