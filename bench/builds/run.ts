@@ -64,11 +64,19 @@ async function lastBuild(p: Platform, app: string): Promise<{ ms: number; compil
 
 async function pushAndServe(p: Platform, app: string, repo: string, body: string, timeoutMs: number): Promise<Measure & { language: string }> {
   const url = `http://yb:${p.token}@${new URL(p.apiUrl).host}/git/${app}.git`;
+  // Serving is watched while the push runs: traffic moves to the new release before the push returns (the old
+  // processes are stopped after the switch, DESIGN.md §5), and the user-visible moment is the first new answer.
   const t0 = Date.now();
+  let servedAt = 0;
+  const serving = waitFor(async () => {
+    const ok = (await p.fetchApp(`${app}.localhost`)).body.includes(body);
+    if (ok && servedAt === 0) servedAt = Date.now();
+    return ok;
+  }, timeoutMs);
   const push = await git(repo, ['push', url, 'main']);
   if (push.code !== 0) throw new Error(`push of ${app} failed:\n${push.output}`);
-  await waitFor(async () => (await p.fetchApp(`${app}.localhost`)).body.includes(body), timeoutMs);
-  const pushToServingMs = Date.now() - t0;
+  await serving;
+  const pushToServingMs = servedAt - t0;
   const b = await lastBuild(p, app);
   return { buildMs: b.ms, compileMs: b.compileMs, imageMs: b.imageMs, pushToServingMs, language: b.language };
 }
