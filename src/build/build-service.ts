@@ -73,7 +73,7 @@ export class BuildService {
     private readonly settings: BuildSettings,
   ) {
     this.slots = new Slots(settings.concurrency ?? 2);
-    this.fetcher = new BuildpackFetcher(join(settings.dataDir, 'buildpacks'), settings.buildpackFetch ?? { maxBytes: 100 * 1024 * 1024, timeoutMs: 120_000 });
+    this.fetcher = new BuildpackFetcher(join(settings.dataDir, 'buildpacks'), settings.buildpackFetch ?? { maxBytes: 100 * 1024 * 1024, timeoutMs: 120_000, allowPrivate: false });
   }
 
   logPath(app: string, id: string): string {

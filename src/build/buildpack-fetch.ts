@@ -8,8 +8,10 @@ import { chmod, lstat, mkdir, readFile, readdir, rename, rm, stat, writeFile } f
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { Agent, fetch } from 'undici';
 import { YbError } from '../shared/errors.js';
 import { extractTar, refuseEscapingLinks } from './source.js';
+import { checkedAddress, guardedLookup } from './fetch-guard.js';
 
 export type BuildpackRef =
   | { kind: 'tarball'; url: string }
@@ -83,6 +85,8 @@ export async function fetchUrlBuildpacks(fetcher: BuildpackFetcher, refs: string
 export interface FetchLimits {
   maxBytes: number;
   timeoutMs: number;
+  /** Loopback and private-network hosts may be fetched from (fetch-guard.ts). */
+  allowPrivate: boolean;
 }
 
 /** Fetches URL buildpacks into a per-URL cache; one fetch per URL at a time across builds. */
@@ -134,11 +138,32 @@ export class BuildpackFetcher {
 
   private async downloadTarball(url: string, into: string): Promise<void> {
     const signal = AbortSignal.timeout(this.limits.timeoutMs);
-    let res: Response;
+    // Every connection (redirects too) goes through the address check.
+    const dispatcher = new Agent({ connect: { lookup: guardedLookup(this.limits.allowPrivate) } });
     try {
-      res = await fetch(url, { signal, redirect: 'follow' });
-    } catch (err) {
-      throw new Error(signal.aborted ? this.timeoutText() : `the download failed (${causeText(err)})`);
+      await this.streamTarball(url, into, signal, dispatcher);
+    } finally {
+      void dispatcher.close();
+    }
+  }
+
+  private async streamTarball(url: string, into: string, signal: AbortSignal, dispatcher: Agent): Promise<void> {
+    let res: Awaited<ReturnType<typeof fetch>>;
+    // Redirects are followed here, not by fetch: an address literal in a Location is never looked up, so each hop is
+    // checked before it is requested.
+    for (let hop = 0, next = new URL(url); ; hop++) {
+      if (!/^https?:$/.test(next.protocol)) throw new Error(`it redirects to ${next.protocol} (only http and https are fetched)`);
+      await checkedAddress(next.hostname, this.limits.allowPrivate);
+      try {
+        res = await fetch(next, { signal, redirect: 'manual', dispatcher });
+      } catch (err) {
+        throw new Error(signal.aborted ? this.timeoutText() : `the download failed (${causeText(err)})`);
+      }
+      const location = res.headers.get('location');
+      if (res.status < 300 || res.status >= 400 || !location) break;
+      if (hop === 5) throw new Error('it redirects more than 5 times');
+      await res.body?.cancel();
+      next = new URL(location, next);
     }
     if (!res.ok || !res.body) throw new Error(`the server answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
     const declared = Number(res.headers.get('content-length') ?? 0);
@@ -174,7 +199,12 @@ export class BuildpackFetcher {
   /** git clone over http(s) only (no other transports, not even through redirects), then checkout of the ref. */
   private async cloneGit(url: string, ref: string, into: string): Promise<void> {
     const deadline = Date.now() + this.limits.timeoutMs;
-    await this.git(['clone', '--quiet', '--no-checkout', '--', url, into], into, deadline);
+    // git resolves names itself: the checked address is pinned for it, and redirects (to other hosts) refused.
+    const u = new URL(url);
+    const address = await checkedAddress(u.hostname, this.limits.allowPrivate);
+    const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+    const pin = ['-c', `http.curloptResolve=${u.hostname.replace(/^\[|\]$/g, '')}:${port}:${address.includes(':') ? `[${address}]` : address}`, '-c', 'http.followRedirects=false'];
+    await this.git([...pin, 'clone', '--quiet', '--no-checkout', '--', url, into], into, deadline);
     // A branch exists only as origin/<name> after a clone; a tag or commit resolves as it is.
     const wanted = ref || 'HEAD';
     let commit = '';

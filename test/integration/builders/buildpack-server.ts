@@ -15,7 +15,8 @@ export interface BuildpackServer {
 
 /**
  * Serves `${filesDir}/<name>` at /<name> (with `?chunked=1` without a Content-Length), the bare repositories under
- * `gitRoot` at /git/<repo>.git/…, and /slow/<anything>: headers, then nothing until the client gives up.
+ * `gitRoot` at /git/<repo>.git/…, /redirect/<name>?to=URL (a 302), and /slow/<anything>: headers, then nothing until the
+ * client gives up.
  */
 export async function startBuildpackServer(filesDir: string, gitRoot: string): Promise<BuildpackServer> {
   const hits = new Map<string, number>();
@@ -48,6 +49,10 @@ export async function startBuildpackServer(filesDir: string, gitRoot: string): P
         res.statusCode = status;
         res.end(out.subarray(end + 4));
       });
+      return;
+    }
+    if (url.pathname.startsWith('/redirect/')) {
+      res.writeHead(302, { location: url.searchParams.get('to') ?? '/' }).end();
       return;
     }
     if (url.pathname.startsWith('/slow/')) {

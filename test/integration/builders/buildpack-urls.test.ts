@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { startPlatform, fixtureRepo, git, commitAll, ROOT, type Platform } from '../../helpers/platform.js';
 import { freePorts } from '../../helpers/ports.js';
 import { startBuildpackServer, type BuildpackServer } from './buildpack-server.js';
+import { BuildpackFetcher } from '../../../src/build/buildpack-fetch.js';
 
 const run = promisify(execFile);
 const BUILDPACK = join(ROOT, 'test/fixtures/buildpacks/hello');
@@ -56,7 +57,8 @@ before(async () => {
   await commitAll(src, 'v2');
   await git(src, ['clone', '-q', '--bare', src, join(gitRoot, 'hello.git')]);
   server = await startBuildpackServer(files, gitRoot);
-  p = await startPlatform({ YB_BUILDPACK_FETCH_MB: '1', YB_BUILDPACK_FETCH_TIMEOUT: '5' });
+  // The test's buildpack server is on 127.0.0.1: a loopback host, which the platform refuses by default.
+  p = await startPlatform({ YB_BUILDPACK_FETCH_MB: '1', YB_BUILDPACK_FETCH_TIMEOUT: '5', YB_BUILDPACK_FETCH_PRIVATE: 'true' });
 });
 
 after(async () => {
@@ -132,6 +134,7 @@ test('bad buildpack URLs reject the push with one clear line and release nothing
     [`${server.url}/big.tgz?chunked=1`, /could not be used: it is larger than the 1 MiB allowed/],
     [`${server.url}/slow/never.tgz`, /could not be used: fetching it took longer than 5 s \(YB_BUILDPACK_FETCH_TIMEOUT\)/],
     [`${server.url}/buildpack.zip`, /a buildpack URL must name a tarball \(\.tgz or \.tar\.gz\) or a git repository/],
+    [`${server.url}/redirect/hello.tgz?to=http://169.254.169.254/latest/hello.tgz`, /could not be used: 169\.254\.169\.254 is a link-local address, which the platform does not fetch from/],
   ];
   await p.yb(['apps:create', 'bp-bad']);
   const repo = await fixtureRepo('custom-buildpack', p.dataDir);
@@ -144,4 +147,21 @@ test('bad buildpack URLs reject the push with one clear line and release nothing
   }
   const releases = JSON.parse((await p.yb(['releases', '--json', '-a', 'bp-bad'])).stdout) as unknown[];
   assert.equal(releases.length, 0, JSON.stringify(releases));
+});
+
+test('by default the platform refuses buildpack URLs on loopback or private hosts, redirects included', async () => {
+  const cache = mkdtempSync(join(tmpdir(), 'yb-bpguard-'));
+  try {
+    const fetcher = new BuildpackFetcher(cache, { maxBytes: 1024 * 1024, timeoutMs: 5000, allowPrivate: false });
+    const refused = async (ref: Parameters<BuildpackFetcher['fetch']>[0], message: RegExp) => {
+      await assert.rejects(fetcher.fetch(ref, ref.url, () => undefined), (err: Error) => (assert.match(err.message, message), true));
+    };
+    const hint = /127\.0\.0\.1 is a loopback address, which the platform does not fetch from; set YB_BUILDPACK_FETCH_PRIVATE=true/;
+    await refused({ kind: 'tarball', url: `${server.url}/hello.tgz` }, hint);
+    await refused({ kind: 'git', url: `${server.url}/git/hello.git`, ref: '' }, hint);
+    await refused({ kind: 'tarball', url: `http://localhost:${new URL(server.url).port}/hello.tgz` }, /localhost \((127\.0\.0\.1|::1)\) is a loopback address/);
+    assert.deepEqual(readdirSync(cache), [], 'nothing was fetched');
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
+  }
 });
