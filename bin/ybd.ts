@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   const builds = new BuildService(store, runtime, {
     dataDir, buildpacksDir: join(packageRoot, 'buildpacks'), builderImage: cfg.builderImage, stackImage: cfg.stackImage,
     caBundle: cfg.caBundle, timeoutMs: cfg.buildTimeout * 1000, registries, concurrency: cfg.buildConcurrency, memoryMiB: cfg.buildMemory,
-    buildpackFetch: { maxBytes: cfg.buildpackFetchMiB * 1024 * 1024, timeoutMs: cfg.buildpackFetchTimeout * 1000, allowPrivate: cfg.buildpackFetchPrivate },
+    buildpackFetch: { maxBytes: cfg.buildpackFetchMiB * 1024 * 1024, timeoutMs: cfg.buildpackFetchTimeout * 1000, allowPrivate: cfg.outboundPrivate },
   });
   const deployer = new Deployer(repo, builds, scheduler, log.child({ component: 'deploy' }), cfg.releaseRetention);
   const services = createServices({ store, repo, deployer, runtime, log }, {

@@ -11,7 +11,7 @@ import { createGunzip } from 'node:zlib';
 import { Agent, fetch } from 'undici';
 import { YbError } from '../shared/errors.js';
 import { extractTar, refuseEscapingLinks } from './source.js';
-import { checkedAddress, guardedLookup } from './fetch-guard.js';
+import { checkedAddress, guardedLookup } from '../shared/outbound-guard.js';
 
 export type BuildpackRef =
   | { kind: 'tarball'; url: string }
@@ -85,7 +85,7 @@ export async function fetchUrlBuildpacks(fetcher: BuildpackFetcher, refs: string
 export interface FetchLimits {
   maxBytes: number;
   timeoutMs: number;
-  /** Loopback and private-network hosts may be fetched from (fetch-guard.ts). */
+  /** Loopback and private-network hosts may be fetched from (outbound-guard.ts). */
   allowPrivate: boolean;
 }
 

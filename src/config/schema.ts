@@ -36,7 +36,7 @@ export const SETTINGS = {
   maxPushMiB: { env: 'YB_MAX_PUSH_MB', type: 'int', default: '512', description: 'Largest git push or source upload accepted, in MiB.' },
   buildMemory: { env: 'YB_BUILD_MEMORY', type: 'int', default: '4096', description: 'Memory limit of a build container, in MiB.' },
   buildpackFetchMiB: { env: 'YB_BUILDPACK_FETCH_MB', type: 'int', default: '100', description: 'Largest buildpack fetched from a URL (BUILDPACK_URL, .buildpacks: a tarball or git repository), in MiB.' },
-  buildpackFetchPrivate: { env: 'YB_BUILDPACK_FETCH_PRIVATE', type: 'bool', default: 'false', description: 'Let buildpack URLs point at loopback and private-network hosts (an internal mirror). Link-local addresses (cloud metadata) are always refused.' },
+  outboundPrivate: { env: 'YB_OUTBOUND_PRIVATE', type: 'bool', default: 'false', description: 'Let user-given URLs (buildpack URLs, log drains) reach loopback and private-network hosts (an internal mirror or log collector). Link-local addresses (cloud metadata) are always refused.' },
   buildpackFetchTimeout: { env: 'YB_BUILDPACK_FETCH_TIMEOUT', type: 'int', default: '120', description: 'Seconds a buildpack URL has to download; fetched buildpacks are cached per URL (and #ref).' },
   stackImage: { env: 'YB_STACK_IMAGE', type: 'string', default: 'yunbang/stack:latest', description: 'Run-time base image of apps.' },
   builderImage: { env: 'YB_BUILDER_IMAGE', type: 'string', default: 'yunbang/builder:latest', description: 'Image buildpacks run in.' },

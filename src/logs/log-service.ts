@@ -17,6 +17,8 @@ export interface LogSettings {
   lines: number;
   /** Lines a drain buffers while its endpoint is down (YB_LOG_DRAIN_BUFFER). */
   drainBuffer: number;
+  /** Drains may reach loopback and private-network hosts (YB_OUTBOUND_PRIVATE). */
+  outboundPrivate?: boolean;
 }
 
 export class LogService {
@@ -31,7 +33,7 @@ export class LogService {
     this.hub = new LogHub(new AppLogStore(join(dir, 'apps'), settings.lines));
     this.follower = new ContainerFollower(runtime, this.hub, log);
     this.router = new RouterTail(join(dir, 'router.log'), join(dir, 'router.offset'), this.hub, log);
-    this.drains = new DrainManager(store, this.hub, settings.drainBuffer);
+    this.drains = new DrainManager(store, this.hub, settings.drainBuffer, settings.outboundPrivate === true);
   }
 
   /** Loads the stored lines, connects the drains, then resumes following containers and the router log. */

@@ -18,7 +18,7 @@ export interface Observability {
 }
 
 export async function startObservability(cfg: PlatformConfig, dataDir: string, store: Store, runtime: DockerRuntime, repo: ReleaseRepo, log: Logger): Promise<Observability> {
-  const logs = new LogService({ dataDir, lines: Math.max(1, cfg.logLines), drainBuffer: cfg.logDrainBuffer }, store, runtime, log.child({ component: 'logs' }));
+  const logs = new LogService({ dataDir, lines: Math.max(1, cfg.logLines), drainBuffer: cfg.logDrainBuffer, outboundPrivate: cfg.outboundPrivate }, store, runtime, log.child({ component: 'logs' }));
   const platform = new PlatformMetrics();
   const offEvents = onPlatformEvent((app, _proc, _msg, meta) => meta.deploy && platform.onDeployEvent(app, meta.deploy));
   const offLines = logs.hub.onLines((_app, lines) => {

@@ -6,6 +6,7 @@ import type { LogHub } from '../log-hub.js';
 import { YbError } from '../../shared/errors.js';
 import { Drain, type DrainRecord, type DrainStatus } from './drain.js';
 import { parseDrainUrl } from './syslog-frame.js';
+import { checkedAddress } from '../../shared/outbound-guard.js';
 
 export type DrainView = DrainRecord & DrainStatus & { kind: string };
 
@@ -13,7 +14,7 @@ export class DrainManager {
   private readonly drains = new Map<string, Map<string, Drain>>();
   private unhook: (() => void) | undefined;
 
-  constructor(private readonly store: Store, private readonly hub: LogHub, private readonly bufferLines: number) {}
+  constructor(private readonly store: Store, private readonly hub: LogHub, private readonly bufferLines: number, private readonly allowPrivate = false) {}
 
   private prefix(app: string): string {
     return `${this.store.keys.app(app)}/drains/`;
@@ -36,7 +37,7 @@ export class DrainManager {
   private run(rec: DrainRecord): Drain | null {
     const parsed = parseDrainUrl(rec.url);
     if ('error' in parsed) return null;
-    const d = new Drain(rec, parsed.kind, parsed.url, this.bufferLines);
+    const d = new Drain(rec, parsed.kind, parsed.url, this.bufferLines, this.allowPrivate);
     let m = this.drains.get(rec.app);
     if (!m) this.drains.set(rec.app, (m = new Map()));
     m.get(rec.id)?.close();
@@ -56,6 +57,9 @@ export class DrainManager {
     const parsed = parseDrainUrl(url);
     if ('error' in parsed) throw new YbError('YB_ERR_BAD_REQUEST', parsed.error);
     if (this.list(app).some((d) => d.url === url)) throw new YbError('YB_ERR_CONFLICT', `${app} already has a drain to that URL`);
+    // Refused addresses are refused now; a name that does not resolve yet is the drain's to retry.
+    const refused = await checkedAddress(parsed.url.hostname, this.allowPrivate).then(() => undefined, (err: Error) => (/does not connect/.test(err.message) ? err : undefined));
+    if (refused) throw new YbError('YB_ERR_BAD_REQUEST', `drain ${parsed.url.host}: ${refused.message}`);
     const rec: DrainRecord = { id: randomBytes(8).toString('hex'), app, url, token: `d.${randomBytes(12).toString('hex')}`, createdAt: new Date().toISOString() };
     await this.store.put(`${this.prefix(app)}${rec.id}`, rec);
     return this.view(this.run(rec)!);

@@ -7,6 +7,7 @@ import { request as httpsRequest } from 'node:https';
 import { RingBuffer } from '../ring-buffer.js';
 import type { LogLine } from '../line.js';
 import { frame, syslogMessage, type DrainKind } from './syslog-frame.js';
+import { guardedLookup, literalRefusal } from '../../shared/outbound-guard.js';
 
 export interface DrainRecord {
   id: string;
@@ -38,7 +39,7 @@ export class Drain {
   delivered = 0;
   lastError: string | undefined;
 
-  constructor(readonly record: DrainRecord, readonly kind: DrainKind, private readonly url: URL, bufferLines: number) {
+  constructor(readonly record: DrainRecord, readonly kind: DrainKind, private readonly url: URL, bufferLines: number, private readonly allowPrivate = false) {
     this.queue = new RingBuffer<LogLine>(Math.max(1, bufferLines));
   }
 
@@ -88,7 +89,11 @@ export class Drain {
     if (!this.socket) {
       const port = Number(this.url.port);
       const host = this.url.hostname;
-      const s = this.kind === 'syslog+tls' ? tlsConnect({ host, port, servername: host }) : netConnect({ host, port });
+      // Every address is checked (outbound-guard.ts): a drain must not become a way into the platform's own services.
+      const refused = literalRefusal(host, this.allowPrivate);
+      if (refused) return this.retry(refused);
+      const lookup = guardedLookup(this.allowPrivate);
+      const s = this.kind === 'syslog+tls' ? tlsConnect({ host, port, servername: host, lookup }) : netConnect({ host, port, lookup });
       this.socket = s;
       s.setKeepAlive(true, 30_000);
       s.once(this.kind === 'syslog+tls' ? 'secureConnect' : 'connect', () => {
@@ -125,7 +130,9 @@ export class Drain {
     const all = [...notice, ...lines];
     const body = all.map((l) => frame(syslogMessage(this.record.app, l))).join('');
     try {
-      await postLogplex(this.url, body, all.length, this.record.token);
+      const refused = literalRefusal(this.url.hostname, this.allowPrivate);
+      if (refused) throw refused;
+      await postLogplex(this.url, body, all.length, this.record.token, this.allowPrivate);
       this.connected = true;
       this.backoffMs = 500;
       this.lastError = undefined;
@@ -141,7 +148,7 @@ export class Drain {
 }
 
 /** POSTs frames the way Heroku's HTTPS drains do (application/logplex-1); rejects unless the answer is 2xx. */
-function postLogplex(url: URL, body: string, count: number, token: string): Promise<void> {
+function postLogplex(url: URL, body: string, count: number, token: string, allowPrivate: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(url, {
       method: 'POST',
@@ -151,6 +158,7 @@ function postLogplex(url: URL, body: string, count: number, token: string): Prom
         ...(url.username ? { authorization: `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}` } : {}),
       },
       timeout: 10_000,
+      lookup: guardedLookup(allowPrivate),
     }, (res) => {
       res.resume();
       res.on('end', () => ((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));

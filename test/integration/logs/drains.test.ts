@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startPlatform, type Platform } from '../../helpers/platform.js';
 import { freePorts } from '../../helpers/ports.js';
-import { parseFrames } from '../../../src/logs/drains/syslog-frame.js';
+import { parseFrames, parseDrainUrl } from '../../../src/logs/drains/syslog-frame.js';
+import { Drain } from '../../../src/logs/drains/drain.js';
 
 const run = promisify(execFile);
 const APP = 'drainapp';
@@ -57,7 +58,8 @@ const drains = async () => JSON.parse((await p.yb(['drains', '-a', APP, '--json'
 before(async () => {
   certDir = mkdtempSync(join(tmpdir(), 'yb-drain-cert-'));
   await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
-  p = await startPlatform({ NODE_EXTRA_CA_CERTS: join(certDir, 'cert.pem'), YB_LOG_DRAIN_BUFFER: '5', YB_METRICS_INTERVAL: '1' });
+  // The collectors below listen on 127.0.0.1: loopback, which drains may reach only with YB_OUTBOUND_PRIVATE.
+  p = await startPlatform({ NODE_EXTRA_CA_CERTS: join(certDir, 'cert.pem'), YB_LOG_DRAIN_BUFFER: '5', YB_METRICS_INTERVAL: '1', YB_OUTBOUND_PRIVATE: 'true' });
   await p.yb(['apps:create', APP, '--no-remote']);
 });
 
@@ -139,4 +141,20 @@ test('yb metrics summarises the last hour from the router; /metrics serves the c
   const text = await res.text();
   for (const name of ['yb_build_queue_length', 'yb_deploys_in_progress', 'yb_deploy_duration_seconds', 'yb_build_duration_seconds', 'yb_log_lines_total{source="router"}']) assert.ok(text.includes(name), name);
   assert.equal((await fetch(`${p.apiUrl}/metrics`)).status, 401);
+});
+
+test('by default a drain does not connect to loopback or private hosts (names or literals)', async () => {
+  const tcp = syslogCollector((on) => createNetServer(on));
+  const port = await tcp.listen();
+  for (const url of [`syslog+tcp://127.0.0.1:${port}`, `syslog+tcp://localhost:${port}`, `https://127.0.0.1:${port}/logs`]) {
+    const parsed = parseDrainUrl(url);
+    assert.ok(!('error' in parsed));
+    const d = new Drain({ id: 'x', app: 'guarded', url, token: 't', createdAt: '' }, parsed.kind, parsed.url, 10, false);
+    d.push([{ t: new Date().toISOString(), s: 'app', p: 'web.1', m: 'must not arrive' }]);
+    const deadline = Date.now() + 5000;
+    while (!d.status().lastError && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    d.close();
+    assert.match(d.status().lastError ?? '', /is a loopback address, which the platform does not connect to for users; set YB_OUTBOUND_PRIVATE=true/, url);
+  }
+  assert.deepEqual(tcp.messages, [], 'nothing reached the collector');
 });

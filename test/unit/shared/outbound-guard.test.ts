@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addressProblem } from '../../../src/build/fetch-guard.js';
+import { addressProblem, literalRefusal } from '../../../src/shared/outbound-guard.js';
 
 test('public addresses may be fetched from', () => {
   for (const a of ['93.184.216.34', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '::ffff:8.8.8.8']) assert.equal(addressProblem(a, false), undefined, a);
@@ -18,4 +18,12 @@ test('link-local (cloud metadata) and non-unicast addresses never', () => {
     assert.ok(addressProblem(a, true), a);
     assert.ok(addressProblem(a, false), a);
   }
+});
+
+test('address literals are judged without a lookup; names are left to it', () => {
+  assert.match(literalRefusal('127.0.0.1', false)?.message ?? '', /127\.0\.0\.1 is a loopback address.*YB_OUTBOUND_PRIVATE=true/);
+  assert.match(literalRefusal('[::1]', false)?.message ?? '', /::1 is a loopback address/);
+  assert.equal(literalRefusal('127.0.0.1', true), undefined);
+  assert.match(literalRefusal('169.254.169.254', true)?.message ?? '', /link-local/);
+  assert.equal(literalRefusal('logs.example.com', false), undefined);
 });

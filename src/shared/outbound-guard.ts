@@ -1,7 +1,7 @@
-// Which network addresses the control plane may fetch a user-named URL from (buildpack URLs): a tenant must not
-// use the platform to reach its own services on loopback (etcd, the API, the router's admin port), cloud metadata
-// on link-local addresses, or other private hosts. The check is applied to every address a name resolves to,
-// at connection time, so redirects and DNS tricks meet it too.
+// Which network addresses the control plane may connect to for a user-given URL (buildpack URLs, log drains): a
+// tenant must not use the platform to reach its own services on loopback (etcd, the API, the router's admin
+// port), cloud metadata on link-local addresses, or other private hosts. The check is applied to every address a
+// name resolves to, at connection time, so redirects and DNS tricks meet it too.
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 
@@ -26,13 +26,21 @@ export function addressProblem(address: string, allowPrivate: boolean): string |
   return undefined;
 }
 
-const HINT = 'set YB_BUILDPACK_FETCH_PRIVATE=true to allow loopback and private networks (an internal mirror)';
+const HINT = 'set YB_OUTBOUND_PRIVATE=true to allow loopback and private networks (an internal mirror or log collector)';
 
 /** The error for a refused address; names the setting when it would help. */
 function refusal(host: string, address: string, problem: string, allowPrivate: boolean): Error {
   const fixable = !allowPrivate && (problem === 'a loopback address' || problem === 'a private address');
   const who = host === address ? address : `${host} (${address})`;
-  return new Error(`${who} is ${problem}, which the platform does not fetch from${fixable ? `; ${HINT}` : ''}`);
+  return new Error(`${who} is ${problem}, which the platform does not connect to for users${fixable ? `; ${HINT}` : ''}`);
+}
+
+/** The refusal for a host that is an address literal (connections to literals skip `lookup`); undefined for names. */
+export function literalRefusal(host: string, allowPrivate: boolean): Error | undefined {
+  const literal = host.replace(/^\[|\]$/g, '');
+  if (isIP(literal) === 0) return undefined;
+  const problem = addressProblem(literal, allowPrivate);
+  return problem ? refusal(literal, literal, problem, allowPrivate) : undefined;
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
