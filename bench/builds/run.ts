@@ -159,17 +159,21 @@ async function main(): Promise<void> {
   console.log(`\n${out}`);
   if (!args['no-write']) {
     const { stdout: commit } = await run('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']).catch(() => ({ stdout: '?' }));
-    writeFileSync(join(ROOT, 'bench/builds/RESULTS.md'), `# Build benchmark results
+    // The latest run replaces the top of the file; the sections below it (earlier runs, notes) are kept.
+    const file = join(ROOT, 'bench/builds/RESULTS.md');
+    const previous = readFileSync(file, 'utf8');
+    const kept = previous.indexOf('\n## ') === -1 ? '' : previous.slice(previous.indexOf('\n## '));
+    writeFileSync(file, `# Build benchmark results
 
 Latest run of \`node --import tsx bench/builds/run.ts\` (${new Date().toISOString().slice(0, 16)}Z, commit ${commit.trim()},
 ${cpus().length} cores). Seconds. Cold = a new app with an empty build cache (runtimes and dependencies
 downloaded through the host's registries); warm = a source-only change pushed again (cached runtime and
 dependencies). Build = the build record's createdAt → finishedAt (the build alone: unpack, compile in the
-builder, slug → image); push → serving = from \`git push\` until the router answers the new body (build,
-release, health check with YB_HEALTH_UPTIME=${UPTIME_S}, rollout).
+builder, slug → image); push → serving = from \`git push\` until the router first answers the new body, watched
+while the push runs (build, release, health check with YB_HEALTH_UPTIME=${UPTIME_S}, switch).
 
 ${out}
-`);
+${kept}`);
   }
 }
 
