@@ -37,16 +37,21 @@ async function waitFor(probe: () => Promise<boolean>, timeoutMs: number): Promis
   }
 }
 
-/** The source change of round N: "hello from" becomes "hello rN from" in the app's files (not in lockfiles). */
+/**
+ * The source change of round N: "hello from" becomes "hello rN-<run> from" in the app's files (not in lockfiles).
+ * The run's own tag keeps Docker's layer cache from matching a round of an earlier run (same files, cached COPY).
+ */
+const RUN_TAG = Date.now().toString(36);
+const roundText = (round: number) => `hello r${round}-${RUN_TAG} from`;
 async function changeSource(dir: string, round: number): Promise<void> {
   const { stdout } = await run('grep', ['-rlF', '--exclude=EXPECTED', '--exclude-dir=.git', 'hello', dir]);
   for (const file of stdout.trim().split('\n').filter(Boolean)) {
     const text = readFileSync(file, 'utf8');
-    writeFileSync(file, text.replace(/hello (r\d+ )?from/g, `hello r${round} from`));
+    writeFileSync(file, text.replace(/hello (r\d+-[0-9a-z]+ )?from/g, roundText(round)));
   }
 }
 const expectedBody = (fixture: string, round: number) =>
-  readFileSync(join(ROOT, 'test/fixtures/apps', fixture, 'EXPECTED'), 'utf8').trim().replace('hello from', round ? `hello r${round} from` : 'hello from');
+  readFileSync(join(ROOT, 'test/fixtures/apps', fixture, 'EXPECTED'), 'utf8').trim().replace('hello from', round ? roundText(round) : 'hello from');
 
 interface Measure { buildMs: number; compileMs: number; imageMs: number; pushToServingMs: number }
 interface Row { fixture: string; language: string; cold: Measure; warm: Measure[] }
