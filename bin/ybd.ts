@@ -166,6 +166,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  if (cfg.exitWithParent) {
+    // A parent that dies (even by SIGKILL) leaves ybd to init: its parent id changes.
+    const parent = process.ppid;
+    setInterval(() => process.ppid !== parent && void stop('parent exited'), 1000).unref();
+  }
 
   const lines = [
     '',

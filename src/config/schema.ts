@@ -46,6 +46,7 @@ export const SETTINGS = {
   goProxy: { env: 'YB_GOPROXY', type: 'string', default: '', description: "Go module proxy for builds; empty takes the host's go env." },
   healthWait: { env: 'YB_HEALTH_UPTIME', type: 'int', default: '2', description: 'Seconds a new container must stay up after accepting TCP to count as healthy.' },
   healthTimeout: { env: 'YB_HEALTH_TIMEOUT', type: 'int', default: '60', description: 'Seconds a new container has to become healthy.' },
+  exitWithParent: { env: 'YB_EXIT_WITH_PARENT', type: 'bool', default: 'false', description: 'Stop, as on SIGTERM, when the process that started ybd exits; the test suite sets it so that a killed test run leaves no platform behind.' },
   stopGrace: { env: 'YB_STOP_GRACE', type: 'int', default: '10', description: 'Seconds between SIGTERM and SIGKILL for old containers.' },
   routerConfirmTimeout: { env: 'YB_ROUTER_CONFIRM_TIMEOUT', type: 'int', default: '10', description: 'Seconds a rollout waits for live routers to apply a route change.' },
   releaseRetention: { env: 'YB_RELEASE_RETENTION', type: 'int', default: '10', description: "Releases per app whose images are kept for rollback." },

@@ -50,7 +50,7 @@ async function startPlatformOnce(extraEnv: Record<string, string>): Promise<Plat
     ...process.env,
     YB_DATA_DIR: dataDir, YB_API_ADDR: `127.0.0.1:${api}`, YB_ROUTER_ADDR: `127.0.0.1:${router}`, YB_ROUTER_ADMIN_ADDR: `127.0.0.1:${admin}`,
     YB_ROUTER_TLS_ADDR: `127.0.0.1:${tls}`, YB_SSH_ADDR: `127.0.0.1:${ssh}`, YB_ETCD_PORT: String(etcd), YB_INSTANCE: instance, YB_ROUTER_WORKERS: '1',
-    YB_STOP_GRACE: '5', YB_HEALTH_UPTIME: '1', ...extraEnv,
+    YB_STOP_GRACE: '5', YB_HEALTH_UPTIME: '1', YB_EXIT_WITH_PARENT: 'true', ...extraEnv,
   };
   delete env.YB_ETCD_ENDPOINTS;
   delete env.YB_API_TOKEN;
