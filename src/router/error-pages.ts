@@ -15,6 +15,14 @@ export function errorStatus(kind: RouterErrorKind): number {
   return PAGES[kind].status;
 }
 
+const REASONS: Record<number, string> = { 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+
+/** The status line of the page for `kind`, for the paths that write responses as bytes (fast path, upgrades). */
+export function errorStatusLine(kind: RouterErrorKind): string {
+  const status = PAGES[kind].status;
+  return `HTTP/1.1 ${status} ${REASONS[status]}`;
+}
+
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The HTML body for `kind`; `requestId` is shown so a user can quote it. */

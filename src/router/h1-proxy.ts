@@ -5,7 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { parseRequestHead, parseResponseHead, ChunkedScanner, type RequestHead, type Framing } from './h1-parse.js';
-import { errorPage, errorStatus, type RouterErrorKind } from './error-pages.js';
+import { errorPage, errorStatus, errorStatusLine, type RouterErrorKind } from './error-pages.js';
 import type { Endpoint, RouteTarget } from './route-table.js';
 import type { ProxyContext } from './proxy.js';
 import { NO_APP } from './metrics.js';
@@ -30,7 +30,6 @@ const MAX_BUFFERED = 64 * 1024;
 const HEAD_TIMEOUT_MS = 60_000;
 const CRLF2 = Buffer.from('\r\n\r\n');
 const ACME_PATH = '/.well-known/acme-challenge/';
-const STATUS_TEXT: Record<number, string> = { 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
 /**
  * Upstream sockets read into this one buffer (node's `onread`), sparing an allocation per read; what is read is
@@ -476,10 +475,9 @@ export class ClientConnection {
   /** Sends the router's own error page; returns the body length. `unread`: the request body stays unread, so the connection closes. */
   sendError(req: RequestHead, kind: RouterErrorKind, requestId: string, unread: boolean): number {
     if (unread || this.ctx.draining) this.closing = true;
-    const status = errorStatus(kind);
     const body = errorPage(kind, requestId);
     this.socket.write(
-      `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: ${body.length}\r\n` +
+      `${errorStatusLine(kind)}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: ${body.length}\r\n` +
         `cache-control: no-store\r\nx-request-id: ${requestId}\r\n${this.closing ? 'connection: close\r\n' : ''}\r\n`,
       'latin1',
     );

@@ -3,18 +3,15 @@
 import { connect, type Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { errorPage, errorStatus, type RouterErrorKind } from './error-pages.js';
+import { errorPage, errorStatus, errorStatusLine, type RouterErrorKind } from './error-pages.js';
 import { forwardHeaders, requestIdOf, type ProxyContext } from './proxy.js';
 import type { Endpoint } from './route-table.js';
 import { NO_APP } from './metrics.js';
 
-const STATUS_TEXT: Record<number, string> = { 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
-
 function refuse(socket: Duplex, kind: RouterErrorKind, requestId: string): void {
-  const status = errorStatus(kind);
   const body = errorPage(kind, requestId);
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: ${body.length}\r\n` +
+    `${errorStatusLine(kind)}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: ${body.length}\r\n` +
       `x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body.toString()}`,
   );
 }
