@@ -11,7 +11,7 @@ import { createGunzip } from 'node:zlib';
 import { Agent, fetch } from 'undici';
 import { YbError } from '../shared/errors.js';
 import { extractTar, refuseEscapingLinks } from './source.js';
-import { checkedAddress, guardedLookup } from '../shared/outbound-guard.js';
+import { checkedAddress, guardedLookup, literalRefusal } from '../shared/outbound-guard.js';
 
 export type BuildpackRef =
   | { kind: 'tarball'; url: string }
@@ -149,11 +149,12 @@ export class BuildpackFetcher {
 
   private async streamTarball(url: string, into: string, signal: AbortSignal, dispatcher: Agent): Promise<void> {
     let res: Awaited<ReturnType<typeof fetch>>;
-    // Redirects are followed here, not by fetch: an address literal in a Location is never looked up, so each hop is
-    // checked before it is requested.
+    // Redirects are followed here, not by fetch: an address literal (first URL or Location) is never looked up, so the
+    // dispatcher's guarded lookup does not see it; each hop's literal is checked before it is requested.
     for (let hop = 0, next = new URL(url); ; hop++) {
       if (!/^https?:$/.test(next.protocol)) throw new Error(`it redirects to ${next.protocol} (only http and https are fetched)`);
-      await checkedAddress(next.hostname, this.limits.allowPrivate);
+      const refused = literalRefusal(next.hostname, this.limits.allowPrivate);
+      if (refused) throw refused;
       try {
         res = await fetch(next, { signal, redirect: 'manual', dispatcher });
       } catch (err) {

@@ -35,12 +35,19 @@ function refusal(host: string, address: string, problem: string, allowPrivate: b
   return new Error(`${who} is ${problem}, which the platform does not connect to for users${fixable ? `; ${HINT}` : ''}`);
 }
 
+/** The refusal for the first of `host`'s addresses that may not be connected to; undefined when all may. */
+function refusalAmong(host: string, addresses: readonly { address: string }[], allowPrivate: boolean): Error | undefined {
+  for (const a of addresses) {
+    const problem = addressProblem(a.address, allowPrivate);
+    if (problem) return refusal(host, a.address, problem, allowPrivate);
+  }
+  return undefined;
+}
+
 /** The refusal for a host that is an address literal (connections to literals skip `lookup`); undefined for names. */
 export function literalRefusal(host: string, allowPrivate: boolean): Error | undefined {
   const literal = host.replace(/^\[|\]$/g, '');
-  if (isIP(literal) === 0) return undefined;
-  const problem = addressProblem(literal, allowPrivate);
-  return problem ? refusal(literal, literal, problem, allowPrivate) : undefined;
+  return isIP(literal) === 0 ? undefined : refusalAmong(literal, [{ address: literal }], allowPrivate);
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
@@ -50,10 +57,8 @@ export function guardedLookup(allowPrivate: boolean) {
   return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '');
-      for (const a of addresses) {
-        const problem = addressProblem(a.address, allowPrivate);
-        if (problem) return callback(refusal(hostname, a.address, problem, allowPrivate), '');
-      }
+      const refused = refusalAmong(hostname, addresses, allowPrivate);
+      if (refused) return callback(refused, '');
       if (options.all) return callback(null, addresses);
       const first = addresses[0]!;
       callback(null, first.address, first.family);
@@ -67,10 +72,8 @@ export async function checkedAddress(host: string, allowPrivate: boolean): Promi
   const addresses = isIP(literal)
     ? [{ address: literal, family: isIP(literal) }]
     : await new Promise<LookupAddress[]>((resolve, reject) => dnsLookup(literal, { all: true }, (err, a) => (err ? reject(err) : resolve(a))));
-  for (const a of addresses) {
-    const problem = addressProblem(a.address, allowPrivate);
-    if (problem) throw refusal(literal, a.address, problem, allowPrivate);
-  }
+  const refused = refusalAmong(literal, addresses, allowPrivate);
+  if (refused) throw refused;
   if (!addresses.length) throw new Error(`${literal} has no address`);
   return addresses[0]!.address;
 }
