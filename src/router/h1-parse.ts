@@ -2,6 +2,9 @@
 // response heads and chunked-body framing. Pure and strict: anything unusual in a request is "not for the fast
 // path" (undefined) and goes to node:http's parser instead; an unusual response is an upstream error.
 
+/** The blank line that ends a message head. */
+export const HEAD_END = Buffer.from('\r\n\r\n');
+
 /** A request head the fast path forwards (rewritten) without node:http. */
 export interface RequestHead {
   method: string;

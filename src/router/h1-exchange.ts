@@ -1,0 +1,330 @@
+// One request on the router's HTTP/1.1 fast path (h1-proxy.ts) and its upstream side: the kept-alive connection to
+// an endpoint, the rewritten request head and body sent to it, the response head parsed for framing only and its
+// bytes relayed to the client, retries, timeouts and the access-log entry. Knows the client only by the
+// ClientConnection methods it calls.
+import { connect, type Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { parseResponseHead, ChunkedScanner, HEAD_END, type RequestHead, type Framing } from './h1-parse.js';
+import { errorStatus, type RouterErrorKind } from './error-pages.js';
+import type { Endpoint, RouteTarget } from './route-table.js';
+import type { ProxyContext } from './proxy.js';
+import type { ClientConnection } from './h1-proxy.js';
+
+/** Methods a request may be sent again with (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+/** Response bodies up to this size leave in one write with their head. */
+const SMALL_BODY = 16 * 1024;
+/** Largest request body kept for sending again on a new connection when a kept-alive one fails. */
+const MAX_REPLAY = 64 * 1024;
+
+/**
+ * Upstream sockets read into this one buffer (node's `onread`), sparing an allocation per read; what is read is
+ * used or copied before the callback returns.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/** A keep-alive connection to an endpoint, owned by one exchange at a time or idle in `Upstreams`. */
+class UpstreamConnection {
+  readonly socket: Socket;
+  exchange: Exchange | undefined;
+  connected = false;
+  /** Has completed a response before (so a reset may just be a keep-alive race). */
+  reused = false;
+  idleMs: number;
+
+  constructor(readonly ep: Endpoint, ctx: ProxyContext, connectTimeoutMs: number) {
+    this.idleMs = ctx.upstreams.idleMs;
+    const onread = {
+      buffer: READ_BUFFER,
+      callback: (n: number, buf: Buffer) => {
+        if (this.exchange) this.exchange.upstreamData(buf.subarray(0, n));
+        else s.destroy();
+        return true;
+      },
+    };
+    const s = (this.socket = connect({ host: ep.host, port: ep.port, noDelay: true, onread }));
+    s.setTimeout(connectTimeoutMs);
+    s.on('connect', () => {
+      this.connected = true;
+      // From here the timer measures silence: an exchange waiting for a response head fails on it (headers
+      // timeout); a streaming response ignores it unless a body timeout is set; idle expiry is the pool's.
+      s.setTimeout(ctx.headersTimeoutMs);
+      this.exchange?.upstreamConnected();
+    });
+    s.on('end', () => this.exchange?.upstreamEnd());
+    s.on('drain', () => this.exchange?.client.resume());
+    s.on('timeout', () => this.exchange?.upstreamTimeout());
+    s.on('error', (err: NodeJS.ErrnoException) => this.exchange?.upstreamFailed(err.code ?? err.message));
+    s.on('close', () => {
+      ctx.upstreams.forgetIdle(ep.addr, this);
+      this.exchange?.upstreamFailed('ECONNRESET');
+    });
+  }
+
+  close(): void {
+    this.exchange = undefined;
+    this.socket.destroy();
+  }
+}
+
+/** One request on the fast path and its upstream attempts. */
+export class Exchange {
+  private up!: UpstreamConnection;
+  private readonly started = performance.now();
+  private readonly requestId: string;
+  private attempts = 0;
+  private tried: Set<string> | undefined;
+  private retriedReuse = false;
+  /** The whole request body, when it was small and all there at once (see upstreamConnected). */
+  private replay: Buffer | undefined;
+  /** Request body bytes not yet forwarded. */
+  bodyLeft: number;
+  private head: Buffer | undefined; // the response head bytes gathered so far
+  private responding = false; // the response head went to the client
+  private framing: Framing = 'none';
+  private left = 0;
+  private chunks: ChunkedScanner | undefined;
+  private keepAlive = false;
+  private status = 0;
+  private bytes = 0;
+  private done = false;
+
+  constructor(
+    private readonly ctx: ProxyContext,
+    readonly client: ClientConnection,
+    private readonly req: RequestHead,
+    private readonly target: RouteTarget,
+  ) {
+    this.requestId = req.requestId ?? randomUUID();
+    this.bodyLeft = req.contentLength;
+    ctx.metrics.started(target.app);
+  }
+
+  start(): void {
+    this.attempt(this.ctx.upstreams.pick(this.target)!);
+  }
+
+  private attempt(ep: Endpoint, fresh = false): void {
+    this.attempts++;
+    const idle = fresh ? undefined : (this.ctx.upstreams.takeIdle(ep.addr) as UpstreamConnection | undefined);
+    const up = (this.up = idle ?? new UpstreamConnection(ep, this.ctx, this.client.opts.connectTimeoutMs));
+    up.exchange = this;
+    if (up.connected) this.upstreamConnected();
+    else this.client.pause(); // body bytes wait in the client's buffer until a connection is there to take them
+  }
+
+  upstreamConnected(): void {
+    const { req, client, ctx } = this;
+    const up = this.up;
+    const forwardedFor = req.forwardedFor === undefined ? client.remoteAddress : `${req.forwardedFor}, ${client.remoteAddress}`;
+    const head =
+      `${req.method} ${req.target} HTTP/1.1\r\n${req.headers}x-forwarded-for: ${forwardedFor}\r\nx-forwarded-proto: ${ctx.proto}\r\n` +
+      `x-forwarded-port: ${client.localPort}\r\nx-forwarded-host: ${req.host}\r\nx-request-id: ${this.requestId}\r\n\r\n`;
+    up.socket.cork(); // the head and the body bytes already here leave in one write
+    up.socket.write(head, 'latin1');
+    if (this.replay !== undefined) up.socket.write(this.replay);
+    else if (this.bodyLeft > 0 && this.bodyLeft <= MAX_REPLAY && client.buffered >= this.bodyLeft) {
+      // A small body that is all here is kept, so the request can be sent again if a reused connection fails.
+      this.replay = client.takeBody(this.bodyLeft)!;
+      this.bodyLeft = 0;
+      up.socket.write(this.replay);
+    } else client.pumpBody();
+    up.socket.uncork();
+    client.resume();
+  }
+
+  /** More request body (never more than `bodyLeft`); pauses the client while the upstream cannot take more. */
+  forwardBody(body: Buffer): void {
+    this.bodyLeft -= body.length;
+    if (!this.up.socket.write(body)) this.client.pause();
+  }
+
+  /** The client can take more response bytes. */
+  resumeUpstream(): void {
+    if (this.up.socket.isPaused()) this.up.socket.resume();
+  }
+
+  /** The upstream connection can take more request body. */
+  get upstreamWritable(): boolean {
+    return this.up.connected && !this.up.socket.writableNeedDrain;
+  }
+
+  /** Bytes from the upstream, in the shared read buffer: used or copied before returning. */
+  upstreamData(chunk: Buffer): void {
+    if (this.done) return;
+    if (this.responding) return this.relay(chunk);
+    let buf = this.head ? Buffer.concat([this.head, chunk]) : chunk;
+    for (;;) {
+      const end = buf.indexOf(HEAD_END, Math.max(0, buf.length - chunk.length - 3));
+      if (end === -1) {
+        if (buf.length > this.ctx.maxHeaderBytes) return this.fail('protocol', 'response head too large');
+        this.head = buf === chunk ? Buffer.from(buf) : buf;
+        return;
+      }
+      if (end > this.ctx.maxHeaderBytes) return this.fail('protocol', 'response head too large');
+      const parsed = parseResponseHead(buf.toString('latin1', 0, end), this.req.method);
+      if (typeof parsed === 'string') return this.fail('protocol', parsed);
+      if (parsed.status < 200) {
+        if (parsed.status === 101) return this.fail('protocol', 'unexpected protocol switch');
+        this.client.write(parsed.head + '\r\n'); // 103 Early Hints and the like go to the client as they come
+        buf = buf.subarray(end + 4);
+        chunk = buf;
+        continue;
+      }
+      this.head = undefined;
+      this.responding = true;
+      this.status = parsed.status;
+      this.framing = parsed.framing;
+      this.left = parsed.length;
+      this.keepAlive = parsed.keepAlive;
+      if (parsed.idleTimeoutMs !== undefined) this.up.idleMs = Math.min(this.up.idleMs, Math.max(parsed.idleTimeoutMs - 1000, 500));
+      if (parsed.framing === 'chunked') this.chunks = new ChunkedScanner();
+      if (this.ctx.bodyTimeoutMs > 0) this.up.socket.setTimeout(this.ctx.bodyTimeoutMs);
+      // A response before the whole request body (an early 413, say) ends the connection: the rest is never read.
+      const close = this.client.closeAfter(this.req, parsed.framing === 'close' || this.bodyLeft > 0);
+      return this.relay(buf.subarray(end + 4), parsed.head + (close ? 'connection: close\r\n\r\n' : '\r\n'));
+    }
+  }
+
+  /** Relays response body bytes (after `head`, the response head, for the first ones) and notices where the body ends. */
+  private relay(chunk: Buffer, head?: string): void {
+    let n = chunk.length;
+    let ended = false;
+    switch (this.framing) {
+      case 'none':
+        n = 0;
+        ended = true;
+        break;
+      case 'length':
+        n = Math.min(n, this.left);
+        this.left -= n;
+        ended = this.left === 0;
+        break;
+      case 'chunked': {
+        const end = this.chunks!.scan(chunk);
+        if (end === -2) return this.fail('protocol', 'malformed chunked body');
+        if (end !== -1) {
+          n = end;
+          ended = true;
+        }
+        break;
+      }
+      case 'close':
+        break; // ends when the upstream closes
+    }
+    this.bytes += n;
+    // `chunk` lives in the shared read buffer: what is written is a copy. A small body goes out with its head as
+    // one latin1 string (bytes unchanged), a single write.
+    let writable: boolean;
+    if (head !== undefined && n <= SMALL_BODY) writable = this.client.write(n === 0 ? head : head + chunk.toString('latin1', 0, n));
+    else {
+      if (head !== undefined) this.client.write(head);
+      writable = n === 0 || this.client.write(Buffer.from(n === chunk.length ? chunk : chunk.subarray(0, n)));
+    }
+    if (!writable) this.up.socket.pause();
+    if (n < chunk.length) this.keepAlive = false; // bytes after the response: not a connection to reuse
+    if (ended) this.complete();
+  }
+
+  upstreamEnd(): void {
+    if (this.done) return;
+    if (this.responding && this.framing === 'close') {
+      this.keepAlive = false;
+      return this.complete();
+    }
+    this.upstreamFailed('ECONNRESET');
+  }
+
+  upstreamTimeout(): void {
+    if (this.done) return;
+    if (!this.up.connected) {
+      this.up.close();
+      return this.upstreamFailed('UND_ERR_CONNECT_TIMEOUT');
+    }
+    if (!this.responding) return this.fail('headers_timeout', 'headers timeout');
+    // Silence inside a body: fine for streams (SSE, long polls) unless a body timeout is configured.
+    if (this.ctx.bodyTimeoutMs > 0) this.fail('body_timeout', 'body timeout');
+  }
+
+  upstreamFailed(code: string): void {
+    if (this.done) return;
+    const up = this.up;
+    up.close();
+    if (!up.connected) {
+      // Nothing reached the endpoint: try another one.
+      this.ctx.upstreams.eject(up.ep.addr);
+      this.ctx.metrics.upstreamError(this.target.app, 'connect');
+      if (code !== 'UND_ERR_CONNECT_TIMEOUT' && this.attempts < this.ctx.maxAttempts) {
+        (this.tried ??= new Set()).add(up.ep.addr);
+        const next = this.ctx.upstreams.pick(this.target, this.tried);
+        if (next) return this.attempt(next);
+      }
+      return this.error(code === 'UND_ERR_CONNECT_TIMEOUT' ? 'gateway_timeout' : 'bad_gateway', code);
+    }
+    // As nginx and Go's transport do, only idempotent requests are sent twice: a POST may have been acted on.
+    const replayable = IDEMPOTENT.has(this.req.method) && (this.req.contentLength === 0 || this.replay !== undefined);
+    if (up.reused && !this.retriedReuse && this.head === undefined && !this.responding && replayable) {
+      // The endpoint closed a kept-alive connection as the request went out: once more on a new connection.
+      this.retriedReuse = true;
+      return this.attempt(up.ep, true);
+    }
+    this.fail('socket', code);
+  }
+
+  /** The upstream broke the exchange: an error page if nothing was sent yet, else the client connection is cut. */
+  private fail(kind: string, detail: string): void {
+    if (this.done) return;
+    this.up.close();
+    this.ctx.metrics.upstreamError(this.target.app, kind);
+    if (!this.responding) return this.error(kind === 'headers_timeout' ? 'gateway_timeout' : 'bad_gateway', detail);
+    this.finish(this.status, detail);
+    this.client.destroy();
+  }
+
+  /** The router answers instead of the upstream. */
+  private error(kind: RouterErrorKind, detail: string): void {
+    this.ctx.metrics.settled(this.target.app); // counted by finish() below as the router's own response
+    this.done = true;
+    const status = errorStatus(kind);
+    if (this.bodyLeft > 0 && this.client.discardBody(this.bodyLeft)) this.bodyLeft = 0;
+    const body = this.client.sendError(this.req, kind, this.requestId, this.bodyLeft > 0);
+    this.log(this.target.app, status, false, body, detail);
+    this.client.exchangeDone(this.bodyLeft > 0);
+  }
+
+  private complete(): void {
+    const up = this.up;
+    const unsent = this.bodyLeft > 0; // the upstream answered before taking the whole body
+    if (this.keepAlive && !unsent) {
+      if (this.ctx.bodyTimeoutMs > 0) up.socket.setTimeout(this.ctx.headersTimeoutMs);
+      up.exchange = undefined;
+      up.reused = true;
+      if (up.socket.isPaused()) up.socket.resume();
+      this.ctx.upstreams.putIdle(up.ep.addr, up, up.idleMs);
+    } else up.close();
+    this.finish(this.status);
+    this.client.exchangeDone(unsent);
+  }
+
+  /** The client went away mid-exchange. */
+  abort(): void {
+    if (this.done) return;
+    this.up.close();
+    this.finish(499, 'client_closed');
+  }
+
+  private finish(status: number, error?: string): void {
+    if (this.done) return;
+    this.done = true;
+    this.log(this.target.app, status, true, this.bytes, error);
+  }
+
+  private log(app: string, status: number, wasActive: boolean, bytes: number, error: string | undefined): void {
+    const seconds = (performance.now() - this.started) / 1000;
+    this.ctx.metrics.finished(app, status, seconds, wasActive);
+    this.ctx.accessLog?.({
+      app, method: this.req.method, host: this.req.host, path: this.req.target, status, duration: seconds * 1000, bytes,
+      upstream: this.up?.ep.addr, requestId: this.requestId, error,
+    });
+  }
+}
