@@ -84,6 +84,20 @@ function h2load(url: string, h1: boolean, seconds = DURATION): { rps: number; me
   return { rps, meanMs: toMs(mean), failed };
 }
 
+/** A yb-router process (bench/router/router-entry.ts) with `opts`, its access log in access-<name>.log; resolves once it serves. */
+async function startRouterChild(name: string, opts: RouterOptions): Promise<ChildProcess> {
+  const prof = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [];
+  const logFile = openSync(join(work, `access-${name}.log`), 'a');
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(here, 'router-entry.ts'), JSON.stringify(opts)], { cwd: repo, stdio: ['ignore', logFile, 'pipe'] });
+  children.push(child);
+  await new Promise<void>((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => ((err += d), /READY/.test(err) && resolve()));
+    child.once('exit', (c) => reject(new Error(`router ${name} exited ${c}: ${err}`)));
+  });
+  return child;
+}
+
 /** HTTPS through nginx (ssl http2) and a yb-router with a TLS listener (its self-signed fallback certificate), HTTP/1.1 and HTTP/2. */
 async function tlsPhase(nginxTlsPort: number, base: (port: number, over: Partial<RouterOptions>) => RouterOptions): Promise<void> {
   const port = await freePort();
@@ -91,13 +105,7 @@ async function tlsPhase(nginxTlsPort: number, base: (port: number, over: Partial
   const dataDir = join(work, 'router-data');
   execFileSync('mkdir', ['-p', dataDir]);
   const opts = base(port, { workers: 1, accessLogSample: 1, tlsListen: { host: '127.0.0.1', port: tlsPort }, dataDir, http2: true });
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'router-entry.ts'), JSON.stringify(opts)], { cwd: repo, stdio: ['ignore', openSync(join(work, 'access-tls.log'), 'a'), 'pipe'] });
-  children.push(child);
-  await new Promise<void>((resolve, reject) => {
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => ((err += d), /READY/.test(err) && resolve()));
-    child.once('exit', (c) => reject(new Error(`TLS router exited ${c}: ${err}`)));
-  });
+  await startRouterChild('tls', opts);
   const targets = { nginx: `https://127.0.0.1:${nginxTlsPort}/`, 'yb-router w1-log': `https://127.0.0.1:${tlsPort}/` };
   for (const url of Object.values(targets)) (h2load(url, true, 2), h2load(url, false, 2)); // warm-up
   const rows: Record<string, Array<{ rps: number; meanMs: number; failed: number }>> = {};
@@ -190,14 +198,7 @@ async function main() {
     const routers: Record<string, { url: string; child: ChildProcess }> = {};
     for (const v of variants) {
       const port = await freePort();
-      const logFile = openSync(join(work, `access-${v}.log`), 'a');
-      const child = spawn(process.execPath, [...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : []), '--import', 'tsx', join(here, 'router-entry.ts'), JSON.stringify(base(port, variantDefs[v]!))], { cwd: repo, stdio: ['ignore', logFile, 'pipe'] });
-      children.push(child);
-      await new Promise<void>((resolve, reject) => {
-        let err = '';
-        child.stderr!.on('data', (d: Buffer) => ((err += d), /READY/.test(err) && resolve()));
-        child.once('exit', (c) => reject(new Error(`router ${v} exited ${c}: ${err}`)));
-      });
+      const child = await startRouterChild(v, base(port, variantDefs[v]!));
       routers[`yb-router ${v}`] = { url: `http://127.0.0.1:${port}/`, child };
     }
     if (args.agent) {
