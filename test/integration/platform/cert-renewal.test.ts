@@ -6,12 +6,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request as httpsRequest } from 'node:https';
-import type { TLSSocket } from 'node:tls';
 import { Etcd3 } from 'etcd3';
 import { startPlatform, fixtureRepo, git, type Platform } from '../../helpers/platform.js';
 import { buildPebble, startPebble, type Pebble } from '../router/tls-pebble.js';
 import { freePorts } from '../../helpers/ports.js';
+import { eventually as eventuallyWithin, httpsGet as tlsGet } from '../../helpers/tls-client.js';
 
 const HOST = 'renew.localhost';
 const VALIDITY_S = 20 * 86_400;
@@ -22,31 +21,12 @@ let pebblePorts: [number, number, number, number];
 let etcd: Etcd3;
 let tlsPort: number;
 
-interface Served { status: number; body: string; serial: string; fingerprint: string; notAfter: number; issuer: string }
 interface StoredCert { fingerprint: string; notAfter: string; source: string }
 
-function httpsGet(servername: string): Promise<Served> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port: tlsPort, servername, rejectUnauthorized: false, agent: false, headers: { host: servername } }, (res) => {
-      const peer = (res.socket as TLSSocket).getPeerCertificate();
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body, serial: peer.serialNumber, fingerprint: peer.fingerprint256, notAfter: Date.parse(peer.valid_to), issuer: String(peer.issuer?.CN) }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) assert.fail(`${what}: last ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** One HTTPS request to the router (its certificate is Pebble's, not checked here). */
+const httpsGet = (servername: string) => tlsGet(tlsPort, servername, { verify: false });
+/** Renewals take a few checks of a second each: waits are a minute long here. */
+const eventually = <T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean) => eventuallyWithin(what, probe, ok, 60_000);
 
 const stored = async (): Promise<StoredCert> => JSON.parse((await etcd.get(`${p.env.YB_ETCD_PREFIX ?? '/yunbang/'}certs/${HOST}`).string())!) as StoredCert;
 

@@ -4,13 +4,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request as httpsRequest } from 'node:https';
-import type { TLSSocket } from 'node:tls';
 import { Etcd3 } from 'etcd3';
 import { startPlatform, fixtureRepo, git, type Platform } from '../../helpers/platform.js';
 import { createTestPki, type Leaf, type TestPki } from '../router/tls-pki.js';
 import { buildPebble, startPebble, type Pebble } from '../router/tls-pebble.js';
 import { freePorts } from '../../helpers/ports.js';
+import { eventually, httpsGet as tlsGet } from '../../helpers/tls-client.js';
 
 let p: Platform;
 let pki: TestPki;
@@ -19,29 +18,8 @@ let tlsPort: number;
 let pebble: Pebble | undefined;
 let pebblePorts: [number, number, number, number];
 
-function httpsGet(servername: string, opts: { verify?: boolean } = {}): Promise<{ status: number; body: string; serial: string; subject: string; issuer: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port: tlsPort, servername, ca: pki.ca, rejectUnauthorized: opts.verify ?? true, agent: false, headers: { host: servername } }, (res) => {
-      const peer = (res.socket as TLSSocket).getPeerCertificate();
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body, serial: peer.serialNumber, subject: String(peer.subject?.CN), issuer: String(peer.issuer?.CN) }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** The router applies etcd changes within milliseconds; wait for it on the served result, with a deadline. */
-async function eventually<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) assert.fail(`${what}: last ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** One HTTPS request to the router, verified against the test CA unless `verify` is false. */
+const httpsGet = (servername: string, opts: { verify?: boolean } = {}) => tlsGet(tlsPort, servername, { ca: pki.ca, verify: opts.verify });
 
 before(async () => {
   // The ACME CA is Pebble (built from the Go module proxy); ybd must know its directory and trust its HTTPS.
