@@ -4,19 +4,12 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { execFileSync, spawnSync } = require('node:child_process');
-const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
+const { appDir } = require('../../test/app-dir.js');
+
 const bp = path.resolve(__dirname, '..');
-const app = (files) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yb-go-test-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text, { mode: name.startsWith('bin/') ? 0o755 : 0o644 });
-  }
-  return dir;
-};
+const app = (files) => appDir('yb-go-test-', files);
 // Runs one function of lib/toolchain.sh in bash with the given build dir and environment.
 const toolchain = (fn, buildDir, env = {}) =>
   execFileSync('bash', ['-c', `BUILD_DIR="$1"; . "${bp}/lib/toolchain.sh"; ${fn}`, 'x', buildDir],

@@ -4,19 +4,12 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { execFileSync, spawnSync } = require('node:child_process');
-const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
+const { appDir } = require('../../test/app-dir.js');
+
 const bp = path.resolve(__dirname, '..');
-const app = (files) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yb-java-test-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-};
+const app = (files) => appDir('yb-java-test-', files);
 
 test('detect: pom.xml is Maven, build.gradle(.kts) is Gradle, nothing else', () => {
   assert.equal(execFileSync(`${bp}/bin/detect`, [app({ 'pom.xml': '<project/>' })], { encoding: 'utf8' }).trim(), 'Java (Maven)');

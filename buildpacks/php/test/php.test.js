@@ -3,19 +3,12 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { execFileSync, spawnSync } = require('node:child_process');
-const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
+const { appDir } = require('../../test/app-dir.js');
+
 const bp = path.resolve(__dirname, '..');
-const app = (files) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yb-php-test-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-};
+const app = (files) => appDir('yb-php-test-', files);
 
 test('detect: composer.json, index.php or public/index.php', () => {
   for (const files of [{ 'composer.json': '{}' }, { 'index.php': '<?php' }, { 'public/index.php': '<?php' }]) {

@@ -5,25 +5,17 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
-const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
+const { appDir, writeFiles } = require('../../test/app-dir.js');
+
 const bp = path.resolve(__dirname, '..');
-const tmp = (prefix) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-const write = (dir, files) => {
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-};
 // An app folder with its installed packages where bin/release looks for them (.heroku/python/.../dist-packages).
 const SITE = '.heroku/python/lib/python3.11/dist-packages';
 const app = (files, packages = []) => {
-  const dir = write(tmp('yb-python-conv-'), files);
+  const dir = appDir('yb-python-conv-', files);
   for (const name of packages) {
-    write(dir, { [`${SITE}/${name}-1.0.dist-info/METADATA`]: `Metadata-Version: 2.1\nName: ${name}\nVersion: 1.0\n` });
+    writeFiles(dir, { [`${SITE}/${name}-1.0.dist-info/METADATA`]: `Metadata-Version: 2.1\nName: ${name}\nVersion: 1.0\n` });
   }
   return dir;
 };
@@ -120,9 +112,9 @@ test('bin/release prints default_process_types with the chosen web, or an empty 
 
 test('collectstatic runs only when the settings use django.contrib.staticfiles with a STATIC_ROOT', () => {
   // A fake "django" package is enough: the probe only checks that Django is installed, then reads the settings module.
-  const site = write(tmp('yb-python-site-'), { 'django/__init__.py': '' });
+  const site = appDir('yb-python-site-', { 'django/__init__.py': '' });
   const probe = (settings, env = {}) => {
-    const dir = write(tmp('yb-python-dj-'), { 'manage.py': MANAGE, 'mysite/__init__.py': '', 'mysite/settings.py': settings });
+    const dir = appDir('yb-python-dj-', { 'manage.py': MANAGE, 'mysite/__init__.py': '', 'mysite/settings.py': settings });
     return spawnSync('python3', [`${bp}/lib/django-static.py`], {
       cwd: dir, encoding: 'utf8', env: { ...process.env, PYTHONPATH: site, DJANGO_SETTINGS_MODULE: '', ...env },
     });
@@ -133,7 +125,7 @@ test('collectstatic runs only when the settings use django.contrib.staticfiles w
   assert.equal(probe(apps).stdout, 'skip STATIC_ROOT is not set\n');
   assert.equal(probe('STATIC_ROOT = "s"\n').stdout, 'skip django.contrib.staticfiles is not in INSTALLED_APPS\n');
   // DJANGO_SETTINGS_MODULE from the config vars wins over manage.py's default.
-  const other = write(tmp('yb-python-dj-'), { 'manage.py': MANAGE, 'prod.py': `${apps}STATIC_ROOT = "x"\n` });
+  const other = appDir('yb-python-dj-', { 'manage.py': MANAGE, 'prod.py': `${apps}STATIC_ROOT = "x"\n` });
   const r = spawnSync('python3', [`${bp}/lib/django-static.py`], {
     cwd: other, encoding: 'utf8', env: { ...process.env, PYTHONPATH: site, DJANGO_SETTINGS_MODULE: 'prod' },
   });
@@ -152,8 +144,8 @@ const djangoSh = (fn, dir, site, env = {}) => spawnSync('bash', ['-c',
 { encoding: 'utf8', env: { ...process.env, DJANGO_SETTINGS_MODULE: '', ...env } });
 
 test('compile: DISABLE_COLLECTSTATIC skips collectstatic; settings that fail to load fail the build naming it', () => {
-  const site = write(tmp('yb-python-site-'), { 'django/__init__.py': '' });
-  const dir = write(tmp('yb-python-dj-'), { 'manage.py': MANAGE, 'mysite/__init__.py': '', 'mysite/settings.py': 'raise RuntimeError("no SECRET_KEY")\n' });
+  const site = appDir('yb-python-site-', { 'django/__init__.py': '' });
+  const dir = appDir('yb-python-dj-', { 'manage.py': MANAGE, 'mysite/__init__.py': '', 'mysite/settings.py': 'raise RuntimeError("no SECRET_KEY")\n' });
   const skipped = djangoSh('collectstatic', dir, site, { DISABLE_COLLECTSTATIC: '1' });
   assert.equal(skipped.status, 0, skipped.stderr);
   assert.match(skipped.stdout, /skipped: DISABLE_COLLECTSTATIC is set/);
@@ -163,7 +155,7 @@ test('compile: DISABLE_COLLECTSTATIC skips collectstatic; settings that fail to 
   assert.match(failed.stderr, /settings could not be loaded .*\n.*DISABLE_COLLECTSTATIC=1/);
   assert.equal(djangoSh('collectstatic', app({ 'app.py': FLASK }), site).stdout, '', 'no manage.py, no step');
   // Output of the settings themselves is shown, and does not hide the decision.
-  const chatty = write(tmp('yb-python-dj-'), { 'manage.py': MANAGE, 'mysite/__init__.py': '', 'mysite/settings.py': 'print("loading settings")\nSTATIC_ROOT = "s"\n' });
+  const chatty = appDir('yb-python-dj-', { 'manage.py': MANAGE, 'mysite/__init__.py': '', 'mysite/settings.py': 'print("loading settings")\nSTATIC_ROOT = "s"\n' });
   assert.equal(djangoSh('collectstatic', chatty, site).stdout,
     '-----> Django: collectstatic\n       loading settings\n       skipped: django.contrib.staticfiles is not in INSTALLED_APPS\n');
 });

@@ -9,12 +9,10 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
+const { appDir } = require('../../test/app-dir.js');
+
 const bp = path.resolve(__dirname, '..');
-const app = (files) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yb-python-test-'));
-  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
-  return dir;
-};
+const app = (files) => appDir('yb-python-test-', files);
 const lockFile = (lock) => path.join(app({ 'Pipfile.lock': JSON.stringify(lock) }), 'Pipfile.lock');
 const reader = (args) => spawnSync('python3', [`${bp}/lib/pipfile-lock.py`, ...args], { encoding: 'utf8' });
 // Runs check_requested_version of lib/runtime.sh in bash for an app directory; returns its status and output.
