@@ -26,6 +26,8 @@ const { values: args } = parseArgs({
     agent: { type: 'boolean', default: false },
     tls: { type: 'boolean', default: false }, // add the TLS phase: HTTP/1.1 and HTTP/2 through nginx and yb-router (needs h2load)
     'cpu-prof': { type: 'string' }, // a directory: routers write V8 CPU profiles there (open in Chrome DevTools)
+    baseline: { type: 'string' }, // a checkout of another commit (with node_modules): each variant runs from it too, for A/B in one run
+    node: { type: 'string' }, // another node binary: each variant runs under it too
   },
 });
 const DURATION = Number(args.duration);
@@ -84,11 +86,16 @@ function h2load(url: string, h1: boolean, seconds = DURATION): { rps: number; me
   return { rps, meanMs: toMs(mean), failed };
 }
 
-/** A yb-router process (bench/router/router-entry.ts) with `opts`, its access log in access-<name>.log; resolves once it serves. */
-async function startRouterChild(name: string, opts: RouterOptions): Promise<ChildProcess> {
+/**
+ * A yb-router process (bench/router/router-entry.ts) with `opts`, its access log in access-<name>.log; resolves once
+ * it serves. `from`: another checkout to run it from and/or another node binary.
+ */
+async function startRouterChild(name: string, opts: RouterOptions, from: { dir?: string; node?: string } = {}): Promise<ChildProcess> {
   const prof = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [];
-  const logFile = openSync(join(work, `access-${name}.log`), 'a');
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(here, 'router-entry.ts'), JSON.stringify(opts)], { cwd: repo, stdio: ['ignore', logFile, 'pipe'] });
+  const logFile = openSync(join(work, `access-${name.replace(/\W+/g, '_')}.log`), 'a');
+  const dir = from.dir ?? repo;
+  const entry = join(dir, 'bench', 'router', 'router-entry.ts');
+  const child = spawn(from.node ?? process.execPath, [...prof, '--import', 'tsx', entry, JSON.stringify(opts)], { cwd: dir, stdio: ['ignore', logFile, 'pipe'] });
   children.push(child);
   await new Promise<void>((resolve, reject) => {
     let err = '';
@@ -196,10 +203,16 @@ async function main() {
     };
     const variants = args.variants!.split(',').filter((v) => variantDefs[v]);
     const routers: Record<string, { url: string; child: ChildProcess }> = {};
+    // --baseline / --node: the same variants from another checkout or under another node, interleaved in the rounds.
+    const froms: Array<[string, { dir?: string; node?: string }]> = [['', {}]];
+    if (args.baseline) froms.push([' (baseline)', { dir: args.baseline }]);
+    if (args.node) froms.push([` (${execFileSync(args.node, ['--version'], { encoding: 'utf8' }).trim()})`, { node: args.node }]);
     for (const v of variants) {
-      const port = await freePort();
-      const child = await startRouterChild(v, base(port, variantDefs[v]!));
-      routers[`yb-router ${v}`] = { url: `http://127.0.0.1:${port}/`, child };
+      for (const [suffix, from] of froms) {
+        const port = await freePort();
+        const child = await startRouterChild(v + suffix, base(port, variantDefs[v]!), from);
+        routers[`yb-router ${v}${suffix}`] = { url: `http://127.0.0.1:${port}/`, child };
+      }
     }
     if (args.agent) {
       const port = await freePort();
