@@ -12,6 +12,8 @@ command -v git >/dev/null || need_pkgs+=(git)
 command -v debootstrap >/dev/null || need_pkgs+=(debootstrap)
 command -v openssl >/dev/null || need_pkgs+=(openssl)
 command -v ssh >/dev/null || need_pkgs+=(openssh-client)
+command -v curl >/dev/null || need_pkgs+=(curl)
+command -v awk >/dev/null || need_pkgs+=(mawk)
 for extra in ${YB_EXTRA_PACKAGES:-}; do dpkg -s "$extra" >/dev/null 2>&1 || need_pkgs+=("$extra"); done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "missing packages: ${need_pkgs[*]} (run as root, or install them with apt-get)"

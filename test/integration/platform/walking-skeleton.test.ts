@@ -90,6 +90,18 @@ test('a push whose build fails is rejected and the previous release keeps servin
   assert.equal(rel[0]!.version, 3, 'no release was made for the failed build');
 });
 
+test('only main or master deploys: other branches are just stored, and the deploy branch cannot be deleted', async () => {
+  const other = await git(repo, ['push', pushUrl('hello'), 'HEAD:refs/heads/feature']);
+  assert.equal(other.code, 0, other.output);
+  assert.match(other.output, /remote: Pushed refs\/heads\/feature; only main or master is deployed\./);
+  assert.doesNotMatch(other.output, /is live/);
+  const del = await git(repo, ['push', pushUrl('hello'), ':refs/heads/main']);
+  assert.notEqual(del.code, 0, del.output);
+  assert.match(del.output, /remote: ! Deleting refs\/heads\/main is not allowed: it is the deploy branch\./);
+  const res = await p.fetchApp('hello.localhost');
+  assert.equal(res.body, 'hello from yunbang from-v2');
+});
+
 test('bad input and bad credentials get clear errors and change nothing', async () => {
   const bad = await p.yb(['apps:create', 'Bad_Name'], { allowFail: true });
   assert.equal(bad.code, 2);
