@@ -9,6 +9,7 @@ import { errorPage, errorStatus, errorStatusLine, type RouterErrorKind } from '.
 import type { ProxyContext } from './proxy.js';
 import { NO_APP } from './metrics.js';
 import { Exchange } from './h1-exchange.js';
+import { rewrapWithSharedReads } from './shared-reads.js';
 
 export interface FastPathOptions {
   /** Idle client connections are closed after this long. */
@@ -16,6 +17,8 @@ export interface FastPathOptions {
   connectTimeoutMs: number;
   /** Takes over a connection the fast path does not serve; its unread bytes were put back first. */
   fallback(socket: Socket): void;
+  /** Accepted sockets come paused (plain TCP) and are re-wrapped to read into a shared buffer (shared-reads.ts). */
+  sharedReads: boolean;
 }
 
 /** Pipelined bytes buffered while a request is in flight before the client is paused. */
@@ -27,6 +30,9 @@ const ACME_PATH = '/.well-known/acme-challenge/';
 /** A client connection on the fast path: reads request heads, runs one exchange at a time, buffers pipelined bytes. */
 export class ClientConnection {
   private buf: Buffer | undefined;
+  /** `buf` is a view of the shared read buffer: set only while a read callback runs (see `data`). */
+  private shared = false;
+  private handedOff = false;
   private exchange: Exchange | undefined;
   private ended = false; // the client sent FIN
   private closing = false; // close once the current response is out
@@ -35,21 +41,23 @@ export class ClientConnection {
   private headSince = 0; // when the bytes of an incomplete request head started arriving
   readonly remoteAddress: string;
   readonly localPort: number;
-  private readonly onData = (chunk: Buffer) => this.data(chunk);
+  readonly socket: Socket;
+  private readonly onData = (chunk: Buffer) => this.data(chunk, false);
   private readonly onEnd = () => this.clientEnded();
   private readonly onTimeout = () => this.exchange === undefined && this.socket.destroy();
   private readonly onDrain = () => this.exchange?.resumeUpstream();
 
   constructor(
     private readonly ctx: ProxyContext,
-    readonly socket: Socket,
+    accepted: Socket,
     readonly opts: FastPathOptions,
     private readonly onClosed: (c: ClientConnection) => void,
   ) {
+    const socket = (this.socket = opts.sharedReads ? rewrapWithSharedReads(accepted, (bytes) => this.sharedRead(bytes)) : accepted);
     this.remoteAddress = socket.remoteAddress ?? '';
     this.localPort = socket.localPort ?? 0;
     socket.setTimeout(opts.keepAliveMs);
-    socket.on('data', this.onData);
+    if (!opts.sharedReads) socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('timeout', this.onTimeout);
     socket.on('drain', this.onDrain);
@@ -66,12 +74,29 @@ export class ClientConnection {
     return this.exchange === undefined && this.buf === undefined;
   }
 
-  private data(chunk: Buffer): void {
+  /** Bytes read into the shared buffer; once handed off, the socket is a plain stream again and gets a copy. */
+  private sharedRead(bytes: Buffer): boolean {
+    if (this.handedOff) return this.socket.push(Buffer.from(bytes));
+    this.data(bytes, true);
+    return true;
+  }
+
+  /** Client bytes; `shared`: a view of the shared read buffer, so what is kept past this call is copied. */
+  private data(chunk: Buffer, shared: boolean): void {
     if (this.closing && this.exchange === undefined) return; // after the last response: discard
-    this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
-    if (this.exchange === undefined) return this.next();
-    this.pumpBody();
-    if (this.buf !== undefined && this.buf.length > MAX_BUFFERED) this.pause();
+    if (this.buf === undefined) {
+      this.buf = chunk;
+      this.shared = shared;
+    } else this.buf = Buffer.concat([this.buf, chunk]);
+    if (this.exchange === undefined) this.next();
+    else {
+      this.pumpBody();
+      if (this.buf !== undefined && this.buf.length > MAX_BUFFERED) this.pause();
+    }
+    if (this.shared) {
+      this.shared = false;
+      if (this.buf !== undefined) this.buf = Buffer.from(this.buf);
+    }
   }
 
   /** Forwards buffered request body bytes while the upstream takes them. */
@@ -130,16 +155,13 @@ export class ClientConnection {
     return this.buf?.length ?? 0;
   }
 
-  /** Up to `max` buffered body bytes, removed from the buffer. */
+  /** Up to `max` buffered body bytes, removed from the buffer (the caller may keep them). */
   takeBody(max: number): Buffer | undefined {
     const buf = this.buf;
     if (buf === undefined) return undefined;
-    if (buf.length <= max) {
-      this.buf = undefined;
-      return buf;
-    }
-    this.buf = buf.subarray(max);
-    return buf.subarray(0, max);
+    const body = buf.length <= max ? buf : buf.subarray(0, max);
+    this.buf = buf.length <= max ? undefined : buf.subarray(max);
+    return this.shared ? Buffer.from(body) : body;
   }
 
   /** Whether the connection closes after the response now starting; `final`: it must (body framed by close, request unread). */
@@ -227,8 +249,10 @@ export class ClientConnection {
     s.off('timeout', this.onTimeout);
     s.off('drain', this.onDrain);
     s.setTimeout(0);
-    if (this.buf) s.unshift(this.buf);
+    this.handedOff = true;
+    if (this.buf) s.unshift(this.shared ? Buffer.from(this.buf) : this.buf);
     this.buf = undefined;
+    this.shared = false;
     this.paused = false;
     s.resume(); // node:http adds its data listener before the buffered bytes flow (on the next tick)
     this.onClosed(this);

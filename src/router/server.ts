@@ -11,6 +11,7 @@ import type { Addr } from '../config/load.js';
 import { createProxy, type ProxyContext } from './proxy.js';
 import { createUpgradeProxy } from './upgrade.js';
 import { ClientConnection } from './h1-proxy.js';
+import { pauseOnConnect } from './shared-reads.js';
 import type { RequestHandler } from './tls-redirect.js';
 
 export interface ProxyServer {
@@ -57,7 +58,16 @@ export async function startProxyServer(ctx: ProxyContext, listen: Addr, opts: Pr
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
   });
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    ctx.metrics.openConnections++;
+    sockets.add(socket);
+    socket.once('close', () => (ctx.metrics.openConnections--, sockets.delete(socket)));
+  };
   const fast = new Set<ClientConnection>();
+  // Plain-TCP connections on the fast path are accepted paused and move to a socket reading into a shared buffer,
+  // which is the one tracked; TLS sockets read as streams (the TLS layer decrypts into its own buffers).
+  const sharedReads = !opts.noFastPath && !opts.tls;
   if (!opts.noFastPath) {
     // The servers' own listener for new connections (`secureConnection` for TLS) becomes the fast path's fallback;
     // HTTP/2 connections go straight to it.
@@ -65,19 +75,17 @@ export async function startProxyServer(ctx: ProxyContext, listen: Addr, opts: Pr
     const [general] = server.listeners(event) as ((socket: Socket) => void)[];
     if (general === undefined) throw new Error(`the server registered no ${event} listener`);
     server.removeAllListeners(event);
-    const fastOpts = { keepAliveMs: opts.keepAliveMs, connectTimeoutMs: opts.connectTimeoutMs, fallback: (socket: Socket) => general.call(server, socket) };
+    const fastOpts = { keepAliveMs: opts.keepAliveMs, connectTimeoutMs: opts.connectTimeoutMs, fallback: (socket: Socket) => general.call(server, socket), sharedReads };
     const forget = (c: ClientConnection) => fast.delete(c);
+    if (sharedReads) pauseOnConnect(server);
     server.on(event, (socket: Socket) => {
       if ((socket as TLSSocket).alpnProtocol === 'h2') return general.call(server, socket);
-      fast.add(new ClientConnection(ctx, socket, fastOpts, forget));
+      const c = new ClientConnection(ctx, socket, fastOpts, forget);
+      fast.add(c);
+      if (sharedReads) track(c.socket);
     });
   }
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    ctx.metrics.openConnections++;
-    sockets.add(socket);
-    socket.once('close', () => (ctx.metrics.openConnections--, sockets.delete(socket)));
-  });
+  if (!sharedReads) server.on('connection', track);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable) return socket.destroy();
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';

@@ -299,3 +299,25 @@ test('request heads over the limit get 431 from node:http; response heads over i
     await roomy.close();
   }
 });
+
+test('closing the router lets an in-flight request finish; fast-path connections are counted while open', { timeout: 10_000 }, async () => {
+  let arrived!: () => void;
+  const inFlight = new Promise<void>((r) => (arrived = r));
+  const u = await upstream('closing', (_req, res) => (arrived(), setTimeout(() => res.end('late answer'), 300)));
+  await app('closing', u.port);
+  const r2 = await startTestRouter(etcd.etcd.endpoint, prefix);
+  await r2.waitPublished(router.publishedRevision());
+  const s = connect(Number(new URL(r2.url).port), '127.0.0.1');
+  const answer = new Promise<string>((resolve, reject) => {
+    let t = '';
+    s.on('data', (d) => (t += d.toString('latin1')));
+    s.on('close', () => resolve(t));
+    s.on('error', reject);
+  });
+  s.write('GET / HTTP/1.1\r\nHost: closing.localhost\r\n\r\n');
+  await inFlight;
+  const metrics = await (await fetch(`http://127.0.0.1:${r2.addresses().admin.port}/metrics`)).text();
+  assert.match(metrics, /^yb_router_open_connections 1$/m);
+  await r2.close(); // waits for the connection: the response goes out, then the router closes it
+  assert.match(await answer, /^HTTP\/1\.1 200[\s\S]*connection: close\r\n[\s\S]*late answer$/);
+});
