@@ -30,6 +30,30 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const ORIGIN_FORM = /^\/[\x21-\x7e]*$/;
 const DIGITS = /^\d{1,15}$/;
+/**
+ * Header lines after a first line, each `TOKEN:FIELD_VALUE`, checked in one pass: when a whole head passes, its lines
+ * need no check of their own (a regular expression per line and field cost most of the parsing time).
+ */
+const FIELD_LINES = String.raw`(?:\r\n[!#$%&'*+\-.^_\`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*)*$`;
+const WELL_FORMED_REQUEST = new RegExp(String.raw`^[A-Z]+ \/[\x21-\x7e]* HTTP\/1\.1` + FIELD_LINES);
+const WELL_FORMED_RESPONSE = new RegExp(String.raw`^HTTP\/1\.[01] \d{3}(?: [\t\x20-\x7e\x80-\xff]*)?` + FIELD_LINES);
+/** Lengths of the header names the parsers look at; other names are kept without being lower-cased. */
+const NAME_LENGTHS = new Uint8Array(32);
+for (const name of ['host', 'content-length', 'connection', 'transfer-encoding', 'upgrade', 'expect', 'x-request-id', 'x-forwarded-for', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-host']) NAME_LENGTHS[name.length] = 1;
+/** The header name `text[start, colon)` lower-cased when it may be one the parsers look at, else ''. */
+const knownName = (text: string, start: number, colon: number) => (colon - start < 32 && NAME_LENGTHS[colon - start] === 1 ? text.slice(start, colon).toLowerCase() : '');
+/** Whether `text[start, end)`, a header line with its first colon at `colon`, is `TOKEN:FIELD_VALUE`. */
+const wellFormedField = (text: string, start: number, colon: number, end: number) => TOKEN.test(text.slice(start, colon)) && FIELD_VALUE.test(text.slice(colon + 1, end));
+
+/**
+ * Calls `each` with the lower-cased options of a Connection header value (a single option without splitting);
+ * false as soon as `each` refuses one.
+ */
+function connectionOptions(raw: string, each: (option: string) => boolean): boolean {
+  if (raw.indexOf(',') === -1) return each(trimOws(raw).toLowerCase());
+  for (const option of raw.split(',')) if (!each(trimOws(option).toLowerCase())) return false;
+  return true;
+}
 
 /** Strips spaces and tabs (HTTP's optional whitespace) at both ends; unlike trim(), keeps every other byte. */
 function trimOws(s: string): string {
@@ -61,48 +85,46 @@ export function parseRequestHead(text: string): RequestHead | undefined {
   let close = false;
   let requestId: string | undefined;
   let forwardedFor: string | undefined;
-  let headers = '';
+  // Forwarded header lines: runs of `text` between dropped lines (`kept` so far, then from `from` on).
+  let kept = '';
+  let from = eol + 2;
+  const checked = WELL_FORMED_REQUEST.test(text);
   while (eol !== -1) {
     const start = eol + 2;
     eol = text.indexOf('\r\n', start);
-    const field = eol === -1 ? text.slice(start) : text.slice(start, eol);
-    const colon = field.indexOf(':');
-    if (colon <= 0) return undefined;
-    const name = field.slice(0, colon);
-    const raw = field.slice(colon + 1);
-    if (!TOKEN.test(name) || !FIELD_VALUE.test(raw)) return undefined;
-    const lower = name.toLowerCase();
-    switch (lower) {
+    const end = eol === -1 ? text.length : eol;
+    const colon = text.indexOf(':', start);
+    if (colon <= start || colon >= end || (!checked && !wellFormedField(text, start, colon, end))) return undefined;
+    let drop = true;
+    switch (knownName(text, start, colon)) {
       case 'host':
         if (host !== undefined) return undefined;
-        host = trimOws(raw);
+        host = trimOws(text.slice(colon + 1, end));
+        drop = false;
         break;
       case 'content-length': {
-        const v = trimOws(raw);
+        const v = trimOws(text.slice(colon + 1, end));
         if (contentLength !== -1 || !DIGITS.test(v)) return undefined;
         contentLength = Number(v);
+        drop = false;
         break;
       }
       case 'connection':
-        for (const option of raw.split(',')) {
-          const o = trimOws(option).toLowerCase();
-          if (o === 'close') close = true;
-          else if (o !== 'keep-alive' && o !== '') return undefined;
-        }
-        continue;
+        if (!connectionOptions(text.slice(colon + 1, end), (o) => (o === 'close' ? (close = true) : o === 'keep-alive' || o === ''))) return undefined;
+        break;
       case 'transfer-encoding':
       case 'upgrade':
       case 'expect':
         return undefined;
       case 'x-request-id': {
-        const v = trimOws(raw);
+        const v = trimOws(text.slice(colon + 1, end));
         if (v.length >= 1 && v.length <= 200) requestId = v;
-        continue;
+        break;
       }
       case 'x-forwarded-for': {
-        const v = trimOws(raw);
+        const v = trimOws(text.slice(colon + 1, end));
         forwardedFor = forwardedFor === undefined ? v : `${forwardedFor}, ${v}`;
-        continue;
+        break;
       }
       case 'keep-alive':
       case 'proxy-connection':
@@ -111,11 +133,17 @@ export function parseRequestHead(text: string): RequestHead | undefined {
       case 'x-forwarded-proto':
       case 'x-forwarded-port':
       case 'x-forwarded-host':
-        continue; // hop-by-hop, or set by the router itself
+        break; // hop-by-hop, or set by the router itself
+      default:
+        drop = false;
     }
-    headers += field + '\r\n';
+    if (drop) {
+      if (start > from) kept += text.slice(from, start);
+      from = eol === -1 ? text.length + 2 : eol + 2;
+    }
   }
   if (host === undefined || host === '') return undefined;
+  const headers = from < text.length ? `${kept}${text.slice(from)}\r\n` : kept;
   return { method, target, host, contentLength: contentLength === -1 ? 0 : contentLength, close, requestId, forwardedFor, headers };
 }
 
@@ -144,12 +172,22 @@ const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [\t\x20-\x7e\x80-\xff]*)?$/;
  */
 export function parseResponseHead(text: string, method: string): ResponseHead | string {
   let eol = text.indexOf('\r\n');
-  const line = eol === -1 ? text : text.slice(0, eol);
-  const m = STATUS_LINE.exec(line);
-  if (!m) return 'malformed status line';
-  const http10 = m[1] === '0';
-  const status = Number(m[2]);
-  let head = line + '\r\n';
+  const checked = WELL_FORMED_RESPONSE.test(text);
+  let http10: boolean;
+  let status: number;
+  if (checked) {
+    // `HTTP/1.x NNN`, as checked above
+    http10 = text.charCodeAt(7) === 48;
+    status = (text.charCodeAt(9) - 48) * 100 + (text.charCodeAt(10) - 48) * 10 + (text.charCodeAt(11) - 48);
+  } else {
+    const m = STATUS_LINE.exec(eol === -1 ? text : text.slice(0, eol));
+    if (!m) return 'malformed status line';
+    http10 = m[1] === '0';
+    status = Number(m[2]);
+  }
+  // The head for the client: runs of `text` between dropped lines (`kept` so far, then from `from` on).
+  let kept = '';
+  let from = 0;
   let length = -1;
   let transferEncoding: string | undefined;
   let keepAlive = !http10;
@@ -157,40 +195,44 @@ export function parseResponseHead(text: string, method: string): ResponseHead | 
   while (eol !== -1) {
     const start = eol + 2;
     eol = text.indexOf('\r\n', start);
-    const field = eol === -1 ? text.slice(start) : text.slice(start, eol);
-    const colon = field.indexOf(':');
-    if (colon <= 0) return 'malformed header line';
-    const name = field.slice(0, colon);
-    const raw = field.slice(colon + 1);
-    if (!TOKEN.test(name) || !FIELD_VALUE.test(raw)) return 'malformed header line';
-    switch (name.toLowerCase()) {
+    const end = eol === -1 ? text.length : eol;
+    const colon = text.indexOf(':', start);
+    if (colon <= start || colon >= end || (!checked && !wellFormedField(text, start, colon, end))) return 'malformed header line';
+    let drop = false;
+    switch (knownName(text, start, colon)) {
       case 'content-length': {
-        const v = trimOws(raw);
+        const v = trimOws(text.slice(colon + 1, end));
         if (!DIGITS.test(v) || (length !== -1 && Number(v) !== length)) return 'invalid Content-Length';
         length = Number(v);
         break;
       }
       case 'transfer-encoding':
-        transferEncoding = transferEncoding === undefined ? trimOws(raw) : `${transferEncoding}, ${trimOws(raw)}`;
+        transferEncoding = transferEncoding === undefined ? trimOws(text.slice(colon + 1, end)) : `${transferEncoding}, ${trimOws(text.slice(colon + 1, end))}`;
         break;
       case 'connection':
-        for (const option of raw.split(',')) {
-          const o = trimOws(option).toLowerCase();
+        connectionOptions(text.slice(colon + 1, end), (o) => {
           if (o === 'close') keepAlive = false;
           else if (o === 'keep-alive' && http10) keepAlive = true;
-        }
-        continue;
+          return true;
+        });
+        drop = true;
+        break;
       case 'keep-alive': {
-        const t = /(?:^|[,\s])timeout=(\d{1,6})/i.exec(raw);
+        const t = /(?:^|[,\s])timeout=(\d{1,6})/i.exec(text.slice(colon + 1, end));
         if (t) idleTimeoutMs = Number(t[1]) * 1000;
-        continue;
+        drop = true;
+        break;
       }
       case 'proxy-connection':
       case 'upgrade':
-        continue;
+        drop = true;
     }
-    head += field + '\r\n';
+    if (drop) {
+      kept += text.slice(from, start);
+      from = eol === -1 ? text.length + 2 : eol + 2;
+    }
   }
+  const head = from < text.length ? `${kept}${text.slice(from)}\r\n` : kept;
   if (transferEncoding !== undefined && length !== -1) return 'both Content-Length and Transfer-Encoding';
   let framing: Framing;
   if ((status >= 100 && status < 200) || status === 204 || status === 304 || method === 'HEAD') framing = 'none';
