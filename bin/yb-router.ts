@@ -7,6 +7,9 @@ import { routerOptionsFrom } from '../src/router/options.js';
 import { startRouter } from '../src/router/router.js';
 import { createRouterLogger } from '../src/router/access-log.js';
 
+/** Time past the drain grace period after which a shutdown that still hangs ends the process. */
+const STOP_SLACK_MS = 5000;
+
 async function main(): Promise<number> {
   let opts;
   try {
@@ -23,6 +26,13 @@ async function main(): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'shutting down: draining in-flight requests');
+      // Draining ends after the grace period; should a close still hang past it (an etcd call, a connection
+      // that is never released), the process ends anyway rather than leave its parent waiting.
+      setTimeout(() => {
+        log.warn({ afterMs: opts.shutdownGraceMs + STOP_SLACK_MS }, 'shutdown did not finish in time; exiting');
+        flushSync();
+        process.exit(1);
+      }, opts.shutdownGraceMs + STOP_SLACK_MS).unref();
       resolve();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));

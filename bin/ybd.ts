@@ -155,8 +155,11 @@ async function main(): Promise<void> {
     obs.stop();
     await ssh.close();
     if (router && router.exitCode === null) {
+      // The router drains for YB_ROUTER_DRAIN_TIMEOUT and ends itself 5 s later at the latest; past that, it is killed.
       router.kill('SIGTERM');
+      const killer = setTimeout(() => router!.kill('SIGKILL'), cfg.routerDrainTimeout * 1000 + 10_000);
       await new Promise((r) => router!.once('exit', r));
+      clearTimeout(killer);
     }
     if (adoptedRouter) await stopPid(adoptedRouter);
     store.close();
