@@ -29,7 +29,7 @@ async function main(): Promise<number> {
       // Draining ends after the grace period; should a close still hang past it (an etcd call, a connection
       // that is never released), the process ends anyway rather than leave its parent waiting.
       setTimeout(() => {
-        log.warn({ afterMs: opts.shutdownGraceMs + STOP_SLACK_MS }, 'shutdown did not finish in time; exiting');
+        log.warn({ afterMs: opts.shutdownGraceMs + STOP_SLACK_MS, pending: process.getActiveResourcesInfo() }, 'shutdown did not finish in time; exiting');
         flushSync();
         process.exit(1);
       }, opts.shutdownGraceMs + STOP_SLACK_MS).unref();
