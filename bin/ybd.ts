@@ -151,6 +151,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'stopping');
     monitor.stop();
     renewal.stop();
+    clearInterval(retention);
     await api.close().catch(() => undefined);
     obs.stop();
     await ssh.close();
