@@ -32,6 +32,8 @@ export interface ApiContext {
   maxPushBytes?: number;
   /** Brake on password guessing at POST /login (a default one when absent). */
   loginThrottle?: LoginThrottle;
+  /** Reverse proxies whose X-Forwarded-For is believed for the client IP (YB_API_TRUSTED_PROXIES). */
+  trustedProxies?: string[];
   /** ACME CA for `yb certs:auto` and renewals; certificates are renewed `renewDays` before they expire (default 30). */
   acme?: { directory: string; email: string; renewDays?: number };
   /** App logs and drains (absent when the API document is generated without a platform). */

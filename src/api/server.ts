@@ -31,7 +31,7 @@ const PUBLIC = [/^\/healthz$/, /^\/openapi\.json$/, /^\/git\//, /^\/internal\//,
 
 export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> {
   const api = Fastify({
-    logger: false, bodyLimit: 1024 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    logger: false, bodyLimit: 1024 * 1024, trustProxy: ctx.trustedProxies?.length ? ctx.trustedProxies : false, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     // Malformed URLs and over-long path parameters are refused before routing: answer them as { id, message } too (found by fuzzing, #6).
     frameworkErrors: (err, _req, reply) => (reply as unknown as FastifyReply).code(400).send({ id: errorId('YB_ERR_BAD_REQUEST'), message: err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a name in the URL is longer than 100 characters' : 'the URL is not valid' }),
     clientErrorHandler: (err, socket) => {

@@ -1,5 +1,6 @@
 // Reads and validates all settings from the environment at once, reporting every error together.
 // The only place that reads process.env for platform settings; components receive the result.
+import { isIP } from 'node:net';
 import { SETTINGS, type SettingName, type SettingType } from './schema.js';
 
 export interface Addr {
@@ -7,7 +8,7 @@ export interface Addr {
   port: number;
 }
 
-type ValueOf<T extends SettingType> = T extends 'int' ? number : T extends 'addr' ? Addr : T extends 'bool' ? boolean : T extends 'list' ? string[] : string;
+type ValueOf<T extends SettingType> = T extends 'int' ? number : T extends 'addr' ? Addr : T extends 'bool' ? boolean : T extends 'list' | 'cidrs' ? string[] : string;
 
 export type PlatformConfig = { [K in SettingName]: ValueOf<(typeof SETTINGS)[K]['type']> };
 
@@ -27,6 +28,15 @@ export function parseAddr(raw: string): Addr | null {
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
+/** An IPv4/IPv6 address, or one with a prefix length (10.0.0.0/8, fd00::/8). Pure. */
+export function isAddressOrRange(s: string): boolean {
+  const [ip, bits, extra] = s.split('/');
+  const family = isIP(ip ?? '');
+  if (!family || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
 function parse(type: SettingType, raw: string): { ok: true; value: unknown } | { ok: false; why: string } {
   switch (type) {
     case 'int': {
@@ -42,6 +52,11 @@ function parse(type: SettingType, raw: string): { ok: true; value: unknown } | {
       return { ok: true, value: /^(1|true|yes)$/i.test(raw) };
     case 'list':
       return { ok: true, value: raw.split(',').map((s) => s.trim()).filter(Boolean) };
+    case 'cidrs': {
+      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      const bad = items.find((item) => !isAddressOrRange(item));
+      return bad === undefined ? { ok: true, value: items } : { ok: false, why: `must be IP addresses or CIDR ranges, comma-separated ("${bad.slice(0, 60)}" is not)` };
+    }
     default:
       return { ok: true, value: raw };
   }

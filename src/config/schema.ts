@@ -1,7 +1,7 @@
 // Every platform setting: one YB_* (or standard) environment variable, declared once with type, default and
 // description. The README's configuration table is generated from this list. Pure: reads nothing itself.
 
-export type SettingType = 'string' | 'int' | 'addr' | 'bool' | 'list';
+export type SettingType = 'string' | 'int' | 'addr' | 'bool' | 'list' | 'cidrs';
 
 export interface Setting {
   env: string;
@@ -57,6 +57,7 @@ export const SETTINGS = {
   metricsInterval: { env: 'YB_METRICS_INTERVAL', type: 'int', default: '15', description: 'Seconds between samples of router counters and container CPU/memory (kept for an hour).' },
   loginMaxFailures: { env: 'YB_LOGIN_MAX_FAILURES', type: 'int', default: '10', description: 'Failed password log-ins per user name and client IP within YB_LOGIN_WINDOW; further attempts get 429 with Retry-After.' },
   loginMaxFailuresPerIp: { env: 'YB_LOGIN_MAX_FAILURES_PER_IP', type: 'int', default: '100', description: 'Failed password log-ins per client IP (any user name) within YB_LOGIN_WINDOW; further attempts get 429.' },
+  apiTrustedProxies: { env: 'YB_API_TRUSTED_PROXIES', type: 'cidrs', default: '', description: 'Reverse proxies in front of the API (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the client: its IP then counts for log-in throttling and audit events. Empty: the socket address is the client.' },
   loginWindow: { env: 'YB_LOGIN_WINDOW', type: 'int', default: '900', description: 'Seconds of the sliding window in which failed log-ins are counted.' },
   auditRetentionDays: { env: 'YB_AUDIT_RETENTION_DAYS', type: 'int', default: '90', description: 'Days audit events are kept; older ones are pruned hourly (0 keeps them forever).' },
   auditMaxEvents: { env: 'YB_AUDIT_MAX_EVENTS', type: 'int', default: '10000', description: 'Audit events kept per team (and for account events); the oldest beyond are pruned hourly (0: no limit).' },

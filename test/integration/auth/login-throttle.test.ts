@@ -25,8 +25,8 @@ after(async () => {
   await p?.stop();
 });
 
-async function login(name: string, password: string) {
-  const r = await fetch(`${p.apiUrl}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) });
+async function login(name: string, password: string, headers: Record<string, string> = {}) {
+  const r = await fetch(`${p.apiUrl}/login`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ name, password }) });
   return { status: r.status, retryAfter: r.headers.get('retry-after'), json: (await r.json()) as { id?: string; message?: string; token?: string } };
 }
 
@@ -60,6 +60,9 @@ test('hammering one name with wrong passwords ends in 429 with Retry-After; then
   const right = await login('dave', PASSWORDS.dave!);
   assert.equal(right.status, 429, 'the right password is refused too while throttled');
   assert.equal(right.json.token, undefined);
+  const spoofed = await login('dave', PASSWORDS.dave!, { 'x-forwarded-for': '198.51.100.7' });
+  assert.equal(spoofed.status, 429, 'X-Forwarded-For is not believed unless YB_API_TRUSTED_PROXIES says so');
+  assert.match(spoofed.json.message!, /from 127\.0\.0\.1;/);
 });
 
 test('another user name from the same IP still logs in; the CLI explains the 429 with the time to retry', async () => {

@@ -21,3 +21,9 @@ test('config loads defaults and reports every bad value at once', () => {
   assert.deepEqual(cfg.etcdEndpoints, []);
   assert.throws(() => loadConfig({ YB_API_ADDR: 'nope', YB_BUILD_CONCURRENCY: 'x' }), (err: unknown) => err instanceof ConfigError && err.problems.length === 2);
 });
+
+test('addresses and CIDR ranges are told from anything else', async () => {
+  const { isAddressOrRange } = await import('../../../src/config/load.js');
+  for (const ok of ['127.0.0.1', '10.0.0.0/8', '0.0.0.0/0', '::1', 'fd00::/8', '192.168.1.0/24']) assert.equal(isAddressOrRange(ok), true, ok);
+  for (const bad of ['', 'proxy.example', '10.0.0.0/33', '::1/129', '10.0.0.0/', '10.0.0.0/8/1', '10.0.0/8', '1.2.3.4/-1']) assert.equal(isAddressOrRange(bad), false, bad);
+});
