@@ -149,9 +149,8 @@ export class Scheduler {
       const slowest = started.reduce((a, b) => (a.startMs + a.healthMs >= b.startMs + b.healthMs ? a : b));
       progress(`Healthy (started in ${(slowest.startMs / 1000).toFixed(1)} s, passed its health check ${(slowest.healthMs / 1000).toFixed(1)} s later); switching traffic`);
     }
-    await this.publish(app.name, release.version, started);
     const keep = new Set(started.map((s) => s.id));
-    await this.retire(app.name, (c) => !keep.has(c.id) && (!types || types.includes(c.labels[LABEL_PROCESS] ?? '')), progress);
+    await this.retire(app.name, (c) => !keep.has(c.id) && (!types || types.includes(c.labels[LABEL_PROCESS] ?? '')), progress, { version: release.version, started });
   }
 
   /** Changes the number of processes of one type without touching the others (same release, same size). */
@@ -162,8 +161,7 @@ export class Scheduler {
     for (let i = 1; i <= f.quantity; i++) if (!indexes.has(i)) missing.push({ f, index: i });
     if (missing.length) progress(`Starting ${missing.length} ${f.type} process${missing.length > 1 ? 'es' : ''}`);
     const started = await this.startAll(app, release, missing);
-    await this.publish(app.name, release.version, started);
-    await this.retire(app.name, (c) => c.labels[LABEL_PROCESS] === f.type && (c.labels[LABEL_RELEASE] !== String(release.version) || Number(c.labels[LABEL_INDEX]) > f.quantity), progress);
+    await this.retire(app.name, (c) => c.labels[LABEL_PROCESS] === f.type && (c.labels[LABEL_RELEASE] !== String(release.version) || Number(c.labels[LABEL_INDEX]) > f.quantity), progress, { version: release.version, started });
   }
 
   private async startAll(app: AppRecord, release: ReleaseRecord, jobs: Array<{ f: FormationRecord; index: number }>): Promise<Started[]> {
@@ -177,26 +175,24 @@ export class Scheduler {
     return started;
   }
 
-  private async publish(app: string, version: number, started: Started[]): Promise<void> {
-    for (const s of started) {
-      if (s.type !== 'web' || !s.hostPort) continue;
-      const rec: EndpointRecord = { host: '127.0.0.1', port: s.hostPort, release: version, container: s.id };
-      await this.store.put(this.store.keys.endpoint(app, 'web', endpointInstance(version, s.index, s.gen)), rec);
-    }
-  }
-
   /**
-   * Withdraws the endpoints of the processes `doomed` selects, waits until every live router has applied that,
-   * then stops those processes gracefully (SIGTERM, grace period, SIGKILL).
+   * Moves traffic (DESIGN.md §5, steps 3–5): the endpoints of `incoming` (new, healthy processes) are written and
+   * those of the processes `doomed` selects removed in one etcd transaction, so routers switch in one step; once
+   * every live router has applied it, the doomed processes are stopped gracefully (SIGTERM, grace period, SIGKILL).
    */
-  async retire(app: string, doomed: (c: RunningContainer) => boolean, progress: Progress): Promise<void> {
+  async retire(app: string, doomed: (c: RunningContainer) => boolean, progress: Progress, incoming?: { version: number; started: Started[] }): Promise<void> {
     const containers = (await this.processes(app)).filter(doomed);
-    if (containers.length === 0) return;
     const ids = new Set(containers.map((c) => c.id));
-    const endpoints = await this.store.list<EndpointRecord>(this.store.keys.endpointsPrefix(app));
-    let revision = 0;
-    for (const e of endpoints) if (ids.has(e.value.container)) revision = await this.store.delete(e.key);
-    if (revision > 0) await this.waitForRouters(revision);
+    const puts: Array<{ key: string; value: EndpointRecord }> = [];
+    for (const s of incoming?.started ?? []) {
+      if (s.type !== 'web' || !s.hostPort) continue;
+      const value: EndpointRecord = { host: '127.0.0.1', port: s.hostPort, release: incoming!.version, container: s.id };
+      puts.push({ key: this.store.keys.endpoint(app, 'web', endpointInstance(incoming!.version, s.index, s.gen)), value });
+    }
+    const endpoints = containers.length ? await this.store.list<EndpointRecord>(this.store.keys.endpointsPrefix(app)) : [];
+    const deletes = endpoints.filter((e) => ids.has(e.value.container)).map((e) => e.key);
+    if (puts.length || deletes.length) await this.waitForRouters(await this.store.commit(puts, deletes));
+    if (containers.length === 0) return;
     progress(`Stopping ${containers.length} old process${containers.length > 1 ? 'es' : ''}`);
     await Promise.all(containers.map((c) => this.runtime.stopAndRemove(c.id, this.settings.stopGraceSeconds)));
   }

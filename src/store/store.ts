@@ -63,6 +63,16 @@ export class Store {
     return Number(res.header.revision);
   }
 
+  /** Writes `puts` and deletes `deletes` in one transaction, so watchers see one change; returns its revision. */
+  async commit(puts: Array<{ key: string; value: unknown }>, deletes: string[] = []): Promise<number> {
+    const success = [
+      ...puts.map(({ key, value }) => ({ request_put: { key: Buffer.from(key), value: Buffer.from(JSON.stringify(value)) } })),
+      ...deletes.map((key) => ({ request_delete_range: { key: Buffer.from(key) } })),
+    ];
+    const res = await this.guard(() => this.client.kv.txn({ success }));
+    return Number(res.header.revision);
+  }
+
   /** Writes `key` only if it does not exist; returns whether it was written. */
   async create(key: string, value: unknown): Promise<boolean> {
     const res = await this.guard(() =>
