@@ -6,7 +6,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { Store } from '../store/store.js';
 import { LABEL_APP, LABEL_KIND, type DockerRuntime } from '../runtime/docker.js';
 import { YbError } from '../shared/errors.js';
@@ -255,10 +255,10 @@ export class BuildService {
   }
 }
 
-/** A tar stream of the named entries of `dir` (spawned GNU tar; argument array, no shell). */
+/** A tar stream of the named entries of `dir` (spawned GNU tar; argument array, no shell); piped on at once, see tarFiles. */
 function tarDir(dir: string, entries: string[]): Readable {
   const p = spawn('tar', ['-C', dir, '-c', '--', ...entries], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return p.stdout;
+  return p.stdout.pipe(new PassThrough());
 }
 
 

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { createRequire } from 'node:module';
 import type { Ignore } from '@balena/dockerignore';
 
@@ -38,8 +38,12 @@ export async function contextFiles(root: string, dockerfile = 'Dockerfile'): Pro
   return [...dirs.map((d) => d.slice(0, -1)), ...files].filter((p) => p !== '.git' && !p.startsWith('.git/'));
 }
 
+/**
+ * The tar of `files` under `root`, as a stream. It is piped on at once: a child's stdout that nobody reads when
+ * the child exits is drained and its data dropped by Node, so a caller that awaited something first got an empty tar.
+ */
 export function tarFiles(root: string, files: string[]): Readable {
   const p = spawn('tar', ['-C', root, '-c', '--no-recursion', '--null', '-T', '-'], { stdio: ['pipe', 'pipe', 'inherit'] });
   p.stdin.end(files.map((f) => `${f}\0`).join(''));
-  return p.stdout;
+  return p.stdout.pipe(new PassThrough());
 }

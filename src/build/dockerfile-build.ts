@@ -31,8 +31,7 @@ export async function dockerfileBuild(runtime: DockerRuntime, rec: BuildRecord, 
   rec.image = `yunbang-app/${rec.app}:${rec.id}`;
   rec.imageId = await runtime.buildImage(
     tarFiles(src, await contextFiles(src, dockerfile)),
-    // One label, the ownership proof: the classic builder adds a LABEL step (~0.1 s) per label, and the tag already
-    // names the app and the build.
+    // One label, the ownership proof (the tag already names the app and the build).
     { tag: rec.image, dockerfile, buildargs, labels: { 'yunbang.instance': runtime.instance } },
     (line) => emit(`       ${line}`),
   ).catch((err: Error) => {

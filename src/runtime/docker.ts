@@ -1,5 +1,7 @@
 // The `docker` runtime backend: a thin, typed layer over dockerode for the few operations the platform
 // needs. Only touches containers and images that carry our `yunbang.instance` label (or that it creates).
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { BuildkitProgress } from './buildkit-progress.js';
 import Docker from 'dockerode';
 import { PassThrough, type Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
@@ -92,28 +94,56 @@ export class DockerRuntime {
   }
 
   /**
-   * Builds an image from a tar context stream, reporting each output line; resolves to the image id.
-   * Rejects with the daemon's error message when the build fails.
+   * Builds an image from a tar build context with the engine's BuildKit builder (API `version=2`: no intermediate
+   * container per instruction, so metadata steps cost nothing and stages build in parallel); its progress arrives as
+   * BuildKit traces, shown as lines (buildkit-progress.ts). `classic`: the engine's older builder (kept for the
+   * service images, whose recipes install Debian packages and are built once per recipe). Resolves to the image id;
+   * rejects with the engine's error message.
    */
-  async buildImage(context: Readable, opts: { tag: string; labels: Record<string, string>; buildargs?: Record<string, string>; dockerfile?: string }, onLine: (line: string) => void): Promise<string> {
-    const stream = await this.call(() =>
-      this.docker.buildImage(context, { t: opts.tag, labels: opts.labels, buildargs: opts.buildargs, dockerfile: opts.dockerfile, rm: true, forcerm: true }),
+  async buildImage(context: Readable, opts: { tag: string; labels: Record<string, string>; buildargs?: Record<string, string>; dockerfile?: string; classic?: boolean }, onLine: (line: string) => void): Promise<string> {
+    const query = new URLSearchParams({ t: opts.tag, labels: JSON.stringify(opts.labels), ...(opts.classic ? { rm: '1', forcerm: '1' } : { version: '2' }) });
+    if (opts.buildargs) query.set('buildargs', JSON.stringify(opts.buildargs));
+    if (opts.dockerfile) query.set('dockerfile', opts.dockerfile);
+    return this.build(query, context, onLine, opts.tag);
+  }
+
+  /** POST /build with `query` and `body` as the context; follows its output to the end. */
+  private async build(query: URLSearchParams, body: Readable, onLine: (line: string) => void, tag: string): Promise<string> {
+    const modem = this.docker.modem as unknown as { socketPath?: string; host?: string; port?: number };
+    const res = await this.call(
+      () =>
+        new Promise<IncomingMessage>((resolve, reject) => {
+          const target = modem.socketPath ? { socketPath: modem.socketPath } : { host: modem.host, port: modem.port };
+          const req = httpRequest({ ...target, path: `/build?${query}`, method: 'POST', headers: { 'content-type': 'application/x-tar' } }, resolve);
+          req.on('error', reject);
+          body.on('error', (err) => req.destroy(err));
+          body.pipe(req);
+        }),
     );
-    await new Promise<void>((resolve, reject) => {
-      this.docker.modem.followProgress(
-        stream,
-        (err: Error | null, output: Array<{ error?: string }>) => {
-          const failed = err ?? output.find((o) => o.error);
-          if (failed) reject(new Error(err ? err.message : String((failed as { error?: string }).error).trim()));
-          else resolve();
-        },
-        (event: { stream?: string; status?: string; error?: string }) => {
-          const text = event.stream ?? (event.status ? `${event.status}\n` : '');
-          for (const line of text.split('\n')) if (line.trim() !== '') onLine(line.replace(/\r/g, ''));
-        },
-      );
-    });
-    return this.imageId(opts.tag);
+    if (res.statusCode !== 200) {
+      let text = '';
+      for await (const chunk of res) text += chunk;
+      let message = text.trim() || `HTTP ${res.statusCode}`;
+      try {
+        message = (JSON.parse(text) as { message?: string }).message?.trim() || message;
+      } catch {
+        // not JSON: the text itself
+      }
+      throw new Error(message);
+    }
+    const progress = new BuildkitProgress(onLine);
+    let built: string | undefined;
+    let failed: string | undefined;
+    for await (const line of createInterface({ input: res, crlfDelay: Infinity })) {
+      if (!line.trim()) continue;
+      const event = JSON.parse(line) as { id?: string; aux?: unknown; stream?: string; status?: string; error?: string };
+      if (event.error) failed = event.error.trim();
+      else if (event.id === 'moby.buildkit.trace' && typeof event.aux === 'string') progress.trace(event.aux);
+      else if (event.id === 'moby.image.id') built = (event.aux as { ID?: string } | undefined)?.ID;
+      else for (const l of (event.stream ?? (event.status ? `${event.status}\n` : '')).split('\n')) if (l.trim() !== '') onLine(l.replace(/\r/g, ''));
+    }
+    if (failed) throw new Error(failed);
+    return built ?? (await this.imageId(tag));
   }
 
   /**

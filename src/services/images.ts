@@ -56,7 +56,7 @@ export class ServiceImages {
     if ((await this.labelOf(`${repo}:latest`)) === hash) return ref;
     if ((await this.labelOf(ref)) !== hash) {
       const tar = spawn('tar', ['-C', join(this.recipesDir, kind), '-c', '--', ...RECIPE_FILES], { stdio: ['ignore', 'pipe', 'inherit'] });
-      await this.runtime.buildImage(tar.stdout, { tag: ref, labels: { 'yunbang.recipe': hash, 'yunbang.owned': 'true' }, buildargs: { STACK: this.stackImage } }, onLine);
+      await this.runtime.buildImage(tar.stdout, { tag: ref, labels: { 'yunbang.recipe': hash, 'yunbang.owned': 'true' }, buildargs: { STACK: this.stackImage }, classic: true }, onLine);
     }
     await this.runtime.call(() => this.runtime.docker.getImage(ref).tag({ repo, tag: 'latest' }));
     return ref;

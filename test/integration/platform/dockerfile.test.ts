@@ -46,6 +46,22 @@ test('config vars named like a Dockerfile ARG are passed as build args', async (
   assert.equal((await p.fetchApp('dock.localhost')).body, 'hello from a Dockerfile: from-config, secret: absent');
 });
 
+test('a failing RUN step rejects the push with its output and the reason; the previous release keeps serving', async () => {
+  const df = join(repo, 'Dockerfile');
+  const before = readFileSync(df, 'utf8');
+  writeFileSync(df, before.replace('RUN mkdir -p /out', 'RUN echo "checking the toolchain" && echo "no compiler here" >&2 && exit 3\nRUN mkdir -p /out'));
+  await commitAll(repo, 'failing step');
+  const push = await git(repo, ['push', pushUrl('dock'), 'main']);
+  assert.notEqual(push.code, 0, push.output);
+  assert.match(push.output, /remote: +#\d+ \[build 2\/3\] RUN echo "checking the toolchain"/);
+  assert.match(push.output, /remote: +#\d+ checking the toolchain/);
+  assert.match(push.output, /remote: +#\d+ no compiler here/);
+  assert.match(push.output, /remote: !\s+docker build failed: .*exit code: 3/);
+  assert.equal((await p.fetchApp('dock.localhost')).body, 'hello from a Dockerfile: from-config, secret: absent');
+  writeFileSync(df, before);
+  await commitAll(repo, 'step fixed');
+});
+
 test('a base image that is not on the machine fails the push in one clear sentence', async () => {
   const df = join(repo, 'Dockerfile');
   const before = readFileSync(df, 'utf8');
