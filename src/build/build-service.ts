@@ -149,7 +149,7 @@ export class BuildService {
       rec.durations.unpack = Date.now() - t0;
       rec.manifest = await readManifest(src);
       const dockerfile = dockerfilePath(req.config);
-      if (existsSync(join(src, dockerfile)) && !req.buildpack && !req.config.BUILDPACK_URL) await dockerfileBuild(this.runtime, rec, work, dockerfile, req.config, emit);
+      if (existsSync(join(src, dockerfile)) && !req.buildpack && !req.config.BUILDPACK_URL) await dockerfileBuild(this.runtime, rec, work, dockerfile, req.config, emit, this.settings.timeoutMs);
       else await this.buildpackBuild(rec, req, work, emit);
       rec.status = 'succeeded';
       return rec;

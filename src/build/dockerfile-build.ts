@@ -12,7 +12,7 @@ import { contextFiles, tarFiles } from './context.js';
 import { DEFAULT_PORT, type BuildRecord } from './build-record.js';
 
 /** Builds `src` with its Dockerfile into the image recorded on `rec` (port, health check, process types too). */
-export async function dockerfileBuild(runtime: DockerRuntime, rec: BuildRecord, work: string, dockerfile: string, config: Record<string, string>, emit: (l: string) => void): Promise<void> {
+export async function dockerfileBuild(runtime: DockerRuntime, rec: BuildRecord, work: string, dockerfile: string, config: Record<string, string>, emit: (l: string) => void, timeoutMs?: number): Promise<void> {
   const src = join(work, 'src');
   rec.builder = 'dockerfile';
   rec.language = 'dockerfile';
@@ -32,7 +32,7 @@ export async function dockerfileBuild(runtime: DockerRuntime, rec: BuildRecord, 
   rec.imageId = await runtime.buildImage(
     tarFiles(src, await contextFiles(src, dockerfile)),
     // One label, the ownership proof (the tag already names the app and the build).
-    { tag: rec.image, dockerfile, buildargs, labels: { 'yunbang.instance': runtime.instance } },
+    { tag: rec.image, dockerfile, buildargs, labels: { 'yunbang.instance': runtime.instance }, timeoutMs },
     (line) => emit(`       ${line}`),
   ).catch((err: Error) => {
     throw new YbError('YB_ERR_BUILD_FAILED', `docker build failed: ${err.message}`);

@@ -100,26 +100,47 @@ export class DockerRuntime {
    * service images, whose recipes install Debian packages and are built once per recipe). Resolves to the image id;
    * rejects with the engine's error message.
    */
-  async buildImage(context: Readable, opts: { tag: string; labels: Record<string, string>; buildargs?: Record<string, string>; dockerfile?: string; classic?: boolean }, onLine: (line: string) => void): Promise<string> {
+  async buildImage(context: Readable, opts: { tag: string; labels: Record<string, string>; buildargs?: Record<string, string>; dockerfile?: string; classic?: boolean; timeoutMs?: number }, onLine: (line: string) => void): Promise<string> {
     const query = new URLSearchParams({ t: opts.tag, labels: JSON.stringify(opts.labels), ...(opts.classic ? { rm: '1', forcerm: '1' } : { version: '2' }) });
     if (opts.buildargs) query.set('buildargs', JSON.stringify(opts.buildargs));
     if (opts.dockerfile) query.set('dockerfile', opts.dockerfile);
-    return this.build(query, context, onLine, opts.tag);
+    return this.build(query, context, onLine, opts.tag, opts.timeoutMs);
   }
 
-  /** POST /build with `query` and `body` as the context; follows its output to the end. */
-  private async build(query: URLSearchParams, body: Readable, onLine: (line: string) => void, tag: string): Promise<string> {
+  /**
+   * POST /build with `query` and `body` as the context; follows its output to the end. Past `timeoutMs` the request
+   * is cut, which makes the engine cancel the build.
+   */
+  private async build(query: URLSearchParams, body: Readable, onLine: (line: string) => void, tag: string, timeoutMs?: number): Promise<string> {
     const modem = this.docker.modem as unknown as { socketPath?: string; host?: string; port?: number };
-    const res = await this.call(
-      () =>
-        new Promise<IncomingMessage>((resolve, reject) => {
-          const target = modem.socketPath ? { socketPath: modem.socketPath } : { host: modem.host, port: modem.port };
-          const req = httpRequest({ ...target, path: `/build?${query}`, method: 'POST', headers: { 'content-type': 'application/x-tar' } }, resolve);
-          req.on('error', reject);
-          body.on('error', (err) => req.destroy(err));
-          body.pipe(req);
-        }),
-    );
+    let cut: NodeJS.Timeout | undefined;
+    let timedOut: Error | undefined;
+    try {
+      const id = await this.followBuild(
+        await this.call(
+          () =>
+            new Promise<IncomingMessage>((resolve, reject) => {
+              const target = modem.socketPath ? { socketPath: modem.socketPath } : { host: modem.host, port: modem.port };
+              const req = httpRequest({ ...target, path: `/build?${query}`, method: 'POST', headers: { 'content-type': 'application/x-tar' } }, resolve);
+              req.on('error', reject);
+              body.on('error', (err) => req.destroy(err));
+              body.pipe(req);
+              if (timeoutMs) cut = setTimeout(() => req.destroy((timedOut = new Error(`the build took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`))), timeoutMs);
+            }),
+        ),
+        onLine,
+        tag,
+      );
+      if (timedOut) throw timedOut;
+      return id;
+    } catch (err) {
+      throw timedOut ?? err;
+    } finally {
+      clearTimeout(cut);
+    }
+  }
+
+  private async followBuild(res: IncomingMessage, onLine: (line: string) => void, tag: string): Promise<string> {
     if (res.statusCode !== 200) {
       let text = '';
       for await (const chunk of res) text += chunk;
