@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   }, log.child({ component: 'scheduler' }));
   const builds = new BuildService(store, runtime, {
     dataDir, buildpacksDir: join(packageRoot, 'buildpacks'), builderImage: cfg.builderImage, stackImage: cfg.stackImage,
-    caBundle: cfg.caBundle, timeoutMs: cfg.buildTimeout * 1000, registries, concurrency: cfg.buildConcurrency, memoryMiB: cfg.buildMemory,
+    caBundle: cfg.caBundle, timeoutMs: cfg.buildTimeout * 1000, registries, concurrency: cfg.buildConcurrency, memoryMiB: cfg.buildMemory, cpus: cfg.buildCpus,
     buildpackFetch: { maxBytes: cfg.buildpackFetchMiB * 1024 * 1024, timeoutMs: cfg.buildpackFetchTimeout * 1000, allowPrivate: cfg.outboundPrivate },
   });
   const deployer = new Deployer(repo, builds, scheduler, log.child({ component: 'deploy' }), cfg.releaseRetention);

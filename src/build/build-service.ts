@@ -33,6 +33,8 @@ export interface BuildSettings {
   concurrency?: number;
   /** Memory limit of a build container, in MiB. */
   memoryMiB?: number;
+  /** CPUs of a build container; 0 or absent: no limit. */
+  cpus?: number;
   /** Size and time limits of buildpacks fetched from a URL. */
   buildpackFetch?: FetchLimits;
 }
@@ -197,6 +199,7 @@ export class BuildService {
         labels: { [LABEL_APP]: req.app, [LABEL_KIND]: 'build' },
         timeoutMs: this.settings.timeoutMs,
         memoryBytes: this.settings.memoryMiB ? this.settings.memoryMiB * 1024 * 1024 : undefined,
+        nanoCpus: this.settings.cpus ? Math.round(this.settings.cpus * 1e9) : undefined,
       },
       emit,
     );

@@ -8,7 +8,7 @@ export interface Addr {
   port: number;
 }
 
-type ValueOf<T extends SettingType> = T extends 'int' ? number : T extends 'addr' ? Addr : T extends 'bool' ? boolean : T extends 'list' | 'cidrs' ? string[] : string;
+type ValueOf<T extends SettingType> = T extends 'int' | 'decimal' ? number : T extends 'addr' ? Addr : T extends 'bool' ? boolean : T extends 'list' | 'cidrs' ? string[] : string;
 
 export type PlatformConfig = { [K in SettingName]: ValueOf<(typeof SETTINGS)[K]['type']> };
 
@@ -41,6 +41,10 @@ function parse(type: SettingType, raw: string): { ok: true; value: unknown } | {
   switch (type) {
     case 'int': {
       if (!/^\d+$/.test(raw)) return { ok: false, why: 'must be a whole number' };
+      return { ok: true, value: Number(raw) };
+    }
+    case 'decimal': {
+      if (!/^\d+(\.\d+)?$/.test(raw)) return { ok: false, why: 'must be a number such as 1.5' };
       return { ok: true, value: Number(raw) };
     }
     case 'addr': {

@@ -58,7 +58,8 @@ before(async () => {
   await git(src, ['clone', '-q', '--bare', src, join(gitRoot, 'hello.git')]);
   server = await startBuildpackServer(files, gitRoot);
   // The test's buildpack server is on 127.0.0.1: a loopback host, which the platform refuses by default.
-  p = await startPlatform({ YB_BUILDPACK_FETCH_MB: '1', YB_BUILDPACK_FETCH_TIMEOUT: '5', YB_OUTBOUND_PRIVATE: 'true' });
+  // Builds run under YB_BUILD_CPUS and YB_BUILD_MEMORY; the test buildpack prints the limits it sees.
+  p = await startPlatform({ YB_BUILDPACK_FETCH_MB: '1', YB_BUILDPACK_FETCH_TIMEOUT: '5', YB_OUTBOUND_PRIVATE: 'true', YB_BUILD_CPUS: '1.5', YB_BUILD_MEMORY: '768' });
 });
 
 after(async () => {
@@ -90,6 +91,7 @@ test('BUILDPACK_URL naming a tarball: fetched once, cached for the next app, bui
   assert.equal(push.code, 0, push.output);
   assert.match(push.output, new RegExp(`remote: -----> Fetching buildpack ${url.replace(/\./g, '\\.')}`));
   assert.match(push.output, /remote: -----> Hello \(tar\) app detected/);
+  assert.match(push.output, new RegExp(`remote: +build limits: cpu quota 150000, memory ${768 * 1024 * 1024}`), 'YB_BUILD_CPUS and YB_BUILD_MEMORY apply');
   const res = await p.fetchApp('bp-tar.localhost');
   assert.equal(res.status, 200, res.body);
   assert.equal(res.body, 'hello from the fetched buildpack tar: custom');
