@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { request } from 'node:http';
-import { freePorts } from './ports.js';
+import { freePortPair, freePorts } from './ports.js';
 
 const run = promisify(execFile);
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -37,13 +37,15 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
     try {
       return await startPlatformOnce(extraEnv);
     } catch (err) {
-      if (attempt >= 3 || !/in use|EADDRINUSE/i.test(String((err as Error).message))) throw err;
+      if (attempt >= 5 || !/in use|EADDRINUSE/i.test(String((err as Error).message))) throw err;
     }
   }
 }
 
 async function startPlatformOnce(extraEnv: Record<string, string>): Promise<Platform> {
-  const [api, router, admin, etcd, ssh, tls] = await freePorts(6);
+  const [api, router, admin, ssh, tls] = await freePorts(5);
+  let etcd = await freePortPair();
+  while ([api, router, admin, ssh, tls].some((p) => p === etcd || p === etcd + 1)) etcd = await freePortPair();
   const dataDir = mkdtempSync(join(tmpdir(), 'yb-test-'));
   const instance = `ybt${process.env.YB_TEST_RUN_ID ?? ''}${Math.random().toString(36).slice(2, 7)}`;
   const env: NodeJS.ProcessEnv = {

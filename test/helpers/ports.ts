@@ -20,3 +20,20 @@ export async function freePorts(n: number): Promise<number[]> {
   }
   return out;
 }
+
+/** Binds 127.0.0.1:`port` for a moment; whether that worked. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/** A free port whose next port is free too (the embedded etcd listens on both: client, then peer). */
+export async function freePortPair(): Promise<number> {
+  for (;;) {
+    const p = await freePort();
+    if (p < 65535 && (await bindable(p + 1))) return p;
+  }
+}
