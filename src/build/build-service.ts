@@ -35,6 +35,8 @@ export interface BuildSettings {
   memoryMiB?: number;
   /** CPUs of a build container; 0 or absent: no limit. */
   cpus?: number;
+  /** Builder of Dockerfile apps (YB_DOCKERFILE_BUILDER). */
+  dockerfileBuilder?: 'buildkit' | 'classic';
   /** Size and time limits of buildpacks fetched from a URL. */
   buildpackFetch?: FetchLimits;
 }
@@ -151,7 +153,12 @@ export class BuildService {
       rec.durations.unpack = Date.now() - t0;
       rec.manifest = await readManifest(src);
       const dockerfile = dockerfilePath(req.config);
-      if (existsSync(join(src, dockerfile)) && !req.buildpack && !req.config.BUILDPACK_URL) await dockerfileBuild(this.runtime, rec, work, dockerfile, req.config, emit, this.settings.timeoutMs);
+      if (existsSync(join(src, dockerfile)) && !req.buildpack && !req.config.BUILDPACK_URL) await dockerfileBuild(this.runtime, rec, work, dockerfile, req.config, emit, {
+          timeoutMs: this.settings.timeoutMs,
+          classic: this.settings.dockerfileBuilder === 'classic',
+          memoryBytes: this.settings.memoryMiB ? this.settings.memoryMiB * 1024 * 1024 : undefined,
+          cpus: this.settings.cpus,
+        });
       else await this.buildpackBuild(rec, req, work, emit);
       rec.status = 'succeeded';
       return rec;

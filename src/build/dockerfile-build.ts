@@ -12,11 +12,19 @@ import { contextFiles, tarFiles } from './context.js';
 import { DEFAULT_PORT, type BuildRecord } from './build-record.js';
 
 /** Builds `src` with its Dockerfile into the image recorded on `rec` (port, health check, process types too). */
-export async function dockerfileBuild(runtime: DockerRuntime, rec: BuildRecord, work: string, dockerfile: string, config: Record<string, string>, emit: (l: string) => void, timeoutMs?: number): Promise<void> {
+/** How Dockerfile builds run: `classic` builds apply the memory and CPU limits (BuildKit cannot, in Docker 20.10). */
+export interface DockerfileBuildLimits {
+  timeoutMs?: number;
+  classic?: boolean;
+  memoryBytes?: number;
+  cpus?: number;
+}
+
+export async function dockerfileBuild(runtime: DockerRuntime, rec: BuildRecord, work: string, dockerfile: string, config: Record<string, string>, emit: (l: string) => void, limits: DockerfileBuildLimits = {}): Promise<void> {
   const src = join(work, 'src');
   rec.builder = 'dockerfile';
   rec.language = 'dockerfile';
-  emit(`-----> ${dockerfile} found; building with the Docker engine`);
+  emit(`-----> ${dockerfile} found; building with the Docker engine${limits.classic ? ' (classic builder)' : ''}`);
   const info = inspectDockerfile(await readFile(join(src, dockerfile), 'utf8'), config);
   const buildargs = Object.fromEntries(info.args.filter((a) => a in config).map((a) => [a, config[a]!]));
   if (Object.keys(buildargs).length) emit(`       Build args from config: ${Object.keys(buildargs).join(', ')}`);
@@ -32,7 +40,7 @@ export async function dockerfileBuild(runtime: DockerRuntime, rec: BuildRecord, 
   rec.imageId = await runtime.buildImage(
     tarFiles(src, await contextFiles(src, dockerfile)),
     // One label, the ownership proof (the tag already names the app and the build).
-    { tag: rec.image, dockerfile, buildargs, labels: { 'yunbang.instance': runtime.instance }, timeoutMs },
+    { tag: rec.image, dockerfile, buildargs, labels: { 'yunbang.instance': runtime.instance }, ...limits },
     (line) => emit(`       ${line}`),
   ).catch((err: Error) => {
     throw new YbError('YB_ERR_BUILD_FAILED', `docker build failed: ${err.message}`);

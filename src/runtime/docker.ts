@@ -100,10 +100,16 @@ export class DockerRuntime {
    * service images, whose recipes install Debian packages and are built once per recipe). Resolves to the image id;
    * rejects with the engine's error message.
    */
-  async buildImage(context: Readable, opts: { tag: string; labels: Record<string, string>; buildargs?: Record<string, string>; dockerfile?: string; classic?: boolean; timeoutMs?: number }, onLine: (line: string) => void): Promise<string> {
+  async buildImage(context: Readable, opts: { tag: string; labels: Record<string, string>; buildargs?: Record<string, string>; dockerfile?: string; classic?: boolean; timeoutMs?: number; memoryBytes?: number; cpus?: number }, onLine: (line: string) => void): Promise<string> {
     const query = new URLSearchParams({ t: opts.tag, labels: JSON.stringify(opts.labels), ...(opts.classic ? { rm: '1', forcerm: '1' } : { version: '2' }) });
     if (opts.buildargs) query.set('buildargs', JSON.stringify(opts.buildargs));
     if (opts.dockerfile) query.set('dockerfile', opts.dockerfile);
+    // The classic builder runs each RUN step in a container with these limits; BuildKit ignores them.
+    if (opts.classic && opts.memoryBytes) query.set('memory', String(opts.memoryBytes));
+    if (opts.classic && opts.cpus) {
+      query.set('cpuperiod', '100000');
+      query.set('cpuquota', String(Math.round(opts.cpus * 100000)));
+    }
     return this.build(query, context, onLine, opts.tag, opts.timeoutMs);
   }
 
