@@ -1,6 +1,7 @@
 // The router's byte-level HTTP/1.1 path against real upstreams and raw client sockets: pipelining, upstream
 // keep-alive reuse and expiry, every response framing, refused and handed-over requests, large and early-answered
-// uploads, and seeded random mangling of both sides (FUZZ_SEED picks another sequence).
+// uploads, a large download to a slow client, and seeded random mangling of both sides (FUZZ_SEED picks another
+// sequence).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
@@ -213,6 +214,54 @@ test('a large upload streams through whole; an answer before the body ends close
   const early = await exchange(`PUT /early HTTP/1.1\r\nHost: upload.localhost\r\nContent-Length: ${body.length}\r\n\r\nabc`);
   assert.ok(early.closed);
   assert.match(early.text, /^HTTP\/1\.1 413[\s\S]*connection: close\r\n\r\n9\r\ntoo large\r\n0\r\n\r\n$/i);
+});
+
+test('a large download to a slow client streams through whole, the upstream held back while the client lags, and the connection closes after it', { timeout: 30_000 }, async () => {
+  const chunk = Buffer.alloc(64 * 1024);
+  for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 31) & 0xff;
+  const total = 1024 * chunk.length; // 64 MiB: far more than the kernel buffers between the two ends
+  let readWhenSent = -1;
+  let read = 0;
+  const u = await upstream('download', (_req, res) => {
+    res.writeHead(200, { 'content-length': total });
+    let sent = 0;
+    const more = (): void => {
+      while (sent < total) {
+        sent += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', more);
+      }
+      readWhenSent = read;
+      res.end();
+    };
+    more();
+  });
+  await app('download', u.port);
+  const hash = createHash('sha256');
+  const want = createHash('sha256');
+  for (let i = 0; i < total / chunk.length; i++) want.update(chunk);
+  await new Promise<void>((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    let head = '';
+    s.on('data', (d: Buffer) => {
+      if (head === '' || !head.includes('\r\n\r\n')) {
+        head += d.toString('latin1');
+        const end = head.indexOf('\r\n\r\n');
+        if (end === -1) return;
+        d = d.subarray(d.length - (head.length - end - 4));
+      }
+      hash.update(d);
+      read += d.length;
+      s.pause(); // about 64 KiB per millisecond at most: slower than the upstream writes
+      setTimeout(() => s.resume(), 1);
+    });
+    s.on('error', reject);
+    // The router closes after the response (Connection: close) while bytes still wait to be sent: they all arrive first.
+    s.on('end', () => (read === total ? resolve() : reject(new Error(`ended after ${read} bytes`))));
+    s.write('GET /big HTTP/1.1\r\nHost: download.localhost\r\nConnection: close\r\n\r\n');
+  });
+  assert.equal(hash.digest('hex'), want.digest('hex'));
+  // Without backpressure the upstream would have been done long before the client had read most of it.
+  assert.ok(readWhenSent > total / 2, `the upstream finished when the client had read ${readWhenSent} of ${total} bytes`);
 });
 
 test('unknown hosts are answered by the router itself and the connection stays usable', async () => {
