@@ -6,7 +6,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Store } from '../store/store.js';
 import { LABEL_APP, LABEL_KIND, type DockerRuntime } from '../runtime/docker.js';
 import { YbError } from '../shared/errors.js';
@@ -19,6 +19,7 @@ import { DEFAULT_PORT, type BuildRecord } from './build-record.js';
 import { dockerfileBuild, dockerfilePath } from './dockerfile-build.js';
 import { readManifest } from './manifest.js';
 import { extractTar, refuseEscapingLinks } from './source.js';
+import { tarDir } from './context.js';
 import { BuildpackFetcher, chosenBuildpackRefs, fetchUrlBuildpacks, type FetchLimits } from './buildpack-fetch.js';
 
 export interface BuildSettings {
@@ -70,6 +71,8 @@ async function chownTree(dir: string, uid: number): Promise<void> {
 export class BuildService {
   readonly slots: Slots;
   private readonly fetcher: BuildpackFetcher;
+  /** YB_BUILD_MEMORY in bytes, for build containers and classic Dockerfile builds. */
+  private readonly memoryBytes: number | undefined;
 
   constructor(
     private readonly store: Store,
@@ -77,6 +80,7 @@ export class BuildService {
     private readonly settings: BuildSettings,
   ) {
     this.slots = new Slots(settings.concurrency ?? 2);
+    this.memoryBytes = settings.memoryMiB ? settings.memoryMiB * 1024 * 1024 : undefined;
     this.fetcher = new BuildpackFetcher(join(settings.dataDir, 'buildpacks'), settings.buildpackFetch ?? { maxBytes: 100 * 1024 * 1024, timeoutMs: 120_000, allowPrivate: false });
   }
 
@@ -156,7 +160,7 @@ export class BuildService {
       if (existsSync(join(src, dockerfile)) && !req.buildpack && !req.config.BUILDPACK_URL) await dockerfileBuild(this.runtime, rec, work, dockerfile, req.config, emit, {
           timeoutMs: this.settings.timeoutMs,
           classic: this.settings.dockerfileBuilder === 'classic',
-          memoryBytes: this.settings.memoryMiB ? this.settings.memoryMiB * 1024 * 1024 : undefined,
+          memoryBytes: this.memoryBytes,
           cpus: this.settings.cpus,
         });
       else await this.buildpackBuild(rec, req, work, emit);
@@ -205,7 +209,7 @@ export class BuildService {
         user: `${BUILD_UID}:${BUILD_UID}`,
         labels: { [LABEL_APP]: req.app, [LABEL_KIND]: 'build' },
         timeoutMs: this.settings.timeoutMs,
-        memoryBytes: this.settings.memoryMiB ? this.settings.memoryMiB * 1024 * 1024 : undefined,
+        memoryBytes: this.memoryBytes,
         nanoCpus: this.settings.cpus ? Math.round(this.settings.cpus * 1e9) : undefined,
       },
       emit,
@@ -265,11 +269,6 @@ export class BuildService {
   }
 }
 
-/** A tar stream of the named entries of `dir` (spawned GNU tar; argument array, no shell); piped on at once, see tarFiles. */
-function tarDir(dir: string, entries: string[]): Readable {
-  const p = spawn('tar', ['-C', dir, '-c', '--', ...entries], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return p.stdout.pipe(new PassThrough());
-}
 
 
 export type { BuildRecord, BuildStatus } from './build-record.js';

@@ -38,6 +38,12 @@ export async function contextFiles(root: string, dockerfile = 'Dockerfile'): Pro
   return [...dirs.map((d) => d.slice(0, -1)), ...files].filter((p) => p !== '.git' && !p.startsWith('.git/'));
 }
 
+/** A tar stream of the named entries of `dir` (with what is under them); piped on at once, as tarFiles. */
+export function tarDir(dir: string, entries: readonly string[]): Readable {
+  const p = spawn('tar', ['-C', dir, '-c', '--', ...entries], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return p.stdout.pipe(new PassThrough());
+}
+
 /**
  * The tar of `files` under `root`, as a stream. It is piped on at once: a child's stdout that nobody reads when
  * the child exits is drained and its data dropped by Node, so a caller that awaited something first got an empty tar.

@@ -3,9 +3,9 @@
 // scripts/build-images.sh at set-up, lazily here when set-up was skipped or a recipe changed since.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { DockerRuntime } from '../runtime/docker.js';
+import { tarDir } from '../build/context.js';
 import { KINDS, type ServiceKind } from './kinds.js';
 
 /** The files of a recipe, in hash order (scripts/build-images.sh `service_hash` hashes the same bytes). */
@@ -55,8 +55,7 @@ export class ServiceImages {
     const ref = `${repo}:${hash}`;
     if ((await this.labelOf(`${repo}:latest`)) === hash) return ref;
     if ((await this.labelOf(ref)) !== hash) {
-      const tar = spawn('tar', ['-C', join(this.recipesDir, kind), '-c', '--', ...RECIPE_FILES], { stdio: ['ignore', 'pipe', 'inherit'] });
-      await this.runtime.buildImage(tar.stdout, { tag: ref, labels: { 'yunbang.recipe': hash, 'yunbang.owned': 'true' }, buildargs: { STACK: this.stackImage }, classic: true }, onLine);
+      await this.runtime.buildImage(tarDir(join(this.recipesDir, kind), RECIPE_FILES), { tag: ref, labels: { 'yunbang.recipe': hash, 'yunbang.owned': 'true' }, buildargs: { STACK: this.stackImage }, classic: true }, onLine);
     }
     await this.runtime.call(() => this.runtime.docker.getImage(ref).tag({ repo, tag: 'latest' }));
     return ref;
