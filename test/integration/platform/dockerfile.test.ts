@@ -46,34 +46,34 @@ test('config vars named like a Dockerfile ARG are passed as build args', async (
   assert.equal((await p.fetchApp('dock.localhost')).body, 'hello from a Dockerfile: from-config, secret: absent');
 });
 
-test('a failing RUN step rejects the push with its output and the reason; the previous release keeps serving', async () => {
+/** Pushes the app with `from` replaced by `to` in its Dockerfile, then commits the Dockerfile back as it was. */
+async function pushChangedDockerfile(from: string, to: string): Promise<{ code: number; output: string }> {
   const df = join(repo, 'Dockerfile');
   const before = readFileSync(df, 'utf8');
-  writeFileSync(df, before.replace('RUN mkdir -p /out', 'RUN echo "checking the toolchain" && echo "no compiler here" >&2 && exit 3\nRUN mkdir -p /out'));
-  await commitAll(repo, 'failing step');
+  writeFileSync(df, before.replace(from, to));
+  await commitAll(repo, `Dockerfile: ${to.slice(0, 40)}`);
   const push = await git(repo, ['push', pushUrl('dock'), 'main']);
+  writeFileSync(df, before);
+  await commitAll(repo, 'Dockerfile back');
+  return push;
+}
+
+test('a failing RUN step rejects the push with its output and the reason; the previous release keeps serving', async () => {
+  const push = await pushChangedDockerfile('RUN mkdir -p /out', 'RUN echo "checking the toolchain" && echo "no compiler here" >&2 && exit 3\nRUN mkdir -p /out');
   assert.notEqual(push.code, 0, push.output);
   assert.match(push.output, /remote: +#\d+ \[build 2\/3\] RUN echo "checking the toolchain"/);
   assert.match(push.output, /remote: +#\d+ checking the toolchain/);
   assert.match(push.output, /remote: +#\d+ no compiler here/);
   assert.match(push.output, /remote: !\s+docker build failed: .*exit code: 3/);
   assert.equal((await p.fetchApp('dock.localhost')).body, 'hello from a Dockerfile: from-config, secret: absent');
-  writeFileSync(df, before);
-  await commitAll(repo, 'step fixed');
 });
 
 test('a base image that is not on the machine fails the push in one clear sentence', async () => {
-  const df = join(repo, 'Dockerfile');
-  const before = readFileSync(df, 'utf8');
-  writeFileSync(df, before.replace('ARG BASE=yunbang/stack:latest', 'ARG BASE=nosuch/base:1.0'));
-  await commitAll(repo, 'missing base');
-  const push = await git(repo, ['push', pushUrl('dock'), 'main']);
+  const push = await pushChangedDockerfile('ARG BASE=yunbang/stack:latest', 'ARG BASE=nosuch/base:1.0');
   assert.notEqual(push.code, 0);
   assert.match(push.output, /remote: !\s+the base image "nosuch\/base:1.0" is not on this machine/);
   assert.match(push.output, /yb images:import/);
   assert.equal((await p.fetchApp('dock.localhost')).body, 'hello from a Dockerfile: from-config, secret: absent');
-  writeFileSync(df, before);
-  await commitAll(repo, 'base back');
 });
 
 test('builds:create deploys a directory without git', async () => {
