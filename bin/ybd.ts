@@ -32,12 +32,6 @@ import { livePid, stopPid, writePid } from '../src/shared/pidfile.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const packageRoot = here.endsWith(join('dist', 'bin')) ? resolve(here, '..', '..') : resolve(here, '..');
 
-/** YB_DOCKERFILE_BUILDER, checked. */
-function dockerfileBuilder(value: string): 'buildkit' | 'classic' {
-  if (value === 'buildkit' || value === 'classic') return value;
-  throw new ConfigError([`YB_DOCKERFILE_BUILDER=${JSON.stringify(value.slice(0, 40))} must be buildkit or classic`]);
-}
-
 async function answers(url: string): Promise<boolean> {
   try {
     return (await fetch(url, { signal: AbortSignal.timeout(800) })).ok;
@@ -58,7 +52,6 @@ function startRouter(cfg: PlatformConfig, etcdEndpoints: string[], dataDir: stri
 
 async function main(): Promise<void> {
   const cfg = loadConfig();
-  const builderOfDockerfiles = dockerfileBuilder(cfg.dockerfileBuilder);
   const log = createLogger('ybd', cfg.logLevel);
   const dataDir = resolve(cfg.dataDir);
   mkdirSync(join(dataDir, 'logs'), { recursive: true, mode: 0o700 });
@@ -96,7 +89,7 @@ async function main(): Promise<void> {
   }, log.child({ component: 'scheduler' }));
   const builds = new BuildService(store, runtime, {
     dataDir, buildpacksDir: join(packageRoot, 'buildpacks'), builderImage: cfg.builderImage, stackImage: cfg.stackImage,
-    caBundle: cfg.caBundle, timeoutMs: cfg.buildTimeout * 1000, registries, concurrency: cfg.buildConcurrency, memoryMiB: cfg.buildMemory, cpus: cfg.buildCpus, dockerfileBuilder: builderOfDockerfiles,
+    caBundle: cfg.caBundle, timeoutMs: cfg.buildTimeout * 1000, registries, concurrency: cfg.buildConcurrency, memoryMiB: cfg.buildMemory, cpus: cfg.buildCpus, dockerfileBuilder: cfg.dockerfileBuilder,
     buildpackFetch: { maxBytes: cfg.buildpackFetchMiB * 1024 * 1024, timeoutMs: cfg.buildpackFetchTimeout * 1000, allowPrivate: cfg.outboundPrivate },
   });
   const deployer = new Deployer(repo, builds, scheduler, log.child({ component: 'deploy' }), cfg.releaseRetention);

@@ -1,7 +1,7 @@
 // Reads and validates all settings from the environment at once, reporting every error together.
 // The only place that reads process.env for platform settings; components receive the result.
 import { isIP } from 'node:net';
-import { SETTINGS, type SettingName, type SettingType } from './schema.js';
+import { SETTINGS, type Setting, type SettingName, type SettingType } from './schema.js';
 
 export interface Addr {
   host: string;
@@ -10,7 +10,10 @@ export interface Addr {
 
 type ValueOf<T extends SettingType> = T extends 'int' | 'decimal' ? number : T extends 'addr' ? Addr : T extends 'bool' ? boolean : T extends 'list' | 'cidrs' ? string[] : string;
 
-export type PlatformConfig = { [K in SettingName]: ValueOf<(typeof SETTINGS)[K]['type']> };
+/** A setting's value: one of its `choices` when it has them, else by its type. */
+type SettingValue<S> = S extends { choices: readonly (infer C)[] } ? C : S extends { type: infer T extends SettingType } ? ValueOf<T> : never;
+
+export type PlatformConfig = { [K in SettingName]: SettingValue<(typeof SETTINGS)[K]> };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -70,9 +73,10 @@ function parse(type: SettingType, raw: string): { ok: true; value: unknown } | {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
-  for (const [name, s] of Object.entries(SETTINGS)) {
+  for (const [name, s] of Object.entries(SETTINGS) as Array<[string, Setting]>) {
     const raw = env[s.env];
-    const r = parse(s.type, raw === undefined || raw === '' ? s.default : raw);
+    const value = raw === undefined || raw === '' ? s.default : raw;
+    const r = s.choices && !s.choices.includes(value) ? { ok: false as const, why: `must be ${s.choices.join(' or ')}` } : parse(s.type, value);
     if (r.ok) out[name] = r.value;
     else problems.push(`${s.env}=${JSON.stringify(raw)} ${r.why}`);
   }

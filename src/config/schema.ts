@@ -8,6 +8,8 @@ export interface Setting {
   type: SettingType;
   default: string;
   description: string;
+  /** The only values a string setting may take. */
+  choices?: readonly string[];
 }
 
 export const SETTINGS = {
@@ -36,7 +38,7 @@ export const SETTINGS = {
   maxPushMiB: { env: 'YB_MAX_PUSH_MB', type: 'int', default: '512', description: 'Largest git push or source upload accepted, in MiB.' },
   buildMemory: { env: 'YB_BUILD_MEMORY', type: 'int', default: '4096', description: 'Memory limit of a build container, in MiB.' },
   buildCpus: { env: 'YB_BUILD_CPUS', type: 'decimal', default: '0', description: 'CPUs a buildpack build container may use (e.g. 1.5); 0: no limit beyond the host\'s cores.' },
-  dockerfileBuilder: { env: 'YB_DOCKERFILE_BUILDER', type: 'string', default: 'buildkit', description: 'Builder of Dockerfile apps: buildkit (fast; Docker 20.10 applies no per-build CPU or memory limit to it) or classic (RUN steps limited by YB_BUILD_MEMORY and YB_BUILD_CPUS).' },
+  dockerfileBuilder: { env: 'YB_DOCKERFILE_BUILDER', type: 'string', choices: ['buildkit', 'classic'], default: 'buildkit', description: 'Builder of Dockerfile apps: buildkit (fast; Docker 20.10 applies no per-build CPU or memory limit to it) or classic (RUN steps limited by YB_BUILD_MEMORY and YB_BUILD_CPUS).' },
   buildpackFetchMiB: { env: 'YB_BUILDPACK_FETCH_MB', type: 'int', default: '100', description: 'Largest buildpack fetched from a URL (BUILDPACK_URL, .buildpacks: a tarball or git repository), in MiB.' },
   outboundPrivate: { env: 'YB_OUTBOUND_PRIVATE', type: 'bool', default: 'false', description: 'Let user-given URLs (buildpack URLs, log drains) reach loopback and private-network hosts (an internal mirror or log collector). Link-local addresses (cloud metadata) are always refused.' },
   buildpackFetchTimeout: { env: 'YB_BUILDPACK_FETCH_TIMEOUT', type: 'int', default: '120', description: 'Seconds a buildpack URL has to download; fetched buildpacks are cached per URL (and #ref).' },
