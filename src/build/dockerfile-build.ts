@@ -11,7 +11,6 @@ import { inspectDockerfile, withDefaultTag } from './dockerfile.js';
 import { contextFiles, tarFiles } from './context.js';
 import { DEFAULT_PORT, type BuildRecord } from './build-record.js';
 
-/** Builds `src` with its Dockerfile into the image recorded on `rec` (port, health check, process types too). */
 /** How Dockerfile builds run: `classic` builds apply the memory and CPU limits (BuildKit cannot, in Docker 20.10). */
 export interface DockerfileBuildLimits {
   timeoutMs?: number;
@@ -20,6 +19,7 @@ export interface DockerfileBuildLimits {
   cpus?: number;
 }
 
+/** Builds `src` with its Dockerfile into the image recorded on `rec` (port, health check, process types too). */
 export async function dockerfileBuild(runtime: DockerRuntime, rec: BuildRecord, work: string, dockerfile: string, config: Record<string, string>, emit: (l: string) => void, limits: DockerfileBuildLimits = {}): Promise<void> {
   const src = join(work, 'src');
   rec.builder = 'dockerfile';
