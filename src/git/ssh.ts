@@ -3,9 +3,6 @@
 // as over HTTP. git runs as in src/git/http.ts, so the pre-receive hook deploys and streams "remote:" lines.
 // No shells, no port forwarding, no other commands.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { Store } from '../store/store.js';
 import type { ReleaseRepo } from '../release/repo.js';
@@ -16,6 +13,7 @@ import { keyForBlob } from '../auth/ssh-keys.js';
 import { getUser } from '../auth/users.js';
 import { recordEvent } from '../auth/events.js';
 import { ensureRepo } from './repos.js';
+import { ensureHostKey } from './host-key.js';
 
 export interface GitSshDeps {
   store: Store;
@@ -40,19 +38,6 @@ export function parseGitCommand(command: string): { service: 'git-receive-pack' 
   return m ? { service: m[1] as 'git-receive-pack' | 'git-upload-pack', app: m[2]! } : null;
 }
 
-/** The host key ($dataDir/ssh_host_ed25519_key, 0600), generated on first start. */
-export async function ensureHostKey(dataDir: string): Promise<string> {
-  const file = join(dataDir, 'ssh_host_ed25519_key');
-  if (!existsSync(file)) {
-    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'yunbang host key' });
-    await writeFile(file, pair.private, { mode: 0o600, flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EEXIST') throw err;
-    });
-    await writeFile(`${file}.pub`, `${pair.public}\n`, { mode: 0o644 }).catch(() => undefined); // informational copy
-  }
-  return readFile(file, 'utf8');
-}
-
 async function allowed(deps: GitSshDeps, user: User, app: string, action: Action): Promise<boolean> {
   const rec = await deps.repo.getApp(app);
   if (!rec) return false;
@@ -60,7 +45,7 @@ async function allowed(deps: GitSshDeps, user: User, app: string, action: Action
 }
 
 export async function startGitSsh(addr: { host: string; port: number }, deps: GitSshDeps): Promise<GitSshServer> {
-  const hostKey = await ensureHostKey(deps.dataDir);
+  const hostKey = await ensureHostKey(deps.dataDir, deps.log);
   const maxPush = deps.maxPushBytes ?? 512 * 1024 * 1024;
 
   const server = new ssh2.Server({ hostKeys: [hostKey], ident: 'Yunbang' }, (client, info) => {
