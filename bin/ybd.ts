@@ -10,6 +10,7 @@ import { loadConfig, formatAddr, ConfigError, type PlatformConfig } from '../src
 import { startEmbeddedEtcd, EtcdUnavailableError, type EmbeddedEtcd } from '../src/store/embedded-etcd.js';
 import { Store, StoreUnavailableError } from '../src/store/store.js';
 import { DockerRuntime, DockerUnavailableError } from '../src/runtime/docker.js';
+import { applyBuildkitLimits } from '../src/runtime/buildkit-limits.js';
 import { ReleaseRepo } from '../src/release/repo.js';
 import { Scheduler } from '../src/scheduler/rollout.js';
 import { BuildService } from '../src/build/build-service.js';
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
   await store.ping();
   const runtime = new DockerRuntime(cfg.instance, cfg.dockerHost);
   await runtime.ping();
+  await applyBuildkitLimits(await runtime.cgroups(), { memoryBytes: cfg.buildMemory * 1024 * 1024, cpus: cfg.buildCpus }, log);
   for (const image of [cfg.stackImage, cfg.builderImage]) {
     if (!(await runtime.imageExists(image))) log.warn({ image }, 'base image missing: run "npm start" or scripts/build-images.sh');
   }

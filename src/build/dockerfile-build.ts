@@ -11,7 +11,10 @@ import { inspectDockerfile, withDefaultTag } from './dockerfile.js';
 import { contextFiles, tarFiles } from './context.js';
 import { DEFAULT_PORT, type BuildRecord } from './build-record.js';
 
-/** How Dockerfile builds run: `classic` builds apply the memory and CPU limits (BuildKit cannot, in Docker 20.10). */
+/**
+ * How Dockerfile builds run. The classic builder takes the memory and CPU limits per build; BuildKit's steps get
+ * them from the cgroup ybd limits at start (runtime/buildkit-limits.ts), where `memoryBytes` only names the limit.
+ */
 export interface DockerfileBuildLimits {
   timeoutMs?: number;
   classic?: boolean;
@@ -43,7 +46,10 @@ export async function dockerfileBuild(runtime: DockerRuntime, rec: BuildRecord, 
     { tag: rec.image, dockerfile, buildargs, labels: { 'yunbang.instance': runtime.instance }, ...limits },
     (line) => emit(`       ${line}`),
   ).catch((err: Error) => {
-    throw new YbError('YB_ERR_BUILD_FAILED', `docker build failed: ${err.message}`);
+    const killed = /exit code: 137\b/.test(err.message) && limits.memoryBytes;
+    throw new YbError('YB_ERR_BUILD_FAILED', `docker build failed: ${err.message}`, {
+      hint: killed ? `exit code 137: the step was killed, most likely for using more than the build memory limit (YB_BUILD_MEMORY, ${limits.memoryBytes! / 1024 / 1024} MiB)` : undefined,
+    });
   });
   rec.durations.image = Date.now() - t;
   const image = await runtime.docker.getImage(rec.imageId).inspect();

@@ -78,6 +78,12 @@ export class DockerRuntime {
     await this.call(() => this.docker.ping());
   }
 
+  /** The engine's cgroup version and driver; `local`: it is reached through a socket on this host. */
+  async cgroups(): Promise<{ version: string; driver: string; local: boolean }> {
+    const info = (await this.call(() => this.docker.info())) as { CgroupVersion?: string; CgroupDriver?: string };
+    return { version: info.CgroupVersion ?? '1', driver: info.CgroupDriver ?? '', local: !this.where.includes('://') || this.where.startsWith('unix://') };
+  }
+
   async imageExists(ref: string): Promise<boolean> {
     try {
       await this.call(() => this.docker.getImage(ref).inspect());

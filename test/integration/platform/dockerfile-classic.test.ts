@@ -1,6 +1,6 @@
-// YB_DOCKERFILE_BUILDER=classic: Dockerfile apps are built by the engine's classic builder, whose RUN steps run
-// under YB_BUILD_MEMORY and YB_BUILD_CPUS (BuildKit in Docker 20.10 takes no per-build limit); a bad value stops
-// ybd before it starts anything.
+// YB_DOCKERFILE_BUILDER=classic: Dockerfile apps are built by the engine's classic builder, which gives each
+// build's RUN steps their own YB_BUILD_MEMORY and YB_BUILD_CPUS (BuildKit's steps share them, see
+// dockerfile-limits.test.ts); a bad value stops ybd before it starts anything.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

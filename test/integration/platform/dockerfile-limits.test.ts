@@ -1,0 +1,60 @@
+// BuildKit (the default Dockerfile builder) ignores the engine API's per-build limits, so ybd sets YB_BUILD_MEMORY
+// and YB_BUILD_CPUS on the cgroup the engine puts every BuildKit RUN step under (docker/buildkit). Proven by the
+// kernel: a busy step is throttled to the CPU quota, a step that wants more memory is killed, and the push fails
+// with nothing released.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startPlatform, fixtureRepo, git, commitAll, ROOT, type Platform } from '../../helpers/platform.js';
+
+const V1 = existsSync('/sys/fs/cgroup/memory/docker');
+const MEMORY_FILE = V1 ? '/sys/fs/cgroup/memory/docker/buildkit/memory.limit_in_bytes' : '/sys/fs/cgroup/docker/buildkit/memory.max';
+const CPU_FILE = V1 ? '/sys/fs/cgroup/cpu/docker/buildkit/cpu.cfs_quota_us' : '/sys/fs/cgroup/docker/buildkit/cpu.max';
+const CPU_STAT = V1 ? '/sys/fs/cgroup/cpu/docker/buildkit/cpu.stat' : '/sys/fs/cgroup/docker/buildkit/cpu.stat';
+
+let p: Platform;
+let repo: string;
+const expected = readFileSync(join(ROOT, 'test/fixtures/apps/dockerfile-hello/EXPECTED'), 'utf8').trim();
+const pushUrl = () => `http://yb:${p.token}@${new URL(p.apiUrl).host}/git/bounded.git`;
+const throttled = () => Number(/nr_throttled (\d+)/.exec(readFileSync(CPU_STAT, 'utf8'))?.[1]);
+
+before(async () => {
+  p = await startPlatform({ YB_BUILD_MEMORY: '256', YB_BUILD_CPUS: '0.5' });
+  await p.yb(['apps:create', 'bounded']);
+  repo = await fixtureRepo('dockerfile-hello', p.dataDir);
+});
+
+after(async () => {
+  await p?.stop();
+});
+
+/** Pushes the fixture with `step` (a RUN line, made unique so no layer cache answers it) before its first COPY. */
+async function pushWithStep(step: string): Promise<{ code: number; output: string }> {
+  const df = join(repo, 'Dockerfile');
+  const original = readFileSync(join(ROOT, 'test/fixtures/apps/dockerfile-hello/Dockerfile'), 'utf8');
+  writeFileSync(df, original.replace('COPY server.pl', `${step} # ${p.instance}-${Date.now()}\nCOPY server.pl`));
+  await commitAll(repo, step.slice(0, 40));
+  return git(repo, ['push', pushUrl(), 'main']);
+}
+
+test('ybd puts the limits on the cgroup of BuildKit steps; a busy step is throttled to the CPU quota', async () => {
+  assert.match(p.output(), /BuildKit RUN steps limited/);
+  assert.equal(readFileSync(MEMORY_FILE, 'utf8').trim(), String(256 * 1024 * 1024));
+  assert.match(readFileSync(CPU_FILE, 'utf8'), /^50000\b/);
+  const before = throttled();
+  const push = await pushWithStep(`RUN perl -e '$t = time + 2; 1 while time < $t; print "spun\\n"'`);
+  assert.equal(push.code, 0, push.output);
+  assert.match(push.output, /remote: +#\d+ spun/);
+  assert.ok(throttled() > before, `the kernel throttled the step (nr_throttled ${before} → ${throttled()})`);
+  assert.equal((await p.fetchApp('bounded.localhost')).body, expected);
+});
+
+test('a step that wants more memory than YB_BUILD_MEMORY is killed; the push fails and the last release keeps serving', async () => {
+  const push = await pushWithStep(`RUN perl -e '$x = "a" x (400 * 1024 * 1024); print "allocated\\n"'`);
+  assert.notEqual(push.code, 0, push.output);
+  assert.doesNotMatch(push.output, /#\d+ allocated/);
+  assert.match(push.output, /remote: !\s+docker build failed: .*exit code: 137/);
+  assert.match(push.output, /most likely for using more than the build memory limit \(YB_BUILD_MEMORY, 256 MiB\)/);
+  assert.equal((await p.fetchApp('bounded.localhost')).body, expected);
+});
