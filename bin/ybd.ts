@@ -11,6 +11,7 @@ import { startEmbeddedEtcd, EtcdUnavailableError, type EmbeddedEtcd } from '../s
 import { Store, StoreUnavailableError } from '../src/store/store.js';
 import { DockerRuntime, DockerUnavailableError } from '../src/runtime/docker.js';
 import { applyBuildkitLimits } from '../src/runtime/buildkit-limits.js';
+import { BuildCachePruner } from '../src/build/cache-prune.js';
 import { ReleaseRepo } from '../src/release/repo.js';
 import { Scheduler } from '../src/scheduler/rollout.js';
 import { BuildService } from '../src/build/build-service.js';
@@ -89,10 +90,13 @@ async function main(): Promise<void> {
   const scheduler = new Scheduler(store, runtime, {
     healthTimeoutMs: cfg.healthTimeout * 1000, uptimeMs: cfg.healthWait * 1000, stopGraceSeconds: cfg.stopGrace, routerConfirmTimeoutMs: cfg.routerConfirmTimeout * 1000,
   }, log.child({ component: 'scheduler' }));
+  const cachePruner = new BuildCachePruner(runtime, cfg.buildCacheMiB * 1024 * 1024, log.child({ component: 'build-cache' }));
+  cachePruner.now();
   const builds = new BuildService(store, runtime, {
     dataDir, buildpacksDir: join(packageRoot, 'buildpacks'), builderImage: cfg.builderImage, stackImage: cfg.stackImage,
     caBundle: cfg.caBundle, timeoutMs: cfg.buildTimeout * 1000, registries, concurrency: cfg.buildConcurrency, memoryMiB: cfg.buildMemory, cpus: cfg.buildCpus, dockerfileBuilder: cfg.dockerfileBuilder,
     buildpackFetch: { maxBytes: cfg.buildpackFetchMiB * 1024 * 1024, timeoutMs: cfg.buildpackFetchTimeout * 1000, allowPrivate: cfg.outboundPrivate },
+    afterBuild: () => cachePruner.afterBuild(),
   });
   const deployer = new Deployer(repo, builds, scheduler, log.child({ component: 'deploy' }), cfg.releaseRetention);
   const services = createServices({ store, repo, deployer, runtime, log }, {
@@ -155,6 +159,7 @@ async function main(): Promise<void> {
     monitor.stop();
     renewal.stop();
     clearInterval(retention);
+    cachePruner.stop();
     await api.close().catch(() => undefined);
     obs.stop();
     await ssh.close();

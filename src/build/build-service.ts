@@ -40,6 +40,8 @@ export interface BuildSettings {
   dockerfileBuilder?: 'buildkit' | 'classic';
   /** Size and time limits of buildpacks fetched from a URL. */
   buildpackFetch?: FetchLimits;
+  /** Called when a build ended, whatever its outcome (the build cache is pruned after builds). */
+  afterBuild?: () => void;
 }
 
 export interface BuildRequest {
@@ -178,6 +180,7 @@ export class BuildService {
       release();
       await new Promise((r) => logFile.end(r));
       await rm(work, { recursive: true, force: true });
+      this.settings.afterBuild?.();
     }
   }
 

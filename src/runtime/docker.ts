@@ -78,6 +78,18 @@ export class DockerRuntime {
     await this.call(() => this.docker.ping());
   }
 
+  /** Prunes the engine's build cache, least recently used first, down to `keepBytes`. */
+  async pruneBuildCache(keepBytes: number): Promise<{ reclaimedBytes: number; records: number }> {
+    const dial = () =>
+      new Promise<{ SpaceReclaimed?: number; CachesDeleted?: string[] | null }>((resolve, reject) =>
+        this.docker.modem.dial({ path: '/build/prune?', method: 'POST', options: { 'keep-storage': keepBytes }, statusCodes: { 200: true, 500: 'server error' } }, (err, data) =>
+          err ? reject(err) : resolve(data as { SpaceReclaimed?: number; CachesDeleted?: string[] | null }),
+        ),
+      );
+    const res = await this.call(dial);
+    return { reclaimedBytes: res.SpaceReclaimed ?? 0, records: res.CachesDeleted?.length ?? 0 };
+  }
+
   /** The engine's cgroup version and driver; `local`: it is reached through a socket on this host. */
   async cgroups(): Promise<{ version: string; driver: string; local: boolean }> {
     const info = (await this.call(() => this.docker.info())) as { CgroupVersion?: string; CgroupDriver?: string };

@@ -1,12 +1,13 @@
 // BuildKit (the default Dockerfile builder) ignores the engine API's per-build limits, so ybd sets YB_BUILD_MEMORY
 // and YB_BUILD_CPUS on the cgroup the engine puts every BuildKit RUN step under (docker/buildkit). Proven by the
 // kernel: a busy step is throttled to the CPU quota, a step that wants more memory is killed, and the push fails
-// with nothing released.
+// with nothing released. And the engine's build cache is pruned to YB_BUILD_CACHE_MB after builds.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPlatform, fixtureRepo, git, commitAll, ROOT, type Platform } from '../../helpers/platform.js';
+import { eventually } from '../../helpers/tls-client.js';
 
 const V1 = existsSync('/sys/fs/cgroup/memory/docker');
 const MEMORY_FILE = V1 ? '/sys/fs/cgroup/memory/docker/buildkit/memory.limit_in_bytes' : '/sys/fs/cgroup/docker/buildkit/memory.max';
@@ -20,7 +21,7 @@ const pushUrl = () => `http://yb:${p.token}@${new URL(p.apiUrl).host}/git/bounde
 const throttled = () => Number(/nr_throttled (\d+)/.exec(readFileSync(CPU_STAT, 'utf8'))?.[1]);
 
 before(async () => {
-  p = await startPlatform({ YB_BUILD_MEMORY: '256', YB_BUILD_CPUS: '0.5' });
+  p = await startPlatform({ YB_BUILD_MEMORY: '256', YB_BUILD_CPUS: '0.5', YB_BUILD_CACHE_MB: '1' });
   await p.yb(['apps:create', 'bounded']);
   repo = await fixtureRepo('dockerfile-hello', p.dataDir);
 });
@@ -29,11 +30,15 @@ after(async () => {
   await p?.stop();
 });
 
-/** Pushes the fixture with `step` (a RUN line, made unique so no layer cache answers it) before its first COPY. */
-async function pushWithStep(step: string): Promise<{ code: number; output: string }> {
+/**
+ * Pushes the fixture with `step` before its first COPY; `stage`: a build stage put before the fixture's own. RUN
+ * lines are made unique (a trailing comment) so that no layer cache answers them.
+ */
+async function pushWithStep(step: string, stage = ''): Promise<{ code: number; output: string }> {
   const df = join(repo, 'Dockerfile');
   const original = readFileSync(join(ROOT, 'test/fixtures/apps/dockerfile-hello/Dockerfile'), 'utf8');
-  writeFileSync(df, original.replace('COPY server.pl', `${step} # ${p.instance}-${Date.now()}\nCOPY server.pl`));
+  const unique = (text: string) => text.replace(/^(RUN .*)$/gm, `$1 # ${p.instance}-${Date.now()}`);
+  writeFileSync(df, unique(stage) + original.replace('COPY server.pl', `${unique(step)}\nCOPY server.pl`));
   await commitAll(repo, step.slice(0, 40));
   return git(repo, ['push', pushUrl(), 'main']);
 }
@@ -57,4 +62,18 @@ test('a step that wants more memory than YB_BUILD_MEMORY is killed; the push fai
   assert.match(push.output, /remote: !\s+docker build failed: .*exit code: 137/);
   assert.match(push.output, /most likely for using more than the build memory limit \(YB_BUILD_MEMORY, 256 MiB\)/);
   assert.equal((await p.fetchApp('bounded.localhost')).body, expected);
+});
+
+test('after a build the engine\'s build cache is pruned down to YB_BUILD_CACHE_MB', async () => {
+  // A 20 MB layer only the cache holds: made in a stage of which the image keeps a checksum. (Cache that an
+  // image's layers share is freed with the image, by release retention.)
+  const from = p.output().length;
+  const stage = 'FROM yunbang/stack:latest AS scratchpad\nRUN head -c 20000000 /dev/urandom > /blob && sha256sum /blob > /blob.sum\n';
+  const push = await pushWithStep('COPY --from=scratchpad /blob.sum /app/blob.sum', stage);
+  assert.equal(push.code, 0, push.output);
+  const pruned = await eventually('a prune after the build', async () => p.output().slice(from), (out) => /build cache pruned/.test(out), 30_000);
+  const line = JSON.parse(pruned.split('\n').find((l) => l.includes('build cache pruned'))!) as { reclaimedMiB: number; keepMiB: number };
+  assert.ok(line.reclaimedMiB >= 19, `the 20 MB step's cache went (${line.reclaimedMiB} MiB reclaimed)`);
+  assert.equal(line.keepMiB, 1);
+  assert.equal((await p.fetchApp('bounded.localhost')).body, expected, 'the image built from that cache still serves');
 });
