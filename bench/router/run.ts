@@ -24,6 +24,7 @@ const { values: args } = parseArgs({
     variants: { type: 'string', default: 'w1-nolog,w1-log,w2-nolog,w2-log' },
     quick: { type: 'boolean', default: false },
     agent: { type: 'boolean', default: false },
+    pipe: { type: 'boolean', default: false }, // add the floor of a Node proxy: a TCP pipe per connection (pipe-proxy.ts)
     tls: { type: 'boolean', default: false }, // add the TLS phase: HTTP/1.1 and HTTP/2 through nginx and yb-router (needs h2load)
     'cpu-prof': { type: 'string' }, // a directory: routers write V8 CPU profiles there (open in Chrome DevTools)
     baseline: { type: 'string' }, // a checkout of another commit (with node_modules): each variant runs from it too, for A/B in one run
@@ -214,12 +215,16 @@ async function main() {
         routers[`yb-router ${v}${suffix}`] = { url: `http://127.0.0.1:${port}/`, child };
       }
     }
-    if (args.agent) {
+    // Comparison points outside the router: --agent, the smallest node:http proxy; --pipe, the floor of any Node
+    // proxy (bytes copied between a client connection and its own upstream connection, no HTTP at all).
+    const extras: Array<[boolean | undefined, string, string]> = [[args.agent, 'agent-proxy.ts', 'node http.Agent proxy (no routing)'], [args.pipe, 'pipe-proxy.ts', 'node TCP pipe (no HTTP, no routing)']];
+    for (const [wanted, file, name] of extras) {
+      if (!wanted) continue;
       const port = await freePort();
-      const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'agent-proxy.ts'), String(port), String(backendPort)], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', join(here, file), String(port), String(backendPort)], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
       children.push(child);
       await new Promise<void>((resolve) => child.stderr!.once('data', () => resolve()));
-      routers['node http.Agent proxy (no routing)'] = { url: `http://127.0.0.1:${port}/`, child };
+      routers[name] = { url: `http://127.0.0.1:${port}/`, child };
     }
     const targets: Record<string, string> = { direct: `http://127.0.0.1:${backendPort}/`, nginx: `http://127.0.0.1:${nginxPort}/` };
     // yb-router with 2 workers is compared with nginx with 2 workers (same number of cores).
@@ -239,14 +244,15 @@ async function main() {
 
     // Warm-up, then rounds with the targets interleaved so drift hits all of them alike.
     for (const url of Object.values(targets)) wrk(url, 2);
-    const samples: Record<string, Array<Result & { cpuUs: number; rpsRatio: number; p99Ratio: number }>> = {};
+    const samples: Record<string, Array<Result & { cpuUs: number; userUs: number; rpsRatio: number; p99Ratio: number }>> = {};
     const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
     for (let round = 0; round < ROUNDS; round++) {
-      const thisRound: Record<string, Result & { cpuUs: number }> = {};
+      const thisRound: Record<string, Result & { cpuUs: number; userUs: number }> = {};
       for (const [name, url] of Object.entries(targets)) {
         const cpu0 = treeCpuSeconds(pidsOf[name]!);
         const r = wrk(url);
-        thisRound[name] = { ...r, cpuUs: ((treeCpuSeconds(pidsOf[name]!) - cpu0) * 1e6) / r.total };
+        const cpu1 = treeCpuSeconds(pidsOf[name]!);
+        thisRound[name] = { ...r, cpuUs: ((cpu1.total - cpu0.total) * 1e6) / r.total, userUs: ((cpu1.user - cpu0.user) * 1e6) / r.total };
         process.stderr.write('.');
       }
       // Ratios are taken within a round (seconds apart), then their median: drift between rounds cancels.
@@ -259,14 +265,14 @@ async function main() {
     const load = `${loadBefore} → ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`;
     console.log(`\nthroughput: wrk -t1 -c${CONNS} -d${DURATION}s, median of ${ROUNDS} rounds, ${new Date().toISOString()}, ${process.version}, load average ${load}`);
     console.log('ratios: each yb-router row against nginx with as many workers (w1 → nginx, w2 → nginx 2 workers)');
-    console.log('| target | req/s | p50 ms | p99 ms | errors | req/s ÷ nginx | p99 ÷ nginx | CPU µs/req | CPU ÷ nginx |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    console.log('| target | req/s | p50 ms | p99 ms | errors | req/s ÷ nginx | p99 ÷ nginx | CPU µs/req | of which user | CPU ÷ nginx |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     const cpuOf = (name: string) => median(samples[name]!.map((s) => s.cpuUs));
     for (const [name, ss] of Object.entries(samples)) {
       const errors = ss.reduce((a, s) => a + s.errors, 0);
       const cpu = median(ss.map((s) => s.cpuUs));
       const m = (f: (s: (typeof ss)[number]) => number) => median(ss.map(f));
-      console.log(`| ${name} | ${m((s) => s.rps).toFixed(0)} | ${m((s) => s.p50).toFixed(2)} | ${m((s) => s.p99).toFixed(2)} | ${errors} | ${m((s) => s.rpsRatio).toFixed(2)} | ${m((s) => s.p99Ratio).toFixed(2)} | ${cpu.toFixed(1)} | ${(cpu / cpuOf(referenceOf(name, samples))).toFixed(2)} |`);
+      console.log(`| ${name} | ${m((s) => s.rps).toFixed(0)} | ${m((s) => s.p50).toFixed(2)} | ${m((s) => s.p99).toFixed(2)} | ${errors} | ${m((s) => s.rpsRatio).toFixed(2)} | ${m((s) => s.p99Ratio).toFixed(2)} | ${cpu.toFixed(1)} | ${m((s) => s.userUs).toFixed(1)} | ${(cpu / cpuOf(referenceOf(name, samples))).toFixed(2)} |`);
     }
 
     if (args.tls) await tlsPhase(nginxTlsPort, base);
@@ -337,9 +343,11 @@ async function main() {
 }
 
 /** utime + stime of `pid` and its child processes (cluster workers), in seconds. */
-function treeCpuSeconds(pid: number): number {
+/** CPU seconds of `pid` and its children so far: user, system and both. */
+function treeCpuSeconds(pid: number): { user: number; system: number; total: number } {
   const ticks = 100; // CLK_TCK on Linux
-  let total = 0;
+  let user = 0;
+  let system = 0;
   const pids = [pid];
   try {
     const kids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
@@ -351,12 +359,13 @@ function treeCpuSeconds(pid: number): number {
     try {
       const f = readFileSync(`/proc/${p}/stat`, 'utf8');
       const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / ticks;
+      user += Number(fields[11]) / ticks;
+      system += Number(fields[12]) / ticks;
     } catch {
       // a process that just exited adds nothing
     }
   }
-  return total;
+  return { user, system, total: user + system };
 }
 
 function rssMb(pid: number): number {
