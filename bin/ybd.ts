@@ -52,6 +52,9 @@ function startRouter(cfg: PlatformConfig, etcdEndpoints: string[], dataDir: stri
   });
 }
 
+/** Stops what a start that fails part-way has already started (embedded etcd, the router); emptied once running. */
+const undoStart: Array<() => Promise<void>> = [];
+
 async function main(): Promise<void> {
   const cfg = loadConfig();
   const log = createLogger('ybd', cfg.logLevel);
@@ -69,8 +72,9 @@ async function main(): Promise<void> {
       adoptedEtcd = livePid(etcdPid, join(dataDir, 'etcd'));
       log.info({ url, adopted: adoptedEtcd }, 'reusing the etcd already running on the embedded port');
     } else {
-      etcd = await startEmbeddedEtcd({ dataDir: join(dataDir, 'etcd'), clientPort: cfg.etcdClientPort, stdio: openSync(join(dataDir, 'logs', 'etcd.log'), 'a') });
+      const started = (etcd = await startEmbeddedEtcd({ dataDir: join(dataDir, 'etcd'), clientPort: cfg.etcdClientPort, stdio: openSync(join(dataDir, 'logs', 'etcd.log'), 'a') }));
       writePid(etcdPid, etcd.child.pid);
+      undoStart.push(() => started.stop());
     }
     endpoints = [url];
   }
@@ -137,8 +141,9 @@ async function main(): Promise<void> {
       adoptedRouter = livePid(routerPid, 'yb-router');
       log.info({ adopted: adoptedRouter }, 'a router is already serving; keeping it');
     } else {
-      router = startRouter(cfg, endpoints, dataDir);
+      const started = (router = startRouter(cfg, endpoints, dataDir));
       writePid(routerPid, router.pid);
+      undoStart.unshift(() => new Promise<void>((r) => (started.exitCode !== null ? r() : (started.once('exit', () => r()), started.kill('SIGTERM')))));
       router.on('exit', (code, signal) => {
         if (!stopping) log.error({ code, signal }, 'the router process exited; see logs/router.log');
       });
@@ -176,6 +181,7 @@ async function main(): Promise<void> {
     if (adoptedEtcd) await stopPid(adoptedEtcd);
     process.exit(0);
   };
+  undoStart.length = 0; // running: stopping is stop()'s now
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   if (cfg.exitWithParent) {
@@ -205,7 +211,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main().catch((err: unknown) => {
+main().catch(async (err: unknown) => {
   if (err instanceof ConfigError || err instanceof EtcdUnavailableError || err instanceof StoreUnavailableError || err instanceof DockerUnavailableError) {
     process.stderr.write(`ybd: ${err.message}\n`);
   } else if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {
@@ -214,5 +220,10 @@ main().catch((err: unknown) => {
   } else {
     process.stderr.write(`ybd: failed to start: ${(err as Error)?.stack ?? String(err)}\n`);
   }
+  // What this start launched goes with it (the router first, then etcd), within 15 s.
+  const undone = (async () => {
+    for (const undo of undoStart) await undo().catch(() => undefined);
+  })();
+  await Promise.race([undone, new Promise((r) => setTimeout(r, 15_000).unref())]);
   process.exit(1);
 });

@@ -1,11 +1,15 @@
 // A test run that is killed (a timeout, a SIGKILL) must not leave its platform running: ybd notices its parent is
 // gone (YB_EXIT_WITH_PARENT, which the test helper sets) and stops what it started, etcd and the router included.
+// Nor may a start that fails half-way.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { ROOT } from '../../helpers/platform.js';
+import { freePortPair } from '../../helpers/ports.js';
 
 const alive = (pid: number) => {
   try {
@@ -37,4 +41,17 @@ test('a platform whose starter is killed with SIGKILL stops by itself, with its 
   const deadline = Date.now() + 30_000;
   while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(pids.filter(alive), [], 'ybd, etcd and the router are gone');
+});
+
+test('a start that fails part-way (no Docker engine at DOCKER_HOST) stops the etcd it had started', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'yb-test-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, YB_DATA_DIR: dataDir, YB_ETCD_PORT: String(await freePortPair()), DOCKER_HOST: `unix://${join(dataDir, 'no-docker.sock')}` };
+  delete env.YB_ETCD_ENDPOINTS;
+  const r = await promisify(execFile)(process.execPath, [join(ROOT, 'dist/bin/ybd.js')], { env, timeout: 60_000 }).catch((e: { code: number; stderr: string }) => e);
+  assert.equal((r as { code: number }).code, 1);
+  assert.match((r as { stderr: string }).stderr, /no-docker\.sock/);
+  const etcdPid = Number(readFileSync(join(dataDir, 'etcd.pid'), 'utf8').trim());
+  assert.ok(etcdPid > 0, 'etcd had been started');
+  assert.equal(alive(etcdPid), false, 'the embedded etcd went with the failed start');
+  rmSync(dataDir, { recursive: true, force: true });
 });
