@@ -52,6 +52,8 @@ function isConnError(err: unknown): boolean {
 export class DockerRuntime {
   readonly docker: Docker;
   private readonly where: string;
+  /** Network creations in flight, by name (see ensureNetwork). */
+  private readonly networkCreations = new Map<string, Promise<void>>();
 
   constructor(readonly instance: string, dockerHost = '') {
     if (dockerHost) {
@@ -269,13 +271,34 @@ export class DockerRuntime {
   }
 
   /** Creates a bridge network we own if it does not exist yet (one per team: tenants cannot reach each other). */
-  async ensureNetwork(name: string, labels: Record<string, string> = {}): Promise<void> {
-    const existing = await this.call(() => this.docker.listNetworks({ filters: { name: [name] } }));
-    if (existing.some((n) => n.Name === name)) return;
+  /**
+   * Makes sure the network `name` exists, once: Docker does not keep network names unique (two creates racing
+   * both succeed, and a container started "on" that name then fails as ambiguous), so creations of one name are
+   * serialised here, and duplicates found (from a race before this was so) are reduced to the oldest.
+   */
+  ensureNetwork(name: string, labels: Record<string, string> = {}): Promise<void> {
+    const pending = this.networkCreations.get(name);
+    if (pending) return pending;
+    const created = this.createNetworkOnce(name, labels).finally(() => this.networkCreations.delete(name));
+    this.networkCreations.set(name, created);
+    return created;
+  }
+
+  private async createNetworkOnce(name: string, labels: Record<string, string>): Promise<void> {
+    const same = (await this.call(() => this.docker.listNetworks({ filters: { name: [name] } }))).filter((n) => n.Name === name);
+    if (same.length > 1) {
+      same.sort((a, b) => a.Created.localeCompare(b.Created));
+      for (const extra of same.slice(1)) {
+        const info = await this.docker.getNetwork(extra.Id).inspect().catch(() => undefined);
+        if (info && Object.keys(info.Containers ?? {}).length === 0) await this.docker.getNetwork(extra.Id).remove().catch(() => undefined);
+      }
+    }
+    if (same.length > 0) return;
     await this.call(() => this.docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABEL_INSTANCE]: this.instance, ...labels } })).catch((err: { statusCode?: number }) => {
       if (err.statusCode !== 409) throw err;
     });
   }
+
 
   /** Removes the networks this instance created (tests, uninstall); networks still in use stay. */
   async removeOwnedNetworks(): Promise<void> {
