@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createNetServer } from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Etcd3 } from 'etcd3';
 import pino from 'pino';
@@ -134,6 +136,33 @@ export function testOptions(etcdEndpoint: string, prefix: string, over: Partial<
 export async function startTestRouter(etcdEndpoint: string, prefix: string, over: Partial<RouterOptions> = {}): Promise<RunningRouter & { url: string }> {
   const r = await startRouter(testOptions(etcdEndpoint, prefix, over), pino({ level: 'silent' }));
   return Object.assign(r, { url: `http://127.0.0.1:${r.addresses().http.port}` });
+}
+
+export interface RouterProcess {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  stderr(): string;
+}
+
+/** yb-router as its own process (bin/yb-router.ts) with `env` over this process's; resolves once it listens. */
+export async function spawnRouter(env: NodeJS.ProcessEnv): Promise<RouterProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/yb-router.ts'], {
+    cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      if (out.includes('yb-router listening on')) resolve();
+    });
+    void exited.then((code) => reject(new Error(`yb-router exited ${code}: ${stderr}`)));
+  });
+  return { child, exited, stderr: () => stderr };
 }
 
 /** Writes a route and returns the store revision of the write. */

@@ -3,16 +3,15 @@
 // are applied and confirmed by the live router alone, and the restarted one comes back with the current table.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { startEtcd, startUpstream, uniquePrefix, putRoute, putEndpoint, freePort, type Etcd, type Upstream } from './harness.js';
+import { startEtcd, startUpstream, uniquePrefix, putRoute, putEndpoint, freePort, spawnRouter, type Etcd, type Upstream } from './harness.js';
+import { eventually } from '../../helpers/tls-client.js';
 import { keys } from '../../../src/store/keys.js';
 
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
 let etcd: Etcd | undefined;
 const children = new Set<ChildProcess>();
 const ups: Upstream[] = [];
@@ -35,44 +34,20 @@ interface RouterProc {
 async function startRouterProcess(prefix: string, id: string, port: number): Promise<RouterProc> {
   const dataDir = mkdtempSync(join(tmpdir(), `yb-router-${id}-`));
   dirs.push(dataDir);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/yb-router.ts'], {
-    cwd: repo,
-    env: {
-      ...process.env, YB_ETCD_ENDPOINTS: etcd!.etcd.endpoint, YB_ETCD_PREFIX: prefix, YB_ROUTER_ID: id, YB_ROUTER_ADDR: `127.0.0.1:${port}`,
-      YB_ROUTER_ADMIN_ADDR: `127.0.0.1:${await freePort()}`, YB_ROUTER_TLS_ADDR: `127.0.0.1:${await freePort()}`, YB_DATA_DIR: dataDir, YB_ROUTER_WORKERS: '1',
-      YB_ROUTER_DRAIN_TIMEOUT: '2', YB_LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { child, exited } = await spawnRouter({
+    YB_ETCD_ENDPOINTS: etcd!.etcd.endpoint, YB_ETCD_PREFIX: prefix, YB_ROUTER_ID: id, YB_ROUTER_ADDR: `127.0.0.1:${port}`,
+    YB_ROUTER_ADMIN_ADDR: `127.0.0.1:${await freePort()}`, YB_ROUTER_TLS_ADDR: `127.0.0.1:${await freePort()}`, YB_DATA_DIR: dataDir, YB_ROUTER_WORKERS: '1',
+    YB_ROUTER_DRAIN_TIMEOUT: '2', YB_LOG_LEVEL: 'warn',
   });
   children.add(child);
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => (children.delete(child), r(code))));
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      if (out.includes('yb-router listening on')) resolve();
-    });
-    void exited.then((code) => reject(new Error(`yb-router ${id} exited ${code}: ${stderr}`)));
-  });
+  void exited.then(() => children.delete(child));
   return { id, port, child, exited };
 }
 
 /** The routers/ records: id → applied revision. */
-async function routerRecords(prefix: string): Promise<Map<string, number>> {
+async function routerRecords(prefix: string): Promise<Record<string, number>> {
   const all = await etcd!.client.getAll().prefix(keys(prefix).routersPrefix()).strings();
-  return new Map(Object.values(all).map((v) => JSON.parse(v) as { id: string; revision: number }).map((r) => [r.id, r.revision]));
-}
-
-async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) assert.fail(`${what}: still ${JSON.stringify(v instanceof Map ? [...v] : v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return Object.fromEntries(Object.values(all).map((v) => JSON.parse(v) as { id: string; revision: number }).map((r) => [r.id, r.revision]));
 }
 
 /** Requests through `port` for host `host` until stopped: on kept-alive connections and on fresh ones. */
@@ -114,7 +89,7 @@ test('router restart while another router serves: no failed request through it, 
   const portA = await freePort();
   let a = await startRouterProcess(prefix, 'router-a', portA);
   const b = await startRouterProcess(prefix, 'router-b', await freePort());
-  await until('both routers registered', () => routerRecords(prefix), (m) => m.has('router-a') && m.has('router-b'), 10_000);
+  await eventually('both routers registered', () => routerRecords(prefix), (m) => 'router-a' in m && 'router-b' in m, 10_000);
 
   const load = steadyLoad(b.port, 'pair.localhost');
   await new Promise((r) => setTimeout(r, 300));
@@ -122,13 +97,13 @@ test('router restart while another router serves: no failed request through it, 
   // A stops gracefully: it leaves routers/ at once, so a rollout waits for B only.
   a.child.kill('SIGTERM');
   assert.equal(await a.exited, 0);
-  assert.deepEqual([...(await routerRecords(prefix)).keys()], ['router-b']);
+  assert.deepEqual(Object.keys(await routerRecords(prefix)), ['router-b']);
   const rev1 = await putEndpoint(etcd.client, prefix, 'pair', 'web.2', u2.port);
-  await until('router-b confirmed the change made while router-a was down', () => routerRecords(prefix), (m) => (m.get('router-b') ?? 0) >= rev1, 5000);
+  await eventually('router-b confirmed the change made while router-a was down', () => routerRecords(prefix), (m) => (m['router-b'] ?? 0) >= rev1, 5000);
 
   // A comes back with the table as it is now (both endpoints) and registers again.
   a = await startRouterProcess(prefix, 'router-a', portA);
-  await until('router-a registered at the current revision', () => routerRecords(prefix), (m) => (m.get('router-a') ?? 0) >= rev1, 10_000);
+  await eventually('router-a registered at the current revision', () => routerRecords(prefix), (m) => (m['router-a'] ?? 0) >= rev1, 10_000);
   const seen = new Set<string>();
   for (let i = 0; i < 6; i++) {
     const r = await request(`http://127.0.0.1:${portA}/`, { headers: { host: 'pair.localhost', connection: 'close' } });
@@ -140,10 +115,10 @@ test('router restart while another router serves: no failed request through it, 
   // A crashes (SIGKILL): no deregistration, so its record stays until its lease runs out (10 s); B serves on.
   a.child.kill('SIGKILL');
   await a.exited;
-  assert.ok((await routerRecords(prefix)).has('router-a'), 'a killed router cannot deregister');
-  await until("the killed router's lease expired", () => routerRecords(prefix), (m) => !m.has('router-a'), 20_000);
+  assert.ok('router-a' in (await routerRecords(prefix)), 'a killed router cannot deregister');
+  await eventually("the killed router's lease expired", () => routerRecords(prefix), (m) => !('router-a' in m), 20_000);
   a = await startRouterProcess(prefix, 'router-a', portA);
-  await until('router-a registered again', () => routerRecords(prefix), (m) => m.has('router-a'), 10_000);
+  await eventually('router-a registered again', () => routerRecords(prefix), (m) => 'router-a' in m, 10_000);
 
   await load.stop();
   assert.deepEqual(load.counts.failed, [], 'no request through router-b failed');

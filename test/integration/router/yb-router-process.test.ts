@@ -2,16 +2,14 @@
 // admin endpoints, and a graceful SIGTERM (in-flight request finishes, record removed, exit 0).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { startEtcd, startUpstream, uniquePrefix, putRoute, putEndpoint, freePort, get, type Etcd, type Upstream } from './harness.js';
+import { startEtcd, startUpstream, uniquePrefix, putRoute, putEndpoint, freePort, get, spawnRouter, type Etcd, type Upstream } from './harness.js';
 import { keys } from '../../../src/store/keys.js';
 
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
 let etcd: Etcd | undefined;
 let child: ChildProcess | undefined;
 const ups: Upstream[] = [];
@@ -70,22 +68,9 @@ test('yb-router with 2 workers: routes, publishes, serves /healthz and /metrics,
   const tlsPort = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'yb-router-proc-')); // the fallback certificate goes here
   after(() => rmSync(dataDir, { recursive: true, force: true }));
-  child = spawn(process.execPath, ['--import', 'tsx', 'bin/yb-router.ts'], {
-    cwd: repo,
-    env: { ...process.env, YB_ETCD_ENDPOINTS: etcd.etcd.endpoint, YB_ETCD_PREFIX: prefix, YB_ROUTER_ADDR: `127.0.0.1:${port}`, YB_ROUTER_ADMIN_ADDR: `127.0.0.1:${adminPort}`, YB_ROUTER_TLS_ADDR: `127.0.0.1:${tlsPort}`, YB_DATA_DIR: dataDir, YB_ROUTER_WORKERS: '2', YB_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child!.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      if (out.includes('yb-router listening on')) resolve();
-    });
-    void exited.then((code) => reject(new Error(`yb-router exited ${code}: ${stderr}`)));
-  });
+  const proc = await spawnRouter({ YB_ETCD_ENDPOINTS: etcd.etcd.endpoint, YB_ETCD_PREFIX: prefix, YB_ROUTER_ADDR: `127.0.0.1:${port}`, YB_ROUTER_ADMIN_ADDR: `127.0.0.1:${adminPort}`, YB_ROUTER_TLS_ADDR: `127.0.0.1:${tlsPort}`, YB_DATA_DIR: dataDir, YB_ROUTER_WORKERS: '2', YB_LOG_LEVEL: 'warn' });
+  child = proc.child;
+  const exited = proc.exited;
   const url = `http://127.0.0.1:${port}`;
 
   // Many requests on fresh connections land on both workers; all are routed.
@@ -134,5 +119,5 @@ test('yb-router with 2 workers: routes, publishes, serves /healthz and /metrics,
   const r = await slow;
   assert.equal(r.statusCode, 200);
   assert.equal(await r.body.text(), 'slow done');
-  assert.equal(await exited, 0, stderr);
+  assert.equal(await exited, 0, proc.stderr());
 });
