@@ -272,6 +272,4 @@ export class BuildService {
   }
 }
 
-
-
 export type { BuildRecord, BuildStatus } from './build-record.js';

@@ -8,18 +8,16 @@ import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { Logger } from '../shared/logger.js';
 
-/** SSH wire encoding: a uint32 length, then the bytes. */
-function sshString(value: Buffer | string): Buffer {
-  const bytes = typeof value === 'string' ? Buffer.from(value) : value;
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(bytes.length);
-  return Buffer.concat([length, bytes]);
-}
-
 function uint32(n: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(n);
   return b;
+}
+
+/** SSH wire encoding: a uint32 length, then the bytes. */
+function sshString(value: Buffer | string): Buffer {
+  const bytes = typeof value === 'string' ? Buffer.from(value) : value;
+  return Buffer.concat([uint32(bytes.length), bytes]);
 }
 
 /** A new Ed25519 pair as an OpenSSH private key file and an authorized_keys-style public line. */

@@ -270,11 +270,11 @@ export class DockerRuntime {
     return { id: container.id, hostPort: binding ? Number(binding.HostPort) : undefined };
   }
 
-  /** Creates a bridge network we own if it does not exist yet (one per team: tenants cannot reach each other). */
   /**
-   * Makes sure the network `name` exists, once: Docker does not keep network names unique (two creates racing
-   * both succeed, and a container started "on" that name then fails as ambiguous), so creations of one name are
-   * serialised here, and duplicates found (from a race before this was so) are reduced to the oldest.
+   * Creates a bridge network we own if it does not exist yet (one per team: tenants cannot reach each other).
+   * Docker does not keep network names unique (two creates racing both succeed, and a container started "on" that
+   * name then fails as ambiguous), so creations of one name are serialised here, and duplicates found (from a race
+   * before this was so) are reduced to the oldest.
    */
   ensureNetwork(name: string, labels: Record<string, string> = {}): Promise<void> {
     const pending = this.networkCreations.get(name);
@@ -298,7 +298,6 @@ export class DockerRuntime {
       if (err.statusCode !== 409) throw err;
     });
   }
-
 
   /** Removes the networks this instance created (tests, uninstall); networks still in use stay. */
   async removeOwnedNetworks(): Promise<void> {
