@@ -29,8 +29,9 @@ export class AcmeError extends Error {}
 
 const b64u = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 
+/** A new P-256 account key (PKCS #8 PEM), encoded by the generation itself: see generateEd25519 in git/host-key.ts. */
 export function newAccountKeyPem(): string {
-  return generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  return generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
 }
 
 /** A fresh P-256 certificate key and a DER CSR for `host` (made with the openssl CLI). */
