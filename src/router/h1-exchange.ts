@@ -3,12 +3,14 @@
 // bytes relayed to the client, retries, timeouts and the access-log entry. Knows the client only by the
 // ClientConnection methods it calls.
 import { connect, type Socket } from 'node:net';
-import { randomUUID } from 'node:crypto';
-import { parseResponseHead, ChunkedScanner, HEAD_END, type RequestHead, type Framing } from './h1-parse.js';
+import { newRequestId } from './request-id.js';
+import { parseResponseHead, scanResponseHead, ChunkedScanner, HEAD_END, type RequestHead, type ResponseHead, type Framing } from './h1-parse.js';
 import { errorStatus, type RouterErrorKind } from './error-pages.js';
 import type { Endpoint, RouteTarget } from './route-table.js';
 import type { ProxyContext } from './proxy.js';
 import type { ClientConnection } from './h1-proxy.js';
+import { SocketWriter } from './socket-writer.js';
+import { idleClock, type Watched } from './idle-clock.js';
 
 /** Methods a request may be sent again with (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
@@ -23,42 +25,91 @@ const MAX_REPLAY = 64 * 1024;
  */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
+const CONNECTION_CLOSE = Buffer.from('connection: close\r\n', 'latin1');
+
+/**
+ * The response head for the client from its bytes `buf[0, end)` (`end`: where the blank line starts): without the
+ * `drops` ranges (see scanResponseHead), `connection: close` added when `close`, then the blank line and the first
+ * `n` bytes of `body`; in one new buffer.
+ */
+function composeHead(buf: Buffer, end: number, drops: number[] | undefined, close: boolean, body: Buffer, n: number): Buffer {
+  let size = end + 4 + n + (close ? CONNECTION_CLOSE.length : 0);
+  if (drops !== undefined) for (let k = 0; k < drops.length; k += 2) size -= drops[k + 1]! - drops[k]!;
+  const out = Buffer.allocUnsafe(size);
+  let p = 0;
+  let from = 0;
+  if (drops !== undefined) {
+    for (let k = 0; k < drops.length; k += 2) {
+      p += buf.copy(out, p, from, drops[k]);
+      from = drops[k + 1]!;
+    }
+  }
+  p += buf.copy(out, p, from, end + 2);
+  if (close) p += CONNECTION_CLOSE.copy(out, p);
+  out[p++] = 13;
+  out[p++] = 10;
+  if (n > 0) body.copy(out, p, 0, n);
+  return out;
+}
+
 /** A keep-alive connection to an endpoint, owned by one exchange at a time or idle in `Upstreams`. */
-class UpstreamConnection {
+class UpstreamConnection implements Watched {
   readonly socket: Socket;
+  readonly writer: SocketWriter;
   exchange: Exchange | undefined;
   connected = false;
   /** Has completed a response before (so a reset may just be a keep-alive race). */
   reused = false;
   idleMs: number;
+  lastActive = 0;
 
-  constructor(readonly ep: Endpoint, ctx: ProxyContext, connectTimeoutMs: number) {
+  constructor(
+    readonly ep: Endpoint,
+    private readonly ctx: ProxyContext,
+    private readonly connectTimeoutMs: number,
+  ) {
     this.idleMs = ctx.upstreams.idleMs;
     const onread = {
       buffer: READ_BUFFER,
       callback: (n: number, buf: Buffer) => {
+        this.lastActive = idleClock.now;
         if (this.exchange) this.exchange.upstreamData(buf.subarray(0, n));
         else s.destroy();
         return true;
       },
     };
     const s = (this.socket = connect({ host: ep.host, port: ep.port, noDelay: true, onread }));
-    s.setTimeout(connectTimeoutMs);
+    idleClock.watch(this);
     s.on('connect', () => {
       this.connected = true;
-      // From here the timer measures silence: an exchange waiting for a response head fails on it (headers
-      // timeout); a streaming response ignores it unless a body timeout is set; idle expiry is the pool's.
-      s.setTimeout(ctx.headersTimeoutMs);
+      this.lastActive = idleClock.now;
       this.exchange?.upstreamConnected();
     });
     s.on('end', () => this.exchange?.upstreamEnd());
-    s.on('drain', () => this.exchange?.client.resume());
-    s.on('timeout', () => this.exchange?.upstreamTimeout());
+    this.writer = new SocketWriter(s, () => this.exchange?.client.resume(), this);
     s.on('error', (err: NodeJS.ErrnoException) => this.exchange?.upstreamFailed(err.code ?? err.message));
     s.on('close', () => {
+      idleClock.unwatch(this);
       ctx.upstreams.forgetIdle(ep.addr, this);
       this.exchange?.upstreamFailed('ECONNRESET');
     });
+  }
+
+  /**
+   * Silence allowed: the connect timeout until connected, then, while an exchange waits for the response head, the
+   * headers timeout; a response body may be silent (streams, long polls) unless a body timeout is set. Idle expiry
+   * between exchanges is the pool's.
+   */
+  idleLimitMs(): number {
+    if (!this.connected) return this.connectTimeoutMs;
+    const ex = this.exchange;
+    if (ex === undefined) return 0;
+    return ex.responding ? this.ctx.bodyTimeoutMs : this.ctx.headersTimeoutMs;
+  }
+
+  idleExceeded(): void {
+    if (this.exchange !== undefined) this.exchange.upstreamTimeout();
+    else if (!this.connected) this.close();
   }
 
   close(): void {
@@ -80,10 +131,12 @@ export class Exchange {
   /** Request body bytes not yet forwarded. */
   bodyLeft: number;
   private head: Buffer | undefined; // the response head bytes gathered so far
-  private responding = false; // the response head went to the client
+  /** The response head went to the client. */
+  responding = false;
   private framing: Framing = 'none';
   private left = 0;
   private chunks: ChunkedScanner | undefined;
+  private bodyEnded = false;
   private keepAlive = false;
   private status = 0;
   private bytes = 0;
@@ -95,7 +148,7 @@ export class Exchange {
     private readonly req: RequestHead,
     private readonly target: RouteTarget,
   ) {
-    this.requestId = req.requestId ?? randomUUID();
+    this.requestId = req.requestId ?? newRequestId();
     this.bodyLeft = req.contentLength;
     ctx.metrics.started(target.app);
   }
@@ -120,14 +173,19 @@ export class Exchange {
     const head =
       `${req.method} ${req.target} HTTP/1.1\r\n${req.headers}x-forwarded-for: ${forwardedFor}\r\nx-forwarded-proto: ${ctx.proto}\r\n` +
       `x-forwarded-port: ${client.localPort}\r\nx-forwarded-host: ${req.host}\r\nx-request-id: ${this.requestId}\r\n\r\n`;
+    if (this.replay === undefined && this.bodyLeft === 0) {
+      up.writer.write(head);
+      client.resume();
+      return;
+    }
     up.socket.cork(); // the head and the body bytes already here leave in one write
-    up.socket.write(head, 'latin1');
-    if (this.replay !== undefined) up.socket.write(this.replay);
+    up.writer.write(head);
+    if (this.replay !== undefined) up.writer.write(this.replay);
     else if (this.bodyLeft > 0 && this.bodyLeft <= MAX_REPLAY && client.buffered >= this.bodyLeft) {
       // A small body that is all here is kept, so the request can be sent again if a reused connection fails.
       this.replay = client.takeBody(this.bodyLeft)!;
       this.bodyLeft = 0;
-      up.socket.write(this.replay);
+      up.writer.write(this.replay);
     } else client.pumpBody();
     up.socket.uncork();
     client.resume();
@@ -136,7 +194,7 @@ export class Exchange {
   /** More request body (never more than `bodyLeft`); pauses the client while the upstream cannot take more. */
   forwardBody(body: Buffer): void {
     this.bodyLeft -= body.length;
-    if (!this.up.socket.write(body)) this.client.pause();
+    if (!this.up.writer.write(body)) this.client.pause();
   }
 
   /** The client can take more response bytes. */
@@ -146,7 +204,7 @@ export class Exchange {
 
   /** The upstream connection can take more request body. */
   get upstreamWritable(): boolean {
-    return this.up.connected && !this.up.socket.writableNeedDrain;
+    return this.up.connected && !this.up.writer.needDrain;
   }
 
   /** Bytes from the upstream, in the shared read buffer: used or copied before returning. */
@@ -162,11 +220,14 @@ export class Exchange {
         return;
       }
       if (end > this.ctx.maxHeaderBytes) return this.fail('protocol', 'response head too large');
-      const parsed = parseResponseHead(buf.toString('latin1', 0, end), this.req.method);
+      // Read from the bytes when the head is a common one (no string is made of it), else by the full parser.
+      const scanned = scanResponseHead(buf, end, this.req.method);
+      const parsed = scanned ?? parseResponseHead(buf.toString('latin1', 0, end), this.req.method);
       if (typeof parsed === 'string') return this.fail('protocol', parsed);
       if (parsed.status < 200) {
         if (parsed.status === 101) return this.fail('protocol', 'unexpected protocol switch');
-        this.client.write(parsed.head + '\r\n'); // 103 Early Hints and the like go to the client as they come
+        // 103 Early Hints and the like go to the client as they come
+        this.client.write(scanned !== undefined ? composeHead(buf, end, scanned.drops, false, buf, 0) : (parsed as ResponseHead).head + '\r\n');
         buf = buf.subarray(end + 4);
         chunk = buf;
         continue;
@@ -179,51 +240,66 @@ export class Exchange {
       this.keepAlive = parsed.keepAlive;
       if (parsed.idleTimeoutMs !== undefined) this.up.idleMs = Math.min(this.up.idleMs, Math.max(parsed.idleTimeoutMs - 1000, 500));
       if (parsed.framing === 'chunked') this.chunks = new ChunkedScanner();
-      if (this.ctx.bodyTimeoutMs > 0) this.up.socket.setTimeout(this.ctx.bodyTimeoutMs);
       // A response before the whole request body (an early 413, say) ends the connection: the rest is never read.
       const close = this.client.closeAfter(this.req, parsed.framing === 'close' || this.bodyLeft > 0);
-      return this.relay(buf.subarray(end + 4), parsed.head + (close ? 'connection: close\r\n\r\n' : '\r\n'));
+      const body = buf.subarray(end + 4);
+      const n = this.bodyBytes(body);
+      if (n < 0) return this.fail('protocol', 'malformed chunked body');
+      // `body` lives in the shared read buffer: what is written is a copy. A small body leaves with its head in one write.
+      let writable: boolean;
+      if (scanned !== undefined) {
+        const small = n <= SMALL_BODY;
+        writable = this.client.write(composeHead(buf, end, scanned.drops, close, body, small ? n : 0));
+        if (!small) writable = this.client.write(Buffer.from(body.subarray(0, n)));
+      } else {
+        const head = (parsed as ResponseHead).head + (close ? 'connection: close\r\n\r\n' : '\r\n');
+        if (n <= SMALL_BODY) writable = this.client.write(n === 0 ? head : head + body.toString('latin1', 0, n));
+        else {
+          this.client.write(head);
+          writable = this.client.write(Buffer.from(body.subarray(0, n)));
+        }
+      }
+      return this.sent(writable, n, body.length);
     }
   }
 
-  /** Relays response body bytes (after `head`, the response head, for the first ones) and notices where the body ends. */
-  private relay(chunk: Buffer, head?: string): void {
-    let n = chunk.length;
-    let ended = false;
+  /** Relays response body bytes after the head. */
+  private relay(chunk: Buffer): void {
+    const n = this.bodyBytes(chunk);
+    if (n < 0) return this.fail('protocol', 'malformed chunked body');
+    this.sent(n === 0 || this.client.write(Buffer.from(n === chunk.length ? chunk : chunk.subarray(0, n))), n, chunk.length);
+  }
+
+  /** How many of `chunk`'s bytes belong to the response body (noting in `bodyEnded` whether it ends there); -1: broken chunked framing. */
+  private bodyBytes(chunk: Buffer): number {
     switch (this.framing) {
       case 'none':
-        n = 0;
-        ended = true;
-        break;
-      case 'length':
-        n = Math.min(n, this.left);
+        this.bodyEnded = true;
+        return 0;
+      case 'length': {
+        const n = Math.min(chunk.length, this.left);
         this.left -= n;
-        ended = this.left === 0;
-        break;
+        this.bodyEnded = this.left === 0;
+        return n;
+      }
       case 'chunked': {
         const end = this.chunks!.scan(chunk);
-        if (end === -2) return this.fail('protocol', 'malformed chunked body');
-        if (end !== -1) {
-          n = end;
-          ended = true;
-        }
-        break;
+        if (end === -2) return -1;
+        if (end === -1) return chunk.length;
+        this.bodyEnded = true;
+        return end;
       }
       case 'close':
-        break; // ends when the upstream closes
+        return chunk.length; // ends when the upstream closes
     }
+  }
+
+  /** `n` of the `total` bytes read went to the client (`writable`: it can take more now). */
+  private sent(writable: boolean, n: number, total: number): void {
     this.bytes += n;
-    // `chunk` lives in the shared read buffer: what is written is a copy. A small body goes out with its head as
-    // one latin1 string (bytes unchanged), a single write.
-    let writable: boolean;
-    if (head !== undefined && n <= SMALL_BODY) writable = this.client.write(n === 0 ? head : head + chunk.toString('latin1', 0, n));
-    else {
-      if (head !== undefined) this.client.write(head);
-      writable = n === 0 || this.client.write(Buffer.from(n === chunk.length ? chunk : chunk.subarray(0, n)));
-    }
     if (!writable) this.up.socket.pause();
-    if (n < chunk.length) this.keepAlive = false; // bytes after the response: not a connection to reuse
-    if (ended) this.complete();
+    if (n < total) this.keepAlive = false; // bytes after the response: not a connection to reuse
+    if (this.bodyEnded) this.complete();
   }
 
   upstreamEnd(): void {
@@ -296,7 +372,6 @@ export class Exchange {
     const up = this.up;
     const unsent = this.bodyLeft > 0; // the upstream answered before taking the whole body
     if (this.keepAlive && !unsent) {
-      if (this.ctx.bodyTimeoutMs > 0) up.socket.setTimeout(this.ctx.headersTimeoutMs);
       up.exchange = undefined;
       up.reused = true;
       if (up.socket.isPaused()) up.socket.resume();

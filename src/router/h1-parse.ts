@@ -234,12 +234,127 @@ export function parseResponseHead(text: string, method: string): ResponseHead | 
   }
   const head = from < text.length ? `${kept}${text.slice(from)}\r\n` : kept;
   if (transferEncoding !== undefined && length !== -1) return 'both Content-Length and Transfer-Encoding';
-  let framing: Framing;
-  if ((status >= 100 && status < 200) || status === 204 || status === 304 || method === 'HEAD') framing = 'none';
-  else if (transferEncoding !== undefined) framing = /(?:^|,)\s*chunked\s*$/i.test(transferEncoding) ? 'chunked' : 'close';
-  else framing = length === -1 ? 'close' : 'length';
-  if (framing === 'close') keepAlive = false;
-  return { status, head, framing, length: Math.max(length, 0), keepAlive, idleTimeoutMs };
+  const framing = responseFraming(status, method, transferEncoding, length);
+  return { status, head, framing, length: Math.max(length, 0), keepAlive: keepAlive && framing !== 'close', idleTimeoutMs };
+}
+
+/** How a response body ends, from its status, the request method and the framing headers (-1: no Content-Length). */
+function responseFraming(status: number, method: string, transferEncoding: string | undefined, length: number): Framing {
+  if ((status >= 100 && status < 200) || status === 204 || status === 304 || method === 'HEAD') return 'none';
+  if (transferEncoding !== undefined) return /(?:^|,)\s*chunked\s*$/i.test(transferEncoding) ? 'chunked' : 'close';
+  return length === -1 ? 'close' : 'length';
+}
+
+/** A response head read from its bytes (scanResponseHead): as ResponseHead, with the lines to drop instead of the text. */
+export interface ScannedResponseHead {
+  status: number;
+  framing: Framing;
+  length: number;
+  keepAlive: boolean;
+  idleTimeoutMs: number | undefined;
+  /** Byte ranges to leave out, as start/end pairs: hop-by-hop lines with their CRLF, in order. */
+  drops: number[] | undefined;
+}
+
+/** Bytes of header names (tchar) and of field values and reason phrases (HTAB, SP, VCHAR, obs-text). */
+const TCHAR = new Uint8Array(256);
+const VALUE_CHAR = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
+for (let c = 0; c < 256; c++) VALUE_CHAR[c] = c === 9 || (c >= 0x20 && c !== 0x7f) ? 1 : 0;
+
+/** Response header names the router acts on, by length. */
+const RESPONSE_NAMES: Record<number, string[]> = { 7: ['upgrade'], 10: ['connection', 'keep-alive'], 14: ['content-length'], 16: ['proxy-connection'], 17: ['transfer-encoding'] };
+const RESPONSE_NAME_BYTES = new Map<number, Buffer[]>(Object.entries(RESPONSE_NAMES).map(([n, names]) => [Number(n), names.map((x) => Buffer.from(x, 'latin1'))]));
+
+/** The name among `candidates` that `buf[start, start + length)` spells, ignoring ASCII case; undefined if none. */
+function matchName(buf: Buffer, start: number, candidates: Buffer[]): Buffer | undefined {
+  outer: for (const name of candidates) {
+    for (let i = 0; i < name.length; i++) if ((buf[start + i]! | 0x20) !== name[i]) continue outer;
+    return name;
+  }
+  return undefined;
+}
+
+/**
+ * parseResponseHead for the common case, read from the bytes `buf[0, end)` (`end`: where the blank line starts)
+ * without making a string of the head. Returns undefined for anything else (malformed or unusual lines, repeated
+ * Content-Length, Content-Length with Transfer-Encoding): the caller then uses parseResponseHead, which decides.
+ * For the heads it takes, the result agrees with parseResponseHead (tested side by side).
+ */
+export function scanResponseHead(buf: Buffer, end: number, method: string): ScannedResponseHead | undefined {
+  // Status line: `HTTP/1.x NNN` and an optional reason phrase.
+  if (end < 12 || buf[0] !== 72 || buf[1] !== 84 || buf[2] !== 84 || buf[3] !== 80 || buf[4] !== 47 || buf[5] !== 49 || buf[6] !== 46 || buf[8] !== 32) return undefined;
+  const minor = buf[7]! - 48;
+  const d0 = buf[9]! - 48;
+  const d1 = buf[10]! - 48;
+  const d2 = buf[11]! - 48;
+  if ((minor !== 0 && minor !== 1) || d0 < 0 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return undefined;
+  const status = d0 * 100 + d1 * 10 + d2;
+  let i = 12;
+  if (i < end && buf[i] !== 13) {
+    if (buf[i] !== 32) return undefined;
+    while (++i < end && buf[i] !== 13) if (VALUE_CHAR[buf[i]!] === 0) return undefined;
+  }
+  let length = -1;
+  let transferEncoding: string | undefined;
+  let keepAlive = minor === 1;
+  let idleTimeoutMs: number | undefined;
+  let drops: number[] | undefined;
+  // Header lines: at `i` is the CRLF ending the previous line.
+  while (i < end) {
+    if (buf[i + 1] !== 10) return undefined;
+    const start = i + 2;
+    let colon = start;
+    while (colon < end && TCHAR[buf[colon]!] === 1) colon++;
+    if (colon === start || colon >= end || buf[colon] !== 58) return undefined;
+    let eol = colon + 1;
+    while (eol < end && buf[eol] !== 13) if (VALUE_CHAR[buf[eol++]!] === 0) return undefined;
+    i = eol;
+    const candidates = RESPONSE_NAME_BYTES.get(colon - start);
+    const name = candidates === undefined ? undefined : matchName(buf, start, candidates);
+    if (name === undefined) continue;
+    let a = colon + 1;
+    let b = eol;
+    while (a < b && (buf[a] === 32 || buf[a] === 9)) a++;
+    while (b > a && (buf[b - 1] === 32 || buf[b - 1] === 9)) b--;
+    switch (name.length === 10 ? name[0] : name.length) {
+      case 14: {
+        // content-length
+        if (length !== -1 || b === a || b - a > 15) return undefined;
+        let v = 0;
+        for (let k = a; k < b; k++) {
+          const d = buf[k]! - 48;
+          if (d < 0 || d > 9) return undefined;
+          v = v * 10 + d;
+        }
+        length = v;
+        continue;
+      }
+      case 17: {
+        const v = buf.toString('latin1', a, b);
+        transferEncoding = transferEncoding === undefined ? v : `${transferEncoding}, ${v}`;
+        continue;
+      }
+      case 99: // 'c': connection
+        connectionOptions(buf.toString('latin1', colon + 1, eol), (o) => {
+          if (o === 'close') keepAlive = false;
+          else if (o === 'keep-alive' && minor === 0) keepAlive = true;
+          return true;
+        });
+        break;
+      case 107: {
+        // 'k': keep-alive
+        const t = /(?:^|[,\s])timeout=(\d{1,6})/i.exec(buf.toString('latin1', colon + 1, eol));
+        if (t) idleTimeoutMs = Number(t[1]) * 1000;
+        break;
+      }
+      // proxy-connection, upgrade: dropped
+    }
+    (drops ??= []).push(start, eol + 2);
+  }
+  if (transferEncoding !== undefined && length !== -1) return undefined;
+  const framing = responseFraming(status, method, transferEncoding, length);
+  return { status, framing, length: Math.max(length, 0), keepAlive: keepAlive && framing !== 'close', idleTimeoutMs, drops };
 }
 
 const enum Chunk {

@@ -3,13 +3,15 @@
 // Anything it does not take (upgrades, Expect, chunked uploads, HTTP/1.0, redirects to HTTPS, ACME challenges,
 // malformed input) is handed, with its connection, to node:http and the general proxy.
 import type { Socket } from 'node:net';
-import { randomUUID } from 'node:crypto';
+import { newRequestId } from './request-id.js';
 import { parseRequestHead, HEAD_END, type RequestHead } from './h1-parse.js';
 import { errorPage, errorStatus, errorStatusLine, type RouterErrorKind } from './error-pages.js';
 import type { ProxyContext } from './proxy.js';
 import { NO_APP } from './metrics.js';
 import { Exchange } from './h1-exchange.js';
 import { rewrapWithSharedReads } from './shared-reads.js';
+import { SocketWriter } from './socket-writer.js';
+import { idleClock, type Watched } from './idle-clock.js';
 
 export interface FastPathOptions {
   /** Idle client connections are closed after this long. */
@@ -28,7 +30,7 @@ const HEAD_TIMEOUT_MS = 60_000;
 const ACME_PATH = '/.well-known/acme-challenge/';
 
 /** A client connection on the fast path: reads request heads, runs one exchange at a time, buffers pipelined bytes. */
-export class ClientConnection {
+export class ClientConnection implements Watched {
   private buf: Buffer | undefined;
   /** `buf` is a view of the shared read buffer: set only while a read callback runs (see `data`). */
   private shared = false;
@@ -39,13 +41,13 @@ export class ClientConnection {
   private paused = false;
   private gone = false;
   private headSince = 0; // when the bytes of an incomplete request head started arriving
+  lastActive = 0;
   readonly remoteAddress: string;
   readonly localPort: number;
   readonly socket: Socket;
+  private readonly writer: SocketWriter;
   private readonly onData = (chunk: Buffer) => this.data(chunk, false);
   private readonly onEnd = () => this.clientEnded();
-  private readonly onTimeout = () => this.exchange === undefined && this.socket.destroy();
-  private readonly onDrain = () => this.exchange?.resumeUpstream();
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -56,18 +58,27 @@ export class ClientConnection {
     const socket = (this.socket = opts.sharedReads ? rewrapWithSharedReads(accepted, (bytes) => this.sharedRead(bytes)) : accepted);
     this.remoteAddress = socket.remoteAddress ?? '';
     this.localPort = socket.localPort ?? 0;
-    socket.setTimeout(opts.keepAliveMs);
     if (!opts.sharedReads) socket.on('data', this.onData);
     socket.on('end', this.onEnd);
-    socket.on('timeout', this.onTimeout);
-    socket.on('drain', this.onDrain);
+    this.writer = new SocketWriter(socket, () => this.exchange?.resumeUpstream(), this);
+    idleClock.watch(this);
     socket.on('error', () => socket.destroy()); // resets by clients are routine
     socket.once('close', () => {
+      idleClock.unwatch(this);
       this.gone = true;
       this.exchange?.abort();
       this.exchange = undefined;
       onClosed(this);
     });
+  }
+
+  /** An idle connection is closed after the keep-alive time; one with a request in flight waits for it. */
+  idleLimitMs(): number {
+    return this.exchange === undefined ? this.opts.keepAliveMs : 0;
+  }
+
+  idleExceeded(): void {
+    if (this.exchange === undefined) this.socket.destroy();
   }
 
   get idle(): boolean {
@@ -83,6 +94,7 @@ export class ClientConnection {
 
   /** Client bytes; `shared`: a view of the shared read buffer, so what is kept past this call is copied. */
   private data(chunk: Buffer, shared: boolean): void {
+    this.lastActive = idleClock.now;
     if (this.closing && this.exchange === undefined) return; // after the last response: discard
     if (this.buf === undefined) {
       this.buf = chunk;
@@ -113,7 +125,7 @@ export class ClientConnection {
     if (end === -1) {
       if (buf.length > this.ctx.maxHeaderBytes) return this.handOff(); // node:http answers 431
       // A head trickling in (slowloris) gets as long as node:http would give it, then the connection is closed.
-      const now = performance.now();
+      const now = idleClock.now;
       if (this.headSince === 0) this.headSince = now;
       else if (now - this.headSince > HEAD_TIMEOUT_MS) this.socket.destroy();
       return;
@@ -128,7 +140,7 @@ export class ClientConnection {
     if (req.close) this.closing = true;
     if (target === undefined || target.endpoints.length === 0) {
       const kind = target === undefined ? 'no_route' : 'no_endpoints';
-      const requestId = req.requestId ?? randomUUID();
+      const requestId = req.requestId ?? newRequestId();
       const unread = !this.discardBody(req.contentLength);
       const body = this.sendError(req, kind, requestId, unread);
       this.ctx.metrics.finished(target?.app ?? NO_APP, errorStatus(kind), 0, false);
@@ -172,19 +184,18 @@ export class ClientConnection {
 
   /** Writes to the client (strings as latin1: the bytes as they came). */
   write(data: string | Buffer): boolean {
-    return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
+    return this.writer.write(data);
   }
 
   /** Sends the router's own error page; returns the body length. `unread`: the request body stays unread, so the connection closes. */
   sendError(req: RequestHead, kind: RouterErrorKind, requestId: string, unread: boolean): number {
     if (unread || this.ctx.draining) this.closing = true;
     const body = errorPage(kind, requestId);
-    this.socket.write(
+    this.writer.write(
       `${errorStatusLine(kind)}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: ${body.length}\r\n` +
         `cache-control: no-store\r\nx-request-id: ${requestId}\r\n${this.closing ? 'connection: close\r\n' : ''}\r\n`,
-      'latin1',
     );
-    if (req.method !== 'HEAD') this.socket.write(body);
+    if (req.method !== 'HEAD') this.writer.write(body);
     return body.length;
   }
 
@@ -246,9 +257,8 @@ export class ClientConnection {
     const s = this.socket;
     s.off('data', this.onData);
     s.off('end', this.onEnd);
-    s.off('timeout', this.onTimeout);
-    s.off('drain', this.onDrain);
-    s.setTimeout(0);
+    this.writer.detach();
+    idleClock.unwatch(this);
     this.handedOff = true;
     if (this.buf) s.unshift(this.shared ? Buffer.from(this.buf) : this.buf);
     this.buf = undefined;

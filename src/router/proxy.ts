@@ -3,7 +3,7 @@
 // Knows nothing of etcd: it reads whatever table `getTable()` returns at the start of each request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
-import { randomUUID } from 'node:crypto';
+import { newRequestId } from './request-id.js';
 import type { Dispatcher } from 'undici';
 import { errorPage, errorStatus, type RouterErrorKind } from './error-pages.js';
 import type { Endpoint, RouteTable, RouteTarget } from './route-table.js';
@@ -58,7 +58,7 @@ export function hostOf(req: IncomingMessage): string | undefined {
 /** The request id: kept from the client when plausible, else a new UUID. */
 export function requestIdOf(req: IncomingMessage): string {
   const h = req.headers['x-request-id'];
-  return typeof h === 'string' && h.length >= 1 && h.length <= 200 ? h : randomUUID();
+  return typeof h === 'string' && h.length >= 1 && h.length <= 200 ? h : newRequestId();
 }
 
 /** Upstream request headers as a flat [name, value, …] list. */

@@ -34,7 +34,8 @@ export const DEFAULT_UPSTREAM_OPTIONS: UpstreamOptions = {
 export class Upstreams {
   private readonly pools = new Map<string, Pool>();
   private readonly ejectedUntil = new Map<string, number>();
-  private readonly cursor = new Map<string, number>();
+  /** Round-robin position per app (an object, so a pick reads the map once and writes none). */
+  private readonly cursor = new Map<string, { next: number }>();
   private readonly idle = new Map<string, { conn: IdleConnection; expires: number }[]>();
   private sweeper: NodeJS.Timeout | undefined;
   /** Endpoint addresses of the current table (undefined until the first `retain`). */
@@ -115,8 +116,10 @@ export class Upstreams {
     const eps = target.endpoints;
     const n = eps.length;
     if (n === 0) return undefined;
-    const start = this.cursor.get(target.app) ?? 0;
-    this.cursor.set(target.app, start + 1 >= 1 << 30 ? 0 : start + 1);
+    let c = this.cursor.get(target.app);
+    if (c === undefined) this.cursor.set(target.app, (c = { next: 0 }));
+    const start = c.next;
+    c.next = start + 1 >= 1 << 30 ? 0 : start + 1;
     let fallback: Endpoint | undefined;
     const now = this.ejectedUntil.size > 0 ? Date.now() : 0;
     for (let i = 0; i < n; i++) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRequestHead, parseResponseHead, ChunkedScanner } from '../../../src/router/h1-parse.js';
+import { parseRequestHead, parseResponseHead, scanResponseHead, ChunkedScanner, type ScannedResponseHead } from '../../../src/router/h1-parse.js';
 
 const head = (...lines: string[]) => lines.join('\r\n');
 
@@ -123,4 +123,58 @@ test('broken chunked framing is reported', () => {
   for (const bad of ['x\r\n', '5\r\nhelloX', '5\nhello', '1234567890abc\r\n', '0\r\n\r\r', ';\r\n']) {
     assert.equal(new ChunkedScanner().scan(Buffer.from(bad)), -2, JSON.stringify(bad));
   }
+});
+
+/** The head a scan leaves for the client: the bytes before the blank line without the dropped ranges, as text. */
+function keptHead(bytes: Buffer, end: number, scanned: ScannedResponseHead): string {
+  const drops = scanned.drops ?? [];
+  let out = '';
+  let from = 0;
+  for (let k = 0; k < drops.length; k += 2) {
+    out += bytes.toString('latin1', from, drops[k]);
+    from = drops[k + 1]!;
+  }
+  return out + bytes.toString('latin1', from, end + 2);
+}
+
+/** scanResponseHead beside parseResponseHead on one head: undefined when the scan left it to the parser. */
+function scanAndCompare(text: string, method: string): ScannedResponseHead | undefined {
+  const bytes = Buffer.from(`${text}\r\n\r\n`, 'latin1');
+  const end = bytes.indexOf('\r\n\r\n');
+  const scanned = scanResponseHead(bytes, end, method);
+  if (scanned === undefined) return undefined;
+  const parsed = parseResponseHead(bytes.toString('latin1', 0, end), method);
+  assert.ok(typeof parsed !== 'string', `the scan took a head the parser refuses (${parsed}): ${JSON.stringify(text)}`);
+  const { drops: _, ...rest } = scanned;
+  const { head: parsedHead, ...parsedRest } = parsed;
+  assert.deepEqual(rest, parsedRest, JSON.stringify(text));
+  assert.equal(keptHead(bytes, end, scanned), parsedHead, JSON.stringify(text));
+  return scanned;
+}
+
+test('response heads read from their bytes: the common ones are taken, each as parseResponseHead reads it', () => {
+  const nginx = head('HTTP/1.1 200 OK', 'Server: nginx/1.22.1', 'Date: Thu, 26 Nov 2026 12:00:00 GMT', 'Content-Type: text/plain', 'Content-Length: 2', 'Connection: keep-alive');
+  const node = head('HTTP/1.1 200 OK', 'Content-Type: application/json; charset=utf-8', 'Date: Thu, 26 Nov 2026 12:00:00 GMT', 'Connection: keep-alive', 'Keep-Alive: timeout=5', 'Transfer-Encoding: chunked');
+  for (const text of [nginx, node, 'HTTP/1.1 204', head('HTTP/1.0 200 OK', 'Content-Length: 1', 'Connection: keep-alive'), head('HTTP/1.1 304 Not Modified', 'ETag: "x"'), head('HTTP/1.1 200 \xe9t\xe9', 'X: \xff\t y')]) {
+    assert.ok(scanAndCompare(text, 'GET'), JSON.stringify(text));
+  }
+  assert.deepEqual(scanAndCompare(node, 'GET')?.drops?.length, 4, 'Connection and Keep-Alive dropped');
+  assert.equal(scanAndCompare(head('HTTP/1.1 200 OK', 'Content-Length: 5'), 'HEAD')?.framing, 'none');
+});
+
+test('response heads read from their bytes: 20,000 random heads agree with parseResponseHead or are left to it', () => {
+  let seed = 42;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const pick = <T>(xs: readonly T[]) => xs[rand(xs.length)]!;
+  const names = ['Content-Length', 'content-length', 'CONTENT-LENGTH', 'Transfer-Encoding', 'Connection', 'connection', 'Keep-Alive', 'Proxy-Connection', 'Upgrade', 'Content-Type', 'X-A', 'Set-Cookie', 'Contentlength', 'Keep_Alive', 'Conn ection', '', 'Te', 'Trailer'];
+  const values = ['0', '5', ' 12 ', '007', '-1', '1e3', '99999999999999999', 'chunked', 'gzip, chunked', 'chunked, gzip', 'close', 'keep-alive', 'Keep-Alive, Upgrade', ' close , x', 'timeout=5', 'max=3, timeout=10', 'text/plain', '\xe9', 'a\x7fb', 'a\x01b', '', ' ', '\t'];
+  const statuses = ['HTTP/1.1 200 OK', 'HTTP/1.0 200 OK', 'HTTP/1.1 204 No Content', 'HTTP/1.1 304', 'HTTP/1.1 101 Switching', 'HTTP/1.1 103 Early Hints', 'HTTP/1.1 500 \xe9', 'HTTP/1.1 20 OK', 'HTTP/1.2 200 OK', 'HTTP/1.1 200OK', 'http/1.1 200 OK'];
+  let taken = 0;
+  for (let n = 0; n < 20_000; n++) {
+    const lines = [pick(statuses)];
+    for (let k = rand(6); k > 0; k--) lines.push(`${pick(names)}:${pick(values)}`);
+    if (rand(20) === 0) lines.push(' folded');
+    if (scanAndCompare(head(...lines), pick(['GET', 'HEAD', 'POST']))) taken++;
+  }
+  assert.ok(taken > 5000, `the scan took ${taken} of 20,000`);
 });

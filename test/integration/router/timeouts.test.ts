@@ -1,0 +1,124 @@
+// The fast path's inactivity limits (idle-clock.ts) against real sockets: idle and half-sent client connections are
+// closed after the keep-alive time and busy ones are not; an upstream silent before its response head gives 504
+// after the headers timeout, one silent inside a body does not unless a body timeout is set.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import { startEtcd, startTestRouter, uniquePrefix, putRoute, putEndpoint, type Etcd } from './harness.js';
+import type { RunningRouter } from '../../../src/router/router.js';
+
+const KEEP_ALIVE_MS = 400;
+const HEADERS_MS = 300;
+const BODY_MS = 500;
+
+let etcd: Etcd;
+let router: RunningRouter & { url: string };
+let bodyLimited: RunningRouter & { url: string };
+const prefix = uniquePrefix();
+const raws: TcpServer[] = [];
+
+/** An upstream that sends `parts` (bytes, or a pause in ms) on each connection once a request head is in. */
+async function scripted(parts: (string | number)[]): Promise<number> {
+  const server = createTcpServer((s) => {
+    let got = '';
+    s.on('data', async (d) => {
+      got += d.toString('latin1');
+      if (!got.includes('\r\n\r\n')) return;
+      got = '';
+      for (const p of parts) {
+        if (typeof p === 'number') await new Promise((r) => setTimeout(r, p));
+        else if (!s.destroyed) s.write(p);
+      }
+    });
+    s.on('error', () => s.destroy());
+  });
+  raws.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return (server.address() as { port: number }).port;
+}
+
+async function app(name: string, upstreamPort: number): Promise<void> {
+  await putRoute(etcd.client, prefix, `${name}.localhost`, name);
+  const rev = await putEndpoint(etcd.client, prefix, name, 'web.1', upstreamPort);
+  await Promise.all([router.waitPublished(rev), bodyLimited.waitPublished(rev)]);
+}
+
+/** A connection to `url`'s port that records what arrives and when it closes (ms after `since`). */
+function client(url: string): { socket: Socket; text(): string; closedAfter: Promise<number>; since: number } {
+  const since = performance.now();
+  const socket = connect({ host: '127.0.0.1', port: Number(new URL(url).port) });
+  let text = '';
+  socket.on('data', (d) => (text += d.toString('latin1')));
+  socket.on('error', () => undefined);
+  const closedAfter = new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => (socket.destroy(), reject(new Error(`still open after 5 s; got ${JSON.stringify(text)}`))), 5000);
+    socket.on('close', () => (clearTimeout(timer), resolve(performance.now() - since)));
+  });
+  closedAfter.catch(() => undefined); // awaited by the tests that expect a close
+  return { socket, text: () => text, closedAfter, since };
+}
+
+before(async () => {
+  etcd = await startEtcd();
+  const over = { clientKeepAliveMs: KEEP_ALIVE_MS, headersTimeoutMs: HEADERS_MS };
+  router = await startTestRouter(etcd.etcd.endpoint, prefix, over);
+  bodyLimited = await startTestRouter(etcd.etcd.endpoint, prefix, { ...over, headersTimeoutMs: 5000, bodyTimeoutMs: BODY_MS });
+});
+after(async () => {
+  await router?.close();
+  await bodyLimited?.close();
+  for (const s of raws) s.close();
+  await etcd?.close();
+});
+
+test('an idle client connection is closed after the keep-alive time, not before', async () => {
+  const c = client(router.url);
+  const closed = await c.closedAfter;
+  assert.ok(closed >= KEEP_ALIVE_MS - 5 && closed < KEEP_ALIVE_MS + 1500, `closed after ${closed} ms`);
+});
+
+test('a request head that stops half-way is closed after the keep-alive time', async () => {
+  const c = client(router.url);
+  c.socket.write('GET / HTTP/1.1\r\nHost: x');
+  const closed = await c.closedAfter;
+  assert.ok(closed >= KEEP_ALIVE_MS - 5 && closed < KEEP_ALIVE_MS + 1500, `closed after ${closed} ms`);
+  assert.equal(c.text(), '');
+});
+
+test('a client waiting longer than the keep-alive time for its response keeps its connection, then idles out', async () => {
+  const port = await scripted([KEEP_ALIVE_MS + 400, 'HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nslow']);
+  await app('slow', port);
+  const c = client(bodyLimited.url); // its headers timeout (5 s) is longer than the wait
+  c.socket.write('GET / HTTP/1.1\r\nHost: slow.localhost\r\n\r\n');
+  const closed = await c.closedAfter;
+  assert.match(c.text(), /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nslow$/);
+  assert.ok(closed >= 2 * KEEP_ALIVE_MS + 400 - 5, `closed ${closed} ms after the request: the idle time counts from the response`);
+});
+
+test('an upstream silent before its response head gives 504 after the headers timeout', async () => {
+  const port = await scripted([HEADERS_MS + 1000, 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok']);
+  await app('mute', port);
+  const c = client(router.url);
+  c.socket.write('GET / HTTP/1.1\r\nHost: mute.localhost\r\n\r\n');
+  while (!c.text().includes('\r\n\r\n') && performance.now() - c.since < 5000) await new Promise((r) => setTimeout(r, 10));
+  const after = performance.now() - c.since;
+  assert.match(c.text(), /^HTTP\/1\.1 504 /);
+  assert.ok(after >= HEADERS_MS - 5 && after < HEADERS_MS + 1000, `504 after ${after} ms`);
+  c.socket.destroy();
+});
+
+test('silence inside a response body is allowed without a body timeout and cut after one', async () => {
+  const head = 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n';
+  const port = await scripted([head, 'first', BODY_MS + 400, 'again']);
+  await app('pause', port);
+  const whole = client(router.url); // headers timeout 300 ms, no body timeout
+  whole.socket.write('GET / HTTP/1.1\r\nHost: pause.localhost\r\n\r\n');
+  const cut = client(bodyLimited.url); // body timeout 500 ms
+  cut.socket.write('GET / HTTP/1.1\r\nHost: pause.localhost\r\n\r\n');
+  const closed = await cut.closedAfter;
+  assert.ok(closed >= BODY_MS - 5 && closed < BODY_MS + 400, `cut after ${closed} ms`);
+  assert.match(cut.text(), /\r\n\r\nfirst$/);
+  while (!whole.text().endsWith('firstagain') && performance.now() - whole.since < 5000) await new Promise((r) => setTimeout(r, 10));
+  assert.match(whole.text(), /^HTTP\/1\.1 200 OK\r\n/);
+  whole.socket.destroy();
+});
