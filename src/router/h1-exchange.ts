@@ -169,10 +169,8 @@ export class Exchange {
   upstreamConnected(): void {
     const { req, client, ctx } = this;
     const up = this.up;
-    const forwardedFor = req.forwardedFor === undefined ? client.remoteAddress : `${req.forwardedFor}, ${client.remoteAddress}`;
-    const head =
-      `${req.method} ${req.target} HTTP/1.1\r\n${req.headers}x-forwarded-for: ${forwardedFor}\r\nx-forwarded-proto: ${ctx.proto}\r\n` +
-      `x-forwarded-port: ${client.localPort}\r\nx-forwarded-host: ${req.host}\r\nx-request-id: ${this.requestId}\r\n\r\n`;
+    const forwarded = req.forwardedFor === undefined ? client.forwarded : `x-forwarded-for: ${req.forwardedFor}, ${client.remoteAddress}\r\n${client.forwardedTail}`;
+    const head = `${req.method} ${req.target} HTTP/1.1\r\n${req.headers}${forwarded}${req.host}\r\nx-request-id: ${this.requestId}\r\n\r\n`;
     if (this.replay === undefined && this.bodyLeft === 0) {
       up.writer.write(head);
       client.resume();
@@ -213,15 +211,16 @@ export class Exchange {
     if (this.responding) return this.relay(chunk);
     let buf = this.head ? Buffer.concat([this.head, chunk]) : chunk;
     for (;;) {
-      const end = buf.indexOf(HEAD_END, Math.max(0, buf.length - chunk.length - 3));
+      // A common head is read from its bytes in one pass that also finds its end (no string is made of it); else
+      // the end is searched for and the full parser reads it.
+      const scanned = scanResponseHead(buf, this.req.method);
+      const end = scanned !== undefined ? scanned.end : buf.indexOf(HEAD_END, Math.max(0, buf.length - chunk.length - 3));
       if (end === -1) {
         if (buf.length > this.ctx.maxHeaderBytes) return this.fail('protocol', 'response head too large');
         this.head = buf === chunk ? Buffer.from(buf) : buf;
         return;
       }
       if (end > this.ctx.maxHeaderBytes) return this.fail('protocol', 'response head too large');
-      // Read from the bytes when the head is a common one (no string is made of it), else by the full parser.
-      const scanned = scanResponseHead(buf, end, this.req.method);
       const parsed = scanned ?? parseResponseHead(buf.toString('latin1', 0, end), this.req.method);
       if (typeof parsed === 'string') return this.fail('protocol', parsed);
       if (parsed.status < 200) {

@@ -28,6 +28,11 @@ const MAX_BUFFERED = 64 * 1024;
 /** Longest time a request head may take to arrive (node:http's headersTimeout default). */
 const HEAD_TIMEOUT_MS = 60_000;
 const ACME_PATH = '/.well-known/acme-challenge/';
+/** Client reads up to this size are searched for a request head as a string (see next()). */
+const SHORT_READ = 2048;
+
+/** `s` as one flat string (a concatenation is a tree until something flattens it, on each write). */
+const flat = (s: string) => Buffer.from(s, 'latin1').toString('latin1');
 
 /** A client connection on the fast path: reads request heads, runs one exchange at a time, buffers pipelined bytes. */
 export class ClientConnection implements Watched {
@@ -44,6 +49,12 @@ export class ClientConnection implements Watched {
   lastActive = 0;
   readonly remoteAddress: string;
   readonly localPort: number;
+  /**
+   * The X-Forwarded-* lines the router adds, the same for every request on the connection, up to the host value:
+   * `forwarded` for requests without an X-Forwarded-For, `forwardedTail` to follow the joined one.
+   */
+  readonly forwarded: string;
+  readonly forwardedTail: string;
   readonly socket: Socket;
   private readonly writer: SocketWriter;
   private readonly onData = (chunk: Buffer) => this.data(chunk, false);
@@ -58,6 +69,9 @@ export class ClientConnection implements Watched {
     const socket = (this.socket = opts.sharedReads ? rewrapWithSharedReads(accepted, (bytes) => this.sharedRead(bytes)) : accepted);
     this.remoteAddress = socket.remoteAddress ?? '';
     this.localPort = socket.localPort ?? 0;
+    const tail = `x-forwarded-proto: ${ctx.proto}\r\nx-forwarded-port: ${this.localPort}\r\nx-forwarded-host: `;
+    this.forwardedTail = flat(tail);
+    this.forwarded = flat(`x-forwarded-for: ${this.remoteAddress}\r\n${tail}`);
     if (!opts.sharedReads) socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     this.writer = new SocketWriter(socket, () => this.exchange?.resumeUpstream(), this);
@@ -121,7 +135,10 @@ export class ClientConnection implements Watched {
   private next(): void {
     const buf = this.buf;
     if (buf === undefined) return;
-    const end = buf.indexOf(HEAD_END);
+    // Short reads (most requests) become a string at once and the end is searched in it: cheaper than a search of
+    // the bytes and then a string of the head.
+    const text = buf.length <= SHORT_READ ? buf.toString('latin1') : undefined;
+    const end = text !== undefined ? text.indexOf('\r\n\r\n') : buf.indexOf(HEAD_END);
     if (end === -1) {
       if (buf.length > this.ctx.maxHeaderBytes) return this.handOff(); // node:http answers 431
       // A head trickling in (slowloris) gets as long as node:http would give it, then the connection is closed.
@@ -132,7 +149,7 @@ export class ClientConnection implements Watched {
     }
     this.headSince = 0;
     if (end > this.ctx.maxHeaderBytes) return this.handOff(); // node:http answers 431
-    const req = parseRequestHead(buf.toString('latin1', 0, end));
+    const req = parseRequestHead(text !== undefined ? text.slice(0, end) : buf.toString('latin1', 0, end));
     if (req === undefined) return this.handOff();
     const target = this.ctx.getTable().lookup(req.host);
     if (target?.httpsOnly || req.target.startsWith(ACME_PATH)) return this.handOff();

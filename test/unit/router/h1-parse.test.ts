@@ -141,11 +141,13 @@ function keptHead(bytes: Buffer, end: number, scanned: ScannedResponseHead): str
 function scanAndCompare(text: string, method: string): ScannedResponseHead | undefined {
   const bytes = Buffer.from(`${text}\r\n\r\n`, 'latin1');
   const end = bytes.indexOf('\r\n\r\n');
-  const scanned = scanResponseHead(bytes, end, method);
+  const scanned = scanResponseHead(bytes, method);
+  for (const cut of [0, 1, 12, end, end + 3]) assert.equal(scanResponseHead(bytes.subarray(0, cut), method), undefined, 'a head not all there');
   if (scanned === undefined) return undefined;
+  assert.equal(scanned.end, end);
   const parsed = parseResponseHead(bytes.toString('latin1', 0, end), method);
   assert.ok(typeof parsed !== 'string', `the scan took a head the parser refuses (${parsed}): ${JSON.stringify(text)}`);
-  const { drops: _, ...rest } = scanned;
+  const { drops: _, end: _end, ...rest } = scanned;
   const { head: parsedHead, ...parsedRest } = parsed;
   assert.deepEqual(rest, parsedRest, JSON.stringify(text));
   assert.equal(keptHead(bytes, end, scanned), parsedHead, JSON.stringify(text));
