@@ -40,16 +40,23 @@ function composeHead(buf: Buffer, end: number, drops: number[] | undefined, clos
   let from = 0;
   if (drops !== undefined) {
     for (let k = 0; k < drops.length; k += 2) {
-      p += buf.copy(out, p, from, drops[k]);
+      p = copyInto(out, p, buf, from, drops[k]!);
       from = drops[k + 1]!;
     }
   }
-  p += buf.copy(out, p, from, end + 2);
-  if (close) p += CONNECTION_CLOSE.copy(out, p);
+  p = copyInto(out, p, buf, from, end + 2);
+  if (close) p = copyInto(out, p, CONNECTION_CLOSE, 0, CONNECTION_CLOSE.length);
   out[p++] = 13;
   out[p++] = 10;
-  if (n > 0) body.copy(out, p, 0, n);
+  copyInto(out, p, body, 0, n);
   return out;
+}
+
+/** Copies `from[start, end)` to `to` at `at`; returns the offset after it. Short runs by hand: Buffer#copy makes a view for each. */
+function copyInto(to: Buffer, at: number, from: Buffer, start: number, end: number): number {
+  if (end - start > 64) return at + from.copy(to, at, start, end);
+  for (let i = start; i < end; i++) to[at++] = from[i]!;
+  return at;
 }
 
 /** A keep-alive connection to an endpoint, owned by one exchange at a time or idle in `Upstreams`. */
@@ -159,7 +166,7 @@ export class Exchange {
 
   private attempt(ep: Endpoint, fresh = false): void {
     this.attempts++;
-    const idle = fresh ? undefined : (this.ctx.upstreams.takeIdle(ep.addr) as UpstreamConnection | undefined);
+    const idle = fresh ? undefined : (this.ctx.upstreams.takeIdle(ep.addr, idleClock.now) as UpstreamConnection | undefined);
     const up = (this.up = idle ?? new UpstreamConnection(ep, this.ctx, this.client.opts.connectTimeoutMs));
     up.exchange = this;
     if (up.connected) this.upstreamConnected();
@@ -374,7 +381,7 @@ export class Exchange {
       up.exchange = undefined;
       up.reused = true;
       if (up.socket.isPaused()) up.socket.resume();
-      this.ctx.upstreams.putIdle(up.ep.addr, up, up.idleMs);
+      this.ctx.upstreams.putIdle(up.ep.addr, up, up.idleMs, idleClock.now); // a clock at most a tick old: expiry within a tick
     } else up.close();
     this.finish(this.status);
     this.client.exchangeDone(unsent);

@@ -268,6 +268,9 @@ for (let c = 0; c < 256; c++) VALUE_CHAR[c] = c === 9 || (c >= 0x20 && c !== 0x7
 const RESPONSE_NAMES: Record<number, string[]> = { 7: ['upgrade'], 10: ['connection', 'keep-alive'], 14: ['content-length'], 16: ['proxy-connection'], 17: ['transfer-encoding'] };
 const RESPONSE_NAME_BYTES = new Map<number, Buffer[]>(Object.entries(RESPONSE_NAMES).map(([n, names]) => [Number(n), names.map((x) => Buffer.from(x, 'latin1'))]));
 
+const KEEP_ALIVE_VALUE = [Buffer.from('keep-alive', 'latin1')];
+const CLOSE_VALUE = [Buffer.from('close', 'latin1')];
+
 /** The name among `candidates` that `buf[start, start + length)` spells, ignoring ASCII case; undefined if none. */
 function matchName(buf: Buffer, start: number, candidates: Buffer[]): Buffer | undefined {
   outer: for (const name of candidates) {
@@ -344,7 +347,11 @@ export function scanResponseHead(buf: Buffer, method: string): ScannedResponseHe
         continue;
       }
       case 99: // 'c': connection
-        connectionOptions(buf.toString('latin1', colon + 1, eol), (o) => {
+        // The usual single option is compared as bytes; lists and others go through connectionOptions.
+        if (b - a === 10 && matchName(buf, a, KEEP_ALIVE_VALUE) !== undefined) {
+          if (minor === 0) keepAlive = true;
+        } else if (b - a === 5 && matchName(buf, a, CLOSE_VALUE) !== undefined) keepAlive = false;
+        else connectionOptions(buf.toString('latin1', colon + 1, eol), (o) => {
           if (o === 'close') keepAlive = false;
           else if (o === 'keep-alive' && minor === 0) keepAlive = true;
           return true;

@@ -65,11 +65,13 @@ export class Upstreams {
     return this.opts.keepAliveMs;
   }
 
-  /** The most recently parked idle connection to `addr` that has not outlived its idle time, if any. */
-  takeIdle(addr: string): IdleConnection | undefined {
+  /**
+   * The most recently parked idle connection to `addr` that has not outlived its idle time, if any. `now`: the
+   * time in performance.now() milliseconds (callers with a cheaper, slightly old clock pass it).
+   */
+  takeIdle(addr: string, now = performance.now()): IdleConnection | undefined {
     const list = this.idle.get(addr);
     if (list === undefined || list.length === 0) return undefined;
-    const now = Date.now();
     for (let e = list.pop(); e !== undefined; e = list.pop()) {
       if (e.expires > now) return e.conn;
       e.conn.close();
@@ -81,11 +83,11 @@ export class Upstreams {
    * Parks a connection for reuse during `idleMs`; it is closed instead when its endpoint left the table or enough
    * are parked. Connections past their time are closed by a sweep every second (and never handed out).
    */
-  putIdle(addr: string, conn: IdleConnection, idleMs: number): void {
+  putIdle(addr: string, conn: IdleConnection, idleMs: number, now = performance.now()): void {
     let list = this.idle.get(addr);
     if ((this.live !== undefined && !this.live.has(addr)) || (list !== undefined && list.length >= MAX_IDLE_PER_ENDPOINT)) return conn.close();
     if (!list) this.idle.set(addr, (list = []));
-    list.push({ conn, expires: Date.now() + idleMs });
+    list.push({ conn, expires: now + idleMs });
     this.sweeper ??= setInterval(() => this.sweep(), 1000).unref();
   }
 
@@ -97,7 +99,7 @@ export class Upstreams {
   }
 
   private sweep(): void {
-    const now = Date.now();
+    const now = performance.now();
     for (const list of this.idle.values()) {
       for (let i = list.length - 1; i >= 0; i--) {
         const e = list[i]!;
