@@ -3,6 +3,7 @@
 // bytes relayed to the client, retries, timeouts and the access-log entry. Knows the client only by the
 // ClientConnection methods it calls.
 import { connect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks'; // the global is a getter: a lookup on every use
 import { newRequestId } from './request-id.js';
 import { parseResponseHead, scanResponseHead, ChunkedScanner, HEAD_END, type RequestHead, type ResponseHead, type Framing } from './h1-parse.js';
 import { errorStatus, type RouterErrorKind } from './error-pages.js';
@@ -29,10 +30,10 @@ const CONNECTION_CLOSE = Buffer.from('connection: close\r\n', 'latin1');
 
 /**
  * The response head for the client from its bytes `buf[0, end)` (`end`: where the blank line starts): without the
- * `drops` ranges (see scanResponseHead), `connection: close` added when `close`, then the blank line and the first
- * `n` bytes of `body`; in one new buffer.
+ * `drops` ranges (see scanResponseHead), `connection: close` added when `close`, then the blank line and the `n`
+ * body bytes that follow the head in `buf`; in one new buffer.
  */
-function composeHead(buf: Buffer, end: number, drops: number[] | undefined, close: boolean, body: Buffer, n: number): Buffer {
+function composeHead(buf: Buffer, end: number, drops: number[] | undefined, close: boolean, n: number): Buffer {
   let size = end + 4 + n + (close ? CONNECTION_CLOSE.length : 0);
   if (drops !== undefined) for (let k = 0; k < drops.length; k += 2) size -= drops[k + 1]! - drops[k]!;
   const out = Buffer.allocUnsafe(size);
@@ -48,7 +49,7 @@ function composeHead(buf: Buffer, end: number, drops: number[] | undefined, clos
   if (close) p = copyInto(out, p, CONNECTION_CLOSE, 0, CONNECTION_CLOSE.length);
   out[p++] = 13;
   out[p++] = 10;
-  copyInto(out, p, body, 0, n);
+  copyInto(out, p, buf, end + 4, end + 4 + n);
   return out;
 }
 
@@ -233,7 +234,7 @@ export class Exchange {
       if (parsed.status < 200) {
         if (parsed.status === 101) return this.fail('protocol', 'unexpected protocol switch');
         // 103 Early Hints and the like go to the client as they come
-        this.client.write(scanned !== undefined ? composeHead(buf, end, scanned.drops, false, buf, 0) : (parsed as ResponseHead).head + '\r\n');
+        this.client.write(scanned !== undefined ? composeHead(buf, end, scanned.drops, false, 0) : (parsed as ResponseHead).head + '\r\n');
         buf = buf.subarray(end + 4);
         chunk = buf;
         continue;
@@ -248,24 +249,23 @@ export class Exchange {
       if (parsed.framing === 'chunked') this.chunks = new ChunkedScanner();
       // A response before the whole request body (an early 413, say) ends the connection: the rest is never read.
       const close = this.client.closeAfter(this.req, parsed.framing === 'close' || this.bodyLeft > 0);
-      const body = buf.subarray(end + 4);
-      const n = this.bodyBytes(body);
+      const n = this.bodyBytes(buf, end + 4);
       if (n < 0) return this.fail('protocol', 'malformed chunked body');
       // `body` lives in the shared read buffer: what is written is a copy. A small body leaves with its head in one write.
       let writable: boolean;
       if (scanned !== undefined) {
         const small = n <= SMALL_BODY;
-        writable = this.client.write(composeHead(buf, end, scanned.drops, close, body, small ? n : 0));
-        if (!small) writable = this.client.write(Buffer.from(body.subarray(0, n)));
+        writable = this.client.write(composeHead(buf, end, scanned.drops, close, small ? n : 0));
+        if (!small) writable = this.client.write(Buffer.from(buf.subarray(end + 4, end + 4 + n)));
       } else {
         const head = (parsed as ResponseHead).head + (close ? 'connection: close\r\n\r\n' : '\r\n');
-        if (n <= SMALL_BODY) writable = this.client.write(n === 0 ? head : head + body.toString('latin1', 0, n));
+        if (n <= SMALL_BODY) writable = this.client.write(n === 0 ? head : head + buf.toString('latin1', end + 4, end + 4 + n));
         else {
           this.client.write(head);
-          writable = this.client.write(Buffer.from(body.subarray(0, n)));
+          writable = this.client.write(Buffer.from(buf.subarray(end + 4, end + 4 + n)));
         }
       }
-      return this.sent(writable, n, body.length);
+      return this.sent(writable, n, buf.length - end - 4);
     }
   }
 
@@ -276,27 +276,30 @@ export class Exchange {
     this.sent(n === 0 || this.client.write(Buffer.from(n === chunk.length ? chunk : chunk.subarray(0, n))), n, chunk.length);
   }
 
-  /** How many of `chunk`'s bytes belong to the response body (noting in `bodyEnded` whether it ends there); -1: broken chunked framing. */
-  private bodyBytes(chunk: Buffer): number {
+  /**
+   * How many of `chunk`'s bytes from `start` on belong to the response body (noting in `bodyEnded` whether it ends
+   * there); -1: broken chunked framing.
+   */
+  private bodyBytes(chunk: Buffer, start = 0): number {
     switch (this.framing) {
       case 'none':
         this.bodyEnded = true;
         return 0;
       case 'length': {
-        const n = Math.min(chunk.length, this.left);
+        const n = Math.min(chunk.length - start, this.left);
         this.left -= n;
         this.bodyEnded = this.left === 0;
         return n;
       }
       case 'chunked': {
-        const end = this.chunks!.scan(chunk);
+        const end = this.chunks!.scan(chunk, start);
         if (end === -2) return -1;
-        if (end === -1) return chunk.length;
+        if (end === -1) return chunk.length - start;
         this.bodyEnded = true;
-        return end;
+        return end - start;
       }
       case 'close':
-        return chunk.length; // ends when the upstream closes
+        return chunk.length - start; // ends when the upstream closes
     }
   }
 

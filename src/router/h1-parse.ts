@@ -24,8 +24,21 @@ export interface RequestHead {
   headers: string;
 }
 
-/** Methods the fast path takes; others (CONNECT, TRACE, extension methods) go to node:http. */
-const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+/** Methods the fast path takes; others (CONNECT, TRACE, extension methods) go to node:http. A switch compares the new string with each constant; a Set would hash it first. */
+function fastPathMethod(method: string): boolean {
+  switch (method) {
+    case 'GET':
+    case 'POST':
+    case 'HEAD':
+    case 'PUT':
+    case 'DELETE':
+    case 'PATCH':
+    case 'OPTIONS':
+      return true;
+    default:
+      return false;
+  }
+}
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const ORIGIN_FORM = /^\/[\x21-\x7e]*$/;
@@ -78,7 +91,7 @@ export function parseRequestHead(text: string): RequestHead | undefined {
   if (sp1 === -1 || sp2 === -1 || line.slice(sp2 + 1) !== 'HTTP/1.1') return undefined;
   const method = line.slice(0, sp1);
   const target = line.slice(sp1 + 1, sp2);
-  if (!METHODS.has(method) || !ORIGIN_FORM.test(target)) return undefined;
+  if (!fastPathMethod(method) || !ORIGIN_FORM.test(target)) return undefined;
 
   let host: string | undefined;
   let contentLength = -1;
