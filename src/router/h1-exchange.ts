@@ -251,7 +251,7 @@ export class Exchange {
       const close = this.client.closeAfter(this.req, parsed.framing === 'close' || this.bodyLeft > 0);
       const n = this.bodyBytes(buf, end + 4);
       if (n < 0) return this.fail('protocol', 'malformed chunked body');
-      // `body` lives in the shared read buffer: what is written is a copy. A small body leaves with its head in one write.
+      // `buf` may be the shared read buffer: what is written is a copy. A small body leaves with its head in one write.
       let writable: boolean;
       if (scanned !== undefined) {
         const small = n <= SMALL_BODY;

@@ -1,21 +1,49 @@
 // The fast path's inactivity limits (idle-clock.ts) against real sockets: idle and half-sent client connections are
-// closed after the keep-alive time and busy ones are not; an upstream silent before its response head gives 504
-// after the headers timeout, one silent inside a body does not unless a body timeout is set.
+// closed after the keep-alive time and busy ones are not; an upstream that never accepts gives 504 after the
+// connect timeout; one silent before its response head gives 504 after the headers timeout, one silent inside a
+// body does not unless a body timeout is set.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { startEtcd, startTestRouter, uniquePrefix, putRoute, putEndpoint, type Etcd } from './harness.js';
 import type { RunningRouter } from '../../../src/router/router.js';
 
 const KEEP_ALIVE_MS = 400;
 const HEADERS_MS = 300;
 const BODY_MS = 500;
+const CONNECT_MS = 600;
 
 let etcd: Etcd;
 let router: RunningRouter & { url: string };
 let bodyLimited: RunningRouter & { url: string };
 const prefix = uniquePrefix();
 const raws: TcpServer[] = [];
+const children: ChildProcess[] = [];
+
+/**
+ * A port whose connection attempts go unanswered: a listener (python3, since node accepts every connection) with
+ * a backlog of one that never accepts, its queue filled first; Linux then drops further SYNs.
+ */
+async function blackHole(): Promise<number> {
+  const code = 'import socket,sys,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(120)';
+  const child = spawn('python3', ['-c', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  const port = Number(line.toString().trim());
+  // Fill the accept queue: connections that complete without being accepted, until one no longer does.
+  for (let i = 0; i < 8; i++) {
+    const s = connect({ host: '127.0.0.1', port });
+    s.on('error', () => undefined);
+    const ok = await Promise.race([once(s, 'connect').then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 300))]);
+    if (!ok) {
+      s.destroy();
+      return port;
+    }
+  }
+  throw new Error('the listener kept accepting connections');
+}
 
 /** An upstream that sends `parts` (bytes, or a pause in ms) on each connection once a request head is in. */
 async function scripted(parts: (string | number)[]): Promise<number> {
@@ -60,7 +88,7 @@ function client(url: string): { socket: Socket; text(): string; closedAfter: Pro
 
 before(async () => {
   etcd = await startEtcd();
-  const over = { clientKeepAliveMs: KEEP_ALIVE_MS, headersTimeoutMs: HEADERS_MS };
+  const over = { clientKeepAliveMs: KEEP_ALIVE_MS, headersTimeoutMs: HEADERS_MS, connectTimeoutMs: CONNECT_MS };
   router = await startTestRouter(etcd.etcd.endpoint, prefix, over);
   bodyLimited = await startTestRouter(etcd.etcd.endpoint, prefix, { ...over, headersTimeoutMs: 5000, bodyTimeoutMs: BODY_MS });
 });
@@ -68,6 +96,7 @@ after(async () => {
   await router?.close();
   await bodyLimited?.close();
   for (const s of raws) s.close();
+  for (const c of children) c.kill();
   await etcd?.close();
 });
 
@@ -121,4 +150,15 @@ test('silence inside a response body is allowed without a body timeout and cut a
   while (!whole.text().endsWith('firstagain') && performance.now() - whole.since < 5000) await new Promise((r) => setTimeout(r, 10));
   assert.match(whole.text(), /^HTTP\/1\.1 200 OK\r\n/);
   whole.socket.destroy();
+});
+
+test('an upstream that does not accept the connection gives 504 after the connect timeout', async () => {
+  await app('hole', await blackHole());
+  const c = client(router.url);
+  c.socket.write('GET / HTTP/1.1\r\nHost: hole.localhost\r\n\r\n');
+  while (!c.text().includes('\r\n\r\n') && performance.now() - c.since < 5000) await new Promise((r) => setTimeout(r, 10));
+  const after = performance.now() - c.since;
+  assert.match(c.text(), /^HTTP\/1\.1 504 /);
+  assert.ok(after >= CONNECT_MS - 5 && after < CONNECT_MS + 1000, `504 after ${after} ms`);
+  c.socket.destroy();
 });
