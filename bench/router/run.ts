@@ -1,5 +1,5 @@
 // Router benchmark: the same nginx backend and the same load generator (wrk) measured direct, through nginx
-// (1 worker, keep-alive upstream) and through yb-router variants, in one run; plus route convergence and
+// (1 worker, keep-alive upstream, setting the request headers the router sets; also a second nginx setting fewer) and through yb-router variants, in one run; plus route convergence and
 // 10,000-route memory/lookup. Loads only 127.0.0.1; every phase is bounded in time. Not a test.
 //   node --import tsx bench/router/run.ts [--duration 8] [--rounds 3] [--connections 50] [--quick]
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -155,6 +155,8 @@ function wrk(url: string, seconds = DURATION): Result {
 }
 
 const NGINX2 = 'nginx 2 workers';
+/** nginx setting only Host, X-Forwarded-For and -Proto (no request id): the reference before 2026-11-26 13:40Z. */
+const NGINX_FEWER = 'nginx, fewer headers (no request id)';
 /** The nginx a target is compared with: the one with as many worker processes. */
 const referenceOf = (name: string, present: Record<string, unknown>) => (/\bw2-/.test(name) && NGINX2 in present ? NGINX2 : 'nginx');
 
@@ -172,15 +174,20 @@ async function main() {
     const backendProc = nginx('backend', `server { listen 127.0.0.1:${backendPort}; location / { return 200 "hello from the backend\\n"; } }`);
     const nginxPort = await freePort();
     const nginxTlsPort = await freePort();
-    const proxyLocation = `location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection "";
-        proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme; }`;
+    // nginx sets the request headers the router sets (X-Request-Id kept if sent, else nginx's own 32-hex id), so
+    // both do the same job; `requestIdMap` goes in nginx's http block.
+    const requestIdMap = 'map $http_x_request_id $yb_request_id { default $http_x_request_id; "" $request_id; }';
+    const fewerHeaders = `proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection "";
+        proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme;`;
+    const proxyLocation = `location / { ${fewerHeaders}
+        proxy_set_header X-Forwarded-Port $server_port; proxy_set_header X-Forwarded-Host $host; proxy_set_header X-Request-Id $yb_request_id; }`;
     let tlsServer = '';
     if (args.tls) {
       execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', `/CN=${HOST}`,
         '-keyout', join(work, 'tls.key'), '-out', join(work, 'tls.crt')], { stdio: 'ignore' });
       tlsServer = `server { listen 127.0.0.1:${nginxTlsPort} ssl http2; ssl_certificate ${work}/tls.crt; ssl_certificate_key ${work}/tls.key; ${proxyLocation} }`;
     }
-    const nginxProc = nginx('proxy', `upstream app { server 127.0.0.1:${backendPort}; keepalive 64; }
+    const nginxProc = nginx('proxy', `${requestIdMap} upstream app { server 127.0.0.1:${backendPort}; keepalive 64; }
       server { listen 127.0.0.1:${nginxPort}; ${proxyLocation} } ${tlsServer}`);
     await client.put(k.route(HOST)).value(JSON.stringify({ app: 'bench' })).exec();
     await client.put(k.endpoint('bench', 'web', 'web.1')).value(JSON.stringify({ host: '127.0.0.1', port: backendPort, release: 1, container: 'nginx' })).exec();
@@ -227,24 +234,27 @@ async function main() {
       routers[name] = { url: `http://127.0.0.1:${port}/`, child };
     }
     const targets: Record<string, string> = { direct: `http://127.0.0.1:${backendPort}/`, nginx: `http://127.0.0.1:${nginxPort}/` };
+    const fewerPort = await freePort();
+    const fewerPid = nginx('fewer', `upstream app { server 127.0.0.1:${backendPort}; keepalive 64; } server { listen 127.0.0.1:${fewerPort}; location / { ${fewerHeaders} } }`).pid!;
+    targets[NGINX_FEWER] = `http://127.0.0.1:${fewerPort}/`;
     // yb-router with 2 workers is compared with nginx with 2 workers (same number of cores).
     let nginx2Pid: number | undefined;
     if (variants.some((v) => v.startsWith('w2'))) {
       const port2 = await freePort();
-      nginx2Pid = nginx('proxy2', `upstream app { server 127.0.0.1:${backendPort}; keepalive 64; } server { listen 127.0.0.1:${port2}; ${proxyLocation} }`, 2).pid!;
+      nginx2Pid = nginx('proxy2', `${requestIdMap} upstream app { server 127.0.0.1:${backendPort}; keepalive 64; } server { listen 127.0.0.1:${port2}; ${proxyLocation} }`, 2).pid!;
       targets[NGINX2] = `http://127.0.0.1:${port2}/`;
     }
     for (const [name, r] of Object.entries(routers)) targets[name] = r.url;
     // CPU time of the process tree that serves each target: per request it does not depend on how busy the
     // machine is, unlike req/s and p99 (this machine is shared).
-    const pidsOf: Record<string, number> = { direct: backendProc.pid!, nginx: nginxProc.pid! };
+    const pidsOf: Record<string, number> = { direct: backendProc.pid!, nginx: nginxProc.pid!, [NGINX_FEWER]: fewerPid };
     if (nginx2Pid) pidsOf[NGINX2] = nginx2Pid;
     for (const [name, r] of Object.entries(routers)) pidsOf[name] = r.child.pid!;
     for (const url of Object.values(targets)) await waitHttp(url, HOST);
 
     // Warm-up, then rounds with the targets interleaved so drift hits all of them alike.
     for (const url of Object.values(targets)) wrk(url, 2);
-    const samples: Record<string, Array<Result & { cpuUs: number; userUs: number; rpsRatio: number; p99Ratio: number }>> = {};
+    const samples: Record<string, Array<Result & { cpuUs: number; userUs: number; rpsRatio: number; p99Ratio: number; fewerRps: number; fewerP99: number }>> = {};
     const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
     for (let round = 0; round < ROUNDS; round++) {
       const thisRound: Record<string, Result & { cpuUs: number; userUs: number }> = {};
@@ -258,13 +268,14 @@ async function main() {
       // Ratios are taken within a round (seconds apart), then their median: drift between rounds cancels.
       for (const [name, r] of Object.entries(thisRound)) {
         const ref = thisRound[referenceOf(name, thisRound)]!;
-        (samples[name] ??= []).push({ ...r, rpsRatio: r.rps / ref.rps, p99Ratio: r.p99 / ref.p99 });
+        const fewer = thisRound[NGINX_FEWER]!;
+        (samples[name] ??= []).push({ ...r, rpsRatio: r.rps / ref.rps, p99Ratio: r.p99 / ref.p99, fewerRps: r.rps / fewer.rps, fewerP99: r.p99 / fewer.p99 });
       }
     }
     process.stderr.write('\n');
     const load = `${loadBefore} → ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`;
     console.log(`\nthroughput: wrk -t1 -c${CONNS} -d${DURATION}s, median of ${ROUNDS} rounds, ${new Date().toISOString()}, ${process.version}, load average ${load}`);
-    console.log('ratios: each yb-router row against nginx with as many workers (w1 → nginx, w2 → nginx 2 workers)');
+    console.log('ratios: each yb-router row against nginx with as many workers (w1 → nginx, w2 → nginx 2 workers); both nginx set the request headers the router sets');
     console.log('| target | req/s | p50 ms | p99 ms | errors | req/s ÷ nginx | p99 ÷ nginx | CPU µs/req | of which user | CPU ÷ nginx |');
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     const cpuOf = (name: string) => median(samples[name]!.map((s) => s.cpuUs));
@@ -273,6 +284,11 @@ async function main() {
       const cpu = median(ss.map((s) => s.cpuUs));
       const m = (f: (s: (typeof ss)[number]) => number) => median(ss.map(f));
       console.log(`| ${name} | ${m((s) => s.rps).toFixed(0)} | ${m((s) => s.p50).toFixed(2)} | ${m((s) => s.p99).toFixed(2)} | ${errors} | ${m((s) => s.rpsRatio).toFixed(2)} | ${m((s) => s.p99Ratio).toFixed(2)} | ${cpu.toFixed(1)} | ${m((s) => s.userUs).toFixed(1)} | ${(cpu / cpuOf(referenceOf(name, samples))).toFixed(2)} |`);
+    }
+
+    console.log(`\nagainst ${NGINX_FEWER}, which does less than the router (median of the rounds' ratios):`);
+    for (const [name, ss] of Object.entries(samples)) {
+      if (name.startsWith('yb-router w1')) console.log(`- ${name}: req/s ${median(ss.map((s) => s.fewerRps)).toFixed(2)}×, p99 ${median(ss.map((s) => s.fewerP99)).toFixed(2)}×`);
     }
 
     if (args.tls) await tlsPhase(nginxTlsPort, base);
