@@ -71,8 +71,17 @@ async function app(name: string, upstreamPort: number): Promise<void> {
   await Promise.all([router.waitPublished(rev), bodyLimited.waitPublished(rev)]);
 }
 
-/** A connection to `url`'s port that records what arrives and when it closes (ms after `since`). */
-function client(url: string): { socket: Socket; text(): string; closedAfter: Promise<number>; since: number } {
+interface Client {
+  socket: Socket;
+  text(): string;
+  /** Milliseconds from opening until the connection closed. */
+  closedAfter: Promise<number>;
+  /** Milliseconds from opening until what arrived satisfies `done` (polled, at most 5 s). */
+  until(done: (text: string) => boolean): Promise<number>;
+}
+
+/** A connection to `url`'s port that records what arrives and when. */
+function client(url: string): Client {
   const since = performance.now();
   const socket = connect({ host: '127.0.0.1', port: Number(new URL(url).port) });
   let text = '';
@@ -83,7 +92,11 @@ function client(url: string): { socket: Socket; text(): string; closedAfter: Pro
     socket.on('close', () => (clearTimeout(timer), resolve(performance.now() - since)));
   });
   closedAfter.catch(() => undefined); // awaited by the tests that expect a close
-  return { socket, text: () => text, closedAfter, since };
+  const until = async (done: (text: string) => boolean) => {
+    while (!done(text) && performance.now() - since < 5000) await new Promise((r) => setTimeout(r, 10));
+    return performance.now() - since;
+  };
+  return { socket, text: () => text, closedAfter, until };
 }
 
 before(async () => {
@@ -129,8 +142,7 @@ test('an upstream silent before its response head gives 504 after the headers ti
   await app('mute', port);
   const c = client(router.url);
   c.socket.write('GET / HTTP/1.1\r\nHost: mute.localhost\r\n\r\n');
-  while (!c.text().includes('\r\n\r\n') && performance.now() - c.since < 5000) await new Promise((r) => setTimeout(r, 10));
-  const after = performance.now() - c.since;
+  const after = await c.until((t) => t.includes('\r\n\r\n'));
   assert.match(c.text(), /^HTTP\/1\.1 504 /);
   assert.ok(after >= HEADERS_MS - 5 && after < HEADERS_MS + 1000, `504 after ${after} ms`);
   c.socket.destroy();
@@ -147,7 +159,7 @@ test('silence inside a response body is allowed without a body timeout and cut a
   const closed = await cut.closedAfter;
   assert.ok(closed >= BODY_MS - 5 && closed < BODY_MS + 400, `cut after ${closed} ms`);
   assert.match(cut.text(), /\r\n\r\nfirst$/);
-  while (!whole.text().endsWith('firstagain') && performance.now() - whole.since < 5000) await new Promise((r) => setTimeout(r, 10));
+  await whole.until((t) => t.endsWith('firstagain'));
   assert.match(whole.text(), /^HTTP\/1\.1 200 OK\r\n/);
   whole.socket.destroy();
 });
@@ -156,8 +168,7 @@ test('an upstream that does not accept the connection gives 504 after the connec
   await app('hole', await blackHole());
   const c = client(router.url);
   c.socket.write('GET / HTTP/1.1\r\nHost: hole.localhost\r\n\r\n');
-  while (!c.text().includes('\r\n\r\n') && performance.now() - c.since < 5000) await new Promise((r) => setTimeout(r, 10));
-  const after = performance.now() - c.since;
+  const after = await c.until((t) => t.includes('\r\n\r\n'));
   assert.match(c.text(), /^HTTP\/1\.1 504 /);
   assert.ok(after >= CONNECT_MS - 5 && after < CONNECT_MS + 1000, `504 after ${after} ms`);
   c.socket.destroy();
