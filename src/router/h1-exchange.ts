@@ -5,7 +5,8 @@
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks'; // the global is a getter: a lookup on every use
 import { newRequestId } from './request-id.js';
-import { parseResponseHead, scanResponseHead, ChunkedScanner, HEAD_END, type RequestHead, type ResponseHead, type Framing } from './h1-parse.js';
+import { parseResponseHead, scanResponseHead, HEAD_END, type RequestHead, type ResponseHead, type Framing } from './h1-parse.js';
+import { ChunkedScanner } from './h1-chunked.js';
 import { errorStatus, type RouterErrorKind } from './error-pages.js';
 import type { Endpoint, RouteTarget } from './route-table.js';
 import type { ProxyContext } from './proxy.js';

@@ -1,6 +1,6 @@
-// Byte-level HTTP/1.1 message heads for the router's fast path: request heads it may forward as they are, upstream
-// response heads and chunked-body framing. Pure and strict: anything unusual in a request is "not for the fast
-// path" (undefined) and goes to node:http's parser instead; an unusual response is an upstream error.
+// Byte-level HTTP/1.1 message heads for the router's fast path: request heads it may forward as they are and
+// upstream response heads (chunked bodies: h1-chunked.ts). Pure and strict: anything unusual in a request is "not
+// for the fast path" (undefined) and goes to node:http's parser instead; an unusual response is an upstream error.
 
 /** The blank line that ends a message head. */
 export const HEAD_END = Buffer.from('\r\n\r\n');
@@ -278,8 +278,11 @@ for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkl
 for (let c = 0; c < 256; c++) VALUE_CHAR[c] = c === 9 || (c >= 0x20 && c !== 0x7f) ? 1 : 0;
 
 /** Response header names the router acts on, by length. */
-const RESPONSE_NAMES: Record<number, string[]> = { 7: ['upgrade'], 10: ['connection', 'keep-alive'], 14: ['content-length'], 16: ['proxy-connection'], 17: ['transfer-encoding'] };
-const RESPONSE_NAME_BYTES = new Map<number, Buffer[]>(Object.entries(RESPONSE_NAMES).map(([n, names]) => [Number(n), names.map((x) => Buffer.from(x, 'latin1'))]));
+const RESPONSE_NAME_BYTES = new Map<number, Buffer[]>();
+for (const name of ['upgrade', 'connection', 'keep-alive', 'content-length', 'proxy-connection', 'transfer-encoding']) {
+  const bytes = Buffer.from(name, 'latin1');
+  RESPONSE_NAME_BYTES.set(bytes.length, [...(RESPONSE_NAME_BYTES.get(bytes.length) ?? []), bytes]);
+}
 
 const KEEP_ALIVE_VALUE = [Buffer.from('keep-alive', 'latin1')];
 const CLOSE_VALUE = [Buffer.from('close', 'latin1')];
@@ -383,106 +386,4 @@ export function scanResponseHead(buf: Buffer, method: string): ScannedResponseHe
   if (transferEncoding !== undefined && length !== -1) return undefined;
   const framing = responseFraming(status, method, transferEncoding, length);
   return { end: i, status, framing, length: Math.max(length, 0), keepAlive: keepAlive && framing !== 'close', idleTimeoutMs, drops };
-}
-
-const enum Chunk {
-  Size,
-  Extension,
-  SizeLf,
-  Data,
-  DataCr,
-  DataLf,
-  TrailerStart,
-  Trailer,
-  TrailerLf,
-  EndLf,
-  Done,
-}
-
-/**
- * Finds where a chunked body ends, fed the bytes as they arrive; the bytes themselves are relayed unchanged.
- * `scan` returns the offset just past the body's end, -1 when more bytes are needed, -2 when the framing is broken.
- */
-export class ChunkedScanner {
-  private state = Chunk.Size;
-  private size = 0;
-  private digits = 0;
-  private remaining = 0;
-
-  scan(buf: Buffer, from = 0): number {
-    let i = from;
-    const n = buf.length;
-    while (i < n) {
-      const c = buf[i]!;
-      switch (this.state) {
-        case Chunk.Size: {
-          const v = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
-          if (v !== -1) {
-            if (++this.digits > 12) return -2;
-            this.size = this.size * 16 + v;
-          } else if (this.digits === 0) return -2;
-          else if (c === 13) this.state = Chunk.SizeLf;
-          else if (c === 59 /* ; */ || c === 32 || c === 9) this.state = Chunk.Extension;
-          else return -2;
-          i++;
-          break;
-        }
-        case Chunk.Extension:
-          if (c === 13) this.state = Chunk.SizeLf;
-          else if (c === 10 || c === 0) return -2;
-          i++;
-          break;
-        case Chunk.SizeLf:
-          if (c !== 10) return -2;
-          i++;
-          if (this.size === 0) this.state = Chunk.TrailerStart;
-          else {
-            this.remaining = this.size;
-            this.state = Chunk.Data;
-          }
-          this.size = 0;
-          this.digits = 0;
-          break;
-        case Chunk.Data: {
-          const take = Math.min(this.remaining, n - i);
-          i += take;
-          this.remaining -= take;
-          if (this.remaining === 0) this.state = Chunk.DataCr;
-          break;
-        }
-        case Chunk.DataCr:
-          if (c !== 13) return -2;
-          this.state = Chunk.DataLf;
-          i++;
-          break;
-        case Chunk.DataLf:
-          if (c !== 10) return -2;
-          this.state = Chunk.Size;
-          i++;
-          break;
-        case Chunk.TrailerStart:
-          // Either the blank line ending the body or the first trailer field.
-          this.state = c === 13 ? Chunk.EndLf : Chunk.Trailer;
-          i++;
-          break;
-        case Chunk.Trailer:
-          if (c === 13) this.state = Chunk.TrailerLf;
-          else if (c === 10) return -2;
-          i++;
-          break;
-        case Chunk.TrailerLf:
-          if (c !== 10) return -2;
-          this.state = Chunk.TrailerStart;
-          i++;
-          break;
-        case Chunk.EndLf:
-          if (c !== 10) return -2;
-          this.state = Chunk.Done;
-          return i + 1;
-        case Chunk.Done:
-          return i;
-      }
-    }
-    return this.state === Chunk.Done ? i : -1;
-  }
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRequestHead, parseResponseHead, scanResponseHead, ChunkedScanner, type ScannedResponseHead } from '../../../src/router/h1-parse.js';
+import { parseRequestHead, parseResponseHead, scanResponseHead, type ScannedResponseHead } from '../../../src/router/h1-parse.js';
+import { ChunkedScanner } from '../../../src/router/h1-chunked.js';
 
 const head = (...lines: string[]) => lines.join('\r\n');
 
