@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// yb-router: the platform's HTTP router as its own process (DESIGN.md §2). Reads YB_* settings, routes Host
+// yb-router: the platform's HTTP router as its own process (docs/architecture.md §2). Reads YB_* settings, routes Host
 // names to app endpoints from etcd, and stops gracefully on SIGTERM/SIGINT.
 import { hostname } from 'node:os';
 import { loadConfig, formatAddr, ConfigError } from '../src/config/load.js';

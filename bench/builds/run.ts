@@ -71,7 +71,7 @@ async function lastBuild(p: Platform, app: string): Promise<{ ms: number; compil
 async function pushAndServe(p: Platform, app: string, repo: string, body: string, timeoutMs: number): Promise<Measure & { language: string }> {
   const url = `http://yb:${p.token}@${new URL(p.apiUrl).host}/git/${app}.git`;
   // Serving is watched while the push runs: traffic moves to the new release before the push returns (the old
-  // processes are stopped after the switch, DESIGN.md §5), and the user-visible moment is the first new answer.
+  // processes are stopped after the switch, docs/architecture.md §5), and the user-visible moment is the first new answer.
   const t0 = Date.now();
   let servedAt = 0;
   const serving = waitFor(async () => {

@@ -1,4 +1,4 @@
-// Deploy health checks. Default (DESIGN.md §5): the process listens on $PORT — read from the container's
+// Deploy health checks. Default (docs/architecture.md §5): the process listens on $PORT — read from the container's
 // own network namespace (/proc/<pid>/net/tcp*), since Docker's port proxy accepts on the host port regardless
 // and images need not have a shell — then it stays up for a few seconds. Configured checks (app.json
 // `healthchecks`, CHECKS, Dockerfile HEALTHCHECK) come on top. "Unhealthy" is a value, not an exception.

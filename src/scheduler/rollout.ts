@@ -1,4 +1,4 @@
-// Zero-downtime rollout (DESIGN.md §5): start new → healthy → publish endpoints → withdraw old endpoints and
+// Zero-downtime rollout (docs/architecture.md §5): start new → healthy → publish endpoints → withdraw old endpoints and
 // wait for every live router → stop old gracefully. Deploys, restarts, resizes and scaling are all this one
 // motion over a chosen set of processes. A failed health check stops the new containers; the old keep serving.
 import { randomBytes } from 'node:crypto';
@@ -97,7 +97,7 @@ export class Scheduler {
       network,
       aliases: web ? [app.name] : [`${app.name}.${f.type}`],
     });
-    // DESIGN.md §5: a configured check (app.json healthchecks, CHECKS, Dockerfile HEALTHCHECK) is the health
+    // docs/architecture.md §5: a configured check (app.json healthchecks, CHECKS, Dockerfile HEALTHCHECK) is the health
     // check; the "stays up a few seconds" wait belongs to the default check only.
     const tStarted = Date.now();
     const http = release.manifest?.healthchecks[f.type];
@@ -176,7 +176,7 @@ export class Scheduler {
   }
 
   /**
-   * Moves traffic (DESIGN.md §5, steps 3–5): the endpoints of `incoming` (new, healthy processes) are written and
+   * Moves traffic (docs/architecture.md §5, steps 3–5): the endpoints of `incoming` (new, healthy processes) are written and
    * those of the processes `doomed` selects removed in one etcd transaction, so routers switch in one step; once
    * every live router has applied it, the doomed processes are stopped gracefully (SIGTERM, grace period, SIGKILL).
    */

@@ -32,7 +32,7 @@ export class ServiceContainers {
     return `${this.runtime.instance}.svc.${service}`;
   }
 
-  /** The team's network, shared with the team's apps (DESIGN.md: teams cannot reach each other). */
+  /** The team's network, shared with the team's apps (docs/architecture.md §6: teams cannot reach each other). */
   network(team: string): string {
     return teamNetwork(this.runtime.instance, team);
   }

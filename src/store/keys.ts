@@ -1,4 +1,4 @@
-// The etcd key layout of the platform (DESIGN.md §3) and the JSON shapes stored under it.
+// The etcd key layout of the platform (docs/architecture.md §3) and the JSON shapes stored under it.
 // Pure: builds key strings and declares value types; performs no I/O and imports nothing of the platform.
 
 /** Every key lives under this prefix; tests give each run its own. */

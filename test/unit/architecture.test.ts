@@ -1,4 +1,4 @@
-// The dependency rules of DESIGN.md §2, checked on the import graph of src/ and bin/: no cycles between
+// The dependency rules of docs/architecture.md §2, checked on the import graph of src/ and bin/: no cycles between
 // modules, the router imports nothing of the control plane, store and runtime import nothing of the platform,
 // and the CLI reaches the platform only over HTTP.
 import { test } from 'node:test';
