@@ -1,6 +1,9 @@
 // Backup files of services under <dataDir>/backups/<service>/: naming, listing, retention. The dumps themselves
 // are written by the service container (bind-mounted at /backups); this module only handles the files.
-import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+// The directory is writable from inside a tenant's container, so nothing here follows a symbolic link in it: a link
+// planted there must never make the host read or copy a host file (docs/architecture.md §7).
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { YbError } from '../shared/errors.js';
@@ -57,7 +60,8 @@ export class BackupFiles {
     for (const file of names) {
       const id = file.replace(/\.[a-z]+$/, '');
       if (file.startsWith('.') || !BACKUP_ID.test(id)) continue;
-      const s = await stat(join(this.dir(service), file));
+      const s = await lstat(join(this.dir(service), file));
+      if (!s.isFile()) continue; // a link or anything else the container put there is not a backup
       out.push({ id, service, file, bytes: s.size, createdAt: s.mtime.toISOString() });
     }
     return out.sort((a, b) => a.id.localeCompare(b.id));
@@ -89,7 +93,20 @@ export class BackupFiles {
 
   /** Copies a backup to `as` in the same directory (a file the service picks up on its next start). */
   async stage(service: string, file: string, as: string): Promise<void> {
-    await copyFile(join(this.dir(service), file), join(this.dir(service), as));
+    const { O_RDONLY, O_NOFOLLOW, O_WRONLY, O_CREAT, O_TRUNC } = constants;
+    const from = await open(join(this.dir(service), file), O_RDONLY | O_NOFOLLOW);
+    try {
+      const target = join(this.dir(service), as);
+      await rm(target, { force: true }); // a link planted under the target name goes, rather than being written through
+      const to = await open(target, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o600);
+      try {
+        for await (const chunk of from.createReadStream({ autoClose: false })) await to.write(chunk as Buffer);
+      } finally {
+        await to.close();
+      }
+    } finally {
+      await from.close();
+    }
   }
 
   async removeAll(service: string): Promise<void> {
