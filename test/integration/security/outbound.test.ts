@@ -85,13 +85,16 @@ test('BUILDPACK_URL and buildpacks:set naming loopback as [::ffff:7f00:1] reject
   }
 });
 
-test('a git buildpack behind a name that resolves to loopback, fetched directly: refused before git connects', async () => {
+test('buildpacks behind a name or a number that resolves to loopback, fetched directly: refused before fetch or git connects', async () => {
   const cache = mkdtempSync(join(tmpdir(), 'yb-sec-bp-'));
   try {
     const fetcher = new BuildpackFetcher(cache, { maxBytes: 1024 * 1024, timeoutMs: 5000, allowPrivate: false });
-    for (const url of [`http://localhost:${counter.port}/x.git`, `http://[::ffff:127.0.0.1]:${counter.port}/x.git`, `http://2130706433:${counter.port}/x.git`, `http://0x7f.1:${counter.port}/x.git`]) {
-      const seen = await connectionsDuring(() => assert.rejects(fetcher.fetch({ kind: 'git', url, ref: '' }, url, () => undefined), /is a loopback address/));
-      assert.equal(seen, 0, url);
+    for (const host of ['localhost', '[::ffff:127.0.0.1]', '2130706433', '0x7f.1', '[::ffff:0:7f00:1]', '[64:ff9b::7f00:1]']) {
+      // A tarball goes through undici's connector (its lookup hook), a git URL through git with the checked address pinned.
+      for (const ref of [{ kind: 'tarball' as const, url: `http://${host}:${counter.port}/x.tgz` }, { kind: 'git' as const, url: `http://${host}:${counter.port}/x.git`, ref: '' }]) {
+        const seen = await connectionsDuring(() => assert.rejects(fetcher.fetch(ref, ref.url, () => undefined), /is a loopback address/));
+        assert.equal(seen, 0, ref.url);
+      }
     }
   } finally {
     rmSync(cache, { recursive: true, force: true });
