@@ -200,12 +200,13 @@ export class BuildpackFetcher {
   /** git clone over http(s) only (no other transports, not even through redirects), then checkout of the ref. */
   private async cloneGit(url: string, ref: string, into: string): Promise<void> {
     const deadline = Date.now() + this.limits.timeoutMs;
-    // git resolves names itself: the checked address is pinned for it, and redirects (to other hosts) refused.
+    // git resolves names itself: the checked address is pinned for it, and redirects (to other hosts) refused. git is
+    // given the URL as the guard read it (WHATWG-serialised), so curl cannot find another host in it than the one pinned.
     const u = new URL(url);
     const address = await checkedAddress(u.hostname, this.limits.allowPrivate);
     const port = u.port || (u.protocol === 'https:' ? '443' : '80');
     const pin = ['-c', `http.curloptResolve=${u.hostname.replace(/^\[|\]$/g, '')}:${port}:${address.includes(':') ? `[${address}]` : address}`, '-c', 'http.followRedirects=false'];
-    await this.git([...pin, 'clone', '--quiet', '--no-checkout', '--', url, into], into, deadline);
+    await this.git([...pin, 'clone', '--quiet', '--no-checkout', '--', u.href, into], into, deadline);
     // A branch exists only as origin/<name> after a clone; a tag or commit resolves as it is.
     const wanted = ref || 'HEAD';
     let commit = '';

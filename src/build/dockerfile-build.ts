@@ -8,6 +8,7 @@ import { YbError } from '../shared/errors.js';
 import { parseProcfile } from '../release/procfile.js';
 import { exposedPort } from './run-image.js';
 import { inspectDockerfile, withDefaultTag } from './dockerfile.js';
+import { cacheScope, confineDockerfile } from './dockerfile-guard.js';
 import { contextFiles, tarFiles } from './context.js';
 import { DEFAULT_PORT, type BuildRecord } from './build-record.js';
 
@@ -28,6 +29,7 @@ export async function dockerfileBuild(runtime: DockerRuntime, rec: BuildRecord, 
   rec.builder = 'dockerfile';
   rec.language = 'dockerfile';
   emit(`-----> ${dockerfile} found; building with the Docker engine${limits.classic ? ' (classic builder)' : ''}`);
+  await confineDockerfile(join(src, dockerfile), dockerfile, cacheScope(runtime.instance, rec.app));
   const info = inspectDockerfile(await readFile(join(src, dockerfile), 'utf8'), config);
   const buildargs = Object.fromEntries(info.args.filter((a) => a in config).map((a) => [a, config[a]!]));
   if (Object.keys(buildargs).length) emit(`       Build args from config: ${Object.keys(buildargs).join(', ')}`);

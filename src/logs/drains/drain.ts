@@ -88,7 +88,8 @@ export class Drain {
   private sendSyslog(): void {
     if (!this.socket) {
       const port = Number(this.url.port);
-      const host = this.url.hostname;
+      // An IPv6 literal keeps its brackets in a URL's hostname; net.connect wants the bare address.
+      const host = this.url.hostname.replace(/^\[|\]$/g, '');
       // Every address is checked (outbound-guard.ts): a drain must not become a way into the platform's own services.
       const refused = literalRefusal(host, this.allowPrivate);
       if (refused) return this.retry(refused);
