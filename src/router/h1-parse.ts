@@ -272,8 +272,8 @@ export interface ScannedResponseHead {
 }
 
 /** Bytes of header names (tchar) and of field values and reason phrases (HTAB, SP, VCHAR, obs-text). */
-const TCHAR = new Uint8Array(256);
-const VALUE_CHAR = new Uint8Array(256);
+export const TCHAR = new Uint8Array(256);
+export const VALUE_CHAR = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
 for (let c = 0; c < 256; c++) VALUE_CHAR[c] = c === 9 || (c >= 0x20 && c !== 0x7f) ? 1 : 0;
 

@@ -126,6 +126,18 @@ test('broken chunked framing is reported', () => {
   }
 });
 
+test('chunked framing llhttp refuses is refused (issue #14): the router never relays a body a client may end elsewhere', () => {
+  const bad = [
+    '5 \r\n', '5\t\r\n', '5 ;a=b\r\n', '0;\r\n', '5; a=b\r\n', '5;a = b\r\n', '5;a=b c\r\n', '5;a=\xe9\r\n', '5;a="b"c\r\n', '5;a="x\\\r\n',
+    '5;a\x00\r\n', '5;a\nhello', '-5\r\n', '0x5\r\n', '10000000000000\r\n',
+    '0\r\n\n', '0\r\n\nGET / HTTP/1.1\r\n', '0\r\nX y\r\n', '0\r\n folded\r\n', '0\r\nX: a\x01\r\n', '0\r\nX: a\nY: b\r\n', '0\r\nX : y\r\n',
+    '0\r\nContent-Length: 5\r\n', '0\r\ntransfer-encoding: chunked\r\n',
+  ];
+  for (const text of bad) assert.equal(new ChunkedScanner().scan(Buffer.from(text, 'latin1')), -2, JSON.stringify(text));
+  const good = ['00000000000000000005\r\nhello\r\n0\r\n\r\n', '5;a=b;c;;d="e \\" f\xe9"\r\nhello\r\n0;x=\r\n\r\n', '0\r\nX:\r\nContent-Lengthy: 1\r\nY: a\tb \xe9\r\n\r\n'];
+  for (const text of good) assert.equal(new ChunkedScanner().scan(Buffer.from(text, 'latin1')), Buffer.byteLength(text, 'latin1'), JSON.stringify(text));
+});
+
 /** The head a scan leaves for the client: the bytes before the blank line without the dropped ranges, as text. */
 function keptHead(bytes: Buffer, end: number, scanned: ScannedResponseHead): string {
   const drops = scanned.drops ?? [];

@@ -2,11 +2,12 @@
 // request smuggling (issue #14): seeded request heads, valid and mangled, go through the fast path's head parsing
 // (parseRequestHead as h1-proxy.ts applies it, pipelining included) and through llhttp, which must agree on every
 // request the fast path forwards: accepted, same method, target and header lines, same body framing. A request the
-// fast path hands to node:http is left to llhttp's verdict. FUZZ_SEED picks another sequence; a failure prints the
-// seed and the case.
+// fast path hands to node:http is left to llhttp's verdict. Chunked bodies: ChunkedScanner must end a body where
+// llhttp does, or refuse it. FUZZ_SEED picks another sequence; a failure prints the seed and the case.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseRequestHead } from '../../../src/router/h1-parse.js';
+import { ChunkedScanner } from '../../../src/router/h1-chunked.js';
 import { startOracle, type Oracle, type OracleVerdict } from './llhttp-oracle.js';
 
 /** The router's default head limit (YB_ROUTER_MAX_HEADER_KB), on both sides. */
@@ -185,4 +186,66 @@ test(`request heads: 20,000 seeded cases (seed ${SEED}); every request the fast 
   // The generator must exercise both sides: many requests forwarded, many refused.
   assert.ok(forwarded > 8000, `only ${forwarded} requests took the fast path`);
   assert.ok(refusedByBoth > 2000, `only ${refusedByBoth} cases were refused by both`);
+});
+
+const SIZES = ['5', '5', '5', '05', 'A', 'a', '0000000000005', '00000000000000000000005', 'ffffffffffffffff', 'fffffffffffff', '5 ', '5\t', '5;a=b', '5 ;a=b', '5;a="b c"', '5;a=b;c', '5;a', '5;\x00', '5;a\x7f', '5;a\rb', '-5', '0x5', '', ' 5', '5;', 'g', '5\xff', '+5'];
+const LAST = ['0', '0', '0', '00', '0;x=y', '0 ', '000000000000000000', '0\t', '0;'];
+const TRAILERS = ['X: y', 'X:y', 'X y', ' folded', 'Content-Length: 5', 'X: a\x00b', 'X: a\rb', ':y', 'X\x00: y', 'X: \xe9'];
+const CHUNK_EOLS = ['\r\n', '\r\n', '\r\n', '\r\n', '\r\n', '\r\n', '\n', '\r', '', '\r\r\n'];
+const NEXT = 'GET /next HTTP/1.1\r\nHost: n\r\n\r\n';
+const CHUNKED_HEAD = 'POST /c HTTP/1.1\r\nHost: c\r\nTransfer-Encoding: chunked\r\n\r\n';
+
+/** A chunked body, mostly valid, mangled in a few places. */
+function chunkedCase(r: Random): string {
+  const clean = r.chance(0.3);
+  let body = '';
+  for (let k = r.int(4); k > 0; k--) {
+    const size = clean ? r.pick(['5', 'A', '05', '5;a=b']) : r.pick(SIZES);
+    const n = /^[0-9a-fA-F]+/.test(size) ? Number.parseInt(size, 16) : 3;
+    const len = n <= 64 ? n + (clean || r.chance(0.8) ? 0 : r.pick([-1, 1])) : 4;
+    body += `${size}${clean ? '\r\n' : r.pick(CHUNK_EOLS)}${'d'.repeat(Math.max(len, 0))}${clean ? '\r\n' : r.pick(CHUNK_EOLS)}`;
+  }
+  body += `${clean ? '0' : r.pick(LAST)}${clean ? '\r\n' : r.pick(CHUNK_EOLS)}`;
+  for (let k = r.chance(0.3) ? 1 + r.int(2) : 0; k > 0; k--) body += `${clean ? 'X: y' : r.pick(TRAILERS)}${clean ? '\r\n' : r.pick(CHUNK_EOLS)}`;
+  return body + (clean ? '\r\n' : r.pick(CHUNK_EOLS));
+}
+
+/** Where ChunkedScanner ends `bytes` fed in two reads split at `cut`: an offset, -1 (wants more) or -2 (refused). */
+function scanEnd(bytes: Buffer, cut: number): number {
+  const s = new ChunkedScanner();
+  const first = s.scan(bytes.subarray(0, cut));
+  if (first !== -1) return first;
+  const second = s.scan(bytes.subarray(cut));
+  return second < 0 ? second : cut + second;
+}
+
+test(`chunked bodies: 10,000 seeded cases (seed ${SEED}); ChunkedScanner ends a body where llhttp does, or refuses it`, async () => {
+  const r = random(SEED + 1);
+  const bodies = Array.from({ length: 10_000 }, () => chunkedCase(r));
+  const cases = bodies.map((b) => Buffer.from(CHUNKED_HEAD + b + NEXT, 'latin1'));
+  let agreed = 0;
+  const failures: string[] = [];
+  await withVerdicts(cases, (bytes, v, n) => {
+    const body = bytes.subarray(CHUNKED_HEAD.length);
+    const bodyLength = bodies[n]!.length;
+    const end = scanEnd(body, r.int(body.length + 1));
+    const post = v.requests[0];
+    const next = v.requests[1];
+    // llhttp ended the body where the case's body ends when it then read the request that follows, at the end of
+    // the bytes when nothing followed (the next request taken as trailers, say).
+    const llhttpEnd = !post?.complete ? 'refused'
+      : next?.url === '/next' && next.rawHeaders.join() === 'Host,n' ? bodyLength
+      : next === undefined && v.error === undefined ? body.length
+      : 'elsewhere';
+    const problem =
+      end === -2 ? undefined
+      : end === -1 ? (llhttpEnd === 'refused' ? undefined : 'the scanner waits for more where llhttp ended the body')
+      : llhttpEnd === 'refused' ? `the scanner ends the body at ${end}, llhttp refuses it (${v.error})`
+      : end !== llhttpEnd ? `the scanner ends the body at ${end}, llhttp at ${llhttpEnd}`
+      : undefined;
+    if (problem !== undefined) failures.push(`case ${n}: ${problem}: ${JSON.stringify(bodies[n])}`);
+    else if (end >= 0) agreed++;
+  });
+  assert.deepEqual(failures.slice(0, 20), [], `FUZZ_SEED=${SEED}: ${failures.length} disagreements`);
+  assert.ok(agreed > 2500, `only ${agreed} bodies were read to their end by both`);
 });
