@@ -1,8 +1,8 @@
 // Request smuggling through the real router (issue #14): pipelined CL.TE, TE.CL and TE.TE payloads on one client
 // connection to a router in front of a raw TCP upstream that records the bytes it receives and frames them
 // strictly. The upstream must see exactly one well-framed request per request the client meant (or the router
-// answers 400 and closes), never a request hidden in a body; and an app's malformed chunked response must not reach
-// the client as bytes a client could read as a second response.
+// answers 400 and closes), never a request hidden in a body or sent through an upgrade the app refused; and an
+// app's malformed chunked response must not reach the client as bytes a client could read as a second response.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
@@ -21,6 +21,8 @@ interface Received {
   method: string;
   url: string;
   hosts: number;
+  /** The last X-Forwarded-For value: the router appends the client's address to what the client sent. */
+  forwardedFor: string | undefined;
   body: string;
 }
 const received: Received[] = [];
@@ -40,6 +42,7 @@ function frame(bytes: string): { req: Received; used: number } | 0 | string {
   const m = /^([A-Z]+) (\S+) HTTP\/1\.1$/.exec(lines[0]!);
   if (!m) return `request line ${JSON.stringify(lines[0])}`;
   let hosts = 0;
+  let forwardedFor: string | undefined;
   const lengths: string[] = [];
   const codings: string[] = [];
   for (const line of lines.slice(1)) {
@@ -47,6 +50,7 @@ function frame(bytes: string): { req: Received; used: number } | 0 | string {
     const name = line.slice(0, line.indexOf(':')).toLowerCase();
     const value = line.slice(line.indexOf(':') + 1).trim();
     if (name === 'host') hosts++;
+    if (name === 'x-forwarded-for') forwardedFor = value;
     if (name === 'content-length') lengths.push(value);
     if (name === 'transfer-encoding') codings.push(value);
   }
@@ -64,7 +68,7 @@ function frame(bytes: string): { req: Received; used: number } | 0 | string {
       if (bytes.length < eol + 2 + n + 2) return 0;
       if (n === 0) {
         if (bytes.slice(eol + 2, eol + 4) !== '\r\n') return 'trailers';
-        return { req: { method: m[1]!, url: m[2]!, hosts, body }, used: eol + 4 };
+        return { req: { method: m[1]!, url: m[2]!, hosts, forwardedFor, body }, used: eol + 4 };
       }
       body += bytes.slice(eol + 2, eol + 2 + n);
       if (bytes.slice(eol + 2 + n, eol + 4 + n) !== '\r\n') return 'chunk data not followed by CRLF';
@@ -74,7 +78,7 @@ function frame(bytes: string): { req: Received; used: number } | 0 | string {
   if (lengths.length > 1 || (lengths.length === 1 && !/^\d{1,15}$/.test(lengths[0]!))) return `framing: Content-Length ${JSON.stringify(lengths)}`;
   const n = lengths.length === 1 ? Number(lengths[0]) : 0;
   if (bytes.length < at + n) return 0;
-  return { req: { method: m[1]!, url: m[2]!, hosts, body: bytes.slice(at, at + n) }, used: at + n };
+  return { req: { method: m[1]!, url: m[2]!, hosts, forwardedFor, body: bytes.slice(at, at + n) }, used: at + n };
 }
 
 /** The raw upstream: records and frames what arrives, answers each request with `seen <url>`, drops what it cannot frame. */
@@ -246,8 +250,38 @@ test("an app's chunked response llhttp would end elsewhere never reaches the cli
   assert.ok(slow === 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n' || (/^HTTP\/1\.1 502 /.test(slow) && !slow.includes('X-Forged')), JSON.stringify(slow));
 });
 
+test('an upgrade the app does not accept leaves no tunnel: what follows is not sent to the app unseen by the router', async () => {
+  // The recording upstream answers the upgrade request with a 200, not a 101: a router that pipes the connection
+  // anyway lets the client talk to the app directly, past the router's framing checks and X-Forwarded-* headers.
+  const before = received.length;
+  const upgrade = `GET /up/ws HTTP/1.1\r\nHost: ${HOST}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`;
+  const inside = `GET /up/tunnelled HTTP/1.1\r\nHost: ${HOST}\r\nX-Forwarded-For: 10.9.8.7\r\n\r\n`;
+  const text = await send(upgrade + inside + last('up'));
+  const got = received.slice(before);
+  assert.ok(got.every((r) => r.forwardedFor?.endsWith('127.0.0.1')), `a request reached the app without the router's X-Forwarded-For: ${JSON.stringify(got)}; client got ${JSON.stringify(text)}`);
+  assert.match(text, /^HTTP\/1\.1 200 OK\r\n[\s\S]*seen \/up\/ws/, text);
+
+  // A refusal with a chunked body, the app keeping its connection open: relayed whole, then both ends closed.
+  const refusing = createTcpServer((s) => {
+    let answered = false;
+    s.on('data', (d) => {
+      if (answered) return void illFramed.push(`bytes after a refused upgrade: ${JSON.stringify(d.toString('latin1'))}`);
+      answered = true;
+      s.write('HTTP/1.1 401 Unauthorized\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n4\r\nnope\r\n0\r\n\r\n');
+    });
+    s.on('error', () => s.destroy());
+  });
+  servers.push(refusing);
+  await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
+  await putRoute(etcd.client, prefix, 'refusing.localhost', 'refusing');
+  await router.waitPublished(await putEndpoint(etcd.client, prefix, 'refusing', 'web.1', (refusing.address() as { port: number }).port));
+  const refused = await send(upgrade.replace(HOST, 'refusing.localhost') + inside.replace(HOST, 'refusing.localhost'));
+  assert.equal(refused, 'HTTP/1.1 401 Unauthorized\r\nTransfer-Encoding: chunked\r\nconnection: close\r\n\r\n4\r\nnope\r\n0\r\n\r\n');
+  assert.deepEqual(illFramed, []);
+});
+
 test('the upstream never saw an ill-framed or smuggled request, late bytes included', async () => {
   await router.close(); // in-flight requests finish, so every byte forwarded has arrived
   assert.deepEqual(illFramed, []);
-  assert.deepEqual(received.filter((r) => r.url.endsWith('/smuggled') || r.hosts !== 1), []);
+  assert.deepEqual(received.filter((r) => r.url.endsWith('/smuggled') || r.hosts !== 1 || !r.forwardedFor?.endsWith('127.0.0.1')), []);
 });
