@@ -220,12 +220,18 @@ test('a Host header sent twice is not forwarded (routed by one, it would reach t
   assert.match(text, /^HTTP\/1\.1 (400|502) /);
 });
 
-test("an app's chunked response llhttp would end elsewhere never reaches the client as a second response", async () => {
+test("an app's response a client would end elsewhere (broken chunked framing, an empty Transfer-Encoding line) never reaches it as a second response", async () => {
   // The app ends its chunked body with a bare LF and appends a forged response: a client reading it leniently
   // would take the forged head as the answer to the next request on the connection (another app's, perhaps).
   const forged = await (async () => {
     const server = createTcpServer((s) => {
       s.once('data', (d) => {
+        if (d.toString('latin1').startsWith('GET /empty-te ')) {
+          // Chunked for llhttp (an empty Transfer-Encoding line is no coding), until the close for a router that
+          // took the joined 'chunked, ' as not chunked: then the forged head is body to the router, a response to
+          // the client. The app ends its connection, as such a framing would have it.
+          return void s.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: \r\n\r\n5\r\nhello\r\n0\r\n\r\nHTTP/1.1 200 OK\r\nX-Forged: yes\r\nContent-Length: 11\r\n\r\n');
+        }
         const end = '0\r\n\nHTTP/1.1 200 OK\r\nX-Forged: yes\r\nContent-Length: 11\r\n\r\n';
         s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
         // At once, or as a slow app would: after the router relayed the head and the first chunk.
@@ -248,6 +254,10 @@ test("an app's chunked response llhttp would end elsewhere never reaches the cli
   // both writes at once: then the 502 above).
   const slow = await send(`GET /slow HTTP/1.1\r\nHost: forger.localhost\r\n\r\n${last('forger')}`);
   assert.ok(slow === 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n' || (/^HTTP\/1\.1 502 /.test(slow) && !slow.includes('X-Forged')), JSON.stringify(slow));
+  // Framing headers a client reads otherwise (here an empty Transfer-Encoding line): a 502, nothing relayed.
+  const emptyTe = await send(`GET /empty-te HTTP/1.1\r\nHost: forger.localhost\r\n\r\n${last('forger')}`);
+  assert.ok(!emptyTe.includes('X-Forged'), `the forged head reached the client: ${JSON.stringify(emptyTe)}`);
+  assert.match(emptyTe, /^HTTP\/1\.1 502 Bad Gateway\r\n/, emptyTe);
 });
 
 test('an upgrade the app does not accept leaves no tunnel: what follows is not sent to the app unseen by the router', async () => {

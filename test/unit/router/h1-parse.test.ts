@@ -99,8 +99,26 @@ test('responses the router refuses to relay', () => {
     'malformed header': head('HTTP/1.1 200 OK', 'Content Length: 0'),
   };
   for (const [name, text] of Object.entries(cases)) assert.equal(typeof parseResponseHead(text, 'GET'), 'string', name);
-  const same = parseResponseHead(head('HTTP/1.1 200 OK', 'Content-Length: 5', 'Content-Length: 5'), 'GET');
-  assert.ok(typeof same !== 'string' && same.length === 5, 'repeated equal lengths are one length');
+});
+
+test('responses a client reads otherwise are refused (issue #14): repeated lengths, empty Transfer-Encoding elements', () => {
+  const cases: Record<string, string> = {
+    // llhttp (node:http's client) refuses these, nginx too: relaying them would only break the client.
+    'equal lengths': head('HTTP/1.1 200 OK', 'Content-Length: 5', 'Content-Length: 5'),
+    'equal lengths on a 204': head('HTTP/1.1 204 No Content', 'Content-Length: 0', 'Content-Length: 0'),
+    // llhttp reads these as chunked; framed until close, the rest of the connection would be body to the router.
+    'chunked, then an empty line': head('HTTP/1.1 200 OK', 'Transfer-Encoding: chunked', 'Transfer-Encoding: '),
+    'an empty line, then chunked': head('HTTP/1.1 200 OK', 'Transfer-Encoding:', 'Transfer-Encoding: chunked'),
+    'an empty element first': head('HTTP/1.1 200 OK', 'Transfer-Encoding: , chunked'),
+    'an empty element last': head('HTTP/1.1 200 OK', 'Transfer-Encoding: chunked,'),
+    'an empty element between': head('HTTP/1.1 200 OK', 'Transfer-Encoding: gzip,, chunked'),
+  };
+  for (const [name, text] of Object.entries(cases)) {
+    assert.equal(typeof parseResponseHead(text, 'GET'), 'string', name);
+    assert.equal(scanResponseHead(Buffer.from(`${text}\r\n\r\n`, 'latin1'), 'GET'), undefined, name);
+  }
+  const listed = parseResponseHead(head('HTTP/1.1 200 OK', 'Transfer-Encoding: gzip', 'Transfer-Encoding: chunked'), 'GET');
+  assert.ok(typeof listed !== 'string' && listed.framing === 'chunked', 'codings over two lines are one list');
 });
 
 test('chunked bodies: the end is found wherever the bytes are split', () => {

@@ -1,8 +1,9 @@
-// The oracle of the router's differential tests: a real node:http server (llhttp, strict, as the router's own
-// fallback is configured) on a loopback port, fed raw bytes one connection per case, reporting what it parsed:
-// each request's method, target, version, raw headers and body bytes, then its error if it refused the rest.
-import { createServer, type Server } from 'node:http';
-import { connect, type Socket } from 'node:net';
+// The oracles of the router's differential tests, llhttp as node:http runs it on loopback, one connection per
+// case: a real server (strict, as the router's own fallback is configured) fed raw request bytes, reporting each
+// request's method, target, version, raw headers and body bytes, then its error if it refused the rest; and a real
+// client reading raw response bytes, reporting the status, the body bytes and where it ended.
+import { createServer, request, type Server } from 'node:http';
+import { connect, createServer as createTcpServer, type Socket } from 'node:net';
 
 /** One request as llhttp parsed it. */
 export interface OracleRequest {
@@ -95,5 +96,57 @@ export async function startOracle(maxHeaderBytes: number): Promise<Oracle> {
       server.closeAllConnections();
       server.close(() => r());
     }),
+  };
+}
+
+/** One response as llhttp (node:http's client) read it, or its error. */
+export interface OracleResponse {
+  status: number | undefined;
+  /** Body bytes delivered (decoded for chunked bodies). */
+  bodyBytes: number;
+  /** The body ended where llhttp's framing says (or with the connection, when that is its framing). */
+  complete: boolean;
+  error: string | undefined;
+}
+
+export interface ResponseOracle {
+  /** Answers a GET with `bytes` on a new connection, closing it after them, and reports what the client read. */
+  read(bytes: Buffer): Promise<OracleResponse>;
+  close(): Promise<void>;
+}
+
+/** A raw TCP server that answers each connection with the next bytes given, read by node:http's client. */
+export async function startResponseOracle(maxHeaderBytes: number): Promise<ResponseOracle> {
+  const answers = new Map<number, Buffer>();
+  const server = createTcpServer((s) => {
+    s.on('error', () => undefined);
+    s.once('data', () => s.end(answers.get(s.remotePort!) ?? Buffer.alloc(0)));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    read(bytes) {
+      return new Promise((resolve) => {
+        const out: OracleResponse = { status: undefined, bodyBytes: 0, complete: false, error: undefined };
+        let settled = false;
+        const settle = () => settled || ((settled = true), resolve(out));
+        const req = request({ host: '127.0.0.1', port, path: '/', agent: false, maxHeaderSize: maxHeaderBytes });
+        req.on('socket', (s) => s.once('connect', () => answers.set(s.localPort!, bytes)));
+        req.on('response', (res) => {
+          out.status = res.statusCode;
+          res.on('data', (d: Buffer) => (out.bodyBytes += d.length));
+          res.on('end', () => ((out.complete = !res.readableAborted), settle()));
+          res.on('error', () => undefined);
+          res.on('close', () => setImmediate(settle));
+        });
+        req.on('error', (err: NodeJS.ErrnoException) => {
+          out.error ??= err.code ?? err.message;
+          setImmediate(settle);
+        });
+        req.on('close', () => setImmediate(settle));
+        req.end();
+      });
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
