@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseRequestHead } from '../../../src/router/h1-parse.js';
 import { ChunkedScanner } from '../../../src/router/h1-chunked.js';
+import { random, type Random } from './seeded-random.js';
 import { startOracle, type Oracle, type OracleVerdict } from './llhttp-oracle.js';
 
 /** The router's default head limit (YB_ROUTER_MAX_HEADER_KB), on both sides. */
@@ -19,21 +20,6 @@ const PARALLEL = 24;
 let oracle: Oracle;
 before(async () => (oracle = await startOracle(MAX_HEADER)));
 after(() => oracle?.close());
-
-/** A seeded random source (mulberry32). */
-function random(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  return { int, chance: (p: number) => next() < p, pick: <T>(xs: readonly T[]): T => xs[int(xs.length)]! };
-}
-type Random = ReturnType<typeof random>;
 
 const METHODS = ['GET', 'GET', 'GET', 'POST', 'POST', 'PUT', 'HEAD', 'DELETE', 'PATCH', 'OPTIONS', 'get', 'Get', 'PURGE', 'CONNECT', 'TRACE', 'G\x00T', 'GET\t'];
 const TARGETS = ['/', '/', '/a?b=c', '/x/y.json', '/a b', 'http://a.localhost/', '*', '/\x00', '/\x7f', '/\x80', '/%0d%0a', '/"<>\\^`{|}', '/#f', '//x', '/a\tb', '/a\rb', '', 'a', '/\xe9', '/a\nb'];

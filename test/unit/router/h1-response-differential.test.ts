@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseResponseHead, scanResponseHead, HEAD_END } from '../../../src/router/h1-parse.js';
 import { ChunkedScanner } from '../../../src/router/h1-chunked.js';
+import { random, type Random } from './seeded-random.js';
 import { startResponseOracle, type ResponseOracle, type OracleResponse } from './llhttp-oracle.js';
 
 const MAX_HEADER = 16 * 1024;
@@ -16,21 +17,6 @@ const PARALLEL = 24;
 let oracle: ResponseOracle;
 before(async () => (oracle = await startResponseOracle(MAX_HEADER)));
 after(() => oracle?.close());
-
-/** A seeded random source (mulberry32). */
-function random(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  return { int, chance: (p: number) => next() < p, pick: <T>(xs: readonly T[]): T => xs[int(xs.length)]! };
-}
-type Random = ReturnType<typeof random>;
 
 const STATUS = ['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK', 'HTTP/1.1 200 OK', 'HTTP/1.0 200 OK', 'HTTP/1.1 204 No Content', 'HTTP/1.1 304 Not Modified', 'HTTP/1.1 404', 'HTTP/1.1 500 \xe9', 'HTTP/1.2 200 OK', 'HTTP/2 200', 'http/1.1 200 OK', 'HTTP/1.1 20 OK', 'HTTP/1.1 2000 OK', 'HTTP/1.1  200 OK', 'HTTP/1.1 200 O\x00K'];
 const FIELDS: ReadonlyArray<readonly [readonly string[], readonly string[]]> = [
