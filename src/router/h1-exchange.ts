@@ -241,7 +241,6 @@ export class Exchange {
         continue;
       }
       this.head = undefined;
-      this.responding = true;
       this.status = parsed.status;
       this.framing = parsed.framing;
       this.left = parsed.length;
@@ -251,7 +250,9 @@ export class Exchange {
       // A response before the whole request body (an early 413, say) ends the connection: the rest is never read.
       const close = this.client.closeAfter(this.req, parsed.framing === 'close' || this.bodyLeft > 0);
       const n = this.bodyBytes(buf, end + 4);
+      // Broken framing in the bytes that came with the head: nothing was sent yet, so the client gets a 502.
       if (n < 0) return this.fail('protocol', 'malformed chunked body');
+      this.responding = true;
       // `buf` may be the shared read buffer: what is written is a copy. A small body leaves with its head in one write.
       let writable: boolean;
       if (scanned !== undefined) {

@@ -215,7 +215,9 @@ export function parseResponseHead(text: string, method: string): ResponseHead | 
     switch (knownName(text, start, colon)) {
       case 'content-length': {
         const v = trimOws(text.slice(colon + 1, end));
-        if (!DIGITS.test(v) || (length !== -1 && Number(v) !== length)) return 'invalid Content-Length';
+        // Repeated, even with equal values, as llhttp and nginx refuse it: clients would not read the response.
+        if (length !== -1) return 'repeated Content-Length';
+        if (!DIGITS.test(v)) return 'invalid Content-Length';
         length = Number(v);
         break;
       }
@@ -247,8 +249,20 @@ export function parseResponseHead(text: string, method: string): ResponseHead | 
   }
   const head = from < text.length ? `${kept}${text.slice(from)}\r\n` : kept;
   if (transferEncoding !== undefined && length !== -1) return 'both Content-Length and Transfer-Encoding';
+  if (transferEncoding !== undefined && !plainCodings(transferEncoding)) return 'empty Transfer-Encoding element';
   const framing = responseFraming(status, method, transferEncoding, length);
   return { status, head, framing, length: Math.max(length, 0), keepAlive: keepAlive && framing !== 'close', idleTimeoutMs };
+}
+
+/**
+ * Whether a Transfer-Encoding list (its header lines joined) has no empty element: an empty line or element (`chunked`
+ * then an empty line, `, chunked`, `chunked,`) is read as nothing by some clients (llhttp: `chunked`) and as the last
+ * coding by the framing rule below (read until close), so those responses are refused rather than framed one way.
+ */
+function plainCodings(te: string): boolean {
+  if (te.indexOf(',') === -1) return te !== '';
+  for (const coding of te.split(',')) if (trimOws(coding) === '') return false;
+  return true;
 }
 
 /** How a response body ends, from its status, the request method and the framing headers (-1: no Content-Length). */
@@ -272,8 +286,8 @@ export interface ScannedResponseHead {
 }
 
 /** Bytes of header names (tchar) and of field values and reason phrases (HTAB, SP, VCHAR, obs-text). */
-const TCHAR = new Uint8Array(256);
-const VALUE_CHAR = new Uint8Array(256);
+export const TCHAR = new Uint8Array(256);
+export const VALUE_CHAR = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
 for (let c = 0; c < 256; c++) VALUE_CHAR[c] = c === 9 || (c >= 0x20 && c !== 0x7f) ? 1 : 0;
 
@@ -383,7 +397,7 @@ export function scanResponseHead(buf: Buffer, method: string): ScannedResponseHe
     }
     (drops ??= []).push(start, eol + 2);
   }
-  if (transferEncoding !== undefined && length !== -1) return undefined;
+  if (transferEncoding !== undefined && (length !== -1 || !plainCodings(transferEncoding))) return undefined;
   const framing = responseFraming(status, method, transferEncoding, length);
   return { end: i, status, framing, length: Math.max(length, 0), keepAlive: keepAlive && framing !== 'close', idleTimeoutMs, drops };
 }

@@ -1,5 +1,7 @@
 // Upgrade requests (websockets and other `Connection: Upgrade` protocols): the request head is re-written to a
-// raw TCP connection to an endpoint and both sockets are piped; the upstream's own 101 answer goes back as is.
+// raw TCP connection to an endpoint; once the upstream answers 101, that answer goes back as is and both sockets
+// are piped. Any other answer is relayed and ends the connection: the client's later bytes never reach the app
+// unread by the router (a tunnel past its framing checks and X-Forwarded-* headers).
 import { connect, type Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -7,6 +9,8 @@ import { errorPage, errorStatus, errorStatusLine, type RouterErrorKind } from '.
 import { forwardHeaders, requestIdOf, type ProxyContext } from './proxy.js';
 import type { Endpoint } from './route-table.js';
 import { NO_APP } from './metrics.js';
+import { HEAD_END, parseResponseHead, type ResponseHead } from './h1-parse.js';
+import { ChunkedScanner } from './h1-chunked.js';
 
 function refuse(socket: Duplex, kind: RouterErrorKind, requestId: string): void {
   const body = errorPage(kind, requestId);
@@ -14,6 +18,36 @@ function refuse(socket: Duplex, kind: RouterErrorKind, requestId: string): void 
     `${errorStatusLine(kind)}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: ${body.length}\r\n` +
       `x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body.toString()}`,
   );
+}
+
+/**
+ * Relays an upstream's answer other than 101 (`rest`: the bytes after its head so far) with `connection: close`,
+ * then ends both connections once its body is over.
+ */
+function relayRefusal(up: Socket, client: Duplex, res: ResponseHead, rest: Buffer): void {
+  client.write(`${res.head}connection: close\r\n\r\n`);
+  const chunks = res.framing === 'chunked' ? new ChunkedScanner() : undefined;
+  let left = res.length;
+  const take = (d: Buffer) => {
+    let n = d.length;
+    let over = false;
+    if (res.framing === 'none') (n = 0), (over = true);
+    else if (res.framing === 'length') (n = Math.min(n, left)), (left -= n), (over = left === 0);
+    else if (chunks !== undefined) {
+      const end = chunks.scan(d);
+      if (end === -2) return void (client.destroy(), up.destroy());
+      if (end !== -1) (n = end), (over = true);
+    }
+    if (n > 0) client.write(d.subarray(0, n));
+    if (over) {
+      up.off('data', take);
+      up.destroy();
+      client.end();
+    }
+  };
+  up.on('data', take);
+  up.once('end', () => client.end()); // a body framed by the end of the connection, or cut short
+  take(rest);
 }
 
 /** Builds the `upgrade` listener of the router's HTTP server. */
@@ -49,15 +83,34 @@ export function createUpgradeProxy(ctx: ProxyContext, connectTimeoutMs: number):
         up.setTimeout(0);
         up.setNoDelay(true);
         up.write(lines);
-        if (head.length) up.write(head);
-        up.pipe(socket);
-        socket.pipe(up);
-        // The client socket comes from the HTTP server, which allows half-open connections: when the client
-        // ends, end our side too so the pair closes (websockets have no use for half-close).
-        socket.once('end', () => socket.end());
         socket.once('close', () => up.destroy());
-        up.once('close', () => socket.destroy());
-        log(target.app, 101, ep.addr);
+        // The client's bytes stay unread (node:http left its socket paused) until the upstream has switched.
+        let got: Buffer | undefined;
+        const answer = (d: Buffer) => {
+          got = got === undefined ? d : Buffer.concat([got, d]);
+          const end = got.indexOf(HEAD_END);
+          if (end === -1) {
+            if (got.length > ctx.maxHeaderBytes) up.destroy(new Error('response head too large'));
+            return;
+          }
+          up.off('data', answer);
+          const res = parseResponseHead(got.toString('latin1', 0, end), req.method ?? 'GET');
+          if (typeof res === 'string') return up.destroy(new Error(res));
+          if (res.status !== 101) {
+            log(target.app, res.status, ep.addr);
+            return relayRefusal(up, socket, res, got.subarray(end + 4));
+          }
+          socket.write(got); // the 101 as the upstream sent it, and what followed it
+          if (head.length) up.write(head);
+          up.pipe(socket);
+          socket.pipe(up);
+          // The client socket comes from the HTTP server, which allows half-open connections: when the client
+          // ends, end our side too so the pair closes (websockets have no use for half-close).
+          socket.once('end', () => socket.end());
+          up.once('close', () => socket.destroy());
+          log(target.app, 101, ep.addr);
+        };
+        up.on('data', answer);
       });
       up.on('error', (err: NodeJS.ErrnoException) => {
         if (connected) return socket.destroy();

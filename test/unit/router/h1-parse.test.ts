@@ -99,8 +99,26 @@ test('responses the router refuses to relay', () => {
     'malformed header': head('HTTP/1.1 200 OK', 'Content Length: 0'),
   };
   for (const [name, text] of Object.entries(cases)) assert.equal(typeof parseResponseHead(text, 'GET'), 'string', name);
-  const same = parseResponseHead(head('HTTP/1.1 200 OK', 'Content-Length: 5', 'Content-Length: 5'), 'GET');
-  assert.ok(typeof same !== 'string' && same.length === 5, 'repeated equal lengths are one length');
+});
+
+test('responses a client reads otherwise are refused (issue #14): repeated lengths, empty Transfer-Encoding elements', () => {
+  const cases: Record<string, string> = {
+    // llhttp (node:http's client) refuses these, nginx too: relaying them would only break the client.
+    'equal lengths': head('HTTP/1.1 200 OK', 'Content-Length: 5', 'Content-Length: 5'),
+    'equal lengths on a 204': head('HTTP/1.1 204 No Content', 'Content-Length: 0', 'Content-Length: 0'),
+    // llhttp reads these as chunked; framed until close, the rest of the connection would be body to the router.
+    'chunked, then an empty line': head('HTTP/1.1 200 OK', 'Transfer-Encoding: chunked', 'Transfer-Encoding: '),
+    'an empty line, then chunked': head('HTTP/1.1 200 OK', 'Transfer-Encoding:', 'Transfer-Encoding: chunked'),
+    'an empty element first': head('HTTP/1.1 200 OK', 'Transfer-Encoding: , chunked'),
+    'an empty element last': head('HTTP/1.1 200 OK', 'Transfer-Encoding: chunked,'),
+    'an empty element between': head('HTTP/1.1 200 OK', 'Transfer-Encoding: gzip,, chunked'),
+  };
+  for (const [name, text] of Object.entries(cases)) {
+    assert.equal(typeof parseResponseHead(text, 'GET'), 'string', name);
+    assert.equal(scanResponseHead(Buffer.from(`${text}\r\n\r\n`, 'latin1'), 'GET'), undefined, name);
+  }
+  const listed = parseResponseHead(head('HTTP/1.1 200 OK', 'Transfer-Encoding: gzip', 'Transfer-Encoding: chunked'), 'GET');
+  assert.ok(typeof listed !== 'string' && listed.framing === 'chunked', 'codings over two lines are one list');
 });
 
 test('chunked bodies: the end is found wherever the bytes are split', () => {
@@ -124,6 +142,18 @@ test('broken chunked framing is reported', () => {
   for (const bad of ['x\r\n', '5\r\nhelloX', '5\nhello', '1234567890abc\r\n', '0\r\n\r\r', ';\r\n']) {
     assert.equal(new ChunkedScanner().scan(Buffer.from(bad)), -2, JSON.stringify(bad));
   }
+});
+
+test('chunked framing llhttp refuses is refused (issue #14): the router never relays a body a client may end elsewhere', () => {
+  const bad = [
+    '5 \r\n', '5\t\r\n', '5 ;a=b\r\n', '0;\r\n', '5; a=b\r\n', '5;a = b\r\n', '5;a=b c\r\n', '5;a=\xe9\r\n', '5;a="b"c\r\n', '5;a="x\\\r\n',
+    '5;a\x00\r\n', '5;a\nhello', '-5\r\n', '0x5\r\n', '10000000000000\r\n',
+    '0\r\n\n', '0\r\n\nGET / HTTP/1.1\r\n', '0\r\nX y\r\n', '0\r\n folded\r\n', '0\r\nX: a\x01\r\n', '0\r\nX: a\nY: b\r\n', '0\r\nX : y\r\n',
+    '0\r\nContent-Length: 5\r\n', '0\r\ntransfer-encoding: chunked\r\n',
+  ];
+  for (const text of bad) assert.equal(new ChunkedScanner().scan(Buffer.from(text, 'latin1')), -2, JSON.stringify(text));
+  const good = ['00000000000000000005\r\nhello\r\n0\r\n\r\n', '5;a=b;c;;d="e \\" f\xe9"\r\nhello\r\n0;x=\r\n\r\n', '0\r\nX:\r\nContent-Lengthy: 1\r\nY: a\tb \xe9\r\n\r\n'];
+  for (const text of good) assert.equal(new ChunkedScanner().scan(Buffer.from(text, 'latin1')), Buffer.byteLength(text, 'latin1'), JSON.stringify(text));
 });
 
 /** The head a scan leaves for the client: the bytes before the blank line without the dropped ranges, as text. */
