@@ -100,10 +100,11 @@ export class ReleaseRepo {
     throw new YbError('YB_ERR_CONFLICT', `app ${name} is being changed by someone else; try again`);
   }
 
-  /** Deletes every key of the app (records, releases, formation, domains, drains, deps, builds); the app record last, so a retry finds it. */
+  /** Deletes every key of the app (records, releases, formation, domains, drains, deps, builds, deploy lock); the app record last, so a retry finds it. */
   async deleteApp(name: string): Promise<void> {
     await this.store.deletePrefix(`${this.k.app(name)}/`);
     await this.store.deletePrefix(this.k.buildsPrefix(name));
+    await this.store.delete(this.k.deployLock(name));
     await this.store.delete(this.k.app(name));
   }
 
