@@ -14,6 +14,11 @@ export function normaliseTag(ref: string): { repo: string; tag: string } {
   return { repo: r, tag: 'latest' };
 }
 
+/** A repository:tag the engine accepts; checked before the name goes into an engine API path (no "..", no empty segment). */
+export function isImageName(ref: string): boolean {
+  return /^[a-z0-9][a-z0-9._/:-]{0,254}$/i.test(ref) && !ref.split('/').some((s) => s === '' || s === '.' || s === '..');
+}
+
 /** Names the platform gives its own images: base images (yunbang/…) and app release images (yunbang-app/…). */
 export function isPlatformName(ref: string): boolean {
   const { repo } = normaliseTag(ref);
@@ -27,6 +32,7 @@ export function isPlatformName(ref: string): boolean {
  * importing team owns that image.
  */
 export function importTagProblem(ref: string, current: string | null, ownedByTeam: boolean): string | null {
+  if (!isImageName(ref)) return `the archive tags an image "${ref.slice(0, 120)}", which is not an image name`;
   if (isPlatformName(ref)) return `the archive tags an image "${ref.slice(0, 120)}", a name reserved for the platform's own images; tag it under another name`;
   if (current && !ownedByTeam) return `the archive tags an image "${ref.slice(0, 120)}", a name that already belongs to an image your team did not import; tag it under another name`;
   return null;

@@ -16,7 +16,7 @@ import { archiveTags } from '../image-archive.js';
 import { YbError } from '../../shared/errors.js';
 import { may, roleIn } from '../../auth/access.js';
 import { DEFAULT_TEAM, type TeamRecord, type User } from '../../auth/tokens.js';
-import { importTagProblem } from '../../deploy/image-policy.js';
+import { importTagProblem, isImageName } from '../../deploy/image-policy.js';
 
 const MAX_UPLOAD = 512 * 1024 * 1024;
 
@@ -132,7 +132,7 @@ export function registerDeploys(api: FastifyInstance, ctx: ApiContext): void {
       const tags = await archiveTags(file);
       if (!user.admin) {
         for (const tag of tags) {
-          const current = (await ctx.runtime.imageExists(tag)) ? await ctx.runtime.imageId(tag) : null;
+          const current = isImageName(tag) && (await ctx.runtime.imageExists(tag)) ? await ctx.runtime.imageId(tag) : null;
           const problem = importTagProblem(tag, current, current !== null && (await ctx.repo.images.get(team, current)) !== null);
           if (problem) throw new YbError('YB_ERR_FORBIDDEN', problem);
         }

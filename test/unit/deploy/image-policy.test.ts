@@ -2,7 +2,7 @@
 // destroying may remove. Pure functions; no engine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { importTagProblem, isPlatformName, keptImages, normaliseTag, removableImages, type ReleaseImage } from '../../../src/deploy/image-policy.js';
+import { importTagProblem, isImageName, isPlatformName, keptImages, normaliseTag, removableImages, type ReleaseImage } from '../../../src/deploy/image-policy.js';
 import { tagsOf } from '../../../src/api/image-archive.js';
 
 const id = (c: string) => `sha256:${c.repeat(64)}`;
@@ -12,6 +12,11 @@ test('normaliseTag reads references the way the engine does', () => {
   assert.deepEqual(normaliseTag('docker.io/library/nginx:1.2'), { repo: 'nginx', tag: '1.2' });
   assert.deepEqual(normaliseTag('registry.local:5000/team/api'), { repo: 'registry.local:5000/team/api', tag: 'latest' });
   assert.deepEqual(normaliseTag('Acme/API:V1'), { repo: 'acme/api', tag: 'v1' });
+});
+
+test('image names: what the engine accepts, with no path segment that could leave /images/ of its API', () => {
+  for (const ok of ['nginx', 'team-b/api:1.2', 'registry.local:5000/team/api:v1', 'a_b.c/d-e']) assert.ok(isImageName(ok), ok);
+  for (const bad of ['../x', 'a/../b', 'a//b', './a', 'a/', '/a', 'a?b', 'a#b', 'a%2e']) assert.ok(!isImageName(bad), bad);
 });
 
 test('platform names: base images and app release images, however spelled', () => {
@@ -25,6 +30,7 @@ test("a tenant's import may not set a platform name, nor move a tag off an image
   assert.match(importTagProblem('team-a/api:1', id('a'), false)!, /already belongs to an image your team did not import/);
   assert.equal(importTagProblem('team-b/api:1', null, false), null, 'a new name');
   assert.equal(importTagProblem('team-b/api:1', id('b'), true), null, "the team's own image, imported again");
+  for (const bad of ['../../containers/x', 'a//b:1', 'a/./b', '-x:1', 'a b:1', '']) assert.match(importTagProblem(bad, null, false)!, /not an image name/, bad);
 });
 
 const rel = (version: number, imageId: string, builder = 'buildpacks'): ReleaseImage => ({ version, imageId, builder });
