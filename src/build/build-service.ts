@@ -101,7 +101,10 @@ export class BuildService {
 
   /** A local image to deploy as is: its id, web port (first EXPOSE, else 5000) and whether it has a HEALTHCHECK. */
   async describeImage(ref: string): Promise<{ id: string; port: number; healthcheck: boolean }> {
-    if (!/^[a-z0-9][a-z0-9._\/:@-]{0,254}$/i.test(ref)) throw new YbError('YB_ERR_BAD_REQUEST', `"${ref.slice(0, 80)}" is not an image reference`);
+    // Path segments like ".." would reach other engine API paths (the reference goes into the request path).
+    if (!/^[a-z0-9][a-z0-9._\/:@-]{0,254}$/i.test(ref) || ref.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+      throw new YbError('YB_ERR_BAD_REQUEST', `"${ref.slice(0, 80)}" is not an image reference`);
+    }
     let info;
     try {
       info = await this.runtime.call(() => this.runtime.docker.getImage(ref).inspect());
@@ -115,16 +118,24 @@ export class BuildService {
     return { id: info.Id, port: exposedPort(info.Config.ExposedPorts) ?? DEFAULT_PORT, healthcheck: Boolean(test?.length) && test?.[0] !== 'NONE' };
   }
 
-  /** Removes an image this platform built (checked by label); absent images are fine. */
-  async removeImage(imageId: string): Promise<void> {
+  /**
+   * Removes the tags this platform's builds gave `app` (`yunbang-app/<app>:<build>`) from an image; the engine
+   * deletes the image with its last tag, and keeps it while another tag or a container still uses it. An image
+   * without our instance label and such a tag was not built here for this app and is left alone (a label alone
+   * can be forged by loading a crafted archive). Resolves to whether the image is gone from the engine.
+   */
+  async removeImage(imageId: string, app: string): Promise<boolean> {
+    let tags: string[];
     try {
-      const info = await this.runtime.docker.getImage(imageId).inspect();
-      if (info.Config.Labels?.['yunbang.instance'] !== this.runtime.instance) return;
+      const info = await this.runtime.call(() => this.runtime.docker.getImage(imageId).inspect());
+      if (info.Config.Labels?.['yunbang.instance'] !== this.runtime.instance) return false;
+      tags = (info.RepoTags ?? []).filter((t) => t.startsWith(`yunbang-app/${app}:`));
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return;
+      if ((err as { statusCode?: number }).statusCode === 404) return true;
       throw err;
     }
-    await this.runtime.removeImage(imageId);
+    for (const tag of tags) await this.runtime.removeImage(tag);
+    return !(await this.runtime.imageExists(imageId));
   }
 
   /** Runs a build to the end; resolves to the succeeded record or throws BUILD_FAILED (the record says why). */

@@ -1,5 +1,6 @@
 // The deploy spine: receive → build → release → roll out → route. Every change that makes a release
-// (push, config change, rollback) goes through here, one at a time per app. Each step lives in its component.
+// (push, config change, rollback) and an app's destruction go through here, one at a time per app. Each step
+// lives in its component.
 import type { Readable } from 'node:stream';
 import type { BuildService } from '../build/build-service.js';
 import type { ReleaseRepo, ReleaseRecord, AppRecord } from '../release/repo.js';
@@ -12,11 +13,20 @@ import { parseSize } from '../scheduler/sizes.js';
 import { YbError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { platformEvent } from '../logs/events.js';
+import { keptImages, removableImages } from './image-policy.js';
 
 export type Out = (line: string) => void;
 
+/** One part of destroying an app that is not the deployer's own (routes, git repository, caches, logs …). */
+export interface CleanupStep {
+  what: string;
+  run: () => Promise<void>;
+}
+
 export class Deployer {
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Times each app name was destroyed in this process: a change queued before a destroy must not reach a re-created app of that name. */
+  private readonly destroyed = new Map<string, number>();
 
   constructor(
     private readonly repo: ReleaseRepo,
@@ -30,7 +40,11 @@ export class Deployer {
   private async serialized<T>(app: string, out: Out, fn: () => Promise<T>): Promise<T> {
     const before = this.queues.get(app);
     if (before) out(`Waiting for the deploy in progress on ${app} to finish…`);
-    const run = (before ?? Promise.resolve()).catch(() => undefined).then(fn);
+    const generation = this.destroyed.get(app) ?? 0;
+    const run = (before ?? Promise.resolve()).catch(() => undefined).then(() => {
+      if ((this.destroyed.get(app) ?? 0) !== generation) throw new YbError('YB_ERR_APP_NOT_FOUND', `${app} was destroyed while this change waited for its turn`);
+      return fn();
+    });
     this.queues.set(app, run);
     try {
       return await run;
@@ -46,6 +60,7 @@ export class Deployer {
       let config = await this.repo.getConfig(app.name);
       const build = await this.builds.build({ app: app.name, source: req.source, sourceCommit: req.commit, config, user: req.user, buildpack: app.buildpack }, out);
       if (!build.imageId || !build.image) throw new YbError('YB_ERR_BUILD_FAILED', 'the build produced no image');
+      await this.repo.images.record({ id: build.imageId, team: app.team, source: 'build', app: app.name, by: req.user });
       config = await this.applyManifestEnv(app.name, config, build.manifest);
       const release = await this.repo.createRelease({
         app: app.name, image: build.image, imageId: build.imageId, config, processTypes: build.processTypes, port: build.port,
@@ -55,17 +70,68 @@ export class Deployer {
     });
   }
 
-  /** `yb deploy:image`: releases a prebuilt local image as is (its EXPOSE gives the web port). */
-  async deployImage(req: { app: string; image: string; user: string }, out: Out): Promise<ReleaseRecord> {
+  /**
+   * `yb deploy:image`: releases a prebuilt local image as is (its EXPOSE gives the web port). The reference (tag,
+   * digest or id prefix, which the engine all resolves) is resolved to the image id first; only an image the app's
+   * team imported or built may be deployed, except by platform admins.
+   */
+  async deployImage(req: { app: string; image: string; user: string; admin?: boolean }, out: Out): Promise<ReleaseRecord> {
     return this.serialized(req.app, out, async () => {
       const app = await this.repo.requireApp(req.app);
-      const image = await this.builds.describeImage(req.image);
+      const notOurs = () => new YbError('YB_ERR_FORBIDDEN', `image ${req.image.slice(0, 120)} is not one your team imported or built; import it with yb images:import FILE`);
+      let image;
+      try {
+        image = await this.builds.describeImage(req.image);
+      } catch (err) {
+        // For tenants a missing image reads like a foreign one, so names on the engine do not leak across teams.
+        if (!req.admin && err instanceof YbError && err.code === 'YB_ERR_NOT_FOUND') throw notOurs();
+        throw err;
+      }
+      if (!req.admin && !(await this.teamOwnsImage(app.team, image.id))) throw notOurs();
       const config = await this.repo.getConfig(app.name);
       const release = await this.repo.createRelease({
         app: app.name, image: req.image, imageId: image.id, config, processTypes: { web: '' }, port: image.port, builder: 'image',
         dockerHealth: image.healthcheck, description: `Deploy image ${req.image.slice(0, 80)}`, createdBy: req.user,
       });
       return this.rollOut(app, release, out);
+    });
+  }
+
+  /** Whether `team` imported the image or a build of one of its apps made it (records from before ownership was recorded: its apps' built releases). */
+  private async teamOwnsImage(team: string, imageId: string): Promise<boolean> {
+    if (await this.repo.images.get(team, imageId)) return true;
+    for (const a of (await this.repo.listApps()).filter((x) => x.team === team)) {
+      if ((await this.repo.listReleases(a.name)).some((r) => r.imageId === imageId && r.builder !== 'image')) return true;
+    }
+    return false;
+  }
+
+  /**
+   * `yb apps:destroy`: in the app's queue, so never beside a deploy of it. Stops its processes, removes the images
+   * built for it that no other app keeps, runs `cleanup` (the parts other components own), and deletes its records
+   * last. Every step runs even when an earlier one failed; those failures come back as sentences (a re-created app
+   * of the name clears its files again). When the records cannot be deleted it throws, and the app stays.
+   */
+  async destroy(appName: string, cleanup: CleanupStep[], out: Out): Promise<string[]> {
+    return this.serialized(appName, out, async () => {
+      const app = await this.repo.requireApp(appName);
+      const failures: string[] = [];
+      const step = async (what: string, run: () => Promise<void>) => {
+        try {
+          await run();
+        } catch (err) {
+          const reason = err instanceof Error ? err.message : String(err);
+          failures.push(`${what} failed: ${reason}`);
+          this.log.warn({ app: app.name, step: what, reason }, 'a part of destroying an app failed');
+        }
+      };
+      await step('stopping its processes', () => this.scheduler.stopApp(app.name));
+      await step('removing its images', () => this.removeImages(app, 0));
+      for (const c of cleanup) await step(c.what, c.run);
+      // Last and not caught: while the records stay, the app is there to destroy again.
+      await this.repo.deleteApp(app.name);
+      this.destroyed.set(app.name, (this.destroyed.get(app.name) ?? 0) + 1);
+      return failures;
     });
   }
 
@@ -165,12 +231,20 @@ export class Deployer {
     });
   }
 
-  /** Removes images of releases beyond the retention count (never the current one); only images we built. */
-  private async pruneImages(app: string): Promise<void> {
-    const releases = (await this.repo.listReleases(app)).sort((a, b) => b.version - a.version);
-    const kept = new Set(releases.slice(0, this.retention).map((r) => r.imageId));
-    const doomed = new Set(releases.slice(this.retention).map((r) => r.imageId).filter((id) => !kept.has(id)));
-    for (const id of doomed) await this.builds.removeImage(id);
+  /**
+   * Removes the images of `app`'s releases beyond the newest `keep` (never the current one's): only images the
+   * platform built for this app, and none that a kept release of another app uses (deploy:image by id shares them).
+   */
+  private async removeImages(app: AppRecord, keep: number): Promise<void> {
+    const current = keep > 0 ? (await this.repo.getApp(app.name))?.currentRelease : undefined;
+    const mine = await this.repo.listReleases(app.name);
+    // Other apps' releases are read only when this app has something to remove (most deploys have not).
+    if (removableImages(mine, keep, new Set(), current).length === 0) return;
+    const others = [];
+    for (const a of await this.repo.listApps()) if (a.name !== app.name) others.push({ releases: await this.repo.listReleases(a.name), current: a.currentRelease });
+    for (const id of removableImages(mine, keep, keptImages(others, this.retention), current)) {
+      if (await this.builds.removeImage(id, app.name)) await this.repo.images.forget(app.team, id);
+    }
   }
 
   /** app.json `env`: defaults fill missing vars (stored, so `yb config` shows them); required ones must be set. */
@@ -217,7 +291,7 @@ export class Deployer {
       const code = await this.scheduler.runOneOff(app, release, release.manifest.postdeploy, (l) => out(`       ${l}`));
       if (code !== 0) out(`!     postdeploy exited with code ${code}; v${release.version} is live regardless`);
     }
-    await this.pruneImages(app.name).catch((err: unknown) => this.log.warn({ err, app: app.name }, 'pruning old release images failed'));
+    await this.removeImages(app, this.retention).catch((err: unknown) => this.log.warn({ err, app: app.name }, 'pruning old release images failed'));
     return { ...release, status: 'succeeded' };
   }
 }

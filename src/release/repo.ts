@@ -6,6 +6,7 @@ import { checkAppName } from './names.js';
 import { openFor, sealFor } from '../auth/secrets.js';
 import type { ConfigVars } from './config-vars.js';
 import type { DeployManifest } from './app-json.js';
+import { ImageOwners } from './image-owners.js';
 
 export interface AppRecord {
   name: string;
@@ -53,7 +54,12 @@ export interface FormationRecord {
 }
 
 export class ReleaseRepo {
-  constructor(private readonly store: Store) {}
+  /** Which team owns which image (imports and builds); lives beside the apps, whose builds write it. */
+  readonly images: ImageOwners;
+
+  constructor(private readonly store: Store) {
+    this.images = new ImageOwners(store);
+  }
 
   private get k() {
     return this.store.keys;
@@ -94,10 +100,11 @@ export class ReleaseRepo {
     throw new YbError('YB_ERR_CONFLICT', `app ${name} is being changed by someone else; try again`);
   }
 
-  /** Deletes every key of the app (records, releases, formation, domains, builds). */
+  /** Deletes every key of the app (records, releases, formation, domains, drains, deps, builds, deploy lock); the app record last, so a retry finds it. */
   async deleteApp(name: string): Promise<void> {
     await this.store.deletePrefix(`${this.k.app(name)}/`);
     await this.store.deletePrefix(this.k.buildsPrefix(name));
+    await this.store.delete(this.k.deployLock(name));
     await this.store.delete(this.k.app(name));
   }
 

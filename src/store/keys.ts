@@ -63,6 +63,9 @@ export function keys(prefix: string = DEFAULT_PREFIX) {
     cert: (host: string) => `${p}certs/${host}`,
     certsPrefix: () => `${p}certs/`,
     deployLock: (app: string) => `${p}locks/deploy/${app}`,
+    /** `team-images/<team>/<image id>`: the team imported this image or a build of its app made it (sorts after routes/, outside the routers' watch). */
+    teamImage: (team: string, imageId: string) => `${p}team-images/${team}/${imageId}`,
+    teamImagesPrefix: (team?: string) => (team ? `${p}team-images/${team}/` : `${p}team-images/`),
   };
 }
 

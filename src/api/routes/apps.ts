@@ -7,7 +7,8 @@ import { appParams, appSchema } from '../schemas.js';
 import { DEFAULT_TEAM, type TeamRecord } from '../../auth/tokens.js';
 import { may, roleIn } from '../../auth/access.js';
 import { YbError } from '../../shared/errors.js';
-import { ensureRepo, removeRepo } from '../../git/repos.js';
+import { ensureRepo } from '../../git/repos.js';
+import { appCleanup, removeAppFiles } from '../app-leftovers.js';
 import type { AppRecord } from '../../release/repo.js';
 import type { RouteRecord } from '../../store/keys.js';
 
@@ -41,6 +42,8 @@ export function registerApps(api: FastifyInstance, ctx: ApiContext): void {
     const team = await ctx.store.get<TeamRecord>(ctx.store.keys.team(teamName));
     if (!team || !may(roleIn(user, team), 'manage')) throw new YbError('YB_ERR_FORBIDDEN', `you cannot create apps in team "${teamName.slice(0, 64)}"`);
     const app = await ctx.repo.createApp(body.name, teamName, user.name);
+    // A new app starts clean even if an earlier app of this name left files behind (a destroy that failed part way).
+    await removeAppFiles(ctx, app.name);
     await ctx.store.put(ctx.store.keys.route(defaultHost(ctx, app.name)), { app: app.name } satisfies RouteRecord);
     await ensureRepo(ctx.dataDir, app.name);
     ctx.log.info({ app: app.name, user: user.name }, 'app created');
@@ -69,17 +72,10 @@ export function registerApps(api: FastifyInstance, ctx: ApiContext): void {
     return present(ctx, next);
   });
 
-  api.delete('/apps/:app', { schema: { summary: 'Destroy an app, its containers, routes, repo and images', params: appParams } }, async (req) => {
+  api.delete('/apps/:app', { schema: { summary: 'Destroy an app: its processes, routes, certificates, records, git repository, build cache and logs, and the images built for it that no other app uses (never an imported image)', params: appParams } }, async (req) => {
     const app = await appFor(ctx, req, 'destroy');
-    await ctx.scheduler.stopApp(app.name);
-    const routes = await ctx.store.list<RouteRecord>(ctx.store.keys.routesPrefix());
-    for (const r of routes) if (r.value.app === app.name) await ctx.store.delete(r.key);
-    for (const c of await ctx.store.list<{ app?: string }>(ctx.store.keys.certsPrefix())) if (c.value.app === app.name) await ctx.store.delete(c.key);
-    for (const rel of await ctx.repo.listReleases(app.name)) await ctx.runtime.removeImage(rel.image);
-    await ctx.repo.deleteApp(app.name);
-    await removeRepo(ctx.dataDir, app.name);
-    ctx.logs?.forgetApp(app.name);
-    ctx.log.info({ app: app.name, user: currentUser(req).name }, 'app destroyed');
-    return { name: app.name, destroyed: true };
+    const failures = await ctx.deployer.destroy(app.name, appCleanup(ctx, app.name), () => undefined);
+    ctx.log.info({ app: app.name, user: currentUser(req).name, failures }, 'app destroyed');
+    return { name: app.name, destroyed: true, ...(failures.length ? { warnings: failures } : {}) };
   });
 }

@@ -1,13 +1,22 @@
 // Deploys without git: a source tarball upload (Heroku's source_blob), a prebuilt local image, and loading an
 // image archive into the engine. Source uploads stream the build output back like a git push does.
 import type { FastifyInstance } from 'fastify';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { ApiContext } from '../context.js';
 import { appFor, currentUser } from '../auth-hook.js';
 import { appParams, releaseSchema } from '../schemas.js';
 import { streamDeploy } from '../deploy-stream.js';
+import { archiveTags } from '../image-archive.js';
 import { YbError } from '../../shared/errors.js';
+import { may, roleIn } from '../../auth/access.js';
+import { DEFAULT_TEAM, type TeamRecord, type User } from '../../auth/tokens.js';
+import { importTagProblem, isImageName } from '../../deploy/image-policy.js';
 
 const MAX_UPLOAD = 512 * 1024 * 1024;
 
@@ -42,6 +51,25 @@ function sourceStream(body: Readable, limit: number, gz: boolean): Readable {
   return gated.pipe(gunzip);
 }
 
+/** The team an import is for: the one named (the caller must be allowed to deploy in it), else the caller's only such team. */
+async function importingTeam(ctx: ApiContext, user: User, named: string | undefined): Promise<string> {
+  if (named !== undefined) {
+    const team = /^[a-z0-9-]{1,64}$/.test(named) ? await ctx.store.get<TeamRecord>(ctx.store.keys.team(named)) : null;
+    if (!team || !may(roleIn(user, team), 'deploy')) throw new YbError('YB_ERR_FORBIDDEN', `you cannot import images for team "${named.slice(0, 64)}"`);
+    return team.name;
+  }
+  if (user.admin) return DEFAULT_TEAM;
+  const teams = (await ctx.store.list<TeamRecord>(ctx.store.keys.teamsPrefix())).map((e) => e.value).filter((t) => may(roleIn(user, t), 'deploy'));
+  if (teams.length === 1) return teams[0]!.name;
+  if (teams.length === 0) throw new YbError('YB_ERR_FORBIDDEN', 'you are in no team whose role allows deploys, so you cannot import images');
+  throw new YbError('YB_ERR_BAD_REQUEST', `say which team the image is for with --team (you can deploy in: ${teams.map((t) => t.name).join(', ')})`);
+}
+
+/** Lines of the engine's load answer: the tags and ids it loaded, or its error. */
+function loadResult(text: string): { loaded: string[]; error?: string } {
+  return { loaded: [...text.matchAll(/Loaded image(?: ID)?: ([^\\"\n]+)/g)].map((m) => m[1]!.trim()), error: /"error":"([^"]+)"/.exec(text)?.[1] };
+}
+
 export function registerDeploys(api: FastifyInstance, ctx: ApiContext): void {
   api.addContentTypeParser(['application/gzip', 'application/x-gzip', 'application/octet-stream'], (_req, payload, done) => done(null, payload));
 
@@ -65,41 +93,69 @@ export function registerDeploys(api: FastifyInstance, ctx: ApiContext): void {
 
   api.post('/apps/:app/image-deploys', {
     schema: {
-      summary: 'Release a prebuilt image that is present in the local Docker engine',
+      summary: "Release a prebuilt image that is present in the local Docker engine and that the app's team imported or built (platform admins: any image)",
       params: appParams,
       body: { type: 'object', required: ['image'], additionalProperties: false, properties: { image: { type: 'string', minLength: 1, maxLength: 255 } } },
       response: { 201: releaseSchema },
     },
   }, async (req, reply) => {
     const app = await appFor(ctx, req, 'deploy');
-    const rel = await ctx.deployer.deployImage({ app: app.name, image: (req.body as { image: string }).image, user: currentUser(req).name }, () => undefined);
+    const user = currentUser(req);
+    const rel = await ctx.deployer.deployImage({ app: app.name, image: (req.body as { image: string }).image, user: user.name, admin: user.admin }, () => undefined);
     const { config, ...rest } = rel;
     return reply.code(201).send({ ...rest, current: true, configKeys: Object.keys(config) });
   });
 
   api.post('/images', {
     bodyLimit: Number.MAX_SAFE_INTEGER,
-    schema: { summary: 'Load an image archive (as made by docker save) into the engine; platform admins only', produces: ['application/json'] },
+    schema: {
+      summary: "Load an image archive (as made by docker save) into the engine for a team, whose apps may then deploy it; members who may deploy in the team can import. Tags of the platform's images and of images the team does not own are refused",
+      querystring: { type: 'object', additionalProperties: false, properties: { team: { type: 'string', minLength: 1, maxLength: 64 } } },
+      produces: ['application/json'],
+    },
   }, async (req) => {
-    if (!currentUser(req).admin) throw new YbError('YB_ERR_FORBIDDEN', 'only platform administrators can import images');
+    const user = currentUser(req);
+    const team = await importingTeam(ctx, user, (req.query as { team?: string }).team);
     const body = req.body as Readable | undefined;
     if (!body || typeof body.pipe !== 'function') throw new YbError('YB_ERR_BAD_REQUEST', 'send the image archive as the body (application/x-tar)');
     const gz = /gzip/.test(String(req.headers['content-type']));
-    const archive = sourceStream(body, 8 * (ctx.maxPushBytes ?? MAX_UPLOAD), gz);
-    let failure: Error | undefined;
-    archive.on('error', (err) => (failure = err));
-    const stream = await ctx.runtime.call(() => ctx.runtime.docker.loadImage(archive));
-    const text = await new Promise<string>((resolve, reject) => {
-      let s = '';
-      (stream as Readable).on('data', (d: Buffer) => (s += d.toString()));
-      (stream as Readable).on('end', () => resolve(s));
-      (stream as Readable).on('error', reject);
-    });
-    if (failure) throw failure instanceof YbError ? failure : new YbError('YB_ERR_BAD_REQUEST', `the archive could not be read: ${failure.message}`);
-    const loaded = [...text.matchAll(/Loaded image(?: ID)?: ([^\\"\n]+)/g)].map((m) => m[1]!.trim());
-    const error = /"error":"([^"]+)"/.exec(text)?.[1];
-    if (error || loaded.length === 0) throw new YbError('YB_ERR_BAD_REQUEST', `the archive could not be loaded: ${error ?? 'no image in it'}`);
-    ctx.log.info({ images: loaded, user: currentUser(req).name }, 'images imported');
-    return { loaded };
+    // Spooled to a file first: the tags it would set are checked before the engine sees it (loading moves tags).
+    const dir = join(ctx.dataDir, 'imports');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const file = join(dir, `${randomBytes(8).toString('hex')}.tar`);
+    try {
+      try {
+        await pipeline(sourceStream(body, 8 * (ctx.maxPushBytes ?? MAX_UPLOAD), gz), createWriteStream(file, { mode: 0o600 }));
+      } catch (err) {
+        throw err instanceof YbError ? err : new YbError('YB_ERR_BAD_REQUEST', `the archive could not be read: ${(err as Error).message}`, { cause: err });
+      }
+      const tags = await archiveTags(file);
+      if (!user.admin) {
+        for (const tag of tags) {
+          const current = isImageName(tag) && (await ctx.runtime.imageExists(tag)) ? await ctx.runtime.imageId(tag) : null;
+          const problem = importTagProblem(tag, current, current !== null && (await ctx.repo.images.get(team, current)) !== null);
+          if (problem) throw new YbError('YB_ERR_FORBIDDEN', problem);
+        }
+      }
+      const stream = await ctx.runtime.call(() => ctx.runtime.docker.loadImage(createReadStream(file)));
+      const text = await new Promise<string>((resolve, reject) => {
+        let s = '';
+        (stream as Readable).on('data', (d: Buffer) => (s += d.toString()));
+        (stream as Readable).on('end', () => resolve(s));
+        (stream as Readable).on('error', reject);
+      });
+      const { loaded, error } = loadResult(text);
+      if (error || loaded.length === 0) throw new YbError('YB_ERR_BAD_REQUEST', `the archive could not be loaded: ${error ?? 'no image in it'}`);
+      const ids = new Map<string, string[]>();
+      for (const ref of loaded) {
+        const id = /^sha256:[0-9a-f]{64}$/.test(ref) ? ref : await ctx.runtime.imageId(ref);
+        ids.set(id, [...(ids.get(id) ?? []), ...(ref === id ? [] : [ref])]);
+      }
+      for (const [id, refs] of ids) await ctx.repo.images.record({ id, team, source: 'import', refs, by: user.name });
+      ctx.log.info({ images: loaded, team, user: user.name }, 'images imported');
+      return { loaded, team };
+    } finally {
+      await rm(file, { force: true });
+    }
   });
 }

@@ -57,16 +57,17 @@ export function registerDeploy(program: Command): void {
       await withSpinner(`Deploying ${image} to ${app}`, request<{ version: number }>('POST', `/apps/${enc(app)}/image-deploys`, { body: { image } }), (r) => `v${r.data.version} is live`);
     });
 
-  program.command('images:import').argument('<file>', 'an image archive made by "docker save" (.tar or .tar.gz)').description('load an image into the engine (platform admins)')
-    .action(async (file: string) => {
+  program.command('images:import').argument('<file>', 'an image archive made by "docker save" (.tar or .tar.gz)').description("load an image into the engine for your team, whose apps may then deploy it")
+    .option('--team <team>', 'the team the image is for (needed when you can deploy in more than one)')
+    .action(async (file: string, opts: { team?: string }) => {
       if (!existsSync(file)) throw new CliError(`${file} does not exist`, 2);
-      const res = await fetch(`${apiUrl()}/images`, {
+      const res = await fetch(`${apiUrl()}/images${opts.team ? `?team=${encodeURIComponent(opts.team)}` : ''}`, {
         method: 'POST', headers: { 'content-type': /\.(tgz|gz)$/.test(file) ? 'application/gzip' : 'application/x-tar', authorization: `Bearer ${apiToken() ?? ''}` },
         body: Readable.toWeb(createReadStream(file)) as ReadableStream, duplex: 'half',
       } as RequestInit);
-      const data = (await res.json()) as { loaded?: string[]; message?: string };
+      const data = (await res.json()) as { loaded?: string[]; team?: string; message?: string };
       if (!res.ok) throw new CliError(data.message ?? `HTTP ${res.status}`, res.status === 403 ? 3 : 2);
-      print(`Loaded ${data.loaded!.join(', ')}`);
+      print(`Loaded ${data.loaded!.join(', ')} for team ${data.team}`);
     });
 
   program.command('buildpacks').description('show the buildpack override of an app').option('-a, --app <app>').option('--json', 'print JSON')
