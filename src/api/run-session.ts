@@ -116,8 +116,9 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
         ? `the process was killed for using more than its memory limit (${Math.round((hardening.Memory ?? 0) / 1024 / 1024)} MiB; a larger web size, e.g. yb ps:scale web=1:1G, gives one-off processes more)`
         : '';
     if (why) socket.write(frame(FRAME.STDERR, `\nyb: ${why}\n`));
-    socket.end(frame(FRAME.EXIT, String(result.StatusCode)));
+    // Removed before the exit code is sent: once `yb run` returns, nothing of the process is left.
     await container.remove({ force: true }).catch(() => undefined);
+    socket.end(frame(FRAME.EXIT, String(result.StatusCode)));
   } catch (err) {
     const e = toYbError(err);
     if (e.code === 'YB_ERR_INTERNAL') ctx.log.error({ err }, 'one-off run failed');
