@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startPlatform, fixtureRepo, commitAll, ROOT, type Platform } from '../../helpers/platform.js';
@@ -127,6 +127,23 @@ test('a raw socket (NET_RAW: ARP/ICMP spoofing on the team network) cannot be op
   assert.notEqual(oneOff.code, 0, oneOff.stdout);
   assert.match(oneOff.stdout + oneOff.stderr, /raw socket: Operation not permitted/);
   assert.doesNotMatch(oneOff.stdout, /raw socket opened/);
+});
+
+test('a Dockerfile app starting as root may still bind port 80, chown and drop to another user, but never regain privileges', async () => {
+  await p.yb(['apps:create', 'lowport']);
+  const repo = await fixtureRepo('dockerfile-hello', p.dataDir);
+  const df = join(repo, 'Dockerfile');
+  writeFileSync(df, readFileSync(df, 'utf8').replace('EXPOSE 8000', 'EXPOSE 80').replace('127.0.0.1:8000', '127.0.0.1:80'));
+  writeFileSync(join(repo, 'Procfile'), 'web: chown -R nobody /app/public && exec perl /app/server.pl\n');
+  await commitAll(repo, 'port 80, chown at start');
+  const r = await push(repo, 'lowport', 120_000);
+  assert.equal(r.code, 0, r.output);
+  assert.equal((await p.fetchApp('lowport.localhost')).status, 200, 'served from port 80 (NET_BIND_SERVICE), after a chown (CHOWN)');
+  const one = await p.yb(['run', '-a', 'lowport', '--', 'setpriv --reuid=65534 --regid=65534 --clear-groups id -u; grep -E "^(NoNewPrivs|CapBnd)" /proc/self/status']);
+  assert.match(one.stdout, /^65534$/m, 'dropped to another user (SETUID, SETGID)');
+  assert.match(one.stdout, /^NoNewPrivs:\s+1$/m, 'setuid binaries cannot raise privileges');
+  // CHOWN, DAC_OVERRIDE, FOWNER, KILL, SETGID, SETUID, NET_BIND_SERVICE: bits 0 1 3 5 6 7 10.
+  assert.match(one.stdout, /^CapBnd:\s+00000000000004eb$/m, one.stdout);
 });
 
 test('a fork bomb in yb run stops at the pids limit; the API and other apps keep answering; nothing is left behind', async () => {
