@@ -247,6 +247,21 @@ test('a release phase past YB_RELEASE_TIMEOUT fails the deploy in one sentence; 
   assert.equal(rel[0]?.status, 'failed');
 });
 
+test('a postdeploy past YB_RELEASE_TIMEOUT is stopped and reported; the release it followed stays live', async () => {
+  await p.yb(['apps:create', 'slowpost']);
+  const repo = await fixtureRepo('dockerfile-hello', p.dataDir);
+  writeFileSync(join(repo, 'app.json'), JSON.stringify({ scripts: { dokku: { postdeploy: 'echo post-started; sleep 60; echo post-finished' } } }));
+  await commitAll(repo, 'endless postdeploy');
+  const r = await push(repo, 'slowpost', 120_000);
+  assert.equal(r.code, 0, r.output);
+  assert.match(r.output, /remote:\s+post-started/);
+  assert.doesNotMatch(r.output, /remote:\s+post-finished/);
+  assert.match(r.output, /postdeploy failed: "echo post-started; sleep 60; echo post-finished" ran longer than the 4 s limit \(YB_RELEASE_TIMEOUT\) and was stopped; v1 is live regardless/);
+  assert.ok(r.ms < 40_000, `the push ended ${r.ms} ms after it started`);
+  assert.equal((await p.fetchApp('slowpost.localhost')).status, 200);
+  assert.deepEqual(await containers({ 'yunbang.app': 'slowpost', 'yunbang.kind': 'run' }), [], 'the postdeploy container is removed');
+});
+
 test('buildpack build containers carry the build pids limit, no-new-privileges and no capability at all', async () => {
   await p.yb(['apps:create', 'site']);
   const pushing = push(await fixtureRepo('static-hello', p.dataDir), 'site', 180_000);
