@@ -80,7 +80,9 @@ async function main(): Promise<void> {
   }
   const store = new Store(endpoints, cfg.etcdPrefix);
   await store.ping();
-  const runtime = new DockerRuntime(cfg.instance, cfg.dockerHost);
+  const runtime = new DockerRuntime(cfg.instance, cfg.dockerHost, {
+    processPids: cfg.processPids, buildPids: cfg.buildPids, servicePids: cfg.servicePids, processMemoryBytes: cfg.processMemory * 1024 * 1024,
+  });
   await runtime.ping();
   await applyBuildkitLimits(await runtime.cgroups(), { memoryBytes: cfg.buildMemory * 1024 * 1024, cpus: cfg.buildCpus }, log);
   for (const image of [cfg.stackImage, cfg.builderImage]) {
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
   const repo = new ReleaseRepo(store);
   const scheduler = new Scheduler(store, runtime, {
     healthTimeoutMs: cfg.healthTimeout * 1000, uptimeMs: cfg.healthWait * 1000, stopGraceSeconds: cfg.stopGrace, routerConfirmTimeoutMs: cfg.routerConfirmTimeout * 1000,
+    oneOffTimeoutMs: cfg.releaseTimeout * 1000,
   }, log.child({ component: 'scheduler' }));
   const cachePruner = new BuildCachePruner(runtime, cfg.buildCacheMiB * 1024 * 1024, log.child({ component: 'build-cache' }));
   cachePruner.now();
@@ -110,7 +113,7 @@ async function main(): Promise<void> {
   const obs = await startObservability(cfg, dataDir, store, runtime, repo, log);
   const apiCtx = {
     store, repo, deployer, scheduler, builds, runtime, services, log, dataDir, domain: cfg.domain, routerPort: cfg.routerAddr.port, apiUrl, hookSecret,
-    logs: obs.logs, metrics: obs.metrics, acme: { directory: cfg.acmeDirectory, email: cfg.acmeEmail, renewDays: cfg.acmeRenewDays }, maxPushBytes: cfg.maxPushMiB * 1024 * 1024,
+    logs: obs.logs, metrics: obs.metrics, acme: { directory: cfg.acmeDirectory, email: cfg.acmeEmail, renewDays: cfg.acmeRenewDays }, maxPushBytes: cfg.maxPushMiB * 1024 * 1024, runTimeoutMs: cfg.runTimeout * 1000,
     loginThrottle: new LoginThrottle({ maxFailures: cfg.loginMaxFailures, maxFailuresPerIp: cfg.loginMaxFailuresPerIp, windowMs: cfg.loginWindow * 1000 }),
     trustedProxies: cfg.apiTrustedProxies,
   };

@@ -28,6 +28,8 @@ export interface ApiContext {
   routerPort: number;
   apiUrl: string;
   hookSecret: string;
+  /** Time limit of a `yb run` process (YB_RUN_TIMEOUT), in ms; one hour when absent. */
+  runTimeoutMs?: number;
   /** Largest git push or source upload, in bytes. */
   maxPushBytes?: number;
   /** Brake on password guessing at POST /login (a default one when absent). */

@@ -1,6 +1,7 @@
 // `yb run`: a one-off container of the app's current release, attached over an upgraded HTTP connection
 // (GET /apps/{app}/dynos/attach, Upgrade: yb-run) with the framing of shared/run-frames. Interactive with a
 // TTY when asked; the exit code is passed through; the container is removed afterwards. Authorised as 'deploy'.
+// Hardened like every container (runtime/hardening.ts), with the web process's size, and cut at YB_RUN_TIMEOUT.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { PassThrough } from 'node:stream';
@@ -13,6 +14,8 @@ import { toYbError } from './errors.js';
 import { FRAME, FrameDecoder, frame } from '../shared/run-frames.js';
 import { LABEL_APP, LABEL_INSTANCE, LABEL_KIND, LABEL_RELEASE } from '../runtime/docker.js';
 import { processCommand, teamNetwork } from '../scheduler/rollout.js';
+import { oneOffSize, parseSize } from '../scheduler/sizes.js';
+import { readFormation } from '../release/repo.js';
 
 const PATH = /^\/apps\/([a-z0-9-]{1,64})\/dynos\/attach$/;
 
@@ -46,6 +49,8 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
 
     const network = teamNetwork(ctx.runtime.instance, app.team);
     await ctx.runtime.ensureNetwork(network, { 'yunbang.team': app.team });
+    const size = parseSize(oneOffSize(await readFormation(ctx.store, app.name)));
+    const hardening = ctx.runtime.hostHardening('one-off', size.memoryBytes);
     const env = { ...release.config, PORT: String(release.port), DYNO: 'run.1', YB_APP: app.name, YB_RELEASE: `v${release.version}`, ...(tty ? { TERM: url.searchParams.get('term') ?? 'xterm' } : {}) };
     const container = await ctx.runtime.call(() =>
       ctx.runtime.docker.createContainer({
@@ -54,7 +59,7 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
         Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
         Labels: { [LABEL_INSTANCE]: ctx.runtime.instance, [LABEL_APP]: app.name, [LABEL_RELEASE]: String(release.version), [LABEL_KIND]: 'run' },
         Tty: tty, OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true, AttachStderr: true,
-        HostConfig: { NetworkMode: network, Init: true },
+        HostConfig: { ...hardening, NanoCpus: size.nanoCpus, NetworkMode: network, Init: true },
       }),
     );
     ctx.log.info({ app: app.name, user: user.name, release: release.version, tty }, 'one-off process started');
@@ -94,12 +99,26 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
       if (!finished) container.remove({ force: true }).catch(() => undefined); // client gone: stop the process
     });
     await container.start();
+    const limitMs = ctx.runTimeoutMs ?? 3600_000;
+    let cut = false;
+    const timer = setTimeout(() => {
+      cut = true;
+      container.kill().catch(() => undefined); // it may have ended at this very moment: wait() settles either way
+    }, limitMs);
     if (tty && cols > 0 && rows > 0) await container.resize({ w: cols, h: rows }).catch(() => undefined);
-    const result = (await container.wait()) as { StatusCode: number };
+    const result = (await container.wait().finally(() => clearTimeout(timer))) as { StatusCode: number };
     finished = true;
+    const oom = !cut && (await container.inspect().catch(() => null))?.State.OOMKilled === true;
     await new Promise((r) => setTimeout(r, 50)); // let the last output chunks through the attach stream
-    socket.end(frame(FRAME.EXIT, String(result.StatusCode)));
+    const why = cut
+      ? `the process ran longer than the ${Math.round(limitMs / 1000)} s limit of one-off processes (YB_RUN_TIMEOUT) and was stopped`
+      : oom
+        ? `the process was killed for using more than its memory limit (${Math.round((hardening.Memory ?? 0) / 1024 / 1024)} MiB; a larger web size, e.g. yb ps:scale web=1:1G, gives one-off processes more)`
+        : '';
+    if (why) socket.write(frame(FRAME.STDERR, `\nyb: ${why}\n`));
+    // Removed before the exit code is sent: once `yb run` returns, nothing of the process is left.
     await container.remove({ force: true }).catch(() => undefined);
+    socket.end(frame(FRAME.EXIT, String(result.StatusCode)));
   } catch (err) {
     const e = toYbError(err);
     if (e.code === 'YB_ERR_INTERNAL') ctx.log.error({ err }, 'one-off run failed');

@@ -216,6 +216,7 @@ export class BuildService {
     if (ca) binds.push(`${ca}:${CONTAINER_CA}:ro`);
     const code = await this.runtime.runToCompletion(
       {
+        kind: 'build',
         image: this.settings.builderImage,
         cmd: ['/buildpacks/bin/build', '/tmp/build', '/tmp/cache', '/tmp/env', '/tmp/out'],
         env: { ...registryEnv(this.settings.registries, ca ? CONTAINER_CA : null), ...fetched.env, STACK: 'yunbang-bookworm', HOME: '/tmp/home' },

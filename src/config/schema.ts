@@ -54,6 +54,13 @@ export const SETTINGS = {
   exitWithParent: { env: 'YB_EXIT_WITH_PARENT', type: 'bool', default: 'false', description: 'Stop, as on SIGTERM, when the process that started ybd exits; the test suite sets it so that a killed test run leaves no platform behind.' },
   stopGrace: { env: 'YB_STOP_GRACE', type: 'int', default: '10', description: 'Seconds between SIGTERM and SIGKILL for old containers.' },
   routerConfirmTimeout: { env: 'YB_ROUTER_CONFIRM_TIMEOUT', type: 'int', default: '10', description: 'Seconds a rollout waits for live routers to apply a route change.' },
+  // Container hardening (issue #14): every container also gets no-new-privileges and a reduced capability set.
+  processPids: { env: 'YB_PROCESS_PIDS', type: 'int', default: '512', description: 'Processes and threads an app process or one-off container (release phase, deploy scripts, yb run) may have at once; a fork bomb stops there (0: no limit).' },
+  buildPids: { env: 'YB_BUILD_PIDS', type: 'int', default: '4096', description: 'Processes and threads a buildpack build container may have at once (0: no limit).' },
+  servicePids: { env: 'YB_SERVICE_PIDS', type: 'int', default: '1024', description: 'Processes and threads a backing service container (postgres, mysql, redis) may have at once (0: no limit).' },
+  processMemory: { env: 'YB_PROCESS_MEMORY', type: 'int', default: '512', description: 'Memory limit, in MiB, of app processes without a size (ps:scale web=1:1G sets one) and of one-off containers when the web process has none; a process beyond it is killed (exit 137). 0: no limit.' },
+  releaseTimeout: { env: 'YB_RELEASE_TIMEOUT', type: 'int', default: '1800', description: 'Seconds a release phase, predeploy or postdeploy container may run; past it the container is killed and removed, and a release phase or predeploy fails the deploy.' },
+  runTimeout: { env: 'YB_RUN_TIMEOUT', type: 'int', default: '3600', description: 'Seconds a yb run process may run; past it the container is killed and the user told why.' },
   releaseRetention: { env: 'YB_RELEASE_RETENTION', type: 'int', default: '10', description: "Releases per app whose images are kept for rollback." },
   serviceHealthTimeout: { env: 'YB_SERVICE_HEALTH_TIMEOUT', type: 'int', default: '120', description: 'Seconds a new or restarted backing service has to accept connections.' },
   serviceBackupRetention: { env: 'YB_SERVICE_BACKUPS_KEPT', type: 'int', default: '7', description: 'Backups kept per service (under $YB_DATA_DIR/backups/<service>/); older ones are deleted.' },

@@ -263,7 +263,10 @@ export class Deployer {
   /** A one-off step in a container of the release (predeploy, release phase); a non-zero exit fails the deploy. */
   private async step(app: AppRecord, release: ReleaseRecord, title: string, command: string, out: Out): Promise<void> {
     out(`-----> ${title}: ${command}`);
-    const code = await this.scheduler.runOneOff(app, release, command, (l) => out(`       ${l}`));
+    const code = await this.scheduler.runOneOff(app, release, command, (l) => out(`       ${l}`)).catch((err: unknown) => {
+      if (!(err instanceof YbError)) throw err;
+      throw new YbError(err.code, `${title} failed: ${err.message}; nothing was rolled out`, { cause: err });
+    });
     if (code !== 0) throw new YbError('YB_ERR_DEPLOY_FAILED', `${title} failed (exit code ${code}); nothing was rolled out`);
   }
 
@@ -288,8 +291,9 @@ export class Deployer {
     platformEvent(app.name, 'deploy', `Release v${release.version} is live`, { deploy: 'succeeded' });
     if (opts.phases && release.manifest?.postdeploy) {
       out(`-----> Running postdeploy: ${release.manifest.postdeploy}`);
-      const code = await this.scheduler.runOneOff(app, release, release.manifest.postdeploy, (l) => out(`       ${l}`));
-      if (code !== 0) out(`!     postdeploy exited with code ${code}; v${release.version} is live regardless`);
+      // The release is live by now: a postdeploy that fails or outlives YB_RELEASE_TIMEOUT is reported, not thrown.
+      const code = await this.scheduler.runOneOff(app, release, release.manifest.postdeploy, (l) => out(`       ${l}`)).catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
+      if (code !== 0) out(`!     postdeploy ${typeof code === 'number' ? `exited with code ${code}` : `failed: ${code}`}; v${release.version} is live regardless`);
     }
     await this.removeImages(app, this.retention).catch((err: unknown) => this.log.warn({ err, app: app.name }, 'pruning old release images failed'));
     return { ...release, status: 'succeeded' };

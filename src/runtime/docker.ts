@@ -5,6 +5,7 @@ import { BuildkitProgress } from './buildkit-progress.js';
 import Docker from 'dockerode';
 import { PassThrough, type Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
+import { DEFAULT_HARDENING, hostHardening, type ContainerKind, type HardeningSettings, type HostHardening } from './hardening.js';
 
 export const LABEL_INSTANCE = 'yunbang.instance';
 export const LABEL_APP = 'yunbang.app';
@@ -17,6 +18,14 @@ export class DockerUnavailableError extends Error {
   constructor(where: string, options?: { cause?: unknown }) {
     super(`the Docker engine is not reachable at ${where}; start it (npm start does, or run "dockerd &")`, options);
     this.name = 'DockerUnavailableError';
+  }
+}
+
+/** A container run to completion outlived its time limit; it was killed and removed. */
+export class RunTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`timed out after ${Math.round(timeoutMs / 1000)} s`);
+    this.name = 'RunTimeoutError';
   }
 }
 
@@ -55,7 +64,7 @@ export class DockerRuntime {
   /** Network creations in flight, by name (see ensureNetwork). */
   private readonly networkCreations = new Map<string, Promise<void>>();
 
-  constructor(readonly instance: string, dockerHost = '') {
+  constructor(readonly instance: string, dockerHost = '', readonly hardening: HardeningSettings = DEFAULT_HARDENING) {
     if (dockerHost) {
       const u = new URL(dockerHost.replace(/^tcp:/, 'http:'));
       this.docker = dockerHost.startsWith('unix://') ? new Docker({ socketPath: dockerHost.slice(7) }) : new Docker({ host: u.hostname, port: Number(u.port) });
@@ -74,6 +83,11 @@ export class DockerRuntime {
       if (isConnError(err)) throw new DockerUnavailableError(this.where, { cause: err });
       throw err;
     }
+  }
+
+  /** The pids, privilege, capability and memory fields of a container of `kind` (hardening.ts); every create uses it. */
+  hostHardening(kind: ContainerKind, memoryBytes?: number): HostHardening {
+    return hostHardening(kind, this.hardening, memoryBytes);
   }
 
   async ping(): Promise<void> {
@@ -195,10 +209,11 @@ export class DockerRuntime {
 
   /**
    * Runs a container to completion (builds, release phase, one-off tasks), streaming its combined output
-   * line by line; resolves to the exit code. The container is removed afterwards.
+   * line by line; resolves to the exit code. Past `timeoutMs` it is killed and a RunTimeoutError thrown. The
+   * container is removed afterwards either way.
    */
   async runToCompletion(
-    opts: { image: string; cmd: string[]; env?: Record<string, string>; binds?: string[]; user?: string; labels: Record<string, string>; memoryBytes?: number; nanoCpus?: number; network?: string; timeoutMs?: number },
+    opts: { kind: 'one-off' | 'build'; image: string; cmd: string[]; env?: Record<string, string>; binds?: string[]; user?: string; labels: Record<string, string>; memoryBytes?: number; nanoCpus?: number; network?: string; timeoutMs?: number },
     onLine: (line: string) => void,
   ): Promise<number> {
     const container = await this.call(() =>
@@ -208,7 +223,7 @@ export class DockerRuntime {
         Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
         User: opts.user,
         Labels: { [LABEL_INSTANCE]: this.instance, ...opts.labels },
-        HostConfig: { Binds: opts.binds, Memory: opts.memoryBytes, NanoCpus: opts.nanoCpus, NetworkMode: opts.network, AutoRemove: false },
+        HostConfig: { ...this.hostHardening(opts.kind, opts.memoryBytes), Binds: opts.binds, NanoCpus: opts.nanoCpus, NetworkMode: opts.network, AutoRemove: false },
         Tty: false,
       }),
     );
@@ -227,7 +242,7 @@ export class DockerRuntime {
         ? new Promise<never>((_, reject) => {
             timer = setTimeout(() => {
               container.kill().catch(() => undefined); // already gone: the wait below settles anyway
-              reject(new Error(`timed out after ${Math.round(opts.timeoutMs! / 1000)} s`));
+              reject(new RunTimeoutError(opts.timeoutMs!));
             }, opts.timeoutMs);
           })
         : null;
@@ -255,7 +270,7 @@ export class DockerRuntime {
         HostConfig: {
           PortBindings: portKey ? { [portKey]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
           RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 0 },
-          Memory: spec.memoryBytes,
+          ...this.hostHardening('process', spec.memoryBytes),
           NanoCpus: spec.nanoCpus,
           NetworkMode: spec.network,
           Init: true,

@@ -4,12 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/store.js';
 import type { EndpointRecord, RouterRecord } from '../store/keys.js';
-import { LABEL_APP, LABEL_INDEX, LABEL_KIND, LABEL_PROCESS, LABEL_RELEASE, type DockerRuntime, type RunningContainer } from '../runtime/docker.js';
+import { LABEL_APP, LABEL_INDEX, LABEL_KIND, LABEL_PROCESS, LABEL_RELEASE, RunTimeoutError, type DockerRuntime, type RunningContainer } from '../runtime/docker.js';
 import { readFormation, type AppRecord, type FormationRecord, type ReleaseRecord } from '../release/repo.js';
 import { YbError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { waitHealthy } from './health.js';
-import { parseSize } from './sizes.js';
+import { oneOffSize, parseSize } from './sizes.js';
 import { platformEvent } from '../logs/events.js';
 
 export interface SchedulerSettings {
@@ -17,6 +17,8 @@ export interface SchedulerSettings {
   uptimeMs: number;
   stopGraceSeconds: number;
   routerConfirmTimeoutMs: number;
+  /** Limit of release-phase, predeploy and postdeploy containers (YB_RELEASE_TIMEOUT). */
+  oneOffTimeoutMs?: number;
 }
 
 export type Progress = (line: string) => void;
@@ -212,21 +214,33 @@ export class Scheduler {
     }
   }
 
-  /** Runs `command` once in a fresh container of `release` (release phase, deploy scripts); resolves to its exit code. */
-  async runOneOff(app: AppRecord, release: ReleaseRecord, command: string, onLine: (line: string) => void, timeoutMs = 30 * 60_000): Promise<number> {
+  /**
+   * Runs `command` once in a fresh container of `release` (release phase, deploy scripts) with the web process's
+   * size; resolves to its exit code. Past YB_RELEASE_TIMEOUT the container is killed and removed and the step fails.
+   */
+  async runOneOff(app: AppRecord, release: ReleaseRecord, command: string, onLine: (line: string) => void, timeoutMs = this.settings.oneOffTimeoutMs ?? 30 * 60_000): Promise<number> {
     const network = teamNetwork(this.runtime.instance, app.team);
     await this.runtime.ensureNetwork(network, { 'yunbang.team': app.team });
-    return this.runtime.runToCompletion(
-      {
-        image: release.imageId || release.image,
-        cmd: processCommand(release, command) ?? ['/bin/sh', '-c', command],
-        env: { ...release.config, PORT: String(release.port), DYNO: 'run.1', YB_APP: app.name, YB_RELEASE: `v${release.version}` },
-        labels: { [LABEL_APP]: app.name, [LABEL_RELEASE]: String(release.version), [LABEL_KIND]: 'run' },
-        network,
-        timeoutMs,
-      },
-      onLine,
-    );
+    const size = parseSize(oneOffSize(await readFormation(this.store, app.name)));
+    try {
+      return await this.runtime.runToCompletion(
+        {
+          kind: 'one-off',
+          image: release.imageId || release.image,
+          cmd: processCommand(release, command) ?? ['/bin/sh', '-c', command],
+          env: { ...release.config, PORT: String(release.port), DYNO: 'run.1', YB_APP: app.name, YB_RELEASE: `v${release.version}` },
+          labels: { [LABEL_APP]: app.name, [LABEL_RELEASE]: String(release.version), [LABEL_KIND]: 'run' },
+          memoryBytes: size.memoryBytes,
+          nanoCpus: size.nanoCpus,
+          network,
+          timeoutMs,
+        },
+        onLine,
+      );
+    } catch (err) {
+      if (!(err instanceof RunTimeoutError)) throw err;
+      throw new YbError('YB_ERR_DEPLOY_FAILED', `"${command.slice(0, 80)}" ran longer than the ${Math.round(timeoutMs / 1000)} s limit (YB_RELEASE_TIMEOUT) and was stopped`, { cause: err });
+    }
   }
 
   async imageAvailable(release: ReleaseRecord): Promise<boolean> {

@@ -1,4 +1,5 @@
-// Process sizes: `512M`, `1G`, `512M:0.5` (memory, optional CPUs) → Docker limits. Pure.
+// Process sizes: `512M`, `1G`, `512M:0.5` (memory, optional CPUs) → Docker limits. Pure. No size means the
+// platform's default memory limit (YB_PROCESS_MEMORY, applied in runtime/hardening.ts), not an unlimited process.
 import { YbError } from '../shared/errors.js';
 
 export interface SizeLimits {
@@ -17,4 +18,12 @@ export function parseSize(size: string | undefined): SizeLimits {
   const cpus = m[3] ? Number(m[3]) : undefined;
   if (cpus !== undefined && (cpus <= 0 || cpus > 64)) throw new YbError('YB_ERR_BAD_REQUEST', `CPU count in ${size} must be between 0 and 64`);
   return { memoryBytes, nanoCpus: cpus === undefined ? undefined : Math.round(cpus * 1e9) };
+}
+
+/**
+ * The size of one-off containers (release phase, deploy scripts, `yb run`): the web process's, since they run the
+ * same code (migrations, consoles); without one, the default (YB_PROCESS_MEMORY).
+ */
+export function oneOffSize(formation: ReadonlyArray<{ type: string; size?: string }>): string | undefined {
+  return formation.find((f) => f.type === 'web')?.size;
 }

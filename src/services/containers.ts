@@ -53,6 +53,7 @@ export class ServiceContainers {
         Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
         Labels: labels,
         HostConfig: {
+          ...this.runtime.hostHardening('service'),
           Binds: [`${this.volumeName(spec.service)}:/data`, `${spec.backupsDir}:/backups`],
           // Services outlive the control plane and survive a Docker engine restart.
           RestartPolicy: { Name: 'unless-stopped' },

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSize } from '../../../src/scheduler/sizes.js';
+import { oneOffSize, parseSize } from '../../../src/scheduler/sizes.js';
 import { processCommand, containerName, plannedFormation } from '../../../src/scheduler/rollout.js';
 
 test('sizes map to Docker limits', () => {
@@ -10,6 +10,12 @@ test('sizes map to Docker limits', () => {
   assert.throws(() => parseSize('lots'), /not a size/);
   assert.throws(() => parseSize('1M'), /minimum/);
   assert.throws(() => parseSize('1G:0'), /between 0 and 64/);
+});
+
+test('one-off containers take the web process size; without one, the default (no size)', () => {
+  assert.equal(oneOffSize([{ type: 'worker', size: '2G' }, { type: 'web', size: '1G' }]), '1G');
+  assert.equal(oneOffSize([{ type: 'web' }, { type: 'worker', size: '2G' }]), undefined);
+  assert.equal(oneOffSize([]), undefined);
 });
 
 test('buildpack processes start through yb-launch; image processes keep their default command', () => {
