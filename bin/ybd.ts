@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     processPids: cfg.processPids, buildPids: cfg.buildPids, servicePids: cfg.servicePids, processMemoryBytes: cfg.processMemory * 1024 * 1024,
   });
   await runtime.ping();
-  await applyBuildkitLimits(await runtime.cgroups(), { memoryBytes: cfg.buildMemory * 1024 * 1024, cpus: cfg.buildCpus }, log);
+  await applyBuildkitLimits(await runtime.cgroups(), { memoryBytes: cfg.buildMemory * 1024 * 1024, cpus: cfg.buildCpus, pids: cfg.buildPids }, log);
   for (const image of [cfg.stackImage, cfg.builderImage]) {
     if (!(await runtime.imageExists(image))) log.warn({ image }, 'base image missing: run "npm start" or scripts/build-images.sh');
   }

@@ -56,7 +56,7 @@ export const SETTINGS = {
   routerConfirmTimeout: { env: 'YB_ROUTER_CONFIRM_TIMEOUT', type: 'int', default: '10', description: 'Seconds a rollout waits for live routers to apply a route change.' },
   // Container hardening (issue #14): every container also gets no-new-privileges and a reduced capability set.
   processPids: { env: 'YB_PROCESS_PIDS', type: 'int', default: '512', description: 'Processes and threads an app process or one-off container (release phase, deploy scripts, yb run) may have at once; a fork bomb stops there (0: no limit).' },
-  buildPids: { env: 'YB_BUILD_PIDS', type: 'int', default: '4096', description: 'Processes and threads a buildpack build container may have at once (0: no limit).' },
+  buildPids: { env: 'YB_BUILD_PIDS', type: 'int', default: '4096', description: 'Processes and threads a build may have at once: the buildpack build container, and the RUN steps of Dockerfile builds (shared, like YB_BUILD_MEMORY) (0: no limit).' },
   servicePids: { env: 'YB_SERVICE_PIDS', type: 'int', default: '1024', description: 'Processes and threads a backing service container (postgres, mysql, redis) may have at once (0: no limit).' },
   processMemory: { env: 'YB_PROCESS_MEMORY', type: 'int', default: '512', description: 'Memory limit, in MiB, of app processes without a size (ps:scale web=1:1G sets one) and of one-off containers when the web process has none; a process beyond it is killed (exit 137). 0: no limit.' },
   releaseTimeout: { env: 'YB_RELEASE_TIMEOUT', type: 'int', default: '1800', description: 'Seconds a release phase, predeploy or postdeploy container may run; past it the container is killed and removed, and a release phase or predeploy fails the deploy.' },

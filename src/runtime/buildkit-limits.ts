@@ -1,7 +1,8 @@
-// Memory and CPU limits for the RUN steps of BuildKit builds. The engine's BuildKit (Docker 20.10) ignores the
+// Memory, CPU and process-count limits for the RUN steps of BuildKit builds. The engine's BuildKit (Docker 20.10) ignores the
 // build API's limits, but runs every RUN step in a cgroup under <daemon cgroup parent>/buildkit/<step>: with the
 // cgroupfs driver that is docker/buildkit. A limit set on that parent holds for all steps below it, so each
-// Dockerfile build gets at most YB_BUILD_MEMORY and YB_BUILD_CPUS (builds running at the same time share them).
+// Dockerfile build gets at most YB_BUILD_MEMORY, YB_BUILD_CPUS and YB_BUILD_PIDS (builds running at the same time
+// share them), so a fork bomb in a RUN step stops at the process limit instead of exhausting the host's.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -9,6 +10,8 @@ export interface BuildkitLimits {
   memoryBytes?: number;
   /** CPUs (e.g. 1.5); 0 or absent: no CPU limit. */
   cpus?: number;
+  /** Processes and threads of all RUN steps together; 0 or absent: no limit. */
+  pids?: number;
 }
 
 /** What the engine says of its cgroups (docker info). */
@@ -34,16 +37,20 @@ export async function limitBuildkitSteps(engine: EngineCgroups, limits: Buildkit
     await mkdir(cpu, { recursive: true });
     await writeFile(join(cpu, 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
     await writeFile(join(cpu, 'cpu.cfs_quota_us'), String(quota ?? -1));
-    return [memory, cpu];
+    const pids = join(root, 'pids', 'docker', 'buildkit');
+    await mkdir(pids, { recursive: true });
+    await writeFile(join(pids, 'pids.max'), limits.pids ? String(limits.pids) : 'max');
+    return [memory, cpu, pids];
   }
   if (engine.version === '2') {
     const docker = join(root, 'docker');
     const dir = join(docker, 'buildkit');
     await mkdir(dir, { recursive: true });
     // Limits on docker/buildkit exist only when docker/ hands the controllers down to its children.
-    await writeFile(join(docker, 'cgroup.subtree_control'), '+memory +cpu');
+    await writeFile(join(docker, 'cgroup.subtree_control'), '+memory +cpu +pids');
     await writeFile(join(dir, 'memory.max'), limits.memoryBytes ? String(limits.memoryBytes) : 'max');
     await writeFile(join(dir, 'cpu.max'), `${quota ?? 'max'} ${CPU_PERIOD_US}`);
+    await writeFile(join(dir, 'pids.max'), limits.pids ? String(limits.pids) : 'max');
     return [dir];
   }
   throw new Error(`unknown cgroup version ${engine.version}`);
@@ -58,14 +65,14 @@ export async function applyBuildkitLimits(
   limits: BuildkitLimits,
   log: { info(o: object, msg: string): void; warn(o: object, msg: string): void },
 ): Promise<boolean> {
-  const unlimited = 'BuildKit RUN steps run without memory and CPU limits (YB_DOCKERFILE_BUILDER=classic applies them to Dockerfile builds)';
+  const unlimited = 'BuildKit RUN steps run without memory, CPU and process limits (YB_DOCKERFILE_BUILDER=classic applies memory and CPU to Dockerfile builds)';
   if (!engine.local) {
     log.warn({ reason: 'the Docker engine is on another host' }, unlimited);
     return false;
   }
   try {
     const cgroups = await limitBuildkitSteps(engine, limits);
-    log.info({ cgroups, memoryMiB: limits.memoryBytes ? limits.memoryBytes / 1024 / 1024 : 'unlimited', cpus: limits.cpus || 'unlimited' }, 'BuildKit RUN steps limited');
+    log.info({ cgroups, memoryMiB: limits.memoryBytes ? limits.memoryBytes / 1024 / 1024 : 'unlimited', cpus: limits.cpus || 'unlimited', pids: limits.pids || 'unlimited' }, 'BuildKit RUN steps limited');
     return true;
   } catch (err) {
     log.warn({ reason: (err as Error).message }, unlimited);

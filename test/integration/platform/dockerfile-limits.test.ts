@@ -1,6 +1,7 @@
-// BuildKit (the default Dockerfile builder) ignores the engine API's per-build limits, so ybd sets YB_BUILD_MEMORY
-// and YB_BUILD_CPUS on the cgroup the engine puts every BuildKit RUN step under (docker/buildkit). Proven by the
-// kernel: a busy step is throttled to the CPU quota, a step that wants more memory is killed, and the push fails
+// BuildKit (the default Dockerfile builder) ignores the engine API's per-build limits, so ybd sets YB_BUILD_MEMORY,
+// YB_BUILD_CPUS and YB_BUILD_PIDS on the cgroup the engine puts every BuildKit RUN step under (docker/buildkit). Proven by the
+// kernel: a busy step is throttled to the CPU quota, a step that wants more memory is killed, a fork bomb stops at
+// the process limit, and the push fails
 // with nothing released. And the engine's build cache is pruned to YB_BUILD_CACHE_MB after builds.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import { eventually } from '../../helpers/tls-client.js';
 const V1 = existsSync('/sys/fs/cgroup/memory/docker');
 const MEMORY_FILE = V1 ? '/sys/fs/cgroup/memory/docker/buildkit/memory.limit_in_bytes' : '/sys/fs/cgroup/docker/buildkit/memory.max';
 const CPU_FILE = V1 ? '/sys/fs/cgroup/cpu/docker/buildkit/cpu.cfs_quota_us' : '/sys/fs/cgroup/docker/buildkit/cpu.max';
+const PIDS_FILE = V1 ? '/sys/fs/cgroup/pids/docker/buildkit/pids.max' : '/sys/fs/cgroup/docker/buildkit/pids.max';
 const CPU_STAT = V1 ? '/sys/fs/cgroup/cpu/docker/buildkit/cpu.stat' : '/sys/fs/cgroup/docker/buildkit/cpu.stat';
 
 let p: Platform;
@@ -21,7 +23,7 @@ const pushUrl = () => `http://yb:${p.token}@${new URL(p.apiUrl).host}/git/bounde
 const throttled = () => Number(/nr_throttled (\d+)/.exec(readFileSync(CPU_STAT, 'utf8'))?.[1]);
 
 before(async () => {
-  p = await startPlatform({ YB_BUILD_MEMORY: '256', YB_BUILD_CPUS: '0.5', YB_BUILD_CACHE_MB: '1' });
+  p = await startPlatform({ YB_BUILD_MEMORY: '256', YB_BUILD_CPUS: '0.5', YB_BUILD_PIDS: '200', YB_BUILD_CACHE_MB: '1' });
   await p.yb(['apps:create', 'bounded']);
   repo = await fixtureRepo('dockerfile-hello', p.dataDir);
 });
@@ -61,6 +63,18 @@ test('a step that wants more memory than YB_BUILD_MEMORY is killed; the push fai
   assert.doesNotMatch(push.output, /#\d+ allocated/);
   assert.match(push.output, /remote: !\s+docker build failed: .*exit code: 137/);
   assert.match(push.output, /most likely for using more than the build memory limit \(YB_BUILD_MEMORY, 256 MiB\)/);
+  assert.equal((await p.fetchApp('bounded.localhost')).body, expected);
+});
+
+test('a fork bomb in a RUN step stops at YB_BUILD_PIDS (issue #14); the push fails and the last release keeps serving', async () => {
+  assert.equal(readFileSync(PIDS_FILE, 'utf8').trim(), '200');
+  // Bounded: at most 300 children, each gone within 20 s (and with the step's PID namespace when it fails).
+  const push = await pushWithStep(
+    `RUN perl -e 'for my $n (1..300) { my $pid = fork; if (!defined $pid) { print "fork refused after $n\n"; exit 1 } if (!$pid) { sleep 20; exit 0 } } print "forked all 300\n"'`,
+  );
+  assert.notEqual(push.code, 0, push.output);
+  assert.match(push.output, /remote: +#\d+ fork refused after \d+/);
+  assert.doesNotMatch(push.output, /forked all 300/);
   assert.equal((await p.fetchApp('bounded.localhost')).body, expected);
 });
 
