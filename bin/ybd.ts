@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   const store = new Store(endpoints, cfg.etcdPrefix);
   await store.ping();
   const runtime = new DockerRuntime(cfg.instance, cfg.dockerHost, {
-    processPids: cfg.processPids, buildPids: cfg.buildPids, servicePids: cfg.servicePids, processMemoryBytes: cfg.processMemory * 1024 * 1024,
+    processPids: cfg.processPids, buildPids: cfg.buildPids, servicePids: cfg.servicePids, processMemoryBytes: cfg.processMemory * 1024 * 1024, serviceMemoryBytes: cfg.serviceMemory * 1024 * 1024,
   });
   await runtime.ping();
   await applyBuildkitLimits(await runtime.cgroups(), { memoryBytes: cfg.buildMemory * 1024 * 1024, cpus: cfg.buildCpus, pids: cfg.buildPids }, log);

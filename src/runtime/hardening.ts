@@ -13,9 +13,11 @@ export interface HardeningSettings {
   servicePids: number;
   /** Memory of an app process or one-off container whose size does not say; 0: no limit. */
   processMemoryBytes: number;
+  /** Memory of a backing service; 0: no limit. */
+  serviceMemoryBytes: number;
 }
 
-export const DEFAULT_HARDENING: HardeningSettings = { processPids: 512, buildPids: 4096, servicePids: 1024, processMemoryBytes: 512 * 1024 * 1024 };
+export const DEFAULT_HARDENING: HardeningSettings = { processPids: 512, buildPids: 4096, servicePids: 1024, processMemoryBytes: 512 * 1024 * 1024, serviceMemoryBytes: 1024 * 1024 * 1024 };
 
 /**
  * Docker's default capability set minus what a tenant could use against its neighbours or the host: NET_RAW (ARP
@@ -40,12 +42,13 @@ export interface HostHardening {
 
 /**
  * The HostConfig fields for a container of `kind`. `memoryBytes` is the container's own limit (a process size, the
- * build limit); app processes and one-offs without one get the default. Swap is held to the memory limit, so a
+ * build limit); app processes, one-offs and services without one get their default. Swap is held to the memory limit, so a
  * process that outgrows it is killed there (exit 137) rather than pushing the host into swap.
  */
 export function hostHardening(kind: ContainerKind, settings: HardeningSettings, memoryBytes?: number): HostHardening {
   const pids = kind === 'build' ? settings.buildPids : kind === 'service' ? settings.servicePids : settings.processPids;
-  const memory = memoryBytes ?? (kind === 'process' || kind === 'one-off' ? settings.processMemoryBytes || undefined : undefined);
+  const fallback = kind === 'process' || kind === 'one-off' ? settings.processMemoryBytes : kind === 'service' ? settings.serviceMemoryBytes : 0;
+  const memory = memoryBytes ?? (fallback || undefined);
   return {
     PidsLimit: pids > 0 ? pids : undefined,
     SecurityOpt: ['no-new-privileges'],

@@ -94,7 +94,7 @@ async function webContainer(app: string): Promise<string> {
 }
 
 before(async () => {
-  p = await startPlatform({ YB_PROCESS_PIDS: '64', YB_PROCESS_MEMORY: '128', YB_BUILD_PIDS: '1000', YB_SERVICE_PIDS: '300', YB_RELEASE_TIMEOUT: '4', YB_RUN_TIMEOUT: '12' });
+  p = await startPlatform({ YB_PROCESS_PIDS: '64', YB_PROCESS_MEMORY: '128', YB_BUILD_PIDS: '1000', YB_SERVICE_PIDS: '300', YB_SERVICE_MEMORY: '200', YB_RELEASE_TIMEOUT: '4', YB_RUN_TIMEOUT: '12' });
   for (const app of ['tenant', 'bystander']) {
     await p.yb(['apps:create', app]);
     const r = await push(await fixtureRepo('dockerfile-hello', p.dataDir), app, 120_000);
@@ -279,10 +279,10 @@ test('buildpack build containers carry the build pids limit, no-new-privileges a
   assertHardened(seen, { pids: 1000, caps: [], memory: 4096 * MiB }, 'build container');
 });
 
-test('service containers carry the service pids limit, no-new-privileges and only the capabilities to drop to their user; they start', async () => {
+test('service containers carry the service pids and memory limits, no-new-privileges and only the capabilities to drop to their user; they start', async () => {
   await p.yb(['services:create', 'redis', 'hard-cache']);
   const id = await until('the service container', async () => (await containers({ 'yunbang.kind': 'service', 'yunbang.service': 'hard-cache' }))[0]);
-  assertHardened(await hostConfig(id), { pids: 300, caps: SERVICE_CAPS }, 'service container');
+  assertHardened(await hostConfig(id), { pids: 300, caps: SERVICE_CAPS, memory: 200 * 1024 * 1024 }, 'service container');
   const { stdout } = await run('docker', ['inspect', '--format', '{{.State.Running}}', id]);
   assert.equal(stdout.trim(), 'true');
   const ps = await run('docker', ['exec', id, 'ps', '-o', 'user=,comm=', '-C', 'redis-server']);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { DEFAULT_HARDENING, hostHardening, PROCESS_CAPS, SERVICE_CAPS, type ContainerKind } from '../../../src/runtime/hardening.js';
 
 const MiB = 1024 * 1024;
-const settings = { processPids: 100, buildPids: 2000, servicePids: 300, processMemoryBytes: 256 * MiB };
+const settings = { processPids: 100, buildPids: 2000, servicePids: 300, processMemoryBytes: 256 * MiB, serviceMemoryBytes: 768 * MiB };
 const KINDS: ContainerKind[] = ['process', 'one-off', 'build', 'service'];
 
 test('every kind drops all capabilities, cannot gain privileges and has a pids limit of its own', () => {
@@ -36,11 +36,12 @@ test('memory: a process or one-off without a size gets the default, a size wins,
   assert.equal(hostHardening('process', settings, 1024 * MiB).MemorySwap, 1024 * MiB);
 });
 
-test('memory: builds and services have only the limit they are given; 0 settings mean no limit', () => {
+test('memory: builds have only the limit they are given, services their own default; 0 settings mean no limit', () => {
   assert.equal(hostHardening('build', settings).Memory, undefined);
   assert.equal(hostHardening('build', settings, 4096 * MiB).Memory, 4096 * MiB);
-  assert.equal(hostHardening('service', settings).Memory, undefined);
-  const none = { processPids: 0, buildPids: 0, servicePids: 0, processMemoryBytes: 0 };
+  assert.equal(hostHardening('service', settings).Memory, 768 * MiB);
+  assert.equal(hostHardening('service', settings).MemorySwap, 768 * MiB);
+  const none = { processPids: 0, buildPids: 0, servicePids: 0, processMemoryBytes: 0, serviceMemoryBytes: 0 };
   for (const k of KINDS) {
     assert.equal(hostHardening(k, none).PidsLimit, undefined, k);
     assert.equal(hostHardening(k, none).Memory, undefined, k);
@@ -48,6 +49,6 @@ test('memory: builds and services have only the limit they are given; 0 settings
   }
 });
 
-test('the defaults: 512 pids and 512 MiB for processes, 4096 pids for builds, 1024 for services', () => {
-  assert.deepEqual(DEFAULT_HARDENING, { processPids: 512, buildPids: 4096, servicePids: 1024, processMemoryBytes: 512 * MiB });
+test('the defaults: 512 pids and 512 MiB for processes, 4096 pids for builds, 1024 pids and 1 GiB for services', () => {
+  assert.deepEqual(DEFAULT_HARDENING, { processPids: 512, buildPids: 4096, servicePids: 1024, processMemoryBytes: 512 * MiB, serviceMemoryBytes: 1024 * MiB });
 });
