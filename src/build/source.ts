@@ -1,11 +1,12 @@
 // Unpacking an app's source (git archive or an uploaded tarball) into a build directory, safely: GNU tar refuses
-// absolute and `..` member names, and symbolic links that point outside the tree are refused afterwards, so
-// nothing the platform later reads from the source (Procfile, app.json, Dockerfile…) can reach host files.
+// absolute and `..` member names, and symbolic links that lead outside the tree (even through other links) are
+// refused afterwards. What the platform later reads from the source goes through tenant-files.ts all the same.
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, readlink } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { mkdir, readdir, readlink, realpath } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import { YbError } from '../shared/errors.js';
+import { resolveInTree } from './tenant-files.js';
 
 export async function extractTar(source: Readable, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
@@ -26,25 +27,21 @@ export async function extractTar(source: Readable, dir: string): Promise<void> {
   });
 }
 
-/** A symbolic link's target leaves `root` (absolute, or `..` past the top). Pure. */
-export function linkEscapes(root: string, linkPath: string, target: string): boolean {
-  if (isAbsolute(target)) return true;
-  const rel = relative(root, resolve(dirname(linkPath), target));
-  return rel === '..' || rel.startsWith('../') || isAbsolute(rel);
-}
-
-/** Throws when any symbolic link under `root` points outside it. */
+/** Throws when any symbolic link under `root` leads outside it, as the kernel would follow it (chains included). */
 export async function refuseEscapingLinks(root: string): Promise<void> {
+  const realRoot = await realpath(root);
   const walk = async (dir: string): Promise<void> => {
     for (const e of await readdir(dir, { withFileTypes: true })) {
       const abs = join(dir, e.name);
       if (e.isSymbolicLink()) {
-        const target = await readlink(abs);
-        if (linkEscapes(root, abs, target)) {
-          throw new YbError('YB_ERR_BAD_REQUEST', `the source contains a symbolic link that points outside it: ${relative(root, abs)} -> ${target.slice(0, 200)}`);
+        const rel = relative(realRoot, abs);
+        const r = await resolveInTree(realRoot, rel);
+        if (r.kind !== 'inside') {
+          const target = (await readlink(abs)).slice(0, 200);
+          throw new YbError('YB_ERR_BAD_REQUEST', r.kind === 'loop' ? `the source contains symbolic links that loop: ${rel} -> ${target}` : `the source contains a symbolic link that points outside it: ${rel} -> ${target}`);
         }
       } else if (e.isDirectory()) await walk(abs);
     }
   };
-  await walk(root);
+  await walk(realRoot);
 }
