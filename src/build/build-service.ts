@@ -18,7 +18,7 @@ import { EMPTY_MANIFEST } from '../release/app-json.js';
 import { DEFAULT_PORT, type BuildRecord } from './build-record.js';
 import { dockerfileBuild, dockerfilePath } from './dockerfile-build.js';
 import { readManifest } from './manifest.js';
-import { extractTar, refuseEscapingLinks } from './source.js';
+import { extractTar, refuseEscapingLinks, type UnpackLimits } from './source.js';
 import { entryKind, readTenantFile, tenantFileExists } from './tenant-files.js';
 import { tarDir } from './context.js';
 import { BuildpackFetcher, chosenBuildpackRefs, fetchUrlBuildpacks, type FetchLimits } from './buildpack-fetch.js';
@@ -43,6 +43,10 @@ export interface BuildSettings {
   buildpackFetch?: FetchLimits;
   /** Called when a build ended, whatever its outcome (the build cache is pruned after builds). */
   afterBuild?: () => void;
+  /** Largest size a source may unpack to, in MiB (YB_MAX_UNPACKED_MB). */
+  maxUnpackedMiB?: number;
+  /** Most files and directories a source may unpack to (YB_MAX_UNPACKED_FILES). */
+  maxUnpackedFiles?: number;
 }
 
 export interface BuildRequest {
@@ -82,6 +86,7 @@ export class BuildService {
   private readonly fetcher: BuildpackFetcher;
   /** YB_BUILD_MEMORY in bytes, for build containers and classic Dockerfile builds. */
   private readonly memoryBytes: number | undefined;
+  private readonly unpackLimits: UnpackLimits;
 
   constructor(
     private readonly store: Store,
@@ -90,6 +95,10 @@ export class BuildService {
   ) {
     this.slots = new Slots(settings.concurrency ?? 2);
     this.memoryBytes = settings.memoryMiB ? settings.memoryMiB * 1024 * 1024 : undefined;
+    this.unpackLimits = {
+      maxBytes: (settings.maxUnpackedMiB ?? 1024) * 1024 * 1024, maxEntries: settings.maxUnpackedFiles ?? 200_000,
+      bytesSetting: 'YB_MAX_UNPACKED_MB', entriesSetting: 'YB_MAX_UNPACKED_FILES',
+    };
     this.fetcher = new BuildpackFetcher(join(settings.dataDir, 'buildpacks'), settings.buildpackFetch ?? { maxBytes: 100 * 1024 * 1024, timeoutMs: 120_000, allowPrivate: false });
   }
 
@@ -161,7 +170,7 @@ export class BuildService {
     const t0 = Date.now();
     try {
       const src = join(work, 'src');
-      await extractTar(req.source, src);
+      await extractTar(req.source, src, this.unpackLimits);
       await refuseEscapingLinks(src);
       rec.durations.unpack = Date.now() - t0;
       rec.manifest = await readManifest(src);

@@ -1,25 +1,95 @@
 // Unpacking an app's source (git archive or an uploaded tarball) into a build directory, safely: GNU tar refuses
-// absolute and `..` member names, and symbolic links that lead outside the tree (even through other links) are
-// refused afterwards. What the platform later reads from the source goes through tenant-files.ts all the same.
+// absolute and `..` member names; the stream is measured from its headers as it passes (tar-budget.ts), so an
+// archive that would unpack past the size or entry limits is stopped before tar writes past them; and symbolic
+// links that lead outside the tree (even through other links) are refused afterwards.
 import { spawn } from 'node:child_process';
 import { mkdir, readdir, readlink, realpath } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import { YbError } from '../shared/errors.js';
+import { TarBudget, type TarLimits } from './tar-budget.js';
 import { resolveInTree } from './tenant-files.js';
 
-export async function extractTar(source: Readable, dir: string): Promise<void> {
+/** Limits of one unpack, and the settings that set them (named in the refusal). */
+export interface UnpackLimits extends TarLimits {
+  bytesSetting: string;
+  entriesSetting: string;
+}
+
+function budgetError(reason: string, limits: UnpackLimits): YbError {
+  switch (reason) {
+    case 'bytes':
+      return new YbError('YB_ERR_TOO_LARGE', `the source unpacks to more than ${Math.round(limits.maxBytes / 1024 / 1024)} MiB (${limits.bytesSetting})`);
+    case 'entries':
+      return new YbError('YB_ERR_TOO_LARGE', `the source has more than ${limits.maxEntries} files and directories (${limits.entriesSetting})`);
+    case 'sparse':
+      return new YbError('YB_ERR_BAD_REQUEST', 'the source archive has sparse files, which are not accepted');
+    case 'trailing':
+      return new YbError('YB_ERR_BAD_REQUEST', 'the source archive goes on for more than 1 MiB past its end');
+    default:
+      return new YbError('YB_ERR_BAD_REQUEST', 'the source archive could not be unpacked: it is not a valid tar archive');
+  }
+}
+
+/** Read and dropped after a refusal, for clients that send before they read; then the source is left paused. */
+const DRAIN_AFTER_REFUSAL = 64 * 1024 * 1024;
+
+/**
+ * Unpacks the tar stream `source` into `dir`. With `limits`, stops as soon as the archive would unpack past them
+ * (throwing one sentence that names the setting); the caller removes what was unpacked. After a refusal some of the
+ * rest is read and dropped, then the source is paused, never read to its end (it could be gigabytes): the HTTP
+ * routes close the connection once the answer is out.
+ */
+export async function extractTar(source: Readable, dir: string, limits?: UnpackLimits): Promise<void> {
   await mkdir(dir, { recursive: true });
   if (source.errored) throw source.errored;
+  const budget = limits ? new TarBudget(limits) : null;
   await new Promise<void>((resolvePromise, reject) => {
     const p = spawn('tar', ['-x', '-C', dir, '--no-same-owner', '--no-same-permissions'], { stdio: ['pipe', 'ignore', 'pipe'] });
     let err = '';
+    let refused: YbError | null = null;
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    source.on('error', reject);
-    source.pipe(p.stdin);
     p.stdin.on('error', () => undefined); // tar stopped reading; its exit status says why
     p.on('error', reject);
+    source.on('error', (e) => {
+      p.kill('SIGKILL');
+      reject(e);
+    });
+    if (!budget || !limits) source.pipe(p.stdin);
+    else {
+      let drained = 0;
+      const onData = (chunk: Buffer) => {
+        if (refused) {
+          drained += chunk.length;
+          if (drained > DRAIN_AFTER_REFUSAL) source.pause();
+          return;
+        }
+        if (budget.ended && p.stdin.writableEnded) {
+          const v = budget.feed(chunk);
+          if (!v.ok) refuse(budgetError(v.reason, limits));
+          return;
+        }
+        const v = budget.feed(chunk);
+        if (!v.ok) return refuse(budgetError(v.reason, limits));
+        const part = v.archive === chunk.length ? chunk : chunk.subarray(0, v.archive);
+        if (part.length && !p.stdin.write(part)) {
+          source.pause();
+          p.stdin.once('drain', () => source.resume());
+        }
+        if (budget.ended) p.stdin.end();
+      };
+      const refuse = (e: YbError) => {
+        refused = e;
+        p.kill('SIGKILL');
+        source.resume();
+      };
+      source.on('data', onData);
+      source.on('end', () => {
+        if (!p.stdin.writableEnded) p.stdin.end();
+      });
+    }
     p.on('exit', (code) => {
+      if (refused) return reject(refused);
       if (code === 0) return resolvePromise();
       const reason = err.split('\n').find((l) => l.trim() && !/Removing leading|Exiting with failure/.test(l)) ?? `tar exited with ${code}`;
       reject(new YbError('YB_ERR_BAD_REQUEST', `the source archive could not be unpacked: ${reason.replace(/^tar: /, '').trim()}`));

@@ -7,6 +7,7 @@ import type { ApiContext } from '../context.js';
 import { appFor, currentUser } from '../auth-hook.js';
 import { appParams, releaseSchema } from '../schemas.js';
 import { streamDeploy } from '../deploy-stream.js';
+import { closeWhenAnswered } from './git-hook.js';
 import { YbError } from '../../shared/errors.js';
 
 const MAX_UPLOAD = 512 * 1024 * 1024;
@@ -61,6 +62,7 @@ export function registerDeploys(api: FastifyInstance, ctx: ApiContext): void {
     const source = sourceStream(body, ctx.maxPushBytes ?? MAX_UPLOAD, gz);
     source.on('error', () => undefined); // the build reads this stream and reports its error; never crash on it
     await streamDeploy(ctx, reply, app.name, (out) => ctx.deployer.deploySource({ app: app.name, source, user: currentUser(req).name }, out));
+    closeWhenAnswered(req.raw, reply.raw);
   });
 
   api.post('/apps/:app/image-deploys', {
