@@ -10,24 +10,27 @@ import { YbError } from '../shared/errors.js';
 import { TarBudget, type TarLimits } from './tar-budget.js';
 import { resolveInTree } from './tenant-files.js';
 
-/** Limits of one unpack, and the settings that set them (named in the refusal). */
+/** Limits of one unpack, and what set them (named in the refusal, e.g. "YB_MAX_UNPACKED_MB"). */
 export interface UnpackLimits extends TarLimits {
   bytesSetting: string;
   entriesSetting: string;
+  /** What is unpacked, as the refusal names it; "the source" unless said. */
+  what?: string;
 }
 
 function budgetError(reason: string, limits: UnpackLimits): YbError {
+  const what = limits.what ?? 'the source';
   switch (reason) {
     case 'bytes':
-      return new YbError('YB_ERR_TOO_LARGE', `the source unpacks to more than ${Math.round(limits.maxBytes / 1024 / 1024)} MiB (${limits.bytesSetting})`);
+      return new YbError('YB_ERR_TOO_LARGE', `${what} unpacks to more than ${Math.round(limits.maxBytes / 1024 / 1024)} MiB (${limits.bytesSetting})`);
     case 'entries':
-      return new YbError('YB_ERR_TOO_LARGE', `the source has more than ${limits.maxEntries} files and directories (${limits.entriesSetting})`);
+      return new YbError('YB_ERR_TOO_LARGE', `${what} has more than ${limits.maxEntries} files and directories (${limits.entriesSetting})`);
     case 'sparse':
-      return new YbError('YB_ERR_BAD_REQUEST', 'the source archive has sparse files, which are not accepted');
+      return new YbError('YB_ERR_BAD_REQUEST', `${what} has sparse files, which are not accepted`);
     case 'trailing':
-      return new YbError('YB_ERR_BAD_REQUEST', 'the source archive goes on for more than 1 MiB past its end');
+      return new YbError('YB_ERR_BAD_REQUEST', `${what} goes on for more than 1 MiB past the end of its archive`);
     default:
-      return new YbError('YB_ERR_BAD_REQUEST', 'the source archive could not be unpacked: it is not a valid tar archive');
+      return new YbError('YB_ERR_BAD_REQUEST', `${what} could not be unpacked: it is not a valid tar archive`);
   }
 }
 
