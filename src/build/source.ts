@@ -38,15 +38,16 @@ function budgetError(reason: string, limits: UnpackLimits): YbError {
 const DRAIN_AFTER_REFUSAL = 64 * 1024 * 1024;
 
 /**
- * Unpacks the tar stream `source` into `dir`. With `limits`, stops as soon as the archive would unpack past them
- * (throwing one sentence that names the setting); the caller removes what was unpacked. After a refusal some of the
+ * Unpacks the tar stream `source` into `dir`; stops as soon as the archive would unpack past `limits` (throwing one
+ * sentence that names the setting), and passes tar nothing after the end of the archive. The caller removes what
+ * was unpacked. After a refusal some of the
  * rest is read and dropped, then the source is paused, never read to its end (it could be gigabytes): the HTTP
  * routes close the connection once the answer is out.
  */
-export async function extractTar(source: Readable, dir: string, limits?: UnpackLimits): Promise<void> {
+export async function extractTar(source: Readable, dir: string, limits: UnpackLimits): Promise<void> {
   await mkdir(dir, { recursive: true });
   if (source.errored) throw source.errored;
-  const budget = limits ? new TarBudget(limits) : null;
+  const budget = new TarBudget(limits);
   await new Promise<void>((resolvePromise, reject) => {
     const p = spawn('tar', ['-x', '-C', dir, '--no-same-owner', '--no-same-permissions'], { stdio: ['pipe', 'ignore', 'pipe'] });
     let err = '';
@@ -58,39 +59,31 @@ export async function extractTar(source: Readable, dir: string, limits?: UnpackL
       p.kill('SIGKILL');
       reject(e);
     });
-    if (!budget || !limits) source.pipe(p.stdin);
-    else {
-      let drained = 0;
-      const onData = (chunk: Buffer) => {
-        if (refused) {
-          drained += chunk.length;
-          if (drained > DRAIN_AFTER_REFUSAL) source.pause();
-          return;
-        }
-        if (budget.ended && p.stdin.writableEnded) {
-          const v = budget.feed(chunk);
-          if (!v.ok) refuse(budgetError(v.reason, limits));
-          return;
-        }
-        const v = budget.feed(chunk);
-        if (!v.ok) return refuse(budgetError(v.reason, limits));
-        const part = v.archive === chunk.length ? chunk : chunk.subarray(0, v.archive);
-        if (part.length && !p.stdin.write(part)) {
-          source.pause();
-          p.stdin.once('drain', () => source.resume());
-        }
-        if (budget.ended) p.stdin.end();
-      };
-      const refuse = (e: YbError) => {
-        refused = e;
-        p.kill('SIGKILL');
-        source.resume();
-      };
-      source.on('data', onData);
-      source.on('end', () => {
-        if (!p.stdin.writableEnded) p.stdin.end();
-      });
-    }
+    let drained = 0;
+    const refuse = (e: YbError) => {
+      refused = e;
+      p.kill('SIGKILL');
+      source.resume();
+    };
+    source.on('data', (chunk: Buffer) => {
+      if (refused) {
+        drained += chunk.length;
+        if (drained > DRAIN_AFTER_REFUSAL) source.pause();
+        return;
+      }
+      const v = budget.feed(chunk);
+      if (!v.ok) return refuse(budgetError(v.reason, limits));
+      if (p.stdin.writableEnded) return; // past the end of the archive: only measured (tar-budget bounds it)
+      const part = v.archive === chunk.length ? chunk : chunk.subarray(0, v.archive);
+      if (part.length && !p.stdin.write(part)) {
+        source.pause();
+        p.stdin.once('drain', () => source.resume());
+      }
+      if (budget.ended) p.stdin.end();
+    });
+    source.on('end', () => {
+      if (!p.stdin.writableEnded) p.stdin.end();
+    });
     p.on('exit', (code) => {
       if (refused) return reject(refused);
       if (code === 0) return resolvePromise();
