@@ -104,6 +104,7 @@ async function main(): Promise<void> {
     caBundle: cfg.caBundle, timeoutMs: cfg.buildTimeout * 1000, registries, concurrency: cfg.buildConcurrency, memoryMiB: cfg.buildMemory, cpus: cfg.buildCpus, dockerfileBuilder: cfg.dockerfileBuilder,
     buildpackFetch: { maxBytes: cfg.buildpackFetchMiB * 1024 * 1024, timeoutMs: cfg.buildpackFetchTimeout * 1000, allowPrivate: cfg.outboundPrivate },
     afterBuild: () => cachePruner.afterBuild(),
+    maxUnpackedMiB: cfg.maxUnpackedMiB, maxUnpackedFiles: cfg.maxUnpackedFiles,
   });
   const deployer = new Deployer(repo, builds, scheduler, log.child({ component: 'deploy' }), cfg.releaseRetention);
   const services = createServices({ store, repo, deployer, runtime, log }, {

@@ -18,7 +18,8 @@ import { EMPTY_MANIFEST } from '../release/app-json.js';
 import { DEFAULT_PORT, type BuildRecord } from './build-record.js';
 import { dockerfileBuild, dockerfilePath } from './dockerfile-build.js';
 import { readManifest } from './manifest.js';
-import { extractTar, refuseEscapingLinks } from './source.js';
+import { extractTar, refuseEscapingLinks, type UnpackLimits } from './source.js';
+import { entryKind, readTenantFile, tenantFileExists } from './tenant-files.js';
 import { tarDir } from './context.js';
 import { BuildpackFetcher, chosenBuildpackRefs, fetchUrlBuildpacks, type FetchLimits } from './buildpack-fetch.js';
 
@@ -42,6 +43,10 @@ export interface BuildSettings {
   buildpackFetch?: FetchLimits;
   /** Called when a build ended, whatever its outcome (the build cache is pruned after builds). */
   afterBuild?: () => void;
+  /** Largest size a source may unpack to, in MiB (YB_MAX_UNPACKED_MB). */
+  maxUnpackedMiB?: number;
+  /** Most files and directories a source may unpack to (YB_MAX_UNPACKED_FILES). */
+  maxUnpackedFiles?: number;
 }
 
 export interface BuildRequest {
@@ -62,9 +67,15 @@ export function newBuildId(): string {
   return `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
 }
 
+/** The tenant-readable trees a build writes, as named in refusals. */
+const APP = { tree: 'the app', links: 'inside' } as const;
+const OUTPUT = { tree: 'the build output', links: 'none' } as const;
+
 async function chownTree(dir: string, uid: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    const p = spawn('chown', ['-R', `${uid}:${uid}`, dir], { stdio: 'ignore' });
+    // -P -h: the per-app cache keeps what earlier builds left, links included; a link is re-owned itself, never
+    // what it names (a build could plant cache/x -> /etc/shadow), and never descended into.
+    const p = spawn('chown', ['-R', '-P', '-h', `${uid}:${uid}`, dir], { stdio: 'ignore' });
     p.on('error', reject);
     p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`chown exited with ${code}`))));
   });
@@ -75,6 +86,7 @@ export class BuildService {
   private readonly fetcher: BuildpackFetcher;
   /** YB_BUILD_MEMORY in bytes, for build containers and classic Dockerfile builds. */
   private readonly memoryBytes: number | undefined;
+  private readonly unpackLimits: UnpackLimits;
 
   constructor(
     private readonly store: Store,
@@ -83,6 +95,10 @@ export class BuildService {
   ) {
     this.slots = new Slots(settings.concurrency ?? 2);
     this.memoryBytes = settings.memoryMiB ? settings.memoryMiB * 1024 * 1024 : undefined;
+    this.unpackLimits = {
+      maxBytes: (settings.maxUnpackedMiB ?? 1024) * 1024 * 1024, maxEntries: settings.maxUnpackedFiles ?? 200_000,
+      bytesSetting: 'YB_MAX_UNPACKED_MB', entriesSetting: 'YB_MAX_UNPACKED_FILES',
+    };
     this.fetcher = new BuildpackFetcher(join(settings.dataDir, 'buildpacks'), settings.buildpackFetch ?? { maxBytes: 100 * 1024 * 1024, timeoutMs: 120_000, allowPrivate: false });
   }
 
@@ -165,12 +181,12 @@ export class BuildService {
     const t0 = Date.now();
     try {
       const src = join(work, 'src');
-      await extractTar(req.source, src);
+      await extractTar(req.source, src, this.unpackLimits);
       await refuseEscapingLinks(src);
       rec.durations.unpack = Date.now() - t0;
       rec.manifest = await readManifest(src);
       const dockerfile = dockerfilePath(req.config);
-      if (existsSync(join(src, dockerfile)) && !req.buildpack && !req.config.BUILDPACK_URL) await dockerfileBuild(this.runtime, rec, work, dockerfile, req.config, emit, {
+      if (!req.buildpack && !req.config.BUILDPACK_URL && (await tenantFileExists(src, dockerfile, APP))) await dockerfileBuild(this.runtime, rec, work, dockerfile, req.config, emit, {
           timeoutMs: this.settings.timeoutMs,
           classic: this.settings.dockerfileBuilder === 'classic',
           memoryBytes: this.memoryBytes,
@@ -232,14 +248,13 @@ export class BuildService {
     rec.durations.compile = Date.now() - t;
     if (code !== 0) throw new YbError('YB_ERR_BUILD_FAILED', `the buildpack failed (exit code ${code})`);
 
-    const result = JSON.parse(await readFile(join(outDir, 'result.json'), 'utf8')) as {
-      buildpacks?: string[]; language?: string; languageVersion?: string; dependencies?: Record<string, string>; processTypes?: Record<string, string>;
-    };
+    // OUT is writable inside the build container too: what the driver wrote there is read as plain files only.
+    const result = parseResult(await readTenantFile(outDir, 'result.json', OUTPUT));
     rec.buildpacks = result.buildpacks ?? [];
     rec.language = result.language;
     rec.languageVersion = result.languageVersion;
     rec.dependencies = result.dependencies;
-    rec.processTypes = await this.processTypes(src, join(outDir, 'release.yml'), result.processTypes);
+    rec.processTypes = await this.processTypes(src, outDir, result.processTypes);
 
     // The language runtime (.heroku) goes into a shared runtime image, built once per distinct runtime; the app
     // image on top of it carries only the app, so warm deploys send and store little.
@@ -262,7 +277,10 @@ export class BuildService {
     const stackId = await this.runtime.imageId(this.settings.stackImage);
     const ctx = join(work, 'runtime-ctx');
     await mkdir(ctx);
-    if (existsSync(heroku)) await rename(heroku, join(ctx, 'runtime'));
+    // The build wrote .heroku: a link there would make the fingerprint (and the shared image) follow it out.
+    const kind = await entryKind(heroku);
+    if (kind === 'link' || kind === 'other') throw new YbError('YB_ERR_BUILD_FAILED', `the build left .heroku as ${kind === 'link' ? 'a symbolic link' : 'a file'}; it must be a directory`);
+    if (kind === 'dir') await rename(heroku, join(ctx, 'runtime'));
     else await mkdir(join(ctx, 'runtime'));
     const tag = `yunbang-runtime:${await runtimeFingerprint(join(ctx, 'runtime'), stackId)}`;
     if (await this.runtime.imageExists(tag)) return tag;
@@ -271,17 +289,35 @@ export class BuildService {
     return tag;
   }
 
-  private async processTypes(src: string, releaseYml: string, fromResult?: Record<string, string>): Promise<Record<string, string>> {
-    const procfile = join(src, 'Procfile');
-    if (existsSync(procfile)) {
-      const parsed = parseProcfile(await readFile(procfile, 'utf8'));
+  private async processTypes(src: string, outDir: string, fromResult?: Record<string, string>): Promise<Record<string, string>> {
+    const procfile = await readTenantFile(src, 'Procfile', APP);
+    if (procfile !== null) {
+      const parsed = parseProcfile(procfile);
       if (parsed.errors.length) throw new YbError('YB_ERR_BUILD_FAILED', parsed.errors.join('; '));
       return parsed.processes;
     }
     if (fromResult && Object.keys(fromResult).length) return fromResult;
-    if (existsSync(releaseYml)) return parseReleaseYaml(await readFile(releaseYml, 'utf8'));
-    return {};
+    const releaseYml = await readTenantFile(outDir, 'release.yml', OUTPUT);
+    return releaseYml === null ? {} : parseReleaseYaml(releaseYml);
   }
+}
+
+interface BuildResult {
+  buildpacks?: string[]; language?: string; languageVersion?: string; dependencies?: Record<string, string>; processTypes?: Record<string, string>;
+}
+
+/** The driver's result.json; its text is not echoed on failure (it is the build's, but says nothing useful). */
+function parseResult(text: string | null): BuildResult {
+  if (text === null) throw new YbError('YB_ERR_BUILD_FAILED', 'the build wrote no result.json');
+  const bad = (cause?: unknown) => new YbError('YB_ERR_BUILD_FAILED', 'the build output result.json is not a JSON object', { cause });
+  let r: unknown;
+  try {
+    r = JSON.parse(text);
+  } catch (err) {
+    throw bad(err);
+  }
+  if (!r || typeof r !== 'object' || Array.isArray(r)) throw bad();
+  return r as BuildResult;
 }
 
 export type { BuildRecord, BuildStatus } from './build-record.js';

@@ -188,7 +188,10 @@ export class BuildpackFetcher {
     limit.on('error', fail);
     gunzip.on('error', (err) => (failure ??= new Error(`it is not a gzip-compressed tarball (${err.message})`)));
     try {
-      await extractTar(body.pipe(limit).pipe(gunzip), into);
+      // Unpacked, at most 4 × the download limit: a gzip bomb of a few MiB must not fill the disk.
+      await extractTar(body.pipe(limit).pipe(gunzip), into, {
+        maxBytes: 4 * this.limits.maxBytes, maxEntries: 200_000, what: 'the tarball', bytesSetting: '4 × YB_BUILDPACK_FETCH_MB', entriesSetting: 'the most a buildpack may have',
+      });
     } catch (err) {
       throw failure ?? new Error((err as Error).message.replace('the source archive', 'the tarball'));
     } finally {

@@ -1,12 +1,12 @@
 // The build context of a Dockerfile app: the source tree minus what .dockerignore excludes (Docker's own
 // semantics, via @balena/dockerignore), streamed as a tar by GNU tar from an explicit file list.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { createRequire } from 'node:module';
 import type { Ignore } from '@balena/dockerignore';
+import { readTenantFile } from './tenant-files.js';
 
 // A CommonJS module whose typings declare an ES default export; load it the CommonJS way.
 const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as (options?: { ignorecase?: boolean }) => Ignore;
@@ -26,19 +26,22 @@ async function walk(root: string, dir: string, out: string[]): Promise<void> {
 export async function contextFiles(root: string, dockerfile = 'Dockerfile'): Promise<string[]> {
   const all: string[] = [];
   await walk(root, root, all);
-  const ignoreFile = join(root, '.dockerignore');
+  const ignore = await readTenantFile(root, '.dockerignore', { tree: 'the app', links: 'inside' });
   const ig = dockerignore({ ignorecase: false });
-  if (existsSync(ignoreFile)) ig.add(readFileSync(ignoreFile, 'utf8'));
+  if (ignore !== null) ig.add(ignore);
   const keep = new Set(ig.filter(all.map((p) => p.replace(/\/$/, ''))));
   keep.add(dockerfile);
-  if (existsSync(ignoreFile)) keep.add('.dockerignore');
+  if (ignore !== null) keep.add('.dockerignore');
   // Directories are listed only when empty of kept files, so tar does not re-add what was ignored inside them.
   const files = all.filter((p) => !p.endsWith('/') && keep.has(p));
   const dirs = all.filter((p) => p.endsWith('/') && keep.has(p.slice(0, -1)) && !files.some((f) => f.startsWith(p)));
   return [...dirs.map((d) => d.slice(0, -1)), ...files].filter((p) => p !== '.git' && !p.startsWith('.git/'));
 }
 
-/** A tar stream of the named entries of `dir` (with what is under them); piped on at once, as tarFiles. */
+/**
+ * A tar stream of the named entries of `dir` (with what is under them); piped on at once, as tarFiles. GNU tar
+ * stores symbolic links as links (no -h): a link a build planted never makes the host pack the file it names.
+ */
 export function tarDir(dir: string, entries: readonly string[]): Readable {
   const p = spawn('tar', ['-C', dir, '-c', '--', ...entries], { stdio: ['ignore', 'pipe', 'inherit'] });
   return p.stdout.pipe(new PassThrough());

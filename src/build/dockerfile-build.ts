@@ -1,7 +1,5 @@
 // Dockerfile apps: the app's own Dockerfile built by the Docker engine, with build args from config, the
 // .dockerignore'd context, and a missing base image reported in one sentence (nothing can be pulled).
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DockerRuntime } from '../runtime/docker.js';
 import { YbError } from '../shared/errors.js';
@@ -11,6 +9,7 @@ import { inspectDockerfile, withDefaultTag } from './dockerfile.js';
 import { cacheScope, confineDockerfile } from './dockerfile-guard.js';
 import { contextFiles, tarFiles } from './context.js';
 import { DEFAULT_PORT, type BuildRecord } from './build-record.js';
+import { readTenantFile } from './tenant-files.js';
 
 /**
  * How Dockerfile builds run. The classic builder takes the memory and CPU limits per build; BuildKit's steps get
@@ -29,8 +28,11 @@ export async function dockerfileBuild(runtime: DockerRuntime, rec: BuildRecord, 
   rec.builder = 'dockerfile';
   rec.language = 'dockerfile';
   emit(`-----> ${dockerfile} found; building with the Docker engine${limits.classic ? ' (classic builder)' : ''}`);
+  // Read as a tenant file first (a link out of the app is refused), then confined (cache mounts, fetches) in place.
+  if ((await readTenantFile(src, dockerfile, { tree: 'the app', links: 'inside' })) === null) throw new YbError('YB_ERR_BUILD_FAILED', `${dockerfile} is not a file`);
   await confineDockerfile(join(src, dockerfile), dockerfile, cacheScope(runtime.instance, rec.app));
-  const info = inspectDockerfile(await readFile(join(src, dockerfile), 'utf8'), config);
+  const text = (await readTenantFile(src, dockerfile, { tree: 'the app', links: 'inside' }))!;
+  const info = inspectDockerfile(text, config);
   const buildargs = Object.fromEntries(info.args.filter((a) => a in config).map((a) => [a, config[a]!]));
   if (Object.keys(buildargs).length) emit(`       Build args from config: ${Object.keys(buildargs).join(', ')}`);
   for (const base of info.bases) {
@@ -58,9 +60,9 @@ export async function dockerfileBuild(runtime: DockerRuntime, rec: BuildRecord, 
   rec.port = exposedPort(image.Config.ExposedPorts) ?? DEFAULT_PORT;
   const test = (image.Config as { Healthcheck?: { Test?: string[] } }).Healthcheck?.Test;
   rec.dockerHealth = Boolean(test?.length) && test?.[0] !== 'NONE';
-  const procfile = join(src, 'Procfile');
-  if (existsSync(procfile)) {
-    const parsed = parseProcfile(await readFile(procfile, 'utf8'));
+  const procfile = await readTenantFile(src, 'Procfile', { tree: 'the app', links: 'inside' });
+  if (procfile !== null) {
+    const parsed = parseProcfile(procfile);
     if (parsed.errors.length) throw new YbError('YB_ERR_BUILD_FAILED', parsed.errors.join('; '));
     rec.processTypes = parsed.processes;
   }

@@ -1,7 +1,5 @@
 // app.json and CHECKS of a source tree, read at build time so their errors fail the push with what is at fault.
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readTenantFile } from './tenant-files.js';
 import { YbError } from '../shared/errors.js';
 import { EMPTY_MANIFEST, parseAppJson, parseChecks, type DeployManifest } from '../release/app-json.js';
 
@@ -9,13 +7,15 @@ import { EMPTY_MANIFEST, parseAppJson, parseChecks, type DeployManifest } from '
 export async function readManifest(src: string): Promise<DeployManifest> {
   let manifest: DeployManifest = { ...EMPTY_MANIFEST, healthchecks: {} };
   const errors: string[] = [];
-  if (existsSync(join(src, 'app.json'))) {
-    const r = parseAppJson(await readFile(join(src, 'app.json'), 'utf8'));
+  const appJson = await readTenantFile(src, 'app.json', { tree: 'the app', links: 'inside' });
+  if (appJson !== null) {
+    const r = parseAppJson(appJson);
     manifest = r.manifest;
     errors.push(...r.errors);
   }
-  if (existsSync(join(src, 'CHECKS')) && !manifest.healthchecks.web?.length) {
-    const r = parseChecks(await readFile(join(src, 'CHECKS'), 'utf8'));
+  const checks = manifest.healthchecks.web?.length ? null : await readTenantFile(src, 'CHECKS', { tree: 'the app', links: 'inside' });
+  if (checks !== null) {
+    const r = parseChecks(checks);
     if (r.checks.length) manifest.healthchecks.web = r.checks;
     errors.push(...r.errors);
   }

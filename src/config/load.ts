@@ -76,7 +76,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
   for (const [name, s] of Object.entries(SETTINGS) as Array<[string, Setting]>) {
     const raw = env[s.env];
     const value = raw === undefined || raw === '' ? s.default : raw;
-    const r = s.choices && !s.choices.includes(value) ? { ok: false as const, why: `must be ${s.choices.join(' or ')}` } : parse(s.type, value);
+    let r = s.choices && !s.choices.includes(value) ? { ok: false as const, why: `must be ${s.choices.join(' or ')}` } : parse(s.type, value);
+    if (r.ok && s.min !== undefined && (r.value as number) < s.min) r = { ok: false, why: `must be at least ${s.min}` };
     if (r.ok) out[name] = r.value;
     else problems.push(`${s.env}=${JSON.stringify(raw)} ${r.why}`);
   }

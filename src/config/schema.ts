@@ -10,6 +10,8 @@ export interface Setting {
   description: string;
   /** The only values a string setting may take. */
   choices?: readonly string[];
+  /** The smallest value an int setting may take. */
+  min?: number;
 }
 
 export const SETTINGS = {
@@ -36,6 +38,8 @@ export const SETTINGS = {
   buildConcurrency: { env: 'YB_BUILD_CONCURRENCY', type: 'int', default: '2', description: 'Builds that run at once (across apps).' },
   buildTimeout: { env: 'YB_BUILD_TIMEOUT', type: 'int', default: '1800', description: 'Seconds before a build is cancelled.' },
   maxPushMiB: { env: 'YB_MAX_PUSH_MB', type: 'int', default: '512', description: 'Largest git push or source upload accepted, in MiB.' },
+  maxUnpackedMiB: { env: 'YB_MAX_UNPACKED_MB', type: 'int', min: 1, default: '1024', description: "Largest size a pushed or uploaded source may unpack to, in MiB (its files' bytes; a push is compressed, so keep it a small multiple of YB_MAX_PUSH_MB). Checked while unpacking: a larger source is refused before it fills the disk." },
+  maxUnpackedFiles: { env: 'YB_MAX_UNPACKED_FILES', type: 'int', min: 1, default: '200000', description: 'Most files, directories and links a pushed or uploaded source may unpack to; more is refused while unpacking.' },
   buildMemory: { env: 'YB_BUILD_MEMORY', type: 'int', default: '4096', description: 'Memory limit of a build, in MiB: the buildpack build container, and the RUN steps of Dockerfile builds (0: no limit).' },
   buildCpus: { env: 'YB_BUILD_CPUS', type: 'decimal', default: '0', description: 'CPUs a build may use (e.g. 1.5): the buildpack build container, and the RUN steps of Dockerfile builds; 0: no limit beyond the host\'s cores.' },
   buildCacheMiB: { env: 'YB_BUILD_CACHE_MB', type: 'int', default: '8192', description: 'Build cache (BuildKit layers) the Docker engine keeps, in MiB; the least recently used beyond it is pruned at start and after builds (0: never pruned).' },

@@ -16,17 +16,20 @@ export function repoPath(dataDir: string, app: string): string {
  * The pre-receive hook, a POSIX shell script: for a push to main or master it sends the pushed tree (git archive,
  * read from the push's quarantine) to the control plane with curl, and relays the build and deploy output, which
  * git shows as "remote:" lines. The answer's last line, "\0ok" or "\0fail" (shared/status-lines.ts), is not shown;
- * anything but "ok" rejects the push. The secret travels in a header read from a here-document, never in argv.
+ * anything but "ok" rejects the push. Once it has come the answer is complete: what follows is dropped (curl's
+ * complaint when the control plane stopped reading a source it refused, e.g. one that unpacks past
+ * YB_MAX_UNPACKED_MB). The secret travels in a header read from a here-document, never in argv.
  * (A shell and curl start in a few milliseconds; a Node hook took ~60 ms of every push.)
  */
 export const HOOK_SCRIPT = `#!/bin/sh
 # Installed by Yunbang: builds and deploys pushes to main/master (see src/git/repos.ts).
-# The status line comes as "\\0ok"; sed makes it "\\1ok" (awk cannot read a NUL), awk shows the other lines as they
-# come and exits 0 only when the last line is that "ok". mawk reads its input in blocks unless told to read lines.
-relay='{ last = $0 }
-last == "\\001ok" || last == "\\001fail" { next }
+# The status line comes as "\\0ok"; sed makes it "\\1ok" (awk cannot read a NUL), awk shows the lines before it as
+# they come, none after it (the answer is complete), and exits 0 only when it is that "ok". curl's own errors come
+# through the same pipe. mawk reads its input in blocks unless told to read lines.
+relay='status != "" { next }
+$0 == "\\001ok" || $0 == "\\001fail" { status = $0; next }
 { print; fflush() }
-END { exit last != "\\001ok" }'
+END { exit status != "\\001ok" }'
 line_awk=awk
 awk -W version 2>/dev/null | grep -q mawk && line_awk='awk -W interactive'
 status=0
@@ -42,7 +45,7 @@ while read -r _old new ref; do
   {
     git archive --format=tar "$new" |
       curl -sS -N -X POST -T - -H 'Content-Type: application/x-tar' -H 'Expect:' -H @/dev/fd/3 \\
-        "$YB_HOOK_URL?app=$YB_APP&rev=$new&ref=$ref" 3<<HEADERS || echo "! The deploy could not be started (curl exit status $?)."
+        "$YB_HOOK_URL?app=$YB_APP&rev=$new&ref=$ref" 3<<HEADERS 2>&1 || echo "! The deploy could not be started (curl exit status $?)."
 x-yb-hook-secret: $YB_HOOK_SECRET
 x-yb-user: $YB_USER
 HEADERS

@@ -13,6 +13,7 @@ import { appFor, currentUser } from '../auth-hook.js';
 import { appParams, releaseSchema } from '../schemas.js';
 import { streamDeploy } from '../deploy-stream.js';
 import { archiveTags } from '../image-archive.js';
+import { closeWhenAnswered } from './git-hook.js';
 import { YbError } from '../../shared/errors.js';
 import { may, roleIn } from '../../auth/access.js';
 import { DEFAULT_TEAM, type TeamRecord, type User } from '../../auth/tokens.js';
@@ -89,6 +90,7 @@ export function registerDeploys(api: FastifyInstance, ctx: ApiContext): void {
     const source = sourceStream(body, ctx.maxPushBytes ?? MAX_UPLOAD, gz);
     source.on('error', () => undefined); // the build reads this stream and reports its error; never crash on it
     await streamDeploy(ctx, reply, app.name, (out) => ctx.deployer.deploySource({ app: app.name, source, user: currentUser(req).name }, out));
+    closeWhenAnswered(req.raw, reply.raw);
   });
 
   api.post('/apps/:app/image-deploys', {

@@ -1,6 +1,7 @@
 // POST /internal/git-hook: called by the pre-receive hook with the pushed tree as a tar body; runs the deploy
 // and streams its output back as lines, ending with a NUL-prefixed "ok" or "fail" status line.
 import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { ApiContext } from '../context.js';
@@ -25,5 +26,18 @@ export function registerGitHook(api: FastifyInstance, ctx: ApiContext): void {
     const user = String(req.headers['x-yb-user'] ?? 'unknown');
     const app = String(q.app);
     await streamDeploy(ctx, reply, app, (out) => ctx.deployer.deploySource({ app, source: req.body as Readable, commit: q.rev, user }, out), 'Push rejected; the previous release keeps serving.');
+    closeWhenAnswered(req.raw, reply.raw);
   });
+}
+
+/**
+ * A source refused while it was still coming in (one that unpacks past YB_MAX_UNPACKED_MB: gigabytes may follow) is
+ * not read to its end: once the answer is out, the connection is closed, which stops the sender.
+ */
+export function closeWhenAnswered(req: IncomingMessage, res: ServerResponse): void {
+  const close = () => {
+    if (!req.complete) req.socket.destroySoon();
+  };
+  if (res.writableFinished) close();
+  else res.once('finish', close);
 }

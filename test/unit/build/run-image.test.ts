@@ -30,6 +30,36 @@ test('the runtime fingerprint follows the tree and the stack', async () => {
   rmSync(dir, { recursive: true });
 });
 
+test('the runtime fingerprint follows file bytes: a same-size file with the old mtime is another runtime', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync, statSync, utimesSync, symlinkSync, chmodSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'yb-fp-'));
+  mkdirSync(join(dir, 'node', 'bin'), { recursive: true });
+  const bin = join(dir, 'node', 'bin', 'node');
+  writeFileSync(bin, 'genuine!');
+  chmodSync(bin, 0o755);
+  const genuine = await runtimeFingerprint(dir, 's');
+  const { atime, mtime } = statSync(bin);
+  writeFileSync(bin, 'trojan!!'); // same size
+  utimesSync(bin, atime, mtime); // same mtime, as touch -r leaves it
+  assert.notEqual(await runtimeFingerprint(dir, 's'), genuine);
+  writeFileSync(bin, 'genuine!');
+  assert.equal(await runtimeFingerprint(dir, 's'), genuine, 'bytes, not times: the same runtime unpacked again matches');
+  chmodSync(bin, 0o644);
+  assert.notEqual(await runtimeFingerprint(dir, 's'), genuine, 'the mode counts');
+  chmodSync(bin, 0o755);
+  // A link is hashed by its target, never followed: pointing it elsewhere changes the hash, what it names does not.
+  const outside = mkdtempSync(join(tmpdir(), 'yb-fp-out-'));
+  writeFileSync(join(outside, 'f'), 'a');
+  symlinkSync(join(outside, 'f'), join(dir, 'link'));
+  const linked = await runtimeFingerprint(dir, 's');
+  writeFileSync(join(outside, 'f'), 'b');
+  assert.equal(await runtimeFingerprint(dir, 's'), linked);
+  rmSync(dir, { recursive: true });
+  rmSync(outside, { recursive: true });
+});
+
 test('registry settings and the CA bundle reach builds only when set', () => {
   assert.deepEqual(registryEnv({ npmRegistry: '', pipIndex: '', goProxy: '' }, null), {});
   const env = registryEnv({ npmRegistry: 'http://mirror.invalid/npm/', pipIndex: '', goProxy: 'off' }, '/ca.pem');
