@@ -46,13 +46,15 @@ export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
     const m = /^([a-z0-9-]{1,64})\.git$/.exec(repo);
     const token = basicToken(req);
     const user = token ? await deps.authenticate(token) : null;
+    // A refused POST's body is not read (see refuseBody): the connection closes after the answer.
+    const close = req.method === 'POST' ? { connection: 'close' } : {};
     if (!user) {
-      reply.code(401).header('www-authenticate', 'Basic realm="Yunbang"').type('text/plain').send('Authentication required: use your API token as the password.\n');
+      reply.code(401).headers(close).header('www-authenticate', 'Basic realm="Yunbang"').type('text/plain').send('Authentication required: use your API token as the password.\n');
       return null;
     }
     const action: Action = service === 'git-receive-pack' ? 'deploy' : 'read';
     if (!m || !(await deps.authorize(user, m[1]!, action))) {
-      reply.code(404).type('text/plain').send(`Repository not found: ${repo.slice(0, 70)}\n`);
+      reply.code(404).headers(close).type('text/plain').send(`Repository not found: ${repo.slice(0, 70)}\n`);
       return null;
     }
     return { user, app: m[1]! };
@@ -84,11 +86,13 @@ export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
   });
 
   for (const service of SERVICES) {
-    // The size limit is enforced while streaming (below), with a message git shows; not by fastify's bodyLimit.
-    app.post(`/git/:repo/${service}`, { bodyLimit: Number.MAX_SAFE_INTEGER }, async (req, reply) => {
+    // The size limit of a pack is enforced while streaming (below), with a message git shows: the pack content types
+    // reach the handler as a stream, to which fastify's bodyLimit does not apply. Other content types (refused
+    // with 415) are held to the API's default bodyLimit, so they cannot be buffered without bound.
+    app.post(`/git/:repo/${service}`, async (req, reply) => {
       const ok = await gate(req, reply, service);
       if (!ok) {
-        (req.body as Readable | undefined)?.resume?.();
+        refuseBody(req);
         return reply;
       }
       if (typeof (req.body as Readable | undefined)?.pipe !== 'function') {
@@ -135,4 +139,23 @@ export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
       child.on('error', () => raw.destroy());
     });
   }
+}
+
+/** What an unauthenticated or unauthorised client may send after its refusal before the connection is cut. */
+export const REFUSED_BODY_BYTES = 64 * 1024;
+
+/**
+ * The body of a refused request is read (and dropped) only up to REFUSED_BODY_BYTES, enough for a small request
+ * to finish cleanly and its client to read the answer; past that the connection is closed, so that nobody without
+ * a valid token can make the platform read without end.
+ */
+function refuseBody(req: FastifyRequest): void {
+  const body = req.body as Readable | undefined;
+  const raw = typeof body?.on === 'function' ? body : req.raw;
+  let seen = 0;
+  raw.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > REFUSED_BODY_BYTES) req.raw.socket.destroy();
+  });
+  raw.resume();
 }
