@@ -5,7 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { connect, type Socket } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { createServer } from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, startPlatform, type Platform } from '../../helpers/platform.js';
@@ -76,7 +77,8 @@ function rawClient(): { sock: Socket; data: () => Buffer; closed: () => boolean;
 }
 
 before(async () => {
-  p = await startPlatform({ YB_API_HEADERS_TIMEOUT: '2', YB_API_REQUEST_TIMEOUT: '4', YB_LOG_LINES: '500' });
+  // YB_OUTBOUND_PRIVATE: the noisy buildpack below is served from 127.0.0.1.
+  p = await startPlatform({ YB_API_HEADERS_TIMEOUT: '2', YB_API_REQUEST_TIMEOUT: '4', YB_LOG_LINES: '500', YB_OUTBOUND_PRIVATE: 'true' });
   apiPort = Number(new URL(p.apiUrl).port);
   await deploy('bounds', 'exec perl /app/server.pl');
 });
@@ -134,6 +136,40 @@ test('a process printing 200 MB without a newline: ybd stays bounded and the lin
   process.stdout.write(`# 200 MB without a newline: ybd RSS +${growth.toFixed(1)} MiB\n`);
   assert.ok(growth < 100, `ybd grew by ${growth.toFixed(1)} MiB`);
   await api('DELETE', '/apps/bigline');
+});
+
+test('a build printing 200 MB without a newline: ybd stays bounded and the build output is cut with a marker', async () => {
+  const bp = join(p.dataDir, 'bp-noisy');
+  mkdirSync(join(bp, 'bin'), { recursive: true });
+  writeFileSync(join(bp, 'bin', 'detect'), '#!/bin/sh\necho noisy\n', { mode: 0o755 });
+  writeFileSync(join(bp, 'bin', 'compile'), "#!/bin/sh\nhead -c 200000000 /dev/zero | tr '\\000' x\necho\necho compile-done\nexit 1\n", { mode: 0o755 });
+  writeFileSync(join(bp, 'bin', 'release'), '#!/bin/sh\necho "--- {}"\n', { mode: 0o755 });
+  await run('tar', ['czf', join(p.dataDir, 'noisy.tgz'), '-C', bp, '.']);
+  const server = createServer((_req, res) => res.end(readFileSync(join(p.dataDir, 'noisy.tgz'))));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const src = join(p.dataDir, 'noisy-src');
+    mkdirSync(src, { recursive: true });
+    writeFileSync(join(src, 'README'), 'an app built by a buildpack that prints without newlines\n');
+    assert.equal((await api('POST', '/apps', { name: 'noisy' })).status, 201);
+    const set = await api('PATCH', '/apps/noisy', { buildpack: `http://127.0.0.1:${(server.address() as AddressInfo).port}/noisy.tgz` });
+    assert.equal(set.status, 200, set.text);
+    const { result, growth } = await peakGrowth(rssMiB(), () => p.yb(['builds:create', '-a', 'noisy', '--source', src], { allowFail: true }));
+    assert.notEqual(result.code, 0, 'the buildpack fails the build on purpose');
+    const builds = JSON.parse((await api('GET', '/apps/noisy/builds')).text) as Array<{ id: string }>;
+    const output = (await api('GET', `/apps/noisy/builds/${builds.at(-1)!.id}/output`)).text;
+    // The build service shortens long lines for display (8192 characters); what this proves is the memory bound
+    // while the line is read (the old readline held all 200 MB of it first).
+    const cut = output.split('\n').find((l) => l.includes('(line cut at'));
+    assert.ok(cut, `a cut line in the build output (${output.length} chars): ${output.slice(-600)} | ${result.stdout.slice(-600)} | ${result.stderr.slice(-600)}`);
+    assert.ok(cut.length < 70 * 1024, `cut line length ${cut.length}`);
+    assert.match(output, /compile-done/);
+    process.stdout.write(`# a build printing 200 MB without a newline: ybd RSS +${growth.toFixed(1)} MiB\n`);
+    assert.ok(growth < 100, `ybd grew by ${growth.toFixed(1)} MiB`);
+  } finally {
+    server.close();
+    await api('DELETE', '/apps/noisy');
+  }
 });
 
 test('an unauthenticated git POST of a large body: 401, and the connection is closed without reading it all', async () => {
