@@ -1,7 +1,7 @@
 // Issue #14 item 8 against the real platform: a viewer of a team reads every GET route of /openapi.json for an
-// app with secret config vars, a linked (attached) database, a log drain with credentials, a buildpack URL with
-// a token, a TLS certificate and a real release, and no secret value appears in any response body; a member
-// still sees them; nobody, owner included, reads a TLS private key back.
+// app with secret config vars, a linked attached database and a linked real postgres, a log drain with
+// credentials, a buildpack URL with a token, a TLS certificate and a real release, and no secret value appears
+// in any response body; a member still sees them; nobody, owner included, reads a TLS private key back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -47,6 +47,11 @@ before(async () => {
   await must('PATCH', '/apps/s-app/config-vars', tok.olga!, { DB_PASSWORD: SECRETS.config, PLAIN: 'not-secret-but-hidden' });
   await must('POST', '/services', tok.olga!, { name: 'ext-db', url: `postgres://dbuser:${SECRETS.service}@db.example.com:5432/prod`, team: 'team-s' });
   await must('POST', '/services/ext-db/links', tok.olga!, { app: 's-app' });
+  // And one real postgres, linked as PG: its generated password must not reach a viewer either.
+  const pg = await must('POST', '/services', tok.olga!, { name: 'pg-real', kind: 'postgres', team: 'team-s' });
+  assert.ok(pg.connection.password?.length >= 8, JSON.stringify(pg.connection));
+  (SECRETS as Record<string, string>).postgres = pg.connection.password;
+  await must('POST', '/services/pg-real/links', tok.olga!, { app: 's-app', as: 'PG' });
   const drain = await must('POST', '/apps/s-app/log-drains', tok.olga!, { url: `https://drainuser:${SECRETS.drainPassword}@127.0.0.1:9/logs?token=${SECRETS.drainQuery}` });
   (SECRETS as Record<string, string>).drainToken = drain.token;
   await must('PATCH', '/apps/s-app', tok.olga!, { buildpack: `https://bpuser:${SECRETS.buildpack}@buildpacks.example.com/bp.tgz` });
@@ -92,7 +97,7 @@ test('a viewer reads every GET route and sees no secret value in any body', asyn
     const asOwner = await api('GET', url, tok.olga!);
     if (/PRIVATE KEY/.test(asOwner.text + r.text) || (asOwner.text + r.text).includes(privateKeyBody)) failures.push(`GET ${url} returns the TLS private key`);
   }
-  for (const extra of ['/services/ext-db', '/apps/s-app/releases/v1', '/apps/s-app/logs?lines=10000&format=json']) {
+  for (const extra of ['/services/ext-db', '/services/pg-real', '/apps/s-app/releases/v1', '/apps/s-app/logs?lines=10000&format=json']) {
     const r = await api('GET', extra, tok.vic!);
     assert.equal(r.status, 200, `${extra}: ${r.text}`);
     const found = leaks(r.text);
@@ -105,12 +110,16 @@ test('a viewer reads every GET route and sees no secret value in any body', asyn
 test('config vars: the viewer gets the names with values hidden; a member gets the values', async () => {
   const asViewer = await api('GET', '/apps/s-app/config-vars', tok.vic!);
   const vars = JSON.parse(asViewer.text) as Record<string, string>;
-  assert.deepEqual(Object.keys(vars).sort(), ['DATABASE_HOST', 'DATABASE_NAME', 'DATABASE_PASSWORD', 'DATABASE_PORT', 'DATABASE_URL', 'DATABASE_USER', 'DB_PASSWORD', 'PLAIN']);
+  assert.deepEqual(Object.keys(vars).sort(), [
+    'DATABASE_HOST', 'DATABASE_NAME', 'DATABASE_PASSWORD', 'DATABASE_PORT', 'DATABASE_URL', 'DATABASE_USER', 'DB_PASSWORD',
+    'PG_HOST', 'PG_NAME', 'PG_PASSWORD', 'PG_PORT', 'PG_URL', 'PG_USER', 'PLAIN',
+  ]);
   assert.ok(Object.values(vars).every((v) => v === '<hidden>'), asViewer.text);
   assert.equal(asViewer.headers.get('x-yb-values-hidden'), 'true');
   const asMember = JSON.parse((await api('GET', '/apps/s-app/config-vars', tok.mia!)).text) as Record<string, string>;
   assert.equal(asMember.DB_PASSWORD, SECRETS.config);
   assert.match(asMember.DATABASE_URL!, new RegExp(SECRETS.service));
+  assert.equal(asMember.PG_PASSWORD, (SECRETS as Record<string, string>).postgres);
 });
 
 test('drains and the buildpack URL: the viewer sees them without credentials; a member sees them whole', async () => {
