@@ -25,8 +25,9 @@ export function redactUrl(raw: string): string {
   }
   if (u.username) u.username = '***';
   if (u.password) u.password = '***';
-  const keys = [...u.searchParams.keys()];
-  if (keys.length) u.search = keys.map((k) => `${encodeURIComponent(k)}=***`).join('&');
+  // A parameter without a value (`?abc123`) may be the token itself: hidden whole.
+  const params = [...u.searchParams.entries()];
+  if (params.length) u.search = params.map(([k, v]) => (v ? `${encodeURIComponent(k)}=***` : '***')).join('&');
   else if (u.search) u.search = '?***';
   if (u.hash) u.hash = '***';
   return u.toString();
@@ -40,7 +41,8 @@ export function urlSecrets(raw: string): string[] {
   } catch {
     return [raw];
   }
-  const parts = [u.username, u.password, decodeURIComponent(u.username), decodeURIComponent(u.password), ...u.searchParams.values(), u.search.slice(1), u.hash.slice(1)];
+  const query = [...u.searchParams.entries()].map(([k, v]) => v || k);
+  const parts = [u.username, u.password, decodeURIComponent(u.username), decodeURIComponent(u.password), ...query, u.search.slice(1), u.hash.slice(1)];
   return [...new Set(parts.filter((s) => s.length >= 3))];
 }
 

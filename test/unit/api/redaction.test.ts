@@ -12,7 +12,9 @@ test('URLs lose user, password, query values and fragment; host, port and path s
   assert.equal(redactUrl('https://alice:s3cret@logs.example.com:8443/drain/x?token=abc123&v=1#frag'), 'https://***:***@logs.example.com:8443/drain/x?token=***&v=***#***');
   assert.equal(redactUrl('syslog+tls://logs.example.com:6514'), 'syslog+tls://logs.example.com:6514');
   assert.equal(redactUrl('https://tok3n@github.com/a/b.tgz'), 'https://***@github.com/a/b.tgz');
-  assert.equal(redactUrl('https://h/p?justatoken'), 'https://h/p?justatoken=***', 'a bare query word counts as a key with a value');
+  assert.equal(redactUrl('https://h/p?s3cretword'), 'https://h/p?***', 'a parameter without a value may be the token itself');
+  assert.equal(redactUrl('https://h/p?a=1&tok3n'), 'https://h/p?a=***&***');
+  assert.ok(urlSecrets('https://h/p?tok3n').includes('tok3n'));
   assert.equal(redactUrl('not a url'), HIDDEN_VALUE);
 });
 
