@@ -117,6 +117,7 @@ async function main(): Promise<void> {
     logs: obs.logs, metrics: obs.metrics, acme: { directory: cfg.acmeDirectory, email: cfg.acmeEmail, renewDays: cfg.acmeRenewDays }, maxPushBytes: cfg.maxPushMiB * 1024 * 1024, runTimeoutMs: cfg.runTimeout * 1000,
     loginThrottle: new LoginThrottle({ maxFailures: cfg.loginMaxFailures, maxFailuresPerIp: cfg.loginMaxFailuresPerIp, windowMs: cfg.loginWindow * 1000 }),
     trustedProxies: cfg.apiTrustedProxies,
+    timeouts: { headersMs: cfg.apiHeadersTimeout * 1000, requestMs: cfg.apiRequestTimeout * 1000 },
   };
   const api = await buildApiServer(apiCtx);
   // ACME certificates are renewed YB_ACME_RENEW_DAYS before they expire; checked every YB_ACME_RENEW_INTERVAL seconds.

@@ -36,6 +36,8 @@ export interface ApiContext {
   loginThrottle?: LoginThrottle;
   /** Reverse proxies whose X-Forwarded-For is believed for the client IP (YB_API_TRUSTED_PROXIES). */
   trustedProxies?: string[];
+  /** How long a client may take to send a request's head, and the whole request (YB_API_HEADERS_TIMEOUT, YB_API_REQUEST_TIMEOUT). */
+  timeouts?: { headersMs: number; requestMs: number };
   /** ACME CA for `yb certs:auto` and renewals; certificates are renewed `renewDays` before they expire (default 30). */
   acme?: { directory: string; email: string; renewDays?: number };
   /** App logs and drains (absent when the API document is generated without a platform). */

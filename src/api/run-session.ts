@@ -68,14 +68,32 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
     const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
     socket.write('HTTP/1.1 101 Switching Protocols\r\nupgrade: yb-run\r\nconnection: Upgrade\r\n\r\n');
 
-    if (tty) stream.on('data', (d: Buffer) => socket.write(frame(FRAME.STDOUT, d)));
+    // Backpressure both ways: while the client's socket buffer is full the container's output is not read (so
+    // the process blocks on its writes instead of ybd buffering them), and while the container is not reading
+    // its stdin the client's input is not read.
+    let outputPaused = false;
+    let lastOutput = Date.now();
+    const send = (type: number, d: Buffer) => {
+      lastOutput = Date.now();
+      if (socket.write(frame(type, d)) || outputPaused) return;
+      outputPaused = true;
+      stream.pause();
+      socket.once('drain', () => {
+        outputPaused = false;
+        stream.resume();
+      });
+    };
+    if (tty) stream.on('data', (d: Buffer) => send(FRAME.STDOUT, d));
     else {
       const out = new PassThrough();
       const err = new PassThrough();
       container.modem.demuxStream(stream, out, err);
-      out.on('data', (d: Buffer) => socket.write(frame(FRAME.STDOUT, d)));
-      err.on('data', (d: Buffer) => socket.write(frame(FRAME.STDERR, d)));
+      out.on('data', (d: Buffer) => send(FRAME.STDOUT, d));
+      err.on('data', (d: Buffer) => send(FRAME.STDERR, d));
     }
+    let outputEnded = false;
+    stream.once('end', () => (outputEnded = true));
+    stream.once('close', () => (outputEnded = true));
     const decoder = new FrameDecoder();
     socket.on('data', (chunk: Buffer) => {
       let frames;
@@ -86,7 +104,12 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
         return;
       }
       for (const f of frames) {
-        if (f.type === FRAME.STDIN) stream.write(f.payload);
+        if (f.type === FRAME.STDIN) {
+          if (!stream.write(f.payload) && !socket.isPaused()) {
+            socket.pause();
+            stream.once('drain', () => socket.resume());
+          }
+        }
         else if (f.type === FRAME.STDIN_END) stream.end();
         else if (f.type === FRAME.RESIZE && tty) {
           const [w, h] = f.payload.toString().split(',').map(Number);
@@ -109,7 +132,10 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
     const result = (await container.wait().finally(() => clearTimeout(timer))) as { StatusCode: number };
     finished = true;
     const oom = !cut && (await container.inspect().catch(() => null))?.State.OOMKilled === true;
-    await new Promise((r) => setTimeout(r, 50)); // let the last output chunks through the attach stream
+    // Let the rest of the output through before the exit frame: a slow client may still be reading it (the
+    // stream is paused meanwhile). Done when the attach stream ends, the client leaves, or output stays quiet.
+    const deadline = Date.now() + 50;
+    while (!outputEnded && !socket.destroyed && (outputPaused || Date.now() < Math.max(deadline, lastOutput + 50))) await new Promise((r) => setTimeout(r, 10));
     const why = cut
       ? `the process ran longer than the ${Math.round(limitMs / 1000)} s limit of one-off processes (YB_RUN_TIMEOUT) and was stopped`
       : oom

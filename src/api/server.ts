@@ -30,14 +30,26 @@ import { handleRunUpgrade, isRunUpgrade } from './run-session.js';
 const PUBLIC = [/^\/healthz$/, /^\/openapi\.json$/, /^\/git\//, /^\/internal\//, /^\/login$/];
 
 export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> {
+  // Receiving a request is bounded (a slow head or a body that never ends closes the connection); sending the
+  // answer is not, so build streams, logs -t and yb run (an upgraded socket) live as long as they need.
+  const requestMs = ctx.timeouts?.requestMs ?? 600_000;
+  const headersMs = Math.min(ctx.timeouts?.headersMs ?? 30_000, requestMs);
   const api = Fastify({
+    requestTimeout: requestMs,
+    // Node checks these deadlines on a timer: once a second, so that a small test setting is honoured promptly.
+    http: { headersTimeout: headersMs, requestTimeout: requestMs, connectionsCheckingInterval: Math.min(1000, headersMs) },
     logger: false, bodyLimit: 1024 * 1024, trustProxy: ctx.trustedProxies?.length ? ctx.trustedProxies : false, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     // Malformed URLs and over-long path parameters are refused before routing: answer them as { id, message } too (found by fuzzing, #6).
     frameworkErrors: (err, _req, reply) => (reply as unknown as FastifyReply).code(400).send({ id: errorId('YB_ERR_BAD_REQUEST'), message: err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a name in the URL is longer than 100 characters' : 'the URL is not valid' }),
     clientErrorHandler: (err, socket) => {
       if (!socket.writable) return socket.destroy();
-      const body = JSON.stringify({ id: errorId('YB_ERR_BAD_REQUEST'), message: (err as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 'the request line or headers are larger than 16 KB' : 'malformed HTTP request' });
-      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      const code = (err as { code?: string }).code;
+      const timedOut = code === 'ERR_HTTP_REQUEST_TIMEOUT';
+      const message = timedOut ? `the request was not received in time (head within ${headersMs / 1000} s, whole request within ${requestMs / 1000} s)`
+        : code === 'HPE_HEADER_OVERFLOW' ? 'the request line or headers are larger than 16 KB' : 'malformed HTTP request';
+      const body = JSON.stringify({ id: errorId('YB_ERR_BAD_REQUEST'), message });
+      socket.end(`HTTP/1.1 ${timedOut ? '408 Request Timeout' : '400 Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.destroySoon();
     },
   });
   const routes = collectRoutes(api);

@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { parseNetrc, removeNetrcEntry, setNetrcEntry } from './netrc.js';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:5050';
 
@@ -9,25 +10,7 @@ export function netrcPath(): string {
   return process.env.NETRC ?? join(homedir(), '.netrc');
 }
 
-interface NetrcEntry {
-  machine: string;
-  login?: string;
-  password?: string;
-}
-
-export function parseNetrc(text: string): NetrcEntry[] {
-  const tokens = text.split(/\s+/).filter(Boolean);
-  const out: NetrcEntry[] = [];
-  let cur: NetrcEntry | null = null;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (t === 'machine') out.push((cur = { machine: tokens[++i] ?? '' }));
-    else if (t === 'default') out.push((cur = { machine: '' }));
-    else if (cur && t === 'login') cur.login = tokens[++i];
-    else if (cur && t === 'password') cur.password = tokens[++i];
-  }
-  return out;
-}
+export { parseNetrc };
 
 export function apiUrl(): string {
   return (process.env.YB_API_URL ?? DEFAULT_API_URL).replace(/\/$/, '');
@@ -46,21 +29,24 @@ export function apiToken(url = apiUrl()): string | undefined {
   return entry?.password;
 }
 
-/** Saves the token for `url` in ~/.netrc (mode 0600), replacing an earlier entry for the same machine. */
-export function saveToken(url: string, login: string, token: string): void {
-  const path = netrcPath();
-  const machine = machineOf(url);
-  const keep = existsSync(path) ? parseNetrc(readFileSync(path, 'utf8')).filter((e) => e.machine !== machine) : [];
-  keep.push({ machine, login, password: token });
-  const text = keep.map((e) => `${e.machine ? `machine ${e.machine}` : 'default'}\n  login ${e.login ?? 'yb'}\n  password ${e.password ?? ''}\n`).join('');
+/** Writes back an edited ~/.netrc, keeping the mode of an existing file and creating a new one 0600. */
+function writeNetrc(path: string, text: string): void {
   writeFileSync(path, text, { mode: 0o600 });
 }
 
+/** Saves the token for `url` in ~/.netrc, changing only that machine's entry (or adding one before `default`). */
+export function saveToken(url: string, login: string, token: string): void {
+  const path = netrcPath();
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  writeNetrc(path, setNetrcEntry(text, machineOf(url), login, token));
+}
+
+/** Removes the entry of `url`'s machine and nothing else; false when there was none. */
 export function removeToken(url: string): boolean {
   const path = netrcPath();
   if (!existsSync(path)) return false;
-  const all = parseNetrc(readFileSync(path, 'utf8'));
-  const keep = all.filter((e) => e.machine !== machineOf(url));
-  writeFileSync(path, keep.map((e) => `machine ${e.machine}\n  login ${e.login ?? 'yb'}\n  password ${e.password ?? ''}\n`).join(''), { mode: 0o600 });
-  return keep.length !== all.length;
+  const next = removeNetrcEntry(readFileSync(path, 'utf8'), machineOf(url));
+  if (next === null) return false;
+  writeNetrc(path, next);
+  return true;
 }

@@ -78,6 +78,8 @@ export const SETTINGS = {
   loginWindow: { env: 'YB_LOGIN_WINDOW', type: 'int', default: '900', description: 'Seconds of the sliding window in which failed log-ins are counted.' },
   auditRetentionDays: { env: 'YB_AUDIT_RETENTION_DAYS', type: 'int', default: '90', description: 'Days audit events are kept; older ones are pruned hourly (0 keeps them forever).' },
   auditMaxEvents: { env: 'YB_AUDIT_MAX_EVENTS', type: 'int', default: '10000', description: 'Audit events kept per team (and for account events); the oldest beyond are pruned hourly (0: no limit).' },
+  apiHeadersTimeout: { env: 'YB_API_HEADERS_TIMEOUT', type: 'int', default: '30', description: 'Seconds a client of the API has to send a request line and headers; slower connections are closed (slowloris).' },
+  apiRequestTimeout: { env: 'YB_API_REQUEST_TIMEOUT', type: 'int', default: '600', description: 'Seconds a client of the API has to send a whole request, body included (a git push or source upload); answers that stream (builds, logs -t, yb run) are not limited by it.' },
   acmeDirectory: { env: 'YB_ACME_DIRECTORY', type: 'string', default: 'https://acme-v02.api.letsencrypt.org/directory', description: 'ACME directory URL used by yb certs:auto (HTTP-01 through the router).' },
   acmeEmail: { env: 'YB_ACME_EMAIL', type: 'string', default: '', description: 'Contact e-mail of the ACME account (optional).' },
   acmeRenewDays: { env: 'YB_ACME_RENEW_DAYS', type: 'int', default: '30', description: 'ACME certificates (yb certs:auto) are renewed when they have this many days or fewer left.' },

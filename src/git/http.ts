@@ -1,6 +1,7 @@
 // Git smart HTTP (push and fetch) for /git/<app>.git, spawning git's own receive-pack/upload-pack with
 // --stateless-rpc. Every request is authenticated (basic auth, password = API token) and authorised per app.
 import { spawn } from 'node:child_process';
+import { STATUS_CODES } from 'node:http';
 import { createGunzip } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
@@ -46,13 +47,18 @@ export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
     const m = /^([a-z0-9-]{1,64})\.git$/.exec(repo);
     const token = basicToken(req);
     const user = token ? await deps.authenticate(token) : null;
+    // A refused POST's body is not read beyond a bound (see refusePost); a GET has none.
+    const refuse = (status: number, headers: Record<string, string>, text: string) => {
+      if (req.method === 'POST') refusePost(req, reply, status, headers, text);
+      else reply.code(status).headers(headers).type('text/plain').send(text);
+    };
     if (!user) {
-      reply.code(401).header('www-authenticate', 'Basic realm="Yunbang"').type('text/plain').send('Authentication required: use your API token as the password.\n');
+      refuse(401, { 'www-authenticate': 'Basic realm="Yunbang"' }, 'Authentication required: use your API token as the password.\n');
       return null;
     }
     const action: Action = service === 'git-receive-pack' ? 'deploy' : 'read';
     if (!m || !(await deps.authorize(user, m[1]!, action))) {
-      reply.code(404).type('text/plain').send(`Repository not found: ${repo.slice(0, 70)}\n`);
+      refuse(404, {}, `Repository not found: ${repo.slice(0, 70)}\n`);
       return null;
     }
     return { user, app: m[1]! };
@@ -84,13 +90,12 @@ export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
   });
 
   for (const service of SERVICES) {
-    // The size limit is enforced while streaming (below), with a message git shows; not by fastify's bodyLimit.
-    app.post(`/git/:repo/${service}`, { bodyLimit: Number.MAX_SAFE_INTEGER }, async (req, reply) => {
+    // The size limit of a pack is enforced while streaming (below), with a message git shows: the pack content types
+    // reach the handler as a stream, to which fastify's bodyLimit does not apply. Other content types (refused
+    // with 415) are held to the API's default bodyLimit, so they cannot be buffered without bound.
+    app.post(`/git/:repo/${service}`, async (req, reply) => {
       const ok = await gate(req, reply, service);
-      if (!ok) {
-        (req.body as Readable | undefined)?.resume?.();
-        return reply;
-      }
+      if (!ok) return reply;
       if (typeof (req.body as Readable | undefined)?.pipe !== 'function') {
         return reply.code(415).type('text/plain').send(`Expected a body of type application/x-${service}-request.\n`);
       }
@@ -135,4 +140,40 @@ export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
       child.on('error', () => raw.destroy());
     });
   }
+}
+
+/** What an unauthenticated or unauthorised client may send of its body before reading it stops. */
+export const REFUSED_BODY_BYTES = 64 * 1024;
+/** How long the refusal stays readable, after it was sent and reading stopped, before the connection is cut. */
+const REFUSED_LINGER_MS = 2000;
+
+/**
+ * Answers a refused POST without reading its body without end (the old code drained it forever): a body of up to
+ * REFUSED_BODY_BYTES is read and then answered. A larger one is not read on: the answer and a FIN are sent at
+ * once. Either way the socket is destroyed REFUSED_LINGER_MS later, time for the client to read why (cutting at
+ * once would reset the connection, and a reset can discard the answer in the client's buffers).
+ */
+function refusePost(req: FastifyRequest, reply: FastifyReply, status: number, headers: Record<string, string>, text: string): void {
+  reply.hijack();
+  const socket = req.raw.socket;
+  const body = req.body as Readable | undefined;
+  const input = typeof body?.on === 'function' ? body : req.raw;
+  const head = Object.entries({ ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), connection: 'close' })
+    .map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  let answered = false;
+  const answer = (cut: boolean) => {
+    if (answered) return;
+    answered = true;
+    if (cut) socket.pause();
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${head}\r\n${text}`);
+    setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref(); // a client that neither reads nor closes
+  };
+  let seen = 0;
+  input.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > REFUSED_BODY_BYTES) answer(true);
+  });
+  input.once('end', () => answer(false));
+  input.once('error', () => socket.destroy());
+  input.resume();
 }

@@ -3,7 +3,7 @@
 // each container is read from just after the last line already stored (Docker `since` + a timestamp key),
 // so lines are neither lost nor repeated. Also turns container exits into `yb[web.1]` state lines.
 import { PassThrough, type Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
+import { LineSplitter } from '../runtime/line-splitter.js';
 import { LABEL_APP, LABEL_INDEX, LABEL_KIND, LABEL_PROCESS, LABEL_INSTANCE, type DockerRuntime } from '../runtime/docker.js';
 import type { Logger } from '../shared/logger.js';
 import type { LogHub } from './log-hub.js';
@@ -55,8 +55,7 @@ export class ContainerFollower {
     const filters = { type: ['container' as const], event: ['start', 'die', 'kill'], label: [`${LABEL_INSTANCE}=${this.runtime.instance}`, `${LABEL_KIND}=process`] };
     const stream = (await this.runtime.call(() => this.runtime.docker.getEvents({ filters }))) as unknown as Readable;
     this.events = stream;
-    const lines = createInterface({ input: stream, crlfDelay: Infinity });
-    lines.on('line', (raw) => {
+    const lines = new LineSplitter((raw) => {
       let ev: { Action?: string; id?: string; Actor?: { Attributes?: Record<string, string> } };
       try {
         ev = JSON.parse(raw) as typeof ev;
@@ -69,6 +68,7 @@ export class ContainerFollower {
       if (ev.Action === 'die') this.onExit(id, attrs);
       void this.sync();
     });
+    stream.on('data', (chunk: Buffer) => lines.push(chunk));
     stream.on('error', () => undefined); // the engine went away: polling carries on, and re-list finds new containers
   }
 
@@ -134,7 +134,6 @@ export class ContainerFollower {
     raw.on('end', () => merged.end());
     raw.on('error', () => merged.end());
     this.following.set(id, { stream: raw });
-    const lines = createInterface({ input: merged, crlfDelay: Infinity });
     let batch: LogLine[] = [];
     let flushTimer: NodeJS.Timeout | undefined;
     const flush = () => {
@@ -144,7 +143,8 @@ export class ContainerFollower {
       batch = [];
       this.hub.append(app, out);
     };
-    lines.on('line', (text) => {
+    // Bounded lines (shared/line-splitter): a process printing without newlines cannot fill the control plane.
+    const lines = new LineSplitter((text) => {
       const d = splitDockerLine(text);
       if (!d) return;
       const last = this.cursors.get(id);
@@ -154,7 +154,9 @@ export class ContainerFollower {
       if (batch.length >= 200) flush();
       else flushTimer ??= setTimeout(flush, 20);
     });
-    lines.on('close', () => {
+    merged.on('data', (chunk: Buffer) => lines.push(chunk));
+    merged.once('end', () => {
+      lines.end();
       if (flushTimer) clearTimeout(flushTimer);
       flush();
       this.following.delete(id);

@@ -3,6 +3,7 @@
 // ("vertexes": digest, name, cached, started, completed, error) and their output ("logs"). This decodes the few
 // fields we show and turns them into lines like `docker build --progress=plain`: "#3 [2/4] COPY . /app/",
 // "#3 CACHED", "#4 <RUN output line>", "#4 DONE 0.2s", "#4 ERROR: …".
+import { MAX_LINE_BYTES, cutMarker } from './line-splitter.js';
 
 interface Vertex {
   digest: string;
@@ -101,7 +102,7 @@ export function decodeStatus(base64: string): { vertexes: Vertex[]; logs: Vertex
  * each step's name is shown once when it starts (or is found cached), then its output, then how it ended.
  */
 export class BuildkitProgress {
-  private readonly steps = new Map<string, { n: number; shown: boolean; ended: boolean; partial: string }>();
+  private readonly steps = new Map<string, { n: number; shown: boolean; ended: boolean; partial: string; cut: boolean }>();
 
   constructor(private readonly onLine: (line: string) => void) {}
 
@@ -138,18 +139,27 @@ export class BuildkitProgress {
       const step = this.step(log.vertex);
       const lines = (step.partial + log.msg.toString('utf8')).replace(/\r\n?/g, '\n').split('\n');
       step.partial = lines.pop() ?? '';
-      for (const line of lines) this.onLine(`#${step.n} ${line}`);
+      for (const line of lines) {
+        if (step.cut) step.cut = false; // the end of a line already shown cut
+        else this.onLine(`#${step.n} ${line.slice(0, MAX_LINE_BYTES)}${line.length > MAX_LINE_BYTES ? cutMarker(MAX_LINE_BYTES) : ''}`);
+      }
+      // A RUN step printing without newlines: show the line cut at the bound and drop the rest of it.
+      if (step.partial.length > MAX_LINE_BYTES) {
+        if (!step.cut) this.onLine(`#${step.n} ${step.partial.slice(0, MAX_LINE_BYTES)}${cutMarker(MAX_LINE_BYTES)}`);
+        step.cut = true;
+        step.partial = '';
+      }
     }
   }
 
   private step(digest: string) {
     let step = this.steps.get(digest);
-    if (!step) this.steps.set(digest, (step = { n: this.steps.size + 1, shown: false, ended: false, partial: '' }));
+    if (!step) this.steps.set(digest, (step = { n: this.steps.size + 1, shown: false, ended: false, partial: '', cut: false }));
     return step;
   }
 
-  private flush(step: { n: number; partial: string }): void {
-    if (step.partial) this.onLine(`#${step.n} ${step.partial}`);
+  private flush(step: { n: number; partial: string; cut: boolean }): void {
+    if (step.partial && !step.cut) this.onLine(`#${step.n} ${step.partial}`);
     step.partial = '';
   }
 }

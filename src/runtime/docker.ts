@@ -6,6 +6,7 @@ import Docker from 'dockerode';
 import { PassThrough, type Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { DEFAULT_HARDENING, hostHardening, type ContainerKind, type HardeningSettings, type HostHardening } from './hardening.js';
+import { LineSplitter, splitLines } from './line-splitter.js';
 
 export const LABEL_INSTANCE = 'yunbang.instance';
 export const LABEL_APP = 'yunbang.app';
@@ -195,14 +196,23 @@ export class DockerRuntime {
     const progress = new BuildkitProgress(onLine);
     let built: string | undefined;
     let failed: string | undefined;
-    for await (const line of createInterface({ input: res, crlfDelay: Infinity })) {
-      if (!line.trim()) continue;
-      const event = JSON.parse(line) as { id?: string; aux?: unknown; stream?: string; status?: string; error?: string };
+    // The engine's JSON events carry build output; the splitter's bound (a few MiB: BuildKit traces are large but
+    // chunked) keeps a newline-free stream from growing without limit, and a cut event is skipped.
+    const splitter = new LineSplitter((line) => {
+      if (!line.trim()) return;
+      let event: { id?: string; aux?: unknown; stream?: string; status?: string; error?: string };
+      try {
+        event = JSON.parse(line) as typeof event;
+      } catch {
+        return; // an event cut at the bound: not JSON any more
+      }
       if (event.error) failed = event.error.trim();
       else if (event.id === 'moby.buildkit.trace' && typeof event.aux === 'string') progress.trace(event.aux);
       else if (event.id === 'moby.image.id') built = (event.aux as { ID?: string } | undefined)?.ID;
       else for (const l of (event.stream ?? (event.status ? `${event.status}\n` : '')).split('\n')) if (l.trim() !== '') onLine(l.replace(/\r/g, ''));
-    }
+    }, 8 * 1024 * 1024);
+    for await (const chunk of res) splitter.push(chunk as Buffer);
+    splitter.end();
     if (failed) throw new Error(failed);
     return built ?? (await this.imageId(tag));
   }
@@ -232,10 +242,7 @@ export class DockerRuntime {
       const merged = new PassThrough();
       container.modem.demuxStream(attach, merged, merged);
       attach.on('end', () => merged.end());
-      const lines = createInterface({ input: merged, crlfDelay: Infinity });
-      const done = (async () => {
-        for await (const line of lines) onLine(line);
-      })();
+      const done = splitLines(merged, onLine); // bounded lines: a newline-free output cannot fill the control plane
       await container.start();
       let timer: NodeJS.Timeout | undefined;
       const timeout = opts.timeoutMs

@@ -9,6 +9,7 @@ import { may, roleIn } from '../../auth/access.js';
 import { YbError } from '../../shared/errors.js';
 import { ensureRepo } from '../../git/repos.js';
 import { appCleanup, removeAppFiles } from '../app-leftovers.js';
+import { redactUrl } from '../redaction.js';
 import type { AppRecord } from '../../release/repo.js';
 import type { RouteRecord } from '../../store/keys.js';
 
@@ -16,8 +17,10 @@ export function defaultHost(ctx: ApiContext, app: string): string {
   return `${app}.${ctx.domain}`;
 }
 
-export function present(ctx: ApiContext, app: AppRecord) {
-  return { ...app, webUrl: appUrl(ctx, app.name), gitUrl: `${ctx.apiUrl}/git/${app.name}.git` };
+/** An app as the API shows it; a buildpack URL's credentials are hidden from callers who may not manage the app. */
+export function present(ctx: ApiContext, app: AppRecord, mayManage = true) {
+  const shown = !mayManage && app.buildpack && /^https?:/.test(app.buildpack) ? { ...app, buildpack: redactUrl(app.buildpack) } : app;
+  return { ...shown, webUrl: appUrl(ctx, app.name), gitUrl: `${ctx.apiUrl}/git/${app.name}.git` };
 }
 
 export function registerApps(api: FastifyInstance, ctx: ApiContext): void {
@@ -26,7 +29,9 @@ export function registerApps(api: FastifyInstance, ctx: ApiContext): void {
     const apps = await ctx.repo.listApps();
     const visible: AppRecord[] = [];
     for (const a of apps) if (await userMay(ctx, user, a, 'read')) visible.push(a);
-    return visible.map((a) => present(ctx, a));
+    const out = [];
+    for (const a of visible) out.push(present(ctx, a, await userMay(ctx, user, a, 'manage')));
+    return out;
   });
 
   api.post('/apps', {
@@ -50,7 +55,10 @@ export function registerApps(api: FastifyInstance, ctx: ApiContext): void {
     return reply.code(201).send(present(ctx, app));
   });
 
-  api.get('/apps/:app', { schema: { summary: 'Show an app', params: appParams, response: { 200: appSchema } } }, async (req) => present(ctx, await appFor(ctx, req, 'read')));
+  api.get('/apps/:app', { schema: { summary: 'Show an app', params: appParams, response: { 200: appSchema } } }, async (req) => {
+    const app = await appFor(ctx, req, 'read');
+    return present(ctx, app, await userMay(ctx, currentUser(req), app, 'manage'));
+  });
 
   api.patch('/apps/:app', {
     schema: {

@@ -1,15 +1,22 @@
 // /apps/{app}/config-vars: read and change config; a change on a running app makes a release and rolls it out.
+// Viewers get the names with every value hidden (as the Heroku Platform API's read-only members do not see them).
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
-import { appFor, currentUser } from '../auth-hook.js';
+import { appFor, currentUser, userMay } from '../auth-hook.js';
 import { appParams } from '../schemas.js';
+import { HIDDEN_HEADER, maskConfig } from '../redaction.js';
 
 export function registerConfig(api: FastifyInstance, ctx: ApiContext): void {
   const vars = { type: 'object', additionalProperties: { type: 'string' } } as const;
 
-  api.get('/apps/:app/config-vars', { schema: { summary: 'Config vars of an app', params: appParams, response: { 200: vars } } }, async (req) => {
+  api.get('/apps/:app/config-vars', {
+    schema: { summary: 'Config vars of an app (to viewers: the names, each value replaced by "<hidden>")', params: appParams, response: { 200: vars } },
+  }, async (req, reply) => {
     const app = await appFor(ctx, req, 'read');
-    return ctx.repo.getConfig(app.name);
+    const config = await ctx.repo.getConfig(app.name);
+    if (await userMay(ctx, currentUser(req), app, 'manage')) return config;
+    reply.header(HIDDEN_HEADER, 'true');
+    return maskConfig(config);
   });
 
   api.patch('/apps/:app/config-vars', {

@@ -3,13 +3,16 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
-import { appFor } from '../auth-hook.js';
+import { appFor, currentUser, userMay } from '../auth-hook.js';
+import { HIDDEN_HEADER, HIDDEN_VALUE, redactUrl, scrub, urlSecrets } from '../redaction.js';
 import { appParams } from '../schemas.js';
 import { YbError } from '../../shared/errors.js';
 import { formatLine, matches, LOG_SOURCES, type LogFilter, type LogLine, type LogSource } from '../../logs/line.js';
 import type { LogService } from '../../logs/log-service.js';
 
 const MAX_LINES = 100_000;
+/** Output of a live tail (`yb logs -t`) held for a slow client before lines are dropped. */
+export const LIVE_BUFFER_BYTES = 1024 * 1024;
 
 export const logsQuery = {
   type: 'object',
@@ -62,9 +65,19 @@ export function registerLogs(api: FastifyInstance, ctx: ApiContext): void {
     if (q.tail !== 'true' && q.tail !== '1') return reply.send(recent.map((l) => `${fmt(l)}\n`).join(''));
     const out = new PassThrough();
     if (recent.length) out.write(recent.map((l) => `${fmt(l)}\n`).join(''));
+    // A client reading more slowly than the app logs would make this stream buffer without bound: past
+    // LIVE_BUFFER_BYTES new lines are dropped and counted, and the count is sent once the client caught up.
+    let dropped = 0;
     const unsubscribe = logs.hub.subscribe(app.name, (lines) => {
-      const text = lines.filter((l) => matches(l, filter)).map((l) => `${fmt(l)}\n`).join('');
-      if (text) out.write(text);
+      const shown = lines.filter((l) => matches(l, filter));
+      if (shown.length === 0) return;
+      if (out.writableLength + out.readableLength > LIVE_BUFFER_BYTES) {
+        dropped += shown.length;
+        return;
+      }
+      if (dropped) out.write(`${fmt({ t: new Date().toISOString(), s: 'yb', p: 'logs', m: `${dropped} lines dropped: this client read the stream more slowly than the app wrote it` })}\n`);
+      dropped = 0;
+      out.write(shown.map((l) => `${fmt(l)}\n`).join(''));
     });
     // A comment-free keep-alive is not possible in plain text; an idle stream simply waits.
     const end = () => {
@@ -77,9 +90,17 @@ export function registerLogs(api: FastifyInstance, ctx: ApiContext): void {
     return reply.send(out);
   });
 
-  api.get('/apps/:app/log-drains', { schema: { summary: 'Log drains of an app, with their delivery state', params: appParams, response: { 200: { type: 'array', items: drainSchema } } } }, async (req) => {
+  api.get('/apps/:app/log-drains', {
+    schema: { summary: 'Log drains of an app, with their delivery state (to viewers: URL credentials, query values and the token hidden)', params: appParams, response: { 200: { type: 'array', items: drainSchema } } },
+  }, async (req, reply) => {
     const app = await appFor(ctx, req, 'read');
-    return service(ctx).drains.list(app.name);
+    const drains = service(ctx).drains.list(app.name);
+    if (await userMay(ctx, currentUser(req), app, 'manage')) return drains;
+    reply.header(HIDDEN_HEADER, 'true');
+    return drains.map((d) => {
+      const secrets = [...urlSecrets(d.url), d.token];
+      return { ...d, url: redactUrl(d.url), token: HIDDEN_VALUE, ...(d.lastError === undefined ? {} : { lastError: scrub(d.lastError, secrets) }) };
+    });
   });
 
   api.post('/apps/:app/log-drains', {

@@ -1,6 +1,7 @@
 // Issue #6 authorisation matrix against the real platform: every route of /openapi.json × {no token, bad token,
 // revoked token, viewer of the app's team, member of another team}. Expect 401 / 403 / 404 as fits — another
-// team's app answers exactly like a missing one — and the stored state unchanged after every call.
+// team's app answers exactly like a missing one — and the stored state unchanged after every call. A viewer's
+// allowed reads never show a secret value (issue #14).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -159,6 +160,8 @@ test('every route × {no token, bad token, revoked token, viewer, member of anot
         if (exp === 'allowed') {
           if ([401, 403].includes(r.status) || r.json?.id === 'app_not_found') failures.push(`expected allowed: ${label}`);
           if (who === 'other' && JSON.stringify(r.json).includes('m-app')) failures.push(`leaks m-app: ${label}`);
+          // Issue #14 item 8: a viewer reads names, never secret values (the config var's value here).
+          if (who === 'viewer' && JSON.stringify(r.json).includes('value-1')) failures.push(`shows a secret value to a viewer: ${label}`);
         } else {
           if (!exp.status.includes(r.status) || (exp.id && r.json?.id !== exp.id)) failures.push(`expected ${exp.status} ${exp.id}: ${label}`);
           if (exp.leakCheck) {
@@ -180,6 +183,8 @@ test('every route × {no token, bad token, revoked token, viewer, member of anot
   assert.ok(!apps.some((a) => a.name === 'm-app'), "another team's app is not listed");
   const config = (await api('GET', '/apps/m-app/config-vars', tok.olga!)).json as Record<string, string>;
   assert.deepEqual(config, { SECRET_THING: 'value-1' });
+  const asViewer = (await api('GET', '/apps/m-app/config-vars', tok.vic!)).json as Record<string, string>;
+  assert.deepEqual(asViewer, { SECRET_THING: '<hidden>' }, 'a viewer sees the name with its value hidden');
 });
 
 test('public /login: wrong passwords and unknown users get the same 401; bad input 400', async () => {

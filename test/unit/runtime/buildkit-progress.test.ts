@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BuildkitProgress, decodeStatus } from '../../../src/runtime/buildkit-progress.js';
+import { MAX_LINE_BYTES, cutMarker } from '../../../src/runtime/line-splitter.js';
 
 // A minimal protobuf writer for the StatusResponse fields the decoder reads.
 const varint = (n: number): Buffer => {
@@ -57,4 +58,15 @@ test('steps show once, in order, with their output lines and how they ended', ()
     '#3 [3/3] RUN false',
     '#3 ERROR: process "/bin/sh -c false" did not complete successfully: exit code: 1',
   ]);
+});
+
+test('a RUN step printing without newlines is shown cut at the bound; the rest of that line is dropped (#14)', () => {
+  const lines: string[] = [];
+  const p = new BuildkitProgress((l) => lines.push(l));
+  p.trace(status({ vertexes: [vertex({ digest: 'sha256:d', name: '[1/1] RUN yes | tr -d "\\n"', started: 1000 })] }));
+  const chunk = 'y'.repeat(16 * 1024);
+  for (let i = 0; i < 64; i++) p.trace(status({ logs: [log('sha256:d', chunk)] })); // 1 MiB, no newline
+  p.trace(status({ logs: [log('sha256:d', 'tail of the long line\nnext line\n')] }));
+  p.trace(status({ vertexes: [vertex({ digest: 'sha256:d', name: '[1/1] RUN yes | tr -d "\\n"', started: 1000, completed: 2000 })] }));
+  assert.deepEqual(lines, ['#1 [1/1] RUN yes | tr -d "\\n"', `#1 ${'y'.repeat(MAX_LINE_BYTES)}${cutMarker(MAX_LINE_BYTES)}`, '#1 next line', '#1 DONE 1.0s']);
 });
