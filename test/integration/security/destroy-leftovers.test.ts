@@ -1,7 +1,8 @@
 // Issue #14 item 7, follow-up: what destroying an app left running or remembered. A `yb run` session of team A's app
 // keeps running with the app's code and config after the destroy; the metrics sampler keeps an hour of the app's
-// points by name, which the next owner of the name (team B) reads with `yb metrics`; image archives spooled by an
-// import that a crash cut short stay under $YB_DATA_DIR/imports. Real platform, real Docker engine, the real CLI.
+// points by name, which the next owner of the name (team B) reads with `yb metrics`; `yb apps:destroy` printed
+// nothing of the parts that failed and exited 0; image archives spooled by an import that a crash cut short stay
+// under $YB_DATA_DIR/imports. Real platform, real Docker engine, the real CLI.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -78,6 +79,24 @@ test("destroying an app stops its yb run sessions, and the next owner of the nam
   // The router still counts requests by host name, so points may follow the destroy; none may come from before it.
   assert.ok(m.from >= destroyedAt, `team B sees no point of team A's app (window from ${m.from}, destroyed at ${destroyedAt})`);
   assert.equal(m.requests, 0, "none of team A's requests is counted for team B");
+});
+
+test('a part of the destroy that fails is reported by yb apps:destroy, which exits non-zero', { timeout: 300_000 }, async () => {
+  const app = 'half-gone';
+  await ok('alice', ['apps:create', app, '--team', 'team-a', '--no-remote']);
+  // A mount point cannot be removed (EBUSY): the step removing the app's files fails, the others still run.
+  const cache = join(p.dataDir, 'cache', app);
+  mkdirSync(cache, { recursive: true });
+  await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'yb-test', cache]);
+  try {
+    const r = await ybAs(p, tok.alice!, ['apps:destroy', '-a', app, '--confirm', app]);
+    assert.equal(r.code, 1, `exit code 1: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /Destroyed half-gone/);
+    assert.match(r.stderr, /half-gone was destroyed, but part of removing it failed: removing its git repository, build cache, build logs and log file failed: .*EBUSY/);
+    assert.equal((await ybAs(p, tok.alice!, ['apps:info', '-a', app])).code === 0, false, 'the app is gone');
+  } finally {
+    await run('umount', [cache]);
+  }
 });
 
 test('image archives spooled by an import that a crash cut short are removed when ybd starts', { timeout: 300_000 }, async () => {
