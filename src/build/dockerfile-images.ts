@@ -65,7 +65,8 @@ export function imageReferences(text: string, buildArgs: Record<string, string>,
         if (!/^--mount=/i.test(f.word)) continue;
         const fields = csvFields(f.word.slice('--mount='.length));
         if (!fields) throw refuse(file, ins.line, 'RUN --mount: its options could not be read');
-        for (const field of fields) if (/^from=/i.test(field)) named(field.slice('from='.length), ins.line);
+        // Spaces around the key are taken out too, in case the engine's reader trims them.
+        for (const field of fields) if (/^\s*from\s*=/i.test(field)) named(field.replace(/^\s*from\s*=\s*/i, ''), ins.line);
       }
     }
   }
@@ -88,8 +89,8 @@ export function onbuildProblem(trigger: string): string | undefined {
     if (!/^--mount=/i.test(f.word)) continue;
     const fields = csvFields(f.word.slice('--mount='.length));
     if (!fields) return 'an ONBUILD RUN --mount whose options cannot be read is not allowed';
-    if (fields.some((x) => /^from=/i.test(x))) return 'an ONBUILD RUN --mount from another image or stage is not allowed';
-    if (fields.some((x) => /^type=cache$/i.test(x))) return 'an ONBUILD RUN with a cache mount is not allowed (its cache id would not be the app\'s own)';
+    if (fields.some((x) => /^\s*from\s*=/i.test(x))) return 'an ONBUILD RUN --mount from another image or stage is not allowed';
+    if (fields.some((x) => /^\s*type\s*=\s*cache\s*$/i.test(x))) return 'an ONBUILD RUN with a cache mount is not allowed (its cache id would not be the app\'s own)';
   }
   return undefined;
 }

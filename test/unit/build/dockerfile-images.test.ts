@@ -21,8 +21,9 @@ test('stage bases, COPY --from and RUN --mount from= name images; stages, indexe
     'COPY --chown=1:1 --from="quoted/img" /a /a', // 10
     'FROM --platform=linux/amd64 x/y:2 AS later', // 11
     'COPY --from=7 /a /a', // 12: no stage 7 yet: an image named 7
+    'RUN --mount="type=bind, from = spaced/img ,target=/t" true', // 13
   ].join('\n');
-  assert.deepEqual(refs(text), ['1:yunbang/stack:latest', '2:other/img:1', '3:sha256:abc', '9:abcdef123456', '10:quoted/img', '11:x/y:2', '12:7']);
+  assert.deepEqual(refs(text), ['1:yunbang/stack:latest', '2:other/img:1', '3:sha256:abc', '9:abcdef123456', '10:quoted/img', '11:x/y:2', '12:7', '13:spaced/img ']);
 });
 
 test('a stage defined later is no stage for an earlier reference: the name is checked as an image', () => {
@@ -51,7 +52,7 @@ test('ONBUILD instructions of the Dockerfile itself run in a later build and are
 });
 
 test('ONBUILD triggers of a base image: URL fetches, other images or stages and cache mounts are refused', () => {
-  for (const t of ['ADD http://127.0.0.1/x /x', 'ADD ["https://h/x", "/x"]', 'ADD $URL /x', 'COPY --from=other/img /s /s', 'COPY --from=0 /s /s', 'RUN --mount=type=bind,from=x,target=/t true', 'RUN --mount=type=cache,id=yb-i-victim-0123,target=/c true', 'RUN --mount=type=cache,target=/c true', 'RUN --mount="type=cache,target=/c" true']) {
+  for (const t of ['ADD http://127.0.0.1/x /x', 'ADD ["https://h/x", "/x"]', 'ADD $URL /x', 'COPY --from=other/img /s /s', 'COPY --from=0 /s /s', 'RUN --mount=type=bind,from=x,target=/t true', 'RUN --mount=type=cache,id=yb-i-victim-0123,target=/c true', 'RUN --mount=type=cache,target=/c true', 'RUN --mount="type=cache,target=/c" true', 'RUN --mount="type = cache,target=/c" true', 'RUN --mount="type=bind, from=x,target=/t" true']) {
     assert.ok(onbuildProblem(t), t);
   }
   for (const t of ['RUN make', 'COPY . /app', 'ADD local.tar /x', 'ENV A=b', 'RUN --mount=type=tmpfs,target=/t true']) assert.equal(onbuildProblem(t), undefined, t);
