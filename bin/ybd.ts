@@ -2,7 +2,7 @@
 // ybd: the control plane. Wires the components, starts the embedded etcd (unless YB_ETCD_ENDPOINTS is set)
 // and the router as its own process, serves the API and git, and stops what it started on SIGINT/SIGTERM.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -159,6 +159,7 @@ async function main(): Promise<void> {
   await monitor.start();
   await reconcileOnStart(store, runtime, repo, scheduler, log.child({ component: 'reconcile' }));
   await api.listen({ host: cfg.apiAddr.host, port: cfg.apiAddr.port });
+  rmSync(join(dataDir, 'imports'), { recursive: true, force: true }); // archives of imports a crash cut short; after listen, so never a running ybd's
   pruneAudit();
   const ssh = await startGitSsh(cfg.sshAddr, { store, repo, dataDir, hookUrl: `${apiUrl}/internal/git-hook`, hookSecret, log: log.child({ component: 'ssh' }) });
 

@@ -1,7 +1,8 @@
 // What an app leaves outside its own etcd records, and how destroying it removes that: routes and certificates
-// naming it, other apps' dependency records on it, and its files under $YB_DATA_DIR (git repository, buildpack
-// cache, build logs, unfinished build dirs, log file). A new app of the same name, maybe another team's, must
-// inherit none of it: a cache is mounted into the next build, so a planted file would run in the new owner's build.
+// naming it, other apps' dependency records on it, its yb run and one-off containers, its metrics, and its files
+// under $YB_DATA_DIR (git repository, buildpack cache, build logs, unfinished build dirs, log file). A new app of
+// the same name, maybe another team's, must inherit none of it: a cache is mounted into the next build, so a planted
+// file would run in the new owner's build.
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ApiContext } from './context.js';
@@ -10,6 +11,7 @@ import type { RouteRecord } from '../store/keys.js';
 import { removeRepo } from '../git/repos.js';
 import { renewalStateKey } from './cert-renewal-policy.js';
 import { depKey } from '../services/records.js';
+import { LABEL_APP } from '../runtime/docker.js';
 
 /** The app's files under the data dir; removing absent ones is fine. */
 export async function removeAppFiles(ctx: Pick<ApiContext, 'dataDir' | 'logs'>, app: string): Promise<void> {
@@ -50,6 +52,15 @@ export function appCleanup(ctx: ApiContext, app: string): CleanupStep[] {
         for (const other of await ctx.repo.listApps()) if (other.name !== app) await ctx.store.delete(depKey(k, other.name, app));
       },
     },
+    {
+      // The scheduler stops the app's processes; `yb run` sessions and one-off (release phase) containers are not
+      // processes, and one still running would keep the app's code and config after the app is gone.
+      what: 'stopping its yb run and one-off containers',
+      run: async () => {
+        for (const c of await ctx.runtime.list({ [LABEL_APP]: app })) await ctx.runtime.stopAndRemove(c.id, 1);
+      },
+    },
+    { what: 'forgetting its metrics', run: async () => ctx.metrics?.sampler.forget(app) },
     { what: 'removing its git repository, build cache, build logs and log file', run: () => removeAppFiles(ctx, app) },
   ];
 }

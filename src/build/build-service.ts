@@ -56,6 +56,8 @@ export interface BuildRequest {
   config: Record<string, string>;
   user: string;
   buildpack?: string;
+  /** Images a Dockerfile build may use besides the platform's public ones (the app's team's), and the app's incarnation (its cache mounts). */
+  access?: { ownsImage: (imageId: string) => Promise<boolean>; incarnation?: string };
 }
 
 const BUILD_UID = 1000;
@@ -186,7 +188,7 @@ export class BuildService {
       rec.durations.unpack = Date.now() - t0;
       rec.manifest = await readManifest(src);
       const dockerfile = dockerfilePath(req.config);
-      if (!req.buildpack && !req.config.BUILDPACK_URL && (await tenantFileExists(src, dockerfile, APP))) await dockerfileBuild(this.runtime, rec, work, dockerfile, req.config, emit, {
+      if (!req.buildpack && !req.config.BUILDPACK_URL && (await tenantFileExists(src, dockerfile, APP))) await dockerfileBuild(this.runtime, rec, work, dockerfile, req.config, emit, this.dockerfileAccess(req), {
           timeoutMs: this.settings.timeoutMs,
           classic: this.settings.dockerfileBuilder === 'classic',
           memoryBytes: this.memoryBytes,
@@ -209,6 +211,11 @@ export class BuildService {
       await rm(work, { recursive: true, force: true });
       this.settings.afterBuild?.();
     }
+  }
+
+  /** The platform's public images, for tenants to build on: the stack and the builder (both Debian packages and our tools, no app's code); not the yunbang-runtime images, which hold a buildpack's output for some app. */
+  private dockerfileAccess(req: BuildRequest) {
+    return { publicImages: [this.settings.stackImage, this.settings.builderImage], ownsImage: req.access?.ownsImage ?? (async () => false), incarnation: req.access?.incarnation };
   }
 
   private async buildpackBuild(rec: BuildRecord, req: BuildRequest, work: string, emit: (l: string) => void): Promise<void> {

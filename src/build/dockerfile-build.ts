@@ -1,11 +1,13 @@
 // Dockerfile apps: the app's own Dockerfile built by the Docker engine, with build args from config, the
-// .dockerignore'd context, and a missing base image reported in one sentence (nothing can be pulled).
+// .dockerignore'd context, and base images checked first: only the platform's public ones or the team's own, and
+// a missing one reported in one sentence (nothing can be pulled).
 import { join } from 'node:path';
 import type { DockerRuntime } from '../runtime/docker.js';
 import { YbError } from '../shared/errors.js';
 import { parseProcfile } from '../release/procfile.js';
 import { exposedPort } from './run-image.js';
-import { inspectDockerfile, withDefaultTag } from './dockerfile.js';
+import { inspectDockerfile } from './dockerfile.js';
+import { checkDockerfileImages, type ImageAccess } from './dockerfile-images.js';
 import { cacheScope, confineDockerfile } from './dockerfile-guard.js';
 import { contextFiles, tarFiles } from './context.js';
 import { DEFAULT_PORT, type BuildRecord } from './build-record.js';
@@ -22,26 +24,25 @@ export interface DockerfileBuildLimits {
   cpus?: number;
 }
 
+/** What the app's build may use: the images (see dockerfile-images.ts) and its incarnation, which names its cache mounts. */
+export interface DockerfileAccess extends ImageAccess {
+  incarnation?: string;
+}
+
 /** Builds `src` with its Dockerfile into the image recorded on `rec` (port, health check, process types too). */
-export async function dockerfileBuild(runtime: DockerRuntime, rec: BuildRecord, work: string, dockerfile: string, config: Record<string, string>, emit: (l: string) => void, limits: DockerfileBuildLimits = {}): Promise<void> {
+export async function dockerfileBuild(runtime: DockerRuntime, rec: BuildRecord, work: string, dockerfile: string, config: Record<string, string>, emit: (l: string) => void, access: DockerfileAccess, limits: DockerfileBuildLimits = {}): Promise<void> {
   const src = join(work, 'src');
   rec.builder = 'dockerfile';
   rec.language = 'dockerfile';
   emit(`-----> ${dockerfile} found; building with the Docker engine${limits.classic ? ' (classic builder)' : ''}`);
   // Read as a tenant file first (a link out of the app is refused), then confined (cache mounts, fetches) in place.
   if ((await readTenantFile(src, dockerfile, { tree: 'the app', links: 'inside' })) === null) throw new YbError('YB_ERR_BUILD_FAILED', `${dockerfile} is not a file`);
-  await confineDockerfile(join(src, dockerfile), dockerfile, cacheScope(runtime.instance, rec.app));
+  await confineDockerfile(join(src, dockerfile), dockerfile, cacheScope(runtime.instance, rec.app, access.incarnation));
   const text = (await readTenantFile(src, dockerfile, { tree: 'the app', links: 'inside' }))!;
   const info = inspectDockerfile(text, config);
   const buildargs = Object.fromEntries(info.args.filter((a) => a in config).map((a) => [a, config[a]!]));
   if (Object.keys(buildargs).length) emit(`       Build args from config: ${Object.keys(buildargs).join(', ')}`);
-  for (const base of info.bases) {
-    if (!(await runtime.imageExists(withDefaultTag(base)))) {
-      throw new YbError('YB_ERR_BUILD_FAILED', `the base image "${base}" is not on this machine and no image registry can be reached`, {
-        hint: `load it with "docker load -i FILE" on the host, or "yb images:import FILE"; local images: yunbang/stack:latest (Debian bookworm)`,
-      });
-    }
-  }
+  await checkDockerfileImages(runtime, text, buildargs, dockerfile, access);
   const t = Date.now();
   rec.image = `yunbang-app/${rec.app}:${rec.id}`;
   rec.imageId = await runtime.buildImage(

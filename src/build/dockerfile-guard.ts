@@ -140,9 +140,14 @@ export function confineDockerfileText(text: string, scope: string, file = 'Docke
   return lines.join('\n');
 }
 
-/** The cache scope of an app: its own on this platform instance (an id BuildKit keys cache directories by). */
-export function cacheScope(instance: string, app: string): string {
-  return `yb-${instance}-${app}`;
+/**
+ * The cache scope of an app: its own on this platform instance (an id BuildKit keys cache directories by). The
+ * engine keeps those directories after the app is destroyed, so the scope carries the app's incarnation (a random id
+ * given when it was created): a later app of the same name, maybe another team's, gets a fresh scope. Apps created
+ * before incarnations existed have none and keep the name's scope.
+ */
+export function cacheScope(instance: string, app: string, incarnation?: string): string {
+  return incarnation ? `yb-${instance}-${app}-${incarnation}` : `yb-${instance}-${app}`;
 }
 
 /** Checks the Dockerfile at `path` and writes it back with its cache mounts confined to `scope` (see above). */

@@ -58,7 +58,8 @@ export class Deployer {
     return this.serialized(req.app, out, async () => {
       const app = await this.repo.requireApp(req.app);
       let config = await this.repo.getConfig(app.name);
-      const build = await this.builds.build({ app: app.name, source: req.source, sourceCommit: req.commit, config, user: req.user, buildpack: app.buildpack }, out);
+      const access = { ownsImage: (id: string) => this.teamOwnsImage(app.team, id), incarnation: app.incarnation };
+      const build = await this.builds.build({ app: app.name, source: req.source, sourceCommit: req.commit, config, user: req.user, buildpack: app.buildpack, access }, out);
       if (!build.imageId || !build.image) throw new YbError('YB_ERR_BUILD_FAILED', 'the build produced no image');
       await this.repo.images.record({ id: build.imageId, team: app.team, source: 'build', app: app.name, by: req.user });
       config = await this.applyManifestEnv(app.name, config, build.manifest);

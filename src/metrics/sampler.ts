@@ -29,6 +29,8 @@ interface DockerStats {
 export class MetricsSampler {
   private readonly points = new Map<string, Point[]>();
   private readonly seenBuilds = new Set<string>();
+  /** When each destroyed app was forgotten: a sample that started before that may hold its readings, which must not come back. */
+  private readonly forgotten = new Map<string, number>();
   private firstBuildScan = true;
   private timer: NodeJS.Timeout | undefined;
   private readonly file: string;
@@ -83,6 +85,7 @@ export class MetricsSampler {
     const t = Date.now();
     const apps = new Set([...Object.keys(router ?? {}), ...Object.keys(usage ?? {}), ...this.points.keys()]);
     for (const app of apps) {
+      if ((this.forgotten.get(app) ?? -Infinity) >= started) continue;
       const list = (this.points.get(app) ?? []).filter((p) => p.t >= t - WINDOW_MS - this.opts.intervalMs * 2);
       const point: Point = { t };
       if (router?.[app]) point.router = router[app];
@@ -164,6 +167,13 @@ export class MetricsSampler {
     this.firstBuildScan = false;
     this.metrics.buildQueue.set({ status: 'pending' }, pending);
     this.metrics.buildQueue.set({ status: 'building' }, building);
+  }
+
+  /** Drops everything kept of `app` (it was destroyed): a later app of the same name, maybe another team's, must not see its points. */
+  forget(app: string): void {
+    this.points.delete(app);
+    this.forgotten.set(app, Date.now());
+    this.save();
   }
 
   /** The last hour of an app, with a fresh reading of the router counters as the newest point. */

@@ -1,5 +1,6 @@
 // Apps, config vars, releases and formation in the store. Releases are immutable once written, except for
 // their rollout status. No Docker, no HTTP: callers decide what a change means for running containers.
+import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/store.js';
 import { YbError } from '../shared/errors.js';
 import { checkAppName } from './names.js';
@@ -19,6 +20,8 @@ export interface AppRecord {
   buildpack?: string;
   /** Stopped with `yb ps:stop`: no processes run until `yb ps:start` or the next deploy. */
   stopped?: boolean;
+  /** Random id of this app (not of its name): what lives outside etcd and outlives a destroy, such as build cache mounts, is named by it. Absent on apps created before it existed. */
+  incarnation?: string;
 }
 
 export type ReleaseStatus = 'pending' | 'succeeded' | 'failed';
@@ -67,7 +70,7 @@ export class ReleaseRepo {
 
   async createApp(name: string, team: string, user: string): Promise<AppRecord> {
     checkAppName(name);
-    const app: AppRecord = { name, team, createdAt: new Date().toISOString(), createdBy: user, currentRelease: 0 };
+    const app: AppRecord = { name, team, createdAt: new Date().toISOString(), createdBy: user, currentRelease: 0, incarnation: randomBytes(8).toString('hex') };
     if (!(await this.store.create(this.k.app(name), app))) throw new YbError('YB_ERR_APP_EXISTS', `an app named "${name}" already exists`);
     return app;
   }

@@ -41,8 +41,10 @@ export function registerApps(program: Command): void {
     .action(async (opts: { app?: string; confirm?: string }) => {
       const app = requireApp(opts.app);
       if (opts.confirm !== app) throw new CliError(`destroying ${app} cannot be undone`, 2, `run again with --confirm ${app}`);
-      await request('DELETE', `/apps/${enc(app)}`);
+      const { data } = await request<{ warnings?: string[] }>('DELETE', `/apps/${enc(app)}`);
       print(`Destroyed ${app}`);
+      // The app is gone, but what failed to be removed needs an operator's look: said, and not with exit code 0.
+      if (data.warnings?.length) throw new CliError(`${app} was destroyed, but part of removing it failed: ${data.warnings.join('; ')}`, 1, 'ask the platform operator to remove what is left (see the ybd log)');
     });
 
   program.command('git:credentials').argument('[operation]').description('git credential helper: answers "get" with the saved API token').action(async (op?: string) => {

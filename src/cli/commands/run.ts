@@ -16,6 +16,9 @@ export function registerRun(program: Command): void {
       const app = requireApp(opts.app);
       const tty = opts.tty && process.stdin.isTTY === true && process.stdout.isTTY === true;
       const code = await attach(app, words.join(' '), tty);
+      // Killed from outside (the app destroyed or stopped, out of memory): the process itself said nothing, so say it.
+      if (code === 137 || code === 143) process.stderr.write(`yb run: the process was ended by a signal (exit code ${code}); ${app} may have been stopped or destroyed, or the process ran out of memory\n`);
+      else if (code === 255) process.stderr.write('yb run: the connection to the platform closed before the process ended (exit code 255)\n');
       process.exit(code);
     });
 }
