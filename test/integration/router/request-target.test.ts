@@ -1,14 +1,15 @@
 // Request targets and Host through the real router (issue #14): raw TCP upstreams record the exact heads they
 // receive. An absolute-form target is routed by its authority and reaches that app in origin form with that Host,
 // never the app the Host header names with the attacker's URL; bad targets and Host headers (repeated, empty,
-// invalid, missing) get the router's 400 and reach no app; CONNECT gets 405. Each on a new connection and after a
-// fast-path request on it.
+// invalid, missing) get the router's 400 and reach no app; CONNECT gets 405; an app that never answers an upgrade
+// gets the client a 504 after the upstream timeout. Each on a new connection and after a fast-path request on it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
 import { startEtcd, startTestRouter, uniquePrefix, putRoute, putEndpoint, type Etcd } from './harness.js';
 import type { RunningRouter } from '../../../src/router/router.js';
 
+const HEADERS_MS = 800;
 let etcd: Etcd;
 let router: RunningRouter & { url: string };
 let port: number;
@@ -55,7 +56,7 @@ function send(bytes: string, timeoutMs = 5000): Promise<{ text: string; ms: numb
 
 before(async () => {
   etcd = await startEtcd();
-  router = await startTestRouter(etcd.etcd.endpoint, prefix);
+  router = await startTestRouter(etcd.etcd.endpoint, prefix, { headersTimeoutMs: HEADERS_MS });
   port = Number(new URL(router.url).port);
   for (const app of ['victim', 'attacker', 'mute']) {
     await putRoute(etcd.client, prefix, `${app}.localhost`, app);
@@ -144,4 +145,15 @@ test('OPTIONS * is answered by the router (the server the client talks to), and 
   assert.deepEqual(statuses(text), [200], text);
   assert.match(text, /\r\nallow: GET, HEAD/i, text);
   assert.deepEqual(counts(), before);
+});
+
+test('an upgrade the app never answers gets a 504 after the upstream timeout, and the connection closes', async () => {
+  for (const lead of ['', LEAD]) {
+    const before = heads.mute!.length;
+    const { text, ms } = await send(`${lead}GET /ws HTTP/1.1\r\nHost: mute.localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`, HEADERS_MS + 4000);
+    const why = `client got ${JSON.stringify(text)} after ${ms} ms`;
+    assert.equal(heads.mute!.length - before, 1, why); // the app had the request
+    assert.deepEqual(statuses(text), lead ? [200, 504] : [504], why);
+    assert.ok(ms >= HEADERS_MS - 50, why);
+  }
 });
