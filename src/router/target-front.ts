@@ -1,8 +1,8 @@
 // node:http's side of request-target.ts: before the https redirect, the ACME answers, the proxy or the upgrade
 // proxy read req.url or Host, an absolute-form target becomes origin-form with its authority as Host, a request the
 // router refuses (target or Host not valid, CONNECT) gets its 400 or 405 and a closed connection, and `OPTIONS *`
-// is answered by the router. HTTP/2 requests carry :authority and :path, which node:http2 checks itself; they pass
-// unchanged.
+// is answered by the router. HTTP/2 requests are checked the same way (:authority for Host, :path for the target),
+// never rewritten.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
@@ -27,10 +27,10 @@ function hostHeaders(req: IncomingMessage): string[] {
 
 /**
  * Decides an HTTP/1.x request's host and target and rewrites `req` to them (url, Host in headers and rawHeaders);
- * returns why the router refuses it instead, if it does.
+ * returns why the router refuses it instead, if it does (HTTP/2 requests too).
  */
 export function settleTarget(req: IncomingMessage): Refusal | undefined {
-  if (req.httpVersionMajor !== 1) return undefined;
+  if (req.httpVersionMajor === 2) return http2Refusal(req);
   const hosts = hostHeaders(req);
   const d = decideTarget(req.method ?? '', req.url ?? '', hosts, req.httpVersionMinor === 1);
   if ('status' in d) return d;
@@ -45,6 +45,21 @@ export function settleTarget(req: IncomingMessage): Refusal | undefined {
   return undefined;
 }
 
+/**
+ * HTTP/2 has no absolute form: :path is a path (or * for OPTIONS) and the host is :authority, or a Host header that
+ * must name the same (RFC 9113 §8.3.1); the router routes by Host when both are there, so they must agree.
+ */
+function http2Refusal(req: IncomingMessage): Refusal | undefined {
+  const authority = req.headers[':authority'] as string | undefined;
+  const host = req.headers.host;
+  if (authority !== undefined && host !== undefined && host.toLowerCase() !== authority.toLowerCase()) return { status: 400, reason: 'The Host header and :authority name different hosts.' };
+  const named = host ?? authority;
+  const d = decideTarget(req.method ?? '', req.url ?? '', named === undefined ? [] : [named], true);
+  if ('status' in d) return d;
+  if (d.target !== req.url) return { status: 400, reason: 'An HTTP/2 :path must be a path, or * for OPTIONS.' };
+  return undefined;
+}
+
 const kindOf = (r: Refusal): RouterErrorKind => (r.status === 405 ? 'method_not_allowed' : 'bad_request');
 
 function logRefusal(ctx: ProxyContext, req: IncomingMessage, r: Refusal, requestId: string, bytes: number): void {
@@ -52,15 +67,17 @@ function logRefusal(ctx: ProxyContext, req: IncomingMessage, r: Refusal, request
   ctx.accessLog?.({ app: NO_APP, method: req.method ?? '', host: req.headers.host ?? '', path: req.url ?? '', status: r.status, duration: 0, bytes, upstream: undefined, requestId, error: r.reason });
 }
 
-/** Wraps the request handler of an HTTP/1.x (or HTTP/2 with HTTP/1.1) server: refusals are answered here. */
+/** Wraps the request handler of an HTTP/1.x or HTTP/2 server: refusals are answered here. */
 export function targetFront(ctx: ProxyContext, next: RequestHandler): RequestHandler {
   return function front(req, res) {
     const refusal = settleTarget(req);
     if (refusal === undefined) return req.url === '*' ? serverOptions(ctx, req, res) : next(req, res);
     const requestId = requestIdOf(req);
     const body = errorPage(kindOf(refusal), requestId, refusal.reason);
-    res.shouldKeepAlive = false; // what follows a bad head on the connection cannot be trusted to be a request
-    res.writeHead(refusal.status, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length, 'cache-control': 'no-store', 'x-request-id': requestId, connection: 'close' });
+    const headers: Record<string, string | number> = { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length, 'cache-control': 'no-store', 'x-request-id': requestId };
+    // What follows a bad head on an HTTP/1 connection cannot be trusted to be a request; HTTP/2 frames each stream.
+    if (req.httpVersionMajor === 1) (res.shouldKeepAlive = false), (headers.connection = 'close');
+    res.writeHead(refusal.status, headers);
     res.end(req.method === 'HEAD' ? undefined : body);
     logRefusal(ctx, req, refusal, requestId, body.length);
   };
