@@ -1,6 +1,7 @@
 // Byte-level HTTP/1.1 message heads for the router's fast path: request heads it may forward as they are and
 // upstream response heads (chunked bodies: h1-chunked.ts). Pure and strict: anything unusual in a request is "not
 // for the fast path" (undefined) and goes to node:http's parser instead; an unusual response is an upstream error.
+import { validHost } from './request-target.js';
 
 /** The blank line that ends a message head. */
 export const HEAD_END = Buffer.from('\r\n\r\n');
@@ -80,8 +81,9 @@ function trimOws(s: string): string {
 /**
  * Parses a request head (`text`: its bytes as latin1, without the blank line ending it). Returns undefined when
  * the request needs node:http: another version or method, absolute-form targets, Transfer-Encoding, Upgrade,
- * Expect, other Connection options, repeated Host or Content-Length, or anything malformed (which node:http then
- * refuses with its own strict parser).
+ * Expect, other Connection options, repeated Host or Content-Length, a Host that is missing or not valid
+ * (request-target.ts), or anything malformed (which node:http then refuses with its own strict parser, and
+ * target-front.ts with the router's rules for targets and Host).
  */
 export function parseRequestHead(text: string): RequestHead | undefined {
   let eol = text.indexOf('\r\n');
@@ -155,7 +157,8 @@ export function parseRequestHead(text: string): RequestHead | undefined {
       from = eol === -1 ? text.length + 2 : eol + 2;
     }
   }
-  if (host === undefined || host === '') return undefined;
+  // A missing, empty or invalid Host is node:http's side to refuse (target-front.ts), with the router's 400.
+  if (host === undefined || !validHost(host)) return undefined;
   const headers = from < text.length ? `${kept}${text.slice(from)}\r\n` : kept;
   return { method, target, host, contentLength: contentLength === -1 ? 0 : contentLength, close, requestId, forwardedFor, headers };
 }

@@ -1,7 +1,8 @@
 // One proxy process's HTTP (or HTTPS) listener: new HTTP/1.1 connections start on the byte-level fast path
 // (h1-proxy.ts), which hands what it does not serve to node:http with the general proxy and upgrade handlers; TLS
-// clients that negotiate HTTP/2 (ALPN h2) are served by node:http2 through the same general proxy. Counts client
-// connections and closes gracefully (stop accepting, let in-flight requests finish, then cut the rest).
+// clients that negotiate HTTP/2 (ALPN h2) are served by node:http2 through the same general proxy; request targets
+// and Host are settled first (target-front.ts). Counts client connections and closes gracefully (stop accepting,
+// let in-flight requests finish, then cut the rest).
 import { createServer, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createSecureServer, type Http2Session, type Http2ServerRequest, type Http2ServerResponse, type SecureServerOptions } from 'node:http2';
@@ -10,6 +11,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Addr } from '../config/load.js';
 import { createProxy, type ProxyContext } from './proxy.js';
 import { createUpgradeProxy } from './upgrade.js';
+import { refuseConnect, refuseUpgradeTarget, targetFront } from './target-front.js';
 import { ClientConnection } from './h1-proxy.js';
 import { pauseOnConnect } from './shared-reads.js';
 import type { RequestHandler } from './tls-redirect.js';
@@ -36,7 +38,8 @@ export interface ProxyServerOptions {
 
 export async function startProxyServer(ctx: ProxyContext, listen: Addr, opts: ProxyServerOptions): Promise<ProxyServer> {
   const proxy = createProxy(ctx);
-  const handler = opts.front ? opts.front(proxy) : proxy;
+  // Request targets and Host are settled (or refused) before anything routes by them.
+  const handler = targetFront(ctx, opts.front ? opts.front(proxy) : proxy);
   const base = { keepAliveTimeout: opts.keepAliveMs, requestTimeout: 0, noDelay: true, maxHeaderSize: ctx.maxHeaderBytes };
   // node:http2's compatibility API gives the proxy request/response objects shaped like node:http's.
   const h2handler = handler as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void;
@@ -51,8 +54,9 @@ export async function startProxyServer(ctx: ProxyContext, listen: Addr, opts: Pr
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     upgrades.add(socket);
     socket.once('close', () => upgrades.delete(socket));
-    onUpgrade(req, socket, head);
+    if (!refuseUpgradeTarget(ctx, req, socket)) onUpgrade(req, socket, head);
   });
+  server.on('connect', refuseConnect(ctx));
   const sessions = new Set<Http2Session>();
   server.on('session', (session: Http2Session) => {
     sessions.add(session);

@@ -1,11 +1,12 @@
 // Upgrade requests (websockets and other `Connection: Upgrade` protocols): the request head is re-written to a
-// raw TCP connection to an endpoint; once the upstream answers 101, that answer goes back as is and both sockets
-// are piped. Any other answer is relayed and ends the connection: the client's later bytes never reach the app
-// unread by the router (a tunnel past its framing checks and X-Forwarded-* headers).
+// raw TCP connection to an endpoint; once the upstream answers 101 (within the upstream timeout, else 504), that
+// answer goes back as is and both sockets are piped. Any other answer is relayed and ends the connection: the
+// client's later bytes never reach the app unread by the router (a tunnel past its framing checks and
+// X-Forwarded-* headers).
 import { connect, type Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { errorPage, errorStatus, errorStatusLine, type RouterErrorKind } from './error-pages.js';
+import { closingErrorResponse, errorStatus, type RouterErrorKind } from './error-pages.js';
 import { forwardHeaders, requestIdOf, type ProxyContext } from './proxy.js';
 import type { Endpoint } from './route-table.js';
 import { NO_APP } from './metrics.js';
@@ -13,11 +14,7 @@ import { HEAD_END, parseResponseHead, type ResponseHead } from './h1-parse.js';
 import { ChunkedScanner } from './h1-chunked.js';
 
 function refuse(socket: Duplex, kind: RouterErrorKind, requestId: string): void {
-  const body = errorPage(kind, requestId);
-  socket.end(
-    `${errorStatusLine(kind)}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: ${body.length}\r\n` +
-      `x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body.toString()}`,
-  );
+  socket.end(closingErrorResponse(kind, requestId));
 }
 
 /**
@@ -75,12 +72,24 @@ export function createUpgradeProxy(ctx: ProxyContext, connectTimeoutMs: number):
     const attempt = (ep: Endpoint) => {
       tried.add(ep.addr);
       const up: Socket = connect({ host: ep.host, port: ep.port });
+      // Silence allowed: the connect timeout, then the upstream timeout until the answer's head is in (as for any
+      // request); none once the connection is a tunnel.
+      let phase: 'connecting' | 'answering' | 'answered' = 'connecting';
       up.setTimeout(connectTimeoutMs);
-      up.once('timeout', () => up.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' })));
+      up.on('timeout', () => {
+        if (phase === 'connecting') return up.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' }));
+        if (phase !== 'answering') return;
+        phase = 'answered';
+        up.destroy();
+        ctx.metrics.upstreamError(target.app, 'headers_timeout');
+        refuse(socket, 'gateway_timeout', requestId);
+        log(target.app, errorStatus('gateway_timeout'), ep.addr, 'headers timeout');
+      });
       let connected = false;
       up.once('connect', () => {
         connected = true;
-        up.setTimeout(0);
+        phase = 'answering';
+        up.setTimeout(ctx.headersTimeoutMs);
         up.setNoDelay(true);
         up.write(lines);
         socket.once('close', () => up.destroy());
@@ -94,6 +103,8 @@ export function createUpgradeProxy(ctx: ProxyContext, connectTimeoutMs: number):
             return;
           }
           up.off('data', answer);
+          phase = 'answered';
+          up.setTimeout(0);
           const res = parseResponseHead(got.toString('latin1', 0, end), req.method ?? 'GET');
           if (typeof res === 'string') return up.destroy(new Error(res));
           if (res.status !== 101) {

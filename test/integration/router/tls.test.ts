@@ -1,7 +1,7 @@
 // The router's HTTPS listener against real etcd, real upstreams and real certificates (openssl test CA):
 // SNI picks the host's certificate (exact, then wildcard), unknown names get the fallback certificate,
 // replaced certificates are served without a restart, https-only apps are redirected, websockets pass over TLS,
-// HTTP/2 clients are served.
+// HTTP/2 clients are served; request targets and Host are settled over TLS as over plain HTTP (issue #14).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -41,9 +41,9 @@ async function putCert(hostname: string, leaf: Leaf): Promise<number> {
 interface HttpsAnswer { status: number; headers: Record<string, string | string[] | undefined>; body: string; serial: string; subject: string }
 
 /** One request on a fresh TLS connection (no session reuse) to the router's HTTPS port. */
-function httpsGet(servername: string, host: string, opts: { verify?: boolean; path?: string } = {}): Promise<HttpsAnswer> {
+function httpsGet(servername: string, host: string, opts: { verify?: boolean; path?: string; headers?: Record<string, string> } = {}): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port: tlsPort, path: opts.path ?? '/', servername, ca: pki.ca, rejectUnauthorized: opts.verify ?? true, agent: false, headers: { host } }, (res) => {
+    const req = httpsRequest({ host: '127.0.0.1', port: tlsPort, path: opts.path ?? '/', servername, ca: pki.ca, rejectUnauthorized: opts.verify ?? true, agent: false, headers: { host, ...opts.headers } }, (res) => {
       const peer = (res.socket as TLSSocket).getPeerCertificate();
       let body = '';
       res.setEncoding('utf8');
@@ -222,5 +222,48 @@ test('HTTP/2 clients (ALPN h2) are served: streams share one connection, bodies 
     await new Promise<void>((r) => session.close(r));
   } finally {
     await echo.close();
+  }
+});
+
+test('over TLS too, an absolute-form target is routed by its authority and forwarded in origin form (issue #14)', async () => {
+  const r = await httpsGet('secure.example.test', 'secure.example.test', { path: 'https://a.wild.example.test/abs?x=1' });
+  assert.equal(r.status, 200, r.body);
+  const body = JSON.parse(r.body) as { name: string; url: string; host: string; headers: Record<string, string> };
+  assert.equal(body.name, 'wild', 'routed by the target, not by the Host header');
+  assert.equal(body.url, '/abs?x=1');
+  assert.equal(body.host, 'a.wild.example.test');
+  assert.equal(body.headers['x-forwarded-host'], 'a.wild.example.test');
+  const bad = await httpsGet('secure.example.test', 'secure.example.test:443@a.wild.example.test');
+  assert.equal(bad.status, 400, bad.body);
+  assert.match(bad.body, /The Host header is not a host name/);
+});
+
+test('HTTP/2: an invalid :authority, or a Host header naming another host than :authority, gets the router\'s 400 (issue #14)', async () => {
+  const session = http2Connect(`https://127.0.0.1:${tlsPort}`, { servername: 'secure.example.test', ca: pki.ca });
+  session.on('error', () => undefined); // failures surface through the requests below
+  const ask = (headers: OutgoingHttpHeaders) =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const stream = session.request({ ':path': '/h2', ...headers });
+      let status = 0;
+      let text = '';
+      stream.on('response', (h) => (status = Number(h[':status'])));
+      stream.on('data', (d: Buffer) => (text += d.toString()));
+      stream.on('end', () => resolve({ status, text }));
+      stream.on('error', reject);
+    });
+  try {
+    const ok = await ask({ ':authority': 'secure.example.test' });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal((JSON.parse(ok.text) as { name: string }).name, 'secure');
+    const userinfo = await ask({ ':authority': 'secure.example.test:443@a.wild.example.test' });
+    assert.equal(userinfo.status, 400, userinfo.text);
+    assert.match(userinfo.text, /not a host name/);
+    const differing = await ask({ ':authority': 'secure.example.test', host: 'a.wild.example.test' });
+    assert.equal(differing.status, 400, differing.text);
+    assert.match(differing.text, /Host header and :authority name different hosts/);
+    const after = await ask({ ':authority': 'a.wild.example.test' });
+    assert.equal(after.status, 200, 'the connection goes on: each HTTP/2 stream is framed on its own');
+  } finally {
+    await new Promise<void>((r) => session.close(r));
   }
 });
