@@ -1,5 +1,7 @@
 // Streams a deploy's output to an HTTP response as text lines ending with the ok/fail status line
-// (shared/status-lines), used by the git hook endpoint and source uploads.
+// (shared/status-lines), used by the git hook endpoint and source uploads. A client that reads more slowly than
+// the build writes does not make ybd hold the output: past MAX_BUFFERED bytes lines are skipped and counted (the
+// stored build log has them all), and the client is told how many when it has caught up (issue #14 item 9).
 import type { FastifyReply } from 'fastify';
 import type { ApiContext } from './context.js';
 import type { ReleaseRecord } from '../release/repo.js';
@@ -11,23 +13,58 @@ export function appUrl(ctx: Pick<ApiContext, 'domain' | 'routerPort'>, app: stri
   return `http://${app}.${ctx.domain}${ctx.routerPort === 80 ? '' : `:${ctx.routerPort}`}/`;
 }
 
+/** Bytes of unsent output a slow client may leave in ybd before lines are skipped. */
+export const MAX_BUFFERED = 4 * 1024 * 1024;
+
 /** Runs `deploy` with its output streamed into `reply`; `failNote` is one more line after a failure. */
 export async function streamDeploy(ctx: ApiContext, reply: FastifyReply, app: string, deploy: (out: (line: string) => void) => Promise<ReleaseRecord>, failNote?: string): Promise<void> {
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
-  const out = (line: string) => raw.write(`${line}\n`);
+  // Lines go out in batches (those of one chunk of build output, or 16 KiB): a write per line queued an object per
+  // line, which a build printing millions of lines turned into hundreds of MiB even for a client that reads.
+  let skipped = 0;
+  let batch = '';
+  let flushing: NodeJS.Immediate | undefined;
+  const flush = () => {
+    clearImmediate(flushing);
+    flushing = undefined;
+    if (batch) raw.write(batch);
+    batch = '';
+  };
+  const note = () => {
+    if (skipped === 0) return;
+    batch += `!     ${skipped} line${skipped === 1 ? ' was' : 's were'} not sent: this client reads more slowly than the build writes (yb builds:output -a ${app} has the whole log)\n`;
+    skipped = 0;
+  };
+  const out = (line: string) => {
+    if (raw.writableLength > MAX_BUFFERED) {
+      skipped++;
+      return;
+    }
+    note();
+    batch += `${line}\n`;
+    if (batch.length >= 16 * 1024) flush();
+    else flushing ??= setImmediate(flush);
+  };
+  const say = (line: string) => {
+    // the closing lines always go out, after what is still batched
+    flush();
+    raw.write(`${line}\n`);
+  };
   const started = Date.now();
   try {
     const rel = await deploy(out);
-    out(`-----> v${rel.version} is live at ${appUrl(ctx, app)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    note();
+    say(`-----> v${rel.version} is live at ${appUrl(ctx, app)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     raw.end(`${STATUS_OK}\n`);
   } catch (err) {
     const e = toYbError(err);
     if (e.code === 'YB_ERR_INTERNAL') ctx.log.error({ err, app }, 'deploy failed unexpectedly');
-    out(`!     ${e.message}`);
-    if (e.hint) for (const l of e.hint.split('\n')) out(`!     ${l}`);
-    if (failNote) out(`!     ${failNote}`);
+    note();
+    say(`!     ${e.message}`);
+    if (e.hint) for (const l of e.hint.split('\n')) say(`!     ${l}`);
+    if (failNote) say(`!     ${failNote}`);
     raw.end(`${STATUS_FAIL}\n`);
   }
 }

@@ -63,6 +63,7 @@ export interface BuildRequest {
 const BUILD_UID = 1000;
 const MAX_LINE = 8192;
 const MAX_LOG = 32 * 1024 * 1024;
+const LOG_BATCH = 64 * 1024;
 const CONTAINER_CA = '/etc/ssl/certs/ca-certificates.crt';
 
 export function newBuildId(): string {
@@ -164,12 +165,24 @@ export class BuildService {
     const logFile = createWriteStream(this.logPath(req.app, id));
     // Output limits: one line at most MAX_LINE characters; the kept log at most MAX_LOG bytes (the rest is still
     // streamed to the pusher, but noted as cut from the stored log).
+    // Lines reach the file in batches (those of one chunk of output, or 64 KiB): one write per line queued a request
+    // object per line, which for a build printing millions of short lines held hundreds of MiB in ybd.
     let logged = 0;
+    let batch = '';
+    let flushing: NodeJS.Immediate | undefined;
+    const flush = () => {
+      clearImmediate(flushing);
+      flushing = undefined;
+      if (batch) logFile.write(batch);
+      batch = '';
+    };
     const emit = (raw: string) => {
       const line = raw.length > MAX_LINE ? `${raw.slice(0, MAX_LINE)}… (line cut at ${MAX_LINE} characters)` : raw;
       if (logged < MAX_LOG) {
         logged += line.length + 1;
-        logFile.write(logged < MAX_LOG ? `${line}\n` : `${line}\n… (log cut at ${MAX_LOG / 1024 / 1024} MiB)\n`);
+        batch += logged < MAX_LOG ? `${line}\n` : `${line}\n… (log cut at ${MAX_LOG / 1024 / 1024} MiB)\n`;
+        if (batch.length >= LOG_BATCH) flush();
+        else flushing ??= setImmediate(flush);
       }
       onLine(line);
     };
@@ -207,6 +220,7 @@ export class BuildService {
       rec.finishedAt = new Date().toISOString();
       await this.store.put(key, rec);
       release();
+      flush();
       await new Promise((r) => logFile.end(r));
       await rm(work, { recursive: true, force: true });
       this.settings.afterBuild?.();

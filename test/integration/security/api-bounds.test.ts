@@ -138,22 +138,35 @@ test('a process printing 200 MB without a newline: ybd stays bounded and the lin
   await api('DELETE', '/apps/bigline');
 });
 
-test('a build printing 200 MB without a newline: ybd stays bounded and the build output is cut with a marker', async () => {
-  const bp = join(p.dataDir, 'bp-noisy');
+/**
+ * Serves a buildpack whose bin/compile is `compile` (a shell script body) from 127.0.0.1, creates `app` with it set and
+ * a one-file source; runs `fn` with the source directory, then removes the app and stops the server.
+ */
+async function withNoisyBuildpack(app: string, compile: string, fn: (src: string) => Promise<void>): Promise<void> {
+  const bp = join(p.dataDir, `bp-${app}`);
   mkdirSync(join(bp, 'bin'), { recursive: true });
   writeFileSync(join(bp, 'bin', 'detect'), '#!/bin/sh\necho noisy\n', { mode: 0o755 });
-  writeFileSync(join(bp, 'bin', 'compile'), "#!/bin/sh\nhead -c 200000000 /dev/zero | tr '\\000' x\necho\necho compile-done\nexit 1\n", { mode: 0o755 });
+  writeFileSync(join(bp, 'bin', 'compile'), `#!/bin/sh\n${compile}\n`, { mode: 0o755 });
   writeFileSync(join(bp, 'bin', 'release'), '#!/bin/sh\necho "--- {}"\n', { mode: 0o755 });
-  await run('tar', ['czf', join(p.dataDir, 'noisy.tgz'), '-C', bp, '.']);
-  const server = createServer((_req, res) => res.end(readFileSync(join(p.dataDir, 'noisy.tgz'))));
+  await run('tar', ['czf', join(p.dataDir, `${app}.tgz`), '-C', bp, '.']);
+  const server = createServer((_req, res) => res.end(readFileSync(join(p.dataDir, `${app}.tgz`))));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
-    const src = join(p.dataDir, 'noisy-src');
+    const src = join(p.dataDir, `${app}-src`);
     mkdirSync(src, { recursive: true });
-    writeFileSync(join(src, 'README'), 'an app built by a buildpack that prints without newlines\n');
-    assert.equal((await api('POST', '/apps', { name: 'noisy' })).status, 201);
-    const set = await api('PATCH', '/apps/noisy', { buildpack: `http://127.0.0.1:${(server.address() as AddressInfo).port}/noisy.tgz` });
+    writeFileSync(join(src, 'README'), 'an app built by a noisy buildpack\n');
+    assert.equal((await api('POST', '/apps', { name: app })).status, 201);
+    const set = await api('PATCH', `/apps/${app}`, { buildpack: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${app}.tgz` });
     assert.equal(set.status, 200, set.text);
+    await fn(src);
+  } finally {
+    server.close();
+    await api('DELETE', `/apps/${app}`);
+  }
+}
+
+test('a build printing 200 MB without a newline: ybd stays bounded and the build output is cut with a marker', async () => {
+  await withNoisyBuildpack('noisy', "head -c 200000000 /dev/zero | tr '\\000' x\necho\necho compile-done\nexit 1", async (src) => {
     const { result, growth } = await peakGrowth(rssMiB(), () => p.yb(['builds:create', '-a', 'noisy', '--source', src], { allowFail: true }));
     assert.notEqual(result.code, 0, 'the buildpack fails the build on purpose');
     const builds = JSON.parse((await api('GET', '/apps/noisy/builds')).text) as Array<{ id: string }>;
@@ -166,10 +179,33 @@ test('a build printing 200 MB without a newline: ybd stays bounded and the build
     assert.match(output, /compile-done/);
     process.stdout.write(`# a build printing 200 MB without a newline: ybd RSS +${growth.toFixed(1)} MiB\n`);
     assert.ok(growth < 100, `ybd grew by ${growth.toFixed(1)} MiB`);
-  } finally {
-    server.close();
-    await api('DELETE', '/apps/noisy');
-  }
+  });
+});
+
+test('a build printing 60 MB of lines to an upload client that does not read: ybd stays bounded, the client is told what it missed', async () => {
+  await withNoisyBuildpack('chatty', 'yes yunbang-build-output-line | head -c 60000000\necho compile-done\nexit 1', async (src) => {
+    const archive = join(p.dataDir, 'chatty-src.tgz');
+    await run('tar', ['czf', archive, '-C', src, '.']);
+    const body = readFileSync(archive);
+    const c = rawClient();
+    c.sock.write(`POST /apps/chatty/builds HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${p.token}\r\nContent-Type: application/gzip\r\nContent-Length: ${body.length}\r\n\r\n`);
+    c.sock.write(body);
+    await c.wait('the 200 answer', () => c.data().includes('\r\n\r\n'), 60_000);
+    c.sock.pause(); // the client stops reading while the build writes
+    const { growth } = await peakGrowth(rssMiB(), async () => {
+      await until('the build to end', async () => {
+        const builds = JSON.parse((await api('GET', '/apps/chatty/builds')).text) as Array<{ status: string }>;
+        return builds.at(-1)?.status === 'failed';
+      }, 300_000);
+    });
+    c.sock.resume();
+    await c.wait('the status line', () => c.data().includes('\u0000fail'), 120_000);
+    const text = c.data().toString('utf8');
+    process.stdout.write(`# a build printing 60 MB of lines to a client that does not read: ybd RSS +${growth.toFixed(1)} MiB\n`);
+    assert.match(text, /!\s+\d+ lines were not sent: this client reads more slowly than the build writes \(yb builds:output -a chatty has the whole log\)/);
+    assert.match(text, /!\s+.*buildpack/i, 'the failure itself still reaches the client');
+    assert.ok(growth < 100, `ybd grew by ${growth.toFixed(1)} MiB while the client did not read`);
+  });
 });
 
 test('an unauthenticated git POST of a large body: 401, and the connection is closed without reading it all', async () => {
