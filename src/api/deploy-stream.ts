@@ -7,6 +7,7 @@ import type { ApiContext } from './context.js';
 import type { ReleaseRecord } from '../release/repo.js';
 import { toYbError } from './errors.js';
 import { STATUS_FAIL, STATUS_OK } from '../shared/status-lines.js';
+import { lineBatch } from '../shared/line-batch.js';
 
 /** The URL an app answers on through the router. */
 export function appUrl(ctx: Pick<ApiContext, 'domain' | 'routerPort'>, app: string): string {
@@ -21,20 +22,12 @@ export async function streamDeploy(ctx: ApiContext, reply: FastifyReply, app: st
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
-  // Lines go out in batches (those of one chunk of build output, or 16 KiB): a write per line queued an object per
-  // line, which a build printing millions of lines turned into hundreds of MiB even for a client that reads.
+  // Lines go out in batches (shared/line-batch.ts); the closing lines after what is still batched.
   let skipped = 0;
-  let batch = '';
-  let flushing: NodeJS.Immediate | undefined;
-  const flush = () => {
-    clearImmediate(flushing);
-    flushing = undefined;
-    if (batch) raw.write(batch);
-    batch = '';
-  };
+  const batch = lineBatch((text) => raw.write(text));
   const note = () => {
     if (skipped === 0) return;
-    batch += `!     ${skipped} line${skipped === 1 ? ' was' : 's were'} not sent: this client reads more slowly than the build writes (yb builds:output -a ${app} has the whole log)\n`;
+    batch.add(`!     ${skipped} line${skipped === 1 ? ' was' : 's were'} not sent: this client reads more slowly than the build writes (yb builds:output -a ${app} has the whole log)\n`);
     skipped = 0;
   };
   const out = (line: string) => {
@@ -43,13 +36,10 @@ export async function streamDeploy(ctx: ApiContext, reply: FastifyReply, app: st
       return;
     }
     note();
-    batch += `${line}\n`;
-    if (batch.length >= 16 * 1024) flush();
-    else flushing ??= setImmediate(flush);
+    batch.add(`${line}\n`);
   };
   const say = (line: string) => {
-    // the closing lines always go out, after what is still batched
-    flush();
+    batch.flush();
     raw.write(`${line}\n`);
   };
   const started = Date.now();

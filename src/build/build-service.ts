@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import type { Store } from '../store/store.js';
 import { LABEL_APP, LABEL_KIND, type DockerRuntime } from '../runtime/docker.js';
 import { YbError } from '../shared/errors.js';
+import { lineBatch } from '../shared/line-batch.js';
 import { parseProcfile, parseReleaseYaml } from '../release/procfile.js';
 import { registryEnv, type RegistrySettings } from './registries.js';
 import { renderRunDockerfile, renderRuntimeDockerfile, runtimeFingerprint, exposedPort } from './run-image.js';
@@ -63,7 +64,6 @@ export interface BuildRequest {
 const BUILD_UID = 1000;
 const MAX_LINE = 8192;
 const MAX_LOG = 32 * 1024 * 1024;
-const LOG_BATCH = 64 * 1024;
 const CONTAINER_CA = '/etc/ssl/certs/ca-certificates.crt';
 
 export function newBuildId(): string {
@@ -165,24 +165,14 @@ export class BuildService {
     const logFile = createWriteStream(this.logPath(req.app, id));
     // Output limits: one line at most MAX_LINE characters; the kept log at most MAX_LOG bytes (the rest is still
     // streamed to the pusher, but noted as cut from the stored log).
-    // Lines reach the file in batches (those of one chunk of output, or 64 KiB): one write per line queued a request
-    // object per line, which for a build printing millions of short lines held hundreds of MiB in ybd.
+    // The log file is written in batches (shared/line-batch.ts), not a write per line.
     let logged = 0;
-    let batch = '';
-    let flushing: NodeJS.Immediate | undefined;
-    const flush = () => {
-      clearImmediate(flushing);
-      flushing = undefined;
-      if (batch) logFile.write(batch);
-      batch = '';
-    };
+    const logBatch = lineBatch((text) => logFile.write(text), 64 * 1024);
     const emit = (raw: string) => {
       const line = raw.length > MAX_LINE ? `${raw.slice(0, MAX_LINE)}… (line cut at ${MAX_LINE} characters)` : raw;
       if (logged < MAX_LOG) {
         logged += line.length + 1;
-        batch += logged < MAX_LOG ? `${line}\n` : `${line}\n… (log cut at ${MAX_LOG / 1024 / 1024} MiB)\n`;
-        if (batch.length >= LOG_BATCH) flush();
-        else flushing ??= setImmediate(flush);
+        logBatch.add(logged < MAX_LOG ? `${line}\n` : `${line}\n… (log cut at ${MAX_LOG / 1024 / 1024} MiB)\n`);
       }
       onLine(line);
     };
@@ -220,7 +210,7 @@ export class BuildService {
       rec.finishedAt = new Date().toISOString();
       await this.store.put(key, rec);
       release();
-      flush();
+      logBatch.flush();
       await new Promise((r) => logFile.end(r));
       await rm(work, { recursive: true, force: true });
       this.settings.afterBuild?.();

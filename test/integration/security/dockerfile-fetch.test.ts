@@ -5,34 +5,24 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
+import { countingServer, type CountingServer } from '../../helpers/counting-server.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPlatform, fixtureRepo, git, commitAll, type Platform } from '../../helpers/platform.js';
 
 let p: Platform;
-const counter = { port: 0, connections: 0, sockets: new Set<Socket>(), server: undefined as Server | undefined };
+let counter: CountingServer;
 const pushUrl = (app: string) => `http://yb:${p.token}@${new URL(p.apiUrl).host}/git/${app}.git`;
 
 before(async () => {
-  // Answers anything with a small body, as a metadata service or a loopback-only admin port would.
-  counter.server = createServer((s) => {
-    counter.connections++;
-    counter.sockets.add(s);
-    s.on('error', () => undefined);
-    s.on('close', () => counter.sockets.delete(s));
-    s.once('data', () => s.end('HTTP/1.1 200 OK\r\ncontent-length: 7\r\nconnection: close\r\n\r\nsecret\n'));
-  });
-  await new Promise<void>((r) => counter.server!.listen(0, '127.0.0.1', r));
-  counter.port = (counter.server.address() as { port: number }).port;
+  counter = await countingServer();
   p = await startPlatform();
   await p.yb(['teams:create', 'sec-team-a']);
   await p.yb(['teams:create', 'sec-team-b']);
 });
 
 after(async () => {
-  for (const s of counter.sockets) s.destroy();
-  counter.server?.close();
+  counter?.close();
   await p?.stop();
 });
 
@@ -56,9 +46,9 @@ test('a Dockerfile that ADDs from a URL is refused with its line; the engine nev
   await p.yb(['apps:create', 'sec-add-url', '--team', 'sec-team-a', '--no-remote']);
   for (const [lines, reason] of cases) {
     const repo = await appRepo(lines);
-    const before = counter.connections;
+    const before = counter.connections();
     const push = await git(repo, ['push', pushUrl('sec-add-url'), 'main']);
-    assert.equal(counter.connections - before, 0, `${lines}: nothing reached the server`);
+    assert.equal(counter.connections() - before, 0, `${lines}: nothing reached the server`);
     assert.notEqual(push.code, 0, push.output);
     assert.equal(push.output.split('\n').filter((l) => /^remote:\s+!/.test(l) && reason.test(l)).length, 1, `one line saying why:\n${push.output}`);
   }

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
+import { countingServer, type CountingServer } from '../../helpers/counting-server.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,7 +23,7 @@ const REFUSED = (line: number) => new RegExp(`is not on this machine, or not one
 
 let p: Platform;
 const tok: Record<string, string> = {};
-const counter = { port: 0, connections: 0, sockets: new Set<Socket>(), server: undefined as Server | undefined };
+let counter: CountingServer;
 /** Team A's release image, which holds /secret. */
 const imageA = { tag: '', id: '' };
 
@@ -64,16 +64,7 @@ async function importForB(tag: string, lines: string): Promise<void> {
 }
 
 before(async () => {
-  // Answers anything with a small body, as a metadata service or a loopback-only admin port would.
-  counter.server = createServer((s) => {
-    counter.connections++;
-    counter.sockets.add(s);
-    s.on('error', () => undefined);
-    s.on('close', () => counter.sockets.delete(s));
-    s.once('data', () => s.end('HTTP/1.1 200 OK\r\ncontent-length: 12\r\nconnection: close\r\n\r\nhost-secret\n'));
-  });
-  await new Promise<void>((r) => counter.server!.listen(0, '127.0.0.1', r));
-  counter.port = (counter.server.address() as { port: number }).port;
+  counter = await countingServer('host-secret\n');
   p = await startPlatform();
   for (const u of ['alice', 'bob']) tok[u] = (await ybAs(p, p.token, ['users:create', u])).stdout.trim();
   await ok('alice', ['teams:create', 'team-a']);
@@ -88,8 +79,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const s of counter.sockets) s.destroy();
-  counter.server?.close();
+  counter?.close();
   await p?.stop();
 });
 
@@ -136,11 +126,11 @@ test("an imported base image whose ONBUILD fetches a URL or copies from team A's
   for (const [i, [trigger, reason]] of cases.entries()) {
     const tag = `${p.instance}-b/onbuild:${i}`;
     await importForB(tag, trigger);
-    const before = counter.connections;
+    const before = counter.connections();
     const r = await push('bob', 'b-onbuild', fromLine(`FROM ${tag}`));
     assert.notEqual(r.code, 0, `${trigger}: ${r.output}`);
     assert.equal(r.output.split('\n').filter((l) => /^remote:\s+!/.test(l) && /Dockerfile line 4: the image/.test(l) && reason.test(l)).length, 1, `${trigger}: one line saying why:\n${r.output}`);
-    assert.equal(counter.connections - before, 0, `${trigger}: nothing reached the loopback server`);
+    assert.equal(counter.connections() - before, 0, `${trigger}: nothing reached the loopback server`);
     assert.deepEqual(await imagesOf('b-onbuild'), [], `${trigger}: no image was built`);
   }
 });
