@@ -70,11 +70,11 @@ test('a fork bomb in a RUN step stops at YB_BUILD_PIDS (issue #14); the push fai
   assert.equal(readFileSync(PIDS_FILE, 'utf8').trim(), '200');
   // Bounded: at most 300 children, each gone within 20 s (and with the step's PID namespace when it fails).
   const push = await pushWithStep(
-    `RUN perl -e 'for my $n (1..300) { my $pid = fork; if (!defined $pid) { print "fork refused after $n\n"; exit 1 } if (!$pid) { sleep 20; exit 0 } } print "forked all 300\n"'`,
+    `RUN perl -e 'for my $n (1..300) { my $pid = fork; if (!defined $pid) { print "fork refused after $n\\n"; exit 1 } if (!$pid) { sleep 20; exit 0 } } print "forked all 300\\n"'`,
   );
   assert.notEqual(push.code, 0, push.output);
   assert.match(push.output, /remote: +#\d+ fork refused after \d+/);
-  assert.doesNotMatch(push.output, /forked all 300/);
+  assert.doesNotMatch(push.output, /remote: +#\d+ forked all 300/);
   assert.equal((await p.fetchApp('bounded.localhost')).body, expected);
 });
 
