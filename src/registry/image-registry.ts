@@ -32,7 +32,10 @@ export class ImageRegistry {
     this.host = registryHost(url);
   }
 
-  /** Runs a push or pull; never beside garbage collection. */
+  /**
+   * Runs a push, pull or deletion; never beside garbage collection. When the last one in flight ends and a deletion
+   * asked for it, the embedded registry is garbage-collected (an external one's collection is its operator's).
+   */
   private async use<T>(fn: () => Promise<T>): Promise<T> {
     while (this.gc) await this.gc;
     this.inFlight++;
@@ -108,18 +111,14 @@ export class ImageRegistry {
     });
   }
 
-  /** Whether the registry has the manifest a digest reference names. */
-  async has(ref: string): Promise<boolean> {
-    const p = parseDigestRef(ref);
-    if (!p) return false;
-    const res = await fetch(`${this.url}/v2/${p.name}/manifests/${p.digest}`, {
-      method: 'HEAD', headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' }, signal: AbortSignal.timeout(10_000),
-    });
-    return res.ok;
-  }
-
   /** Deletes manifests (release retention, app destroy); one already gone is fine. When any went, asks for garbage collection. */
   async deleteManifests(list: Array<{ name: string; digest: string }>): Promise<number> {
+    if (list.length === 0) return 0;
+    // Through use(): never while garbage collection has the registry stopped; the collection follows once idle.
+    return this.use(() => this.deleteEach(list));
+  }
+
+  private async deleteEach(list: Array<{ name: string; digest: string }>): Promise<number> {
     let deleted = 0;
     for (const m of list) {
       const res = await fetch(`${this.url}/v2/${m.name}/manifests/${m.digest}`, { method: 'DELETE', signal: AbortSignal.timeout(30_000) });
@@ -130,15 +129,8 @@ export class ImageRegistry {
       deleted++;
       this.log.info({ name: m.name, digest: m.digest }, 'registry manifest deleted');
     }
-    if (deleted) this.requestGarbageCollection();
+    if (deleted && this.embedded) this.gcWanted = true;
     return deleted;
-  }
-
-  /** Garbage collection of the embedded registry, as soon as no push or pull is in flight (an external one is its operator's). */
-  requestGarbageCollection(): void {
-    if (!this.embedded) return;
-    this.gcWanted = true;
-    if (this.inFlight === 0 && !this.gc) void this.collectGarbage();
   }
 
   private collectGarbage(): Promise<void> {
