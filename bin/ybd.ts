@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// ybd: the control plane. Wires the components, starts the embedded etcd (unless YB_ETCD_ENDPOINTS is set)
-// and the router as its own process, serves the API and git, and stops what it started on SIGINT/SIGTERM.
+// ybd: the control plane. Wires the components, starts the embedded etcd (unless YB_ETCD_ENDPOINTS is set), the
+// embedded image registry (YB_REGISTRY_PUSH without YB_REGISTRY_URL) and the router as its own process, serves
+// the API and git, and stops what it started on SIGINT/SIGTERM.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -30,6 +31,7 @@ import { reconcileOnStart } from '../src/scheduler/reconcile.js';
 import { startObservability } from '../src/metrics/observability.js';
 import { ProcessMonitor } from '../src/scheduler/monitor.js';
 import { livePid, stopPid, writePid } from '../src/shared/pidfile.js';
+import { startRegistry, RegistryUnavailableError } from '../src/registry/start.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageRoot = here.endsWith(join('dist', 'bin')) ? resolve(here, '..', '..') : resolve(here, '..');
@@ -91,12 +93,15 @@ async function main(): Promise<void> {
   const admin = await ensureAdmin(store, dataDir);
   installSecretBox(store, await loadSecretBox(dataDir)); // config at rest is sealed with $YB_DATA_DIR/secret.key
 
+  // The image registry (issue #15): only when pushing is on, so single-host deploys start and deploy as before.
+  const registry = cfg.registryPush ? await startRegistry(cfg, dataDir, runtime, log.child({ component: 'registry' })) : null;
+  if (registry?.embedded) undoStart.push(() => registry.embedded!.stop());
   const registries = await detectRegistries({ npmRegistry: cfg.npmRegistry, pipIndex: cfg.pipIndex, goProxy: cfg.goProxy });
   const repo = new ReleaseRepo(store);
   const scheduler = new Scheduler(store, runtime, {
     healthTimeoutMs: cfg.healthTimeout * 1000, uptimeMs: cfg.healthWait * 1000, stopGraceSeconds: cfg.stopGrace, routerConfirmTimeoutMs: cfg.routerConfirmTimeout * 1000,
     oneOffTimeoutMs: cfg.releaseTimeout * 1000,
-  }, log.child({ component: 'scheduler' }));
+  }, log.child({ component: 'scheduler' }), registry?.images);
   const cachePruner = new BuildCachePruner(runtime, cfg.buildCacheMiB * 1024 * 1024, log.child({ component: 'build-cache' }));
   cachePruner.now();
   const builds = new BuildService(store, runtime, {
@@ -104,9 +109,9 @@ async function main(): Promise<void> {
     caBundle: cfg.caBundle, timeoutMs: cfg.buildTimeout * 1000, registries, concurrency: cfg.buildConcurrency, memoryMiB: cfg.buildMemory, cpus: cfg.buildCpus, dockerfileBuilder: cfg.dockerfileBuilder,
     buildpackFetch: { maxBytes: cfg.buildpackFetchMiB * 1024 * 1024, timeoutMs: cfg.buildpackFetchTimeout * 1000, allowPrivate: cfg.outboundPrivate },
     afterBuild: () => cachePruner.afterBuild(),
-    maxUnpackedMiB: cfg.maxUnpackedMiB, maxUnpackedFiles: cfg.maxUnpackedFiles,
+    maxUnpackedMiB: cfg.maxUnpackedMiB, maxUnpackedFiles: cfg.maxUnpackedFiles, registry: registry?.images,
   });
-  const deployer = new Deployer(repo, builds, scheduler, log.child({ component: 'deploy' }), cfg.releaseRetention);
+  const deployer = new Deployer(repo, builds, scheduler, log.child({ component: 'deploy' }), cfg.releaseRetention, registry?.images);
   const services = createServices({ store, repo, deployer, runtime, log }, {
     dataDir, recipesDir: join(packageRoot, 'images', 'services'), stackImage: cfg.stackImage, healthTimeoutMs: cfg.serviceHealthTimeout * 1000, backupRetention: cfg.serviceBackupRetention,
   });
@@ -183,6 +188,8 @@ async function main(): Promise<void> {
     }
     if (adoptedRouter) await stopPid(adoptedRouter);
     store.close();
+    await registry?.images.settle();
+    await registry?.embedded?.stop();
     await etcd?.stop();
     if (adoptedEtcd) await stopPid(adoptedEtcd);
     process.exit(0);
@@ -203,6 +210,7 @@ async function main(): Promise<void> {
     `  Git over SSH:  ssh://git@${formatAddr(cfg.sshAddr)}/<app>.git   (add your key: yb keys:add)`,
     `  Router:        http://${formatAddr(cfg.routerAddr)}   (apps at http://<app>.${cfg.domain}:${cfg.routerAddr.port}/)`,
     `  etcd:          ${endpoints.join(', ')}${etcd ? ' (embedded)' : ''}`,
+    ...(registry ? [`  Registry:      ${registry.images.url}${registry.embedded ? ' (embedded; built images are pushed)' : ' (built images are pushed)'}`] : []),
     `  Data:          ${dataDir}`,
     `  Admin token:   ${admin.tokenFile}${admin.created ? ' (new)' : ''}`,
     '',
@@ -218,7 +226,7 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (err: unknown) => {
-  if (err instanceof ConfigError || err instanceof EtcdUnavailableError || err instanceof StoreUnavailableError || err instanceof DockerUnavailableError) {
+  if (err instanceof ConfigError || err instanceof EtcdUnavailableError || err instanceof StoreUnavailableError || err instanceof DockerUnavailableError || err instanceof RegistryUnavailableError) {
     process.stderr.write(`ybd: ${err.message}\n`);
   } else if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {
     const e = err as NodeJS.ErrnoException & { address?: string; port?: number };

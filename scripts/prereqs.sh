@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Ensures what the platform needs on the host: Debian packages (Docker engine, etcd, git, debootstrap),
+# Ensures what the platform needs on the host: Debian packages (Docker engine, etcd, image registry, git, debootstrap),
 # a running Docker engine, npm dependencies and the TypeScript build. Idempotent and quick when all is there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -8,6 +8,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 need_pkgs=()
 command -v dockerd >/dev/null || need_pkgs+=(docker.io)
 command -v etcd >/dev/null || need_pkgs+=(etcd-server)
+command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)
 command -v git >/dev/null || need_pkgs+=(git)
 command -v debootstrap >/dev/null || need_pkgs+=(debootstrap)
 command -v openssl >/dev/null || need_pkgs+=(openssl)

@@ -22,7 +22,7 @@ export const appSchema = {
 export const releaseSchema = {
   type: 'object',
   properties: {
-    version: { type: 'integer' }, app: { type: 'string' }, image: { type: 'string' }, imageId: { type: 'string' },
+    version: { type: 'integer' }, app: { type: 'string' }, image: { type: 'string' }, imageId: { type: 'string' }, registryImage: { type: 'string' },
     processTypes: { type: 'object', additionalProperties: { type: 'string' } }, port: { type: 'integer' }, builder: { type: 'string' },
     build: { type: 'string' }, description: { type: 'string' }, createdBy: { type: 'string' }, createdAt: { type: 'string' },
     status: { type: 'string', enum: ['pending', 'succeeded', 'failed'] }, statusReason: { type: 'string' }, current: { type: 'boolean' },

@@ -22,6 +22,8 @@ export interface BuildRecord {
   dockerHealth?: boolean;
   image?: string;
   imageId?: string;
+  /** The pushed image in the platform's registry, `<host>/<instance>/<app>@sha256:…` (YB_REGISTRY_PUSH). */
+  registryImage?: string;
   durations: Record<string, number>;
   createdBy: string;
   createdAt: string;

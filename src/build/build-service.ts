@@ -48,6 +48,8 @@ export interface BuildSettings {
   maxUnpackedMiB?: number;
   /** Most files and directories a source may unpack to (YB_MAX_UNPACKED_FILES). */
   maxUnpackedFiles?: number;
+  /** Where built images are pushed (YB_REGISTRY_PUSH); absent: they stay local. */
+  registry?: { push(localRef: string, app: string, buildId: string, emit: (line: string) => void): Promise<string> };
 }
 
 export interface BuildRequest {
@@ -198,6 +200,9 @@ export class BuildService {
           cpus: this.settings.cpus,
         });
       else await this.buildpackBuild(rec, req, work, emit);
+      const tp = Date.now();
+      if (this.settings.registry && rec.image) rec.registryImage = await this.settings.registry.push(rec.image, req.app, id, emit);
+      if (rec.registryImage) rec.durations.push = Date.now() - tp;
       rec.status = 'succeeded';
       return rec;
     } catch (err) {

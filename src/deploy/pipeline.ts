@@ -14,6 +14,13 @@ import { YbError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { platformEvent } from '../logs/events.js';
 import { keptImages, removableImages } from './image-policy.js';
+import { manifestsToDelete } from '../registry/registry-refs.js';
+
+/** What the deployer needs of the platform's registry: dropping the manifests of removed release images. */
+export interface ManifestRemover {
+  readonly host: string;
+  deleteManifests(list: Array<{ name: string; digest: string }>): Promise<number>;
+}
 
 export type Out = (line: string) => void;
 
@@ -34,6 +41,7 @@ export class Deployer {
     private readonly scheduler: Scheduler,
     private readonly log: Logger,
     private readonly retention = 10,
+    private readonly registry?: ManifestRemover,
   ) {}
 
   /** Runs `fn` after every earlier change to the same app has finished; tells `out` when it has to wait. */
@@ -64,7 +72,7 @@ export class Deployer {
       await this.repo.images.record({ id: build.imageId, team: app.team, source: 'build', app: app.name, by: req.user });
       config = await this.applyManifestEnv(app.name, config, build.manifest);
       const release = await this.repo.createRelease({
-        app: app.name, image: build.image, imageId: build.imageId, config, processTypes: build.processTypes, port: build.port,
+        app: app.name, image: build.image, imageId: build.imageId, registryImage: build.registryImage, config, processTypes: build.processTypes, port: build.port,
         builder: build.builder, build: build.id, manifest: build.manifest, dockerHealth: build.dockerHealth, description: req.commit ? `Deploy ${req.commit.slice(0, 7)}` : 'Deploy', createdBy: req.user,
       });
       return this.rollOut(app, release, out);
@@ -161,7 +169,7 @@ export class Deployer {
       const from = target ?? releases.filter((r) => r.version < app.currentRelease).at(-1)?.version;
       const source = from ? await this.repo.getRelease(app.name, from) : null;
       if (!source) throw new YbError('YB_ERR_RELEASE_NOT_FOUND', from ? `${app.name} has no release v${from}` : `${app.name} has no earlier release to roll back to`);
-      if (!(await this.scheduler.imageAvailable(source))) {
+      if (!(await this.scheduler.imageAvailable(source, out))) {
         throw new YbError('YB_ERR_RELEASE_NOT_FOUND', `the image of v${source.version} is no longer kept (release retention); deploy again instead`);
       }
       await this.repo.putConfig(app.name, source.config);
@@ -243,8 +251,16 @@ export class Deployer {
     if (removableImages(mine, keep, new Set(), current).length === 0) return;
     const others = [];
     for (const a of await this.repo.listApps()) if (a.name !== app.name) others.push({ releases: await this.repo.listReleases(a.name), current: a.currentRelease });
-    for (const id of removableImages(mine, keep, keptImages(others, this.retention), current)) {
+    const removable = new Set(removableImages(mine, keep, keptImages(others, this.retention), current));
+    for (const id of removable) {
       if (await this.builds.removeImage(id, app.name)) await this.repo.images.forget(app.team, id);
+    }
+    // Their manifests too (the digest names the image, so a release still keeping it keeps its image id).
+    if (this.registry) {
+      const pushed = mine.filter((r) => r.registryImage);
+      const dropped = pushed.filter((r) => removable.has(r.imageId)).map((r) => r.registryImage!);
+      const stillKept = pushed.filter((r) => !removable.has(r.imageId)).map((r) => r.registryImage!);
+      await this.registry.deleteManifests(manifestsToDelete(dropped, stillKept, this.registry.host));
     }
   }
 
@@ -303,7 +319,7 @@ export class Deployer {
 
 function pick(r: ReleaseRecord) {
   return {
-    app: r.app, image: r.image, imageId: r.imageId, config: r.config, processTypes: r.processTypes, port: r.port, builder: r.builder, build: r.build,
+    app: r.app, image: r.image, imageId: r.imageId, registryImage: r.registryImage, config: r.config, processTypes: r.processTypes, port: r.port, builder: r.builder, build: r.build,
     manifest: r.manifest, dockerHealth: r.dockerHealth,
   };
 }

@@ -32,6 +32,8 @@ export interface ReleaseRecord {
   /** Image reference (platform tag) and its content id. */
   image: string;
   imageId: string;
+  /** The image in the platform's registry by digest, `<host>/<instance>/<app>@sha256:…`, when it was pushed (YB_REGISTRY_PUSH). */
+  registryImage?: string;
   config: ConfigVars;
   processTypes: Record<string, string>;
   /** How the image was made: buildpack images start processes with yb-launch, others as the image says. */

@@ -68,12 +68,18 @@ export function plannedFormation(release: Pick<ReleaseRecord, 'processTypes' | '
   return out;
 }
 
+/** What the scheduler needs of the platform's registry: a release's image back by digest when the engine lost it. */
+export interface ImagePuller {
+  pull(ref: string, tag: string | undefined, emit: (line: string) => void): Promise<void>;
+}
+
 export class Scheduler {
   constructor(
     private readonly store: Store,
     private readonly runtime: DockerRuntime,
     private readonly settings: SchedulerSettings,
     private readonly log: Logger,
+    private readonly registry?: ImagePuller,
   ) {}
 
   /** Starts one container of `release` for process `f.type`; waits until it is healthy or throws UNHEALTHY. */
@@ -167,6 +173,8 @@ export class Scheduler {
   }
 
   private async startAll(app: AppRecord, release: ReleaseRecord, jobs: Array<{ f: FormationRecord; index: number }>): Promise<Started[]> {
+    // Only with a registry: without one a missing image fails at container create, as before, with no extra call.
+    if (jobs.length && this.registry) await this.imageAvailable(release, (l) => this.log.info({ app: app.name, release: release.version }, l));
     const started: Started[] = [];
     const results = await Promise.allSettled(jobs.map((j) => this.startInstance(app, release, j.f, j.index).then((s) => (started.push(s), s))));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -222,6 +230,7 @@ export class Scheduler {
     const network = teamNetwork(this.runtime.instance, app.team);
     await this.runtime.ensureNetwork(network, { 'yunbang.team': app.team });
     const size = parseSize(oneOffSize(await readFormation(this.store, app.name)));
+    if (this.registry) await this.imageAvailable(release, onLine);
     try {
       return await this.runtime.runToCompletion(
         {
@@ -243,8 +252,16 @@ export class Scheduler {
     }
   }
 
-  async imageAvailable(release: ReleaseRecord): Promise<boolean> {
-    return this.runtime.imageExists(release.imageId || release.image);
+  /**
+   * Whether the release's image is on the engine; when it is gone but was pushed (YB_REGISTRY_PUSH), it is pulled
+   * from the registry by digest first and tagged with its platform tag again (which marks it as the app's).
+   */
+  async imageAvailable(release: ReleaseRecord, progress: Progress = () => undefined): Promise<boolean> {
+    const ref = release.imageId || release.image;
+    if (await this.runtime.imageExists(ref)) return true;
+    if (!release.registryImage || !this.registry) return false;
+    await this.registry.pull(release.registryImage, release.builder === 'image' ? undefined : release.image, progress);
+    return this.runtime.imageExists(ref);
   }
 
   /** Removes every container and endpoint of an app (app destroy). */
