@@ -34,7 +34,7 @@ export function classifyBuildpackRef(ref: string, shipped: readonly string[]): B
   }
   if (/\.(tgz|tar\.gz)$/i.test(url.pathname)) return { kind: 'tarball', url: ref };
   if (/\.git\/?$/i.test(url.pathname)) {
-    if (fragment && !/^[A-Za-z0-9][A-Za-z0-9._\/-]{0,199}$/.test(fragment)) {
+    if (fragment && !/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/.test(fragment)) {
       throw new YbError('YB_ERR_BUILD_FAILED', `buildpack ${ref}: "#${fragment.slice(0, 80)}" is not a git branch, tag or commit`);
     }
     return { kind: 'git', url: base, ref: fragment };

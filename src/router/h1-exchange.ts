@@ -176,7 +176,7 @@ export class Exchange {
   }
 
   upstreamConnected(): void {
-    const { req, client, ctx } = this;
+    const { req, client } = this;
     const up = this.up;
     const forwarded =
       req.forwardedFor === undefined ? client.forwarded : `x-forwarded-for: ${req.forwardedFor}, ${client.remoteAddress}\r\n${client.forwardedTail}`;

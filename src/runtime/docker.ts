@@ -4,7 +4,6 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { BuildkitProgress } from './buildkit-progress.js';
 import Docker from 'dockerode';
 import { PassThrough, type Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import { DEFAULT_HARDENING, hostHardening, type ContainerKind, type HardeningSettings, type HostHardening } from './hardening.js';
 import { LineSplitter, splitLines } from './line-splitter.js';
 

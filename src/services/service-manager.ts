@@ -10,7 +10,7 @@ import { checkServiceName, linkVars, normaliseAlias, parseAttachedUrl } from './
 import { generateConnection } from './credentials.js';
 import type { ServiceContainers } from './containers.js';
 import type { ServiceImages } from './images.js';
-import { BackupFiles, newBackupId, type BackupInfo } from './backups.js';
+import { type BackupFiles, newBackupId, type BackupInfo } from './backups.js';
 import type { LinkRecord, ServiceRecord } from './records.js';
 import type { ServiceRepo } from './service-repo.js';
 

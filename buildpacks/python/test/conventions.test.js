@@ -178,5 +178,5 @@ test('compile: the web process step is silent with a Procfile and warns without 
   assert.equal(djangoSh('report_web_process', app({ Procfile: 'web: ./run\n' }), '/nonexistent').stdout, '');
   const r = djangoSh('report_web_process', app({ 'requirements.txt': '' }), '/nonexistent');
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /-----> Choosing the web process\n !     Warning: no web process found: there is no Procfile/);
+  assert.match(r.stdout, /-----> Choosing the web process\n ! {5}Warning: no web process found: there is no Procfile/);
 });

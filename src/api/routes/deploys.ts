@@ -87,7 +87,7 @@ export function registerDeploys(api: FastifyInstance, ctx: ApiContext): void {
     },
     async (req, reply) => {
       const app = await appFor(ctx, req, 'deploy');
-      let body = req.body as Readable | undefined;
+      const body = req.body as Readable | undefined;
       if (!body || typeof (body as Readable).pipe !== 'function')
         throw new YbError('YB_ERR_BAD_REQUEST', 'send the source as a tar or tar.gz body (content-type application/x-tar or application/gzip)');
       const gz = /gzip/.test(String(req.headers['content-type'])) || req.headers['content-encoding'] === 'gzip';

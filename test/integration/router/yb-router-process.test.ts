@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { startEtcd, startUpstream, uniquePrefix, putRoute, putEndpoint, freePort, get, spawnRouter, type Etcd, type Upstream } from './harness.js';
+import { startEtcd, startUpstream, uniquePrefix, putRoute, putEndpoint, freePort, spawnRouter, type Etcd, type Upstream } from './harness.js';
 import { keys } from '../../../src/store/keys.js';
 
 let etcd: Etcd | undefined;
