@@ -74,7 +74,11 @@ async function main(): Promise<void> {
       adoptedEtcd = livePid(etcdPid, join(dataDir, 'etcd'));
       log.info({ url, adopted: adoptedEtcd }, 'reusing the etcd already running on the embedded port');
     } else {
-      const started = (etcd = await startEmbeddedEtcd({ dataDir: join(dataDir, 'etcd'), clientPort: cfg.etcdClientPort, stdio: openSync(join(dataDir, 'logs', 'etcd.log'), 'a') }));
+      const started = (etcd = await startEmbeddedEtcd({
+        dataDir: join(dataDir, 'etcd'),
+        clientPort: cfg.etcdClientPort,
+        stdio: openSync(join(dataDir, 'logs', 'etcd.log'), 'a'),
+      }));
       writePid(etcdPid, etcd.child.pid);
       undoStart.push(() => started.stop());
     }
@@ -83,7 +87,11 @@ async function main(): Promise<void> {
   const store = new Store(endpoints, cfg.etcdPrefix);
   await store.ping();
   const runtime = new DockerRuntime(cfg.instance, cfg.dockerHost, {
-    processPids: cfg.processPids, buildPids: cfg.buildPids, servicePids: cfg.servicePids, processMemoryBytes: cfg.processMemory * 1024 * 1024, serviceMemoryBytes: cfg.serviceMemory * 1024 * 1024,
+    processPids: cfg.processPids,
+    buildPids: cfg.buildPids,
+    servicePids: cfg.servicePids,
+    processMemoryBytes: cfg.processMemory * 1024 * 1024,
+    serviceMemoryBytes: cfg.serviceMemory * 1024 * 1024,
   });
   await runtime.ping();
   await applyBuildkitLimits(await runtime.cgroups(), { memoryBytes: cfg.buildMemory * 1024 * 1024, cpus: cfg.buildCpus, pids: cfg.buildPids }, log);
@@ -98,28 +106,71 @@ async function main(): Promise<void> {
   if (registry?.embedded) undoStart.push(() => registry.embedded!.stop());
   const registries = await detectRegistries({ npmRegistry: cfg.npmRegistry, pipIndex: cfg.pipIndex, goProxy: cfg.goProxy });
   const repo = new ReleaseRepo(store);
-  const scheduler = new Scheduler(store, runtime, {
-    healthTimeoutMs: cfg.healthTimeout * 1000, uptimeMs: cfg.healthWait * 1000, stopGraceSeconds: cfg.stopGrace, routerConfirmTimeoutMs: cfg.routerConfirmTimeout * 1000,
-    oneOffTimeoutMs: cfg.releaseTimeout * 1000,
-  }, log.child({ component: 'scheduler' }), registry?.images);
+  const scheduler = new Scheduler(
+    store,
+    runtime,
+    {
+      healthTimeoutMs: cfg.healthTimeout * 1000,
+      uptimeMs: cfg.healthWait * 1000,
+      stopGraceSeconds: cfg.stopGrace,
+      routerConfirmTimeoutMs: cfg.routerConfirmTimeout * 1000,
+      oneOffTimeoutMs: cfg.releaseTimeout * 1000,
+    },
+    log.child({ component: 'scheduler' }),
+    registry?.images,
+  );
   const cachePruner = new BuildCachePruner(runtime, cfg.buildCacheMiB * 1024 * 1024, log.child({ component: 'build-cache' }));
   cachePruner.now();
   const builds = new BuildService(store, runtime, {
-    dataDir, buildpacksDir: join(packageRoot, 'buildpacks'), builderImage: cfg.builderImage, stackImage: cfg.stackImage,
-    caBundle: cfg.caBundle, timeoutMs: cfg.buildTimeout * 1000, registries, concurrency: cfg.buildConcurrency, memoryMiB: cfg.buildMemory, cpus: cfg.buildCpus, dockerfileBuilder: cfg.dockerfileBuilder,
+    dataDir,
+    buildpacksDir: join(packageRoot, 'buildpacks'),
+    builderImage: cfg.builderImage,
+    stackImage: cfg.stackImage,
+    caBundle: cfg.caBundle,
+    timeoutMs: cfg.buildTimeout * 1000,
+    registries,
+    concurrency: cfg.buildConcurrency,
+    memoryMiB: cfg.buildMemory,
+    cpus: cfg.buildCpus,
+    dockerfileBuilder: cfg.dockerfileBuilder,
     buildpackFetch: { maxBytes: cfg.buildpackFetchMiB * 1024 * 1024, timeoutMs: cfg.buildpackFetchTimeout * 1000, allowPrivate: cfg.outboundPrivate },
     afterBuild: () => cachePruner.afterBuild(),
-    maxUnpackedMiB: cfg.maxUnpackedMiB, maxUnpackedFiles: cfg.maxUnpackedFiles, registry: registry?.images,
+    maxUnpackedMiB: cfg.maxUnpackedMiB,
+    maxUnpackedFiles: cfg.maxUnpackedFiles,
+    registry: registry?.images,
   });
   const deployer = new Deployer(repo, builds, scheduler, log.child({ component: 'deploy' }), cfg.releaseRetention, registry?.images);
-  const services = createServices({ store, repo, deployer, runtime, log }, {
-    dataDir, recipesDir: join(packageRoot, 'images', 'services'), stackImage: cfg.stackImage, healthTimeoutMs: cfg.serviceHealthTimeout * 1000, backupRetention: cfg.serviceBackupRetention,
-  });
+  const services = createServices(
+    { store, repo, deployer, runtime, log },
+    {
+      dataDir,
+      recipesDir: join(packageRoot, 'images', 'services'),
+      stackImage: cfg.stackImage,
+      healthTimeoutMs: cfg.serviceHealthTimeout * 1000,
+      backupRetention: cfg.serviceBackupRetention,
+    },
+  );
   const hookSecret = randomBytes(24).toString('hex');
   const obs = await startObservability(cfg, dataDir, store, runtime, repo, log);
   const apiCtx = {
-    store, repo, deployer, scheduler, builds, runtime, services, log, dataDir, domain: cfg.domain, routerPort: cfg.routerAddr.port, apiUrl, hookSecret,
-    logs: obs.logs, metrics: obs.metrics, acme: { directory: cfg.acmeDirectory, email: cfg.acmeEmail, renewDays: cfg.acmeRenewDays }, maxPushBytes: cfg.maxPushMiB * 1024 * 1024, runTimeoutMs: cfg.runTimeout * 1000,
+    store,
+    repo,
+    deployer,
+    scheduler,
+    builds,
+    runtime,
+    services,
+    log,
+    dataDir,
+    domain: cfg.domain,
+    routerPort: cfg.routerAddr.port,
+    apiUrl,
+    hookSecret,
+    logs: obs.logs,
+    metrics: obs.metrics,
+    acme: { directory: cfg.acmeDirectory, email: cfg.acmeEmail, renewDays: cfg.acmeRenewDays },
+    maxPushBytes: cfg.maxPushMiB * 1024 * 1024,
+    runTimeoutMs: cfg.runTimeout * 1000,
     loginThrottle: new LoginThrottle({ maxFailures: cfg.loginMaxFailures, maxFailuresPerIp: cfg.loginMaxFailuresPerIp, windowMs: cfg.loginWindow * 1000 }),
     trustedProxies: cfg.apiTrustedProxies,
     timeouts: { headersMs: cfg.apiHeadersTimeout * 1000, requestMs: cfg.apiRequestTimeout * 1000 },
@@ -133,10 +184,12 @@ async function main(): Promise<void> {
   const pruneAudit = () => {
     if (pruning) return;
     pruning = true;
-    pruneEvents(store, { maxAgeDays: cfg.auditRetentionDays, maxPerTeam: cfg.auditMaxEvents }).then(
-      (r) => (r.byAge || r.byCount) && log.info(r, 'old audit events pruned'),
-      (err: unknown) => log.warn({ err }, 'audit event pruning failed; retrying later'),
-    ).finally(() => (pruning = false));
+    pruneEvents(store, { maxAgeDays: cfg.auditRetentionDays, maxPerTeam: cfg.auditMaxEvents })
+      .then(
+        (r) => (r.byAge || r.byCount) && log.info(r, 'old audit events pruned'),
+        (err: unknown) => log.warn({ err }, 'audit event pruning failed; retrying later'),
+      )
+      .finally(() => (pruning = false));
   };
   const retention = setInterval(pruneAudit, 3600_000);
   retention.unref();
@@ -166,7 +219,14 @@ async function main(): Promise<void> {
   await api.listen({ host: cfg.apiAddr.host, port: cfg.apiAddr.port });
   rmSync(join(dataDir, 'imports'), { recursive: true, force: true }); // archives of imports a crash cut short; after listen, so never a running ybd's
   pruneAudit();
-  const ssh = await startGitSsh(cfg.sshAddr, { store, repo, dataDir, hookUrl: `${apiUrl}/internal/git-hook`, hookSecret, log: log.child({ component: 'ssh' }) });
+  const ssh = await startGitSsh(cfg.sshAddr, {
+    store,
+    repo,
+    dataDir,
+    hookUrl: `${apiUrl}/internal/git-hook`,
+    hookSecret,
+    log: log.child({ component: 'ssh' }),
+  });
 
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -210,7 +270,9 @@ async function main(): Promise<void> {
     `  Git over SSH:  ssh://git@${formatAddr(cfg.sshAddr)}/<app>.git   (add your key: yb keys:add)`,
     `  Router:        http://${formatAddr(cfg.routerAddr)}   (apps at http://<app>.${cfg.domain}:${cfg.routerAddr.port}/)`,
     `  etcd:          ${endpoints.join(', ')}${etcd ? ' (embedded)' : ''}`,
-    ...(registry ? [`  Registry:      ${registry.images.url}${registry.embedded ? ' (embedded; built images are pushed)' : ' (built images are pushed)'}`] : []),
+    ...(registry
+      ? [`  Registry:      ${registry.images.url}${registry.embedded ? ' (embedded; built images are pushed)' : ' (built images are pushed)'}`]
+      : []),
     `  Data:          ${dataDir}`,
     `  Admin token:   ${admin.tokenFile}${admin.created ? ' (new)' : ''}`,
     '',
@@ -226,11 +288,19 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (err: unknown) => {
-  if (err instanceof ConfigError || err instanceof EtcdUnavailableError || err instanceof StoreUnavailableError || err instanceof DockerUnavailableError || err instanceof RegistryUnavailableError) {
+  if (
+    err instanceof ConfigError ||
+    err instanceof EtcdUnavailableError ||
+    err instanceof StoreUnavailableError ||
+    err instanceof DockerUnavailableError ||
+    err instanceof RegistryUnavailableError
+  ) {
     process.stderr.write(`ybd: ${err.message}\n`);
   } else if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {
     const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
-    process.stderr.write(`ybd: ${e.address ?? '127.0.0.1'}:${e.port ?? '?'} is already in use (is another ybd running?); stop it or set YB_API_ADDR / YB_SSH_ADDR\n`);
+    process.stderr.write(
+      `ybd: ${e.address ?? '127.0.0.1'}:${e.port ?? '?'} is already in use (is another ybd running?); stop it or set YB_API_ADDR / YB_SSH_ADDR\n`,
+    );
   } else {
     process.stderr.write(`ybd: failed to start: ${(err as Error)?.stack ?? String(err)}\n`);
   }

@@ -10,7 +10,14 @@ import { createLogger } from '../src/shared/logger.js';
 export const API_DOC = resolve(import.meta.dirname, '..', 'docs', 'api.md');
 
 export async function openApiDocumentOffline(): Promise<Record<string, unknown>> {
-  const ctx = { apiUrl: 'http://127.0.0.1:5050', log: createLogger('gen-api-docs', 'silent'), dataDir: '/nonexistent', domain: 'localhost', routerPort: 8080, hookSecret: 'x' } as unknown as ApiContext;
+  const ctx = {
+    apiUrl: 'http://127.0.0.1:5050',
+    log: createLogger('gen-api-docs', 'silent'),
+    dataDir: '/nonexistent',
+    domain: 'localhost',
+    routerPort: 8080,
+    hookSecret: 'x',
+  } as unknown as ApiContext;
   const api = await buildApiServer(ctx);
   try {
     const res = await api.inject({ method: 'GET', url: '/openapi.json' });
@@ -23,7 +30,10 @@ export async function openApiDocumentOffline(): Promise<Record<string, unknown>>
 
 type Json = Record<string, unknown>;
 
-const cell = (s: unknown) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = (s: unknown) =>
+  String(s ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
 
 /** A compact one-line type of a JSON schema: `string`, `integer[]`, `{name, team, …}`. */
 function typeOf(schema: unknown): string {
@@ -40,7 +50,9 @@ function fields(schema: unknown, indent = ''): string[] {
   const target = s.type === 'array' ? ((s.items ?? {}) as Json) : s;
   const props = (target.properties ?? {}) as Record<string, Json>;
   const required = new Set((target.required as string[] | undefined) ?? []);
-  return Object.entries(props).map(([k, v]) => `${indent}| \`${k}\`${required.has(k) ? ' (required)' : ''} | ${cell(typeOf(v))} | ${cell(v.description ?? '')} |`);
+  return Object.entries(props).map(
+    ([k, v]) => `${indent}| \`${k}\`${required.has(k) ? ' (required)' : ''} | ${cell(typeOf(v))} | ${cell(v.description ?? '')} |`,
+  );
 }
 
 function example(schema: unknown): unknown {
@@ -83,12 +95,21 @@ export function renderApiMarkdown(doc: Json): string {
     const params = (op.parameters ?? []) as Json[];
     if (params.length) {
       out.push('', '| parameter | in | type | meaning |', '|---|---|---|---|');
-      for (const p of params) out.push(`| \`${String(p.name)}\`${p.required ? ' (required)' : ''} | ${String(p.in)} | ${cell(typeOf(p.schema))} | ${cell(p.description ?? (p.schema as Json)?.description ?? '')} |`);
+      for (const p of params)
+        out.push(
+          `| \`${String(p.name)}\`${p.required ? ' (required)' : ''} | ${String(p.in)} | ${cell(typeOf(p.schema))} | ${cell(p.description ?? (p.schema as Json)?.description ?? '')} |`,
+        );
     }
     const body = (((op.requestBody as Json)?.content as Json)?.['application/json'] as Json)?.schema;
     if (body) {
       out.push('', 'Request body (JSON):', '', '| field | type | meaning |', '|---|---|---|', ...fields(body));
-      const ex = example(body) ?? Object.fromEntries(Object.entries(((body as Json).properties ?? {}) as Record<string, Json>).filter(([, v]) => Array.isArray(v.examples)).map(([k, v]) => [k, (v.examples as unknown[])[0]]));
+      const ex =
+        example(body) ??
+        Object.fromEntries(
+          Object.entries(((body as Json).properties ?? {}) as Record<string, Json>)
+            .filter(([, v]) => Array.isArray(v.examples))
+            .map(([k, v]) => [k, (v.examples as unknown[])[0]]),
+        );
       if (ex && Object.keys(ex as object).length) out.push('', '```json', JSON.stringify(ex, null, 2), '```');
     }
     for (const [code, res] of Object.entries((op.responses ?? {}) as Record<string, Json>)) {
@@ -108,7 +129,10 @@ export function renderApiMarkdown(doc: Json): string {
 }
 
 function anchor(method: string, path: string): string {
-  return `${method} ${path}`.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-');
+  return `${method} ${path}`
+    .toLowerCase()
+    .replace(/[^a-z0-9 -]/g, '')
+    .replace(/ /g, '-');
 }
 
 export async function apiMarkdown(): Promise<string> {

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# `npm test`: ensures the prerequisites (packages, Docker engine, npm deps, build, base images), then runs the
-# whole suite with node's test runner: unit tests first, then integration tests against real etcd, Docker, git.
+# `npm test`: ensures the prerequisites (packages, Docker engine, npm deps, build, base images), checks formatting and lint
+# (Biome), then runs the whole suite with node's test runner: unit tests first, then integration tests against real
+# etcd, Docker, git.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 bash scripts/prereqs.sh
+# Formatting and lint (biome.json) before the images and the suite: a bad tree fails in seconds, not at the end.
+if ! npx --no-install biome ci . --colors=off; then
+  echo "error: the formatting/lint check failed (see above); run 'npm run format' to format, and fix what 'npm run lint' reports" >&2
+  exit 1
+fi
 bash scripts/build-images.sh
 mapfile -t unit < <(find test/unit -name '*.test.ts' | sort)
 mapfile -t integ < <(find test/integration -name '*.test.ts' | sort)

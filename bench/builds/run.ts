@@ -52,14 +52,30 @@ async function changeSource(dir: string, round: number): Promise<void> {
   }
 }
 const expectedBody = (fixture: string, round: number) =>
-  readFileSync(join(ROOT, 'test/fixtures/apps', fixture, 'EXPECTED'), 'utf8').trim().replace('hello from', round ? roundText(round) : 'hello from');
+  readFileSync(join(ROOT, 'test/fixtures/apps', fixture, 'EXPECTED'), 'utf8')
+    .trim()
+    .replace('hello from', round ? roundText(round) : 'hello from');
 
-interface Measure { buildMs: number; compileMs: number; imageMs: number; pushToServingMs: number }
-interface Row { fixture: string; language: string; cold: Measure; warm: Measure[] }
+interface Measure {
+  buildMs: number;
+  compileMs: number;
+  imageMs: number;
+  pushToServingMs: number;
+}
+interface Row {
+  fixture: string;
+  language: string;
+  cold: Measure;
+  warm: Measure[];
+}
 
 async function lastBuild(p: Platform, app: string): Promise<{ ms: number; compileMs: number; imageMs: number; language: string }> {
   const builds = JSON.parse((await p.yb(['builds', '--json', '-a', app])).stdout) as Array<{
-    createdAt: string; finishedAt?: string; language?: string; languageVersion?: string | null; builder: string;
+    createdAt: string;
+    finishedAt?: string;
+    language?: string;
+    languageVersion?: string | null;
+    builder: string;
     durations?: Record<string, number>;
   }>;
   const b = builds[0]!;
@@ -117,7 +133,13 @@ async function plainDockerRound(p: Platform, repo: string, round: number, buildk
   else {
     // The engine's BuildKit through its API, as the platform builds (the docker CLI here has no buildx).
     const query = new URLSearchParams({ version: '2', t: tag, labels: JSON.stringify({ 'yunbang.instance': p.instance }) });
-    await run('sh', ['-c', `tar -C "$1" -c --exclude=.git . | curl -sSf --unix-socket /var/run/docker.sock -X POST -H 'Content-Type: application/x-tar' -T - "http://localhost/build?$2" | grep -q moby.image.id`, 'sh', repo, query.toString()]);
+    await run('sh', [
+      '-c',
+      `tar -C "$1" -c --exclude=.git . | curl -sSf --unix-socket /var/run/docker.sock -X POST -H 'Content-Type: application/x-tar' -T - "http://localhost/build?$2" | grep -q moby.image.id`,
+      'sh',
+      repo,
+      query.toString(),
+    ]);
   }
   const { stdout } = await run('docker', ['run', '-d', '--label', `yunbang.instance=${p.instance}`, '-p', `127.0.0.1:${port}:8000`, tag]);
   await waitFor(async () => (await httpGet(port, 'x')).body.includes(expectedBody(DOCKERFILE_FIXTURE, change)), 60_000);
@@ -133,12 +155,19 @@ function table(rows: Row[], plain: number[], plainBuildkit: number[]): string {
   ];
   for (const r of rows) {
     const m = (f: (w: Measure) => number) => secs(median(r.warm.map(f)));
-    lines.push(`| ${r.fixture} | ${r.language} | ${secs(r.cold.buildMs)} | ${secs(r.cold.pushToServingMs)} | ` +
-      `${m((w) => w.buildMs)} | ${m((w) => w.compileMs)} / ${m((w) => w.imageMs)} | ${m((w) => w.pushToServingMs)} |`);
+    lines.push(
+      `| ${r.fixture} | ${r.language} | ${secs(r.cold.buildMs)} | ${secs(r.cold.pushToServingMs)} | ` +
+        `${m((w) => w.buildMs)} | ${m((w) => w.compileMs)} / ${m((w) => w.imageMs)} | ${m((w) => w.pushToServingMs)} |`,
+    );
   }
   if (plain.length) {
-    lines.push(`| reference: plain docker build + run + first answer (${DOCKERFILE_FIXTURE}; the CLI's classic builder) | Dockerfile | — | — | — | — | ${secs(median(plain))} |`);
-    if (plainBuildkit.length) lines.push(`| reference: the engine's BuildKit via its API (curl) + docker run + first answer | Dockerfile | — | — | — | — | ${secs(median(plainBuildkit))} |`);
+    lines.push(
+      `| reference: plain docker build + run + first answer (${DOCKERFILE_FIXTURE}; the CLI's classic builder) | Dockerfile | — | — | — | — | ${secs(median(plain))} |`,
+    );
+    if (plainBuildkit.length)
+      lines.push(
+        `| reference: the engine's BuildKit via its API (curl) + docker run + first answer | Dockerfile | — | — | — | — | ${secs(median(plainBuildkit))} |`,
+      );
   }
   const node = rows.find((r) => r.fixture === 'node-hello');
   const dock = rows.find((r) => r.fixture === DOCKERFILE_FIXTURE);
@@ -146,14 +175,18 @@ function table(rows: Row[], plain: number[], plainBuildkit: number[]): string {
   lines.push('');
   if (node) lines.push(`- warm Node.js redeploy, push → serving: ${secs(median(node.warm.map((w) => w.pushToServingMs)))} s (target ≤ 10 s)`);
   if (dock && plainBuildkit.length) {
-    lines.push(`- Dockerfile deploy ÷ the engine's BuildKit via curl + docker run (no platform): ${(dockWarm / median(plainBuildkit)).toFixed(2)}×` +
-      ` — ${ms2(dockWarm)} s vs ${ms2(median(plainBuildkit))} s (rounds: ${plainBuildkit.map(ms2).join(' ')}): what git, the health check and the switch add`);
+    lines.push(
+      `- Dockerfile deploy ÷ the engine's BuildKit via curl + docker run (no platform): ${(dockWarm / median(plainBuildkit)).toFixed(2)}×` +
+        ` — ${ms2(dockWarm)} s vs ${ms2(median(plainBuildkit))} s (rounds: ${plainBuildkit.map(ms2).join(' ')}): what git, the health check and the switch add`,
+    );
   }
   if (dock && plain.length) {
     const ratio = dockWarm / median(plain);
-    lines.push(`- Dockerfile deploy ÷ plain Docker (warm push → serving vs build + run + first answer): ${ratio.toFixed(2)}× (target ≤ 1.2×)` +
-      ` — ${ms2(dockWarm)} s vs ${ms2(median(plain))} s (rounds: ${dock.warm.map((w) => ms2(w.pushToServingMs)).join(' ')} vs ${plain.map(ms2).join(' ')});` +
-      ' the HEALTHCHECK is answered as soon as the port listens, so no uptime wait applies; the platform also pays for git push and its hook, and switches traffic through etcd and the router');
+    lines.push(
+      `- Dockerfile deploy ÷ plain Docker (warm push → serving vs build + run + first answer): ${ratio.toFixed(2)}× (target ≤ 1.2×)` +
+        ` — ${ms2(dockWarm)} s vs ${ms2(median(plain))} s (rounds: ${dock.warm.map((w) => ms2(w.pushToServingMs)).join(' ')} vs ${plain.map(ms2).join(' ')});` +
+        ' the HEALTHCHECK is answered as soon as the port listens, so no uptime wait applies; the platform also pays for git push and its hook, and switches traffic through etcd and the router',
+    );
   }
   return lines.join('\n');
 }
@@ -168,10 +201,12 @@ async function main(): Promise<void> {
       if (fixture !== DOCKERFILE_FIXTURE) rows.push(await benchFixture(p, fixture));
       else {
         const plainRepo = await fixtureRepo(DOCKERFILE_FIXTURE, p.dataDir);
-        rows.push(await benchFixture(p, fixture, async (round) => {
-          plain.push(await plainDockerRound(p, plainRepo, round));
-          plainBuildkit.push(await plainDockerRound(p, plainRepo, round, true));
-        }));
+        rows.push(
+          await benchFixture(p, fixture, async (round) => {
+            plain.push(await plainDockerRound(p, plainRepo, round));
+            plainBuildkit.push(await plainDockerRound(p, plainRepo, round, true));
+          }),
+        );
       }
     }
   } finally {
@@ -185,7 +220,9 @@ async function main(): Promise<void> {
     const file = join(ROOT, 'bench/builds/RESULTS.md');
     const previous = readFileSync(file, 'utf8');
     const kept = previous.indexOf('\n## ') === -1 ? '' : previous.slice(previous.indexOf('\n## '));
-    writeFileSync(file, `# Build benchmark results
+    writeFileSync(
+      file,
+      `# Build benchmark results
 
 Latest run of \`node --import tsx bench/builds/run.ts\` (${new Date().toISOString().slice(0, 16)}Z, commit ${commit.trim()},
 ${cpus().length} cores). Seconds. Cold = a new app with an empty build cache (runtimes and dependencies
@@ -195,7 +232,8 @@ builder, slug → image); push → serving = from \`git push\` until the router 
 while the push runs (build, release, health check with YB_HEALTH_UPTIME=${UPTIME_S}, switch).
 
 ${out}
-${kept}`);
+${kept}`,
+    );
   }
 }
 

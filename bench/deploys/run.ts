@@ -33,7 +33,20 @@ async function referenceRuns(p: Platform): Promise<number[]> {
   for (let i = 0; i < rounds; i++) {
     const port = await freePort();
     const t = Date.now();
-    const { stdout } = await run('docker', ['run', '-d', '--rm', '--label', `yunbang.instance=${p.instance}`, '-e', 'PORT=5000', '-p', `127.0.0.1:${port}:5000`, rel.imageId, '/usr/local/bin/yb-launch', 'node server.js']);
+    const { stdout } = await run('docker', [
+      'run',
+      '-d',
+      '--rm',
+      '--label',
+      `yunbang.instance=${p.instance}`,
+      '-e',
+      'PORT=5000',
+      '-p',
+      `127.0.0.1:${port}:5000`,
+      rel.imageId,
+      '/usr/local/bin/yb-launch',
+      'node server.js',
+    ]);
     await waitFor(async () => (await httpGet(port, 'x')).status === 200);
     plain.push(Date.now() - t);
     await run('docker', ['rm', '-f', stdout.trim()]);
@@ -42,7 +55,10 @@ async function referenceRuns(p: Platform): Promise<number[]> {
 }
 
 /** Cold push, then `rounds` warm pushes and config changes under load, on a platform with `env`. */
-async function pushes(env: Record<string, string>, reference?: (p: Platform) => Promise<number[]>): Promise<{ coldMs: number; warm: number[]; config: number[]; requests: number; failures: number; samples: string[]; plain?: number[] }> {
+async function pushes(
+  env: Record<string, string>,
+  reference?: (p: Platform) => Promise<number[]>,
+): Promise<{ coldMs: number; warm: number[]; config: number[]; requests: number; failures: number; samples: string[]; plain?: number[] }> {
   const p = await startPlatform({ YB_HEALTH_UPTIME: '1', ...env });
   try {
     const repo = await fixtureRepo('node-zero', p.dataDir);

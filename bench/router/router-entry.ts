@@ -6,7 +6,10 @@ import { createRouterLogger } from '../../src/router/access-log.js';
 import type { RouterOptions } from '../../src/router/options.js';
 
 const opts = JSON.parse(process.argv[2]!) as RouterOptions;
-const { log, writeLine, flushSync } = opts.logLevel === 'silent' ? { log: pino({ level: 'silent' }), writeLine: undefined, flushSync: () => undefined } : createRouterLogger(opts.logLevel, { component: 'router' });
+const { log, writeLine, flushSync } =
+  opts.logLevel === 'silent'
+    ? { log: pino({ level: 'silent' }), writeLine: undefined, flushSync: () => undefined }
+    : createRouterLogger(opts.logLevel, { component: 'router' });
 const router = await startRouter(opts, log, writeLine);
 process.stderr.write(`READY ${router.addresses().http.port}\n`);
 const stop = () => void router.close().then(() => (flushSync(), process.exit(0)));

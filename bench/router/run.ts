@@ -52,10 +52,13 @@ function nginx(name: string, conf: string, workers = 1): ChildProcess {
   const dir = join(work, name);
   execFileSync('mkdir', ['-p', dir]);
   const file = join(dir, 'nginx.conf');
-  writeFileSync(file, `daemon off; master_process ${workers > 1 ? 'on' : 'off'}; worker_processes ${workers}; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
+  writeFileSync(
+    file,
+    `daemon off; master_process ${workers > 1 ? 'on' : 'off'}; worker_processes ${workers}; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
 events { worker_connections 4096; }
 http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
-  keepalive_requests 1000000; ${conf} }\n`);
+  keepalive_requests 1000000; ${conf} }\n`,
+  );
   const c = spawn('/usr/sbin/nginx', ['-c', file, '-p', dir], { stdio: 'ignore' });
   children.push(c);
   return c;
@@ -76,11 +79,21 @@ async function waitHttp(url: string, host: string, timeoutMs = 15_000): Promise<
   throw new Error(`${url} (Host ${host}) did not answer 200 within ${timeoutMs} ms`);
 }
 
-interface Result { rps: number; p50: number; p99: number; errors: number; total: number }
+interface Result {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  total: number;
+}
 
 /** h2load against `url` (HTTP/2 unless `h1`): req/s, mean latency and failures. */
 function h2load(url: string, h1: boolean, seconds = DURATION): { rps: number; meanMs: number; failed: number } {
-  const out = execFileSync('/usr/bin/h2load', ['-c', String(CONNS), '-m', '1', '-D', String(seconds), ...(h1 ? ['--h1'] : []), '-H', `:authority: ${HOST}`, url], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  const out = execFileSync(
+    '/usr/bin/h2load',
+    ['-c', String(CONNS), '-m', '1', '-D', String(seconds), ...(h1 ? ['--h1'] : []), '-H', `:authority: ${HOST}`, url],
+    { encoding: 'utf8', timeout: (seconds + 30) * 1000 },
+  );
   const rps = Number(/finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(out)?.[1]);
   const failed = Number(/requests: \d+ total, \d+ started, \d+ done, \d+ succeeded, (\d+) failed/.exec(out)?.[1] ?? NaN);
   const mean = /time for request:\s+\S+\s+\S+\s+(\S+)/.exec(out)?.[1] ?? '';
@@ -96,7 +109,10 @@ async function startRouterChild(name: string, opts: RouterOptions, from: { dir?:
   const logFile = openSync(join(work, `access-${name.replace(/\W+/g, '_')}.log`), 'a');
   const dir = from.dir ?? repo;
   const entry = join(dir, 'bench', 'router', 'router-entry.ts');
-  const child = spawn(from.node ?? process.execPath, [...prof, '--import', 'tsx', entry, JSON.stringify(opts)], { cwd: dir, stdio: ['ignore', logFile, 'pipe'] });
+  const child = spawn(from.node ?? process.execPath, [...prof, '--import', 'tsx', entry, JSON.stringify(opts)], {
+    cwd: dir,
+    stdio: ['ignore', logFile, 'pipe'],
+  });
   children.push(child);
   await new Promise<void>((resolve, reject) => {
     let err = '';
@@ -115,7 +131,7 @@ async function tlsPhase(nginxTlsPort: number, base: (port: number, over: Partial
   const opts = base(port, { workers: 1, accessLogSample: 1, tlsListen: { host: '127.0.0.1', port: tlsPort }, dataDir, http2: true });
   await startRouterChild('tls', opts);
   const targets = { nginx: `https://127.0.0.1:${nginxTlsPort}/`, 'yb-router w1-log': `https://127.0.0.1:${tlsPort}/` };
-  for (const url of Object.values(targets)) (h2load(url, true, 2), h2load(url, false, 2)); // warm-up
+  for (const url of Object.values(targets)) h2load(url, true, 2), h2load(url, false, 2); // warm-up
   const rows: Record<string, Array<{ rps: number; meanMs: number; failed: number }>> = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, url] of Object.entries(targets)) {
@@ -131,7 +147,9 @@ async function tlsPhase(nginxTlsPort: number, base: (port: number, over: Partial
     const proto = name.endsWith('HTTP/2') ? 'HTTP/2' : 'HTTP/1.1';
     const ref = median(rows[`nginx ${proto}`]!.map((r) => r.rps));
     const rps = median(rs.map((r) => r.rps));
-    console.log(`| ${name} | ${rps.toFixed(0)} | ${median(rs.map((r) => r.meanMs)).toFixed(2)} | ${rs.reduce((a, r) => a + r.failed, 0)} | ${(rps / ref).toFixed(2)} |`);
+    console.log(
+      `| ${name} | ${rps.toFixed(0)} | ${median(rs.map((r) => r.meanMs)).toFixed(2)} | ${rs.reduce((a, r) => a + r.failed, 0)} | ${(rps / ref).toFixed(2)} |`,
+    );
   }
 }
 
@@ -143,7 +161,10 @@ function toMs(s: string): number {
 }
 
 function wrk(url: string, seconds = DURATION): Result {
-  const out = execFileSync('/usr/bin/wrk', ['-t', '1', '-c', String(CONNS), '-d', `${seconds}s`, '--latency', '-H', `Host: ${HOST}`, url], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  const out = execFileSync('/usr/bin/wrk', ['-t', '1', '-c', String(CONNS), '-d', `${seconds}s`, '--latency', '-H', `Host: ${HOST}`, url], {
+    encoding: 'utf8',
+    timeout: (seconds + 30) * 1000,
+  });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const p50 = toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
   const p99 = toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
@@ -183,19 +204,61 @@ async function main() {
         proxy_set_header X-Forwarded-Port $server_port; proxy_set_header X-Forwarded-Host $host; proxy_set_header X-Request-Id $yb_request_id; }`;
     let tlsServer = '';
     if (args.tls) {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', `/CN=${HOST}`,
-        '-keyout', join(work, 'tls.key'), '-out', join(work, 'tls.crt')], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-days',
+          '2',
+          '-subj',
+          `/CN=${HOST}`,
+          '-keyout',
+          join(work, 'tls.key'),
+          '-out',
+          join(work, 'tls.crt'),
+        ],
+        { stdio: 'ignore' },
+      );
       tlsServer = `server { listen 127.0.0.1:${nginxTlsPort} ssl http2; ssl_certificate ${work}/tls.crt; ssl_certificate_key ${work}/tls.key; ${proxyLocation} }`;
     }
-    const nginxProc = nginx('proxy', `${requestIdMap} upstream app { server 127.0.0.1:${backendPort}; keepalive 64; }
-      server { listen 127.0.0.1:${nginxPort}; ${proxyLocation} } ${tlsServer}`);
-    await client.put(k.route(HOST)).value(JSON.stringify({ app: 'bench' })).exec();
-    await client.put(k.endpoint('bench', 'web', 'web.1')).value(JSON.stringify({ host: '127.0.0.1', port: backendPort, release: 1, container: 'nginx' })).exec();
+    const nginxProc = nginx(
+      'proxy',
+      `${requestIdMap} upstream app { server 127.0.0.1:${backendPort}; keepalive 64; }
+      server { listen 127.0.0.1:${nginxPort}; ${proxyLocation} } ${tlsServer}`,
+    );
+    await client
+      .put(k.route(HOST))
+      .value(JSON.stringify({ app: 'bench' }))
+      .exec();
+    await client
+      .put(k.endpoint('bench', 'web', 'web.1'))
+      .value(JSON.stringify({ host: '127.0.0.1', port: backendPort, release: 1, container: 'nginx' }))
+      .exec();
 
     const base = (port: number, over: Partial<RouterOptions>): RouterOptions => ({
-      listen: { host: '127.0.0.1', port }, adminListen: { host: '127.0.0.1', port: 0 }, etcdEndpoints: [etcd.endpoint], prefix,
-      workers: 1, id: `bench-${port}`, logLevel: 'info', accessLogSample: 1, headersTimeoutMs: 60_000, bodyTimeoutMs: 0,
-      connectTimeoutMs: 5000, ejectMs: 5000, maxAttempts: 3, shutdownGraceMs: 2000, clientKeepAliveMs: 65_000, debounceMs: 5, ...over,
+      listen: { host: '127.0.0.1', port },
+      adminListen: { host: '127.0.0.1', port: 0 },
+      etcdEndpoints: [etcd.endpoint],
+      prefix,
+      workers: 1,
+      id: `bench-${port}`,
+      logLevel: 'info',
+      accessLogSample: 1,
+      headersTimeoutMs: 60_000,
+      bodyTimeoutMs: 0,
+      connectTimeoutMs: 5000,
+      ejectMs: 5000,
+      maxAttempts: 3,
+      shutdownGraceMs: 2000,
+      clientKeepAliveMs: 65_000,
+      debounceMs: 5,
+      ...over,
     });
     const variantDefs: Record<string, Partial<RouterOptions>> = {
       'w1-nolog': { workers: 1, accessLogSample: 0 },
@@ -224,24 +287,37 @@ async function main() {
     }
     // Comparison points outside the router: --agent, the smallest node:http proxy; --pipe, the floor of any Node
     // proxy (bytes copied between a client connection and its own upstream connection, no HTTP at all).
-    const extras: Array<[boolean | undefined, string, string]> = [[args.agent, 'agent-proxy.ts', 'node http.Agent proxy (no routing)'], [args.pipe, 'pipe-proxy.ts', 'node TCP pipe (no HTTP, no routing)']];
+    const extras: Array<[boolean | undefined, string, string]> = [
+      [args.agent, 'agent-proxy.ts', 'node http.Agent proxy (no routing)'],
+      [args.pipe, 'pipe-proxy.ts', 'node TCP pipe (no HTTP, no routing)'],
+    ];
     for (const [wanted, file, name] of extras) {
       if (!wanted) continue;
       const port = await freePort();
-      const child = spawn(process.execPath, ['--import', 'tsx', join(here, file), String(port), String(backendPort)], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', join(here, file), String(port), String(backendPort)], {
+        cwd: repo,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       children.push(child);
       await new Promise<void>((resolve) => child.stderr!.once('data', () => resolve()));
       routers[name] = { url: `http://127.0.0.1:${port}/`, child };
     }
     const targets: Record<string, string> = { direct: `http://127.0.0.1:${backendPort}/`, nginx: `http://127.0.0.1:${nginxPort}/` };
     const fewerPort = await freePort();
-    const fewerPid = nginx('fewer', `upstream app { server 127.0.0.1:${backendPort}; keepalive 64; } server { listen 127.0.0.1:${fewerPort}; location / { ${fewerHeaders} } }`).pid!;
+    const fewerPid = nginx(
+      'fewer',
+      `upstream app { server 127.0.0.1:${backendPort}; keepalive 64; } server { listen 127.0.0.1:${fewerPort}; location / { ${fewerHeaders} } }`,
+    ).pid!;
     targets[NGINX_FEWER] = `http://127.0.0.1:${fewerPort}/`;
     // yb-router with 2 workers is compared with nginx with 2 workers (same number of cores).
     let nginx2Pid: number | undefined;
     if (variants.some((v) => v.startsWith('w2'))) {
       const port2 = await freePort();
-      nginx2Pid = nginx('proxy2', `${requestIdMap} upstream app { server 127.0.0.1:${backendPort}; keepalive 64; } server { listen 127.0.0.1:${port2}; ${proxyLocation} }`, 2).pid!;
+      nginx2Pid = nginx(
+        'proxy2',
+        `${requestIdMap} upstream app { server 127.0.0.1:${backendPort}; keepalive 64; } server { listen 127.0.0.1:${port2}; ${proxyLocation} }`,
+        2,
+      ).pid!;
       targets[NGINX2] = `http://127.0.0.1:${port2}/`;
     }
     for (const [name, r] of Object.entries(routers)) targets[name] = r.url;
@@ -254,7 +330,10 @@ async function main() {
 
     // Warm-up, then rounds with the targets interleaved so drift hits all of them alike.
     for (const url of Object.values(targets)) wrk(url, 2);
-    const samples: Record<string, Array<Result & { cpuUs: number; userUs: number; rpsRatio: number; p99Ratio: number; fewerRps: number; fewerP99: number }>> = {};
+    const samples: Record<
+      string,
+      Array<Result & { cpuUs: number; userUs: number; rpsRatio: number; p99Ratio: number; fewerRps: number; fewerP99: number }>
+    > = {};
     const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
     for (let round = 0; round < ROUNDS; round++) {
       const thisRound: Record<string, Result & { cpuUs: number; userUs: number }> = {};
@@ -274,8 +353,12 @@ async function main() {
     }
     process.stderr.write('\n');
     const load = `${loadBefore} → ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`;
-    console.log(`\nthroughput: wrk -t1 -c${CONNS} -d${DURATION}s, median of ${ROUNDS} rounds, ${new Date().toISOString()}, ${process.version}, load average ${load}`);
-    console.log('ratios: each yb-router row against nginx with as many workers (w1 → nginx, w2 → nginx 2 workers); both nginx set the request headers the router sets');
+    console.log(
+      `\nthroughput: wrk -t1 -c${CONNS} -d${DURATION}s, median of ${ROUNDS} rounds, ${new Date().toISOString()}, ${process.version}, load average ${load}`,
+    );
+    console.log(
+      'ratios: each yb-router row against nginx with as many workers (w1 → nginx, w2 → nginx 2 workers); both nginx set the request headers the router sets',
+    );
     console.log('| target | req/s | p50 ms | p99 ms | errors | req/s ÷ nginx | p99 ÷ nginx | CPU µs/req | of which user | CPU ÷ nginx |');
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     const cpuOf = (name: string) => median(samples[name]!.map((s) => s.cpuUs));
@@ -283,12 +366,15 @@ async function main() {
       const errors = ss.reduce((a, s) => a + s.errors, 0);
       const cpu = median(ss.map((s) => s.cpuUs));
       const m = (f: (s: (typeof ss)[number]) => number) => median(ss.map(f));
-      console.log(`| ${name} | ${m((s) => s.rps).toFixed(0)} | ${m((s) => s.p50).toFixed(2)} | ${m((s) => s.p99).toFixed(2)} | ${errors} | ${m((s) => s.rpsRatio).toFixed(2)} | ${m((s) => s.p99Ratio).toFixed(2)} | ${cpu.toFixed(1)} | ${m((s) => s.userUs).toFixed(1)} | ${(cpu / cpuOf(referenceOf(name, samples))).toFixed(2)} |`);
+      console.log(
+        `| ${name} | ${m((s) => s.rps).toFixed(0)} | ${m((s) => s.p50).toFixed(2)} | ${m((s) => s.p99).toFixed(2)} | ${errors} | ${m((s) => s.rpsRatio).toFixed(2)} | ${m((s) => s.p99Ratio).toFixed(2)} | ${cpu.toFixed(1)} | ${m((s) => s.userUs).toFixed(1)} | ${(cpu / cpuOf(referenceOf(name, samples))).toFixed(2)} |`,
+      );
     }
 
     console.log(`\nagainst ${NGINX_FEWER}, which does less than the router (median of the rounds' ratios):`);
     for (const [name, ss] of Object.entries(samples)) {
-      if (name.startsWith('yb-router w1')) console.log(`- ${name}: req/s ${median(ss.map((s) => s.fewerRps)).toFixed(2)}×, p99 ${median(ss.map((s) => s.fewerP99)).toFixed(2)}×`);
+      if (name.startsWith('yb-router w1'))
+        console.log(`- ${name}: req/s ${median(ss.map((s) => s.fewerRps)).toFixed(2)}×, p99 ${median(ss.map((s) => s.fewerP99)).toFixed(2)}×`);
     }
 
     if (args.tls) await tlsPhase(nginxTlsPort, base);
@@ -301,7 +387,10 @@ async function main() {
     for (let i = 0; i < n; i++) {
       const host = `conv${i}.localhost`;
       const t0 = performance.now();
-      await client.put(k.route(host)).value(JSON.stringify({ app: 'bench' })).exec();
+      await client
+        .put(k.route(host))
+        .value(JSON.stringify({ app: 'bench' }))
+        .exec();
       putAck.push(performance.now() - t0);
       const deadline = t0 + 5000;
       for (;;) {
@@ -312,7 +401,9 @@ async function main() {
       }
       conv.push(performance.now() - t0);
     }
-    console.log(`\nroute convergence (etcd put → first 200 through ${Object.keys(routers)[0]}), ${n} samples: p50 ${pct(conv, 50).toFixed(1)} ms, p99 ${pct(conv, 99).toFixed(1)} ms (of which the put itself: p50 ${pct(putAck, 50).toFixed(1)} ms, p99 ${pct(putAck, 99).toFixed(1)} ms)`);
+    console.log(
+      `\nroute convergence (etcd put → first 200 through ${Object.keys(routers)[0]}), ${n} samples: p50 ${pct(conv, 50).toFixed(1)} ms, p99 ${pct(conv, 99).toFixed(1)} ms (of which the put itself: p50 ${pct(putAck, 50).toFixed(1)} ms, p99 ${pct(putAck, 99).toFixed(1)} ms)`,
+    );
 
     // 10,000 routes: table build, lookup time and memory, in this process and in a router process.
     const kvs = new Map<string, string>();
@@ -348,7 +439,9 @@ async function main() {
       if (r.statusCode !== 404) break;
     }
     const applyMs = performance.now() - t11;
-    console.log(`10,000 routes + endpoints: table build ${buildMs.toFixed(0)} ms, ~${heapMb.toFixed(1)} MB heap (${global.gc ? 'after gc' : 'no --expose-gc, rough'}), lookup ${lookupNs.toFixed(0)} ns (host with port); ${Object.keys(routers)[0]} RSS ${rssBefore.toFixed(0)} → ${rssMb(first.child.pid!).toFixed(0)} MB; bulk load in 200 transactions written in ${writtenMs.toFixed(0)} ms, last route routed ${applyMs.toFixed(0)} ms after the last write`);
+    console.log(
+      `10,000 routes + endpoints: table build ${buildMs.toFixed(0)} ms, ~${heapMb.toFixed(1)} MB heap (${global.gc ? 'after gc' : 'no --expose-gc, rough'}), lookup ${lookupNs.toFixed(0)} ns (host with port); ${Object.keys(routers)[0]} RSS ${rssBefore.toFixed(0)} → ${rssMb(first.child.pid!).toFixed(0)} MB; bulk load in 200 transactions written in ${writtenMs.toFixed(0)} ms, last route routed ${applyMs.toFixed(0)} ms after the last write`,
+    );
   } finally {
     client.close();
     for (const c of children) c.kill('SIGTERM');
@@ -366,7 +459,10 @@ function treeCpuSeconds(pid: number): { user: number; system: number; total: num
   let system = 0;
   const pids = [pid];
   try {
-    const kids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+    const kids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => Number(l.trim()))
+      .filter((n) => n > 0);
     pids.push(...kids);
   } catch {
     // ps exits 1 when there are no children

@@ -56,9 +56,7 @@ function main([buildDir, outDir, names, ...fragmentFiles]) {
   const buildpacks = names.split(' ').filter(Boolean);
   const metadata = mergeMetadata(fragmentFiles.map((f) => JSON.parse(fs.readFileSync(f, 'utf8'))));
   const procfile = readIfExists(path.join(buildDir, 'Procfile'));
-  const processTypes = procfile !== null
-    ? parseProcfile(procfile)
-    : parseReleaseDefaults(readIfExists(path.join(outDir, 'release.yml')) || '');
+  const processTypes = procfile !== null ? parseProcfile(procfile) : parseReleaseDefaults(readIfExists(path.join(outDir, 'release.yml')) || '');
   const result = {
     buildpacks,
     language: metadata.language || buildpacks[buildpacks.length - 1],

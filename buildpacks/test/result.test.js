@@ -11,8 +11,7 @@ test('Procfile: types and commands, comments and blank lines skipped, colons in 
 });
 
 test('release YAML: block form, quoted values, stops at the next top-level key', () => {
-  const yaml = '---\naddons: []\ndefault_process_types:\n  web: npm start\n  worker: "node w.js --x \\"y\\""\n' +
-    "  clock: 'it''s'\nconfig_vars:\n  A: b\n";
+  const yaml = '---\naddons: []\ndefault_process_types:\n  web: npm start\n  worker: "node w.js --x \\"y\\""\n' + "  clock: 'it''s'\nconfig_vars:\n  A: b\n";
   assert.deepEqual(parseReleaseDefaults(yaml), { web: 'npm start', worker: 'node w.js --x "y"', clock: "it's" });
 });
 

@@ -23,8 +23,8 @@ function select({ files = {}, env = {} }) {
   const envDir = tmp();
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(build, name), text);
   for (const [name, text] of Object.entries(env)) fs.writeFileSync(path.join(envDir, name), text);
-  const script = `root="${root}"; . "$root/lib/output.sh"; . "$root/lib/select.sh";` +
-    ' select_buildpacks "$1" "$2" | while read -r d; do buildpack_name "$d"; done';
+  const script =
+    `root="${root}"; . "$root/lib/output.sh"; . "$root/lib/select.sh";` + ' select_buildpacks "$1" "$2" | while read -r d; do buildpack_name "$d"; done';
   const r = spawnSync('bash', ['-c', script, 'x', build, envDir], { encoding: 'utf8', env: { PATH: process.env.PATH, YB_BUILDPACK_MAP: map } });
   return { names: r.stdout.trim().split('\n').filter(Boolean), err: r.stderr };
 }
@@ -40,7 +40,10 @@ test('BUILDPACK_URL: a fetched URL, or a Heroku URL of a shipped language', () =
 });
 
 test('URLs that were not fetched, other schemes and unknown names fail with one line', () => {
-  assert.match(select({ env: { BUILDPACK_URL: 'https://bp.example/page.html' } }).err, /a buildpack URL must name a tarball \(\.tgz or \.tar\.gz\) or a git repository/);
+  assert.match(
+    select({ env: { BUILDPACK_URL: 'https://bp.example/page.html' } }).err,
+    /a buildpack URL must name a tarball \(\.tgz or \.tar\.gz\) or a git repository/,
+  );
   assert.match(select({ env: { BUILDPACK_URL: 'git@bp.example:me/x.git' } }).err, /only http\(s\) buildpack URLs are fetched/);
   assert.match(select({ env: { BUILDPACK_URL: 'cobol' } }).err, /unknown buildpack 'cobol'; shipped buildpacks: nodejs, python/);
 });

@@ -22,7 +22,11 @@ export function bearer(req: FastifyRequest): string | null {
 export async function authenticateRequest(ctx: ApiContext, req: FastifyRequest): Promise<User> {
   const token = bearer(req);
   const user = token ? await authenticate(ctx.store, token) : null;
-  if (!user) throw new YbError('YB_ERR_UNAUTHORIZED', token ? 'the API token is not valid (it may have been revoked); log in again' : 'no API token given; run "yb login" or set YB_API_TOKEN');
+  if (!user)
+    throw new YbError(
+      'YB_ERR_UNAUTHORIZED',
+      token ? 'the API token is not valid (it may have been revoked); log in again' : 'no API token given; run "yb login" or set YB_API_TOKEN',
+    );
   return user;
 }
 

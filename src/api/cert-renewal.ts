@@ -21,7 +21,11 @@ export async function renewCertificates(ctx: ApiContext, withinDays: number): Pr
   const stateOf = (hostname: string) => renewalStateKey(ctx.store.keys.prefix, hostname);
   const entries = await ctx.store.list<CertRecord>(ctx.store.keys.certsPrefix());
   await pruneStates(ctx, new Set(entries.map((e) => e.value.hostname)));
-  const due = dueForRenewal(entries.map((e) => ({ ...e.value, modRevision: e.modRevision })), Date.now(), withinDays);
+  const due = dueForRenewal(
+    entries.map((e) => ({ ...e.value, modRevision: e.modRevision })),
+    Date.now(),
+    withinDays,
+  );
   if (due.length === 0) return outcome;
   let order: AcmeOrder | undefined;
   for (const rec of due) {
@@ -43,8 +47,15 @@ export async function renewCertificates(ctx: ApiContext, withinDays: number): Pr
       outcome.renewed.push({ app, hostname, notAfter: next.notAfter });
     } catch (err) {
       const error = reason(err);
-      await ctx.store.put(stateOf(hostname), { at: new Date().toISOString(), ...(previous?.renewedAt ? { renewedAt: previous.renewedAt } : {}), error } satisfies RenewalState);
-      ctx.log.warn({ app, hostname, notAfter: rec.notAfter, err: error }, 'ACME certificate renewal failed; the current certificate stays and the next check retries');
+      await ctx.store.put(stateOf(hostname), {
+        at: new Date().toISOString(),
+        ...(previous?.renewedAt ? { renewedAt: previous.renewedAt } : {}),
+        error,
+      } satisfies RenewalState);
+      ctx.log.warn(
+        { app, hostname, notAfter: rec.notAfter, err: error },
+        'ACME certificate renewal failed; the current certificate stays and the next check retries',
+      );
       // One event per run of failures, not one per check.
       if (!previous?.error) await audit(ctx, app, 'cert.renew-failed', { hostname, notAfter: rec.notAfter, error });
       outcome.failed.push({ app, hostname, error });
@@ -85,10 +96,12 @@ export function startCertRenewal(ctx: ApiContext, opts: { withinDays: number; in
     timer.unref();
   };
   const check = () => {
-    renewCertificates(ctx, opts.withinDays).then(
-      (r) => (r.renewed.length > 0 || r.failed.length > 0) && ctx.log.info({ renewed: r.renewed.length, failed: r.failed.length }, 'ACME renewal check done'),
-      (err: unknown) => ctx.log.warn({ err }, 'ACME renewal check failed; retrying at the next check'),
-    ).finally(() => schedule(intervalMs));
+    renewCertificates(ctx, opts.withinDays)
+      .then(
+        (r) => (r.renewed.length > 0 || r.failed.length > 0) && ctx.log.info({ renewed: r.renewed.length, failed: r.failed.length }, 'ACME renewal check done'),
+        (err: unknown) => ctx.log.warn({ err }, 'ACME renewal check failed; retrying at the next check'),
+      )
+      .finally(() => schedule(intervalMs));
   };
   schedule(Math.min(intervalMs, 60_000));
   return {

@@ -18,7 +18,13 @@ export function appUrl(ctx: Pick<ApiContext, 'domain' | 'routerPort'>, app: stri
 export const MAX_BUFFERED = 4 * 1024 * 1024;
 
 /** Runs `deploy` with its output streamed into `reply`; `failNote` is one more line after a failure. */
-export async function streamDeploy(ctx: ApiContext, reply: FastifyReply, app: string, deploy: (out: (line: string) => void) => Promise<ReleaseRecord>, failNote?: string): Promise<void> {
+export async function streamDeploy(
+  ctx: ApiContext,
+  reply: FastifyReply,
+  app: string,
+  deploy: (out: (line: string) => void) => Promise<ReleaseRecord>,
+  failNote?: string,
+): Promise<void> {
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
@@ -27,7 +33,9 @@ export async function streamDeploy(ctx: ApiContext, reply: FastifyReply, app: st
   const batch = lineBatch((text) => raw.write(text));
   const note = () => {
     if (skipped === 0) return;
-    batch.add(`!     ${skipped} line${skipped === 1 ? ' was' : 's were'} not sent: this client reads more slowly than the build writes (yb builds:output -a ${app} has the whole log)\n`);
+    batch.add(
+      `!     ${skipped} line${skipped === 1 ? ' was' : 's were'} not sent: this client reads more slowly than the build writes (yb builds:output -a ${app} has the whole log)\n`,
+    );
     skipped = 0;
   };
   const out = (line: string) => {

@@ -11,7 +11,8 @@ const MAX_MEMBER = 8 * 1024 * 1024;
 export function tagsOf(manifest: unknown, repositories: unknown): string[] {
   const tags = new Set<string>();
   if (Array.isArray(manifest)) {
-    for (const m of manifest as Array<{ RepoTags?: unknown }>) if (Array.isArray(m?.RepoTags)) for (const t of m.RepoTags) if (typeof t === 'string') tags.add(t);
+    for (const m of manifest as Array<{ RepoTags?: unknown }>)
+      if (Array.isArray(m?.RepoTags)) for (const t of m.RepoTags) if (typeof t === 'string') tags.add(t);
   }
   if (repositories && typeof repositories === 'object') {
     for (const [repo, byTag] of Object.entries(repositories as Record<string, unknown>)) {
@@ -46,6 +47,7 @@ export async function archiveTags(file: string): Promise<string[]> {
   }
   const hasManifest = count('manifest.json') === 1;
   const hasRepositories = count('repositories') === 1;
-  if (!hasManifest && !hasRepositories) throw new YbError('YB_ERR_BAD_REQUEST', 'the archive has no manifest.json, so it is not an image archive; make one with docker save');
+  if (!hasManifest && !hasRepositories)
+    throw new YbError('YB_ERR_BAD_REQUEST', 'the archive has no manifest.json, so it is not an image archive; make one with docker save');
   return tagsOf(hasManifest ? await member(file, 'manifest.json') : null, hasRepositories ? await member(file, 'repositories') : null);
 }

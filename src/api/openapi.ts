@@ -26,12 +26,14 @@ export function openApiDocument(routes: Collected[], serverUrl: string): object 
     const op: Record<string, unknown> = {
       summary: r.schema.summary ?? '',
       ...(r.schema.description ? { description: r.schema.description } : {}),
-      parameters: [
-        ...Object.entries(params).map(([name, schema]) => ({ name, in: 'path', required: true, schema })),
-        ...queryParameters(r.schema.querystring),
-      ],
+      parameters: [...Object.entries(params).map(([name, schema]) => ({ name, in: 'path', required: true, schema })), ...queryParameters(r.schema.querystring)],
       responses: {
-        ...Object.fromEntries(Object.entries((r.schema.response as Record<string, object>) ?? { 200: {} }).map(([code, schema]) => [code, responseObject(code, schema, r.schema.produces as string[] | undefined)])),
+        ...Object.fromEntries(
+          Object.entries((r.schema.response as Record<string, object>) ?? { 200: {} }).map(([code, schema]) => [
+            code,
+            responseObject(code, schema, r.schema.produces as string[] | undefined),
+          ]),
+        ),
         default: { description: 'error', content: { 'application/json': { schema: errorSchema } } },
       },
     };
@@ -61,7 +63,11 @@ function responseObject(code: string, schema: object, produces: string[] | undef
 function queryParameters(qs: unknown): object[] {
   const q = qs as { properties?: Record<string, { description?: string }>; required?: string[] } | undefined;
   return Object.entries(q?.properties ?? {}).map(([name, { description, ...schema }]) => ({
-    name, in: 'query', required: q?.required?.includes(name) ?? false, ...(description ? { description } : {}), schema,
+    name,
+    in: 'query',
+    required: q?.required?.includes(name) ?? false,
+    ...(description ? { description } : {}),
+    schema,
   }));
 }
 

@@ -51,20 +51,36 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
     await ctx.runtime.ensureNetwork(network, { 'yunbang.team': app.team });
     const size = parseSize(oneOffSize(await readFormation(ctx.store, app.name)));
     const hardening = ctx.runtime.hostHardening('one-off', size.memoryBytes);
-    const env = { ...release.config, PORT: String(release.port), DYNO: 'run.1', YB_APP: app.name, YB_RELEASE: `v${release.version}`, ...(tty ? { TERM: url.searchParams.get('term') ?? 'xterm' } : {}) };
+    const env = {
+      ...release.config,
+      PORT: String(release.port),
+      DYNO: 'run.1',
+      YB_APP: app.name,
+      YB_RELEASE: `v${release.version}`,
+      ...(tty ? { TERM: url.searchParams.get('term') ?? 'xterm' } : {}),
+    };
     const container = await ctx.runtime.call(() =>
       ctx.runtime.docker.createContainer({
         Image: release.imageId || release.image,
         Cmd: processCommand(release, command) ?? ['/bin/sh', '-c', command],
         Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
         Labels: { [LABEL_INSTANCE]: ctx.runtime.instance, [LABEL_APP]: app.name, [LABEL_RELEASE]: String(release.version), [LABEL_KIND]: 'run' },
-        Tty: tty, OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true, AttachStderr: true,
+        Tty: tty,
+        OpenStdin: true,
+        StdinOnce: true,
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
         HostConfig: { ...hardening, NanoCpus: size.nanoCpus, NetworkMode: network, Init: true },
       }),
     );
     ctx.log.info({ app: app.name, user: user.name, release: release.version, tty }, 'one-off process started');
     // Audited without the command line, which may carry secrets.
-    void recordEvent(ctx.store, { team: app.team, user: user.name, app: app.name, action: 'run', ip: req.socket.remoteAddress, detail: { release: release.version, tty } }, ctx.log);
+    void recordEvent(
+      ctx.store,
+      { team: app.team, user: user.name, app: app.name, action: 'run', ip: req.socket.remoteAddress, detail: { release: release.version, tty } },
+      ctx.log,
+    );
     const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
     socket.write('HTTP/1.1 101 Switching Protocols\r\nupgrade: yb-run\r\nconnection: Upgrade\r\n\r\n');
 
@@ -109,8 +125,7 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
             socket.pause();
             stream.once('drain', () => socket.resume());
           }
-        }
-        else if (f.type === FRAME.STDIN_END) stream.end();
+        } else if (f.type === FRAME.STDIN_END) stream.end();
         else if (f.type === FRAME.RESIZE && tty) {
           const [w, h] = f.payload.toString().split(',').map(Number);
           if (w && h) container.resize({ w, h }).catch(() => undefined); // resizing a finished process is harmless

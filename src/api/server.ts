@@ -38,23 +38,37 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
     requestTimeout: requestMs,
     // Node checks these deadlines on a timer: once a second, so that a small test setting is honoured promptly.
     http: { headersTimeout: headersMs, requestTimeout: requestMs, connectionsCheckingInterval: Math.min(1000, headersMs) },
-    logger: false, bodyLimit: 1024 * 1024, trustProxy: ctx.trustedProxies?.length ? ctx.trustedProxies : false, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    trustProxy: ctx.trustedProxies?.length ? ctx.trustedProxies : false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     // Malformed URLs and over-long path parameters are refused before routing: answer them as { id, message } too (found by fuzzing, #6).
-    frameworkErrors: (err, _req, reply) => (reply as unknown as FastifyReply).code(400).send({ id: errorId('YB_ERR_BAD_REQUEST'), message: err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a name in the URL is longer than 100 characters' : 'the URL is not valid' }),
+    frameworkErrors: (err, _req, reply) =>
+      (reply as unknown as FastifyReply).code(400).send({
+        id: errorId('YB_ERR_BAD_REQUEST'),
+        message: err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a name in the URL is longer than 100 characters' : 'the URL is not valid',
+      }),
     clientErrorHandler: (err, socket) => {
       if (!socket.writable) return socket.destroy();
       const code = (err as { code?: string }).code;
       const timedOut = code === 'ERR_HTTP_REQUEST_TIMEOUT';
-      const message = timedOut ? `the request was not received in time (head within ${headersMs / 1000} s, whole request within ${requestMs / 1000} s)`
-        : code === 'HPE_HEADER_OVERFLOW' ? 'the request line or headers are larger than 16 KB' : 'malformed HTTP request';
+      const message = timedOut
+        ? `the request was not received in time (head within ${headersMs / 1000} s, whole request within ${requestMs / 1000} s)`
+        : code === 'HPE_HEADER_OVERFLOW'
+          ? 'the request line or headers are larger than 16 KB'
+          : 'malformed HTTP request';
       const body = JSON.stringify({ id: errorId('YB_ERR_BAD_REQUEST'), message });
-      socket.end(`HTTP/1.1 ${timedOut ? '408 Request Timeout' : '400 Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${timedOut ? '408 Request Timeout' : '400 Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
       socket.destroySoon();
     },
   });
   const routes = collectRoutes(api);
   api.setErrorHandler(makeErrorHandler(ctx.log));
-  api.setNotFoundHandler((req, reply) => reply.code(404).send({ id: errorId('YB_ERR_NOT_FOUND'), message: `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 100)}` }));
+  api.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ id: errorId('YB_ERR_NOT_FOUND'), message: `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 100)}` }),
+  );
   api.addHook('onRequest', async (req) => {
     const path = req.url.split('?')[0]!;
     if (PUBLIC.some((p) => p.test(path))) return;

@@ -41,7 +41,7 @@ export async function eventTeams(store: Store): Promise<string[]> {
   const root = eventsPrefix(store);
   const end = prefixEnd(root);
   const teams: string[] = [];
-  for (let start = root; ;) {
+  for (let start = root; ; ) {
     const [key] = await store.keysInRange(start, end, 1);
     if (key === undefined) return teams;
     const team = key.slice(root.length).split('/')[0]!;
@@ -62,7 +62,7 @@ async function deleteFirst(store: Store, start: string, end: string, limit: numb
 /** One pass of the retention rules over every team's events. */
 export async function pruneEvents(store: Store, opts: RetentionOptions): Promise<PruneResult> {
   const batch = Math.max(1, opts.batch ?? 250);
-  const pause = () => (opts.pauseMs ?? 25) > 0 ? new Promise((r) => setTimeout(r, opts.pauseMs ?? 25)) : Promise.resolve();
+  const pause = () => ((opts.pauseMs ?? 25) > 0 ? new Promise((r) => setTimeout(r, opts.pauseMs ?? 25)) : Promise.resolve());
   const now = opts.now ?? Date.now();
   const result: PruneResult = { teams: 0, byAge: 0, byCount: 0 };
   for (const team of await eventTeams(store)) {
@@ -70,14 +70,14 @@ export async function pruneEvents(store: Store, opts: RetentionOptions): Promise
     const prefix = eventsPrefix(store, team);
     if (opts.maxAgeDays > 0) {
       const cutoff = ageCutoffKey(prefix, now - opts.maxAgeDays * DAY_MS);
-      for (let n = batch; n === batch;) {
+      for (let n = batch; n === batch; ) {
         n = await deleteFirst(store, prefix, cutoff, batch);
         result.byAge += n;
         if (n === batch) await pause();
       }
     }
     if (opts.maxPerTeam > 0) {
-      for (let excess = (await store.count(prefix)) - opts.maxPerTeam; excess > 0;) {
+      for (let excess = (await store.count(prefix)) - opts.maxPerTeam; excess > 0; ) {
         const n = await deleteFirst(store, prefix, prefixEnd(prefix), Math.min(batch, excess));
         if (!n) break;
         result.byCount += n;

@@ -38,7 +38,11 @@ interface Window {
 /** A map of sliding windows with least-recently-failed eviction (a Map keeps insertion order). */
 class Windows {
   private readonly map = new Map<string, Window>();
-  constructor(readonly limit: number, private readonly windowMs: number, private readonly maxKeys: number) {}
+  constructor(
+    readonly limit: number,
+    private readonly windowMs: number,
+    private readonly maxKeys: number,
+  ) {}
 
   get size(): number {
     return this.map.size;

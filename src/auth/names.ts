@@ -9,20 +9,27 @@ export const ROLES: readonly Role[] = ['owner', 'admin', 'member', 'viewer'];
 
 export function checkUserName(name: string): string {
   if (!USER_NAME.test(name) || name.includes('--')) {
-    throw new YbError('YB_ERR_INVALID_NAME', `"${name.slice(0, 64)}" is not a valid user name: use 2 to 32 lowercase letters, digits and single dashes, starting with a letter`);
+    throw new YbError(
+      'YB_ERR_INVALID_NAME',
+      `"${name.slice(0, 64)}" is not a valid user name: use 2 to 32 lowercase letters, digits and single dashes, starting with a letter`,
+    );
   }
   return name;
 }
 
 export function checkTeamName(name: string): string {
   if (!TEAM_NAME.test(name) || name.includes('--')) {
-    throw new YbError('YB_ERR_INVALID_NAME', `"${name.slice(0, 64)}" is not a valid team name: use 2 to 30 lowercase letters, digits and single dashes, starting with a letter`);
+    throw new YbError(
+      'YB_ERR_INVALID_NAME',
+      `"${name.slice(0, 64)}" is not a valid team name: use 2 to 30 lowercase letters, digits and single dashes, starting with a letter`,
+    );
   }
   return name;
 }
 
 export function checkRole(role: string): Role {
-  if (!(ROLES as readonly string[]).includes(role)) throw new YbError('YB_ERR_BAD_REQUEST', `"${role.slice(0, 32)}" is not a role: use one of ${ROLES.join(', ')}`);
+  if (!(ROLES as readonly string[]).includes(role))
+    throw new YbError('YB_ERR_BAD_REQUEST', `"${role.slice(0, 32)}" is not a role: use one of ${ROLES.join(', ')}`);
   return role as Role;
 }
 

@@ -32,7 +32,14 @@ export class SecretBox {
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.current)!, iv);
     cipher.setAAD(Buffer.from(context));
     const data = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-    return { $sealed: 'aes-256-gcm', kid: this.current, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64'), ctx: context };
+    return {
+      $sealed: 'aes-256-gcm',
+      kid: this.current,
+      iv: iv.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+      data: data.toString('base64'),
+      ctx: context,
+    };
   }
 
   open<T>(sealed: Sealed, context: string): T {
@@ -68,9 +75,10 @@ export function secretKeyFile(dataDir: string): string {
 /** Reads $dataDir/secret.key, creating it (0600) with a fresh key on first start. */
 export async function loadSecretBox(dataDir: string): Promise<SecretBox> {
   const file = secretKeyFile(dataDir);
-  if (!existsSync(file)) await writeFile(file, `yb-secret-key-v1 ${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EEXIST') throw err;
-  });
+  if (!existsSync(file))
+    await writeFile(file, `yb-secret-key-v1 ${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
   return new SecretBox(parseSecretKeyFile(await readFile(file, 'utf8'), file));
 }
 
@@ -127,7 +135,9 @@ function plainSecret(rel: string, value: unknown): string | null | undefined {
 function sealedParts(value: unknown): Array<{ field: string | null; sealed: Sealed }> {
   if (isSealed(value)) return [{ field: null, sealed: value }];
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
-  return Object.entries(value as Record<string, unknown>).filter(([, v]) => isSealed(v)).map(([field, v]) => ({ field, sealed: v as Sealed }));
+  return Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => isSealed(v))
+    .map(([field, v]) => ({ field, sealed: v as Sealed }));
 }
 
 /**
@@ -144,7 +154,8 @@ export async function rotateSecretKey(store: Store, dataDir: string): Promise<{ 
   const prefix = store.keys.prefix;
   const skip = /^(events|endpoints|routers|routes|locks)\//;
   let resealed = 0;
-  for (let pass = 0; pass < 2; pass++) { // a second pass catches values written with the old key meanwhile
+  for (let pass = 0; pass < 2; pass++) {
+    // a second pass catches values written with the old key meanwhile
     for (const e of await store.list<unknown>(prefix)) {
       const rel = e.key.slice(prefix.length);
       if (skip.test(rel)) continue;
@@ -156,7 +167,8 @@ export async function rotateSecretKey(store: Store, dataDir: string): Promise<{ 
         let value: unknown = entry.value;
         const still = plainSecret(rel, value);
         if (still === null) value = next.seal(value, legacyContext(rel)!);
-        else if (still !== undefined) value = { ...(value as Record<string, unknown>), [still]: next.seal((value as Record<string, unknown>)[still], legacyContext(rel)!) };
+        else if (still !== undefined)
+          value = { ...(value as Record<string, unknown>), [still]: next.seal((value as Record<string, unknown>)[still], legacyContext(rel)!) };
         for (const { field, sealed } of sealedParts(value)) {
           if (sealed.kid === next.kid) continue;
           const ctx = sealed.ctx ?? legacyContext(rel);

@@ -25,7 +25,11 @@ export function fingerprintOf(blob: Buffer): { fingerprint: string; id: string }
 
 /** Accepts `SHA256:<base64>` or the bare base64/base64url digest; returns the etcd id, or null. */
 export function idFromFingerprint(fp: string): string | null {
-  const b64 = fp.replace(/^SHA256:/, '').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const b64 = fp
+    .replace(/^SHA256:/, '')
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
   return /^[A-Za-z0-9_-]{43}$/.test(b64) ? b64 : null;
 }
 
@@ -34,7 +38,11 @@ export function parsePublicKey(line: string): { type: string; blob: Buffer; comm
   const text = line.trim();
   if (/PRIVATE KEY/.test(text)) throw new YbError('YB_ERR_BAD_REQUEST', 'that is a private key; give the public key (the .pub file)');
   const parts = text.split(/\s+/);
-  if (parts.length < 2 || !ALLOWED_TYPES.has(parts[0]!)) throw new YbError('YB_ERR_BAD_REQUEST', `not an OpenSSH public key: expected "<type> <base64> [comment]" with type one of ${[...ALLOWED_TYPES].join(', ')}`);
+  if (parts.length < 2 || !ALLOWED_TYPES.has(parts[0]!))
+    throw new YbError(
+      'YB_ERR_BAD_REQUEST',
+      `not an OpenSSH public key: expected "<type> <base64> [comment]" with type one of ${[...ALLOWED_TYPES].join(', ')}`,
+    );
   const parsed = ssh2.utils.parseKey(`${parts[0]} ${parts[1]}`);
   if (parsed instanceof Error || Array.isArray(parsed) || parsed.isPrivateKey()) throw new YbError('YB_ERR_BAD_REQUEST', `not a valid ${parts[0]} public key`);
   if (parsed.type !== parts[0]) throw new YbError('YB_ERR_BAD_REQUEST', `the key data is ${parsed.type}, not ${parts[0]}`);

@@ -45,7 +45,14 @@ export function membershipChangeAllowed(actorRole: Role | null, from: Role | nul
 }
 
 /** Adds a member, changes a role (`role`) or removes a member (`role` null), with a compare-and-swap retry. */
-export async function changeMember(store: Store, actor: User, teamName: string, userName: string, role: Role | null, mode: 'add' | 'set' | 'remove'): Promise<TeamRecord> {
+export async function changeMember(
+  store: Store,
+  actor: User,
+  teamName: string,
+  userName: string,
+  role: Role | null,
+  mode: 'add' | 'set' | 'remove',
+): Promise<TeamRecord> {
   if (role !== null) checkRole(role);
   for (let i = 0; i < 20; i++) {
     const entry = await store.getEntry<TeamRecord>(store.keys.team(teamName));

@@ -47,7 +47,10 @@ export async function createToken(store: Store, user: string, description: strin
 
 /** Tokens of `user` (records only: the tokens themselves are never stored). */
 export async function listTokens(store: Store, user: string): Promise<TokenRecord[]> {
-  return (await store.list<TokenRecord>(store.keys.tokensPrefix())).map((e) => e.value).filter((t) => t.user === user).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  return (await store.list<TokenRecord>(store.keys.tokensPrefix()))
+    .map((e) => e.value)
+    .filter((t) => t.user === user)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
 /** Deletes the token of `user` with this id; false when there is none (another user's token counts as none). */

@@ -101,10 +101,15 @@ export class BuildService {
     this.slots = new Slots(settings.concurrency ?? 2);
     this.memoryBytes = settings.memoryMiB ? settings.memoryMiB * 1024 * 1024 : undefined;
     this.unpackLimits = {
-      maxBytes: (settings.maxUnpackedMiB ?? 1024) * 1024 * 1024, maxEntries: settings.maxUnpackedFiles ?? 200_000,
-      bytesSetting: 'YB_MAX_UNPACKED_MB', entriesSetting: 'YB_MAX_UNPACKED_FILES',
+      maxBytes: (settings.maxUnpackedMiB ?? 1024) * 1024 * 1024,
+      maxEntries: settings.maxUnpackedFiles ?? 200_000,
+      bytesSetting: 'YB_MAX_UNPACKED_MB',
+      entriesSetting: 'YB_MAX_UNPACKED_FILES',
     };
-    this.fetcher = new BuildpackFetcher(join(settings.dataDir, 'buildpacks'), settings.buildpackFetch ?? { maxBytes: 100 * 1024 * 1024, timeoutMs: 120_000, allowPrivate: false });
+    this.fetcher = new BuildpackFetcher(
+      join(settings.dataDir, 'buildpacks'),
+      settings.buildpackFetch ?? { maxBytes: 100 * 1024 * 1024, timeoutMs: 120_000, allowPrivate: false },
+    );
   }
 
   logPath(app: string, id: string): string {
@@ -123,7 +128,7 @@ export class BuildService {
   /** A local image to deploy as is: its id, web port (first EXPOSE, else 5000) and whether it has a HEALTHCHECK. */
   async describeImage(ref: string): Promise<{ id: string; port: number; healthcheck: boolean }> {
     // Path segments like ".." would reach other engine API paths (the reference goes into the request path).
-    if (!/^[a-z0-9][a-z0-9._\/:@-]{0,254}$/i.test(ref) || ref.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+    if (!/^[a-z0-9][a-z0-9._/:@-]{0,254}$/i.test(ref) || ref.split('/').some((s) => s === '' || s === '.' || s === '..')) {
       throw new YbError('YB_ERR_BAD_REQUEST', `"${ref.slice(0, 80)}" is not an image reference`);
     }
     let info;
@@ -131,7 +136,9 @@ export class BuildService {
       info = await this.runtime.call(() => this.runtime.docker.getImage(ref).inspect());
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) {
-        throw new YbError('YB_ERR_NOT_FOUND', `the image "${ref}" is not on this machine`, { hint: 'load it with "docker load -i FILE" on the host, or "yb images:import FILE"' });
+        throw new YbError('YB_ERR_NOT_FOUND', `the image "${ref}" is not on this machine`, {
+          hint: 'load it with "docker load -i FILE" on the host, or "yb images:import FILE"',
+        });
       }
       throw err;
     }
@@ -179,8 +186,18 @@ export class BuildService {
       onLine(line);
     };
     const rec: BuildRecord = {
-      id, app: req.app, status: 'building', sourceCommit: req.sourceCommit, builder: 'buildpacks', buildpacks: [], processTypes: {},
-      port: DEFAULT_PORT, manifest: EMPTY_MANIFEST, durations: {}, createdBy: req.user, createdAt: new Date().toISOString(),
+      id,
+      app: req.app,
+      status: 'building',
+      sourceCommit: req.sourceCommit,
+      builder: 'buildpacks',
+      buildpacks: [],
+      processTypes: {},
+      port: DEFAULT_PORT,
+      manifest: EMPTY_MANIFEST,
+      durations: {},
+      createdBy: req.user,
+      createdAt: new Date().toISOString(),
     };
     const key = this.store.keys.build(req.app, id);
     await this.store.put(key, rec);
@@ -193,7 +210,8 @@ export class BuildService {
       rec.durations.unpack = Date.now() - t0;
       rec.manifest = await readManifest(src);
       const dockerfile = dockerfilePath(req.config);
-      if (!req.buildpack && !req.config.BUILDPACK_URL && (await tenantFileExists(src, dockerfile, APP))) await dockerfileBuild(this.runtime, rec, work, dockerfile, req.config, emit, this.dockerfileAccess(req), {
+      if (!req.buildpack && !req.config.BUILDPACK_URL && (await tenantFileExists(src, dockerfile, APP)))
+        await dockerfileBuild(this.runtime, rec, work, dockerfile, req.config, emit, this.dockerfileAccess(req), {
           timeoutMs: this.settings.timeoutMs,
           classic: this.settings.dockerfileBuilder === 'classic',
           memoryBytes: this.memoryBytes,
@@ -224,7 +242,11 @@ export class BuildService {
 
   /** The platform's public images, for tenants to build on: the stack and the builder (both Debian packages and our tools, no app's code); not the yunbang-runtime images, which hold a buildpack's output for some app. */
   private dockerfileAccess(req: BuildRequest) {
-    return { publicImages: [this.settings.stackImage, this.settings.builderImage], ownsImage: req.access?.ownsImage ?? (async () => false), incarnation: req.access?.incarnation };
+    return {
+      publicImages: [this.settings.stackImage, this.settings.builderImage],
+      ownsImage: req.access?.ownsImage ?? (async () => false),
+      incarnation: req.access?.incarnation,
+    };
   }
 
   private async buildpackBuild(rec: BuildRecord, req: BuildRequest, work: string, emit: (l: string) => void): Promise<void> {
@@ -237,13 +259,23 @@ export class BuildService {
     if (req.buildpack) await writeFile(join(envDir, 'BUILDPACK_URL'), req.buildpack);
     // Buildpack URLs are fetched here on the host (limits, cache); the build container never downloads buildpacks.
     const tf = Date.now();
-    const shipped = (await readFile(join(this.settings.buildpacksDir, 'order'), 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
+    const shipped = (await readFile(join(this.settings.buildpacksDir, 'order'), 'utf8'))
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     const fetched = await fetchUrlBuildpacks(this.fetcher, await chosenBuildpackRefs(src, req.buildpack ?? req.config.BUILDPACK_URL), shipped, work, emit);
     if (fetched.binds.length) rec.durations.buildpackFetch = Date.now() - tf;
     await Promise.all([chownTree(work, BUILD_UID), chownTree(cacheDir, BUILD_UID)]);
 
     const t = Date.now();
-    const binds = [`${src}:/tmp/build`, `${cacheDir}:/tmp/cache`, `${envDir}:/tmp/env:ro`, `${outDir}:/tmp/out`, `${this.settings.buildpacksDir}:/buildpacks:ro`, ...fetched.binds];
+    const binds = [
+      `${src}:/tmp/build`,
+      `${cacheDir}:/tmp/cache`,
+      `${envDir}:/tmp/env:ro`,
+      `${outDir}:/tmp/out`,
+      `${this.settings.buildpacksDir}:/buildpacks:ro`,
+      ...fetched.binds,
+    ];
     const ca = existsSync(this.settings.caBundle) ? this.settings.caBundle : null;
     if (ca) binds.push(`${ca}:${CONTAINER_CA}:ro`);
     const code = await this.runtime.runToCompletion(
@@ -295,13 +327,18 @@ export class BuildService {
     await mkdir(ctx);
     // The build wrote .heroku: a link there would make the fingerprint (and the shared image) follow it out.
     const kind = await entryKind(heroku);
-    if (kind === 'link' || kind === 'other') throw new YbError('YB_ERR_BUILD_FAILED', `the build left .heroku as ${kind === 'link' ? 'a symbolic link' : 'a file'}; it must be a directory`);
+    if (kind === 'link' || kind === 'other')
+      throw new YbError('YB_ERR_BUILD_FAILED', `the build left .heroku as ${kind === 'link' ? 'a symbolic link' : 'a file'}; it must be a directory`);
     if (kind === 'dir') await rename(heroku, join(ctx, 'runtime'));
     else await mkdir(join(ctx, 'runtime'));
     const tag = `yunbang-runtime:${await runtimeFingerprint(join(ctx, 'runtime'), stackId)}`;
     if (await this.runtime.imageExists(tag)) return tag;
     await writeFile(join(ctx, 'Dockerfile'), renderRuntimeDockerfile(this.settings.stackImage));
-    await this.runtime.buildImage(tarDir(ctx, ['Dockerfile', 'runtime']), { tag, labels: { 'yunbang.instance': this.runtime.instance, 'yunbang.kind': 'runtime' } }, () => undefined);
+    await this.runtime.buildImage(
+      tarDir(ctx, ['Dockerfile', 'runtime']),
+      { tag, labels: { 'yunbang.instance': this.runtime.instance, 'yunbang.kind': 'runtime' } },
+      () => undefined,
+    );
     return tag;
   }
 
@@ -319,7 +356,11 @@ export class BuildService {
 }
 
 interface BuildResult {
-  buildpacks?: string[]; language?: string; languageVersion?: string; dependencies?: Record<string, string>; processTypes?: Record<string, string>;
+  buildpacks?: string[];
+  language?: string;
+  languageVersion?: string;
+  dependencies?: Record<string, string>;
+  processTypes?: Record<string, string>;
 }
 
 /** The driver's result.json; its text is not echoed on failure (it is the build's, but says nothing useful). */

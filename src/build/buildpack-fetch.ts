@@ -34,7 +34,7 @@ export function classifyBuildpackRef(ref: string, shipped: readonly string[]): B
   }
   if (/\.(tgz|tar\.gz)$/i.test(url.pathname)) return { kind: 'tarball', url: ref };
   if (/\.git\/?$/i.test(url.pathname)) {
-    if (fragment && !/^[A-Za-z0-9][A-Za-z0-9._\/-]{0,199}$/.test(fragment)) {
+    if (fragment && !/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/.test(fragment)) {
       throw new YbError('YB_ERR_BUILD_FAILED', `buildpack ${ref}: "#${fragment.slice(0, 80)}" is not a git branch, tag or commit`);
     }
     return { kind: 'git', url: base, ref: fragment };
@@ -47,7 +47,10 @@ export function classifyBuildpackRef(ref: string, shipped: readonly string[]): B
  * start of a line or after a space (a `#` inside a URL is its git ref). Pure; the driver's select.sh reads it alike.
  */
 export function parseBuildpacksFile(text: string): string[] {
-  return text.split(/\r?\n/).map((l) => l.replace(/(^|\s)#.*$/, '').replace(/\s+/g, '')).filter(Boolean);
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.replace(/(^|\s)#.*$/, '').replace(/\s+/g, ''))
+    .filter(Boolean);
 }
 
 /** The buildpack references a build uses: BUILDPACK_URL (or `yb buildpacks:set`) wins over `.buildpacks`. */
@@ -66,7 +69,13 @@ export interface FetchedMounts {
 const MOUNTED = '/tmp/buildpacks-fetched';
 
 /** Fetches every URL buildpack among `refs` and describes their mounts; the rest is left to the driver. */
-export async function fetchUrlBuildpacks(fetcher: BuildpackFetcher, refs: string[], shipped: readonly string[], work: string, emit: (line: string) => void): Promise<FetchedMounts> {
+export async function fetchUrlBuildpacks(
+  fetcher: BuildpackFetcher,
+  refs: string[],
+  shipped: readonly string[],
+  work: string,
+  emit: (line: string) => void,
+): Promise<FetchedMounts> {
   const binds: string[] = [];
   const map: string[] = [];
   for (const [i, text] of refs.entries()) {
@@ -93,11 +102,17 @@ export interface FetchLimits {
 export class BuildpackFetcher {
   private readonly inFlight = new Map<string, Promise<string>>();
 
-  constructor(private readonly cacheDir: string, private readonly limits: FetchLimits) {}
+  constructor(
+    private readonly cacheDir: string,
+    private readonly limits: FetchLimits,
+  ) {}
 
   /** The host directory of the buildpack `ref` names (fetched now unless cached); throws BUILD_FAILED with one line. */
   async fetch(ref: Exclude<BuildpackRef, { kind: 'driver' }>, label: string, emit: (line: string) => void): Promise<string> {
-    const key = createHash('sha256').update(ref.kind === 'git' ? `${ref.url}#${ref.ref}` : ref.url).digest('hex').slice(0, 24);
+    const key = createHash('sha256')
+      .update(ref.kind === 'git' ? `${ref.url}#${ref.ref}` : ref.url)
+      .digest('hex')
+      .slice(0, 24);
     const dir = join(this.cacheDir, key);
     if (existsSync(join(dir, 'bin', 'compile'))) {
       emit(`       using the cached copy of ${label}`);
@@ -190,7 +205,11 @@ export class BuildpackFetcher {
     try {
       // Unpacked, at most 4 × the download limit: a gzip bomb of a few MiB must not fill the disk.
       await extractTar(body.pipe(limit).pipe(gunzip), into, {
-        maxBytes: 4 * this.limits.maxBytes, maxEntries: 200_000, what: 'the tarball', bytesSetting: '4 × YB_BUILDPACK_FETCH_MB', entriesSetting: 'the most a buildpack may have',
+        maxBytes: 4 * this.limits.maxBytes,
+        maxEntries: 200_000,
+        what: 'the tarball',
+        bytesSetting: '4 × YB_BUILDPACK_FETCH_MB',
+        entriesSetting: 'the most a buildpack may have',
       });
     } catch (err) {
       throw failure ?? new Error((err as Error).message.replace('the source archive', 'the tarball'));
@@ -208,7 +227,12 @@ export class BuildpackFetcher {
     const u = new URL(url);
     const address = await checkedAddress(u.hostname, this.limits.allowPrivate);
     const port = u.port || (u.protocol === 'https:' ? '443' : '80');
-    const pin = ['-c', `http.curloptResolve=${u.hostname.replace(/^\[|\]$/g, '')}:${port}:${address.includes(':') ? `[${address}]` : address}`, '-c', 'http.followRedirects=false'];
+    const pin = [
+      '-c',
+      `http.curloptResolve=${u.hostname.replace(/^\[|\]$/g, '')}:${port}:${address.includes(':') ? `[${address}]` : address}`,
+      '-c',
+      'http.followRedirects=false',
+    ];
     await this.git([...pin, 'clone', '--quiet', '--no-checkout', '--', u.href, into], into, deadline);
     // A branch exists only as origin/<name> after a clone; a tag or commit resolves as it is.
     const wanted = ref || 'HEAD';
@@ -233,10 +257,13 @@ export class BuildpackFetcher {
       let stopped: string | undefined;
       p.stdout.on('data', (d: Buffer) => (out += d.toString()));
       p.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
-      const timer = setTimeout(() => {
-        stopped = this.timeoutText();
-        p.kill('SIGKILL');
-      }, Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          stopped = this.timeoutText();
+          p.kill('SIGKILL');
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       const sizeCheck = setInterval(() => {
         void treeSize(dir).then((size) => {
           if (size > this.limits.maxBytes && !stopped) {
@@ -251,7 +278,12 @@ export class BuildpackFetcher {
         clearInterval(sizeCheck);
         if (stopped) return reject(new Error(stopped));
         if (code === 0) return resolvePromise(out);
-        const line = err.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? `git exited with ${code}`;
+        const line =
+          err
+            .split('\n')
+            .map((l) => l.trim())
+            .filter(Boolean)
+            .pop() ?? `git exited with ${code}`;
         reject(new Error(`git ${args.includes('clone') ? 'clone' : 'checkout'} failed: ${line.replace(/^(fatal|error): /, '')}`));
       });
     });
@@ -288,7 +320,7 @@ async function makeReadable(root: string): Promise<void> {
     for (const e of await readdir(dir, { withFileTypes: true })) {
       const abs = join(dir, e.name);
       if (e.isDirectory()) await walk(abs);
-      else if (e.isFile()) await chmod(abs, ((await stat(abs)).mode & 0o100) || dir === join(root, 'bin') ? 0o755 : 0o644);
+      else if (e.isFile()) await chmod(abs, (await stat(abs)).mode & 0o100 || dir === join(root, 'bin') ? 0o755 : 0o644);
     }
   };
   await walk(root);

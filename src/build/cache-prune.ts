@@ -38,16 +38,24 @@ export class BuildCachePruner {
       return;
     }
     this.running = true;
-    this.runtime.pruneBuildCache(this.keepBytes).then(
-      (r) => r.reclaimedBytes > 0 && this.log.info({ reclaimedMiB: Math.round(r.reclaimedBytes / 1024 / 1024), records: r.records, keepMiB: Math.round(this.keepBytes / 1024 / 1024) }, 'build cache pruned'),
-      (err: unknown) => this.log.warn({ err }, 'build cache pruning failed; tried again after the next build'),
-    ).finally(() => {
-      this.running = false;
-      if (this.again) {
-        this.again = false;
-        this.now();
-      }
-    });
+    this.runtime
+      .pruneBuildCache(this.keepBytes)
+      .then(
+        (r) =>
+          r.reclaimedBytes > 0 &&
+          this.log.info(
+            { reclaimedMiB: Math.round(r.reclaimedBytes / 1024 / 1024), records: r.records, keepMiB: Math.round(this.keepBytes / 1024 / 1024) },
+            'build cache pruned',
+          ),
+        (err: unknown) => this.log.warn({ err }, 'build cache pruning failed; tried again after the next build'),
+      )
+      .finally(() => {
+        this.running = false;
+        if (this.again) {
+          this.again = false;
+          this.now();
+        }
+      });
   }
 
   stop(): void {

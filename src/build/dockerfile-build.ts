@@ -30,13 +30,23 @@ export interface DockerfileAccess extends ImageAccess {
 }
 
 /** Builds `src` with its Dockerfile into the image recorded on `rec` (port, health check, process types too). */
-export async function dockerfileBuild(runtime: DockerRuntime, rec: BuildRecord, work: string, dockerfile: string, config: Record<string, string>, emit: (l: string) => void, access: DockerfileAccess, limits: DockerfileBuildLimits = {}): Promise<void> {
+export async function dockerfileBuild(
+  runtime: DockerRuntime,
+  rec: BuildRecord,
+  work: string,
+  dockerfile: string,
+  config: Record<string, string>,
+  emit: (l: string) => void,
+  access: DockerfileAccess,
+  limits: DockerfileBuildLimits = {},
+): Promise<void> {
   const src = join(work, 'src');
   rec.builder = 'dockerfile';
   rec.language = 'dockerfile';
   emit(`-----> ${dockerfile} found; building with the Docker engine${limits.classic ? ' (classic builder)' : ''}`);
   // Read as a tenant file first (a link out of the app is refused), then confined (cache mounts, fetches) in place.
-  if ((await readTenantFile(src, dockerfile, { tree: 'the app', links: 'inside' })) === null) throw new YbError('YB_ERR_BUILD_FAILED', `${dockerfile} is not a file`);
+  if ((await readTenantFile(src, dockerfile, { tree: 'the app', links: 'inside' })) === null)
+    throw new YbError('YB_ERR_BUILD_FAILED', `${dockerfile} is not a file`);
   await confineDockerfile(join(src, dockerfile), dockerfile, cacheScope(runtime.instance, rec.app, access.incarnation));
   const text = (await readTenantFile(src, dockerfile, { tree: 'the app', links: 'inside' }))!;
   const info = inspectDockerfile(text, config);
@@ -45,17 +55,21 @@ export async function dockerfileBuild(runtime: DockerRuntime, rec: BuildRecord, 
   await checkDockerfileImages(runtime, text, buildargs, dockerfile, access);
   const t = Date.now();
   rec.image = `yunbang-app/${rec.app}:${rec.id}`;
-  rec.imageId = await runtime.buildImage(
-    tarFiles(src, await contextFiles(src, dockerfile)),
-    // One label, the ownership proof (the tag already names the app and the build).
-    { tag: rec.image, dockerfile, buildargs, labels: { 'yunbang.instance': runtime.instance }, ...limits },
-    (line) => emit(`       ${line}`),
-  ).catch((err: Error) => {
-    const killed = /exit code: 137\b/.test(err.message) && limits.memoryBytes;
-    throw new YbError('YB_ERR_BUILD_FAILED', `docker build failed: ${err.message}`, {
-      hint: killed ? `exit code 137: the step was killed, most likely for using more than the build memory limit (YB_BUILD_MEMORY, ${limits.memoryBytes! / 1024 / 1024} MiB)` : undefined,
+  rec.imageId = await runtime
+    .buildImage(
+      tarFiles(src, await contextFiles(src, dockerfile)),
+      // One label, the ownership proof (the tag already names the app and the build).
+      { tag: rec.image, dockerfile, buildargs, labels: { 'yunbang.instance': runtime.instance }, ...limits },
+      (line) => emit(`       ${line}`),
+    )
+    .catch((err: Error) => {
+      const killed = /exit code: 137\b/.test(err.message) && limits.memoryBytes;
+      throw new YbError('YB_ERR_BUILD_FAILED', `docker build failed: ${err.message}`, {
+        hint: killed
+          ? `exit code 137: the step was killed, most likely for using more than the build memory limit (YB_BUILD_MEMORY, ${limits.memoryBytes! / 1024 / 1024} MiB)`
+          : undefined,
+      });
     });
-  });
   rec.durations.image = Date.now() - t;
   const image = await runtime.docker.getImage(rec.imageId).inspect();
   rec.port = exposedPort(image.Config.ExposedPorts) ?? DEFAULT_PORT;
@@ -74,6 +88,7 @@ export async function dockerfileBuild(runtime: DockerRuntime, rec: BuildRecord, 
 export function dockerfilePath(config: Record<string, string>): string {
   const p = config.YB_DOCKERFILE_PATH?.trim();
   if (!p) return 'Dockerfile';
-  if (p.startsWith('/') || p.split('/').includes('..')) throw new YbError('YB_ERR_BAD_REQUEST', `YB_DOCKERFILE_PATH must be a path inside the source, got "${p.slice(0, 100)}"`);
+  if (p.startsWith('/') || p.split('/').includes('..'))
+    throw new YbError('YB_ERR_BAD_REQUEST', `YB_DOCKERFILE_PATH must be a path inside the source, got "${p.slice(0, 100)}"`);
   return p;
 }

@@ -25,8 +25,10 @@ export function addFetchProblem(rest: string, escape: string): string | undefine
   }
   const texts = [...words, ...(Array.isArray(decoded) ? decoded.map(String) : [])];
   const bare = (w: string) => w.split(escape).join('').replace(/["']/g, '').toLowerCase();
-  if (texts.some((w) => bare(w).includes('://') || /^\[?git@/.test(bare(w)))) return 'ADD from a URL is not allowed; download it in a RUN step or COPY it from the source';
-  if (texts.some((w) => !w.startsWith('--') && w.includes('$'))) return 'ADD with a variable in its source is not allowed (it could name a URL); name the file, or COPY it from the source';
+  if (texts.some((w) => bare(w).includes('://') || /^\[?git@/.test(bare(w))))
+    return 'ADD from a URL is not allowed; download it in a RUN step or COPY it from the source';
+  if (texts.some((w) => !w.startsWith('--') && w.includes('$')))
+    return 'ADD with a variable in its source is not allowed (it could name a URL); name the file, or COPY it from the source';
   return undefined;
 }
 
@@ -68,7 +70,16 @@ export function confineMount(value: string, scope: string): { value: string; cac
   if (type.includes('$')) throw new Error('the mount type must be written out, not taken from a variable');
   if (type.toLowerCase() !== 'cache') return { value, cache: false };
   // The id defaults to the target; either is hashed into the scope's own namespace, so no spelling reaches another's.
-  const given = fields.filter((f) => /^id=/i.test(f)).pop()?.slice(3) || fields.filter((f) => /^(target|dst|destination)=/i.test(f)).pop()?.replace(/^[^=]*=/, '') || '';
+  const given =
+    fields
+      .filter((f) => /^id=/i.test(f))
+      .pop()
+      ?.slice(3) ||
+    fields
+      .filter((f) => /^(target|dst|destination)=/i.test(f))
+      .pop()
+      ?.replace(/^[^=]*=/, '') ||
+    '';
   const id = `${scope}-${createHash('sha256').update(given).digest('hex').slice(0, 16)}`;
   const kept = fields.filter((f) => !/^id=/i.test(f)).map((f) => (/[",\s]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f));
   return { value: [...kept, `id=${id}`].join(','), cache: true };
@@ -109,7 +120,12 @@ function confineRun(rest: string, scope: string, file: string, line: number): st
 export function confineDockerfileText(text: string, scope: string, file = 'Dockerfile'): string {
   const directives = parserDirectives(text);
   for (const d of directives) {
-    if (d.key === 'syntax') throw refuse(file, d.line, 'a "# syntax=" directive is not allowed: it makes the engine load a frontend image, which could fetch anything; the built-in Dockerfile syntax is used');
+    if (d.key === 'syntax')
+      throw refuse(
+        file,
+        d.line,
+        'a "# syntax=" directive is not allowed: it makes the engine load a frontend image, which could fetch anything; the built-in Dockerfile syntax is used',
+      );
     if (d.key === 'escape' && d.line !== 1) throw refuse(file, d.line, 'the escape directive must be the first line of the file');
   }
   const escape = directives[0]?.key === 'escape' && directives[0].value.startsWith('`') ? '`' : '\\';

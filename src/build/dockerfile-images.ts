@@ -23,7 +23,10 @@ const refuse = (file: string, line: number, what: string) => new YbError('YB_ERR
 
 /** `$NAME` or `${NAME}` replaced from `vars` (missing: empty, as the engine does); undefined for any other use of `$`, which is not read here. */
 function expand(word: string, vars: Record<string, string>): string | undefined {
-  const out = word.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a: string | undefined, b: string | undefined) => vars[(a ?? b)!] ?? '');
+  const out = word.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (_m, a: string | undefined, b: string | undefined) => vars[(a ?? b)!] ?? '',
+  );
   return out.includes('$') || out.includes('\\') ? undefined : out;
 }
 
@@ -40,7 +43,8 @@ export function imageReferences(text: string, buildArgs: Record<string, string>,
   const out: ImageReference[] = [];
   const isStage = (name: string) => stages.includes(name.toLowerCase()) || (/^\d+$/.test(name) && Number(name) < stages.length);
   const named = (ref: string, line: number) => {
-    if (ref.includes('$')) throw refuse(file, line, `"${ref.slice(0, 120)}": an image or stage named by a variable is not allowed here; name a stage (FROM … AS name) or the image`);
+    if (ref.includes('$'))
+      throw refuse(file, line, `"${ref.slice(0, 120)}": an image or stage named by a variable is not allowed here; name a stage (FROM … AS name) or the image`);
     if (ref && ref.toLowerCase() !== 'scratch' && !isStage(ref)) out.push({ ref, line });
   };
   let seenFrom = false;
@@ -55,7 +59,8 @@ export function imageReferences(text: string, buildArgs: Record<string, string>,
       seenFrom = true;
       const words = rest.slice(leadingFlags(rest).argsAt).trim().split(/\s+/);
       const ref = expand(words[0] ?? '', globals);
-      if (ref === undefined) throw refuse(file, ins.line, `FROM ${(words[0] ?? '').slice(0, 120)}: only $NAME or \${NAME} of a global ARG may stand in a base image name`);
+      if (ref === undefined)
+        throw refuse(file, ins.line, `FROM ${(words[0] ?? '').slice(0, 120)}: only $NAME or \${NAME} of a global ARG may stand in a base image name`);
       if (ref && ref.toLowerCase() !== 'scratch' && !isStage(ref)) out.push({ ref, line: ins.line }); // empty: the engine refuses it
       stages.push(words[1]?.toLowerCase() === 'as' && words[2] ? words[2].toLowerCase() : `\0${stages.length}`);
     } else if (keyword !== 'onbuild') {
@@ -90,7 +95,8 @@ export function onbuildProblem(trigger: string): string | undefined {
     const fields = csvFields(f.word.slice('--mount='.length));
     if (!fields) return 'an ONBUILD RUN --mount whose options cannot be read is not allowed';
     if (fields.some((x) => /^\s*from\s*=/i.test(x))) return 'an ONBUILD RUN --mount from another image or stage is not allowed';
-    if (fields.some((x) => /^\s*type\s*=\s*cache\s*$/i.test(x))) return 'an ONBUILD RUN with a cache mount is not allowed (its cache id would not be the app\'s own)';
+    if (fields.some((x) => /^\s*type\s*=\s*cache\s*$/i.test(x)))
+      return "an ONBUILD RUN with a cache mount is not allowed (its cache id would not be the app's own)";
   }
   return undefined;
 }
@@ -105,14 +111,24 @@ function isReference(ref: string): boolean {
  * ONBUILD triggers of each; throws BUILD_FAILED naming the line. A missing image and another team's read the same,
  * so names on the engine do not leak across teams.
  */
-export async function checkDockerfileImages(runtime: DockerRuntime, text: string, buildArgs: Record<string, string>, file: string, access: ImageAccess): Promise<void> {
+export async function checkDockerfileImages(
+  runtime: DockerRuntime,
+  text: string,
+  buildArgs: Record<string, string>,
+  file: string,
+  access: ImageAccess,
+): Promise<void> {
   const publicIds = new Set<string>();
   for (const ref of access.publicImages) publicIds.add(await runtime.imageId(ref));
   for (const { ref, line } of imageReferences(text, buildArgs, file)) {
     const unusable = () =>
-      new YbError('YB_ERR_BUILD_FAILED', `the base image "${ref.slice(0, 120)}" is not on this machine, or not one your team imported or built (${file} line ${line})`, {
-        hint: `build on ${access.publicImages.join(' or ')}, or on an image your team imported with "yb images:import FILE"; nothing can be pulled`,
-      });
+      new YbError(
+        'YB_ERR_BUILD_FAILED',
+        `the base image "${ref.slice(0, 120)}" is not on this machine, or not one your team imported or built (${file} line ${line})`,
+        {
+          hint: `build on ${access.publicImages.join(' or ')}, or on an image your team imported with "yb images:import FILE"; nothing can be pulled`,
+        },
+      );
     if (!isReference(ref)) throw refuse(file, line, `"${ref.slice(0, 120)}" is not an image reference`);
     let info;
     try {

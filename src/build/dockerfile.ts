@@ -22,7 +22,10 @@ const DIRECTIVE = /^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.*?)[ \t]*$/;
 /** The parser directives at the top of a Dockerfile (`# escape=`, `# syntax=`), keys lower-cased, with their lines. */
 export function parserDirectives(text: string): { key: string; value: string; line: number }[] {
   const out: { key: string; value: string; line: number }[] = [];
-  for (const [i, raw] of text.replace(/^\uFEFF/, '').split('\n').entries()) {
+  for (const [i, raw] of text
+    .replace(/^\uFEFF/, '')
+    .split('\n')
+    .entries()) {
     const m = DIRECTIVE.exec(raw.replace(/\r$/, '').trimStart());
     if (!m) break;
     out.push({ key: m[1]!.toLowerCase(), value: m[2]!, line: i + 1 });
@@ -39,7 +42,10 @@ export function dockerfileInstructions(text: string): Instruction[] {
   const first = parserDirectives(text)[0];
   const escape = first?.key === 'escape' && first.line === 1 && first.value.startsWith('`') ? '`' : '\\';
   const continuation = new RegExp(`\\${escape}[ \\t]*$`);
-  const lines = text.replace(/^\uFEFF/, '').split('\n').map((l) => l.replace(/\r$/, ''));
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''));
   const isComment = (l: string) => /^\s*#/.test(l);
   const out: Instruction[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -101,10 +107,13 @@ export function leadingFlags(rest: string): { flags: FlagWord[]; argsAt: number 
 }
 
 function substitute(s: string, vars: Record<string, string>): string {
-  return s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a: string | undefined, dflt: string | undefined, b: string | undefined) => {
-    const name = (a ?? b)!;
-    return vars[name] ?? dflt ?? '';
-  });
+  return s.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (_m, a: string | undefined, dflt: string | undefined, b: string | undefined) => {
+      const name = (a ?? b)!;
+      return vars[name] ?? dflt ?? '';
+    },
+  );
 }
 
 export function inspectDockerfile(text: string, buildArgs: Record<string, string> = {}): DockerfileInfo {

@@ -73,7 +73,8 @@ export function registryEnv(r: RegistrySettings, caBundleInContainer: string | n
   if (r.mavenMirror) env.MAVEN_MIRROR_URL = r.mavenMirror;
   if (r.cargoMirror) env.CARGO_MIRROR_URL = r.cargoMirror;
   if (caBundleInContainer) {
-    for (const k of ['SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', 'PIP_CERT', 'GIT_SSL_CAINFO', 'CURL_CA_BUNDLE', 'REQUESTS_CA_BUNDLE']) env[k] = caBundleInContainer;
+    for (const k of ['SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', 'PIP_CERT', 'GIT_SSL_CAINFO', 'CURL_CA_BUNDLE', 'REQUESTS_CA_BUNDLE'])
+      env[k] = caBundleInContainer;
   }
   return env;
 }

@@ -104,7 +104,12 @@ export async function refuseEscapingLinks(root: string): Promise<void> {
         const r = await resolveInTree(realRoot, rel);
         if (r.kind !== 'inside') {
           const target = (await readlink(abs)).slice(0, 200);
-          throw new YbError('YB_ERR_BAD_REQUEST', r.kind === 'loop' ? `the source contains symbolic links that loop: ${rel} -> ${target}` : `the source contains a symbolic link that points outside it: ${rel} -> ${target}`);
+          throw new YbError(
+            'YB_ERR_BAD_REQUEST',
+            r.kind === 'loop'
+              ? `the source contains symbolic links that loop: ${rel} -> ${target}`
+              : `the source contains a symbolic link that points outside it: ${rel} -> ${target}`,
+          );
         }
       } else if (e.isDirectory()) await walk(abs);
     }

@@ -10,9 +10,7 @@ export interface TarLimits {
 }
 
 /** A chunk's verdict; `archive` is how many of its bytes belong to the archive (the rest follows its end). */
-export type TarVerdict =
-  | { ok: true; archive: number }
-  | { ok: false; reason: 'bytes' | 'entries' | 'sparse' | 'header' | 'trailing' };
+export type TarVerdict = { ok: true; archive: number } | { ok: false; reason: 'bytes' | 'entries' | 'sparse' | 'header' | 'trailing' };
 
 const BLOCK = 512;
 /** Extended (pax) and GNU long-name headers are read whole; theirs is a few names, never megabytes. */

@@ -97,7 +97,8 @@ async function locate(root: string, rel: string, opts: TenantReadOptions): Promi
     return { realRoot, path: join(realRoot, rel) };
   }
   const r = await resolveInTree(realRoot, rel);
-  if (r.kind === 'escapes') fail(`${rel} leads out of ${opts.tree} through a symbolic link (${r.link} -> ${r.target.slice(0, 200)}); the platform reads only files inside it`);
+  if (r.kind === 'escapes')
+    fail(`${rel} leads out of ${opts.tree} through a symbolic link (${r.link} -> ${r.target.slice(0, 200)}); the platform reads only files inside it`);
   if (r.kind === 'loop') fail(`${rel} in ${opts.tree} goes through too many symbolic links (at ${r.link})`);
   if (!r.exists) return null;
   return { realRoot, path: join(realRoot, ...r.parts) };

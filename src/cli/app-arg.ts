@@ -4,7 +4,9 @@ import { CliError } from './client.js';
 
 export function appFromRemote(remote = 'yb'): string | undefined {
   try {
-    const url = execFileSync('git', ['remote', 'get-url', remote], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const url = execFileSync('git', ['remote', 'get-url', remote], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
     return /\/([a-z0-9-]+)\.git$/.exec(url)?.[1];
   } catch {
     return undefined; // not a git repository, or no such remote

@@ -4,7 +4,12 @@ import { apiToken, apiUrl } from './credentials.js';
 import { ERRORS, codeFromId } from '../shared/errors.js';
 
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode: number, readonly hint?: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    readonly hint?: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'CliError';
   }
@@ -25,7 +30,12 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   try {
     res = await fetch(`${base}${path}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
   } catch (err) {
-    throw new CliError(`the Yunbang API is not reachable at ${base}`, ERRORS.YB_ERR_API_UNREACHABLE.exit, 'start the platform with "npm start", or set YB_API_URL', { cause: err });
+    throw new CliError(
+      `the Yunbang API is not reachable at ${base}`,
+      ERRORS.YB_ERR_API_UNREACHABLE.exit,
+      'start the platform with "npm start", or set YB_API_URL',
+      { cause: err },
+    );
   }
   const text = await res.text();
   let data: unknown = text;

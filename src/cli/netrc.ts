@@ -100,7 +100,10 @@ export function setNetrcEntry(text: string, machine: string, login: string, pass
   if (entry) {
     const edits: Array<{ start: number; end: number; text: string }> = [];
     const missing: string[] = [];
-    for (const [key, value] of [['login', login], ['password', password]] as const) {
+    for (const [key, value] of [
+      ['login', login],
+      ['password', password],
+    ] as const) {
       const tok = entry.fields.get(key);
       if (tok) edits.push({ start: tok.start, end: tok.end, text: quote(value) });
       else missing.push(` ${key} ${quote(value)}`);

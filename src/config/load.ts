@@ -8,7 +8,15 @@ export interface Addr {
   port: number;
 }
 
-type ValueOf<T extends SettingType> = T extends 'int' | 'decimal' ? number : T extends 'addr' ? Addr : T extends 'bool' ? boolean : T extends 'list' | 'cidrs' ? string[] : string;
+type ValueOf<T extends SettingType> = T extends 'int' | 'decimal'
+  ? number
+  : T extends 'addr'
+    ? Addr
+    : T extends 'bool'
+      ? boolean
+      : T extends 'list' | 'cidrs'
+        ? string[]
+        : string;
 
 /** A setting's value: one of its `choices` when it has them, else by its type. */
 type SettingValue<S> = S extends { choices: readonly (infer C)[] } ? C : S extends { type: infer T extends SettingType } ? ValueOf<T> : never;
@@ -58,11 +66,22 @@ function parse(type: SettingType, raw: string): { ok: true; value: unknown } | {
       if (!/^(1|0|true|false|yes|no)$/i.test(raw)) return { ok: false, why: 'must be true or false' };
       return { ok: true, value: /^(1|true|yes)$/i.test(raw) };
     case 'list':
-      return { ok: true, value: raw.split(',').map((s) => s.trim()).filter(Boolean) };
+      return {
+        ok: true,
+        value: raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      };
     case 'cidrs': {
-      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const bad = items.find((item) => !isAddressOrRange(item));
-      return bad === undefined ? { ok: true, value: items } : { ok: false, why: `must be IP addresses or CIDR ranges, comma-separated ("${bad.slice(0, 60)}" is not)` };
+      return bad === undefined
+        ? { ok: true, value: items }
+        : { ok: false, why: `must be IP addresses or CIDR ranges, comma-separated ("${bad.slice(0, 60)}" is not)` };
     }
     default:
       return { ok: true, value: raw };

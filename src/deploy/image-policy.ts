@@ -34,7 +34,8 @@ export function isPlatformName(ref: string): boolean {
 export function importTagProblem(ref: string, current: string | null, ownedByTeam: boolean): string | null {
   if (!isImageName(ref)) return `the archive tags an image "${ref.slice(0, 120)}", which is not an image name`;
   if (isPlatformName(ref)) return `the archive tags an image "${ref.slice(0, 120)}", a name reserved for the platform's own images; tag it under another name`;
-  if (current && !ownedByTeam) return `the archive tags an image "${ref.slice(0, 120)}", a name that already belongs to an image your team did not import; tag it under another name`;
+  if (current && !ownedByTeam)
+    return `the archive tags an image "${ref.slice(0, 120)}", a name that already belongs to an image your team did not import; tag it under another name`;
   return null;
 }
 

@@ -49,10 +49,13 @@ export class Deployer {
     const before = this.queues.get(app);
     if (before) out(`Waiting for the deploy in progress on ${app} to finish…`);
     const generation = this.destroyed.get(app) ?? 0;
-    const run = (before ?? Promise.resolve()).catch(() => undefined).then(() => {
-      if ((this.destroyed.get(app) ?? 0) !== generation) throw new YbError('YB_ERR_APP_NOT_FOUND', `${app} was destroyed while this change waited for its turn`);
-      return fn();
-    });
+    const run = (before ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => {
+        if ((this.destroyed.get(app) ?? 0) !== generation)
+          throw new YbError('YB_ERR_APP_NOT_FOUND', `${app} was destroyed while this change waited for its turn`);
+        return fn();
+      });
     this.queues.set(app, run);
     try {
       return await run;
@@ -67,13 +70,27 @@ export class Deployer {
       const app = await this.repo.requireApp(req.app);
       let config = await this.repo.getConfig(app.name);
       const access = { ownsImage: (id: string) => this.teamOwnsImage(app.team, id), incarnation: app.incarnation };
-      const build = await this.builds.build({ app: app.name, source: req.source, sourceCommit: req.commit, config, user: req.user, buildpack: app.buildpack, access }, out);
+      const build = await this.builds.build(
+        { app: app.name, source: req.source, sourceCommit: req.commit, config, user: req.user, buildpack: app.buildpack, access },
+        out,
+      );
       if (!build.imageId || !build.image) throw new YbError('YB_ERR_BUILD_FAILED', 'the build produced no image');
       await this.repo.images.record({ id: build.imageId, team: app.team, source: 'build', app: app.name, by: req.user });
       config = await this.applyManifestEnv(app.name, config, build.manifest);
       const release = await this.repo.createRelease({
-        app: app.name, image: build.image, imageId: build.imageId, registryImage: build.registryImage, config, processTypes: build.processTypes, port: build.port,
-        builder: build.builder, build: build.id, manifest: build.manifest, dockerHealth: build.dockerHealth, description: req.commit ? `Deploy ${req.commit.slice(0, 7)}` : 'Deploy', createdBy: req.user,
+        app: app.name,
+        image: build.image,
+        imageId: build.imageId,
+        registryImage: build.registryImage,
+        config,
+        processTypes: build.processTypes,
+        port: build.port,
+        builder: build.builder,
+        build: build.id,
+        manifest: build.manifest,
+        dockerHealth: build.dockerHealth,
+        description: req.commit ? `Deploy ${req.commit.slice(0, 7)}` : 'Deploy',
+        createdBy: req.user,
       });
       return this.rollOut(app, release, out);
     });
@@ -87,7 +104,8 @@ export class Deployer {
   async deployImage(req: { app: string; image: string; user: string; admin?: boolean }, out: Out): Promise<ReleaseRecord> {
     return this.serialized(req.app, out, async () => {
       const app = await this.repo.requireApp(req.app);
-      const notOurs = () => new YbError('YB_ERR_FORBIDDEN', `image ${req.image.slice(0, 120)} is not one your team imported or built; import it with yb images:import FILE`);
+      const notOurs = () =>
+        new YbError('YB_ERR_FORBIDDEN', `image ${req.image.slice(0, 120)} is not one your team imported or built; import it with yb images:import FILE`);
       let image;
       try {
         image = await this.builds.describeImage(req.image);
@@ -99,8 +117,16 @@ export class Deployer {
       if (!req.admin && !(await this.teamOwnsImage(app.team, image.id))) throw notOurs();
       const config = await this.repo.getConfig(app.name);
       const release = await this.repo.createRelease({
-        app: app.name, image: req.image, imageId: image.id, config, processTypes: { web: '' }, port: image.port, builder: 'image',
-        dockerHealth: image.healthcheck, description: `Deploy image ${req.image.slice(0, 80)}`, createdBy: req.user,
+        app: app.name,
+        image: req.image,
+        imageId: image.id,
+        config,
+        processTypes: { web: '' },
+        port: image.port,
+        builder: 'image',
+        dockerHealth: image.healthcheck,
+        description: `Deploy image ${req.image.slice(0, 80)}`,
+        createdBy: req.user,
       });
       return this.rollOut(app, release, out);
     });
@@ -145,7 +171,12 @@ export class Deployer {
   }
 
   /** `yb config:set/unset`: stores the config, and when the app runs, releases and rolls out the change. */
-  async changeConfig(appName: string, patch: Record<string, string | null>, user: string, out: Out): Promise<{ vars: Record<string, string>; release?: ReleaseRecord }> {
+  async changeConfig(
+    appName: string,
+    patch: Record<string, string | null>,
+    user: string,
+    out: Out,
+  ): Promise<{ vars: Record<string, string>; release?: ReleaseRecord }> {
     return this.serialized(appName, out, async () => {
       const app = await this.repo.requireApp(appName);
       const { vars, changed } = applyConfigPatch(await this.repo.getConfig(app.name), patch);
@@ -154,7 +185,10 @@ export class Deployer {
       const current = app.currentRelease ? await this.repo.getRelease(app.name, app.currentRelease) : null;
       if (!current) return { vars };
       const release = await this.repo.createRelease({
-        ...pick(current), config: vars, description: describeConfigChange(patch), createdBy: user,
+        ...pick(current),
+        config: vars,
+        description: describeConfigChange(patch),
+        createdBy: user,
       });
       return { vars, release: await this.rollOut(app, release, out) };
     });
@@ -168,7 +202,8 @@ export class Deployer {
       const releases = (await this.repo.listReleases(app.name)).filter((r) => r.status === 'succeeded' && r.version !== app.currentRelease);
       const from = target ?? releases.filter((r) => r.version < app.currentRelease).at(-1)?.version;
       const source = from ? await this.repo.getRelease(app.name, from) : null;
-      if (!source) throw new YbError('YB_ERR_RELEASE_NOT_FOUND', from ? `${app.name} has no release v${from}` : `${app.name} has no earlier release to roll back to`);
+      if (!source)
+        throw new YbError('YB_ERR_RELEASE_NOT_FOUND', from ? `${app.name} has no release v${from}` : `${app.name} has no earlier release to roll back to`);
       if (!(await this.scheduler.imageAvailable(source, out))) {
         throw new YbError('YB_ERR_RELEASE_NOT_FOUND', `the image of v${source.version} is no longer kept (release retention); deploy again instead`);
       }
@@ -194,8 +229,9 @@ export class Deployer {
       const formation = await this.scheduler.formationFor(app.name, release);
       for (const u of updates) {
         const cur = formation.find((f) => f.type === u.type);
-        if (!cur) throw new YbError('YB_ERR_BAD_REQUEST', `${app.name} has no process type "${u.type}" (it has: ${formation.map((f) => f.type).join(', ') || 'none'})`);
-        const next: FormationRecord = { type: u.type, quantity: u.quantity ?? cur.quantity, ...(u.size ?? cur.size ? { size: u.size ?? cur.size } : {}) };
+        if (!cur)
+          throw new YbError('YB_ERR_BAD_REQUEST', `${app.name} has no process type "${u.type}" (it has: ${formation.map((f) => f.type).join(', ') || 'none'})`);
+        const next: FormationRecord = { type: u.type, quantity: u.quantity ?? cur.quantity, ...((u.size ?? cur.size) ? { size: u.size ?? cur.size } : {}) };
         await this.repo.putFormation(app.name, next);
         if (next.size !== cur.size) await this.scheduler.rollout(app, release, out, [u.type]);
         else await this.scheduler.scaleType(app, release, next, out);
@@ -250,7 +286,8 @@ export class Deployer {
     // Other apps' releases are read only when this app has something to remove (most deploys have not).
     if (removableImages(mine, keep, new Set(), current).length === 0) return;
     const others = [];
-    for (const a of await this.repo.listApps()) if (a.name !== app.name) others.push({ releases: await this.repo.listReleases(a.name), current: a.currentRelease });
+    for (const a of await this.repo.listApps())
+      if (a.name !== app.name) others.push({ releases: await this.repo.listReleases(a.name), current: a.currentRelease });
     const removable = new Set(removableImages(mine, keep, keptImages(others, this.retention), current));
     for (const id of removable) {
       if (await this.builds.removeImage(id, app.name)) await this.repo.images.forget(app.team, id);
@@ -268,7 +305,9 @@ export class Deployer {
   private async applyManifestEnv(app: string, config: ConfigVars, manifest: DeployManifest): Promise<ConfigVars> {
     const missing = manifest.requiredEnv.filter((k) => !(k in config) && !(k in manifest.envDefaults));
     if (missing.length) {
-      throw new YbError('YB_ERR_DEPLOY_FAILED', `app.json requires config vars that are not set: ${missing.join(', ')}`, { hint: `set them with: yb config:set ${missing.map((k) => `${k}=...`).join(' ')} -a ${app}` });
+      throw new YbError('YB_ERR_DEPLOY_FAILED', `app.json requires config vars that are not set: ${missing.join(', ')}`, {
+        hint: `set them with: yb config:set ${missing.map((k) => `${k}=...`).join(' ')} -a ${app}`,
+      });
     }
     const defaults = Object.fromEntries(Object.entries(manifest.envDefaults).filter(([k]) => !(k in config)));
     if (Object.keys(defaults).length === 0) return config;
@@ -280,10 +319,12 @@ export class Deployer {
   /** A one-off step in a container of the release (predeploy, release phase); a non-zero exit fails the deploy. */
   private async step(app: AppRecord, release: ReleaseRecord, title: string, command: string, out: Out): Promise<void> {
     out(`-----> ${title}: ${command}`);
-    const code = await this.scheduler.runOneOff(app, release, command, (l) => out(`       ${l}`)).catch((err: unknown) => {
-      if (!(err instanceof YbError)) throw err;
-      throw new YbError(err.code, `${title} failed: ${err.message}; nothing was rolled out`, { cause: err });
-    });
+    const code = await this.scheduler
+      .runOneOff(app, release, command, (l) => out(`       ${l}`))
+      .catch((err: unknown) => {
+        if (!(err instanceof YbError)) throw err;
+        throw new YbError(err.code, `${title} failed: ${err.message}; nothing was rolled out`, { cause: err });
+      });
     if (code !== 0) throw new YbError('YB_ERR_DEPLOY_FAILED', `${title} failed (exit code ${code}); nothing was rolled out`);
   }
 
@@ -309,8 +350,11 @@ export class Deployer {
     if (opts.phases && release.manifest?.postdeploy) {
       out(`-----> Running postdeploy: ${release.manifest.postdeploy}`);
       // The release is live by now: a postdeploy that fails or outlives YB_RELEASE_TIMEOUT is reported, not thrown.
-      const code = await this.scheduler.runOneOff(app, release, release.manifest.postdeploy, (l) => out(`       ${l}`)).catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
-      if (code !== 0) out(`!     postdeploy ${typeof code === 'number' ? `exited with code ${code}` : `failed: ${code}`}; v${release.version} is live regardless`);
+      const code = await this.scheduler
+        .runOneOff(app, release, release.manifest.postdeploy, (l) => out(`       ${l}`))
+        .catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
+      if (code !== 0)
+        out(`!     postdeploy ${typeof code === 'number' ? `exited with code ${code}` : `failed: ${code}`}; v${release.version} is live regardless`);
     }
     await this.removeImages(app, this.retention).catch((err: unknown) => this.log.warn({ err, app: app.name }, 'pruning old release images failed'));
     return { ...release, status: 'succeeded' };
@@ -319,7 +363,16 @@ export class Deployer {
 
 function pick(r: ReleaseRecord) {
   return {
-    app: r.app, image: r.image, imageId: r.imageId, registryImage: r.registryImage, config: r.config, processTypes: r.processTypes, port: r.port, builder: r.builder, build: r.build,
-    manifest: r.manifest, dockerHealth: r.dockerHealth,
+    app: r.app,
+    image: r.image,
+    imageId: r.imageId,
+    registryImage: r.registryImage,
+    config: r.config,
+    processTypes: r.processTypes,
+    port: r.port,
+    builder: r.builder,
+    build: r.build,
+    manifest: r.manifest,
+    dockerHealth: r.dockerHealth,
   };
 }

@@ -66,8 +66,12 @@ export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
 
   function gitEnv(app: string, user: User, req: FastifyRequest): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH, HOME: process.env.HOME,
-      YB_HOOK_URL: deps.hookUrl, YB_HOOK_SECRET: deps.hookSecret, YB_APP: app, YB_USER: user.name,
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      YB_HOOK_URL: deps.hookUrl,
+      YB_HOOK_SECRET: deps.hookSecret,
+      YB_APP: app,
+      YB_USER: user.name,
     };
     const proto = req.headers['git-protocol'];
     if (typeof proto === 'string' && /^[a-z0-9=:._-]{1,64}$/i.test(proto)) env.GIT_PROTOCOL = proto;
@@ -80,7 +84,10 @@ export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
     const ok = await gate(req, reply, service);
     if (!ok) return reply;
     const dir = await ensureRepo(deps.dataDir, ok.app);
-    const child = spawn('git', [service.slice(4), '--stateless-rpc', '--advertise-refs', dir], { env: gitEnv(ok.app, ok.user, req), stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn('git', [service.slice(4), '--stateless-rpc', '--advertise-refs', dir], {
+      env: gitEnv(ok.app, ok.user, req),
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, { 'content-type': `application/x-${service}-advertisement`, 'cache-control': 'no-cache' });
@@ -102,7 +109,10 @@ export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > deps.maxPushBytes) {
         (req.body as Readable).resume();
-        return reply.code(413).type('text/plain').send(`push refused: it is larger than the ${Math.round(deps.maxPushBytes / 1024 / 1024)} MiB limit\n`);
+        return reply
+          .code(413)
+          .type('text/plain')
+          .send(`push refused: it is larger than the ${Math.round(deps.maxPushBytes / 1024 / 1024)} MiB limit\n`);
       }
       const dir = await ensureRepo(deps.dataDir, ok.app);
       let body = req.body as Readable;
@@ -158,8 +168,14 @@ function refusePost(req: FastifyRequest, reply: FastifyReply, status: number, he
   const socket = req.raw.socket;
   const body = req.body as Readable | undefined;
   const input = typeof body?.on === 'function' ? body : req.raw;
-  const head = Object.entries({ ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), connection: 'close' })
-    .map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const head = Object.entries({
+    ...headers,
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    connection: 'close',
+  })
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   let answered = false;
   const answer = (cut: boolean) => {
     if (answered) return;

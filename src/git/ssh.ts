@@ -100,7 +100,7 @@ export async function startGitSsh(addr: { host: string; port: number }, deps: Gi
             ch.exit(code);
             ch.end();
           };
-          if (!cmd) return fail('only git-receive-pack and git-upload-pack of \'/<app>.git\' are served here', 1);
+          if (!cmd) return fail("only git-receive-pack and git-upload-pack of '/<app>.git' are served here", 1);
           const current = user;
           if (!current) return fail('not authenticated');
           void (async () => {
@@ -109,11 +109,20 @@ export async function startGitSsh(addr: { host: string; port: number }, deps: Gi
             const dir = await ensureRepo(deps.dataDir, cmd.app);
             if (cmd.service === 'git-receive-pack') {
               const app = await deps.repo.getApp(cmd.app);
-              if (app) await recordEvent(deps.store, { team: app.team, user: current.name, app: app.name, action: 'git.push', ip: info.ip, detail: { via: 'ssh' } }, deps.log);
+              if (app)
+                await recordEvent(
+                  deps.store,
+                  { team: app.team, user: current.name, app: app.name, action: 'git.push', ip: info.ip, detail: { via: 'ssh' } },
+                  deps.log,
+                );
             }
             const env: NodeJS.ProcessEnv = {
-              PATH: process.env.PATH, HOME: process.env.HOME,
-              YB_HOOK_URL: deps.hookUrl, YB_HOOK_SECRET: deps.hookSecret, YB_APP: cmd.app, YB_USER: current.name,
+              PATH: process.env.PATH,
+              HOME: process.env.HOME,
+              YB_HOOK_URL: deps.hookUrl,
+              YB_HOOK_SECRET: deps.hookSecret,
+              YB_APP: cmd.app,
+              YB_USER: current.name,
             };
             if (gitProtocol) env.GIT_PROTOCOL = gitProtocol;
             const child = spawn('git', [cmd.service.slice(4), dir], { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -155,12 +164,13 @@ export async function startGitSsh(addr: { host: string; port: number }, deps: Gi
   return {
     port,
     // Open sessions (a push in progress) get a moment to finish; shutdown does not wait for idle clients.
-    close: () => new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 3000);
-      server.close(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 3000);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
   };
 }

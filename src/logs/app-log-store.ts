@@ -16,7 +16,10 @@ const FILE_RE = /^([a-z0-9-]+)\.jsonl$/;
 export class AppLogStore {
   private readonly apps = new Map<string, AppLog>();
 
-  constructor(private readonly dir: string, readonly capacity: number) {
+  constructor(
+    private readonly dir: string,
+    readonly capacity: number,
+  ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 

@@ -27,7 +27,12 @@ export class ContainerFollower {
   private again = false;
   private closed = false;
 
-  constructor(private readonly runtime: DockerRuntime, private readonly hub: LogHub, private readonly log: Logger, private readonly pollMs = 3000) {}
+  constructor(
+    private readonly runtime: DockerRuntime,
+    private readonly hub: LogHub,
+    private readonly log: Logger,
+    private readonly pollMs = 3000,
+  ) {}
 
   /** Remembers how far a container was read (from stored lines). */
   seen(l: LogLine): void {
@@ -52,7 +57,11 @@ export class ContainerFollower {
   }
 
   private async watchEvents(): Promise<void> {
-    const filters = { type: ['container' as const], event: ['start', 'die', 'kill'], label: [`${LABEL_INSTANCE}=${this.runtime.instance}`, `${LABEL_KIND}=process`] };
+    const filters = {
+      type: ['container' as const],
+      event: ['start', 'die', 'kill'],
+      label: [`${LABEL_INSTANCE}=${this.runtime.instance}`, `${LABEL_KIND}=process`],
+    };
     const stream = (await this.runtime.call(() => this.runtime.docker.getEvents({ filters }))) as unknown as Readable;
     this.events = stream;
     const lines = new LineSplitter((raw) => {
@@ -124,7 +133,13 @@ export class ContainerFollower {
     const container = this.runtime.docker.getContainer(fullId);
     let raw: Readable;
     try {
-      raw = (await container.logs({ follow: true as const, stdout: true, stderr: true, timestamps: true, since: cursor ? sinceSeconds(cursor) : 0 })) as unknown as Readable;
+      raw = (await container.logs({
+        follow: true as const,
+        stdout: true,
+        stderr: true,
+        timestamps: true,
+        since: cursor ? sinceSeconds(cursor) : 0,
+      })) as unknown as Readable;
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode !== 404) this.log.warn({ err, container: id }, 'following container output failed');
       return;

@@ -59,8 +59,13 @@ const quoteIfNeeded = (v: string) => (/[\s"]/.test(v) ? JSON.stringify(v) : v);
 /** `method=GET path=/ host=hello.localhost status=200 duration=3ms bytes=12 upstream=127.0.0.1:32768 request_id=…` */
 export function formatAccess(e: AccessRecord): string {
   const parts = [
-    `method=${e.method ?? '-'}`, `path=${quoteIfNeeded(e.path ?? '-')}`, `host=${e.host ?? '-'}`, `status=${e.status ?? 0}`,
-    `duration=${Math.round(e.duration ?? 0)}ms`, `bytes=${e.bytes ?? 0}`, `upstream=${e.upstream ?? '-'}`,
+    `method=${e.method ?? '-'}`,
+    `path=${quoteIfNeeded(e.path ?? '-')}`,
+    `host=${e.host ?? '-'}`,
+    `status=${e.status ?? 0}`,
+    `duration=${Math.round(e.duration ?? 0)}ms`,
+    `bytes=${e.bytes ?? 0}`,
+    `upstream=${e.upstream ?? '-'}`,
   ];
   if (e.requestId) parts.push(`request_id=${e.requestId}`);
   if (e.error) parts.push(`error=${quoteIfNeeded(e.error)}`);

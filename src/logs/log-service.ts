@@ -28,7 +28,12 @@ export class LogService {
   private readonly router: RouterTail;
   private unhook: (() => void) | undefined;
 
-  constructor(settings: LogSettings, store: Store, runtime: DockerRuntime, private readonly log: Logger) {
+  constructor(
+    settings: LogSettings,
+    store: Store,
+    runtime: DockerRuntime,
+    private readonly log: Logger,
+  ) {
     const dir = join(settings.dataDir, 'logs');
     this.hub = new LogHub(new AppLogStore(join(dir, 'apps'), settings.lines));
     this.follower = new ContainerFollower(runtime, this.hub, log);

@@ -13,7 +13,13 @@ export class RouterTail {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
 
-  constructor(private readonly file: string, private readonly offsetFile: string, private readonly hub: LogHub, private readonly log: Logger, private readonly pollMs = 250) {
+  constructor(
+    private readonly file: string,
+    private readonly offsetFile: string,
+    private readonly hub: LogHub,
+    private readonly log: Logger,
+    private readonly pollMs = 250,
+  ) {
     if (existsSync(offsetFile)) this.offset = Number(readFileSync(offsetFile, 'utf8').trim()) || 0;
   }
 

@@ -17,8 +17,20 @@ export interface Observability {
   stop(): void;
 }
 
-export async function startObservability(cfg: PlatformConfig, dataDir: string, store: Store, runtime: DockerRuntime, repo: ReleaseRepo, log: Logger): Promise<Observability> {
-  const logs = new LogService({ dataDir, lines: Math.max(1, cfg.logLines), drainBuffer: cfg.logDrainBuffer, outboundPrivate: cfg.outboundPrivate }, store, runtime, log.child({ component: 'logs' }));
+export async function startObservability(
+  cfg: PlatformConfig,
+  dataDir: string,
+  store: Store,
+  runtime: DockerRuntime,
+  repo: ReleaseRepo,
+  log: Logger,
+): Promise<Observability> {
+  const logs = new LogService(
+    { dataDir, lines: Math.max(1, cfg.logLines), drainBuffer: cfg.logDrainBuffer, outboundPrivate: cfg.outboundPrivate },
+    store,
+    runtime,
+    log.child({ component: 'logs' }),
+  );
   const platform = new PlatformMetrics();
   const offEvents = onPlatformEvent((app, _proc, _msg, meta) => meta.deploy && platform.onDeployEvent(app, meta.deploy));
   const offLines = logs.hub.onLines((_app, lines) => {
@@ -27,7 +39,10 @@ export async function startObservability(cfg: PlatformConfig, dataDir: string, s
   await logs.start((await repo.listApps()).map((a) => a.name));
   const sampler = new MetricsSampler(
     { dataDir, routerAdminUrl: `http://${formatAddr(cfg.routerAdminAddr)}`, intervalMs: Math.max(1, cfg.metricsInterval) * 1000 },
-    store, runtime, platform, log.child({ component: 'metrics' }),
+    store,
+    runtime,
+    platform,
+    log.child({ component: 'metrics' }),
   );
   sampler.start();
   return {

@@ -52,7 +52,11 @@ export class MetricsSampler {
     if (!existsSync(this.file)) return;
     try {
       const data = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, Point[]>;
-      for (const [app, pts] of Object.entries(data)) this.points.set(app, pts.map((p) => ({ ...p, router: p.router && revive(p.router) })));
+      for (const [app, pts] of Object.entries(data))
+        this.points.set(
+          app,
+          pts.map((p) => ({ ...p, router: p.router && revive(p.router) })),
+        );
     } catch (err) {
       this.log.warn({ err }, 'metrics series file unreadable; starting afresh');
     }
@@ -60,7 +64,11 @@ export class MetricsSampler {
 
   private save(): void {
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(Object.fromEntries(this.points), (_k, v: unknown) => (v === Infinity ? '+Inf' : v)), { mode: 0o600 });
+    writeFileSync(
+      tmp,
+      JSON.stringify(Object.fromEntries(this.points), (_k, v: unknown) => (v === Infinity ? '+Inf' : v)),
+      { mode: 0o600 },
+    );
     renameSync(tmp, this.file);
   }
 
@@ -111,30 +119,31 @@ export class MetricsSampler {
   private async containerUsage(): Promise<Record<string, Record<string, TypeUsage>>> {
     const containers = (await this.runtime.list({ [LABEL_KIND]: 'process' })).filter((c) => c.state === 'running');
     const out: Record<string, Record<string, TypeUsage>> = {};
-    await Promise.all(containers.map(async (c) => {
-      const app = c.labels[LABEL_APP];
-      const type = c.labels[LABEL_PROCESS];
-      if (!app || !type) return;
-      const handle = this.runtime.docker.getContainer(c.id);
-      const [stats, info] = await Promise.all([
-        handle.stats({ stream: false }) as Promise<DockerStats>,
-        this.runtime.inspect(c.id),
-      ]).catch(() => [null, null] as const); // the container went away between list and stats
-      if (!stats) return;
-      const cs = stats.cpu_stats ?? {};
-      const ps = stats.precpu_stats ?? {};
-      const cpu = cpuCores(
-        { total: cs.cpu_usage?.total_usage ?? 0, system: cs.system_cpu_usage ?? 0, cpus: cs.online_cpus ?? 1 },
-        { total: ps.cpu_usage?.total_usage ?? 0, system: ps.system_cpu_usage ?? 0 },
-      );
-      const ms = stats.memory_stats ?? {};
-      const mem = Math.max(0, (ms.usage ?? 0) - (ms.stats?.inactive_file ?? ms.stats?.total_inactive_file ?? 0));
-      const u = ((out[app] ??= {})[type] ??= { cpu: 0, memoryBytes: 0, processes: 0, restarts: 0 });
-      u.cpu += cpu;
-      u.memoryBytes += mem;
-      u.processes += 1;
-      u.restarts += info?.RestartCount ?? 0;
-    }));
+    await Promise.all(
+      containers.map(async (c) => {
+        const app = c.labels[LABEL_APP];
+        const type = c.labels[LABEL_PROCESS];
+        if (!app || !type) return;
+        const handle = this.runtime.docker.getContainer(c.id);
+        const [stats, info] = await Promise.all([handle.stats({ stream: false }) as Promise<DockerStats>, this.runtime.inspect(c.id)]).catch(
+          () => [null, null] as const,
+        ); // the container went away between list and stats
+        if (!stats) return;
+        const cs = stats.cpu_stats ?? {};
+        const ps = stats.precpu_stats ?? {};
+        const cpu = cpuCores(
+          { total: cs.cpu_usage?.total_usage ?? 0, system: cs.system_cpu_usage ?? 0, cpus: cs.online_cpus ?? 1 },
+          { total: ps.cpu_usage?.total_usage ?? 0, system: ps.system_cpu_usage ?? 0 },
+        );
+        const ms = stats.memory_stats ?? {};
+        const mem = Math.max(0, (ms.usage ?? 0) - (ms.stats?.inactive_file ?? ms.stats?.total_inactive_file ?? 0));
+        const u = ((out[app] ??= {})[type] ??= { cpu: 0, memoryBytes: 0, processes: 0, restarts: 0 });
+        u.cpu += cpu;
+        u.memoryBytes += mem;
+        u.processes += 1;
+        u.restarts += info?.RestartCount ?? 0;
+      }),
+    );
     this.metrics.cpu.reset();
     this.metrics.memory.reset();
     this.metrics.restarts.reset();
@@ -161,7 +170,8 @@ export class MetricsSampler {
       else if (b.status === 'building') building++;
       else if (b.finishedAt && !this.seenBuilds.has(`${b.app}/${b.id}`)) {
         this.seenBuilds.add(`${b.app}/${b.id}`);
-        if (!this.firstBuildScan) this.metrics.buildDuration.observe({ outcome: b.status }, Math.max(0, (Date.parse(b.finishedAt) - Date.parse(b.createdAt)) / 1000));
+        if (!this.firstBuildScan)
+          this.metrics.buildDuration.observe({ outcome: b.status }, Math.max(0, (Date.parse(b.finishedAt) - Date.parse(b.createdAt)) / 1000));
       }
     }
     this.firstBuildScan = false;

@@ -87,17 +87,27 @@ export function summarize(app: string, points: Point[], now: number, windowMs: n
     const us = inWindow.map((p) => p.types?.[name]).filter((u): u is TypeUsage => u !== undefined);
     const last = us.at(-1)!;
     types[name] = {
-      processes: last.processes, restarts: last.restarts,
-      cpuAvg: round(us.reduce((a, u) => a + u.cpu, 0) / us.length, 3), cpuMax: round(Math.max(...us.map((u) => u.cpu)), 3),
-      memoryAvgBytes: Math.round(us.reduce((a, u) => a + u.memoryBytes, 0) / us.length), memoryMaxBytes: Math.max(...us.map((u) => u.memoryBytes)),
+      processes: last.processes,
+      restarts: last.restarts,
+      cpuAvg: round(us.reduce((a, u) => a + u.cpu, 0) / us.length, 3),
+      cpuMax: round(Math.max(...us.map((u) => u.cpu)), 3),
+      memoryAvgBytes: Math.round(us.reduce((a, u) => a + u.memoryBytes, 0) / us.length),
+      memoryMaxBytes: Math.max(...us.map((u) => u.memoryBytes)),
     };
   }
-  const errors = (byClass['5xx'] ?? 0);
+  const errors = byClass['5xx'] ?? 0;
   return {
-    app, from: new Date(inWindow[0]?.t ?? now).toISOString(), to: new Date(now).toISOString(),
-    requests, byClass, errorRate: requests > 0 ? round(errors / requests, 4) : 0,
-    p50Ms: ms(quantile(0.5, le, buckets)), p95Ms: ms(quantile(0.95, le, buckets)), meanMs: requests > 0 ? ms(sum / requests) : null,
-    processTypes: types, samples: inWindow.length,
+    app,
+    from: new Date(inWindow[0]?.t ?? now).toISOString(),
+    to: new Date(now).toISOString(),
+    requests,
+    byClass,
+    errorRate: requests > 0 ? round(errors / requests, 4) : 0,
+    p50Ms: ms(quantile(0.5, le, buckets)),
+    p95Ms: ms(quantile(0.95, le, buckets)),
+    meanMs: requests > 0 ? ms(sum / requests) : null,
+    processTypes: types,
+    samples: inWindow.length,
   };
 }
 

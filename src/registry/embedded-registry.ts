@@ -58,7 +58,9 @@ export class EmbeddedRegistry {
     if (await answers(this.url)) {
       this.adopted = livePid(this.pidFile, this.config);
       if (this.adopted) return;
-      throw new RegistryUnavailableError(`something else already answers as a registry at ${this.opts.addr}; set YB_REGISTRY_ADDR to a free address, or YB_REGISTRY_URL to use that registry`);
+      throw new RegistryUnavailableError(
+        `something else already answers as a registry at ${this.opts.addr}; set YB_REGISTRY_ADDR to a free address, or YB_REGISTRY_URL to use that registry`,
+      );
     }
     const child = spawn(this.binary, ['serve', this.config], { stdio: ['ignore', this.opts.stdio ?? 'ignore', this.opts.stdio ?? 'ignore'] });
     let spawnError: Error | undefined;
@@ -66,10 +68,15 @@ export class EmbeddedRegistry {
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       if (spawnError) {
-        throw new RegistryUnavailableError(`cannot start the image registry (${this.binary}): ${spawnError.message}; install it with "apt-get install docker-registry" or set YB_REGISTRY_URL`, { cause: spawnError });
+        throw new RegistryUnavailableError(
+          `cannot start the image registry (${this.binary}): ${spawnError.message}; install it with "apt-get install docker-registry" or set YB_REGISTRY_URL`,
+          { cause: spawnError },
+        );
       }
       if (child.exitCode !== null) {
-        throw new RegistryUnavailableError(`the embedded image registry exited with code ${child.exitCode}; is ${this.opts.addr} already in use? (set YB_REGISTRY_ADDR or YB_REGISTRY_URL)`);
+        throw new RegistryUnavailableError(
+          `the embedded image registry exited with code ${child.exitCode}; is ${this.opts.addr} already in use? (set YB_REGISTRY_ADDR or YB_REGISTRY_URL)`,
+        );
       }
       if (await answers(this.url)) {
         this.child = child;
@@ -108,7 +115,8 @@ export class EmbeddedRegistry {
     try {
       return await new Promise<string>((resolve, reject) => {
         execFile(this.binary, ['garbage-collect', this.config], { timeout: 600_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-          if (err) reject(new RegistryUnavailableError(`registry garbage collection failed: ${(stderr || err.message).trim().split('\n').at(-1)}`, { cause: err }));
+          if (err)
+            reject(new RegistryUnavailableError(`registry garbage collection failed: ${(stderr || err.message).trim().split('\n').at(-1)}`, { cause: err }));
           else resolve(stdout);
         });
       });

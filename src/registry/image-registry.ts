@@ -50,10 +50,14 @@ export class ImageRegistry {
   /** Streams an engine push/pull to its end; rejects with the engine's error line. */
   private follow(stream: NodeJS.ReadableStream, onEvent: (e: ProgressEvent) => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.runtime.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()), (e: ProgressEvent) => {
-        if (e.error) reject(new Error(e.errorDetail?.message ?? e.error));
-        else onEvent(e);
-      });
+      this.runtime.docker.modem.followProgress(
+        stream,
+        (err: Error | null) => (err ? reject(err) : resolve()),
+        (e: ProgressEvent) => {
+          if (e.error) reject(new Error(e.errorDetail?.message ?? e.error));
+          else onEvent(e);
+        },
+      );
     });
   }
 
@@ -84,7 +88,9 @@ export class ImageRegistry {
         await this.runtime.removeImage(ref);
       }
       if (!digest) throw new YbError('YB_ERR_BUILD_FAILED', `the registry at ${this.host} took the image but the engine reported no digest`);
-      emit(`       Pushed ${pushed.size} layer${pushed.size === 1 ? '' : 's'} (${existed.size} already there) in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${digest.slice(0, 19)}…`);
+      emit(
+        `       Pushed ${pushed.size} layer${pushed.size === 1 ? '' : 's'} (${existed.size} already there) in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${digest.slice(0, 19)}…`,
+      );
       return digestRef(repo, digest);
     });
   }
@@ -99,11 +105,15 @@ export class ImageRegistry {
         const stream = await this.runtime.call(() => this.runtime.docker.pull(ref, { authconfig: {} as never }));
         await this.follow(stream as NodeJS.ReadableStream, () => undefined);
       } catch (err) {
-        throw new YbError('YB_ERR_RELEASE_NOT_FOUND', `the image is gone here and pulling ${ref.slice(0, 120)} failed: ${(err as Error).message}`, { cause: err });
+        throw new YbError('YB_ERR_RELEASE_NOT_FOUND', `the image is gone here and pulling ${ref.slice(0, 120)} failed: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
       if (tag) {
         const colon = tag.lastIndexOf(':');
-        await this.runtime.call(() => this.runtime.docker.getImage(ref).tag({ repo: tag.slice(0, colon), tag: tag.slice(colon + 1) }) as unknown as Promise<unknown>);
+        await this.runtime.call(
+          () => this.runtime.docker.getImage(ref).tag({ repo: tag.slice(0, colon), tag: tag.slice(colon + 1) }) as unknown as Promise<unknown>,
+        );
         // The digest reference of the pull would keep the image when retention removes its platform tag.
         await this.runtime.removeImage(ref);
       }
@@ -124,7 +134,10 @@ export class ImageRegistry {
       const res = await fetch(`${this.url}/v2/${m.name}/manifests/${m.digest}`, { method: 'DELETE', signal: AbortSignal.timeout(30_000) });
       if (res.status === 404) continue;
       if (!res.ok) {
-        throw new YbError('YB_ERR_INTERNAL', `the registry at ${this.host} refused to delete ${m.name}@${m.digest.slice(0, 19)}… (HTTP ${res.status}); is deletion enabled in its config?`);
+        throw new YbError(
+          'YB_ERR_INTERNAL',
+          `the registry at ${this.host} refused to delete ${m.name}@${m.digest.slice(0, 19)}… (HTTP ${res.status}); is deletion enabled in its config?`,
+        );
       }
       deleted++;
       this.log.info({ name: m.name, digest: m.digest }, 'registry manifest deleted');

@@ -4,7 +4,11 @@ import { YbError } from '../shared/errors.js';
 
 /** A registry path component as the distribution spec allows it: lower-case alphanumerics split by . _ or -. */
 function component(s: string): string {
-  const c = s.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[._-]+|[._-]+$/g, '').replace(/[._-]{2,}/g, '-');
+  const c = s
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[._-]+|[._-]+$/g, '')
+    .replace(/[._-]{2,}/g, '-');
   return c || 'x';
 }
 
@@ -28,7 +32,8 @@ export function pushTag(host: string, instance: string, app: string, buildId: st
 
 /** The reference a release keeps: `<host>/<instance>/<app>@<digest>`. */
 export function digestRef(repoWithHost: string, digest: string): string {
-  if (!/^sha256:[a-f0-9]{64}$/.test(digest)) throw new YbError('YB_ERR_INTERNAL', `the registry answered "${digest.slice(0, 80)}", which is not a sha256 digest`);
+  if (!/^sha256:[a-f0-9]{64}$/.test(digest))
+    throw new YbError('YB_ERR_INTERNAL', `the registry answered "${digest.slice(0, 80)}", which is not a sha256 digest`);
   return `${repoWithHost}@${digest}`;
 }
 

@@ -12,7 +12,10 @@ import { isLoopbackHost } from './registry-config.js';
 export { RegistryUnavailableError };
 
 export async function startRegistry(
-  cfg: Pick<PlatformConfig, 'registryUrl' | 'registryAddr'>, dataDir: string, runtime: DockerRuntime, log: Logger,
+  cfg: Pick<PlatformConfig, 'registryUrl' | 'registryAddr'>,
+  dataDir: string,
+  runtime: DockerRuntime,
+  log: Logger,
 ): Promise<{ images: ImageRegistry; embedded: EmbeddedRegistry | null }> {
   if (cfg.registryUrl) {
     let url: URL;
@@ -22,15 +25,25 @@ export async function startRegistry(
       throw new RegistryUnavailableError(`YB_REGISTRY_URL "${cfg.registryUrl.slice(0, 100)}" is not a URL; give it as http://host:port`);
     }
     const base = `${url.protocol}//${url.host}`;
-    const ok = await fetch(`${base}/v2/`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
-    if (!ok) throw new RegistryUnavailableError(`no image registry answers at ${base}/v2/ (YB_REGISTRY_URL); start it or unset YB_REGISTRY_URL to use the embedded one`);
+    const ok = await fetch(`${base}/v2/`, { signal: AbortSignal.timeout(5000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (!ok)
+      throw new RegistryUnavailableError(
+        `no image registry answers at ${base}/v2/ (YB_REGISTRY_URL); start it or unset YB_REGISTRY_URL to use the embedded one`,
+      );
     return { images: new ImageRegistry(runtime, base, null, log), embedded: null };
   }
   if (!isLoopbackHost(cfg.registryAddr.host)) {
-    throw new RegistryUnavailableError(`YB_REGISTRY_ADDR ${formatAddr(cfg.registryAddr)} is not a loopback address; the embedded registry has no authentication, so put an authenticating registry elsewhere and name it in YB_REGISTRY_URL`);
+    throw new RegistryUnavailableError(
+      `YB_REGISTRY_ADDR ${formatAddr(cfg.registryAddr)} is not a loopback address; the embedded registry has no authentication, so put an authenticating registry elsewhere and name it in YB_REGISTRY_URL`,
+    );
   }
   const embedded = new EmbeddedRegistry({
-    dir: join(dataDir, 'registry'), addr: formatAddr(cfg.registryAddr), stdio: openSync(join(dataDir, 'logs', 'registry.log'), 'a'),
+    dir: join(dataDir, 'registry'),
+    addr: formatAddr(cfg.registryAddr),
+    stdio: openSync(join(dataDir, 'logs', 'registry.log'), 'a'),
   });
   // Collected before it serves: nothing can be in flight yet, and blobs of manifests deleted just before a stop go.
   await embedded.start();

@@ -49,7 +49,8 @@ export function parseAppJson(text: string): { manifest: DeployManifest; errors: 
           continue;
         }
         const q = v.quantity;
-        if (q !== undefined && (!Number.isInteger(q) || (q as number) < 0 || (q as number) > 100)) errors.push(`app.json "formation.${type}.quantity" must be a whole number from 0 to 100`);
+        if (q !== undefined && (!Number.isInteger(q) || (q as number) < 0 || (q as number) > 100))
+          errors.push(`app.json "formation.${type}.quantity" must be a whole number from 0 to 100`);
         m.formation[type] = { quantity: q as number | undefined, size: typeof v.size === 'string' ? v.size : undefined };
       }
     }

@@ -31,8 +31,12 @@ export function applyConfigPatch(current: ConfigVars, patch: Record<string, stri
 
 /** The release description Heroku writes for a config change, e.g. "Set GREETING, DEBUG config vars". */
 export function describeConfigChange(patch: Record<string, string | null>): string {
-  const set = Object.entries(patch).filter(([, v]) => v !== null).map(([k]) => k);
-  const unset = Object.entries(patch).filter(([, v]) => v === null).map(([k]) => k);
+  const set = Object.entries(patch)
+    .filter(([, v]) => v !== null)
+    .map(([k]) => k);
+  const unset = Object.entries(patch)
+    .filter(([, v]) => v === null)
+    .map(([k]) => k);
   const parts: string[] = [];
   if (set.length) parts.push(`Set ${set.join(', ')} config vars`);
   if (unset.length) parts.push(`Remove ${unset.join(', ')} config vars`);

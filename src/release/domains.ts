@@ -10,6 +10,10 @@ export function checkDomain(raw: string): string {
   const wildcard = labels[0] === '*';
   const rest = wildcard ? labels.slice(1) : labels;
   const ok = host.length <= 253 && rest.length >= (wildcard ? 2 : 1) && rest.every((l) => LABEL.test(l)) && !rest.every((l) => /^\d+$/.test(l));
-  if (!ok) throw new YbError('YB_ERR_INVALID_NAME', `"${raw.slice(0, 100)}" is not a valid domain: use a host name like www.example.com or a wildcard like *.example.com`);
+  if (!ok)
+    throw new YbError(
+      'YB_ERR_INVALID_NAME',
+      `"${raw.slice(0, 100)}" is not a valid domain: use a host name like www.example.com or a wildcard like *.example.com`,
+    );
   return host;
 }

@@ -7,14 +7,20 @@ const CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 
 export function checkAppName(name: string): string {
   if (!APP_NAME.test(name) || name.includes('--')) {
-    throw new YbError('YB_ERR_INVALID_NAME', `"${name.slice(0, 64)}" is not a valid app name: use 3 to 30 lowercase letters, digits and single dashes, starting with a letter`);
+    throw new YbError(
+      'YB_ERR_INVALID_NAME',
+      `"${name.slice(0, 64)}" is not a valid app name: use 3 to 30 lowercase letters, digits and single dashes, starting with a letter`,
+    );
   }
   return name;
 }
 
 export function checkProcessType(type: string): string {
   if (!PROCESS_TYPE.test(type)) {
-    throw new YbError('YB_ERR_INVALID_NAME', `"${type.slice(0, 64)}" is not a valid process type: use lowercase letters, digits, "-" and "_", starting with a letter`);
+    throw new YbError(
+      'YB_ERR_INVALID_NAME',
+      `"${type.slice(0, 64)}" is not a valid process type: use lowercase letters, digits, "-" and "_", starting with a letter`,
+    );
   }
   return type;
 }

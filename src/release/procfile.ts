@@ -40,7 +40,7 @@ export function parseReleaseYaml(text: string): Record<string, string> {
     }
     if (!inDefaults) continue;
     const m = /^\s+([A-Za-z0-9_-]+):\s*(.*)$/.exec(raw);
-    if (m && m[2]) out[m[1]!] = unquote(m[2].trim());
+    if (m?.[2]) out[m[1]!] = unquote(m[2].trim());
   }
   return out;
 }

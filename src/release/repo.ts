@@ -137,7 +137,10 @@ export class ReleaseRepo {
   }
 
   async listReleases(app: string): Promise<ReleaseRecord[]> {
-    return (await this.store.list<ReleaseRecord>(this.k.releasesPrefix(app))).map((e) => ({ ...e.value, config: openFor<ConfigVars>(this.store, e.value.config, `config:${app}`) }));
+    return (await this.store.list<ReleaseRecord>(this.k.releasesPrefix(app))).map((e) => ({
+      ...e.value,
+      config: openFor<ConfigVars>(this.store, e.value.config, `config:${app}`),
+    }));
   }
 
   /** Changes only the rollout status; the stored record (config still sealed) is otherwise written back as read. */

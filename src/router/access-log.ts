@@ -65,10 +65,17 @@ const str = JSON.stringify;
  * Access-log writer keeping a `sample` fraction of requests (5xx are always kept); undefined when disabled.
  * `base` fields (router id, pid, …) are added to every line, as pino does for its own lines.
  */
-export function accessLogger(log: Logger, writeLine: ((line: string) => void) | undefined, sample: number, base: Record<string, unknown>): ((e: AccessEntry) => void) | undefined {
+export function accessLogger(
+  log: Logger,
+  writeLine: ((line: string) => void) | undefined,
+  sample: number,
+  base: Record<string, unknown>,
+): ((e: AccessEntry) => void) | undefined {
   if (sample <= 0 || writeLine === undefined || !log.isLevelEnabled('info')) return undefined;
   const prefix = `{"level":30,"time":"`;
-  const baseJson = Object.entries(base).map(([k, v]) => `,${str(k)}:${str(v)}`).join('');
+  const baseJson = Object.entries(base)
+    .map(([k, v]) => `,${str(k)}:${str(v)}`)
+    .join('');
   // The ISO time changes once per millisecond; requests in the same millisecond share the string.
   let lastMs = 0;
   let lastIso = '';

@@ -22,8 +22,15 @@ export interface AcmeAccount {
   email?: string;
 }
 
-interface Directory { newNonce: string; newAccount: string; newOrder: string }
-interface Problem { type?: string; detail?: string }
+interface Directory {
+  newNonce: string;
+  newAccount: string;
+  newOrder: string;
+}
+interface Problem {
+  type?: string;
+  detail?: string;
+}
 
 export class AcmeError extends Error {}
 
@@ -31,7 +38,11 @@ const b64u = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 
 /** A new P-256 account key (PKCS #8 PEM), encoded by the generation itself: see generateEd25519 in git/host-key.ts. */
 export function newAccountKeyPem(): string {
-  return generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+  return generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  }).privateKey;
 }
 
 /** A fresh P-256 certificate key and a DER CSR for `host` (made with the openssl CLI). */
@@ -40,7 +51,20 @@ export async function certificateRequest(host: string): Promise<{ keyPem: string
   const dir = mkdtempSync(join(tmpdir(), 'yb-acme-'));
   try {
     writeFileSync(join(dir, 'key.pem'), keyPem, { mode: 0o600 });
-    await run('openssl', ['req', '-new', '-key', join(dir, 'key.pem'), '-subj', `/CN=${host}`, '-addext', `subjectAltName=DNS:${host}`, '-outform', 'DER', '-out', join(dir, 'csr.der')]);
+    await run('openssl', [
+      'req',
+      '-new',
+      '-key',
+      join(dir, 'key.pem'),
+      '-subj',
+      `/CN=${host}`,
+      '-addext',
+      `subjectAltName=DNS:${host}`,
+      '-outform',
+      'DER',
+      '-out',
+      join(dir, 'csr.der'),
+    ]);
     return { keyPem, csrDer: readFileSync(join(dir, 'csr.der')) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -55,7 +79,10 @@ export class AcmeClient {
   private readonly jwk: Record<string, string>;
   readonly thumbprint: string;
 
-  constructor(private readonly account: AcmeAccount, private readonly log: (msg: string) => void = () => undefined) {
+  constructor(
+    private readonly account: AcmeAccount,
+    private readonly log: (msg: string) => void = () => undefined,
+  ) {
     this.key = createPrivateKey(account.accountKeyPem);
     const j = this.key.export({ format: 'jwk' }) as Record<string, string>;
     this.jwk = { crv: j.crv!, kty: j.kty!, x: j.x!, y: j.y! };
@@ -137,7 +164,11 @@ export class AcmeClient {
       const p = b64u(JSON.stringify(protectedHeader));
       const body = payload === null ? '' : b64u(JSON.stringify(payload));
       const signature = b64u(sign('sha256', Buffer.from(`${p}.${body}`), { key: this.key, dsaEncoding: 'ieee-p1363' }));
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/jose+json', accept }, body: JSON.stringify({ protected: p, payload: body, signature }) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/jose+json', accept },
+        body: JSON.stringify({ protected: p, payload: body, signature }),
+      });
       this.nonce = res.headers.get('replay-nonce') ?? undefined;
       if (res.ok) return res;
       const problem = (await res.json().catch(() => ({}))) as Problem;

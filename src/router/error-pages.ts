@@ -18,7 +18,14 @@ export function errorStatus(kind: RouterErrorKind): number {
   return PAGES[kind].status;
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
 
 /** The status line of the page for `kind`, for the paths that write responses as bytes (fast path, upgrades). */
 export function errorStatusLine(kind: RouterErrorKind): string {

@@ -176,9 +176,10 @@ export class Exchange {
   }
 
   upstreamConnected(): void {
-    const { req, client, ctx } = this;
+    const { req, client } = this;
     const up = this.up;
-    const forwarded = req.forwardedFor === undefined ? client.forwarded : `x-forwarded-for: ${req.forwardedFor}, ${client.remoteAddress}\r\n${client.forwardedTail}`;
+    const forwarded =
+      req.forwardedFor === undefined ? client.forwarded : `x-forwarded-for: ${req.forwardedFor}, ${client.remoteAddress}\r\n${client.forwardedTail}`;
     const head = `${req.method} ${req.target} HTTP/1.1\r\n${req.headers}${forwarded}${req.host}\r\nx-request-id: ${this.requestId}\r\n\r\n`;
     if (this.replay === undefined && this.bodyLeft === 0) {
       up.writer.write(head);
@@ -409,8 +410,16 @@ export class Exchange {
     const seconds = (performance.now() - this.started) / 1000;
     this.ctx.metrics.finished(app, status, seconds, wasActive);
     this.ctx.accessLog?.({
-      app, method: this.req.method, host: this.req.host, path: this.req.target, status, duration: seconds * 1000, bytes,
-      upstream: this.up?.ep.addr, requestId: this.requestId, error,
+      app,
+      method: this.req.method,
+      host: this.req.host,
+      path: this.req.target,
+      status,
+      duration: seconds * 1000,
+      bytes,
+      upstream: this.up?.ep.addr,
+      requestId: this.requestId,
+      error,
     });
   }
 }

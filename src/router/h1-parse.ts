@@ -53,11 +53,30 @@ const WELL_FORMED_REQUEST = new RegExp(String.raw`^[A-Z]+ \/[\x21-\x7e]* HTTP\/1
 const WELL_FORMED_RESPONSE = new RegExp(String.raw`^HTTP\/1\.[01] \d{3}(?: [\t\x20-\x7e\x80-\xff]*)?` + FIELD_LINES);
 /** Lengths of the header names the parsers look at; other names are kept without being lower-cased. */
 const NAME_LENGTHS = new Uint8Array(32);
-for (const name of ['host', 'content-length', 'connection', 'transfer-encoding', 'upgrade', 'expect', 'x-request-id', 'x-forwarded-for', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-host']) NAME_LENGTHS[name.length] = 1;
+for (const name of [
+  'host',
+  'content-length',
+  'connection',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+  'x-request-id',
+  'x-forwarded-for',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-host',
+])
+  NAME_LENGTHS[name.length] = 1;
 /** The header name `text[start, colon)` lower-cased when it may be one the parsers look at, else ''. */
-const knownName = (text: string, start: number, colon: number) => (colon - start < 32 && NAME_LENGTHS[colon - start] === 1 ? text.slice(start, colon).toLowerCase() : '');
+const knownName = (text: string, start: number, colon: number) =>
+  colon - start < 32 && NAME_LENGTHS[colon - start] === 1 ? text.slice(start, colon).toLowerCase() : '';
 /** Whether `text[start, end)`, a header line with its first colon at `colon`, is `TOKEN:FIELD_VALUE`. */
-const wellFormedField = (text: string, start: number, colon: number, end: number) => TOKEN.test(text.slice(start, colon)) && FIELD_VALUE.test(text.slice(colon + 1, end));
+const wellFormedField = (text: string, start: number, colon: number, end: number) =>
+  TOKEN.test(text.slice(start, colon)) && FIELD_VALUE.test(text.slice(colon + 1, end));
 
 /**
  * Calls `each` with the lower-cased options of a Connection header value (a single option without splitting);
@@ -323,7 +342,8 @@ function matchName(buf: Buffer, start: number, candidates: Buffer[]): Buffer | u
 export function scanResponseHead(buf: Buffer, method: string): ScannedResponseHead | undefined {
   const len = buf.length;
   // Status line: `HTTP/1.x NNN` and an optional reason phrase.
-  if (len < 16 || buf[0] !== 72 || buf[1] !== 84 || buf[2] !== 84 || buf[3] !== 80 || buf[4] !== 47 || buf[5] !== 49 || buf[6] !== 46 || buf[8] !== 32) return undefined;
+  if (len < 16 || buf[0] !== 72 || buf[1] !== 84 || buf[2] !== 84 || buf[3] !== 80 || buf[4] !== 47 || buf[5] !== 49 || buf[6] !== 46 || buf[8] !== 32)
+    return undefined;
   const minor = buf[7]! - 48;
   const d0 = buf[9]! - 48;
   const d1 = buf[10]! - 48;
@@ -384,11 +404,12 @@ export function scanResponseHead(buf: Buffer, method: string): ScannedResponseHe
         if (b - a === 10 && matchName(buf, a, KEEP_ALIVE_VALUE) !== undefined) {
           if (minor === 0) keepAlive = true;
         } else if (b - a === 5 && matchName(buf, a, CLOSE_VALUE) !== undefined) keepAlive = false;
-        else connectionOptions(buf.toString('latin1', colon + 1, eol), (o) => {
-          if (o === 'close') keepAlive = false;
-          else if (o === 'keep-alive' && minor === 0) keepAlive = true;
-          return true;
-        });
+        else
+          connectionOptions(buf.toString('latin1', colon + 1, eol), (o) => {
+            if (o === 'close') keepAlive = false;
+            else if (o === 'keep-alive' && minor === 0) keepAlive = true;
+            return true;
+          });
         break;
       case 107: {
         // 'k': keep-alive

@@ -161,7 +161,18 @@ export class ClientConnection implements Watched {
       const unread = !this.discardBody(req.contentLength);
       const body = this.sendError(req, kind, requestId, unread);
       this.ctx.metrics.finished(target?.app ?? NO_APP, errorStatus(kind), 0, false);
-      this.ctx.accessLog?.({ app: target?.app ?? NO_APP, method: req.method, host: req.host, path: req.target, status: errorStatus(kind), duration: 0, bytes: body, upstream: undefined, requestId, error: kind });
+      this.ctx.accessLog?.({
+        app: target?.app ?? NO_APP,
+        method: req.method,
+        host: req.host,
+        path: req.target,
+        status: errorStatus(kind),
+        duration: 0,
+        bytes: body,
+        upstream: undefined,
+        requestId,
+        error: kind,
+      });
       return this.exchangeDone(unread);
     }
     this.exchange = new Exchange(this.ctx, this, req, target);

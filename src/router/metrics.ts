@@ -84,7 +84,14 @@ export function mergeSnapshots(parts: MetricsSnapshot[]): MetricsSnapshot {
   for (const p of parts) {
     out.openConnections += p.openConnections;
     for (const [name, s] of Object.entries(p.apps)) {
-      const t = (out.apps[name] ??= { byClass: [0, 0, 0, 0, 0], buckets: new Array<number>(LATENCY_BUCKETS.length + 1).fill(0), sum: 0, count: 0, upstreamErrors: {}, active: 0 });
+      const t = (out.apps[name] ??= {
+        byClass: [0, 0, 0, 0, 0],
+        buckets: new Array<number>(LATENCY_BUCKETS.length + 1).fill(0),
+        sum: 0,
+        count: 0,
+        upstreamErrors: {},
+        active: 0,
+      });
       s.byClass.forEach((v, i) => (t.byClass[i]! += v));
       s.buckets.forEach((v, i) => (t.buckets[i]! += v));
       t.sum += s.sum;
@@ -112,14 +119,26 @@ export function renderMetrics(m: MetricsSnapshot, extra: { revision: number; rou
       out.push(`yb_router_request_duration_seconds_bucket{app="${label(app)}",le="${le}"} ${cum}`);
     });
     out.push(`yb_router_request_duration_seconds_bucket{app="${label(app)}",le="+Inf"} ${s.count}`);
-    out.push(`yb_router_request_duration_seconds_sum{app="${label(app)}"} ${s.sum}`, `yb_router_request_duration_seconds_count{app="${label(app)}"} ${s.count}`);
+    out.push(
+      `yb_router_request_duration_seconds_sum{app="${label(app)}"} ${s.sum}`,
+      `yb_router_request_duration_seconds_count{app="${label(app)}"} ${s.count}`,
+    );
   }
   out.push('# HELP yb_router_upstream_errors_total Failed upstream attempts, by app and kind.', '# TYPE yb_router_upstream_errors_total counter');
-  for (const [app, s] of apps) for (const [k, v] of Object.entries(s.upstreamErrors)) out.push(`yb_router_upstream_errors_total{app="${label(app)}",kind="${label(k)}"} ${v}`);
+  for (const [app, s] of apps)
+    for (const [k, v] of Object.entries(s.upstreamErrors)) out.push(`yb_router_upstream_errors_total{app="${label(app)}",kind="${label(k)}"} ${v}`);
   out.push('# HELP yb_router_active_requests Requests in flight, by app.', '# TYPE yb_router_active_requests gauge');
   for (const [app, s] of apps) out.push(`yb_router_active_requests{app="${label(app)}"} ${s.active}`);
-  out.push('# HELP yb_router_open_connections Client connections open.', '# TYPE yb_router_open_connections gauge', `yb_router_open_connections ${m.openConnections}`);
-  out.push('# HELP yb_router_table_revision Store revision of the applied route table.', '# TYPE yb_router_table_revision gauge', `yb_router_table_revision ${extra.revision}`);
+  out.push(
+    '# HELP yb_router_open_connections Client connections open.',
+    '# TYPE yb_router_open_connections gauge',
+    `yb_router_open_connections ${m.openConnections}`,
+  );
+  out.push(
+    '# HELP yb_router_table_revision Store revision of the applied route table.',
+    '# TYPE yb_router_table_revision gauge',
+    `yb_router_table_revision ${extra.revision}`,
+  );
   out.push('# HELP yb_router_routes Host names in the applied route table.', '# TYPE yb_router_routes gauge', `yb_router_routes ${extra.routes}`);
   out.push('# HELP yb_router_workers Proxy worker processes.', '# TYPE yb_router_workers gauge', `yb_router_workers ${extra.workers}`);
   return out.join('\n') + '\n';

@@ -28,11 +28,22 @@ export interface ProxyProcess {
 
 export const EMPTY_TABLE: RouteTable = buildRouteTable({ routes: new Map(), endpoints: new Map(), revision: 0 });
 
-export async function startProxyProcess(opts: RouterOptions, log: Logger, initial: { delta: SnapshotDelta; revision: number }, writeLine?: (line: string) => void): Promise<ProxyProcess> {
+export async function startProxyProcess(
+  opts: RouterOptions,
+  log: Logger,
+  initial: { delta: SnapshotDelta; revision: number },
+  writeLine?: (line: string) => void,
+): Promise<ProxyProcess> {
   let table = EMPTY_TABLE;
   const input = new TableInputBuilder(opts.prefix);
   const maxHeaderBytes = opts.maxHeaderBytes ?? 16 * 1024;
-  const upstreams = new Upstreams({ ejectMs: opts.ejectMs, connectTimeoutMs: opts.connectTimeoutMs, keepAliveMs: 30_000, connectionsPerEndpoint: null, maxHeaderBytes });
+  const upstreams = new Upstreams({
+    ejectMs: opts.ejectMs,
+    connectTimeoutMs: opts.connectTimeoutMs,
+    keepAliveMs: 30_000,
+    connectionsPerEndpoint: null,
+    maxHeaderBytes,
+  });
   const metrics = new RouterMetrics();
   // The fallback certificate was made by the router primary (router.ts) before any proxy started.
   const certs = opts.tlsListen ? new TlsCertificates(opts.prefix, new SecretKeyring(opts.dataDir), readFallbackCertificate(opts.dataDir!), log) : undefined;
@@ -61,7 +72,11 @@ export async function startProxyProcess(opts: RouterOptions, log: Logger, initia
   let tlsServer: ProxyServer | undefined;
   if (certs) {
     // Clients without SNI get the fallback pair given here.
-    tlsServer = await startProxyServer({ ...ctx, proto: 'https' }, opts.tlsListen!, { ...serverOpts, tls: { SNICallback: certs.sniCallback, ...certs.fallbackPem }, http2: opts.http2 === true });
+    tlsServer = await startProxyServer({ ...ctx, proto: 'https' }, opts.tlsListen!, {
+      ...serverOpts,
+      tls: { SNICallback: certs.sniCallback, ...certs.fallbackPem },
+      http2: opts.http2 === true,
+    });
   }
   let server: ProxyServer;
   try {

@@ -45,7 +45,21 @@ export interface ProxyContext {
 }
 
 // Request headers not forwarded: hop-by-hop ones, and those the router sets itself.
-const DROP_REQUEST = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'upgrade', 'expect', 'trailer', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-host', 'x-forwarded-for', 'x-request-id']);
+const DROP_REQUEST = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'upgrade',
+  'expect',
+  'trailer',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-host',
+  'x-forwarded-for',
+  'x-request-id',
+]);
 const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'trailer', 'upgrade']);
 // Connection-phase failures: no byte of the request reached the upstream, so another endpoint may be tried.
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -90,11 +104,16 @@ export function forwardHeaders(req: IncomingMessage, requestId: string, proto: s
   }
   const client = req.socket.remoteAddress ?? '';
   out.push(
-    'x-forwarded-for', xff === undefined ? client : `${xff}, ${client}`,
-    'x-forwarded-proto', proto,
-    'x-forwarded-port', String(req.socket.localPort ?? ''),
-    'x-forwarded-host', hostOf(req) ?? '',
-    'x-request-id', requestId,
+    'x-forwarded-for',
+    xff === undefined ? client : `${xff}, ${client}`,
+    'x-forwarded-proto',
+    proto,
+    'x-forwarded-port',
+    String(req.socket.localPort ?? ''),
+    'x-forwarded-host',
+    hostOf(req) ?? '',
+    'x-request-id',
+    requestId,
   );
   return out;
 }
@@ -122,16 +141,42 @@ export function createProxy(ctx: ProxyContext): (req: IncomingMessage, res: Serv
   };
 }
 
-function sendError(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, kind: RouterErrorKind, app: string, requestId: string, started: number, upstream: string | undefined, error?: string): void {
+function sendError(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  kind: RouterErrorKind,
+  app: string,
+  requestId: string,
+  started: number,
+  upstream: string | undefined,
+  error?: string,
+): void {
   const status = errorStatus(kind);
   const body = errorPage(kind, requestId);
   if (!res.headersSent) {
-    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length, 'cache-control': 'no-store', 'x-request-id': requestId });
+    res.writeHead(status, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': body.length,
+      'cache-control': 'no-store',
+      'x-request-id': requestId,
+    });
   }
   res.end(req.method === 'HEAD' ? undefined : body);
   const seconds = (performance.now() - started) / 1000;
   ctx.metrics.finished(app, status, seconds, false);
-  ctx.accessLog?.({ app, method: req.method ?? '', host: hostOf(req) ?? '', path: req.url ?? '', status, duration: seconds * 1000, bytes: body.length, upstream, requestId, error: error ?? kind });
+  ctx.accessLog?.({
+    app,
+    method: req.method ?? '',
+    host: hostOf(req) ?? '',
+    path: req.url ?? '',
+    status,
+    duration: seconds * 1000,
+    bytes: body.length,
+    upstream,
+    requestId,
+    error: error ?? kind,
+  });
 }
 
 /** One client request and its upstream attempts; the undici dispatch handler of the current attempt. */
@@ -199,7 +244,8 @@ class Exchange implements Dispatcher.DispatchHandler {
       if (lower === 'content-length') sized = true;
       out.push(name, raw[i + 1]!.toString('latin1'));
     }
-    if (this.req.httpVersionMajor === 2) this.res.writeHead(statusCode, out); // HTTP/2 has no status text
+    if (this.req.httpVersionMajor === 2)
+      this.res.writeHead(statusCode, out); // HTTP/2 has no status text
     else this.res.writeHead(statusCode, statusText, out);
     // Server-sent events and other streams: send the head now rather than with the first body chunk.
     if (!sized) this.res.flushHeaders();
@@ -238,7 +284,17 @@ class Exchange implements Dispatcher.DispatchHandler {
     const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
     this.done = true;
     this.ctx.metrics.settled(this.target.app); // the error page below counts the request
-    sendError(this.ctx, this.req, this.res, timeout ? 'gateway_timeout' : 'bad_gateway', this.target.app, this.requestId, this.started, this.ep.addr, code || err.message);
+    sendError(
+      this.ctx,
+      this.req,
+      this.res,
+      timeout ? 'gateway_timeout' : 'bad_gateway',
+      this.target.app,
+      this.requestId,
+      this.started,
+      this.ep.addr,
+      code || err.message,
+    );
   }
 
   private finish(status: number, error?: string): void {
@@ -247,8 +303,16 @@ class Exchange implements Dispatcher.DispatchHandler {
     const seconds = (performance.now() - this.started) / 1000;
     this.ctx.metrics.finished(this.target.app, status, seconds, true);
     this.ctx.accessLog?.({
-      app: this.target.app, method: this.req.method ?? '', host: hostOf(this.req) ?? '', path: this.req.url ?? '',
-      status, duration: seconds * 1000, bytes: this.bytes, upstream: this.ep.addr, requestId: this.requestId, error,
+      app: this.target.app,
+      method: this.req.method ?? '',
+      host: hostOf(this.req) ?? '',
+      path: this.req.url ?? '',
+      status,
+      duration: seconds * 1000,
+      bytes: this.bytes,
+      upstream: this.ep.addr,
+      requestId: this.requestId,
+      error,
     });
   }
 }

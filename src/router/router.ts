@@ -85,7 +85,8 @@ export async function startRouter(opts: RouterOptions, log: Logger, writeLine?: 
         publish();
       },
       onStatus: ({ connected, error }) => {
-        if (connected !== etcdConnected) log[connected ? 'info' : 'warn']({ err: error?.message }, connected ? 'etcd connected' : 'etcd unreachable; serving the last route table');
+        if (connected !== etcdConnected)
+          log[connected ? 'info' : 'warn']({ err: error?.message }, connected ? 'etcd connected' : 'etcd unreachable; serving the last route table');
         etcdConnected = connected;
       },
     });

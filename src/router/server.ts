@@ -79,7 +79,12 @@ export async function startProxyServer(ctx: ProxyContext, listen: Addr, opts: Pr
     const [general] = server.listeners(event) as ((socket: Socket) => void)[];
     if (general === undefined) throw new Error(`the server registered no ${event} listener`);
     server.removeAllListeners(event);
-    const fastOpts = { keepAliveMs: opts.keepAliveMs, connectTimeoutMs: opts.connectTimeoutMs, fallback: (socket: Socket) => general.call(server, socket), sharedReads };
+    const fastOpts = {
+      keepAliveMs: opts.keepAliveMs,
+      connectTimeoutMs: opts.connectTimeoutMs,
+      fallback: (socket: Socket) => general.call(server, socket),
+      sharedReads,
+    };
     const forget = (c: ClientConnection) => fast.delete(c);
     if (sharedReads) pauseOnConnect(server);
     server.on(event, (socket: Socket) => {
@@ -92,7 +97,12 @@ export async function startProxyServer(ctx: ProxyContext, listen: Addr, opts: Pr
   if (!sharedReads) server.on('connection', track);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable) return socket.destroy();
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
   });
   await new Promise<void>((resolve, reject) => {

@@ -107,15 +107,7 @@ export class SocketWriter {
     this.activity.lastActive = idleClock.now;
     const s = this.socket;
     const handle = (s as unknown as SocketInternals)._handle;
-    if (
-      B === undefined ||
-      !(handle instanceof B.TCP) ||
-      s.connecting ||
-      s.writableLength !== 0 ||
-      s.writableCorked !== 0 ||
-      s.writableEnded ||
-      s.destroyed
-    ) {
+    if (B === undefined || !(handle instanceof B.TCP) || s.connecting || s.writableLength !== 0 || s.writableCorked !== 0 || s.writableEnded || s.destroyed) {
       const ok = typeof data === 'string' ? s.write(data, 'latin1') : s.write(data);
       return ok && !this.queueFull;
     }

@@ -52,7 +52,8 @@ export function settleTarget(req: IncomingMessage): Refusal | undefined {
 function http2Refusal(req: IncomingMessage): Refusal | undefined {
   const authority = req.headers[':authority'] as string | undefined;
   const host = req.headers.host;
-  if (authority !== undefined && host !== undefined && host.toLowerCase() !== authority.toLowerCase()) return { status: 400, reason: 'The Host header and :authority name different hosts.' };
+  if (authority !== undefined && host !== undefined && host.toLowerCase() !== authority.toLowerCase())
+    return { status: 400, reason: 'The Host header and :authority name different hosts.' };
   const named = host ?? authority;
   const d = decideTarget(req.method ?? '', req.url ?? '', named === undefined ? [] : [named], true);
   if ('status' in d) return d;
@@ -64,7 +65,18 @@ const kindOf = (r: Refusal): RouterErrorKind => (r.status === 405 ? 'method_not_
 
 function logRefusal(ctx: ProxyContext, req: IncomingMessage, r: Refusal, requestId: string, bytes: number): void {
   ctx.metrics.finished(NO_APP, r.status, 0, false);
-  ctx.accessLog?.({ app: NO_APP, method: req.method ?? '', host: req.headers.host ?? '', path: req.url ?? '', status: r.status, duration: 0, bytes, upstream: undefined, requestId, error: r.reason });
+  ctx.accessLog?.({
+    app: NO_APP,
+    method: req.method ?? '',
+    host: req.headers.host ?? '',
+    path: req.url ?? '',
+    status: r.status,
+    duration: 0,
+    bytes,
+    upstream: undefined,
+    requestId,
+    error: r.reason,
+  });
 }
 
 /** Wraps the request handler of an HTTP/1.x or HTTP/2 server: refusals are answered here. */
@@ -74,7 +86,12 @@ export function targetFront(ctx: ProxyContext, next: RequestHandler): RequestHan
     if (refusal === undefined) return req.url === '*' ? serverOptions(ctx, req, res) : next(req, res);
     const requestId = requestIdOf(req);
     const body = errorPage(kindOf(refusal), requestId, refusal.reason);
-    const headers: Record<string, string | number> = { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length, 'cache-control': 'no-store', 'x-request-id': requestId };
+    const headers: Record<string, string | number> = {
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': body.length,
+      'cache-control': 'no-store',
+      'x-request-id': requestId,
+    };
     // What follows a bad head on an HTTP/1 connection cannot be trusted to be a request; HTTP/2 frames each stream.
     if (req.httpVersionMajor === 1) (res.shouldKeepAlive = false), (headers.connection = 'close');
     res.writeHead(refusal.status, headers);
@@ -93,7 +110,17 @@ function serverOptions(ctx: ProxyContext, req: IncomingMessage, res: ServerRespo
   res.end();
   req.resume();
   ctx.metrics.finished(NO_APP, 200, 0, false);
-  ctx.accessLog?.({ app: NO_APP, method: 'OPTIONS', host: req.headers.host ?? '', path: '*', status: 200, duration: 0, bytes: 0, upstream: undefined, requestId });
+  ctx.accessLog?.({
+    app: NO_APP,
+    method: 'OPTIONS',
+    host: req.headers.host ?? '',
+    path: '*',
+    status: 200,
+    duration: 0,
+    bytes: 0,
+    upstream: undefined,
+    requestId,
+  });
 }
 
 /** For the `upgrade` event: true when the request was refused (answered and closed) rather than settled. */
@@ -116,7 +143,13 @@ export function refuseConnect(ctx: ProxyContext): (req: IncomingMessage | Http2S
     const requestId = requestIdOf(req as IncomingMessage);
     if ('writeHead' in to) {
       const body = errorPage('method_not_allowed', requestId, refusal.reason);
-      to.writeHead(405, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length, 'cache-control': 'no-store', 'x-request-id': requestId, allow: ALLOW.slice(7, -2) });
+      to.writeHead(405, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-length': body.length,
+        'cache-control': 'no-store',
+        'x-request-id': requestId,
+        allow: ALLOW.slice(7, -2),
+      });
       to.end(body);
     } else {
       to.on('error', () => to.destroy());

@@ -25,8 +25,21 @@ export async function ensureFallbackCertificate(dataDir: string): Promise<void> 
   const tmp = `.${process.pid}-${Date.now()}`;
   try {
     await run('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '3650',
-      '-subj', '/CN=yunbang-router-fallback', '-keyout', p.key + tmp, '-out', p.cert + tmp,
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=yunbang-router-fallback',
+      '-keyout',
+      p.key + tmp,
+      '-out',
+      p.cert + tmp,
     ]);
     renameSync(p.key + tmp, p.key); // key first: a reader that sees the cert finds its key
     renameSync(p.cert + tmp, p.cert);

@@ -20,7 +20,10 @@ const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
 
 /** A distinguished name as one line, `CN=…, O=…`; `CN` alone when `short`. */
 function dn(text: string | undefined, short: boolean): string {
-  const parts = (text ?? '').split('\n').map((s) => s.trim()).filter(Boolean);
+  const parts = (text ?? '')
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const cn = parts.find((p) => p.startsWith('CN='));
   return short && cn ? cn.slice(3) : parts.join(', ');
 }
@@ -45,12 +48,24 @@ export function inspectCertificate(certPem: string, keyPem: string, now = new Da
   const notAfter = new Date(leaf.validTo);
   const notBefore = new Date(leaf.validFrom);
   if (notAfter <= now) return { ok: false, problem: `the certificate expired on ${notAfter.toISOString()}` };
-  const san = (leaf.subjectAltName ?? '').split(',').map((s) => s.trim()).filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4).toLowerCase());
+  const san = (leaf.subjectAltName ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.startsWith('DNS:'))
+    .map((s) => s.slice(4).toLowerCase());
   const cn = dn(leaf.subject, true);
   const names = san.length > 0 ? san : cn ? [cn.toLowerCase()] : [];
   return {
     ok: true,
-    info: { names, notBefore, notAfter, issuer: dn(leaf.issuer, false), subject: dn(leaf.subject, false), fingerprint: leaf.fingerprint256, chain: blocks.join('\n') + '\n' },
+    info: {
+      names,
+      notBefore,
+      notAfter,
+      issuer: dn(leaf.issuer, false),
+      subject: dn(leaf.subject, false),
+      fingerprint: leaf.fingerprint256,
+      chain: blocks.join('\n') + '\n',
+    },
   };
 }
 

@@ -23,7 +23,12 @@ export class TlsCertificates {
   private readonly contexts = new Map<string, Cached>();
   readonly fallback: SecureContext;
 
-  constructor(prefix: string, private readonly keyring: SecretKeyring, readonly fallbackPem: PemPair, private readonly log: Logger) {
+  constructor(
+    prefix: string,
+    private readonly keyring: SecretKeyring,
+    readonly fallbackPem: PemPair,
+    private readonly log: Logger,
+  ) {
     this.prefix = keys(prefix).certsPrefix();
     this.fallback = createSecureContext(fallbackPem);
   }

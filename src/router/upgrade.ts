@@ -57,7 +57,18 @@ export function createUpgradeProxy(ctx: ProxyContext, connectTimeoutMs: number):
     const log = (app: string, status: number, upstream?: string, error?: string) => {
       const seconds = (performance.now() - started) / 1000;
       ctx.metrics.finished(app, status, seconds, false);
-      ctx.accessLog?.({ app, method: req.method ?? '', host: req.headers.host ?? '', path: req.url ?? '', status, duration: seconds * 1000, bytes: 0, upstream, requestId, error });
+      ctx.accessLog?.({
+        app,
+        method: req.method ?? '',
+        host: req.headers.host ?? '',
+        path: req.url ?? '',
+        status,
+        duration: seconds * 1000,
+        bytes: 0,
+        upstream,
+        requestId,
+        error,
+      });
     };
     if (!target) return (refuse(socket, 'no_route', requestId), log(NO_APP, 404));
     if (target.endpoints.length === 0) return (refuse(socket, 'no_endpoints', requestId), log(target.app, 503));

@@ -10,10 +10,7 @@ import type { SnapshotDelta } from './table-input.js';
 
 // A worker gets the whole current snapshot as its first delta (over IPC: environment strings are limited to
 // 128 KiB, far less than 10,000 routes), then only changes.
-export type ToWorker =
-  | { t: 'snapshot'; revision: number; delta: SnapshotDelta }
-  | { t: 'metrics'; id: number }
-  | { t: 'shutdown'; graceMs: number };
+export type ToWorker = { t: 'snapshot'; revision: number; delta: SnapshotDelta } | { t: 'metrics'; id: number } | { t: 'shutdown'; graceMs: number };
 export type FromWorker =
   | { t: 'hello' }
   | { t: 'listening'; port: number; tlsPort?: number }
@@ -74,8 +71,7 @@ export class WorkerSet {
           this.port = m.port;
           this.tlsPort = m.tlsPort ?? 0;
           resolve();
-        }
-        else if (m.t === 'applied') {
+        } else if (m.t === 'applied') {
           slot.applied = Math.max(slot.applied, m.revision);
           this.onApplied(this.appliedByAll());
         } else if (m.t === 'metrics') this.pendingMetrics.get(m.id)?.(m.snapshot);

@@ -27,7 +27,8 @@ const CPU_PERIOD_US = 100_000;
  * directories written, or throws with the reason when this engine's layout is not one it knows.
  */
 export async function limitBuildkitSteps(engine: EngineCgroups, limits: BuildkitLimits, root = '/sys/fs/cgroup'): Promise<string[]> {
-  if (engine.driver !== 'cgroupfs') throw new Error(`the engine uses the ${engine.driver} cgroup driver; only cgroupfs puts BuildKit's steps under docker/buildkit`);
+  if (engine.driver !== 'cgroupfs')
+    throw new Error(`the engine uses the ${engine.driver} cgroup driver; only cgroupfs puts BuildKit's steps under docker/buildkit`);
   const quota = limits.cpus ? Math.round(limits.cpus * CPU_PERIOD_US) : undefined;
   if (engine.version === '1') {
     const memory = join(root, 'memory', 'docker', 'buildkit');
@@ -72,7 +73,15 @@ export async function applyBuildkitLimits(
   }
   try {
     const cgroups = await limitBuildkitSteps(engine, limits);
-    log.info({ cgroups, memoryMiB: limits.memoryBytes ? limits.memoryBytes / 1024 / 1024 : 'unlimited', cpus: limits.cpus || 'unlimited', pids: limits.pids || 'unlimited' }, 'BuildKit RUN steps limited');
+    log.info(
+      {
+        cgroups,
+        memoryMiB: limits.memoryBytes ? limits.memoryBytes / 1024 / 1024 : 'unlimited',
+        cpus: limits.cpus || 'unlimited',
+        pids: limits.pids || 'unlimited',
+      },
+      'BuildKit RUN steps limited',
+    );
     return true;
   } catch (err) {
     log.warn({ reason: (err as Error).message }, unlimited);

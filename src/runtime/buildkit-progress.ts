@@ -140,7 +140,8 @@ export class BuildkitProgress {
       const lines = (step.partial + log.msg.toString('utf8')).replace(/\r\n?/g, '\n').split('\n');
       step.partial = lines.pop() ?? '';
       for (const line of lines) {
-        if (step.cut) step.cut = false; // the end of a line already shown cut
+        if (step.cut)
+          step.cut = false; // the end of a line already shown cut
         else this.onLine(`#${step.n} ${line.slice(0, MAX_LINE_BYTES)}${line.length > MAX_LINE_BYTES ? cutMarker(MAX_LINE_BYTES) : ''}`);
       }
       // A RUN step printing without newlines: show the line cut at the bound and drop the rest of it.

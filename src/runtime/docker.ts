@@ -4,7 +4,6 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { BuildkitProgress } from './buildkit-progress.js';
 import Docker from 'dockerode';
 import { PassThrough, type Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import { DEFAULT_HARDENING, hostHardening, type ContainerKind, type HardeningSettings, type HostHardening } from './hardening.js';
 import { LineSplitter, splitLines } from './line-splitter.js';
 
@@ -65,7 +64,11 @@ export class DockerRuntime {
   /** Network creations in flight, by name (see ensureNetwork). */
   private readonly networkCreations = new Map<string, Promise<void>>();
 
-  constructor(readonly instance: string, dockerHost = '', readonly hardening: HardeningSettings = DEFAULT_HARDENING) {
+  constructor(
+    readonly instance: string,
+    dockerHost = '',
+    readonly hardening: HardeningSettings = DEFAULT_HARDENING,
+  ) {
     if (dockerHost) {
       const u = new URL(dockerHost.replace(/^tcp:/, 'http:'));
       this.docker = dockerHost.startsWith('unix://') ? new Docker({ socketPath: dockerHost.slice(7) }) : new Docker({ host: u.hostname, port: Number(u.port) });
@@ -99,8 +102,9 @@ export class DockerRuntime {
   async pruneBuildCache(keepBytes: number): Promise<{ reclaimedBytes: number; records: number }> {
     const dial = () =>
       new Promise<{ SpaceReclaimed?: number; CachesDeleted?: string[] | null }>((resolve, reject) =>
-        this.docker.modem.dial({ path: '/build/prune?', method: 'POST', options: { 'keep-storage': keepBytes }, statusCodes: { 200: true, 500: 'server error' } }, (err, data) =>
-          err ? reject(err) : resolve(data as { SpaceReclaimed?: number; CachesDeleted?: string[] | null }),
+        this.docker.modem.dial(
+          { path: '/build/prune?', method: 'POST', options: { 'keep-storage': keepBytes }, statusCodes: { 200: true, 500: 'server error' } },
+          (err, data) => (err ? reject(err) : resolve(data as { SpaceReclaimed?: number; CachesDeleted?: string[] | null })),
         ),
       );
     const res = await this.call(dial);
@@ -135,7 +139,20 @@ export class DockerRuntime {
    * service images, whose recipes install Debian packages and are built once per recipe). Resolves to the image id;
    * rejects with the engine's error message.
    */
-  async buildImage(context: Readable, opts: { tag: string; labels: Record<string, string>; buildargs?: Record<string, string>; dockerfile?: string; classic?: boolean; timeoutMs?: number; memoryBytes?: number; cpus?: number }, onLine: (line: string) => void): Promise<string> {
+  async buildImage(
+    context: Readable,
+    opts: {
+      tag: string;
+      labels: Record<string, string>;
+      buildargs?: Record<string, string>;
+      dockerfile?: string;
+      classic?: boolean;
+      timeoutMs?: number;
+      memoryBytes?: number;
+      cpus?: number;
+    },
+    onLine: (line: string) => void,
+  ): Promise<string> {
     const query = new URLSearchParams({ t: opts.tag, labels: JSON.stringify(opts.labels), ...(opts.classic ? { rm: '1', forcerm: '1' } : { version: '2' }) });
     if (opts.buildargs) query.set('buildargs', JSON.stringify(opts.buildargs));
     if (opts.dockerfile) query.set('dockerfile', opts.dockerfile);
@@ -166,7 +183,11 @@ export class DockerRuntime {
               req.on('error', reject);
               body.on('error', (err) => req.destroy(err));
               body.pipe(req);
-              if (timeoutMs) cut = setTimeout(() => req.destroy((timedOut = new Error(`the build took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`))), timeoutMs);
+              if (timeoutMs)
+                cut = setTimeout(
+                  () => req.destroy((timedOut = new Error(`the build took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`))),
+                  timeoutMs,
+                );
             }),
         ),
         onLine,
@@ -198,19 +219,22 @@ export class DockerRuntime {
     let failed: string | undefined;
     // The engine's JSON events carry build output; the splitter's bound (a few MiB: BuildKit traces are large but
     // chunked) keeps a newline-free stream from growing without limit, and a cut event is skipped.
-    const splitter = new LineSplitter((line) => {
-      if (!line.trim()) return;
-      let event: { id?: string; aux?: unknown; stream?: string; status?: string; error?: string };
-      try {
-        event = JSON.parse(line) as typeof event;
-      } catch {
-        return; // an event cut at the bound: not JSON any more
-      }
-      if (event.error) failed = event.error.trim();
-      else if (event.id === 'moby.buildkit.trace' && typeof event.aux === 'string') progress.trace(event.aux);
-      else if (event.id === 'moby.image.id') built = (event.aux as { ID?: string } | undefined)?.ID;
-      else for (const l of (event.stream ?? (event.status ? `${event.status}\n` : '')).split('\n')) if (l.trim() !== '') onLine(l.replace(/\r/g, ''));
-    }, 8 * 1024 * 1024);
+    const splitter = new LineSplitter(
+      (line) => {
+        if (!line.trim()) return;
+        let event: { id?: string; aux?: unknown; stream?: string; status?: string; error?: string };
+        try {
+          event = JSON.parse(line) as typeof event;
+        } catch {
+          return; // an event cut at the bound: not JSON any more
+        }
+        if (event.error) failed = event.error.trim();
+        else if (event.id === 'moby.buildkit.trace' && typeof event.aux === 'string') progress.trace(event.aux);
+        else if (event.id === 'moby.image.id') built = (event.aux as { ID?: string } | undefined)?.ID;
+        else for (const l of (event.stream ?? (event.status ? `${event.status}\n` : '')).split('\n')) if (l.trim() !== '') onLine(l.replace(/\r/g, ''));
+      },
+      8 * 1024 * 1024,
+    );
     for await (const chunk of res) splitter.push(chunk as Buffer);
     splitter.end();
     if (failed) throw new Error(failed);
@@ -223,7 +247,19 @@ export class DockerRuntime {
    * container is removed afterwards either way.
    */
   async runToCompletion(
-    opts: { kind: 'one-off' | 'build'; image: string; cmd: string[]; env?: Record<string, string>; binds?: string[]; user?: string; labels: Record<string, string>; memoryBytes?: number; nanoCpus?: number; network?: string; timeoutMs?: number },
+    opts: {
+      kind: 'one-off' | 'build';
+      image: string;
+      cmd: string[];
+      env?: Record<string, string>;
+      binds?: string[];
+      user?: string;
+      labels: Record<string, string>;
+      memoryBytes?: number;
+      nanoCpus?: number;
+      network?: string;
+      timeoutMs?: number;
+    },
     onLine: (line: string) => void,
   ): Promise<number> {
     const container = await this.call(() =>
@@ -233,7 +269,13 @@ export class DockerRuntime {
         Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
         User: opts.user,
         Labels: { [LABEL_INSTANCE]: this.instance, ...opts.labels },
-        HostConfig: { ...this.hostHardening(opts.kind, opts.memoryBytes), Binds: opts.binds, NanoCpus: opts.nanoCpus, NetworkMode: opts.network, AutoRemove: false },
+        HostConfig: {
+          ...this.hostHardening(opts.kind, opts.memoryBytes),
+          Binds: opts.binds,
+          NanoCpus: opts.nanoCpus,
+          NetworkMode: opts.network,
+          AutoRemove: false,
+        },
         Tty: false,
       }),
     );
@@ -311,12 +353,21 @@ export class DockerRuntime {
     if (same.length > 1) {
       same.sort((a, b) => a.Created.localeCompare(b.Created));
       for (const extra of same.slice(1)) {
-        const info = await this.docker.getNetwork(extra.Id).inspect().catch(() => undefined);
-        if (info && Object.keys(info.Containers ?? {}).length === 0) await this.docker.getNetwork(extra.Id).remove().catch(() => undefined);
+        const info = await this.docker
+          .getNetwork(extra.Id)
+          .inspect()
+          .catch(() => undefined);
+        if (info && Object.keys(info.Containers ?? {}).length === 0)
+          await this.docker
+            .getNetwork(extra.Id)
+            .remove()
+            .catch(() => undefined);
       }
     }
     if (same.length > 0) return;
-    await this.call(() => this.docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABEL_INSTANCE]: this.instance, ...labels } })).catch((err: { statusCode?: number }) => {
+    await this.call(() =>
+      this.docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABEL_INSTANCE]: this.instance, ...labels } }),
+    ).catch((err: { statusCode?: number }) => {
       if (err.statusCode !== 409) throw err;
     });
   }
@@ -324,7 +375,11 @@ export class DockerRuntime {
   /** Removes the networks this instance created (tests, uninstall); networks still in use stay. */
   async removeOwnedNetworks(): Promise<void> {
     const nets = await this.call(() => this.docker.listNetworks({ filters: { label: [`${LABEL_INSTANCE}=${this.instance}`] } }));
-    for (const n of nets) await this.docker.getNetwork(n.Id).remove().catch(() => undefined);
+    for (const n of nets)
+      await this.docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined);
   }
 
   async inspect(id: string): Promise<Docker.ContainerInspectInfo | null> {
@@ -362,7 +417,9 @@ export class DockerRuntime {
   async logsTail(id: string, tail = 20): Promise<string[]> {
     const c = this.docker.getContainer(id);
     const buf = (await this.call(() => c.logs({ stdout: true, stderr: true, tail, follow: false }))) as unknown as Buffer;
-    return demux(buf).split('\n').filter((l) => l !== '');
+    return demux(buf)
+      .split('\n')
+      .filter((l) => l !== '');
   }
 
   /**

@@ -17,7 +17,13 @@ export interface HardeningSettings {
   serviceMemoryBytes: number;
 }
 
-export const DEFAULT_HARDENING: HardeningSettings = { processPids: 512, buildPids: 4096, servicePids: 1024, processMemoryBytes: 512 * 1024 * 1024, serviceMemoryBytes: 1024 * 1024 * 1024 };
+export const DEFAULT_HARDENING: HardeningSettings = {
+  processPids: 512,
+  buildPids: 4096,
+  servicePids: 1024,
+  processMemoryBytes: 512 * 1024 * 1024,
+  serviceMemoryBytes: 1024 * 1024 * 1024,
+};
 
 /**
  * Docker's default capability set minus what a tenant could use against its neighbours or the host: NET_RAW (ARP

@@ -18,7 +18,10 @@ export class LineSplitter {
   /** Inside a line already cut: its bytes are dropped until the next newline. */
   private skipping = false;
 
-  constructor(private readonly onLine: (line: string) => void, private readonly maxBytes = MAX_LINE_BYTES) {}
+  constructor(
+    private readonly onLine: (line: string) => void,
+    private readonly maxBytes = MAX_LINE_BYTES,
+  ) {}
 
   push(chunk: Buffer): void {
     let from = 0;

@@ -67,7 +67,10 @@ async function listening(pid: number, port: number): Promise<boolean> {
   return false;
 }
 
-interface Answer { status: number; body: string }
+interface Answer {
+  status: number;
+  body: string;
+}
 
 /** One request to 127.0.0.1:`port`; the answer (body up to 64 KiB), or the error's message. */
 function ask(port: number, req: { method?: string; path: string; host?: string; timeoutMs: number }): Promise<Answer | string> {
@@ -105,7 +108,12 @@ export async function waitHealthy(runtime: DockerRuntime, id: string, opts: Heal
   // being re-admitted) do not count.
   const first = await runtime.inspect(id);
   const restartsBefore = first?.RestartCount ?? 0;
-  interface State { dead?: string; pid: number; health?: string; check?: { cmd: string[] | null; timeoutMs: number } }
+  interface State {
+    dead?: string;
+    pid: number;
+    health?: string;
+    check?: { cmd: string[] | null; timeoutMs: number };
+  }
   const read = (info: Awaited<ReturnType<DockerRuntime['inspect']>>): State => {
     if (!info) return { dead: 'the container disappeared', pid: 0 };
     if (!info.State.Running || info.RestartCount > restartsBefore) {
@@ -145,31 +153,39 @@ export async function waitHealthy(runtime: DockerRuntime, id: string, opts: Heal
     if (failed) return failed;
   }
   if (opts.dockerHealth) {
-    const failed = await until('the image HEALTHCHECK did not pass', async (s) => {
-      if (s.health === 'healthy' || !s.check?.cmd) return true;
-      if (s.health === 'unhealthy') return `Docker reports the image HEALTHCHECK unhealthy${lastProblem ? ` (${lastProblem})` : ''}`;
-      const probe = opts.hostPort && opts.port ? httpHealthcheck(s.check.cmd, opts.port) : null;
-      if (probe && opts.hostPort) {
-        const timeoutMs = Math.max(1, Math.min(probe.timeoutMs ?? Infinity, s.check.timeoutMs, deadline - Date.now()));
-        const a = await ask(opts.hostPort, { method: probe.method, path: probe.path, host: probe.host, timeoutMs });
-        if (typeof a !== 'string' && passesFromHost(probe, a.status)) return true;
-      }
-      const r = await runtime.exec(id, s.check.cmd, Math.max(1, Math.min(s.check.timeoutMs, deadline - Date.now())));
-      const said = r.output.trim().split('\n').pop()?.trim();
-      lastProblem = r.code === null ? 'the HEALTHCHECK command timed out' : `HEALTHCHECK exit code ${r.code}${said ? `: ${said.slice(0, 200)}` : ''}`;
-      return r.code === 0;
-    }, RETRY_MS);
+    const failed = await until(
+      'the image HEALTHCHECK did not pass',
+      async (s) => {
+        if (s.health === 'healthy' || !s.check?.cmd) return true;
+        if (s.health === 'unhealthy') return `Docker reports the image HEALTHCHECK unhealthy${lastProblem ? ` (${lastProblem})` : ''}`;
+        const probe = opts.hostPort && opts.port ? httpHealthcheck(s.check.cmd, opts.port) : null;
+        if (probe && opts.hostPort) {
+          const timeoutMs = Math.max(1, Math.min(probe.timeoutMs ?? Infinity, s.check.timeoutMs, deadline - Date.now()));
+          const a = await ask(opts.hostPort, { method: probe.method, path: probe.path, host: probe.host, timeoutMs });
+          if (typeof a !== 'string' && passesFromHost(probe, a.status)) return true;
+        }
+        const r = await runtime.exec(id, s.check.cmd, Math.max(1, Math.min(s.check.timeoutMs, deadline - Date.now())));
+        const said = r.output.trim().split('\n').pop()?.trim();
+        lastProblem = r.code === null ? 'the HEALTHCHECK command timed out' : `HEALTHCHECK exit code ${r.code}${said ? `: ${said.slice(0, 200)}` : ''}`;
+        return r.code === 0;
+      },
+      RETRY_MS,
+    );
     if (failed) return failed;
   }
   for (const check of opts.http ?? []) {
     if (!opts.hostPort) break;
     if (check.initialDelay) await sleep(check.initialDelay * 1000);
     const hostPort = opts.hostPort;
-    const failed = await until(`the health check GET ${check.path} did not pass`, async () => {
-      const problem = await httpProbe(hostPort, check);
-      lastProblem = problem ?? '';
-      return problem === null;
-    }, RETRY_MS);
+    const failed = await until(
+      `the health check GET ${check.path} did not pass`,
+      async () => {
+        const problem = await httpProbe(hostPort, check);
+        lastProblem = problem ?? '';
+        return problem === null;
+      },
+      RETRY_MS,
+    );
     if (failed) return failed;
   }
   const upUntil = Date.now() + opts.uptimeMs;

@@ -19,7 +19,11 @@ export async function reconcileOnStart(store: Store, runtime: DockerRuntime, rep
       const live = containers.filter((c) => c.labels[LABEL_RELEASE] === current && c.state === 'running');
       const release = app.currentRelease ? await repo.getRelease(app.name, app.currentRelease) : null;
       if (app.stopped) {
-        await scheduler.retire(app.name, () => true, () => undefined);
+        await scheduler.retire(
+          app.name,
+          () => true,
+          () => undefined,
+        );
         continue;
       }
       if (release && live.length === 0) {
@@ -34,12 +38,19 @@ export async function reconcileOnStart(store: Store, runtime: DockerRuntime, rep
         const port = info?.NetworkSettings.Ports[`${release.port}/tcp`]?.[0]?.HostPort;
         if (!port) continue;
         const rec: EndpointRecord = { host: '127.0.0.1', port: Number(port), release: release.version, container: c.id };
-        await store.put(store.keys.endpoint(app.name, 'web', endpointInstance(release.version, Number(c.labels[LABEL_INDEX]), c.labels[LABEL_GEN] ?? '0')), rec);
+        await store.put(
+          store.keys.endpoint(app.name, 'web', endpointInstance(release.version, Number(c.labels[LABEL_INDEX]), c.labels[LABEL_GEN] ?? '0')),
+          rec,
+        );
       }
       for (const e of await store.list<EndpointRecord>(store.keys.endpointsPrefix(app.name))) {
         if (!valid.has(e.value.container)) await store.delete(e.key);
       }
-      await scheduler.retire(app.name, (c) => !valid.has(c.id), () => undefined);
+      await scheduler.retire(
+        app.name,
+        (c) => !valid.has(c.id),
+        () => undefined,
+      );
       if (live.length) log.info({ app: app.name, adopted: live.length }, 'adopted running processes');
     } catch (err) {
       log.error({ err, app: app.name }, 'reconciling the app failed; it keeps its current state');

@@ -4,7 +4,16 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/store.js';
 import type { EndpointRecord, RouterRecord } from '../store/keys.js';
-import { LABEL_APP, LABEL_INDEX, LABEL_KIND, LABEL_PROCESS, LABEL_RELEASE, RunTimeoutError, type DockerRuntime, type RunningContainer } from '../runtime/docker.js';
+import {
+  LABEL_APP,
+  LABEL_INDEX,
+  LABEL_KIND,
+  LABEL_PROCESS,
+  LABEL_RELEASE,
+  RunTimeoutError,
+  type DockerRuntime,
+  type RunningContainer,
+} from '../runtime/docker.js';
 import { readFormation, type AppRecord, type FormationRecord, type ReleaseRecord } from '../release/repo.js';
 import { YbError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -97,7 +106,12 @@ export class Scheduler {
       cmd: processCommand(release, command),
       env: { ...release.config, PORT: String(release.port), DYNO: `${f.type}.${index}`, YB_APP: app.name, YB_RELEASE: `v${release.version}` },
       labels: {
-        [LABEL_APP]: app.name, [LABEL_RELEASE]: String(release.version), [LABEL_PROCESS]: f.type, [LABEL_INDEX]: String(index), [LABEL_GEN]: gen, [LABEL_KIND]: 'process',
+        [LABEL_APP]: app.name,
+        [LABEL_RELEASE]: String(release.version),
+        [LABEL_PROCESS]: f.type,
+        [LABEL_INDEX]: String(index),
+        [LABEL_GEN]: gen,
+        [LABEL_KIND]: 'process',
       },
       port: web ? release.port : undefined,
       memoryBytes: size.memoryBytes,
@@ -155,10 +169,15 @@ export class Scheduler {
     const started = await this.startAll(app, release, jobs);
     if (started.length) {
       const slowest = started.reduce((a, b) => (a.startMs + a.healthMs >= b.startMs + b.healthMs ? a : b));
-      progress(`Healthy (started in ${(slowest.startMs / 1000).toFixed(1)} s, passed its health check ${(slowest.healthMs / 1000).toFixed(1)} s later); switching traffic`);
+      progress(
+        `Healthy (started in ${(slowest.startMs / 1000).toFixed(1)} s, passed its health check ${(slowest.healthMs / 1000).toFixed(1)} s later); switching traffic`,
+      );
     }
     const keep = new Set(started.map((s) => s.id));
-    await this.retire(app.name, (c) => !keep.has(c.id) && (!types || types.includes(c.labels[LABEL_PROCESS] ?? '')), progress, { version: release.version, started });
+    await this.retire(app.name, (c) => !keep.has(c.id) && (!types || types.includes(c.labels[LABEL_PROCESS] ?? '')), progress, {
+      version: release.version,
+      started,
+    });
   }
 
   /** Changes the number of processes of one type without touching the others (same release, same size). */
@@ -169,7 +188,12 @@ export class Scheduler {
     for (let i = 1; i <= f.quantity; i++) if (!indexes.has(i)) missing.push({ f, index: i });
     if (missing.length) progress(`Starting ${missing.length} ${f.type} process${missing.length > 1 ? 'es' : ''}`);
     const started = await this.startAll(app, release, missing);
-    await this.retire(app.name, (c) => c.labels[LABEL_PROCESS] === f.type && (c.labels[LABEL_RELEASE] !== String(release.version) || Number(c.labels[LABEL_INDEX]) > f.quantity), progress, { version: release.version, started });
+    await this.retire(
+      app.name,
+      (c) => c.labels[LABEL_PROCESS] === f.type && (c.labels[LABEL_RELEASE] !== String(release.version) || Number(c.labels[LABEL_INDEX]) > f.quantity),
+      progress,
+      { version: release.version, started },
+    );
   }
 
   private async startAll(app: AppRecord, release: ReleaseRecord, jobs: Array<{ f: FormationRecord; index: number }>): Promise<Started[]> {
@@ -226,7 +250,13 @@ export class Scheduler {
    * Runs `command` once in a fresh container of `release` (release phase, deploy scripts) with the web process's
    * size; resolves to its exit code. Past YB_RELEASE_TIMEOUT the container is killed and removed and the step fails.
    */
-  async runOneOff(app: AppRecord, release: ReleaseRecord, command: string, onLine: (line: string) => void, timeoutMs = this.settings.oneOffTimeoutMs ?? 30 * 60_000): Promise<number> {
+  async runOneOff(
+    app: AppRecord,
+    release: ReleaseRecord,
+    command: string,
+    onLine: (line: string) => void,
+    timeoutMs = this.settings.oneOffTimeoutMs ?? 30 * 60_000,
+  ): Promise<number> {
     const network = teamNetwork(this.runtime.instance, app.team);
     await this.runtime.ensureNetwork(network, { 'yunbang.team': app.team });
     const size = parseSize(oneOffSize(await readFormation(this.store, app.name)));
@@ -248,7 +278,11 @@ export class Scheduler {
       );
     } catch (err) {
       if (!(err instanceof RunTimeoutError)) throw err;
-      throw new YbError('YB_ERR_DEPLOY_FAILED', `"${command.slice(0, 80)}" ran longer than the ${Math.round(timeoutMs / 1000)} s limit (YB_RELEASE_TIMEOUT) and was stopped`, { cause: err });
+      throw new YbError(
+        'YB_ERR_DEPLOY_FAILED',
+        `"${command.slice(0, 80)}" ran longer than the ${Math.round(timeoutMs / 1000)} s limit (YB_RELEASE_TIMEOUT) and was stopped`,
+        { cause: err },
+      );
     }
   }
 
@@ -266,7 +300,11 @@ export class Scheduler {
 
   /** Removes every container and endpoint of an app (app destroy). */
   async stopApp(app: string): Promise<void> {
-    await this.retire(app, () => true, () => undefined);
+    await this.retire(
+      app,
+      () => true,
+      () => undefined,
+    );
     await this.store.deletePrefix(this.store.keys.endpointsPrefix(app));
   }
 }

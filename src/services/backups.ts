@@ -20,7 +20,10 @@ const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{4}$/;
 
 /** A sortable, unique backup id: `20260102T030405Z-1a2b`. Pure apart from the clock and randomness. */
 export function newBackupId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
@@ -86,7 +89,12 @@ export class BackupFiles {
   /** Deletes the oldest backups beyond `keep`; resolves to the ids removed. */
   async prune(service: string, keep: number): Promise<string[]> {
     const all = await this.list(service);
-    const doomed = new Set(beyondRetention(all.map((b) => b.id), keep));
+    const doomed = new Set(
+      beyondRetention(
+        all.map((b) => b.id),
+        keep,
+      ),
+    );
     for (const b of all) if (doomed.has(b.id)) await this.discard(service, b.file);
     return [...doomed];
   }

@@ -9,7 +9,10 @@ const ALIAS = /^[A-Z][A-Z0-9_]{0,40}$/;
 /** Service names share the team network's DNS with app names, so they follow the same rule. */
 export function checkServiceName(name: string): string {
   if (!SERVICE_NAME.test(name) || name.includes('--')) {
-    throw new YbError('YB_ERR_INVALID_NAME', `"${name.slice(0, 64)}" is not a valid service name: use 3 to 30 lowercase letters, digits and single dashes, starting with a letter`);
+    throw new YbError(
+      'YB_ERR_INVALID_NAME',
+      `"${name.slice(0, 64)}" is not a valid service name: use 3 to 30 lowercase letters, digits and single dashes, starting with a letter`,
+    );
   }
   return name;
 }
@@ -17,7 +20,8 @@ export function checkServiceName(name: string): string {
 /** `--as analytics` → `ANALYTICS`; dashes become underscores. Throws on anything else. */
 export function normaliseAlias(alias: string): string {
   const a = alias.trim().toUpperCase().replace(/-/g, '_').replace(/_URL$/, '');
-  if (!ALIAS.test(a)) throw new YbError('YB_ERR_INVALID_NAME', `"${alias.slice(0, 64)}" is not a valid alias: use letters, digits and "_", starting with a letter`);
+  if (!ALIAS.test(a))
+    throw new YbError('YB_ERR_INVALID_NAME', `"${alias.slice(0, 64)}" is not a valid alias: use letters, digits and "_", starting with a letter`);
   return a;
 }
 
@@ -72,7 +76,13 @@ export function parseAttachedUrl(raw: string): { kind: ServiceKind | null; conne
   return {
     kind,
     connection: {
-      scheme, host: u.hostname, port, user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database, url: raw,
+      scheme,
+      host: u.hostname,
+      port,
+      user: decodeURIComponent(u.username),
+      password: decodeURIComponent(u.password),
+      database,
+      url: raw,
     },
   };
 }

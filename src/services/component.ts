@@ -25,8 +25,14 @@ export function createServices(
   const log = parts.log.child({ component: 'services' });
   const images = new ServiceImages(parts.runtime, settings.recipesDir, settings.stackImage);
   const manager = new ServiceManager(
-    new ServiceRepo(parts.store), parts.repo, parts.deployer, images, new ServiceContainers(parts.runtime), new BackupFiles(join(settings.dataDir, 'backups')),
-    { healthTimeoutMs: settings.healthTimeoutMs, backupRetention: settings.backupRetention }, log,
+    new ServiceRepo(parts.store),
+    parts.repo,
+    parts.deployer,
+    images,
+    new ServiceContainers(parts.runtime),
+    new BackupFiles(join(settings.dataDir, 'backups')),
+    { healthTimeoutMs: settings.healthTimeoutMs, backupRetention: settings.backupRetention },
+    log,
   );
   return { manager, deps: new DepsManager(parts.store, parts.repo, parts.deployer, log) };
 }

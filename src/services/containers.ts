@@ -81,15 +81,19 @@ export class ServiceContainers {
   }
 
   async stop(id: string, graceSeconds = 30): Promise<void> {
-    await this.runtime.call(() => this.docker.getContainer(id).stop({ t: graceSeconds })).catch((err: { statusCode?: number }) => {
-      if (err.statusCode !== 304) throw err; // 304: already stopped
-    });
+    await this.runtime
+      .call(() => this.docker.getContainer(id).stop({ t: graceSeconds }))
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 304) throw err; // 304: already stopped
+      });
   }
 
   async start(id: string): Promise<void> {
-    await this.runtime.call(() => this.docker.getContainer(id).start()).catch((err: { statusCode?: number }) => {
-      if (err.statusCode !== 304) throw err; // 304: already running
-    });
+    await this.runtime
+      .call(() => this.docker.getContainer(id).start())
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 304) throw err; // 304: already running
+      });
   }
 
   /** Removes the service's container and volume, after checking both carry our labels. */
@@ -97,10 +101,12 @@ export class ServiceContainers {
     const id = await this.find(service);
     if (id) await this.runtime.stopAndRemove(id, 30);
     const volume = this.docker.getVolume(this.volumeName(service));
-    const info = await this.runtime.call(() => volume.inspect()).catch((err: { statusCode?: number }) => {
-      if (err.statusCode === 404) return null;
-      throw err;
-    });
+    const info = await this.runtime
+      .call(() => volume.inspect())
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode === 404) return null;
+        throw err;
+      });
     if (!info || info.Labels?.[LABEL_INSTANCE] !== this.runtime.instance || info.Labels?.[LABEL_SERVICE] !== service) return;
     await this.runtime.call(() => volume.remove());
   }

@@ -8,6 +8,11 @@ export function generateConnection(kind: ServiceKind, name: string): Connection 
   const password = randomBytes(24).toString('base64url');
   if (kind === 'redis') return { scheme: spec.scheme, host: name, port: spec.port, user: 'default', password, database: '0' };
   return {
-    scheme: spec.scheme, host: name, port: spec.port, user: `u${randomBytes(6).toString('hex')}`, password, database: name.replace(/-/g, '_'),
+    scheme: spec.scheme,
+    host: name,
+    port: spec.port,
+    user: `u${randomBytes(6).toString('hex')}`,
+    password,
+    database: name.replace(/-/g, '_'),
   };
 }

@@ -43,7 +43,11 @@ export class DepsManager {
     const app = await this.repo.requireApp(appName);
     const team = (await this.repo.listApps()).filter((a) => a.team === app.team);
     const edges = new Map<string, string[]>();
-    for (const a of team) edges.set(a.name, (await this.depsOf(a.name)).map((d) => d.other));
+    for (const a of team)
+      edges.set(
+        a.name,
+        (await this.depsOf(a.name)).map((d) => d.other),
+      );
     const deps = await this.depsOf(app.name);
     const withVars = [];
     for (const d of deps) {
@@ -53,7 +57,10 @@ export class DepsManager {
     return {
       app: app.name,
       deps: withVars,
-      dependents: [...edges].filter(([, to]) => to.includes(app.name)).map(([from]) => from).sort(),
+      dependents: [...edges]
+        .filter(([, to]) => to.includes(app.name))
+        .map(([from]) => from)
+        .sort(),
       cycles: cyclesThrough(app.name, edges),
     };
   }
@@ -61,13 +68,15 @@ export class DepsManager {
   async add(req: { app: string; other: string; user: string }, out: Out): Promise<{ dep: DepRecord; release?: number; cycles: string[][] }> {
     const app = await this.repo.requireApp(req.app);
     const other = await this.repo.getApp(req.other);
-    if (!other || other.team !== app.team) throw new YbError('YB_ERR_APP_NOT_FOUND', `no app named "${req.other.slice(0, 64)}" in team ${app.team}; dependencies stay within a team`);
+    if (!other || other.team !== app.team)
+      throw new YbError('YB_ERR_APP_NOT_FOUND', `no app named "${req.other.slice(0, 64)}" in team ${app.team}; dependencies stay within a team`);
     if (other.name === app.name) throw new YbError('YB_ERR_BAD_REQUEST', 'an app cannot depend on itself');
     const vars = depVars(other.name, await this.webPort(other));
     const config = await this.repo.getConfig(app.name);
     const clash = Object.keys(vars).filter((k) => k in config);
     const dep: DepRecord = { app: app.name, other: other.name, keys: Object.keys(vars), createdAt: new Date().toISOString(), createdBy: req.user };
-    if (!(await this.store.create(depKey(this.store.keys, app.name, other.name), dep))) throw new YbError('YB_ERR_CONFLICT', `${app.name} already depends on ${other.name}`);
+    if (!(await this.store.create(depKey(this.store.keys, app.name, other.name), dep)))
+      throw new YbError('YB_ERR_CONFLICT', `${app.name} already depends on ${other.name}`);
     if (clash.length) out(`Replacing config vars ${clash.join(', ')} with the dependency's`);
     // A failed rollout leaves the config stored and the dependency recorded, so deps:remove can undo both.
     const result = await this.deployer.changeConfig(app.name, vars, req.user, out);

@@ -55,7 +55,11 @@ export class ServiceImages {
     const ref = `${repo}:${hash}`;
     if ((await this.labelOf(`${repo}:latest`)) === hash) return ref;
     if ((await this.labelOf(ref)) !== hash) {
-      await this.runtime.buildImage(tarDir(join(this.recipesDir, kind), RECIPE_FILES), { tag: ref, labels: { 'yunbang.recipe': hash, 'yunbang.owned': 'true' }, buildargs: { STACK: this.stackImage }, classic: true }, onLine);
+      await this.runtime.buildImage(
+        tarDir(join(this.recipesDir, kind), RECIPE_FILES),
+        { tag: ref, labels: { 'yunbang.recipe': hash, 'yunbang.owned': 'true' }, buildargs: { STACK: this.stackImage }, classic: true },
+        onLine,
+      );
     }
     await this.runtime.call(() => this.runtime.docker.getImage(ref).tag({ repo, tag: 'latest' }));
     return ref;

@@ -44,29 +44,50 @@ const local = '127.0.0.1';
 
 export const KINDS: Record<ServiceKind, KindSpec> = {
   postgres: {
-    kind: 'postgres', image: 'yunbang/svc-postgres', port: 5432, scheme: 'postgres', defaultAlias: 'DATABASE', ext: 'dump',
+    kind: 'postgres',
+    image: 'yunbang/svc-postgres',
+    port: 5432,
+    scheme: 'postgres',
+    defaultAlias: 'DATABASE',
+    ext: 'dump',
     health: (c) => ({ cmd: ['psql', '-h', local, '-U', c.user, '-d', c.database, '-tAc', 'SELECT 1'], env: { PGPASSWORD: c.password }, expect: '1' }),
-    backup: (c, file) => ({ cmd: ['pg_dump', '-h', local, '-U', c.user, '-d', c.database, '--format=custom', '--no-owner', '-f', file], env: { PGPASSWORD: c.password } }),
+    backup: (c, file) => ({
+      cmd: ['pg_dump', '-h', local, '-U', c.user, '-d', c.database, '--format=custom', '--no-owner', '-f', file],
+      env: { PGPASSWORD: c.password },
+    }),
     restore: (c, file) => ({
       cmd: ['pg_restore', '-h', local, '-U', c.user, '-d', c.database, '--clean', '--if-exists', '--no-owner', '--single-transaction', file],
       env: { PGPASSWORD: c.password },
     }),
   },
   redis: {
-    kind: 'redis', image: 'yunbang/svc-redis', port: 6379, scheme: 'redis', defaultAlias: 'REDIS', ext: 'rdb',
+    kind: 'redis',
+    image: 'yunbang/svc-redis',
+    port: 6379,
+    scheme: 'redis',
+    defaultAlias: 'REDIS',
+    ext: 'rdb',
     health: (c) => ({ cmd: ['redis-cli', '-h', local, 'PING'], env: { REDISCLI_AUTH: c.password }, expect: 'PONG' }),
     backup: (c, file) => ({ cmd: ['redis-cli', '-h', local, '--rdb', file], env: { REDISCLI_AUTH: c.password } }),
     restore: () => null,
   },
   mysql: {
-    kind: 'mysql', image: 'yunbang/svc-mysql', port: 3306, scheme: 'mysql', defaultAlias: 'MYSQL', ext: 'sql',
+    kind: 'mysql',
+    image: 'yunbang/svc-mysql',
+    port: 3306,
+    scheme: 'mysql',
+    defaultAlias: 'MYSQL',
+    ext: 'sql',
     health: (c) => ({ cmd: ['mariadb', '-h', local, '-u', c.user, '-N', '-e', 'SELECT 1', c.database], env: { MYSQL_PWD: c.password }, expect: '1' }),
     backup: (c, file) => ({
       cmd: ['mariadb-dump', '-h', local, '-u', c.user, '--single-transaction', '--routines', '--triggers', `--result-file=${file}`, c.database],
       env: { MYSQL_PWD: c.password },
     }),
     // The client reads the dump from stdin; the shell only redirects, its arguments are never parsed as code.
-    restore: (c, file) => ({ cmd: ['sh', '-c', 'exec mariadb -h 127.0.0.1 -u "$1" "$2" < "$3"', 'sh', c.user, c.database, file], env: { MYSQL_PWD: c.password } }),
+    restore: (c, file) => ({
+      cmd: ['sh', '-c', 'exec mariadb -h 127.0.0.1 -u "$1" "$2" < "$3"', 'sh', c.user, c.database, file],
+      env: { MYSQL_PWD: c.password },
+    }),
   },
 };
 

@@ -10,7 +10,7 @@ import { checkServiceName, linkVars, normaliseAlias, parseAttachedUrl } from './
 import { generateConnection } from './credentials.js';
 import type { ServiceContainers } from './containers.js';
 import type { ServiceImages } from './images.js';
-import { BackupFiles, newBackupId, type BackupInfo } from './backups.js';
+import { type BackupFiles, newBackupId, type BackupInfo } from './backups.js';
 import type { LinkRecord, ServiceRecord } from './records.js';
 import type { ServiceRepo } from './service-repo.js';
 
@@ -80,8 +80,15 @@ export class ServiceManager {
     checkServiceName(req.name);
     const spec = KINDS[req.kind];
     const record: ServiceRecord = {
-      name: req.name, team: req.team, kind: req.kind, origin: 'provisioned', status: 'creating', connection: generateConnection(req.kind, req.name),
-      links: [], createdAt: new Date().toISOString(), createdBy: req.user,
+      name: req.name,
+      team: req.team,
+      kind: req.kind,
+      origin: 'provisioned',
+      status: 'creating',
+      connection: generateConnection(req.kind, req.name),
+      links: [],
+      createdAt: new Date().toISOString(),
+      createdBy: req.user,
     };
     await this.claimName(record);
     try {
@@ -89,7 +96,11 @@ export class ServiceManager {
       const backupsDir = await this.backupFiles.ensureDir(req.name);
       const c = record.connection;
       const id = await this.containers.create({
-        service: req.name, team: req.team, image, network: this.containers.network(req.team), backupsDir,
+        service: req.name,
+        team: req.team,
+        image,
+        network: this.containers.network(req.team),
+        backupsDir,
         env: { YB_SERVICE_USER: c.user, YB_SERVICE_PASSWORD: c.password, YB_SERVICE_DB: c.database },
       });
       out(`Waiting for ${spec.kind} to accept connections`);
@@ -108,7 +119,15 @@ export class ServiceManager {
     checkServiceName(req.name);
     const { kind, connection } = parseAttachedUrl(req.url);
     const record: ServiceRecord = {
-      name: req.name, team: req.team, kind, origin: 'attached', status: 'ready', connection, links: [], createdAt: new Date().toISOString(), createdBy: req.user,
+      name: req.name,
+      team: req.team,
+      kind,
+      origin: 'attached',
+      status: 'ready',
+      connection,
+      links: [],
+      createdAt: new Date().toISOString(),
+      createdBy: req.user,
     };
     await this.claimName(record);
     this.log.info({ service: req.name, kind, team: req.team, user: req.user }, 'external resource attached');
@@ -124,13 +143,18 @@ export class ServiceManager {
     for (;;) {
       if (!(await this.containers.isRunning(id))) {
         const tail = await this.containers.logsTail(id);
-        throw new YbError('YB_ERR_UNHEALTHY', `the ${s.kind} container of ${s.name} stopped while starting`, { hint: tail.length ? `last output:\n${tail.join('\n')}` : undefined });
+        throw new YbError('YB_ERR_UNHEALTHY', `the ${s.kind} container of ${s.name} stopped while starting`, {
+          hint: tail.length ? `last output:\n${tail.join('\n')}` : undefined,
+        });
       }
       const r = await this.containers.exec(id, step);
       if (r.code === 0 && (!step.expect || r.stdout.includes(step.expect))) return;
       last = (r.stderr || r.stdout).trim().split('\n').at(-1) ?? '';
       if (Date.now() > deadline) {
-        throw new YbError('YB_ERR_UNHEALTHY', `${s.name} did not become ready within ${Math.round(this.settings.healthTimeoutMs / 1000)} s${last ? `: ${last}` : ''}`);
+        throw new YbError(
+          'YB_ERR_UNHEALTHY',
+          `${s.name} did not become ready within ${Math.round(this.settings.healthTimeoutMs / 1000)} s${last ? `: ${last}` : ''}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 300)); // polling an external process; there is no event to wait on
     }
@@ -168,15 +192,21 @@ export class ServiceManager {
     return this.serialized(req.name, async () => {
       const s = await this.require(req.name);
       const app = await this.repo.requireApp(req.app);
-      if (app.team !== s.team) throw new YbError('YB_ERR_FORBIDDEN', `${s.name} belongs to team ${s.team} and ${app.name} to team ${app.team}; link services within one team`);
+      if (app.team !== s.team)
+        throw new YbError('YB_ERR_FORBIDDEN', `${s.name} belongs to team ${s.team} and ${app.name} to team ${app.team}; link services within one team`);
       const alias = normaliseAlias(req.alias ?? (s.kind ? KINDS[s.kind].defaultAlias : s.name));
       const vars = linkVars(s.connection, alias);
       const config = await this.repo.getConfig(app.name);
       const taken = await this.linkUsing(app.name, alias);
       if (taken) {
-        throw new YbError('YB_ERR_CONFLICT', `${app.name} already has ${alias}_URL from ${taken === s.name ? 'this service' : `service ${taken}`}`, { hint: `link under another name with --as, e.g. --as ${s.name.toUpperCase().replace(/-/g, '_')}` });
+        throw new YbError('YB_ERR_CONFLICT', `${app.name} already has ${alias}_URL from ${taken === s.name ? 'this service' : `service ${taken}`}`, {
+          hint: `link under another name with --as, e.g. --as ${s.name.toUpperCase().replace(/-/g, '_')}`,
+        });
       }
-      if (`${alias}_URL` in config) throw new YbError('YB_ERR_CONFLICT', `${app.name} already has a config var ${alias}_URL`, { hint: 'unset it first, or link under another name with --as' });
+      if (`${alias}_URL` in config)
+        throw new YbError('YB_ERR_CONFLICT', `${app.name} already has a config var ${alias}_URL`, {
+          hint: 'unset it first, or link under another name with --as',
+        });
       const link: LinkRecord = { app: app.name, alias, keys: Object.keys(vars), createdAt: new Date().toISOString(), createdBy: req.user };
       await this.update(s.name, (cur) => ({ ...cur, links: [...cur.links.filter((l) => !(l.app === app.name && l.alias === alias)), link] }));
       const result = await this.deployer.changeConfig(app.name, vars, req.user, out);
@@ -204,7 +234,11 @@ export class ServiceManager {
     const alias = req.alias ? normaliseAlias(req.alias) : undefined;
     const links = s.links.filter((l) => l.app === req.app && (!alias || l.alias === alias));
     if (links.length === 0) throw new YbError('YB_ERR_NOT_FOUND', `${s.name} is not linked to ${req.app}${alias ? ` as ${alias}` : ''}`);
-    if (links.length > 1) throw new YbError('YB_ERR_BAD_REQUEST', `${s.name} is linked to ${req.app} more than once (${links.map((l) => l.alias).join(', ')}); say which with --as`);
+    if (links.length > 1)
+      throw new YbError(
+        'YB_ERR_BAD_REQUEST',
+        `${s.name} is linked to ${req.app} more than once (${links.map((l) => l.alias).join(', ')}); say which with --as`,
+      );
     const link = links[0]!;
     let release: number | undefined;
     if ((await this.liveLinks({ ...s, links: [link] })).length) {
@@ -222,7 +256,9 @@ export class ServiceManager {
       const s = await this.require(req.name);
       const live = await this.liveLinks(s);
       if (live.length && !req.force) {
-        throw new YbError('YB_ERR_CONFLICT', `${s.name} is linked to ${live.map((l) => l.app).join(', ')}`, { hint: `unlink it first (yb services:unlink ${s.name} -a APP), or pass --force` });
+        throw new YbError('YB_ERR_CONFLICT', `${s.name} is linked to ${live.map((l) => l.app).join(', ')}`, {
+          hint: `unlink it first (yb services:unlink ${s.name} -a APP), or pass --force`,
+        });
       }
       for (const l of live) {
         out(`Unlinking from ${l.app}`);
@@ -270,7 +306,11 @@ export class ServiceManager {
       const step = kind.restore(s.connection, `/backups/${b.file}`);
       if (step) {
         const r = await this.containers.exec(id, step);
-        if (r.code !== 0) throw new YbError('YB_ERR_INTERNAL', `restoring ${s.name} from ${b.id} failed (exit code ${r.code}): ${(r.stderr || r.stdout).trim().split('\n').at(-1) ?? ''}`);
+        if (r.code !== 0)
+          throw new YbError(
+            'YB_ERR_INTERNAL',
+            `restoring ${s.name} from ${b.id} failed (exit code ${r.code}): ${(r.stderr || r.stdout).trim().split('\n').at(-1) ?? ''}`,
+          );
       } else {
         // Redis loads its RDB file at start: the entrypoint takes /backups/.restore.rdb in place of the data file.
         await this.backupFiles.stage(s.name, b.file, '.restore.rdb');

@@ -4,8 +4,20 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 const REDACT = [
-  'token', '*.token', 'password', '*.password', 'authorization', '*.authorization', 'headers.authorization',
-  'req.headers.authorization', 'config', '*.config', 'env', '*.env', 'secret', '*.secret',
+  'token',
+  '*.token',
+  'password',
+  '*.password',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  'config',
+  '*.config',
+  'env',
+  '*.env',
+  'secret',
+  '*.secret',
 ];
 
 export function createLogger(name: string, level = 'info', destination?: pino.DestinationStream): Logger {

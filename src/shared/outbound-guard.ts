@@ -54,8 +54,13 @@ function v4Problem(bits: number, allowPrivate: boolean): string | undefined {
   if (a === 0 || a >= 224) return 'not a unicast address'; // this-network, multicast, reserved, broadcast
   if (allowPrivate) return undefined;
   if (a === 127) return 'a loopback address';
-  const isPrivate = a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)
-    || (a === 192 && b === 0 && ((bits >>> 8) & 255) === 0) || (a === 198 && (b === 18 || b === 19));
+  const isPrivate =
+    a === 10 ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 100 && b >= 64 && b <= 127) ||
+    (a === 192 && b === 0 && ((bits >>> 8) & 255) === 0) ||
+    (a === 198 && (b === 18 || b === 19));
   return isPrivate ? 'a private address' : undefined;
 }
 

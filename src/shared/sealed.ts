@@ -27,11 +27,15 @@ export const SECRET_KEY_LINE = /^yb-secret-key-v1 ([A-Za-z0-9+/]{43}=)$/;
 
 /** The keys of a secret key file's text (one `yb-secret-key-v1 <base64>` line each); throws on any other line. */
 export function parseSecretKeyFile(text: string, file: string): Buffer[] {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => {
-    const m = SECRET_KEY_LINE.exec(l);
-    if (!m) throw new Error(`${file} is not a Yunbang secret key file`);
-    return Buffer.from(m[1]!, 'base64');
-  });
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => {
+      const m = SECRET_KEY_LINE.exec(l);
+      if (!m) throw new Error(`${file} is not a Yunbang secret key file`);
+      return Buffer.from(m[1]!, 'base64');
+    });
 }
 
 /** Decrypts and JSON-parses `sealed` with `key`, checking `context` as associated data. Throws a plain Error. */

@@ -20,7 +20,10 @@ export class Store {
   readonly client: Etcd3;
   readonly keys: Keys;
 
-  constructor(readonly endpoints: string[], prefix: string) {
+  constructor(
+    readonly endpoints: string[],
+    prefix: string,
+  ) {
     this.client = new Etcd3({
       hosts: endpoints,
       dialTimeout: 3000,
@@ -33,7 +36,10 @@ export class Store {
     try {
       return await op();
     } catch (err) {
-      if (isRecoverableError(err as Error) || /GRPC|deadline|UNAVAILABLE|ECONNREFUSED/i.test(String((err as Error)?.name ?? '') + String((err as Error)?.message ?? ''))) {
+      if (
+        isRecoverableError(err as Error) ||
+        /GRPC|deadline|UNAVAILABLE|ECONNREFUSED/i.test(String((err as Error)?.name ?? '') + String((err as Error)?.message ?? ''))
+      ) {
         throw new StoreUnavailableError(this.endpoints, { cause: err });
       }
       throw err;
@@ -76,7 +82,10 @@ export class Store {
   /** Writes `key` only if it does not exist; returns whether it was written. */
   async create(key: string, value: unknown): Promise<boolean> {
     const res = await this.guard(() =>
-      this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(JSON.stringify(value))).commit(),
+      this.client
+        .if(key, 'Create', '==', 0)
+        .then(this.client.put(key).value(JSON.stringify(value)))
+        .commit(),
     );
     return res.succeeded;
   }
@@ -84,7 +93,10 @@ export class Store {
   /** Replaces `key` only if its mod revision is still `modRevision`; returns whether it was written. */
   async replace(key: string, value: unknown, modRevision: number): Promise<boolean> {
     const res = await this.guard(() =>
-      this.client.if(key, 'Mod', '==', modRevision).then(this.client.put(key).value(JSON.stringify(value))).commit(),
+      this.client
+        .if(key, 'Mod', '==', modRevision)
+        .then(this.client.put(key).value(JSON.stringify(value)))
+        .commit(),
     );
     return res.succeeded;
   }

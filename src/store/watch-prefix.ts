@@ -82,7 +82,11 @@ export function watchPrefixes(client: Etcd3, opts: WatchPrefixOptions): PrefixWa
       revision = rev;
       opts.onStatus?.({ connected: true });
       if (closed) return;
-      const w = await client.watch().inRange(span).startRevision(String(rev + 1)).create();
+      const w = await client
+        .watch()
+        .inRange(span)
+        .startRevision(String(rev + 1))
+        .create();
       if (closed) {
         await w.cancel();
         return;

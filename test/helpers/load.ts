@@ -54,10 +54,7 @@ export function startLoad(port: number, host: string, opts: { keepAlive?: number
       if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
     }
   };
-  const loops = [
-    ...Array.from({ length: opts.keepAlive ?? 4 }, () => loop(agent)),
-    ...Array.from({ length: opts.fresh ?? 2 }, () => loop(false)),
-  ];
+  const loops = [...Array.from({ length: opts.keepAlive ?? 4 }, () => loop(agent)), ...Array.from({ length: opts.fresh ?? 2 }, () => loop(false))];
   return {
     result,
     async stop() {

@@ -50,9 +50,19 @@ async function startPlatformOnce(extraEnv: Record<string, string>): Promise<Plat
   const instance = `ybt${process.env.YB_TEST_RUN_ID ?? ''}${Math.random().toString(36).slice(2, 7)}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    YB_DATA_DIR: dataDir, YB_API_ADDR: `127.0.0.1:${api}`, YB_ROUTER_ADDR: `127.0.0.1:${router}`, YB_ROUTER_ADMIN_ADDR: `127.0.0.1:${admin}`,
-    YB_ROUTER_TLS_ADDR: `127.0.0.1:${tls}`, YB_SSH_ADDR: `127.0.0.1:${ssh}`, YB_ETCD_PORT: String(etcd), YB_INSTANCE: instance, YB_ROUTER_WORKERS: '1',
-    YB_STOP_GRACE: '5', YB_HEALTH_UPTIME: '1', YB_EXIT_WITH_PARENT: 'true', ...extraEnv,
+    YB_DATA_DIR: dataDir,
+    YB_API_ADDR: `127.0.0.1:${api}`,
+    YB_ROUTER_ADDR: `127.0.0.1:${router}`,
+    YB_ROUTER_ADMIN_ADDR: `127.0.0.1:${admin}`,
+    YB_ROUTER_TLS_ADDR: `127.0.0.1:${tls}`,
+    YB_SSH_ADDR: `127.0.0.1:${ssh}`,
+    YB_ETCD_PORT: String(etcd),
+    YB_INSTANCE: instance,
+    YB_ROUTER_WORKERS: '1',
+    YB_STOP_GRACE: '5',
+    YB_HEALTH_UPTIME: '1',
+    YB_EXIT_WITH_PARENT: 'true',
+    ...extraEnv,
   };
   delete env.YB_ETCD_ENDPOINTS;
   delete env.YB_API_TOKEN;
@@ -89,14 +99,25 @@ async function startPlatformOnce(extraEnv: Record<string, string>): Promise<Plat
   const cliEnv = { ...env, YB_API_URL: apiUrl, YB_API_TOKEN: token, NO_COLOR: '1', HOME: dataDir };
 
   const p: Platform = {
-    apiUrl, routerUrl: `http://127.0.0.1:${router}`, routerPort: router!, routerAdminUrl: `http://127.0.0.1:${admin}`, token, dataDir, instance, env: cliEnv,
+    apiUrl,
+    routerUrl: `http://127.0.0.1:${router}`,
+    routerPort: router!,
+    routerAdminUrl: `http://127.0.0.1:${admin}`,
+    token,
+    dataDir,
+    instance,
+    env: cliEnv,
     get child() {
       return child;
     },
     output: () => out,
     async yb(args, opts = {}) {
       return new Promise((resolvePromise, reject) => {
-        const c = spawn(process.execPath, [join(ROOT, 'dist', 'bin', 'yb.js'), ...args], { env: cliEnv, cwd: opts.cwd ?? dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
+        const c = spawn(process.execPath, [join(ROOT, 'dist', 'bin', 'yb.js'), ...args], {
+          env: cliEnv,
+          cwd: opts.cwd ?? dataDir,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let stdout = '';
         let stderr = '';
         c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

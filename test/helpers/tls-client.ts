@@ -18,15 +18,25 @@ export interface TlsAnswer {
 /** GET / on 127.0.0.1:`port` with SNI and Host `servername`; verified against `ca` unless `verify` is false. */
 export function httpsGet(port: number, servername: string, opts: { ca?: string | Buffer; verify?: boolean } = {}): Promise<TlsAnswer> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port, servername, ca: opts.ca, rejectUnauthorized: opts.verify ?? true, agent: false, headers: { host: servername } }, (res) => {
-      const peer = (res.socket as TLSSocket).getPeerCertificate();
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d));
-      res.on('end', () => resolve({
-        status: res.statusCode!, body, serial: peer.serialNumber, subject: String(peer.subject?.CN), issuer: String(peer.issuer?.CN),
-        fingerprint: peer.fingerprint256, notAfter: Date.parse(peer.valid_to),
-      }));
-    });
+    const req = httpsRequest(
+      { host: '127.0.0.1', port, servername, ca: opts.ca, rejectUnauthorized: opts.verify ?? true, agent: false, headers: { host: servername } },
+      (res) => {
+        const peer = (res.socket as TLSSocket).getPeerCertificate();
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode!,
+            body,
+            serial: peer.serialNumber,
+            subject: String(peer.subject?.CN),
+            issuer: String(peer.issuer?.CN),
+            fingerprint: peer.fingerprint256,
+            notAfter: Date.parse(peer.valid_to),
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   });

@@ -59,14 +59,38 @@ function violations(from: (c: string) => boolean, allowed: (c: string) => boolea
 }
 
 test('the router process imports only router, store, config and shared code', () => {
-  assert.deepEqual(violations((c) => c === 'router' || c === 'bin/yb-router.ts', (c) => ['router', 'store', 'config', 'shared'].includes(c)), []);
+  assert.deepEqual(
+    violations(
+      (c) => c === 'router' || c === 'bin/yb-router.ts',
+      (c) => ['router', 'store', 'config', 'shared'].includes(c),
+    ),
+    [],
+  );
 });
 
 test('store and runtime import nothing else of the platform', () => {
-  assert.deepEqual(violations((c) => c === 'store', (c) => c === 'store'), []);
-  assert.deepEqual(violations((c) => c === 'runtime', (c) => c === 'runtime'), []);
+  assert.deepEqual(
+    violations(
+      (c) => c === 'store',
+      (c) => c === 'store',
+    ),
+    [],
+  );
+  assert.deepEqual(
+    violations(
+      (c) => c === 'runtime',
+      (c) => c === 'runtime',
+    ),
+    [],
+  );
 });
 
 test('the CLI talks to the platform over HTTP only (no control-plane component imported)', () => {
-  assert.deepEqual(violations((c) => c === 'cli' || c === 'bin/yb.ts', (c) => ['cli', 'shared', 'release', 'config'].includes(c)), []);
+  assert.deepEqual(
+    violations(
+      (c) => c === 'cli' || c === 'bin/yb.ts',
+      (c) => ['cli', 'shared', 'release', 'config'].includes(c),
+    ),
+    [],
+  );
 });

@@ -5,7 +5,9 @@
 const version = process.argv[2];
 let input = '';
 process.stdin.setEncoding('utf8');
-process.stdin.on('data', (chunk) => { input += chunk; });
+process.stdin.on('data', (chunk) => {
+  input += chunk;
+});
 process.stdin.on('end', () => {
   const mod = JSON.parse(input);
   const dependencies = {};

@@ -12,8 +12,10 @@ const bp = path.resolve(__dirname, '..');
 const app = (files) => appDir('yb-go-test-', files);
 // Runs one function of lib/toolchain.sh in bash with the given build dir and environment.
 const toolchain = (fn, buildDir, env = {}) =>
-  execFileSync('bash', ['-c', `BUILD_DIR="$1"; . "${bp}/lib/toolchain.sh"; ${fn}`, 'x', buildDir],
-    { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' }).trim();
+  execFileSync('bash', ['-c', `BUILD_DIR="$1"; . "${bp}/lib/toolchain.sh"; ${fn}`, 'x', buildDir], {
+    env: { PATH: process.env.PATH, ...env },
+    encoding: 'utf8',
+  }).trim();
 
 test('detect accepts go.mod only', () => {
   assert.equal(spawnSync(`${bp}/bin/detect`, [app({ 'go.mod': 'module a\n' })]).status, 0);
@@ -42,7 +44,12 @@ test('release: web is the module binary, else the only binary, else nothing', ()
 });
 
 test('metadata keeps direct requirements only', () => {
-  const modJson = JSON.stringify({ Require: [{ Path: 'github.com/a/b', Version: 'v1.2.3' }, { Path: 'github.com/c/d', Version: 'v0.1.0', Indirect: true }] });
+  const modJson = JSON.stringify({
+    Require: [
+      { Path: 'github.com/a/b', Version: 'v1.2.3' },
+      { Path: 'github.com/c/d', Version: 'v0.1.0', Indirect: true },
+    ],
+  });
   const out = execFileSync('node', [`${bp}/lib/metadata.js`, '1.22.5'], { input: modJson, encoding: 'utf8' });
   assert.deepEqual(JSON.parse(out), { language: 'go', languageVersion: '1.22.5', dependencies: { 'github.com/a/b': 'v1.2.3' } });
 });

@@ -19,13 +19,16 @@ test('detect: pom.xml is Maven, build.gradle(.kts) is Gradle, nothing else', () 
 
 test('release: web runs the jar compile chose, with $PORT as server.port', () => {
   const release = (dir) => execFileSync(`${bp}/bin/release`, [dir], { encoding: 'utf8' });
-  assert.equal(release(app({ '.heroku/java/main-jar': 'target/app-1.0.jar\n' })),
-    '---\ndefault_process_types:\n  web: java -Dserver.port=$PORT $JAVA_OPTS -jar target/app-1.0.jar\n');
+  assert.equal(
+    release(app({ '.heroku/java/main-jar': 'target/app-1.0.jar\n' })),
+    '---\ndefault_process_types:\n  web: java -Dserver.port=$PORT $JAVA_OPTS -jar target/app-1.0.jar\n',
+  );
   assert.equal(release(app({ 'pom.xml': '<project/>' })), '---\ndefault_process_types: {}\n');
 });
 
 test('metadata: direct dependencies with properties resolved, managed versions marked', () => {
-  const pom = app({ 'pom.xml': `<?xml version="1.0"?>
+  const pom = app({
+    'pom.xml': `<?xml version="1.0"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
   <groupId>g</groupId><artifactId>a</artifactId><version>2.0</version>
   <properties><jackson.version>2.17.1</jackson.version></properties>
@@ -35,9 +38,16 @@ test('metadata: direct dependencies with properties resolved, managed versions m
     <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-api</artifactId></dependency>
   </dependencies>
   <dependencyManagement><dependencies><dependency><groupId>x</groupId><artifactId>y</artifactId><version>1</version></dependency></dependencies></dependencyManagement>
-</project>` });
+</project>`,
+  });
   const out = JSON.parse(execFileSync('python3', [`${bp}/lib/metadata.py`, path.join(pom, 'pom.xml'), '17.0.19'], { encoding: 'utf8' }));
-  assert.deepEqual(out, { language: 'java', languageVersion: '17.0.19', dependencies: {
-    'com.fasterxml.jackson.core:jackson-databind': '2.17.1', 'g:sibling': '2.0', 'org.slf4j:slf4j-api': 'managed',
-  } });
+  assert.deepEqual(out, {
+    language: 'java',
+    languageVersion: '17.0.19',
+    dependencies: {
+      'com.fasterxml.jackson.core:jackson-databind': '2.17.1',
+      'g:sibling': '2.0',
+      'org.slf4j:slf4j-api': 'managed',
+    },
+  });
 });

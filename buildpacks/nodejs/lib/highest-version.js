@@ -2,7 +2,9 @@
 // Prints the highest release version (x.y.z, no prerelease) from `npm view <pkg>@<range> version --json` on
 // stdin, which is a string for one match, an array for several, and empty for none.
 let input = '';
-process.stdin.on('data', (chunk) => { input += chunk; });
+process.stdin.on('data', (chunk) => {
+  input += chunk;
+});
 process.stdin.on('end', () => {
   const text = input.trim();
   const parsed = text === '' ? [] : JSON.parse(text);

@@ -18,6 +18,8 @@ test('detect: composer.json, index.php or public/index.php', () => {
 });
 
 test('release: the built-in server on $PORT over the chosen document root', () => {
-  assert.equal(execFileSync(`${bp}/bin/release`, [app({})], { encoding: 'utf8' }),
-    '---\ndefault_process_types:\n  web: php -S 0.0.0.0:$PORT -t $YB_PHP_DOCROOT\n');
+  assert.equal(
+    execFileSync(`${bp}/bin/release`, [app({})], { encoding: 'utf8' }),
+    '---\ndefault_process_types:\n  web: php -S 0.0.0.0:$PORT -t $YB_PHP_DOCROOT\n',
+  );
 });

@@ -82,8 +82,10 @@ test('what is not a WSGI callable gives no default: a module named app, a nested
     assert.equal(c.level, 'warn');
   }
   assert.match(choose(app({ 'app.py': 'app = (\n' }, ['gunicorn'])).message, /app.py does not parse: .*line 1/);
-  assert.match(choose(app({ 'main.py': 'from fastapi import FastAPI\napp = FastAPI()\n' }, ['gunicorn'])).message,
-    /main.py imports fastapi \(an ASGI app, which gunicorn cannot serve as WSGI\)/);
+  assert.match(
+    choose(app({ 'main.py': 'from fastapi import FastAPI\napp = FastAPI()\n' }, ['gunicorn'])).message,
+    /main.py imports fastapi \(an ASGI app, which gunicorn cannot serve as WSGI\)/,
+  );
 });
 
 test('a WSGI module without gunicorn installed warns to add gunicorn or a Procfile', () => {
@@ -116,7 +118,9 @@ test('collectstatic runs only when the settings use django.contrib.staticfiles w
   const probe = (settings, env = {}) => {
     const dir = appDir('yb-python-dj-', { 'manage.py': MANAGE, 'mysite/__init__.py': '', 'mysite/settings.py': settings });
     return spawnSync('python3', [`${bp}/lib/django-static.py`], {
-      cwd: dir, encoding: 'utf8', env: { ...process.env, PYTHONPATH: site, DJANGO_SETTINGS_MODULE: '', ...env },
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, PYTHONPATH: site, DJANGO_SETTINGS_MODULE: '', ...env },
     });
   };
   const apps = 'INSTALLED_APPS = ["django.contrib.staticfiles"]\n';
@@ -127,7 +131,9 @@ test('collectstatic runs only when the settings use django.contrib.staticfiles w
   // DJANGO_SETTINGS_MODULE from the config vars wins over manage.py's default.
   const other = appDir('yb-python-dj-', { 'manage.py': MANAGE, 'prod.py': `${apps}STATIC_ROOT = "x"\n` });
   const r = spawnSync('python3', [`${bp}/lib/django-static.py`], {
-    cwd: other, encoding: 'utf8', env: { ...process.env, PYTHONPATH: site, DJANGO_SETTINGS_MODULE: 'prod' },
+    cwd: other,
+    encoding: 'utf8',
+    env: { ...process.env, PYTHONPATH: site, DJANGO_SETTINGS_MODULE: 'prod' },
   });
   assert.equal(r.stdout, 'run\n', r.stderr);
   // Settings that do not import fail the probe (the build then fails, naming DISABLE_COLLECTSTATIC).
@@ -139,9 +145,11 @@ test('collectstatic runs only when the settings use django.contrib.staticfiles w
 });
 
 // Runs a function of lib/django.sh in bash for an app folder (SITE_DIR holds its packages), as bin/compile does.
-const djangoSh = (fn, dir, site, env = {}) => spawnSync('bash', ['-c',
-  `BP_DIR="${bp}" BUILD_DIR="$1" SITE_DIR="$2"; . "${bp}/../lib/output.sh"; . "${bp}/lib/django.sh"; ${fn}`, 'x', dir, site],
-{ encoding: 'utf8', env: { ...process.env, DJANGO_SETTINGS_MODULE: '', ...env } });
+const djangoSh = (fn, dir, site, env = {}) =>
+  spawnSync('bash', ['-c', `BP_DIR="${bp}" BUILD_DIR="$1" SITE_DIR="$2"; . "${bp}/../lib/output.sh"; . "${bp}/lib/django.sh"; ${fn}`, 'x', dir, site], {
+    encoding: 'utf8',
+    env: { ...process.env, DJANGO_SETTINGS_MODULE: '', ...env },
+  });
 
 test('compile: DISABLE_COLLECTSTATIC skips collectstatic; settings that fail to load fail the build naming it', () => {
   const site = appDir('yb-python-site-', { 'django/__init__.py': '' });
@@ -155,14 +163,20 @@ test('compile: DISABLE_COLLECTSTATIC skips collectstatic; settings that fail to 
   assert.match(failed.stderr, /settings could not be loaded .*\n.*DISABLE_COLLECTSTATIC=1/);
   assert.equal(djangoSh('collectstatic', app({ 'app.py': FLASK }), site).stdout, '', 'no manage.py, no step');
   // Output of the settings themselves is shown, and does not hide the decision.
-  const chatty = appDir('yb-python-dj-', { 'manage.py': MANAGE, 'mysite/__init__.py': '', 'mysite/settings.py': 'print("loading settings")\nSTATIC_ROOT = "s"\n' });
-  assert.equal(djangoSh('collectstatic', chatty, site).stdout,
-    '-----> Django: collectstatic\n       loading settings\n       skipped: django.contrib.staticfiles is not in INSTALLED_APPS\n');
+  const chatty = appDir('yb-python-dj-', {
+    'manage.py': MANAGE,
+    'mysite/__init__.py': '',
+    'mysite/settings.py': 'print("loading settings")\nSTATIC_ROOT = "s"\n',
+  });
+  assert.equal(
+    djangoSh('collectstatic', chatty, site).stdout,
+    '-----> Django: collectstatic\n       loading settings\n       skipped: django.contrib.staticfiles is not in INSTALLED_APPS\n',
+  );
 });
 
 test('compile: the web process step is silent with a Procfile and warns without one when nothing is found', () => {
   assert.equal(djangoSh('report_web_process', app({ Procfile: 'web: ./run\n' }), '/nonexistent').stdout, '');
   const r = djangoSh('report_web_process', app({ 'requirements.txt': '' }), '/nonexistent');
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /-----> Choosing the web process\n !     Warning: no web process found: there is no Procfile/);
+  assert.match(r.stdout, /-----> Choosing the web process\n ! {5}Warning: no web process found: there is no Procfile/);
 });

@@ -16,9 +16,17 @@ const app = (files) => appDir('yb-python-test-', files);
 const lockFile = (lock) => path.join(app({ 'Pipfile.lock': JSON.stringify(lock) }), 'Pipfile.lock');
 const reader = (args) => spawnSync('python3', [`${bp}/lib/pipfile-lock.py`, ...args], { encoding: 'utf8' });
 // Runs check_requested_version of lib/runtime.sh in bash for an app directory; returns its status and output.
-const versionCheck = (dir) => spawnSync('bash', ['-c',
-  `BP_DIR="${bp}" BUILD_DIR="$1" CACHE_DIR=/nonexistent TMP_DIR=/tmp; . "${bp}/../lib/output.sh"; . "${bp}/lib/runtime.sh"; check_requested_version`,
-  'x', dir], { encoding: 'utf8' });
+const versionCheck = (dir) =>
+  spawnSync(
+    'bash',
+    [
+      '-c',
+      `BP_DIR="${bp}" BUILD_DIR="$1" CACHE_DIR=/nonexistent TMP_DIR=/tmp; . "${bp}/../lib/output.sh"; . "${bp}/lib/runtime.sh"; check_requested_version`,
+      'x',
+      dir,
+    ],
+    { encoding: 'utf8' },
+  );
 
 const H1 = 'sha256:' + 'a'.repeat(64);
 const H2 = 'sha256:' + 'b'.repeat(64);
@@ -39,17 +47,20 @@ test('Pipfile.lock default section becomes pinned requirements with markers, ext
     },
     develop: { pytest: { version: '==8.0.0', hashes: [H1] } },
   });
-  assert.equal(reader(['requirements', lock]).stdout,
-    `Flask[async]==3.1.0 --hash=${H1} --hash=${H2}\ncolorama==0.4.6 ; sys_platform == 'win32' --hash=${H2}\n`);
-  assert.equal(reader(['requirements', lock, '--no-hashes']).stdout,
-    "Flask[async]==3.1.0\ncolorama==0.4.6 ; sys_platform == 'win32'\n");
+  assert.equal(
+    reader(['requirements', lock]).stdout,
+    `Flask[async]==3.1.0 --hash=${H1} --hash=${H2}\ncolorama==0.4.6 ; sys_platform == 'win32' --hash=${H2}\n`,
+  );
+  assert.equal(reader(['requirements', lock, '--no-hashes']).stdout, "Flask[async]==3.1.0\ncolorama==0.4.6 ; sys_platform == 'win32'\n");
 });
 
 test('one entry without hashes (git dependency) means no hashes at all, as pip checks all or none', () => {
-  const lock = lockFile({ default: {
-    requests: { version: '==2.32.3', hashes: [H1] },
-    mylib: { git: 'https://git.example/mylib.git', ref: 'abc123' },
-  } });
+  const lock = lockFile({
+    default: {
+      requests: { version: '==2.32.3', hashes: [H1] },
+      mylib: { git: 'https://git.example/mylib.git', ref: 'abc123' },
+    },
+  });
   assert.equal(reader(['requirements', lock]).stdout, 'mylib @ git+https://git.example/mylib.git@abc123\nrequests==2.32.3\n');
 });
 
@@ -81,7 +92,10 @@ test("the lock's _meta.requires is checked like runtime.txt: 3.11 passes, other 
 
 test('metadata: direct dependencies are the Pipfile [packages], else every locked package', () => {
   const site = fs.mkdtempSync(path.join(os.tmpdir(), 'yb-python-site-'));
-  for (const [name, version] of [['gunicorn', '23.0.0'], ['packaging', '24.2']]) {
+  for (const [name, version] of [
+    ['gunicorn', '23.0.0'],
+    ['packaging', '24.2'],
+  ]) {
     const info = path.join(site, `${name}-${version}.dist-info`);
     fs.mkdirSync(info);
     fs.writeFileSync(path.join(info, 'METADATA'), `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n`);

@@ -34,56 +34,79 @@ export function registerApps(api: FastifyInstance, ctx: ApiContext): void {
     return out;
   });
 
-  api.post('/apps', {
-    schema: {
-      summary: 'Create an app',
-      body: { type: 'object', properties: { name: { type: 'string', maxLength: 64 }, team: { type: 'string', maxLength: 64 } }, required: ['name'], additionalProperties: false },
-      response: { 201: appSchema },
+  api.post(
+    '/apps',
+    {
+      schema: {
+        summary: 'Create an app',
+        body: {
+          type: 'object',
+          properties: { name: { type: 'string', maxLength: 64 }, team: { type: 'string', maxLength: 64 } },
+          required: ['name'],
+          additionalProperties: false,
+        },
+        response: { 201: appSchema },
+      },
     },
-  }, async (req, reply) => {
-    const user = currentUser(req);
-    const body = req.body as { name: string; team?: string };
-    const teamName = body.team ?? DEFAULT_TEAM;
-    const team = await ctx.store.get<TeamRecord>(ctx.store.keys.team(teamName));
-    if (!team || !may(roleIn(user, team), 'manage')) throw new YbError('YB_ERR_FORBIDDEN', `you cannot create apps in team "${teamName.slice(0, 64)}"`);
-    const app = await ctx.repo.createApp(body.name, teamName, user.name);
-    // A new app starts clean even if an earlier app of this name left files behind (a destroy that failed part way).
-    await removeAppFiles(ctx, app.name);
-    await ctx.store.put(ctx.store.keys.route(defaultHost(ctx, app.name)), { app: app.name } satisfies RouteRecord);
-    await ensureRepo(ctx.dataDir, app.name);
-    ctx.log.info({ app: app.name, user: user.name }, 'app created');
-    return reply.code(201).send(present(ctx, app));
-  });
+    async (req, reply) => {
+      const user = currentUser(req);
+      const body = req.body as { name: string; team?: string };
+      const teamName = body.team ?? DEFAULT_TEAM;
+      const team = await ctx.store.get<TeamRecord>(ctx.store.keys.team(teamName));
+      if (!team || !may(roleIn(user, team), 'manage')) throw new YbError('YB_ERR_FORBIDDEN', `you cannot create apps in team "${teamName.slice(0, 64)}"`);
+      const app = await ctx.repo.createApp(body.name, teamName, user.name);
+      // A new app starts clean even if an earlier app of this name left files behind (a destroy that failed part way).
+      await removeAppFiles(ctx, app.name);
+      await ctx.store.put(ctx.store.keys.route(defaultHost(ctx, app.name)), { app: app.name } satisfies RouteRecord);
+      await ensureRepo(ctx.dataDir, app.name);
+      ctx.log.info({ app: app.name, user: user.name }, 'app created');
+      return reply.code(201).send(present(ctx, app));
+    },
+  );
 
   api.get('/apps/:app', { schema: { summary: 'Show an app', params: appParams, response: { 200: appSchema } } }, async (req) => {
     const app = await appFor(ctx, req, 'read');
     return present(ctx, app, await userMay(ctx, currentUser(req), app, 'manage'));
   });
 
-  api.patch('/apps/:app', {
-    schema: {
-      summary: 'Change app settings: the buildpack override (a shipped buildpack name, a tarball or git URL, an absolute path, or "" to clear)',
-      params: appParams,
-      body: { type: 'object', additionalProperties: false, properties: { buildpack: { type: 'string', maxLength: 500 } } },
-      response: { 200: appSchema },
+  api.patch(
+    '/apps/:app',
+    {
+      schema: {
+        summary: 'Change app settings: the buildpack override (a shipped buildpack name, a tarball or git URL, an absolute path, or "" to clear)',
+        params: appParams,
+        body: { type: 'object', additionalProperties: false, properties: { buildpack: { type: 'string', maxLength: 500 } } },
+        response: { 200: appSchema },
+      },
     },
-  }, async (req) => {
-    const app = await appFor(ctx, req, 'manage');
-    const { buildpack } = req.body as { buildpack?: string };
-    if (buildpack !== undefined && buildpack !== '' && !/^(\/[\w./-]+|[a-z][a-z0-9-]*(\/[a-z0-9-]+)?|https?:\/\/\S+)$/.test(buildpack)) {
-      throw new YbError('YB_ERR_BAD_REQUEST', `"${buildpack.slice(0, 80)}" is not a buildpack name, absolute path or URL`);
-    }
-    const next = await ctx.repo.updateApp(app.name, (a) => {
-      const { buildpack: _old, ...rest } = a;
-      return buildpack ? { ...rest, buildpack } : rest;
-    });
-    return present(ctx, next);
-  });
+    async (req) => {
+      const app = await appFor(ctx, req, 'manage');
+      const { buildpack } = req.body as { buildpack?: string };
+      if (buildpack !== undefined && buildpack !== '' && !/^(\/[\w./-]+|[a-z][a-z0-9-]*(\/[a-z0-9-]+)?|https?:\/\/\S+)$/.test(buildpack)) {
+        throw new YbError('YB_ERR_BAD_REQUEST', `"${buildpack.slice(0, 80)}" is not a buildpack name, absolute path or URL`);
+      }
+      const next = await ctx.repo.updateApp(app.name, (a) => {
+        const { buildpack: _old, ...rest } = a;
+        return buildpack ? { ...rest, buildpack } : rest;
+      });
+      return present(ctx, next);
+    },
+  );
 
-  api.delete('/apps/:app', { schema: { summary: 'Destroy an app: its processes, routes, certificates, records, git repository, build cache and logs, and the images built for it that no other app uses (never an imported image)', params: appParams } }, async (req) => {
-    const app = await appFor(ctx, req, 'destroy');
-    const failures = await ctx.deployer.destroy(app.name, appCleanup(ctx, app.name), () => undefined);
-    ctx.log.info({ app: app.name, user: currentUser(req).name, failures }, 'app destroyed');
-    return { name: app.name, destroyed: true, ...(failures.length ? { warnings: failures } : {}) };
-  });
+  api.delete(
+    '/apps/:app',
+    {
+      schema: {
+        summary:
+          'Destroy an app: its processes, routes, certificates, records, git repository, build cache and logs, and the images built for it that no other app uses (never an imported image)',
+        params: appParams,
+      },
+    },
+    async (req) => {
+      const app = await appFor(ctx, req, 'destroy');
+      const failures = await ctx.deployer.destroy(app.name, appCleanup(ctx, app.name), () => undefined);
+      ctx.log.info({ app: app.name, user: currentUser(req).name, failures }, 'app destroyed');
+      return { name: app.name, destroyed: true, ...(failures.length ? { warnings: failures } : {}) };
+    },
+  );
 }

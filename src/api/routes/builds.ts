@@ -7,7 +7,11 @@ import { appParams } from '../schemas.js';
 import { YbError } from '../../shared/errors.js';
 
 export function registerBuilds(api: FastifyInstance, ctx: ApiContext): void {
-  const buildParams = { type: 'object', properties: { app: { type: 'string' }, id: { type: 'string', pattern: '^[a-z0-9]{1,40}$' } }, required: ['app', 'id'] } as const;
+  const buildParams = {
+    type: 'object',
+    properties: { app: { type: 'string' }, id: { type: 'string', pattern: '^[a-z0-9]{1,40}$' } },
+    required: ['app', 'id'],
+  } as const;
 
   api.get('/apps/:app/builds', { schema: { summary: 'Builds of an app, oldest first', params: appParams } }, async (req) => {
     const app = await appFor(ctx, req, 'read');

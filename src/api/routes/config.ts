@@ -9,28 +9,36 @@ import { HIDDEN_HEADER, maskConfig } from '../redaction.js';
 export function registerConfig(api: FastifyInstance, ctx: ApiContext): void {
   const vars = { type: 'object', additionalProperties: { type: 'string' } } as const;
 
-  api.get('/apps/:app/config-vars', {
-    schema: { summary: 'Config vars of an app (to viewers: the names, each value replaced by "<hidden>")', params: appParams, response: { 200: vars } },
-  }, async (req, reply) => {
-    const app = await appFor(ctx, req, 'read');
-    const config = await ctx.repo.getConfig(app.name);
-    if (await userMay(ctx, currentUser(req), app, 'manage')) return config;
-    reply.header(HIDDEN_HEADER, 'true');
-    return maskConfig(config);
-  });
-
-  api.patch('/apps/:app/config-vars', {
-    schema: {
-      summary: 'Set (string) or unset (null) config vars; makes a release when the app is running',
-      params: appParams,
-      body: { type: 'object', additionalProperties: { type: ['string', 'null'], maxLength: 32768 }, maxProperties: 200 },
-      response: { 200: vars },
+  api.get(
+    '/apps/:app/config-vars',
+    {
+      schema: { summary: 'Config vars of an app (to viewers: the names, each value replaced by "<hidden>")', params: appParams, response: { 200: vars } },
     },
-  }, async (req, reply) => {
-    const app = await appFor(ctx, req, 'manage');
-    const lines: string[] = [];
-    const result = await ctx.deployer.changeConfig(app.name, req.body as Record<string, string | null>, currentUser(req).name, (l) => lines.push(l));
-    if (result.release) reply.header('x-yb-release', String(result.release.version));
-    return result.vars;
-  });
+    async (req, reply) => {
+      const app = await appFor(ctx, req, 'read');
+      const config = await ctx.repo.getConfig(app.name);
+      if (await userMay(ctx, currentUser(req), app, 'manage')) return config;
+      reply.header(HIDDEN_HEADER, 'true');
+      return maskConfig(config);
+    },
+  );
+
+  api.patch(
+    '/apps/:app/config-vars',
+    {
+      schema: {
+        summary: 'Set (string) or unset (null) config vars; makes a release when the app is running',
+        params: appParams,
+        body: { type: 'object', additionalProperties: { type: ['string', 'null'], maxLength: 32768 }, maxProperties: 200 },
+        response: { 200: vars },
+      },
+    },
+    async (req, reply) => {
+      const app = await appFor(ctx, req, 'manage');
+      const lines: string[] = [];
+      const result = await ctx.deployer.changeConfig(app.name, req.body as Record<string, string | null>, currentUser(req).name, (l) => lines.push(l));
+      if (result.release) reply.header('x-yb-release', String(result.release.version));
+      return result.vars;
+    },
+  );
 }

@@ -75,89 +75,106 @@ export function registerDeploys(api: FastifyInstance, ctx: ApiContext): void {
   api.addContentTypeParser(['application/gzip', 'application/x-gzip', 'application/octet-stream'], (_req, payload, done) => done(null, payload));
 
   // Streaming bodies: the size limit is enforced while reading (limited()), with the answer still delivered.
-  api.post('/apps/:app/builds', {
-    bodyLimit: Number.MAX_SAFE_INTEGER,
-    schema: {
-      summary: 'Build and deploy a source tarball (tar or tar.gz body); streams the build output as text, ending with a line "\\u0000ok" or "\\u0000fail"',
-      params: appParams,
-      produces: ['text/plain'],
+  api.post(
+    '/apps/:app/builds',
+    {
+      bodyLimit: Number.MAX_SAFE_INTEGER,
+      schema: {
+        summary: 'Build and deploy a source tarball (tar or tar.gz body); streams the build output as text, ending with a line "\\u0000ok" or "\\u0000fail"',
+        params: appParams,
+        produces: ['text/plain'],
+      },
     },
-  }, async (req, reply) => {
-    const app = await appFor(ctx, req, 'deploy');
-    let body = req.body as Readable | undefined;
-    if (!body || typeof (body as Readable).pipe !== 'function') throw new YbError('YB_ERR_BAD_REQUEST', 'send the source as a tar or tar.gz body (content-type application/x-tar or application/gzip)');
-    const gz = /gzip/.test(String(req.headers['content-type'])) || req.headers['content-encoding'] === 'gzip';
-    const source = sourceStream(body, ctx.maxPushBytes ?? MAX_UPLOAD, gz);
-    source.on('error', () => undefined); // the build reads this stream and reports its error; never crash on it
-    await streamDeploy(ctx, reply, app.name, (out) => ctx.deployer.deploySource({ app: app.name, source, user: currentUser(req).name }, out));
-    closeWhenAnswered(req.raw, reply.raw);
-  });
+    async (req, reply) => {
+      const app = await appFor(ctx, req, 'deploy');
+      const body = req.body as Readable | undefined;
+      if (!body || typeof (body as Readable).pipe !== 'function')
+        throw new YbError('YB_ERR_BAD_REQUEST', 'send the source as a tar or tar.gz body (content-type application/x-tar or application/gzip)');
+      const gz = /gzip/.test(String(req.headers['content-type'])) || req.headers['content-encoding'] === 'gzip';
+      const source = sourceStream(body, ctx.maxPushBytes ?? MAX_UPLOAD, gz);
+      source.on('error', () => undefined); // the build reads this stream and reports its error; never crash on it
+      await streamDeploy(ctx, reply, app.name, (out) => ctx.deployer.deploySource({ app: app.name, source, user: currentUser(req).name }, out));
+      closeWhenAnswered(req.raw, reply.raw);
+    },
+  );
 
-  api.post('/apps/:app/image-deploys', {
-    schema: {
-      summary: "Release a prebuilt image that is present in the local Docker engine and that the app's team imported or built (platform admins: any image)",
-      params: appParams,
-      body: { type: 'object', required: ['image'], additionalProperties: false, properties: { image: { type: 'string', minLength: 1, maxLength: 255 } } },
-      response: { 201: releaseSchema },
+  api.post(
+    '/apps/:app/image-deploys',
+    {
+      schema: {
+        summary: "Release a prebuilt image that is present in the local Docker engine and that the app's team imported or built (platform admins: any image)",
+        params: appParams,
+        body: { type: 'object', required: ['image'], additionalProperties: false, properties: { image: { type: 'string', minLength: 1, maxLength: 255 } } },
+        response: { 201: releaseSchema },
+      },
     },
-  }, async (req, reply) => {
-    const app = await appFor(ctx, req, 'deploy');
-    const user = currentUser(req);
-    const rel = await ctx.deployer.deployImage({ app: app.name, image: (req.body as { image: string }).image, user: user.name, admin: user.admin }, () => undefined);
-    const { config, ...rest } = rel;
-    return reply.code(201).send({ ...rest, current: true, configKeys: Object.keys(config) });
-  });
+    async (req, reply) => {
+      const app = await appFor(ctx, req, 'deploy');
+      const user = currentUser(req);
+      const rel = await ctx.deployer.deployImage(
+        { app: app.name, image: (req.body as { image: string }).image, user: user.name, admin: user.admin },
+        () => undefined,
+      );
+      const { config, ...rest } = rel;
+      return reply.code(201).send({ ...rest, current: true, configKeys: Object.keys(config) });
+    },
+  );
 
-  api.post('/images', {
-    bodyLimit: Number.MAX_SAFE_INTEGER,
-    schema: {
-      summary: "Load an image archive (as made by docker save) into the engine for a team, whose apps may then deploy it; members who may deploy in the team can import. Tags of the platform's images and of images the team does not own are refused",
-      querystring: { type: 'object', additionalProperties: false, properties: { team: { type: 'string', minLength: 1, maxLength: 64 } } },
-      produces: ['application/json'],
+  api.post(
+    '/images',
+    {
+      bodyLimit: Number.MAX_SAFE_INTEGER,
+      schema: {
+        summary:
+          "Load an image archive (as made by docker save) into the engine for a team, whose apps may then deploy it; members who may deploy in the team can import. Tags of the platform's images and of images the team does not own are refused",
+        querystring: { type: 'object', additionalProperties: false, properties: { team: { type: 'string', minLength: 1, maxLength: 64 } } },
+        produces: ['application/json'],
+      },
     },
-  }, async (req) => {
-    const user = currentUser(req);
-    const team = await importingTeam(ctx, user, (req.query as { team?: string }).team);
-    const body = req.body as Readable | undefined;
-    if (!body || typeof body.pipe !== 'function') throw new YbError('YB_ERR_BAD_REQUEST', 'send the image archive as the body (application/x-tar)');
-    const gz = /gzip/.test(String(req.headers['content-type']));
-    // Spooled to a file first: the tags it would set are checked before the engine sees it (loading moves tags).
-    const dir = join(ctx.dataDir, 'imports');
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const file = join(dir, `${randomBytes(8).toString('hex')}.tar`);
-    try {
+    async (req) => {
+      const user = currentUser(req);
+      const team = await importingTeam(ctx, user, (req.query as { team?: string }).team);
+      const body = req.body as Readable | undefined;
+      if (!body || typeof body.pipe !== 'function') throw new YbError('YB_ERR_BAD_REQUEST', 'send the image archive as the body (application/x-tar)');
+      const gz = /gzip/.test(String(req.headers['content-type']));
+      // Spooled to a file first: the tags it would set are checked before the engine sees it (loading moves tags).
+      const dir = join(ctx.dataDir, 'imports');
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const file = join(dir, `${randomBytes(8).toString('hex')}.tar`);
       try {
-        await pipeline(sourceStream(body, 8 * (ctx.maxPushBytes ?? MAX_UPLOAD), gz), createWriteStream(file, { mode: 0o600 }));
-      } catch (err) {
-        throw err instanceof YbError ? err : new YbError('YB_ERR_BAD_REQUEST', `the archive could not be read: ${(err as Error).message}`, { cause: err });
-      }
-      const tags = await archiveTags(file);
-      if (!user.admin) {
-        for (const tag of tags) {
-          const current = isImageName(tag) && (await ctx.runtime.imageExists(tag)) ? await ctx.runtime.imageId(tag) : null;
-          const problem = importTagProblem(tag, current, current !== null && (await ctx.repo.images.get(team, current)) !== null);
-          if (problem) throw new YbError('YB_ERR_FORBIDDEN', problem);
+        try {
+          await pipeline(sourceStream(body, 8 * (ctx.maxPushBytes ?? MAX_UPLOAD), gz), createWriteStream(file, { mode: 0o600 }));
+        } catch (err) {
+          throw err instanceof YbError ? err : new YbError('YB_ERR_BAD_REQUEST', `the archive could not be read: ${(err as Error).message}`, { cause: err });
         }
+        const tags = await archiveTags(file);
+        if (!user.admin) {
+          for (const tag of tags) {
+            const current = isImageName(tag) && (await ctx.runtime.imageExists(tag)) ? await ctx.runtime.imageId(tag) : null;
+            const problem = importTagProblem(tag, current, current !== null && (await ctx.repo.images.get(team, current)) !== null);
+            if (problem) throw new YbError('YB_ERR_FORBIDDEN', problem);
+          }
+        }
+        const stream = await ctx.runtime.call(() => ctx.runtime.docker.loadImage(createReadStream(file)));
+        const text = await new Promise<string>((resolve, reject) => {
+          let s = '';
+          (stream as Readable).on('data', (d: Buffer) => (s += d.toString()));
+          (stream as Readable).on('end', () => resolve(s));
+          (stream as Readable).on('error', reject);
+        });
+        const { loaded, error } = loadResult(text);
+        if (error || loaded.length === 0) throw new YbError('YB_ERR_BAD_REQUEST', `the archive could not be loaded: ${error ?? 'no image in it'}`);
+        const ids = new Map<string, string[]>();
+        for (const ref of loaded) {
+          const id = /^sha256:[0-9a-f]{64}$/.test(ref) ? ref : await ctx.runtime.imageId(ref);
+          ids.set(id, [...(ids.get(id) ?? []), ...(ref === id ? [] : [ref])]);
+        }
+        for (const [id, refs] of ids) await ctx.repo.images.record({ id, team, source: 'import', refs, by: user.name });
+        ctx.log.info({ images: loaded, team, user: user.name }, 'images imported');
+        return { loaded, team };
+      } finally {
+        await rm(file, { force: true });
       }
-      const stream = await ctx.runtime.call(() => ctx.runtime.docker.loadImage(createReadStream(file)));
-      const text = await new Promise<string>((resolve, reject) => {
-        let s = '';
-        (stream as Readable).on('data', (d: Buffer) => (s += d.toString()));
-        (stream as Readable).on('end', () => resolve(s));
-        (stream as Readable).on('error', reject);
-      });
-      const { loaded, error } = loadResult(text);
-      if (error || loaded.length === 0) throw new YbError('YB_ERR_BAD_REQUEST', `the archive could not be loaded: ${error ?? 'no image in it'}`);
-      const ids = new Map<string, string[]>();
-      for (const ref of loaded) {
-        const id = /^sha256:[0-9a-f]{64}$/.test(ref) ? ref : await ctx.runtime.imageId(ref);
-        ids.set(id, [...(ids.get(id) ?? []), ...(ref === id ? [] : [ref])]);
-      }
-      for (const [id, refs] of ids) await ctx.repo.images.record({ id, team, source: 'import', refs, by: user.name });
-      ctx.log.info({ images: loaded, team, user: user.name }, 'images imported');
-      return { loaded, team };
-    } finally {
-      await rm(file, { force: true });
-    }
-  });
+    },
+  );
 }

@@ -16,36 +16,59 @@ interface DomainRecord {
 }
 
 export function registerDomains(api: FastifyInstance, ctx: ApiContext): void {
-  const domainSchema = { type: 'object', properties: { hostname: { type: 'string' }, kind: { type: 'string', enum: ['default', 'custom'] }, createdAt: { type: 'string' } } } as const;
-  const hostParams = { type: 'object', properties: { app: { type: 'string', maxLength: 64 }, hostname: { type: 'string', maxLength: 253 } }, required: ['app', 'hostname'] } as const;
+  const domainSchema = {
+    type: 'object',
+    properties: { hostname: { type: 'string' }, kind: { type: 'string', enum: ['default', 'custom'] }, createdAt: { type: 'string' } },
+  } as const;
+  const hostParams = {
+    type: 'object',
+    properties: { app: { type: 'string', maxLength: 64 }, hostname: { type: 'string', maxLength: 253 } },
+    required: ['app', 'hostname'],
+  } as const;
 
-  api.get('/apps/:app/domains', { schema: { summary: 'Host names routed to an app', params: appParams, response: { 200: { type: 'array', items: domainSchema } } } }, async (req) => {
-    const app = await appFor(ctx, req, 'read');
-    const custom = (await ctx.store.list<DomainRecord>(ctx.store.keys.domainsPrefix(app.name))).map((e) => e.value);
-    return [{ hostname: defaultHost(ctx, app.name), kind: 'default' }, ...custom];
-  });
-
-  api.post('/apps/:app/domains', {
-    schema: {
-      summary: 'Route a custom host name (or *.wildcard) to an app',
-      params: appParams,
-      body: { type: 'object', required: ['hostname'], additionalProperties: false, properties: { hostname: { type: 'string', minLength: 1, maxLength: 253 } } },
-      response: { 201: domainSchema },
+  api.get(
+    '/apps/:app/domains',
+    { schema: { summary: 'Host names routed to an app', params: appParams, response: { 200: { type: 'array', items: domainSchema } } } },
+    async (req) => {
+      const app = await appFor(ctx, req, 'read');
+      const custom = (await ctx.store.list<DomainRecord>(ctx.store.keys.domainsPrefix(app.name))).map((e) => e.value);
+      return [{ hostname: defaultHost(ctx, app.name), kind: 'default' }, ...custom];
     },
-  }, async (req, reply) => {
-    const app = await appFor(ctx, req, 'manage');
-    const hostname = checkDomain((req.body as { hostname: string }).hostname);
-    if (hostname === defaultHost(ctx, app.name)) throw new YbError('YB_ERR_CONFLICT', `${hostname} is already the default host of ${app.name}`);
-    // A new host follows the app's https-only setting (kept on the routes of its hosts, the default one included).
-    const httpsOnly = (await ctx.store.get<RouteRecord>(ctx.store.keys.route(defaultHost(ctx, app.name))))?.httpsOnly === true;
-    if (!(await ctx.store.create(ctx.store.keys.route(hostname), { app: app.name, ...(httpsOnly ? { httpsOnly } : {}) } satisfies RouteRecord))) {
-      const owner = await ctx.store.get<RouteRecord>(ctx.store.keys.route(hostname));
-      throw new YbError('YB_ERR_CONFLICT', owner?.app === app.name ? `${hostname} is already routed to ${app.name}` : `${hostname} is already in use by another app`);
-    }
-    const rec: DomainRecord = { hostname, kind: 'custom', createdAt: new Date().toISOString() };
-    await ctx.store.put(ctx.store.keys.domain(app.name, hostname), rec);
-    return reply.code(201).send(rec);
-  });
+  );
+
+  api.post(
+    '/apps/:app/domains',
+    {
+      schema: {
+        summary: 'Route a custom host name (or *.wildcard) to an app',
+        params: appParams,
+        body: {
+          type: 'object',
+          required: ['hostname'],
+          additionalProperties: false,
+          properties: { hostname: { type: 'string', minLength: 1, maxLength: 253 } },
+        },
+        response: { 201: domainSchema },
+      },
+    },
+    async (req, reply) => {
+      const app = await appFor(ctx, req, 'manage');
+      const hostname = checkDomain((req.body as { hostname: string }).hostname);
+      if (hostname === defaultHost(ctx, app.name)) throw new YbError('YB_ERR_CONFLICT', `${hostname} is already the default host of ${app.name}`);
+      // A new host follows the app's https-only setting (kept on the routes of its hosts, the default one included).
+      const httpsOnly = (await ctx.store.get<RouteRecord>(ctx.store.keys.route(defaultHost(ctx, app.name))))?.httpsOnly === true;
+      if (!(await ctx.store.create(ctx.store.keys.route(hostname), { app: app.name, ...(httpsOnly ? { httpsOnly } : {}) } satisfies RouteRecord))) {
+        const owner = await ctx.store.get<RouteRecord>(ctx.store.keys.route(hostname));
+        throw new YbError(
+          'YB_ERR_CONFLICT',
+          owner?.app === app.name ? `${hostname} is already routed to ${app.name}` : `${hostname} is already in use by another app`,
+        );
+      }
+      const rec: DomainRecord = { hostname, kind: 'custom', createdAt: new Date().toISOString() };
+      await ctx.store.put(ctx.store.keys.domain(app.name, hostname), rec);
+      return reply.code(201).send(rec);
+    },
+  );
 
   api.delete('/apps/:app/domains/:hostname', { schema: { summary: 'Stop routing a custom host name to an app', params: hostParams } }, async (req) => {
     const app = await appFor(ctx, req, 'manage');

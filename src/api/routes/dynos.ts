@@ -6,74 +6,135 @@ import { appParams } from '../schemas.js';
 import { LABEL_APP, LABEL_INDEX, LABEL_KIND, LABEL_PROCESS, LABEL_RELEASE } from '../../runtime/docker.js';
 
 export function registerDynos(api: FastifyInstance, ctx: ApiContext): void {
-  api.get('/apps/:app/dynos', {
-    schema: {
-      summary: 'Running processes of an app',
-      params: appParams,
-      response: { 200: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, type: { type: 'string' }, release: { type: 'integer' }, state: { type: 'string' }, startedAt: { type: 'string' }, restarts: { type: 'integer' }, container: { type: 'string' } } } } },
-    },
-  }, async (req) => {
-    const app = await appFor(ctx, req, 'read');
-    const list = await ctx.runtime.list({ [LABEL_APP]: app.name, [LABEL_KIND]: 'process' });
-    const out = [];
-    for (const c of list) {
-      const info = await ctx.runtime.inspect(c.id);
-      if (!info) continue;
-      const restarting = info.State.Restarting || (info.RestartCount > 0 && !info.State.Running);
-      out.push({
-        name: `${c.labels[LABEL_PROCESS]}.${c.labels[LABEL_INDEX]}`, type: c.labels[LABEL_PROCESS], release: Number(c.labels[LABEL_RELEASE]),
-        state: restarting ? 'crashed' : info.State.Running ? 'up' : info.State.Status, startedAt: info.State.StartedAt, restarts: info.RestartCount, container: c.id.slice(0, 12),
-      });
-    }
-    return out.sort((a, b) => a.name.localeCompare(b.name));
-  });
-
-  const formationItem = { type: 'object', properties: { type: { type: 'string' }, quantity: { type: 'integer' }, size: { type: 'string' } } } as const;
-
-  api.get('/apps/:app/formation', { schema: { summary: 'Process types and quantities', params: appParams, response: { 200: { type: 'array', items: formationItem } } } }, async (req) => {
-    const app = await appFor(ctx, req, 'read');
-    return ctx.repo.getFormation(app.name);
-  });
-
-  api.patch('/apps/:app/formation', {
-    schema: {
-      summary: 'Scale process types: quantity and size (e.g. 512M or 1G:0.5); resolves when the processes run',
-      params: appParams,
-      body: {
-        type: 'object', additionalProperties: false, required: ['updates'],
-        properties: {
-          updates: {
-            type: 'array', minItems: 1, maxItems: 20,
-            items: { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { type: 'string', maxLength: 30 }, quantity: { type: 'integer', minimum: 0, maximum: 100 }, size: { type: 'string', maxLength: 20 } } },
+  api.get(
+    '/apps/:app/dynos',
+    {
+      schema: {
+        summary: 'Running processes of an app',
+        params: appParams,
+        response: {
+          200: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                name: { type: 'string' },
+                type: { type: 'string' },
+                release: { type: 'integer' },
+                state: { type: 'string' },
+                startedAt: { type: 'string' },
+                restarts: { type: 'integer' },
+                container: { type: 'string' },
+              },
+            },
           },
         },
       },
-      response: { 200: { type: 'array', items: formationItem } },
     },
-  }, async (req) => {
-    const app = await appFor(ctx, req, 'manage');
-    return ctx.deployer.scale(app.name, (req.body as { updates: Array<{ type: string; quantity?: number; size?: string }> }).updates, () => undefined);
-  });
+    async (req) => {
+      const app = await appFor(ctx, req, 'read');
+      const list = await ctx.runtime.list({ [LABEL_APP]: app.name, [LABEL_KIND]: 'process' });
+      const out = [];
+      for (const c of list) {
+        const info = await ctx.runtime.inspect(c.id);
+        if (!info) continue;
+        const restarting = info.State.Restarting || (info.RestartCount > 0 && !info.State.Running);
+        out.push({
+          name: `${c.labels[LABEL_PROCESS]}.${c.labels[LABEL_INDEX]}`,
+          type: c.labels[LABEL_PROCESS],
+          release: Number(c.labels[LABEL_RELEASE]),
+          state: restarting ? 'crashed' : info.State.Running ? 'up' : info.State.Status,
+          startedAt: info.State.StartedAt,
+          restarts: info.RestartCount,
+          container: c.id.slice(0, 12),
+        });
+      }
+      return out.sort((a, b) => a.name.localeCompare(b.name));
+    },
+  );
+
+  const formationItem = { type: 'object', properties: { type: { type: 'string' }, quantity: { type: 'integer' }, size: { type: 'string' } } } as const;
+
+  api.get(
+    '/apps/:app/formation',
+    { schema: { summary: 'Process types and quantities', params: appParams, response: { 200: { type: 'array', items: formationItem } } } },
+    async (req) => {
+      const app = await appFor(ctx, req, 'read');
+      return ctx.repo.getFormation(app.name);
+    },
+  );
+
+  api.patch(
+    '/apps/:app/formation',
+    {
+      schema: {
+        summary: 'Scale process types: quantity and size (e.g. 512M or 1G:0.5); resolves when the processes run',
+        params: appParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['updates'],
+          properties: {
+            updates: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 20,
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['type'],
+                properties: {
+                  type: { type: 'string', maxLength: 30 },
+                  quantity: { type: 'integer', minimum: 0, maximum: 100 },
+                  size: { type: 'string', maxLength: 20 },
+                },
+              },
+            },
+          },
+        },
+        response: { 200: { type: 'array', items: formationItem } },
+      },
+    },
+    async (req) => {
+      const app = await appFor(ctx, req, 'manage');
+      return ctx.deployer.scale(app.name, (req.body as { updates: Array<{ type: string; quantity?: number; size?: string }> }).updates, () => undefined);
+    },
+  );
 
   for (const action of ['stop', 'start'] as const) {
-    api.post(`/apps/:app/dynos/actions/${action}`, {
-      schema: {
-        summary: action === 'stop' ? 'Stop every process of the app; it stays stopped until started or deployed' : 'Start the processes of the current release again after a stop',
-        params: appParams,
+    api.post(
+      `/apps/:app/dynos/actions/${action}`,
+      {
+        schema: {
+          summary:
+            action === 'stop'
+              ? 'Stop every process of the app; it stays stopped until started or deployed'
+              : 'Start the processes of the current release again after a stop',
+          params: appParams,
+        },
       },
-    }, async (req) => {
-      const app = await appFor(ctx, req, 'manage');
-      if (action === 'stop') await ctx.deployer.stop(app.name, () => undefined);
-      else await ctx.deployer.start(app.name, () => undefined);
-      return { app: app.name, stopped: action === 'stop' };
-    });
+      async (req) => {
+        const app = await appFor(ctx, req, 'manage');
+        if (action === 'stop') await ctx.deployer.stop(app.name, () => undefined);
+        else await ctx.deployer.start(app.name, () => undefined);
+        return { app: app.name, stopped: action === 'stop' };
+      },
+    );
   }
 
-  api.delete('/apps/:app/dynos', {
-    schema: { summary: 'Restart processes (all, or one type with ?type=web) without downtime', params: appParams, querystring: { type: 'object', properties: { type: { type: 'string', maxLength: 30 } }, additionalProperties: false } },
-  }, async (req) => {
-    const app = await appFor(ctx, req, 'manage');
-    await ctx.deployer.restart(app.name, (req.query as { type?: string }).type, () => undefined);
-    return { restarted: true };
-  });
+  api.delete(
+    '/apps/:app/dynos',
+    {
+      schema: {
+        summary: 'Restart processes (all, or one type with ?type=web) without downtime',
+        params: appParams,
+        querystring: { type: 'object', properties: { type: { type: 'string', maxLength: 30 } }, additionalProperties: false },
+      },
+    },
+    async (req) => {
+      const app = await appFor(ctx, req, 'manage');
+      await ctx.deployer.restart(app.name, (req.query as { type?: string }).type, () => undefined);
+      return { restarted: true };
+    },
+  );
 }

@@ -51,38 +51,58 @@ function generic(req: FastifyRequest): { action: string; detail?: Record<string,
 }
 
 export function registerEvents(api: FastifyInstance, ctx: ApiContext): void {
-  api.get('/events', {
-    schema: {
-      summary: 'Audit events of your teams, newest first (app changes, deploys, members, tokens)',
-      querystring: { type: 'object', properties: { app: { type: 'string', maxLength: 64 }, limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$|^1000$' } }, additionalProperties: false },
-      response: {
-        200: {
-          type: 'array',
-          items: { type: 'object', properties: { id: { type: 'string' }, at: { type: 'string' }, team: { type: 'string' }, user: { type: 'string' }, action: { type: 'string' }, app: { type: 'string' }, ip: { type: 'string' }, detail: { type: 'object', additionalProperties: true } } },
+  api.get(
+    '/events',
+    {
+      schema: {
+        summary: 'Audit events of your teams, newest first (app changes, deploys, members, tokens)',
+        querystring: {
+          type: 'object',
+          properties: { app: { type: 'string', maxLength: 64 }, limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$|^1000$' } },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                id: { type: 'string' },
+                at: { type: 'string' },
+                team: { type: 'string' },
+                user: { type: 'string' },
+                action: { type: 'string' },
+                app: { type: 'string' },
+                ip: { type: 'string' },
+                detail: { type: 'object', additionalProperties: true },
+              },
+            },
+          },
         },
       },
     },
-  }, async (req) => {
-    const user = currentUser(req);
-    const raw = req.query as { app?: string; limit?: string };
-    const q = { app: raw.app, limit: raw.limit === undefined ? undefined : Number(raw.limit) };
-    if (q.app !== undefined) {
-      const app = await ctx.repo.getApp(q.app);
-      if (app) {
-        if (!(await userMay(ctx, user, app, 'read'))) throw new YbError('YB_ERR_APP_NOT_FOUND', `no app named "${q.app.slice(0, 64)}"`);
-        return listEvents(ctx.store, [app.team], { app: app.name, limit: q.limit });
+    async (req) => {
+      const user = currentUser(req);
+      const raw = req.query as { app?: string; limit?: string };
+      const q = { app: raw.app, limit: raw.limit === undefined ? undefined : Number(raw.limit) };
+      if (q.app !== undefined) {
+        const app = await ctx.repo.getApp(q.app);
+        if (app) {
+          if (!(await userMay(ctx, user, app, 'read'))) throw new YbError('YB_ERR_APP_NOT_FOUND', `no app named "${q.app.slice(0, 64)}"`);
+          return listEvents(ctx.store, [app.team], { app: app.name, limit: q.limit });
+        }
+        // A destroyed app: its events stay visible in the teams the caller belongs to.
+        const teams = (await teamsOf(ctx.store, user)).map((t) => t.name);
+        const found = await listEvents(ctx.store, teams, { app: q.app, limit: q.limit });
+        if (found.length === 0) throw new YbError('YB_ERR_APP_NOT_FOUND', `no app named "${q.app.slice(0, 64)}"`);
+        return found;
       }
-      // A destroyed app: its events stay visible in the teams the caller belongs to.
       const teams = (await teamsOf(ctx.store, user)).map((t) => t.name);
-      const found = await listEvents(ctx.store, teams, { app: q.app, limit: q.limit });
-      if (found.length === 0) throw new YbError('YB_ERR_APP_NOT_FOUND', `no app named "${q.app.slice(0, 64)}"`);
-      return found;
-    }
-    const teams = (await teamsOf(ctx.store, user)).map((t) => t.name);
-    const team = await listEvents(ctx.store, teams, { limit: q.limit });
-    const account = await listEvents(ctx.store, [ACCOUNT_EVENTS], { user: user.admin ? undefined : user.name, limit: q.limit });
-    return [...team, ...account].sort((a, b) => b.at.localeCompare(a.at)).slice(0, q.limit ?? 100);
-  });
+      const team = await listEvents(ctx.store, teams, { limit: q.limit });
+      const account = await listEvents(ctx.store, [ACCOUNT_EVENTS], { user: user.admin ? undefined : user.name, limit: q.limit });
+      return [...team, ...account].sort((a, b) => b.at.localeCompare(a.at)).slice(0, q.limit ?? 100);
+    },
+  );
 
   // The team an app belongs to, looked up before the handler runs (a destroyed app is gone afterwards).
   api.addHook('preHandler', async (req) => {
@@ -111,7 +131,9 @@ export function registerEvents(api: FastifyInstance, ctx: ApiContext): void {
       const appName = String((req.query as { app?: string }).app ?? '');
       const user = String(req.headers['x-yb-user'] ?? 'unknown');
       const rev = (req.query as { rev?: string }).rev;
-      reply.raw.once('finish', () => recordDeploy(ctx, appName, user, rev).catch((err: unknown) => ctx.log.warn({ err, app: appName }, 'could not record a deploy event')));
+      reply.raw.once('finish', () =>
+        recordDeploy(ctx, appName, user, rev).catch((err: unknown) => ctx.log.warn({ err, app: appName }, 'could not record a deploy event')),
+      );
     } else if (route === '/git/:repo/git-receive-pack') {
       const ip = req.ip;
       reply.raw.once('finish', () => recordHttpPush(ctx, req, ip).catch((err: unknown) => ctx.log.warn({ err }, 'could not record a push event')));
@@ -123,10 +145,17 @@ async function recordDeploy(ctx: ApiContext, appName: string, user: string, rev:
   const app = await ctx.repo.getApp(appName).catch(() => null);
   if (!app) return;
   const latest = (await ctx.repo.listReleases(app.name).catch(() => [])).at(-1);
-  await recordEvent(ctx.store, {
-    team: app.team, user, app: app.name, action: 'deploy',
-    detail: { commit: rev?.slice(0, 40), release: latest?.version, status: latest?.status, live: app.currentRelease === latest?.version },
-  }, ctx.log);
+  await recordEvent(
+    ctx.store,
+    {
+      team: app.team,
+      user,
+      app: app.name,
+      action: 'deploy',
+      detail: { commit: rev?.slice(0, 40), release: latest?.version, status: latest?.status, live: app.currentRelease === latest?.version },
+    },
+    ctx.log,
+  );
 }
 
 async function recordHttpPush(ctx: ApiContext, req: FastifyRequest, ip: string): Promise<void> {

@@ -25,7 +25,13 @@ export function registerGitHook(api: FastifyInstance, ctx: ApiContext): void {
     const q = req.query as { app?: string; rev?: string };
     const user = String(req.headers['x-yb-user'] ?? 'unknown');
     const app = String(q.app);
-    await streamDeploy(ctx, reply, app, (out) => ctx.deployer.deploySource({ app, source: req.body as Readable, commit: q.rev, user }, out), 'Push rejected; the previous release keeps serving.');
+    await streamDeploy(
+      ctx,
+      reply,
+      app,
+      (out) => ctx.deployer.deploySource({ app, source: req.body as Readable, commit: q.rev, user }, out),
+      'Push rejected; the previous release keeps serving.',
+    );
     closeWhenAnswered(req.raw, reply.raw);
   });
 }

@@ -29,10 +29,13 @@ async function serviceFor(ctx: ApiContext, req: FastifyRequest, action: Action):
 /** What a user sees of a service: credentials (URL, user, password) only when they may manage it. */
 async function present(ctx: ApiContext, s: ServiceRecord, withCredentials: boolean) {
   const { connection: c, links, ...rest } = s;
-  const connection = withCredentials
-    ? { ...c, url: c.url ?? connectionUrl(c) }
-    : { scheme: c.scheme, host: c.host, port: c.port, database: c.database };
-  return { ...rest, state: await ctx.services.manager.state(s), connection, links: links.map((l) => ({ app: l.app, alias: l.alias, keys: l.keys, createdAt: l.createdAt })) };
+  const connection = withCredentials ? { ...c, url: c.url ?? connectionUrl(c) } : { scheme: c.scheme, host: c.host, port: c.port, database: c.database };
+  return {
+    ...rest,
+    state: await ctx.services.manager.state(s),
+    connection,
+    links: links.map((l) => ({ app: l.app, alias: l.alias, keys: l.keys, createdAt: l.createdAt })),
+  };
 }
 
 export function registerServices(api: FastifyInstance, ctx: ApiContext): void {
@@ -45,43 +48,61 @@ export function registerServices(api: FastifyInstance, ctx: ApiContext): void {
     return out;
   });
 
-  api.post('/services', {
-    schema: {
-      summary: 'Create a service (kind: postgres, redis, mysql), or attach an external resource (url); answers when it is ready',
-      body: {
-        type: 'object',
-        properties: { name: { type: 'string', maxLength: 64 }, kind: { type: 'string', enum: [...SERVICE_KINDS] }, url: { type: 'string', maxLength: 2048 }, team: { type: 'string', maxLength: 64 } },
-        required: ['name'], additionalProperties: false,
+  api.post(
+    '/services',
+    {
+      schema: {
+        summary: 'Create a service (kind: postgres, redis, mysql), or attach an external resource (url); answers when it is ready',
+        body: {
+          type: 'object',
+          properties: {
+            name: { type: 'string', maxLength: 64 },
+            kind: { type: 'string', enum: [...SERVICE_KINDS] },
+            url: { type: 'string', maxLength: 2048 },
+            team: { type: 'string', maxLength: 64 },
+          },
+          required: ['name'],
+          additionalProperties: false,
+        },
       },
     },
-  }, async (req, reply) => {
-    const user = currentUser(req);
-    const body = req.body as { name: string; kind?: string; url?: string; team?: string };
-    const team = body.team ?? DEFAULT_TEAM;
-    if (!(await mayOnTeam(ctx, user, team, 'manage'))) throw new YbError('YB_ERR_FORBIDDEN', `you cannot create services in team "${team.slice(0, 64)}"`);
-    if ((body.kind === undefined) === (body.url === undefined)) throw new YbError('YB_ERR_BAD_REQUEST', 'give either kind (postgres, redis, mysql) or url');
-    const s = body.url !== undefined
-      ? await m().attach({ name: body.name, url: body.url, team, user: user.name })
-      : isServiceKind(body.kind!) ? await m().create({ kind: body.kind, name: body.name, team, user: user.name }, () => undefined) : null;
-    if (!s) throw new YbError('YB_ERR_BAD_REQUEST', `unknown service kind "${String(body.kind).slice(0, 32)}"`);
-    return reply.code(201).send(await present(ctx, s, true));
-  });
+    async (req, reply) => {
+      const user = currentUser(req);
+      const body = req.body as { name: string; kind?: string; url?: string; team?: string };
+      const team = body.team ?? DEFAULT_TEAM;
+      if (!(await mayOnTeam(ctx, user, team, 'manage'))) throw new YbError('YB_ERR_FORBIDDEN', `you cannot create services in team "${team.slice(0, 64)}"`);
+      if ((body.kind === undefined) === (body.url === undefined)) throw new YbError('YB_ERR_BAD_REQUEST', 'give either kind (postgres, redis, mysql) or url');
+      const s =
+        body.url !== undefined
+          ? await m().attach({ name: body.name, url: body.url, team, user: user.name })
+          : isServiceKind(body.kind!)
+            ? await m().create({ kind: body.kind, name: body.name, team, user: user.name }, () => undefined)
+            : null;
+      if (!s) throw new YbError('YB_ERR_BAD_REQUEST', `unknown service kind "${String(body.kind).slice(0, 32)}"`);
+      return reply.code(201).send(await present(ctx, s, true));
+    },
+  );
 
   api.get('/services/:name', { schema: { summary: 'Show a service (credentials only to those who may manage it)', params: nameParams } }, async (req) => {
     const s = await serviceFor(ctx, req, 'read');
     return present(ctx, s, await mayOnTeam(ctx, currentUser(req), s.team, 'manage'));
   });
 
-  api.delete('/services/:name', {
-    schema: {
-      summary: 'Destroy a service: container and volume (refused while linked unless force=true, which unlinks first)',
-      params: nameParams, querystring: { type: 'object', properties: { force: { type: 'string', enum: ['true', 'false'] } } },
+  api.delete(
+    '/services/:name',
+    {
+      schema: {
+        summary: 'Destroy a service: container and volume (refused while linked unless force=true, which unlinks first)',
+        params: nameParams,
+        querystring: { type: 'object', properties: { force: { type: 'string', enum: ['true', 'false'] } } },
+      },
     },
-  }, async (req) => {
-    const s = await serviceFor(ctx, req, 'destroy');
-    await m().destroy({ name: s.name, force: (req.query as { force?: string }).force === 'true', user: currentUser(req).name }, () => undefined);
-    return { name: s.name, destroyed: true };
-  });
+    async (req) => {
+      const s = await serviceFor(ctx, req, 'destroy');
+      await m().destroy({ name: s.name, force: (req.query as { force?: string }).force === 'true', user: currentUser(req).name }, () => undefined);
+      return { name: s.name, destroyed: true };
+    },
+  );
 
   api.post('/services/:name/restart', { schema: { summary: 'Restart a service and wait until it is ready', params: nameParams } }, async (req) => {
     const s = await serviceFor(ctx, req, 'manage');
@@ -89,57 +110,82 @@ export function registerServices(api: FastifyInstance, ctx: ApiContext): void {
     return { name: s.name, state: await m().state(s) };
   });
 
-  api.post('/services/:name/links', {
-    schema: {
-      summary: 'Link a service to an app: sets <ALIAS>_URL, _HOST, _PORT, _USER, _PASSWORD, _NAME in a new release',
-      params: nameParams,
-      body: { type: 'object', properties: { app: { type: 'string', maxLength: 64 }, as: { type: 'string', maxLength: 64 } }, required: ['app'], additionalProperties: false },
+  api.post(
+    '/services/:name/links',
+    {
+      schema: {
+        summary: 'Link a service to an app: sets <ALIAS>_URL, _HOST, _PORT, _USER, _PASSWORD, _NAME in a new release',
+        params: nameParams,
+        body: {
+          type: 'object',
+          properties: { app: { type: 'string', maxLength: 64 }, as: { type: 'string', maxLength: 64 } },
+          required: ['app'],
+          additionalProperties: false,
+        },
+      },
     },
-  }, async (req, reply) => {
-    const s = await serviceFor(ctx, req, 'manage');
-    const body = req.body as { app: string; as?: string };
-    await requireAppManage(ctx, currentUser(req), body.app);
-    const r = await m().link({ name: s.name, app: body.app, alias: body.as, user: currentUser(req).name }, () => undefined);
-    if (r.release) reply.header('x-yb-release', String(r.release));
-    return reply.code(201).send({ service: s.name, ...r.link, release: r.release ?? null });
-  });
+    async (req, reply) => {
+      const s = await serviceFor(ctx, req, 'manage');
+      const body = req.body as { app: string; as?: string };
+      await requireAppManage(ctx, currentUser(req), body.app);
+      const r = await m().link({ name: s.name, app: body.app, alias: body.as, user: currentUser(req).name }, () => undefined);
+      if (r.release) reply.header('x-yb-release', String(r.release));
+      return reply.code(201).send({ service: s.name, ...r.link, release: r.release ?? null });
+    },
+  );
 
-  api.delete('/services/:name/links/:app', {
-    schema: {
-      summary: 'Unlink a service from an app: removes exactly the vars the link set, in a new release',
-      params: { type: 'object', properties: { name: { type: 'string', maxLength: 64 }, app: { type: 'string', maxLength: 64 } }, required: ['name', 'app'] },
-      querystring: { type: 'object', properties: { as: { type: 'string', maxLength: 64 } } },
+  api.delete(
+    '/services/:name/links/:app',
+    {
+      schema: {
+        summary: 'Unlink a service from an app: removes exactly the vars the link set, in a new release',
+        params: { type: 'object', properties: { name: { type: 'string', maxLength: 64 }, app: { type: 'string', maxLength: 64 } }, required: ['name', 'app'] },
+        querystring: { type: 'object', properties: { as: { type: 'string', maxLength: 64 } } },
+      },
     },
-  }, async (req, reply) => {
-    const s = await serviceFor(ctx, req, 'manage');
-    const { app } = req.params as { app: string };
-    await requireAppManage(ctx, currentUser(req), app);
-    const r = await m().unlink({ name: s.name, app, alias: (req.query as { as?: string }).as, user: currentUser(req).name }, () => undefined);
-    if (r.release) reply.header('x-yb-release', String(r.release));
-    return { service: s.name, app, removed: r.removed, release: r.release ?? null };
-  });
+    async (req, reply) => {
+      const s = await serviceFor(ctx, req, 'manage');
+      const { app } = req.params as { app: string };
+      await requireAppManage(ctx, currentUser(req), app);
+      const r = await m().unlink({ name: s.name, app, alias: (req.query as { as?: string }).as, user: currentUser(req).name }, () => undefined);
+      if (r.release) reply.header('x-yb-release', String(r.release));
+      return { service: s.name, app, removed: r.removed, release: r.release ?? null };
+    },
+  );
 
   api.get('/services/:name/backups', { schema: { summary: 'Backups of a service, oldest first', params: nameParams } }, async (req) => {
     const s = await serviceFor(ctx, req, 'manage');
     return m().backups(s.name);
   });
 
-  api.post('/services/:name/backups', { schema: { summary: 'Back up a service now (pg_dump, mysqldump or Redis RDB)', params: nameParams } }, async (req, reply) => {
-    const s = await serviceFor(ctx, req, 'manage');
-    return reply.code(201).send(await m().backup(s.name));
-  });
-
-  api.post('/services/:name/backups/:backup/restore', {
-    schema: {
-      summary: 'Replace the data of a service with a backup',
-      params: { type: 'object', properties: { name: { type: 'string', maxLength: 64 }, backup: { type: 'string', maxLength: 64 } }, required: ['name', 'backup'] },
+  api.post(
+    '/services/:name/backups',
+    { schema: { summary: 'Back up a service now (pg_dump, mysqldump or Redis RDB)', params: nameParams } },
+    async (req, reply) => {
+      const s = await serviceFor(ctx, req, 'manage');
+      return reply.code(201).send(await m().backup(s.name));
     },
-  }, async (req) => {
-    const s = await serviceFor(ctx, req, 'manage');
-    const { backup } = req.params as { backup: string };
-    await m().restore(s.name, backup);
-    return { service: s.name, restored: backup };
-  });
+  );
+
+  api.post(
+    '/services/:name/backups/:backup/restore',
+    {
+      schema: {
+        summary: 'Replace the data of a service with a backup',
+        params: {
+          type: 'object',
+          properties: { name: { type: 'string', maxLength: 64 }, backup: { type: 'string', maxLength: 64 } },
+          required: ['name', 'backup'],
+        },
+      },
+    },
+    async (req) => {
+      const s = await serviceFor(ctx, req, 'manage');
+      const { backup } = req.params as { backup: string };
+      await m().restore(s.name, backup);
+      return { service: s.name, restored: backup };
+    },
+  );
 }
 
 async function requireAppManage(ctx: ApiContext, user: User, name: string): Promise<void> {

@@ -7,20 +7,37 @@ import { apiUrl, apiToken } from '../credentials.js';
 import { print, printJson, table, c } from '../output.js';
 
 interface App {
-  name: string; team: string; createdAt: string; createdBy: string; currentRelease: number; webUrl: string; gitUrl: string;
+  name: string;
+  team: string;
+  createdAt: string;
+  createdBy: string;
+  currentRelease: number;
+  webUrl: string;
+  gitUrl: string;
 }
 
 export function registerApps(program: Command): void {
-  program.command('apps').description('list your apps').option('--json', 'print JSON').action(async (opts: { json?: boolean }) => {
-    const apps = await get<App[]>('/apps');
-    if (opts.json) return printJson(apps);
-    if (apps.length === 0) return print('You have no apps. Create one with: yb apps:create NAME');
-    table(['NAME', 'TEAM', 'RELEASE', 'URL'], apps.map((a) => [a.name, a.team, a.currentRelease ? `v${a.currentRelease}` : '-', a.webUrl]));
-  });
+  program
+    .command('apps')
+    .description('list your apps')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const apps = await get<App[]>('/apps');
+      if (opts.json) return printJson(apps);
+      if (apps.length === 0) return print('You have no apps. Create one with: yb apps:create NAME');
+      table(
+        ['NAME', 'TEAM', 'RELEASE', 'URL'],
+        apps.map((a) => [a.name, a.team, a.currentRelease ? `v${a.currentRelease}` : '-', a.webUrl]),
+      );
+    });
 
-  program.command('apps:create').argument('<name>', 'app name (lowercase letters, digits, dashes)')
+  program
+    .command('apps:create')
+    .argument('<name>', 'app name (lowercase letters, digits, dashes)')
     .description('create an app (and add a "yb" git remote when run inside a git repository)')
-    .option('--team <team>', 'team that owns the app').option('--no-remote', 'do not add a git remote').option('--json', 'print JSON')
+    .option('--team <team>', 'team that owns the app')
+    .option('--no-remote', 'do not add a git remote')
+    .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  yb apps:create hello')
     .action(async (name: string, opts: { team?: string; remote: boolean; json?: boolean }) => {
       const { data } = await request<App>('POST', '/apps', { body: { name, ...(opts.team ? { team: opts.team } : {}) } });
@@ -29,14 +46,32 @@ export function registerApps(program: Command): void {
       if (opts.remote && addRemote(data.name, data.gitUrl)) print(`Git remote yb added`);
     });
 
-  program.command('apps:info').description('show an app').option('-a, --app <app>').option('--json', 'print JSON').action(async (opts: { app?: string; json?: boolean }) => {
-    const a = await get<App>(`/apps/${enc(requireApp(opts.app))}`);
-    if (opts.json) return printJson(a);
-    print(c.bold(`=== ${a.name}`));
-    table(['KEY', 'VALUE'], [['Team', a.team], ['Release', a.currentRelease ? `v${a.currentRelease}` : '(none)'], ['Web URL', a.webUrl], ['Git URL', a.gitUrl], ['Created', `${a.createdAt} by ${a.createdBy}`]]);
-  });
+  program
+    .command('apps:info')
+    .description('show an app')
+    .option('-a, --app <app>')
+    .option('--json', 'print JSON')
+    .action(async (opts: { app?: string; json?: boolean }) => {
+      const a = await get<App>(`/apps/${enc(requireApp(opts.app))}`);
+      if (opts.json) return printJson(a);
+      print(c.bold(`=== ${a.name}`));
+      table(
+        ['KEY', 'VALUE'],
+        [
+          ['Team', a.team],
+          ['Release', a.currentRelease ? `v${a.currentRelease}` : '(none)'],
+          ['Web URL', a.webUrl],
+          ['Git URL', a.gitUrl],
+          ['Created', `${a.createdAt} by ${a.createdBy}`],
+        ],
+      );
+    });
 
-  program.command('apps:destroy').description('destroy an app: containers, routes, releases, repo').option('-a, --app <app>').option('--confirm <app>', 'the app name again, to confirm')
+  program
+    .command('apps:destroy')
+    .description('destroy an app: containers, routes, releases, repo')
+    .option('-a, --app <app>')
+    .option('--confirm <app>', 'the app name again, to confirm')
     .addHelpText('after', '\nExample:\n  yb apps:destroy -a hello --confirm hello')
     .action(async (opts: { app?: string; confirm?: string }) => {
       const app = requireApp(opts.app);
@@ -44,24 +79,43 @@ export function registerApps(program: Command): void {
       const { data } = await request<{ warnings?: string[] }>('DELETE', `/apps/${enc(app)}`);
       print(`Destroyed ${app}`);
       // The app is gone, but what failed to be removed needs an operator's look: said, and not with exit code 0.
-      if (data.warnings?.length) throw new CliError(`${app} was destroyed, but part of removing it failed: ${data.warnings.join('; ')}`, 1, 'ask the platform operator to remove what is left (see the ybd log)');
+      if (data.warnings?.length)
+        throw new CliError(
+          `${app} was destroyed, but part of removing it failed: ${data.warnings.join('; ')}`,
+          1,
+          'ask the platform operator to remove what is left (see the ybd log)',
+        );
     });
 
-  program.command('git:credentials').argument('[operation]').description('git credential helper: answers "get" with the saved API token').action(async (op?: string) => {
-    if (op !== 'get') return;
-    let input = '';
-    for await (const chunk of process.stdin) input += String(chunk);
-    const fields = Object.fromEntries(input.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-    const token = apiToken(fields.host ? `${fields.protocol ?? 'http'}://${fields.host}` : apiUrl());
-    if (token) process.stdout.write(`username=yb\npassword=${token}\n`);
-  });
+  program
+    .command('git:credentials')
+    .argument('[operation]')
+    .description('git credential helper: answers "get" with the saved API token')
+    .action(async (op?: string) => {
+      if (op !== 'get') return;
+      let input = '';
+      for await (const chunk of process.stdin) input += String(chunk);
+      const fields = Object.fromEntries(
+        input
+          .split('\n')
+          .filter((l) => l.includes('='))
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
+      const token = apiToken(fields.host ? `${fields.protocol ?? 'http'}://${fields.host}` : apiUrl());
+      if (token) process.stdout.write(`username=yb\npassword=${token}\n`);
+    });
 
-  program.command('git:remote').description('add a git remote for an app').option('-a, --app <app>').option('-r, --remote <name>', 'remote name', 'yb').action((opts: { app?: string; remote: string }) => {
-    const app = requireApp(opts.app);
-    const url = `${apiUrl()}/git/${app}.git`;
-    if (!addRemote(app, url, opts.remote)) throw new CliError('not inside a git repository', 2, 'run it in your app\'s repository');
-    print(`Git remote ${opts.remote} → ${url}`);
-  });
+  program
+    .command('git:remote')
+    .description('add a git remote for an app')
+    .option('-a, --app <app>')
+    .option('-r, --remote <name>', 'remote name', 'yb')
+    .action((opts: { app?: string; remote: string }) => {
+      const app = requireApp(opts.app);
+      const url = `${apiUrl()}/git/${app}.git`;
+      if (!addRemote(app, url, opts.remote)) throw new CliError('not inside a git repository', 2, "run it in your app's repository");
+      print(`Git remote ${opts.remote} → ${url}`);
+    });
 }
 
 /** Adds (or updates) the remote and makes git ask `yb` for credentials for the API host in this repository. */
@@ -77,6 +131,10 @@ function addRemote(_app: string, url: string, name = 'yb'): boolean {
     execFileSync('git', ['remote', 'set-url', name, url], { stdio: 'ignore' });
   }
   const base = new URL(url).origin;
-  execFileSync('git', ['config', '--replace-all', `credential.${base}.helper`, `!${JSON.stringify(process.execPath)} ${JSON.stringify(process.argv[1] ?? 'yb')} git:credentials`], { stdio: 'ignore' });
+  execFileSync(
+    'git',
+    ['config', '--replace-all', `credential.${base}.helper`, `!${JSON.stringify(process.execPath)} ${JSON.stringify(process.argv[1] ?? 'yb')} git:credentials`],
+    { stdio: 'ignore' },
+  );
   return true;
 }

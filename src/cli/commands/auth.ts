@@ -7,7 +7,8 @@ import { createInterface } from 'node:readline/promises';
 import { readSecret } from './teams.js';
 
 export function registerAuth(program: Command): void {
-  program.command('login')
+  program
+    .command('login')
     .description('save an API token for this API in ~/.netrc')
     .option('--token <token>', 'the API token (read from stdin when omitted)')
     .option('-u, --username <name>', 'log in with a user name and password (asked for, or read from stdin) instead of a token')
@@ -30,13 +31,20 @@ export function registerAuth(program: Command): void {
       print(`Logged in to ${apiUrl()} as ${data.name}`);
     });
 
-  program.command('logout').description('forget the saved token of this API').action(() => {
-    print(removeToken(apiUrl()) ? `Logged out of ${apiUrl()}` : 'No saved token for this API');
-  });
+  program
+    .command('logout')
+    .description('forget the saved token of this API')
+    .action(() => {
+      print(removeToken(apiUrl()) ? `Logged out of ${apiUrl()}` : 'No saved token for this API');
+    });
 
-  program.command('whoami').description('show the user of the current token').option('--json', 'print JSON').action(async (opts: { json?: boolean }) => {
-    const { data } = await request<{ name: string; admin: boolean }>('GET', '/account');
-    if (opts.json) printJson(data);
-    else print(data.name);
-  });
+  program
+    .command('whoami')
+    .description('show the user of the current token')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const { data } = await request<{ name: string; admin: boolean }>('GET', '/account');
+      if (opts.json) printJson(data);
+      else print(data.name);
+    });
 }

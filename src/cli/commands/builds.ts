@@ -5,8 +5,19 @@ import { requireApp, enc } from '../app-arg.js';
 import { print, printJson, table, c } from '../output.js';
 
 interface Build {
-  id: string; status: string; sourceCommit?: string; builder: string; buildpacks: string[]; language?: string; languageVersion?: string;
-  createdBy: string; createdAt: string; finishedAt?: string; durations: Record<string, number>; error?: string; image?: string;
+  id: string;
+  status: string;
+  sourceCommit?: string;
+  builder: string;
+  buildpacks: string[];
+  language?: string;
+  languageVersion?: string;
+  createdBy: string;
+  createdAt: string;
+  finishedAt?: string;
+  durations: Record<string, number>;
+  error?: string;
+  image?: string;
 }
 
 const took = (b: Build) => (b.finishedAt ? `${Math.round((Date.parse(b.finishedAt) - Date.parse(b.createdAt)) / 100) / 10} s` : '-');
@@ -19,7 +30,12 @@ async function latest(app: string): Promise<Build> {
 }
 
 export function registerBuilds(program: Command): void {
-  program.command('builds').description('the app\'s builds, newest first').option('-a, --app <app>').option('-n, --num <n>', 'how many', '15').option('--json', 'print JSON')
+  program
+    .command('builds')
+    .description("the app's builds, newest first")
+    .option('-a, --app <app>')
+    .option('-n, --num <n>', 'how many', '15')
+    .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  yb builds -a hello\n  yb builds -a hello --json')
     .action(async (opts: { app?: string; num: string; json?: boolean }) => {
       const app = requireApp(opts.app);
@@ -27,27 +43,58 @@ export function registerBuilds(program: Command): void {
       if (opts.json) return printJson(list);
       if (list.length === 0) return print(`${app} has no builds yet`);
       print(c.bold(`=== ${app} Builds`));
-      table(['ID', 'STATUS', 'COMMIT', 'BUILDER', 'BY', 'CREATED', 'TOOK'], list.map((b) => [
-        b.id, b.status, b.sourceCommit?.slice(0, 7) ?? '-', b.language ? `${b.builder} (${b.language})` : b.builder, b.createdBy, b.createdAt, took(b),
-      ]));
+      table(
+        ['ID', 'STATUS', 'COMMIT', 'BUILDER', 'BY', 'CREATED', 'TOOK'],
+        list.map((b) => [
+          b.id,
+          b.status,
+          b.sourceCommit?.slice(0, 7) ?? '-',
+          b.language ? `${b.builder} (${b.language})` : b.builder,
+          b.createdBy,
+          b.createdAt,
+          took(b),
+        ]),
+      );
     });
 
-  program.command('builds:info').argument('[id]', 'build id (default: the latest)').description('show one build').option('-a, --app <app>').option('--json', 'print JSON')
+  program
+    .command('builds:info')
+    .argument('[id]', 'build id (default: the latest)')
+    .description('show one build')
+    .option('-a, --app <app>')
+    .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  yb builds:info -a hello\n  yb builds:info 1a2b3c4d -a hello --json')
     .action(async (id: string | undefined, opts: { app?: string; json?: boolean }) => {
       const app = requireApp(opts.app);
       const b = id ? await get<Build>(`/apps/${enc(app)}/builds/${enc(id)}`) : await latest(app);
       if (opts.json) return printJson(b);
       print(c.bold(`=== Build ${b.id}`));
-      table(['KEY', 'VALUE'], [
-        ['Status', b.status + (b.error ? ` (${b.error})` : '')], ['Commit', b.sourceCommit ?? '-'], ['Builder', b.builder],
-        ['Buildpacks', b.buildpacks.join(', ') || '-'], ['Language', b.language ? `${b.language} ${b.languageVersion ?? ''}`.trim() : '-'],
-        ['By', b.createdBy], ['Created', b.createdAt], ['Took', took(b)],
-        ['Steps', Object.entries(b.durations ?? {}).map(([k, v]) => `${k} ${Math.round(v / 100) / 10} s`).join(', ') || '-'],
-      ]);
+      table(
+        ['KEY', 'VALUE'],
+        [
+          ['Status', b.status + (b.error ? ` (${b.error})` : '')],
+          ['Commit', b.sourceCommit ?? '-'],
+          ['Builder', b.builder],
+          ['Buildpacks', b.buildpacks.join(', ') || '-'],
+          ['Language', b.language ? `${b.language} ${b.languageVersion ?? ''}`.trim() : '-'],
+          ['By', b.createdBy],
+          ['Created', b.createdAt],
+          ['Took', took(b)],
+          [
+            'Steps',
+            Object.entries(b.durations ?? {})
+              .map(([k, v]) => `${k} ${Math.round(v / 100) / 10} s`)
+              .join(', ') || '-',
+          ],
+        ],
+      );
     });
 
-  program.command('builds:output').argument('[id]', 'build id (default: the latest)').description('print the full output of a build').option('-a, --app <app>')
+  program
+    .command('builds:output')
+    .argument('[id]', 'build id (default: the latest)')
+    .description('print the full output of a build')
+    .option('-a, --app <app>')
     .addHelpText('after', '\nExamples:\n  yb builds:output -a hello\n  yb builds:output 1a2b3c4d -a hello | less')
     .action(async (id: string | undefined, opts: { app?: string }) => {
       const app = requireApp(opts.app);

@@ -57,7 +57,12 @@ const zq = (s: string) => s.replace(/\\/g, '\\\\').replace(/'/g, "'\\''").replac
 
 export function zshCompletion(specs: CommandSpec[]): string {
   const cmds = specs.map((s) => `    '${zq(s.name)}:${zq(s.description)}'`).join('\n');
-  const cases = specs.map((s) => `    ${s.name.replace(/:/g, '\\:')}) _arguments ${s.options.map((o) => (o === '-a' || o === '--app' ? `'${o}[app]:app:_yb_apps'` : `'${o}'`)).join(' ')} '*:file:_files' ;;`).join('\n');
+  const cases = specs
+    .map(
+      (s) =>
+        `    ${s.name.replace(/:/g, '\\:')}) _arguments ${s.options.map((o) => (o === '-a' || o === '--app' ? `'${o}[app]:app:_yb_apps'` : `'${o}'`)).join(' ')} '*:file:_files' ;;`,
+    )
+    .join('\n');
   return `#compdef yb
 # zsh completion for yb (Yunbang). Load it with:  source <(yb completion zsh)   (after compinit)
 _yb_apps() {
@@ -83,13 +88,20 @@ compdef _yb yb
 }
 
 export function registerCompletion(program: Command): void {
-  program.command('completion').argument('<shell>', 'bash or zsh').description('print a shell completion script for bash or zsh')
-    .addHelpText('after', [
-      '', 'Examples:',
-      '  source <(yb completion bash)                          # this shell only',
-      '  yb completion bash > /etc/bash_completion.d/yb         # every bash',
-      '  echo \'source <(yb completion zsh)\' >> ~/.zshrc          # zsh, after compinit',
-    ].join('\n'))
+  program
+    .command('completion')
+    .argument('<shell>', 'bash or zsh')
+    .description('print a shell completion script for bash or zsh')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  source <(yb completion bash)                          # this shell only',
+        '  yb completion bash > /etc/bash_completion.d/yb         # every bash',
+        "  echo 'source <(yb completion zsh)' >> ~/.zshrc          # zsh, after compinit",
+      ].join('\n'),
+    )
     .action((shell: string) => {
       const specs = commandSpecs(program);
       if (shell === 'bash') process.stdout.write(bashCompletion(specs));

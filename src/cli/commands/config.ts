@@ -23,7 +23,12 @@ async function patch(app: string, body: Record<string, string | null>, label: st
 }
 
 export function registerConfig(program: Command): void {
-  program.command('config').description('show config vars').option('-a, --app <app>').option('-s, --shell', 'KEY=value lines').option('--json', 'print JSON')
+  program
+    .command('config')
+    .description('show config vars')
+    .option('-a, --app <app>')
+    .option('-s, --shell', 'KEY=value lines')
+    .option('--json', 'print JSON')
     .action(async (opts: { app?: string; shell?: boolean; json?: boolean }) => {
       const app = requireApp(opts.app);
       const { vars, hidden } = await readVars(app);
@@ -36,15 +41,24 @@ export function registerConfig(program: Command): void {
       for (const k of keys) print(`${`${k}:`.padEnd(w + 2)}${vars[k]}`);
     });
 
-  program.command('config:get').argument('<key>').description('print one config var').option('-a, --app <app>').action(async (key: string, opts: { app?: string }) => {
-    const app = requireApp(opts.app);
-    const { vars, hidden } = await readVars(app);
-    if (!(key in vars)) throw new CliError(`${key} is not set`, 4);
-    if (hidden) throw new CliError(`your role on ${app} (viewer) shows config var names only, not their values`, 3);
-    print(vars[key]);
-  });
+  program
+    .command('config:get')
+    .argument('<key>')
+    .description('print one config var')
+    .option('-a, --app <app>')
+    .action(async (key: string, opts: { app?: string }) => {
+      const app = requireApp(opts.app);
+      const { vars, hidden } = await readVars(app);
+      if (!(key in vars)) throw new CliError(`${key} is not set`, 4);
+      if (hidden) throw new CliError(`your role on ${app} (viewer) shows config var names only, not their values`, 3);
+      print(vars[key]);
+    });
 
-  program.command('config:set').argument('<assignments...>', 'KEY=VALUE pairs').description('set config vars (makes a release when the app runs)').option('-a, --app <app>')
+  program
+    .command('config:set')
+    .argument('<assignments...>', 'KEY=VALUE pairs')
+    .description('set config vars (makes a release when the app runs)')
+    .option('-a, --app <app>')
     .addHelpText('after', '\nExample:\n  yb config:set GREETING=hi DEBUG=1 -a hello')
     .action(async (assignments: string[], opts: { app?: string }) => {
       const app = requireApp(opts.app);
@@ -58,8 +72,13 @@ export function registerConfig(program: Command): void {
       await patch(app, body, `Setting ${Object.keys(body).join(', ')} on ${app}`);
     });
 
-  program.command('config:unset').argument('<keys...>').description('unset config vars').option('-a, --app <app>').action(async (keys: string[], opts: { app?: string }) => {
-    const app = requireApp(opts.app);
-    await patch(app, Object.fromEntries(keys.map((k) => [k, null])), `Unsetting ${keys.join(', ')} on ${app}`);
-  });
+  program
+    .command('config:unset')
+    .argument('<keys...>')
+    .description('unset config vars')
+    .option('-a, --app <app>')
+    .action(async (keys: string[], opts: { app?: string }) => {
+      const app = requireApp(opts.app);
+      await patch(app, Object.fromEntries(keys.map((k) => [k, null])), `Unsetting ${keys.join(', ')} on ${app}`);
+    });
 }

@@ -15,11 +15,15 @@ async function streamUpload(path: string, body: Readable, contentType: string): 
   let res: Response;
   try {
     res = await fetch(`${apiUrl()}${path}`, {
-      method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${apiToken() ?? ''}` },
-      body: Readable.toWeb(body) as ReadableStream, duplex: 'half',
+      method: 'POST',
+      headers: { 'content-type': contentType, authorization: `Bearer ${apiToken() ?? ''}` },
+      body: Readable.toWeb(body) as ReadableStream,
+      duplex: 'half',
     } as RequestInit);
   } catch (err) {
-    throw new CliError(`the Yunbang API is not reachable at ${apiUrl()}`, ERRORS.YB_ERR_API_UNREACHABLE.exit, 'start the platform with "npm start"', { cause: err });
+    throw new CliError(`the Yunbang API is not reachable at ${apiUrl()}`, ERRORS.YB_ERR_API_UNREACHABLE.exit, 'start the platform with "npm start"', {
+      cause: err,
+    });
   }
   if (!res.ok) {
     const e = (await res.json().catch(() => ({}))) as { message?: string };
@@ -30,7 +34,10 @@ async function streamUpload(path: string, body: Readable, contentType: string): 
 }
 
 export function registerDeploy(program: Command): void {
-  program.command('builds:create').description('build and deploy a directory or a tarball (no git needed)').option('-a, --app <app>')
+  program
+    .command('builds:create')
+    .description('build and deploy a directory or a tarball (no git needed)')
+    .option('-a, --app <app>')
     .requiredOption('--source <path>', 'a directory, or a .tar / .tar.gz / .tgz file')
     .addHelpText('after', '\nExamples:\n  yb builds:create -a hello --source .\n  yb builds:create -a hello --source app.tgz')
     .action(async (opts: { app?: string; source: string }) => {
@@ -50,41 +57,66 @@ export function registerDeploy(program: Command): void {
       if (!ok) process.exit(ERRORS.YB_ERR_BUILD_FAILED.exit);
     });
 
-  program.command('deploy:image').argument('<image>', 'an image present in the Docker engine, e.g. myorg/api:1.4').description('release a prebuilt image').option('-a, --app <app>')
+  program
+    .command('deploy:image')
+    .argument('<image>', 'an image present in the Docker engine, e.g. myorg/api:1.4')
+    .description('release a prebuilt image')
+    .option('-a, --app <app>')
     .addHelpText('after', '\nExample:\n  yb deploy:image myorg/api:1.4 -a api')
     .action(async (image: string, opts: { app?: string }) => {
       const app = requireApp(opts.app);
-      await withSpinner(`Deploying ${image} to ${app}`, request<{ version: number }>('POST', `/apps/${enc(app)}/image-deploys`, { body: { image } }), (r) => `v${r.data.version} is live`);
+      await withSpinner(
+        `Deploying ${image} to ${app}`,
+        request<{ version: number }>('POST', `/apps/${enc(app)}/image-deploys`, { body: { image } }),
+        (r) => `v${r.data.version} is live`,
+      );
     });
 
-  program.command('images:import').argument('<file>', 'an image archive made by "docker save" (.tar or .tar.gz)').description("load an image into the engine for your team, whose apps may then deploy it")
+  program
+    .command('images:import')
+    .argument('<file>', 'an image archive made by "docker save" (.tar or .tar.gz)')
+    .description('load an image into the engine for your team, whose apps may then deploy it')
     .option('--team <team>', 'the team the image is for (needed when you can deploy in more than one)')
     .action(async (file: string, opts: { team?: string }) => {
       if (!existsSync(file)) throw new CliError(`${file} does not exist`, 2);
       const res = await fetch(`${apiUrl()}/images${opts.team ? `?team=${encodeURIComponent(opts.team)}` : ''}`, {
-        method: 'POST', headers: { 'content-type': /\.(tgz|gz)$/.test(file) ? 'application/gzip' : 'application/x-tar', authorization: `Bearer ${apiToken() ?? ''}` },
-        body: Readable.toWeb(createReadStream(file)) as ReadableStream, duplex: 'half',
+        method: 'POST',
+        headers: { 'content-type': /\.(tgz|gz)$/.test(file) ? 'application/gzip' : 'application/x-tar', authorization: `Bearer ${apiToken() ?? ''}` },
+        body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+        duplex: 'half',
       } as RequestInit);
       const data = (await res.json()) as { loaded?: string[]; team?: string; message?: string };
       if (!res.ok) throw new CliError(data.message ?? `HTTP ${res.status}`, res.status === 403 ? 3 : 2);
       print(`Loaded ${data.loaded!.join(', ')} for team ${data.team}`);
     });
 
-  program.command('buildpacks').description('show the buildpack override of an app').option('-a, --app <app>').option('--json', 'print JSON')
+  program
+    .command('buildpacks')
+    .description('show the buildpack override of an app')
+    .option('-a, --app <app>')
+    .option('--json', 'print JSON')
     .action(async (opts: { app?: string; json?: boolean }) => {
       const a = await get<{ buildpack?: string }>(`/apps/${enc(requireApp(opts.app))}`);
       if (opts.json) return printJson({ buildpack: a.buildpack ?? null });
       print(a.buildpack ?? '(detected automatically)');
     });
 
-  program.command('buildpacks:set').argument('<buildpack>', 'a shipped buildpack (nodejs, python, go, …), a tarball URL (.tgz/.tar.gz), a git URL (.git, optional #ref) or an absolute path').description('always build the app with this buildpack').option('-a, --app <app>')
+  program
+    .command('buildpacks:set')
+    .argument('<buildpack>', 'a shipped buildpack (nodejs, python, go, …), a tarball URL (.tgz/.tar.gz), a git URL (.git, optional #ref) or an absolute path')
+    .description('always build the app with this buildpack')
+    .option('-a, --app <app>')
     .action(async (buildpack: string, opts: { app?: string }) => {
       await request('PATCH', `/apps/${enc(requireApp(opts.app))}`, { body: { buildpack } });
       print(`Buildpack set to ${buildpack}; it is used from the next build.`);
     });
 
-  program.command('buildpacks:clear').description('go back to automatic detection').option('-a, --app <app>').action(async (opts: { app?: string }) => {
-    await request('PATCH', `/apps/${enc(requireApp(opts.app))}`, { body: { buildpack: '' } });
-    print('Buildpack detection is automatic again.');
-  });
+  program
+    .command('buildpacks:clear')
+    .description('go back to automatic detection')
+    .option('-a, --app <app>')
+    .action(async (opts: { app?: string }) => {
+      await request('PATCH', `/apps/${enc(requireApp(opts.app))}`, { body: { buildpack: '' } });
+      print('Buildpack detection is automatic again.');
+    });
 }

@@ -7,7 +7,12 @@ import { request, get, CliError } from '../client.js';
 import { enc } from '../app-arg.js';
 import { print, printJson, table } from '../output.js';
 
-interface Key { fingerprint: string; type: string; comment: string; createdAt: string }
+interface Key {
+  fingerprint: string;
+  type: string;
+  comment: string;
+  createdAt: string;
+}
 
 const DEFAULT_KEYS = ['id_ed25519.pub', 'id_ecdsa.pub', 'id_rsa.pub'];
 
@@ -18,15 +23,25 @@ function defaultKeyFile(): string {
 }
 
 export function registerKeys(program: Command): void {
-  program.command('keys').description('list your SSH keys').option('--json', 'print JSON').action(async (opts: { json?: boolean }) => {
-    const keys = await get<Key[]>('/keys');
-    if (opts.json) return printJson(keys);
-    if (keys.length === 0) return print('You have no SSH keys. Add one with: yb keys:add');
-    table(['FINGERPRINT', 'TYPE', 'COMMENT'], keys.map((k) => [k.fingerprint, k.type, k.comment]));
-  });
+  program
+    .command('keys')
+    .description('list your SSH keys')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const keys = await get<Key[]>('/keys');
+      if (opts.json) return printJson(keys);
+      if (keys.length === 0) return print('You have no SSH keys. Add one with: yb keys:add');
+      table(
+        ['FINGERPRINT', 'TYPE', 'COMMENT'],
+        keys.map((k) => [k.fingerprint, k.type, k.comment]),
+      );
+    });
 
-  program.command('keys:add').argument('[file]', 'public key file (default: ~/.ssh/id_ed25519.pub, id_ecdsa.pub or id_rsa.pub)')
-    .description('add an SSH public key for git push over SSH').option('--json', 'print JSON')
+  program
+    .command('keys:add')
+    .argument('[file]', 'public key file (default: ~/.ssh/id_ed25519.pub, id_ecdsa.pub or id_rsa.pub)')
+    .description('add an SSH public key for git push over SSH')
+    .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  yb keys:add ~/.ssh/id_ed25519.pub\n  git push ssh://git@127.0.0.1:2222/hello.git main')
     .action(async (file: string | undefined, opts: { json?: boolean }) => {
       const path = file ?? defaultKeyFile();
@@ -42,12 +57,19 @@ export function registerKeys(program: Command): void {
       print(`Added key ${data.fingerprint}${data.comment ? ` (${data.comment})` : ''}`);
     });
 
-  program.command('keys:remove').argument('<key>', 'fingerprint (SHA256:…) or comment of the key').description('remove one of your SSH keys').action(async (key: string) => {
-    const { data } = await request<Key>('DELETE', `/keys/${enc(key)}`);
-    print(`Removed key ${data.fingerprint}`);
-  });
+  program
+    .command('keys:remove')
+    .argument('<key>', 'fingerprint (SHA256:…) or comment of the key')
+    .description('remove one of your SSH keys')
+    .action(async (key: string) => {
+      const { data } = await request<Key>('DELETE', `/keys/${enc(key)}`);
+      print(`Removed key ${data.fingerprint}`);
+    });
 
-  program.command('admin:rotate-key').description('re-encrypt config at rest with a new secret key (platform administrators)').option('--json', 'print JSON')
+  program
+    .command('admin:rotate-key')
+    .description('re-encrypt config at rest with a new secret key (platform administrators)')
+    .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const { data } = await request<{ kid: string; resealed: number }>('POST', '/admin/rotate-key');
       if (opts.json) return printJson(data);

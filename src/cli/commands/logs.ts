@@ -6,7 +6,14 @@ import { requireApp, enc } from '../app-arg.js';
 import { c, isTty } from '../output.js';
 import { ERRORS } from '../../shared/errors.js';
 
-interface LogsOpts { app?: string; num: string; tail?: boolean; ps?: string; source?: string; json?: boolean }
+interface LogsOpts {
+  app?: string;
+  num: string;
+  tail?: boolean;
+  ps?: string;
+  source?: string;
+  json?: boolean;
+}
 
 /** Colours the `app[web.1]:` / `router:` / `yb[deploy]:` part of a line (TTY only). */
 export function colourLine(line: string): string {
@@ -40,7 +47,12 @@ async function streamLogs(path: string, colour: boolean): Promise<void> {
   try {
     res = await fetch(`${base}${path}`, { headers: { accept: 'text/plain', ...(token ? { authorization: `Bearer ${token}` } : {}) }, signal: ac.signal });
   } catch (err) {
-    throw new CliError(`the Yunbang API is not reachable at ${base}`, ERRORS.YB_ERR_API_UNREACHABLE.exit, 'start the platform with "npm start", or set YB_API_URL', { cause: err });
+    throw new CliError(
+      `the Yunbang API is not reachable at ${base}`,
+      ERRORS.YB_ERR_API_UNREACHABLE.exit,
+      'start the platform with "npm start", or set YB_API_URL',
+      { cause: err },
+    );
   }
   if (!res.ok || !res.body) {
     await request('GET', path); // throws the API's error as a CliError (same message and exit code as other commands)
@@ -59,20 +71,31 @@ async function streamLogs(path: string, colour: boolean): Promise<void> {
 }
 
 export function registerLogs(program: Command): void {
-  program.command('logs').description('show the app\'s log: output of its processes, router requests and platform events')
+  program
+    .command('logs')
+    .description("show the app's log: output of its processes, router requests and platform events")
     .option('-a, --app <app>', 'app (default: from the "yb" git remote)')
     .option('-n, --num <n>', 'number of recent lines', '100')
     .option('-t, --tail', 'keep following new lines (Ctrl-C to stop)')
     .option('--ps <process>', 'only this process type (web) or process (web.1)')
     .option('--source <source>', 'only lines from app, router or yb (the platform)')
     .option('--json', 'one JSON object per line: {time, source, process, message}')
-    .addHelpText('after', [
-      '', 'Lines look like:',
-      '  2026-11-26T00:00:00.000Z app[web.1]: listening on 5000',
-      '  2026-11-26T00:00:01.000Z router: method=GET path=/ host=hello.localhost status=200 duration=3ms bytes=12 upstream=127.0.0.1:32768',
-      '  2026-11-26T00:00:02.000Z yb[deploy]: Release v3 created by admin: Deploy 1a2b3c4',
-      '', 'Examples:', '  yb logs -a hello', '  yb logs -a hello -n 500 --source router', '  yb logs -a hello -t --ps web', '  yb logs -a hello --json | jq .message',
-    ].join('\n'))
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Lines look like:',
+        '  2026-11-26T00:00:00.000Z app[web.1]: listening on 5000',
+        '  2026-11-26T00:00:01.000Z router: method=GET path=/ host=hello.localhost status=200 duration=3ms bytes=12 upstream=127.0.0.1:32768',
+        '  2026-11-26T00:00:02.000Z yb[deploy]: Release v3 created by admin: Deploy 1a2b3c4',
+        '',
+        'Examples:',
+        '  yb logs -a hello',
+        '  yb logs -a hello -n 500 --source router',
+        '  yb logs -a hello -t --ps web',
+        '  yb logs -a hello --json | jq .message',
+      ].join('\n'),
+    )
     .action(async (opts: LogsOpts) => {
       const app = requireApp(opts.app);
       const path = `/apps/${enc(app)}/logs?${logsQuery(opts)}`;
@@ -82,10 +105,25 @@ export function registerLogs(program: Command): void {
       const text = typeof data === 'string' ? data : '';
       if (opts.json) {
         // NDJSON; a single line already arrives parsed (the client parses JSON bodies)
-        const rows = typeof data === 'string' ? text.split('\n').filter(Boolean).map((r) => JSON.parse(r) as unknown) : data === null ? [] : [data];
+        const rows =
+          typeof data === 'string'
+            ? text
+                .split('\n')
+                .filter(Boolean)
+                .map((r) => JSON.parse(r) as unknown)
+            : data === null
+              ? []
+              : [data];
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         return;
       }
-      process.stdout.write(colour ? text.split('\n').map((l) => (l ? colourLine(l) : l)).join('\n') : text);
+      process.stdout.write(
+        colour
+          ? text
+              .split('\n')
+              .map((l) => (l ? colourLine(l) : l))
+              .join('\n')
+          : text,
+      );
     });
 }

@@ -14,7 +14,12 @@ export class DrainManager {
   private readonly drains = new Map<string, Map<string, Drain>>();
   private unhook: (() => void) | undefined;
 
-  constructor(private readonly store: Store, private readonly hub: LogHub, private readonly bufferLines: number, private readonly allowPrivate = false) {}
+  constructor(
+    private readonly store: Store,
+    private readonly hub: LogHub,
+    private readonly bufferLines: number,
+    private readonly allowPrivate = false,
+  ) {}
 
   private prefix(app: string): string {
     return `${this.store.keys.app(app)}/drains/`;
@@ -58,9 +63,18 @@ export class DrainManager {
     if ('error' in parsed) throw new YbError('YB_ERR_BAD_REQUEST', parsed.error);
     if (this.list(app).some((d) => d.url === url)) throw new YbError('YB_ERR_CONFLICT', `${app} already has a drain to that URL`);
     // Refused addresses are refused now; a name that does not resolve yet is the drain's to retry.
-    const refused = await checkedAddress(parsed.url.hostname, this.allowPrivate).then(() => undefined, (err: Error) => (/does not connect/.test(err.message) ? err : undefined));
+    const refused = await checkedAddress(parsed.url.hostname, this.allowPrivate).then(
+      () => undefined,
+      (err: Error) => (/does not connect/.test(err.message) ? err : undefined),
+    );
     if (refused) throw new YbError('YB_ERR_BAD_REQUEST', `drain ${parsed.url.host}: ${refused.message}`);
-    const rec: DrainRecord = { id: randomBytes(8).toString('hex'), app, url, token: `d.${randomBytes(12).toString('hex')}`, createdAt: new Date().toISOString() };
+    const rec: DrainRecord = {
+      id: randomBytes(8).toString('hex'),
+      app,
+      url,
+      token: `d.${randomBytes(12).toString('hex')}`,
+      createdAt: new Date().toISOString(),
+    };
     await this.store.put(`${this.prefix(app)}${rec.id}`, rec);
     return this.view(this.run(rec)!);
   }

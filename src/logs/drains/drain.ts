@@ -39,12 +39,24 @@ export class Drain {
   delivered = 0;
   lastError: string | undefined;
 
-  constructor(readonly record: DrainRecord, readonly kind: DrainKind, private readonly url: URL, bufferLines: number, private readonly allowPrivate = false) {
+  constructor(
+    readonly record: DrainRecord,
+    readonly kind: DrainKind,
+    private readonly url: URL,
+    bufferLines: number,
+    private readonly allowPrivate = false,
+  ) {
     this.queue = new RingBuffer<LogLine>(Math.max(1, bufferLines));
   }
 
   status(): DrainStatus {
-    return { connected: this.connected, queued: this.queue.length, dropped: this.queue.dropped, delivered: this.delivered, ...(this.lastError ? { lastError: this.lastError } : {}) };
+    return {
+      connected: this.connected,
+      queued: this.queue.length,
+      dropped: this.queue.dropped,
+      delivered: this.delivered,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
   }
 
   push(lines: LogLine[]): void {
@@ -64,7 +76,14 @@ export class Drain {
     const lost = this.queue.dropped - this.reportedDropped;
     if (lost <= 0) return [];
     this.reportedDropped = this.queue.dropped;
-    return [{ t: new Date().toISOString(), s: 'yb', p: 'drain', m: `Error L10 (drain buffer overflow): ${lost} lines were dropped while ${this.url.host} was unreachable` }];
+    return [
+      {
+        t: new Date().toISOString(),
+        s: 'yb',
+        p: 'drain',
+        m: `Error L10 (drain buffer overflow): ${lost} lines were dropped while ${this.url.host} was unreachable`,
+      },
+    ];
   }
 
   private pump(): void {
@@ -151,19 +170,28 @@ export class Drain {
 /** POSTs frames the way Heroku's HTTPS drains do (application/logplex-1); rejects unless the answer is 2xx. */
 function postLogplex(url: URL, body: string, count: number, token: string, allowPrivate: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/logplex-1', 'content-length': Buffer.byteLength(body), 'logplex-msg-count': String(count),
-        'logplex-drain-token': token, 'user-agent': 'yunbang-drain',
-        ...(url.username ? { authorization: `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}` } : {}),
+    const req = httpsRequest(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/logplex-1',
+          'content-length': Buffer.byteLength(body),
+          'logplex-msg-count': String(count),
+          'logplex-drain-token': token,
+          'user-agent': 'yunbang-drain',
+          ...(url.username
+            ? { authorization: `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}` }
+            : {}),
+        },
+        timeout: 10_000,
+        lookup: guardedLookup(allowPrivate),
       },
-      timeout: 10_000,
-      lookup: guardedLookup(allowPrivate),
-    }, (res) => {
-      res.resume();
-      res.on('end', () => ((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
-    });
+      (res) => {
+        res.resume();
+        res.on('end', () => ((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
     req.end(body);

@@ -5,7 +5,7 @@ import type { LogLine } from '../line.js';
 /** local7.info, as Heroku sends app output. */
 export const DEFAULT_PRI = 190;
 
-const field = (v: string, max: number) => (v.replace(/[^\x21-\x7e]/g, '').slice(0, max) || '-');
+const field = (v: string, max: number) => v.replace(/[^\x21-\x7e]/g, '').slice(0, max) || '-';
 
 /** One syslog message: HOSTNAME is the app, APP-NAME the source (app, router, yb), PROCID the process. */
 export function syslogMessage(app: string, l: LogLine, pri = DEFAULT_PRI): string {

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { ROOT, type Platform } from '../../helpers/platform.js';
 
-export interface Run { code: number; stdout: string; stderr: string }
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** The real `yb` with another token (and optional stdin); never throws on a non-zero exit. */
 export function ybAs(p: Platform, token: string | null, args: string[], opts: { input?: string; home?: string; cwd?: string } = {}): Promise<Run> {

@@ -25,13 +25,15 @@ after(async () => {
 /** Writes `n` events of `team`, the i-th at `fromMs + i` ms (as recordEvent lays them out); returns their keys. */
 async function writeEvents(team: string, n: number, fromMs: number): Promise<string[]> {
   const keys: string[] = [];
-  await Promise.all(Array.from({ length: n }, (_, i) => {
-    const at = fromMs + i;
-    const id = `t${String(i).padStart(5, '0')}`;
-    const ev: AuditEvent = { id, at: new Date(at).toISOString(), team, user: 'tester', action: 'test.event', detail: { i } };
-    keys.push(eventKey(store, team, at, id));
-    return store.put(eventKey(store, team, at, id), ev);
-  }));
+  await Promise.all(
+    Array.from({ length: n }, (_, i) => {
+      const at = fromMs + i;
+      const id = `t${String(i).padStart(5, '0')}`;
+      const ev: AuditEvent = { id, at: new Date(at).toISOString(), team, user: 'tester', action: 'test.event', detail: { i } };
+      keys.push(eventKey(store, team, at, id));
+      return store.put(eventKey(store, team, at, id), ev);
+    }),
+  );
   return keys.sort();
 }
 

@@ -17,7 +17,11 @@ after(async () => {
 
 test('schemathesis finds no failures in the API and the platform keeps running', { timeout: 600_000 }, async () => {
   const { code, output } = await new Promise<{ code: number; output: string }>((resolve, reject) => {
-    const c = spawn('bash', ['scripts/fuzz-api.sh'], { cwd: ROOT, env: { ...process.env, YB_API_URL: p.apiUrl, YB_API_TOKEN: p.token, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn('bash', ['scripts/fuzz-api.sh'], {
+      cwd: ROOT,
+      env: { ...process.env, YB_API_URL: p.apiUrl, YB_API_TOKEN: p.token, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     c.stdout.on('data', (d: Buffer) => (out += d.toString()));
     c.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -27,7 +31,10 @@ test('schemathesis finds no failures in the API and the platform keeps running',
   const summary = output.slice(output.lastIndexOf('SUMMARY'));
   const cases = /(\d+) generated/.exec(summary)?.[1];
   process.stdout.write(`# fuzz: ${cases ?? '?'} cases generated; exit ${code}\n`);
-  const details = output.includes('= ERRORS =') || output.includes('= FAILURES =') ? output.slice(Math.min(...['= ERRORS =', '= FAILURES ='].map((m) => output.indexOf(m)).filter((i) => i >= 0))) : output;
+  const details =
+    output.includes('= ERRORS =') || output.includes('= FAILURES =')
+      ? output.slice(Math.min(...['= ERRORS =', '= FAILURES ='].map((m) => output.indexOf(m)).filter((i) => i >= 0)))
+      : output;
   assert.equal(code, 0, details.slice(0, 20000));
   assert.ok(Number(cases) > 1000, `enough cases were generated (${cases})`);
   assert.ok(!output.includes(p.token), 'the token is not printed');

@@ -16,7 +16,11 @@ const PASSWORDS: Record<string, string> = { dave: 'dave-right-password', erin: '
 before(async () => {
   p = await startPlatform({ YB_LOGIN_MAX_FAILURES_PER_IP: String(PER_IP) });
   for (const [name, password] of Object.entries(PASSWORDS)) {
-    const r = await fetch(`${p.apiUrl}/users`, { method: 'POST', headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) });
+    const r = await fetch(`${p.apiUrl}/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name, password }),
+    });
     assert.equal(r.status, 201, await r.text());
   }
 });
@@ -26,7 +30,11 @@ after(async () => {
 });
 
 async function login(name: string, password: string, headers: Record<string, string> = {}) {
-  const r = await fetch(`${p.apiUrl}/login`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ name, password }) });
+  const r = await fetch(`${p.apiUrl}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ name, password }),
+  });
   return { status: r.status, retryAfter: r.headers.get('retry-after'), json: (await r.json()) as { id?: string; message?: string; token?: string } };
 }
 
@@ -86,10 +94,15 @@ test('failures are audited once per window and name+IP, with the name truncated 
   const events = Object.values(await rawEtcd(p, 'events/_account/')).map((v) => JSON.parse(v) as { action: string; user: string; ip?: string });
   const failed = events.filter((e) => e.action === 'login.failed');
   // frank: the first failure before and the first after his successful log-in (which started a new count).
-  assert.deepEqual(failed.map((e) => e.user).sort(), ['dave', 'frank', 'frank', longName.slice(0, 32)].sort(), 'one event per name+IP and window, not per failure');
+  assert.deepEqual(
+    failed.map((e) => e.user).sort(),
+    ['dave', 'frank', 'frank', longName.slice(0, 32)].sort(),
+    'one event per name+IP and window, not per failure',
+  );
   assert.ok(failed.every((e) => e.ip === '127.0.0.1'));
   const raw = JSON.stringify(events);
-  for (const secret of ['wrong guess', 'secret-guess-123', ...Object.values(PASSWORDS)]) assert.ok(!raw.includes(secret), `no password in audit events: ${secret}`);
+  for (const secret of ['wrong guess', 'secret-guess-123', ...Object.values(PASSWORDS)])
+    assert.ok(!raw.includes(secret), `no password in audit events: ${secret}`);
   assert.equal(events.filter((e) => e.action === 'login').length, 3, 'frank, erin and erin (CLI) logged in');
 });
 

@@ -68,8 +68,13 @@ function tokenOf(id: Identity): string | null {
 
 /** Concrete path for an OpenAPI path template, aimed at team-m's resources. */
 function fill(path: string, app = 'm-app'): string {
-  return path.replace('{app}', app).replace('{team}', 'team-m').replace('{user}', 'olga').replace('{version}', '1')
-    .replace('{id}', path.startsWith('/tokens') ? ownerTokenId : 'b1').replace('{key}', encodeURIComponent(ownerKey))
+  return path
+    .replace('{app}', app)
+    .replace('{team}', 'team-m')
+    .replace('{user}', 'olga')
+    .replace('{version}', '1')
+    .replace('{id}', path.startsWith('/tokens') ? ownerTokenId : 'b1')
+    .replace('{key}', encodeURIComponent(ownerKey))
     .replace(/\{[a-zA-Z]+\}/g, 'x1');
 }
 
@@ -127,7 +132,8 @@ function expectation(method: string, path: string, who: Identity): Expect | 'all
   const read = method === 'get';
   if (!KNOWN.test(path)) return { status: read ? [200, 403, 404] : [400, 403, 404, 409, 422], leakCheck: path.includes('{app}') && who === 'other' };
   if (path === '/events') return who === 'other' ? { status: [404], id: 'app_not_found', leakCheck: true } : 'allowed';
-  if (path.startsWith('/apps/{app}')) return who === 'other' ? { status: [404], id: 'app_not_found', leakCheck: true } : read ? 'allowed' : { status: [403], id: 'forbidden' };
+  if (path.startsWith('/apps/{app}'))
+    return who === 'other' ? { status: [404], id: 'app_not_found', leakCheck: true } : read ? 'allowed' : { status: [403], id: 'forbidden' };
   if (path.startsWith('/teams/{team}')) return who === 'other' ? { status: [404], id: 'not_found' } : read ? 'allowed' : { status: [403], id: 'forbidden' };
   if (path.startsWith('/users') || path.startsWith('/admin/')) return { status: [403], id: 'forbidden' };
   if (method === 'post' && path === '/apps') return { status: [403], id: 'forbidden' };
@@ -166,7 +172,11 @@ test('every route × {no token, bad token, revoked token, viewer, member of anot
           if (!exp.status.includes(r.status) || (exp.id && r.json?.id !== exp.id)) failures.push(`expected ${exp.status} ${exp.id}: ${label}`);
           if (exp.leakCheck) {
             const missing = await api(method.toUpperCase(), path === '/events' ? '/events?app=zz-missing' : fill(path, 'zz-missing'), tokenOf(who), body);
-            if (missing.status !== r.status || missing.json?.id !== r.json?.id || JSON.stringify(missing.json).replace(/zz-missing/g, 'm-app') !== JSON.stringify(r.json)) {
+            if (
+              missing.status !== r.status ||
+              missing.json?.id !== r.json?.id ||
+              JSON.stringify(missing.json).replace(/zz-missing/g, 'm-app') !== JSON.stringify(r.json)
+            ) {
               failures.push(`existence leak: ${label} vs missing app ${missing.status} ${JSON.stringify(missing.json)}`);
             }
           }
@@ -200,7 +210,13 @@ test('malformed git requests over HTTP and SSH are refused without a 5xx, a cras
   const auth = `Basic ${Buffer.from(`yb:${tok.olga}`).toString('base64')}`;
   const pack = (s: string) => `application/x-git-${s}-pack-request`;
   const cases: Array<[string, string, Record<string, string>, string | undefined, number[]]> = [
-    ['POST', '/git/m-app.git/git-receive-pack', { authorization: auth, 'content-type': pack('receive'), 'content-encoding': 'gzip' }, 'this is not gzip', [200]],
+    [
+      'POST',
+      '/git/m-app.git/git-receive-pack',
+      { authorization: auth, 'content-type': pack('receive'), 'content-encoding': 'gzip' },
+      'this is not gzip',
+      [200],
+    ],
     ['POST', '/git/m-app.git/git-receive-pack', { authorization: auth, 'content-type': pack('receive') }, '00ffgarbage', [200]],
     ['POST', '/git/m-app.git/git-upload-pack', { authorization: auth, 'content-type': pack('upload') }, 'garbage\n0000', [200]],
     ['POST', '/git/m-app.git/git-receive-pack', { authorization: auth, 'content-type': 'text/plain' }, 'x', [415]],
@@ -225,6 +241,9 @@ test('malformed git requests over HTTP and SSH are refused without a 5xx, a cras
   });
   assert.equal(p.child.exitCode, null, 'ybd survived a garbage SSH connection');
   const refs = (await rawEtcd(p, 'apps/m-app')) as Record<string, string>;
-  assert.ok(Object.keys(refs).every((k) => !k.includes('/releases/')), 'no release was made');
+  assert.ok(
+    Object.keys(refs).every((k) => !k.includes('/releases/')),
+    'no release was made',
+  );
   assert.equal((await fetch(`${p.apiUrl}/healthz`)).status, 200);
 });

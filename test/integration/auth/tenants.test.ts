@@ -51,9 +51,16 @@ test('an admin creates users (token printed once); users create teams and manage
   await ok('bob', ['teams:create', 'team-b']);
   await ok('alice', ['members:add', 'carol', '-t', 'team-a', '--role', 'viewer']);
   const members = JSON.parse((await ok('carol', ['members', '-t', 'team-a', '--json'])).stdout) as Array<{ user: string; role: string }>;
-  assert.deepEqual(members, [{ user: 'alice', role: 'owner' }, { user: 'carol', role: 'viewer' }]);
+  assert.deepEqual(members, [
+    { user: 'alice', role: 'owner' },
+    { user: 'carol', role: 'viewer' },
+  ]);
   const teams = JSON.parse((await ok('bob', ['teams', '--json'])).stdout) as Array<{ name: string }>;
-  assert.deepEqual(teams.map((t) => t.name), ['team-b'], 'bob sees only his team');
+  assert.deepEqual(
+    teams.map((t) => t.name),
+    ['team-b'],
+    'bob sees only his team',
+  );
   const hidden = await ybAs(p, tokens.bob!, ['members', '-t', 'team-a']);
   assert.equal(hidden.code, 4, 'another team is not found, not forbidden');
   const viewerAdds = await ybAs(p, tokens.carol!, ['members:add', 'bob', '-t', 'team-a']);
@@ -101,7 +108,10 @@ test('git push over SSH deploys with remote: lines; clone over SSH works; other 
     assert.match(r.stdout, /Added key SHA256:/);
   }
   const listed = JSON.parse((await ok('alice', ['keys', '--json'])).stdout) as Array<{ comment: string }>;
-  assert.deepEqual(listed.map((k) => k.comment), ['alice@test']);
+  assert.deepEqual(
+    listed.map((k) => k.comment),
+    ['alice@test'],
+  );
   const priv = await ybAs(p, tokens.alice!, ['keys:add', keys.alice!]);
   assert.equal(priv.code, 2);
   assert.match(priv.stderr, /private key/);
@@ -119,7 +129,10 @@ test('git push over SSH deploys with remote: lines; clone over SSH works; other 
   assert.notEqual(viewerPush.code, 0, 'a viewer may not push');
   assert.match(viewerPush.output, /not found/);
 
-  for (const args of [['push', sshUrl(p, 'a-one'), 'main:refs/heads/x'], ['clone', '-q', sshUrl(p, 'a-one'), join(p.dataDir, 'clone-bob')]]) {
+  for (const args of [
+    ['push', sshUrl(p, 'a-one'), 'main:refs/heads/x'],
+    ['clone', '-q', sshUrl(p, 'a-one'), join(p.dataDir, 'clone-bob')],
+  ]) {
     const r = await git(repo, args, sshEnv(keys.bob!));
     assert.notEqual(r.code, 0, `bob (team-b): git ${args[0]} must fail`);
     assert.match(r.output, /repository 'a-one\.git' not found/);
@@ -129,7 +142,24 @@ test('git push over SSH deploys with remote: lines; clone over SSH works; other 
   const unknown = await git(repo, ['push', sshUrl(p, 'a-one'), 'main'], sshEnv(keys.nobody!));
   assert.notEqual(unknown.code, 0);
   assert.match(unknown.output, /Permission denied \(publickey\)/);
-  const shell = await run('ssh', ['-i', keys.alice!, '-p', p.env.YB_SSH_ADDR!.split(':')[1]!, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', 'git@127.0.0.1', 'cat /etc/passwd']).catch((e: { code: number; stderr: string }) => e);
+  const shell = await run('ssh', [
+    '-i',
+    keys.alice!,
+    '-p',
+    p.env.YB_SSH_ADDR!.split(':')[1]!,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    'git@127.0.0.1',
+    'cat /etc/passwd',
+  ]).catch((e: { code: number; stderr: string }) => e);
   assert.notEqual((shell as { code: number }).code, 0);
   assert.match((shell as { stderr: string }).stderr, /only git-receive-pack and git-upload-pack/);
 
@@ -138,7 +168,7 @@ test('git push over SSH deploys with remote: lines; clone over SSH works; other 
   assert.match(removed.output, /Permission denied/);
 });
 
-test('git over HTTP: another team\'s member cannot push or fetch', async () => {
+test("git over HTTP: another team's member cannot push or fetch", async () => {
   await ok('alice', ['apps:create', 'a-two', '--team', 'team-a', '--no-remote']);
   await ok('bob', ['apps:create', 'b-one', '--team', 'team-b', '--no-remote']);
   const pushA = await git(repo, ['push', httpUrl(p, tokens.alice!, 'a-two'), 'main']);
@@ -156,12 +186,32 @@ test('git over HTTP: another team\'s member cannot push or fetch', async () => {
 
 /** Opens a TCP connection from a throw-away container on `network`; true when it connects. */
 async function canConnect(network: string, host: string, port = 5000): Promise<boolean> {
-  const r = await run('docker', ['run', '--rm', '--network', network, '--label', `yunbang.instance=${p.instance}`, 'yunbang/stack:latest', 'bash', '-c', `timeout 4 bash -c 'exec 3<>/dev/tcp/${host}/${port}' && echo CONNECTED || echo REFUSED`]);
+  const r = await run('docker', [
+    'run',
+    '--rm',
+    '--network',
+    network,
+    '--label',
+    `yunbang.instance=${p.instance}`,
+    'yunbang/stack:latest',
+    'bash',
+    '-c',
+    `timeout 4 bash -c 'exec 3<>/dev/tcp/${host}/${port}' && echo CONNECTED || echo REFUSED`,
+  ]);
   return r.stdout.includes('CONNECTED');
 }
 
 async function containerIp(app: string, network: string): Promise<string> {
-  const { stdout } = await run('docker', ['ps', '-q', '--filter', `label=yunbang.instance=${p.instance}`, '--filter', `label=yunbang.app=${app}`, '--filter', 'label=yunbang.kind=process']);
+  const { stdout } = await run('docker', [
+    'ps',
+    '-q',
+    '--filter',
+    `label=yunbang.instance=${p.instance}`,
+    '--filter',
+    `label=yunbang.app=${app}`,
+    '--filter',
+    'label=yunbang.kind=process',
+  ]);
   const id = stdout.trim().split('\n')[0]!;
   assert.ok(id, `a running container of ${app}`);
   const ip = (await run('docker', ['inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, id])).stdout.trim();
@@ -232,5 +282,6 @@ test('no token, password or config value appears in the platform logs', async ()
   const files = readdirSync(join(p.dataDir, 'logs'), { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
   assert.ok(files.length > 0);
   const logs = [p.output(), ...files.map((d) => readFileSync(join(d.parentPath ?? d.path, d.name), 'utf8'))].join('\n');
-  for (const secret of [...Object.values(tokens), SECRET, 'correct horse battery']) assert.ok(!logs.includes(secret), `a secret leaked into the logs: ${secret.slice(0, 6)}…`);
+  for (const secret of [...Object.values(tokens), SECRET, 'correct horse battery'])
+    assert.ok(!logs.includes(secret), `a secret leaked into the logs: ${secret.slice(0, 6)}…`);
 });

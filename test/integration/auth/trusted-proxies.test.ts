@@ -8,7 +8,11 @@ let p: Platform;
 
 before(async () => {
   p = await startPlatform({ YB_API_TRUSTED_PROXIES: '127.0.0.1, ::1', YB_LOGIN_MAX_FAILURES: '2' });
-  const r = await fetch(`${p.apiUrl}/users`, { method: 'POST', headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'gina', password: 'gina-right-password' }) });
+  const r = await fetch(`${p.apiUrl}/users`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'gina', password: 'gina-right-password' }),
+  });
   assert.equal(r.status, 201, await r.text());
 });
 
@@ -18,7 +22,9 @@ after(async () => {
 
 async function login(password: string, client: string) {
   const r = await fetch(`${p.apiUrl}/login`, {
-    method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': client }, body: JSON.stringify({ name: 'gina', password }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
+    body: JSON.stringify({ name: 'gina', password }),
   });
   return { status: r.status, json: (await r.json()) as { message?: string; token?: string } };
 }
@@ -36,6 +42,10 @@ test('behind a trusted proxy each forwarded client has its own allowance', async
 
 test('a bad YB_API_TRUSTED_PROXIES stops ybd with a clear message', async () => {
   const { loadConfig, ConfigError } = await import('../../../src/config/load.js');
-  assert.throws(() => loadConfig({ YB_API_TRUSTED_PROXIES: '10.0.0.0/8, proxy.example' }),
-    (err: unknown) => err instanceof ConfigError && /YB_API_TRUSTED_PROXIES=.* must be IP addresses or CIDR ranges, comma-separated \("proxy\.example" is not\)/.test(err.message));
+  assert.throws(
+    () => loadConfig({ YB_API_TRUSTED_PROXIES: '10.0.0.0/8, proxy.example' }),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      /YB_API_TRUSTED_PROXIES=.* must be IP addresses or CIDR ranges, comma-separated \("proxy\.example" is not\)/.test(err.message),
+  );
 });

@@ -26,9 +26,16 @@ export async function startBuildpackServer(filesDir: string, gitRoot: string): P
     if (url.pathname.startsWith('/git/')) {
       const cgi = spawn('git', ['http-backend'], {
         env: {
-          PATH: process.env.PATH, GIT_PROJECT_ROOT: gitRoot, GIT_HTTP_EXPORT_ALL: '1', REQUEST_METHOD: req.method ?? 'GET',
-          PATH_INFO: url.pathname.slice('/git'.length), QUERY_STRING: url.search.slice(1), CONTENT_TYPE: req.headers['content-type'] ?? '',
-          HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '', GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''), REMOTE_ADDR: '127.0.0.1',
+          PATH: process.env.PATH,
+          GIT_PROJECT_ROOT: gitRoot,
+          GIT_HTTP_EXPORT_ALL: '1',
+          REQUEST_METHOD: req.method ?? 'GET',
+          PATH_INFO: url.pathname.slice('/git'.length),
+          QUERY_STRING: url.search.slice(1),
+          CONTENT_TYPE: req.headers['content-type'] ?? '',
+          HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '',
+          GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
+          REMOTE_ADDR: '127.0.0.1',
         },
         stdio: ['pipe', 'pipe', 'inherit'],
       });

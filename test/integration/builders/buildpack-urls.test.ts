@@ -59,7 +59,13 @@ before(async () => {
   server = await startBuildpackServer(files, gitRoot);
   // The test's buildpack server is on 127.0.0.1: a loopback host, which the platform refuses by default.
   // Builds run under YB_BUILD_CPUS and YB_BUILD_MEMORY; the test buildpack prints the limits it sees.
-  p = await startPlatform({ YB_BUILDPACK_FETCH_MB: '1', YB_BUILDPACK_FETCH_TIMEOUT: '5', YB_OUTBOUND_PRIVATE: 'true', YB_BUILD_CPUS: '1.5', YB_BUILD_MEMORY: '768' });
+  p = await startPlatform({
+    YB_BUILDPACK_FETCH_MB: '1',
+    YB_BUILDPACK_FETCH_TIMEOUT: '5',
+    YB_OUTBOUND_PRIVATE: 'true',
+    YB_BUILD_CPUS: '1.5',
+    YB_BUILD_MEMORY: '768',
+  });
 });
 
 after(async () => {
@@ -136,7 +142,10 @@ test('bad buildpack URLs reject the push with one clear line and release nothing
     [`${server.url}/big.tgz?chunked=1`, /could not be used: it is larger than the 1 MiB allowed/],
     [`${server.url}/slow/never.tgz`, /could not be used: fetching it took longer than 5 s \(YB_BUILDPACK_FETCH_TIMEOUT\)/],
     [`${server.url}/buildpack.zip`, /a buildpack URL must name a tarball \(\.tgz or \.tar\.gz\) or a git repository/],
-    [`${server.url}/redirect/hello.tgz?to=http://169.254.169.254/latest/hello.tgz`, /could not be used: 169\.254\.169\.254 is a link-local address, which the platform does not connect to/],
+    [
+      `${server.url}/redirect/hello.tgz?to=http://169.254.169.254/latest/hello.tgz`,
+      /could not be used: 169\.254\.169\.254 is a link-local address, which the platform does not connect to/,
+    ],
   ];
   await p.yb(['apps:create', 'bp-bad']);
   const repo = await fixtureRepo('custom-buildpack', p.dataDir);
@@ -156,7 +165,10 @@ test('by default the platform refuses buildpack URLs on loopback or private host
   try {
     const fetcher = new BuildpackFetcher(cache, { maxBytes: 1024 * 1024, timeoutMs: 5000, allowPrivate: false });
     const refused = async (ref: Parameters<BuildpackFetcher['fetch']>[0], message: RegExp) => {
-      await assert.rejects(fetcher.fetch(ref, ref.url, () => undefined), (err: Error) => (assert.match(err.message, message), true));
+      await assert.rejects(
+        fetcher.fetch(ref, ref.url, () => undefined),
+        (err: Error) => (assert.match(err.message, message), true),
+      );
     };
     const hint = /127\.0\.0\.1 is a loopback address, which the platform does not connect to for users; set YB_OUTBOUND_PRIVATE=true/;
     await refused({ kind: 'tarball', url: `${server.url}/hello.tgz` }, hint);

@@ -10,8 +10,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { startPlatform, fixtureRepo, git, commitAll, ROOT, type Platform } from '../../helpers/platform.js';
 
 interface BuildJson {
-  status: string; builder: string; buildpacks: string[]; language?: string; languageVersion?: string | null;
-  dependencies?: Record<string, string>; processTypes?: Record<string, string>;
+  status: string;
+  builder: string;
+  buildpacks: string[];
+  language?: string;
+  languageVersion?: string | null;
+  dependencies?: Record<string, string>;
+  processTypes?: Record<string, string>;
 }
 
 interface Case {
@@ -32,9 +37,15 @@ const cases: Case[] = [
   { fixture: 'python-hello', buildpack: 'python', language: 'python', version: /^3\.11\.\d+$/, dependencies: { flask: /^\d+\.\d+/ } },
   { fixture: 'python-pipenv', buildpack: 'python', language: 'python', version: /^3\.11\.\d+$/, dependencies: { gunicorn: '23.0.0' } },
   // No Procfile: web from the Django convention (issue #3); collectstatic at build time, proven by the body.
-  { fixture: 'python-django', buildpack: 'python', language: 'python', version: /^3\.11\.\d+$/, dependencies: { Django: '5.2.19', gunicorn: '23.0.0' },
+  {
+    fixture: 'python-django',
+    buildpack: 'python',
+    language: 'python',
+    version: /^3\.11\.\d+$/,
+    dependencies: { Django: '5.2.19', gunicorn: '23.0.0' },
     web: /^gunicorn hello\.wsgi --bind 0\.0\.0\.0:\$PORT$/,
-    log: [/remote: -----> Django: collectstatic\s*\n.*1 static file copied/, /remote: .*no Procfile: Django project 'hello' .*with gunicorn installed/] },
+    log: [/remote: -----> Django: collectstatic\s*\n.*1 static file copied/, /remote: .*no Procfile: Django project 'hello' .*with gunicorn installed/],
+  },
   { fixture: 'static-hello', buildpack: 'static', language: 'static', version: null },
   { fixture: 'go-hello', buildpack: 'go', language: 'go', version: /^1\.22\.5$/, dependencies: { 'github.com/google/uuid': 'v1.6.0' }, web: /^bin\/go-hello$/ },
   { fixture: 'java-hello', buildpack: 'java', language: 'java', version: /^17\.\d+\.\d+$/, web: /-jar target\/java-hello-1\.0\.0\.jar$/ },

@@ -52,12 +52,35 @@ async function until<T>(what: string, f: () => Promise<T | undefined> | T | unde
   }
 }
 
-interface DrainView { id: string; url: string; connected: boolean; queued: number; dropped: number; delivered: number }
+interface DrainView {
+  id: string;
+  url: string;
+  connected: boolean;
+  queued: number;
+  dropped: number;
+  delivered: number;
+}
 const drains = async () => JSON.parse((await p.yb(['drains', '-a', APP, '--json'])).stdout) as DrainView[];
 
 before(async () => {
   certDir = mkdtempSync(join(tmpdir(), 'yb-drain-cert-'));
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    join(certDir, 'key.pem'),
+    '-out',
+    join(certDir, 'cert.pem'),
+    '-days',
+    '1',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  ]);
   // The collectors below listen on 127.0.0.1: loopback, which drains may reach only with YB_OUTBOUND_PRIVATE.
   p = await startPlatform({ NODE_EXTRA_CA_CERTS: join(certDir, 'cert.pem'), YB_LOG_DRAIN_BUFFER: '5', YB_METRICS_INTERVAL: '1', YB_OUTBOUND_PRIVATE: 'true' });
   await p.yb(['apps:create', APP, '--no-remote']);
@@ -69,7 +92,7 @@ after(async () => {
   rmSync(certDir, { recursive: true, force: true });
 });
 
-test('syslog over TCP and TLS and HTTPS drains receive the app\'s lines', async () => {
+test("syslog over TCP and TLS and HTTPS drains receive the app's lines", async () => {
   const tls = { key: readFileSync(join(certDir, 'key.pem')), cert: readFileSync(join(certDir, 'cert.pem')) };
   const tcp = syslogCollector((on) => createNetServer(on));
   const tlsC = syslogCollector((on) => createTlsServer(tls, on) as unknown as Server);
@@ -103,7 +126,10 @@ test('syslog over TCP and TLS and HTTPS drains receive the app\'s lines', async 
 
   const list = await drains();
   assert.deepEqual(list.map((d) => d.url).sort(), [...urls].sort());
-  assert.ok(list.every((d) => d.connected && d.delivered > 0), JSON.stringify(list));
+  assert.ok(
+    list.every((d) => d.connected && d.delivered > 0),
+    JSON.stringify(list),
+  );
   for (const url of urls) await p.yb(['drains:remove', url, '-a', APP]);
   assert.deepEqual(await drains(), []);
   assert.match((await p.yb(['drains', '-a', APP])).stdout, /has no log drains/);
@@ -122,14 +148,22 @@ test('a drain that is down keeps only the newest lines and reports the loss once
   const late = syslogCollector((on) => createNetServer(on));
   await late.listen(port);
   await until('the buffered lines', () => late.messages.some((m) => /path=\/buffered-11 /.test(m)), 45_000);
-  assert.ok(late.messages.some((m) => /yb drain - - Error L10 \(drain buffer overflow\): \d+ lines were dropped/.test(m)), late.messages.join('\n'));
+  assert.ok(
+    late.messages.some((m) => /yb drain - - Error L10 \(drain buffer overflow\): \d+ lines were dropped/.test(m)),
+    late.messages.join('\n'),
+  );
   assert.ok(!late.messages.some((m) => /path=\/buffered-0 /.test(m)), 'the oldest lines were dropped');
 });
 
-test('yb metrics summarises the last hour from the router; /metrics serves the control plane\'s', async () => {
+test("yb metrics summarises the last hour from the router; /metrics serves the control plane's", async () => {
   for (let i = 0; i < 5; i++) await p.fetchApp(`${APP}.localhost`, '/m');
   const s = await until('requests in the summary', async () => {
-    const j = JSON.parse((await p.yb(['metrics', '-a', APP, '--json'])).stdout) as { requests: number; errorRate: number; byClass: Record<string, number>; p50Ms: number | null };
+    const j = JSON.parse((await p.yb(['metrics', '-a', APP, '--json'])).stdout) as {
+      requests: number;
+      errorRate: number;
+      byClass: Record<string, number>;
+      p50Ms: number | null;
+    };
     return j.requests >= 5 ? j : undefined;
   });
   assert.ok((s.byClass['5xx'] ?? 0) >= 5, 'an app without a release answers 503');
@@ -139,7 +173,14 @@ test('yb metrics summarises the last hour from the router; /metrics serves the c
   const res = await fetch(`${p.apiUrl}/metrics`, { headers: { authorization: `Bearer ${p.token}` } });
   assert.equal(res.status, 200);
   const text = await res.text();
-  for (const name of ['yb_build_queue_length', 'yb_deploys_in_progress', 'yb_deploy_duration_seconds', 'yb_build_duration_seconds', 'yb_log_lines_total{source="router"}']) assert.ok(text.includes(name), name);
+  for (const name of [
+    'yb_build_queue_length',
+    'yb_deploys_in_progress',
+    'yb_deploy_duration_seconds',
+    'yb_build_duration_seconds',
+    'yb_log_lines_total{source="router"}',
+  ])
+    assert.ok(text.includes(name), name);
   assert.equal((await fetch(`${p.apiUrl}/metrics`)).status, 401);
 });
 

@@ -48,9 +48,20 @@ test('app output, router requests and platform events arrive in one Heroku-style
   for (const path of ['/probe-1', '/probe-2']) assert.equal((await p.fetchApp(`${APP}.localhost`, path)).status, 404);
   const lines = await waitLogs((ls) => ls.some((l) => /router: .*path=\/probe-2/.test(l)) && ls.some((l) => / app\[web\.1\]: node-hello listening/.test(l)));
   const ts = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z';
-  assert.ok(lines.some((l) => new RegExp(`^${ts} app\\[web\\.1\\]: node-hello listening on port \\d+$`).test(l)), lines.join('\n'));
-  assert.ok(lines.some((l) => new RegExp(`^${ts} router: method=GET path=/probe-1 host=${APP}\\.localhost status=404 duration=\\d+ms bytes=\\d+ upstream=127\\.0\\.0\\.1:\\d+`).test(l)), lines.join('\n'));
-  assert.ok(lines.some((l) => new RegExp(`^${ts} yb\\[deploy\\]: Release v1 created by admin: Deploy [0-9a-f]{7}$`).test(l)), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => new RegExp(`^${ts} app\\[web\\.1\\]: node-hello listening on port \\d+$`).test(l)),
+    lines.join('\n'),
+  );
+  assert.ok(
+    lines.some((l) =>
+      new RegExp(`^${ts} router: method=GET path=/probe-1 host=${APP}\\.localhost status=404 duration=\\d+ms bytes=\\d+ upstream=127\\.0\\.0\\.1:\\d+`).test(l),
+    ),
+    lines.join('\n'),
+  );
+  assert.ok(
+    lines.some((l) => new RegExp(`^${ts} yb\\[deploy\\]: Release v1 created by admin: Deploy [0-9a-f]{7}$`).test(l)),
+    lines.join('\n'),
+  );
   assert.ok(lines.some((l) => /yb\[deploy\]: Release v1 is live$/.test(l)));
   const times = lines.map((l) => l.slice(0, 24));
   assert.deepEqual([...times].sort(), times, 'lines are in time order');
@@ -76,7 +87,10 @@ test('-n, --ps, --source and --json select lines', async () => {
 });
 
 test('yb logs -t streams new lines as they happen', async () => {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'bin', 'yb.js'), 'logs', '-a', APP, '-t', '-n', '0', '--source', 'router'], { env: p.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'bin', 'yb.js'), 'logs', '-a', APP, '-t', '-n', '0', '--source', 'router'], {
+    env: p.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   try {
@@ -87,7 +101,13 @@ test('yb logs -t streams new lines as they happen', async () => {
       await p.fetchApp(`${APP}.localhost`, '/tailed');
       await new Promise((r) => setTimeout(r, 500));
     }
-    assert.ok(out.split('\n').filter(Boolean).every((l) => / router: /.test(l)), out);
+    assert.ok(
+      out
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => / router: /.test(l)),
+      out,
+    );
     assert.equal(child.exitCode, null, 'still following');
   } finally {
     child.kill('SIGINT');
@@ -115,12 +135,15 @@ test('lines survive a kill -9 of the control plane, and nothing written meanwhil
 test('a config change logs the release, the old process stopping, and the new one starting', async () => {
   await p.yb(['config:set', 'GREETING=logs', '-a', APP]);
   const lines = await waitLogs((ls) => ls.some((l) => /yb\[deploy\]: Release v2 is live/.test(l)) && ls.some((l) => /app\[web\.1\]: SIGTERM received/.test(l)));
-  assert.ok(lines.some((l) => /yb\[deploy\]: Release v2 created by admin: Set GREETING/.test(l)), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => /yb\[deploy\]: Release v2 created by admin: Set GREETING/.test(l)),
+    lines.join('\n'),
+  );
   assert.equal(count(lines, /app\[web\.1\]: node-hello listening/), 2, 'the v2 process started');
   await waitLogs((ls) => ls.some((l) => /yb\[web\.1\]: Stopped \(exit code 0\)/.test(l)));
 });
 
-test('yb builds, builds:info and builds:output show the push\'s build', async () => {
+test("yb builds, builds:info and builds:output show the push's build", async () => {
   const builds = JSON.parse((await p.yb(['builds', '-a', APP, '--json'])).stdout) as Array<{ id: string; status: string }>;
   assert.equal(builds.length, 1);
   assert.equal(builds[0]!.status, 'succeeded');

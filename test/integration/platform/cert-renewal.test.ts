@@ -21,7 +21,11 @@ let pebblePorts: [number, number, number, number];
 let etcd: Etcd3;
 let tlsPort: number;
 
-interface StoredCert { fingerprint: string; notAfter: string; source: string }
+interface StoredCert {
+  fingerprint: string;
+  notAfter: string;
+  source: string;
+}
 
 /** One HTTPS request to the router (its certificate is Pebble's, not checked here). */
 const httpsGet = (servername: string) => tlsGet(tlsPort, servername, { verify: false });
@@ -31,12 +35,21 @@ const eventually = <T>(what: string, probe: () => Promise<T>, ok: (v: T) => bool
 const stored = async (): Promise<StoredCert> => JSON.parse((await etcd.get(`${p.env.YB_ETCD_PREFIX ?? '/yunbang/'}certs/${HOST}`).string())!) as StoredCert;
 
 /** ybd's JSON log lines with this message for HOST, from `from` (an offset in its output) on. */
-const logLines = (msg: string, from = 0) => p.output().slice(from).split('\n').filter((l) => l.includes(`"msg":"${msg}`) && l.includes(`"hostname":"${HOST}"`));
+const logLines = (msg: string, from = 0) =>
+  p
+    .output()
+    .slice(from)
+    .split('\n')
+    .filter((l) => l.includes(`"msg":"${msg}`) && l.includes(`"hostname":"${HOST}"`));
 
 const routerPid = () => readFileSync(join(p.dataDir, 'router.pid'), 'utf8').trim();
 
 async function events(action: string): Promise<Array<{ user: string; action: string; detail: Record<string, unknown> }>> {
-  const all = JSON.parse((await p.yb(['events', '-a', 'renew', '-n', '1000', '--json'])).stdout) as Array<{ user: string; action: string; detail: Record<string, unknown> }>;
+  const all = JSON.parse((await p.yb(['events', '-a', 'renew', '-n', '1000', '--json'])).stdout) as Array<{
+    user: string;
+    action: string;
+    detail: Record<string, unknown>;
+  }>;
   return all.filter((e) => e.action === action);
 }
 
@@ -45,8 +58,10 @@ before(async () => {
   pebblePorts = (await freePorts(4)) as [number, number, number, number];
   // Every certificate is within the 30-day window as soon as it is issued, and ybd checks every second.
   p = await startPlatform({
-    YB_ACME_DIRECTORY: `https://localhost:${pebblePorts[0]}/dir`, NODE_EXTRA_CA_CERTS: join(moduleDir, 'test/certs/pebble.minica.pem'),
-    YB_ACME_RENEW_DAYS: '30', YB_ACME_RENEW_INTERVAL: '1',
+    YB_ACME_DIRECTORY: `https://localhost:${pebblePorts[0]}/dir`,
+    NODE_EXTRA_CA_CERTS: join(moduleDir, 'test/certs/pebble.minica.pem'),
+    YB_ACME_RENEW_DAYS: '30',
+    YB_ACME_RENEW_INTERVAL: '1',
   });
   tlsPort = Number(p.env.YB_ROUTER_TLS_ADDR!.split(':').pop());
   etcd = new Etcd3({ hosts: `http://127.0.0.1:${p.env.YB_ETCD_PORT}` });
@@ -69,16 +84,28 @@ test('a certificate close to expiry is renewed and served without a router resta
   const pid = routerPid();
   const issued = await p.yb(['certs:auto', '-a', 'renew']);
   assert.match(issued.stdout, /renew\.localhost: certificate issued by .*Pebble Intermediate CA.*renews automatically/);
-  const first = await eventually('ACME certificate served', () => httpsGet(HOST), (x) => x.issuer.includes('Pebble'));
+  const first = await eventually(
+    'ACME certificate served',
+    () => httpsGet(HOST),
+    (x) => x.issuer.includes('Pebble'),
+  );
   assert.ok(first.notAfter - Date.now() < 21 * 86_400_000, 'Pebble issued a short-lived certificate');
 
-  const renewed = await eventually('renewed certificate served', () => httpsGet(HOST), (x) => x.serial !== first.serial && x.notAfter > first.notAfter);
+  const renewed = await eventually(
+    'renewed certificate served',
+    () => httpsGet(HOST),
+    (x) => x.serial !== first.serial && x.notAfter > first.notAfter,
+  );
   assert.equal(renewed.status, 200);
   assert.equal(renewed.body, 'ok v1', 'the app is served throughout');
   assert.equal(routerPid(), pid, 'the same router process');
 
   // Renewals go on every second here; the stored record and the served certificate meet on a renewed one.
-  const agreed = await eventually('etcd record served', async () => ({ rec: await stored(), served: await httpsGet(HOST) }), (x) => x.rec.fingerprint === x.served.fingerprint && x.rec.fingerprint !== first.fingerprint);
+  const agreed = await eventually(
+    'etcd record served',
+    async () => ({ rec: await stored(), served: await httpsGet(HOST) }),
+    (x) => x.rec.fingerprint === x.served.fingerprint && x.rec.fingerprint !== first.fingerprint,
+  );
   assert.equal(agreed.rec.source, 'acme');
   assert.ok(Date.parse(agreed.rec.notAfter) > first.notAfter, 'a later expiry in etcd');
   renewedFingerprint = agreed.rec.fingerprint;
@@ -93,7 +120,9 @@ test('a certificate close to expiry is renewed and served without a router resta
 
   const shown = (await p.yb(['certs', '-a', 'renew'])).stdout;
   assert.match(shown, /renew\.localhost\s+\d{4}-\d\d-\d\d \(19 days\)\s+.*Pebble.*\s+acme\s+auto, due now; renewed \d{4}-\d\d-\d\d/);
-  const json = JSON.parse((await p.yb(['certs', '-a', 'renew', '--json'])).stdout) as { certificates: Array<{ renewal: { auto: boolean; dueFrom: string; renewedAt?: string } }> };
+  const json = JSON.parse((await p.yb(['certs', '-a', 'renew', '--json'])).stdout) as {
+    certificates: Array<{ renewal: { auto: boolean; dueFrom: string; renewedAt?: string } }>;
+  };
   assert.equal(json.certificates[0]!.renewal.auto, true);
   assert.ok(json.certificates[0]!.renewal.renewedAt);
 });
@@ -105,13 +134,25 @@ test('with the CA down, renewal fails, is logged, shown and retried; the current
   pebble = undefined;
   const mark = p.output().length;
   // A renewal in flight when the CA stopped may still end either way: wait for two failed checks after it.
-  await eventually('failed renewals', async () => logLines('ACME certificate renewal failed', mark).length, (n) => n >= 2);
+  await eventually(
+    'failed renewals',
+    async () => logLines('ACME certificate renewal failed', mark).length,
+    (n) => n >= 2,
+  );
   const kept = await stored();
-  const served = await eventually('stored certificate served', () => httpsGet(HOST), (x) => x.fingerprint === kept.fingerprint);
+  const served = await eventually(
+    'stored certificate served',
+    () => httpsGet(HOST),
+    (x) => x.fingerprint === kept.fingerprint,
+  );
   assert.equal(served.body, 'ok v1');
   assert.ok(served.notAfter > Date.now(), 'still valid');
   const failures = logLines('ACME certificate renewal failed', mark).length;
-  await eventually('retried', async () => logLines('ACME certificate renewal failed', mark).length, (n) => n > failures);
+  await eventually(
+    'retried',
+    async () => logLines('ACME certificate renewal failed', mark).length,
+    (n) => n > failures,
+  );
   assert.equal((await stored()).fingerprint, kept.fingerprint, 'a failed renewal leaves the record alone');
   assert.equal((await httpsGet(HOST)).fingerprint, kept.fingerprint);
   assert.match(logLines('ACME certificate renewal failed', mark)[0]!, /ECONNREFUSED|fetch failed/);
@@ -122,7 +163,15 @@ test('with the CA down, renewal fails, is logged, shown and retried; the current
   assert.match((await p.yb(['certs', '-a', 'renew'])).stdout, /auto; failed \d{4}-\d\d-\d\d \d\d:\d\d: .*\(retrying\)/);
 
   pebble = await startPebble(p.routerPort, pebblePorts, { validitySeconds: VALIDITY_S });
-  const back = await eventually('renewed again once the CA is back', () => httpsGet(HOST), (x) => x.fingerprint !== kept.fingerprint && x.issuer.includes('Pebble'));
+  const back = await eventually(
+    'renewed again once the CA is back',
+    () => httpsGet(HOST),
+    (x) => x.fingerprint !== kept.fingerprint && x.issuer.includes('Pebble'),
+  );
   assert.equal(back.body, 'ok v1');
-  await eventually('failure no longer shown', async () => (await p.yb(['certs', '-a', 'renew'])).stdout, (s) => /auto, due now; renewed/.test(s));
+  await eventually(
+    'failure no longer shown',
+    async () => (await p.yb(['certs', '-a', 'renew'])).stdout,
+    (s) => /auto, due now; renewed/.test(s),
+  );
 });

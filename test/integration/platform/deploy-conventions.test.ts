@@ -62,7 +62,8 @@ test('a release phase runs before the rollout; its failure rejects the push and 
 });
 
 test('app.json healthchecks decide health: a check that does not pass fails the deploy', async () => {
-  const appJson = (content: string) => JSON.stringify({ env: { GREETING: { value: 'from-app-json' } }, healthchecks: { web: [{ type: 'startup', path: '/health', content }] } });
+  const appJson = (content: string) =>
+    JSON.stringify({ env: { GREETING: { value: 'from-app-json' } }, healthchecks: { web: [{ type: 'startup', path: '/health', content }] } });
   await change({ Procfile: 'web: node server.js\n', 'app.json': appJson('never-there') }, 'failing health check');
   const failed = await push();
   assert.notEqual(failed.code, 0);
@@ -84,7 +85,10 @@ test('a CHECKS file is honoured when app.json has no web health check', async ()
 });
 
 test('predeploy and postdeploy scripts run around the rollout', async () => {
-  await change({ 'app.json': JSON.stringify({ scripts: { dokku: { predeploy: 'echo before-$YB_RELEASE', postdeploy: 'echo after-$YB_RELEASE' } } }) }, 'deploy scripts');
+  await change(
+    { 'app.json': JSON.stringify({ scripts: { dokku: { predeploy: 'echo before-$YB_RELEASE', postdeploy: 'echo after-$YB_RELEASE' } } }) },
+    'deploy scripts',
+  );
   const ok = await push();
   assert.equal(ok.code, 0, ok.output);
   const before = ok.output.indexOf('before-v');

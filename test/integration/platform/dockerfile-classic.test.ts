@@ -23,7 +23,8 @@ test('classic builds apply the memory and CPU limits to RUN steps, and the app s
   await p.yb(['apps:create', 'limited']);
   const repo = await fixtureRepo('dockerfile-hello', p.dataDir);
   const df = join(repo, 'Dockerfile');
-  const probe = 'RUN echo "limits $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max) $(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null || cut -d" " -f1 /sys/fs/cgroup/cpu.max)"';
+  const probe =
+    'RUN echo "limits $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max) $(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null || cut -d" " -f1 /sys/fs/cgroup/cpu.max)"';
   writeFileSync(df, readFileSync(df, 'utf8').replace('COPY server.pl', `${probe}\nCOPY server.pl`));
   await commitAll(repo, 'print the limits');
   const push = await git(repo, ['push', `http://yb:${p.token}@${new URL(p.apiUrl).host}/git/limited.git`, 'main']);
@@ -34,7 +35,9 @@ test('classic builds apply the memory and CPU limits to RUN steps, and the app s
 });
 
 test('an unknown YB_DOCKERFILE_BUILDER stops ybd with one clear line', async () => {
-  const r = await promisify(execFile)(process.execPath, [join(ROOT, 'dist/bin/ybd.js')], { env: { ...process.env, YB_DOCKERFILE_BUILDER: 'fast' } }).catch((e: { code: number; stderr: string }) => e);
+  const r = await promisify(execFile)(process.execPath, [join(ROOT, 'dist/bin/ybd.js')], { env: { ...process.env, YB_DOCKERFILE_BUILDER: 'fast' } }).catch(
+    (e: { code: number; stderr: string }) => e,
+  );
   assert.equal((r as { code: number }).code, 1);
   assert.match((r as { stderr: string }).stderr, /YB_DOCKERFILE_BUILDER="fast" must be buildkit or classic/);
 });

@@ -78,14 +78,19 @@ test('a fork bomb in a RUN step stops at YB_BUILD_PIDS (issue #14); the push fai
   assert.equal((await p.fetchApp('bounded.localhost')).body, expected);
 });
 
-test('after a build the engine\'s build cache is pruned down to YB_BUILD_CACHE_MB', async () => {
+test("after a build the engine's build cache is pruned down to YB_BUILD_CACHE_MB", async () => {
   // A 20 MB layer only the cache holds: made in a stage of which the image keeps a checksum. (Cache that an
   // image's layers share is freed with the image, by release retention.)
   const from = p.output().length;
   const stage = 'FROM yunbang/stack:latest AS scratchpad\nRUN head -c 20000000 /dev/urandom > /blob && sha256sum /blob > /blob.sum\n';
   const push = await pushWithStep('COPY --from=scratchpad /blob.sum /app/blob.sum', stage);
   assert.equal(push.code, 0, push.output);
-  const pruned = await eventually('a prune after the build', async () => p.output().slice(from), (out) => /build cache pruned/.test(out), 30_000);
+  const pruned = await eventually(
+    'a prune after the build',
+    async () => p.output().slice(from),
+    (out) => /build cache pruned/.test(out),
+    30_000,
+  );
   const line = JSON.parse(pruned.split('\n').find((l) => l.includes('build cache pruned'))!) as { reclaimedMiB: number; keepMiB: number };
   assert.ok(line.reclaimedMiB >= 19, `the 20 MB step's cache went (${line.reclaimedMiB} MiB reclaimed)`);
   assert.equal(line.keepMiB, 1);

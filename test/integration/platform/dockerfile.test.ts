@@ -59,7 +59,10 @@ async function pushChangedDockerfile(from: string, to: string): Promise<{ code: 
 }
 
 test('a failing RUN step rejects the push with its output and the reason; the previous release keeps serving', async () => {
-  const push = await pushChangedDockerfile('RUN mkdir -p /out', 'RUN echo "checking the toolchain" && echo "no compiler here" >&2 && exit 3\nRUN mkdir -p /out');
+  const push = await pushChangedDockerfile(
+    'RUN mkdir -p /out',
+    'RUN echo "checking the toolchain" && echo "no compiler here" >&2 && exit 3\nRUN mkdir -p /out',
+  );
   assert.notEqual(push.code, 0, push.output);
   assert.match(push.output, /remote: +#\d+ \[build 2\/3\] RUN echo "checking the toolchain"/);
   assert.match(push.output, /remote: +#\d+ checking the toolchain/);
@@ -89,7 +92,10 @@ test('builds:create deploys a directory without git', async () => {
 test('deploy:image releases a local image; images:import loads an archive', async () => {
   const ctx = join(p.dataDir, 'img');
   await run('mkdir', ['-p', ctx]);
-  writeFileSync(join(ctx, 'Dockerfile'), `FROM yunbang/stack:latest\nRUN echo prebuilt > /app/greeting\nCOPY server.pl /app/server.pl\nEXPOSE 8000\nCMD ["perl", "/app/server.pl"]\n`);
+  writeFileSync(
+    join(ctx, 'Dockerfile'),
+    `FROM yunbang/stack:latest\nRUN echo prebuilt > /app/greeting\nCOPY server.pl /app/server.pl\nEXPOSE 8000\nCMD ["perl", "/app/server.pl"]\n`,
+  );
   writeFileSync(join(ctx, 'server.pl'), readFileSync(join(ROOT, 'test/fixtures/apps/dockerfile-args/server.pl')));
   const tag = `${p.instance}/prebuilt:1`;
   await run('docker', ['build', '-q', '--label', `yunbang.instance=${p.instance}`, '-t', tag, ctx]);
@@ -111,13 +117,16 @@ test('deploy:image releases a local image; images:import loads an archive', asyn
   await run('docker', ['rmi', tag2]);
 });
 
-test('a HEALTHCHECK is run by the platform as soon as the port listens, not after Docker\'s interval', async () => {
+test("a HEALTHCHECK is run by the platform as soon as the port listens, not after Docker's interval", async () => {
   const app = 'dock-health';
   await p.yb(['apps:create', app]);
   const src = await fixtureRepo('dockerfile-hello', p.dataDir);
   const df = join(src, 'Dockerfile');
   // Docker would run this check first 5 minutes after the start; the deploy must not wait for that.
-  writeFileSync(df, readFileSync(df, 'utf8').replace(/^HEALTHCHECK .*$/m, 'HEALTHCHECK --interval=5m CMD curl -fsS -o /dev/null http://127.0.0.1:8000/ || exit 1'));
+  writeFileSync(
+    df,
+    readFileSync(df, 'utf8').replace(/^HEALTHCHECK .*$/m, 'HEALTHCHECK --interval=5m CMD curl -fsS -o /dev/null http://127.0.0.1:8000/ || exit 1'),
+  );
   await commitAll(src, 'long interval');
   const push = await git(src, ['push', pushUrl(app), 'main']);
   assert.equal(push.code, 0, push.output);
@@ -128,10 +137,19 @@ test('a HEALTHCHECK is run by the platform as soon as the port listens, not afte
   assert.equal(health.trim(), 'starting', 'Docker has not run the check yet: the platform ran it');
 
   // A HEALTHCHECK that fails rejects the push (Docker's own verdict, after --retries, ends the wait); v1 keeps serving.
-  writeFileSync(df, readFileSync(df, 'utf8').replace(/^HEALTHCHECK .*$/m, 'HEALTHCHECK --interval=1s --retries=2 CMD curl -fsS -o /dev/null http://127.0.0.1:8000/missing || exit 1'));
+  writeFileSync(
+    df,
+    readFileSync(df, 'utf8').replace(
+      /^HEALTHCHECK .*$/m,
+      'HEALTHCHECK --interval=1s --retries=2 CMD curl -fsS -o /dev/null http://127.0.0.1:8000/missing || exit 1',
+    ),
+  );
   await commitAll(src, 'failing check');
   const bad = await git(src, ['push', pushUrl(app), 'main']);
   assert.notEqual(bad.code, 0, bad.output);
-  assert.match(bad.output, /remote: !\s+web\.1 of v2 failed its health check: Docker reports the image HEALTHCHECK unhealthy \(HEALTHCHECK exit code 1: curl: \(22\) The requested URL returned error: 404/);
+  assert.match(
+    bad.output,
+    /remote: !\s+web\.1 of v2 failed its health check: Docker reports the image HEALTHCHECK unhealthy \(HEALTHCHECK exit code 1: curl: \(22\) The requested URL returned error: 404/,
+  );
   assert.equal((await p.fetchApp(`${app}.localhost`)).body, readFileSync(join(ROOT, 'test/fixtures/apps/dockerfile-hello/EXPECTED'), 'utf8').trim());
 });

@@ -25,7 +25,14 @@ test('custom and wildcard domains route to the app and appear in yb domains', as
   assert.equal((await p.fetchApp('anything.apps.example.test')).body, 'ok v1');
   assert.equal((await p.fetchApp('WWW.EXAMPLE.TEST:8080')).body, 'ok v1', 'host matching ignores case and port');
   const list = JSON.parse((await p.yb(['domains', '-a', 'site', '--json'])).stdout) as Array<{ hostname: string; kind: string }>;
-  assert.deepEqual(list.map((d) => [d.hostname, d.kind]), [['site.localhost', 'default'], ['*.apps.example.test', 'custom'], ['www.example.test', 'custom']]);
+  assert.deepEqual(
+    list.map((d) => [d.hostname, d.kind]),
+    [
+      ['site.localhost', 'default'],
+      ['*.apps.example.test', 'custom'],
+      ['www.example.test', 'custom'],
+    ],
+  );
 });
 
 test('a host has one owner; bad names and unknown domains are refused', async () => {

@@ -45,9 +45,16 @@ test('a platform whose starter is killed with SIGKILL stops by itself, with its 
 
 test('a start that fails part-way (no Docker engine at DOCKER_HOST) stops the etcd it had started', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'yb-test-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, YB_DATA_DIR: dataDir, YB_ETCD_PORT: String(await freePortPair()), DOCKER_HOST: `unix://${join(dataDir, 'no-docker.sock')}` };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    YB_DATA_DIR: dataDir,
+    YB_ETCD_PORT: String(await freePortPair()),
+    DOCKER_HOST: `unix://${join(dataDir, 'no-docker.sock')}`,
+  };
   delete env.YB_ETCD_ENDPOINTS;
-  const r = await promisify(execFile)(process.execPath, [join(ROOT, 'dist/bin/ybd.js')], { env, timeout: 60_000 }).catch((e: { code: number; stderr: string }) => e);
+  const r = await promisify(execFile)(process.execPath, [join(ROOT, 'dist/bin/ybd.js')], { env, timeout: 60_000 }).catch(
+    (e: { code: number; stderr: string }) => e,
+  );
   assert.equal((r as { code: number }).code, 1);
   assert.match((r as { stderr: string }).stderr, /no-docker\.sock/);
   const etcdPid = Number(readFileSync(join(dataDir, 'etcd.pid'), 'utf8').trim());

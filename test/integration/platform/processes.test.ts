@@ -15,12 +15,26 @@ let repo: string;
 const HOST = 'procs.localhost';
 
 async function processes(): Promise<Array<{ id: string; release: string; state: string }>> {
-  const { stdout } = await run('docker', ['ps', '-a', '--filter', `label=yunbang.instance=${p.instance}`, '--filter', 'label=yunbang.app=procs', '--filter', 'label=yunbang.kind=process',
-    '--format', '{{.ID}} {{.Label "yunbang.release"}} {{.State}}']);
-  return stdout.trim().split('\n').filter(Boolean).map((l) => {
-    const [id, release, state] = l.split(' ');
-    return { id: id!, release: release!, state: state! };
-  });
+  const { stdout } = await run('docker', [
+    'ps',
+    '-a',
+    '--filter',
+    `label=yunbang.instance=${p.instance}`,
+    '--filter',
+    'label=yunbang.app=procs',
+    '--filter',
+    'label=yunbang.kind=process',
+    '--format',
+    '{{.ID}} {{.Label "yunbang.release"}} {{.State}}',
+  ]);
+  return stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [id, release, state] = l.split(' ');
+      return { id: id!, release: release!, state: state! };
+    });
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
@@ -58,14 +72,21 @@ test('yb run passes stdin, output and the exit code through, and leaves no conta
     c.stdin.end('shout please\n');
   });
   assert.equal(echo.trim(), 'SHOUT PLEASE');
-  const tty = await run('script', ['-qec', `${process.execPath} ${join(ROOT, 'dist/bin/yb.js')} run -a procs -- 'test -t 0 && test -t 1 && echo on-a-tty'`, '/dev/null'], { env: p.env });
+  const tty = await run(
+    'script',
+    ['-qec', `${process.execPath} ${join(ROOT, 'dist/bin/yb.js')} run -a procs -- 'test -t 0 && test -t 1 && echo on-a-tty'`, '/dev/null'],
+    { env: p.env },
+  );
   assert.match(tty.stdout, /on-a-tty/);
   const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=yunbang.instance=${p.instance}`, '--filter', 'label=yunbang.kind=run']);
   assert.equal(stdout.trim(), '');
   const events = JSON.parse((await p.yb(['events', '-a', 'procs', '--json'])).stdout) as Array<{ action: string; detail?: Record<string, unknown> }>;
   const runs = events.filter((e) => e.action === 'run');
   assert.ok(runs.length >= 3, 'each one-off run is audited');
-  assert.ok(runs.every((e) => !JSON.stringify(e).includes('exit 7')), 'the command line is not recorded');
+  assert.ok(
+    runs.every((e) => !JSON.stringify(e).includes('exit 7')),
+    'the command line is not recorded',
+  );
 });
 
 test('a crashed process is restarted by the platform and shows its restarts', async () => {
@@ -91,9 +112,15 @@ test('kill -9 of the control plane during a rollout converges to one serving rel
     return new Set(l.map((c) => c.release)).size === 1 ? l : undefined;
   });
   const app = JSON.parse((await p.yb(['apps:info', '-a', 'procs', '--json'])).stdout) as { currentRelease: number };
-  assert.deepEqual(list.map((c) => [c.release, c.state]), [[String(app.currentRelease), 'running']]);
+  assert.deepEqual(
+    list.map((c) => [c.release, c.state]),
+    [[String(app.currentRelease), 'running']],
+  );
   const rel = JSON.parse((await p.yb(['releases', '-a', 'procs', '--json'])).stdout) as Array<{ version: number; status: string }>;
-  assert.ok(rel.every((r) => r.status !== 'pending'), 'no release is left pending');
+  assert.ok(
+    rel.every((r) => r.status !== 'pending'),
+    'no release is left pending',
+  );
   assert.equal((await p.fetchApp(HOST)).status, 200);
   const r = await load.stop();
   assert.equal(r.failures, 0, `failed requests: ${r.failures} of ${r.requests}: ${r.samples.join(' | ')}`);

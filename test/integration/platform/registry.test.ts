@@ -19,10 +19,17 @@ let embeddedAddr = '';
 let p: Platform;
 let repo: string;
 
-interface Release { version: number; image: string; imageId: string; registryImage?: string; build?: string }
+interface Release {
+  version: number;
+  image: string;
+  imageId: string;
+  registryImage?: string;
+  build?: string;
+}
 
 const pushUrl = (pl: Platform, app: string) => `http://yb:${pl.token}@${new URL(pl.apiUrl).host}/git/${app}.git`;
-const release = async (pl: Platform, app: string, v?: number) => JSON.parse((await pl.yb(['releases:info', ...(v ? [String(v)] : []), '-a', app, '--json'])).stdout) as Release;
+const release = async (pl: Platform, app: string, v?: number) =>
+  JSON.parse((await pl.yb(['releases:info', ...(v ? [String(v)] : []), '-a', app, '--json'])).stdout) as Release;
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -51,7 +58,10 @@ function parts(ref: string): { host: string; name: string; digest: string } {
 
 const manifestStatus = async (ref: string) => {
   const { host, name, digest } = parts(ref);
-  const res = await fetch(`http://${host}/v2/${name}/manifests/${digest}`, { method: 'HEAD', headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' } });
+  const res = await fetch(`http://${host}/v2/${name}/manifests/${digest}`, {
+    method: 'HEAD',
+    headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' },
+  });
   return { status: res.status, digest: res.headers.get('docker-content-digest') };
 };
 
@@ -103,7 +113,11 @@ test('after the local image is deleted, a rollback pulls it from the registry by
   assert.equal(current.registryImage, v1.registryImage, 'the rollback release names the same digest');
   // A start that needs the image (ps:start, as restarts and scaling) pulls it too.
   await p.yb(['ps:stop', '-a', APP]);
-  await until('the processes to be removed', async () => (await run('docker', ['ps', '-aq', '--filter', `label=yunbang.instance=${p.instance}`, '--filter', `label=yunbang.app=${APP}`])).stdout.trim() === '');
+  await until(
+    'the processes to be removed',
+    async () =>
+      (await run('docker', ['ps', '-aq', '--filter', `label=yunbang.instance=${p.instance}`, '--filter', `label=yunbang.app=${APP}`])).stdout.trim() === '',
+  );
   // The platform tag is the image's only reference again (no digest reference keeps it alive), so removing the
   // tag removes the image, as release retention does.
   await run('docker', ['rmi', v1.image]);
@@ -127,13 +141,19 @@ test('retention deletes the manifests of dropped releases, and garbage collectio
   assert.equal((await manifestStatus(v5.registryImage!)).status, 200, 'the current release keeps its manifest');
   await until('garbage collection to remove the blobs of v2', async () => !existsSync(blobPath(regData, v2Config)), 120_000);
   assert.ok(existsSync(blobPath(regData, v5.imageId)), 'the blobs of kept releases stay');
-  await until('the registry to serve again after garbage collection', async () => (await manifestStatus(v5.registryImage!).catch(() => ({ status: 0 }))).status === 200);
+  await until(
+    'the registry to serve again after garbage collection',
+    async () => (await manifestStatus(v5.registryImage!).catch(() => ({ status: 0 }))).status === 200,
+  );
   assert.equal((await p.fetchApp(HOST)).body.trim(), 'registry five');
 });
 
 test('destroying the app deletes its manifests from the registry', async () => {
   const rels = JSON.parse((await p.yb(['releases', '-a', APP, '--json'])).stdout) as Release[];
-  const live = rels.filter((r) => r.registryImage).sort((a, b) => a.version - b.version).slice(-2); // v4, v5: kept by retention 2
+  const live = rels
+    .filter((r) => r.registryImage)
+    .sort((a, b) => a.version - b.version)
+    .slice(-2); // v4, v5: kept by retention 2
   for (const r of live) assert.equal((await manifestStatus(r.registryImage!)).status, 200, `v${r.version} is kept before the destroy`);
   await p.yb(['apps:destroy', '-a', APP, '--confirm', APP]);
   for (const r of live) assert.equal((await manifestStatus(r.registryImage!)).status, 404, `v${r.version} is deleted with the app`);
@@ -144,7 +164,9 @@ test('YB_REGISTRY_URL: builds (a buildpack build here) are pushed to that regist
   mkdirSync(dir, { recursive: true });
   const addr = `127.0.0.1:${await freePort()}`;
   writeFileSync(join(dir, 'config.yml'), renderRegistryConfig({ rootDirectory: join(dir, 'data'), addr }));
-  const ext: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', openSync(join(dir, 'log'), 'a'), openSync(join(dir, 'log'), 'a')] });
+  const ext: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], {
+    stdio: ['ignore', openSync(join(dir, 'log'), 'a'), openSync(join(dir, 'log'), 'a')],
+  });
   let q: Platform | undefined;
   try {
     await until('the external registry to answer', async () => (await fetch(`http://${addr}/v2/`).catch(() => null))?.ok);

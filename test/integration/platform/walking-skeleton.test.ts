@@ -29,7 +29,10 @@ test('apps:create makes the app and routes its default host', async () => {
   const r = await p.yb(['apps:create', 'hello'], { cwd: repo });
   assert.match(r.stdout, /Created hello/);
   const list = JSON.parse((await p.yb(['apps', '--json'])).stdout) as Array<{ name: string }>;
-  assert.deepEqual(list.map((a) => a.name), ['hello']);
+  assert.deepEqual(
+    list.map((a) => a.name),
+    ['hello'],
+  );
   const before = await p.fetchApp('hello.localhost');
   assert.equal(before.status, 503, 'an app without a release answers 503 through the router');
 });
@@ -44,14 +47,21 @@ test('git push builds with the Node.js buildpack, streams remote: lines and serv
   assert.equal(res.status, 200);
   assert.equal(res.body, expected);
   const rel = JSON.parse((await p.yb(['releases', '-a', 'hello', '--json'])).stdout) as Array<{ version: number; status: string; current: boolean }>;
-  assert.deepEqual(rel.map((r) => [r.version, r.status, r.current]), [[1, 'succeeded', true]]);
+  assert.deepEqual(
+    rel.map((r) => [r.version, r.status, r.current]),
+    [[1, 'succeeded', true]],
+  );
 });
 
 test('config:set makes release v2 and the app serves the new value', async () => {
   await p.yb(['config:set', 'GREETING=from-v2', '-a', 'hello']);
   const res = await p.fetchApp('hello.localhost');
   assert.equal(res.body, 'hello from yunbang from-v2');
-  const info = JSON.parse((await p.yb(['releases:info', 'v2', '-a', 'hello', '--json'])).stdout) as { description: string; current: boolean; configKeys: string[] };
+  const info = JSON.parse((await p.yb(['releases:info', 'v2', '-a', 'hello', '--json'])).stdout) as {
+    description: string;
+    current: boolean;
+    configKeys: string[];
+  };
   assert.equal(info.current, true);
   assert.match(info.description, /Set GREETING/);
   assert.deepEqual(info.configKeys, ['GREETING']);
@@ -71,7 +81,11 @@ test('a second push makes the next release and the router serves it', async () =
   const res = await p.fetchApp('hello.localhost');
   assert.equal(res.body, 'hello from yunbang from-v2');
   const ps = JSON.parse((await p.yb(['ps', '-a', 'hello', '--json'])).stdout) as Array<{ name: string; release: number; state: string }>;
-  assert.deepEqual(ps.map((d) => [d.name, d.release, d.state]), [['web.1', 3, 'up']], 'exactly one process of the new release is left');
+  assert.deepEqual(
+    ps.map((d) => [d.name, d.release, d.state]),
+    [['web.1', 3, 'up']],
+    'exactly one process of the new release is left',
+  );
 });
 
 test('a push whose build fails is rejected and the previous release keeps serving', async () => {
@@ -126,6 +140,8 @@ test('destroying the app removes its containers and route', async () => {
   const res = await p.fetchApp('hello.localhost');
   assert.equal(res.status, 404);
   const { execFileSync } = await import('node:child_process');
-  const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=yunbang.instance=${p.instance}`, '--filter', 'label=yunbang.kind=process']).toString().trim();
+  const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=yunbang.instance=${p.instance}`, '--filter', 'label=yunbang.kind=process'])
+    .toString()
+    .trim();
   assert.equal(left, '');
 });

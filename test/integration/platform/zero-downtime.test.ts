@@ -42,18 +42,28 @@ test('deploys, rollbacks, scaling, restarts and a failed deploy drop no request'
 
   await p.yb(['ps:scale', 'web=4', '-a', 'zero']);
   let ps = JSON.parse((await p.yb(['ps', '-a', 'zero', '--json'])).stdout) as Array<{ name: string; state: string }>;
-  assert.deepEqual(ps.map((d) => d.name), ['web.1', 'web.2', 'web.3', 'web.4']);
+  assert.deepEqual(
+    ps.map((d) => d.name),
+    ['web.1', 'web.2', 'web.3', 'web.4'],
+  );
   await p.yb(['ps:restart', '-a', 'zero']);
   await p.yb(['ps:scale', 'web=1', '-a', 'zero']);
   ps = JSON.parse((await p.yb(['ps', '-a', 'zero', '--json'])).stdout) as Array<{ name: string; state: string }>;
-  assert.deepEqual(ps.map((d) => [d.name, d.state]), [['web.1', 'up']]);
+  assert.deepEqual(
+    ps.map((d) => [d.name, d.state]),
+    [['web.1', 'up']],
+  );
 
   const before = await current();
   const failed = await p.yb(['config:set', 'CRASH_ON_START=1', '-a', 'zero'], { allowFail: true });
   assert.notEqual(failed.code, 0, 'a deploy whose processes crash must fail');
   assert.match(failed.stderr, /health check/);
   assert.equal(await current(), before, 'the old release keeps serving');
-  const rel = JSON.parse((await p.yb(['releases', '-a', 'zero', '-n', '1', '--json'])).stdout) as Array<{ status: string; statusReason: string; current: boolean }>;
+  const rel = JSON.parse((await p.yb(['releases', '-a', 'zero', '-n', '1', '--json'])).stdout) as Array<{
+    status: string;
+    statusReason: string;
+    current: boolean;
+  }>;
   assert.equal(rel[0]!.status, 'failed');
   assert.equal(rel[0]!.current, false);
   await p.yb(['config:unset', 'CRASH_ON_START', '-a', 'zero']);

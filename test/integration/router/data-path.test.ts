@@ -106,11 +106,14 @@ test('request bodies stream: the upstream sees the first part before the client 
   await app('upload', u);
   const port = new URL(router.url).port;
   const result = new Promise<string>((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/', headers: { host: 'upload.localhost', 'transfer-encoding': 'chunked' } }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve(body));
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method: 'POST', path: '/', headers: { host: 'upload.localhost', 'transfer-encoding': 'chunked' } },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve(body));
+      },
+    );
     req.on('error', reject);
     req.write(Buffer.alloc(1000, 1));
     void firstSeen.then(() => {
@@ -128,7 +131,9 @@ test('upgrade requests (websockets) are passed through both ways', async () => {
   u.server.on('upgrade', (req, socket: Socket) => {
     socket.once('close', () => upstreamSocketClosed());
     socket.once('end', () => socket.end()); // as websocket servers do
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${req.headers.upgrade}\r\nConnection: Upgrade\r\nX-Seen-Host: ${req.headers.host}\r\nX-Seen-Rid: ${req.headers['x-request-id'] ?? ''}\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${req.headers.upgrade}\r\nConnection: Upgrade\r\nX-Seen-Host: ${req.headers.host}\r\nX-Seen-Rid: ${req.headers['x-request-id'] ?? ''}\r\n\r\n`,
+    );
     socket.on('data', (d) => socket.write(`echo:${d}`));
   });
   await app('ws', u);

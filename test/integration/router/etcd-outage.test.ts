@@ -35,10 +35,12 @@ test('watchPrefixes: one snapshot per burst, unchanged rewrites are progress onl
     const next = () => new Promise<PrefixSnapshot>((r) => (onNext = r));
     // A transaction of 50 puts (one revision) plus a key outside the prefixes: one snapshot.
     let p = next();
-    const txn = etcd.client.if(`${prefix}nothing`, 'Version', '==', 0).then(
-      ...Array.from({ length: 50 }, (_, i) => etcd!.client.put(`${prefix}routes/h${i}.test`).value(`{"app":"a${i}"}`)),
-      etcd.client.put(`${prefix}apps/x`).value('{}'),
-    );
+    const txn = etcd.client
+      .if(`${prefix}nothing`, 'Version', '==', 0)
+      .then(
+        ...Array.from({ length: 50 }, (_, i) => etcd!.client.put(`${prefix}routes/h${i}.test`).value(`{"app":"a${i}"}`)),
+        etcd.client.put(`${prefix}apps/x`).value('{}'),
+      );
     const rev = Number((await txn.commit()).header.revision);
     let s = await p;
     assert.equal(s.kvs.size, 50);

@@ -138,7 +138,8 @@ test('response framings: length, chunked with trailers, until close, and no body
       setTimeout(() => s.write('\r\n2\r\nde\r\n0\r\nX-Sum: 5\r\n\r\n'), 30);
     } else if (path === '/close') s.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close');
     else if (path === '/head') s.write('HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n');
-    else if (path === '/junk') s.write('HTTP/1.1 204 No Content\r\n\r\nJUNK'); // bytes no response owns
+    else if (path === '/junk')
+      s.write('HTTP/1.1 204 No Content\r\n\r\nJUNK'); // bytes no response owns
     else s.write('HTTP/1.1 204 No Content\r\n\r\n');
   });
   await app('frames', p);
@@ -216,7 +217,9 @@ test('a large upload streams through whole; an answer before the body ends close
   assert.match(early.text, /^HTTP\/1\.1 413[\s\S]*connection: close\r\n\r\n9\r\ntoo large\r\n0\r\n\r\n$/i);
 });
 
-test('a large download to a slow client streams through whole, the upstream held back while the client lags, and the connection closes after it', { timeout: 30_000 }, async () => {
+test('a large download to a slow client streams through whole, the upstream held back while the client lags, and the connection closes after it', {
+  timeout: 30_000,
+}, async () => {
   const chunk = Buffer.alloc(64 * 1024);
   for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 31) & 0xff;
   const total = 1024 * chunk.length; // 64 MiB: far more than the kernel buffers between the two ends
@@ -288,7 +291,12 @@ test('mangled requests and responses (seeded random mutations, random splits) ne
       if (op === 0) b[i] = rand(256);
       else if (op === 1) b[i] = [13, 10, 32, 58, 0][rand(5)]!;
       else if (op === 2) return Buffer.concat([b.subarray(0, i), b.subarray(i + 1 + rand(8))]);
-      else return Buffer.concat([b.subarray(0, i), Buffer.from(['\r\n', 'Content-Length: 3\r\n', 'Transfer-Encoding: chunked\r\n', '\r\n\r\n'][rand(4)]!), b.subarray(i)]);
+      else
+        return Buffer.concat([
+          b.subarray(0, i),
+          Buffer.from(['\r\n', 'Content-Length: 3\r\n', 'Transfer-Encoding: chunked\r\n', '\r\n\r\n'][rand(4)]!),
+          b.subarray(i),
+        ]);
     }
     return b;
   };

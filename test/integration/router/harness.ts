@@ -104,10 +104,11 @@ export async function startUpstream(name: string, handler?: (req: IncomingMessag
     server,
     port,
     name,
-    close: () => new Promise<void>((r) => {
-      server.close(() => r());
-      for (const s of sockets) s.destroy(); // upgraded sockets too, which closeAllConnections() leaves
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        for (const s of sockets) s.destroy(); // upgraded sockets too, which closeAllConnections() leaves
+      }),
   };
 }
 
@@ -172,12 +173,18 @@ export async function putRoute(client: Etcd3, prefix: string, host: string, app:
 }
 
 export async function putEndpoint(client: Etcd3, prefix: string, app: string, instance: string, port: number): Promise<number> {
-  const r = await client.put(keys(prefix).endpoint(app, 'web', instance)).value(JSON.stringify({ host: '127.0.0.1', port, release: 1, container: instance })).exec();
+  const r = await client
+    .put(keys(prefix).endpoint(app, 'web', instance))
+    .value(JSON.stringify({ host: '127.0.0.1', port, release: 1, container: instance }))
+    .exec();
   return Number(r.header.revision);
 }
 
 export async function deleteEndpoint(client: Etcd3, prefix: string, app: string, instance: string): Promise<number> {
-  const r = await client.delete().key(keys(prefix).endpoint(app, 'web', instance)).exec();
+  const r = await client
+    .delete()
+    .key(keys(prefix).endpoint(app, 'web', instance))
+    .exec();
   return Number(r.header.revision);
 }
 

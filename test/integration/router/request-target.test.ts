@@ -46,7 +46,10 @@ function send(bytes: string, timeoutMs = 5000): Promise<{ text: string; ms: numb
     const started = Date.now();
     const s = connect(port, '127.0.0.1');
     let text = '';
-    const timer = setTimeout(() => (s.destroy(), reject(new Error(`the router did not close the connection in ${timeoutMs} ms; got ${JSON.stringify(text)}`))), timeoutMs);
+    const timer = setTimeout(
+      () => (s.destroy(), reject(new Error(`the router did not close the connection in ${timeoutMs} ms; got ${JSON.stringify(text)}`))),
+      timeoutMs,
+    );
     s.on('data', (d) => (text += d.toString('latin1')));
     s.on('error', () => undefined); // a reset ends the connection too
     s.on('close', () => (clearTimeout(timer), resolve({ text, ms: Date.now() - started })));
@@ -73,7 +76,12 @@ after(async () => {
 const LEAD = 'GET /lead HTTP/1.1\r\nHost: victim.localhost\r\n\r\n';
 const statuses = (text: string) => [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
 /** The values of header `name` in a recorded head. */
-const values = (head: string, name: string) => head.split('\r\n').slice(1).filter((l) => l.slice(0, l.indexOf(':')).toLowerCase() === name).map((l) => l.slice(l.indexOf(':') + 1).trim());
+const values = (head: string, name: string) =>
+  head
+    .split('\r\n')
+    .slice(1)
+    .filter((l) => l.slice(0, l.indexOf(':')).toLowerCase() === name)
+    .map((l) => l.slice(l.indexOf(':') + 1).trim());
 const counts = () => Object.fromEntries(Object.entries(heads).map(([app, h]) => [app, h.length]));
 
 const ABSOLUTE: [string, string, string, string][] = [
@@ -81,7 +89,12 @@ const ABSOLUTE: [string, string, string, string][] = [
   ['GET http://attacker.localhost/poison?x=1 HTTP/1.1\r\nHost: victim.localhost', 'attacker', 'GET /poison?x=1 HTTP/1.1', 'attacker.localhost'],
   ['GET HTTP://ATTACKER.localhost:8080?x=1 HTTP/1.1\r\nHost: victim.localhost', 'attacker', 'GET /?x=1 HTTP/1.1', 'ATTACKER.localhost:8080'],
   ['POST https://victim.localhost/reset HTTP/1.1\r\nHost: attacker.localhost\r\nContent-Length: 0', 'victim', 'POST /reset HTTP/1.1', 'victim.localhost'],
-  ['GET http://attacker.localhost/ws HTTP/1.1\r\nHost: victim.localhost\r\nConnection: Upgrade\r\nUpgrade: websocket', 'attacker', 'GET /ws HTTP/1.1', 'attacker.localhost'],
+  [
+    'GET http://attacker.localhost/ws HTTP/1.1\r\nHost: victim.localhost\r\nConnection: Upgrade\r\nUpgrade: websocket',
+    'attacker',
+    'GET /ws HTTP/1.1',
+    'attacker.localhost',
+  ],
 ];
 for (const [lines, app, requestLine, host] of ABSOLUTE) {
   test(`absolute-form target, routed by its authority and forwarded in origin form with it as Host (as nginx does): ${JSON.stringify(lines)}`, async () => {
@@ -117,9 +130,12 @@ const REFUSED: Record<string, [string, number]> = {
   'a URL of another scheme': ['GET ftp://attacker.localhost/ HTTP/1.1\r\nHost: victim.localhost', 400],
   '* for GET': ['GET * HTTP/1.1\r\nHost: victim.localhost', 400],
   'authority form for GET': ['GET attacker.localhost:80 HTTP/1.1\r\nHost: victim.localhost', 400],
-  'an upgrade with two Host headers': ['GET /ws HTTP/1.1\r\nHost: victim.localhost\r\nHost: attacker.localhost\r\nConnection: Upgrade\r\nUpgrade: websocket', 400],
+  'an upgrade with two Host headers': [
+    'GET /ws HTTP/1.1\r\nHost: victim.localhost\r\nHost: attacker.localhost\r\nConnection: Upgrade\r\nUpgrade: websocket',
+    400,
+  ],
   'an upgrade with an absolute target without a host': ['GET http:///ws HTTP/1.1\r\nHost: victim.localhost\r\nConnection: Upgrade\r\nUpgrade: websocket', 400],
-  'CONNECT': ['CONNECT attacker.localhost:80 HTTP/1.1\r\nHost: attacker.localhost:80', 405],
+  CONNECT: ['CONNECT attacker.localhost:80 HTTP/1.1\r\nHost: attacker.localhost:80', 405],
 };
 for (const [name, [lines, status]] of Object.entries(REFUSED)) {
   test(`refused with ${status}, reaching no app: ${name}`, async () => {

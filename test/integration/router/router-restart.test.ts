@@ -17,7 +17,9 @@ const children = new Set<ChildProcess>();
 const ups: Upstream[] = [];
 const dirs: string[] = [];
 after(async () => {
-  await Promise.all([...children].map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => (c.once('exit', r), c.kill('SIGKILL'))) : undefined)));
+  await Promise.all(
+    [...children].map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => (c.once('exit', r), c.kill('SIGKILL'))) : undefined)),
+  );
   await Promise.all(ups.map((u) => u.close()));
   await etcd?.close();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -35,9 +37,16 @@ async function startRouterProcess(prefix: string, id: string, port: number): Pro
   const dataDir = mkdtempSync(join(tmpdir(), `yb-router-${id}-`));
   dirs.push(dataDir);
   const { child, exited } = await spawnRouter({
-    YB_ETCD_ENDPOINTS: etcd!.etcd.endpoint, YB_ETCD_PREFIX: prefix, YB_ROUTER_ID: id, YB_ROUTER_ADDR: `127.0.0.1:${port}`,
-    YB_ROUTER_ADMIN_ADDR: `127.0.0.1:${await freePort()}`, YB_ROUTER_TLS_ADDR: `127.0.0.1:${await freePort()}`, YB_DATA_DIR: dataDir, YB_ROUTER_WORKERS: '1',
-    YB_ROUTER_DRAIN_TIMEOUT: '2', YB_LOG_LEVEL: 'warn',
+    YB_ETCD_ENDPOINTS: etcd!.etcd.endpoint,
+    YB_ETCD_PREFIX: prefix,
+    YB_ROUTER_ID: id,
+    YB_ROUTER_ADDR: `127.0.0.1:${port}`,
+    YB_ROUTER_ADMIN_ADDR: `127.0.0.1:${await freePort()}`,
+    YB_ROUTER_TLS_ADDR: `127.0.0.1:${await freePort()}`,
+    YB_DATA_DIR: dataDir,
+    YB_ROUTER_WORKERS: '1',
+    YB_ROUTER_DRAIN_TIMEOUT: '2',
+    YB_LOG_LEVEL: 'warn',
   });
   children.add(child);
   void exited.then(() => children.delete(child));
@@ -47,7 +56,11 @@ async function startRouterProcess(prefix: string, id: string, port: number): Pro
 /** The routers/ records: id → applied revision. */
 async function routerRecords(prefix: string): Promise<Record<string, number>> {
   const all = await etcd!.client.getAll().prefix(keys(prefix).routersPrefix()).strings();
-  return Object.fromEntries(Object.values(all).map((v) => JSON.parse(v) as { id: string; revision: number }).map((r) => [r.id, r.revision]));
+  return Object.fromEntries(
+    Object.values(all)
+      .map((v) => JSON.parse(v) as { id: string; revision: number })
+      .map((r) => [r.id, r.revision]),
+  );
 }
 
 /** Requests through `port` for host `host` until stopped: on kept-alive connections and on fresh ones. */
@@ -89,7 +102,12 @@ test('router restart while another router serves: no failed request through it, 
   const portA = await freePort();
   let a = await startRouterProcess(prefix, 'router-a', portA);
   const b = await startRouterProcess(prefix, 'router-b', await freePort());
-  await eventually('both routers registered', () => routerRecords(prefix), (m) => 'router-a' in m && 'router-b' in m, 10_000);
+  await eventually(
+    'both routers registered',
+    () => routerRecords(prefix),
+    (m) => 'router-a' in m && 'router-b' in m,
+    10_000,
+  );
 
   const load = steadyLoad(b.port, 'pair.localhost');
   await new Promise((r) => setTimeout(r, 300));
@@ -99,11 +117,21 @@ test('router restart while another router serves: no failed request through it, 
   assert.equal(await a.exited, 0);
   assert.deepEqual(Object.keys(await routerRecords(prefix)), ['router-b']);
   const rev1 = await putEndpoint(etcd.client, prefix, 'pair', 'web.2', u2.port);
-  await eventually('router-b confirmed the change made while router-a was down', () => routerRecords(prefix), (m) => (m['router-b'] ?? 0) >= rev1, 5000);
+  await eventually(
+    'router-b confirmed the change made while router-a was down',
+    () => routerRecords(prefix),
+    (m) => (m['router-b'] ?? 0) >= rev1,
+    5000,
+  );
 
   // A comes back with the table as it is now (both endpoints) and registers again.
   a = await startRouterProcess(prefix, 'router-a', portA);
-  await eventually('router-a registered at the current revision', () => routerRecords(prefix), (m) => (m['router-a'] ?? 0) >= rev1, 10_000);
+  await eventually(
+    'router-a registered at the current revision',
+    () => routerRecords(prefix),
+    (m) => (m['router-a'] ?? 0) >= rev1,
+    10_000,
+  );
   const seen = new Set<string>();
   for (let i = 0; i < 6; i++) {
     const r = await request(`http://127.0.0.1:${portA}/`, { headers: { host: 'pair.localhost', connection: 'close' } });
@@ -116,9 +144,19 @@ test('router restart while another router serves: no failed request through it, 
   a.child.kill('SIGKILL');
   await a.exited;
   assert.ok('router-a' in (await routerRecords(prefix)), 'a killed router cannot deregister');
-  await eventually("the killed router's lease expired", () => routerRecords(prefix), (m) => !('router-a' in m), 20_000);
+  await eventually(
+    "the killed router's lease expired",
+    () => routerRecords(prefix),
+    (m) => !('router-a' in m),
+    20_000,
+  );
   a = await startRouterProcess(prefix, 'router-a', portA);
-  await eventually('router-a registered again', () => routerRecords(prefix), (m) => 'router-a' in m, 10_000);
+  await eventually(
+    'router-a registered again',
+    () => routerRecords(prefix),
+    (m) => 'router-a' in m,
+    10_000,
+  );
 
   await load.stop();
   assert.deepEqual(load.counts.failed, [], 'no request through router-b failed');

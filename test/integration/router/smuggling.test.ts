@@ -56,7 +56,8 @@ function frame(bytes: string): { req: Received; used: number } | 0 | string {
   }
   const at = end + 4;
   if (codings.length > 0) {
-    if (codings.length > 1 || codings[0]!.toLowerCase() !== 'chunked' || lengths.length > 0) return `framing: Transfer-Encoding ${JSON.stringify(codings)}, Content-Length ${JSON.stringify(lengths)}`;
+    if (codings.length > 1 || codings[0]!.toLowerCase() !== 'chunked' || lengths.length > 0)
+      return `framing: Transfer-Encoding ${JSON.stringify(codings)}, Content-Length ${JSON.stringify(lengths)}`;
     let i = at;
     let body = '';
     for (;;) {
@@ -112,7 +113,10 @@ function send(bytes: string, timeoutMs = 5000): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = connect(port, '127.0.0.1');
     let text = '';
-    const timer = setTimeout(() => (s.destroy(), reject(new Error(`the router did not close the connection in ${timeoutMs} ms; got ${JSON.stringify(text)}`))), timeoutMs);
+    const timer = setTimeout(
+      () => (s.destroy(), reject(new Error(`the router did not close the connection in ${timeoutMs} ms; got ${JSON.stringify(text)}`))),
+      timeoutMs,
+    );
     s.on('data', (d) => (text += d.toString('latin1')));
     s.on('error', () => undefined); // a reset ends the connection too
     s.on('close', () => (clearTimeout(timer), resolve(text)));
@@ -141,7 +145,8 @@ const chunkOf = (inner: string) => `${inner.length.toString(16)}\r\n${inner}\r\n
 
 /** Each attempt: the head lines of the first request (after its request line and Host) and its body. */
 function attempts(tag: string): Record<string, string> {
-  const post = (lines: string[], body: string, version = 'HTTP/1.1') => `POST /${tag}/first ${version}\r\nHost: ${HOST}\r\n${lines.map((l) => `${l}\r\n`).join('')}\r\n${body}`;
+  const post = (lines: string[], body: string, version = 'HTTP/1.1') =>
+    `POST /${tag}/first ${version}\r\nHost: ${HOST}\r\n${lines.map((l) => `${l}\r\n`).join('')}\r\n${body}`;
   const clte = `0\r\n\r\n${smuggled(tag)}`; // CL.TE: the length covers a request that TE framing leaves over
   const tecl = chunkOf(smuggled(tag)); // TE.CL: the chunk carries a request that a short length leaves over
   return {
@@ -149,7 +154,10 @@ function attempts(tag: string): Record<string, string> {
     'a request as a Content-Length body': post([`Content-Length: ${smuggled(tag).length}`], smuggled(tag)),
     'a request as a zero-padded Content-Length body': post([`Content-Length: 000${smuggled(tag).length}`], smuggled(tag)),
     'a request in a chunked body': post(['Transfer-Encoding: chunked'], chunkOf(smuggled(tag))),
-    'a request in a chunked body with an extension and a trailer': post(['Transfer-Encoding: Chunked'], `${smuggled(tag).length.toString(16)};a="b c"\r\n${smuggled(tag)}\r\n0\r\nX-T: y\r\n\r\n`),
+    'a request in a chunked body with an extension and a trailer': post(
+      ['Transfer-Encoding: Chunked'],
+      `${smuggled(tag).length.toString(16)};a="b c"\r\n${smuggled(tag)}\r\n0\r\nX-T: y\r\n\r\n`,
+    ),
     // Refused.
     'CL.TE': post([`Content-Length: ${clte.length}`, 'Transfer-Encoding: chunked'], clte),
     'TE.CL': post(['Content-Length: 3', 'Transfer-Encoding: chunked'], tecl),
@@ -189,19 +197,28 @@ test('smuggling attempts: the upstream sees one well-framed request per request 
       const tag = `c${k}${after ? 'b' : 'a'}`;
       const before = received.length;
       const lead = after ? `GET /${tag}/lead HTTP/1.1\r\nHost: ${HOST}\r\n\r\n` : '';
-      const text = await send(lead + attempts(tag)[name]! + last(tag)).catch((err: Error) => assert.fail(`${name}${after ? ' (after a first request)' : ''}: ${err.message}`));
+      const text = await send(lead + attempts(tag)[name]! + last(tag)).catch((err: Error) =>
+        assert.fail(`${name}${after ? ' (after a first request)' : ''}: ${err.message}`),
+      );
       const urls = received.slice(before).map((r) => r.url);
       const why = `${name}${after ? ' (after a first request)' : ''}: upstream saw ${JSON.stringify(urls)}, client got ${JSON.stringify(text)}`;
       assert.ok(!urls.some((u) => u.endsWith('/smuggled')), `a request hidden in a body reached the upstream: ${why}`);
       assert.deepEqual(illFramed, [], why);
-      assert.ok(received.slice(before).every((r) => r.hosts === 1), why);
+      assert.ok(
+        received.slice(before).every((r) => r.hosts === 1),
+        why,
+      );
       const answered = [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]);
       if (urls.includes(`/${tag}/first`)) {
         // Accepted: the request went on as one request, and so did the one after it (node:http serves pipelined
         // requests at once, so they may arrive in another order; the answers come back in order).
         assert.deepEqual([...urls].sort(), [`/${tag}/first`, `/${tag}/last`, ...(after ? [`/${tag}/lead`] : [])], why);
         assert.deepEqual(text.match(/seen \S+?(?=HTTP|$)/g), [...(after ? [`seen /${tag}/lead`] : []), `seen /${tag}/first`, `seen /${tag}/last`], why);
-        assert.deepEqual(answered, urls.map(() => '200'), why);
+        assert.deepEqual(
+          answered,
+          urls.map(() => '200'),
+          why,
+        );
         assert.match(received.find((r) => r.url === `/${tag}/first`)!.body, new RegExp(`/${tag}/smuggled`), `the body went on as body: ${why}`);
       } else {
         // Refused: a 400 after the lead's answer, and the connection closed (the test's `send` saw it close).
@@ -215,7 +232,11 @@ test('smuggling attempts: the upstream sees one well-framed request per request 
 test('a Host header sent twice is not forwarded (routed by one, it would reach the app with both)', async () => {
   const before = received.length;
   const text = await send(`GET /dup/first HTTP/1.1\r\nHost: ${HOST}\r\nHost: other.localhost\r\n\r\n${last('dup')}`);
-  assert.deepEqual(received.slice(before).map((r) => r.url), ['/dup/last'], text);
+  assert.deepEqual(
+    received.slice(before).map((r) => r.url),
+    ['/dup/last'],
+    text,
+  );
   // node:http takes it and the general proxy's HTTP client refuses to send it: a 502 where RFC 9112 §3.2 wants a 400.
   assert.match(text, /^HTTP\/1\.1 (400|502) /);
 });
@@ -230,7 +251,9 @@ test("an app's response a client would end elsewhere (broken chunked framing, an
           // Chunked for llhttp (an empty Transfer-Encoding line is no coding), until the close for a router that
           // took the joined 'chunked, ' as not chunked: then the forged head is body to the router, a response to
           // the client. The app ends its connection, as such a framing would have it.
-          return void s.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: \r\n\r\n5\r\nhello\r\n0\r\n\r\nHTTP/1.1 200 OK\r\nX-Forged: yes\r\nContent-Length: 11\r\n\r\n');
+          return void s.end(
+            'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: \r\n\r\n5\r\nhello\r\n0\r\n\r\nHTTP/1.1 200 OK\r\nX-Forged: yes\r\nContent-Length: 11\r\n\r\n',
+          );
         }
         const end = '0\r\n\nHTTP/1.1 200 OK\r\nX-Forged: yes\r\nContent-Length: 11\r\n\r\n';
         s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
@@ -253,7 +276,10 @@ test("an app's response a client would end elsewhere (broken chunked framing, an
   // Once the head is out, the client connection is cut where the framing breaks (unless a stalled router read
   // both writes at once: then the 502 above).
   const slow = await send(`GET /slow HTTP/1.1\r\nHost: forger.localhost\r\n\r\n${last('forger')}`);
-  assert.ok(slow === 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n' || (/^HTTP\/1\.1 502 /.test(slow) && !slow.includes('X-Forged')), JSON.stringify(slow));
+  assert.ok(
+    slow === 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n' || (/^HTTP\/1\.1 502 /.test(slow) && !slow.includes('X-Forged')),
+    JSON.stringify(slow),
+  );
   // Framing headers a client reads otherwise (here an empty Transfer-Encoding line): a 502, nothing relayed.
   const emptyTe = await send(`GET /empty-te HTTP/1.1\r\nHost: forger.localhost\r\n\r\n${last('forger')}`);
   assert.ok(!emptyTe.includes('X-Forged'), `the forged head reached the client: ${JSON.stringify(emptyTe)}`);
@@ -268,7 +294,10 @@ test('an upgrade the app does not accept leaves no tunnel: what follows is not s
   const inside = `GET /up/tunnelled HTTP/1.1\r\nHost: ${HOST}\r\nX-Forwarded-For: 10.9.8.7\r\n\r\n`;
   const text = await send(upgrade + inside + last('up'));
   const got = received.slice(before);
-  assert.ok(got.every((r) => r.forwardedFor?.endsWith('127.0.0.1')), `a request reached the app without the router's X-Forwarded-For: ${JSON.stringify(got)}; client got ${JSON.stringify(text)}`);
+  assert.ok(
+    got.every((r) => r.forwardedFor?.endsWith('127.0.0.1')),
+    `a request reached the app without the router's X-Forwarded-For: ${JSON.stringify(got)}; client got ${JSON.stringify(text)}`,
+  );
   assert.match(text, /^HTTP\/1\.1 200 OK\r\n[\s\S]*seen \/up\/ws/, text);
 
   // A refusal with a chunked body, the app keeping its connection open: relayed whole, then both ends closed.
@@ -293,5 +322,8 @@ test('an upgrade the app does not accept leaves no tunnel: what follows is not s
 test('the upstream never saw an ill-framed or smuggled request, late bytes included', async () => {
   await router.close(); // in-flight requests finish, so every byte forwarded has arrived
   assert.deepEqual(illFramed, []);
-  assert.deepEqual(received.filter((r) => r.url.endsWith('/smuggled') || r.hosts !== 1 || !r.forwardedFor?.endsWith('127.0.0.1')), []);
+  assert.deepEqual(
+    received.filter((r) => r.url.endsWith('/smuggled') || r.hosts !== 1 || !r.forwardedFor?.endsWith('127.0.0.1')),
+    [],
+  );
 });

@@ -51,15 +51,45 @@ export async function startPebble(httpPort: number, ports: [number, number, numb
   const [acme, mgmt, dns, dnsMgmt] = ports;
   const dir = mkdtempSync(join(tmpdir(), 'yb-pebble-'));
   const config = join(dir, 'pebble.json');
-  writeFileSync(config, JSON.stringify({
-    pebble: {
-      listenAddress: `127.0.0.1:${acme}`, managementListenAddress: `127.0.0.1:${mgmt}`,
-      certificate: join(moduleDir, 'test/certs/localhost/cert.pem'), privateKey: join(moduleDir, 'test/certs/localhost/key.pem'),
-      httpPort, tlsPort: 0, ocspResponderURL: '', externalAccountBindingRequired: false, retryAfter: { authz: 1, order: 1 },
-      ...(opts.validitySeconds ? { profiles: { default: { description: 'test validity', validityPeriod: opts.validitySeconds } } } : {}),
-    },
-  }));
-  const dnsChild = spawn(join(bin, 'pebble-challtestsrv'), ['-defaultIPv4', '127.0.0.1', '-defaultIPv6', '', '-dnsserver', `127.0.0.1:${dns}`, '-management', `127.0.0.1:${dnsMgmt}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-doh', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(
+    config,
+    JSON.stringify({
+      pebble: {
+        listenAddress: `127.0.0.1:${acme}`,
+        managementListenAddress: `127.0.0.1:${mgmt}`,
+        certificate: join(moduleDir, 'test/certs/localhost/cert.pem'),
+        privateKey: join(moduleDir, 'test/certs/localhost/key.pem'),
+        httpPort,
+        tlsPort: 0,
+        ocspResponderURL: '',
+        externalAccountBindingRequired: false,
+        retryAfter: { authz: 1, order: 1 },
+        ...(opts.validitySeconds ? { profiles: { default: { description: 'test validity', validityPeriod: opts.validitySeconds } } } : {}),
+      },
+    }),
+  );
+  const dnsChild = spawn(
+    join(bin, 'pebble-challtestsrv'),
+    [
+      '-defaultIPv4',
+      '127.0.0.1',
+      '-defaultIPv6',
+      '',
+      '-dnsserver',
+      `127.0.0.1:${dns}`,
+      '-management',
+      `127.0.0.1:${dnsMgmt}`,
+      '-http01',
+      '',
+      '-https01',
+      '',
+      '-tlsalpn01',
+      '',
+      '-doh',
+      '',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const children = [dnsChild];
   const close = async () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');

@@ -28,16 +28,65 @@ export async function createTestPki(): Promise<TestPki> {
   const dir = mkdtempSync(join(tmpdir(), 'yb-tls-pki-'));
   const caKey = join(dir, 'ca.key');
   const caCert = join(dir, 'ca.crt');
-  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30', '-subj', '/CN=Yunbang Test CA', '-keyout', caKey, '-out', caCert]);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=Yunbang Test CA',
+    '-keyout',
+    caKey,
+    '-out',
+    caCert,
+  ]);
   let n = 0;
   return {
     dir,
     ca: readFileSync(caCert, 'utf8'),
     async leaf(names, days = 20) {
       const base = join(dir, `leaf${++n}`);
-      writeFileSync(`${base}.ext`, `subjectAltName=${names.map((d) => `DNS:${d}`).join(',')}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n`);
-      await run('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${names[0]}`, '-keyout', `${base}.key`, '-out', `${base}.csr`]);
-      await run('openssl', ['x509', '-req', '-in', `${base}.csr`, '-CA', caCert, '-CAkey', caKey, '-CAcreateserial', '-days', String(days), '-extfile', `${base}.ext`, '-out', `${base}.crt`]);
+      writeFileSync(
+        `${base}.ext`,
+        `subjectAltName=${names.map((d) => `DNS:${d}`).join(',')}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n`,
+      );
+      await run('openssl', [
+        'req',
+        '-new',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-subj',
+        `/CN=${names[0]}`,
+        '-keyout',
+        `${base}.key`,
+        '-out',
+        `${base}.csr`,
+      ]);
+      await run('openssl', [
+        'x509',
+        '-req',
+        '-in',
+        `${base}.csr`,
+        '-CA',
+        caCert,
+        '-CAkey',
+        caKey,
+        '-CAcreateserial',
+        '-days',
+        String(days),
+        '-extfile',
+        `${base}.ext`,
+        '-out',
+        `${base}.crt`,
+      ]);
       const serial = (await run('openssl', ['x509', '-in', `${base}.crt`, '-noout', '-serial'])).stdout.trim().replace(/^serial=/, '');
       return { cert: readFileSync(`${base}.crt`, 'utf8'), key: readFileSync(`${base}.key`, 'utf8'), certFile: `${base}.crt`, keyFile: `${base}.key`, serial };
     },

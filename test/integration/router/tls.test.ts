@@ -31,25 +31,53 @@ const prefix = uniquePrefix();
 
 async function putCert(hostname: string, leaf: Leaf): Promise<number> {
   const rec: CertRecord = {
-    app: 'x', hostname, cert: leaf.cert, key: box.seal(leaf.key, certKeyContext(hostname)), names: [hostname],
-    notBefore: '', notAfter: '', issuer: 'Yunbang Test CA', subject: hostname, fingerprint: '', source: 'manual', createdAt: new Date().toISOString(),
+    app: 'x',
+    hostname,
+    cert: leaf.cert,
+    key: box.seal(leaf.key, certKeyContext(hostname)),
+    names: [hostname],
+    notBefore: '',
+    notAfter: '',
+    issuer: 'Yunbang Test CA',
+    subject: hostname,
+    fingerprint: '',
+    source: 'manual',
+    createdAt: new Date().toISOString(),
   };
   const r = await etcd.client.put(keys(prefix).cert(hostname)).value(JSON.stringify(rec)).exec();
   return Number(r.header.revision);
 }
 
-interface HttpsAnswer { status: number; headers: Record<string, string | string[] | undefined>; body: string; serial: string; subject: string }
+interface HttpsAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  serial: string;
+  subject: string;
+}
 
 /** One request on a fresh TLS connection (no session reuse) to the router's HTTPS port. */
 function httpsGet(servername: string, host: string, opts: { verify?: boolean; path?: string; headers?: Record<string, string> } = {}): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port: tlsPort, path: opts.path ?? '/', servername, ca: pki.ca, rejectUnauthorized: opts.verify ?? true, agent: false, headers: { host, ...opts.headers } }, (res) => {
-      const peer = (res.socket as TLSSocket).getPeerCertificate();
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body, serial: peer.serialNumber, subject: String(peer.subject?.CN) }));
-    });
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port: tlsPort,
+        path: opts.path ?? '/',
+        servername,
+        ca: pki.ca,
+        rejectUnauthorized: opts.verify ?? true,
+        agent: false,
+        headers: { host, ...opts.headers },
+      },
+      (res) => {
+        const peer = (res.socket as TLSSocket).getPeerCertificate();
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body, serial: peer.serialNumber, subject: String(peer.subject?.CN) }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -64,7 +92,10 @@ before(async () => {
   [secureLeaf, wildLeaf] = await Promise.all([pki.leaf(['secure.example.test']), pki.leaf(['*.wild.example.test'])]);
   await putRoute(etcd.client, prefix, 'secure.example.test', 'secure');
   await putRoute(etcd.client, prefix, '*.wild.example.test', 'wild');
-  await etcd.client.put(keys(prefix).route('forced.example.test')).value(JSON.stringify({ app: 'secure', httpsOnly: true })).exec();
+  await etcd.client
+    .put(keys(prefix).route('forced.example.test'))
+    .value(JSON.stringify({ app: 'secure', httpsOnly: true }))
+    .exec();
   await putEndpoint(etcd.client, prefix, 'secure', 'web.1', secure.port);
   await putEndpoint(etcd.client, prefix, 'wild', 'web.1', wild.port);
   await putCert('secure.example.test', secureLeaf);
@@ -146,7 +177,15 @@ test('websockets pass through over TLS', async () => {
     socket.once('end', () => socket.end());
   });
   const { res, socket } = await new Promise<{ res: import('node:http').IncomingMessage; socket: Socket }>((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port: tlsPort, path: '/ws', servername: 'secure.example.test', ca: pki.ca, agent: false, headers: { host: 'secure.example.test', connection: 'Upgrade', upgrade: 'websocket' } });
+    const req = httpsRequest({
+      host: '127.0.0.1',
+      port: tlsPort,
+      path: '/ws',
+      servername: 'secure.example.test',
+      ca: pki.ca,
+      agent: false,
+      headers: { host: 'secure.example.test', connection: 'Upgrade', upgrade: 'websocket' },
+    });
     req.on('upgrade', (res, socket) => resolve({ res, socket }));
     req.on('response', (r) => reject(new Error(`expected an upgrade, got ${r.statusCode}`)));
     req.on('error', reject);
@@ -176,7 +215,11 @@ test('HTTP/2 clients (ALPN h2) are served: streams share one connection, bodies 
   const echo = await startUpstream('echo', (req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => res.setHeader('content-type', 'application/json').end(JSON.stringify({ method: req.method, url: req.url, body, httpVersion: req.httpVersion, headers: req.headers })));
+    req.on('end', () =>
+      res
+        .setHeader('content-type', 'application/json')
+        .end(JSON.stringify({ method: req.method, url: req.url, body, httpVersion: req.httpVersion, headers: req.headers })),
+    );
   });
   try {
     await putRoute(etcd.client, prefix, 'echo.wild.example.test', 'echo');
@@ -238,7 +281,7 @@ test('over TLS too, an absolute-form target is routed by its authority and forwa
   assert.match(bad.body, /The Host header is not a host name/);
 });
 
-test('HTTP/2: an invalid :authority, or a Host header naming another host than :authority, gets the router\'s 400 (issue #14)', async () => {
+test("HTTP/2: an invalid :authority, or a Host header naming another host than :authority, gets the router's 400 (issue #14)", async () => {
   const session = http2Connect(`https://127.0.0.1:${tlsPort}`, { servername: 'secure.example.test', ca: pki.ca });
   session.on('error', () => undefined); // failures surface through the requests below
   const ask = (headers: OutgoingHttpHeaders) =>

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { startEtcd, startUpstream, uniquePrefix, putRoute, putEndpoint, freePort, get, spawnRouter, type Etcd, type Upstream } from './harness.js';
+import { startEtcd, startUpstream, uniquePrefix, putRoute, putEndpoint, freePort, spawnRouter, type Etcd, type Upstream } from './harness.js';
 import { keys } from '../../../src/store/keys.js';
 
 let etcd: Etcd | undefined;
@@ -68,7 +68,16 @@ test('yb-router with 2 workers: routes, publishes, serves /healthz and /metrics,
   const tlsPort = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'yb-router-proc-')); // the fallback certificate goes here
   after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const proc = await spawnRouter({ YB_ETCD_ENDPOINTS: etcd.etcd.endpoint, YB_ETCD_PREFIX: prefix, YB_ROUTER_ADDR: `127.0.0.1:${port}`, YB_ROUTER_ADMIN_ADDR: `127.0.0.1:${adminPort}`, YB_ROUTER_TLS_ADDR: `127.0.0.1:${tlsPort}`, YB_DATA_DIR: dataDir, YB_ROUTER_WORKERS: '2', YB_LOG_LEVEL: 'warn' });
+  const proc = await spawnRouter({
+    YB_ETCD_ENDPOINTS: etcd.etcd.endpoint,
+    YB_ETCD_PREFIX: prefix,
+    YB_ROUTER_ADDR: `127.0.0.1:${port}`,
+    YB_ROUTER_ADMIN_ADDR: `127.0.0.1:${adminPort}`,
+    YB_ROUTER_TLS_ADDR: `127.0.0.1:${tlsPort}`,
+    YB_DATA_DIR: dataDir,
+    YB_ROUTER_WORKERS: '2',
+    YB_LOG_LEVEL: 'warn',
+  });
   child = proc.child;
   const exited = proc.exited;
   const url = `http://127.0.0.1:${port}`;
@@ -109,10 +118,17 @@ test('yb-router with 2 workers: routes, publishes, serves /healthz and /metrics,
   await slowBegun;
   child.kill('SIGTERM');
   const gone = new Promise<void>((resolve) => {
-    void etcd!.client.watch().key(ids[0]!).create().then((w) => {
-      w.on('delete', () => void w.cancel().then(resolve));
-      void etcd!.client.get(ids[0]!).string().then((v) => v === null && void w.cancel().then(resolve));
-    });
+    void etcd!.client
+      .watch()
+      .key(ids[0]!)
+      .create()
+      .then((w) => {
+        w.on('delete', () => void w.cancel().then(resolve));
+        void etcd!.client
+          .get(ids[0]!)
+          .string()
+          .then((v) => v === null && void w.cancel().then(resolve));
+      });
   });
   await gone; // deregistered before draining finishes
   release();

@@ -55,7 +55,10 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
 async function deploy(app: string, cmd: string): Promise<void> {
   const ctx = join(p.dataDir, `img-${app}`);
   mkdirSync(ctx, { recursive: true });
-  writeFileSync(join(ctx, 'Dockerfile'), `FROM yunbang/stack:latest\nRUN echo ${app} > /app/greeting\nCOPY server.pl /app/server.pl\nEXPOSE 8000\nCMD ["/bin/sh", "-c", ${JSON.stringify(cmd)}]\n`);
+  writeFileSync(
+    join(ctx, 'Dockerfile'),
+    `FROM yunbang/stack:latest\nRUN echo ${app} > /app/greeting\nCOPY server.pl /app/server.pl\nEXPOSE 8000\nCMD ["/bin/sh", "-c", ${JSON.stringify(cmd)}]\n`,
+  );
   writeFileSync(join(ctx, 'server.pl'), readFileSync(join(ROOT, 'test/fixtures/apps/dockerfile-args/server.pl')));
   const tag = `${p.instance}/${app}:1`;
   await run('docker', ['build', '-q', '--label', `yunbang.instance=${p.instance}`, '-t', tag, ctx]);
@@ -91,7 +94,9 @@ after(async () => {
 test('yb run -- a command printing 200 MB to a client that does not read: ybd stays bounded, nothing is lost', async () => {
   const c = rawClient();
   const command = 'yes yunbang-run-output | head -c 200000000';
-  c.sock.write(`GET /apps/bounds/dynos/attach?command=${encodeURIComponent(command)} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${p.token}\r\nConnection: Upgrade\r\nUpgrade: yb-run\r\n\r\n`);
+  c.sock.write(
+    `GET /apps/bounds/dynos/attach?command=${encodeURIComponent(command)} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${p.token}\r\nConnection: Upgrade\r\nUpgrade: yb-run\r\n\r\n`,
+  );
   await c.wait('the 101 answer', () => c.data().includes('\r\n\r\n'), 60_000);
   assert.match(c.data().toString('latin1'), /^HTTP\/1\.1 101/);
   c.sock.pause(); // the client stops reading
@@ -127,7 +132,11 @@ test('a process printing 200 MB without a newline: ybd stays bounded and the lin
   const base = rssMiB();
   const { growth } = await peakGrowth(base, async () => {
     await deploy('bigline', "head -c 200000000 /dev/zero | tr '\\000' x; echo; echo bigline-done; exec perl /app/server.pl");
-    await until('the line after the long one in the app log', async () => (await api('GET', '/apps/bigline/logs?lines=50')).text.includes('bigline-done'), 180_000);
+    await until(
+      'the line after the long one in the app log',
+      async () => (await api('GET', '/apps/bigline/logs?lines=50')).text.includes('bigline-done'),
+      180_000,
+    );
   });
   const lines = (await api('GET', '/apps/bigline/logs?lines=50')).text.split('\n');
   const cut = lines.find((l) => l.includes('[line cut: longer than 64 KiB]'));
@@ -174,7 +183,10 @@ test('a build printing 200 MB without a newline: ybd stays bounded and the build
     // The build service shortens long lines for display (8192 characters); what this proves is the memory bound
     // while the line is read (the old readline held all 200 MB of it first).
     const cut = output.split('\n').find((l) => l.includes('(line cut at'));
-    assert.ok(cut, `a cut line in the build output (${output.length} chars): ${output.slice(-600)} | ${result.stdout.slice(-600)} | ${result.stderr.slice(-600)}`);
+    assert.ok(
+      cut,
+      `a cut line in the build output (${output.length} chars): ${output.slice(-600)} | ${result.stdout.slice(-600)} | ${result.stderr.slice(-600)}`,
+    );
     assert.ok(cut.length < 70 * 1024, `cut line length ${cut.length}`);
     assert.match(output, /compile-done/);
     process.stdout.write(`# a build printing 200 MB without a newline: ybd RSS +${growth.toFixed(1)} MiB\n`);
@@ -188,15 +200,21 @@ test('a build printing 60 MB of lines to an upload client that does not read: yb
     await run('tar', ['czf', archive, '-C', src, '.']);
     const body = readFileSync(archive);
     const c = rawClient();
-    c.sock.write(`POST /apps/chatty/builds HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${p.token}\r\nContent-Type: application/gzip\r\nContent-Length: ${body.length}\r\n\r\n`);
+    c.sock.write(
+      `POST /apps/chatty/builds HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${p.token}\r\nContent-Type: application/gzip\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
     c.sock.write(body);
     await c.wait('the 200 answer', () => c.data().includes('\r\n\r\n'), 60_000);
     c.sock.pause(); // the client stops reading while the build writes
     const { growth } = await peakGrowth(rssMiB(), async () => {
-      await until('the build to end', async () => {
-        const builds = JSON.parse((await api('GET', '/apps/chatty/builds')).text) as Array<{ status: string }>;
-        return builds.at(-1)?.status === 'failed';
-      }, 300_000);
+      await until(
+        'the build to end',
+        async () => {
+          const builds = JSON.parse((await api('GET', '/apps/chatty/builds')).text) as Array<{ status: string }>;
+          return builds.at(-1)?.status === 'failed';
+        },
+        300_000,
+      );
     });
     c.sock.resume();
     await c.wait('the status line', () => c.data().includes('\u0000fail'), 120_000);
@@ -211,7 +229,9 @@ test('a build printing 60 MB of lines to an upload client that does not read: yb
 test('an unauthenticated git POST of a large body: 401, and the connection is closed without reading it all', async () => {
   const c = rawClient();
   const total = 200 * MiB;
-  c.sock.write(`POST /git/bounds.git/git-receive-pack HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-git-receive-pack-request\r\nContent-Length: ${total}\r\n\r\n`);
+  c.sock.write(
+    `POST /git/bounds.git/git-receive-pack HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-git-receive-pack-request\r\nContent-Length: ${total}\r\n\r\n`,
+  );
   const chunk = Buffer.alloc(64 * 1024, 0x30);
   let written = 0;
   const deadline = Date.now() + 60_000;
@@ -280,11 +300,21 @@ test('logs -t to a client that does not read, for an app logging ~4 MB/s: ybd st
   const { growth } = await peakGrowth(base, () => new Promise((r) => setTimeout(r, 60_000)));
   process.stdout.write(`# logs -t, client not reading for 60 s: ybd RSS +${growth.toFixed(1)} MiB\n`);
   c.sock.resume();
-  await c.wait('the dropped-lines notice', () => /yb\[logs\]: \d+ lines dropped/.test(c.data().subarray(-4 * MiB).toString('latin1')), 120_000);
+  await c.wait(
+    'the dropped-lines notice',
+    () =>
+      /yb\[logs\]: \d+ lines dropped/.test(
+        c
+          .data()
+          .subarray(-4 * MiB)
+          .toString('latin1'),
+      ),
+    120_000,
+  );
   const dropped = Number(/yb\[logs\]: (\d+) lines dropped/.exec(c.data().toString('latin1'))![1]);
   c.sock.destroy();
   await api('DELETE', '/apps/chatty');
-  process.stdout.write(`# logs -t: ${dropped} lines (${(dropped * 4000 / MiB).toFixed(0)} MiB) dropped\n`);
+  process.stdout.write(`# logs -t: ${dropped} lines (${((dropped * 4000) / MiB).toFixed(0)} MiB) dropped\n`);
   assert.ok(dropped * 4000 > 160 * MiB, `only ${dropped} lines were dropped: the app did not log fast enough for this test to mean anything`);
   assert.ok(growth < 128, `ybd grew by ${growth.toFixed(1)} MiB while the client did not read`);
 });

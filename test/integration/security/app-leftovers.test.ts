@@ -98,11 +98,19 @@ test("a destroyed app's cache, build logs, repository, logs and records are gone
   assert.equal((await p.fetchApp(`${APP}.localhost`)).body, 'cache marker found: none');
 
   const builds = JSON.parse((await ok('bob', ['builds', '--json', '-a', APP])).stdout) as Array<{ createdBy: string }>;
-  assert.deepEqual(builds.map((b) => b.createdBy), ['bob'], "only team B's build is listed");
+  assert.deepEqual(
+    builds.map((b) => b.createdBy),
+    ['bob'],
+    "only team B's build is listed",
+  );
   const releases = JSON.parse((await ok('bob', ['releases', '--json', '-a', APP])).stdout) as Array<{ version: number; createdBy: string }>;
-  assert.deepEqual(releases.map((r) => [r.version, r.createdBy]), [[1, 'bob']], 'numbering starts again at v1, with no release of team A');
+  assert.deepEqual(
+    releases.map((r) => [r.version, r.createdBy]),
+    [[1, 'bob']],
+    'numbering starts again at v1, with no release of team A',
+  );
   const logs = (await ok('bob', ['logs', '-n', '1000', '-a', APP])).stdout;
-  assert.match(logs, /created by bob/, 'the log has team B\'s deploy');
+  assert.match(logs, /created by bob/, "the log has team B's deploy");
   assert.doesNotMatch(logs, /alice|planted-by-team-a/, "no line of team A's app");
 });
 

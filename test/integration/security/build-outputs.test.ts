@@ -68,15 +68,30 @@ async function refused(attack: string, target: string, message: RegExp, secret: 
 }
 
 test('Procfile made a link to an absolute host path is refused; the file is not echoed', async () => {
-  await refused('procfile', hostSecret, /remote: ! .*Procfile leads out of the app through a symbolic link \(Procfile -> \/tmp\/yb-host-secret-[^)]*\); the platform reads only files inside it/, hostSecretText);
+  await refused(
+    'procfile',
+    hostSecret,
+    /remote: ! .*Procfile leads out of the app through a symbolic link \(Procfile -> \/tmp\/yb-host-secret-[^)]*\); the platform reads only files inside it/,
+    hostSecretText,
+  );
 });
 
 test('Procfile made a relative link up to the data dir (../../../admin-token) is refused', async () => {
-  await refused('procfile', '../../../admin-token', /Procfile leads out of the app through a symbolic link \(Procfile -> \.\.\/\.\.\/\.\.\/admin-token\)/, p.token);
+  await refused(
+    'procfile',
+    '../../../admin-token',
+    /Procfile leads out of the app through a symbolic link \(Procfile -> \.\.\/\.\.\/\.\.\/admin-token\)/,
+    p.token,
+  );
 });
 
 test('OUT/result.json planted as a link (the driver writes through it inside the container) is refused', async () => {
-  await refused('result-json', join(p.dataDir, 'admin-token'), /result\.json in the build output is a symbolic link \(to \/tmp\/yb-test-[^)]*admin-token\); the platform reads it only as a plain file/, p.token);
+  await refused(
+    'result-json',
+    join(p.dataDir, 'admin-token'),
+    /result\.json in the build output is a symbolic link \(to \/tmp\/yb-test-[^)]*admin-token\); the platform reads it only as a plain file/,
+    p.token,
+  );
 });
 
 test('OUT/release.yml planted as a link is refused', async () => {
@@ -93,7 +108,15 @@ test('a .profile.d link is packed as a link: the image never holds the host file
   await assertNotLeaked(hostSecretText, r.output);
   assert.equal((await p.fetchApp(`${APP}.localhost`)).body, 'evil-outputs ok\n');
   const build = JSON.parse((await p.yb(['builds:info', '-a', APP, '--json'])).stdout) as { image: string };
-  const { stdout } = await run('docker', ['run', '--rm', '--entrypoint', '/bin/sh', build.image, '-c', 'readlink /app/.profile.d/leak.sh; cat /app/.profile.d/leak.sh 2>&1; true']);
+  const { stdout } = await run('docker', [
+    'run',
+    '--rm',
+    '--entrypoint',
+    '/bin/sh',
+    build.image,
+    '-c',
+    'readlink /app/.profile.d/leak.sh; cat /app/.profile.d/leak.sh 2>&1; true',
+  ]);
   assert.match(stdout, new RegExp(`^${hostSecret}\n`), 'the link itself is in the image');
   assert.ok(!stdout.includes(hostSecretText), 'the host file is not');
 });

@@ -35,7 +35,16 @@ async function until(what: string, ms: number, check: () => Promise<boolean>): P
 }
 
 async function runContainers(app: string): Promise<string[]> {
-  const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=yunbang.instance=${p.instance}`, '--filter', `label=yunbang.app=${app}`, '--filter', 'label=yunbang.kind=run']);
+  const { stdout } = await run('docker', [
+    'ps',
+    '-aq',
+    '--filter',
+    `label=yunbang.instance=${p.instance}`,
+    '--filter',
+    `label=yunbang.app=${app}`,
+    '--filter',
+    'label=yunbang.kind=run',
+  ]);
   return stdout.split('\n').filter(Boolean);
 }
 
@@ -50,7 +59,7 @@ after(async () => {
   await p?.stop();
 });
 
-test("destroying an app stops its yb run sessions, and the next owner of the name sees none of its metrics", { timeout: 600_000 }, async () => {
+test('destroying an app stops its yb run sessions, and the next owner of the name sees none of its metrics', { timeout: 600_000 }, async () => {
   await ok('alice', ['apps:create', APP, '--team', 'team-a', '--no-remote']);
   await ok('alice', ['config:set', 'TEAM_A_SECRET=only-for-a', '-a', APP]);
   await ok('alice', ['builds:create', '-a', APP, '--source', HELLO]);
@@ -92,7 +101,10 @@ test('a part of the destroy that fails is reported by yb apps:destroy, which exi
     const r = await ybAs(p, tok.alice!, ['apps:destroy', '-a', app, '--confirm', app]);
     assert.equal(r.code, 1, `exit code 1: ${r.stdout}${r.stderr}`);
     assert.match(r.stdout, /Destroyed half-gone/);
-    assert.match(r.stderr, /half-gone was destroyed, but part of removing it failed: removing its git repository, build cache, build logs and log file failed: .*EBUSY/);
+    assert.match(
+      r.stderr,
+      /half-gone was destroyed, but part of removing it failed: removing its git repository, build cache, build logs and log file failed: .*EBUSY/,
+    );
     assert.equal((await ybAs(p, tok.alice!, ['apps:info', '-a', app])).code === 0, false, 'the app is gone');
   } finally {
     await run('umount', [cache]);

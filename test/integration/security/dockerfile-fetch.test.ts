@@ -37,10 +37,16 @@ async function appRepo(lines: string): Promise<string> {
 
 test('a Dockerfile that ADDs from a URL is refused with its line; the engine never connects', { timeout: 300_000 }, async () => {
   const cases: [string, RegExp][] = [
-    [`ADD http://127.0.0.1:${counter.port}/secret /secret`, /Dockerfile line 5: ADD from a URL is not allowed; download it in a RUN step or COPY it from the source/],
+    [
+      `ADD http://127.0.0.1:${counter.port}/secret /secret`,
+      /Dockerfile line 5: ADD from a URL is not allowed; download it in a RUN step or COPY it from the source/,
+    ],
     [`add --chown=0:0 \\\n    http://127.0.0.1:${counter.port}/secret /secret`, /Dockerfile line 5: ADD from a URL is not allowed/],
     [`ADD ["http://[::ffff:7f00:1]:${counter.port}/secret", "/secret"]`, /Dockerfile line 5: ADD from a URL is not allowed/],
-    [`ARG SRC=http://127.0.0.1:${counter.port}/secret\nADD $SRC /secret`, /Dockerfile line 6: ADD with a variable in its source is not allowed \(it could name a URL\)/],
+    [
+      `ARG SRC=http://127.0.0.1:${counter.port}/secret\nADD $SRC /secret`,
+      /Dockerfile line 6: ADD with a variable in its source is not allowed \(it could name a URL\)/,
+    ],
     [`ONBUILD ADD http://127.0.0.1:${counter.port}/secret /secret`, /Dockerfile line 5: ADD from a URL is not allowed/],
   ];
   await p.yb(['apps:create', 'sec-add-url', '--team', 'sec-team-a', '--no-remote']);
@@ -56,11 +62,13 @@ test('a Dockerfile that ADDs from a URL is refused with its line; the engine nev
   assert.equal(releases.length, 0);
 });
 
-test('a cache mount is per app: another team\'s build with the same target does not see what the first wrote', { timeout: 300_000 }, async () => {
+test("a cache mount is per app: another team's build with the same target does not see what the first wrote", { timeout: 300_000 }, async () => {
   const nonce = randomBytes(6).toString('hex');
   // The nonce keeps BuildKit from answering either RUN from its layer cache, so both really run.
   // Each build prints `listing-<who>-<nonce>: <files>`; the step's header line shows the command (a quote after the colon).
-  const writer = await appRepo(`RUN --mount=type=cache,target=/cache sh -c 'echo from-team-a > /cache/marker-${nonce}; echo "listing-a-${nonce}:" $(ls /cache)'`);
+  const writer = await appRepo(
+    `RUN --mount=type=cache,target=/cache sh -c 'echo from-team-a > /cache/marker-${nonce}; echo "listing-a-${nonce}:" $(ls /cache)'`,
+  );
   const reader = await appRepo(`RUN --mount=type=cache,target=/cache sh -c 'echo "listing-b-${nonce}:" $(ls /cache)'`);
   const listing = (output: string, who: string) => output.split('\n').find((l) => l.includes(`listing-${who}-${nonce}: `));
   await p.yb(['apps:create', 'sec-cache-a', '--team', 'sec-team-a', '--no-remote']);
@@ -72,7 +80,7 @@ test('a cache mount is per app: another team\'s build with the same target does 
   assert.equal(b.code, 0, b.output);
   const seenByB = listing(b.output, 'b');
   assert.ok(seenByB, `team B's build printed its listing:\n${b.output}`);
-  assert.doesNotMatch(seenByB, new RegExp(`marker-${nonce}`), 'team B does not see team A\'s cache');
+  assert.doesNotMatch(seenByB, new RegExp(`marker-${nonce}`), "team B does not see team A's cache");
   // Team A's next build finds its own cache again (the id is stable per app).
   const again = await appRepo(`RUN --mount=type=cache,target=/cache sh -c 'echo "listing-a2-${nonce}:" $(ls /cache)'`);
   const a2 = await git(again, ['push', '--force', pushUrl('sec-cache-a'), 'main']);

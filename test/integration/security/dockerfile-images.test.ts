@@ -120,7 +120,10 @@ test('team B builds on yunbang/stack, then on its own image; neither holds anyth
 test("an imported base image whose ONBUILD fetches a URL or copies from team A's image is refused", { timeout: 600_000 }, async () => {
   const cases: [string, RegExp][] = [
     [`ONBUILD ADD http://127.0.0.1:${counter.port}/secret /host-secret`, /has the ONBUILD instruction "ADD http:.*": ADD from a URL is not allowed/],
-    [`ONBUILD COPY --from=${imageA.tag} /secret /secret`, /has the ONBUILD instruction "COPY --from=.*": an ONBUILD instruction that copies from another image or stage is not allowed/],
+    [
+      `ONBUILD COPY --from=${imageA.tag} /secret /secret`,
+      /has the ONBUILD instruction "COPY --from=.*": an ONBUILD instruction that copies from another image or stage is not allowed/,
+    ],
   ];
   await ok('bob', ['apps:create', 'b-onbuild', '--team', 'team-b', '--no-remote']);
   for (const [i, [trigger, reason]] of cases.entries()) {
@@ -129,7 +132,11 @@ test("an imported base image whose ONBUILD fetches a URL or copies from team A's
     const before = counter.connections();
     const r = await push('bob', 'b-onbuild', fromLine(`FROM ${tag}`));
     assert.notEqual(r.code, 0, `${trigger}: ${r.output}`);
-    assert.equal(r.output.split('\n').filter((l) => /^remote:\s+!/.test(l) && /Dockerfile line 4: the image/.test(l) && reason.test(l)).length, 1, `${trigger}: one line saying why:\n${r.output}`);
+    assert.equal(
+      r.output.split('\n').filter((l) => /^remote:\s+!/.test(l) && /Dockerfile line 4: the image/.test(l) && reason.test(l)).length,
+      1,
+      `${trigger}: one line saying why:\n${r.output}`,
+    );
     assert.equal(counter.connections() - before, 0, `${trigger}: nothing reached the loopback server`);
     assert.deepEqual(await imagesOf('b-onbuild'), [], `${trigger}: no image was built`);
   }
@@ -139,7 +146,11 @@ test("a destroyed app's BuildKit cache mount is not the next owner's of its name
   // The nonce keeps BuildKit from answering either RUN from its layer cache, so both really run.
   const listing = (output: string, who: string) => output.split('\n').find((l) => l.includes(`listing-${who}-${nonce}: `));
   await ok('alice', ['apps:create', 'reborn', '--team', 'team-a', '--no-remote']);
-  const a = await push('alice', 'reborn', afterFrom(`RUN --mount=type=cache,target=/cache sh -c 'echo planted > /cache/marker-${nonce}; echo "listing-a-${nonce}:" $(ls /cache)'`));
+  const a = await push(
+    'alice',
+    'reborn',
+    afterFrom(`RUN --mount=type=cache,target=/cache sh -c 'echo planted > /cache/marker-${nonce}; echo "listing-a-${nonce}:" $(ls /cache)'`),
+  );
   assert.equal(a.code, 0, a.output);
   assert.match(listing(a.output, 'a') ?? '', new RegExp(`marker-${nonce}`), `team A's build wrote its marker:\n${a.output}`);
   await ok('alice', ['apps:destroy', '-a', 'reborn', '--confirm', 'reborn']);

@@ -66,7 +66,10 @@ function assertHardened(hc: HostConfig, want: { pids: number; caps: readonly str
 function push(repo: string, app: string, deadlineMs: number): Promise<{ code: number | null; output: string; ms: number }> {
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
-    const c = spawn('git', ['push', `http://yb:${p.token}@${new URL(p.apiUrl).host}/git/${app}.git`, 'main'], { cwd: repo, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+    const c = spawn('git', ['push', `http://yb:${p.token}@${new URL(p.apiUrl).host}/git/${app}.git`, 'main'], {
+      cwd: repo,
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+    });
     let output = '';
     c.stdout.on('data', (d: Buffer) => (output += d.toString()));
     c.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -94,7 +97,15 @@ async function webContainer(app: string): Promise<string> {
 }
 
 before(async () => {
-  p = await startPlatform({ YB_PROCESS_PIDS: '64', YB_PROCESS_MEMORY: '128', YB_BUILD_PIDS: '1000', YB_SERVICE_PIDS: '300', YB_SERVICE_MEMORY: '200', YB_RELEASE_TIMEOUT: '4', YB_RUN_TIMEOUT: '12' });
+  p = await startPlatform({
+    YB_PROCESS_PIDS: '64',
+    YB_PROCESS_MEMORY: '128',
+    YB_BUILD_PIDS: '1000',
+    YB_SERVICE_PIDS: '300',
+    YB_SERVICE_MEMORY: '200',
+    YB_RELEASE_TIMEOUT: '4',
+    YB_RUN_TIMEOUT: '12',
+  });
   for (const app of ['tenant', 'bystander']) {
     await p.yb(['apps:create', app]);
     const r = await push(await fixtureRepo('dockerfile-hello', p.dataDir), app, 120_000);
@@ -139,7 +150,13 @@ test('a Dockerfile app starting as root may still bind port 80, chown and drop t
   const r = await push(repo, 'lowport', 120_000);
   assert.equal(r.code, 0, r.output);
   assert.equal((await p.fetchApp('lowport.localhost')).status, 200, 'served from port 80 (NET_BIND_SERVICE), after a chown (CHOWN)');
-  const one = await p.yb(['run', '-a', 'lowport', '--', 'setpriv --reuid=65534 --regid=65534 --clear-groups id -u; grep -E "^(NoNewPrivs|CapBnd)" /proc/self/status']);
+  const one = await p.yb([
+    'run',
+    '-a',
+    'lowport',
+    '--',
+    'setpriv --reuid=65534 --regid=65534 --clear-groups id -u; grep -E "^(NoNewPrivs|CapBnd)" /proc/self/status',
+  ]);
   assert.match(one.stdout, /^65534$/m, 'dropped to another user (SETUID, SETGID)');
   assert.match(one.stdout, /^NoNewPrivs:\s+1$/m, 'setuid binaries cannot raise privileges');
   // CHOWN, DAC_OVERRIDE, FOWNER, KILL, SETGID, SETUID, NET_BIND_SERVICE: bits 0 1 3 5 6 7 10.
@@ -191,7 +208,10 @@ test('a fork bomb in yb run stops at the pids limit; the API and other apps keep
   assert.ok(Number(/^max (\d+)/m.exec(r.stdout)?.[1] ?? 0) > 0, `the cgroup counted refused forks: ${r.stdout}`);
   process.stdout.write(`# fork bomb: at most ${most} of its processes, ${failures} failed forks, ${probes} probes, slowest API answer ${slowest} ms\n`);
   // Afterwards: no process of the bomb on the host, no one-off container.
-  const left = await run('pgrep', ['-f', marker]).then((x) => x.stdout.trim(), () => '');
+  const left = await run('pgrep', ['-f', marker]).then(
+    (x) => x.stdout.trim(),
+    () => '',
+  );
   assert.equal(left, '', 'no stray process of the bomb');
   assert.deepEqual(await containers({ 'yunbang.app': 'tenant', 'yunbang.kind': 'run' }), []);
 });
@@ -230,16 +250,23 @@ test('a release phase past YB_RELEASE_TIMEOUT fails the deploy in one sentence; 
   await commitAll(repo, 'endless release phase');
   const pushing = push(repo, 'slowrel', 120_000);
   let seen: HostConfig | undefined;
-  const watch = until('the release-phase container', async () => {
-    const id = (await containers({ 'yunbang.app': 'slowrel', 'yunbang.kind': 'run' }))[0];
-    if (id) seen = await hostConfig(id).catch(() => undefined);
-    return seen;
-  }, 90_000);
+  const watch = until(
+    'the release-phase container',
+    async () => {
+      const id = (await containers({ 'yunbang.app': 'slowrel', 'yunbang.kind': 'run' }))[0];
+      if (id) seen = await hostConfig(id).catch(() => undefined);
+      return seen;
+    },
+    90_000,
+  );
   const [r] = await Promise.all([pushing, watch]);
   assert.notEqual(r.code, 0, r.output);
   assert.match(r.output, /release-started/);
   assert.doesNotMatch(r.output, /remote:\s+release-finished/);
-  assert.match(r.output, /remote: !\s+Running release phase failed: "echo release-started; sleep 60; echo release-finished" ran longer than the 4 s limit \(YB_RELEASE_TIMEOUT\) and was stopped; nothing was rolled out/);
+  assert.match(
+    r.output,
+    /remote: !\s+Running release phase failed: "echo release-started; sleep 60; echo release-finished" ran longer than the 4 s limit \(YB_RELEASE_TIMEOUT\) and was stopped; nothing was rolled out/,
+  );
   assert.ok(r.ms < 40_000, `the push ended ${r.ms} ms after it started`);
   assertHardened(seen!, { pids: 64, caps: PROCESS_CAPS, memory: 128 * MiB }, 'release-phase container');
   assert.deepEqual(await containers({ 'yunbang.app': 'slowrel' }), [], 'no container of the failed deploy is left');
@@ -256,7 +283,10 @@ test('a postdeploy past YB_RELEASE_TIMEOUT is stopped and reported; the release 
   assert.equal(r.code, 0, r.output);
   assert.match(r.output, /remote:\s+post-started/);
   assert.doesNotMatch(r.output, /remote:\s+post-finished/);
-  assert.match(r.output, /postdeploy failed: "echo post-started; sleep 60; echo post-finished" ran longer than the 4 s limit \(YB_RELEASE_TIMEOUT\) and was stopped; v1 is live regardless/);
+  assert.match(
+    r.output,
+    /postdeploy failed: "echo post-started; sleep 60; echo post-finished" ran longer than the 4 s limit \(YB_RELEASE_TIMEOUT\) and was stopped; v1 is live regardless/,
+  );
   assert.ok(r.ms < 40_000, `the push ended ${r.ms} ms after it started`);
   assert.equal((await p.fetchApp('slowpost.localhost')).status, 200);
   assert.deepEqual(await containers({ 'yunbang.app': 'slowpost', 'yunbang.kind': 'run' }), [], 'the postdeploy container is removed');
@@ -268,11 +298,15 @@ test('buildpack build containers carry the build pids limit, no-new-privileges a
   let seen: HostConfig | undefined;
   let ended = false;
   void pushing.then(() => (ended = true));
-  await until('the build container', async () => {
-    const id = (await containers({ 'yunbang.app': 'site', 'yunbang.kind': 'build' }))[0];
-    if (id) seen = await hostConfig(id).catch(() => undefined);
-    return seen ?? ended;
-  }, 180_000);
+  await until(
+    'the build container',
+    async () => {
+      const id = (await containers({ 'yunbang.app': 'site', 'yunbang.kind': 'build' }))[0];
+      if (id) seen = await hostConfig(id).catch(() => undefined);
+      return seen ?? ended;
+    },
+    180_000,
+  );
   const r = await pushing;
   assert.equal(r.code, 0, r.output);
   assert.ok(seen, 'the build container was seen during the push');

@@ -33,7 +33,10 @@ async function ok(user: string, args: string[]): Promise<Run> {
 }
 
 async function imageIdOf(ref: string): Promise<string | null> {
-  return run('docker', ['image', 'inspect', '-f', '{{.Id}}', ref]).then((r) => r.stdout.trim(), () => null);
+  return run('docker', ['image', 'inspect', '-f', '{{.Id}}', ref]).then(
+    (r) => r.stdout.trim(),
+    () => null,
+  );
 }
 
 /**
@@ -51,7 +54,12 @@ async function archive(tag: string, greeting: string): Promise<string> {
     const [repo, version] = [own.slice(0, own.lastIndexOf(':')), own.slice(own.lastIndexOf(':') + 1)];
     const [toRepo, toVersion] = [tag.slice(0, tag.lastIndexOf(':')), tag.slice(tag.lastIndexOf(':') + 1)];
     const text = readFileSync(f, 'utf8');
-    writeFileSync(f, name === 'manifest.json' ? text.replaceAll(own, tag) : JSON.stringify({ [toRepo]: { [toVersion]: (JSON.parse(text) as Record<string, Record<string, string>>)[repo]![version] } }));
+    writeFileSync(
+      f,
+      name === 'manifest.json'
+        ? text.replaceAll(own, tag)
+        : JSON.stringify({ [toRepo]: { [toVersion]: (JSON.parse(text) as Record<string, Record<string, string>>)[repo]![version] } }),
+    );
   }
   await run('tar', ['-C', dir, '-cf', file, ...readdirSync(dir)]); // names as docker save writes them (no "./")
   return file;
@@ -60,7 +68,10 @@ async function archive(tag: string, greeting: string): Promise<string> {
 async function archiveAs(tag: string, greeting: string): Promise<string> {
   const ctx = join(p.dataDir, `img-${greeting}`);
   mkdirSync(ctx, { recursive: true });
-  writeFileSync(join(ctx, 'Dockerfile'), `FROM yunbang/stack:latest\nRUN echo ${greeting} > /app/greeting\nCOPY server.pl /app/server.pl\nEXPOSE 8000\nCMD ["perl", "/app/server.pl"]\n`);
+  writeFileSync(
+    join(ctx, 'Dockerfile'),
+    `FROM yunbang/stack:latest\nRUN echo ${greeting} > /app/greeting\nCOPY server.pl /app/server.pl\nEXPOSE 8000\nCMD ["perl", "/app/server.pl"]\n`,
+  );
   writeFileSync(join(ctx, 'server.pl'), readFileSync(join(ROOT, 'test/fixtures/apps/dockerfile-args/server.pl')));
   // The instance label only lets the test's clean-up find the image; the platform does not trust it.
   await run('docker', ['build', '-q', '--label', `yunbang.instance=${p.instance}`, '-t', tag, ctx]);
@@ -96,7 +107,14 @@ after(async () => {
 });
 
 test("team B cannot deploy team A's release image by name, full id or short id, nor the platform's images", async () => {
-  const refs = [builtA.tag, builtA.id, builtA.id.slice('sha256:'.length, 'sha256:'.length + 12), 'yunbang/builder:latest', 'yunbang/stack:latest', 'no-such/image:1'];
+  const refs = [
+    builtA.tag,
+    builtA.id,
+    builtA.id.slice('sha256:'.length, 'sha256:'.length + 12),
+    'yunbang/builder:latest',
+    'yunbang/stack:latest',
+    'no-such/image:1',
+  ];
   for (const ref of refs) {
     const r = await as('bob', ['deploy:image', ref, '-a', 'b-web']);
     assert.equal(r.code, 3, `deploy:image ${ref}: ${r.stdout}${r.stderr}`);
@@ -115,7 +133,7 @@ test("team B cannot deploy team A's release image by name, full id or short id, 
   await serves('a-web', EXPECTED);
 });
 
-test('team B imports its own image and deploys it; its import may not move team A\'s tag or claim a platform name', async () => {
+test("team B imports its own image and deploys it; its import may not move team A's tag or claim a platform name", async () => {
   const tagB = `${p.instance}-b/api:1`;
   const r = await ok('bob', ['images:import', await archive(tagB, 'from-team-b'), '--team', 'team-b']);
   assert.match(r.stdout, /for team team-b/);

@@ -22,13 +22,18 @@ const pushUrl = (app: string) => `http://yb:${p.token}@${new URL(p.apiUrl).host}
 /** A TCP server on 127.0.0.1 that counts connections and answers any HTTP request with a 404. */
 async function countingServer(): Promise<typeof counter> {
   const sockets = new Set<Socket>();
-  const c = { port: 0, connections: 0, sockets, server: createServer((s) => {
-    c.connections++;
-    sockets.add(s);
-    s.on('error', () => undefined);
-    s.on('close', () => sockets.delete(s));
-    s.once('data', () => s.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n'));
-  }) };
+  const c = {
+    port: 0,
+    connections: 0,
+    sockets,
+    server: createServer((s) => {
+      c.connections++;
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+      s.once('data', () => s.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n'));
+    }),
+  };
   await new Promise<void>((r) => c.server.listen(0, '127.0.0.1', r));
   c.port = (c.server.address() as { port: number }).port;
   return c;
@@ -53,7 +58,7 @@ after(async () => {
   await p?.stop();
 });
 
-test('the hex-group IPv6 spellings really reach this host\'s loopback (the attack is real)', async () => {
+test("the hex-group IPv6 spellings really reach this host's loopback (the attack is real)", async () => {
   const seen = await connectionsDuring(async () => {
     const res = await fetch(`http://[::ffff:7f00:1]:${counter.port}/bp.tgz`);
     assert.equal(res.status, 404);
@@ -63,11 +68,36 @@ test('the hex-group IPv6 spellings really reach this host\'s loopback (the attac
 
 test('BUILDPACK_URL and buildpacks:set naming loopback as [::ffff:7f00:1] reject the push; nothing is requested', { timeout: 300_000 }, async () => {
   const cases: [string, string[], string, RegExp][] = [
-    ['sec-bp-tar', ['config:set', `BUILDPACK_URL=http://[::ffff:7f00:1]:${counter.port}/bp.tgz`], `http://[::ffff:7f00:1]:${counter.port}/bp.tgz`, /::ffff:7f00:1 is a loopback address \(127\.0\.0\.1 written as IPv6\), which the platform does not connect to for users; set YB_OUTBOUND_PRIVATE=true/],
-    ['sec-bp-git', ['buildpacks:set', `http://[::ffff:7f00:1]:${counter.port}/bp.git`], `http://[::ffff:7f00:1]:${counter.port}/bp.git`, /::ffff:7f00:1 is a loopback address \(127\.0\.0\.1 written as IPv6\)/],
-    ['sec-bp-git4', ['buildpacks:set', `http://[::127.0.0.1]:${counter.port}/bp.git#main`], `http://[::127.0.0.1]:${counter.port}/bp.git#main`, /::7f00:1 is a loopback address \(127\.0\.0\.1 written as IPv6\)/],
-    ['sec-bp-meta', ['config:set', `BUILDPACK_URL=http://[::ffff:a9fe:a9fe]/latest/bp.tgz`], 'http://[::ffff:a9fe:a9fe]/latest/bp.tgz', /::ffff:a9fe:a9fe is a link-local address \(169\.254\.169\.254 written as IPv6\), which the platform does not connect to for users$/],
-    ['sec-bp-name', ['buildpacks:set', `http://localhost:${counter.port}/bp.git`], `http://localhost:${counter.port}/bp.git`, /localhost \((127\.0\.0\.1|::1)\) is a loopback address/],
+    [
+      'sec-bp-tar',
+      ['config:set', `BUILDPACK_URL=http://[::ffff:7f00:1]:${counter.port}/bp.tgz`],
+      `http://[::ffff:7f00:1]:${counter.port}/bp.tgz`,
+      /::ffff:7f00:1 is a loopback address \(127\.0\.0\.1 written as IPv6\), which the platform does not connect to for users; set YB_OUTBOUND_PRIVATE=true/,
+    ],
+    [
+      'sec-bp-git',
+      ['buildpacks:set', `http://[::ffff:7f00:1]:${counter.port}/bp.git`],
+      `http://[::ffff:7f00:1]:${counter.port}/bp.git`,
+      /::ffff:7f00:1 is a loopback address \(127\.0\.0\.1 written as IPv6\)/,
+    ],
+    [
+      'sec-bp-git4',
+      ['buildpacks:set', `http://[::127.0.0.1]:${counter.port}/bp.git#main`],
+      `http://[::127.0.0.1]:${counter.port}/bp.git#main`,
+      /::7f00:1 is a loopback address \(127\.0\.0\.1 written as IPv6\)/,
+    ],
+    [
+      'sec-bp-meta',
+      ['config:set', `BUILDPACK_URL=http://[::ffff:a9fe:a9fe]/latest/bp.tgz`],
+      'http://[::ffff:a9fe:a9fe]/latest/bp.tgz',
+      /::ffff:a9fe:a9fe is a link-local address \(169\.254\.169\.254 written as IPv6\), which the platform does not connect to for users$/,
+    ],
+    [
+      'sec-bp-name',
+      ['buildpacks:set', `http://localhost:${counter.port}/bp.git`],
+      `http://localhost:${counter.port}/bp.git`,
+      /localhost \((127\.0\.0\.1|::1)\) is a loopback address/,
+    ],
   ];
   for (const [app, set, url, reason] of cases) {
     await p.yb(['apps:create', app, '--no-remote']);
@@ -91,8 +121,16 @@ test('buildpacks behind a name or a number that resolves to loopback, fetched di
     const fetcher = new BuildpackFetcher(cache, { maxBytes: 1024 * 1024, timeoutMs: 5000, allowPrivate: false });
     for (const host of ['localhost', '[::ffff:127.0.0.1]', '2130706433', '0x7f.1', '[::ffff:0:7f00:1]', '[64:ff9b::7f00:1]']) {
       // A tarball goes through undici's connector (its lookup hook), a git URL through git with the checked address pinned.
-      for (const ref of [{ kind: 'tarball' as const, url: `http://${host}:${counter.port}/x.tgz` }, { kind: 'git' as const, url: `http://${host}:${counter.port}/x.git`, ref: '' }]) {
-        const seen = await connectionsDuring(() => assert.rejects(fetcher.fetch(ref, ref.url, () => undefined), /is a loopback address/));
+      for (const ref of [
+        { kind: 'tarball' as const, url: `http://${host}:${counter.port}/x.tgz` },
+        { kind: 'git' as const, url: `http://${host}:${counter.port}/x.git`, ref: '' },
+      ]) {
+        const seen = await connectionsDuring(() =>
+          assert.rejects(
+            fetcher.fetch(ref, ref.url, () => undefined),
+            /is a loopback address/,
+          ),
+        );
         assert.equal(seen, 0, ref.url);
       }
     }
@@ -104,7 +142,10 @@ test('buildpacks behind a name or a number that resolves to loopback, fetched di
 test('drains:add refuses loopback and metadata however written, and names that resolve to loopback', async () => {
   await p.yb(['apps:create', 'sec-drains', '--no-remote']);
   const cases: [string, RegExp][] = [
-    [`syslog+tcp://[::ffff:7f00:1]:${counter.port}`, /drain \[::ffff:7f00:1\]:\d+: ::ffff:7f00:1 is a loopback address \(127\.0\.0\.1 written as IPv6\), which the platform does not connect to for users; set YB_OUTBOUND_PRIVATE=true/],
+    [
+      `syslog+tcp://[::ffff:7f00:1]:${counter.port}`,
+      /drain \[::ffff:7f00:1\]:\d+: ::ffff:7f00:1 is a loopback address \(127\.0\.0\.1 written as IPv6\), which the platform does not connect to for users; set YB_OUTBOUND_PRIVATE=true/,
+    ],
     [`syslog+tls://[::ffff:7f00:1]:${counter.port}`, /::ffff:7f00:1 is a loopback address/],
     ['https://[::ffff:a9fe:a9fe]/', /drain \[::ffff:a9fe:a9fe\]: ::ffff:a9fe:a9fe is a link-local address \(169\.254\.169\.254 written as IPv6\)/],
     [`https://[::ffff:7f00:1]:${counter.port}/logs`, /::ffff:7f00:1 is a loopback address/],
@@ -124,8 +165,13 @@ test('drains:add refuses loopback and metadata however written, and names that r
 
 test('a running drain checks the address it connects to: literals and resolved names, over TCP, TLS and HTTPS', async () => {
   const urls = [
-    `syslog+tcp://[::ffff:7f00:1]:${counter.port}`, `syslog+tls://[::ffff:7f00:1]:${counter.port}`, `https://[::ffff:7f00:1]:${counter.port}/logs`,
-    `syslog+tcp://localhost:${counter.port}`, `syslog+tls://localhost:${counter.port}`, `https://localhost:${counter.port}/logs`, `syslog+tcp://2130706433:${counter.port}`,
+    `syslog+tcp://[::ffff:7f00:1]:${counter.port}`,
+    `syslog+tls://[::ffff:7f00:1]:${counter.port}`,
+    `https://[::ffff:7f00:1]:${counter.port}/logs`,
+    `syslog+tcp://localhost:${counter.port}`,
+    `syslog+tls://localhost:${counter.port}`,
+    `https://localhost:${counter.port}/logs`,
+    `syslog+tcp://2130706433:${counter.port}`,
   ];
   const seen = await connectionsDuring(async () => {
     for (const url of urls) {

@@ -59,7 +59,11 @@ test("a runtime poisoned by team A's build (same size, mode and mtime) is not th
   assert.match(a.output, /Creating the run image/, 'the poisoned runtime image was made');
   assert.notEqual(a.code, 0, "team A's own app runs the trojan and fails its health check");
   assert.match(a.output, /poisoned runtime/);
-  const runtimes = async () => (await run('docker', ['images', '-q', '--filter', `label=yunbang.instance=${p.instance}`, '--filter', 'reference=yunbang-runtime'])).stdout.trim().split('\n').filter(Boolean);
+  const runtimes = async () =>
+    (await run('docker', ['images', '-q', '--filter', `label=yunbang.instance=${p.instance}`, '--filter', 'reference=yunbang-runtime'])).stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean);
   const afterA = new Set(await runtimes());
   assert.equal(afterA.size, 1);
 

@@ -114,7 +114,11 @@ test('a buildpack tarball that is a gzip bomb (64 MiB of zeros in ~64 KiB) is re
     const r = await git(repo, ['push', url(), 'main']);
     assert.notEqual(r.code, 0, r.output);
     assert.match(r.output, /could not be used: the tarball unpacks to more than 4 MiB \(4 × YB_BUILDPACK_FETCH_MB\)/);
-    assert.deepEqual(readdirSync(join(p.dataDir, 'buildpacks')).filter((n) => n.includes('.tmp-')), [], 'nothing of it is left');
+    assert.deepEqual(
+      readdirSync(join(p.dataDir, 'buildpacks')).filter((n) => n.includes('.tmp-')),
+      [],
+      'nothing of it is left',
+    );
     assert.deepEqual(leftovers(), []);
     assert.equal(await serving(), EXPECTED);
   } finally {

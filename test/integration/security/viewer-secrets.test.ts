@@ -52,21 +52,47 @@ before(async () => {
   assert.ok(pg.connection.password?.length >= 8, JSON.stringify(pg.connection));
   (SECRETS as Record<string, string>).postgres = pg.connection.password;
   await must('POST', '/services/pg-real/links', tok.olga!, { app: 's-app', as: 'PG' });
-  const drain = await must('POST', '/apps/s-app/log-drains', tok.olga!, { url: `https://drainuser:${SECRETS.drainPassword}@127.0.0.1:9/logs?token=${SECRETS.drainQuery}` });
+  const drain = await must('POST', '/apps/s-app/log-drains', tok.olga!, {
+    url: `https://drainuser:${SECRETS.drainPassword}@127.0.0.1:9/logs?token=${SECRETS.drainQuery}`,
+  });
   (SECRETS as Record<string, string>).drainToken = drain.token;
   await must('PATCH', '/apps/s-app', tok.olga!, { buildpack: `https://bpuser:${SECRETS.buildpack}@buildpacks.example.com/bp.tgz` });
   // A TLS certificate with its private key: no one, owner included, may read the key back.
   const pki = join(p.dataDir, 'pki');
   mkdirSync(pki, { recursive: true });
-  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30', '-subj', '/CN=s-app.localhost',
-    '-addext', 'subjectAltName=DNS:s-app.localhost', '-keyout', join(pki, 'key.pem'), '-out', join(pki, 'cert.pem')]);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=s-app.localhost',
+    '-addext',
+    'subjectAltName=DNS:s-app.localhost',
+    '-keyout',
+    join(pki, 'key.pem'),
+    '-out',
+    join(pki, 'cert.pem'),
+  ]);
   const privateKey = readFileSync(join(pki, 'key.pem'), 'utf8');
-  privateKeyBody = privateKey.split('\n').filter((l) => l && !l.startsWith('-----')).join('').slice(0, 40);
+  privateKeyBody = privateKey
+    .split('\n')
+    .filter((l) => l && !l.startsWith('-----'))
+    .join('')
+    .slice(0, 40);
   await must('POST', '/apps/s-app/sni-endpoints', tok.olga!, { certificate: readFileSync(join(pki, 'cert.pem'), 'utf8'), privateKey });
   // A real release, so that release records (which hold a config snapshot) exist.
   const ctx = join(p.dataDir, 'img');
   mkdirSync(ctx, { recursive: true });
-  writeFileSync(join(ctx, 'Dockerfile'), 'FROM yunbang/stack:latest\nRUN echo viewer > /app/greeting\nCOPY server.pl /app/server.pl\nEXPOSE 8000\nCMD ["perl", "/app/server.pl"]\n');
+  writeFileSync(
+    join(ctx, 'Dockerfile'),
+    'FROM yunbang/stack:latest\nRUN echo viewer > /app/greeting\nCOPY server.pl /app/server.pl\nEXPOSE 8000\nCMD ["perl", "/app/server.pl"]\n',
+  );
   writeFileSync(join(ctx, 'server.pl'), readFileSync(join(ROOT, 'test/fixtures/apps/dockerfile-args/server.pl')));
   const tag = `${p.instance}/viewer:1`;
   await run('docker', ['build', '-q', '--label', `yunbang.instance=${p.instance}`, '-t', tag, ctx]);
@@ -79,7 +105,9 @@ after(async () => {
 });
 
 function leaks(text: string): string[] {
-  return Object.entries(SECRETS).filter(([, v]) => text.includes(v)).map(([k]) => k);
+  return Object.entries(SECRETS)
+    .filter(([, v]) => text.includes(v))
+    .map(([k]) => k);
 }
 
 test('a viewer reads every GET route and sees no secret value in any body', async () => {
@@ -88,8 +116,14 @@ test('a viewer reads every GET route and sees no secret value in any body', asyn
   let read = 0;
   for (const [path, ops] of Object.entries(doc.paths)) {
     if (!('get' in ops)) continue;
-    const url = path.replace('{app}', 's-app').replace('{team}', 'team-s').replace('{user}', 'olga').replace('{version}', '1').replace('{name}', 'ext-db')
-      .replace(/\{[a-zA-Z]+\}/g, 'x1') + (path === '/events' ? '?app=s-app' : path === '/apps/{app}/logs' ? '?lines=10000' : '');
+    const url =
+      path
+        .replace('{app}', 's-app')
+        .replace('{team}', 'team-s')
+        .replace('{user}', 'olga')
+        .replace('{version}', '1')
+        .replace('{name}', 'ext-db')
+        .replace(/\{[a-zA-Z]+\}/g, 'x1') + (path === '/events' ? '?app=s-app' : path === '/apps/{app}/logs' ? '?lines=10000' : '');
     const r = await api('GET', url, tok.vic!);
     read++;
     if (r.status >= 500) failures.push(`5xx: GET ${url}`);
@@ -112,10 +146,25 @@ test('config vars: the viewer gets the names with values hidden; a member gets t
   const asViewer = await api('GET', '/apps/s-app/config-vars', tok.vic!);
   const vars = JSON.parse(asViewer.text) as Record<string, string>;
   assert.deepEqual(Object.keys(vars).sort(), [
-    'DATABASE_HOST', 'DATABASE_NAME', 'DATABASE_PASSWORD', 'DATABASE_PORT', 'DATABASE_URL', 'DATABASE_USER', 'DB_PASSWORD',
-    'PG_HOST', 'PG_NAME', 'PG_PASSWORD', 'PG_PORT', 'PG_URL', 'PG_USER', 'PLAIN',
+    'DATABASE_HOST',
+    'DATABASE_NAME',
+    'DATABASE_PASSWORD',
+    'DATABASE_PORT',
+    'DATABASE_URL',
+    'DATABASE_USER',
+    'DB_PASSWORD',
+    'PG_HOST',
+    'PG_NAME',
+    'PG_PASSWORD',
+    'PG_PORT',
+    'PG_URL',
+    'PG_USER',
+    'PLAIN',
   ]);
-  assert.ok(Object.values(vars).every((v) => v === '<hidden>'), asViewer.text);
+  assert.ok(
+    Object.values(vars).every((v) => v === '<hidden>'),
+    asViewer.text,
+  );
   assert.equal(asViewer.headers.get('x-yb-values-hidden'), 'true');
   const asMember = JSON.parse((await api('GET', '/apps/s-app/config-vars', tok.mia!)).text) as Record<string, string>;
   assert.equal(asMember.DB_PASSWORD, SECRETS.config);

@@ -19,7 +19,15 @@ before(async () => {
 });
 
 after(async () => {
-  if (p && p.child.exitCode !== null) process.stdout.write(`# ybd exited (${p.child.exitCode}); its output:\n${p.output().split('\n').slice(-40).map((l) => `#   ${l}`).join('\n')}\n`);
+  if (p && p.child.exitCode !== null)
+    process.stdout.write(
+      `# ybd exited (${p.child.exitCode}); its output:\n${p
+        .output()
+        .split('\n')
+        .slice(-40)
+        .map((l) => `#   ${l}`)
+        .join('\n')}\n`,
+    );
   await p?.stop();
 });
 
@@ -69,8 +77,15 @@ test('front keeps reaching api while api is redeployed (rollout follows the DNS 
 test('a cycle is allowed and shown', async () => {
   const r = await p.yb(['deps:add', 'front', '-a', 'api']);
   assert.match(r.stdout, /cycle: api → front → api/);
-  const view = JSON.parse((await p.yb(['deps', '-a', 'front', '--json'])).stdout) as { deps: Array<{ other: string }>; dependents: string[]; cycles: string[][] };
-  assert.deepEqual(view.deps.map((d) => d.other), ['api']);
+  const view = JSON.parse((await p.yb(['deps', '-a', 'front', '--json'])).stdout) as {
+    deps: Array<{ other: string }>;
+    dependents: string[];
+    cycles: string[][];
+  };
+  assert.deepEqual(
+    view.deps.map((d) => d.other),
+    ['api'],
+  );
   assert.deepEqual(view.dependents, ['api']);
   assert.deepEqual(view.cycles, [['front', 'api', 'front']]);
   const text = (await p.yb(['deps', '-a', 'front'])).stdout;
@@ -116,10 +131,16 @@ test('deps:remove unsets exactly the dependency vars in a new release', async ()
   await p.yb(['config:set', 'KEEP=1', '-a', 'front']);
   await p.yb(['deps:remove', 'api', '-a', 'front']);
   const vars = await config('front');
-  assert.deepEqual(Object.keys(vars).filter((k) => k.startsWith('API_')), []);
+  assert.deepEqual(
+    Object.keys(vars).filter((k) => k.startsWith('API_')),
+    [],
+  );
   assert.equal(vars.KEEP, '1');
   const env = await p.fetchApp('front.localhost', '/env');
-  assert.deepEqual((JSON.parse(env.body) as string[]).filter((k) => k.startsWith('API_')), []);
+  assert.deepEqual(
+    (JSON.parse(env.body) as string[]).filter((k) => k.startsWith('API_')),
+    [],
+  );
   const gone = await p.yb(['deps:remove', 'api', '-a', 'front'], { allowFail: true });
   assert.equal(gone.code, 4);
 });

@@ -14,7 +14,13 @@ const APP = 'shop';
 let p: Platform;
 let repo: string;
 
-interface Service { name: string; kind: string; state: string; connection: { host: string; port: number; user?: string; password?: string; url?: string }; links: Array<{ app: string; alias: string }> }
+interface Service {
+  name: string;
+  kind: string;
+  state: string;
+  connection: { host: string; port: number; user?: string; password?: string; url?: string };
+  links: Array<{ app: string; alias: string }>;
+}
 
 before(async () => {
   p = await startPlatform({ YB_SERVICE_BACKUPS_KEPT: '2' });
@@ -25,7 +31,15 @@ before(async () => {
 });
 
 after(async () => {
-  if (p && p.child.exitCode !== null) process.stdout.write(`# ybd exited (${p.child.exitCode}); its output:\n${p.output().split('\n').slice(-40).map((l) => `#   ${l}`).join('\n')}\n`);
+  if (p && p.child.exitCode !== null)
+    process.stdout.write(
+      `# ybd exited (${p.child.exitCode}); its output:\n${p
+        .output()
+        .split('\n')
+        .slice(-40)
+        .map((l) => `#   ${l}`)
+        .join('\n')}\n`,
+    );
   const instance = p?.instance;
   await p?.stop();
   if (instance) await removeVolumes(instance);
@@ -58,13 +72,19 @@ async function info(name: string): Promise<Service> {
 test('services:create starts postgres, redis and mysql on the team network, health-checked, with credentials', async () => {
   const started = Date.now();
   const made = await Promise.all([
-    p.yb(['services:create', 'postgres', 'pg-main']), p.yb(['services:create', 'redis', 'cache']), p.yb(['services:create', 'mysql', 'my-db']),
+    p.yb(['services:create', 'postgres', 'pg-main']),
+    p.yb(['services:create', 'redis', 'cache']),
+    p.yb(['services:create', 'mysql', 'my-db']),
   ]);
   const secs = (Date.now() - started) / 1000;
   for (const m of made) assert.match(m.stderr + m.stdout, /ready/);
   process.stdout.write(`# services:create (3 in parallel): ${secs.toFixed(1)} s\n`);
   const list = JSON.parse((await p.yb(['services', '--json'])).stdout) as Service[];
-  assert.deepEqual(list.map((s) => [s.name, s.kind, s.state]).sort(), [['cache', 'redis', 'running'], ['my-db', 'mysql', 'running'], ['pg-main', 'postgres', 'running']]);
+  assert.deepEqual(list.map((s) => [s.name, s.kind, s.state]).sort(), [
+    ['cache', 'redis', 'running'],
+    ['my-db', 'mysql', 'running'],
+    ['pg-main', 'postgres', 'running'],
+  ]);
   assert.equal(list[0]!.connection.password, undefined, 'the list never shows credentials');
   const pg = await info('pg-main');
   assert.equal(pg.connection.host, 'pg-main');
@@ -121,12 +141,15 @@ test('services and their data survive a control-plane restart', async () => {
   await new Promise((r) => p.child.once('exit', r));
   await p.restart();
   const list = JSON.parse((await p.yb(['services', '--json'])).stdout) as Service[];
-  assert.deepEqual(list.map((s) => s.state), ['running', 'running', 'running']);
+  assert.deepEqual(
+    list.map((s) => s.state),
+    ['running', 'running', 'running'],
+  );
   assert.equal(await app('/pg/read'), '["first","second"]');
 });
 
 test('backup and restore round trips: postgres (pg_dump), mysql (mysqldump), redis (RDB)', async () => {
-  const backup = async (name: string) => (JSON.parse((await p.yb(['services:backup', name, '--json'])).stdout) as { id: string; bytes: number });
+  const backup = async (name: string) => JSON.parse((await p.yb(['services:backup', name, '--json'])).stdout) as { id: string; bytes: number };
   const [pgB, myB, rdB] = await Promise.all([backup('pg-main'), backup('my-db'), backup('cache')]);
   assert.ok(pgB.bytes > 0 && myB.bytes > 0 && rdB.bytes > 0);
   await app('/pg/write?v=after-backup');
@@ -142,7 +165,10 @@ test('backup and restore round trips: postgres (pg_dump), mysql (mysqldump), red
   assert.equal(await app('/redis/get?k=greeting'), '"hello"');
 
   const listed = JSON.parse((await p.yb(['services:backups', 'pg-main', '--json'])).stdout) as Array<{ id: string }>;
-  assert.deepEqual(listed.map((b) => b.id), [pgB.id]);
+  assert.deepEqual(
+    listed.map((b) => b.id),
+    [pgB.id],
+  );
   const bad = await p.yb(['services:restore', 'pg-main', '20200101T000000Z-0000', '--confirm', 'pg-main'], { allowFail: true });
   assert.equal(bad.code, 4, bad.stderr);
 });
@@ -151,7 +177,11 @@ test('backups beyond the retention count are deleted, oldest first', async () =>
   const ids: string[] = [];
   for (let i = 0; i < 3; i++) ids.push((JSON.parse((await p.yb(['services:backup', 'cache', '--json'])).stdout) as { id: string }).id);
   const listed = JSON.parse((await p.yb(['services:backups', 'cache', '--json'])).stdout) as Array<{ id: string }>;
-  assert.deepEqual(listed.map((b) => b.id), ids.slice(1), 'YB_SERVICE_BACKUPS_KEPT=2 keeps the newest two');
+  assert.deepEqual(
+    listed.map((b) => b.id),
+    ids.slice(1),
+    'YB_SERVICE_BACKUPS_KEPT=2 keeps the newest two',
+  );
 });
 
 test('attach-url binds an external resource the same way, under an alias', async () => {
@@ -168,7 +198,10 @@ test('attach-url binds an external resource the same way, under an alias', async
   assert.match(again.stderr, /--as/);
   await p.yb(['services:unlink', 'legacy-db', '-a', APP]);
   await p.yb(['services:destroy', 'legacy-db', '--confirm', 'legacy-db']);
-  assert.deepEqual(Object.keys(await config()).filter((k) => k.startsWith('LEGACY')), []);
+  assert.deepEqual(
+    Object.keys(await config()).filter((k) => k.startsWith('LEGACY')),
+    [],
+  );
 });
 
 test('destroy is refused while linked; unlink leaves no variable behind; destroy removes container and volume', async () => {
@@ -179,13 +212,30 @@ test('destroy is refused while linked; unlink leaves no variable behind; destroy
   const before = await config();
   await p.yb(['services:unlink', 'pg-main', '-a', APP]);
   const afterVars = await config();
-  assert.deepEqual(Object.keys(afterVars).filter((k) => k.startsWith('DATABASE_')), []);
-  assert.deepEqual(Object.keys(before).filter((k) => !k.startsWith('DATABASE_')).sort(), Object.keys(afterVars).sort(), 'only the link\'s vars went');
-  assert.deepEqual((JSON.parse(await app('/env')) as string[]).filter((k) => k.startsWith('DATABASE_')), [], 'the running process no longer sees them');
+  assert.deepEqual(
+    Object.keys(afterVars).filter((k) => k.startsWith('DATABASE_')),
+    [],
+  );
+  assert.deepEqual(
+    Object.keys(before)
+      .filter((k) => !k.startsWith('DATABASE_'))
+      .sort(),
+    Object.keys(afterVars).sort(),
+    "only the link's vars went",
+  );
+  assert.deepEqual(
+    (JSON.parse(await app('/env')) as string[]).filter((k) => k.startsWith('DATABASE_')),
+    [],
+    'the running process no longer sees them',
+  );
 
   await p.yb(['services:destroy', 'pg-main', '--confirm', 'pg-main']);
   await p.yb(['services:destroy', 'cache', '--confirm', 'cache', '--force']);
-  assert.deepEqual(Object.keys(await config()).filter((k) => k.startsWith('REDIS_')), [], '--force unlinks first');
+  assert.deepEqual(
+    Object.keys(await config()).filter((k) => k.startsWith('REDIS_')),
+    [],
+    '--force unlinks first',
+  );
   const { stdout: vols } = await run('docker', ['volume', 'ls', '-q', '--filter', `label=yunbang.instance=${p.instance}`]);
   assert.deepEqual(vols.trim().split('\n').filter(Boolean), [`${p.instance}-svc-my-db`]);
   const { stdout: ctrs } = await run('docker', ['ps', '-aq', '--filter', `label=yunbang.service=pg-main`, '--filter', `label=yunbang.instance=${p.instance}`]);

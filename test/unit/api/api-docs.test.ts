@@ -8,8 +8,13 @@ test('docs/api.md is the one generated from /openapi.json', async () => {
 });
 
 test('the streaming log endpoint documents its query parameters and text response', async () => {
-  const doc = (await openApiDocumentOffline()) as { paths: Record<string, Record<string, { parameters: Array<{ name: string; in: string }>; responses: Record<string, { content: Record<string, unknown> }> }>> };
+  const doc = (await openApiDocumentOffline()) as {
+    paths: Record<string, Record<string, { parameters: Array<{ name: string; in: string }>; responses: Record<string, { content: Record<string, unknown> }> }>>;
+  };
   const op = doc.paths['/apps/{app}/logs']!.get!;
-  assert.deepEqual(op.parameters.filter((p) => p.in === 'query').map((p) => p.name), ['lines', 'tail', 'ps', 'source', 'format']);
+  assert.deepEqual(
+    op.parameters.filter((p) => p.in === 'query').map((p) => p.name),
+    ['lines', 'tail', 'ps', 'source', 'format'],
+  );
   assert.ok('text/plain' in op.responses['200']!.content);
 });

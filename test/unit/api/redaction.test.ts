@@ -4,12 +4,19 @@ import assert from 'node:assert/strict';
 import { HIDDEN_VALUE, maskConfig, redactUrl, scrub, urlSecrets } from '../../../src/api/redaction.js';
 
 test('config: same keys, every value the marker', () => {
-  assert.deepEqual(maskConfig({ A: 'x', DATABASE_URL: 'postgres://u:p@h/db', EMPTY: '' }), { A: HIDDEN_VALUE, DATABASE_URL: HIDDEN_VALUE, EMPTY: HIDDEN_VALUE });
+  assert.deepEqual(maskConfig({ A: 'x', DATABASE_URL: 'postgres://u:p@h/db', EMPTY: '' }), {
+    A: HIDDEN_VALUE,
+    DATABASE_URL: HIDDEN_VALUE,
+    EMPTY: HIDDEN_VALUE,
+  });
   assert.deepEqual(maskConfig({}), {});
 });
 
 test('URLs lose user, password, query values and fragment; host, port and path stay', () => {
-  assert.equal(redactUrl('https://alice:s3cret@logs.example.com:8443/drain/x?token=abc123&v=1#frag'), 'https://***:***@logs.example.com:8443/drain/x?token=***&v=***#***');
+  assert.equal(
+    redactUrl('https://alice:s3cret@logs.example.com:8443/drain/x?token=abc123&v=1#frag'),
+    'https://***:***@logs.example.com:8443/drain/x?token=***&v=***#***',
+  );
   assert.equal(redactUrl('syslog+tls://logs.example.com:6514'), 'syslog+tls://logs.example.com:6514');
   assert.equal(redactUrl('https://tok3n@github.com/a/b.tgz'), 'https://***@github.com/a/b.tgz');
   assert.equal(redactUrl('https://h/p?s3cretword'), 'https://h/p?***', 'a parameter without a value may be the token itself');

@@ -31,8 +31,14 @@ test('membership changes: owners and admins only; only owners touch the owner ro
 });
 
 test('the role matrix: viewers read only, members cannot destroy', () => {
-  assert.deepEqual((['read', 'deploy', 'manage', 'destroy'] as const).map((a) => may('viewer', a)), [true, false, false, false]);
-  assert.deepEqual((['read', 'deploy', 'manage', 'destroy'] as const).map((a) => may('member', a)), [true, true, true, false]);
+  assert.deepEqual(
+    (['read', 'deploy', 'manage', 'destroy'] as const).map((a) => may('viewer', a)),
+    [true, false, false, false],
+  );
+  assert.deepEqual(
+    (['read', 'deploy', 'manage', 'destroy'] as const).map((a) => may('member', a)),
+    [true, true, true, false],
+  );
   assert.equal(may(null, 'read'), false);
 });
 

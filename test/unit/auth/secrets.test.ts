@@ -14,7 +14,7 @@ test('seal then open gives the value back; the envelope holds no plaintext', () 
   assert.deepEqual(box.open(sealed, 'config:app'), { DATABASE_URL: 'postgres://u:hunter2@db/x' });
 });
 
-test('a value sealed for one app does not open as another app\'s (associated data)', () => {
+test("a value sealed for one app does not open as another app's (associated data)", () => {
   const box = new SecretBox([randomBytes(32)]);
   const sealed = box.seal({ A: '1' }, 'config:one');
   assert.throws(() => box.open(sealed, 'config:two'), /could not be decrypted/);
@@ -24,7 +24,10 @@ test('tampered ciphertext is refused without echoing it', () => {
   const box = new SecretBox([randomBytes(32)]);
   const sealed = box.seal({ A: 'secret-value' }, 'c');
   const bad = { ...sealed, data: Buffer.from('x' + Buffer.from(sealed.data, 'base64').toString('latin1'), 'latin1').toString('base64') };
-  assert.throws(() => box.open(bad, 'c'), (err: Error) => !err.message.includes('secret-value'));
+  assert.throws(
+    () => box.open(bad, 'c'),
+    (err: Error) => !err.message.includes('secret-value'),
+  );
 });
 
 test('a rotated box opens old values, seals with the new key, and drops old keys on request', () => {

@@ -15,7 +15,9 @@ test('fingerprints match what ssh-keygen -l prints', () => {
   assert.equal(k.type, 'ssh-ed25519');
   assert.equal(k.comment, 'me@laptop');
   const { fingerprint, id } = fingerprintOf(k.blob);
-  const printed = execFileSync('ssh-keygen', ['-l', '-f', join(dir, 'k.pub')]).toString().split(' ')[1];
+  const printed = execFileSync('ssh-keygen', ['-l', '-f', join(dir, 'k.pub')])
+    .toString()
+    .split(' ')[1];
   assert.equal(fingerprint, printed);
   assert.equal(idFromFingerprint(fingerprint), id);
 });
@@ -30,7 +32,14 @@ test('private keys and garbage are refused with clear messages', () => {
 test('only git-receive-pack / git-upload-pack of one app path are accepted', () => {
   assert.deepEqual(parseGitCommand("git-receive-pack '/hello.git'"), { service: 'git-receive-pack', app: 'hello' });
   assert.deepEqual(parseGitCommand("git-upload-pack 'hello.git'"), { service: 'git-upload-pack', app: 'hello' });
-  for (const bad of ["git-receive-pack '/../etc.git'", "git-upload-pack '/a.git'; rm -rf /", 'bash', "git-upload-archive '/a.git'", "git-receive-pack '/Hello.git'", "git-receive-pack '/a/b.git'"]) {
+  for (const bad of [
+    "git-receive-pack '/../etc.git'",
+    "git-upload-pack '/a.git'; rm -rf /",
+    'bash',
+    "git-upload-archive '/a.git'",
+    "git-receive-pack '/Hello.git'",
+    "git-receive-pack '/a/b.git'",
+  ]) {
     assert.equal(parseGitCommand(bad), null, bad);
   }
 });

@@ -14,16 +14,27 @@ test('tarball URLs (.tgz, .tar.gz) are fetched as they are, fragment included', 
 test('git URLs (.git) are fetched with their #ref; a ref with odd characters is refused', () => {
   assert.deepEqual(classifyBuildpackRef('https://example.test/me/bp.git', shipped), { kind: 'git', url: 'https://example.test/me/bp.git', ref: '' });
   assert.deepEqual(classifyBuildpackRef('https://example.test/me/bp.git#v1.2', shipped), { kind: 'git', url: 'https://example.test/me/bp.git', ref: 'v1.2' });
-  assert.deepEqual(classifyBuildpackRef('https://example.test/me/bp.git#feature/x', shipped), { kind: 'git', url: 'https://example.test/me/bp.git', ref: 'feature/x' });
+  assert.deepEqual(classifyBuildpackRef('https://example.test/me/bp.git#feature/x', shipped), {
+    kind: 'git',
+    url: 'https://example.test/me/bp.git',
+    ref: 'feature/x',
+  });
   assert.throws(() => classifyBuildpackRef('https://example.test/me/bp.git#--upload-pack=evil', shipped), /is not a git branch, tag or commit/);
   assert.throws(() => classifyBuildpackRef('https://example.test/me/bp.git#a b', shipped), /is not a git branch, tag or commit/);
 });
 
 test("Heroku's official URLs of a shipped language, names, paths, other URLs and schemes are the driver's", () => {
   for (const ref of [
-    'https://github.com/heroku/heroku-buildpack-nodejs.git', 'https://github.com/heroku/heroku-buildpack-python', 'nodejs', 'heroku/python',
-    '/buildpacks/static', 'https://example.test/page.html', 'git@example.test:me/bp.git', 'ftp://example.test/bp.tgz',
-  ]) assert.deepEqual(classifyBuildpackRef(ref, shipped), { kind: 'driver' }, ref);
+    'https://github.com/heroku/heroku-buildpack-nodejs.git',
+    'https://github.com/heroku/heroku-buildpack-python',
+    'nodejs',
+    'heroku/python',
+    '/buildpacks/static',
+    'https://example.test/page.html',
+    'git@example.test:me/bp.git',
+    'ftp://example.test/bp.tgz',
+  ])
+    assert.deepEqual(classifyBuildpackRef(ref, shipped), { kind: 'driver' }, ref);
   // heroku-buildpack-<not shipped> is a git repository like any other.
   assert.equal(classifyBuildpackRef('https://github.com/heroku/heroku-buildpack-ruby.git', shipped).kind, 'git');
 });

@@ -23,7 +23,16 @@ test('stage bases, COPY --from and RUN --mount from= name images; stages, indexe
     'COPY --from=7 /a /a', // 12: no stage 7 yet: an image named 7
     'RUN --mount="type=bind, from = spaced/img ,target=/t" true', // 13
   ].join('\n');
-  assert.deepEqual(refs(text), ['1:yunbang/stack:latest', '2:other/img:1', '3:sha256:abc', '9:abcdef123456', '10:quoted/img', '11:x/y:2', '12:7', '13:spaced/img ']);
+  assert.deepEqual(refs(text), [
+    '1:yunbang/stack:latest',
+    '2:other/img:1',
+    '3:sha256:abc',
+    '9:abcdef123456',
+    '10:quoted/img',
+    '11:x/y:2',
+    '12:7',
+    '13:spaced/img ',
+  ]);
 });
 
 test('a stage defined later is no stage for an earlier reference: the name is checked as an image', () => {
@@ -42,8 +51,15 @@ test('FROM takes $NAME and ${NAME} of the global ARGs, build args over defaults;
 });
 
 test('a variable in --from or a mount from= is refused with the line', () => {
-  for (const [text, line] of [['FROM a\nARG X=yunbang-app/v:1\nCOPY --from=$X /s /s\n', 3], ['FROM a\nRUN --mount=type=bind,from=${X},target=/t true\n', 2]] as const) {
-    assert.throws(() => imageReferences(text, {}), { message: new RegExp(`^Dockerfile line ${line}: ".*": an image or stage named by a variable is not allowed here`) }, text);
+  for (const [text, line] of [
+    ['FROM a\nARG X=yunbang-app/v:1\nCOPY --from=$X /s /s\n', 3],
+    ['FROM a\nRUN --mount=type=bind,from=${X},target=/t true\n', 2],
+  ] as const) {
+    assert.throws(
+      () => imageReferences(text, {}),
+      { message: new RegExp(`^Dockerfile line ${line}: ".*": an image or stage named by a variable is not allowed here`) },
+      text,
+    );
   }
 });
 
@@ -52,10 +68,23 @@ test('ONBUILD instructions of the Dockerfile itself run in a later build and are
 });
 
 test('ONBUILD triggers of a base image: URL fetches, other images or stages and cache mounts are refused', () => {
-  for (const t of ['ADD http://127.0.0.1/x /x', 'ADD ["https://h/x", "/x"]', 'ADD $URL /x', 'COPY --from=other/img /s /s', 'COPY --from=0 /s /s', 'RUN --mount=type=bind,from=x,target=/t true', 'RUN --mount=type=cache,id=yb-i-victim-0123,target=/c true', 'RUN --mount=type=cache,target=/c true', 'RUN --mount="type=cache,target=/c" true', 'RUN --mount="type = cache,target=/c" true', 'RUN --mount="type=bind, from=x,target=/t" true']) {
+  for (const t of [
+    'ADD http://127.0.0.1/x /x',
+    'ADD ["https://h/x", "/x"]',
+    'ADD $URL /x',
+    'COPY --from=other/img /s /s',
+    'COPY --from=0 /s /s',
+    'RUN --mount=type=bind,from=x,target=/t true',
+    'RUN --mount=type=cache,id=yb-i-victim-0123,target=/c true',
+    'RUN --mount=type=cache,target=/c true',
+    'RUN --mount="type=cache,target=/c" true',
+    'RUN --mount="type = cache,target=/c" true',
+    'RUN --mount="type=bind, from=x,target=/t" true',
+  ]) {
     assert.ok(onbuildProblem(t), t);
   }
-  for (const t of ['RUN make', 'COPY . /app', 'ADD local.tar /x', 'ENV A=b', 'RUN --mount=type=tmpfs,target=/t true']) assert.equal(onbuildProblem(t), undefined, t);
+  for (const t of ['RUN make', 'COPY . /app', 'ADD local.tar /x', 'ENV A=b', 'RUN --mount=type=tmpfs,target=/t true'])
+    assert.equal(onbuildProblem(t), undefined, t);
 });
 
 test('the cache scope of an app carries its incarnation; apps without one keep the name scope', () => {

@@ -15,28 +15,52 @@ test('continuations join with nothing between; comments and blank lines inside t
 });
 
 test('the escape directive on the first line changes the continuation character; elsewhere it is a comment', () => {
-  assert.deepEqual(dockerfileInstructions('# escape=`\nFROM base\nRUN a `\n b\\\nRUN c\n').map((i) => i.text), ['FROM base', 'RUN a  b\\', 'RUN c']);
-  assert.deepEqual(dockerfileInstructions('\uFEFF# Escape = `\r\nFROM base\r\nRUN a `\r\n b\r\n').map((i) => i.text), ['FROM base', 'RUN a  b']);
-  assert.deepEqual(dockerfileInstructions('# hello\n# escape=`\nRUN a `\nRUN b\n').map((i) => i.text), ['RUN a `', 'RUN b']);
-  assert.deepEqual(parserDirectives('# syntax = x/y:1\n#escape=`\nFROM a\n# other=1\n'), [{ key: 'syntax', value: 'x/y:1', line: 1 }, { key: 'escape', value: '`', line: 2 }]);
+  assert.deepEqual(
+    dockerfileInstructions('# escape=`\nFROM base\nRUN a `\n b\\\nRUN c\n').map((i) => i.text),
+    ['FROM base', 'RUN a  b\\', 'RUN c'],
+  );
+  assert.deepEqual(
+    dockerfileInstructions('\uFEFF# Escape = `\r\nFROM base\r\nRUN a `\r\n b\r\n').map((i) => i.text),
+    ['FROM base', 'RUN a  b'],
+  );
+  assert.deepEqual(
+    dockerfileInstructions('# hello\n# escape=`\nRUN a `\nRUN b\n').map((i) => i.text),
+    ['RUN a `', 'RUN b'],
+  );
+  assert.deepEqual(parserDirectives('# syntax = x/y:1\n#escape=`\nFROM a\n# other=1\n'), [
+    { key: 'syntax', value: 'x/y:1', line: 1 },
+    { key: 'escape', value: '`', line: 2 },
+  ]);
 });
 
 test('instruction keywords and leading flags are read as the engine reads them', () => {
   assert.deepEqual(splitInstruction('run\t --mount=type=cache,target=/x ls'), { keyword: 'run', rest: '--mount=type=cache,target=/x ls', restAt: 5 });
   const rest = `--mount="type=cache,target=/a b" --mount=type=bind\\,x --chown='u g' echo hi`;
   const { flags, argsAt } = leadingFlags(rest);
-  assert.deepEqual(flags.map((f) => f.word), ['--mount=type=cache,target=/a b', '--mount=type=bind,x', '--chown=u g']);
+  assert.deepEqual(
+    flags.map((f) => f.word),
+    ['--mount=type=cache,target=/a b', '--mount=type=bind,x', '--chown=u g'],
+  );
   assert.equal(rest.slice(argsAt), 'echo hi');
   assert.equal(rest.slice(flags[0]!.start, flags[0]!.end), '--mount="type=cache,target=/a b"');
   assert.equal(leadingFlags('-- --mount=x ls').flags.length, 0);
 });
 
 test('inspectDockerfile: args (never BUILDKIT_*), bases, and images named by COPY --from and RUN --mount from=', () => {
-  const info = inspectDockerfile([
-    'ARG BASE=yunbang/stack', 'ARG BUILDKIT_SYNTAX', 'FROM $BASE AS build', 'ARG VERSION',
-    'RUN --mount=type=bind,from=tools:1,target=/t --mount=type=cache,from=build,target=/c ls',
-    'FROM scratch', 'COPY --from=build /a /a', 'COPY --from=0 /b /b', 'COPY --from=registry.local:5000/img /c /c', 'copy --from=${BASE} /d /d',
-  ].join('\n'));
+  const info = inspectDockerfile(
+    [
+      'ARG BASE=yunbang/stack',
+      'ARG BUILDKIT_SYNTAX',
+      'FROM $BASE AS build',
+      'ARG VERSION',
+      'RUN --mount=type=bind,from=tools:1,target=/t --mount=type=cache,from=build,target=/c ls',
+      'FROM scratch',
+      'COPY --from=build /a /a',
+      'COPY --from=0 /b /b',
+      'COPY --from=registry.local:5000/img /c /c',
+      'copy --from=${BASE} /d /d',
+    ].join('\n'),
+  );
   assert.deepEqual(info.args, ['BASE', 'VERSION']);
   assert.deepEqual(info.bases, ['yunbang/stack', 'tools:1', 'registry.local:5000/img']);
 });

@@ -37,7 +37,10 @@ test('plain files are read; absent ones are null; links inside the tree are foll
 test('absolute, relative, chained and directory links out of the tree are refused without reading', async () => {
   const { data, src } = layout();
   const refused = async (rel: string, re: RegExp) => {
-    const err = await readTenantFile(src, rel, APP).then(() => null, (e: Error) => e);
+    const err = await readTenantFile(src, rel, APP).then(
+      () => null,
+      (e: Error) => e,
+    );
     assert.ok(err, `${rel} must be refused`);
     assert.match(err.message, re);
     assert.doesNotMatch(err.message, /SECRET-TOKEN/);

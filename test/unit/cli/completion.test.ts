@@ -28,7 +28,10 @@ _yb_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
 
 test('specs list every command with its options', () => {
   const specs = commandSpecs(program());
-  assert.deepEqual(specs.map((s) => s.name), ['apps:create', 'config:get', 'logs', 'logs:drains']);
+  assert.deepEqual(
+    specs.map((s) => s.name),
+    ['apps:create', 'config:get', 'logs', 'logs:drains'],
+  );
   assert.deepEqual(specs.find((s) => s.name === 'logs')!.options, ['--app', '-a', '--source', '--tail', '-t', '--help']);
 });
 

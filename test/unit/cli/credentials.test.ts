@@ -61,7 +61,13 @@ function tempNetrc(text: string): { path: string; done: () => void } {
   const path = join(dir, '.netrc');
   writeFileSync(path, text, { mode: 0o600 });
   process.env.NETRC = path;
-  return { path, done: () => { delete process.env.NETRC; rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    path,
+    done: () => {
+      delete process.env.NETRC;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 test('login then logout on a real file gives back the same bytes; the entry goes before default', () => {
@@ -74,7 +80,10 @@ test('login then logout on a real file gives back the same bytes; the entry goes
     assert.equal(apiToken('http://127.0.0.1:5050'), 'yb_first');
     assert.ok(text.indexOf('machine 127.0.0.1:5050') < text.indexOf('default'), 'the new machine precedes default');
     assert.ok(text.includes('macdef init\nbinary\nmachine not.an.entry login nope password nope\n\n'), 'the macro is intact');
-    assert.deepEqual(plain(text).map((e) => e.machine), ['github.com', 'ftp.example.org', '127.0.0.1:5050', '']);
+    assert.deepEqual(
+      plain(text).map((e) => e.machine),
+      ['github.com', 'ftp.example.org', '127.0.0.1:5050', ''],
+    );
     saveToken('http://127.0.0.1:5050', 'alice', 'yb_second'); // log in again: replaced in place
     text = readFileSync(f.path, 'utf8');
     assert.equal(apiToken('http://127.0.0.1:5050'), 'yb_second');
@@ -92,17 +101,26 @@ test('login then logout on a real file gives back the same bytes; the entry goes
 
 test('an existing entry is edited in place, one-line or several, keeping its other fields', () => {
   const one = 'machine a login x password y account z\nmachine h:1 login old password tok # mine\nmachine c login c password c\n';
-  assert.equal(setNetrcEntry(one, 'h:1', 'new', 'yb_t'), 'machine a login x password y account z\nmachine h:1 login new password yb_t # mine\nmachine c login c password c\n');
+  assert.equal(
+    setNetrcEntry(one, 'h:1', 'new', 'yb_t'),
+    'machine a login x password y account z\nmachine h:1 login new password yb_t # mine\nmachine c login c password c\n',
+  );
   assert.equal(setNetrcEntry('machine h:1\n  password old\n', 'h:1', 'bob', 'yb_t'), 'machine h:1\n  password yb_t login bob\n');
   assert.equal(setNetrcEntry('', 'h:1', 'bob', 'yb_t'), 'machine h:1\n  login bob\n  password yb_t\n');
-  assert.equal(setNetrcEntry('machine a login b password c', 'h:1', 'bob', 'yb_t'), 'machine a login b password c\nmachine h:1\n  login bob\n  password yb_t\n');
+  assert.equal(
+    setNetrcEntry('machine a login b password c', 'h:1', 'bob', 'yb_t'),
+    'machine a login b password c\nmachine h:1\n  login bob\n  password yb_t\n',
+  );
 });
 
 test('a macro at the end of the file is closed before a new entry, so the entry is not swallowed', () => {
   const text = 'machine a login b password c\nmacdef init\nbinary';
   const out = setNetrcEntry(text, 'h:1', 'bob', 'yb_t');
   assert.ok(out.startsWith(text));
-  assert.deepEqual(plain(out).map((e) => e.machine), ['a', 'h:1']);
+  assert.deepEqual(
+    plain(out).map((e) => e.machine),
+    ['a', 'h:1'],
+  );
   assert.equal(removeNetrcEntry(out, 'h:1'), `${text}\n\n`);
 });
 

@@ -2,7 +2,15 @@
 // destroying may remove. Pure functions; no engine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { importTagProblem, isImageName, isPlatformName, keptImages, normaliseTag, removableImages, type ReleaseImage } from '../../../src/deploy/image-policy.js';
+import {
+  importTagProblem,
+  isImageName,
+  isPlatformName,
+  keptImages,
+  normaliseTag,
+  removableImages,
+  type ReleaseImage,
+} from '../../../src/deploy/image-policy.js';
 import { tagsOf } from '../../../src/api/image-archive.js';
 
 const id = (c: string) => `sha256:${c.repeat(64)}`;
@@ -20,7 +28,8 @@ test('image names: what the engine accepts, with no path segment that could leav
 });
 
 test('platform names: base images and app release images, however spelled', () => {
-  for (const ref of ['yunbang/builder:latest', 'yunbang/stack', 'docker.io/yunbang/builder:latest', 'yunbang-app/web:abc', 'YUNBANG/svc-mysql:1']) assert.ok(isPlatformName(ref), ref);
+  for (const ref of ['yunbang/builder:latest', 'yunbang/stack', 'docker.io/yunbang/builder:latest', 'yunbang-app/web:abc', 'YUNBANG/svc-mysql:1'])
+    assert.ok(isPlatformName(ref), ref);
   for (const ref of ['acme/yunbang:1', 'myyunbang/x', 'team-b/api:1']) assert.ok(!isPlatformName(ref), ref);
 });
 
@@ -45,7 +54,10 @@ test('pruning removes built images beyond the kept releases, never the current o
 
 test("an image another app's kept release uses is never removed, by pruning or by destroying", () => {
   const mine = [rel(1, id('1')), rel(2, id('2')), rel(3, id('3'), 'dockerfile')];
-  const others = [{ releases: [rel(1, id('9')), rel(2, id('1'), 'image')], current: 2 }, { releases: [rel(7, id('2')), rel(8, id('8'))], current: 7 }];
+  const others = [
+    { releases: [rel(1, id('9')), rel(2, id('1'), 'image')], current: 2 },
+    { releases: [rel(7, id('2')), rel(8, id('8'))], current: 7 },
+  ];
   const kept = keptImages(others, 1);
   assert.deepEqual([...kept].sort(), [id('1'), id('2'), id('8')].sort(), "each app's newest release and its current one");
   assert.deepEqual(removableImages(mine, 0, kept), [id('3')], 'destroy: only the image no one else keeps');
@@ -53,7 +65,10 @@ test("an image another app's kept release uses is never removed, by pruning or b
 });
 
 test('tagsOf reads RepoTags of manifest.json and the older repositories file', () => {
-  const manifest = [{ Config: 'x.json', RepoTags: ['team-b/api:1', 'team-b/api:latest'], Layers: [] }, { Config: 'y.json', RepoTags: null }];
+  const manifest = [
+    { Config: 'x.json', RepoTags: ['team-b/api:1', 'team-b/api:latest'], Layers: [] },
+    { Config: 'y.json', RepoTags: null },
+  ];
   assert.deepEqual(tagsOf(manifest, { 'yunbang/builder': { latest: 'abc' } }).sort(), ['team-b/api:1', 'team-b/api:latest', 'yunbang/builder:latest']);
   assert.deepEqual(tagsOf(null, null), []);
   assert.deepEqual(tagsOf({ not: 'an array' }, 'nor an object'), []);

@@ -13,7 +13,10 @@ test('keeps the last N lines per app on disk, compacts, and reloads them', (t) =
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const a = new AppLogStore(dir, 100);
   for (let i = 0; i < 500; i++) a.append('hello', [line(i)]);
-  assert.deepEqual(a.last('hello', 2).map((l) => l.m), ['line 498', 'line 499']);
+  assert.deepEqual(
+    a.last('hello', 2).map((l) => l.m),
+    ['line 498', 'line 499'],
+  );
   assert.equal(a.last('hello', 1000).length, 100);
   const fileLines = readFileSync(join(dir, 'hello.jsonl'), 'utf8').trim().split('\n').length;
   assert.ok(fileLines <= 250, `file compacted (${fileLines} lines)`);
@@ -21,7 +24,11 @@ test('keeps the last N lines per app on disk, compacts, and reloads them', (t) =
   const b = new AppLogStore(dir, 100);
   const seen: string[] = [];
   b.load((_app, l) => seen.push(l.m));
-  assert.deepEqual(b.last('hello', 100).map((l) => l.m), a.last('hello', 100).map((l) => l.m), 'same lines after a restart; the torn line is skipped');
+  assert.deepEqual(
+    b.last('hello', 100).map((l) => l.m),
+    a.last('hello', 100).map((l) => l.m),
+    'same lines after a restart; the torn line is skipped',
+  );
   assert.ok(seen.includes('line 499'));
   b.remove('hello');
   assert.deepEqual(b.last('hello', 10), []);

@@ -24,7 +24,20 @@ test('--ps matches a type or one process; --source one source', () => {
 });
 
 test('router access entries become router lines; other router output is ignored', () => {
-  const entry = { level: 30, time: '2026-11-26T10:00:00.123Z', kind: 'access', app: 'hello', method: 'GET', host: 'hello.localhost', path: '/a b', status: 200, duration: 2.6, bytes: 12, upstream: '127.0.0.1:3000', requestId: 'r1' };
+  const entry = {
+    level: 30,
+    time: '2026-11-26T10:00:00.123Z',
+    kind: 'access',
+    app: 'hello',
+    method: 'GET',
+    host: 'hello.localhost',
+    path: '/a b',
+    status: 200,
+    duration: 2.6,
+    bytes: 12,
+    upstream: '127.0.0.1:3000',
+    requestId: 'r1',
+  };
   const r = parseRouterLine(JSON.stringify(entry), 999);
   assert.ok(r);
   assert.equal(r.app, 'hello');

@@ -17,7 +17,10 @@ test('last(n, pred) returns the newest matches oldest first', () => {
   const r = new RingBuffer<number>(10);
   for (let i = 1; i <= 10; i++) r.push(i);
   assert.deepEqual(r.last(3), [8, 9, 10]);
-  assert.deepEqual(r.last(2, (x) => x % 2 === 1), [7, 9]);
+  assert.deepEqual(
+    r.last(2, (x) => x % 2 === 1),
+    [7, 9],
+  );
   assert.deepEqual(r.last(0), []);
   assert.deepEqual(r.last(100).length, 10);
 });

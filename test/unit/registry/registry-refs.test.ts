@@ -13,7 +13,11 @@ test('the registry host is host:port of a URL or an address', () => {
 });
 
 test('a build is pushed as <host>/<instance>/<app>:<build id>, each part a valid path component', () => {
-  assert.deepEqual(pushTag('127.0.0.1:5000', 'yunbang', 'hello', 'lx9abc12'), { repo: '127.0.0.1:5000/yunbang/hello', tag: 'lx9abc12', ref: '127.0.0.1:5000/yunbang/hello:lx9abc12' });
+  assert.deepEqual(pushTag('127.0.0.1:5000', 'yunbang', 'hello', 'lx9abc12'), {
+    repo: '127.0.0.1:5000/yunbang/hello',
+    tag: 'lx9abc12',
+    ref: '127.0.0.1:5000/yunbang/hello:lx9abc12',
+  });
   assert.equal(appRepository('My_Instance', 'app-1'), 'my_instance/app-1');
   assert.equal(appRepository('--x..y--', 'a'), 'x-y/a');
   assert.equal(appRepository('', 'a'), 'x/a');

@@ -16,7 +16,10 @@ test('an unset of a missing var changes nothing', () => {
 });
 
 test('rejects invalid names and oversized values', () => {
-  assert.throws(() => applyConfigPatch({}, { '1BAD': 'x' }), (e: unknown) => e instanceof YbError && e.code === 'YB_ERR_INVALID_NAME');
+  assert.throws(
+    () => applyConfigPatch({}, { '1BAD': 'x' }),
+    (e: unknown) => e instanceof YbError && e.code === 'YB_ERR_INVALID_NAME',
+  );
   assert.throws(() => applyConfigPatch({}, { 'A-B': 'x' }), YbError);
   assert.throws(() => applyConfigPatch({}, { BIG: 'x'.repeat(40000) }), /longer than/);
 });

@@ -7,8 +7,19 @@ const head = (...lines: string[]) => lines.join('\r\n');
 
 test('a plain request head: hop-by-hop and router-set headers dropped, the rest kept in order', () => {
   const r = parseRequestHead(
-    head('GET /a?b=c HTTP/1.1', 'Host: App.Example.com:8080', 'Accept: */*', 'Connection: keep-alive', 'Keep-Alive: 5', 'TE: trailers',
-      'X-Forwarded-For: 10.0.0.1', 'x-forwarded-for: 10.0.0.2', 'X-Forwarded-Proto: https', 'X-Request-Id: abc', 'Cookie: a=b; c=d'),
+    head(
+      'GET /a?b=c HTTP/1.1',
+      'Host: App.Example.com:8080',
+      'Accept: */*',
+      'Connection: keep-alive',
+      'Keep-Alive: 5',
+      'TE: trailers',
+      'X-Forwarded-For: 10.0.0.1',
+      'x-forwarded-for: 10.0.0.2',
+      'X-Forwarded-Proto: https',
+      'X-Request-Id: abc',
+      'Cookie: a=b; c=d',
+    ),
   );
   assert.ok(r);
   assert.equal(r.method, 'GET');
@@ -36,7 +47,7 @@ test('implausible request ids are replaced, not forwarded', () => {
 test('requests the fast path leaves to node:http', () => {
   const cases: Record<string, string> = {
     'HTTP/1.0': head('GET / HTTP/1.0', 'host: a'),
-    'CONNECT': head('CONNECT a:443 HTTP/1.1', 'host: a'),
+    CONNECT: head('CONNECT a:443 HTTP/1.1', 'host: a'),
     'extension method': head('PURGE / HTTP/1.1', 'host: a'),
     'absolute form': head('GET http://a/ HTTP/1.1', 'host: a'),
     'asterisk form': head('OPTIONS * HTTP/1.1', 'host: a'),
@@ -52,8 +63,8 @@ test('requests the fast path leaves to node:http', () => {
     'two lengths': head('POST / HTTP/1.1', 'host: a', 'content-length: 3', 'content-length: 3'),
     'signed length': head('POST / HTTP/1.1', 'host: a', 'content-length: +3'),
     'hex length': head('POST / HTTP/1.1', 'host: a', 'content-length: 0x3'),
-    'upgrade': head('GET / HTTP/1.1', 'host: a', 'connection: upgrade', 'upgrade: websocket'),
-    'expect': head('PUT / HTTP/1.1', 'host: a', 'expect: 100-continue', 'content-length: 1'),
+    upgrade: head('GET / HTTP/1.1', 'host: a', 'connection: upgrade', 'upgrade: websocket'),
+    expect: head('PUT / HTTP/1.1', 'host: a', 'expect: 100-continue', 'content-length: 1'),
     'other connection option': head('GET / HTTP/1.1', 'host: a', 'connection: x-secret'),
     'folded header': head('GET / HTTP/1.1', 'host: a', 'x-a: b', ' c'),
     'space before colon': head('GET / HTTP/1.1', 'host : a'),
@@ -69,9 +80,19 @@ test('requests the fast path leaves to node:http', () => {
 });
 
 test('response heads: framing, keep-alive, hop-by-hop headers dropped', () => {
-  const r = parseResponseHead(head('HTTP/1.1 200 OK', 'Content-Type: text/plain', 'Content-Length: 5', 'Connection: keep-alive', 'Keep-Alive: timeout=5'), 'GET');
+  const r = parseResponseHead(
+    head('HTTP/1.1 200 OK', 'Content-Type: text/plain', 'Content-Length: 5', 'Connection: keep-alive', 'Keep-Alive: timeout=5'),
+    'GET',
+  );
   assert.ok(typeof r !== 'string');
-  assert.deepEqual(r, { status: 200, head: 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n', framing: 'length', length: 5, keepAlive: true, idleTimeoutMs: 5000 });
+  assert.deepEqual(r, {
+    status: 200,
+    head: 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n',
+    framing: 'length',
+    length: 5,
+    keepAlive: true,
+    idleTimeoutMs: 5000,
+  });
   const chunked = parseResponseHead(head('HTTP/1.1 200 OK', 'Transfer-Encoding: gzip, chunked'), 'GET');
   assert.ok(typeof chunked !== 'string' && chunked.framing === 'chunked' && chunked.keepAlive && chunked.head.includes('Transfer-Encoding'));
   const untilClose = parseResponseHead(head('HTTP/1.1 200 OK', 'Content-Type: text/plain'), 'GET');
@@ -85,7 +106,12 @@ test('response heads: framing, keep-alive, hop-by-hop headers dropped', () => {
 });
 
 test('responses without a body: HEAD, 1xx, 204, 304', () => {
-  for (const [status, method] of [['200', 'HEAD'], ['204', 'GET'], ['304', 'GET'], ['103', 'GET']] as const) {
+  for (const [status, method] of [
+    ['200', 'HEAD'],
+    ['204', 'GET'],
+    ['304', 'GET'],
+    ['103', 'GET'],
+  ] as const) {
     const r = parseResponseHead(head(`HTTP/1.1 ${status} X`, 'Content-Length: 10'), method);
     assert.ok(typeof r !== 'string' && r.framing === 'none', `${status} ${method}`);
   }
@@ -150,13 +176,37 @@ test('broken chunked framing is reported', () => {
 
 test('chunked framing llhttp refuses is refused (issue #14): the router never relays a body a client may end elsewhere', () => {
   const bad = [
-    '5 \r\n', '5\t\r\n', '5 ;a=b\r\n', '0;\r\n', '5; a=b\r\n', '5;a = b\r\n', '5;a=b c\r\n', '5;a=\xe9\r\n', '5;a="b"c\r\n', '5;a="x\\\r\n',
-    '5;a\x00\r\n', '5;a\nhello', '-5\r\n', '0x5\r\n', '10000000000000\r\n',
-    '0\r\n\n', '0\r\n\nGET / HTTP/1.1\r\n', '0\r\nX y\r\n', '0\r\n folded\r\n', '0\r\nX: a\x01\r\n', '0\r\nX: a\nY: b\r\n', '0\r\nX : y\r\n',
-    '0\r\nContent-Length: 5\r\n', '0\r\ntransfer-encoding: chunked\r\n',
+    '5 \r\n',
+    '5\t\r\n',
+    '5 ;a=b\r\n',
+    '0;\r\n',
+    '5; a=b\r\n',
+    '5;a = b\r\n',
+    '5;a=b c\r\n',
+    '5;a=\xe9\r\n',
+    '5;a="b"c\r\n',
+    '5;a="x\\\r\n',
+    '5;a\x00\r\n',
+    '5;a\nhello',
+    '-5\r\n',
+    '0x5\r\n',
+    '10000000000000\r\n',
+    '0\r\n\n',
+    '0\r\n\nGET / HTTP/1.1\r\n',
+    '0\r\nX y\r\n',
+    '0\r\n folded\r\n',
+    '0\r\nX: a\x01\r\n',
+    '0\r\nX: a\nY: b\r\n',
+    '0\r\nX : y\r\n',
+    '0\r\nContent-Length: 5\r\n',
+    '0\r\ntransfer-encoding: chunked\r\n',
   ];
   for (const text of bad) assert.equal(new ChunkedScanner().scan(Buffer.from(text, 'latin1')), -2, JSON.stringify(text));
-  const good = ['00000000000000000005\r\nhello\r\n0\r\n\r\n', '5;a=b;c;;d="e \\" f\xe9"\r\nhello\r\n0;x=\r\n\r\n', '0\r\nX:\r\nContent-Lengthy: 1\r\nY: a\tb \xe9\r\n\r\n'];
+  const good = [
+    '00000000000000000005\r\nhello\r\n0\r\n\r\n',
+    '5;a=b;c;;d="e \\" f\xe9"\r\nhello\r\n0;x=\r\n\r\n',
+    '0\r\nX:\r\nContent-Lengthy: 1\r\nY: a\tb \xe9\r\n\r\n',
+  ];
   for (const text of good) assert.equal(new ChunkedScanner().scan(Buffer.from(text, 'latin1')), Buffer.byteLength(text, 'latin1'), JSON.stringify(text));
 });
 
@@ -190,9 +240,30 @@ function scanAndCompare(text: string, method: string): ScannedResponseHead | und
 }
 
 test('response heads read from their bytes: the common ones are taken, each as parseResponseHead reads it', () => {
-  const nginx = head('HTTP/1.1 200 OK', 'Server: nginx/1.22.1', 'Date: Thu, 26 Nov 2026 12:00:00 GMT', 'Content-Type: text/plain', 'Content-Length: 2', 'Connection: keep-alive');
-  const node = head('HTTP/1.1 200 OK', 'Content-Type: application/json; charset=utf-8', 'Date: Thu, 26 Nov 2026 12:00:00 GMT', 'Connection: keep-alive', 'Keep-Alive: timeout=5', 'Transfer-Encoding: chunked');
-  for (const text of [nginx, node, 'HTTP/1.1 204', head('HTTP/1.0 200 OK', 'Content-Length: 1', 'Connection: keep-alive'), head('HTTP/1.1 304 Not Modified', 'ETag: "x"'), head('HTTP/1.1 200 \xe9t\xe9', 'X: \xff\t y')]) {
+  const nginx = head(
+    'HTTP/1.1 200 OK',
+    'Server: nginx/1.22.1',
+    'Date: Thu, 26 Nov 2026 12:00:00 GMT',
+    'Content-Type: text/plain',
+    'Content-Length: 2',
+    'Connection: keep-alive',
+  );
+  const node = head(
+    'HTTP/1.1 200 OK',
+    'Content-Type: application/json; charset=utf-8',
+    'Date: Thu, 26 Nov 2026 12:00:00 GMT',
+    'Connection: keep-alive',
+    'Keep-Alive: timeout=5',
+    'Transfer-Encoding: chunked',
+  );
+  for (const text of [
+    nginx,
+    node,
+    'HTTP/1.1 204',
+    head('HTTP/1.0 200 OK', 'Content-Length: 1', 'Connection: keep-alive'),
+    head('HTTP/1.1 304 Not Modified', 'ETag: "x"'),
+    head('HTTP/1.1 200 \xe9t\xe9', 'X: \xff\t y'),
+  ]) {
     assert.ok(scanAndCompare(text, 'GET'), JSON.stringify(text));
   }
   assert.deepEqual(scanAndCompare(node, 'GET')?.drops?.length, 4, 'Connection and Keep-Alive dropped');
@@ -201,11 +272,66 @@ test('response heads read from their bytes: the common ones are taken, each as p
 
 test('response heads read from their bytes: 20,000 random heads agree with parseResponseHead or are left to it', () => {
   let seed = 42;
-  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
   const pick = <T>(xs: readonly T[]) => xs[rand(xs.length)]!;
-  const names = ['Content-Length', 'content-length', 'CONTENT-LENGTH', 'Transfer-Encoding', 'Connection', 'connection', 'Keep-Alive', 'Proxy-Connection', 'Upgrade', 'Content-Type', 'X-A', 'Set-Cookie', 'Contentlength', 'Keep_Alive', 'Conn ection', '', 'Te', 'Trailer'];
-  const values = ['0', '5', ' 12 ', '007', '-1', '1e3', '99999999999999999', 'chunked', 'gzip, chunked', 'chunked, gzip', 'close', 'keep-alive', 'Keep-Alive, Upgrade', ' close , x', 'timeout=5', 'max=3, timeout=10', 'text/plain', '\xe9', 'a\x7fb', 'a\x01b', '', ' ', '\t'];
-  const statuses = ['HTTP/1.1 200 OK', 'HTTP/1.0 200 OK', 'HTTP/1.1 204 No Content', 'HTTP/1.1 304', 'HTTP/1.1 101 Switching', 'HTTP/1.1 103 Early Hints', 'HTTP/1.1 500 \xe9', 'HTTP/1.1 20 OK', 'HTTP/1.2 200 OK', 'HTTP/1.1 200OK', 'http/1.1 200 OK'];
+  const names = [
+    'Content-Length',
+    'content-length',
+    'CONTENT-LENGTH',
+    'Transfer-Encoding',
+    'Connection',
+    'connection',
+    'Keep-Alive',
+    'Proxy-Connection',
+    'Upgrade',
+    'Content-Type',
+    'X-A',
+    'Set-Cookie',
+    'Contentlength',
+    'Keep_Alive',
+    'Conn ection',
+    '',
+    'Te',
+    'Trailer',
+  ];
+  const values = [
+    '0',
+    '5',
+    ' 12 ',
+    '007',
+    '-1',
+    '1e3',
+    '99999999999999999',
+    'chunked',
+    'gzip, chunked',
+    'chunked, gzip',
+    'close',
+    'keep-alive',
+    'Keep-Alive, Upgrade',
+    ' close , x',
+    'timeout=5',
+    'max=3, timeout=10',
+    'text/plain',
+    '\xe9',
+    'a\x7fb',
+    'a\x01b',
+    '',
+    ' ',
+    '\t',
+  ];
+  const statuses = [
+    'HTTP/1.1 200 OK',
+    'HTTP/1.0 200 OK',
+    'HTTP/1.1 204 No Content',
+    'HTTP/1.1 304',
+    'HTTP/1.1 101 Switching',
+    'HTTP/1.1 103 Early Hints',
+    'HTTP/1.1 500 \xe9',
+    'HTTP/1.1 20 OK',
+    'HTTP/1.2 200 OK',
+    'HTTP/1.1 200OK',
+    'http/1.1 200 OK',
+  ];
   let taken = 0;
   for (let n = 0; n < 20_000; n++) {
     const lines = [pick(statuses)];

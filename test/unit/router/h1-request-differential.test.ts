@@ -21,30 +21,156 @@ let oracle: Oracle;
 before(async () => (oracle = await startOracle(MAX_HEADER)));
 after(() => oracle?.close());
 
-const METHODS = ['GET', 'GET', 'GET', 'POST', 'POST', 'PUT', 'HEAD', 'DELETE', 'PATCH', 'OPTIONS', 'get', 'Get', 'PURGE', 'CONNECT', 'TRACE', 'G\x00T', 'GET\t'];
-const TARGETS = ['/', '/', '/a?b=c', '/x/y.json', '/a b', 'http://a.localhost/', '*', '/\x00', '/\x7f', '/\x80', '/%0d%0a', '/"<>\\^`{|}', '/#f', '//x', '/a\tb', '/a\rb', '', 'a', '/\xe9', '/a\nb'];
-const VERSIONS = ['HTTP/1.1', 'HTTP/1.1', 'HTTP/1.1', 'HTTP/1.1', 'HTTP/1.1', 'HTTP/1.0', 'HTTP/1.2', 'HTTP/2.0', 'HTTP/0.9', 'http/1.1', 'HTTP/1.1 ', 'HTTP/01.1', 'HTTP/1.10', 'HTTP/1'];
+const METHODS = [
+  'GET',
+  'GET',
+  'GET',
+  'POST',
+  'POST',
+  'PUT',
+  'HEAD',
+  'DELETE',
+  'PATCH',
+  'OPTIONS',
+  'get',
+  'Get',
+  'PURGE',
+  'CONNECT',
+  'TRACE',
+  'G\x00T',
+  'GET\t',
+];
+const TARGETS = [
+  '/',
+  '/',
+  '/a?b=c',
+  '/x/y.json',
+  '/a b',
+  'http://a.localhost/',
+  '*',
+  '/\x00',
+  '/\x7f',
+  '/\x80',
+  '/%0d%0a',
+  '/"<>\\^`{|}',
+  '/#f',
+  '//x',
+  '/a\tb',
+  '/a\rb',
+  '',
+  'a',
+  '/\xe9',
+  '/a\nb',
+];
+const VERSIONS = [
+  'HTTP/1.1',
+  'HTTP/1.1',
+  'HTTP/1.1',
+  'HTTP/1.1',
+  'HTTP/1.1',
+  'HTTP/1.0',
+  'HTTP/1.2',
+  'HTTP/2.0',
+  'HTTP/0.9',
+  'http/1.1',
+  'HTTP/1.1 ',
+  'HTTP/01.1',
+  'HTTP/1.10',
+  'HTTP/1',
+];
 const LONG = 'LONG';
 /** Header fields by kind: name spellings (valid and mangled) and values. */
 const FIELDS: ReadonlyArray<readonly [readonly string[], readonly string[]]> = [
-  [['Content-Length', 'content-length', 'CONTENT-LENGTH', 'Content-Length ', 'Content-Length\t', ' Content-Length', 'Content_Length'],
-    ['0', '5', '12', '05', '+5', '-1', '0x10', ' 5 ', '5,5', '5, 5', '5 5', '', '9007199254740993', '99999999999999999999', '000000000000000000005', '1e1', '\t7', '5\x00', '0005']],
-  [['Transfer-Encoding', 'transfer-encoding', 'Transfer-Encoding ', 'Transfer_Encoding', 'TRANSFER-ENCODING', ' Transfer-Encoding'],
-    ['chunked', 'Chunked', 'chunked, identity', 'identity, chunked', 'identity', 'xchunked', 'chunked ', 'gzip, chunked', 'chunked\x00', '\tchunked', 'chunked;q=1', '', 'ch unked', 'chunked, chunked']],
-  [['Connection', 'connection'], ['keep-alive', 'close', 'Keep-Alive, close', 'upgrade', 'x-secret', '', 'close, transfer-encoding']],
-  [['Upgrade', 'Expect'], ['websocket', '100-continue']],
-  [['Host', 'host', 'HOST'], ['a.localhost', 'b.localhost:8080', '', 'a b', 'a\x01', '[::1]:80']],
-  [['X-A', 'Accept', 'Cookie', 'User-Agent', 'X-Forwarded-For', 'X-Request-Id', 'Keep-Alive', 'TE', 'Trailer', 'X-Forwarded-Host', 'Proxy-Connection'],
-    ['x', '', '*/*', 'a=b; c=d', '10.0.0.1', 'abc', 'trailers', '\xe9\xff', 'a\tb', ' x ', 'a\x00b', 'a\rb', 'a\nb', 'a\x7fb', 'a\x1bb', LONG]],
+  [
+    ['Content-Length', 'content-length', 'CONTENT-LENGTH', 'Content-Length ', 'Content-Length\t', ' Content-Length', 'Content_Length'],
+    [
+      '0',
+      '5',
+      '12',
+      '05',
+      '+5',
+      '-1',
+      '0x10',
+      ' 5 ',
+      '5,5',
+      '5, 5',
+      '5 5',
+      '',
+      '9007199254740993',
+      '99999999999999999999',
+      '000000000000000000005',
+      '1e1',
+      '\t7',
+      '5\x00',
+      '0005',
+    ],
+  ],
+  [
+    ['Transfer-Encoding', 'transfer-encoding', 'Transfer-Encoding ', 'Transfer_Encoding', 'TRANSFER-ENCODING', ' Transfer-Encoding'],
+    [
+      'chunked',
+      'Chunked',
+      'chunked, identity',
+      'identity, chunked',
+      'identity',
+      'xchunked',
+      'chunked ',
+      'gzip, chunked',
+      'chunked\x00',
+      '\tchunked',
+      'chunked;q=1',
+      '',
+      'ch unked',
+      'chunked, chunked',
+    ],
+  ],
+  [
+    ['Connection', 'connection'],
+    ['keep-alive', 'close', 'Keep-Alive, close', 'upgrade', 'x-secret', '', 'close, transfer-encoding'],
+  ],
+  [
+    ['Upgrade', 'Expect'],
+    ['websocket', '100-continue'],
+  ],
+  [
+    ['Host', 'host', 'HOST'],
+    ['a.localhost', 'b.localhost:8080', '', 'a b', 'a\x01', '[::1]:80'],
+  ],
+  [
+    ['X-A', 'Accept', 'Cookie', 'User-Agent', 'X-Forwarded-For', 'X-Request-Id', 'Keep-Alive', 'TE', 'Trailer', 'X-Forwarded-Host', 'Proxy-Connection'],
+    ['x', '', '*/*', 'a=b; c=d', '10.0.0.1', 'abc', 'trailers', '\xe9\xff', 'a\tb', ' x ', 'a\x00b', 'a\rb', 'a\nb', 'a\x7fb', 'a\x1bb', LONG],
+  ],
   [['', 'X A', 'X"A', 'X\x00A', 'X(A)', '\xe9', 'X\tA', 'X\rA', 'X\nA', 'X/A'], ['x']],
 ];
 /** Fields of plain requests, which the fast path takes. */
-const PLAIN = ['Content-Length: 5', 'content-length: 0', 'Content-Length:  12 ', 'Content-Length: 05', 'Connection: keep-alive', 'Accept: */*', 'X-Request-Id: abc', 'X-Forwarded-For: 10.0.0.1', 'Cookie: a=b; c=d', 'X-A:\t\xe9 ', 'TE: trailers', 'Keep-Alive: 5'];
+const PLAIN = [
+  'Content-Length: 5',
+  'content-length: 0',
+  'Content-Length:  12 ',
+  'Content-Length: 05',
+  'Connection: keep-alive',
+  'Accept: */*',
+  'X-Request-Id: abc',
+  'X-Forwarded-For: 10.0.0.1',
+  'Cookie: a=b; c=d',
+  'X-A:\t\xe9 ',
+  'TE: trailers',
+  'Keep-Alive: 5',
+];
 const SEPARATORS = [': ', ': ', ': ', ':', ' : ', ':\t', ': \t', ':  ', '\t:'];
 const EOLS = ['\r\n', '\r\n', '\r\n', '\r\n', '\r\n', '\r\n', '\r\n', '\r\n', '\n', '\r', '\r\r\n', '\n\r'];
 const HEAD_ENDS = ['\r\n\r\n', '\r\n\r\n', '\r\n\r\n', '\r\n\r\n', '\r\n\r\n', '\r\n\r\n', '\n\n', '\r\n\n', '\n\r\n'];
 const SECOND = 'GET /second HTTP/1.1\r\nHost: b.localhost\r\n\r\n';
-const TAILS = ['', '', 'hello', 'xxxxxxxxxxxx', '5\r\nhello\r\n0\r\n\r\n', '0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a.localhost\r\n\r\n', 'GET /smuggled HTTP/1.1\r\nHost: a.localhost\r\n\r\n', '\r\n'];
+const TAILS = [
+  '',
+  '',
+  'hello',
+  'xxxxxxxxxxxx',
+  '5\r\nhello\r\n0\r\n\r\n',
+  '0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a.localhost\r\n\r\n',
+  'GET /smuggled HTTP/1.1\r\nHost: a.localhost\r\n\r\n',
+  '\r\n',
+];
 
 function field(r: Random, kind?: number): string {
   const [names, values] = FIELDS[kind ?? r.int(FIELDS.length)]!;
@@ -56,9 +182,10 @@ function field(r: Random, kind?: number): string {
 /** One request, mostly valid HTTP/1.1 with a Host, mangled in a few places, with a body tail and maybe a second request. */
 function requestCase(r: Random): string {
   const mangled = r.chance(0.6);
-  const line = mangled && r.chance(0.3)
-    ? `${r.pick(METHODS)} ${r.pick(TARGETS)} ${r.pick(VERSIONS)}`
-    : `${r.pick(['GET', 'POST', 'PUT', 'HEAD'])} ${r.pick(['/', '/a?b=c', '/x'])} HTTP/1.1`;
+  const line =
+    mangled && r.chance(0.3)
+      ? `${r.pick(METHODS)} ${r.pick(TARGETS)} ${r.pick(VERSIONS)}`
+      : `${r.pick(['GET', 'POST', 'PUT', 'HEAD'])} ${r.pick(['/', '/a?b=c', '/x'])} HTTP/1.1`;
   const lines = [line];
   if (!mangled || r.chance(0.9)) lines.push(mangled ? field(r, 4) : `Host: ${r.pick(['a.localhost', 'b.localhost:8080'])}`);
   for (let k = r.int(mangled ? 6 : 4); k > 0; k--) lines.push(mangled ? field(r) : r.pick(PLAIN));
@@ -126,8 +253,10 @@ function disagreement(bytes: Buffer, v: OracleVerdict): string | undefined {
     const f = forwarded[i]!;
     const o = v.requests[i];
     if (o === undefined) return `the fast path forwards request ${i + 1}, llhttp refuses it (${v.error ?? 'no request'})`;
-    if (o.method !== f.method || o.url !== f.target || o.version !== '1.1') return `request ${i + 1}: fast path ${f.method} ${f.target}, llhttp ${o.method} ${o.url} HTTP/${o.version}`;
-    if (JSON.stringify(o.rawHeaders) !== JSON.stringify(f.pairs)) return `request ${i + 1}: header lines differ: fast path ${JSON.stringify(f.pairs)}, llhttp ${JSON.stringify(o.rawHeaders)}`;
+    if (o.method !== f.method || o.url !== f.target || o.version !== '1.1')
+      return `request ${i + 1}: fast path ${f.method} ${f.target}, llhttp ${o.method} ${o.url} HTTP/${o.version}`;
+    if (JSON.stringify(o.rawHeaders) !== JSON.stringify(f.pairs))
+      return `request ${i + 1}: header lines differ: fast path ${JSON.stringify(f.pairs)}, llhttp ${JSON.stringify(o.rawHeaders)}`;
     const te = o.rawHeaders.some((h, k) => k % 2 === 0 && h.toLowerCase() === 'transfer-encoding');
     if (te) return `request ${i + 1}: llhttp frames the body by Transfer-Encoding, the fast path by Content-Length ${f.contentLength}`;
     if (o.bodyBytes !== f.bodyHere) return `request ${i + 1}: body of ${f.bodyHere} bytes for the fast path, ${o.bodyBytes} for llhttp`;
@@ -161,7 +290,13 @@ test(`request heads: 20,000 seeded cases (seed ${SEED}) and every byte in each p
   // And every byte in a target's path, query and fragment, in a header name and in a header value.
   for (let c = 0; c < 256; c++) {
     const b = String.fromCharCode(c);
-    for (const text of [`GET /a${b}b HTTP/1.1\r\nHost: a\r\n\r\n`, `GET /a?b${b}c HTTP/1.1\r\nHost: a\r\n\r\n`, `GET /a#b${b}c HTTP/1.1\r\nHost: a\r\n\r\n`, `GET / HTTP/1.1\r\nHost: a\r\nX${b}Y: z\r\n\r\n`, `GET / HTTP/1.1\r\nHost: a\r\nX: y${b}z\r\n\r\n`]) {
+    for (const text of [
+      `GET /a${b}b HTTP/1.1\r\nHost: a\r\n\r\n`,
+      `GET /a?b${b}c HTTP/1.1\r\nHost: a\r\n\r\n`,
+      `GET /a#b${b}c HTTP/1.1\r\nHost: a\r\n\r\n`,
+      `GET / HTTP/1.1\r\nHost: a\r\nX${b}Y: z\r\n\r\n`,
+      `GET / HTTP/1.1\r\nHost: a\r\nX: y${b}z\r\n\r\n`,
+    ]) {
       cases.push(Buffer.from(text, 'latin1'));
     }
   }
@@ -181,7 +316,36 @@ test(`request heads: 20,000 seeded cases (seed ${SEED}) and every byte in each p
   assert.ok(refusedByBoth > 2000, `only ${refusedByBoth} cases were refused by both`);
 });
 
-const SIZES = ['5', '5', '5', '05', 'A', 'a', '0000000000005', '00000000000000000000005', 'ffffffffffffffff', 'fffffffffffff', '5 ', '5\t', '5;a=b', '5 ;a=b', '5;a="b c"', '5;a=b;c', '5;a', '5;\x00', '5;a\x7f', '5;a\rb', '-5', '0x5', '', ' 5', '5;', 'g', '5\xff', '+5'];
+const SIZES = [
+  '5',
+  '5',
+  '5',
+  '05',
+  'A',
+  'a',
+  '0000000000005',
+  '00000000000000000000005',
+  'ffffffffffffffff',
+  'fffffffffffff',
+  '5 ',
+  '5\t',
+  '5;a=b',
+  '5 ;a=b',
+  '5;a="b c"',
+  '5;a=b;c',
+  '5;a',
+  '5;\x00',
+  '5;a\x7f',
+  '5;a\rb',
+  '-5',
+  '0x5',
+  '',
+  ' 5',
+  '5;',
+  'g',
+  '5\xff',
+  '+5',
+];
 const LAST = ['0', '0', '0', '00', '0;x=y', '0 ', '000000000000000000', '0\t', '0;'];
 const TRAILERS = ['X: y', 'X:y', 'X y', ' folded', 'Content-Length: 5', 'X: a\x00b', 'X: a\rb', ':y', 'X\x00: y', 'X: \xe9'];
 const CHUNK_EOLS = ['\r\n', '\r\n', '\r\n', '\r\n', '\r\n', '\r\n', '\n', '\r', '', '\r\r\n'];
@@ -226,16 +390,25 @@ test(`chunked bodies: 10,000 seeded cases (seed ${SEED}); ChunkedScanner ends a 
     const next = v.requests[1];
     // llhttp ended the body where the case's body ends when it then read the request that follows, at the end of
     // the bytes when nothing followed (the next request taken as trailers, say).
-    const llhttpEnd = !post?.complete ? 'refused'
-      : next?.url === '/next' && next.rawHeaders.join() === 'Host,n' ? bodyLength
-      : next === undefined && v.error === undefined ? body.length
-      : 'elsewhere';
+    const llhttpEnd = !post?.complete
+      ? 'refused'
+      : next?.url === '/next' && next.rawHeaders.join() === 'Host,n'
+        ? bodyLength
+        : next === undefined && v.error === undefined
+          ? body.length
+          : 'elsewhere';
     const problem =
-      end === -2 ? undefined
-      : end === -1 ? (llhttpEnd === 'refused' ? undefined : 'the scanner waits for more where llhttp ended the body')
-      : llhttpEnd === 'refused' ? `the scanner ends the body at ${end}, llhttp refuses it (${v.error})`
-      : end !== llhttpEnd ? `the scanner ends the body at ${end}, llhttp at ${llhttpEnd}`
-      : undefined;
+      end === -2
+        ? undefined
+        : end === -1
+          ? llhttpEnd === 'refused'
+            ? undefined
+            : 'the scanner waits for more where llhttp ended the body'
+          : llhttpEnd === 'refused'
+            ? `the scanner ends the body at ${end}, llhttp refuses it (${v.error})`
+            : end !== llhttpEnd
+              ? `the scanner ends the body at ${end}, llhttp at ${llhttpEnd}`
+              : undefined;
     if (problem !== undefined) failures.push(`case ${n}: ${problem}: ${JSON.stringify(bodies[n])}`);
     else if (end >= 0) agreed++;
   });

@@ -18,17 +18,67 @@ let oracle: ResponseOracle;
 before(async () => (oracle = await startResponseOracle(MAX_HEADER)));
 after(() => oracle?.close());
 
-const STATUS = ['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK', 'HTTP/1.1 200 OK', 'HTTP/1.0 200 OK', 'HTTP/1.1 204 No Content', 'HTTP/1.1 304 Not Modified', 'HTTP/1.1 404', 'HTTP/1.1 500 \xe9', 'HTTP/1.2 200 OK', 'HTTP/2 200', 'http/1.1 200 OK', 'HTTP/1.1 20 OK', 'HTTP/1.1 2000 OK', 'HTTP/1.1  200 OK', 'HTTP/1.1 200 O\x00K'];
+const STATUS = [
+  'HTTP/1.1 200 OK',
+  'HTTP/1.1 200 OK',
+  'HTTP/1.1 200 OK',
+  'HTTP/1.0 200 OK',
+  'HTTP/1.1 204 No Content',
+  'HTTP/1.1 304 Not Modified',
+  'HTTP/1.1 404',
+  'HTTP/1.1 500 \xe9',
+  'HTTP/1.2 200 OK',
+  'HTTP/2 200',
+  'http/1.1 200 OK',
+  'HTTP/1.1 20 OK',
+  'HTTP/1.1 2000 OK',
+  'HTTP/1.1  200 OK',
+  'HTTP/1.1 200 O\x00K',
+];
 const FIELDS: ReadonlyArray<readonly [readonly string[], readonly string[]]> = [
-  [['Content-Length', 'content-length', 'Content-Length ', 'Content_Length'], ['0', '5', '12', '05', '+5', '-1', '0x5', ' 5 ', '5,5', '5 5', '', '99999999999999999999', '5\x00']],
-  [['Transfer-Encoding', 'transfer-encoding', 'Transfer-Encoding '], ['chunked', 'Chunked', 'chunked, identity', 'identity, chunked', 'identity', 'xchunked', 'chunked ', 'gzip, chunked', 'gzip', 'chunked,', ', chunked', '', 'chunked, chunked']],
+  [
+    ['Content-Length', 'content-length', 'Content-Length ', 'Content_Length'],
+    ['0', '5', '12', '05', '+5', '-1', '0x5', ' 5 ', '5,5', '5 5', '', '99999999999999999999', '5\x00'],
+  ],
+  [
+    ['Transfer-Encoding', 'transfer-encoding', 'Transfer-Encoding '],
+    [
+      'chunked',
+      'Chunked',
+      'chunked, identity',
+      'identity, chunked',
+      'identity',
+      'xchunked',
+      'chunked ',
+      'gzip, chunked',
+      'gzip',
+      'chunked,',
+      ', chunked',
+      '',
+      'chunked, chunked',
+    ],
+  ],
   [['Connection'], ['keep-alive', 'close', 'upgrade', 'x']],
-  [['Content-Type', 'X-A', 'Keep-Alive', 'Upgrade', 'Proxy-Connection', 'Trailer'], ['x', '', 'timeout=5', 'a\tb', '\xe9', 'a\x00b', 'a\x7fb', 'a\rb']],
+  [
+    ['Content-Type', 'X-A', 'Keep-Alive', 'Upgrade', 'Proxy-Connection', 'Trailer'],
+    ['x', '', 'timeout=5', 'a\tb', '\xe9', 'a\x00b', 'a\x7fb', 'a\rb'],
+  ],
   [['', 'X A', 'X"A', 'X\x00A'], ['x']],
 ];
 const SEPARATORS = [': ', ': ', ':', ' : ', ':\t'];
 const EOLS = ['\r\n', '\r\n', '\r\n', '\r\n', '\r\n', '\r\n', '\n', '\r'];
-const BODIES = ['', 'hello', 'hello world!', '5\r\nhello\r\n0\r\n\r\n', '0\r\n\r\n', '5\r\nhello\r\n0\r\nX: y\r\n\r\n', '5\r\nhello\r\n0\r\n\n', '5 \r\nhello\r\n0\r\n\r\n', '5;a=b\r\nhello\r\n0\r\n\r\n', '5\r\nhello0\r\n\r\n'];
+const BODIES = [
+  '',
+  'hello',
+  'hello world!',
+  '5\r\nhello\r\n0\r\n\r\n',
+  '0\r\n\r\n',
+  '5\r\nhello\r\n0\r\nX: y\r\n\r\n',
+  '5\r\nhello\r\n0\r\n\n',
+  '5 \r\nhello\r\n0\r\n\r\n',
+  '5;a=b\r\nhello\r\n0\r\n\r\n',
+  '5\r\nhello0\r\n\r\n',
+];
 const FORGED = 'HTTP/1.1 200 OK\r\nX-Forged: yes\r\nContent-Length: 0\r\n\r\n';
 
 function responseCase(r: Random): string {

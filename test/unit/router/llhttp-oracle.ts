@@ -53,7 +53,14 @@ export async function startOracle(maxHeaderBytes: number): Promise<Oracle> {
     p.done({ requests: p.requests, error: p.error });
   };
   const server: Server = createServer({ maxHeaderSize: maxHeaderBytes, requestTimeout: 0, keepAliveTimeout: 5000 }, (req, res) => {
-    const r: OracleRequest = { method: req.method ?? '', url: req.url ?? '', version: req.httpVersion, rawHeaders: req.rawHeaders, bodyBytes: 0, complete: false };
+    const r: OracleRequest = {
+      method: req.method ?? '',
+      url: req.url ?? '',
+      version: req.httpVersion,
+      rawHeaders: req.rawHeaders,
+      bodyBytes: 0,
+      complete: false,
+    };
     entry(req.socket.remotePort!).requests.push(r);
     req.on('data', (d: Buffer) => (r.bodyBytes += d.length));
     req.on('end', () => {
@@ -92,10 +99,11 @@ export async function startOracle(maxHeaderBytes: number): Promise<Oracle> {
         });
       });
     },
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 

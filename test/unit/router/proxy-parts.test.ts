@@ -12,13 +12,36 @@ function fakeReq(raw: string[]): IncomingMessage {
 }
 
 test('forwardHeaders drops hop-by-hop and spoofable headers, appends X-Forwarded-For, keeps the rest', () => {
-  const req = fakeReq(['Host', 'a.test', 'Connection', 'keep-alive', 'X-Forwarded-For', '1.2.3.4', 'X-Forwarded-Proto', 'https', 'Accept', '*/*', 'Set-Thing', 'x', 'Transfer-Encoding', 'chunked', 'Expect', '100-continue']);
+  const req = fakeReq([
+    'Host',
+    'a.test',
+    'Connection',
+    'keep-alive',
+    'X-Forwarded-For',
+    '1.2.3.4',
+    'X-Forwarded-Proto',
+    'https',
+    'Accept',
+    '*/*',
+    'Set-Thing',
+    'x',
+    'Transfer-Encoding',
+    'chunked',
+    'Expect',
+    '100-continue',
+  ]);
   const h = forwardHeaders(req, 'rid', 'http');
   const pairs: Array<[string, string]> = [];
   for (let i = 0; i < h.length; i += 2) pairs.push([h[i]!, h[i + 1]!]);
   assert.deepEqual(pairs, [
-    ['Host', 'a.test'], ['Accept', '*/*'], ['Set-Thing', 'x'],
-    ['x-forwarded-for', '1.2.3.4, 10.1.1.1'], ['x-forwarded-proto', 'http'], ['x-forwarded-port', '8080'], ['x-forwarded-host', 'a.test'], ['x-request-id', 'rid'],
+    ['Host', 'a.test'],
+    ['Accept', '*/*'],
+    ['Set-Thing', 'x'],
+    ['x-forwarded-for', '1.2.3.4, 10.1.1.1'],
+    ['x-forwarded-proto', 'http'],
+    ['x-forwarded-port', '8080'],
+    ['x-forwarded-host', 'a.test'],
+    ['x-request-id', 'rid'],
   ]);
 });
 
@@ -29,7 +52,10 @@ test('request id is kept when plausible, else generated', () => {
 });
 
 test('error pages: statuses and escaped request ids', () => {
-  assert.deepEqual(['no_route', 'no_endpoints', 'bad_gateway', 'gateway_timeout'].map((k) => errorStatus(k as 'no_route')), [404, 503, 502, 504]);
+  assert.deepEqual(
+    ['no_route', 'no_endpoints', 'bad_gateway', 'gateway_timeout'].map((k) => errorStatus(k as 'no_route')),
+    [404, 503, 502, 504],
+  );
   const page = errorPage('no_route', '<script>').toString();
   assert.match(page, /No such app/);
   assert.ok(!page.includes('<script>'));

@@ -26,7 +26,10 @@ test('exact host routes to its app with sorted web endpoints only', () => {
   });
   const r = t.lookup('Hello.localhost:8080');
   assert.equal(r?.app, 'hello');
-  assert.deepEqual(r?.endpoints.map((e) => e.addr), ['127.0.0.1:1', '127.0.0.1:2']);
+  assert.deepEqual(
+    r?.endpoints.map((e) => e.addr),
+    ['127.0.0.1:1', '127.0.0.1:2'],
+  );
   assert.equal(r?.endpoints[0]?.instance, 'a');
   assert.equal(t.revision, 7);
   assert.equal(t.hostCount, 1);
@@ -66,7 +69,10 @@ test('bad records are reported and skipped; the rest applies', () => {
   const s = parseSnapshot(P, m, 1);
   assert.equal(s.problems.length, 3);
   const t = buildRouteTable(s);
-  assert.deepEqual(t.lookup('ok.test')?.endpoints.map((e) => e.port), [5]);
+  assert.deepEqual(
+    t.lookup('ok.test')?.endpoints.map((e) => e.port),
+    [5],
+  );
   assert.equal(t.lookup('bad.test'), undefined);
 });
 

@@ -7,21 +7,52 @@ const P = '/t/';
 const ep = (port: number) => JSON.stringify({ host: '127.0.0.1', port, release: 1, container: 'c' });
 
 test('diffSnapshots lists set and deleted keys', () => {
-  const a = new Map([['x', '1'], ['y', '2'], ['z', '3']]);
-  const b = new Map([['x', '1'], ['y', '20'], ['w', '4']]);
-  assert.deepEqual(diffSnapshots(a, b), { set: [['y', '20'], ['w', '4']], del: ['z'] });
+  const a = new Map([
+    ['x', '1'],
+    ['y', '2'],
+    ['z', '3'],
+  ]);
+  const b = new Map([
+    ['x', '1'],
+    ['y', '20'],
+    ['w', '4'],
+  ]);
+  assert.deepEqual(diffSnapshots(a, b), {
+    set: [
+      ['y', '20'],
+      ['w', '4'],
+    ],
+    del: ['z'],
+  });
   assert.deepEqual(diffSnapshots(a, a), { set: [], del: [] });
 });
 
 test('incremental updates give the same table as a full parse', () => {
   const b = new TableInputBuilder(P);
-  b.apply({ set: [[`${P}routes/a.test`, '{"app":"a"}'], [`${P}endpoints/a/web/1`, ep(1)], [`${P}endpoints/a/web/2`, ep(2)]], del: [] });
+  b.apply({
+    set: [
+      [`${P}routes/a.test`, '{"app":"a"}'],
+      [`${P}endpoints/a/web/1`, ep(1)],
+      [`${P}endpoints/a/web/2`, ep(2)],
+    ],
+    del: [],
+  });
   let t = buildRouteTable(b.input(1));
-  assert.deepEqual(t.lookup('a.test')?.endpoints.map((e) => e.port), [1, 2]);
+  assert.deepEqual(
+    t.lookup('a.test')?.endpoints.map((e) => e.port),
+    [1, 2],
+  );
   b.apply({ set: [[`${P}endpoints/a/web/2`, ep(3)]], del: [`${P}endpoints/a/web/1`] });
   const t2 = buildRouteTable(b.input(2));
-  assert.deepEqual(t2.lookup('a.test')?.endpoints.map((e) => e.port), [3]);
-  assert.deepEqual(t.lookup('a.test')?.endpoints.map((e) => e.port), [1, 2], 'an older table is not changed');
+  assert.deepEqual(
+    t2.lookup('a.test')?.endpoints.map((e) => e.port),
+    [3],
+  );
+  assert.deepEqual(
+    t.lookup('a.test')?.endpoints.map((e) => e.port),
+    [1, 2],
+    'an older table is not changed',
+  );
   b.apply({ set: [], del: [`${P}endpoints/a/web/2`, `${P}routes/a.test`] });
   t = buildRouteTable(b.input(3));
   assert.equal(t.lookup('a.test'), undefined);

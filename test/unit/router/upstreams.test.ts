@@ -13,7 +13,10 @@ const opts = { ejectMs: 60_000, connectTimeoutMs: 1000, keepAliveMs: 1000, conne
 test('round robin across endpoints, per app', () => {
   const u = new Upstreams(opts);
   const t = target('a', [1, 2, 3]);
-  assert.deepEqual([1, 2, 3, 4, 5, 6].map(() => u.pick(t)!.port), [1, 2, 3, 1, 2, 3]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 6].map(() => u.pick(t)!.port),
+    [1, 2, 3, 1, 2, 3],
+  );
   assert.equal(u.pick(target('b', [9]))!.port, 9);
   assert.equal(u.pick(target('c', [])), undefined);
 });

@@ -21,10 +21,21 @@ function fakeClient(initial: Array<[string, string]>, revision: number) {
 }
 
 async function setup(t: import('node:test').TestContext) {
-  const f = fakeClient([['/p/routes/a', '1'], ['/p/apps/x', 'not ours']], 10);
+  const f = fakeClient(
+    [
+      ['/p/routes/a', '1'],
+      ['/p/apps/x', 'not ours'],
+    ],
+    10,
+  );
   const snaps: PrefixSnapshot[] = [];
   const progress: number[] = [];
-  const w = watchPrefixes(f.client, { prefixes: ['/p/routes/', '/p/endpoints/'], debounceMs: 5, onSnapshot: (s) => snaps.push(s), onProgress: (r) => progress.push(r) });
+  const w = watchPrefixes(f.client, {
+    prefixes: ['/p/routes/', '/p/endpoints/'],
+    debounceMs: 5,
+    onSnapshot: (s) => snaps.push(s),
+    onProgress: (r) => progress.push(r),
+  });
   const first = await w.ready;
   // Only now: the list and the watch creation above wait on real promises.
   t.mock.timers.enable({ apis: ['setTimeout'] });

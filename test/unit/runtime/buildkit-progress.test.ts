@@ -19,8 +19,12 @@ const field = (no: number, value: Buffer | string | number): Buffer =>
 const ts = (ms: number) => Buffer.concat([field(1, Math.floor(ms / 1000)), field(2, (ms % 1000) * 1e6)]);
 const vertex = (v: { digest: string; name: string; cached?: boolean; started?: number; completed?: number; error?: string }) =>
   Buffer.concat([
-    field(1, v.digest), field(2, 'sha256:input'), field(3, v.name), ...(v.cached ? [field(4, 1)] : []),
-    ...(v.started !== undefined ? [field(5, ts(v.started))] : []), ...(v.completed !== undefined ? [field(6, ts(v.completed))] : []),
+    field(1, v.digest),
+    field(2, 'sha256:input'),
+    field(3, v.name),
+    ...(v.cached ? [field(4, 1)] : []),
+    ...(v.started !== undefined ? [field(5, ts(v.started))] : []),
+    ...(v.completed !== undefined ? [field(6, ts(v.completed))] : []),
     ...(v.error ? [field(7, v.error)] : []),
   ]);
 const log = (digest: string, msg: string) => Buffer.concat([field(1, digest), field(2, ts(1)), field(3, 1), field(4, msg)]);
@@ -28,7 +32,12 @@ const status = (parts: { vertexes?: Buffer[]; logs?: Buffer[] }) =>
   Buffer.concat([...(parts.vertexes ?? []).map((v) => field(1, v)), ...(parts.logs ?? []).map((l) => field(3, l))]).toString('base64');
 
 test('a status message decodes to its steps and output', () => {
-  const s = decodeStatus(status({ vertexes: [vertex({ digest: 'sha256:a', name: '[1/2] FROM base', cached: true, started: 1000, completed: 1000 })], logs: [log('sha256:a', 'hi\n')] }));
+  const s = decodeStatus(
+    status({
+      vertexes: [vertex({ digest: 'sha256:a', name: '[1/2] FROM base', cached: true, started: 1000, completed: 1000 })],
+      logs: [log('sha256:a', 'hi\n')],
+    }),
+  );
   assert.deepEqual(s.vertexes, [{ digest: 'sha256:a', name: '[1/2] FROM base', cached: true, started: 1000, completed: 1000, error: '' }]);
   assert.equal(s.logs[0]!.vertex, 'sha256:a');
   assert.equal(s.logs[0]!.msg.toString(), 'hi\n');
@@ -45,7 +54,19 @@ test('steps show once, in order, with their output lines and how they ended', ()
   p.trace(status({ logs: [log('sha256:b', 'ing b\r\nlast line without newline')] }));
   p.trace(status({ vertexes: [vertex({ digest: 'sha256:b', name: '[2/3] RUN make', started: 10_000, completed: 12_500 })] }));
   p.trace(status({ vertexes: [vertex({ digest: 'sha256:b', name: '[2/3] RUN make', started: 10_000, completed: 12_500 })] })); // repeated: ignored
-  p.trace(status({ vertexes: [vertex({ digest: 'sha256:c', name: '[3/3] RUN false', started: 13_000, completed: 13_100, error: 'process "/bin/sh -c false" did not complete successfully: exit code: 1' })] }));
+  p.trace(
+    status({
+      vertexes: [
+        vertex({
+          digest: 'sha256:c',
+          name: '[3/3] RUN false',
+          started: 13_000,
+          completed: 13_100,
+          error: 'process "/bin/sh -c false" did not complete successfully: exit code: 1',
+        }),
+      ],
+    }),
+  );
   p.trace('not base64 protobuf at all');
   assert.deepEqual(lines, [
     '#1 [1/3] FROM docker.io/yunbang/stack:latest',

@@ -24,7 +24,19 @@ test('the capabilities kept: a web app may bind low ports and drop to its user; 
   assert.deepEqual(hostHardening('service', settings).CapAdd, [...SERVICE_CAPS]);
   assert.deepEqual(hostHardening('build', settings).CapAdd, []);
   assert.ok(PROCESS_CAPS.includes('NET_BIND_SERVICE') && PROCESS_CAPS.includes('SETUID') && PROCESS_CAPS.includes('SETGID'));
-  const dangerous = ['NET_RAW', 'MKNOD', 'SYS_CHROOT', 'AUDIT_WRITE', 'SETPCAP', 'SETFCAP', 'NET_ADMIN', 'SYS_ADMIN', 'SYS_PTRACE', 'SYS_MODULE', 'DAC_READ_SEARCH'];
+  const dangerous = [
+    'NET_RAW',
+    'MKNOD',
+    'SYS_CHROOT',
+    'AUDIT_WRITE',
+    'SETPCAP',
+    'SETFCAP',
+    'NET_ADMIN',
+    'SYS_ADMIN',
+    'SYS_PTRACE',
+    'SYS_MODULE',
+    'DAC_READ_SEARCH',
+  ];
   for (const k of KINDS) for (const cap of dangerous) assert.ok(!hostHardening(k, settings).CapAdd.includes(cap), `${k} keeps ${cap}`);
 });
 

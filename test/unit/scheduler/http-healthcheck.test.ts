@@ -5,14 +5,32 @@ import { httpHealthcheck, passesFromHost } from '../../../src/scheduler/http-hea
 const sh = (line: string) => ['/bin/sh', '-c', line];
 
 test('plain curl and wget checks of the web port are understood', () => {
-  assert.deepEqual(httpHealthcheck(sh('curl -fsS -o /dev/null http://127.0.0.1:8000/ || exit 1'), 8000),
-    { method: 'GET', path: '/', host: '127.0.0.1:8000', failOnHttpError: true, followsRedirects: false, timeoutMs: undefined });
-  assert.deepEqual(httpHealthcheck(['curl', '--fail', '--max-time', '2', 'http://localhost:3000/health?deep=1'], 3000),
-    { method: 'GET', path: '/health?deep=1', host: 'localhost:3000', failOnHttpError: true, followsRedirects: false, timeoutMs: 2000 });
+  assert.deepEqual(httpHealthcheck(sh('curl -fsS -o /dev/null http://127.0.0.1:8000/ || exit 1'), 8000), {
+    method: 'GET',
+    path: '/',
+    host: '127.0.0.1:8000',
+    failOnHttpError: true,
+    followsRedirects: false,
+    timeoutMs: undefined,
+  });
+  assert.deepEqual(httpHealthcheck(['curl', '--fail', '--max-time', '2', 'http://localhost:3000/health?deep=1'], 3000), {
+    method: 'GET',
+    path: '/health?deep=1',
+    host: 'localhost:3000',
+    failOnHttpError: true,
+    followsRedirects: false,
+    timeoutMs: 2000,
+  });
   assert.equal(httpHealthcheck(sh("curl -s 'http://localhost:5000/up'"), 5000)?.failOnHttpError, false);
   assert.equal(httpHealthcheck(sh('/usr/bin/curl -fI http://localhost:5000/'), 5000)?.method, 'HEAD');
-  assert.deepEqual(httpHealthcheck(sh('wget --no-verbose --tries=1 --spider http://localhost:3000/ || exit 1'), 3000),
-    { method: 'HEAD', path: '/', host: 'localhost:3000', failOnHttpError: true, followsRedirects: true, timeoutMs: undefined });
+  assert.deepEqual(httpHealthcheck(sh('wget --no-verbose --tries=1 --spider http://localhost:3000/ || exit 1'), 3000), {
+    method: 'HEAD',
+    path: '/',
+    host: 'localhost:3000',
+    failOnHttpError: true,
+    followsRedirects: true,
+    timeoutMs: undefined,
+  });
   assert.equal(httpHealthcheck(sh('wget -qO- -T 3 http://0.0.0.0:80/ping'), 80)?.timeoutMs, 3000);
   assert.equal(httpHealthcheck(sh('wget -q -O /dev/null http://localhost/ping'), 80)?.host, 'localhost');
 });
@@ -35,7 +53,8 @@ test('anything else is left to the command itself', () => {
     ['wget', '--spider', '--header=X: 1', 'http://localhost:8000/'],
     null,
     [],
-  ]) assert.equal(httpHealthcheck(cmd, 8000), null, JSON.stringify(cmd));
+  ])
+    assert.equal(httpHealthcheck(cmd, 8000), null, JSON.stringify(cmd));
 });
 
 test('only a pass is taken from the host', () => {

@@ -13,7 +13,13 @@ test('sizes map to Docker limits', () => {
 });
 
 test('one-off containers take the web process size; without one, the default (no size)', () => {
-  assert.equal(oneOffSize([{ type: 'worker', size: '2G' }, { type: 'web', size: '1G' }]), '1G');
+  assert.equal(
+    oneOffSize([
+      { type: 'worker', size: '2G' },
+      { type: 'web', size: '1G' },
+    ]),
+    '1G',
+  );
   assert.equal(oneOffSize([{ type: 'web' }, { type: 'worker', size: '2G' }]), undefined);
   assert.equal(oneOffSize([]), undefined);
 });
@@ -29,7 +35,10 @@ test('container names carry the platform instance', () => {
 });
 
 test('formation: stored quantities win, then app.json, then web=1 and others 0; the release process never runs', () => {
-  const release = { processTypes: { web: 'a', worker: 'b', clock: 'c', release: 'm' }, manifest: { requiredEnv: [], envDefaults: {}, healthchecks: {}, formation: { clock: { quantity: 1, size: '256M' } } } };
+  const release = {
+    processTypes: { web: 'a', worker: 'b', clock: 'c', release: 'm' },
+    manifest: { requiredEnv: [], envDefaults: {}, healthchecks: {}, formation: { clock: { quantity: 1, size: '256M' } } },
+  };
   assert.deepEqual(plannedFormation(release, [{ type: 'worker', quantity: 3 }]), [
     { type: 'web', quantity: 1, size: undefined },
     { type: 'worker', quantity: 3 },

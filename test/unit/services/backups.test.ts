@@ -36,7 +36,10 @@ test('links a service container plants in its backup directory are neither liste
   const real = '20260101T000000Z-aaaa.rdb';
   writeFileSync(join(dir, real), 'dump');
   symlinkSync(secret, join(dir, '20260102T000000Z-bbbb.rdb'));
-  assert.deepEqual((await files.list('db')).map((b) => b.file), [real]);
+  assert.deepEqual(
+    (await files.list('db')).map((b) => b.file),
+    [real],
+  );
   // The restore target name itself planted as a link: the copy replaces the link, never writes through it.
   symlinkSync(secret, join(dir, '.restore.rdb'));
   await files.stage('db', real, '.restore.rdb');

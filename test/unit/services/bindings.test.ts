@@ -8,9 +8,21 @@ const pg: Connection = { scheme: 'postgres', host: 'main-db', port: 5432, user: 
 
 test('a link sets <ALIAS>_URL and the five connection parts, nothing else', () => {
   assert.deepEqual(linkVars(pg, 'DATABASE'), {
-    DATABASE_URL: 'postgres://u1:p_w-1@main-db:5432/main_db', DATABASE_HOST: 'main-db', DATABASE_PORT: '5432', DATABASE_USER: 'u1', DATABASE_PASSWORD: 'p_w-1', DATABASE_NAME: 'main_db',
+    DATABASE_URL: 'postgres://u1:p_w-1@main-db:5432/main_db',
+    DATABASE_HOST: 'main-db',
+    DATABASE_PORT: '5432',
+    DATABASE_USER: 'u1',
+    DATABASE_PASSWORD: 'p_w-1',
+    DATABASE_NAME: 'main_db',
   });
-  assert.deepEqual(Object.keys(linkVars(pg, 'ANALYTICS')), ['ANALYTICS_URL', 'ANALYTICS_HOST', 'ANALYTICS_PORT', 'ANALYTICS_USER', 'ANALYTICS_PASSWORD', 'ANALYTICS_NAME']);
+  assert.deepEqual(Object.keys(linkVars(pg, 'ANALYTICS')), [
+    'ANALYTICS_URL',
+    'ANALYTICS_HOST',
+    'ANALYTICS_PORT',
+    'ANALYTICS_USER',
+    'ANALYTICS_PASSWORD',
+    'ANALYTICS_NAME',
+  ]);
 });
 
 test('URLs percent-encode credentials; an attached URL is passed through exactly', () => {

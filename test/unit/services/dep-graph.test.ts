@@ -12,7 +12,10 @@ test('no cycle in a chain or a diamond', () => {
 
 test('two-app and longer cycles through the app, each once', () => {
   assert.deepEqual(cyclesThrough('a', g({ a: ['b'], b: ['a'] })), [['a', 'b', 'a']]);
-  assert.deepEqual(cyclesThrough('a', g({ a: ['b', 'c'], b: ['c'], c: ['a'] })), [['a', 'b', 'c', 'a'], ['a', 'c', 'a']]);
+  assert.deepEqual(cyclesThrough('a', g({ a: ['b', 'c'], b: ['c'], c: ['a'] })), [
+    ['a', 'b', 'c', 'a'],
+    ['a', 'c', 'a'],
+  ]);
 });
 
 test('cycles elsewhere in the team are not reported for this app; the count is bounded', () => {

@@ -28,7 +28,15 @@ test('generated credentials: random user and URL-safe password, database named a
 });
 
 test('URL schemes name kinds', () => {
-  assert.deepEqual(['postgres', 'postgresql:', 'REDIS', 'rediss', 'mysql2', 'mariadb', 'http'].map(kindOfScheme), ['postgres', 'postgres', 'redis', 'redis', 'mysql', 'mysql', null]);
+  assert.deepEqual(['postgres', 'postgresql:', 'REDIS', 'rediss', 'mysql2', 'mariadb', 'http'].map(kindOfScheme), [
+    'postgres',
+    'postgres',
+    'redis',
+    'redis',
+    'mysql',
+    'mysql',
+    null,
+  ]);
   assert.equal(isServiceKind('mysql'), true);
   assert.equal(isServiceKind('mongodb'), false);
 });

@@ -3,11 +3,24 @@ import assert from 'node:assert/strict';
 import { addressProblem, literalRefusal } from '../../../src/shared/outbound-guard.js';
 
 test('public addresses may be fetched from', () => {
-  for (const a of ['93.184.216.34', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '::ffff:8.8.8.8']) assert.equal(addressProblem(a, false), undefined, a);
+  for (const a of ['93.184.216.34', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '::ffff:8.8.8.8'])
+    assert.equal(addressProblem(a, false), undefined, a);
 });
 
 test('loopback and private networks only with allowPrivate', () => {
-  for (const a of ['127.0.0.1', '127.8.9.10', '::1', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '100.64.0.1', 'fd00::1', 'fc12::1', '::ffff:127.0.0.1']) {
+  for (const a of [
+    '127.0.0.1',
+    '127.8.9.10',
+    '::1',
+    '10.1.2.3',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.1',
+    '100.64.0.1',
+    'fd00::1',
+    'fc12::1',
+    '::ffff:127.0.0.1',
+  ]) {
     assert.match(addressProblem(a, false) ?? '', /loopback|private/, a);
     assert.equal(addressProblem(a, true), undefined, a);
   }
