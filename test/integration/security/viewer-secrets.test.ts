@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, startPlatform, type Platform } from '../../helpers/platform.js';
 import { ybAs } from '../auth/as-user.js';
+import { createTestPki } from '../router/tls-pki.js';
 
 const run = promisify(execFile);
 let p: Platform;
@@ -58,34 +59,16 @@ before(async () => {
   (SECRETS as Record<string, string>).drainToken = drain.token;
   await must('PATCH', '/apps/s-app', tok.olga!, { buildpack: `https://bpuser:${SECRETS.buildpack}@buildpacks.example.com/bp.tgz` });
   // A TLS certificate with its private key: no one, owner included, may read the key back.
-  const pki = join(p.dataDir, 'pki');
-  mkdirSync(pki, { recursive: true });
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '30',
-    '-subj',
-    '/CN=s-app.localhost',
-    '-addext',
-    'subjectAltName=DNS:s-app.localhost',
-    '-keyout',
-    join(pki, 'key.pem'),
-    '-out',
-    join(pki, 'cert.pem'),
-  ]);
-  const privateKey = readFileSync(join(pki, 'key.pem'), 'utf8');
+  const pki = await createTestPki();
+  const leaf = await pki.leaf(['s-app.localhost']);
+  pki.close();
+  const privateKey = leaf.key;
   privateKeyBody = privateKey
     .split('\n')
     .filter((l) => l && !l.startsWith('-----'))
     .join('')
     .slice(0, 40);
-  await must('POST', '/apps/s-app/sni-endpoints', tok.olga!, { certificate: readFileSync(join(pki, 'cert.pem'), 'utf8'), privateKey });
+  await must('POST', '/apps/s-app/sni-endpoints', tok.olga!, { certificate: leaf.cert, privateKey });
   // A real release, so that release records (which hold a config snapshot) exist.
   const ctx = join(p.dataDir, 'img');
   mkdirSync(ctx, { recursive: true });
