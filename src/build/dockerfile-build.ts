@@ -1,6 +1,7 @@
 // Dockerfile apps: the app's own Dockerfile built by the Docker engine, with build args from config, the
 // .dockerignore'd context, and base images checked first: only the platform's public ones or the team's own, and
 // a missing one reported in one sentence (nothing can be pulled).
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DockerRuntime } from '../runtime/docker.js';
 import { YbError } from '../shared/errors.js';
@@ -8,7 +9,7 @@ import { parseProcfile } from '../release/procfile.js';
 import { exposedPort } from './run-image.js';
 import { inspectDockerfile } from './dockerfile.js';
 import { checkDockerfileImages, type ImageAccess } from './dockerfile-images.js';
-import { cacheScope, confineDockerfile } from './dockerfile-guard.js';
+import { cacheScope, confineDockerfileText } from './dockerfile-guard.js';
 import { contextFiles, tarFiles } from './context.js';
 import { DEFAULT_PORT, type BuildRecord } from './build-record.js';
 import { readTenantFile } from './tenant-files.js';
@@ -44,11 +45,12 @@ export async function dockerfileBuild(
   rec.builder = 'dockerfile';
   rec.language = 'dockerfile';
   emit(`-----> ${dockerfile} found; building with the Docker engine${limits.classic ? ' (classic builder)' : ''}`);
-  // Read as a tenant file first (a link out of the app is refused), then confined (cache mounts, fetches) in place.
-  if ((await readTenantFile(src, dockerfile, { tree: 'the app', links: 'inside' })) === null)
-    throw new YbError('YB_ERR_BUILD_FAILED', `${dockerfile} is not a file`);
-  await confineDockerfile(join(src, dockerfile), dockerfile, cacheScope(runtime.instance, rec.app, access.incarnation));
-  const text = (await readTenantFile(src, dockerfile, { tree: 'the app', links: 'inside' }))!;
+  // Read once as a tenant file (a link out of the app is refused), confined (cache mounts, fetches), and written
+  // back for the engine when confining changed it.
+  const original = await readTenantFile(src, dockerfile, { tree: 'the app', links: 'inside' });
+  if (original === null) throw new YbError('YB_ERR_BUILD_FAILED', `${dockerfile} is not a file`);
+  const text = confineDockerfileText(original, cacheScope(runtime.instance, rec.app, access.incarnation), dockerfile);
+  if (text !== original) await writeFile(join(src, dockerfile), text);
   const info = inspectDockerfile(text, config);
   const buildargs = Object.fromEntries(info.args.filter((a) => a in config).map((a) => [a, config[a]!]));
   if (Object.keys(buildargs).length) emit(`       Build args from config: ${Object.keys(buildargs).join(', ')}`);

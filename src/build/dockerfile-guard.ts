@@ -1,9 +1,8 @@
 // What a tenant's Dockerfile may ask of the Docker engine, which works on the host, outside the outbound guard
 // (shared/outbound-guard.ts) and for every team at once: no ADD from a URL (the engine would fetch it from the host's
 // network: its loopback services, cloud metadata), no frontend image (`# syntax=`), and RUN cache mounts confined to
-// cache ids of the app's own, so no app reads or poisons another's package cache. Pure, but for confineDockerfile.
+// cache ids of the app's own, so no app reads or poisons another's package cache. Pure.
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
 import { YbError } from '../shared/errors.js';
 import { dockerfileInstructions, leadingFlags, parserDirectives, splitInstruction, type Instruction } from './dockerfile.js';
 
@@ -164,11 +163,4 @@ export function confineDockerfileText(text: string, scope: string, file = 'Docke
  */
 export function cacheScope(instance: string, app: string, incarnation?: string): string {
   return incarnation ? `yb-${instance}-${app}-${incarnation}` : `yb-${instance}-${app}`;
-}
-
-/** Checks the Dockerfile at `path` and writes it back with its cache mounts confined to `scope` (see above). */
-export async function confineDockerfile(path: string, file: string, scope: string): Promise<void> {
-  const text = await readFile(path, 'utf8');
-  const confined = confineDockerfileText(text, scope, file);
-  if (confined !== text) await writeFile(path, confined);
 }
