@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startPlatform, fixtureRepo, git, commitAll, ROOT, type Platform } from '../../helpers/platform.js';
+import { until } from '../../helpers/until.js';
 import { startLoad } from '../../helpers/load.js';
 
 const run = promisify(execFile);
@@ -35,16 +36,6 @@ async function processes(): Promise<Array<{ id: string; release: string; state: 
       const [id, release, state] = l.split(' ');
       return { id: id!, release: release!, state: state! };
     });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 before(async () => {

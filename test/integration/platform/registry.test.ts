@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startPlatform, fixtureRepo, git, commitAll, type Platform } from '../../helpers/platform.js';
+import { until } from '../../helpers/until.js';
 import { freePort } from '../../helpers/ports.js';
 import { renderRegistryConfig } from '../../../src/registry/registry-config.js';
 
@@ -30,16 +31,6 @@ interface Release {
 const pushUrl = (pl: Platform, app: string) => `http://yb:${pl.token}@${new URL(pl.apiUrl).host}/git/${app}.git`;
 const release = async (pl: Platform, app: string, v?: number) =>
   JSON.parse((await pl.yb(['releases:info', ...(v ? [String(v)] : []), '-a', app, '--json'])).stdout) as Release;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A new commit that changes what the app serves, so every deploy makes a distinct image. */
 async function deployNew(pl: Platform, dir: string, app: string, text: string, file = join('public', 'index.html')): Promise<string> {

@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, startPlatform, type Platform } from '../../helpers/platform.js';
+import { until } from '../../helpers/until.js';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
@@ -33,14 +34,6 @@ async function peakGrowth<T>(base: number, during: () => Promise<T>): Promise<{ 
     return { result, growth: peak - base };
   } finally {
     clearInterval(timer);
-  }
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -76,7 +69,7 @@ function rawClient(): { sock: Socket; data: () => Buffer; closed: () => boolean;
   sock.on('data', (d: Buffer) => chunks.push(d));
   sock.on('close', () => (closed = true));
   sock.on('error', () => undefined); // a reset is one way the server closes
-  return { sock, data: () => Buffer.concat(chunks), closed: () => closed, wait: (what, f, ms) => until(what, f, ms) };
+  return { sock, data: () => Buffer.concat(chunks), closed: () => closed, wait: async (what, f, ms) => void (await until(what, f, ms)) };
 }
 
 before(async () => {

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startPlatform, ROOT, type Platform } from '../../helpers/platform.js';
+import { until } from '../../helpers/until.js';
 import { ybAs, type Run } from '../auth/as-user.js';
 
 const run = promisify(execFile);
@@ -26,13 +27,6 @@ async function ok(user: string, args: string[]): Promise<Run> {
 }
 
 /** Polls `check` every 200 ms until it returns true; fails with `what` after `ms`. */
-async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    assert.ok(Date.now() < deadline, `${what} (waited ${ms / 1000} s)`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function runContainers(app: string): Promise<string[]> {
   const { stdout } = await run('docker', [
@@ -65,13 +59,13 @@ test('destroying an app stops its yb run sessions, and the next owner of the nam
   await ok('alice', ['builds:create', '-a', APP, '--source', HELLO]);
   assert.equal((await p.fetchApp(`${APP}.localhost`)).status, 200);
   // The sampler has kept points of team A's app (process usage comes only from kept points) before it is destroyed.
-  await until("team A's app has metrics", 60_000, async () => {
+  await until("team A's app has metrics", async () => {
     const r = await ybAs(p, tok.alice!, ['metrics', '--json', '-a', APP]);
     return r.code === 0 && (JSON.parse(r.stdout) as { processTypes: Record<string, unknown> }).processTypes.web !== undefined;
   });
 
   const session = ybAs(p, tok.alice!, ['run', '-a', APP, '--', 'sleep 300']);
-  await until('the yb run container started', 60_000, async () => (await runContainers(APP)).length > 0);
+  await until('the yb run container started', async () => (await runContainers(APP)).length > 0);
 
   const destroyedAt = new Date().toISOString();
   const destroy = await ok('alice', ['apps:destroy', '-a', APP, '--confirm', APP]);

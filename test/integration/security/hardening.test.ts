@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startPlatform, fixtureRepo, commitAll, ROOT, type Platform } from '../../helpers/platform.js';
+import { until } from '../../helpers/until.js';
 import { PROCESS_CAPS, SERVICE_CAPS } from '../../../src/runtime/hardening.js';
 
 const run = promisify(execFile);
@@ -24,16 +25,6 @@ interface HostConfig {
   CapAdd: string[] | null;
   Memory: number;
   MemorySwap: number;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Ids of this platform's containers with the given labels (running or not). */
