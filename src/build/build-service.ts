@@ -312,7 +312,7 @@ export class BuildService {
     await writeFile(join(work, 'Dockerfile'), renderRunDockerfile(base));
     rec.image = `yunbang-app/${req.app}:${rec.id}`;
     rec.imageId = await this.runtime.buildImage(
-      tarDir(work, ['Dockerfile', 'src']),
+      () => tarDir(work, ['Dockerfile', 'src']),
       { tag: rec.image, labels: { 'yunbang.instance': this.runtime.instance } }, // one LABEL step; the tag names app and build
       () => undefined,
     );
@@ -335,7 +335,7 @@ export class BuildService {
     if (await this.runtime.imageExists(tag)) return tag;
     await writeFile(join(ctx, 'Dockerfile'), renderRuntimeDockerfile(this.settings.stackImage));
     await this.runtime.buildImage(
-      tarDir(ctx, ['Dockerfile', 'runtime']),
+      () => tarDir(ctx, ['Dockerfile', 'runtime']),
       { tag, labels: { 'yunbang.instance': this.runtime.instance, 'yunbang.kind': 'runtime' } },
       () => undefined,
     );

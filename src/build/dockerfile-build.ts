@@ -55,11 +55,12 @@ export async function dockerfileBuild(
   const buildargs = Object.fromEntries(info.args.filter((a) => a in config).map((a) => [a, config[a]!]));
   if (Object.keys(buildargs).length) emit(`       Build args from config: ${Object.keys(buildargs).join(', ')}`);
   await checkDockerfileImages(runtime, text, buildargs, dockerfile, access);
+  const files = await contextFiles(src, dockerfile);
   const t = Date.now();
   rec.image = `yunbang-app/${rec.app}:${rec.id}`;
   rec.imageId = await runtime
     .buildImage(
-      tarFiles(src, await contextFiles(src, dockerfile)),
+      () => tarFiles(src, files),
       // One label, the ownership proof (the tag already names the app and the build).
       { tag: rec.image, dockerfile, buildargs, labels: { 'yunbang.instance': runtime.instance }, ...limits },
       (line) => emit(`       ${line}`),

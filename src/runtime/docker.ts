@@ -14,6 +14,9 @@ export const LABEL_PROCESS = 'yunbang.process';
 export const LABEL_INDEX = 'yunbang.index';
 export const LABEL_KIND = 'yunbang.kind';
 
+/** The engine's answer when a build cache record outlived its layer (see buildImage). */
+const LOST_LAYER = /\blayer does not exist\b/;
+
 export class DockerUnavailableError extends Error {
   constructor(where: string, options?: { cause?: unknown }) {
     super(`the Docker engine is not reachable at ${where}; start it (npm start does, or run "dockerd &")`, options);
@@ -100,11 +103,12 @@ export class DockerRuntime {
 
   /** Prunes the engine's build cache, least recently used first, down to `keepBytes`. */
   async pruneBuildCache(keepBytes: number): Promise<{ reclaimedBytes: number; records: number }> {
+    // keepBytes 0: all of it (every kind of record that no build is using).
+    const options = keepBytes > 0 ? { 'keep-storage': keepBytes } : { all: true };
     const dial = () =>
       new Promise<{ SpaceReclaimed?: number; CachesDeleted?: string[] | null }>((resolve, reject) =>
-        this.docker.modem.dial(
-          { path: '/build/prune?', method: 'POST', options: { 'keep-storage': keepBytes }, statusCodes: { 200: true, 500: 'server error' } },
-          (err, data) => (err ? reject(err) : resolve(data as { SpaceReclaimed?: number; CachesDeleted?: string[] | null })),
+        this.docker.modem.dial({ path: '/build/prune?', method: 'POST', options, statusCodes: { 200: true, 500: 'server error' } }, (err, data) =>
+          err ? reject(err) : resolve(data as { SpaceReclaimed?: number; CachesDeleted?: string[] | null }),
         ),
       );
     const res = await this.call(dial);
@@ -136,11 +140,16 @@ export class DockerRuntime {
    * Builds an image from a tar build context with the engine's BuildKit builder (API `version=2`: no intermediate
    * container per instruction, so metadata steps cost nothing and stages build in parallel); its progress arrives as
    * BuildKit traces, shown as lines (buildkit-progress.ts). `classic`: the engine's older builder (kept for the
-   * service images, whose recipes install Debian packages and are built once per recipe). Resolves to the image id;
-   * rejects with the engine's error message.
+   * service images, whose recipes install Debian packages and are built once per recipe). `context` makes the tar
+   * build context (called again for a second attempt). Resolves to the image id; rejects with the engine's error
+   * message.
+   *
+   * The engine (20.10, BuildKit over its graph driver) can keep a build cache record whose layer it has deleted;
+   * every build that reuses that step then fails at "exporting to image" with "layer does not exist", on and on,
+   * until the build cache is pruned. When a build fails so, the cache is pruned once and the build runs again.
    */
   async buildImage(
-    context: Readable,
+    context: () => Readable,
     opts: {
       tag: string;
       labels: Record<string, string>;
@@ -162,7 +171,14 @@ export class DockerRuntime {
       query.set('cpuperiod', '100000');
       query.set('cpuquota', String(Math.round(opts.cpus * 100000)));
     }
-    return this.build(query, context, onLine, opts.tag, opts.timeoutMs);
+    try {
+      return await this.build(query, context(), onLine, opts.tag, opts.timeoutMs);
+    } catch (err) {
+      if (opts.classic || !LOST_LAYER.test((err as Error).message)) throw err;
+      onLine("The engine's build cache names a layer the engine no longer has (a Docker engine fault); clearing the build cache and building again");
+      await this.pruneBuildCache(0);
+      return this.build(query, context(), onLine, opts.tag, opts.timeoutMs);
+    }
   }
 
   /**

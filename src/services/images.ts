@@ -56,7 +56,7 @@ export class ServiceImages {
     if ((await this.labelOf(`${repo}:latest`)) === hash) return ref;
     if ((await this.labelOf(ref)) !== hash) {
       await this.runtime.buildImage(
-        tarDir(join(this.recipesDir, kind), RECIPE_FILES),
+        () => tarDir(join(this.recipesDir, kind), RECIPE_FILES),
         { tag: ref, labels: { 'yunbang.recipe': hash, 'yunbang.owned': 'true' }, buildargs: { STACK: this.stackImage }, classic: true },
         onLine,
       );

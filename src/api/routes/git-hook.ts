@@ -36,14 +36,27 @@ export function registerGitHook(api: FastifyInstance, ctx: ApiContext): void {
   });
 }
 
+/** How long a refused upload is still read (and dropped) after the answer, before the connection is cut. */
+const LINGER_MS = 1000;
+
 /**
  * A source refused while it was still coming in (one that unpacks past YB_MAX_UNPACKED_MB: gigabytes may follow) is
- * not read to its end: once the answer is out, the connection is closed, which stops the sender.
+ * not read to its end. Once the answer is out, the connection is half-closed (the sender sees the answer end) and
+ * what still comes is read and dropped for LINGER_MS, then the connection is cut, which stops the sender. Cutting at
+ * once would leave unread bytes in the socket, and closing a socket with unread bytes makes the kernel send a reset,
+ * which can discard the answer on the sender's side before it has read it (curl then shows only "Send failure").
  */
 export function closeWhenAnswered(req: IncomingMessage, res: ServerResponse): void {
-  const close = () => {
-    if (!req.complete) req.socket.destroySoon();
+  const linger = () => {
+    if (req.complete) return;
+    const socket = req.socket;
+    const cut = setTimeout(() => socket.destroy(), LINGER_MS);
+    socket.once('close', () => clearTimeout(cut));
+    socket.end();
+    // Whatever reads the socket now (the request, or nothing once the response has detached it) must not stall it.
+    req.resume();
+    socket.resume();
   };
-  if (res.writableFinished) close();
-  else res.once('finish', close);
+  if (res.writableFinished) linger();
+  else res.once('finish', linger);
 }
