@@ -10,11 +10,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { loadConfig, formatAddr, ConfigError, type PlatformConfig } from '../src/config/load.js';
 import { startEmbeddedEtcd, EtcdUnavailableError, type EmbeddedEtcd } from '../src/store/embedded-etcd.js';
 import { Store, StoreUnavailableError } from '../src/store/store.js';
-import { DockerRuntime, DockerUnavailableError } from '../src/runtime/docker.js';
-import { applyBuildkitLimits } from '../src/runtime/buildkit-limits.js';
+import { startRuntime } from '../src/runtime/start.js';
+import { RuntimeUnavailableError } from '../src/runtime/runtime.js';
 import { BuildCachePruner } from '../src/build/cache-prune.js';
 import { ReleaseRepo } from '../src/release/repo.js';
-import { Scheduler } from '../src/scheduler/rollout.js';
+import { Scheduler } from '../src/scheduler/scheduler.js';
 import { BuildService } from '../src/build/build-service.js';
 import { detectRegistries } from '../src/build/registries.js';
 import { Deployer } from '../src/deploy/pipeline.js';
@@ -86,18 +86,8 @@ async function main(): Promise<void> {
   }
   const store = new Store(endpoints, cfg.etcdPrefix);
   await store.ping();
-  const runtime = new DockerRuntime(cfg.instance, cfg.dockerHost, {
-    processPids: cfg.processPids,
-    buildPids: cfg.buildPids,
-    servicePids: cfg.servicePids,
-    processMemoryBytes: cfg.processMemory * 1024 * 1024,
-    serviceMemoryBytes: cfg.serviceMemory * 1024 * 1024,
-  });
-  await runtime.ping();
-  await applyBuildkitLimits(await runtime.cgroups(), { memoryBytes: cfg.buildMemory * 1024 * 1024, cpus: cfg.buildCpus, pids: cfg.buildPids }, log);
-  for (const image of [cfg.stackImage, cfg.builderImage]) {
-    if (!(await runtime.imageExists(image))) log.warn({ image }, 'base image missing: run "npm start" or scripts/build-images.sh');
-  }
+  const runtime = await startRuntime(cfg, log.child({ component: 'runtime' }));
+  undoStart.push(async () => runtime.close());
   const admin = await ensureAdmin(store, dataDir);
   installSecretBox(store, await loadSecretBox(dataDir)); // config at rest is sealed with $YB_DATA_DIR/secret.key
 
@@ -119,7 +109,7 @@ async function main(): Promise<void> {
     log.child({ component: 'scheduler' }),
     registry?.images,
   );
-  const cachePruner = new BuildCachePruner(runtime, cfg.buildCacheMiB * 1024 * 1024, log.child({ component: 'build-cache' }));
+  const cachePruner = new BuildCachePruner(runtime.images, cfg.buildCacheMiB * 1024 * 1024, log.child({ component: 'build-cache' }));
   cachePruner.now();
   const builds = new BuildService(store, runtime, {
     dataDir,
@@ -233,6 +223,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'stopping');
     monitor.stop();
+    runtime.close();
     renewal.stop();
     clearInterval(retention);
     cachePruner.stop();
@@ -292,7 +283,7 @@ main().catch(async (err: unknown) => {
     err instanceof ConfigError ||
     err instanceof EtcdUnavailableError ||
     err instanceof StoreUnavailableError ||
-    err instanceof DockerUnavailableError ||
+    err instanceof RuntimeUnavailableError ||
     err instanceof RegistryUnavailableError
   ) {
     process.stderr.write(`ybd: ${err.message}\n`);

@@ -11,7 +11,6 @@ import type { RouteRecord } from '../store/keys.js';
 import { removeRepo } from '../git/repos.js';
 import { renewalStateKey } from './cert-renewal-policy.js';
 import { depKey } from '../services/records.js';
-import { LABEL_APP } from '../runtime/docker.js';
 
 /** The app's files under the data dir; removing absent ones is fine. */
 export async function removeAppFiles(ctx: Pick<ApiContext, 'dataDir' | 'logs'>, app: string): Promise<void> {
@@ -57,7 +56,7 @@ export function appCleanup(ctx: ApiContext, app: string): CleanupStep[] {
       // processes, and one still running would keep the app's code and config after the app is gone.
       what: 'stopping its yb run and one-off containers',
       run: async () => {
-        for (const c of await ctx.runtime.list({ [LABEL_APP]: app })) await ctx.runtime.stopAndRemove(c.id, 1);
+        for (const c of await ctx.runtime.listProcesses({ app })) await ctx.runtime.stopProcess(c.id, 1);
       },
     },
     { what: 'forgetting its metrics', run: async () => ctx.metrics?.sampler.forget(app) },

@@ -2,9 +2,9 @@
 import type { Store } from '../store/store.js';
 import type { ReleaseRepo } from '../release/repo.js';
 import type { Deployer } from '../deploy/pipeline.js';
-import type { Scheduler } from '../scheduler/rollout.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
 import type { BuildService } from '../build/build-service.js';
-import type { DockerRuntime } from '../runtime/docker.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { Logger } from '../shared/logger.js';
 import type { LogService } from '../logs/log-service.js';
 import type { PlatformMetrics } from '../metrics/platform-metrics.js';
@@ -18,7 +18,7 @@ export interface ApiContext {
   deployer: Deployer;
   scheduler: Scheduler;
   builds: BuildService;
-  runtime: DockerRuntime;
+  runtime: Runtime;
   /** Backing services and app dependencies. */
   services: Services;
   log: Logger;

@@ -2,13 +2,13 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, YbError, errorId, type ErrorCode } from '../shared/errors.js';
 import { StoreUnavailableError } from '../store/store.js';
-import { DockerUnavailableError } from '../runtime/docker.js';
+import { RuntimeUnavailableError } from '../runtime/runtime.js';
 import type { Logger } from '../shared/logger.js';
 
 export function toYbError(err: unknown): YbError {
   if (err instanceof YbError) return err;
   if (err instanceof StoreUnavailableError) return new YbError('YB_ERR_ETCD_UNAVAILABLE', err.message, { cause: err });
-  if (err instanceof DockerUnavailableError) return new YbError('YB_ERR_DOCKER_UNAVAILABLE', err.message, { cause: err });
+  if (err instanceof RuntimeUnavailableError) return new YbError('YB_ERR_DOCKER_UNAVAILABLE', err.message, { cause: err });
   const fe = err as FastifyError;
   if (fe?.validation) return new YbError('YB_ERR_BAD_REQUEST', `invalid request: ${fe.message}`);
   if (fe?.statusCode === 413 || fe?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new YbError('YB_ERR_TOO_LARGE', fe.message);

@@ -1,10 +1,9 @@
 // `yb run`: a one-off container of the app's current release, attached over an upgraded HTTP connection
 // (GET /apps/{app}/dynos/attach, Upgrade: yb-run) with the framing of shared/run-frames. Interactive with a
 // TTY when asked; the exit code is passed through; the container is removed afterwards. Authorised as 'deploy'.
-// Hardened like every container (runtime/hardening.ts), with the web process's size, and cut at YB_RUN_TIMEOUT.
+// Hardened like every one-off (the runtime's job), with the web process's size, and cut at YB_RUN_TIMEOUT.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { PassThrough } from 'node:stream';
 import type { ApiContext } from './context.js';
 import { authenticate } from '../auth/tokens.js';
 import { recordEvent } from '../auth/events.js';
@@ -12,9 +11,8 @@ import { userMay } from './auth-hook.js';
 import { YbError, errorId } from '../shared/errors.js';
 import { toYbError } from './errors.js';
 import { FRAME, FrameDecoder, frame } from '../shared/run-frames.js';
-import { LABEL_APP, LABEL_INSTANCE, LABEL_KIND, LABEL_RELEASE } from '../runtime/docker.js';
-import { processCommand, teamNetwork } from '../scheduler/rollout.js';
-import { oneOffSize, parseSize } from '../scheduler/sizes.js';
+import { oneOffSpec } from '../scheduler/process-spec.js';
+import { oneOffSize } from '../scheduler/sizes.js';
 import { readFormation } from '../release/repo.js';
 
 const PATH = /^\/apps\/([a-z0-9-]{1,64})\/dynos\/attach$/;
@@ -47,33 +45,10 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
     const cols = Number(url.searchParams.get('cols') ?? 0);
     const rows = Number(url.searchParams.get('rows') ?? 0);
 
-    const network = teamNetwork(ctx.runtime.instance, app.team);
-    await ctx.runtime.ensureNetwork(network, { 'yunbang.team': app.team });
-    const size = parseSize(oneOffSize(await readFormation(ctx.store, app.name)));
-    const hardening = ctx.runtime.hostHardening('one-off', size.memoryBytes);
-    const env = {
-      ...release.config,
-      PORT: String(release.port),
-      DYNO: 'run.1',
-      YB_APP: app.name,
-      YB_RELEASE: `v${release.version}`,
-      ...(tty ? { TERM: url.searchParams.get('term') ?? 'xterm' } : {}),
-    };
-    const container = await ctx.runtime.call(() =>
-      ctx.runtime.docker.createContainer({
-        Image: release.imageId || release.image,
-        Cmd: processCommand(release, command) ?? ['/bin/sh', '-c', command],
-        Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-        Labels: { [LABEL_INSTANCE]: ctx.runtime.instance, [LABEL_APP]: app.name, [LABEL_RELEASE]: String(release.version), [LABEL_KIND]: 'run' },
-        Tty: tty,
-        OpenStdin: true,
-        StdinOnce: true,
-        AttachStdin: true,
-        AttachStdout: true,
-        AttachStderr: true,
-        HostConfig: { ...hardening, NanoCpus: size.nanoCpus, NetworkMode: network, Init: true },
-      }),
-    );
+    const network = await ctx.runtime.ensureNetwork(app.team);
+    const spec = oneOffSpec(app, release, command, oneOffSize(await readFormation(ctx.store, app.name)), network);
+    if (tty) spec.env = { ...spec.env, TERM: url.searchParams.get('term') ?? 'xterm' };
+    const proc = await ctx.runtime.attach({ ...spec, tty });
     ctx.log.info({ app: app.name, user: user.name, release: release.version, tty }, 'one-off process started');
     // Audited without the command line, which may carry secrets.
     void recordEvent(
@@ -81,7 +56,6 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
       { team: app.team, user: user.name, app: app.name, action: 'run', ip: req.socket.remoteAddress, detail: { release: release.version, tty } },
       ctx.log,
     );
-    const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
     socket.write('HTTP/1.1 101 Switching Protocols\r\nupgrade: yb-run\r\nconnection: Upgrade\r\n\r\n');
 
     // Backpressure both ways: while the client's socket buffer is full the container's output is not read (so
@@ -93,23 +67,15 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
       lastOutput = Date.now();
       if (socket.write(frame(type, d)) || outputPaused) return;
       outputPaused = true;
-      stream.pause();
+      proc.pauseOutput();
       socket.once('drain', () => {
         outputPaused = false;
-        stream.resume();
+        proc.resumeOutput();
       });
     };
-    if (tty) stream.on('data', (d: Buffer) => send(FRAME.STDOUT, d));
-    else {
-      const out = new PassThrough();
-      const err = new PassThrough();
-      container.modem.demuxStream(stream, out, err);
-      out.on('data', (d: Buffer) => send(FRAME.STDOUT, d));
-      err.on('data', (d: Buffer) => send(FRAME.STDERR, d));
-    }
+    proc.onOutput((stream, d) => send(stream === 'stderr' ? FRAME.STDERR : FRAME.STDOUT, d));
     let outputEnded = false;
-    stream.once('end', () => (outputEnded = true));
-    stream.once('close', () => (outputEnded = true));
+    void proc.outputEnded.then(() => (outputEnded = true));
     const decoder = new FrameDecoder();
     socket.on('data', (chunk: Buffer) => {
       let frames;
@@ -121,32 +87,32 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
       }
       for (const f of frames) {
         if (f.type === FRAME.STDIN) {
-          if (!stream.write(f.payload) && !socket.isPaused()) {
+          if (!proc.write(f.payload) && !socket.isPaused()) {
             socket.pause();
-            stream.once('drain', () => socket.resume());
+            proc.onceDrained(() => socket.resume());
           }
-        } else if (f.type === FRAME.STDIN_END) stream.end();
+        } else if (f.type === FRAME.STDIN_END) proc.endInput();
         else if (f.type === FRAME.RESIZE && tty) {
           const [w, h] = f.payload.toString().split(',').map(Number);
-          if (w && h) container.resize({ w, h }).catch(() => undefined); // resizing a finished process is harmless
+          if (w && h) proc.resize(w, h).catch(() => undefined); // resizing a finished process is harmless
         }
       }
     });
     let finished = false;
     socket.on('close', () => {
-      if (!finished) container.remove({ force: true }).catch(() => undefined); // client gone: stop the process
+      if (!finished) proc.remove().catch(() => undefined); // client gone: stop the process
     });
-    await container.start();
+    await proc.start();
     const limitMs = ctx.runTimeoutMs ?? 3600_000;
     let cut = false;
     const timer = setTimeout(() => {
       cut = true;
-      container.kill().catch(() => undefined); // it may have ended at this very moment: wait() settles either way
+      proc.kill().catch(() => undefined); // it may have ended at this very moment: wait() settles either way
     }, limitMs);
-    if (tty && cols > 0 && rows > 0) await container.resize({ w: cols, h: rows }).catch(() => undefined);
-    const result = (await container.wait().finally(() => clearTimeout(timer))) as { StatusCode: number };
+    if (tty && cols > 0 && rows > 0) await proc.resize(cols, rows).catch(() => undefined);
+    const code = await proc.wait().finally(() => clearTimeout(timer));
     finished = true;
-    const oom = !cut && (await container.inspect().catch(() => null))?.State.OOMKilled === true;
+    const oom = !cut && (await proc.oomKilled());
     // Let the rest of the output through before the exit frame: a slow client may still be reading it (the
     // stream is paused meanwhile). Done when the attach stream ends, the client leaves, or output stays quiet.
     const deadline = Date.now() + 50;
@@ -154,12 +120,12 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
     const why = cut
       ? `the process ran longer than the ${Math.round(limitMs / 1000)} s limit of one-off processes (YB_RUN_TIMEOUT) and was stopped`
       : oom
-        ? `the process was killed for using more than its memory limit (${Math.round((hardening.Memory ?? 0) / 1024 / 1024)} MiB; a larger web size, e.g. yb ps:scale web=1:1G, gives one-off processes more)`
+        ? `the process was killed for using more than its memory limit (${Math.round(proc.memoryLimitBytes / 1024 / 1024)} MiB; a larger web size, e.g. yb ps:scale web=1:1G, gives one-off processes more)`
         : '';
     if (why) socket.write(frame(FRAME.STDERR, `\nyb: ${why}\n`));
     // Removed before the exit code is sent: once `yb run` returns, nothing of the process is left.
-    await container.remove({ force: true }).catch(() => undefined);
-    socket.end(frame(FRAME.EXIT, String(result.StatusCode)));
+    await proc.remove().catch(() => undefined);
+    socket.end(frame(FRAME.EXIT, String(code)));
   } catch (err) {
     const e = toYbError(err);
     if (e.code === 'YB_ERR_INTERNAL') ctx.log.error({ err }, 'one-off run failed');

@@ -19,7 +19,7 @@ export interface BuildRecord {
   processTypes: Record<string, string>;
   port: number;
   manifest: DeployManifest;
-  dockerHealth?: boolean;
+  imageHealthcheck?: boolean;
   image?: string;
   imageId?: string;
   /** The pushed image in the platform's registry, `<host>/<instance>/<app>@sha256:…` (YB_REGISTRY_PUSH). */

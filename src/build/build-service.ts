@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Store } from '../store/store.js';
-import { LABEL_APP, LABEL_KIND, type DockerRuntime } from '../runtime/docker.js';
+import type { HostDir, Runtime } from '../runtime/runtime.js';
 import { YbError } from '../shared/errors.js';
 import { lineBatch } from '../shared/line-batch.js';
 import { parseProcfile, parseReleaseYaml } from '../release/procfile.js';
 import { registryEnv, type RegistrySettings } from './registries.js';
-import { renderRunDockerfile, renderRuntimeDockerfile, runtimeFingerprint, exposedPort } from './run-image.js';
+import { renderRunDockerfile, renderRuntimeDockerfile, runtimeFingerprint } from './run-image.js';
 import { Slots } from './slots.js';
 import { EMPTY_MANIFEST } from '../release/app-json.js';
 import { DEFAULT_PORT, type BuildRecord } from './build-record.js';
@@ -95,7 +95,7 @@ export class BuildService {
 
   constructor(
     private readonly store: Store,
-    private readonly runtime: DockerRuntime,
+    private readonly runtime: Runtime,
     private readonly settings: BuildSettings,
   ) {
     this.slots = new Slots(settings.concurrency ?? 2);
@@ -131,19 +131,13 @@ export class BuildService {
     if (!/^[a-z0-9][a-z0-9._/:@-]{0,254}$/i.test(ref) || ref.split('/').some((s) => s === '' || s === '.' || s === '..')) {
       throw new YbError('YB_ERR_BAD_REQUEST', `"${ref.slice(0, 80)}" is not an image reference`);
     }
-    let info;
-    try {
-      info = await this.runtime.call(() => this.runtime.docker.getImage(ref).inspect());
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) {
-        throw new YbError('YB_ERR_NOT_FOUND', `the image "${ref}" is not on this machine`, {
-          hint: 'load it with "docker load -i FILE" on the host, or "yb images:import FILE"',
-        });
-      }
-      throw err;
+    const info = await this.runtime.images.describe(ref);
+    if (!info) {
+      throw new YbError('YB_ERR_NOT_FOUND', `the image "${ref}" is not on this machine`, {
+        hint: 'load it with "docker load -i FILE" on the host, or "yb images:import FILE"',
+      });
     }
-    const test = (info.Config as { Healthcheck?: { Test?: string[] } }).Healthcheck?.Test;
-    return { id: info.Id, port: exposedPort(info.Config.ExposedPorts) ?? DEFAULT_PORT, healthcheck: Boolean(test?.length) && test?.[0] !== 'NONE' };
+    return { id: info.id, port: info.exposedPort ?? DEFAULT_PORT, healthcheck: info.healthCommand !== null };
   }
 
   /**
@@ -153,17 +147,12 @@ export class BuildService {
    * can be forged by loading a crafted archive). Resolves to whether the image is gone from the engine.
    */
   async removeImage(imageId: string, app: string): Promise<boolean> {
-    let tags: string[];
-    try {
-      const info = await this.runtime.call(() => this.runtime.docker.getImage(imageId).inspect());
-      if (info.Config.Labels?.['yunbang.instance'] !== this.runtime.instance) return false;
-      tags = (info.RepoTags ?? []).filter((t) => t.startsWith(`yunbang-app/${app}:`));
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return true;
-      throw err;
-    }
-    for (const tag of tags) await this.runtime.removeImage(tag);
-    return !(await this.runtime.imageExists(imageId));
+    const info = await this.runtime.images.describe(imageId);
+    if (!info) return true;
+    if (!info.ours) return false;
+    const tags = info.tags.filter((t) => t.startsWith(`yunbang-app/${app}:`));
+    for (const tag of tags) await this.runtime.images.remove(tag);
+    return !(await this.runtime.images.exists(imageId));
   }
 
   /** Runs a build to the end; resolves to the succeeded record or throws BUILD_FAILED (the record says why). */
@@ -268,25 +257,25 @@ export class BuildService {
     await Promise.all([chownTree(work, BUILD_UID), chownTree(cacheDir, BUILD_UID)]);
 
     const t = Date.now();
-    const binds = [
-      `${src}:/tmp/build`,
-      `${cacheDir}:/tmp/cache`,
-      `${envDir}:/tmp/env:ro`,
-      `${outDir}:/tmp/out`,
-      `${this.settings.buildpacksDir}:/buildpacks:ro`,
+    const dirs: HostDir[] = [
+      { dir: src, path: '/tmp/build' },
+      { dir: cacheDir, path: '/tmp/cache' },
+      { dir: envDir, path: '/tmp/env', readOnly: true },
+      { dir: outDir, path: '/tmp/out' },
+      { dir: this.settings.buildpacksDir, path: '/buildpacks', readOnly: true },
       ...fetched.binds,
     ];
     const ca = existsSync(this.settings.caBundle) ? this.settings.caBundle : null;
-    if (ca) binds.push(`${ca}:${CONTAINER_CA}:ro`);
-    const code = await this.runtime.runToCompletion(
+    if (ca) dirs.push({ dir: ca, path: CONTAINER_CA, readOnly: true });
+    const code = await this.runtime.runTask(
       {
-        kind: 'build',
+        hardening: 'build',
+        workload: { kind: 'build', app: req.app },
         image: this.settings.builderImage,
-        cmd: ['/buildpacks/bin/build', '/tmp/build', '/tmp/cache', '/tmp/env', '/tmp/out'],
+        command: ['/buildpacks/bin/build', '/tmp/build', '/tmp/cache', '/tmp/env', '/tmp/out'],
         env: { ...registryEnv(this.settings.registries, ca ? CONTAINER_CA : null), ...fetched.env, STACK: 'yunbang-bookworm', HOME: '/tmp/home' },
-        binds,
+        hostDirs: dirs,
         user: `${BUILD_UID}:${BUILD_UID}`,
-        labels: { [LABEL_APP]: req.app, [LABEL_KIND]: 'build' },
         timeoutMs: this.settings.timeoutMs,
         memoryBytes: this.memoryBytes,
         nanoCpus: this.settings.cpus ? Math.round(this.settings.cpus * 1e9) : undefined,
@@ -311,9 +300,9 @@ export class BuildService {
     const base = await this.runtimeImage(work, join(src, '.heroku'));
     await writeFile(join(work, 'Dockerfile'), renderRunDockerfile(base));
     rec.image = `yunbang-app/${req.app}:${rec.id}`;
-    rec.imageId = await this.runtime.buildImage(
+    rec.imageId = await this.runtime.images.build(
       () => tarDir(work, ['Dockerfile', 'src']),
-      { tag: rec.image, labels: { 'yunbang.instance': this.runtime.instance } }, // one LABEL step; the tag names app and build
+      { tag: rec.image, labels: {} }, // one LABEL step, the store's ownership mark; the tag names app and build
       () => undefined,
     );
     rec.durations.image = Date.now() - t2;
@@ -322,7 +311,7 @@ export class BuildService {
 
   /** The runtime layer image for the slug's `.heroku` (moved out of the slug; may be absent); built only when missing. */
   private async runtimeImage(work: string, heroku: string): Promise<string> {
-    const stackId = await this.runtime.imageId(this.settings.stackImage);
+    const stackId = await this.runtime.images.id(this.settings.stackImage);
     const ctx = join(work, 'runtime-ctx');
     await mkdir(ctx);
     // The build wrote .heroku: a link there would make the fingerprint (and the shared image) follow it out.
@@ -332,11 +321,11 @@ export class BuildService {
     if (kind === 'dir') await rename(heroku, join(ctx, 'runtime'));
     else await mkdir(join(ctx, 'runtime'));
     const tag = `yunbang-runtime:${await runtimeFingerprint(join(ctx, 'runtime'), stackId)}`;
-    if (await this.runtime.imageExists(tag)) return tag;
+    if (await this.runtime.images.exists(tag)) return tag;
     await writeFile(join(ctx, 'Dockerfile'), renderRuntimeDockerfile(this.settings.stackImage));
-    await this.runtime.buildImage(
+    await this.runtime.images.build(
       () => tarDir(ctx, ['Dockerfile', 'runtime']),
-      { tag, labels: { 'yunbang.instance': this.runtime.instance, 'yunbang.kind': 'runtime' } },
+      { tag, labels: {} },
       () => undefined,
     );
     return tag;

@@ -10,6 +10,7 @@ import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Agent, fetch } from 'undici';
 import { YbError } from '../shared/errors.js';
+import type { HostDir } from '../runtime/runtime.js';
 import { extractTar, refuseEscapingLinks } from './source.js';
 import { checkedAddress, guardedLookup, literalRefusal } from '../shared/outbound-guard.js';
 
@@ -62,7 +63,7 @@ export async function chosenBuildpackRefs(src: string, chosen: string | undefine
 
 /** Where the build driver finds fetched buildpacks: read-only mounts and the map file it reads (select.sh). */
 export interface FetchedMounts {
-  binds: string[];
+  binds: HostDir[];
   env: Record<string, string>;
 }
 
@@ -76,18 +77,18 @@ export async function fetchUrlBuildpacks(
   work: string,
   emit: (line: string) => void,
 ): Promise<FetchedMounts> {
-  const binds: string[] = [];
+  const binds: HostDir[] = [];
   const map: string[] = [];
   for (const [i, text] of refs.entries()) {
     const ref = classifyBuildpackRef(text, shipped);
     if (ref.kind === 'driver') continue;
     const dir = await fetcher.fetch(ref, text, emit);
-    binds.push(`${dir}:${MOUNTED}/${i}:ro`);
+    binds.push({ dir, path: `${MOUNTED}/${i}`, readOnly: true });
     map.push(`${text}\t${MOUNTED}/${i}`);
   }
   if (!map.length) return { binds, env: {} };
   await writeFile(join(work, 'buildpack-map'), `${map.join('\n')}\n`);
-  binds.push(`${join(work, 'buildpack-map')}:/tmp/buildpack-map:ro`);
+  binds.push({ dir: join(work, 'buildpack-map'), path: '/tmp/buildpack-map', readOnly: true });
   return { binds, env: { YB_BUILDPACK_MAP: '/tmp/buildpack-map' } };
 }
 

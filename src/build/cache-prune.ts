@@ -2,7 +2,7 @@
 // builds (a few seconds later, so the prune does not compete with the rollout that follows a build) and at start,
 // the least recently used cache beyond YB_BUILD_CACHE_MB is pruned. One prune at a time; builds that finish
 // meanwhile ask for one more.
-import type { DockerRuntime } from '../runtime/docker.js';
+import type { ImageStore } from '../runtime/runtime.js';
 import type { Logger } from '../shared/logger.js';
 
 const AFTER_BUILD_MS = 5000;
@@ -14,7 +14,7 @@ export class BuildCachePruner {
 
   /** `keepBytes` 0: never prunes. */
   constructor(
-    private readonly runtime: DockerRuntime,
+    private readonly images: Pick<ImageStore, 'pruneBuildCache'>,
     private readonly keepBytes: number,
     private readonly log: Logger,
     private readonly delayMs = AFTER_BUILD_MS,
@@ -38,7 +38,7 @@ export class BuildCachePruner {
       return;
     }
     this.running = true;
-    this.runtime
+    this.images
       .pruneBuildCache(this.keepBytes)
       .then(
         (r) =>

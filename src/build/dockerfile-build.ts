@@ -3,10 +3,9 @@
 // a missing one reported in one sentence (nothing can be pulled).
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DockerRuntime } from '../runtime/docker.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { YbError } from '../shared/errors.js';
 import { parseProcfile } from '../release/procfile.js';
-import { exposedPort } from './run-image.js';
 import { inspectDockerfile } from './dockerfile.js';
 import { checkDockerfileImages, type ImageAccess } from './dockerfile-images.js';
 import { cacheScope, confineDockerfileText } from './dockerfile-guard.js';
@@ -32,7 +31,7 @@ export interface DockerfileAccess extends ImageAccess {
 
 /** Builds `src` with its Dockerfile into the image recorded on `rec` (port, health check, process types too). */
 export async function dockerfileBuild(
-  runtime: DockerRuntime,
+  runtime: Runtime,
   rec: BuildRecord,
   work: string,
   dockerfile: string,
@@ -54,15 +53,15 @@ export async function dockerfileBuild(
   const info = inspectDockerfile(text, config);
   const buildargs = Object.fromEntries(info.args.filter((a) => a in config).map((a) => [a, config[a]!]));
   if (Object.keys(buildargs).length) emit(`       Build args from config: ${Object.keys(buildargs).join(', ')}`);
-  await checkDockerfileImages(runtime, text, buildargs, dockerfile, access);
+  await checkDockerfileImages(runtime.images, text, buildargs, dockerfile, access);
   const files = await contextFiles(src, dockerfile);
   const t = Date.now();
   rec.image = `yunbang-app/${rec.app}:${rec.id}`;
-  rec.imageId = await runtime
-    .buildImage(
+  rec.imageId = await runtime.images
+    .build(
       () => tarFiles(src, files),
-      // One label, the ownership proof (the tag already names the app and the build).
-      { tag: rec.image, dockerfile, buildargs, labels: { 'yunbang.instance': runtime.instance }, ...limits },
+      // No labels but the store's ownership mark (the tag already names the app and the build).
+      { tag: rec.image, dockerfile, buildargs, labels: {}, ...limits },
       (line) => emit(`       ${line}`),
     )
     .catch((err: Error) => {
@@ -74,10 +73,10 @@ export async function dockerfileBuild(
       });
     });
   rec.durations.image = Date.now() - t;
-  const image = await runtime.docker.getImage(rec.imageId).inspect();
-  rec.port = exposedPort(image.Config.ExposedPorts) ?? DEFAULT_PORT;
-  const test = (image.Config as { Healthcheck?: { Test?: string[] } }).Healthcheck?.Test;
-  rec.dockerHealth = Boolean(test?.length) && test?.[0] !== 'NONE';
+  const image = await runtime.images.describe(rec.imageId);
+  if (!image) throw new YbError('YB_ERR_BUILD_FAILED', 'the built image is gone from the engine');
+  rec.port = image.exposedPort ?? DEFAULT_PORT;
+  rec.imageHealthcheck = image.healthCommand !== null;
   const procfile = await readTenantFile(src, 'Procfile', { tree: 'the app', links: 'inside' });
   if (procfile !== null) {
     const parsed = parseProcfile(procfile);

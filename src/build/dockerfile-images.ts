@@ -2,7 +2,7 @@
 // the app's team imported or built, and stages of the same file. Another team's release image holds that team's code
 // and whatever it baked in, so `FROM`, `COPY --from` and `RUN --mount=…,from=` naming it are refused, by image id,
 // however the image is spelled (tag, digest, id prefix). Pure, but for checkDockerfileImages (asks the engine).
-import type { DockerRuntime } from '../runtime/docker.js';
+import type { ImageStore } from '../runtime/runtime.js';
 import { YbError } from '../shared/errors.js';
 import { dockerfileInstructions, leadingFlags, splitInstruction } from './dockerfile.js';
 import { addFetchProblem, csvFields } from './dockerfile-guard.js';
@@ -112,14 +112,14 @@ function isReference(ref: string): boolean {
  * so names on the engine do not leak across teams.
  */
 export async function checkDockerfileImages(
-  runtime: DockerRuntime,
+  images: ImageStore,
   text: string,
   buildArgs: Record<string, string>,
   file: string,
   access: ImageAccess,
 ): Promise<void> {
   const publicIds = new Set<string>();
-  for (const ref of access.publicImages) publicIds.add(await runtime.imageId(ref));
+  for (const ref of access.publicImages) publicIds.add(await images.id(ref));
   for (const { ref, line } of imageReferences(text, buildArgs, file)) {
     const unusable = () =>
       new YbError(
@@ -130,15 +130,10 @@ export async function checkDockerfileImages(
         },
       );
     if (!isReference(ref)) throw refuse(file, line, `"${ref.slice(0, 120)}" is not an image reference`);
-    let info;
-    try {
-      info = await runtime.call(() => runtime.docker.getImage(ref).inspect());
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) throw unusable();
-      throw err;
-    }
-    if (!publicIds.has(info.Id) && !(await access.ownsImage(info.Id))) throw unusable();
-    for (const trigger of (info.Config as { OnBuild?: string[] | null }).OnBuild ?? []) {
+    const info = await images.describe(ref);
+    if (!info) throw unusable();
+    if (!publicIds.has(info.id) && !(await access.ownsImage(info.id))) throw unusable();
+    for (const trigger of info.onBuild) {
       const problem = onbuildProblem(trigger);
       if (problem) throw refuse(file, line, `the image "${ref.slice(0, 120)}" has the ONBUILD instruction "${trigger.slice(0, 120)}": ${problem}`);
     }

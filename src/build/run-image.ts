@@ -60,13 +60,3 @@ async function hashFile(path: string, h: Hash): Promise<void> {
     await fh.close();
   }
 }
-
-/** The first exposed TCP port of an image (`EXPOSE`), or undefined. */
-export function exposedPort(exposed: Record<string, unknown> | undefined): number | undefined {
-  const ports = Object.keys(exposed ?? {})
-    .map((p) => /^(\d+)\/tcp$/.exec(p))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1]))
-    .sort((a, b) => a - b);
-  return ports[0];
-}

@@ -70,6 +70,14 @@ export const SETTINGS = {
   },
   etcdPrefix: { env: 'YB_ETCD_PREFIX', type: 'string', default: '/yunbang/', description: 'Key prefix of all platform state in etcd.' },
   etcdClientPort: { env: 'YB_ETCD_PORT', type: 'int', default: '2379', description: 'Client port of the embedded etcd (peer port is this + 1).' },
+  runtime: {
+    env: 'YB_RUNTIME',
+    type: 'string',
+    choices: ['docker', 'kubernetes'],
+    default: 'docker',
+    description:
+      'Runtime backend that runs apps and services (docs/architecture.md §6): docker (the engine at DOCKER_HOST, one host) or kubernetes (a cluster; not built yet).',
+  },
   dockerHost: { env: 'DOCKER_HOST', type: 'string', default: '', description: 'Docker engine address; empty means /var/run/docker.sock.' },
   instance: { env: 'YB_INSTANCE', type: 'string', default: 'yunbang', description: 'Label value marking the Docker objects this platform owns.' },
   buildConcurrency: { env: 'YB_BUILD_CONCURRENCY', type: 'int', default: '2', description: 'Builds that run at once (across apps).' },

@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream';
 import type { BuildService } from '../build/build-service.js';
 import type { ReleaseRepo, ReleaseRecord, AppRecord } from '../release/repo.js';
-import type { Scheduler } from '../scheduler/rollout.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
 import { applyConfigPatch, describeConfigChange, type ConfigVars } from '../release/config-vars.js';
 import type { DeployManifest } from '../release/app-json.js';
 import type { FormationRecord } from '../release/repo.js';
@@ -88,7 +88,7 @@ export class Deployer {
         builder: build.builder,
         build: build.id,
         manifest: build.manifest,
-        dockerHealth: build.dockerHealth,
+        imageHealthcheck: build.imageHealthcheck,
         description: req.commit ? `Deploy ${req.commit.slice(0, 7)}` : 'Deploy',
         createdBy: req.user,
       });
@@ -124,7 +124,7 @@ export class Deployer {
         processTypes: { web: '' },
         port: image.port,
         builder: 'image',
-        dockerHealth: image.healthcheck,
+        imageHealthcheck: image.healthcheck,
         description: `Deploy image ${req.image.slice(0, 80)}`,
         createdBy: req.user,
       });
@@ -373,6 +373,6 @@ function pick(r: ReleaseRecord) {
     builder: r.builder,
     build: r.build,
     manifest: r.manifest,
-    dockerHealth: r.dockerHealth,
+    imageHealthcheck: r.imageHealthcheck,
   };
 }

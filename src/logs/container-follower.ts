@@ -1,10 +1,10 @@
-// Follows the stdout/stderr of every app process container of this platform instance through the Docker API,
-// as containers appear (Docker events, plus a periodic re-list), and across container and platform restarts:
-// each container is read from just after the last line already stored (Docker `since` + a timestamp key),
-// so lines are neither lost nor repeated. Also turns container exits into `yb[web.1]` state lines.
-import { PassThrough, type Readable } from 'node:stream';
-import { LineSplitter } from '../runtime/line-splitter.js';
-import { LABEL_APP, LABEL_INDEX, LABEL_KIND, LABEL_PROCESS, LABEL_INSTANCE, type DockerRuntime } from '../runtime/docker.js';
+// Follows the stdout/stderr of every app process of this platform instance through the runtime (runtime.ts
+// followLogs), as processes appear (the runtime's event stream, plus a periodic re-list), and across process and
+// platform restarts: each process is read from just after the last line already stored (`since` + a timestamp
+// key), so lines are neither lost nor repeated. Also turns process exits into `yb[web.1]` state lines.
+import type { Readable } from 'node:stream';
+import { LineSplitter } from '../shared/line-splitter.js';
+import type { Runtime, RuntimeEvent, Workload } from '../runtime/runtime.js';
 import type { Logger } from '../shared/logger.js';
 import type { LogHub } from './log-hub.js';
 import { sinceSeconds, splitDockerLine, type LogLine } from './line.js';
@@ -22,13 +22,13 @@ export class ContainerFollower {
   /** Containers the platform was stopping (a `kill` event came first): their exit is not a crash. */
   private readonly stopping = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
-  private events: Readable | undefined;
+  private unwatch: (() => void) | undefined;
   private syncing: Promise<void> | undefined;
   private again = false;
   private closed = false;
 
   constructor(
-    private readonly runtime: DockerRuntime,
+    private readonly runtime: Runtime,
     private readonly hub: LogHub,
     private readonly log: Logger,
     private readonly pollMs = 3000,
@@ -42,7 +42,7 @@ export class ContainerFollower {
   }
 
   async start(): Promise<void> {
-    await this.watchEvents().catch((err: unknown) => this.log.warn({ err }, 'Docker events unavailable; relying on polling'));
+    await this.watchEvents().catch((err: unknown) => this.log.warn({ err }, 'runtime events unavailable; relying on polling'));
     await this.sync();
     this.timer = setInterval(() => void this.sync(), this.pollMs);
     this.timer.unref();
@@ -51,44 +51,28 @@ export class ContainerFollower {
   stop(): void {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    this.events?.destroy();
+    this.unwatch?.();
     for (const f of this.following.values()) f.stream.destroy();
     this.following.clear();
   }
 
   private async watchEvents(): Promise<void> {
-    const filters = {
-      type: ['container' as const],
-      event: ['start', 'die', 'kill'],
-      label: [`${LABEL_INSTANCE}=${this.runtime.instance}`, `${LABEL_KIND}=process`],
-    };
-    const stream = (await this.runtime.call(() => this.runtime.docker.getEvents({ filters }))) as unknown as Readable;
-    this.events = stream;
-    const lines = new LineSplitter((raw) => {
-      let ev: { Action?: string; id?: string; Actor?: { Attributes?: Record<string, string> } };
-      try {
-        ev = JSON.parse(raw) as typeof ev;
-      } catch {
-        return; // partial event line
-      }
-      const id = (ev.id ?? '').slice(0, 12);
-      const attrs = ev.Actor?.Attributes ?? {};
-      if (ev.Action === 'kill') this.stopping.add(id);
-      if (ev.Action === 'die') this.onExit(id, attrs);
+    this.unwatch = await this.runtime.watch((e: RuntimeEvent) => {
+      if (e.workload.kind !== 'process') return;
+      const id = e.id.slice(0, 12);
+      if (e.action === 'kill') this.stopping.add(id);
+      if (e.action === 'die') this.onExit(id, e.workload, e.exitCode);
       void this.sync();
     });
-    stream.on('data', (chunk: Buffer) => lines.push(chunk));
-    stream.on('error', () => undefined); // the engine went away: polling carries on, and re-list finds new containers
   }
 
-  private onExit(id: string, attrs: Record<string, string>): void {
-    const app = attrs[LABEL_APP];
-    if (!app) return;
-    const proc = `${attrs[LABEL_PROCESS] ?? 'process'}.${attrs[LABEL_INDEX] ?? '1'}`;
-    const code = attrs.exitCode ?? '?';
+  private onExit(id: string, w: Workload, exitCode: number | undefined): void {
+    if (!w.app) return;
+    const proc = `${w.type ?? 'process'}.${w.index ?? 1}`;
+    const code = exitCode ?? '?';
     const stopped = this.stopping.delete(id);
     const msg = stopped ? `Stopped (exit code ${code})` : `Process exited with status ${code}; state changed from up to crashed`;
-    this.hub.append(app, [{ t: new Date().toISOString(), s: 'yb', p: proc, m: msg }]);
+    this.hub.append(w.app, [{ t: new Date().toISOString(), s: 'yb', p: proc, m: msg }]);
   }
 
   /** Lists our process containers and starts reading every one not read yet; coalesces overlapping calls. */
@@ -112,43 +96,32 @@ export class ContainerFollower {
   }
 
   private async syncOnce(): Promise<void> {
-    const containers = await this.runtime.list({ [LABEL_KIND]: 'process' });
+    const processes = await this.runtime.listProcesses({ kind: 'process' });
     const live = new Set<string>();
-    for (const c of containers) {
+    for (const c of processes) {
       const id = c.id.slice(0, 12);
       live.add(id);
       if (this.following.has(id)) continue;
-      const running = c.state === 'running';
-      if (!running && this.drained.has(`${id}:${c.state}`)) continue;
-      const app = c.labels[LABEL_APP];
+      if (!c.running && this.drained.has(`${id}:${c.status}`)) continue;
+      const app = c.workload.app;
       if (!app) continue;
-      const proc = `${c.labels[LABEL_PROCESS] ?? 'process'}.${c.labels[LABEL_INDEX] ?? '1'}`;
-      await this.follow(c.id, id, app, proc, running, c.state);
+      const proc = `${c.workload.type ?? 'process'}.${c.workload.index ?? 1}`;
+      await this.follow(c.id, id, app, proc, c.running, c.status);
     }
     for (const key of this.drained) if (!live.has(key.split(':')[0]!)) this.drained.delete(key);
   }
 
   private async follow(fullId: string, id: string, app: string, proc: string, running: boolean, state: string): Promise<void> {
     const cursor = this.cursors.get(id);
-    const container = this.runtime.docker.getContainer(fullId);
-    let raw: Readable;
+    let merged: Readable | null;
     try {
-      raw = (await container.logs({
-        follow: true as const,
-        stdout: true,
-        stderr: true,
-        timestamps: true,
-        since: cursor ? sinceSeconds(cursor) : 0,
-      })) as unknown as Readable;
+      merged = await this.runtime.followLogs(fullId, cursor ? sinceSeconds(cursor) : 0);
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== 404) this.log.warn({ err, container: id }, 'following container output failed');
+      this.log.warn({ err, container: id }, 'following process output failed');
       return;
     }
-    const merged = new PassThrough();
-    container.modem.demuxStream(raw, merged, merged);
-    raw.on('end', () => merged.end());
-    raw.on('error', () => merged.end());
-    this.following.set(id, { stream: raw });
+    if (!merged) return; // gone meanwhile
+    this.following.set(id, { stream: merged });
     let batch: LogLine[] = [];
     let flushTimer: NodeJS.Timeout | undefined;
     const flush = () => {

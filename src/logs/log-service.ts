@@ -1,7 +1,7 @@
 // The logs component as ybd wires it: the per-app store on disk, the hub, and its three sources (container
 // output, router access log, platform events) plus the drains. `start` resumes every source where it stopped.
 import { join } from 'node:path';
-import type { DockerRuntime } from '../runtime/docker.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../shared/logger.js';
 import { AppLogStore } from './app-log-store.js';
@@ -31,7 +31,7 @@ export class LogService {
   constructor(
     settings: LogSettings,
     store: Store,
-    runtime: DockerRuntime,
+    runtime: Runtime,
     private readonly log: Logger,
   ) {
     const dir = join(settings.dataDir, 'logs');

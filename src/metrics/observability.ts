@@ -3,7 +3,7 @@
 import type { PlatformConfig } from '../config/load.js';
 import { formatAddr } from '../config/load.js';
 import type { Store } from '../store/store.js';
-import type { DockerRuntime } from '../runtime/docker.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { ReleaseRepo } from '../release/repo.js';
 import type { Logger } from '../shared/logger.js';
 import { LogService } from '../logs/log-service.js';
@@ -21,7 +21,7 @@ export async function startObservability(
   cfg: PlatformConfig,
   dataDir: string,
   store: Store,
-  runtime: DockerRuntime,
+  runtime: Runtime,
   repo: ReleaseRepo,
   log: Logger,
 ): Promise<Observability> {

@@ -4,11 +4,11 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
-import { LABEL_APP, LABEL_PROCESS, LABEL_KIND, type DockerRuntime } from '../runtime/docker.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { Logger } from '../shared/logger.js';
 import type { PlatformMetrics } from './platform-metrics.js';
 import { parsePromText, routerCounters, type RouterCounters } from './prom-text.js';
-import { cpuCores, summarize, type AppSummary, type Point, type TypeUsage } from './series.js';
+import { summarize, type AppSummary, type Point, type TypeUsage } from './series.js';
 
 export const WINDOW_MS = 60 * 60 * 1000;
 
@@ -18,12 +18,6 @@ interface BuildLike {
   status: string;
   createdAt: string;
   finishedAt?: string;
-}
-
-interface DockerStats {
-  cpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number; online_cpus?: number };
-  precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
-  memory_stats?: { usage?: number; stats?: { inactive_file?: number; total_inactive_file?: number } };
 }
 
 export class MetricsSampler {
@@ -38,7 +32,7 @@ export class MetricsSampler {
   constructor(
     private readonly opts: { dataDir: string; routerAdminUrl: string; intervalMs: number },
     private readonly store: Store,
-    private readonly runtime: DockerRuntime,
+    private readonly runtime: Runtime,
     private readonly metrics: PlatformMetrics,
     private readonly log: Logger,
   ) {
@@ -117,31 +111,19 @@ export class MetricsSampler {
   }
 
   private async containerUsage(): Promise<Record<string, Record<string, TypeUsage>>> {
-    const containers = (await this.runtime.list({ [LABEL_KIND]: 'process' })).filter((c) => c.state === 'running');
+    const processes = (await this.runtime.listProcesses({ kind: 'process' })).filter((c) => c.running);
     const out: Record<string, Record<string, TypeUsage>> = {};
     await Promise.all(
-      containers.map(async (c) => {
-        const app = c.labels[LABEL_APP];
-        const type = c.labels[LABEL_PROCESS];
+      processes.map(async (c) => {
+        const { app, type } = c.workload;
         if (!app || !type) return;
-        const handle = this.runtime.docker.getContainer(c.id);
-        const [stats, info] = await Promise.all([handle.stats({ stream: false }) as Promise<DockerStats>, this.runtime.inspect(c.id)]).catch(
-          () => [null, null] as const,
-        ); // the container went away between list and stats
-        if (!stats) return;
-        const cs = stats.cpu_stats ?? {};
-        const ps = stats.precpu_stats ?? {};
-        const cpu = cpuCores(
-          { total: cs.cpu_usage?.total_usage ?? 0, system: cs.system_cpu_usage ?? 0, cpus: cs.online_cpus ?? 1 },
-          { total: ps.cpu_usage?.total_usage ?? 0, system: ps.system_cpu_usage ?? 0 },
-        );
-        const ms = stats.memory_stats ?? {};
-        const mem = Math.max(0, (ms.usage ?? 0) - (ms.stats?.inactive_file ?? ms.stats?.total_inactive_file ?? 0));
+        const [usage, state] = await Promise.all([this.runtime.usage(c.id), this.runtime.processState(c.id)]).catch(() => [null, null] as const); // gone between list and reading
+        if (!usage) return;
         const u = ((out[app] ??= {})[type] ??= { cpu: 0, memoryBytes: 0, processes: 0, restarts: 0 });
-        u.cpu += cpu;
-        u.memoryBytes += mem;
+        u.cpu += usage.cpuCores;
+        u.memoryBytes += usage.memoryBytes;
         u.processes += 1;
-        u.restarts += info?.RestartCount ?? 0;
+        u.restarts += state?.restarts ?? 0;
       }),
     );
     this.metrics.cpu.reset();

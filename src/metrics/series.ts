@@ -115,11 +115,3 @@ function round(v: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
 }
-
-/** CPU in cores between two Docker stats readings (cumulative nanoseconds of the container and of the host). */
-export function cpuCores(cur: { total: number; system: number; cpus: number }, prev: { total: number; system: number }): number {
-  const dc = cur.total - prev.total;
-  const ds = cur.system - prev.system;
-  if (dc <= 0 || ds <= 0) return 0;
-  return (dc / ds) * cur.cpus;
-}

@@ -2,19 +2,11 @@
 // reference), pull a release's image back by digest when the engine lost it, delete manifests retention dropped,
 // and garbage-collect the embedded registry. Pushes and pulls go through the Docker engine; deletes through the
 // registry's HTTP API. Garbage collection waits until no push or pull is in flight and holds new ones meanwhile.
-import type { DockerRuntime } from '../runtime/docker.js';
+import type { ImageStore } from '../runtime/runtime.js';
 import type { Logger } from '../shared/logger.js';
 import { YbError } from '../shared/errors.js';
 import { digestRef, parseDigestRef, pushTag, registryHost } from './registry-refs.js';
 import type { EmbeddedRegistry } from './embedded-registry.js';
-
-interface ProgressEvent {
-  status?: string;
-  id?: string;
-  error?: string;
-  errorDetail?: { message?: string };
-  aux?: { Tag?: string; Digest?: string; Size?: number };
-}
 
 export class ImageRegistry {
   /** host:port the engine pushes to and pulls from. */
@@ -24,7 +16,8 @@ export class ImageRegistry {
   private gc: Promise<void> | null = null;
 
   constructor(
-    private readonly runtime: DockerRuntime,
+    private readonly images: ImageStore,
+    private readonly instance: string,
     readonly url: string,
     private readonly embedded: EmbeddedRegistry | null,
     private readonly log: Logger,
@@ -47,45 +40,29 @@ export class ImageRegistry {
     }
   }
 
-  /** Streams an engine push/pull to its end; rejects with the engine's error line. */
-  private follow(stream: NodeJS.ReadableStream, onEvent: (e: ProgressEvent) => void): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.runtime.docker.modem.followProgress(
-        stream,
-        (err: Error | null) => (err ? reject(err) : resolve()),
-        (e: ProgressEvent) => {
-          if (e.error) reject(new Error(e.errorDetail?.message ?? e.error));
-          else onEvent(e);
-        },
-      );
-    });
-  }
-
   /**
    * Pushes the local image `localRef` as `<host>/<instance>/<app>:<buildId>` and resolves to its digest reference;
    * the registry tag is removed from the engine again (the platform tag is what owns and removes the local image).
    */
   async push(localRef: string, app: string, buildId: string, emit: (line: string) => void): Promise<string> {
-    const { repo, tag, ref } = pushTag(this.host, this.runtime.instance, app, buildId);
+    const { repo, ref } = pushTag(this.host, this.instance, app, buildId);
     return this.use(async () => {
       const t0 = Date.now();
       emit(`-----> Pushing to ${ref}`);
-      await this.runtime.call(() => this.runtime.docker.getImage(localRef).tag({ repo, tag }) as unknown as Promise<unknown>);
+      await this.images.tag(localRef, ref);
       const pushed = new Set<string>();
       const existed = new Set<string>();
       let digest = '';
       try {
-        const stream = await this.runtime.call(() => this.runtime.docker.getImage(repo).push({ tag, authconfig: {} as never }));
-        await this.follow(stream as NodeJS.ReadableStream, (e) => {
-          if (e.aux?.Digest) digest = e.aux.Digest;
-          if (!e.id) return;
-          if (e.status === 'Pushed') pushed.add(e.id);
-          else if (e.status === 'Layer already exists' || e.status?.startsWith('Mounted from')) existed.add(e.id);
+        digest = await this.images.push(ref, (line) => {
+          const [layer, status] = [line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2)];
+          if (status === 'Pushed') pushed.add(layer);
+          else if (status === 'Layer already exists' || status.startsWith('Mounted from')) existed.add(layer);
         });
       } catch (err) {
         throw new YbError('YB_ERR_BUILD_FAILED', `pushing the image to the registry at ${this.host} failed: ${(err as Error).message}`, { cause: err });
       } finally {
-        await this.runtime.removeImage(ref);
+        await this.images.remove(ref);
       }
       if (!digest) throw new YbError('YB_ERR_BUILD_FAILED', `the registry at ${this.host} took the image but the engine reported no digest`);
       emit(
@@ -102,20 +79,16 @@ export class ImageRegistry {
       const t0 = Date.now();
       emit(`Pulling ${ref.slice(0, ref.indexOf('@') + 20)}… from the registry (the local image is gone)`);
       try {
-        const stream = await this.runtime.call(() => this.runtime.docker.pull(ref, { authconfig: {} as never }));
-        await this.follow(stream as NodeJS.ReadableStream, () => undefined);
+        await this.images.pull(ref, () => undefined);
       } catch (err) {
         throw new YbError('YB_ERR_RELEASE_NOT_FOUND', `the image is gone here and pulling ${ref.slice(0, 120)} failed: ${(err as Error).message}`, {
           cause: err,
         });
       }
       if (tag) {
-        const colon = tag.lastIndexOf(':');
-        await this.runtime.call(
-          () => this.runtime.docker.getImage(ref).tag({ repo: tag.slice(0, colon), tag: tag.slice(colon + 1) }) as unknown as Promise<unknown>,
-        );
+        await this.images.tag(ref, tag);
         // The digest reference of the pull would keep the image when retention removes its platform tag.
-        await this.runtime.removeImage(ref);
+        await this.images.remove(ref);
       }
       emit(`Pulled in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     });

@@ -3,7 +3,7 @@
 import { openSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatAddr, type PlatformConfig } from '../config/load.js';
-import type { DockerRuntime } from '../runtime/docker.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { Logger } from '../shared/logger.js';
 import { EmbeddedRegistry, RegistryUnavailableError } from './embedded-registry.js';
 import { ImageRegistry } from './image-registry.js';
@@ -14,7 +14,7 @@ export { RegistryUnavailableError };
 export async function startRegistry(
   cfg: Pick<PlatformConfig, 'registryUrl' | 'registryAddr'>,
   dataDir: string,
-  runtime: DockerRuntime,
+  runtime: Runtime,
   log: Logger,
 ): Promise<{ images: ImageRegistry; embedded: EmbeddedRegistry | null }> {
   if (cfg.registryUrl) {
@@ -33,7 +33,7 @@ export async function startRegistry(
       throw new RegistryUnavailableError(
         `no image registry answers at ${base}/v2/ (YB_REGISTRY_URL); start it or unset YB_REGISTRY_URL to use the embedded one`,
       );
-    return { images: new ImageRegistry(runtime, base, null, log), embedded: null };
+    return { images: new ImageRegistry(runtime.images, runtime.instance, base, null, log), embedded: null };
   }
   if (!isLoopbackHost(cfg.registryAddr.host)) {
     throw new RegistryUnavailableError(
@@ -49,5 +49,5 @@ export async function startRegistry(
   await embedded.start();
   await embedded.collectGarbage().catch((err: unknown) => log.warn({ err }, 'registry garbage collection at start failed; the registry serves regardless'));
   log.info({ url: embedded.url }, 'embedded image registry started');
-  return { images: new ImageRegistry(runtime, embedded.url, embedded, log), embedded };
+  return { images: new ImageRegistry(runtime.images, runtime.instance, embedded.url, embedded, log), embedded };
 }

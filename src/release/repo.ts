@@ -43,13 +43,26 @@ export interface ReleaseRecord {
   build?: string;
   /** Deploy conventions from app.json / CHECKS of the built source. */
   manifest?: DeployManifest;
-  /** The image has a Docker HEALTHCHECK: rollouts wait for it. */
-  dockerHealth?: boolean;
+  /** The image has a HEALTHCHECK of its own: rollouts wait for it to pass. */
+  imageHealthcheck?: boolean;
   description: string;
   createdBy: string;
   createdAt: string;
   status: ReleaseStatus;
   statusReason?: string;
+}
+
+/** A release as stored: written before the runtime interface, the image check was `dockerHealth`. */
+type StoredRelease = ReleaseRecord & { dockerHealth?: boolean };
+
+/** A stored release with its config opened and old field names read as today's. */
+function fromStored(store: Store, app: string, stored: StoredRelease): ReleaseRecord {
+  const { dockerHealth, ...rel } = stored;
+  return {
+    ...rel,
+    config: openFor<ConfigVars>(store, rel.config, `config:${app}`),
+    ...(rel.imageHealthcheck === undefined && dockerHealth !== undefined ? { imageHealthcheck: dockerHealth } : {}),
+  };
 }
 
 export interface FormationRecord {
@@ -131,16 +144,12 @@ export class ReleaseRepo {
 
   async getRelease(app: string, version: number): Promise<ReleaseRecord | null> {
     if (!Number.isInteger(version) || version < 1) return null;
-    const rel = await this.store.get<ReleaseRecord>(this.k.release(app, version));
-    if (rel) rel.config = openFor<ConfigVars>(this.store, rel.config, `config:${app}`);
-    return rel;
+    const rel = await this.store.get<StoredRelease>(this.k.release(app, version));
+    return rel ? fromStored(this.store, app, rel) : null;
   }
 
   async listReleases(app: string): Promise<ReleaseRecord[]> {
-    return (await this.store.list<ReleaseRecord>(this.k.releasesPrefix(app))).map((e) => ({
-      ...e.value,
-      config: openFor<ConfigVars>(this.store, e.value.config, `config:${app}`),
-    }));
+    return (await this.store.list<StoredRelease>(this.k.releasesPrefix(app))).map((e) => fromStored(this.store, app, e.value));
   }
 
   /** Changes only the rollout status; the stored record (config still sealed) is otherwise written back as read. */

@@ -1,22 +1,22 @@
-// Start-up reconciliation: adopt running containers of each app's current release without restarting them,
+// Start-up reconciliation: adopt running processes of each app's current release without restarting them,
 // re-publish their endpoints, retire leftovers of an interrupted rollout, restart what is missing, and mark
 // releases that were mid-rollout as failed. Makes a control-plane crash converge to one serving release.
 import type { Store } from '../store/store.js';
 import type { EndpointRecord } from '../store/keys.js';
-import { LABEL_APP, LABEL_INDEX, LABEL_KIND, LABEL_PROCESS, LABEL_RELEASE, type DockerRuntime } from '../runtime/docker.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { ReleaseRepo } from '../release/repo.js';
-import { endpointInstance, LABEL_GEN, type Scheduler } from './rollout.js';
+import type { Scheduler } from './scheduler.js';
+import { endpointInstance } from './process-spec.js';
 import type { Logger } from '../shared/logger.js';
 
-export async function reconcileOnStart(store: Store, runtime: DockerRuntime, repo: ReleaseRepo, scheduler: Scheduler, log: Logger): Promise<void> {
+export async function reconcileOnStart(store: Store, runtime: Runtime, repo: ReleaseRepo, scheduler: Scheduler, log: Logger): Promise<void> {
   for (const app of await repo.listApps()) {
     try {
       for (const r of await repo.listReleases(app.name)) {
         if (r.status === 'pending') await repo.setReleaseStatus(app.name, r.version, 'failed', 'interrupted by a control-plane restart');
       }
-      const containers = await runtime.list({ [LABEL_APP]: app.name, [LABEL_KIND]: 'process' });
-      const current = String(app.currentRelease);
-      const live = containers.filter((c) => c.labels[LABEL_RELEASE] === current && c.state === 'running');
+      const processes = await runtime.listProcesses({ kind: 'process', app: app.name });
+      const live = processes.filter((c) => c.workload.release === app.currentRelease && c.running);
       const release = app.currentRelease ? await repo.getRelease(app.name, app.currentRelease) : null;
       if (app.stopped) {
         await scheduler.retire(
@@ -33,15 +33,11 @@ export async function reconcileOnStart(store: Store, runtime: DockerRuntime, rep
       }
       const valid = new Set(live.map((c) => c.id));
       for (const c of live) {
-        if (c.labels[LABEL_PROCESS] !== 'web' || !release) continue;
-        const info = await runtime.inspect(c.id);
-        const port = info?.NetworkSettings.Ports[`${release.port}/tcp`]?.[0]?.HostPort;
-        if (!port) continue;
-        const rec: EndpointRecord = { host: '127.0.0.1', port: Number(port), release: release.version, container: c.id };
-        await store.put(
-          store.keys.endpoint(app.name, 'web', endpointInstance(release.version, Number(c.labels[LABEL_INDEX]), c.labels[LABEL_GEN] ?? '0')),
-          rec,
-        );
+        if (c.workload.type !== 'web' || !release) continue;
+        const address = (await runtime.processState(c.id))?.address;
+        if (!address) continue;
+        const rec: EndpointRecord = { host: address.host, port: address.port, release: release.version, container: c.id };
+        await store.put(store.keys.endpoint(app.name, 'web', endpointInstance(release.version, c.workload.index ?? 1, c.workload.gen ?? '0')), rec);
       }
       for (const e of await store.list<EndpointRecord>(store.keys.endpointsPrefix(app.name))) {
         if (!valid.has(e.value.container)) await store.delete(e.key);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import type { ReleaseRepo } from '../release/repo.js';
 import type { Deployer } from '../deploy/pipeline.js';
-import type { DockerRuntime } from '../runtime/docker.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { Logger } from '../shared/logger.js';
 import { ServiceImages } from './images.js';
 import { ServiceContainers } from './containers.js';
@@ -19,11 +19,11 @@ export interface Services {
 }
 
 export function createServices(
-  parts: { store: Store; repo: ReleaseRepo; deployer: Deployer; runtime: DockerRuntime; log: Logger },
+  parts: { store: Store; repo: ReleaseRepo; deployer: Deployer; runtime: Runtime; log: Logger },
   settings: { dataDir: string; recipesDir: string; stackImage: string; healthTimeoutMs: number; backupRetention: number },
 ): Services {
   const log = parts.log.child({ component: 'services' });
-  const images = new ServiceImages(parts.runtime, settings.recipesDir, settings.stackImage);
+  const images = new ServiceImages(parts.runtime.images, settings.recipesDir, settings.stackImage);
   const manager = new ServiceManager(
     new ServiceRepo(parts.store),
     parts.repo,

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DockerRuntime } from '../runtime/docker.js';
+import type { ImageStore } from '../runtime/runtime.js';
 import { tarDir } from '../build/context.js';
 import { KINDS, type ServiceKind } from './kinds.js';
 
@@ -22,15 +22,13 @@ export class ServiceImages {
   private readonly building = new Map<ServiceKind, Promise<string>>();
 
   constructor(
-    private readonly runtime: DockerRuntime,
+    private readonly images: ImageStore,
     private readonly recipesDir: string,
     private readonly stackImage: string,
   ) {}
 
   private async labelOf(ref: string): Promise<string | null> {
-    if (!(await this.runtime.imageExists(ref))) return null;
-    const info = await this.runtime.call(() => this.runtime.docker.getImage(ref).inspect());
-    return info.Config?.Labels?.['yunbang.recipe'] ?? null;
+    return (await this.images.describe(ref))?.labels['yunbang.recipe'] ?? null;
   }
 
   async recipeHash(kind: ServiceKind): Promise<string> {
@@ -55,13 +53,13 @@ export class ServiceImages {
     const ref = `${repo}:${hash}`;
     if ((await this.labelOf(`${repo}:latest`)) === hash) return ref;
     if ((await this.labelOf(ref)) !== hash) {
-      await this.runtime.buildImage(
+      await this.images.build(
         () => tarDir(join(this.recipesDir, kind), RECIPE_FILES),
-        { tag: ref, labels: { 'yunbang.recipe': hash, 'yunbang.owned': 'true' }, buildargs: { STACK: this.stackImage }, classic: true },
+        { tag: ref, labels: { 'yunbang.recipe': hash, 'yunbang.owned': 'true' }, buildargs: { STACK: this.stackImage }, classic: true, shared: true },
         onLine,
       );
     }
-    await this.runtime.call(() => this.runtime.docker.getImage(ref).tag({ repo, tag: 'latest' }));
+    await this.images.tag(ref, `${repo}:latest`);
     return ref;
   }
 }

@@ -1,6 +1,6 @@
 // The dependency rules of docs/architecture.md §2, checked on the import graph of src/ and bin/: no cycles between
-// modules, the router imports nothing of the control plane, store and runtime import nothing of the platform,
-// and the CLI reaches the platform only over HTTP.
+// modules, the router imports nothing of the control plane, store and runtime import nothing of the platform, the
+// CLI reaches the platform only over HTTP, and the runtime seam (§6): only a backend's folder knows its API.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -68,7 +68,7 @@ test('the router process imports only router, store, config and shared code', ()
   );
 });
 
-test('store and runtime import nothing else of the platform', () => {
+test('store and runtime import nothing else of the platform (the runtime: shared code only)', () => {
   assert.deepEqual(
     violations(
       (c) => c === 'store',
@@ -79,9 +79,35 @@ test('store and runtime import nothing else of the platform', () => {
   assert.deepEqual(
     violations(
       (c) => c === 'runtime',
-      (c) => c === 'runtime',
+      (c) => c === 'runtime' || c === 'shared',
     ),
     [],
+  );
+});
+
+/** Every file of src/ and bin/ with its text, for the seam checks (type-only imports count there). */
+const texts = [...graph.keys()].map((f) => ({ f, text: readFileSync(join(ROOT, f), 'utf8') }));
+const inDockerBackend = (f: string) => f.startsWith('src/runtime/docker/');
+
+test('the runtime seam: only src/runtime/docker/ imports dockerode, its backend modules or its labels', () => {
+  const dockerode = texts.filter(({ f, text }) => !inDockerBackend(f) && /from\s+'dockerode'|require\('dockerode'\)/.test(text)).map(({ f }) => f);
+  assert.deepEqual(dockerode, []);
+  // Outside the folder, the backend is reached through runtime.ts; only the one place that picks it imports it.
+  const backend = [...graph.entries()]
+    .flatMap(([f, deps]) => deps.filter((d) => inDockerBackend(d) && !inDockerBackend(f)).map((d) => `${f} → ${d}`))
+    .concat(
+      texts.filter(({ f, text }) => !inDockerBackend(f) && /import\s+type[^;]*from\s+'[^']*runtime\/docker\//.test(text)).map(({ f }) => `${f} (type import)`),
+    );
+  assert.deepEqual(backend, ['src/runtime/start.ts → src/runtime/docker/start.ts']);
+  // The labels that mark a workload's containers are the backend's business (runtime.ts speaks `Workload`).
+  const labels = /'yunbang\.(instance|kind|app|release|process|index|gen|service|team)'/;
+  assert.deepEqual(
+    texts.filter(({ f, text }) => !inDockerBackend(f) && labels.test(text)).map(({ f }) => f),
+    [],
+  );
+  assert.ok(
+    texts.some(({ f, text }) => inDockerBackend(f) && /from 'dockerode'/.test(text)),
+    'the check sees the backend itself',
   );
 });
 

@@ -66,11 +66,6 @@ async function importingTeam(ctx: ApiContext, user: User, named: string | undefi
   throw new YbError('YB_ERR_BAD_REQUEST', `say which team the image is for with --team (you can deploy in: ${teams.map((t) => t.name).join(', ')})`);
 }
 
-/** Lines of the engine's load answer: the tags and ids it loaded, or its error. */
-function loadResult(text: string): { loaded: string[]; error?: string } {
-  return { loaded: [...text.matchAll(/Loaded image(?: ID)?: ([^\\"\n]+)/g)].map((m) => m[1]!.trim()), error: /"error":"([^"]+)"/.exec(text)?.[1] };
-}
-
 export function registerDeploys(api: FastifyInstance, ctx: ApiContext): void {
   api.addContentTypeParser(['application/gzip', 'application/x-gzip', 'application/octet-stream'], (_req, payload, done) => done(null, payload));
 
@@ -150,23 +145,15 @@ export function registerDeploys(api: FastifyInstance, ctx: ApiContext): void {
         const tags = await archiveTags(file);
         if (!user.admin) {
           for (const tag of tags) {
-            const current = isImageName(tag) && (await ctx.runtime.imageExists(tag)) ? await ctx.runtime.imageId(tag) : null;
+            const current = isImageName(tag) ? ((await ctx.runtime.images.describe(tag))?.id ?? null) : null;
             const problem = importTagProblem(tag, current, current !== null && (await ctx.repo.images.get(team, current)) !== null);
             if (problem) throw new YbError('YB_ERR_FORBIDDEN', problem);
           }
         }
-        const stream = await ctx.runtime.call(() => ctx.runtime.docker.loadImage(createReadStream(file)));
-        const text = await new Promise<string>((resolve, reject) => {
-          let s = '';
-          (stream as Readable).on('data', (d: Buffer) => (s += d.toString()));
-          (stream as Readable).on('end', () => resolve(s));
-          (stream as Readable).on('error', reject);
-        });
-        const { loaded, error } = loadResult(text);
-        if (error || loaded.length === 0) throw new YbError('YB_ERR_BAD_REQUEST', `the archive could not be loaded: ${error ?? 'no image in it'}`);
+        const loaded = await ctx.runtime.images.load(createReadStream(file));
         const ids = new Map<string, string[]>();
         for (const ref of loaded) {
-          const id = /^sha256:[0-9a-f]{64}$/.test(ref) ? ref : await ctx.runtime.imageId(ref);
+          const id = /^sha256:[0-9a-f]{64}$/.test(ref) ? ref : await ctx.runtime.images.id(ref);
           ids.set(id, [...(ids.get(id) ?? []), ...(ref === id ? [] : [ref])]);
         }
         for (const [id, refs] of ids) await ctx.repo.images.record({ id, team, source: 'import', refs, by: user.name });

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { appFor } from '../auth-hook.js';
 import { appParams } from '../schemas.js';
-import { LABEL_APP, LABEL_INDEX, LABEL_KIND, LABEL_PROCESS, LABEL_RELEASE } from '../../runtime/docker.js';
 
 export function registerDynos(api: FastifyInstance, ctx: ApiContext): void {
   api.get(
@@ -33,19 +32,18 @@ export function registerDynos(api: FastifyInstance, ctx: ApiContext): void {
     },
     async (req) => {
       const app = await appFor(ctx, req, 'read');
-      const list = await ctx.runtime.list({ [LABEL_APP]: app.name, [LABEL_KIND]: 'process' });
+      const list = await ctx.runtime.listProcesses({ kind: 'process', app: app.name });
       const out = [];
       for (const c of list) {
-        const info = await ctx.runtime.inspect(c.id);
-        if (!info) continue;
-        const restarting = info.State.Restarting || (info.RestartCount > 0 && !info.State.Running);
+        const state = await ctx.runtime.processState(c.id);
+        if (!state) continue;
         out.push({
-          name: `${c.labels[LABEL_PROCESS]}.${c.labels[LABEL_INDEX]}`,
-          type: c.labels[LABEL_PROCESS],
-          release: Number(c.labels[LABEL_RELEASE]),
-          state: restarting ? 'crashed' : info.State.Running ? 'up' : info.State.Status,
-          startedAt: info.State.StartedAt,
-          restarts: info.RestartCount,
+          name: `${c.workload.type}.${c.workload.index}`,
+          type: c.workload.type,
+          release: c.workload.release,
+          state: state.restarting ? 'crashed' : state.running ? 'up' : c.status,
+          startedAt: state.startedAt,
+          restarts: state.restarts,
           container: c.id.slice(0, 12),
         });
       }

@@ -1,13 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exposedPort, renderRunDockerfile, renderRuntimeDockerfile, runtimeFingerprint } from '../../../src/build/run-image.js';
+import { renderRunDockerfile, renderRuntimeDockerfile, runtimeFingerprint } from '../../../src/build/run-image.js';
 import { registryEnv } from '../../../src/build/registries.js';
-
-test('the first exposed TCP port is the web port', () => {
-  assert.equal(exposedPort({ '8080/tcp': {}, '53/udp': {}, '3000/tcp': {} }), 3000);
-  assert.equal(exposedPort({ '53/udp': {} }), undefined);
-  assert.equal(exposedPort(undefined), undefined);
-});
 
 test('the runtime image adds .heroku to the stack; the run image adds the app on top and runs unprivileged', () => {
   const rt = renderRuntimeDockerfile('yunbang/stack:latest');

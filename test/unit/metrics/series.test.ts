@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpuCores, increase, quantile, summarize, type Point } from '../../../src/metrics/series.js';
+import { increase, quantile, summarize, type Point } from '../../../src/metrics/series.js';
 import { parsePromText, routerCounters } from '../../../src/metrics/prom-text.js';
 
 test('increase counts a drop as a counter reset', () => {
@@ -54,9 +54,4 @@ test('summary of the window: requests, error rate, latency quantiles, usage per 
   assert.equal(s.meanMs, 9);
   assert.deepEqual(s.processTypes.web, { processes: 2, restarts: 1, cpuAvg: 0.3, cpuMax: 0.5, memoryAvgBytes: 200, memoryMaxBytes: 300 });
   assert.equal(s.samples, 2, 'the point older than an hour is left out');
-});
-
-test('CPU in cores from two Docker readings', () => {
-  assert.equal(cpuCores({ total: 2e9, system: 10e9, cpus: 4 }, { total: 1e9, system: 6e9 }), 1);
-  assert.equal(cpuCores({ total: 1e9, system: 6e9, cpus: 4 }, { total: 1e9, system: 6e9 }), 0);
 });

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { oneOffSize, parseSize } from '../../../src/scheduler/sizes.js';
-import { processCommand, containerName, plannedFormation } from '../../../src/scheduler/rollout.js';
+import { processCommand, processName } from '../../../src/scheduler/process-spec.js';
+import { plannedFormation } from '../../../src/scheduler/scheduler.js';
 
 test('sizes map to Docker limits', () => {
   assert.deepEqual(parseSize(undefined), {});
@@ -31,7 +32,7 @@ test('buildpack processes start through yb-launch; image processes keep their de
 });
 
 test('container names carry the platform instance', () => {
-  assert.equal(containerName('yunbang', 'hello', 'web', 2, 7, 'a1b2c3'), 'yunbang.hello.web.2.v7.a1b2c3');
+  assert.equal(processName('yunbang', 'hello', 'web', 2, 7, 'a1b2c3'), 'yunbang.hello.web.2.v7.a1b2c3');
 });
 
 test('formation: stored quantities win, then app.json, then web=1 and others 0; the release process never runs', () => {

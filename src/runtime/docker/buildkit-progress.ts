@@ -3,7 +3,7 @@
 // ("vertexes": digest, name, cached, started, completed, error) and their output ("logs"). This decodes the few
 // fields we show and turns them into lines like `docker build --progress=plain`: "#3 [2/4] COPY . /app/",
 // "#3 CACHED", "#4 <RUN output line>", "#4 DONE 0.2s", "#4 ERROR: …".
-import { MAX_LINE_BYTES, cutMarker } from './line-splitter.js';
+import { MAX_LINE_BYTES, cutMarker } from '../../shared/line-splitter.js';
 
 interface Vertex {
   digest: string;

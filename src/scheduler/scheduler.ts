@@ -1,24 +1,17 @@
-// Zero-downtime rollout (docs/architecture.md §5): start new → healthy → publish endpoints → withdraw old endpoints and
-// wait for every live router → stop old gracefully. Deploys, restarts, resizes and scaling are all this one
-// motion over a chosen set of processes. A failed health check stops the new containers; the old keep serving.
+// The scheduler: runs an app's processes on the runtime (runtime/runtime.ts) by the zero-downtime rollout of
+// docs/architecture.md §5: start new → healthy → publish endpoints → withdraw old endpoints and wait for every live
+// router → stop old gracefully. Deploys, restarts, resizes and scaling are all this one motion over a chosen set
+// of processes. A failed health check stops the new processes; the old keep serving.
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/store.js';
 import type { EndpointRecord, RouterRecord } from '../store/keys.js';
-import {
-  LABEL_APP,
-  LABEL_INDEX,
-  LABEL_KIND,
-  LABEL_PROCESS,
-  LABEL_RELEASE,
-  RunTimeoutError,
-  type DockerRuntime,
-  type RunningContainer,
-} from '../runtime/docker.js';
+import { RunTimeoutError, type Address, type ProcessInfo, type Runtime } from '../runtime/runtime.js';
 import { readFormation, type AppRecord, type FormationRecord, type ReleaseRecord } from '../release/repo.js';
 import { YbError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { waitHealthy } from './health.js';
-import { oneOffSize, parseSize } from './sizes.js';
+import { oneOffSize } from './sizes.js';
+import { endpointInstance, oneOffSpec, processSpec } from './process-spec.js';
 import { platformEvent } from '../logs/events.js';
 
 export interface SchedulerSettings {
@@ -37,32 +30,10 @@ interface Started {
   type: string;
   index: number;
   gen: string;
-  hostPort?: number;
-  /** Container create + start, and then the health check, in ms (shown to the deployer). */
+  address?: Address;
+  /** Process start, and then the health check, in ms (shown to the deployer). */
   startMs: number;
   healthMs: number;
-}
-
-export const LABEL_GEN = 'yunbang.gen';
-
-/** The container command of a process: buildpack slugs go through yb-launch; images keep their own default. */
-export function processCommand(release: Pick<ReleaseRecord, 'builder'>, command: string): string[] | undefined {
-  if (release.builder === 'buildpacks') return ['/usr/local/bin/yb-launch', command];
-  return command ? ['/bin/sh', '-c', command] : undefined;
-}
-
-/** Docker names are global to the engine, so they carry the platform instance (several may share one engine). */
-export function containerName(instance: string, app: string, type: string, index: number, release: number, gen: string): string {
-  return `${instance}.${app}.${type}.${index}.v${release}.${gen}`;
-}
-
-export function endpointInstance(release: number, index: number, gen: string): string {
-  return `v${release}.${index}.${gen}`;
-}
-
-/** The Docker network of a team: apps of a team share it and reach each other by app name; teams are isolated. */
-export function teamNetwork(instance: string, team: string): string {
-  return `${instance}-team-${team}`;
 }
 
 /** Which process types of a release run, and how many: stored formation, else app.json, else web=1. Pure. */
@@ -85,62 +56,41 @@ export interface ImagePuller {
 export class Scheduler {
   constructor(
     private readonly store: Store,
-    private readonly runtime: DockerRuntime,
+    private readonly runtime: Runtime,
     private readonly settings: SchedulerSettings,
     private readonly log: Logger,
     private readonly registry?: ImagePuller,
   ) {}
 
-  /** Starts one container of `release` for process `f.type`; waits until it is healthy or throws UNHEALTHY. */
+  /** Starts one process of `release` for `f.type`; waits until it is healthy or throws UNHEALTHY. */
   private async startInstance(app: AppRecord, release: ReleaseRecord, f: FormationRecord, index: number): Promise<Started> {
-    const command = release.processTypes[f.type] ?? '';
-    const size = parseSize(f.size);
     const web = f.type === 'web';
     const gen = randomBytes(3).toString('hex');
     const t0 = Date.now();
-    const network = teamNetwork(this.runtime.instance, app.team);
-    await this.runtime.ensureNetwork(network, { 'yunbang.team': app.team });
-    const { id, hostPort } = await this.runtime.startApp({
-      name: containerName(this.runtime.instance, app.name, f.type, index, release.version, gen),
-      image: release.imageId || release.image,
-      cmd: processCommand(release, command),
-      env: { ...release.config, PORT: String(release.port), DYNO: `${f.type}.${index}`, YB_APP: app.name, YB_RELEASE: `v${release.version}` },
-      labels: {
-        [LABEL_APP]: app.name,
-        [LABEL_RELEASE]: String(release.version),
-        [LABEL_PROCESS]: f.type,
-        [LABEL_INDEX]: String(index),
-        [LABEL_GEN]: gen,
-        [LABEL_KIND]: 'process',
-      },
-      port: web ? release.port : undefined,
-      memoryBytes: size.memoryBytes,
-      nanoCpus: size.nanoCpus,
-      network,
-      aliases: web ? [app.name] : [`${app.name}.${f.type}`],
-    });
-    // docs/architecture.md §5: a configured check (app.json healthchecks, CHECKS, Dockerfile HEALTHCHECK) is the health
+    const network = await this.runtime.ensureNetwork(app.team);
+    const { id, address } = await this.runtime.startProcess(processSpec(this.runtime.instance, app, release, f, index, gen, network));
+    // docs/architecture.md §5: a configured check (app.json healthchecks, CHECKS, the image's HEALTHCHECK) is the health
     // check; the "stays up a few seconds" wait belongs to the default check only.
     const tStarted = Date.now();
     const http = release.manifest?.healthchecks[f.type];
-    const configured = Boolean(http?.length) || release.dockerHealth === true;
+    const configured = Boolean(http?.length) || release.imageHealthcheck === true;
     const outcome = await waitHealthy(this.runtime, id, {
       port: web ? release.port : undefined,
-      hostPort,
+      address,
       http,
-      dockerHealth: release.dockerHealth,
+      imageHealthcheck: release.imageHealthcheck,
       timeoutMs: this.settings.healthTimeoutMs,
       uptimeMs: configured ? 0 : this.settings.uptimeMs,
     });
     if (!outcome.healthy) {
       platformEvent(app.name, 'deploy', `${f.type}.${index} of v${release.version} failed its health check: ${outcome.reason}`);
       const tail = await this.runtime.logsTail(id, 15).catch(() => [] as string[]);
-      await this.runtime.stopAndRemove(id, 0);
+      await this.runtime.stopProcess(id, 0);
       throw new YbError('YB_ERR_UNHEALTHY', `${f.type}.${index} of v${release.version} failed its health check: ${outcome.reason}`, {
         hint: tail.length ? `last output:\n${tail.join('\n')}` : undefined,
       });
     }
-    return { id, type: f.type, index, gen, hostPort, startMs: tStarted - t0, healthMs: Date.now() - tStarted };
+    return { id, type: f.type, index, gen, address: outcome.address ?? address, startMs: tStarted - t0, healthMs: Date.now() - tStarted };
   }
 
   /** The formation of a release, persisting defaults for types that had none. */
@@ -151,8 +101,8 @@ export class Scheduler {
     return planned;
   }
 
-  async processes(app: string): Promise<RunningContainer[]> {
-    return this.runtime.list({ [LABEL_APP]: app, [LABEL_KIND]: 'process' });
+  async processes(app: string): Promise<ProcessInfo[]> {
+    return this.runtime.listProcesses({ kind: 'process', app });
   }
 
   /**
@@ -174,7 +124,7 @@ export class Scheduler {
       );
     }
     const keep = new Set(started.map((s) => s.id));
-    await this.retire(app.name, (c) => !keep.has(c.id) && (!types || types.includes(c.labels[LABEL_PROCESS] ?? '')), progress, {
+    await this.retire(app.name, (c) => !keep.has(c.id) && (!types || types.includes(c.workload.type ?? '')), progress, {
       version: release.version,
       started,
     });
@@ -182,15 +132,15 @@ export class Scheduler {
 
   /** Changes the number of processes of one type without touching the others (same release, same size). */
   async scaleType(app: AppRecord, release: ReleaseRecord, f: FormationRecord, progress: Progress): Promise<void> {
-    const current = (await this.processes(app.name)).filter((c) => c.labels[LABEL_PROCESS] === f.type && c.labels[LABEL_RELEASE] === String(release.version));
-    const indexes = new Set(current.map((c) => Number(c.labels[LABEL_INDEX])));
+    const current = (await this.processes(app.name)).filter((c) => c.workload.type === f.type && c.workload.release === release.version);
+    const indexes = new Set(current.map((c) => c.workload.index));
     const missing: Array<{ f: FormationRecord; index: number }> = [];
     for (let i = 1; i <= f.quantity; i++) if (!indexes.has(i)) missing.push({ f, index: i });
     if (missing.length) progress(`Starting ${missing.length} ${f.type} process${missing.length > 1 ? 'es' : ''}`);
     const started = await this.startAll(app, release, missing);
     await this.retire(
       app.name,
-      (c) => c.labels[LABEL_PROCESS] === f.type && (c.labels[LABEL_RELEASE] !== String(release.version) || Number(c.labels[LABEL_INDEX]) > f.quantity),
+      (c) => c.workload.type === f.type && (c.workload.release !== release.version || (c.workload.index ?? 0) > f.quantity),
       progress,
       { version: release.version, started },
     );
@@ -203,7 +153,7 @@ export class Scheduler {
     const results = await Promise.allSettled(jobs.map((j) => this.startInstance(app, release, j.f, j.index).then((s) => (started.push(s), s))));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
-      await Promise.all(started.map((s) => this.runtime.stopAndRemove(s.id, 0)));
+      await Promise.all(started.map((s) => this.runtime.stopProcess(s.id, 0)));
       throw failed.reason;
     }
     return started;
@@ -214,13 +164,13 @@ export class Scheduler {
    * those of the processes `doomed` selects removed in one etcd transaction, so routers switch in one step; once
    * every live router has applied it, the doomed processes are stopped gracefully (SIGTERM, grace period, SIGKILL).
    */
-  async retire(app: string, doomed: (c: RunningContainer) => boolean, progress: Progress, incoming?: { version: number; started: Started[] }): Promise<void> {
+  async retire(app: string, doomed: (c: ProcessInfo) => boolean, progress: Progress, incoming?: { version: number; started: Started[] }): Promise<void> {
     const containers = (await this.processes(app)).filter(doomed);
     const ids = new Set(containers.map((c) => c.id));
     const puts: Array<{ key: string; value: EndpointRecord }> = [];
     for (const s of incoming?.started ?? []) {
-      if (s.type !== 'web' || !s.hostPort) continue;
-      const value: EndpointRecord = { host: '127.0.0.1', port: s.hostPort, release: incoming!.version, container: s.id };
+      if (s.type !== 'web' || !s.address) continue;
+      const value: EndpointRecord = { host: s.address.host, port: s.address.port, release: incoming!.version, container: s.id };
       puts.push({ key: this.store.keys.endpoint(app, 'web', endpointInstance(incoming!.version, s.index, s.gen)), value });
     }
     const endpoints = containers.length ? await this.store.list<EndpointRecord>(this.store.keys.endpointsPrefix(app)) : [];
@@ -228,7 +178,7 @@ export class Scheduler {
     if (puts.length || deletes.length) await this.waitForRouters(await this.store.commit(puts, deletes));
     if (containers.length === 0) return;
     progress(`Stopping ${containers.length} old process${containers.length > 1 ? 'es' : ''}`);
-    await Promise.all(containers.map((c) => this.runtime.stopAndRemove(c.id, this.settings.stopGraceSeconds)));
+    await Promise.all(containers.map((c) => this.runtime.stopProcess(c.id, this.settings.stopGraceSeconds)));
   }
 
   /** Waits until every live router reports a table at or after `revision` (bounded; a dead router's lease expires). */
@@ -257,25 +207,11 @@ export class Scheduler {
     onLine: (line: string) => void,
     timeoutMs = this.settings.oneOffTimeoutMs ?? 30 * 60_000,
   ): Promise<number> {
-    const network = teamNetwork(this.runtime.instance, app.team);
-    await this.runtime.ensureNetwork(network, { 'yunbang.team': app.team });
-    const size = parseSize(oneOffSize(await readFormation(this.store, app.name)));
+    const network = await this.runtime.ensureNetwork(app.team);
+    const size = oneOffSize(await readFormation(this.store, app.name));
     if (this.registry) await this.imageAvailable(release, onLine);
     try {
-      return await this.runtime.runToCompletion(
-        {
-          kind: 'one-off',
-          image: release.imageId || release.image,
-          cmd: processCommand(release, command) ?? ['/bin/sh', '-c', command],
-          env: { ...release.config, PORT: String(release.port), DYNO: 'run.1', YB_APP: app.name, YB_RELEASE: `v${release.version}` },
-          labels: { [LABEL_APP]: app.name, [LABEL_RELEASE]: String(release.version), [LABEL_KIND]: 'run' },
-          memoryBytes: size.memoryBytes,
-          nanoCpus: size.nanoCpus,
-          network,
-          timeoutMs,
-        },
-        onLine,
-      );
+      return await this.runtime.runTask(oneOffSpec(app, release, command, size, network, timeoutMs), onLine);
     } catch (err) {
       if (!(err instanceof RunTimeoutError)) throw err;
       throw new YbError(
@@ -292,10 +228,10 @@ export class Scheduler {
    */
   async imageAvailable(release: ReleaseRecord, progress: Progress = () => undefined): Promise<boolean> {
     const ref = release.imageId || release.image;
-    if (await this.runtime.imageExists(ref)) return true;
+    if (await this.runtime.images.exists(ref)) return true;
     if (!release.registryImage || !this.registry) return false;
     await this.registry.pull(release.registryImage, release.builder === 'image' ? undefined : release.image, progress);
-    return this.runtime.imageExists(ref);
+    return this.runtime.images.exists(ref);
   }
 
   /** Removes every container and endpoint of an app (app destroy). */

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { DockerRuntime } from '../../../src/runtime/docker.js';
+import { DockerRuntime } from '../../../src/runtime/docker/docker-runtime.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'yb-lost-layer-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,7 +49,7 @@ test('a build that fails with "layer does not exist" prunes the whole build cach
   ]);
   const lines: string[] = [];
   made = 0;
-  const id = await runtime.buildImage(context, { tag: 'yunbang-app/a:1', labels: {} }, (l) => lines.push(l));
+  const id = await runtime.images.build(context, { tag: 'yunbang-app/a:1', labels: {} }, (l) => lines.push(l));
   assert.equal(id, 'sha256:built');
   assert.deepEqual(seen, ['POST /build', 'POST /build/prune?all=true', 'POST /build']);
   assert.deepEqual(contexts, ['context 1', 'context 2'], 'the second attempt sends a fresh context');
@@ -60,7 +60,7 @@ test('the second attempt is the last: a lost layer again fails the build with th
   const lost = 'failed to get layer sha256:ab: layer does not exist';
   const { runtime, seen } = await fakeEngine([{ error: lost }, { error: lost }, { id: 'sha256:never' }]);
   await assert.rejects(
-    runtime.buildImage(context, { tag: 'yunbang-app/a:2', labels: {} }, () => undefined),
+    runtime.images.build(context, { tag: 'yunbang-app/a:2', labels: {} }, () => undefined),
     { message: lost },
   );
   assert.deepEqual(seen, ['POST /build', 'POST /build/prune?all=true', 'POST /build']);
@@ -69,13 +69,13 @@ test('the second attempt is the last: a lost layer again fails the build with th
 test('other build failures, and classic builds, are not retried and prune nothing', async () => {
   const failing = await fakeEngine([{ error: 'process "/bin/sh -c exit 3" did not complete successfully: exit code: 3' }, { id: 'sha256:never' }]);
   await assert.rejects(
-    failing.runtime.buildImage(context, { tag: 'yunbang-app/a:3', labels: {} }, () => undefined),
+    failing.runtime.images.build(context, { tag: 'yunbang-app/a:3', labels: {} }, () => undefined),
     /exit code: 3/,
   );
   assert.deepEqual(failing.seen, ['POST /build']);
   const classic = await fakeEngine([{ error: 'layer does not exist' }, { id: 'sha256:never' }]);
   await assert.rejects(
-    classic.runtime.buildImage(context, { tag: 'svc:1', labels: {}, classic: true }, () => undefined),
+    classic.runtime.images.build(context, { tag: 'svc:1', labels: {}, classic: true }, () => undefined),
     /layer does not exist/,
   );
   assert.deepEqual(classic.seen, ['POST /build']);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BuildkitProgress, decodeStatus } from '../../../src/runtime/buildkit-progress.js';
-import { MAX_LINE_BYTES, cutMarker } from '../../../src/runtime/line-splitter.js';
+import { BuildkitProgress, decodeStatus } from '../../../src/runtime/docker/buildkit-progress.js';
+import { MAX_LINE_BYTES, cutMarker } from '../../../src/shared/line-splitter.js';
 
 // A minimal protobuf writer for the StatusResponse fields the decoder reads.
 const varint = (n: number): Buffer => {

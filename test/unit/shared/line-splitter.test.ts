@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { LineSplitter, cutMarker, splitLines } from '../../../src/runtime/line-splitter.js';
+import { LineSplitter, cutMarker, splitLines } from '../../../src/shared/line-splitter.js';
 
 function split(chunks: string[], max = 8): string[] {
   const out: string[] = [];

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { limitBuildkitSteps } from '../../../src/runtime/buildkit-limits.js';
+import { limitBuildkitSteps } from '../../../src/runtime/docker/buildkit-limits.js';
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'yb-cgroup-'));
 const read = (...path: string[]) => readFileSync(join(...path), 'utf8');

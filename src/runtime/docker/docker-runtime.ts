@@ -1,0 +1,411 @@
+// The Docker backend of the runtime contract (runtime.ts; docs/architecture.md §6): one engine on this host runs every
+// workload as a container carrying the instance's labels; a routed port is published on 127.0.0.1, which is the
+// address the router gets. Only containers, networks and volumes that carry our labels are ever touched.
+import { readFile } from 'node:fs/promises';
+import { PassThrough, type Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import { splitLines } from '../../shared/line-splitter.js';
+import {
+  RunTimeoutError,
+  type Address,
+  type Attachment,
+  type ExecResult,
+  type ProcessInfo,
+  type ProcessSpec,
+  type ProcessState,
+  type Runtime,
+  type RuntimeEvent,
+  type Selector,
+  type TaskSpec,
+  type Usage,
+  type Workload,
+} from '../runtime.js';
+import { attachContainer } from './docker-attach.js';
+import { DockerEvents } from './docker-events.js';
+import { DockerImages, healthCommand } from './docker-images.js';
+import { DockerEngine, demux } from './engine.js';
+import { DEFAULT_HARDENING, hostHardening, type ContainerKind, type HardeningSettings } from './hardening.js';
+import { LABEL_INSTANCE, LABEL_SERVICE, LABEL_TEAM, labelFilters, workloadLabels, workloadOf } from './labels.js';
+import { cpuCores, listensOn } from './proc.js';
+
+/** Docker's default HEALTHCHECK --timeout. */
+const DOCKER_CHECK_TIMEOUT_MS = 30_000;
+const MAX_EXEC_OUTPUT = 64 * 1024;
+
+interface DockerStats {
+  cpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number; online_cpus?: number };
+  precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
+  memory_stats?: { usage?: number; stats?: { inactive_file?: number; total_inactive_file?: number } };
+}
+
+/** The process state of an inspect answer. Pure. */
+export function processStateOf(info: Docker.ContainerInspectInfo): ProcessState {
+  const binding = Object.values(info.NetworkSettings.Ports ?? {}).find((b) => b?.[0]?.HostPort)?.[0];
+  const hc = (info.Config as { Healthcheck?: { Test?: string[]; Timeout?: number } }).Healthcheck;
+  const health = (info.State as { Health?: { Status?: string } }).Health?.Status;
+  return {
+    running: info.State.Running,
+    restarting: info.State.Restarting || (info.RestartCount > 0 && !info.State.Running),
+    restarts: info.RestartCount,
+    exitCode: info.State.Running ? null : info.State.ExitCode,
+    oomKilled: info.State.OOMKilled,
+    startedAt: info.State.StartedAt,
+    ...(binding ? { address: { host: binding.HostIp && binding.HostIp !== '0.0.0.0' ? binding.HostIp : '127.0.0.1', port: Number(binding.HostPort) } } : {}),
+    imageCheck: {
+      command: healthCommand(hc?.Test),
+      timeoutMs: hc?.Timeout ? hc.Timeout / 1e6 : DOCKER_CHECK_TIMEOUT_MS,
+      ...(health === 'starting' || health === 'healthy' || health === 'unhealthy' ? { status: health } : {}),
+    },
+  };
+}
+
+export class DockerRuntime implements Runtime {
+  readonly engine: DockerEngine;
+  readonly images: DockerImages;
+  private readonly events: DockerEvents;
+  /** Network creations in flight, by name (see ensureNetwork). */
+  private readonly networkCreations = new Map<string, Promise<void>>();
+  /** The host pid of each process, as last inspected (listening() reads its network namespace). */
+  private readonly pids = new Map<string, number>();
+
+  constructor(
+    readonly instance: string,
+    dockerHost = '',
+    private readonly hardening: HardeningSettings = DEFAULT_HARDENING,
+    onProblem: (err: unknown) => void = () => undefined,
+  ) {
+    this.engine = new DockerEngine(dockerHost);
+    this.images = new DockerImages(this.engine, instance);
+    this.events = new DockerEvents(this.engine, instance, onProblem);
+  }
+
+  async ping(): Promise<void> {
+    await this.engine.call(() => this.engine.docker.ping());
+  }
+
+  /** The engine's cgroup version and driver, and whether it runs on this host (for BuildKit's step limits). */
+  async cgroups(): Promise<{ version: string; driver: string; local: boolean }> {
+    const info = (await this.engine.call(() => this.engine.docker.info())) as { CgroupVersion?: string; CgroupDriver?: string };
+    return { version: info.CgroupVersion ?? '1', driver: info.CgroupDriver ?? '', local: this.engine.local };
+  }
+
+  private hostConfig(kind: ContainerKind, memoryBytes?: number) {
+    return hostHardening(kind, this.hardening, memoryBytes);
+  }
+
+  private labels(w: Workload): Record<string, string> {
+    return { [LABEL_INSTANCE]: this.instance, ...workloadLabels(w) };
+  }
+
+  /** The team's bridge network: apps and services of a team share it; teams are isolated (docs/architecture.md §6). */
+  async ensureNetwork(team: string): Promise<string> {
+    const name = `${this.instance}-team-${team}`;
+    let pending = this.networkCreations.get(name);
+    if (!pending) {
+      pending = this.createNetworkOnce(name, { [LABEL_TEAM]: team }).finally(() => this.networkCreations.delete(name));
+      this.networkCreations.set(name, pending);
+    }
+    await pending;
+    return name;
+  }
+
+  /**
+   * Docker does not keep network names unique (two creates racing both succeed, and a container started "on" that
+   * name then fails as ambiguous), so creations of one name are serialised (ensureNetwork), and duplicates found
+   * (from a race before this was so) are reduced to the oldest.
+   */
+  private async createNetworkOnce(name: string, labels: Record<string, string>): Promise<void> {
+    const docker = this.engine.docker;
+    const same = (await this.engine.call(() => docker.listNetworks({ filters: { name: [name] } }))).filter((n) => n.Name === name);
+    if (same.length > 1) {
+      same.sort((a, b) => a.Created.localeCompare(b.Created));
+      for (const extra of same.slice(1)) {
+        const info = await docker
+          .getNetwork(extra.Id)
+          .inspect()
+          .catch(() => undefined);
+        if (info && Object.keys(info.Containers ?? {}).length === 0)
+          await docker
+            .getNetwork(extra.Id)
+            .remove()
+            .catch(() => undefined);
+      }
+    }
+    if (same.length > 0) return;
+    await this.engine.tolerate(
+      () => docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABEL_INSTANCE]: this.instance, ...labels } }),
+      [409],
+      undefined,
+    );
+  }
+
+  async removeNetworks(): Promise<void> {
+    const nets = await this.engine.call(() => this.engine.docker.listNetworks({ filters: { label: [`${LABEL_INSTANCE}=${this.instance}`] } }));
+    for (const n of nets)
+      await this.engine.docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined); // still in use: it stays
+  }
+
+  async startProcess(spec: ProcessSpec): Promise<{ id: string; address?: Address }> {
+    const docker = this.engine.docker;
+    const portKey = spec.port ? `${spec.port}/tcp` : undefined;
+    const labels = this.labels(spec.workload);
+    for (const v of spec.volumes ?? []) await this.engine.call(() => docker.createVolume({ Name: v.name, Labels: labels }));
+    const binds = [
+      ...(spec.volumes ?? []).map((v) => `${v.name}:${v.path}`),
+      ...(spec.hostDirs ?? []).map((d) => `${d.dir}:${d.path}${d.readOnly ? ':ro' : ''}`),
+    ];
+    const service = spec.workload.kind === 'service';
+    const container = await this.engine.call(() =>
+      docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Cmd: spec.command,
+        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+        User: spec.user,
+        Labels: labels,
+        ExposedPorts: portKey ? { [portKey]: {} } : undefined,
+        HostConfig: {
+          PortBindings: portKey ? { [portKey]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
+          // Services outlive the control plane and survive an engine restart; app processes come back after a crash.
+          RestartPolicy: spec.restart === 'always' ? { Name: 'unless-stopped' } : { Name: 'on-failure', MaximumRetryCount: 0 },
+          ...this.hostConfig(service ? 'service' : 'process', spec.memoryBytes),
+          ...(binds.length ? { Binds: binds } : {}),
+          NanoCpus: spec.nanoCpus,
+          NetworkMode: spec.network,
+          Init: true,
+        },
+        NetworkingConfig: { EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } } },
+      }),
+    );
+    await this.engine.call(() => container.start());
+    if (!portKey) return { id: container.id };
+    const state = await this.processState(container.id);
+    return { id: container.id, ...(state?.address ? { address: state.address } : {}) };
+  }
+
+  /** The inspect answer of a container this instance owns, or null. */
+  private async owned(id: string): Promise<Docker.ContainerInspectInfo | null> {
+    const info = await this.engine.tolerate(() => this.engine.docker.getContainer(id).inspect(), [404], null);
+    return info && info.Config.Labels?.[LABEL_INSTANCE] === this.instance ? info : null;
+  }
+
+  async stopProcess(id: string, graceSeconds: number): Promise<void> {
+    const info = await this.owned(id);
+    if (!info) return;
+    const c = this.engine.docker.getContainer(id);
+    if (info.State.Running) await this.engine.tolerate(() => c.stop({ t: graceSeconds }), [304, 404], undefined);
+    await this.engine.tolerate(() => c.remove({ force: true }), [404, 409], undefined);
+    this.pids.delete(id);
+  }
+
+  async pauseProcess(id: string, graceSeconds: number): Promise<void> {
+    if (await this.owned(id)) await this.engine.tolerate(() => this.engine.docker.getContainer(id).stop({ t: graceSeconds }), [304], undefined);
+  }
+
+  async resumeProcess(id: string): Promise<void> {
+    if (await this.owned(id)) await this.engine.tolerate(() => this.engine.docker.getContainer(id).start(), [304], undefined);
+  }
+
+  async restartProcess(id: string, graceSeconds: number): Promise<void> {
+    if (await this.owned(id)) await this.engine.call(() => this.engine.docker.getContainer(id).restart({ t: graceSeconds }));
+  }
+
+  async listProcesses(selector: Selector): Promise<ProcessInfo[]> {
+    const list = await this.engine.call(() => this.engine.docker.listContainers({ all: true, filters: { label: labelFilters(this.instance, selector) } }));
+    return list.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      workload: workloadOf(c.Labels),
+      running: c.State === 'running',
+      status: c.State,
+      created: c.Created,
+    }));
+  }
+
+  async processState(id: string): Promise<ProcessState | null> {
+    const info = await this.engine.tolerate(() => this.engine.docker.getContainer(id).inspect(), [404], null);
+    if (!info) {
+      this.pids.delete(id);
+      return null;
+    }
+    if (info.State.Pid) this.pids.set(id, info.State.Pid);
+    return processStateOf(info);
+  }
+
+  /**
+   * Read from the container's own network namespace (/proc/<pid>/net/tcp*): Docker's port proxy accepts on the host
+   * port whether or not the process listens, and images need not have a shell.
+   */
+  async listening(id: string, port: number): Promise<boolean> {
+    let pid = this.pids.get(id);
+    if (!pid) {
+      await this.processState(id);
+      pid = this.pids.get(id);
+    }
+    if (!pid) return false;
+    for (const file of ['tcp', 'tcp6']) {
+      const text = await readFile(`/proc/${pid}/net/${file}`, 'utf8').catch(() => '');
+      if (listensOn(text, port)) return true;
+    }
+    return false;
+  }
+
+  async exec(id: string, command: string[], opts: { timeoutMs: number; env?: Record<string, string>; user?: string }): Promise<ExecResult> {
+    const c = this.engine.docker.getContainer(id);
+    const ex = await this.engine.call(() =>
+      c.exec({ Cmd: command, Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`), AttachStdout: true, AttachStderr: true, User: opts.user }),
+    );
+    const stream = await ex.start({ hijack: true, stdin: false });
+    let raw = Buffer.alloc(0);
+    stream.on('data', (d: Buffer) => {
+      raw = Buffer.concat([raw, d]);
+      if (raw.length > 4 * MAX_EXEC_OUTPUT) raw = raw.subarray(raw.length - 4 * MAX_EXEC_OUTPUT); // may cut a frame: tolerated by demux
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([
+      new Promise<boolean>((resolve) => {
+        stream.once('end', () => resolve(true));
+        stream.once('close', () => resolve(true));
+        stream.once('error', () => resolve(true));
+      }),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), opts.timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (!ended) {
+      stream.destroy();
+      return { code: null, stdout: '', stderr: '' };
+    }
+    let info = await ex.inspect();
+    for (let i = 0; i < 40 && info.Running; i++) {
+      await new Promise((r) => setTimeout(r, 50)); // the stream can end a moment before the engine records the exit
+      info = await ex.inspect();
+    }
+    const out = demux(raw);
+    return { code: info.ExitCode ?? null, stdout: out.stdout.slice(-MAX_EXEC_OUTPUT), stderr: out.stderr.slice(-MAX_EXEC_OUTPUT) };
+  }
+
+  async logsTail(id: string, lines: number): Promise<string[]> {
+    const c = this.engine.docker.getContainer(id);
+    const buf = (await this.engine.call(() => c.logs({ stdout: true, stderr: true, tail: lines, follow: false }))) as unknown as Buffer;
+    return demux(buf)
+      .both.split('\n')
+      .filter((l) => l !== '');
+  }
+
+  async followLogs(id: string, sinceSeconds: number): Promise<Readable | null> {
+    const container = this.engine.docker.getContainer(id);
+    const raw = (await this.engine.tolerate(
+      () => container.logs({ follow: true as const, stdout: true, stderr: true, timestamps: true, since: sinceSeconds }),
+      [404],
+      null,
+    )) as unknown as Readable | null;
+    if (!raw) return null;
+    const merged = new PassThrough();
+    container.modem.demuxStream(raw, merged, merged);
+    raw.on('end', () => merged.end());
+    raw.on('error', () => merged.end());
+    merged.on('close', () => raw.destroy());
+    return merged;
+  }
+
+  watch(onEvent: (e: RuntimeEvent) => void): Promise<() => void> {
+    return this.events.subscribe(onEvent);
+  }
+
+  async usage(id: string): Promise<Usage | null> {
+    const stats = (await this.engine.docker
+      .getContainer(id)
+      .stats({ stream: false })
+      .catch(() => null)) as DockerStats | null; // gone between list and stats
+    if (!stats) return null;
+    const cs = stats.cpu_stats ?? {};
+    const ps = stats.precpu_stats ?? {};
+    const ms = stats.memory_stats ?? {};
+    return {
+      cpuCores: cpuCores(
+        { total: cs.cpu_usage?.total_usage ?? 0, system: cs.system_cpu_usage ?? 0, cpus: cs.online_cpus ?? 1 },
+        { total: ps.cpu_usage?.total_usage ?? 0, system: ps.system_cpu_usage ?? 0 },
+      ),
+      memoryBytes: Math.max(0, (ms.usage ?? 0) - (ms.stats?.inactive_file ?? ms.stats?.total_inactive_file ?? 0)),
+    };
+  }
+
+  private createTask(spec: TaskSpec, extra: Partial<Docker.ContainerCreateOptions> = {}, init = false): Promise<Docker.Container> {
+    return this.engine.call(() =>
+      this.engine.docker.createContainer({
+        Image: spec.image,
+        Cmd: spec.command,
+        Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+        User: spec.user,
+        Labels: this.labels(spec.workload ?? { kind: spec.hardening === 'build' ? 'build' : 'run' }),
+        ...extra,
+        HostConfig: {
+          ...this.hostConfig(spec.hardening, spec.memoryBytes),
+          Binds: spec.hostDirs?.map((d) => `${d.dir}:${d.path}${d.readOnly ? ':ro' : ''}`),
+          NanoCpus: spec.nanoCpus,
+          NetworkMode: spec.network,
+          ...(init ? { Init: true } : {}),
+          AutoRemove: false,
+        },
+      }),
+    );
+  }
+
+  async runTask(spec: TaskSpec, onLine: (line: string) => void): Promise<number> {
+    const container = await this.createTask(spec, { Tty: false });
+    try {
+      const attach = await container.attach({ stream: true, stdout: true, stderr: true });
+      const merged = new PassThrough();
+      container.modem.demuxStream(attach, merged, merged);
+      attach.on('end', () => merged.end());
+      const done = splitLines(merged, onLine); // bounded lines: a newline-free output cannot fill the control plane
+      await container.start();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = spec.timeoutMs
+        ? new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              container.kill().catch(() => undefined); // already gone: the wait below settles anyway
+              reject(new RunTimeoutError(spec.timeoutMs!));
+            }, spec.timeoutMs);
+          })
+        : null;
+      const waited = (await (timeout ? Promise.race([container.wait(), timeout]) : container.wait())) as { StatusCode: number };
+      if (timer) clearTimeout(timer);
+      await Promise.race([done, new Promise((r) => setTimeout(r, 2000))]);
+      return waited.StatusCode;
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined); // removal of a finished task is best effort
+    }
+  }
+
+  async attach(spec: TaskSpec & { workload: Workload; tty: boolean }): Promise<Attachment> {
+    const container = await this.createTask(
+      spec,
+      {
+        Tty: spec.tty,
+        OpenStdin: true,
+        StdinOnce: true,
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+      },
+      true,
+    );
+    return attachContainer(this.engine, container, spec.tty, this.hostConfig(spec.hardening, spec.memoryBytes).Memory ?? 0);
+  }
+
+  async removeVolume(name: string, service: string): Promise<void> {
+    const volume = this.engine.docker.getVolume(name);
+    const info = await this.engine.tolerate(() => volume.inspect(), [404], null);
+    if (!info || info.Labels?.[LABEL_INSTANCE] !== this.instance || info.Labels?.[LABEL_SERVICE] !== service) return;
+    await this.engine.call(() => volume.remove());
+  }
+
+  /** Stops the shared event stream (ybd stopping). */
+  close(): void {
+    this.events.close();
+  }
+}

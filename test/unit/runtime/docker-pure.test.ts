@@ -1,0 +1,69 @@
+// The Docker backend's pure readings of engine answers: image config, /proc tables, stats, labels, events, inspect.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { exposedPort, healthCommand, isImageRef, loadResult } from '../../../src/runtime/docker/docker-images.js';
+import { cpuCores, listensOn } from '../../../src/runtime/docker/proc.js';
+import { labelFilters, workloadLabels, workloadOf } from '../../../src/runtime/docker/labels.js';
+import { runtimeEvent } from '../../../src/runtime/docker/docker-events.js';
+
+test('the first exposed TCP port is the web port', () => {
+  assert.equal(exposedPort({ '8080/tcp': {}, '53/udp': {}, '3000/tcp': {} }), 3000);
+  assert.equal(exposedPort({ '53/udp': {} }), undefined);
+  assert.equal(exposedPort(undefined), undefined);
+});
+
+test('a Dockerfile HEALTHCHECK test becomes the command the platform runs: CMD as is, CMD-SHELL through sh, NONE none', () => {
+  assert.deepEqual(healthCommand(['CMD', 'curl', '-f', 'http://127.0.0.1/']), ['curl', '-f', 'http://127.0.0.1/']);
+  assert.deepEqual(healthCommand(['CMD-SHELL', 'curl -f http://127.0.0.1/ || exit 1']), ['/bin/sh', '-c', 'curl -f http://127.0.0.1/ || exit 1']);
+  assert.equal(healthCommand(['NONE']), null);
+  assert.equal(healthCommand([]), null);
+  assert.equal(healthCommand(undefined), null);
+  assert.equal(healthCommand(['CMD']), null);
+});
+
+test('a listening socket is found in /proc/net/tcp by port (state 0A), not a connected one', () => {
+  const table = [
+    '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+    '   0: 00000000:1F40 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 1 1 0 100 0 0 10 0',
+    '   1: 0100007F:1388 0100007F:9C40 01 00000000:00000000 00:00000000 00000000  1000        0 2 1 0 20 4 30 10 -1',
+  ].join('\n');
+  assert.equal(listensOn(table, 8000), true);
+  assert.equal(listensOn(table, 5000), false);
+});
+
+test('CPU in cores from two Docker readings', () => {
+  assert.equal(cpuCores({ total: 2e9, system: 10e9, cpus: 4 }, { total: 1e9, system: 6e9 }), 1);
+  assert.equal(cpuCores({ total: 1e9, system: 6e9, cpus: 4 }, { total: 1e9, system: 6e9 }), 0);
+});
+
+test('a workload round-trips through its labels; a selector filters by the instance and every given field', () => {
+  const w = { kind: 'process' as const, app: 'shop', team: 'red', release: 7, type: 'web', index: 2, gen: 'a1b2c3' };
+  assert.deepEqual(workloadOf({ 'yunbang.instance': 'yb', ...workloadLabels(w) }), w);
+  assert.deepEqual(labelFilters('yb', { kind: 'service', service: 'db' }), ['yunbang.instance=yb', 'yunbang.kind=service', 'yunbang.service=db']);
+  assert.deepEqual(labelFilters('yb', {}), ['yunbang.instance=yb']);
+  // Labels a tenant cannot set (containers are ours) but that may be absent or odd: no NaN, no made-up fields.
+  assert.deepEqual(workloadOf({ 'yunbang.kind': 'process', 'yunbang.release': 'x' }), { kind: 'process' });
+  assert.deepEqual(workloadOf(undefined), { kind: 'process' });
+});
+
+test('engine events become runtime events; other actions and cut lines are dropped', () => {
+  const line = JSON.stringify({
+    Type: 'container',
+    Action: 'die',
+    Actor: { ID: 'c0ffee', Attributes: { 'yunbang.kind': 'process', 'yunbang.app': 'shop', 'yunbang.process': 'web', exitCode: '137' } },
+  });
+  assert.deepEqual(runtimeEvent(line), { action: 'die', id: 'c0ffee', workload: { kind: 'process', app: 'shop', type: 'web' }, exitCode: 137 });
+  assert.equal(runtimeEvent(JSON.stringify({ Action: 'exec_start', Actor: { ID: 'c0ffee' } })), null);
+  assert.equal(runtimeEvent('{"Action":"di'), null);
+});
+
+test('image references that could reach other engine API paths are refused; load answers are read', () => {
+  assert.equal(isImageRef('yunbang-app/shop:abc'), true);
+  assert.equal(isImageRef('registry.local:5000/x/y@sha256:' + 'a'.repeat(64)), true);
+  for (const bad of ['../../containers/json', 'a//b', 'a/./b', '', '-x']) assert.equal(isImageRef(bad), false, bad);
+  assert.deepEqual(loadResult('{"stream":"Loaded image: a/b:1\\n"}\n{"stream":"Loaded image ID: sha256:abc\\n"}'), {
+    loaded: ['a/b:1', 'sha256:abc'],
+    error: undefined,
+  });
+  assert.equal(loadResult('{"errorDetail":{"message":"bad"},"error":"bad"}').error, 'bad');
+});
