@@ -1,5 +1,5 @@
 // Process sizes: `512M`, `1G`, `512M:0.5` (memory, optional CPUs) → Docker limits. Pure. No size means the
-// platform's default memory limit (YB_PROCESS_MEMORY, applied in runtime/hardening.ts), not an unlimited process.
+// platform's default memory limit (YB_PROCESS_MEMORY, applied by the runtime backend, e.g. runtime/docker/hardening.ts), not an unlimited process.
 import { YbError } from '../shared/errors.js';
 
 export interface SizeLimits {
