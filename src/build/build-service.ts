@@ -325,7 +325,9 @@ export class BuildService {
     await writeFile(join(ctx, 'Dockerfile'), renderRuntimeDockerfile(this.settings.stackImage));
     await this.runtime.images.build(
       () => tarDir(ctx, ['Dockerfile', 'runtime']),
-      { tag, labels: {} },
+      // Shared by every platform instance on the engine (content-addressed): no instance's clean-up may remove it
+      // while another builds on it.
+      { tag, labels: {}, shared: true },
       () => undefined,
     );
     return tag;

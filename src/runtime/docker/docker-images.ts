@@ -7,7 +7,7 @@ import { YbError } from '../../shared/errors.js';
 import type { ImageInfo, ImageStore } from '../runtime.js';
 import { BuildkitProgress } from './buildkit-progress.js';
 import type { DockerEngine } from './engine.js';
-import { LABEL_INSTANCE } from './labels.js';
+import { LABEL_BUILT_BY, LABEL_INSTANCE } from './labels.js';
 
 /** The engine's answer when a build cache record outlived its layer (see build). */
 const LOST_LAYER = /\blayer does not exist\b/;
@@ -183,7 +183,7 @@ export class DockerImages implements ImageStore {
     },
     onLine: (line: string) => void,
   ): Promise<string> {
-    const labels = opts.shared ? opts.labels : { ...opts.labels, [LABEL_INSTANCE]: this.instance };
+    const labels = { ...opts.labels, [opts.shared ? LABEL_BUILT_BY : LABEL_INSTANCE]: this.instance };
     const query = new URLSearchParams({ t: opts.tag, labels: JSON.stringify(labels), ...(opts.classic ? { rm: '1', forcerm: '1' } : { version: '2' }) });
     if (opts.buildargs) query.set('buildargs', JSON.stringify(opts.buildargs));
     if (opts.dockerfile) query.set('dockerfile', opts.dockerfile);

@@ -6,6 +6,8 @@ export const LABEL_INSTANCE = 'yunbang.instance';
 export const LABEL_KIND = 'yunbang.kind';
 export const LABEL_TEAM = 'yunbang.team';
 export const LABEL_SERVICE = 'yunbang.service';
+/** On images every instance may use (ImageStore.build `shared`): who built it, for people; never ownership. */
+export const LABEL_BUILT_BY = 'yunbang.built-by';
 const LABEL_APP = 'yunbang.app';
 const LABEL_RELEASE = 'yunbang.release';
 const LABEL_PROCESS = 'yunbang.process';

@@ -35,7 +35,14 @@ before(async () => {
 });
 
 after(async () => {
-  await p?.stop(); // removes the runtime and app images, which carry the platform's label
+  await p?.stop(); // removes the app images, which carry the platform's label
+  // Runtime images are shared by every platform on the engine, so no platform's clean-up removes them; the ones
+  // built here sit on this test's own stack image and go with it.
+  if (p) {
+    const { stdout } = await run('docker', ['images', '-q', '--filter', `label=yunbang.built-by=${p.instance}`, '--filter', 'reference=yunbang-runtime']);
+    const ids = [...new Set(stdout.trim().split('\n').filter(Boolean))];
+    if (ids.length) await run('docker', ['rmi', '-f', ...ids]).catch(() => undefined);
+  }
   if (stack) await run('docker', ['rmi', stack]).catch(() => undefined);
 });
 
@@ -60,7 +67,7 @@ test("a runtime poisoned by team A's build (same size, mode and mtime) is not th
   assert.notEqual(a.code, 0, "team A's own app runs the trojan and fails its health check");
   assert.match(a.output, /poisoned runtime/);
   const runtimes = async () =>
-    (await run('docker', ['images', '-q', '--filter', `label=yunbang.instance=${p.instance}`, '--filter', 'reference=yunbang-runtime'])).stdout
+    (await run('docker', ['images', '-q', '--filter', `label=yunbang.built-by=${p.instance}`, '--filter', 'reference=yunbang-runtime'])).stdout
       .trim()
       .split('\n')
       .filter(Boolean);
