@@ -3,7 +3,7 @@
 // logged, shown by `yb certs` and retried at the next check. Must not renew uploaded certificates.
 import type { ApiContext } from './context.js';
 import type { CertRecord } from '../router/tls-record.js';
-import { recordEvent } from '../auth/events.js';
+import { recordEvent } from '../auth/audit.js';
 import { acmeOrderer, appHosts, type AcmeOrder } from './routes/certs.js';
 import { dueForRenewal, renewalStateKey, type RenewalState } from './cert-renewal-policy.js';
 

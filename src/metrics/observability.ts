@@ -7,7 +7,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { ReleaseRepo } from '../release/repo.js';
 import type { Logger } from '../shared/logger.js';
 import { LogService } from '../logs/log-service.js';
-import { onPlatformEvent } from '../logs/events.js';
+import { onPlatformEvent } from '../logs/platform-events.js';
 import { PlatformMetrics } from './platform-metrics.js';
 import { MetricsSampler } from './sampler.js';
 
