@@ -19,7 +19,7 @@ import { BuildService } from '../src/build/build-service.js';
 import { detectRegistries } from '../src/build/registries.js';
 import { Deployer } from '../src/deploy/pipeline.js';
 import { buildApiServer } from '../src/api/server.js';
-import { startCertRenewal } from '../src/api/cert-renewal.js';
+import { startCertRenewal } from '../src/certs/renewal.js';
 import { createServices } from '../src/services/component.js';
 import { ensureAdmin } from '../src/auth/tokens.js';
 import { LoginThrottle } from '../src/auth/login-throttle.js';
@@ -167,7 +167,10 @@ async function main(): Promise<void> {
   };
   const api = await buildApiServer(apiCtx);
   // ACME certificates are renewed YB_ACME_RENEW_DAYS before they expire; checked every YB_ACME_RENEW_INTERVAL seconds.
-  const renewal = startCertRenewal(apiCtx, { withinDays: cfg.acmeRenewDays, intervalMs: cfg.acmeRenewInterval * 1000 });
+  const renewal = startCertRenewal(
+    { store, log, domain: cfg.domain, acme: apiCtx.acme, routers: scheduler, apps: repo },
+    { withinDays: cfg.acmeRenewDays, intervalMs: cfg.acmeRenewInterval * 1000 },
+  );
   // Audit events past YB_AUDIT_RETENTION_DAYS or beyond YB_AUDIT_MAX_EVENTS per team are pruned once at start-up
   // (after the API listens) and hourly; one pass at a time.
   let pruning = false;
