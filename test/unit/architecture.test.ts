@@ -28,7 +28,7 @@ for (const f of [...files(join(ROOT, 'src')), ...files(join(ROOT, 'bin'))]) {
 test('the import graph was read (guards the checks below against matching nothing)', () => {
   assert.ok(graph.size > 80, `files: ${graph.size}`);
   assert.ok([...graph.values()].flat().length > 200);
-  assert.ok(graph.get('bin/ybd.ts')!.includes('src/api/server.ts'));
+  assert.ok(graph.get('src/control-plane/control-plane.ts')!.includes('src/api/server.ts'));
 });
 
 const component = (file: string) => (file.startsWith('src/') ? file.split('/')[1]! : file);
@@ -107,6 +107,13 @@ test('certs import only store, shared, config, release, auth and the record form
     [...graph.keys()].some((f) => component(f) === 'certs'),
     'the check sees the certs component',
   );
+});
+
+test('the control-plane wiring is imported by bin/ybd.ts only (no component reaches back into it)', () => {
+  const importers = [...graph.entries()]
+    .filter(([f, deps]) => component(f) !== 'control-plane' && deps.some((d) => component(d) === 'control-plane'))
+    .map(([f]) => f);
+  assert.deepEqual(importers, ['bin/ybd.ts']);
 });
 
 /** Every file of src/ and bin/ with its text, for the seam checks (type-only imports count there). */
