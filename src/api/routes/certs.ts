@@ -6,11 +6,10 @@ import type { ApiContext } from '../context.js';
 import { appFor } from '../auth-hook.js';
 import { appParams } from '../schemas.js';
 import { YbError } from '../../shared/errors.js';
-import { certCovers, inspectCertificate } from '../../router/tls-inspect.js';
 import type { CertRecord } from '../../router/tls-record.js';
 import type { RouteRecord } from '../../store/keys.js';
 import { DEFAULT_RENEW_DAYS, type CertsContext } from '../../certs/context.js';
-import { appCerts, appHosts, certRecord, removeCert, saveCert } from '../../certs/certificates.js';
+import { addUploadedCert, appCerts, appHosts, removeCert } from '../../certs/certificates.js';
 import { obtainCertificates } from '../../certs/acme-order.js';
 import { renewalStates } from '../../certs/renewal.js';
 import { renewalView, type RenewalState, type RenewalView } from '../../certs/renewal-policy.js';
@@ -102,25 +101,7 @@ export function registerCerts(api: FastifyInstance, ctx: ApiContext): void {
     async (req, reply) => {
       const app = await appFor(ctx, req, 'manage');
       const { certificate, privateKey } = req.body as { certificate: string; privateKey: string };
-      const inspected = inspectCertificate(certificate, privateKey);
-      if (!inspected.ok) throw new YbError('YB_ERR_BAD_REQUEST', inspected.problem);
-      const info = inspected.info;
-      const hosts = await appHosts(ctx, app.name);
-      const covered = hosts.filter((h) => certCovers(info.names, h));
-      if (covered.length === 0) {
-        throw new YbError('YB_ERR_BAD_REQUEST', `the certificate (${info.names.join(', ')}) covers none of the hosts of ${app.name}: ${hosts.join(', ')}`, {
-          hint: `add the host first: yb domains:add HOST -a ${app.name}`,
-        });
-      }
-      const written: CertRecord[] = [];
-      for (const hostname of covered) {
-        const route = await ctx.store.get<RouteRecord>(ctx.store.keys.route(hostname));
-        if (route && route.app !== app.name) throw new YbError('YB_ERR_CONFLICT', `${hostname} is routed to another app`);
-        const rec = certRecord(ctx, app.name, hostname, certificate, privateKey, 'manual');
-        await saveCert(ctx, rec);
-        written.push(rec);
-      }
-      ctx.log.info({ app: app.name, hosts: covered, notAfter: info.notAfter.toISOString(), fingerprint: info.fingerprint }, 'certificate added');
+      const written = await addUploadedCert(ctx, app.name, certificate, privateKey);
       return reply.code(201).send(written.map((r) => view(ctx, r)));
     },
   );
