@@ -1,5 +1,5 @@
 // Starts the logs and metrics components for ybd: the log service (store, sources, drains), the platform
-// metrics and their sampler, connected to platform events. One call in bin/ybd.ts; `stop` ends them.
+// metrics and their sampler, connected to platform events. One call in src/control-plane/control-plane.ts; `stop` ends them.
 import type { PlatformConfig } from '../config/load.js';
 import { formatAddr } from '../config/load.js';
 import type { Store } from '../store/store.js';
