@@ -9,7 +9,7 @@ import type { ApiContext } from './context.js';
 import type { CleanupStep } from '../deploy/pipeline.js';
 import type { RouteRecord } from '../store/keys.js';
 import { removeRepo } from '../git/repos.js';
-import { renewalStateKey } from './cert-renewal-policy.js';
+import { renewalStateKey } from '../certs/renewal-policy.js';
 import { depKey } from '../services/records.js';
 
 /** The app's files under the data dir; removing absent ones is fine. */

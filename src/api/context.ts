@@ -1,4 +1,4 @@
-// What the API's route modules are given: the platform's components, wired once in bin/ybd.ts.
+// What the API's route modules are given: the platform's components, wired once in src/control-plane/control-plane.ts.
 import type { Store } from '../store/store.js';
 import type { ReleaseRepo } from '../release/repo.js';
 import type { Deployer } from '../deploy/pipeline.js';

@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ApiContext } from './context.js';
 import { authenticate } from '../auth/tokens.js';
-import { recordEvent } from '../auth/events.js';
+import { recordEvent } from '../auth/audit.js';
 import { userMay } from './auth-hook.js';
 import { YbError, errorId } from '../shared/errors.js';
 import { toYbError } from './errors.js';

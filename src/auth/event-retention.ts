@@ -1,8 +1,8 @@
 // Audit-event retention: deletes events older than the retention period and, per team, all but the newest
 // `maxPerTeam`, a small batch at a time (keys only, one range delete per batch) so that a large backlog does not
-// monopolise etcd. Touches nothing outside events/; relies on the key layout of events.ts (<team>/<ms>-<id>).
+// monopolise etcd. Touches nothing outside events/; relies on the key layout of audit.ts (<team>/<ms>-<id>).
 import type { Store } from '../store/store.js';
-import { eventsPrefix } from './events.js';
+import { eventsPrefix } from './audit.js';
 
 export interface RetentionOptions {
   /** Days events are kept; 0 keeps them forever. */

@@ -12,7 +12,7 @@ import { checkProcessType } from '../release/names.js';
 import { parseSize } from '../scheduler/sizes.js';
 import { YbError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { platformEvent } from '../logs/events.js';
+import { platformEvent } from '../logs/platform-events.js';
 import { keptImages, removableImages } from './image-policy.js';
 import { manifestsToDelete } from '../registry/registry-refs.js';
 

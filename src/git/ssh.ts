@@ -11,7 +11,7 @@ import type { TeamRecord, User } from '../auth/tokens.js';
 import { may, roleIn, type Action } from '../auth/access.js';
 import { keyForBlob } from '../auth/ssh-keys.js';
 import { getUser } from '../auth/users.js';
-import { recordEvent } from '../auth/events.js';
+import { recordEvent } from '../auth/audit.js';
 import { ensureRepo } from './repos.js';
 import { ensureHostKey } from './host-key.js';
 

@@ -8,7 +8,7 @@ import { AppLogStore } from './app-log-store.js';
 import { LogHub } from './log-hub.js';
 import { ContainerFollower } from './container-follower.js';
 import { RouterTail } from './router-tail.js';
-import { onPlatformEvent } from './events.js';
+import { onPlatformEvent } from './platform-events.js';
 import { DrainManager } from './drains/drain-manager.js';
 
 export interface LogSettings {

@@ -1,5 +1,5 @@
 // Starts the logs and metrics components for ybd: the log service (store, sources, drains), the platform
-// metrics and their sampler, connected to platform events. One call in bin/ybd.ts; `stop` ends them.
+// metrics and their sampler, connected to platform events. One call in src/control-plane/control-plane.ts; `stop` ends them.
 import type { PlatformConfig } from '../config/load.js';
 import { formatAddr } from '../config/load.js';
 import type { Store } from '../store/store.js';
@@ -7,7 +7,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { ReleaseRepo } from '../release/repo.js';
 import type { Logger } from '../shared/logger.js';
 import { LogService } from '../logs/log-service.js';
-import { onPlatformEvent } from '../logs/events.js';
+import { onPlatformEvent } from '../logs/platform-events.js';
 import { PlatformMetrics } from './platform-metrics.js';
 import { MetricsSampler } from './sampler.js';
 

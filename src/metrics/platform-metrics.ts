@@ -60,7 +60,7 @@ export class PlatformMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'yb_controlplane_' });
   }
 
-  /** A platform event with deploy metadata (see logs/events.ts). */
+  /** A platform event with deploy metadata (see logs/platform-events.ts). */
   onDeployEvent(app: string, phase: 'started' | 'succeeded' | 'failed'): void {
     if (phase === 'started') {
       if (!this.deployStarts.has(app)) this.deploysInProgress.inc();

@@ -65,7 +65,7 @@ function copyInto(to: Buffer, at: number, from: Buffer, start: number, end: numb
 class UpstreamConnection implements Watched {
   readonly socket: Socket;
   readonly writer: SocketWriter;
-  exchange: Exchange | undefined;
+  exchange: FastPathExchange | undefined;
   connected = false;
   /** Has completed a response before (so a reset may just be a keep-alive race). */
   reused = false;
@@ -128,7 +128,7 @@ class UpstreamConnection implements Watched {
 }
 
 /** One request on the fast path and its upstream attempts. */
-export class Exchange {
+export class FastPathExchange {
   private up!: UpstreamConnection;
   private readonly started = performance.now();
   private readonly requestId: string;

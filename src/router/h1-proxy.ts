@@ -8,7 +8,7 @@ import { parseRequestHead, HEAD_END, type RequestHead } from './h1-parse.js';
 import { errorPage, errorStatus, errorStatusLine, type RouterErrorKind } from './error-pages.js';
 import type { ProxyContext } from './proxy.js';
 import { NO_APP } from './metrics.js';
-import { Exchange } from './h1-exchange.js';
+import { FastPathExchange } from './h1-exchange.js';
 import { rewrapWithSharedReads } from './shared-reads.js';
 import { SocketWriter } from './socket-writer.js';
 import { idleClock, type Watched } from './idle-clock.js';
@@ -40,7 +40,7 @@ export class ClientConnection implements Watched {
   /** `buf` is a view of the shared read buffer: set only while a read callback runs (see `data`). */
   private shared = false;
   private handedOff = false;
-  private exchange: Exchange | undefined;
+  private exchange: FastPathExchange | undefined;
   private ended = false; // the client sent FIN
   private closing = false; // close once the current response is out
   private paused = false;
@@ -175,7 +175,7 @@ export class ClientConnection implements Watched {
       });
       return this.exchangeDone(unread);
     }
-    this.exchange = new Exchange(this.ctx, this, req, target);
+    this.exchange = new FastPathExchange(this.ctx, this, req, target);
     this.exchange.start();
   }
 

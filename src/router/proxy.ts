@@ -137,7 +137,7 @@ export function createProxy(ctx: ProxyContext): (req: IncomingMessage, res: Serv
     if (target.endpoints.length === 0) return sendError(ctx, req, res, 'no_endpoints', target.app, requestId, started, undefined);
     ctx.metrics.started(target.app);
     const ep = ctx.upstreams.pick(target)!;
-    new Exchange(ctx, req, res, target, requestId, started, forwardHeaders(req, requestId, ctx.proto), hasBody(req)).attempt(ep);
+    new UndiciForward(ctx, req, res, target, requestId, started, forwardHeaders(req, requestId, ctx.proto), hasBody(req)).attempt(ep);
   };
 }
 
@@ -180,7 +180,7 @@ function sendError(
 }
 
 /** One client request and its upstream attempts; the undici dispatch handler of the current attempt. */
-class Exchange implements Dispatcher.DispatchHandler {
+class UndiciForward implements Dispatcher.DispatchHandler {
   private ep!: Endpoint;
   private tried: Set<string> | undefined;
   private attempts = 0;

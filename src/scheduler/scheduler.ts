@@ -12,7 +12,7 @@ import type { Logger } from '../shared/logger.js';
 import { waitHealthy } from './health.js';
 import { oneOffSize } from './sizes.js';
 import { endpointInstance, oneOffSpec, processSpec } from './process-spec.js';
-import { platformEvent } from '../logs/events.js';
+import { platformEvent } from '../logs/platform-events.js';
 
 export interface SchedulerSettings {
   healthTimeoutMs: number;

@@ -1,6 +1,7 @@
 // The dependency rules of docs/architecture.md §2, checked on the import graph of src/ and bin/: no cycles between
-// modules, the router imports nothing of the control plane, store and runtime import nothing of the platform, the
-// CLI reaches the platform only over HTTP, and the runtime seam (§6): only a backend's folder knows its API.
+// modules, the router imports nothing of the control plane, store and runtime import nothing of the platform, certs
+// stay below the API, the CLI reaches the platform only over HTTP, and the runtime seam (§6): only a backend's
+// folder knows its API.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -27,7 +28,7 @@ for (const f of [...files(join(ROOT, 'src')), ...files(join(ROOT, 'bin'))]) {
 test('the import graph was read (guards the checks below against matching nothing)', () => {
   assert.ok(graph.size > 80, `files: ${graph.size}`);
   assert.ok([...graph.values()].flat().length > 200);
-  assert.ok(graph.get('bin/ybd.ts')!.includes('src/api/server.ts'));
+  assert.ok(graph.get('src/control-plane/control-plane.ts')!.includes('src/api/server.ts'));
 });
 
 const component = (file: string) => (file.startsWith('src/') ? file.split('/')[1]! : file);
@@ -83,6 +84,36 @@ test('store and runtime import nothing else of the platform (the runtime: shared
     ),
     [],
   );
+});
+
+test('certs import only store, shared, config, release, auth and the record formats the router reads; the router never imports certs', () => {
+  // The router's certificate records, their inspection and the ACME challenge keys are the contract between the two.
+  const routerFormats = ['src/router/tls-record.ts', 'src/router/tls-inspect.ts', 'src/router/acme-challenges.ts'];
+  const out: string[] = [];
+  for (const [f, deps] of graph) {
+    if (component(f) !== 'certs') continue;
+    for (const d of deps)
+      if (!['certs', 'store', 'shared', 'config', 'release', 'auth'].includes(component(d)) && !routerFormats.includes(d)) out.push(`${f} → ${d}`);
+  }
+  assert.deepEqual(out, []);
+  assert.deepEqual(
+    violations(
+      (c) => c === 'router' || c === 'bin/yb-router.ts',
+      (c) => c !== 'certs',
+    ),
+    [],
+  );
+  assert.ok(
+    [...graph.keys()].some((f) => component(f) === 'certs'),
+    'the check sees the certs component',
+  );
+});
+
+test('the control-plane wiring is imported by bin/ybd.ts only (no component reaches back into it)', () => {
+  const importers = [...graph.entries()]
+    .filter(([f, deps]) => component(f) !== 'control-plane' && deps.some((d) => component(d) === 'control-plane'))
+    .map(([f]) => f);
+  assert.deepEqual(importers, ['bin/ybd.ts']);
 });
 
 /** Every file of src/ and bin/ with its text, for the seam checks (type-only imports count there). */

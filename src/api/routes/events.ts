@@ -5,7 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { currentUser, userMay } from '../auth-hook.js';
-import { ACCOUNT_EVENTS, listEvents, recordEvent } from '../../auth/events.js';
+import { ACCOUNT_EVENTS, listEvents, recordEvent } from '../../auth/audit.js';
 import { authenticate, DEFAULT_TEAM } from '../../auth/tokens.js';
 import { teamsOf } from '../../auth/teams.js';
 import { YbError } from '../../shared/errors.js';

@@ -6,7 +6,7 @@ import { currentUser } from '../auth-hook.js';
 import { YbError } from '../../shared/errors.js';
 import { addSshKey, listSshKeys, removeSshKey } from '../../auth/ssh-keys.js';
 import { rotateSecretKey } from '../../auth/secrets.js';
-import { ACCOUNT_EVENTS, recordEvent } from '../../auth/events.js';
+import { ACCOUNT_EVENTS, recordEvent } from '../../auth/audit.js';
 
 const keySchema = {
   type: 'object',

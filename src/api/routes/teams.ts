@@ -7,7 +7,7 @@ import { YbError } from '../../shared/errors.js';
 import { createToken, type Role, type User } from '../../auth/tokens.js';
 import { changeMember, createTeam, teamsOf, visibleTeam } from '../../auth/teams.js';
 import { checkLogin, createUser, deleteUser, listUsers, setPassword } from '../../auth/users.js';
-import { ACCOUNT_EVENTS, recordEvent } from '../../auth/events.js';
+import { ACCOUNT_EVENTS, recordEvent } from '../../auth/audit.js';
 import { DEFAULT_LOGIN_LIMITS, LoginThrottle, formatWait } from '../../auth/login-throttle.js';
 import { errorSchema } from '../schemas.js';
 

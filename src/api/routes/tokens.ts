@@ -4,7 +4,7 @@ import type { ApiContext } from '../context.js';
 import { currentUser } from '../auth-hook.js';
 import { YbError } from '../../shared/errors.js';
 import { createToken, listTokens, revokeToken } from '../../auth/tokens.js';
-import { ACCOUNT_EVENTS, recordEvent } from '../../auth/events.js';
+import { ACCOUNT_EVENTS, recordEvent } from '../../auth/audit.js';
 
 const tokenSchema = { type: 'object', properties: { id: { type: 'string' }, description: { type: 'string' }, createdAt: { type: 'string' } } } as const;
 

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPlatform, type Platform } from '../../helpers/platform.js';
 import { Store } from '../../../src/store/store.js';
-import { eventKey, eventsPrefix, type AuditEvent } from '../../../src/auth/events.js';
+import { eventKey, eventsPrefix, type AuditEvent } from '../../../src/auth/audit.js';
 import { pruneEvents, eventTeams } from '../../../src/auth/event-retention.js';
 
 const DAY = 24 * 3600_000;

@@ -1,11 +1,12 @@
 // Automatic renewal of ACME certificates: a check every YB_ACME_RENEW_INTERVAL seconds (one at a time) re-orders each
 // certificate within YB_ACME_RENEW_DAYS of expiry. A failed renewal never touches the served certificate: it is
 // logged, shown by `yb certs` and retried at the next check. Must not renew uploaded certificates.
-import type { ApiContext } from './context.js';
 import type { CertRecord } from '../router/tls-record.js';
-import { recordEvent } from '../auth/events.js';
-import { acmeOrderer, appHosts, type AcmeOrder } from './routes/certs.js';
-import { dueForRenewal, renewalStateKey, type RenewalState } from './cert-renewal-policy.js';
+import { recordEvent } from '../auth/audit.js';
+import { acmeOrderer, type AcmeOrder } from './acme-order.js';
+import { appHosts } from './certificates.js';
+import type { CertsContext } from './context.js';
+import { dueForRenewal, renewalStateKey, type RenewalState } from './renewal-policy.js';
 
 /** Who platform-initiated events are recorded as (not a valid user name, so never confused with one). */
 const PLATFORM_USER = '(platform)';
@@ -16,7 +17,7 @@ export interface RenewalOutcome {
 }
 
 /** Renews the ACME certificates that expire within `withinDays`; per-host failures are outcomes, not exceptions. */
-export async function renewCertificates(ctx: ApiContext, withinDays: number): Promise<RenewalOutcome> {
+export async function renewCertificates(ctx: CertsContext, withinDays: number): Promise<RenewalOutcome> {
   const outcome: RenewalOutcome = { renewed: [], failed: [] };
   const stateOf = (hostname: string) => renewalStateKey(ctx.store.keys.prefix, hostname);
   const entries = await ctx.store.list<CertRecord>(ctx.store.keys.certsPrefix());
@@ -64,6 +65,12 @@ export async function renewCertificates(ctx: ApiContext, withinDays: number): Pr
   return outcome;
 }
 
+/** The state of the last renewal attempt of each host that has one. */
+export async function renewalStates(ctx: Pick<CertsContext, 'store'>): Promise<Map<string, RenewalState>> {
+  const prefix = renewalStateKey(ctx.store.keys.prefix, '');
+  return new Map((await ctx.store.list<RenewalState>(prefix)).map((e) => [e.key.slice(prefix.length), e.value]));
+}
+
 /** An error's message with its cause ("fetch failed" alone does not say that the CA is unreachable). */
 function reason(err: unknown): string {
   const e = err as Error & { cause?: { code?: string; message?: string } };
@@ -72,13 +79,13 @@ function reason(err: unknown): string {
 }
 
 /** Renewal states of hosts that no longer have a certificate (domain or app removed) go with them. */
-async function pruneStates(ctx: ApiContext, hosts: Set<string>): Promise<void> {
+async function pruneStates(ctx: CertsContext, hosts: Set<string>): Promise<void> {
   const prefix = renewalStateKey(ctx.store.keys.prefix, '');
   for (const e of await ctx.store.list<RenewalState>(prefix)) if (!hosts.has(e.key.slice(prefix.length))) await ctx.store.delete(e.key);
 }
 
-async function audit(ctx: ApiContext, appName: string, action: string, detail: Record<string, unknown>): Promise<void> {
-  const app = await ctx.repo.getApp(appName).catch(() => null);
+async function audit(ctx: CertsContext, appName: string, action: string, detail: Record<string, unknown>): Promise<void> {
+  const app = await ctx.apps.getApp(appName).catch(() => null);
   if (app) await recordEvent(ctx.store, { team: app.team, user: PLATFORM_USER, app: app.name, action, detail }, ctx.log);
 }
 
@@ -86,7 +93,7 @@ async function audit(ctx: ApiContext, appName: string, action: string, detail: R
  * Checks for certificates due every `intervalMs` (the first check after at most a minute, so a control plane that
  * restarts often still renews); one check at a time, the next scheduled when the previous ends. stop() ends it.
  */
-export function startCertRenewal(ctx: ApiContext, opts: { withinDays: number; intervalMs: number }): { stop(): void } {
+export function startCertRenewal(ctx: CertsContext, opts: { withinDays: number; intervalMs: number }): { stop(): void } {
   const intervalMs = Math.max(1000, opts.intervalMs);
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;

@@ -2,7 +2,7 @@
 // `yb certs` is told about it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dueForRenewal, renewalDueFrom, renewalStateKey, renewalView } from '../../../src/api/cert-renewal-policy.js';
+import { dueForRenewal, renewalDueFrom, renewalStateKey, renewalView } from '../../../src/certs/renewal-policy.js';
 
 const DAY = 86_400_000;
 const now = Date.parse('2025-06-01T00:00:00Z');

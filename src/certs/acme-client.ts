@@ -1,6 +1,7 @@
 // A minimal ACME (RFC 8555) client for HTTP-01: account, order, challenge, finalize, download. Signs with ES256
 // over node:crypto and talks to the CA with fetch; the key authorisation of each challenge is handed to a
-// ChallengeStore (etcd keys the routers serve under /.well-known/acme-challenge/). No platform imports.
+// ChallengeStore (etcd keys the routers serve under /.well-known/acme-challenge/). No platform imports: the control
+// plane's certs component (docs/architecture.md §2) uses it; the router process only serves the answers.
 import { createHash, createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
