@@ -1,5 +1,5 @@
 // Wiring of the services component: service images, containers, backup files, the service manager and app
-// dependencies, built from the platform's components and settings (called once by bin/ybd.ts).
+// dependencies, built from the platform's components and settings (called once by the wiring, src/control-plane/control-plane.ts).
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import type { ReleaseRepo } from '../release/repo.js';
