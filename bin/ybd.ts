@@ -174,6 +174,7 @@ async function main(): Promise<void> {
     loginThrottle: new LoginThrottle({ maxFailures: cfg.loginMaxFailures, maxFailuresPerIp: cfg.loginMaxFailuresPerIp, windowMs: cfg.loginWindow * 1000 }),
     trustedProxies: cfg.apiTrustedProxies,
     timeouts: { headersMs: cfg.apiHeadersTimeout * 1000, requestMs: cfg.apiRequestTimeout * 1000 },
+    consoleSessionHours: cfg.consoleSessionHours,
   };
   const api = await buildApiServer(apiCtx);
   // ACME certificates are renewed YB_ACME_RENEW_DAYS before they expire; checked every YB_ACME_RENEW_INTERVAL seconds.
