@@ -53,7 +53,7 @@ if [ ! -d dist ] || [ "$(cat dist/.yb-src 2>/dev/null)" != "$src_hash" ]; then
   rm -rf dist.old && { [ ! -d dist ] || mv dist dist.old; } && mv "$tmp" dist && rm -rf dist.old
 fi
 
-# The web console (console/, its own package.json and lock: docs/architecture.md §9), type-checked against the API's
+# The web console (console/, its own package.json and lock: docs/architecture.md §8), type-checked against the API's
 # generated types and built by Vite only when its sources change; swapped in whole like dist/.
 console_hash=$( { find console -path console/node_modules -prune -o -path 'console/dist*' -prune -o -type f -print0 | sort -z | xargs -0 cat; } | sha256sum | cut -c1-16)
 if [ ! -f console/dist/index.html ] || [ "$(cat console/dist/.yb-src 2>/dev/null)" != "$console_hash" ]; then

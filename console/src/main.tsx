@@ -1,4 +1,4 @@
-// Entry point of the web console (docs/architecture.md §9).
+// Entry point of the web console (docs/architecture.md §8).
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';

@@ -1,4 +1,4 @@
-// Serves the built web console (console/dist, docs/architecture.md §9) from the API address: `/` and every
+// Serves the built web console (console/dist, docs/architecture.md §8) from the API address: `/` and every
 // `/console/...` page get index.html (deep links survive a reload), `/assets/...` the hashed files with immutable
 // caching. API paths are never shadowed: anything else still reaches the API or its JSON 404.
 import { readFile } from 'node:fs/promises';

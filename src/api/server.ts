@@ -105,7 +105,7 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   registerTeams(api, ctx);
   registerTokens(api, ctx);
   registerKeys(api, ctx);
-  // The web console (docs/architecture.md §9): its sign-in, live deploy output and static files.
+  // The web console (docs/architecture.md §8): its sign-in, live deploy output and static files.
   registerSession(api, ctx);
   registerDeployLive(api, ctx);
   registerConsole(api, ctx.consoleDir);

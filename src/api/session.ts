@@ -1,4 +1,4 @@
-// Browser sessions of the web console (docs/architecture.md §9): a random session id in an HttpOnly SameSite=Strict
+// Browser sessions of the web console (docs/architecture.md §8): a random session id in an HttpOnly SameSite=Strict
 // cookie, stored server-side only as its SHA-256 under sessions/, with its own CSRF token. Owns the cookie format and
 // the CSRF rule for cookie-authenticated calls; must never put an API token or the session id anywhere a page can read.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';

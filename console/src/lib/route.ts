@@ -1,27 +1,8 @@
-// The console's pages by URL, all under /console/ so they can never shadow an API path (ybd answers every
-// /console/... with index.html; docs/architecture.md §9). Pure parsing plus a tiny history hook.
+// Following the URL in the browser: the history hook and in-app navigation (the parsing is in paths.ts).
 import { useEffect, useState } from 'react';
+import { parseRoute, type Route } from './paths';
 
-export type Route = { page: 'apps' } | { page: 'new' } | { page: 'app'; app: string; tab: AppTab } | { page: 'missing'; path: string };
-export const APP_TABS = ['overview', 'releases', 'config', 'logs'] as const;
-export type AppTab = (typeof APP_TABS)[number];
-
-/** The page a path names. Pure. */
-export function parseRoute(path: string): Route {
-  const p = path.replace(/\/+$/, '') || '/';
-  if (p === '/' || p === '/console' || p === '/console/apps') return { page: 'apps' };
-  if (p === '/console/new') return { page: 'new' };
-  const m = /^\/console\/apps\/([a-z][a-z0-9-]{0,63})(?:\/([a-z]+))?$/.exec(p);
-  if (m) {
-    const tab = (m[2] ?? 'overview') as AppTab;
-    if (APP_TABS.includes(tab)) return { page: 'app', app: m[1]!, tab };
-  }
-  return { page: 'missing', path: p };
-}
-
-export function appPath(app: string, tab: AppTab = 'overview'): string {
-  return `/console/apps/${app}${tab === 'overview' ? '' : `/${tab}`}`;
-}
+export { APP_TABS, appPath, parseRoute, type AppTab, type Route } from './paths';
 
 export function navigate(to: string): void {
   if (to === location.pathname) return;

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ago, appState, filterApps, lineSplitter, mayChange, processSummary, sseParser } from '../../../console/src/lib/text.js';
-import { appPath, parseRoute } from '../../../console/src/lib/route.js';
+import { appPath, parseRoute } from '../../../console/src/lib/paths.js';
 
 test('lineSplitter keeps a line cut between chunks whole', () => {
   const s = lineSplitter();
