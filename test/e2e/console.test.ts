@@ -212,23 +212,25 @@ test('narrow screens (390 px) and dark mode stay readable', async () => {
   await phone.addCookies(state.cookies);
   const pg = await phone.newPage();
   await pg.goto(`${p.apiUrl}/`);
-  await pg.getByRole('link', { name: APP }).waitFor();
+  await pg.getByRole('link', { name: APP, exact: true }).waitFor();
   const overflow = await pg.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `no sideways scrolling at 390 px (${overflow} px too wide)`);
   await accessible(pg, 'apps overview at 390 px, dark');
   await screenshot(pg, 'apps-390-dark');
   await phone.close();
   await page.goto(`${p.apiUrl}/`);
-  await page.getByRole('link', { name: APP }).waitFor();
+  await page.getByRole('link', { name: APP, exact: true }).waitFor();
   await page.locator('table.apps .badge', { hasText: 'running' }).waitFor();
   await accessible(page, 'apps overview');
   await screenshot(page, 'apps');
 });
 
-test('a viewer sees read-only pages, and the API refuses a forced change', async () => {
+test('a viewer sees read-only pages, and the API refuses a forced change', { timeout: 300_000 }, async () => {
+  // The rollback to v1 took its config back too: give the app a secret again for the viewer not to see.
+  await api('PATCH', `/apps/${APP}/config-vars`, tokens.olga!, { GREETING: 'from-the-console' });
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const pg = await signIn(ctx, 'vic');
-  await pg.getByRole('link', { name: APP }).click();
+  await pg.getByRole('link', { name: APP, exact: true }).click();
   await pg.getByText('(read only)').waitFor();
   await pg.locator('.dynos li', { hasText: 'web.1' }).waitFor();
   assert.equal(await pg.getByRole('button', { name: /Scale|Restart/ }).count(), 0, 'no scale or restart controls');

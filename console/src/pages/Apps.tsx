@@ -90,17 +90,17 @@ export function Apps({ teams }: { teams: Team[] }) {
             <tbody>
               {rows.map((r) => (
                 <tr key={r.app.name}>
-                  <td>
+                  <td data-label="App">
                     <Link to={appPath(r.app.name)}>{r.app.name}</Link>
                   </td>
-                  <td>{r.app.team}</td>
-                  <td>
+                  <td data-label="Team">{r.app.team}</td>
+                  <td data-label="State">
                     <StateBadge state={appState(r.dynos, r.last?.status === 'pending')} />
                   </td>
-                  <td>{r.app.currentRelease ? `v${r.app.currentRelease}` : '—'}</td>
-                  <td>{processSummary(r.dynos) || 'none'}</td>
-                  <td>{r.last ? `${ago(r.last.createdAt)} by ${r.last.createdBy ?? '?'}` : 'never'}</td>
-                  <td>
+                  <td data-label="Release">{r.app.currentRelease ? `v${r.app.currentRelease}` : '—'}</td>
+                  <td data-label="Processes">{processSummary(r.dynos) || 'none'}</td>
+                  <td data-label="Last deploy">{r.last ? `${ago(r.last.createdAt)} by ${r.last.createdBy ?? '?'}` : 'never'}</td>
+                  <td data-label="URL">
                     {r.app.webUrl ? (
                       <a href={r.app.webUrl} rel="noreferrer">
                         {r.app.webUrl}

@@ -55,16 +55,11 @@ export function CreateApp({ teams }: { teams: Team[] }) {
         <form onSubmit={submit} className="card">
           <label>
             Name
-            <input
-              name="name"
-              required
-              pattern="[a-z][a-z0-9-]{2,29}"
-              title="3–30 lowercase letters, digits and dashes, starting with a letter"
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-            />
-            <span className="hint">3–30 lowercase letters, digits and single dashes; it becomes the host name {name || 'NAME'}.&lt;domain&gt;.</span>
+            <input name="name" required pattern="[a-z][a-z0-9-]{2,29}" aria-describedby="name-hint" value={name} onChange={(e) => setName(e.target.value)} />
           </label>
+          <span id="name-hint" className="hint">
+            3–30 lowercase letters, digits and single dashes, starting with a letter; it becomes the host name {name || 'NAME'}.&lt;domain&gt;.
+          </span>
           <label>
             Team
             <select name="team" value={team} onChange={(e) => setTeam(e.target.value)}>

@@ -52,11 +52,23 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
             </label>
           </>
         ) : (
-          <label>
-            API token
-            <input name="token" type="password" autoComplete="off" required value={token} onChange={(e) => setToken(e.target.value)} />
-            <span className="hint">For example the admin token printed by npm start, or one from yb tokens:create.</span>
-          </label>
+          <>
+            <label>
+              API token
+              <input
+                name="token"
+                type="password"
+                autoComplete="off"
+                required
+                aria-describedby="token-hint"
+                value={token}
+                onChange={(e) => setToken(e.target.value)}
+              />
+            </label>
+            <span id="token-hint" className="hint">
+              For example the admin token printed by npm start, or one from yb tokens:create.
+            </span>
+          </>
         )}
         <ErrorNote error={error} />
         <button type="submit" className="primary" disabled={busy}>

@@ -39,7 +39,7 @@ export function LogsTab({ app }: { app: string }) {
       .catch((err: unknown) => {
         if (!abort.signal.aborted) setError(err);
       })
-      .finally(() => setLive(false));
+      .finally(() => !abort.signal.aborted && setLive(false)); // a stream replaced by a new filter is not "stopped"
     return () => abort.abort();
   }, [app, ps, source]);
 
