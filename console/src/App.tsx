@@ -7,6 +7,8 @@ import { ErrorNote, Link, Progress } from './components/common';
 import { Apps } from './pages/Apps';
 import { CreateApp } from './pages/CreateApp';
 import { SignIn } from './pages/SignIn';
+import { Teams } from './pages/Teams';
+import { Tokens } from './pages/Tokens';
 import { AppPage } from './pages/app/AppPage';
 import { useRoute } from './lib/route';
 
@@ -22,9 +24,11 @@ export function App() {
       (e: unknown) => (e instanceof ApiError && e.status === 401 ? setSession(null) : setError(e)),
     );
   }, []);
+  const [teamsVersion, setTeamsVersion] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: teamsVersion is the "teams changed" signal from the Teams page
   useEffect(() => {
     if (session) call<Team[]>('/teams').then(setTeams, setError);
-  }, [session]);
+  }, [session, teamsVersion]);
 
   const signOut = async () => {
     try {
@@ -48,6 +52,8 @@ export function App() {
         <nav aria-label="Main">
           <Link to="/">Apps</Link>
           <Link to="/console/new">Create app</Link>
+          <Link to="/console/teams">Teams</Link>
+          <Link to="/console/tokens">Tokens</Link>
         </nav>
         <span className="who">
           {session.user.name}
@@ -61,6 +67,8 @@ export function App() {
       {route.page === 'apps' ? <Apps teams={teams} /> : null}
       {route.page === 'new' ? <CreateApp key={teams.length} teams={teams} /> : null}
       {route.page === 'app' ? <AppPage name={route.app} tab={route.tab} teams={teams} admin={session.user.admin} /> : null}
+      {route.page === 'teams' ? <Teams teams={teams} onChange={() => setTeamsVersion((v) => v + 1)} /> : null}
+      {route.page === 'tokens' ? <Tokens /> : null}
       {route.page === 'missing' ? (
         <main>
           <h1>No such page</h1>

@@ -17,7 +17,7 @@ let p: Platform;
 let browser: Browser;
 let owner: BrowserContext;
 let page: Page;
-const PASSWORDS: Record<string, string> = { olga: 'olga-password-1', vic: 'vic-password-1', xena: 'xena-password-1' };
+const PASSWORDS: Record<string, string> = { olga: 'olga-password-1', vic: 'vic-password-1', xena: 'xena-password-1', ursula: 'ursula-password-1' };
 const tokens: Record<string, string> = {};
 const APP = 'hello';
 
@@ -269,6 +269,45 @@ test("another team's member gets not found for the app and an empty overview", a
     .waitFor();
   await accessible(pg, 'app not found');
   await ctx.close();
+});
+
+test('teams: an owner adds a member, changes the role and removes them', async () => {
+  await page.getByRole('link', { name: 'Teams', exact: true }).click();
+  const card = page.locator('section', { has: page.getByRole('heading', { name: /^team-m/ }) });
+  await card.getByRole('cell', { name: 'vic', exact: true }).waitFor();
+  await card.getByLabel('User name').fill('ursula');
+  await card.locator('select[name="role"]').selectOption('member');
+  await card.getByRole('button', { name: 'Add to team-m' }).click();
+  await card.getByRole('button', { name: 'Remove ursula' }).waitFor();
+  await card.getByLabel('Role of ursula').selectOption('viewer');
+  await until('ursula to be a viewer', async () => {
+    const members = (await api('GET', '/teams/team-m/members', tokens.olga!)) as Array<{ user: string; role: string }>;
+    return members.find((m) => m.user === 'ursula')?.role === 'viewer';
+  });
+  await accessible(page, 'teams');
+  await screenshot(page, 'teams');
+  await card.getByRole('button', { name: 'Remove ursula' }).click();
+  await card.getByRole('cell', { name: 'ursula', exact: true }).waitFor({ state: 'detached' });
+  // An unknown user is the API's one sentence.
+  await card.getByLabel('User name').fill('nobody-here');
+  await card.getByRole('button', { name: 'Add to team-m' }).click();
+  await card.getByRole('alert').waitFor();
+});
+
+test('tokens: create one (shown once, and it works), then revoke it (and it stops working)', async () => {
+  await page.getByRole('link', { name: 'Tokens', exact: true }).click();
+  await page.getByLabel('Description').fill('from the console');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const shown = (await page.getByTestId('new-token').textContent())!.trim();
+  assert.match(shown, /^yb_/);
+  const res = await fetch(`${p.apiUrl}/account`, { headers: { authorization: `Bearer ${shown}` } });
+  assert.equal(res.status, 200);
+  const row = page.locator('tr', { hasText: 'from the console' });
+  await row.waitFor();
+  await accessible(page, 'tokens');
+  await row.getByRole('button', { name: /^Revoke/ }).click();
+  await row.waitFor({ state: 'detached' });
+  assert.equal((await fetch(`${p.apiUrl}/account`, { headers: { authorization: `Bearer ${shown}` } })).status, 401);
 });
 
 test('signing out ends the session on the server: the old cookie no longer works', async () => {

@@ -1,7 +1,13 @@
 // The console's pages by URL, all under /console/ so they can never shadow an API path (ybd answers every
 // /console/... with index.html; docs/architecture.md §8). Pure: no React, no DOM (unit-tested from the root).
 
-export type Route = { page: 'apps' } | { page: 'new' } | { page: 'app'; app: string; tab: AppTab } | { page: 'missing'; path: string };
+export type Route =
+  | { page: 'apps' }
+  | { page: 'new' }
+  | { page: 'teams' }
+  | { page: 'tokens' }
+  | { page: 'app'; app: string; tab: AppTab }
+  | { page: 'missing'; path: string };
 export const APP_TABS = ['overview', 'releases', 'config', 'logs'] as const;
 export type AppTab = (typeof APP_TABS)[number];
 
@@ -10,6 +16,8 @@ export function parseRoute(path: string): Route {
   const p = path.replace(/\/+$/, '') || '/';
   if (p === '/' || p === '/console' || p === '/console/apps') return { page: 'apps' };
   if (p === '/console/new') return { page: 'new' };
+  if (p === '/console/teams') return { page: 'teams' };
+  if (p === '/console/tokens') return { page: 'tokens' };
   const m = /^\/console\/apps\/([a-z][a-z0-9-]{0,63})(?:\/([a-z]+))?$/.exec(p);
   if (m) {
     const tab = (m[2] ?? 'overview') as AppTab;

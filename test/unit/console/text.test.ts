@@ -60,6 +60,8 @@ test('state, summaries and times', () => {
 test('console pages live under /console/ and parse back', () => {
   assert.deepEqual(parseRoute('/'), { page: 'apps' });
   assert.deepEqual(parseRoute('/console/new'), { page: 'new' });
+  assert.deepEqual(parseRoute('/console/teams'), { page: 'teams' });
+  assert.deepEqual(parseRoute('/console/tokens/'), { page: 'tokens' });
   assert.deepEqual(parseRoute('/console/apps/hello'), { page: 'app', app: 'hello', tab: 'overview' });
   assert.deepEqual(parseRoute(appPath('hello', 'logs')), { page: 'app', app: 'hello', tab: 'logs' });
   assert.equal(parseRoute('/console/apps/hello/nope').page, 'missing');
