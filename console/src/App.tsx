@@ -6,6 +6,7 @@ import type { Session, Team } from './api/types';
 import { ErrorNote, Link, Progress } from './components/common';
 import { Apps } from './pages/Apps';
 import { CreateApp } from './pages/CreateApp';
+import { Services } from './pages/Services';
 import { SignIn } from './pages/SignIn';
 import { Teams } from './pages/Teams';
 import { Tokens } from './pages/Tokens';
@@ -52,6 +53,7 @@ export function App() {
         <nav aria-label="Main">
           <Link to="/">Apps</Link>
           <Link to="/console/new">Create app</Link>
+          <Link to="/console/services">Services</Link>
           <Link to="/console/teams">Teams</Link>
           <Link to="/console/tokens">Tokens</Link>
         </nav>
@@ -69,6 +71,7 @@ export function App() {
       {route.page === 'app' ? <AppPage name={route.app} tab={route.tab} teams={teams} admin={session.user.admin} /> : null}
       {route.page === 'teams' ? <Teams teams={teams} onChange={() => setTeamsVersion((v) => v + 1)} /> : null}
       {route.page === 'tokens' ? <Tokens /> : null}
+      {route.page === 'services' ? <Services key={teams.length} teams={teams} /> : null}
       {route.page === 'missing' ? (
         <main>
           <h1>No such page</h1>

@@ -271,6 +271,26 @@ test("another team's member gets not found for the app and an empty overview", a
   await ctx.close();
 });
 
+test('services: create a redis, link it to the app (new release with REDIS_URL), unlink it', { timeout: 300_000 }, async () => {
+  await page.getByRole('link', { name: 'Services', exact: true }).click();
+  await page.getByText('No services yet').waitFor();
+  await page.getByLabel('Service name').fill('cache');
+  await page.locator('select[name="kind"]').selectOption('redis');
+  await page.getByRole('button', { name: 'Create service' }).click();
+  await page.getByRole('status').filter({ hasText: 'Creating redis cache' }).waitFor();
+  const card = page.locator('section', { has: page.getByRole('heading', { name: /^cache/ }) });
+  await card.getByRole('button', { name: 'Link cache' }).waitFor({ timeout: 120_000 });
+  await card.getByRole('button', { name: 'Link cache' }).click();
+  await card.getByText('linked to hello as REDIS_URL').waitFor({ timeout: 120_000 });
+  const config = await api('GET', `/apps/${APP}/config-vars`, tokens.olga!);
+  assert.match(config.REDIS_URL, /^redis:\/\//);
+  await accessible(page, 'services');
+  await screenshot(page, 'services');
+  await card.getByRole('button', { name: `Unlink from ${APP}` }).click();
+  await card.getByText('Not linked to any app.').waitFor({ timeout: 120_000 });
+  assert.equal((await api('GET', `/apps/${APP}/config-vars`, tokens.olga!)).REDIS_URL, undefined);
+});
+
 test('teams: an owner adds a member, changes the role and removes them', async () => {
   await page.getByRole('link', { name: 'Teams', exact: true }).click();
   const card = page.locator('section', { has: page.getByRole('heading', { name: /^team-m/ }) });

@@ -6,6 +6,7 @@ export type Route =
   | { page: 'new' }
   | { page: 'teams' }
   | { page: 'tokens' }
+  | { page: 'services' }
   | { page: 'app'; app: string; tab: AppTab }
   | { page: 'missing'; path: string };
 export const APP_TABS = ['overview', 'releases', 'config', 'logs'] as const;
@@ -18,6 +19,7 @@ export function parseRoute(path: string): Route {
   if (p === '/console/new') return { page: 'new' };
   if (p === '/console/teams') return { page: 'teams' };
   if (p === '/console/tokens') return { page: 'tokens' };
+  if (p === '/console/services') return { page: 'services' };
   const m = /^\/console\/apps\/([a-z][a-z0-9-]{0,63})(?:\/([a-z]+))?$/.exec(p);
   if (m) {
     const tab = (m[2] ?? 'overview') as AppTab;

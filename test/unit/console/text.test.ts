@@ -62,6 +62,7 @@ test('console pages live under /console/ and parse back', () => {
   assert.deepEqual(parseRoute('/console/new'), { page: 'new' });
   assert.deepEqual(parseRoute('/console/teams'), { page: 'teams' });
   assert.deepEqual(parseRoute('/console/tokens/'), { page: 'tokens' });
+  assert.deepEqual(parseRoute('/console/services'), { page: 'services' });
   assert.deepEqual(parseRoute('/console/apps/hello'), { page: 'app', app: 'hello', tab: 'overview' });
   assert.deepEqual(parseRoute(appPath('hello', 'logs')), { page: 'app', app: 'hello', tab: 'logs' });
   assert.equal(parseRoute('/console/apps/hello/nope').page, 'missing');
