@@ -146,6 +146,20 @@ test('scale web to 2 from the page', { timeout: 300_000 }, async () => {
   await page.locator('.dynos li', { hasText: 'web.2' }).filter({ hasText: 'up' }).waitFor({ timeout: 120_000 });
   const formation = await api('GET', `/apps/${APP}/formation`, tokens.olga!);
   assert.equal(formation.find((f: { type: string }) => f.type === 'web').quantity, 2);
+  // Restart web: new containers replace both processes, without downtime.
+  const before = ((await api('GET', `/apps/${APP}/dynos`, tokens.olga!)) as Array<{ container: string }>).map((d) => d.container).sort();
+  await page.getByRole('button', { name: 'Restart web' }).click();
+  await page.getByRole('status').filter({ hasText: 'Restarting web' }).waitFor();
+  await until(
+    'web restarted with new containers',
+    async () => {
+      const now = ((await api('GET', `/apps/${APP}/dynos`, tokens.olga!)) as Array<{ container: string; state: string }>).filter((d) => d.state === 'up');
+      return now.length === 2 && now.every((d) => !before.includes(d.container));
+    },
+    120_000,
+  );
+  await page.getByRole('status').filter({ hasText: 'Restarting web' }).waitFor({ state: 'detached', timeout: 120_000 });
+  assert.equal(await page.getByRole('alert').count(), 0, 'no error shown');
 });
 
 test('roll back to v1 after confirming', { timeout: 300_000 }, async () => {
