@@ -7,11 +7,13 @@ export type DeployEvent = { type: 'start'; at: string } | { type: 'line'; text: 
 
 type Watcher = (e: DeployEvent) => void;
 
-/** Lines of one deploy kept for a watcher that arrives mid-deploy; later ones are still sent live. */
+/** Lines (and bytes: tenant lines may be 64 KiB each) of one deploy kept for a watcher that arrives mid-deploy; later ones are still sent live. */
 export const REPLAY_LINES = 2000;
+export const REPLAY_BYTES = 1024 * 1024;
 
 interface Current {
   events: DeployEvent[];
+  bytes: number;
   dropped: number;
 }
 
@@ -21,11 +23,14 @@ export class DeployWatch {
 
   /** Marks the start of a deploy of `app`; returns the functions its output and outcome go through. */
   begin(app: string): { line: (text: string) => void; end: (ok: boolean) => void } {
-    const cur: Current = { events: [], dropped: 0 };
+    const cur: Current = { events: [], bytes: 0, dropped: 0 };
     this.current.set(app, cur);
     const emit = (e: DeployEvent) => {
-      if (cur.events.length < REPLAY_LINES) cur.events.push(e);
-      else cur.dropped++;
+      const size = e.type === 'line' ? e.text.length : 0;
+      if (cur.events.length < REPLAY_LINES && cur.bytes + size <= REPLAY_BYTES) {
+        cur.events.push(e);
+        cur.bytes += size;
+      } else cur.dropped++;
       for (const w of this.watchers.get(app) ?? []) w(e);
     };
     emit({ type: 'start', at: new Date().toISOString() });

@@ -1,7 +1,7 @@
 // The console's live deploy output (src/api/deploy-watch.ts): replay of the deploy in progress, fan-out, bounds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeployWatch, REPLAY_LINES, type DeployEvent } from '../../../src/api/deploy-watch.js';
+import { DeployWatch, REPLAY_BYTES, REPLAY_LINES, type DeployEvent } from '../../../src/api/deploy-watch.js';
 import { sseFrame } from '../../../src/api/routes/deploy-live.js';
 
 test('a watcher arriving mid-deploy gets the lines so far, then the rest live, then later deploys', () => {
@@ -39,6 +39,18 @@ test('the replay is bounded and says how many lines it left out', () => {
   w.watch('big', (e) => got.push(e));
   assert.equal(got.length, REPLAY_LINES + 1);
   assert.match((got.at(-1) as { text: string }).text, /51 earlier lines/);
+});
+
+test('attack: a build printing huge lines cannot make the replay hold more than REPLAY_BYTES', () => {
+  const w = new DeployWatch();
+  const d = w.begin('noisy');
+  const line = 'x'.repeat(64 * 1024);
+  for (let i = 0; i < 500; i++) d.line(line);
+  const got: DeployEvent[] = [];
+  w.watch('noisy', (e) => got.push(e));
+  const held = got.reduce((n, e) => n + (e.type === 'line' ? e.text.length : 0), 0);
+  assert.ok(held <= REPLAY_BYTES + 200, `replay holds ${held} bytes`);
+  assert.match((got.at(-1) as { text: string }).text, /48\d earlier lines/);
 });
 
 test('events are framed as server-sent events with JSON data', () => {
