@@ -167,6 +167,12 @@ test('roll back to v1 after confirming', { timeout: 300_000 }, async () => {
   await page.getByRole('button', { name: 'Roll back to v1' }).click();
   await page.getByRole('button', { name: 'Yes, roll back' }).click();
   await page.locator('tr.current', { hasText: 'v3' }).waitFor({ timeout: 120_000 });
+  // The builds under the releases: the detected language, and each build's full output behind its link.
+  const build = page.locator('section[aria-labelledby="builds-h"] tbody tr').first();
+  await build.filter({ hasText: /node/i }).filter({ hasText: 'succeeded' }).waitFor();
+  const href = await build.getByRole('link').getAttribute('href');
+  const output = await page.evaluate(async (u) => (await fetch(u!)).text(), href);
+  assert.match(output, /Node\.js app detected/);
   await accessible(page, 'releases');
   await screenshot(page, 'releases');
   assert.equal((await p.fetchApp(`${APP}.localhost`)).body, 'hello from yunbang world');

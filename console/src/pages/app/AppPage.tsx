@@ -11,7 +11,7 @@ import { LogsTab } from './LogsTab';
 import { OverviewTab } from './OverviewTab';
 import { ReleasesTab } from './ReleasesTab';
 
-const LABELS: Record<AppTab, string> = { overview: 'Processes & deploys', releases: 'Releases', config: 'Config vars', logs: 'Logs' };
+const LABELS: Record<AppTab, string> = { overview: 'Processes & deploys', releases: 'Releases & builds', config: 'Config vars', logs: 'Logs' };
 
 export function AppPage({ name, tab, teams, admin }: { name: string; tab: AppTab; teams: Team[]; admin: boolean }) {
   const { data: app, error, reload } = useApi(() => call<App>('/apps/{app}', { params: { app: name } }), [name]);
