@@ -160,6 +160,14 @@ test('scale web to 2 from the page', { timeout: 300_000 }, async () => {
   );
   await page.getByRole('status').filter({ hasText: 'Restarting web' }).waitFor({ state: 'detached', timeout: 120_000 });
   assert.equal(await page.getByRole('alert').count(), 0, 'no error shown');
+  // Stop all (after confirming): no process left and the router answers 503; Start all brings both back.
+  await page.getByRole('button', { name: 'Stop all' }).click();
+  await page.getByRole('button', { name: `Yes, stop ${APP}` }).click();
+  await until('every process stopped', async () => ((await api('GET', `/apps/${APP}/dynos`, tokens.olga!)) as unknown[]).length === 0, 120_000);
+  await until('the router to answer 503', async () => (await p.fetchApp(`${APP}.localhost`)).status === 503, 30_000);
+  await page.getByRole('button', { name: 'Start all' }).click();
+  await page.locator('.dynos li', { hasText: 'web.2' }).filter({ hasText: 'up' }).waitFor({ timeout: 120_000 });
+  await until('the app to answer again', async () => (await p.fetchApp(`${APP}.localhost`)).status === 200, 60_000);
 });
 
 test('roll back to v1 after confirming', { timeout: 300_000 }, async () => {
@@ -253,7 +261,7 @@ test('a viewer sees read-only pages, and the API refuses a forced change', { tim
   await pg.getByRole('link', { name: APP, exact: true }).click();
   await pg.getByText('(read only)').waitFor();
   await pg.locator('.dynos li', { hasText: 'web.1' }).waitFor();
-  assert.equal(await pg.getByRole('button', { name: /Scale|Restart/ }).count(), 0, 'no scale or restart controls');
+  assert.equal(await pg.getByRole('button', { name: /Scale|Restart|Stop all|Start all/ }).count(), 0, 'no scale, restart, stop or start controls');
   await accessible(pg, 'app page as viewer');
   await pg.getByRole('link', { name: 'Releases' }).click();
   await pg.locator('tr', { hasText: 'v1' }).first().waitFor();

@@ -14,6 +14,7 @@ export function OverviewTab({ app, canChange, onRelease }: Props) {
   const formation = useApi(() => call<Formation[]>('/apps/{app}/formation', { params }), [app]);
   const [busy, setBusy] = useState('');
   const [error, setError] = useState<unknown>();
+  const [confirmStop, setConfirmStop] = useState(false);
   const reloadAll = () => {
     dynos.reload();
     formation.reload();
@@ -49,6 +50,40 @@ export function OverviewTab({ app, canChange, onRelease }: Props) {
     <>
       <section aria-labelledby="ps-h">
         <h2 id="ps-h">Processes</h2>
+        {canChange && formation.data?.length ? (
+          <div className="row">
+            {confirmStop ? (
+              <>
+                <span>Stop every process of {app}? It stays stopped until started or deployed.</span>
+                <button
+                  type="button"
+                  className="danger"
+                  disabled={Boolean(busy)}
+                  onClick={() => {
+                    setConfirmStop(false);
+                    void act(`Stopping every process of ${app}…`, () => call('/apps/{app}/dynos/actions/stop', { method: 'POST', params }));
+                  }}
+                >
+                  Yes, stop {app}
+                </button>
+                <button type="button" onClick={() => setConfirmStop(false)}>
+                  Cancel
+                </button>
+              </>
+            ) : (
+              <button type="button" disabled={Boolean(busy)} onClick={() => setConfirmStop(true)}>
+                Stop all
+              </button>
+            )}
+            <button
+              type="button"
+              disabled={Boolean(busy)}
+              onClick={() => act(`Starting the processes of ${app}…`, () => call('/apps/{app}/dynos/actions/start', { method: 'POST', params }))}
+            >
+              Start all
+            </button>
+          </div>
+        ) : null}
         <ErrorNote error={dynos.error ?? formation.error ?? error} />
         {busy ? <Progress label={busy} /> : null}
         {formation.data && formation.data.length === 0 ? (
