@@ -15,6 +15,7 @@ command -v openssl >/dev/null || need_pkgs+=(openssl)
 command -v ssh >/dev/null || need_pkgs+=(openssh-client)
 command -v curl >/dev/null || need_pkgs+=(curl)
 command -v awk >/dev/null || need_pkgs+=(mawk)
+command -v chromium >/dev/null || need_pkgs+=(chromium) # the web console's end-to-end tests drive it (test/e2e/)
 for extra in ${YB_EXTRA_PACKAGES:-}; do dpkg -s "$extra" >/dev/null 2>&1 || need_pkgs+=("$extra"); done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "missing packages: ${need_pkgs[*]} (run as root, or install them with apt-get)"
@@ -50,4 +51,20 @@ if [ ! -d dist ] || [ "$(cat dist/.yb-src 2>/dev/null)" != "$src_hash" ]; then
   npx tsc -p tsconfig.json --outDir "$tmp" || { rm -rf "$tmp"; die "TypeScript compilation failed"; }
   echo "$src_hash" > "$tmp/.yb-src"
   rm -rf dist.old && { [ ! -d dist ] || mv dist dist.old; } && mv "$tmp" dist && rm -rf dist.old
+fi
+
+# The web console (console/, its own package.json and lock: docs/architecture.md §8), type-checked against the API's
+# generated types and built by Vite only when its sources change; swapped in whole like dist/.
+console_hash=$( { find console -path console/node_modules -prune -o -path 'console/dist*' -prune -o -type f -print0 | sort -z | xargs -0 cat; } | sha256sum | cut -c1-16)
+if [ ! -f console/dist/index.html ] || [ "$(cat console/dist/.yb-src 2>/dev/null)" != "$console_hash" ]; then
+  step "building the web console"
+  console_lock=$(sha256sum console/package-lock.json | cut -c1-16)
+  if [ "$(cat console/node_modules/.yb-lock 2>/dev/null)" != "$console_lock" ]; then
+    (cd console && npm ci --no-audit --no-fund --loglevel=error) && echo "$console_lock" > console/node_modules/.yb-lock
+  fi
+  tmp="dist.tmp.$$"
+  (cd console && rm -rf "$tmp" && npx --no-install tsc -p tsconfig.json && npx --no-install vite build --outDir "$tmp") \
+    || { rm -rf "console/$tmp"; die "building the web console failed"; }
+  echo "$console_hash" > "console/$tmp/.yb-src"
+  rm -rf console/dist.old && { [ ! -d console/dist ] || mv console/dist console/dist.old; } && mv "console/$tmp" console/dist && rm -rf console/dist.old
 fi

@@ -14,9 +14,10 @@ fi
 bash scripts/build-images.sh
 mapfile -t unit < <(find test/unit -name '*.test.ts' | sort)
 mapfile -t integ < <(find test/integration -name '*.test.ts' | sort)
+mapfile -t e2e < <(find test/e2e -name '*.test.ts' | sort) # the web console in a real browser (chromium)
 mapfile -t buildpacks < <(find buildpacks -path '*/test/*.test.js' | sort)
 [ ${#unit[@]} -gt 0 ] || { echo "no unit tests found" >&2; exit 1; }
 export YB_TEST_RUN_ID="t$(date +%s)$$"
 # Integration files run one at a time: they share the Docker engine and the machine's two cores. No single
 # test may take more than 15 minutes (a hang fails the run instead of eating CI's time).
-node --import tsx --test --test-concurrency=1 --test-timeout=900000 --test-reporter=spec "${unit[@]}" "${buildpacks[@]}" "${integ[@]}"
+node --import tsx --test --test-concurrency=1 --test-timeout=900000 --test-reporter=spec "${unit[@]}" "${buildpacks[@]}" "${integ[@]}" "${e2e[@]}"

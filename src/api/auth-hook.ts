@@ -6,6 +6,7 @@ import { may, roleIn, type Action } from '../auth/access.js';
 import { YbError } from '../shared/errors.js';
 import type { ApiContext } from './context.js';
 import type { AppRecord } from '../release/repo.js';
+import { sessionUser, sessionsFor } from './session.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,7 +22,8 @@ export function bearer(req: FastifyRequest): string | null {
 
 export async function authenticateRequest(ctx: ApiContext, req: FastifyRequest): Promise<User> {
   const token = bearer(req);
-  const user = token ? await authenticate(ctx.store, token) : null;
+  // Without a Bearer token, the web console's session cookie (CSRF rule included) stands for the user.
+  const user = token ? await authenticate(ctx.store, token) : await sessionUser(sessionsFor(ctx), req);
   if (!user)
     throw new YbError(
       'YB_ERR_UNAUTHORIZED',

@@ -43,4 +43,7 @@ export interface ApiContext {
   /** App logs and drains (absent when the API document is generated without a platform). */
   logs?: LogService;
   metrics?: { platform: PlatformMetrics; sampler: MetricsSampler };
+  /** Web console: hours a browser session lasts (YB_CONSOLE_SESSION_HOURS, 12 when absent) and the built console's folder. */
+  consoleSessionHours?: number;
+  consoleDir?: string;
 }

@@ -8,6 +8,7 @@ import type { ReleaseRecord } from '../release/repo.js';
 import { toYbError } from './errors.js';
 import { STATUS_FAIL, STATUS_OK } from '../shared/status-lines.js';
 import { lineBatch } from '../shared/line-batch.js';
+import { deployWatchOf } from './deploy-watch.js';
 
 /** The URL an app answers on through the router. */
 export function appUrl(ctx: Pick<ApiContext, 'domain' | 'routerPort'>, app: string): string {
@@ -30,6 +31,8 @@ export async function streamDeploy(
   raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
   // Lines go out in batches (shared/line-batch.ts); the closing lines after what is still batched.
   let skipped = 0;
+  // The same lines go to the console's watchers (GET /apps/{app}/deploys/live), however slowly this client reads.
+  const watch = deployWatchOf(ctx).begin(app);
   const batch = lineBatch((text) => raw.write(text));
   const note = () => {
     if (skipped === 0) return;
@@ -39,6 +42,7 @@ export async function streamDeploy(
     skipped = 0;
   };
   const out = (line: string) => {
+    watch.line(line);
     if (raw.writableLength > MAX_BUFFERED) {
       skipped++;
       return;
@@ -47,6 +51,7 @@ export async function streamDeploy(
     batch.add(`${line}\n`);
   };
   const say = (line: string) => {
+    watch.line(line);
     batch.flush();
     raw.write(`${line}\n`);
   };
@@ -55,6 +60,7 @@ export async function streamDeploy(
     const rel = await deploy(out);
     note();
     say(`-----> v${rel.version} is live at ${appUrl(ctx, app)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    watch.end(true);
     raw.end(`${STATUS_OK}\n`);
   } catch (err) {
     const e = toYbError(err);
@@ -63,6 +69,7 @@ export async function streamDeploy(
     say(`!     ${e.message}`);
     if (e.hint) for (const l of e.hint.split('\n')) say(`!     ${l}`);
     if (failNote) say(`!     ${failNote}`);
+    watch.end(false);
     raw.end(`${STATUS_FAIL}\n`);
   }
 }

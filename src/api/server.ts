@@ -26,8 +26,11 @@ import { registerEvents } from './routes/events.js';
 import { authenticate } from '../auth/tokens.js';
 import { YbError, errorId } from '../shared/errors.js';
 import { handleRunUpgrade, isRunUpgrade } from './run-session.js';
+import { registerSession } from './routes/session.js';
+import { registerDeployLive } from './routes/deploy-live.js';
+import { CONSOLE_PATHS, registerConsole } from './console-static.js';
 
-const PUBLIC = [/^\/healthz$/, /^\/openapi\.json$/, /^\/git\//, /^\/internal\//, /^\/login$/];
+const PUBLIC = [/^\/healthz$/, /^\/openapi\.json$/, /^\/git\//, /^\/internal\//, /^\/login$/, /^\/session$/, ...CONSOLE_PATHS];
 
 export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> {
   // Receiving a request is bounded (a slow head or a body that never ends closes the connection); sending the
@@ -102,6 +105,10 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   registerTeams(api, ctx);
   registerTokens(api, ctx);
   registerKeys(api, ctx);
+  // The web console (docs/architecture.md §8): its sign-in, live deploy output and static files.
+  registerSession(api, ctx);
+  registerDeployLive(api, ctx);
+  registerConsole(api, ctx.consoleDir);
   registerGitHttp(api, {
     dataDir: ctx.dataDir,
     hookUrl: `${ctx.apiUrl}/internal/git-hook`,

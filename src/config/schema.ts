@@ -290,6 +290,13 @@ export const SETTINGS = {
       'Reverse proxies in front of the API (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the client: its IP then counts for log-in throttling and audit events. Empty: the socket address is the client.',
   },
   loginWindow: { env: 'YB_LOGIN_WINDOW', type: 'int', default: '900', description: 'Seconds of the sliding window in which failed log-ins are counted.' },
+  // Web console (docs/architecture.md §8).
+  consoleSessionHours: {
+    env: 'YB_CONSOLE_SESSION_HOURS',
+    type: 'int',
+    default: '12',
+    description: 'Hours a web console sign-in lasts; the session then ends on the server and the browser must sign in again.',
+  },
   auditRetentionDays: {
     env: 'YB_AUDIT_RETENTION_DAYS',
     type: 'int',

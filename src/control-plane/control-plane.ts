@@ -196,6 +196,7 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
           }),
           trustedProxies: cfg.apiTrustedProxies,
           timeouts: { headersMs: cfg.apiHeadersTimeout * 1000, requestMs: cfg.apiRequestTimeout * 1000 },
+          consoleSessionHours: cfg.consoleSessionHours,
         });
         await api.listen({ host: cfg.apiAddr.host, port: cfg.apiAddr.port });
         return api;

@@ -1,0 +1,67 @@
+// The app's builds: detected language and version, builder, status, duration, and the full output of each.
+import { call, fill } from '../../api/client';
+import { Empty, ErrorNote, StateBadge } from '../../components/common';
+import { ago } from '../../lib/text';
+import { useApi } from '../../lib/use-api';
+
+type Build = {
+  id: string;
+  status: string;
+  builder?: string;
+  language?: string;
+  languageVersion?: string;
+  dependencies?: Record<string, string>;
+  createdAt?: string;
+  createdBy?: string;
+  durations?: Record<string, number>;
+};
+
+export function BuildsList({ app }: { app: string }) {
+  const builds = useApi(() => call<Build[]>('/apps/{app}/builds', { params: { app } }), [app]);
+  const list = [...(builds.data ?? [])].reverse();
+  return (
+    <section aria-labelledby="builds-h">
+      <h2 id="builds-h">Builds</h2>
+      <ErrorNote error={builds.error} />
+      {builds.data?.length === 0 ? <Empty>No builds yet: each git push or upload builds once.</Empty> : null}
+      {list.length ? (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Build</th>
+                <th scope="col">Detected</th>
+                <th scope="col">Status</th>
+                <th scope="col">Dependencies</th>
+                <th scope="col">When</th>
+                <th scope="col">Took</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((b) => (
+                <tr key={b.id}>
+                  <td>
+                    <a href={fill('/apps/{app}/builds/{id}/output', { app, id: b.id })} aria-label={`Output of build ${b.id}`}>
+                      <code>{b.id}</code>
+                    </a>
+                  </td>
+                  <td>
+                    {b.language ? `${b.language} ${b.languageVersion ?? ''}`.trim() : '—'} <span className="muted">({b.builder})</span>
+                  </td>
+                  <td>
+                    <StateBadge state={b.status} />
+                  </td>
+                  <td>{b.dependencies ? Object.keys(b.dependencies).length : 0}</td>
+                  <td title={b.createdAt}>
+                    {ago(b.createdAt)} by {b.createdBy}
+                  </td>
+                  <td>{b.durations?.total ? `${(b.durations.total / 1000).toFixed(1)} s` : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}
