@@ -6,7 +6,7 @@ import type { ApiContext } from '../context.js';
 import { YbError } from '../../shared/errors.js';
 import { authenticate, hashToken } from '../../auth/tokens.js';
 import { checkLogin } from '../../auth/users.js';
-import { ACCOUNT_EVENTS, recordEvent } from '../../auth/events.js';
+import { ACCOUNT_EVENTS, recordEvent } from '../../auth/audit.js';
 import { DEFAULT_LOGIN_LIMITS, LoginThrottle, formatWait } from '../../auth/login-throttle.js';
 import { requestOrigin, sessionUser, sessionsFor } from '../session.js';
 import { errorSchema } from '../schemas.js';
