@@ -32,6 +32,8 @@ import { startObservability } from '../src/metrics/observability.js';
 import { ProcessMonitor } from '../src/scheduler/monitor.js';
 import { livePid, stopPid, writePid } from '../src/shared/pidfile.js';
 import { startRegistry, RegistryUnavailableError } from '../src/registry/start.js';
+import { ensureLayout, LayoutTooNewError } from '../src/store/migrations/run.js';
+import { PLATFORM_VERSION } from '../src/shared/version.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageRoot = here.endsWith(join('dist', 'bin')) ? resolve(here, '..', '..') : resolve(here, '..');
@@ -86,6 +88,8 @@ async function main(): Promise<void> {
   }
   const store = new Store(endpoints, cfg.etcdPrefix);
   await store.ping();
+  // The state layout before anything reads or writes state (docs/architecture.md §8): a newer one is refused as is.
+  await ensureLayout(store, { by: `ybd ${PLATFORM_VERSION}`, log: log.child({ component: 'layout' }) });
   const runtime = new DockerRuntime(cfg.instance, cfg.dockerHost, {
     processPids: cfg.processPids,
     buildPids: cfg.buildPids,
@@ -293,7 +297,8 @@ main().catch(async (err: unknown) => {
     err instanceof EtcdUnavailableError ||
     err instanceof StoreUnavailableError ||
     err instanceof DockerUnavailableError ||
-    err instanceof RegistryUnavailableError
+    err instanceof RegistryUnavailableError ||
+    err instanceof LayoutTooNewError
   ) {
     process.stderr.write(`ybd: ${err.message}\n`);
   } else if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {
