@@ -127,7 +127,7 @@ async function main(): Promise<void> {
   cachePruner.now();
   const builds = new BuildService(store, runtime, {
     dataDir,
-    buildpacksDir: join(packageRoot, 'buildpacks'),
+    buildpacksDir: cfg.buildpacksDir || join(packageRoot, 'buildpacks'),
     builderImage: cfg.builderImage,
     stackImage: cfg.stackImage,
     caBundle: cfg.caBundle,
