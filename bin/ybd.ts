@@ -32,7 +32,7 @@ import { startObservability } from '../src/metrics/observability.js';
 import { ProcessMonitor } from '../src/scheduler/monitor.js';
 import { livePid, stopPid, writePid } from '../src/shared/pidfile.js';
 import { startRegistry, RegistryUnavailableError } from '../src/registry/start.js';
-import { ensureLayout, LayoutTooNewError } from '../src/store/migrations/run.js';
+import { ensureLayout, LayoutRefusedError } from '../src/store/migrations/run.js';
 import { PLATFORM_VERSION } from '../src/shared/version.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -298,7 +298,7 @@ main().catch(async (err: unknown) => {
     err instanceof StoreUnavailableError ||
     err instanceof DockerUnavailableError ||
     err instanceof RegistryUnavailableError ||
-    err instanceof LayoutTooNewError
+    err instanceof LayoutRefusedError
   ) {
     process.stderr.write(`ybd: ${err.message}\n`);
   } else if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {

@@ -6,10 +6,11 @@ import type { Store } from '../store.js';
 import { planLayout, tooNewMessage } from './plan.js';
 import { LAYOUT_STEPS, type LayoutStep } from './steps.js';
 
-export class LayoutTooNewError extends Error {
+/** ybd will not run against this state: a newer layout, or a version record it cannot read. Nothing was written. */
+export class LayoutRefusedError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'LayoutTooNewError';
+    this.name = 'LayoutRefusedError';
   }
 }
 
@@ -42,17 +43,22 @@ export interface LayoutOptions {
   onWrite?: () => void;
 }
 
-/** Returns the layout version the state now has; throws LayoutTooNewError (having written nothing) for a newer one. */
+/** Returns the layout version the state now has; throws LayoutRefusedError (having written nothing) for a newer or unreadable one. */
 export async function ensureLayout(store: Store, opts: LayoutOptions): Promise<{ version: number; migrated: string[] }> {
   const steps = opts.steps ?? LAYOUT_STEPS;
   const k = store.keys;
   const stored = await store.get<LayoutVersionRecord>(k.layoutVersion());
+  if (stored !== null && !(Number.isInteger(stored?.version) && stored.version >= 0)) {
+    throw new LayoutRefusedError(
+      `${k.layoutVersion()} holds no layout version (${JSON.stringify(stored).slice(0, 80)}); restore it from a backup or set it to the layout the state has`,
+    );
+  }
   const empty = stored === null && (await store.keysInRange(k.prefix, prefixEnd(k.prefix), 1)).length === 0;
   const plan = planLayout(stored?.version ?? null, empty, steps);
   const stamp = (version: number): LayoutVersionRecord => ({ version, by: opts.by, at: new Date().toISOString() });
   switch (plan.kind) {
     case 'too-new':
-      throw new LayoutTooNewError(tooNewMessage(k.prefix, plan.stored, plan.known, opts.by));
+      throw new LayoutRefusedError(tooNewMessage(k.prefix, plan.stored, plan.known, opts.by));
     case 'current':
       return { version: plan.version, migrated: [] };
     case 'fresh':

@@ -211,6 +211,13 @@ test('a layout newer than ybd knows is refused in one sentence, and nothing is w
   assert.deepEqual(await state(), before);
   assert.equal((await p.fetchApp('up-web.localhost')).body, EXPECTED, 'the router kept serving');
 
+  // A version record ybd cannot read is refused the same way.
+  await store.put(store.keys.layoutVersion(), { version: 'two' });
+  const revision2 = await store.revision();
+  await assert.rejects(p.restart(), /ybd exited \(1\)/);
+  assert.match(p.output(), /ybd: \/yunbang\/schema\/version holds no layout version \(\{"version":"two"\}\); restore it from a backup/);
+  assert.equal(await store.revision(), revision2, 'no write to etcd at all');
+
   // Back to the known layout, so the platform starts (and stops cleanly).
   await store.put(store.keys.layoutVersion(), { version: LAYOUT_VERSION, by: 'test', at: new Date().toISOString() });
   await p.restart();
