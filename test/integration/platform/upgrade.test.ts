@@ -1,8 +1,9 @@
-// Issue #19 item 4: state layout versions (docs/architecture.md §8). A platform holding teams, users, apps and
-// releases is put back to layout 0 (no version, no team-images records: what ybd wrote before both existed) while
-// its router keeps serving; the next ybd migrates it on start, loses nothing, and the app is served throughout. A
-// migration cut short after a few records is completed by the next start. A layout newer than ybd knows is refused
-// in one sentence, with nothing written. `yb version` shows both versions. Real etcd, Docker engine, ybd and yb.
+// Issue #19 item 4: state layout versions (docs/architecture.md §8). A platform holding teams, users, apps,
+// releases and a linked service is put back to layout 0 (no version, no team-images records: what ybd wrote before
+// both existed) while its router keeps serving; the next ybd migrates it on start, loses nothing, and the app is
+// served throughout. A migration cut short after a few records is completed by the next start. A layout newer than
+// ybd knows (or a version record it cannot read) is refused in one sentence, with nothing written. `yb version`
+// shows both versions. Real etcd, Docker engine, ybd and yb.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -79,6 +80,8 @@ before(async () => {
   await ok('alice', ['apps:create', 'up-web', '--team', 'team-up', '--no-remote']);
   await ok('alice', ['builds:create', '-a', 'up-web', '--source', HELLO]);
   await ok('alice', ['config:set', 'GREETING=kept', '-a', 'up-web']); // release v2, same image
+  await ok('alice', ['services:create', 'redis', 'up-cache', '--team', 'team-up']);
+  await ok('alice', ['services:link', 'up-cache', '-a', 'up-web']); // release v3: REDIS_URL
   await ok('alice', ['apps:create', 'up-second', '--team', 'team-up', '--no-remote']);
   await ok('bob', ['apps:create', 'other-web', '--team', 'team-other', '--no-remote']);
   const releases = JSON.parse((await ok('alice', ['releases', '--json', '-a', 'up-web'])).stdout) as Array<{ imageId: string }>;
@@ -131,6 +134,13 @@ test('a layout-0 platform is migrated on start: nothing lost, ownership recorded
   const owner = await store.get<{ team: string; source: string; app: string }>(store.keys.teamImage('team-up', builtId));
   assert.deepEqual({ team: owner?.team, source: owner?.source, app: owner?.app }, { team: 'team-up', source: 'build', app: 'up-web' });
   assert.equal(await store.get(store.keys.teamImage('team-other', builtId)), null, 'recorded for the building team only');
+
+  // The service made before the upgrade runs on, with the credentials the app was given.
+  const cache = JSON.parse((await ok('alice', ['services:info', 'up-cache', '--json'])).stdout) as { state: string; connection: { url?: string } };
+  assert.equal(cache.state, 'running');
+  const vars = JSON.parse((await ok('alice', ['config', '-a', 'up-web', '--json'])).stdout) as Record<string, string>;
+  assert.equal(vars.REDIS_URL, cache.connection.url);
+  assert.equal(vars.GREETING, 'kept');
 
   // The ownership check reads only the record now (the scan of all releases is gone): the team may deploy its
   // build elsewhere, another team still may not.
