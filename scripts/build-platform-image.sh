@@ -24,7 +24,7 @@ cp -a dist/bin dist/src "$ctx/app/dist/"
 # Names the copy of the buildpacks the entry point keeps under the data volume: a new image with other buildpacks gets its own.
 find buildpacks -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16 > "$ctx/app/.yb-buildpacks"
 # Production dependencies only; native addons are built here for the pinned runtime (the image has no compiler).
-(cd "$ctx/app" && npm ci --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
+(cd "$ctx/app" && npm_ci_pinned --omit=dev >/dev/null)
 cp Dockerfile "$ctx/" && cp images/platform/entrypoint "$ctx/entrypoint"
 step "building yunbang/platform:$version"
 previous=$(docker image inspect -f '{{.Id}}' "yunbang/platform:$version" 2>/dev/null || true)

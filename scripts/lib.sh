@@ -51,7 +51,6 @@ fetch_npm_tarball() {
 
 # Ensures the pinned Node.js and npm under node_runtime_dir, laid out as Node's own distributions are (bin/node,
 # lib/node_modules/npm, bin/npm and bin/npx links), and puts its bin/ first on PATH for this script and its children.
-# Building native addons (ssh2's crypto binding) uses the headers in its include/ (npm_config_nodedir): no download.
 use_pinned_node() {
   local dir tmp
   dir=$(node_runtime_dir)
@@ -74,5 +73,9 @@ use_pinned_node() {
     # Another script may have finished the same download meanwhile: keep the first complete tree.
     if ! mv -T "$tmp" "$dir" 2>/dev/null; then rm -rf "$tmp"; fi
   fi
-  export PATH="$dir/bin:$PATH" npm_config_nodedir="$dir"
+  export PATH="$dir/bin:$PATH"
 }
+
+# `npm ci` that builds native addons (ssh2's crypto binding) against the pinned runtime's own headers (its include/),
+# with no header download. Only here: npm warns about nodedir as an unknown setting on every other command.
+npm_ci_pinned() { npm_config_nodedir=$(node_runtime_dir) npm ci --no-audit --no-fund --loglevel=error "$@"; }

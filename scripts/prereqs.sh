@@ -40,7 +40,7 @@ use_pinned_node
 lock_hash=$( { cat package-lock.json; echo "node $YB_NODE_VERSION"; } | sha256sum | cut -c1-16)
 if [ ! -d node_modules ] || [ "$(cat node_modules/.yb-lock 2>/dev/null)" != "$lock_hash" ]; then
   step "installing npm dependencies"
-  npm ci --no-audit --no-fund --loglevel=error
+  npm_ci_pinned
   echo "$lock_hash" > node_modules/.yb-lock
 fi
 src_hash=$( { find src bin bench test -name '*.ts' -not -path 'test/fixtures/*' -type f -print0 | sort -z | xargs -0 cat; cat tsconfig.json; } | sha256sum | cut -c1-16)
