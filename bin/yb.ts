@@ -24,10 +24,13 @@ import { registerRun } from '../src/cli/commands/run.js';
 import { registerDeploy } from '../src/cli/commands/deploy.js';
 import { registerDomains } from '../src/cli/commands/domains.js';
 import { registerCerts } from '../src/cli/commands/certs.js';
+import { registerVersion } from '../src/cli/commands/version.js';
+import { PLATFORM_VERSION } from '../src/shared/version.js';
 
 const program = new Command('yb')
   .description('Yunbang: git push your code, get a running app')
   .option('--debug', 'show the cause of errors')
+  .version(PLATFORM_VERSION, '-V, --version', "this yb's version (yb version also asks the server)")
   .showHelpAfterError()
   .exitOverride();
 
@@ -52,6 +55,7 @@ registerRun(program);
 registerDeploy(program);
 registerDomains(program);
 registerCerts(program);
+registerVersion(program);
 addMissingExamples(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -9,6 +9,7 @@ import { EtcdUnavailableError } from '../src/store/embedded-etcd.js';
 import { StoreUnavailableError } from '../src/store/store.js';
 import { RuntimeUnavailableError } from '../src/runtime/runtime.js';
 import { RegistryUnavailableError } from '../src/registry/start.js';
+import { LayoutRefusedError } from '../src/store/migrations/run.js';
 import { createLogger } from '../src/shared/logger.js';
 import { startControlPlane, type ControlPlane } from '../src/control-plane/control-plane.js';
 
@@ -68,7 +69,8 @@ main().catch((err: unknown) => {
     err instanceof EtcdUnavailableError ||
     err instanceof StoreUnavailableError ||
     err instanceof RuntimeUnavailableError ||
-    err instanceof RegistryUnavailableError
+    err instanceof RegistryUnavailableError ||
+    err instanceof LayoutRefusedError
   ) {
     process.stderr.write(`ybd: ${err.message}\n`);
   } else if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {

@@ -36,10 +36,12 @@ if ! docker info >/dev/null 2>&1; then
 fi
 
 cd "$here"
-lock_hash=$(sha256sum package-lock.json | cut -c1-16)
+use_pinned_node
+# Keyed by the runtime too: native addons (ssh2's crypto binding) are built for one Node ABI.
+lock_hash=$( { cat package-lock.json; echo "node $YB_NODE_VERSION"; } | sha256sum | cut -c1-16)
 if [ ! -d node_modules ] || [ "$(cat node_modules/.yb-lock 2>/dev/null)" != "$lock_hash" ]; then
   step "installing npm dependencies"
-  npm ci --no-audit --no-fund --loglevel=error
+  npm_ci_pinned
   echo "$lock_hash" > node_modules/.yb-lock
 fi
 src_hash=$( { find src bin bench test -name '*.ts' -not -path 'test/fixtures/*' -type f -print0 | sort -z | xargs -0 cat; cat tsconfig.json; } | sha256sum | cut -c1-16)

@@ -5,7 +5,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
+. scripts/lib.sh
 bash scripts/prereqs.sh
+use_pinned_node # the test runner, and every ybd, router and yb it spawns (process.execPath), on the pinned runtime
 # Formatting and lint (biome.json) before the images and the suite: a bad tree fails in seconds, not at the end.
 if ! npx --no-install biome ci . --colors=off; then
   echo "error: the formatting/lint check failed (see above); run 'npm run format' to format, and fix what 'npm run lint' reports" >&2

@@ -25,6 +25,8 @@ import { registerKeys } from './routes/keys.js';
 import { registerEvents } from './routes/events.js';
 import { authenticate } from '../auth/tokens.js';
 import { YbError, errorId } from '../shared/errors.js';
+import { PLATFORM_VERSION } from '../shared/version.js';
+import { LAYOUT_VERSION } from '../store/migrations/steps.js';
 import { handleRunUpgrade, isRunUpgrade } from './run-session.js';
 import { registerSession } from './routes/session.js';
 import { registerDeployLive } from './routes/deploy-live.js';
@@ -83,6 +85,12 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
     return { ok: true };
   });
   api.get('/openapi.json', { schema: { summary: 'This document' } }, async () => openApiDocument(routes, ctx.apiUrl));
+  // Behind a token (unlike /healthz): an exact version tells an anonymous scanner which advisories apply.
+  api.get('/version', { schema: { summary: "The server's version, its Node.js and the state layout it runs" } }, async (req) => {
+    if (!req.user) throw new YbError('YB_ERR_UNAUTHORIZED');
+    return { version: PLATFORM_VERSION, node: process.version, layout: LAYOUT_VERSION };
+  });
+
   api.get('/account', { schema: { summary: 'The user the token belongs to' } }, async (req) => {
     if (!req.user) throw new YbError('YB_ERR_UNAUTHORIZED');
     return { name: req.user.name, admin: req.user.admin };

@@ -146,6 +146,13 @@ export const SETTINGS = {
   },
   stackImage: { env: 'YB_STACK_IMAGE', type: 'string', default: 'yunbang/stack:latest', description: 'Run-time base image of apps.' },
   builderImage: { env: 'YB_BUILDER_IMAGE', type: 'string', default: 'yunbang/builder:latest', description: 'Image buildpacks run in.' },
+  buildpacksDir: {
+    env: 'YB_BUILDPACKS_DIR',
+    type: 'string',
+    default: '',
+    description:
+      "Directory of the shipped buildpacks, bind-mounted into builds; empty means the platform's own buildpacks/. Must be a path the Docker engine's host sees the same way (the platform image copies them under its data volume).",
+  },
   caBundle: {
     env: 'YB_CA_BUNDLE',
     type: 'string',

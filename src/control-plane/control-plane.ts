@@ -26,6 +26,8 @@ import { startObservability } from '../metrics/observability.js';
 import { buildApiServer } from '../api/server.js';
 import { startCertRenewal } from '../certs/renewal.js';
 import { startGitSsh } from '../git/ssh.js';
+import { ensureLayout } from '../store/migrations/run.js';
+import { PLATFORM_VERSION } from '../shared/version.js';
 import { Lifecycle } from './lifecycle.js';
 import { etcdStep, routerStep } from './children.js';
 
@@ -62,6 +64,8 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
       },
       stop: (store) => store.close(),
     });
+    // The state layout before anything reads or writes state (docs/architecture.md §3): a newer one is refused as is.
+    await ensureLayout(store, { by: `ybd ${PLATFORM_VERSION}`, log: log.child({ component: 'layout' }) });
     const admin = await ensureAdmin(store, dataDir);
     installSecretBox(store, await loadSecretBox(dataDir)); // config at rest is sealed with $YB_DATA_DIR/secret.key
 
@@ -112,7 +116,7 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
     });
     const builds = new BuildService(store, runtime, {
       dataDir,
-      buildpacksDir: join(paths.packageRoot, 'buildpacks'),
+      buildpacksDir: cfg.buildpacksDir || join(paths.packageRoot, 'buildpacks'),
       builderImage: cfg.builderImage,
       stackImage: cfg.stackImage,
       caBundle: cfg.caBundle,

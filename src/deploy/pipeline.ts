@@ -132,13 +132,9 @@ export class Deployer {
     });
   }
 
-  /** Whether `team` imported the image or a build of one of its apps made it (records from before ownership was recorded: its apps' built releases). */
+  /** Whether `team` imported the image or a build of one of its apps made it (builds from before that was recorded: layout 1, docs/architecture.md §9). */
   private async teamOwnsImage(team: string, imageId: string): Promise<boolean> {
-    if (await this.repo.images.get(team, imageId)) return true;
-    for (const a of (await this.repo.listApps()).filter((x) => x.team === team)) {
-      if ((await this.repo.listReleases(a.name)).some((r) => r.imageId === imageId && r.builder !== 'image')) return true;
-    }
-    return false;
+    return (await this.repo.images.get(team, imageId)) !== null;
   }
 
   /**

@@ -1,7 +1,7 @@
 // The SSH host key: an Ed25519 pair from node:crypto, written in OpenSSH's own private-key format
 // (PROTOCOL.key, unencrypted). ssh2's generator drops a leading zero byte of the public key, about one key in
 // 256, and then cannot read its own output, so the encoding is done here.
-import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,20 +20,11 @@ function sshString(value: Buffer | string): Buffer {
   return Buffer.concat([uint32(bytes.length), bytes]);
 }
 
-/** PKCS #8 (RFC 8410) of an Ed25519 private key, up to its 32-byte seed; the SPKI of its public key is 12 bytes longer than the key. */
-const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-const SPKI_ED25519_PREFIX_LENGTH = 12;
-
-/**
- * A new Ed25519 pair as an OpenSSH private key file and an authorized_keys-style public line. The seed is random
- * bytes and node:crypto derives the public key from it. Not generateKeyPairSync: on Node 20, exporting a key
- * while the collector finalises an earlier generation job deadlocks on the key's mutex (seen in a 3,000-key test
- * loop: ExportJWK → GC → ~KeyGenJob).
- */
+/** A new Ed25519 pair as an OpenSSH private key file and an authorized_keys-style public line. */
 export function generateEd25519(comment: string): { private: string; public: string } {
-  const seed = randomBytes(32);
-  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
-  const pub = createPublicKey(privateKey).export({ type: 'spki', format: 'der' }).subarray(SPKI_ED25519_PREFIX_LENGTH);
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
   const publicBlob = Buffer.concat([sshString('ssh-ed25519'), sshString(pub)]);
   const check = randomBytes(4);
   let section = Buffer.concat([check, check, publicBlob, sshString(Buffer.concat([seed, pub])), sshString(comment)]);

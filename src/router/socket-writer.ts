@@ -35,7 +35,7 @@ interface Bindings {
 }
 
 /**
- * The internal bindings net.Socket writes with (undocumented; used as Node 20's stream_base_commons.js uses them;
+ * The internal bindings net.Socket writes with (undocumented; used as Node's stream_base_commons.js uses them, 20 to 26;
  * `process.binding` is deprecated in documentation only, a warning with --pending-deprecation). Without them every
  * write takes socket.write.
  */

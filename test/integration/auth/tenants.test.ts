@@ -281,7 +281,7 @@ test('audit events: who did what to which app, from where; keys only; invisible 
 test('no token, password or config value appears in the platform logs', async () => {
   const files = readdirSync(join(p.dataDir, 'logs'), { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
   assert.ok(files.length > 0);
-  const logs = [p.output(), ...files.map((d) => readFileSync(join(d.parentPath ?? d.path, d.name), 'utf8'))].join('\n');
+  const logs = [p.output(), ...files.map((d) => readFileSync(join(d.parentPath, d.name), 'utf8'))].join('\n');
   for (const secret of [...Object.values(tokens), SECRET, 'correct horse battery'])
     assert.ok(!logs.includes(secret), `a secret leaked into the logs: ${secret.slice(0, 6)}…`);
 });

@@ -292,15 +292,21 @@ test("HTTP/2: an invalid :authority, or a Host header naming another host than :
       stream.on('response', (h) => (status = Number(h[':status'])));
       stream.on('data', (d: Buffer) => (text += d.toString()));
       stream.on('end', () => resolve({ status, text }));
-      stream.on('error', reject);
+      // A stream the HTTP/2 layer resets (status 0) is refused too: the code says why.
+      stream.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ERR_HTTP2_STREAM_ERROR' ? resolve({ status: 0, text: err.message }) : reject(err)));
     });
   try {
     const ok = await ask({ ':authority': 'secure.example.test' });
     assert.equal(ok.status, 200, ok.text);
     assert.equal((JSON.parse(ok.text) as { name: string }).name, 'secure');
+    // Node 24's HTTP/2 layer already resets a stream whose :authority has userinfo (RFC 9113 §8.3.1 forbids it)
+    // before the router sees it; Node 20 handed it on and the router answered 400. Either way it is not routed.
     const userinfo = await ask({ ':authority': 'secure.example.test:443@a.wild.example.test' });
-    assert.equal(userinfo.status, 400, userinfo.text);
-    assert.match(userinfo.text, /not a host name/);
+    if (userinfo.status === 0) assert.match(userinfo.text, /NGHTTP2_PROTOCOL_ERROR/);
+    else {
+      assert.equal(userinfo.status, 400, userinfo.text);
+      assert.match(userinfo.text, /not a host name/);
+    }
     const differing = await ask({ ':authority': 'secure.example.test', host: 'a.wild.example.test' });
     assert.equal(differing.status, 400, differing.text);
     assert.match(differing.text, /Host header and :authority name different hosts/);
