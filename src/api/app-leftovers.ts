@@ -48,7 +48,7 @@ export function appCleanup(ctx: ApiContext, app: string): CleanupStep[] {
     {
       what: "removing other apps' dependencies on it",
       run: async () => {
-        for (const other of await ctx.repo.listApps()) if (other.name !== app) await ctx.store.delete(depKey(k, other.name, app));
+        for (const other of await ctx.apps.listApps()) if (other.name !== app) await ctx.store.delete(depKey(k, other.name, app));
       },
     },
     {

@@ -5,7 +5,7 @@ import { authenticate, type User, type TeamRecord } from '../auth/tokens.js';
 import { may, roleIn, type Action } from '../auth/access.js';
 import { YbError } from '../shared/errors.js';
 import type { ApiContext } from './context.js';
-import type { AppRecord } from '../release/repo.js';
+import type { AppRecord } from '../release/app-records.js';
 import { sessionUser, sessionsFor } from './session.js';
 
 declare module 'fastify' {
@@ -48,7 +48,7 @@ export async function userMay(ctx: ApiContext, user: User, app: AppRecord | null
 export async function appFor(ctx: ApiContext, req: FastifyRequest, action: Action): Promise<AppRecord> {
   const user = currentUser(req);
   const name = (req.params as { app: string }).app;
-  const app = await ctx.repo.getApp(name);
+  const app = await ctx.apps.getApp(name);
   if (!app || !(await userMay(ctx, user, app, 'read'))) throw new YbError('YB_ERR_APP_NOT_FOUND', `no app named "${name.slice(0, 64)}"`);
   if (!(await userMay(ctx, user, app, action))) throw new YbError('YB_ERR_FORBIDDEN', `your role does not allow ${action} on ${app.name}`);
   return app;

@@ -1,6 +1,6 @@
 // What the API's route modules are given: the platform's components, wired once in src/control-plane/control-plane.ts.
 import type { Store } from '../store/store.js';
-import type { ReleaseRepo } from '../release/repo.js';
+import type { AppRecords } from '../release/app-records.js';
 import type { Deployer } from '../deploy/pipeline.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { BuildService } from '../build/build-service.js';
@@ -14,7 +14,7 @@ import type { LoginThrottle } from '../auth/login-throttle.js';
 
 export interface ApiContext {
   store: Store;
-  repo: ReleaseRepo;
+  apps: AppRecords;
   deployer: Deployer;
   scheduler: Scheduler;
   builds: BuildService;

@@ -4,7 +4,7 @@
 // stored build log has them all), and the client is told how many when it has caught up (issue #14 item 9).
 import type { FastifyReply } from 'fastify';
 import type { ApiContext } from './context.js';
-import type { ReleaseRecord } from '../release/repo.js';
+import type { ReleaseRecord } from '../release/app-records.js';
 import { toYbError } from './errors.js';
 import { STATUS_FAIL, STATUS_OK } from '../shared/status-lines.js';
 import { lineBatch } from '../shared/line-batch.js';

@@ -13,7 +13,7 @@ import { toYbError } from './errors.js';
 import { FRAME, FrameDecoder, frame } from '../shared/run-frames.js';
 import { oneOffSpec } from '../scheduler/process-spec.js';
 import { oneOffSize } from '../scheduler/sizes.js';
-import { readFormation } from '../release/repo.js';
+import { readFormation } from '../release/app-records.js';
 
 const PATH = /^\/apps\/([a-z0-9-]{1,64})\/dynos\/attach$/;
 
@@ -34,10 +34,10 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
     const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const user = token ? await authenticate(ctx.store, token) : null;
     if (!user) throw new YbError('YB_ERR_UNAUTHORIZED');
-    const app = await ctx.repo.getApp(appName);
+    const app = await ctx.apps.getApp(appName);
     if (!app || !(await userMay(ctx, user, app, 'read'))) throw new YbError('YB_ERR_APP_NOT_FOUND', `no app named "${appName}"`);
     if (!(await userMay(ctx, user, app, 'deploy'))) throw new YbError('YB_ERR_FORBIDDEN', `your role does not allow running commands on ${app.name}`);
-    const release = app.currentRelease ? await ctx.repo.getRelease(app.name, app.currentRelease) : null;
+    const release = app.currentRelease ? await ctx.apps.getRelease(app.name, app.currentRelease) : null;
     if (!release) throw new YbError('YB_ERR_NO_RELEASE', `${app.name} has no release yet; push code first`);
     const command = url.searchParams.get('command') ?? '';
     if (!command || command.length > 8192) throw new YbError('YB_ERR_BAD_REQUEST', 'give a command to run (at most 8 KiB)');

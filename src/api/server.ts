@@ -122,7 +122,7 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
     hookUrl: `${ctx.apiUrl}/internal/git-hook`,
     hookSecret: ctx.hookSecret,
     authenticate: (token) => authenticate(ctx.store, token),
-    authorize: async (user, app, action) => userMay(ctx, user, await ctx.repo.getApp(app), action),
+    authorize: async (user, app, action) => userMay(ctx, user, await ctx.apps.getApp(app), action),
     maxPushBytes: ctx.maxPushBytes ?? 512 * 1024 * 1024,
   });
   api.server.on('upgrade', (req, socket) => {

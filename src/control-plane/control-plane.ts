@@ -16,7 +16,7 @@ import { startRegistry } from '../registry/start.js';
 import { detectRegistries } from '../build/registries.js';
 import { BuildCachePruner } from '../build/cache-prune.js';
 import { BuildService } from '../build/build-service.js';
-import { ReleaseRepo } from '../release/repo.js';
+import { AppRecords } from '../release/app-records.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { ProcessMonitor } from '../scheduler/monitor.js';
 import { reconcileOnStart } from '../scheduler/reconcile.js';
@@ -89,7 +89,7 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
         });
 
     // Releases and the scheduler that runs them.
-    const repo = new ReleaseRepo(store);
+    const apps = new AppRecords(store);
     const scheduler = new Scheduler(
       store,
       runtime,
@@ -134,9 +134,9 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
     });
 
     // The deploy spine, and the backing services deployed through it.
-    const deployer = new Deployer(repo, builds, scheduler, log.child({ component: 'deploy' }), cfg.releaseRetention, registry?.images);
+    const deployer = new Deployer(apps, builds, scheduler, log.child({ component: 'deploy' }), cfg.releaseRetention, registry?.images);
     const services = createServices(
-      { store, repo, deployer, runtime, log },
+      { store, apps, deployer, runtime, log },
       {
         dataDir,
         recipesDir: join(paths.packageRoot, 'images', 'services'),
@@ -149,7 +149,7 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
     // App logs, drains and metrics.
     const obs = await life.step({
       name: 'observability',
-      start: () => startObservability(cfg, dataDir, store, runtime, repo, log),
+      start: () => startObservability(cfg, dataDir, store, runtime, apps, log),
       stop: (obs) => obs.stop(),
     });
 
@@ -160,13 +160,13 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
     await life.step({
       name: 'monitor',
       start: async () => {
-        const monitor = new ProcessMonitor(store, runtime, repo, log.child({ component: 'monitor' }), cfg.healthTimeout * 1000);
+        const monitor = new ProcessMonitor(store, runtime, apps, log.child({ component: 'monitor' }), cfg.healthTimeout * 1000);
         await monitor.start();
         return monitor;
       },
       stop: (monitor) => monitor.stop(),
     });
-    await reconcileOnStart(store, runtime, repo, scheduler, log.child({ component: 'reconcile' }));
+    await reconcileOnStart(store, runtime, apps, scheduler, log.child({ component: 'reconcile' }));
 
     // The API and git over HTTP.
     const hookSecret = randomBytes(24).toString('hex');
@@ -176,7 +176,7 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
       start: async () => {
         const api = await buildApiServer({
           store,
-          repo,
+          apps,
           deployer,
           scheduler,
           builds,
@@ -214,7 +214,7 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
       name: 'cert-renewal',
       start: () =>
         startCertRenewal(
-          { store, log, domain: cfg.domain, acme, routers: scheduler, apps: repo },
+          { store, log, domain: cfg.domain, acme, routers: scheduler, apps },
           { withinDays: cfg.acmeRenewDays, intervalMs: cfg.acmeRenewInterval * 1000 },
         ),
       stop: (renewal) => renewal.stop(),
@@ -244,7 +244,7 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
     // Git over SSH.
     await life.step({
       name: 'git-ssh',
-      start: () => startGitSsh(cfg.sshAddr, { store, repo, dataDir, hookUrl: `${apiUrl}/internal/git-hook`, hookSecret, log: log.child({ component: 'ssh' }) }),
+      start: () => startGitSsh(cfg.sshAddr, { store, apps, dataDir, hookUrl: `${apiUrl}/internal/git-hook`, hookSecret, log: log.child({ component: 'ssh' }) }),
       stop: (ssh) => ssh.close(),
     });
 

@@ -3,11 +3,11 @@
 // lives in its component.
 import type { Readable } from 'node:stream';
 import type { BuildService } from '../build/build-service.js';
-import type { ReleaseRepo, ReleaseRecord, AppRecord } from '../release/repo.js';
+import type { AppRecords, ReleaseRecord, AppRecord } from '../release/app-records.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { applyConfigPatch, describeConfigChange, type ConfigVars } from '../release/config-vars.js';
 import type { DeployManifest } from '../release/app-json.js';
-import type { FormationRecord } from '../release/repo.js';
+import type { FormationRecord } from '../release/app-records.js';
 import { checkProcessType } from '../release/names.js';
 import { parseSize } from '../scheduler/sizes.js';
 import { YbError } from '../shared/errors.js';
@@ -36,7 +36,7 @@ export class Deployer {
   private readonly destroyed = new Map<string, number>();
 
   constructor(
-    private readonly repo: ReleaseRepo,
+    private readonly apps: AppRecords,
     private readonly builds: BuildService,
     private readonly scheduler: Scheduler,
     private readonly log: Logger,
@@ -67,17 +67,17 @@ export class Deployer {
   /** git push / source upload: build, release, roll out. */
   async deploySource(req: { app: string; source: Readable; commit?: string; user: string }, out: Out): Promise<ReleaseRecord> {
     return this.serialized(req.app, out, async () => {
-      const app = await this.repo.requireApp(req.app);
-      let config = await this.repo.getConfig(app.name);
+      const app = await this.apps.requireApp(req.app);
+      let config = await this.apps.getConfig(app.name);
       const access = { ownsImage: (id: string) => this.teamOwnsImage(app.team, id), incarnation: app.incarnation };
       const build = await this.builds.build(
         { app: app.name, source: req.source, sourceCommit: req.commit, config, user: req.user, buildpack: app.buildpack, access },
         out,
       );
       if (!build.imageId || !build.image) throw new YbError('YB_ERR_BUILD_FAILED', 'the build produced no image');
-      await this.repo.images.record({ id: build.imageId, team: app.team, source: 'build', app: app.name, by: req.user });
+      await this.apps.images.record({ id: build.imageId, team: app.team, source: 'build', app: app.name, by: req.user });
       config = await this.applyManifestEnv(app.name, config, build.manifest);
-      const release = await this.repo.createRelease({
+      const release = await this.apps.createRelease({
         app: app.name,
         image: build.image,
         imageId: build.imageId,
@@ -103,7 +103,7 @@ export class Deployer {
    */
   async deployImage(req: { app: string; image: string; user: string; admin?: boolean }, out: Out): Promise<ReleaseRecord> {
     return this.serialized(req.app, out, async () => {
-      const app = await this.repo.requireApp(req.app);
+      const app = await this.apps.requireApp(req.app);
       const notOurs = () =>
         new YbError('YB_ERR_FORBIDDEN', `image ${req.image.slice(0, 120)} is not one your team imported or built; import it with yb images:import FILE`);
       let image;
@@ -115,8 +115,8 @@ export class Deployer {
         throw err;
       }
       if (!req.admin && !(await this.teamOwnsImage(app.team, image.id))) throw notOurs();
-      const config = await this.repo.getConfig(app.name);
-      const release = await this.repo.createRelease({
+      const config = await this.apps.getConfig(app.name);
+      const release = await this.apps.createRelease({
         app: app.name,
         image: req.image,
         imageId: image.id,
@@ -134,7 +134,7 @@ export class Deployer {
 
   /** Whether `team` imported the image or a build of one of its apps made it (builds from before that was recorded: layout 1, docs/architecture.md §9). */
   private async teamOwnsImage(team: string, imageId: string): Promise<boolean> {
-    return (await this.repo.images.get(team, imageId)) !== null;
+    return (await this.apps.images.get(team, imageId)) !== null;
   }
 
   /**
@@ -145,7 +145,7 @@ export class Deployer {
    */
   async destroy(appName: string, cleanup: CleanupStep[], out: Out): Promise<string[]> {
     return this.serialized(appName, out, async () => {
-      const app = await this.repo.requireApp(appName);
+      const app = await this.apps.requireApp(appName);
       const failures: string[] = [];
       const step = async (what: string, run: () => Promise<void>) => {
         try {
@@ -160,7 +160,7 @@ export class Deployer {
       await step('removing its images', () => this.removeImages(app, 0));
       for (const c of cleanup) await step(c.what, c.run);
       // Last and not caught: while the records stay, the app is there to destroy again.
-      await this.repo.deleteApp(app.name);
+      await this.apps.deleteApp(app.name);
       this.destroyed.set(app.name, (this.destroyed.get(app.name) ?? 0) + 1);
       return failures;
     });
@@ -174,13 +174,13 @@ export class Deployer {
     out: Out,
   ): Promise<{ vars: Record<string, string>; release?: ReleaseRecord }> {
     return this.serialized(appName, out, async () => {
-      const app = await this.repo.requireApp(appName);
-      const { vars, changed } = applyConfigPatch(await this.repo.getConfig(app.name), patch);
+      const app = await this.apps.requireApp(appName);
+      const { vars, changed } = applyConfigPatch(await this.apps.getConfig(app.name), patch);
       if (changed.length === 0) return { vars };
-      await this.repo.putConfig(app.name, vars);
-      const current = app.currentRelease ? await this.repo.getRelease(app.name, app.currentRelease) : null;
+      await this.apps.putConfig(app.name, vars);
+      const current = app.currentRelease ? await this.apps.getRelease(app.name, app.currentRelease) : null;
       if (!current) return { vars };
-      const release = await this.repo.createRelease({
+      const release = await this.apps.createRelease({
         ...pick(current),
         config: vars,
         description: describeConfigChange(patch),
@@ -193,18 +193,18 @@ export class Deployer {
   /** `yb rollback [vN]`: a new release with the image and config of vN (default: the one before the current). */
   async rollback(appName: string, target: number | undefined, user: string, out: Out): Promise<ReleaseRecord> {
     return this.serialized(appName, out, async () => {
-      const app = await this.repo.requireApp(appName);
+      const app = await this.apps.requireApp(appName);
       if (!app.currentRelease) throw new YbError('YB_ERR_NO_RELEASE', `${app.name} has no release to roll back from`);
-      const releases = (await this.repo.listReleases(app.name)).filter((r) => r.status === 'succeeded' && r.version !== app.currentRelease);
+      const releases = (await this.apps.listReleases(app.name)).filter((r) => r.status === 'succeeded' && r.version !== app.currentRelease);
       const from = target ?? releases.filter((r) => r.version < app.currentRelease).at(-1)?.version;
-      const source = from ? await this.repo.getRelease(app.name, from) : null;
+      const source = from ? await this.apps.getRelease(app.name, from) : null;
       if (!source)
         throw new YbError('YB_ERR_RELEASE_NOT_FOUND', from ? `${app.name} has no release v${from}` : `${app.name} has no earlier release to roll back to`);
       if (!(await this.scheduler.imageAvailable(source, out))) {
         throw new YbError('YB_ERR_RELEASE_NOT_FOUND', `the image of v${source.version} is no longer kept (release retention); deploy again instead`);
       }
-      await this.repo.putConfig(app.name, source.config);
-      const release = await this.repo.createRelease({ ...pick(source), description: `Rollback to v${source.version}`, createdBy: user });
+      await this.apps.putConfig(app.name, source.config);
+      const release = await this.apps.createRelease({ ...pick(source), description: `Rollback to v${source.version}`, createdBy: user });
       return this.rollOut(app, release, out);
     });
   }
@@ -219,8 +219,8 @@ export class Deployer {
       }
     }
     return this.serialized(appName, out, async () => {
-      const app = await this.repo.requireApp(appName);
-      const release = app.currentRelease ? await this.repo.getRelease(app.name, app.currentRelease) : null;
+      const app = await this.apps.requireApp(appName);
+      const release = app.currentRelease ? await this.apps.getRelease(app.name, app.currentRelease) : null;
       if (!release) throw new YbError('YB_ERR_NO_RELEASE', `${app.name} has no release yet; push code first`);
       const formation = await this.scheduler.formationFor(app.name, release);
       for (const u of updates) {
@@ -228,7 +228,7 @@ export class Deployer {
         if (!cur)
           throw new YbError('YB_ERR_BAD_REQUEST', `${app.name} has no process type "${u.type}" (it has: ${formation.map((f) => f.type).join(', ') || 'none'})`);
         const next: FormationRecord = { type: u.type, quantity: u.quantity ?? cur.quantity, ...((u.size ?? cur.size) ? { size: u.size ?? cur.size } : {}) };
-        await this.repo.putFormation(app.name, next);
+        await this.apps.putFormation(app.name, next);
         if (next.size !== cur.size) await this.scheduler.rollout(app, release, out, [u.type]);
         else await this.scheduler.scaleType(app, release, next, out);
         Object.assign(cur, next);
@@ -241,8 +241,8 @@ export class Deployer {
   /** `yb ps:restart [type]`: replaces the processes (all, or of one type) with fresh ones, without downtime. */
   async restart(appName: string, type: string | undefined, out: Out): Promise<void> {
     await this.serialized(appName, out, async () => {
-      const app = await this.repo.requireApp(appName);
-      const release = app.currentRelease ? await this.repo.getRelease(app.name, app.currentRelease) : null;
+      const app = await this.apps.requireApp(appName);
+      const release = app.currentRelease ? await this.apps.getRelease(app.name, app.currentRelease) : null;
       if (!release) throw new YbError('YB_ERR_NO_RELEASE', `${app.name} has no release yet; push code first`);
       if (type && !(type in release.processTypes)) throw new YbError('YB_ERR_BAD_REQUEST', `${app.name} has no process type "${type}"`);
       platformEvent(app.name, 'deploy', `Restarting ${type ?? 'all'} processes`);
@@ -253,8 +253,8 @@ export class Deployer {
   /** `yb ps:stop`: withdraws the app's endpoints and stops every process; it stays stopped across restarts. */
   async stop(appName: string, out: Out): Promise<void> {
     await this.serialized(appName, out, async () => {
-      const app = await this.repo.requireApp(appName);
-      await this.repo.updateApp(app.name, (a) => ({ ...a, stopped: true }));
+      const app = await this.apps.requireApp(appName);
+      await this.apps.updateApp(app.name, (a) => ({ ...a, stopped: true }));
       platformEvent(app.name, 'deploy', 'Stopping all processes');
       await this.scheduler.retire(app.name, () => true, out);
     });
@@ -263,12 +263,12 @@ export class Deployer {
   /** `yb ps:start`: runs the current release's formation again after `ps:stop`. */
   async start(appName: string, out: Out): Promise<void> {
     await this.serialized(appName, out, async () => {
-      const app = await this.repo.requireApp(appName);
-      const release = app.currentRelease ? await this.repo.getRelease(app.name, app.currentRelease) : null;
+      const app = await this.apps.requireApp(appName);
+      const release = app.currentRelease ? await this.apps.getRelease(app.name, app.currentRelease) : null;
       if (!release) throw new YbError('YB_ERR_NO_RELEASE', `${app.name} has no release yet; push code first`);
       platformEvent(app.name, 'deploy', 'Starting processes');
       await this.scheduler.rollout(app, release, out);
-      await this.repo.updateApp(app.name, (a) => ({ ...a, stopped: false }));
+      await this.apps.updateApp(app.name, (a) => ({ ...a, stopped: false }));
     });
   }
 
@@ -277,16 +277,16 @@ export class Deployer {
    * platform built for this app, and none that a kept release of another app uses (deploy:image by id shares them).
    */
   private async removeImages(app: AppRecord, keep: number): Promise<void> {
-    const current = keep > 0 ? (await this.repo.getApp(app.name))?.currentRelease : undefined;
-    const mine = await this.repo.listReleases(app.name);
+    const current = keep > 0 ? (await this.apps.getApp(app.name))?.currentRelease : undefined;
+    const mine = await this.apps.listReleases(app.name);
     // Other apps' releases are read only when this app has something to remove (most deploys have not).
     if (removableImages(mine, keep, new Set(), current).length === 0) return;
     const others = [];
-    for (const a of await this.repo.listApps())
-      if (a.name !== app.name) others.push({ releases: await this.repo.listReleases(a.name), current: a.currentRelease });
+    for (const a of await this.apps.listApps())
+      if (a.name !== app.name) others.push({ releases: await this.apps.listReleases(a.name), current: a.currentRelease });
     const removable = new Set(removableImages(mine, keep, keptImages(others, this.retention), current));
     for (const id of removable) {
-      if (await this.builds.removeImage(id, app.name)) await this.repo.images.forget(app.team, id);
+      if (await this.builds.removeImage(id, app.name)) await this.apps.images.forget(app.team, id);
     }
     // Their manifests too (the digest names the image, so a release still keeping it keeps its image id).
     if (this.registry) {
@@ -308,7 +308,7 @@ export class Deployer {
     const defaults = Object.fromEntries(Object.entries(manifest.envDefaults).filter(([k]) => !(k in config)));
     if (Object.keys(defaults).length === 0) return config;
     const next = { ...config, ...defaults };
-    await this.repo.putConfig(app, next);
+    await this.apps.putConfig(app, next);
     return next;
   }
 
@@ -333,14 +333,14 @@ export class Deployer {
       await this.scheduler.rollout(app, release, (line) => out(`       ${line}`));
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      await this.repo.setReleaseStatus(app.name, release.version, 'failed', reason);
+      await this.apps.setReleaseStatus(app.name, release.version, 'failed', reason);
       this.log.warn({ app: app.name, release: release.version, reason }, 'rollout failed');
       platformEvent(app.name, 'deploy', `Release v${release.version} failed: ${reason}`, { deploy: 'failed' });
       if (err instanceof YbError) throw err;
       throw new YbError('YB_ERR_DEPLOY_FAILED', `deploying v${release.version} failed: ${reason}`, { cause: err });
     }
-    await this.repo.setReleaseStatus(app.name, release.version, 'succeeded');
-    await this.repo.updateApp(app.name, (a) => ({ ...a, currentRelease: release.version, stopped: false }));
+    await this.apps.setReleaseStatus(app.name, release.version, 'succeeded');
+    await this.apps.updateApp(app.name, (a) => ({ ...a, currentRelease: release.version, stopped: false }));
     this.log.info({ app: app.name, release: release.version }, 'release is live');
     platformEvent(app.name, 'deploy', `Release v${release.version} is live`, { deploy: 'succeeded' });
     if (opts.phases && release.manifest?.postdeploy) {

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import ssh2 from 'ssh2';
 import type { Store } from '../store/store.js';
-import type { ReleaseRepo } from '../release/repo.js';
+import type { AppRecords } from '../release/app-records.js';
 import type { Logger } from '../shared/logger.js';
 import type { TeamRecord, User } from '../auth/tokens.js';
 import { may, roleIn, type Action } from '../auth/access.js';
@@ -17,7 +17,7 @@ import { ensureHostKey } from './host-key.js';
 
 export interface GitSshDeps {
   store: Store;
-  repo: ReleaseRepo;
+  apps: AppRecords;
   dataDir: string;
   hookUrl: string;
   hookSecret: string;
@@ -39,7 +39,7 @@ export function parseGitCommand(command: string): { service: 'git-receive-pack' 
 }
 
 async function allowed(deps: GitSshDeps, user: User, app: string, action: Action): Promise<boolean> {
-  const rec = await deps.repo.getApp(app);
+  const rec = await deps.apps.getApp(app);
   if (!rec) return false;
   return may(roleIn(user, await deps.store.get<TeamRecord>(deps.store.keys.team(rec.team))), action);
 }
@@ -108,7 +108,7 @@ export async function startGitSsh(addr: { host: string; port: number }, deps: Gi
             if (!(await allowed(deps, current, cmd.app, action))) return fail(`repository '${cmd.app}.git' not found`);
             const dir = await ensureRepo(deps.dataDir, cmd.app);
             if (cmd.service === 'git-receive-pack') {
-              const app = await deps.repo.getApp(cmd.app);
+              const app = await deps.apps.getApp(cmd.app);
               if (app)
                 await recordEvent(
                   deps.store,

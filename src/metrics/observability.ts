@@ -4,7 +4,7 @@ import type { PlatformConfig } from '../config/load.js';
 import { formatAddr } from '../config/load.js';
 import type { Store } from '../store/store.js';
 import type { Runtime } from '../runtime/runtime.js';
-import type { ReleaseRepo } from '../release/repo.js';
+import type { AppRecords } from '../release/app-records.js';
 import type { Logger } from '../shared/logger.js';
 import { LogService } from '../logs/log-service.js';
 import { onPlatformEvent } from '../logs/platform-events.js';
@@ -22,7 +22,7 @@ export async function startObservability(
   dataDir: string,
   store: Store,
   runtime: Runtime,
-  repo: ReleaseRepo,
+  apps: AppRecords,
   log: Logger,
 ): Promise<Observability> {
   const logs = new LogService(
@@ -36,7 +36,7 @@ export async function startObservability(
   const offLines = logs.hub.onLines((_app, lines) => {
     for (const l of lines) platform.logLines.inc({ source: l.s });
   });
-  await logs.start((await repo.listApps()).map((a) => a.name));
+  await logs.start((await apps.listApps()).map((a) => a.name));
   const sampler = new MetricsSampler(
     { dataDir, routerAdminUrl: `http://${formatAddr(cfg.routerAdminAddr)}`, intervalMs: Math.max(1, cfg.metricsInterval) * 1000 },
     store,

@@ -4,7 +4,7 @@
 import type { Store } from '../store/store.js';
 import type { EndpointRecord } from '../store/keys.js';
 import type { Runtime, RuntimeEvent } from '../runtime/runtime.js';
-import type { ReleaseRepo } from '../release/repo.js';
+import type { AppRecords } from '../release/app-records.js';
 import type { Logger } from '../shared/logger.js';
 import { endpointInstance } from './process-spec.js';
 import { waitHealthy } from './health.js';
@@ -15,7 +15,7 @@ export class ProcessMonitor {
   constructor(
     private readonly store: Store,
     private readonly runtime: Runtime,
-    private readonly repo: ReleaseRepo,
+    private readonly apps: AppRecords,
     private readonly log: Logger,
     private readonly healthTimeoutMs = 60_000,
   ) {}
@@ -43,8 +43,8 @@ export class ProcessMonitor {
     }
     const state = await this.runtime.processState(e.id);
     if (!state || state.restarts === 0) return; // a first start: the rollout publishes it
-    const record = await this.repo.getApp(app);
-    const release = record?.currentRelease ? await this.repo.getRelease(app, record.currentRelease) : null;
+    const record = await this.apps.getApp(app);
+    const release = record?.currentRelease ? await this.apps.getRelease(app, record.currentRelease) : null;
     if (!release || release.version !== w.release) return;
     const outcome = await waitHealthy(this.runtime, e.id, { port: release.port, timeoutMs: this.healthTimeoutMs, uptimeMs: 0 });
     if (!outcome.healthy) return;

@@ -2,7 +2,7 @@
 // rainbond's model→objects conversion: a process's name, command, environment, size, network aliases and
 // workload identity. The scheduler plans with it; `yb run` and the release phase take their environment from it.
 import type { ProcessSpec, TaskSpec, Workload } from '../runtime/runtime.js';
-import type { AppRecord, FormationRecord, ReleaseRecord } from '../release/repo.js';
+import type { AppRecord, FormationRecord, ReleaseRecord } from '../release/app-records.js';
 import { parseSize } from './sizes.js';
 
 /** The command of a process: buildpack slugs go through yb-launch; images keep their own default. */

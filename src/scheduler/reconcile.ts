@@ -4,20 +4,20 @@
 import type { Store } from '../store/store.js';
 import type { EndpointRecord } from '../store/keys.js';
 import type { Runtime } from '../runtime/runtime.js';
-import type { ReleaseRepo } from '../release/repo.js';
+import type { AppRecords } from '../release/app-records.js';
 import type { Scheduler } from './scheduler.js';
 import { endpointInstance } from './process-spec.js';
 import type { Logger } from '../shared/logger.js';
 
-export async function reconcileOnStart(store: Store, runtime: Runtime, repo: ReleaseRepo, scheduler: Scheduler, log: Logger): Promise<void> {
-  for (const app of await repo.listApps()) {
+export async function reconcileOnStart(store: Store, runtime: Runtime, apps: AppRecords, scheduler: Scheduler, log: Logger): Promise<void> {
+  for (const app of await apps.listApps()) {
     try {
-      for (const r of await repo.listReleases(app.name)) {
-        if (r.status === 'pending') await repo.setReleaseStatus(app.name, r.version, 'failed', 'interrupted by a control-plane restart');
+      for (const r of await apps.listReleases(app.name)) {
+        if (r.status === 'pending') await apps.setReleaseStatus(app.name, r.version, 'failed', 'interrupted by a control-plane restart');
       }
       const processes = await runtime.listProcesses({ kind: 'process', app: app.name });
       const live = processes.filter((c) => c.workload.release === app.currentRelease && c.running);
-      const release = app.currentRelease ? await repo.getRelease(app.name, app.currentRelease) : null;
+      const release = app.currentRelease ? await apps.getRelease(app.name, app.currentRelease) : null;
       if (app.stopped) {
         await scheduler.retire(
           app.name,

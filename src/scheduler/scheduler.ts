@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/store.js';
 import type { EndpointRecord, RouterRecord } from '../store/keys.js';
 import { RunTimeoutError, type Address, type ProcessInfo, type Runtime } from '../runtime/runtime.js';
-import { readFormation, type AppRecord, type FormationRecord, type ReleaseRecord } from '../release/repo.js';
+import { readFormation, type AppRecord, type FormationRecord, type ReleaseRecord } from '../release/app-records.js';
 import { YbError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { waitHealthy } from './health.js';

@@ -2,7 +2,7 @@
 // team network (Docker DNS alias OTHER, which follows OTHER's rollouts) as OTHER_URL/_HOST/_PORT, in a new
 // release. Only within a team; cycles are allowed and reported.
 import type { Store } from '../store/store.js';
-import type { ReleaseRepo, AppRecord } from '../release/repo.js';
+import type { AppRecords, AppRecord } from '../release/app-records.js';
 import type { Deployer, Out } from '../deploy/pipeline.js';
 import { YbError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -24,7 +24,7 @@ export interface DepsView {
 export class DepsManager {
   constructor(
     private readonly store: Store,
-    private readonly repo: ReleaseRepo,
+    private readonly apps: AppRecords,
     private readonly deployer: Deployer,
     private readonly log: Logger,
   ) {}
@@ -35,13 +35,13 @@ export class DepsManager {
 
   /** The port OTHER's web processes listen on inside their containers (its current release's, else the default). */
   private async webPort(other: AppRecord): Promise<number> {
-    const rel = other.currentRelease ? await this.repo.getRelease(other.name, other.currentRelease) : null;
+    const rel = other.currentRelease ? await this.apps.getRelease(other.name, other.currentRelease) : null;
     return rel?.port ?? DEFAULT_WEB_PORT;
   }
 
   async view(appName: string): Promise<DepsView> {
-    const app = await this.repo.requireApp(appName);
-    const team = (await this.repo.listApps()).filter((a) => a.team === app.team);
+    const app = await this.apps.requireApp(appName);
+    const team = (await this.apps.listApps()).filter((a) => a.team === app.team);
     const edges = new Map<string, string[]>();
     for (const a of team)
       edges.set(
@@ -51,7 +51,7 @@ export class DepsManager {
     const deps = await this.depsOf(app.name);
     const withVars = [];
     for (const d of deps) {
-      const other = await this.repo.getApp(d.other);
+      const other = await this.apps.getApp(d.other);
       withVars.push({ ...d, vars: other ? depVars(d.other, await this.webPort(other)) : {} });
     }
     return {
@@ -66,13 +66,13 @@ export class DepsManager {
   }
 
   async add(req: { app: string; other: string; user: string }, out: Out): Promise<{ dep: DepRecord; release?: number; cycles: string[][] }> {
-    const app = await this.repo.requireApp(req.app);
-    const other = await this.repo.getApp(req.other);
+    const app = await this.apps.requireApp(req.app);
+    const other = await this.apps.getApp(req.other);
     if (!other || other.team !== app.team)
       throw new YbError('YB_ERR_APP_NOT_FOUND', `no app named "${req.other.slice(0, 64)}" in team ${app.team}; dependencies stay within a team`);
     if (other.name === app.name) throw new YbError('YB_ERR_BAD_REQUEST', 'an app cannot depend on itself');
     const vars = depVars(other.name, await this.webPort(other));
-    const config = await this.repo.getConfig(app.name);
+    const config = await this.apps.getConfig(app.name);
     const clash = Object.keys(vars).filter((k) => k in config);
     const dep: DepRecord = { app: app.name, other: other.name, keys: Object.keys(vars), createdAt: new Date().toISOString(), createdBy: req.user };
     if (!(await this.store.create(depKey(this.store.keys, app.name, other.name), dep)))
@@ -85,7 +85,7 @@ export class DepsManager {
   }
 
   async remove(req: { app: string; other: string; user: string }, out: Out): Promise<{ removed: string[]; release?: number }> {
-    const app = await this.repo.requireApp(req.app);
+    const app = await this.apps.requireApp(req.app);
     const key = depKey(this.store.keys, app.name, req.other);
     const dep = await this.store.get<DepRecord>(key);
     if (!dep) throw new YbError('YB_ERR_NOT_FOUND', `${app.name} does not depend on ${req.other.slice(0, 64)}`);

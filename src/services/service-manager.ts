@@ -1,7 +1,7 @@
 // Backing services: provisioning (image, volume, container on the team network, health check), attached
 // external resources, links to apps (config vars through Deployer.changeConfig, so each change is a release),
 // restarts, backups and restores. Callers authorise; this module enforces team boundaries and consistency.
-import type { ReleaseRepo } from '../release/repo.js';
+import type { AppRecords } from '../release/app-records.js';
 import type { Deployer, Out } from '../deploy/pipeline.js';
 import { YbError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -12,7 +12,7 @@ import type { ServiceContainers } from './containers.js';
 import type { ServiceImages } from './images.js';
 import { type BackupFiles, newBackupId, type BackupInfo } from './backups.js';
 import type { LinkRecord, ServiceRecord } from './records.js';
-import type { ServiceRepo } from './service-repo.js';
+import type { ServiceRecords } from './service-records.js';
 
 export interface ServiceSettings {
   healthTimeoutMs: number;
@@ -25,8 +25,8 @@ export class ServiceManager {
   private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(
-    private readonly records: ServiceRepo,
-    private readonly repo: ReleaseRepo,
+    private readonly records: ServiceRecords,
+    private readonly apps: AppRecords,
     private readonly deployer: Deployer,
     private readonly images: ServiceImages,
     private readonly containers: ServiceContainers,
@@ -64,7 +64,7 @@ export class ServiceManager {
 
   /** Names are shared with apps on the team network's DNS: a service may not take an app's name. */
   private async claimName(record: ServiceRecord): Promise<void> {
-    if (await this.repo.getApp(record.name)) throw new YbError('YB_ERR_CONFLICT', `"${record.name}" is already the name of an app; pick another service name`);
+    if (await this.apps.getApp(record.name)) throw new YbError('YB_ERR_CONFLICT', `"${record.name}" is already the name of an app; pick another service name`);
     if (!(await this.records.create(record))) throw new YbError('YB_ERR_CONFLICT', `a service named "${record.name}" already exists`);
   }
 
@@ -181,7 +181,7 @@ export class ServiceManager {
   async liveLinks(s: ServiceRecord): Promise<LinkRecord[]> {
     const out: LinkRecord[] = [];
     for (const l of s.links) {
-      const app = await this.repo.getApp(l.app);
+      const app = await this.apps.getApp(l.app);
       if (app && app.createdAt <= l.createdAt) out.push(l);
     }
     return out;
@@ -191,12 +191,12 @@ export class ServiceManager {
   async link(req: { name: string; app: string; alias?: string; user: string }, out: Out): Promise<{ link: LinkRecord; release?: number }> {
     return this.serialized(req.name, async () => {
       const s = await this.require(req.name);
-      const app = await this.repo.requireApp(req.app);
+      const app = await this.apps.requireApp(req.app);
       if (app.team !== s.team)
         throw new YbError('YB_ERR_FORBIDDEN', `${s.name} belongs to team ${s.team} and ${app.name} to team ${app.team}; link services within one team`);
       const alias = normaliseAlias(req.alias ?? (s.kind ? KINDS[s.kind].defaultAlias : s.name));
       const vars = linkVars(s.connection, alias);
-      const config = await this.repo.getConfig(app.name);
+      const config = await this.apps.getConfig(app.name);
       const taken = await this.linkUsing(app.name, alias);
       if (taken) {
         throw new YbError('YB_ERR_CONFLICT', `${app.name} already has ${alias}_URL from ${taken === s.name ? 'this service' : `service ${taken}`}`, {

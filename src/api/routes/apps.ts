@@ -10,7 +10,7 @@ import { YbError } from '../../shared/errors.js';
 import { ensureRepo } from '../../git/repos.js';
 import { appCleanup, removeAppFiles } from '../app-leftovers.js';
 import { redactUrl } from '../redaction.js';
-import type { AppRecord } from '../../release/repo.js';
+import type { AppRecord } from '../../release/app-records.js';
 import type { RouteRecord } from '../../store/keys.js';
 
 export function defaultHost(ctx: ApiContext, app: string): string {
@@ -26,7 +26,7 @@ export function present(ctx: ApiContext, app: AppRecord, mayManage = true) {
 export function registerApps(api: FastifyInstance, ctx: ApiContext): void {
   api.get('/apps', { schema: { summary: 'List the apps you can see', response: { 200: { type: 'array', items: appSchema } } } }, async (req) => {
     const user = currentUser(req);
-    const apps = await ctx.repo.listApps();
+    const apps = await ctx.apps.listApps();
     const visible: AppRecord[] = [];
     for (const a of apps) if (await userMay(ctx, user, a, 'read')) visible.push(a);
     const out = [];
@@ -54,7 +54,7 @@ export function registerApps(api: FastifyInstance, ctx: ApiContext): void {
       const teamName = body.team ?? DEFAULT_TEAM;
       const team = await ctx.store.get<TeamRecord>(ctx.store.keys.team(teamName));
       if (!team || !may(roleIn(user, team), 'manage')) throw new YbError('YB_ERR_FORBIDDEN', `you cannot create apps in team "${teamName.slice(0, 64)}"`);
-      const app = await ctx.repo.createApp(body.name, teamName, user.name);
+      const app = await ctx.apps.createApp(body.name, teamName, user.name);
       // A new app starts clean even if an earlier app of this name left files behind (a destroy that failed part way).
       await removeAppFiles(ctx, app.name);
       await ctx.store.put(ctx.store.keys.route(defaultHost(ctx, app.name)), { app: app.name } satisfies RouteRecord);
@@ -85,7 +85,7 @@ export function registerApps(api: FastifyInstance, ctx: ApiContext): void {
       if (buildpack !== undefined && buildpack !== '' && !/^(\/[\w./-]+|[a-z][a-z0-9-]*(\/[a-z0-9-]+)?|https?:\/\/\S+)$/.test(buildpack)) {
         throw new YbError('YB_ERR_BAD_REQUEST', `"${buildpack.slice(0, 80)}" is not a buildpack name, absolute path or URL`);
       }
-      const next = await ctx.repo.updateApp(app.name, (a) => {
+      const next = await ctx.apps.updateApp(app.name, (a) => {
         const { buildpack: _old, ...rest } = a;
         return buildpack ? { ...rest, buildpack } : rest;
       });

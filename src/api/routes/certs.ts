@@ -33,7 +33,7 @@ const certsOf = (ctx: ApiContext): CertsContext => ({
   domain: ctx.domain,
   acme: ctx.acme,
   routers: ctx.scheduler,
-  apps: ctx.repo,
+  apps: ctx.apps,
 });
 
 export function registerCerts(api: FastifyInstance, ctx: ApiContext): void {

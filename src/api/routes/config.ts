@@ -16,7 +16,7 @@ export function registerConfig(api: FastifyInstance, ctx: ApiContext): void {
     },
     async (req, reply) => {
       const app = await appFor(ctx, req, 'read');
-      const config = await ctx.repo.getConfig(app.name);
+      const config = await ctx.apps.getConfig(app.name);
       if (await userMay(ctx, currentUser(req), app, 'manage')) return config;
       reply.header(HIDDEN_HEADER, 'true');
       return maskConfig(config);

@@ -146,7 +146,7 @@ export function registerDeploys(api: FastifyInstance, ctx: ApiContext): void {
         if (!user.admin) {
           for (const tag of tags) {
             const current = isImageName(tag) ? ((await ctx.runtime.images.describe(tag))?.id ?? null) : null;
-            const problem = importTagProblem(tag, current, current !== null && (await ctx.repo.images.get(team, current)) !== null);
+            const problem = importTagProblem(tag, current, current !== null && (await ctx.apps.images.get(team, current)) !== null);
             if (problem) throw new YbError('YB_ERR_FORBIDDEN', problem);
           }
         }
@@ -156,7 +156,7 @@ export function registerDeploys(api: FastifyInstance, ctx: ApiContext): void {
           const id = /^sha256:[0-9a-f]{64}$/.test(ref) ? ref : await ctx.runtime.images.id(ref);
           ids.set(id, [...(ids.get(id) ?? []), ...(ref === id ? [] : [ref])]);
         }
-        for (const [id, refs] of ids) await ctx.repo.images.record({ id, team, source: 'import', refs, by: user.name });
+        for (const [id, refs] of ids) await ctx.apps.images.record({ id, team, source: 'import', refs, by: user.name });
         ctx.log.info({ images: loaded, team, user: user.name }, 'images imported');
         return { loaded, team };
       } finally {

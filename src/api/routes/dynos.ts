@@ -58,7 +58,7 @@ export function registerDynos(api: FastifyInstance, ctx: ApiContext): void {
     { schema: { summary: 'Process types and quantities', params: appParams, response: { 200: { type: 'array', items: formationItem } } } },
     async (req) => {
       const app = await appFor(ctx, req, 'read');
-      return ctx.repo.getFormation(app.name);
+      return ctx.apps.getFormation(app.name);
     },
   );
 

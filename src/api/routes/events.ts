@@ -86,7 +86,7 @@ export function registerEvents(api: FastifyInstance, ctx: ApiContext): void {
       const raw = req.query as { app?: string; limit?: string };
       const q = { app: raw.app, limit: raw.limit === undefined ? undefined : Number(raw.limit) };
       if (q.app !== undefined) {
-        const app = await ctx.repo.getApp(q.app);
+        const app = await ctx.apps.getApp(q.app);
         if (app) {
           if (!(await userMay(ctx, user, app, 'read'))) throw new YbError('YB_ERR_APP_NOT_FOUND', `no app named "${q.app.slice(0, 64)}"`);
           return listEvents(ctx.store, [app.team], { app: app.name, limit: q.limit });
@@ -108,7 +108,7 @@ export function registerEvents(api: FastifyInstance, ctx: ApiContext): void {
   api.addHook('preHandler', async (req) => {
     if (req.method === 'GET' || MY_ROUTES.test(routeOf(req))) return;
     const app = appParam(req);
-    if (app) req.auditTeam = (await ctx.repo.getApp(app))?.team;
+    if (app) req.auditTeam = (await ctx.apps.getApp(app))?.team;
     else if (req.method === 'POST' && routeOf(req) === '/apps') req.auditTeam = (req.body as { team?: string } | undefined)?.team ?? DEFAULT_TEAM;
   });
 
@@ -142,9 +142,9 @@ export function registerEvents(api: FastifyInstance, ctx: ApiContext): void {
 }
 
 async function recordDeploy(ctx: ApiContext, appName: string, user: string, rev: string | undefined): Promise<void> {
-  const app = await ctx.repo.getApp(appName).catch(() => null);
+  const app = await ctx.apps.getApp(appName).catch(() => null);
   if (!app) return;
-  const latest = (await ctx.repo.listReleases(app.name).catch(() => [])).at(-1);
+  const latest = (await ctx.apps.listReleases(app.name).catch(() => [])).at(-1);
   await recordEvent(
     ctx.store,
     {
@@ -165,7 +165,7 @@ async function recordHttpPush(ctx: ApiContext, req: FastifyRequest, ip: string):
   const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
   const user = await authenticate(ctx.store, decoded.slice(decoded.indexOf(':') + 1)).catch(() => null);
   const appName = /^([a-z0-9-]{1,64})\.git$/.exec((req.params as { repo: string }).repo)?.[1];
-  const app = appName ? await ctx.repo.getApp(appName).catch(() => null) : null;
+  const app = appName ? await ctx.apps.getApp(appName).catch(() => null) : null;
   if (!user || !app || !(await userMay(ctx, user, app, 'deploy'))) return;
   await recordEvent(ctx.store, { team: app.team, user: user.name, app: app.name, action: 'git.push', ip, detail: { via: 'http' } }, ctx.log);
 }

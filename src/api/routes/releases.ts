@@ -4,7 +4,7 @@ import type { ApiContext } from '../context.js';
 import { appFor, currentUser } from '../auth-hook.js';
 import { appParams, releaseSchema } from '../schemas.js';
 import { YbError } from '../../shared/errors.js';
-import type { AppRecord, ReleaseRecord } from '../../release/repo.js';
+import type { AppRecord, ReleaseRecord } from '../../release/app-records.js';
 
 function present(app: AppRecord, r: ReleaseRecord) {
   const { config, ...rest } = r;
@@ -17,7 +17,7 @@ export function registerReleases(api: FastifyInstance, ctx: ApiContext): void {
     { schema: { summary: 'Releases of an app, oldest first', params: appParams, response: { 200: { type: 'array', items: releaseSchema } } } },
     async (req) => {
       const app = await appFor(ctx, req, 'read');
-      return (await ctx.repo.listReleases(app.name)).map((r) => present(app, r));
+      return (await ctx.apps.listReleases(app.name)).map((r) => present(app, r));
     },
   );
 
@@ -37,7 +37,7 @@ export function registerReleases(api: FastifyInstance, ctx: ApiContext): void {
     async (req) => {
       const app = await appFor(ctx, req, 'read');
       const v = Number((req.params as { version: string }).version.replace(/^v/, ''));
-      const r = await ctx.repo.getRelease(app.name, v);
+      const r = await ctx.apps.getRelease(app.name, v);
       if (!r) throw new YbError('YB_ERR_RELEASE_NOT_FOUND', `${app.name} has no release v${v}`);
       return present(app, r);
     },

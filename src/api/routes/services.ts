@@ -189,7 +189,7 @@ export function registerServices(api: FastifyInstance, ctx: ApiContext): void {
 }
 
 async function requireAppManage(ctx: ApiContext, user: User, name: string): Promise<void> {
-  const app = await ctx.repo.getApp(name);
+  const app = await ctx.apps.getApp(name);
   if (!app || !(await userMay(ctx, user, app, 'read'))) throw new YbError('YB_ERR_APP_NOT_FOUND', `no app named "${name.slice(0, 64)}"`);
   if (!(await userMay(ctx, user, app, 'manage'))) throw new YbError('YB_ERR_FORBIDDEN', `your role does not allow manage on ${app.name}`);
 }

@@ -9,7 +9,7 @@ import { MemoryStore } from '../../helpers/memory-store.js';
 import { Scheduler } from '../../../src/scheduler/scheduler.js';
 import { Deployer } from '../../../src/deploy/pipeline.js';
 import type { BuildService } from '../../../src/build/build-service.js';
-import { ReleaseRepo } from '../../../src/release/repo.js';
+import { AppRecords } from '../../../src/release/app-records.js';
 import { createLogger } from '../../../src/shared/logger.js';
 
 const log = createLogger('test', 'silent');
@@ -18,7 +18,7 @@ async function world(behaviour: ConstructorParameters<typeof FakeRuntime>[0] = {
   const mem = new MemoryStore();
   const store = mem.asStore();
   const runtime = new FakeRuntime(behaviour);
-  const repo = new ReleaseRepo(store);
+  const apps = new AppRecords(store);
   const scheduler = new Scheduler(store, runtime, { healthTimeoutMs: 300, uptimeMs: 0, stopGraceSeconds: 0, routerConfirmTimeoutMs: 1000 }, log);
   // Only what deployImage and retention use of the build service: images as the runtime has them.
   const builds = {
@@ -32,19 +32,19 @@ async function world(behaviour: ConstructorParameters<typeof FakeRuntime>[0] = {
       return true;
     },
   } as unknown as BuildService;
-  const deployer = new Deployer(repo, builds, scheduler, log);
-  await repo.createApp('shop', 'red', 'alice');
+  const deployer = new Deployer(apps, builds, scheduler, log);
+  await apps.createApp('shop', 'red', 'alice');
   for (const tag of ['shop:1', 'shop:2', 'shop:broken'])
-    await repo.images.record({ id: runtime.images.add(tag).id, team: 'red', source: 'import', refs: [tag], by: 'alice' });
+    await apps.images.record({ id: runtime.images.add(tag).id, team: 'red', source: 'import', refs: [tag], by: 'alice' });
   const out: string[] = [];
-  return { runtime, repo, deployer, out, say: (l: string) => out.push(l) };
+  return { runtime, apps, deployer, out, say: (l: string) => out.push(l) };
 }
 
 test('a deploy whose process never listens is marked failed; the release before it keeps serving and stays current', async () => {
   const w = await world({ probesUntilListening: (spec) => (spec.image === fakeImageId('shop:broken') ? Infinity : 0) });
   await w.deployer.deployImage({ app: 'shop', image: 'shop:1', user: 'alice' }, w.say);
   await assert.rejects(w.deployer.deployImage({ app: 'shop', image: 'shop:broken', user: 'alice' }, w.say), /failed its health check/);
-  const releases = await w.repo.listReleases('shop');
+  const releases = await w.apps.listReleases('shop');
   assert.deepEqual(
     releases.map((r) => [r.version, r.status]),
     [
@@ -52,14 +52,14 @@ test('a deploy whose process never listens is marked failed; the release before 
       [2, 'failed'],
     ],
   );
-  assert.equal((await w.repo.getApp('shop'))!.currentRelease, 1);
+  assert.equal((await w.apps.getApp('shop'))!.currentRelease, 1);
   assert.deepEqual(w.runtime.running(), ['web.1 v1']);
 });
 
 test('a rollback makes a new release with the image and config of the one before', async () => {
   const w = await world();
   await w.deployer.deployImage({ app: 'shop', image: 'shop:1', user: 'alice' }, w.say);
-  await w.repo.putConfig('shop', { MODE: 'new' });
+  await w.apps.putConfig('shop', { MODE: 'new' });
   await w.deployer.deployImage({ app: 'shop', image: 'shop:2', user: 'alice' }, w.say);
   const back = await w.deployer.rollback('shop', undefined, 'bob', w.say);
   assert.equal(back.version, 3);
@@ -73,14 +73,14 @@ test('a failing release phase stops the deploy before any process of the new rel
   const w = await world({ taskExit: (spec) => (spec.command.at(-1) === 'migrate' ? 3 : 0) });
   await w.deployer.deployImage({ app: 'shop', image: 'shop:1', user: 'alice' }, w.say);
   // An earlier release whose image has a release phase, rolled back to.
-  const { version: _v, createdAt: _c, status: _s, ...v1 } = (await w.repo.getRelease('shop', 1))!;
-  const withPhase = await w.repo.createRelease({ ...v1, processTypes: { web: 'serve', release: 'migrate' }, description: 'Deploy' });
-  await w.repo.setReleaseStatus('shop', withPhase.version, 'succeeded');
+  const { version: _v, createdAt: _c, status: _s, ...v1 } = (await w.apps.getRelease('shop', 1))!;
+  const withPhase = await w.apps.createRelease({ ...v1, processTypes: { web: 'serve', release: 'migrate' }, description: 'Deploy' });
+  await w.apps.setReleaseStatus('shop', withPhase.version, 'succeeded');
   w.runtime.log.length = 0;
   await assert.rejects(w.deployer.rollback('shop', withPhase.version, 'alice', w.say), /release phase failed \(exit code 3\); nothing was rolled out/);
   assert.deepEqual(w.runtime.log, ['task /bin/sh -c migrate'], 'the release phase ran, and nothing was started');
   assert.deepEqual(w.runtime.running(), ['web.1 v1']);
-  assert.equal((await w.repo.getRelease('shop', 3))!.status, 'failed');
+  assert.equal((await w.apps.getRelease('shop', 3))!.status, 'failed');
 });
 
 test('changes to one app wait for each other: two deploys at once run one after the other', async () => {

@@ -9,7 +9,7 @@ import { until } from '../../helpers/until.js';
 import { Scheduler } from '../../../src/scheduler/scheduler.js';
 import { ProcessMonitor } from '../../../src/scheduler/monitor.js';
 import { reconcileOnStart } from '../../../src/scheduler/reconcile.js';
-import { ReleaseRepo, type ReleaseRecord } from '../../../src/release/repo.js';
+import { AppRecords, type ReleaseRecord } from '../../../src/release/app-records.js';
 import type { EndpointRecord, RouterRecord } from '../../../src/store/keys.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { YbError } from '../../../src/shared/errors.js';
@@ -21,11 +21,11 @@ async function world(behaviour: ConstructorParameters<typeof FakeRuntime>[0] = {
   const mem = new MemoryStore();
   const store = mem.asStore();
   const runtime = new FakeRuntime(behaviour);
-  const repo = new ReleaseRepo(store);
+  const apps = new AppRecords(store);
   const scheduler = new Scheduler(store, runtime, SETTINGS, log);
-  const app = await repo.createApp('shop', 'red', 'alice');
+  const app = await apps.createApp('shop', 'red', 'alice');
   const release = async (fields: Partial<ReleaseRecord> = {}) =>
-    repo.createRelease({
+    apps.createRelease({
       app: 'shop',
       image: 'yunbang-app/shop:b',
       imageId: 'sha256:b',
@@ -39,7 +39,7 @@ async function world(behaviour: ConstructorParameters<typeof FakeRuntime>[0] = {
     });
   const endpoints = async () =>
     (await mem.list<EndpointRecord>(mem.keys.endpointsPrefix('shop'))).map((e) => `${e.value.release}@${e.value.host}:${e.value.port}`).sort();
-  return { mem, store, runtime, repo, scheduler, app, release, endpoints };
+  return { mem, store, runtime, apps, scheduler, app, release, endpoints };
 }
 
 test('a rollout starts the new processes, switches the endpoints in one commit, waits for every router, then stops the old', async () => {
@@ -103,7 +103,7 @@ test('a process that exits during its check fails it with its exit code', async 
 test('the process spec carries the release: command through yb-launch, config and platform env, size, team network, aliases', async () => {
   const w = await world();
   const v1 = await w.release({ processTypes: { web: 'serve', worker: 'work' } });
-  await w.repo.putFormation('shop', { type: 'worker', quantity: 1, size: '256M:0.5' });
+  await w.apps.putFormation('shop', { type: 'worker', quantity: 1, size: '256M:0.5' });
   await w.scheduler.rollout(w.app, v1, () => undefined);
   const specs = [...w.runtime.processes.values()].map((p) => p.spec).sort((a, b) => a.name.localeCompare(b.name));
   assert.deepEqual(
@@ -146,7 +146,7 @@ test('the monitor withdraws a crashed web process at once and publishes its rest
   const v1 = await w.release();
   await w.scheduler.rollout(w.app, v1, () => undefined);
   await w.store.put(w.store.keys.app('shop'), { ...w.app, currentRelease: 1 });
-  const monitor = new ProcessMonitor(w.store, w.runtime, w.repo, log, 2000);
+  const monitor = new ProcessMonitor(w.store, w.runtime, w.apps, log, 2000);
   await monitor.start();
   try {
     const [id] = [...w.runtime.processes.keys()];
@@ -176,12 +176,12 @@ test('after a control-plane restart the current release is adopted as it runs, l
   });
   await w.mem.deletePrefix(w.mem.keys.endpointsPrefix('shop')); // and the endpoints were lost
   w.runtime.log.length = 0;
-  await reconcileOnStart(w.store, w.runtime, w.repo, w.scheduler, log);
+  await reconcileOnStart(w.store, w.runtime, w.apps, w.scheduler, log);
   assert.deepEqual(w.runtime.log, ['stop web.1 v2'], 'v1 is not restarted; the v2 leftover goes');
   assert.deepEqual(w.runtime.running(), ['web.1 v1']);
   assert.deepEqual(
     (await w.endpoints()).map((e) => e.split('@')[0]),
     ['1'],
   );
-  assert.equal((await w.repo.getRelease('shop', v2.version))!.status, 'failed');
+  assert.equal((await w.apps.getRelease('shop', v2.version))!.status, 'failed');
 });

@@ -7,7 +7,7 @@ import { openFor, sealFor } from '../auth/secrets.js';
 import type { Connection } from './kinds.js';
 import type { ServiceRecord } from './records.js';
 
-export class ServiceRepo {
+export class ServiceRecords {
   constructor(private readonly store: Store) {}
 
   private sealed(s: ServiceRecord): unknown {

@@ -71,7 +71,7 @@ export interface FormationRecord {
   size?: string;
 }
 
-export class ReleaseRepo {
+export class AppRecords {
   /** Which team owns which image (imports and builds); lives beside the apps, whose builds write it. */
   readonly images: ImageOwners;
 
@@ -169,7 +169,7 @@ export class ReleaseRepo {
   }
 }
 
-/** An app's stored formation (one record per process type); for those holding the store rather than a repo. */
+/** An app's stored formation (one record per process type); for those holding the store rather than the app records. */
 export async function readFormation(store: Store, app: string): Promise<FormationRecord[]> {
   return (await store.list<FormationRecord>(store.keys.formationPrefix(app))).map((e) => e.value);
 }
