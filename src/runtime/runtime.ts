@@ -180,6 +180,21 @@ export interface ImageInfo {
   onBuild: string[];
 }
 
+/** How an image is built (ImageStore.build). */
+export interface BuildOptions {
+  tag: string;
+  labels: Record<string, string>;
+  buildargs?: Record<string, string>;
+  dockerfile?: string;
+  /** The older builder, which takes the memory and CPU limits itself. */
+  classic?: boolean;
+  /** Used by every platform instance on the backend: not marked as this instance's. */
+  shared?: boolean;
+  timeoutMs?: number;
+  memoryBytes?: number;
+  cpus?: number;
+}
+
 /** Images where the backend runs them: the five places that handled images before go through here. */
 export interface ImageStore {
   /** null when the backend does not have it. Throws BAD_REQUEST for something that is not a reference. */
@@ -198,21 +213,7 @@ export interface ImageStore {
    * the service images); `labels` add to that. `classic`: the older builder, which takes the memory and CPU limits
    * itself.
    */
-  build(
-    context: () => Readable,
-    opts: {
-      tag: string;
-      labels: Record<string, string>;
-      buildargs?: Record<string, string>;
-      dockerfile?: string;
-      classic?: boolean;
-      shared?: boolean;
-      timeoutMs?: number;
-      memoryBytes?: number;
-      cpus?: number;
-    },
-    onLine: (line: string) => void,
-  ): Promise<string>;
+  build(context: () => Readable, opts: BuildOptions, onLine: (line: string) => void): Promise<string>;
   /** Prunes the build cache down to `keepBytes` (0: all of it no build is using). */
   pruneBuildCache(keepBytes: number): Promise<{ reclaimedBytes: number; records: number }>;
   /** Pushes `ref` (already tagged for its registry); resolves to the manifest digest. */

@@ -42,6 +42,24 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
   }
 }
 
+type Port = number | undefined;
+
+/** The environment of a test ybd: this process's, with its own data dir, instance label and loopback ports. */
+export function ybdEnv(o: { dataDir: string; instance: string; api: Port; router: Port; admin: Port; ssh: Port; tls: Port; etcd: Port }): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    YB_DATA_DIR: o.dataDir,
+    YB_API_ADDR: `127.0.0.1:${o.api}`,
+    YB_ROUTER_ADDR: `127.0.0.1:${o.router}`,
+    YB_ROUTER_ADMIN_ADDR: `127.0.0.1:${o.admin}`,
+    YB_ROUTER_TLS_ADDR: `127.0.0.1:${o.tls}`,
+    YB_SSH_ADDR: `127.0.0.1:${o.ssh}`,
+    YB_ETCD_PORT: String(o.etcd),
+    YB_INSTANCE: o.instance,
+    YB_ROUTER_WORKERS: '1',
+  };
+}
+
 async function startPlatformOnce(extraEnv: Record<string, string>): Promise<Platform> {
   const [api, router, admin, ssh, tls] = await freePorts(5);
   let etcd = await freePortPair();
@@ -49,16 +67,7 @@ async function startPlatformOnce(extraEnv: Record<string, string>): Promise<Plat
   const dataDir = mkdtempSync(join(tmpdir(), 'yb-test-'));
   const instance = `ybt${process.env.YB_TEST_RUN_ID ?? ''}${Math.random().toString(36).slice(2, 7)}`;
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    YB_DATA_DIR: dataDir,
-    YB_API_ADDR: `127.0.0.1:${api}`,
-    YB_ROUTER_ADDR: `127.0.0.1:${router}`,
-    YB_ROUTER_ADMIN_ADDR: `127.0.0.1:${admin}`,
-    YB_ROUTER_TLS_ADDR: `127.0.0.1:${tls}`,
-    YB_SSH_ADDR: `127.0.0.1:${ssh}`,
-    YB_ETCD_PORT: String(etcd),
-    YB_INSTANCE: instance,
-    YB_ROUTER_WORKERS: '1',
+    ...ybdEnv({ dataDir, instance, api, router, admin, ssh, tls, etcd }),
     YB_STOP_GRACE: '5',
     YB_HEALTH_UPTIME: '1',
     YB_EXIT_WITH_PARENT: 'true',

@@ -4,7 +4,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { LineSplitter } from '../../shared/line-splitter.js';
 import { YbError } from '../../shared/errors.js';
-import type { ImageInfo, ImageStore } from '../runtime.js';
+import type { BuildOptions, ImageInfo, ImageStore } from '../runtime.js';
 import { BuildkitProgress } from './buildkit-progress.js';
 import type { DockerEngine } from './engine.js';
 import { LABEL_BUILT_BY, LABEL_INSTANCE } from './labels.js';
@@ -168,21 +168,7 @@ export class DockerImages implements ImageStore {
    * every build that reuses that step then fails at "exporting to image" with "layer does not exist", on and on,
    * until the build cache is pruned. When a build fails so, the cache is pruned once and the build runs again.
    */
-  async build(
-    context: () => Readable,
-    opts: {
-      tag: string;
-      labels: Record<string, string>;
-      buildargs?: Record<string, string>;
-      dockerfile?: string;
-      classic?: boolean;
-      shared?: boolean;
-      timeoutMs?: number;
-      memoryBytes?: number;
-      cpus?: number;
-    },
-    onLine: (line: string) => void,
-  ): Promise<string> {
+  async build(context: () => Readable, opts: BuildOptions, onLine: (line: string) => void): Promise<string> {
     const labels = { ...opts.labels, [opts.shared ? LABEL_BUILT_BY : LABEL_INSTANCE]: this.instance };
     const query = new URLSearchParams({ t: opts.tag, labels: JSON.stringify(labels), ...(opts.classic ? { rm: '1', forcerm: '1' } : { version: '2' }) });
     if (opts.buildargs) query.set('buildargs', JSON.stringify(opts.buildargs));

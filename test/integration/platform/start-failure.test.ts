@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, cleanupDocker } from '../../helpers/platform.js';
+import { ROOT, cleanupDocker, ybdEnv } from '../../helpers/platform.js';
 import { freePortPair, freePorts } from '../../helpers/ports.js';
 import { until } from '../../helpers/until.js';
 
@@ -39,19 +39,7 @@ test('a start that fails at its last step stops the router and the embedded etcd
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    YB_DATA_DIR: dataDir,
-    YB_API_ADDR: `127.0.0.1:${api}`,
-    YB_ROUTER_ADDR: `127.0.0.1:${router}`,
-    YB_ROUTER_ADMIN_ADDR: `127.0.0.1:${admin}`,
-    YB_ROUTER_TLS_ADDR: `127.0.0.1:${tls}`,
-    YB_SSH_ADDR: `127.0.0.1:${ssh}`,
-    YB_ETCD_PORT: String(etcd),
-    YB_INSTANCE: instance,
-    YB_ROUTER_WORKERS: '1',
-    YB_EXIT_WITH_PARENT: 'true',
-  };
+  const env: NodeJS.ProcessEnv = { ...ybdEnv({ dataDir, instance, api, router, admin, ssh, tls, etcd }), YB_EXIT_WITH_PARENT: 'true' };
   delete env.YB_ETCD_ENDPOINTS;
   const child = spawn(process.execPath, [join(ROOT, 'dist', 'bin', 'ybd.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
