@@ -56,6 +56,10 @@ const manifestStatus = async (ref: string) => {
   return { status: res.status, digest: res.headers.get('docker-content-digest') };
 };
 
+/** The manifest's status once the embedded registry answers: garbage collection (after deletions) stops it for a moment. */
+const statusWhenUp = (ref: string) =>
+  until(`the registry to answer for ${ref.slice(0, 60)}…`, async () => (await manifestStatus(ref).catch(() => null))?.status, 60_000);
+
 const blobPath = (dataDir: string, digest: string) => join(dataDir, 'docker', 'registry', 'v2', 'blobs', 'sha256', digest.slice(7, 9), digest.slice(7), 'data');
 
 before(async () => {
@@ -127,9 +131,9 @@ test('retention deletes the manifests of dropped releases, and garbage collectio
   await deployNew(p, repo, APP, 'registry four');
   await deployNew(p, repo, APP, 'registry five');
   const v5 = await release(p, APP);
-  assert.equal((await manifestStatus(v2.registryImage!)).status, 404, 'the manifest of v2 is deleted');
-  assert.equal((await manifestStatus(rels.find((r) => r.version === 1)!.registryImage!)).status, 404, 'the manifest of v1 (and v3) is deleted');
-  assert.equal((await manifestStatus(v5.registryImage!)).status, 200, 'the current release keeps its manifest');
+  assert.equal(await statusWhenUp(v2.registryImage!), 404, 'the manifest of v2 is deleted');
+  assert.equal(await statusWhenUp(rels.find((r) => r.version === 1)!.registryImage!), 404, 'the manifest of v1 (and v3) is deleted');
+  assert.equal(await statusWhenUp(v5.registryImage!), 200, 'the current release keeps its manifest');
   await until('garbage collection to remove the blobs of v2', async () => !existsSync(blobPath(regData, v2Config)), 120_000);
   assert.ok(existsSync(blobPath(regData, v5.imageId)), 'the blobs of kept releases stay');
   await until(
@@ -145,9 +149,9 @@ test('destroying the app deletes its manifests from the registry', async () => {
     .filter((r) => r.registryImage)
     .sort((a, b) => a.version - b.version)
     .slice(-2); // v4, v5: kept by retention 2
-  for (const r of live) assert.equal((await manifestStatus(r.registryImage!)).status, 200, `v${r.version} is kept before the destroy`);
+  for (const r of live) assert.equal(await statusWhenUp(r.registryImage!), 200, `v${r.version} is kept before the destroy`);
   await p.yb(['apps:destroy', '-a', APP, '--confirm', APP]);
-  for (const r of live) assert.equal((await manifestStatus(r.registryImage!)).status, 404, `v${r.version} is deleted with the app`);
+  for (const r of live) assert.equal(await statusWhenUp(r.registryImage!), 404, `v${r.version} is deleted with the app`);
 });
 
 test('YB_REGISTRY_URL: builds (a buildpack build here) are pushed to that registry and no embedded one is started', async () => {
