@@ -45,6 +45,7 @@ function banner(cfg: PlatformConfig, plane: ControlPlane): string[] {
     '',
     `Yunbang is running.`,
     `  API and git:   ${apiUrl}   (OpenAPI: ${apiUrl}/openapi.json)`,
+    `  Web console:   ${apiUrl}/   (sign in with the admin token below, or a user name and password)`,
     `  Git over SSH:  ssh://git@${formatAddr(cfg.sshAddr)}/<app>.git   (add your key: yb keys:add)`,
     `  Router:        http://${formatAddr(cfg.routerAddr)}   (apps at http://<app>.${cfg.domain}:${cfg.routerAddr.port}/)`,
     `  etcd:          ${plane.etcd.endpoints.join(', ')}${plane.etcd.embedded ? ' (embedded)' : ''}`,
