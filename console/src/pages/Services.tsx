@@ -6,6 +6,7 @@ import type { App, Team } from '../api/types';
 import { Empty, ErrorNote, Progress, StateBadge } from '../components/common';
 import { mayChange } from '../lib/text';
 import { useApi } from '../lib/use-api';
+import { useAction } from '../lib/use-action';
 
 type Service = { name: string; team: string; kind: string | null; state?: string; status?: string; links: Array<{ app: string; alias: string }> };
 const KINDS = ['postgres', 'redis', 'mysql'] as const;
@@ -17,23 +18,8 @@ export function Services({ teams }: { teams: Team[] }) {
   const [name, setName] = useState('');
   const [kind, setKind] = useState<string>('postgres');
   const [team, setTeam] = useState(allowed[0]?.name ?? '');
-  const [busy, setBusy] = useState('');
-  const [error, setError] = useState<unknown>();
 
-  const act = async (label: string, f: () => Promise<unknown>) => {
-    setBusy(label);
-    setError(undefined);
-    try {
-      await f();
-      services.reload();
-      return true;
-    } catch (err) {
-      setError(err);
-      return false;
-    } finally {
-      setBusy('');
-    }
-  };
+  const { busy, error, act } = useAction(services.reload);
 
   const create = async (e: FormEvent) => {
     e.preventDefault();

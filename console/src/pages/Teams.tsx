@@ -5,28 +5,18 @@ import { call } from '../api/client';
 import type { Team } from '../api/types';
 import { Empty, ErrorNote, Progress } from '../components/common';
 import { useApi } from '../lib/use-api';
+import { useAction } from '../lib/use-action';
 
 type Member = { user?: string; role?: string };
 const ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
 
 export function Teams({ teams, onChange }: { teams: Team[]; onChange: () => void }) {
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState('');
-  const [error, setError] = useState<unknown>();
+  const { busy, error, act } = useAction(onChange);
 
   const create = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(`Creating team ${name}…`);
-    setError(undefined);
-    try {
-      await call('/teams', { method: 'POST', body: { name } });
-      setName('');
-      onChange();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy('');
-    }
+    if (await act(`Creating team ${name}…`, () => call('/teams', { method: 'POST', body: { name } }))) setName('');
   };
 
   return (
@@ -57,23 +47,7 @@ function TeamCard({ team }: { team: Team }) {
   const canManage = team.role === 'owner' || team.role === 'admin';
   const [user, setUser] = useState('');
   const [role, setRole] = useState<string>('member');
-  const [busy, setBusy] = useState('');
-  const [error, setError] = useState<unknown>();
-
-  const act = async (label: string, f: () => Promise<unknown>) => {
-    setBusy(label);
-    setError(undefined);
-    try {
-      await f();
-      members.reload();
-      return true;
-    } catch (err) {
-      setError(err);
-      return false;
-    } finally {
-      setBusy('');
-    }
-  };
+  const { busy, error, act } = useAction(members.reload);
 
   const add = async (e: FormEvent) => {
     e.preventDefault();

@@ -4,6 +4,7 @@ import { call } from '../api/client';
 import { Empty, ErrorNote, Progress } from '../components/common';
 import { ago } from '../lib/text';
 import { useApi } from '../lib/use-api';
+import { useAction } from '../lib/use-action';
 
 type TokenRow = { id?: string; description?: string; createdAt?: string };
 
@@ -11,21 +12,8 @@ export function Tokens() {
   const tokens = useApi(() => call<TokenRow[]>('/tokens'), []);
   const [description, setDescription] = useState('');
   const [created, setCreated] = useState<{ token: string; description: string }>();
-  const [busy, setBusy] = useState('');
-  const [error, setError] = useState<unknown>();
 
-  const act = async (label: string, f: () => Promise<void>) => {
-    setBusy(label);
-    setError(undefined);
-    try {
-      await f();
-      tokens.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy('');
-    }
-  };
+  const { busy, error, act } = useAction(tokens.reload);
 
   const create = (e: FormEvent) => {
     e.preventDefault();

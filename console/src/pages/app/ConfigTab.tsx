@@ -5,30 +5,20 @@ import { call } from '../../api/client';
 import type { ConfigVars } from '../../api/types';
 import { Empty, ErrorNote, Progress } from '../../components/common';
 import { useApi } from '../../lib/use-api';
+import { useAction } from '../../lib/use-action';
 
 export function ConfigTab({ app, canChange, onRelease }: { app: string; canChange: boolean; onRelease: () => void }) {
   const vars = useApi(() => call<ConfigVars>('/apps/{app}/config-vars', { params: { app } }), [app]);
   const [shown, setShown] = useState<Set<string>>(new Set());
-  const [busy, setBusy] = useState('');
-  const [error, setError] = useState<unknown>();
   const [key, setKey] = useState('');
   const [value, setValue] = useState('');
 
-  const change = async (label: string, body: Record<string, string | null>) => {
-    setBusy(label);
-    setError(undefined);
-    try {
-      await call('/apps/{app}/config-vars', { method: 'PATCH', params: { app }, body });
-      vars.reload();
-      onRelease();
-      return true;
-    } catch (err) {
-      setError(err);
-      return false;
-    } finally {
-      setBusy('');
-    }
-  };
+  const { busy, error, act } = useAction(() => {
+    vars.reload();
+    onRelease();
+  });
+  const change = (label: string, body: Record<string, string | null>) =>
+    act(label, () => call('/apps/{app}/config-vars', { method: 'PATCH', params: { app }, body }));
 
   const add = async (e: FormEvent) => {
     e.preventDefault();

@@ -5,6 +5,7 @@ import type { DeployEvent, Dyno, Formation } from '../../api/types';
 import { Empty, ErrorNote, Progress, StateBadge } from '../../components/common';
 import { ago, sseParser } from '../../lib/text';
 import { useApi } from '../../lib/use-api';
+import { useAction } from '../../lib/use-action';
 
 type Props = { app: string; canChange: boolean; onRelease: () => void };
 
@@ -12,33 +13,19 @@ export function OverviewTab({ app, canChange, onRelease }: Props) {
   const params = { app };
   const dynos = useApi(() => call<Dyno[]>('/apps/{app}/dynos', { params }), [app]);
   const formation = useApi(() => call<Formation[]>('/apps/{app}/formation', { params }), [app]);
-  const [busy, setBusy] = useState('');
-  const [error, setError] = useState<unknown>();
   const [confirmStop, setConfirmStop] = useState(false);
   const reloadAll = () => {
     dynos.reload();
     formation.reload();
     onRelease();
   };
+  const { busy, error, act } = useAction(reloadAll);
 
   // Process states change on their own (crashes, restarts): refresh them every few seconds while the page is open.
   useEffect(() => {
     const t = setInterval(dynos.reload, 5000);
     return () => clearInterval(t);
   }, [dynos.reload]);
-
-  const act = async (label: string, f: () => Promise<unknown>) => {
-    setBusy(label);
-    setError(undefined);
-    try {
-      await f();
-      reloadAll();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy('');
-    }
-  };
 
   const scale = (e: FormEvent<HTMLFormElement>, type: string) => {
     e.preventDefault();

@@ -5,27 +5,22 @@ import type { Release } from '../../api/types';
 import { Empty, ErrorNote, Progress, StateBadge } from '../../components/common';
 import { ago } from '../../lib/text';
 import { useApi } from '../../lib/use-api';
+import { useAction } from '../../lib/use-action';
 import { BuildsList } from './BuildsList';
 
 export function ReleasesTab({ app, canChange, onRelease }: { app: string; canChange: boolean; onRelease: () => void }) {
   const releases = useApi(() => call<Release[]>('/apps/{app}/releases', { params: { app } }), [app]);
   const [confirm, setConfirm] = useState<number>();
-  const [busy, setBusy] = useState('');
-  const [error, setError] = useState<unknown>();
+  const { busy, error, act } = useAction(() => {
+    releases.reload();
+    onRelease();
+  });
 
-  const rollback = async (version: number) => {
-    setBusy(`Rolling back to v${version}: starting its processes and waiting for their health checks…`);
-    setError(undefined);
+  const rollback = (version: number) => {
     setConfirm(undefined);
-    try {
-      await call('/apps/{app}/releases', { method: 'POST', params: { app }, body: { release: version } });
-      releases.reload();
-      onRelease();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy('');
-    }
+    return act(`Rolling back to v${version}: starting its processes and waiting for their health checks…`, () =>
+      call('/apps/{app}/releases', { method: 'POST', params: { app }, body: { release: version } }),
+    );
   };
 
   const list = [...(releases.data ?? [])].reverse();
