@@ -22,10 +22,11 @@ import {
 } from '../runtime.js';
 import { attachContainer } from './docker-attach.js';
 import { DockerEvents } from './docker-events.js';
+import { DockerNetworks } from './docker-networks.js';
 import { DockerImages, healthCommand } from './docker-images.js';
 import { DockerEngine, demux } from './engine.js';
 import { DEFAULT_HARDENING, hostHardening, type ContainerKind, type HardeningSettings } from './hardening.js';
-import { LABEL_INSTANCE, LABEL_SERVICE, LABEL_TEAM, labelFilters, workloadLabels, workloadOf } from './labels.js';
+import { LABEL_INSTANCE, LABEL_SERVICE, labelFilters, workloadLabels, workloadOf } from './labels.js';
 import { cpuCores, listensOn } from './proc.js';
 
 /** Docker's default HEALTHCHECK --timeout. */
@@ -63,8 +64,7 @@ export class DockerRuntime implements Runtime {
   readonly engine: DockerEngine;
   readonly images: DockerImages;
   private readonly events: DockerEvents;
-  /** Network creations in flight, by name (see ensureNetwork). */
-  private readonly networkCreations = new Map<string, Promise<void>>();
+  private readonly networks: DockerNetworks;
   /** The host pid of each process, as last inspected (listening() reads its network namespace). */
   private readonly pids = new Map<string, number>();
 
@@ -77,6 +77,7 @@ export class DockerRuntime implements Runtime {
     this.engine = new DockerEngine(dockerHost);
     this.images = new DockerImages(this.engine, instance);
     this.events = new DockerEvents(this.engine, instance, onProblem);
+    this.networks = new DockerNetworks(this.engine, instance);
   }
 
   async ping(): Promise<void> {
@@ -98,54 +99,12 @@ export class DockerRuntime implements Runtime {
   }
 
   /** The team's bridge network: apps and services of a team share it; teams are isolated (docs/architecture.md §6). */
-  async ensureNetwork(team: string): Promise<string> {
-    const name = `${this.instance}-team-${team}`;
-    let pending = this.networkCreations.get(name);
-    if (!pending) {
-      pending = this.createNetworkOnce(name, { [LABEL_TEAM]: team }).finally(() => this.networkCreations.delete(name));
-      this.networkCreations.set(name, pending);
-    }
-    await pending;
-    return name;
+  ensureNetwork(team: string): Promise<string> {
+    return this.networks.ensure(team);
   }
 
-  /**
-   * Docker does not keep network names unique (two creates racing both succeed, and a container started "on" that
-   * name then fails as ambiguous), so creations of one name are serialised (ensureNetwork), and duplicates found
-   * (from a race before this was so) are reduced to the oldest.
-   */
-  private async createNetworkOnce(name: string, labels: Record<string, string>): Promise<void> {
-    const docker = this.engine.docker;
-    const same = (await this.engine.call(() => docker.listNetworks({ filters: { name: [name] } }))).filter((n) => n.Name === name);
-    if (same.length > 1) {
-      same.sort((a, b) => a.Created.localeCompare(b.Created));
-      for (const extra of same.slice(1)) {
-        const info = await docker
-          .getNetwork(extra.Id)
-          .inspect()
-          .catch(() => undefined);
-        if (info && Object.keys(info.Containers ?? {}).length === 0)
-          await docker
-            .getNetwork(extra.Id)
-            .remove()
-            .catch(() => undefined);
-      }
-    }
-    if (same.length > 0) return;
-    await this.engine.tolerate(
-      () => docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABEL_INSTANCE]: this.instance, ...labels } }),
-      [409],
-      undefined,
-    );
-  }
-
-  async removeNetworks(): Promise<void> {
-    const nets = await this.engine.call(() => this.engine.docker.listNetworks({ filters: { label: [`${LABEL_INSTANCE}=${this.instance}`] } }));
-    for (const n of nets)
-      await this.engine.docker
-        .getNetwork(n.Id)
-        .remove()
-        .catch(() => undefined); // still in use: it stays
+  removeNetworks(): Promise<void> {
+    return this.networks.removeAll();
   }
 
   async startProcess(spec: ProcessSpec): Promise<{ id: string; address?: Address }> {
