@@ -76,7 +76,28 @@ export const SETTINGS = {
     choices: ['docker', 'kubernetes'],
     default: 'docker',
     description:
-      'Runtime backend that runs apps and services (docs/architecture.md §6): docker (the engine at DOCKER_HOST, one host) or kubernetes (a cluster; not built yet).',
+      'Runtime backend that runs apps and services (docs/architecture.md §6): docker (the engine at DOCKER_HOST, one host) or kubernetes (the cluster of YB_KUBECONFIG; builds stay on the engine at DOCKER_HOST and images reach the nodes through YB_REGISTRY_URL). npm start brings up a local test cluster (scripts/k8s-up.sh) when YB_KUBECONFIG is empty.',
+  },
+  kubeconfig: {
+    env: 'YB_KUBECONFIG',
+    type: 'string',
+    default: '',
+    description:
+      'The kubeconfig of the cluster YB_RUNTIME=kubernetes runs apps on (its current context); the account needs to manage namespaces, pods, ReplicaSets, StatefulSets, Services, Secrets and NetworkPolicies.',
+  },
+  kubeHostCidrs: {
+    env: 'YB_KUBE_HOST_CIDRS',
+    type: 'cidrs',
+    default: '',
+    description:
+      "Comma-separated CIDRs a team's isolation policy admits besides the team's own pods: where routers and the control plane reach pods from. Empty: each node's InternalIP and the first address of its pod CIDR (a bridge CNI's gateway), read at start.",
+  },
+  kubeVolumesDir: {
+    env: 'YB_KUBE_VOLUMES_DIR',
+    type: 'string',
+    default: '',
+    description:
+      "Directory on the nodes for backing services' data (hostPath, one directory per service). Empty: $YB_DATA_DIR/volumes (a single-node or same-disk cluster).",
   },
   dockerHost: { env: 'DOCKER_HOST', type: 'string', default: '', description: 'Docker engine address; empty means /var/run/docker.sock.' },
   instance: { env: 'YB_INSTANCE', type: 'string', default: 'yunbang', description: 'Label value marking the Docker objects this platform owns.' },

@@ -37,6 +37,11 @@ export interface ProcessSpec {
   env: Record<string, string>;
   /** The port the process listens on that gets an address (web processes); omitted: unrouted. */
   port?: number;
+  /**
+   * Ports the team reaches it on by its aliases; omitted: `port`. Docker reaches any port of a container; backends
+   * that route through a virtual address (Kubernetes Services) need them named.
+   */
+  listens?: number[];
   /** Memory limit; omitted: the backend's default for the kind (hardening). */
   memoryBytes?: number;
   nanoCpus?: number;

@@ -7,6 +7,8 @@ export interface ServiceContainerSpec {
   service: string;
   team: string;
   image: string;
+  /** The port its clients connect to. */
+  port: number;
   env: Record<string, string>;
   network: string;
   backupsDir: string;
@@ -36,6 +38,7 @@ export class ServiceContainers {
       image: spec.image,
       command: undefined,
       env: spec.env,
+      listens: [spec.port],
       network: spec.network,
       aliases: [spec.service],
       volumes: [{ name: this.volumeName(spec.service), path: '/data' }],

@@ -99,6 +99,7 @@ export class ServiceManager {
         service: req.name,
         team: req.team,
         image,
+        port: spec.port,
         network: await this.containers.network(req.team),
         backupsDir,
         env: { YB_SERVICE_USER: c.user, YB_SERVICE_PASSWORD: c.password, YB_SERVICE_DB: c.database },

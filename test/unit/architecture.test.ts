@@ -119,6 +119,8 @@ test('the control-plane wiring is imported by bin/ybd.ts only (no component reac
 /** Every file of src/ and bin/ with its text, for the seam checks (type-only imports count there). */
 const texts = [...graph.keys()].map((f) => ({ f, text: readFileSync(join(ROOT, f), 'utf8') }));
 const inDockerBackend = (f: string) => f.startsWith('src/runtime/docker/');
+/** The backends and the labels they share (src/runtime/workload-labels.ts). */
+const inRuntime = (f: string) => f.startsWith('src/runtime/');
 
 test('the runtime seam: only src/runtime/docker/ imports dockerode, its backend modules or its labels', () => {
   const dockerode = texts.filter(({ f, text }) => !inDockerBackend(f) && /from\s+'dockerode'|require\('dockerode'\)/.test(text)).map(({ f }) => f);
@@ -130,10 +132,10 @@ test('the runtime seam: only src/runtime/docker/ imports dockerode, its backend 
       texts.filter(({ f, text }) => !inDockerBackend(f) && /import\s+type[^;]*from\s+'[^']*runtime\/docker\//.test(text)).map(({ f }) => `${f} (type import)`),
     );
   assert.deepEqual(backend, ['src/runtime/start.ts → src/runtime/docker/start.ts']);
-  // The labels that mark a workload's containers are the backend's business (runtime.ts speaks `Workload`).
+  // The labels that mark a workload's objects are the backends' business (runtime.ts speaks `Workload`).
   const labels = /'yunbang\.(instance|kind|app|release|process|index|gen|service|team)'/;
   assert.deepEqual(
-    texts.filter(({ f, text }) => !inDockerBackend(f) && labels.test(text)).map(({ f }) => f),
+    texts.filter(({ f, text }) => !inRuntime(f) && labels.test(text)).map(({ f }) => f),
     [],
   );
   assert.ok(

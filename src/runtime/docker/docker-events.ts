@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { LineSplitter } from '../../shared/line-splitter.js';
 import type { RuntimeEvent } from '../runtime.js';
 import type { DockerEngine } from './engine.js';
-import { LABEL_INSTANCE, workloadOf } from './labels.js';
+import { LABEL_INSTANCE, workloadOf } from '../workload-labels.js';
 
 const MAX_BACKOFF_MS = 5000;
 

@@ -7,7 +7,7 @@ import { YbError } from '../../shared/errors.js';
 import type { BuildOptions, ImageInfo, ImageStore } from '../runtime.js';
 import { BuildkitProgress } from './buildkit-progress.js';
 import type { DockerEngine } from './engine.js';
-import { LABEL_BUILT_BY, LABEL_INSTANCE } from './labels.js';
+import { LABEL_BUILT_BY, LABEL_INSTANCE } from '../workload-labels.js';
 
 /** The engine's answer when a build cache record outlived its layer (see build). */
 const LOST_LAYER = /\blayer does not exist\b/;

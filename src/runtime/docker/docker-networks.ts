@@ -3,7 +3,7 @@
 // name then fails as ambiguous), so creations of one name are serialised here, and duplicates found (from a race
 // before this was so) are reduced to the oldest.
 import type { DockerEngine } from './engine.js';
-import { LABEL_INSTANCE, LABEL_TEAM } from './labels.js';
+import { LABEL_INSTANCE, LABEL_TEAM } from '../workload-labels.js';
 
 export class DockerNetworks {
   /** Creations in flight, by name. */

@@ -25,8 +25,8 @@ import { DockerEvents } from './docker-events.js';
 import { DockerNetworks } from './docker-networks.js';
 import { DockerImages, healthCommand } from './docker-images.js';
 import { DockerEngine, demux } from './engine.js';
-import { DEFAULT_HARDENING, hostHardening, type ContainerKind, type HardeningSettings } from './hardening.js';
-import { LABEL_INSTANCE, LABEL_SERVICE, labelFilters, workloadLabels, workloadOf } from './labels.js';
+import { DEFAULT_HARDENING, hostHardening, type ContainerKind, type HardeningSettings } from '../hardening.js';
+import { LABEL_INSTANCE, LABEL_SERVICE, labelFilters, workloadLabels, workloadOf } from '../workload-labels.js';
 import { cpuCores, listensOn } from './proc.js';
 
 /** Docker's default HEALTHCHECK --timeout. */

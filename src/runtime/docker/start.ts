@@ -3,7 +3,7 @@
 import type { Logger } from '../../shared/logger.js';
 import { applyBuildkitLimits } from './buildkit-limits.js';
 import { DockerRuntime } from './docker-runtime.js';
-import type { HardeningSettings } from './hardening.js';
+import type { HardeningSettings } from '../hardening.js';
 
 export interface DockerBackendSettings {
   instance: string;

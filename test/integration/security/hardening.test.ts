@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startPlatform, fixtureRepo, commitAll, ROOT, type Platform } from '../../helpers/platform.js';
 import { until } from '../../helpers/until.js';
-import { PROCESS_CAPS, SERVICE_CAPS } from '../../../src/runtime/docker/hardening.js';
+import { PROCESS_CAPS, SERVICE_CAPS } from '../../../src/runtime/hardening.js';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;

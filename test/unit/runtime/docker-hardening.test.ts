@@ -2,7 +2,7 @@
 // real containers carrying it are inspected by test/integration/security/hardening.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_HARDENING, hostHardening, PROCESS_CAPS, SERVICE_CAPS, type ContainerKind } from '../../../src/runtime/docker/hardening.js';
+import { DEFAULT_HARDENING, hostHardening, PROCESS_CAPS, SERVICE_CAPS, type ContainerKind } from '../../../src/runtime/hardening.js';
 
 const MiB = 1024 * 1024;
 const settings = { processPids: 100, buildPids: 2000, servicePids: 300, processMemoryBytes: 256 * MiB, serviceMemoryBytes: 768 * MiB };

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exposedPort, healthCommand, isImageRef, loadResult } from '../../../src/runtime/docker/docker-images.js';
 import { cpuCores, listensOn } from '../../../src/runtime/docker/proc.js';
-import { labelFilters, workloadLabels, workloadOf } from '../../../src/runtime/docker/labels.js';
+import { labelFilters, workloadLabels, workloadOf } from '../../../src/runtime/workload-labels.js';
 import { runtimeEvent } from '../../../src/runtime/docker/docker-events.js';
 
 test('the first exposed TCP port is the web port', () => {

@@ -1,6 +1,7 @@
-// The Docker labels that carry a workload (runtime.ts `Workload`) and the platform instance on containers,
-// networks, volumes and images. Private to the Docker backend: the rest of the platform speaks `Workload`.
-import type { Selector, Workload } from '../runtime.js';
+// The labels that carry a workload (runtime.ts `Workload`) and the platform instance on the objects a backend makes
+// (Docker containers, networks, volumes, images; Kubernetes namespaces, pods, workloads). Shared by the backends under
+// src/runtime/ and private to them: the rest of the platform speaks `Workload`.
+import type { Selector, Workload } from './runtime.js';
 
 export const LABEL_INSTANCE = 'yunbang.instance';
 export const LABEL_KIND = 'yunbang.kind';

@@ -1,6 +1,6 @@
-// The hardening every container the platform creates gets, by kind (app process, one-off, build, backing service):
-// a pids limit, no-new-privileges, a reduced capability set and a memory limit (issue #14). Pure: it returns the
-// HostConfig fields; the runtime adds them to each container it creates and nothing else decides them.
+// The hardening every workload the platform creates gets, by kind (app process, one-off, build, backing service):
+// a pids limit, no-new-privileges, a reduced capability set and a memory limit (issue #14). Pure and shared by the
+// backends: hostHardening gives Docker's HostConfig fields; the Kubernetes backend maps the same settings to a pod.
 
 export type ContainerKind = 'process' | 'one-off' | 'build' | 'service';
 

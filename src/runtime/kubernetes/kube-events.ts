@@ -1,0 +1,139 @@
+// The runtime's process events on Kubernetes (runtime.ts watch; docs/architecture.md §6.2): one watch of this
+// instance's pods in every namespace, shared by all subscribers, turned into start/die events of the process a pod
+// belongs to. A pod asked to stop (deleted, evicted by a drain) dies at once for the platform, so routers drop it
+// while it still serves; the watch is reopened after it ends, from a fresh list (no event is made up for that list).
+import type { Readable } from 'node:stream';
+import { splitLines } from '../../shared/line-splitter.js';
+import type { RuntimeEvent } from '../runtime.js';
+import { workloadOf, LABEL_INSTANCE } from '../workload-labels.js';
+import type { KubeApi } from './kube-api.js';
+import { LABEL_OBJECT } from './kube-objects.js';
+
+export interface PodLike {
+  metadata: { name: string; namespace: string; uid: string; labels?: Record<string, string>; deletionTimestamp?: string; resourceVersion?: string };
+  status?: {
+    phase?: string;
+    podIP?: string;
+    containerStatuses?: Array<{
+      restartCount: number;
+      state?: { running?: { startedAt?: string }; waiting?: { reason?: string }; terminated?: { exitCode: number; reason?: string } };
+      lastState?: { terminated?: { exitCode: number; reason?: string } };
+    }>;
+  };
+}
+
+/** What an event decision needs to remember of a pod. */
+interface Seen {
+  running: string | null;
+  stopping: boolean;
+}
+
+/** The id of the process a pod belongs to: `<namespace>/<object>`. Pure. */
+export function processIdOf(pod: PodLike): string | null {
+  const object = pod.metadata.labels?.[LABEL_OBJECT];
+  return object ? `${pod.metadata.namespace}/${object}` : null;
+}
+
+/** The events a pod's change makes, given what was seen of it before (undefined: new). Pure. */
+export function podEvents(
+  before: Seen | undefined,
+  pod: PodLike | null,
+  deleted: boolean,
+): { events: Array<{ action: 'start' | 'die'; exitCode?: number }>; now: Seen } {
+  const events: Array<{ action: 'start' | 'die'; exitCode?: number }> = [];
+  const cs = pod?.status?.containerStatuses?.[0];
+  const runningSince = !deleted && cs?.state?.running ? (cs.state.running.startedAt ?? 'yes') : null;
+  const stopping = deleted || Boolean(pod?.metadata.deletionTimestamp);
+  const was = before ?? { running: null, stopping: false };
+  const exitCode = cs?.state?.terminated?.exitCode ?? cs?.lastState?.terminated?.exitCode;
+  if (stopping && !was.stopping && (was.running || runningSince)) events.push({ action: 'die', ...(exitCode !== undefined ? { exitCode } : {}) });
+  else if (!stopping) {
+    if (was.running && runningSince !== was.running) events.push({ action: 'die', ...(exitCode !== undefined ? { exitCode } : {}) });
+    if (runningSince && runningSince !== was.running) events.push({ action: 'start' });
+  }
+  return { events, now: { running: stopping ? null : runningSince, stopping } };
+}
+
+export class KubeEvents {
+  private readonly subscribers = new Set<(e: RuntimeEvent) => void>();
+  private readonly seen = new Map<string, Seen>();
+  private stream: Readable | null = null;
+  private opening: Promise<void> | null = null;
+  private closed = false;
+  private backoffMs = 500;
+
+  constructor(
+    private readonly api: KubeApi,
+    private readonly instance: string,
+    private readonly onProblem: (err: unknown) => void,
+  ) {}
+
+  async subscribe(onEvent: (e: RuntimeEvent) => void): Promise<() => void> {
+    this.subscribers.add(onEvent);
+    if (!this.stream && !this.opening) this.opening = this.open().finally(() => (this.opening = null));
+    await this.opening;
+    return () => this.subscribers.delete(onEvent);
+  }
+
+  private async open(): Promise<void> {
+    const selector = `${LABEL_INSTANCE}=${this.instance}`;
+    const list = await this.api.call<{ metadata: { resourceVersion: string }; items: PodLike[] }>('GET', '/api/v1/pods', {
+      query: { labelSelector: selector },
+    });
+    for (const pod of list.items) this.seen.set(pod.metadata.uid, podEvents(this.seen.get(pod.metadata.uid), pod, false).now);
+    const stream = await this.api.stream('/api/v1/pods', {
+      watch: 1,
+      labelSelector: selector,
+      resourceVersion: list.metadata.resourceVersion,
+      allowWatchBookmarks: false,
+    });
+    if (!stream) throw new Error('the pod watch answered 404');
+    this.stream = stream;
+    this.backoffMs = 500;
+    void splitLines(stream, (line) => this.line(line)).finally(() => this.reopen());
+    stream.on('error', () => undefined); // ends the line splitter; reopened below
+  }
+
+  private reopen(): void {
+    this.stream = null;
+    if (this.closed) return;
+    const wait = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, 10_000);
+    setTimeout(() => {
+      if (this.closed || this.stream || this.opening) return;
+      this.opening = this.open()
+        .catch((err: unknown) => {
+          this.onProblem(err);
+          this.reopen();
+        })
+        .finally(() => (this.opening = null));
+    }, wait).unref();
+  }
+
+  private line(line: string): void {
+    if (!line.trim()) return;
+    let ev: { type: string; object: PodLike };
+    try {
+      ev = JSON.parse(line) as { type: string; object: PodLike };
+    } catch {
+      return;
+    }
+    if (ev.type === 'ERROR' || !ev.object?.metadata?.uid) return; // 410 Gone and kin: the stream ends and is reopened
+    const pod = ev.object;
+    const uid = pod.metadata.uid;
+    const deleted = ev.type === 'DELETED';
+    const { events, now } = podEvents(this.seen.get(uid), pod, deleted);
+    if (deleted) this.seen.delete(uid);
+    else this.seen.set(uid, now);
+    const id = processIdOf(pod);
+    if (!id) return;
+    const workload = workloadOf(pod.metadata.labels);
+    for (const e of events)
+      for (const s of this.subscribers) s({ action: e.action, id, workload, ...(e.exitCode !== undefined ? { exitCode: e.exitCode } : {}) });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stream?.destroy();
+  }
+}

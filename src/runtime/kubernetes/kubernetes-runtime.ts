@@ -1,0 +1,603 @@
+// The Kubernetes backend of the runtime contract (runtime.ts; docs/architecture.md §6.2). A team is a namespace with
+// an isolation NetworkPolicy; an app process is a ReplicaSet of one pod (a crash restarts its container, a drain
+// moves it), a service a StatefulSet of one with its data on a host path; one-offs and the release phase are bare
+// pods; builds stay on the control plane's engine (the builder runtime). A process's id is `<namespace>/<object>`;
+// its address is its pod's IP and port, which routers reach directly. Only objects with the instance's label are touched.
+import { connect } from 'node:net';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { splitLines } from '../../shared/line-splitter.js';
+import type { HardeningSettings } from '../hardening.js';
+import {
+  RunTimeoutError,
+  type Address,
+  type Attachment,
+  type ExecResult,
+  type ImageStore,
+  type ProcessInfo,
+  type ProcessSpec,
+  type ProcessState,
+  type Runtime,
+  type RuntimeEvent,
+  type Selector,
+  type TaskSpec,
+  type Usage,
+  type Workload,
+} from '../runtime.js';
+import { LABEL_INSTANCE, workloadLabels, workloadOf } from '../workload-labels.js';
+import { KubeError, type KubeApi } from './kube-api.js';
+import { KubeEvents, type PodLike } from './kube-events.js';
+import { ClusterImages } from './kube-images.js';
+import {
+  ANNOTATION_ALIAS,
+  ANNOTATION_FIRST_POD,
+  CONTAINER,
+  LABEL_OBJECT,
+  aliasService,
+  aliasServiceName,
+  capsOf,
+  defaultMemory,
+  envSecret,
+  isolationPolicy,
+  namespaceManifest,
+  namespaceName,
+  objectName,
+  podSpec,
+  processManifest,
+  selectorOf,
+  taskManifest,
+} from './kube-objects.js';
+import { attachPod, execCommand, execInPod, type OneOffPod } from './kube-streams.js';
+
+export interface KubernetesSettings {
+  instance: string;
+  hardening: HardeningSettings;
+  /** Where services' data volumes live on the nodes (hostPath; one directory per volume). */
+  volumesDir: string;
+  /** Sources the team isolation policy admits besides the team's own pods: the nodes, where routers run. */
+  hostCidrs: string[];
+  /** Seconds a web pod that is asked to stop keeps serving (a drain): routers drop it meanwhile. */
+  preStopSeconds: number;
+}
+
+interface Meta {
+  name: string;
+  namespace: string;
+  uid: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  creationTimestamp?: string;
+}
+interface Workset {
+  kind?: string;
+  metadata: Meta;
+  spec: { replicas?: number; template: { spec: { containers: Array<{ ports?: Array<{ containerPort: number }> }> } } };
+}
+interface Pod extends PodLike {
+  metadata: PodLike['metadata'] & { creationTimestamp?: string; annotations?: Record<string, string> };
+  spec?: { nodeName?: string; containers?: Array<{ ports?: Array<{ containerPort: number }> }> };
+}
+interface List<T> {
+  items: T[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ANNOTATION_HEALTHCHECK = 'yunbang.io/image-healthcheck';
+/** Docker's default HEALTHCHECK --timeout, which the platform applies when it runs the check itself. */
+const CHECK_TIMEOUT_MS = 30_000;
+/** Container waiting reasons that will not end by themselves: the process is dead for the platform. */
+const STUCK = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+
+function splitId(id: string): { namespace: string; name: string } | null {
+  const m = /^([a-z0-9-]{1,63})\/([a-z0-9-]{1,63})$/.exec(id);
+  return m ? { namespace: m[1]!, name: m[2]! } : null;
+}
+
+/** The live state of a process from its controller and newest pod. Pure. */
+export function stateOf(set: Workset, pod: Pod | undefined, healthcheck: string[] | null): ProcessState {
+  const firstPod = set.metadata.annotations?.[ANNOTATION_FIRST_POD];
+  const replaced = pod && firstPod && set.kind !== 'StatefulSet' && pod.metadata.name !== firstPod ? 1 : 0;
+  const cs = pod?.status?.containerStatuses?.[0];
+  const port = set.spec.template.spec.containers[0]?.ports?.[0]?.containerPort;
+  const base = {
+    restarts: (cs?.restartCount ?? 0) + replaced,
+    oomKilled: (cs?.state?.terminated?.reason ?? cs?.lastState?.terminated?.reason) === 'OOMKilled',
+    imageCheck: { command: healthcheck, timeoutMs: CHECK_TIMEOUT_MS },
+  };
+  if (set.spec.replicas === 0 || !pod) {
+    // Stopped (services), or a pod about to be made: the controller is there, so the process is starting.
+    const stopped = set.spec.replicas === 0;
+    return { ...base, running: !stopped, restarting: false, exitCode: stopped ? 0 : null, startedAt: '' };
+  }
+  const waiting = cs?.state?.waiting?.reason;
+  const terminated = cs?.state?.terminated;
+  if (cs?.state?.running) {
+    const address = pod.status?.podIP && port ? { host: pod.status.podIP, port } : undefined;
+    return { ...base, running: true, restarting: false, exitCode: null, startedAt: cs.state.running.startedAt ?? '', ...(address ? { address } : {}) };
+  }
+  if (terminated) return { ...base, running: false, restarting: false, exitCode: terminated.exitCode, startedAt: '' };
+  if (waiting === 'CrashLoopBackOff')
+    return { ...base, running: false, restarting: true, exitCode: cs?.lastState?.terminated?.exitCode ?? null, startedAt: '' };
+  if (waiting && STUCK.has(waiting)) return { ...base, running: false, restarting: false, exitCode: null, startedAt: '' };
+  return { ...base, running: true, restarting: false, exitCode: null, startedAt: '' }; // scheduled, pulling, creating
+}
+
+export class KubernetesRuntime implements Runtime {
+  readonly images: ImageStore;
+  private readonly cluster: ClusterImages;
+  private readonly events: KubeEvents;
+  private readonly namespaces = new Map<string, Promise<string>>();
+  private readonly stats = new Map<string, { at: number; summary: Promise<unknown> }>();
+
+  constructor(
+    private readonly api: KubeApi,
+    private readonly builder: Runtime,
+    private readonly s: KubernetesSettings,
+    registryUrl: string,
+    onProblem: (err: unknown) => void = () => undefined,
+  ) {
+    this.images = builder.images;
+    this.cluster = new ClusterImages(builder.images, s.instance, registryUrl);
+    this.events = new KubeEvents(api, s.instance, onProblem);
+  }
+
+  get instance(): string {
+    return this.s.instance;
+  }
+
+  async ping(): Promise<void> {
+    await this.api.call('GET', '/version');
+    await this.builder.ping();
+  }
+
+  /** The team's namespace with its isolation policy (created when missing). */
+  ensureNetwork(team: string): Promise<string> {
+    let made = this.namespaces.get(team);
+    if (!made) {
+      made = this.makeNamespace(team);
+      this.namespaces.set(team, made);
+      made.catch(() => this.namespaces.delete(team));
+    }
+    return made;
+  }
+
+  private async makeNamespace(team: string): Promise<string> {
+    const name = namespaceName(this.instance, team);
+    const existing = await this.api.tolerate<{ metadata: Meta; status?: { phase?: string } }, null>('GET', `/api/v1/namespaces/${name}`, [404], null);
+    if (existing && existing.metadata.labels?.[LABEL_INSTANCE] !== this.instance)
+      throw new Error(`the namespace ${name} exists but is not this platform instance's; remove it or choose another YB_INSTANCE`);
+    if (existing?.status?.phase === 'Terminating') {
+      for (let i = 0; i < 600; i++) {
+        if (!(await this.api.tolerate('GET', `/api/v1/namespaces/${name}`, [404], null))) break;
+        await sleep(100);
+      }
+    }
+    await this.api.tolerate('POST', '/api/v1/namespaces', [409], null, { body: namespaceManifest(this.instance, team) });
+    await this.api.tolerate('POST', `/apis/networking.k8s.io/v1/namespaces/${name}/networkpolicies`, [409], null, {
+      body: isolationPolicy(this.instance, team, this.s.hostCidrs),
+    });
+    return name;
+  }
+
+  async removeNetworks(): Promise<void> {
+    const list = await this.api.call<List<{ metadata: Meta }>>('GET', '/api/v1/namespaces', { query: { labelSelector: `${LABEL_INSTANCE}=${this.instance}` } });
+    for (const ns of list.items) {
+      const pods = await this.api.call<List<Pod>>('GET', `/api/v1/namespaces/${ns.metadata.name}/pods`, { query: { limit: 1 } });
+      if (pods.items.length) continue;
+      await this.api.tolerate('DELETE', `/api/v1/namespaces/${ns.metadata.name}`, [404, 409], null);
+      for (const [team, p] of this.namespaces) if ((await p.catch(() => '')) === ns.metadata.name) this.namespaces.delete(team);
+    }
+  }
+
+  /** Makes sure each alias has its Service (with `ports`); resolves to every alias of the namespace and its IP. */
+  private async aliases(namespace: string, aliases: string[], ports: number[]): Promise<Array<{ ip: string; hostnames: string[] }>> {
+    for (const alias of aliases) {
+      if (!ports.length) continue;
+      const path = `/api/v1/namespaces/${namespace}/services`;
+      const body = aliasService(this.instance, namespace, alias, ports);
+      const made = await this.api.tolerate('POST', path, [409], null, { body });
+      if (made === null) {
+        const cur = await this.api.call<{ spec: { ports?: Array<{ port: number }> } }>('GET', `${path}/${aliasServiceName(alias)}`);
+        const have = new Set((cur.spec.ports ?? []).map((p) => p.port));
+        if (ports.some((p) => !have.has(p))) {
+          const all = [...new Set([...have, ...ports])].sort((a, b) => a - b);
+          await this.api.call('PATCH', `${path}/${aliasServiceName(alias)}`, {
+            body: { spec: { ports: all.map((p) => ({ name: `p${p}`, port: p, targetPort: p, protocol: 'TCP' })) } },
+            contentType: 'application/merge-patch+json',
+          });
+        }
+      }
+    }
+    const list = await this.api.call<List<{ metadata: Meta; spec: { clusterIP?: string } }>>('GET', `/api/v1/namespaces/${namespace}/services`, {
+      query: { labelSelector: `${LABEL_INSTANCE}=${this.instance}` },
+    });
+    return list.items
+      .filter((s) => s.spec.clusterIP && s.spec.clusterIP !== 'None' && s.metadata.annotations?.[ANNOTATION_ALIAS])
+      .map((s) => ({ ip: s.spec.clusterIP!, hostnames: [s.metadata.annotations![ANNOTATION_ALIAS]!] }));
+  }
+
+  private volumeDir(name: string): string {
+    return join(this.s.volumesDir, name.replace(/[^A-Za-z0-9._-]/g, '-'));
+  }
+
+  async startProcess(spec: ProcessSpec): Promise<{ id: string; address?: Address }> {
+    const namespace = spec.network;
+    const name = objectName(spec.name);
+    const service = spec.workload.kind === 'service';
+    const [image, healthcheck] = await Promise.all([this.cluster.forCluster(spec.image), this.cluster.healthCommand(spec.image)]);
+    const ports = spec.listens ?? (spec.port ? [spec.port] : []);
+    const hostAliases = await this.aliases(namespace, spec.aliases, ports);
+    const volumes = [
+      ...(spec.volumes ?? []).map((v, i) => ({ name: `data${i}`, hostPath: this.volumeDir(v.name), path: v.path })),
+      ...(spec.hostDirs ?? []).map((d, i) => ({ name: `host${i}`, hostPath: d.dir, path: d.path, readOnly: d.readOnly })),
+    ];
+    const pod = podSpec({
+      image,
+      args: spec.command,
+      envSecret: name,
+      ...(spec.port ? { port: spec.port } : {}),
+      memoryBytes: spec.memoryBytes ?? defaultMemory(spec.workload.kind, this.s.hardening),
+      ...(spec.nanoCpus ? { nanoCpus: spec.nanoCpus } : {}),
+      ...(spec.user ? { user: spec.user } : {}),
+      caps: capsOf(spec.workload.kind),
+      hostAliases,
+      restartPolicy: 'Always',
+      volumes,
+      ...(spec.port && !service ? { preStopSleep: this.s.preStopSeconds } : {}),
+    });
+    const manifest = processManifest(this.instance, namespace, spec, pod);
+    (manifest.metadata as Meta).annotations = { [ANNOTATION_HEALTHCHECK]: JSON.stringify(healthcheck) };
+    const secrets = `/api/v1/namespaces/${namespace}/secrets`;
+    await this.api.tolerate('DELETE', `${secrets}/${name}`, [404], null); // a leftover of an earlier attempt
+    await this.api.call('POST', secrets, { body: envSecret(this.instance, namespace, name, spec.workload, spec.env) });
+    const setPath = `/apis/apps/v1/namespaces/${namespace}/${service ? 'statefulsets' : 'replicasets'}`;
+    const set = await this.api.call<Workset>('POST', setPath, { body: manifest });
+    // The Secret goes with its process (garbage collection follows the owner).
+    await this.api.call('PATCH', `${secrets}/${name}`, {
+      body: { metadata: { ownerReferences: [{ apiVersion: 'apps/v1', kind: service ? 'StatefulSet' : 'ReplicaSet', name, uid: set.metadata.uid }] } },
+      contentType: 'application/merge-patch+json',
+    });
+    if (!service) await this.markFirstPod(namespace, name, setPath);
+    return { id: `${namespace}/${name}` };
+  }
+
+  /** Notes the ReplicaSet's first pod: any later one replaced it, and the platform treats that as a restart. */
+  private async markFirstPod(namespace: string, name: string, setPath: string): Promise<void> {
+    for (let i = 0; i < 300; i++) {
+      const pods = await this.podsOf(namespace, name);
+      const first = pods.sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''))[0];
+      if (first) {
+        await this.api.call('PATCH', `${setPath}/${name}`, {
+          body: { metadata: { annotations: { [ANNOTATION_FIRST_POD]: first.metadata.name } } },
+          contentType: 'application/merge-patch+json',
+        });
+        return;
+      }
+      await sleep(50);
+    }
+  }
+
+  private podsOf(namespace: string, name: string): Promise<Pod[]> {
+    return this.api
+      .call<List<Pod>>('GET', `/api/v1/namespaces/${namespace}/pods`, { query: { labelSelector: selectorOf(this.instance, { [LABEL_OBJECT]: name }) } })
+      .then((l) => l.items);
+  }
+
+  /** The controller of a process id (ReplicaSet or StatefulSet) if it is this instance's. */
+  private async owned(id: string): Promise<{ set: Workset; path: string; namespace: string; name: string } | null> {
+    const ref = splitId(id);
+    if (!ref) return null;
+    for (const kind of ['replicasets', 'statefulsets']) {
+      const path = `/apis/apps/v1/namespaces/${ref.namespace}/${kind}/${ref.name}`;
+      const set = await this.api.tolerate<Workset, null>('GET', path, [404], null);
+      if (set && set.metadata.labels?.[LABEL_INSTANCE] === this.instance) {
+        set.kind = kind === 'statefulsets' ? 'StatefulSet' : 'ReplicaSet';
+        return { set, path, ...ref };
+      }
+    }
+    return null;
+  }
+
+  /** The pod that is the process now: the newest one not stopping. */
+  private async currentPod(namespace: string, name: string): Promise<Pod | undefined> {
+    const pods = (await this.podsOf(namespace, name)).filter((p) => !p.metadata.deletionTimestamp);
+    return pods.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''))[0];
+  }
+
+  private async waitNoPods(namespace: string, name: string, ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if ((await this.podsOf(namespace, name)).length === 0) return;
+      await sleep(100);
+    }
+  }
+
+  async stopProcess(id: string, graceSeconds: number): Promise<void> {
+    const o = await this.owned(id);
+    if (!o) return;
+    // The controller goes first (its pods stay), then the pods with the caller's grace: SIGTERM, then SIGKILL.
+    await this.api.tolerate('DELETE', o.path, [404], null, { body: { propagationPolicy: 'Orphan' } });
+    await this.api.tolerate('DELETE', `/api/v1/namespaces/${o.namespace}/pods`, [404], null, {
+      query: { labelSelector: selectorOf(this.instance, { [LABEL_OBJECT]: o.name }), gracePeriodSeconds: graceSeconds },
+    });
+    await this.waitNoPods(o.namespace, o.name, (graceSeconds + 30) * 1000);
+    await this.api.tolerate('DELETE', `/api/v1/namespaces/${o.namespace}/secrets/${o.name}`, [404], null);
+  }
+
+  private async scale(o: { path: string }, replicas: number): Promise<void> {
+    await this.api.call('PATCH', o.path, { body: { spec: { replicas } }, contentType: 'application/merge-patch+json' });
+  }
+
+  async pauseProcess(id: string, graceSeconds: number): Promise<void> {
+    const o = await this.owned(id);
+    if (!o) return;
+    await this.scale(o, 0);
+    await this.api.tolerate('DELETE', `/api/v1/namespaces/${o.namespace}/pods`, [404], null, {
+      query: { labelSelector: selectorOf(this.instance, { [LABEL_OBJECT]: o.name }), gracePeriodSeconds: graceSeconds },
+    });
+    await this.waitNoPods(o.namespace, o.name, (graceSeconds + 30) * 1000);
+  }
+
+  async resumeProcess(id: string): Promise<void> {
+    const o = await this.owned(id);
+    if (o) await this.scale(o, 1);
+  }
+
+  async restartProcess(id: string, graceSeconds: number): Promise<void> {
+    const o = await this.owned(id);
+    if (!o) return;
+    const before = await this.currentPod(o.namespace, o.name);
+    if (before) {
+      await this.api.tolerate('DELETE', `/api/v1/namespaces/${o.namespace}/pods/${before.metadata.name}`, [404], null, {
+        query: { gracePeriodSeconds: graceSeconds },
+      });
+      // A StatefulSet makes its pod again under the same name once the old one is gone.
+      const until = Date.now() + (graceSeconds + 60) * 1000;
+      while (Date.now() < until) {
+        const now = await this.currentPod(o.namespace, o.name);
+        if (now && now.metadata.uid !== before.metadata.uid && now.status?.containerStatuses?.[0]?.state?.running) return;
+        await sleep(200);
+      }
+    }
+  }
+
+  async listProcesses(selector: Selector): Promise<ProcessInfo[]> {
+    const labelSelector = selectorOf(this.instance, workloadLabels(selector));
+    const [rs, sts, pods] = await Promise.all([
+      this.api.call<List<Workset>>('GET', '/apis/apps/v1/replicasets', { query: { labelSelector } }),
+      this.api.call<List<Workset>>('GET', '/apis/apps/v1/statefulsets', { query: { labelSelector } }),
+      this.api.call<List<Pod>>('GET', '/api/v1/pods', { query: { labelSelector } }),
+    ]);
+    const podOf = new Map<string, Pod>();
+    for (const p of pods.items.filter((p) => !p.metadata.deletionTimestamp)) podOf.set(`${p.metadata.namespace}/${p.metadata.labels?.[LABEL_OBJECT]}`, p);
+    return [...rs.items, ...sts.items].map((set) => {
+      const id = `${set.metadata.namespace}/${set.metadata.name}`;
+      const pod = podOf.get(id);
+      const cs = pod?.status?.containerStatuses?.[0];
+      const status =
+        set.spec.replicas === 0 ? 'exited' : cs?.state?.running ? 'running' : (cs?.state?.waiting?.reason ?? (cs?.state?.terminated ? 'exited' : 'created'));
+      return {
+        id,
+        name: set.metadata.name,
+        workload: workloadOf(set.metadata.labels),
+        running: Boolean(cs?.state?.running) && set.spec.replicas !== 0,
+        status: status.toLowerCase(),
+        created: Math.floor(Date.parse(set.metadata.creationTimestamp ?? '') / 1000) || 0,
+      };
+    });
+  }
+
+  async processState(id: string): Promise<ProcessState | null> {
+    const o = await this.owned(id);
+    if (!o) return null;
+    let healthcheck: string[] | null = null;
+    try {
+      healthcheck = JSON.parse(o.set.metadata.annotations?.[ANNOTATION_HEALTHCHECK] ?? 'null') as string[] | null;
+    } catch {
+      healthcheck = null;
+    }
+    return stateOf(o.set, await this.currentPod(o.namespace, o.name), healthcheck);
+  }
+
+  /** Readiness: a TCP connection to the pod's own IP (no proxy in front of it, so an accept means it listens). */
+  async listening(id: string, port: number): Promise<boolean> {
+    const ref = splitId(id);
+    const pod = ref ? await this.currentPod(ref.namespace, ref.name) : undefined;
+    const ip = pod?.status?.podIP;
+    if (!ip || !pod?.status?.containerStatuses?.[0]?.state?.running) return false;
+    return new Promise((resolve) => {
+      const s = connect({ host: ip, port, timeout: 500 });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('timeout', () => {
+        s.destroy();
+        resolve(false);
+      });
+      s.once('error', () => resolve(false));
+    });
+  }
+
+  private async podOfId(id: string): Promise<{ namespace: string; pod: string } | null> {
+    const ref = splitId(id);
+    if (!ref) return null;
+    const pod = await this.currentPod(ref.namespace, ref.name);
+    return pod ? { namespace: ref.namespace, pod: pod.metadata.name } : null;
+  }
+
+  async exec(id: string, command: string[], opts: { timeoutMs: number; env?: Record<string, string>; user?: string }): Promise<ExecResult> {
+    const at = await this.podOfId(id);
+    if (!at) return { code: null, stdout: '', stderr: 'the process has no running pod' };
+    return execInPod(this.api, at.namespace, at.pod, execCommand(command, opts.env, opts.user), opts.timeoutMs);
+  }
+
+  async logsTail(id: string, lines: number): Promise<string[]> {
+    const at = await this.podOfId(id);
+    if (!at) return [];
+    const text = await this.api.tolerate<string, string>('GET', `/api/v1/namespaces/${at.namespace}/pods/${at.pod}/log`, [400, 404], '', {
+      query: { container: CONTAINER, tailLines: lines },
+    });
+    return String(text ?? '')
+      .split('\n')
+      .filter((l) => l !== '');
+  }
+
+  async followLogs(id: string, sinceSeconds: number): Promise<Readable | null> {
+    const at = await this.podOfId(id);
+    if (!at) return null;
+    return this.api.stream(`/api/v1/namespaces/${at.namespace}/pods/${at.pod}/log`, {
+      container: CONTAINER,
+      follow: true,
+      timestamps: true,
+      ...(sinceSeconds > 0 ? { sinceSeconds: Math.max(1, Math.floor(Date.now() / 1000) - sinceSeconds) } : {}),
+    });
+  }
+
+  watch(onEvent: (e: RuntimeEvent) => void): Promise<() => void> {
+    return this.events.subscribe(onEvent);
+  }
+
+  /** CPU and memory from the kubelet's summary of the pod's node (read at most once a second per node). */
+  async usage(id: string): Promise<Usage | null> {
+    const ref = splitId(id);
+    const pod = ref ? await this.currentPod(ref.namespace, ref.name) : undefined;
+    const node = pod?.spec?.nodeName;
+    if (!pod || !node) return null;
+    let cached = this.stats.get(node);
+    if (!cached || Date.now() - cached.at > 1000) {
+      cached = { at: Date.now(), summary: this.api.call('GET', `/api/v1/nodes/${node}/proxy/stats/summary`).catch(() => null) };
+      this.stats.set(node, cached);
+    }
+    const summary = (await cached.summary) as {
+      pods?: Array<{
+        podRef: { name: string; namespace: string };
+        containers?: Array<{ cpu?: { usageNanoCores?: number }; memory?: { workingSetBytes?: number } }>;
+      }>;
+    } | null;
+    const p = summary?.pods?.find((x) => x.podRef.name === pod.metadata.name && x.podRef.namespace === pod.metadata.namespace);
+    const c = p?.containers?.[0];
+    if (!c) return null;
+    return { cpuCores: (c.cpu?.usageNanoCores ?? 0) / 1e9, memoryBytes: c.memory?.workingSetBytes ?? 0 };
+  }
+
+  /** A one-off pod of `spec` (env in its own Secret), not yet created. */
+  private oneOff(spec: TaskSpec, w: Workload, stdin?: { tty: boolean }): OneOffPod {
+    const namespace = spec.network ?? namespaceName(this.instance, w.team ?? 'tasks');
+    const name = objectName(`${this.instance}-${w.kind}-${w.app ?? 'x'}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`);
+    const memoryLimitBytes = spec.memoryBytes ?? defaultMemory('run', this.s.hardening) ?? 0;
+    const podPath = `/api/v1/namespaces/${namespace}/pods/${name}`;
+    const readPod = () => this.api.tolerate<Pod, null>('GET', podPath, [404], null);
+    const api = this.api;
+    const instance = this.instance;
+    const self = this;
+    return {
+      namespace,
+      name,
+      tty: stdin?.tty ?? false,
+      memoryLimitBytes,
+      async create() {
+        if (!spec.network) await self.ensureNetwork(w.team ?? 'tasks');
+        const image = await self.cluster.forCluster(spec.image);
+        const hostAliases = await self.aliases(namespace, [], []);
+        await api.call('POST', `/api/v1/namespaces/${namespace}/secrets`, { body: envSecret(instance, namespace, name, w, spec.env ?? {}) });
+        const pod = podSpec({
+          image,
+          args: spec.command,
+          envSecret: name,
+          memoryBytes: memoryLimitBytes || undefined,
+          ...(spec.nanoCpus ? { nanoCpus: spec.nanoCpus } : {}),
+          ...(spec.user ? { user: spec.user } : {}),
+          caps: capsOf('run'),
+          hostAliases,
+          restartPolicy: 'Never',
+          graceSeconds: 5,
+          ...(stdin ? { stdin } : {}),
+        });
+        const made = await api.call<Pod>('POST', `/api/v1/namespaces/${namespace}/pods`, { body: taskManifest(instance, namespace, name, w, pod) });
+        await api.call('PATCH', `/api/v1/namespaces/${namespace}/secrets/${name}`, {
+          body: { metadata: { ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name, uid: made.metadata.uid }] } },
+          contentType: 'application/merge-patch+json',
+        });
+      },
+      async started() {
+        for (;;) {
+          const pod = await readPod();
+          const cs = pod?.status?.containerStatuses?.[0];
+          if (!pod || cs?.state?.running || cs?.state?.terminated || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return;
+          if (cs?.state?.waiting?.reason && STUCK.has(cs.state.waiting.reason))
+            throw new Error(`the one-off could not start: ${cs.state.waiting.reason} (${spec.image.slice(0, 80)})`);
+          await sleep(100);
+        }
+      },
+      async exitState() {
+        for (;;) {
+          const pod = await readPod();
+          const t = pod?.status?.containerStatuses?.[0]?.state?.terminated;
+          if (!pod) return { code: 137, oomKilled: false };
+          if (t) return { code: t.exitCode, oomKilled: t.reason === 'OOMKilled' };
+          const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+          if (waiting && STUCK.has(waiting)) return { code: 125, oomKilled: false };
+          await sleep(200);
+        }
+      },
+      followLogs: () => api.stream(`${podPath}/log`, { container: CONTAINER, follow: true }),
+      async kill() {
+        await api.tolerate('DELETE', podPath, [404], null, { query: { gracePeriodSeconds: 0 } });
+      },
+      async remove() {
+        await api.tolerate('DELETE', podPath, [404], null, { query: { gracePeriodSeconds: 0 } });
+        await api.tolerate('DELETE', `/api/v1/namespaces/${namespace}/secrets/${name}`, [404], null);
+      },
+    };
+  }
+
+  /** Builds and tasks on the platform's disk run on the builder; the release phase and one-offs as pods. */
+  async runTask(spec: TaskSpec, onLine: (line: string) => void): Promise<number> {
+    if (spec.hardening === 'build' || spec.hostDirs?.length) return this.builder.runTask(spec, onLine);
+    const w = spec.workload ?? { kind: 'run' };
+    const p = this.oneOff(spec, w);
+    try {
+      await p.create();
+      let timer: NodeJS.Timeout | undefined;
+      const run = (async () => {
+        await p.started();
+        const logs = await p.followLogs();
+        if (logs) await splitLines(logs, onLine);
+        return (await p.exitState()).code;
+      })();
+      if (!spec.timeoutMs) return await run;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          void p.kill();
+          reject(new RunTimeoutError(spec.timeoutMs!));
+        }, spec.timeoutMs);
+      });
+      try {
+        return await Promise.race([run, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    } finally {
+      await p.remove().catch(() => undefined); // removal of a finished task is best effort
+    }
+  }
+
+  async attach(spec: TaskSpec & { workload: Workload; tty: boolean }): Promise<Attachment> {
+    return attachPod(this.api, this.oneOff(spec, spec.workload, { tty: spec.tty }));
+  }
+
+  /** Removes a service's data directory (`<instance>-svc-<service>`, so only this instance's). */
+  async removeVolume(name: string, service: string): Promise<void> {
+    if (name !== `${this.instance}-svc-${service}`) return;
+    await rm(this.volumeDir(name), { recursive: true, force: true });
+  }
+
+  close(): void {
+    this.events.close();
+    (this.builder as { close?: () => void }).close?.();
+  }
+}
+
+export { KubeError };
