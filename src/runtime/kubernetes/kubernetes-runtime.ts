@@ -445,7 +445,22 @@ export class KubernetesRuntime implements Runtime {
   }
 
   async followLogs(id: string, sinceSeconds: number): Promise<Readable | null> {
-    const at = await this.podOfId(id);
+    const ref = splitId(id);
+    if (!ref) return null;
+    // A container that has not started yet has no log to follow (the API answers 400): wait for it to start or end.
+    let at: { namespace: string; pod: string } | null = null;
+    for (const until = Date.now() + 300_000; Date.now() < until; await sleep(200)) {
+      const pod = await this.currentPod(ref.namespace, ref.name);
+      if (!pod) {
+        if (!(await this.owned(id))) return null;
+        continue;
+      }
+      const st = pod.status?.containerStatuses?.[0]?.state;
+      if (st?.running || st?.terminated) {
+        at = { namespace: ref.namespace, pod: pod.metadata.name };
+        break;
+      }
+    }
     if (!at) return null;
     return this.api.stream(`/api/v1/namespaces/${at.namespace}/pods/${at.pod}/log`, {
       container: CONTAINER,
