@@ -1,5 +1,6 @@
 // Starts the real platform (compiled ybd → embedded etcd + router process) on free ports with its own data dir
-// and Docker label, for integration tests; stop() ends it and removes every Docker object it labelled.
+// and instance label, on the test run's backend (backend.ts: YB_TEST_RUNTIME), for integration tests; stop() ends it
+// and removes every Docker object it labelled and, on kubernetes, the namespaces it made.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { request } from 'node:http';
 import { freePortPair, freePorts } from './ports.js';
+import { backendEnv, probe, type Probe } from './backend.js';
 
 const run = promisify(execFile);
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -21,6 +23,8 @@ export interface Platform {
   instance: string;
   env: NodeJS.ProcessEnv;
   child: ChildProcess;
+  /** What tests check behind the platform's back, on this run's backend (backend.ts). */
+  probe: Probe;
   output: () => string;
   /** Runs the real `yb` CLI against this platform. */
   yb(args: string[], opts?: { cwd?: string; allowFail?: boolean }): Promise<{ code: number; stdout: string; stderr: string }>;
@@ -71,6 +75,7 @@ async function startPlatformOnce(extraEnv: Record<string, string>): Promise<Plat
     YB_STOP_GRACE: '5',
     YB_HEALTH_UPTIME: '1',
     YB_EXIT_WITH_PARENT: 'true',
+    ...backendEnv(),
     ...extraEnv,
   };
   delete env.YB_ETCD_ENDPOINTS;
@@ -119,6 +124,7 @@ async function startPlatformOnce(extraEnv: Record<string, string>): Promise<Plat
     get child() {
       return child;
     },
+    probe: probe(instance, dataDir),
     output: () => out,
     async yb(args, opts = {}) {
       return new Promise((resolvePromise, reject) => {
@@ -145,6 +151,7 @@ async function startPlatformOnce(extraEnv: Record<string, string>): Promise<Plat
         await new Promise((r) => child.once('exit', r));
       }
       await cleanupDocker(instance);
+      await p.probe.cleanup();
       rmSync(dataDir, { recursive: true, force: true });
     },
     kill9() {

@@ -1,6 +1,6 @@
 // Issue #6 against the real platform: users, teams and roles through the CLI; git over SSH (push deploys and
-// streams remote: lines, fetch works) and over HTTP, refused for other teams; containers of one team cannot
-// reach another team's; config encrypted at rest and rotatable; audit events; no secrets in logs.
+// streams remote: lines, fetch works) and over HTTP, refused for other teams; processes of one team cannot
+// reach another team's (on the test run's backend); config encrypted at rest and rotatable; audit events; no secrets in logs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -184,53 +184,32 @@ test("git over HTTP: another team's member cannot push or fetch", async () => {
   assert.doesNotMatch(refs.output, /evil|refs\/heads\/x/, 'no refs were written by refused pushes');
 });
 
-/** Opens a TCP connection from a throw-away container on `network`; true when it connects. */
-async function canConnect(network: string, host: string, port = 5000): Promise<boolean> {
-  const r = await run('docker', [
-    'run',
-    '--rm',
-    '--network',
-    network,
-    '--label',
-    `yunbang.instance=${p.instance}`,
-    'yunbang/stack:latest',
-    'bash',
-    '-c',
-    `timeout 4 bash -c 'exec 3<>/dev/tcp/${host}/${port}' && echo CONNECTED || echo REFUSED`,
-  ]);
-  return r.stdout.includes('CONNECTED');
+/** The first running process of `app`, as the backend shows it. */
+async function processOf(app: string): Promise<string> {
+  const [proc] = (await p.probe.processes({ app, kind: 'process' })).filter((c) => c.running);
+  assert.ok(proc, `a running process of ${app}`);
+  return proc.id;
 }
 
-async function containerIp(app: string, network: string): Promise<string> {
-  const { stdout } = await run('docker', [
-    'ps',
-    '-q',
-    '--filter',
-    `label=yunbang.instance=${p.instance}`,
-    '--filter',
-    `label=yunbang.app=${app}`,
-    '--filter',
-    'label=yunbang.kind=process',
-  ]);
-  const id = stdout.trim().split('\n')[0]!;
-  assert.ok(id, `a running container of ${app}`);
-  const ip = (await run('docker', ['inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, id])).stdout.trim();
-  assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/);
-  return ip;
+/** Opens a TCP connection from inside the process `from` (the network its team's apps have); true when it connects. */
+async function canConnect(from: string, host: string, port = 5000): Promise<boolean> {
+  const out = await p.probe.exec(from, ['bash', '-c', `timeout 4 bash -c 'exec 3<>/dev/tcp/${host}/${port}' && echo CONNECTED || echo REFUSED`]);
+  return out.includes('CONNECTED');
 }
 
-test('team networks: same-team containers reach each other by app name; another team cannot connect even by IP', async () => {
-  const netA = `${p.instance}-team-team-a`;
-  const netB = `${p.instance}-team-team-b`;
-  const ipA = await containerIp('a-one', netA);
-  const ipB = await containerIp('b-one', netB);
-  assert.equal(await canConnect(netA, 'a-one'), true, 'team-a reaches a-one by name');
-  assert.equal(await canConnect(netA, 'a-two'), true, 'team-a reaches a-two by name');
-  assert.equal(await canConnect(netA, ipA), true, 'control: the IP probe works');
-  assert.equal(await canConnect(netB, 'b-one'), true, 'team-b reaches b-one by name');
-  assert.equal(await canConnect(netB, 'a-one'), false, 'team-b cannot resolve/reach a-one');
-  assert.equal(await canConnect(netB, ipA), false, "team-b cannot connect to team-a's container IP");
-  assert.equal(await canConnect(netA, ipB), false, "team-a cannot connect to team-b's container IP");
+test('team networks: same-team processes reach each other by app name; another team cannot connect even by IP', async () => {
+  const [a1, a2, b1] = await Promise.all([processOf('a-one'), processOf('a-two'), processOf('b-one')]);
+  const ipA = await p.probe.ip(a1, 'team-a');
+  const ipB = await p.probe.ip(b1, 'team-b');
+  assert.match(ipA, /^\d+\.\d+\.\d+\.\d+$/);
+  assert.match(ipB, /^\d+\.\d+\.\d+\.\d+$/);
+  assert.equal(await canConnect(a2, 'a-one'), true, 'a-two reaches a-one by name');
+  assert.equal(await canConnect(a1, 'a-two'), true, 'a-one reaches a-two by name');
+  assert.equal(await canConnect(a2, ipA), true, 'control: the IP probe works');
+  assert.equal(await canConnect(b1, 'b-one'), true, 'b-one reaches its own name');
+  assert.equal(await canConnect(b1, 'a-one'), false, 'team-b cannot resolve/reach a-one');
+  assert.equal(await canConnect(b1, ipA), false, "team-b cannot connect to team-a's process IP");
+  assert.equal(await canConnect(a2, ipB), false, "team-a cannot connect to team-b's process IP");
 });
 
 test('config is encrypted at rest (config and release snapshots), served decrypted, and survives key rotation', async () => {

@@ -1,14 +1,13 @@
-// Issue #8, logs: one stream per app from the real platform — process output followed through Docker, router
-// access lines tailed from the router log, yb[deploy] events — with -n, --ps, --source, --json, a live tail,
-// and persistence across a kill -9 of the control plane (the router and the app keep running meanwhile).
+// Issue #8, logs: one stream per app from the real platform — process output followed through the test run's
+// backend (Docker or Kubernetes), router access lines tailed from the router log, yb[deploy] events — with -n, --ps,
+// --source, --json, a live tail, and persistence across a kill -9 of the control plane (the router and the app keep
+// running meanwhile).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { startPlatform, fixtureRepo, git, ROOT, type Platform } from '../../helpers/platform.js';
 
-const run = promisify(execFile);
 let p: Platform;
 let repo: string;
 const APP = 'logsapp';
@@ -54,7 +53,9 @@ test('app output, router requests and platform events arrive in one Heroku-style
   );
   assert.ok(
     lines.some((l) =>
-      new RegExp(`^${ts} router: method=GET path=/probe-1 host=${APP}\\.localhost status=404 duration=\\d+ms bytes=\\d+ upstream=127\\.0\\.0\\.1:\\d+`).test(l),
+      new RegExp(
+        `^${ts} router: method=GET path=/probe-1 host=${APP}\\.localhost status=404 duration=\\d+ms bytes=\\d+ upstream=${p.probe.addressPattern.source}`,
+      ).test(l),
     ),
     lines.join('\n'),
   );
@@ -122,7 +123,7 @@ test('lines survive a kill -9 of the control plane, and nothing written meanwhil
   await new Promise((r) => setTimeout(r, 300));
   // the router (its own process) and the app keep working while ybd is down
   assert.equal((await p.fetchApp(`${APP}.localhost`, '/while-down')).status, 404);
-  await run('docker', ['exec', container, 'sh', '-c', 'echo written-while-down > /proc/1/fd/1']);
+  await p.probe.exec(container, ['sh', '-c', 'echo written-while-down > /proc/1/fd/1']);
   await p.restart();
   const lines = await waitLogs((ls) => ls.some((l) => /path=\/while-down /.test(l)) && ls.some((l) => /app\[web\.1\]: written-while-down$/.test(l)));
   assert.equal(count(lines, /path=\/probe-1 /), 1, 'router lines are not repeated');

@@ -1,5 +1,5 @@
 // Issue #4: one-off `yb run`, crash restarts, control-plane kill -9 in the middle of a rollout, and release
-// retention (rollback beyond it fails clearly). Real platform, Docker, git.
+// retention (rollback beyond it fails clearly). Real platform on the test run's backend (Docker or Kubernetes), git.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
@@ -15,27 +15,10 @@ let p: Platform;
 let repo: string;
 const HOST = 'procs.localhost';
 
+/** The app's processes as the backend shows them (containers or pods, running or not). */
 async function processes(): Promise<Array<{ id: string; release: string; state: string }>> {
-  const { stdout } = await run('docker', [
-    'ps',
-    '-a',
-    '--filter',
-    `label=yunbang.instance=${p.instance}`,
-    '--filter',
-    'label=yunbang.app=procs',
-    '--filter',
-    'label=yunbang.kind=process',
-    '--format',
-    '{{.ID}} {{.Label "yunbang.release"}} {{.State}}',
-  ]);
-  return stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const [id, release, state] = l.split(' ');
-      return { id: id!, release: release!, state: state! };
-    });
+  const list = await p.probe.processes({ app: 'procs', kind: 'process' });
+  return list.map((c) => ({ id: c.id, release: c.release ?? '', state: c.running ? 'running' : 'stopped' }));
 }
 
 before(async () => {
@@ -69,8 +52,7 @@ test('yb run passes stdin, output and the exit code through, and leaves no conta
     { env: p.env },
   );
   assert.match(tty.stdout, /on-a-tty/);
-  const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=yunbang.instance=${p.instance}`, '--filter', 'label=yunbang.kind=run']);
-  assert.equal(stdout.trim(), '');
+  assert.deepEqual(await p.probe.processes({ kind: 'run' }), []);
   const events = JSON.parse((await p.yb(['events', '-a', 'procs', '--json'])).stdout) as Array<{ action: string; detail?: Record<string, unknown> }>;
   const runs = events.filter((e) => e.action === 'run');
   assert.ok(runs.length >= 3, 'each one-off run is audited');
@@ -82,7 +64,7 @@ test('yb run passes stdin, output and the exit code through, and leaves no conta
 
 test('a crashed process is restarted by the platform and shows its restarts', async () => {
   const [web] = await processes();
-  await run('docker', ['exec', web!.id, 'pkill', '-9', '-x', 'node']);
+  await p.probe.exec(web!.id, ['pkill', '-9', '-x', 'node']);
   const ps = await until('the restart to show', async () => {
     const list = JSON.parse((await p.yb(['ps', '-a', 'procs', '--json'])).stdout) as Array<{ restarts: number; state: string }>;
     return list[0] && list[0].restarts >= 1 && list[0].state === 'up' ? list : undefined;

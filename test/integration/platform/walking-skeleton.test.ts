@@ -139,9 +139,5 @@ test('destroying the app removes its containers and route', async () => {
   await p.yb(['apps:destroy', '-a', 'hello', '--confirm', 'hello']);
   const res = await p.fetchApp('hello.localhost');
   assert.equal(res.status, 404);
-  const { execFileSync } = await import('node:child_process');
-  const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=yunbang.instance=${p.instance}`, '--filter', 'label=yunbang.kind=process'])
-    .toString()
-    .trim();
-  assert.equal(left, '');
+  assert.deepEqual(await p.probe.processes({ kind: 'process' }), []);
 });

@@ -5,11 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { startPlatform, fixtureRepo, git, commitAll, type Platform } from '../../helpers/platform.js';
 
-const run = promisify(execFile);
 const APP = 'shop';
 let p: Platform;
 let repo: string;
@@ -40,18 +37,12 @@ after(async () => {
         .map((l) => `#   ${l}`)
         .join('\n')}\n`,
     );
-  const instance = p?.instance;
   await p?.stop();
-  if (instance) await removeVolumes(instance);
+  await p?.probe.removeVolumes();
 });
 
 function pushUrl(app: string): string {
   return `http://yb:${p.token}@${new URL(p.apiUrl).host}/git/${app}.git`;
-}
-
-async function removeVolumes(instance: string): Promise<void> {
-  const { stdout } = await run('docker', ['volume', 'ls', '-q', '--filter', `label=yunbang.instance=${instance}`]);
-  if (stdout.trim()) await run('docker', ['volume', 'rm', ...stdout.trim().split('\n')]);
 }
 
 /** GET a path of the app through the router; fails the test on a non-200 answer. */
@@ -89,8 +80,7 @@ test('services:create starts postgres, redis and mysql on the team network, heal
   const pg = await info('pg-main');
   assert.equal(pg.connection.host, 'pg-main');
   assert.match(pg.connection.url ?? '', /^postgres:\/\/u[0-9a-f]+:[A-Za-z0-9_-]{32}@pg-main:5432\/pg_main$/);
-  const { stdout } = await run('docker', ['volume', 'ls', '-q', '--filter', `label=yunbang.instance=${p.instance}`]);
-  assert.equal(stdout.trim().split('\n').length, 3, 'one labelled volume per service');
+  assert.equal((await p.probe.volumes()).length, 3, 'one volume per service');
   const dup = await p.yb(['services:create', 'redis', 'cache'], { allowFail: true });
   assert.notEqual(dup.code, 0);
   assert.match(dup.stderr, /already exists/);
@@ -236,8 +226,6 @@ test('destroy is refused while linked; unlink leaves no variable behind; destroy
     [],
     '--force unlinks first',
   );
-  const { stdout: vols } = await run('docker', ['volume', 'ls', '-q', '--filter', `label=yunbang.instance=${p.instance}`]);
-  assert.deepEqual(vols.trim().split('\n').filter(Boolean), [`${p.instance}-svc-my-db`]);
-  const { stdout: ctrs } = await run('docker', ['ps', '-aq', '--filter', `label=yunbang.service=pg-main`, '--filter', `label=yunbang.instance=${p.instance}`]);
-  assert.equal(ctrs.trim(), '');
+  assert.deepEqual(await p.probe.volumes(), [`${p.instance}-svc-my-db`]);
+  assert.deepEqual(await p.probe.processes({ service: 'pg-main' }), []);
 });
