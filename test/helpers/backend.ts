@@ -2,7 +2,7 @@
 // a probe of what tests check behind the platform's back: its processes, a crash, an exec, the services' volumes.
 // The probe uses each backend's own tool (docker CLI, kubectl), never src/runtime: a test must not use the code it checks.
 import { execFile } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test, type TestContext } from 'node:test';
@@ -64,6 +64,8 @@ export interface Selector {
 export interface Probe {
   /** Every process of the instance matching `sel`, running or not (exited containers, terminating pods). */
   processes(sel: Selector): Promise<Proc[]>;
+  /** Kills the program `name` of process `id` with SIGKILL, as a crash would (the platform must restart it). */
+  crash(id: string, name: string): Promise<void>;
   /** Runs `argv` inside the process `id` (as the process's user); its stdout. Fails when the command fails. */
   exec(id: string, argv: string[]): Promise<string>;
   /** The process's address on its team's network (container IP, pod IP). */
@@ -105,6 +107,9 @@ function dockerProbe(instance: string): Probe {
         const [id, app, release, state] = l.split(' ');
         return { id: id!, app: app || undefined, release: release || undefined, running: state === 'running' };
       });
+    },
+    async crash(id, name) {
+      await run('docker', ['exec', id, 'pkill', '-9', '-x', name]);
     },
     async exec(id, argv) {
       return (await run('docker', ['exec', id, ...argv])).stdout;
@@ -158,6 +163,23 @@ function kubernetesProbe(instance: string, dataDir: string): Probe {
         running: p.status?.phase === 'Running' && !p.metadata.deletionTimestamp,
       }));
     },
+    async crash(id, name) {
+      // Without Docker's init the program may be the container's PID 1, which ignores a SIGKILL sent from inside its
+      // own PID namespace; so it is killed from the node, found by its container's id in its cgroup (the test
+      // cluster's nodes run on this machine).
+      const pod = await podOf(id);
+      const containerId = (
+        await kubectl(['get', 'pod', '-n', pod.metadata.namespace, pod.metadata.name, '-o', 'jsonpath={.status.containerStatuses[0].containerID}'])
+      )
+        .trim()
+        .replace(/^[a-z]+:\/\//, '');
+      if (!/^[0-9a-f]{64}$/.test(containerId)) throw new Error(`pod ${pod.metadata.name} has no running container (${containerId})`);
+      const pids = readdirSync('/proc').filter(
+        (d) => /^\d+$/.test(d) && readable(`/proc/${d}/cgroup`).includes(containerId) && readable(`/proc/${d}/comm`).trim() === name,
+      );
+      if (!pids.length) throw new Error(`no process named ${name} in the container of ${id}`);
+      for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
+    },
     async exec(id, argv) {
       const pod = await podOf(id);
       return kubectl(['exec', '-n', pod.metadata.namespace, pod.metadata.name, '-c', 'main', '--', ...argv]);
@@ -183,6 +205,15 @@ function kubernetesProbe(instance: string, dataDir: string): Probe {
     },
     addressPattern: /\d+\.\d+\.\d+\.\d+:\d+/,
   };
+}
+
+/** A /proc file's text, or '' when the process has gone meanwhile. */
+function readable(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 const lines = (s: string) => s.trim().split('\n').filter(Boolean);

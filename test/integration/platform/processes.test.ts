@@ -64,7 +64,7 @@ test('yb run passes stdin, output and the exit code through, and leaves no conta
 
 test('a crashed process is restarted by the platform and shows its restarts', async () => {
   const [web] = await processes();
-  await p.probe.exec(web!.id, ['pkill', '-9', '-x', 'node']);
+  await p.probe.crash(web!.id, 'node');
   const ps = await until('the restart to show', async () => {
     const list = JSON.parse((await p.yb(['ps', '-a', 'procs', '--json'])).stdout) as Array<{ restarts: number; state: string }>;
     return list[0] && list[0].restarts >= 1 && list[0].state === 'up' ? list : undefined;
