@@ -116,14 +116,14 @@ test('yb logs -t streams new lines as they happen', async () => {
 });
 
 test('lines survive a kill -9 of the control plane, and nothing written meanwhile is lost or repeated', async () => {
-  const dynos = JSON.parse((await p.yb(['ps', '-a', APP, '--json'])).stdout) as Array<{ container: string }>;
-  const container = dynos[0]!.container;
+  const [web] = (await p.probe.processes({ app: APP, kind: 'process' })).filter((c) => c.running);
+  assert.ok(web, `a running process of ${APP}`);
   await waitLogs((ls) => count(ls, /path=\/probe-1 /) === 1);
   p.kill9();
   await new Promise((r) => setTimeout(r, 300));
   // the router (its own process) and the app keep working while ybd is down
   assert.equal((await p.fetchApp(`${APP}.localhost`, '/while-down')).status, 404);
-  await p.probe.exec(container, ['sh', '-c', 'echo written-while-down > /proc/1/fd/1']);
+  await p.probe.exec(web.id, ['sh', '-c', 'echo written-while-down > /proc/1/fd/1']);
   await p.restart();
   const lines = await waitLogs((ls) => ls.some((l) => /path=\/while-down /.test(l)) && ls.some((l) => /app\[web\.1\]: written-while-down$/.test(l)));
   assert.equal(count(lines, /path=\/probe-1 /), 1, 'router lines are not repeated');

@@ -97,6 +97,7 @@ test("a team's process reaches its own team by alias and IP, and cannot reach an
   assert.match(ipA, /^\d+\.\d+\.\d+\.\d+$/);
   assert.match(ipB, /^\d+\.\d+\.\d+\.\d+$/);
   assert.equal(await canConnect(a2, 'iso-a1'), true, 'a2 reaches a1 by its alias');
+  assert.equal(await canConnect(a1, 'iso-a2'), true, 'a1 reaches a2, which started after it, by its alias');
   assert.equal(await canConnect(a2, ipA), true, 'control: a2 reaches a1 by IP');
   assert.equal(await canConnect(b1, 'iso-b1'), true, 'control: b1 reaches its own alias');
   assert.equal(await canConnect(b1, 'iso-a1'), false, "team b cannot resolve or reach team a's alias");
