@@ -135,7 +135,13 @@ test('lines survive a kill -9 of the control plane, and nothing written meanwhil
 
 test('a config change logs the release, the old process stopping, and the new one starting', async () => {
   await p.yb(['config:set', 'GREETING=logs', '-a', APP]);
-  const lines = await waitLogs((ls) => ls.some((l) => /yb\[deploy\]: Release v2 is live/.test(l)) && ls.some((l) => /app\[web\.1\]: SIGTERM received/.test(l)));
+  // Each process's output is followed on its own, so the new process's first line may be stored after the old one's last.
+  const lines = await waitLogs(
+    (ls) =>
+      ls.some((l) => /yb\[deploy\]: Release v2 is live/.test(l)) &&
+      ls.some((l) => /app\[web\.1\]: SIGTERM received/.test(l)) &&
+      count(ls, /app\[web\.1\]: node-hello listening/) >= 2,
+  );
   assert.ok(
     lines.some((l) => /yb\[deploy\]: Release v2 created by admin: Set GREETING/.test(l)),
     lines.join('\n'),
