@@ -107,6 +107,22 @@ export function aliasService(instance: string, namespace: string, alias: string,
   };
 }
 
+/**
+ * The disruption budget of an app's processes of one type: a drain evicts them one at a time, each once its
+ * replacement is ready (a single process may go: there is nothing to keep it company).
+ */
+export function disruptionBudget(instance: string, namespace: string, app: string, type: string): Json {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: dnsLabel(`pdb-${app}-${type}`), namespace, labels: { [LABEL_INSTANCE]: instance, ...workloadLabels({ app, type }) } },
+    spec: {
+      maxUnavailable: 1,
+      selector: { matchLabels: { [LABEL_INSTANCE]: instance, ...workloadLabels({ kind: 'process', app, type }) } },
+    },
+  };
+}
+
 /** Kubernetes quantities of a memory limit in bytes and a CPU limit in nano-CPUs. */
 function resources(memoryBytes: number | undefined, nanoCpus: number | undefined): Json {
   const limits: Record<string, string> = {};
@@ -205,7 +221,25 @@ export function processManifest(instance: string, namespace: string, spec: Proce
   const name = objectName(spec.name);
   const labels = objectLabels(instance, spec.workload, name);
   const aliasLabels = Object.fromEntries(spec.aliases.map((a) => [aliasLabel(a), 'y']));
-  const template = { metadata: { labels: { ...labels, ...aliasLabels } }, spec: pod };
+  // Processes of one app and type prefer different nodes, so a drained or lost node takes only part of them.
+  const spread = spec.workload.type
+    ? {
+        affinity: {
+          podAntiAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              {
+                weight: 100,
+                podAffinityTerm: {
+                  topologyKey: 'kubernetes.io/hostname',
+                  labelSelector: { matchLabels: { [LABEL_INSTANCE]: instance, ...workloadLabels({ app: spec.workload.app, type: spec.workload.type }) } },
+                },
+              },
+            ],
+          },
+        },
+      }
+    : {};
+  const template = { metadata: { labels: { ...labels, ...aliasLabels } }, spec: { ...pod, ...spread } };
   const service = spec.workload.kind === 'service';
   return {
     apiVersion: 'apps/v1',
