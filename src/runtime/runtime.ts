@@ -42,6 +42,11 @@ export interface ProcessSpec {
    * that route through a virtual address (Kubernetes Services) need them named.
    */
   listens?: number[];
+  /**
+   * The app's HTTP health check of `port` (app.json healthchecks): backends that probe readiness themselves
+   * (Kubernetes) probe this path instead of a bare TCP connect. The platform runs the check at deploys either way.
+   */
+  readinessPath?: string;
   /** Memory limit; omitted: the backend's default for the kind (hardening). */
   memoryBytes?: number;
   nanoCpus?: number;

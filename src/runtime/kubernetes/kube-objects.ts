@@ -146,6 +146,8 @@ export interface PodParts {
   envSecret?: string;
   env?: Record<string, string>;
   port?: number;
+  /** An HTTP readiness probe of `port` at this path instead of a TCP connect. */
+  readinessPath?: string;
   memoryBytes?: number;
   nanoCpus?: number;
   user?: string;
@@ -169,7 +171,16 @@ export function podSpec(p: PodParts): Json {
     ...(p.env ? { env: Object.entries(p.env).map(([name, value]) => ({ name, value })) } : {}),
     ...(p.envSecret ? { envFrom: [{ secretRef: { name: p.envSecret } }] } : {}),
     ...(p.port ? { ports: [{ containerPort: p.port, protocol: 'TCP' }] } : {}),
-    ...(p.port ? { readinessProbe: { tcpSocket: { port: p.port }, periodSeconds: 1, failureThreshold: 1, successThreshold: 1 } } : {}),
+    ...(p.port
+      ? {
+          readinessProbe: {
+            ...(p.readinessPath ? { httpGet: { path: p.readinessPath, port: p.port } } : { tcpSocket: { port: p.port } }),
+            periodSeconds: 1,
+            failureThreshold: 1,
+            successThreshold: 1,
+          },
+        }
+      : {}),
     ...(p.preStopSleep ? { lifecycle: { preStop: { sleep: { seconds: p.preStopSleep } } } } : {}),
     resources: resources(p.memoryBytes, p.nanoCpus),
     securityContext: {

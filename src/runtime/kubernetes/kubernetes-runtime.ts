@@ -241,6 +241,7 @@ export class KubernetesRuntime implements Runtime {
       args: spec.command,
       envSecret: name,
       ...(spec.port ? { port: spec.port } : {}),
+      ...(spec.readinessPath ? { readinessPath: spec.readinessPath } : {}),
       memoryBytes: spec.memoryBytes ?? defaultMemory(spec.workload.kind, this.s.hardening),
       ...(spec.nanoCpus ? { nanoCpus: spec.nanoCpus } : {}),
       ...(spec.user ? { user: spec.user } : {}),

@@ -136,3 +136,13 @@ test('the isolation policy admits each node and its pod-network gateway', () => 
     ['10.244.0.1/32', '10.244.1.1/32', '10.77.0.1/32', '10.77.0.2/32'],
   );
 });
+
+test("readiness: the app's first HTTP health check of the web type becomes an HTTP probe; otherwise a TCP connect", () => {
+  const probe = (path?: string) =>
+    (
+      podSpec({ image: 'i', args: undefined, port: 5000, ...(path ? { readinessPath: path } : {}), caps: [], hostAliases: [], restartPolicy: 'Always' })
+        .containers as Array<{ readinessProbe: unknown }>
+    )[0]!.readinessProbe as Record<string, unknown>;
+  assert.deepEqual(probe('/health').httpGet, { path: '/health', port: 5000 });
+  assert.deepEqual(probe().tcpSocket, { port: 5000 });
+});
