@@ -298,7 +298,14 @@ node_ready() {
   "$bin/kubectl" --kubeconfig "$admin" get node "$1" \
     -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True
 }
-for n in $(seq 1 "$nodes"); do wait_until "kubelet-$n" 90 node_ready "$(k8s_node_name "$n")"; done
+for n in $(seq 1 "$nodes"); do
+  wait_until "kubelet-$n" 90 node_ready "$(k8s_node_name "$n")"
+  # The Node object names the pod subnet its CNI config serves (the controller does not allocate them here), so clients
+  # such as the platform's isolation policy can read each node's pod range and gateway from the API.
+  cidr=$(k8s_pod_cidr "$n")
+  "$bin/kubectl" --kubeconfig "$admin" patch node "$(k8s_node_name "$n")" --type merge \
+    -p "{\"spec\":{\"podCIDR\":\"$cidr\",\"podCIDRs\":[\"$cidr\"]}}" >/dev/null
+done
 for n in $(seq 1 "$nodes"); do
   wait_until "kube-proxy-$n" 30 k8s_in_node "$n" curl -sf "http://127.0.0.1:$K8S_PROXY_HEALTHZ_PORT/healthz"
   wait_until "netpol-$n" 30 test -f "$K8S_RUN/netpol-$n.synced"

@@ -91,7 +91,8 @@ function peerSources(peer: PolicyPeer, policyNamespace: string, state: ClusterSt
     .filter(live)
     .filter((p) => (peer.namespaceSelector ? matches(peer.namespaceSelector, nsLabels.get(p.metadata.namespace)) : p.metadata.namespace === policyNamespace))
     .filter((p) => matches(peer.podSelector, p.metadata.labels))
-    .map((p) => ({ cidr: `${p.status.podIP}/32`, except: [] }));
+    .map((p) => ({ cidr: `${p.status.podIP}/32`, except: [] }))
+    .sort((a, b) => a.cidr.localeCompare(b.cidr)); // the API's order varies; unchanged state must give unchanged rules
 }
 
 /**
@@ -104,7 +105,10 @@ export function buildRules(state: ClusterState, node: string, chain: string): { 
   const head = [`:${chain} - [0:0]`];
   const body = [`-A ${chain} -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN`];
   const chains = [chain];
-  const pods = state.pods.filter((p) => live(p) && p.spec.nodeName === node).sort((a, b) => a.status.podIP.localeCompare(b.status.podIP));
+  const pods = state.pods
+    .filter(live)
+    .filter((p) => p.spec.nodeName === node)
+    .sort((a, b) => a.status.podIP.localeCompare(b.status.podIP));
   for (const pod of pods) {
     const selecting = state.policies
       .filter((p) => p.metadata.namespace === pod.metadata.namespace && appliesToIngress(p) && matches(p.spec.podSelector, pod.metadata.labels))
