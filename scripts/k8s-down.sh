@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Removes the Kubernetes test cluster (docs/architecture.md §6.3) and everything scripts/k8s-up.sh made: its processes
 # and their containers, mounts, cgroups, iptables chains and rules, bridges, veths, the node network namespaces and the
-# dummy link, and puts back the kernel settings kubelet changed. Docker's own rules and links are left as they were.
+# host link, and puts back the kernel settings kubelet changed. Docker's own rules and links are left as they were.
 # Usage: k8s-down.sh [--keep-data] (keeps certificates, the registry's images and the cached pause image).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,6 +10,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 keep=false
 [ "${1:-}" = --keep-data ] && keep=true
 [ "$(id -u)" = 0 ] || die "removing the Kubernetes test cluster needs root"
+k8s_lock
 nodes=$(find "$K8S_STATE" -maxdepth 1 -name 'n[0-9]*' -type d 2>/dev/null | wc -l)
 [ "$nodes" -ge 1 ] || nodes=2
 
@@ -110,13 +111,13 @@ if command -v nft >/dev/null && [ -f "$K8S_STATE/host.saved" ]; then
   done
 fi
 
-# 5. Links and namespaces: bridges, veths (their peers go with the namespaces), the dummy link.
+# 5. Links and namespaces: bridges, veths (their peers go with the namespaces), the host link ybk8s0.
 for n in $(seq 1 "$nodes"); do
   ip link delete "$(k8s_bridge "$n")" 2>/dev/null || true
   ip link delete "$(k8s_veth_host "$n")" 2>/dev/null || true
   ip netns delete "$(k8s_netns "$n")" 2>/dev/null || true
 done
-ip link delete "$K8S_DUMMY_LINK" 2>/dev/null || true
+ip link delete "$K8S_HOST_LINK" 2>/dev/null || true
 # The pod veths on node 1's bridge went with the pods' namespaces; any left over are named veth… and enslaved to nothing.
 
 # `ip netns add` mounted /run/netns (and may have made it): undo that once no namespace is left in it.

@@ -19,6 +19,7 @@ while [ $# -gt 0 ]; do
 done
 case $nodes in 1 | 2) ;; *) die "--nodes must be 1 or 2, not '$nodes'" ;; esac
 [ "$(id -u)" = 0 ] || die "the Kubernetes test cluster needs root (network namespaces, iptables, containerd)"
+k8s_lock
 
 pki=$K8S_STATE/pki
 admin=$K8S_STATE/admin.kubeconfig
@@ -44,7 +45,7 @@ if healthy; then
   exit 0
 fi
 # Partly up, or up with another node count: start from nothing rather than repair piecemeal.
-if [ -d "$K8S_RUN" ] || ip link show "$K8S_DUMMY_LINK" >/dev/null 2>&1; then
+if [ -d "$K8S_RUN" ] || ip link show "$K8S_HOST_LINK" >/dev/null 2>&1; then
   step "stopping the previous (unhealthy or differently sized) test cluster"
   bash "$here/scripts/k8s-down.sh" --keep-data
 fi
@@ -107,11 +108,11 @@ if [ ! -f "$K8S_STATE/host.saved" ]; then
   } > "$K8S_STATE/host.saved"
 fi
 
-# The node network: the host's address on a dummy link (so the API server has a fixed non-loopback address whatever the
-# node count), and for node N>1 a network namespace joined by a veth pair, with routes between the pod subnets.
-ip link add "$K8S_DUMMY_LINK" type bridge # (this kernel has no dummy links; a port-less bridge holds an address as well)
-ip addr add "$K8S_HOST_IP/32" dev "$K8S_DUMMY_LINK"
-ip link set "$K8S_DUMMY_LINK" up
+# The node network: the host's address on a link of its own (so the API server has a fixed non-loopback address whatever
+# the node count), and for node N>1 a network namespace joined by a veth pair, with routes between the pod subnets.
+ip link add "$K8S_HOST_LINK" type bridge # no dummy links in this kernel; a port-less bridge holds an address as well
+ip addr add "$K8S_HOST_IP/32" dev "$K8S_HOST_LINK"
+ip link set "$K8S_HOST_LINK" up
 for n in $(seq 2 "$nodes"); do
   ns=$(k8s_netns "$n") hv=$(k8s_veth_host "$n") ip=$(k8s_node_ip "$n")
   ip netns add "$ns"

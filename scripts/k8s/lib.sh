@@ -22,14 +22,15 @@ K8S_KUBELET_HEALTHZ_PORT=26248
 K8S_PROXY_HEALTHZ_PORT=26256
 K8S_PROXY_METRICS_PORT=26249
 
-# Addresses. The node network 10.212.0.0/24: the host (node 1, the API server, the registry's forwarder) is 10.212.0.1 on
-# the dummy link ybk8s0; node N>1 is 10.212.0.N inside its network namespace, joined to the host by a veth pair.
+# Addresses. The node network 10.212.0.0/24: the host (node 1, the API server, the registry's DNAT) is 10.212.0.1 on the
+# port-less bridge ybk8s0 (this kernel has no dummy links); node N>1 is 10.212.0.N inside its network namespace, joined
+# to the host by a veth pair.
 K8S_NODE_NET=10.212.0.0/24
 K8S_HOST_IP=10.212.0.1
 K8S_CLUSTER_CIDR=10.210.0.0/16 # pods; node N gets 10.210.N.0/24
 K8S_SERVICE_CIDR=10.211.0.0/24
 K8S_SERVICE_IP=10.211.0.1 # the `kubernetes` service
-K8S_DUMMY_LINK=ybk8s0
+K8S_HOST_LINK=ybk8s0
 K8S_NETNS_PREFIX=yb-k8s-n # node 2's network namespace is yb-k8s-n2
 K8S_NODE_PREFIX=yb-k8s-   # node names: yb-k8s-1, yb-k8s-2
 K8S_CGROUP_PREFIX=yb-k8s-n  # each node's kubelet has its own cgroup root (/yb-k8s-n1, /yb-k8s-n2) so two kubelets on
@@ -77,6 +78,16 @@ k8s_bin_dir() {
   local hash
   hash=$( { k8s_recipe; k8s_ldflags; echo "${K8S_COMMANDS[*]}"; } | sha256sum | cut -c1-12)
   echo "${XDG_CACHE_HOME:-$HOME/.cache}/yunbang/kubernetes-$K8S_VERSION-$hash/bin"
+}
+
+# One k8s-up/k8s-down at a time on the machine (two `npm test` runs may start together): the second waits, then finds
+# the cluster up. The lock file lives outside $K8S_RUN, which k8s-down.sh removes; k8s-up.sh's own call of k8s-down.sh
+# inherits the lock (K8S_LOCKED).
+k8s_lock() {
+  [ -n "${K8S_LOCKED:-}" ] && return 0
+  exec 9>/run/yunbang-k8s.lock
+  flock -w 900 9 || die "another k8s-up.sh or k8s-down.sh has held /run/yunbang-k8s.lock for 15 minutes"
+  export K8S_LOCKED=1
 }
 
 # Processes: each component runs in its own session with a pid file; its log is $K8S_LOGS/<name>.log.
