@@ -148,8 +148,12 @@ iptables -w -t nat -A "${K8S_IPT_PREFIX}POSTROUTING" -s "$K8S_CLUSTER_CIDR" -d "
 iptables -w -t nat -A "${K8S_IPT_PREFIX}POSTROUTING" -s "$K8S_CLUSTER_CIDR" -j MASQUERADE
 iptables -w -t nat -A POSTROUTING -j "${K8S_IPT_PREFIX}POSTROUTING"
 iptables -w -t nat -N "${K8S_IPT_PREFIX}PREROUTING"
-iptables -w -t nat -A "${K8S_IPT_PREFIX}PREROUTING" -d "$K8S_HOST_IP" -p tcp --dport "$K8S_REGISTRY_PORT" \
-  -j DNAT --to-destination "127.0.0.1:$K8S_REGISTRY_PORT"
+for n in $(seq 2 "$nodes"); do
+  # Only from the node's own address (its containerd), never from its pods: they keep their pod addresses here, and the
+  # registry would let a tenant read or delete every team's images (test/integration/runtime/k8s-cluster.test.ts).
+  iptables -w -t nat -A "${K8S_IPT_PREFIX}PREROUTING" -i "$(k8s_veth_host "$n")" -s "$(k8s_node_ip "$n")" -d "$K8S_HOST_IP" \
+    -p tcp --dport "$K8S_REGISTRY_PORT" -j DNAT --to-destination "127.0.0.1:$K8S_REGISTRY_PORT"
+done
 iptables -w -t nat -A PREROUTING -j "${K8S_IPT_PREFIX}PREROUTING"
 
 # --- control plane ------------------------------------------------------------------------------------------------

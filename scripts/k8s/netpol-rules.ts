@@ -51,10 +51,20 @@ export function matches(selector: LabelSelector | undefined, labels: Record<stri
   return true;
 }
 
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-const IPV4_CIDR = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
+// Everything below comes from tenants' objects and ends up in iptables-restore input: only well-formed addresses,
+// ports and protocols pass (one bad line would make the whole restore fail and freeze every node's rules).
+const isIPv4 = (s: string) => {
+  const parts = s.split('.');
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+};
+const isIPv4Cidr = (s: string) => {
+  const [ip = '', bits = '', ...rest] = s.split('/');
+  return rest.length === 0 && isIPv4(ip) && /^\d{1,2}$/.test(bits) && Number(bits) <= 32;
+};
+const isPort = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 65535;
+const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
 const live = (p: Pod): p is Pod & { status: { podIP: string } } =>
-  !p.spec.hostNetwork && IPV4.test(p.status.podIP ?? '') && p.status.phase !== 'Succeeded' && p.status.phase !== 'Failed';
+  !p.spec.hostNetwork && isIPv4(p.status.podIP ?? '') && p.status.phase !== 'Succeeded' && p.status.phase !== 'Failed';
 const appliesToIngress = (p: NetworkPolicy) => !p.spec.policyTypes || p.spec.policyTypes.includes('Ingress');
 const chainName = (prefix: string, key: string) => `${prefix}${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
 
@@ -63,6 +73,7 @@ function portMatches(ports: PolicyPort[] | undefined, pod: Pod): string[] {
   if (!ports || ports.length === 0) return [''];
   const out: string[] = [];
   for (const { protocol = 'TCP', port, endPort } of ports) {
+    if (!PROTOCOLS.includes(protocol)) continue; // unknown: the rule admits nothing on it
     const proto = protocol.toLowerCase();
     if (port === undefined) {
       out.push(`-p ${proto}`);
@@ -74,8 +85,8 @@ function portMatches(ports: PolicyPort[] | undefined, pod: Pod): string[] {
       const named = pod.spec.containers?.flatMap((c) => c.ports ?? []).find((p) => p.name === port && (p.protocol ?? 'TCP') === protocol);
       number = named?.containerPort;
     }
-    if (number === undefined) continue;
-    out.push(`-p ${proto} -m ${proto} --dport ${endPort ? `${number}:${endPort}` : number}`);
+    if (!isPort(number) || (endPort !== undefined && !(isPort(endPort) && endPort >= number))) continue;
+    out.push(`-p ${proto} -m ${proto} --dport ${endPort !== undefined ? `${number}:${endPort}` : number}`);
   }
   return out;
 }
@@ -83,8 +94,10 @@ function portMatches(ports: PolicyPort[] | undefined, pod: Pod): string[] {
 /** Source matches of one peer: pod IPs, or a CIDR with optional exceptions. */
 function peerSources(peer: PolicyPeer, policyNamespace: string, state: ClusterState): { cidr: string; except: string[] }[] {
   if (peer.ipBlock) {
-    if (!IPV4_CIDR.test(peer.ipBlock.cidr)) return []; // IPv6 blocks: the cluster is IPv4-only
-    return [{ cidr: peer.ipBlock.cidr, except: (peer.ipBlock.except ?? []).filter((c) => IPV4_CIDR.test(c)) }];
+    if (!isIPv4Cidr(String(peer.ipBlock.cidr))) return []; // IPv6 blocks: the cluster is IPv4-only
+    const except = peer.ipBlock.except ?? [];
+    if (!except.every((c) => isIPv4Cidr(String(c)))) return []; // a block whose exceptions cannot be honoured admits nothing
+    return [{ cidr: peer.ipBlock.cidr, except }];
   }
   const nsLabels = new Map(state.namespaces.map((n) => [n.metadata.name, { ...n.metadata.labels, 'kubernetes.io/metadata.name': n.metadata.name }]));
   return state.pods

@@ -59,9 +59,9 @@ async function spread(ns: string) {
   );
 }
 /** GET / of the echo server at ip from inside pod (ns/name): its body, or the failure's message. */
-async function fromPod(ns: string, pod: string, ip: string): Promise<{ ok: boolean; text: string }> {
+async function fromPod(ns: string, pod: string, ip: string, port = '8080', path = '/'): Promise<{ ok: boolean; text: string }> {
   try {
-    return { ok: true, text: await kubectl(['-n', ns, 'exec', pod, '--', '/echo', 'get', ip, '8080']) };
+    return { ok: true, text: await kubectl(['-n', ns, 'exec', pod, '--', '/echo', 'get', ip, port, path]) };
   } catch (error) {
     return { ok: false, text: String((error as { stderr?: string }).stderr ?? error) };
   }
@@ -215,6 +215,22 @@ test('NetworkPolicy: a pod of namespace A cannot reach a pod of namespace B; A r
   assert.equal((await fromPod(nsA, a2.metadata.name, a1.status.podIP)).ok, true, 'A reaches A across nodes (back)');
   for (const pod of [...a.values(), ...b.values()]) {
     assert.equal(await fromHost(pod.status.podIP), `yb-k8s-echo ${pod.metadata.name}\n`, `the host reaches ${pod.metadata.name} on ${pod.spec.nodeName}`);
+  }
+});
+
+test("a tenant's pod cannot reach the cluster registry (only the nodes' containerd can), on either node", async () => {
+  const pods = await spread(nsA);
+  const [host, port] = registry.split(':') as [string, string];
+  assert.equal(host, '127.0.0.1', 'the registry listens on the host loopback only');
+  // Node 2's containerd pulls through the host's DNAT of 10.212.0.1:<port>; a pod must not ride it to the registry,
+  // where it could read every team's images or delete them.
+  const nodeIP = JSON.parse(await kubectl(['get', 'node', NODE1, '-o', 'json'])) as { status: { addresses: { type: string; address: string }[] } };
+  const hostIP = nodeIP.status.addresses.find((a) => a.type === 'InternalIP')?.address ?? '';
+  for (const pod of pods.values()) {
+    for (const target of [hostIP, host]) {
+      const r = await fromPod(nsA, pod.metadata.name, target, port, '/v2/_catalog');
+      assert.equal(r.ok, false, `${pod.metadata.name} on ${pod.spec.nodeName} reached the registry at ${target}:${port}: ${r.text}`);
+    }
   }
 });
 

@@ -129,3 +129,32 @@ test('the same state gives the same rules (the enforcer skips unchanged syncs); 
   assert.equal(buildRules({ ...s, pods: [...s.pods].reverse() }, 'n1', 'YBK8S-POLICY').restore, first.restore);
   for (const c of first.chains) assert.ok(c.length <= 28, `${c} is at most 28 characters`);
 });
+
+test('hostile fields never reach iptables: malformed addresses, ports and protocols admit nothing', () => {
+  const a1 = pod('a', 'a1', '10.210.1.2', 'n1', {}, { containers: [{ ports: [{ name: 'evil', containerPort: 99999 }] }] });
+  const inject = '-j ACCEPT\n-A YBK8S-POLICY -j ACCEPT';
+  const p = policy('a', {
+    podSelector: {},
+    ingress: [
+      {
+        from: [
+          { ipBlock: { cidr: `10.0.0.0/8 ${inject}` } },
+          { ipBlock: { cidr: '999.1.1.1/8' } },
+          { ipBlock: { cidr: '10.0.0.0/33' } },
+          { ipBlock: { cidr: '10.0.0.0/8', except: [`10.1.0.0/16 ${inject}`] } },
+        ],
+      },
+      { ports: [{ protocol: `TCP ${inject}`, port: 80 }, { port: `80 ${inject}` }, { port: 0 }, { port: 70000 }, { port: 'evil' }, { port: 90, endPort: 80 }] },
+    ],
+  });
+  const { restore } = buildRules(state([a1, { ...pod('a', 'x', `10.210.1.3 ${inject}`, 'n1') }], [p]), 'n1', 'YBK8S-POLICY');
+  const lines = restore.split('\n');
+  assert.ok(!lines.some((l) => l === '-A YBK8S-POLICY -j ACCEPT'), 'no injected line');
+  assert.ok(!restore.includes('999.') && !restore.includes('/33') && !restore.includes('70000') && !restore.includes('90:80'));
+  // Every peer and port above is malformed (a block with a malformed exception too): the pod admits nothing.
+  assert.deepEqual(
+    lines.filter((l) => l.includes('ACCEPT')),
+    [],
+  );
+  assert.ok(lines.at(-3)?.endsWith('-j REJECT --reject-with icmp-port-unreachable'));
+});
