@@ -207,6 +207,8 @@ state = "$run/containerd"
   address = "$sock"
 [ttrpc]
   address = "$run/containerd.sock.ttrpc"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$dir/containerd-opt" # not the host's /opt/containerd, which Docker's containerd uses
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$K8S_PAUSE_IMAGE"
   # root here lacks CAP_SYS_RESOURCE: without this every pod fails with "can't get final child's PID".
