@@ -68,10 +68,11 @@ echo "$nodes" > "$K8S_RUN/nodes"
 # start NAME NODE CMD... — its own session (a Ctrl-C on the caller must not stop the cluster), log, pid file.
 start() {
   local name=$1 n=$2; shift 2
+  # 9>&-: the daemons must not inherit the lock of k8s_lock (they would hold it for as long as they run).
   if [ "$n" = 1 ]; then
-    setsid nohup "$@" >"$K8S_LOGS/$name.log" 2>&1 </dev/null &
+    setsid nohup "$@" >"$K8S_LOGS/$name.log" 2>&1 </dev/null 9>&- &
   else
-    setsid nohup nsenter --net="/run/netns/$(k8s_netns "$n")" -- "$@" >"$K8S_LOGS/$name.log" 2>&1 </dev/null &
+    setsid nohup nsenter --net="/run/netns/$(k8s_netns "$n")" -- "$@" >"$K8S_LOGS/$name.log" 2>&1 </dev/null 9>&- &
   fi
   echo $! > "$K8S_RUN/$name.pid"
 }
