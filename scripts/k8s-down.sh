@@ -63,7 +63,7 @@ for n in $(seq 1 "$nodes"); do
 done
 mapfile -t shims < <(our_shims)
 daemons=()
-for c in kube-scheduler kube-controller-manager kube-apiserver registry etcd $(for n in $(seq 1 "$nodes"); do echo "containerd-$n"; done); do
+for c in coredns kube-scheduler kube-controller-manager kube-apiserver registry etcd $(for n in $(seq 1 "$nodes"); do echo "containerd-$n"; done); do
   k8s_running "$c" && daemons+=("$(k8s_pid "$c")")
 done
 stop "${shims[@]}" "${daemons[@]}"

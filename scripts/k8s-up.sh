@@ -26,7 +26,7 @@ admin=$K8S_STATE/admin.kubeconfig
 curl_api() { curl -sf --max-time 2 --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" "https://$K8S_HOST_IP:$K8S_API_PORT$1"; }
 components() {
   local n
-  echo etcd registry kube-apiserver kube-controller-manager kube-scheduler
+  echo etcd registry kube-apiserver kube-controller-manager kube-scheduler coredns
   for n in $(seq 1 "$1"); do echo "containerd-$n kubelet-$n kube-proxy-$n netpol-$n"; done
 }
 print_env() { cat "$K8S_ENV_FILE"; }
@@ -58,6 +58,7 @@ use_pinned_node # runs the NetworkPolicy enforcer (scripts/k8s/netpol.ts, throug
 cd "$here"
 started=$(date +%s)
 bin=$(bash "$here/scripts/k8s/build.sh" | tail -n 1)
+dns_bin=$(bash "$here/scripts/k8s/build-dns.sh" | tail -n 1)
 pause_tar=$(bash "$here/scripts/k8s/pause-image.sh")
 step "starting the Kubernetes test cluster ($nodes nodes) in $K8S_STATE"
 bash "$here/scripts/k8s/certs.sh" "$nodes"
@@ -191,6 +192,25 @@ start kube-controller-manager 1 "$bin/kube-controller-manager" --kubeconfig="$K8
 start kube-scheduler 1 "$bin/kube-scheduler" --kubeconfig="$K8S_STATE/scheduler.kubeconfig" \
   --authentication-kubeconfig="$K8S_STATE/scheduler.kubeconfig" --authorization-kubeconfig="$K8S_STATE/scheduler.kubeconfig" \
   --bind-address=127.0.0.1 --secure-port="$K8S_SCHED_PORT" --leader-elect=false --profiling=false
+# The cluster DNS on the host's node address (pods of every node reach it; kubelets hand it to pods as their resolver).
+cat > "$K8S_STATE/Corefile" <<COREFILE
+.:53 {
+    bind $K8S_DNS_IP
+    errors
+    health 127.0.0.1:$K8S_DNS_HEALTH_PORT
+    ready 127.0.0.1:$K8S_DNS_READY_PORT
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+        kubeconfig $admin
+        pods insecure
+        fallthrough in-addr.arpa ip6.arpa
+    }
+    forward . /etc/resolv.conf
+    cache 30
+    loop
+}
+COREFILE
+start coredns 1 "$dns_bin/coredns" -conf "$K8S_STATE/Corefile"
+wait_until coredns 60 curl -sf "http://127.0.0.1:$K8S_DNS_READY_PORT/ready"
 
 # --- nodes --------------------------------------------------------------------------------------------------------
 for n in $(seq 1 "$nodes"); do
@@ -273,6 +293,8 @@ cgroupDriver: cgroupfs
 cgroupRoot: /$K8S_CGROUP_PREFIX$n
 failSwapOn: false
 resolvConf: /etc/resolv.conf
+clusterDNS: [$K8S_DNS_IP]
+clusterDomain: cluster.local
 # A test cluster on a shared disk: evict only when it is really full, and never taint the node for disk pressure.
 evictionHard: {memory.available: 100Mi, nodefs.available: 1%, imagefs.available: 1%, nodefs.inodesFree: 1%}
 imageGCHighThresholdPercent: 99

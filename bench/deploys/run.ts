@@ -136,7 +136,8 @@ async function main(): Promise<void> {
   console.log(`\nUnder load during ${rounds} pushes and ${rounds} config changes: ${r.requests} requests, ${r.failures} failed or 5xx.`);
   if (r.failures) console.log(`samples: ${r.samples.join(' | ')}`);
   if (pushed) console.log(`With registry push on: ${pushed.requests} requests, ${pushed.failures} failed or 5xx.`);
-  if (kube) console.log(`On Kubernetes: ${kube.requests} requests, ${kube.failures} failed or 5xx.${kube.failures ? ` samples: ${kube.samples.join(' | ')}` : ''}`);
+  if (kube)
+    console.log(`On Kubernetes: ${kube.requests} requests, ${kube.failures} failed or 5xx.${kube.failures ? ` samples: ${kube.samples.join(' | ')}` : ''}`);
 }
 
 main().catch((err: unknown) => {

@@ -80,6 +80,46 @@ k8s_bin_dir() {
   echo "${XDG_CACHE_HOME:-$HOME/.cache}/yunbang/kubernetes-$K8S_VERSION-$hash/bin"
 }
 
+# The cluster's DNS: CoreDNS with the plugins a cluster DNS add-on uses, built like Kubernetes and cached beside it. It
+# runs on the host (node 1's address, which pods on every node reach) and answers <service>.<namespace>.svc.cluster.local,
+# so a pod reaches a Service of its namespace by its bare name; other names are forwarded to the host's resolvers.
+COREDNS_VERSION=v1.14.7
+K8S_DNS_IP=$K8S_HOST_IP
+K8S_DNS_HEALTH_PORT=26281
+K8S_DNS_READY_PORT=26282
+coredns_recipe_mod() { printf 'module yunbang.local/coredns\n\ngo 1.25.0\n\nrequire github.com/coredns/coredns %s\n' "$COREDNS_VERSION"; }
+coredns_recipe_main() {
+  cat <<'GO'
+// CoreDNS with the plugins of a cluster DNS add-on (the Kubernetes test cluster, docs/architecture.md §6.3).
+package main
+
+import (
+	"github.com/coredns/coredns/core/dnsserver"
+	"github.com/coredns/coredns/coremain"
+
+	_ "github.com/coredns/coredns/plugin/bind"
+	_ "github.com/coredns/coredns/plugin/cache"
+	_ "github.com/coredns/coredns/plugin/errors"
+	_ "github.com/coredns/coredns/plugin/forward"
+	_ "github.com/coredns/coredns/plugin/health"
+	_ "github.com/coredns/coredns/plugin/kubernetes"
+	_ "github.com/coredns/coredns/plugin/loop"
+	_ "github.com/coredns/coredns/plugin/ready"
+)
+
+func init() {
+	dnsserver.Directives = []string{"bind", "errors", "health", "ready", "cache", "loop", "kubernetes", "forward"}
+}
+
+func main() { coremain.Run() }
+GO
+}
+coredns_bin_dir() {
+  local hash
+  hash=$( { coredns_recipe_mod; coredns_recipe_main; } | sha256sum | cut -c1-12)
+  echo "${XDG_CACHE_HOME:-$HOME/.cache}/yunbang/coredns-$COREDNS_VERSION-$hash/bin"
+}
+
 # One k8s-up/k8s-down at a time on the machine (two `npm test` runs may start together): the second waits, then finds
 # the cluster up. The lock file lives outside $K8S_RUN, which k8s-down.sh removes; k8s-up.sh's own call of k8s-down.sh
 # inherits the lock (K8S_LOCKED).

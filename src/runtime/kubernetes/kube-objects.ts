@@ -46,9 +46,12 @@ export function aliasLabel(alias: string): string {
   return `yunbang.alias.${hash(alias, 12)}`;
 }
 
-/** The Service a team reaches `alias` by. */
+/**
+ * The Service a team reaches `alias` by: named as the alias itself when it can be (the cluster's DNS then resolves
+ * the bare name inside the namespace, as Docker's network aliases do), else a hashed name reached by hostAliases.
+ */
 export function aliasServiceName(alias: string): string {
-  return dnsLabel(`a-${alias}`);
+  return /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(alias) ? alias : dnsLabel(`a.${alias}`);
 }
 
 /** The labels of a workload's objects: the instance's, then the workload's. Pure. */

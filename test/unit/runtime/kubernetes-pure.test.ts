@@ -1,7 +1,16 @@
 // The Kubernetes backend's decisions without a cluster: names, manifests, pod events, process state, exec framing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { aliasLabel, dnsLabel, isolationPolicy, namespaceName, objectName, podSpec, processManifest } from '../../../src/runtime/kubernetes/kube-objects.js';
+import {
+  aliasLabel,
+  aliasServiceName,
+  dnsLabel,
+  isolationPolicy,
+  namespaceName,
+  objectName,
+  podSpec,
+  processManifest,
+} from '../../../src/runtime/kubernetes/kube-objects.js';
 import { podEvents, type PodLike } from '../../../src/runtime/kubernetes/kube-events.js';
 import { stateOf } from '../../../src/runtime/kubernetes/kubernetes-runtime.js';
 import { execCommand, exitCodeOfStatus } from '../../../src/runtime/kubernetes/kube-streams.js';
@@ -145,4 +154,10 @@ test("readiness: the app's first HTTP health check of the web type becomes an HT
     )[0]!.readinessProbe as Record<string, unknown>;
   assert.deepEqual(probe('/health').httpGet, { path: '/health', port: 5000 });
   assert.deepEqual(probe().tcpSocket, { port: 5000 });
+});
+
+test('an alias that is a DNS label names its Service (the cluster DNS resolves it); others get a hashed name', () => {
+  assert.equal(aliasServiceName('a-two'), 'a-two');
+  assert.match(aliasServiceName('hello.worker'), /^a-hello-worker-[0-9a-f]{8}$/);
+  assert.match(aliasServiceName('9lives'), /^a-9lives-[0-9a-f]{8}$/);
 });
