@@ -160,6 +160,14 @@ export interface ExecResult {
   stderr: string;
 }
 
+/**
+ * A process id as people see it and as stored log lines carry it: a 64-hex id (Docker's) in its 12-character short
+ * form, any other backend's id (Kubernetes' `<namespace>/<object>`) whole, since a prefix of it names nothing. Pure.
+ */
+export function shortProcessId(id: string): string {
+  return /^[0-9a-f]{64}$/.test(id) ? id.slice(0, 12) : id;
+}
+
 /** A process gone past its limit of time; it was killed and removed. */
 export class RunTimeoutError extends Error {
   constructor(readonly timeoutMs: number) {

@@ -82,7 +82,7 @@ test('pod events: start once per run, die on exit, on a stop request and on dele
   const restarted = podEvents(crashed.now, pod({ running: { startedAt: 't2' } }, {}, 1), false);
   assert.deepEqual(restarted.events, [{ action: 'start' }]);
   const draining = podEvents(restarted.now, pod({ running: { startedAt: 't2' } }, { deletionTimestamp: 'now' }), false);
-  assert.deepEqual(draining.events, [{ action: 'die' }], 'asked to stop: dead for the platform while it still serves');
+  assert.deepEqual(draining.events, [{ action: 'kill' }, { action: 'die' }], 'asked to stop: a stop, and dead for the platform while it still serves');
   assert.deepEqual(podEvents(draining.now, null, true).events, [], 'its deletion afterwards says nothing more');
 });
 
