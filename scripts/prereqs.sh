@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Ensures what the platform needs on the host: Debian packages (Docker engine, etcd, image registry, git, debootstrap),
-# a running Docker engine, npm dependencies and the TypeScript build. Idempotent and quick when all is there.
+# Ensures what the platform needs on the host: Debian packages (Docker engine, etcd, image registry, git, debootstrap,
+# the Kubernetes test cluster's containerd and CNI plugins), a running Docker engine, npm dependencies and the
+# TypeScript build. Idempotent and quick when all is there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/scripts/lib.sh"
@@ -16,6 +17,15 @@ command -v ssh >/dev/null || need_pkgs+=(openssh-client)
 command -v curl >/dev/null || need_pkgs+=(curl)
 command -v awk >/dev/null || need_pkgs+=(mawk)
 command -v chromium >/dev/null || need_pkgs+=(chromium) # the web console's end-to-end tests drive it (test/e2e/)
+# The Kubernetes test cluster (scripts/k8s-up.sh, docs/architecture.md §6.3): its container runtime, CNI plugins,
+# firewall tools and the compiler of its pause image.
+command -v containerd >/dev/null || need_pkgs+=(containerd)
+command -v runc >/dev/null || need_pkgs+=(runc)
+[ -x /usr/lib/cni/bridge ] || need_pkgs+=(containernetworking-plugins)
+command -v iptables >/dev/null || need_pkgs+=(iptables)
+command -v nft >/dev/null || need_pkgs+=(nftables)
+command -v nsenter >/dev/null || need_pkgs+=(util-linux)
+command -v gcc >/dev/null || need_pkgs+=(gcc libc6-dev)
 for extra in ${YB_EXTRA_PACKAGES:-}; do dpkg -s "$extra" >/dev/null 2>&1 || need_pkgs+=("$extra"); done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "missing packages: ${need_pkgs[*]} (run as root, or install them with apt-get)"

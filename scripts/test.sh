@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: ensures the prerequisites (packages, Docker engine, npm deps, build, base images), checks formatting and lint
-# (Biome), then runs the whole suite with node's test runner: unit tests first, then integration tests against real
-# etcd, Docker, git.
+# (Biome), brings up the Kubernetes test cluster, then runs the whole suite with node's test runner: unit tests first,
+# then integration tests against real etcd, Docker, git and Kubernetes.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -14,6 +14,13 @@ if ! npx --no-install biome ci . --colors=off; then
   exit 1
 fi
 bash scripts/build-images.sh
+# The Kubernetes test cluster (docs/architecture.md §6.3; a fresh machine builds Kubernetes first, ~10 min): its
+# settings reach the tests under YB_TEST_* names, so the Docker-backend ybds the tests start do not pick them up.
+bash scripts/k8s-up.sh >/dev/null
+. scripts/k8s/lib.sh
+YB_TEST_KUBECONFIG=$(sed -n 's/^YB_KUBECONFIG=//p' "$K8S_ENV_FILE")
+YB_TEST_REGISTRY_URL=$(sed -n 's/^YB_REGISTRY_URL=//p' "$K8S_ENV_FILE")
+export YB_TEST_KUBECONFIG YB_TEST_REGISTRY_URL
 mapfile -t unit < <(find test/unit -name '*.test.ts' | sort)
 mapfile -t integ < <(find test/integration -name '*.test.ts' | sort)
 mapfile -t e2e < <(find test/e2e -name '*.test.ts' | sort) # the web console in a real browser (chromium)

@@ -1,10 +1,12 @@
 // bench/deploys: push-to-serving and rollout times through the real platform under steady load through the
 // router, with the failed-request count; reference in the same run: plain `docker run` of the same image until it
 // answers (the floor any deploy of that image pays). Prints a table. Not a test: nothing is asserted.
-// Run: node --import tsx bench/deploys/run.ts [rounds=3] [--registry]
+// Run: node --import tsx bench/deploys/run.ts [rounds=3] [--registry] [--kubernetes]
 // --registry: the same pushes again, in the same run, on a platform with YB_REGISTRY_PUSH=true (embedded registry).
+// --kubernetes: the same pushes again, in the same run, on YB_RUNTIME=kubernetes against the test cluster of
+// scripts/k8s-up.sh (its settings from /var/lib/yunbang-k8s/env; run `bash scripts/k8s-up.sh` first).
 import { execFile } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startPlatform, fixtureRepo, git, commitAll, httpGet, type Platform } from '../../test/helpers/platform.js';
@@ -14,6 +16,7 @@ import { freePort } from '../../test/helpers/ports.js';
 const run = promisify(execFile);
 const args = process.argv.slice(2);
 const withRegistry = args.includes('--registry');
+const withKubernetes = args.includes('--kubernetes');
 const rounds = Number(args.find((a) => /^\d+$/.test(a)) ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const secs = (ms: number) => (ms / 1000).toFixed(2);
@@ -93,6 +96,12 @@ async function pushes(
   }
 }
 
+/** YB_KUBECONFIG and YB_REGISTRY_URL of the test cluster (scripts/k8s-up.sh writes them). */
+function clusterSettings(): Record<string, string> {
+  const text = readFileSync('/var/lib/yunbang-k8s/env', 'utf8');
+  return Object.fromEntries([...text.matchAll(/^(YB_KUBECONFIG|YB_REGISTRY_URL)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
 async function main(): Promise<void> {
   const registryPort = withRegistry ? await freePort() : 0;
   const r = await pushes({}, referenceRuns);
@@ -113,11 +122,22 @@ async function main(): Promise<void> {
       [`registry push on: config change → serving (median of ${rounds})`, secs(median(pushed.config)), ratio(median(pushed.config))],
     );
   }
+  // Same run, a third platform: apps run on the Kubernetes test cluster (builds stay on this engine).
+  const kube = withKubernetes ? await pushes({ YB_RUNTIME: 'kubernetes', ...clusterSettings() }) : null;
+  if (kube) {
+    rows.push(
+      ['kubernetes: cold push → serving from a pod', secs(kube.coldMs), '—'],
+      [`kubernetes: warm push → serving (median of ${rounds})`, secs(median(kube.warm)), ratio(median(kube.warm))],
+      [`kubernetes: config change → serving (median of ${rounds})`, secs(median(kube.config)), ratio(median(kube.config))],
+    );
+  }
   console.log('\n| what | seconds | ÷ plain docker run |\n|---|---:|---:|');
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
   console.log(`\nUnder load during ${rounds} pushes and ${rounds} config changes: ${r.requests} requests, ${r.failures} failed or 5xx.`);
   if (r.failures) console.log(`samples: ${r.samples.join(' | ')}`);
   if (pushed) console.log(`With registry push on: ${pushed.requests} requests, ${pushed.failures} failed or 5xx.`);
+  if (kube)
+    console.log(`On Kubernetes: ${kube.requests} requests, ${kube.failures} failed or 5xx.${kube.failures ? ` samples: ${kube.samples.join(' | ')}` : ''}`);
 }
 
 main().catch((err: unknown) => {

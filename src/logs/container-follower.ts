@@ -4,7 +4,7 @@
 // key), so lines are neither lost nor repeated. Also turns process exits into `yb[web.1]` state lines.
 import type { Readable } from 'node:stream';
 import { LineSplitter } from '../shared/line-splitter.js';
-import type { Runtime, RuntimeEvent, Workload } from '../runtime/runtime.js';
+import { shortProcessId, type Runtime, type RuntimeEvent, type Workload } from '../runtime/runtime.js';
 import type { Logger } from '../shared/logger.js';
 import type { LogHub } from './log-hub.js';
 import { sinceSeconds, splitDockerLine, type LogLine } from './line.js';
@@ -59,7 +59,7 @@ export class ContainerFollower {
   private async watchEvents(): Promise<void> {
     this.unwatch = await this.runtime.watch((e: RuntimeEvent) => {
       if (e.workload.kind !== 'process') return;
-      const id = e.id.slice(0, 12);
+      const id = shortProcessId(e.id);
       if (e.action === 'kill') this.stopping.add(id);
       if (e.action === 'die') this.onExit(id, e.workload, e.exitCode);
       void this.sync();
@@ -71,7 +71,11 @@ export class ContainerFollower {
     const proc = `${w.type ?? 'process'}.${w.index ?? 1}`;
     const code = exitCode ?? '?';
     const stopped = this.stopping.delete(id);
-    const msg = stopped ? `Stopped (exit code ${code})` : `Process exited with status ${code}; state changed from up to crashed`;
+    const msg = stopped
+      ? exitCode === undefined
+        ? 'Stopped'
+        : `Stopped (exit code ${code})`
+      : `Process exited with status ${code}; state changed from up to crashed`;
     this.hub.append(w.app, [{ t: new Date().toISOString(), s: 'yb', p: proc, m: msg }]);
   }
 
@@ -99,7 +103,7 @@ export class ContainerFollower {
     const processes = await this.runtime.listProcesses({ kind: 'process' });
     const live = new Set<string>();
     for (const c of processes) {
-      const id = c.id.slice(0, 12);
+      const id = shortProcessId(c.id);
       live.add(id);
       if (this.following.has(id)) continue;
       if (!c.running && this.drained.has(`${id}:${c.status}`)) continue;

@@ -42,6 +42,11 @@ export interface ProcessSpec {
    * that route through a virtual address (Kubernetes Services) need them named.
    */
   listens?: number[];
+  /**
+   * The app's HTTP health check of `port` (app.json healthchecks): backends that probe readiness themselves
+   * (Kubernetes) probe this path instead of a bare TCP connect. The platform runs the check at deploys either way.
+   */
+  readinessPath?: string;
   /** Memory limit; omitted: the backend's default for the kind (hardening). */
   memoryBytes?: number;
   nanoCpus?: number;
@@ -153,6 +158,14 @@ export interface ExecResult {
   code: number | null;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * A process id as people see it and as stored log lines carry it: a 64-hex id (Docker's) in its 12-character short
+ * form, any other backend's id (Kubernetes' `<namespace>/<object>`) whole, since a prefix of it names nothing. Pure.
+ */
+export function shortProcessId(id: string): string {
+  return /^[0-9a-f]{64}$/.test(id) ? id.slice(0, 12) : id;
 }
 
 /** A process gone past its limit of time; it was killed and removed. */

@@ -3,7 +3,7 @@
 // listens again (possibly at a new address). First starts belong to rollouts and are left alone.
 import type { Store } from '../store/store.js';
 import type { EndpointRecord } from '../store/keys.js';
-import type { Runtime, RuntimeEvent } from '../runtime/runtime.js';
+import { shortProcessId, type Runtime, type RuntimeEvent } from '../runtime/runtime.js';
 import type { AppRecords } from '../release/app-records.js';
 import type { Logger } from '../shared/logger.js';
 import { endpointInstance } from './process-spec.js';
@@ -37,7 +37,7 @@ export class ProcessMonitor {
       const cur = await this.store.get<EndpointRecord>(key);
       if (cur?.container === e.id) {
         await this.store.delete(key);
-        this.log.info({ app, container: e.id.slice(0, 12) }, 'process died; endpoint withdrawn');
+        this.log.info({ app, container: shortProcessId(e.id) }, 'process died; endpoint withdrawn');
       }
       return;
     }
@@ -52,6 +52,6 @@ export class ProcessMonitor {
     if (!fresh?.running || !fresh.address) return;
     const rec: EndpointRecord = { host: fresh.address.host, port: fresh.address.port, release: release.version, container: e.id };
     await this.store.put(key, rec);
-    this.log.info({ app, container: e.id.slice(0, 12), restarts: fresh.restarts }, 'restarted process is healthy; endpoint published');
+    this.log.info({ app, container: shortProcessId(e.id), restarts: fresh.restarts }, 'restarted process is healthy; endpoint published');
   }
 }

@@ -46,6 +46,7 @@ export function processSpec(
     command: processCommand(release, release.processTypes[f.type] ?? ''),
     env: processEnv(app, release, `${f.type}.${index}`),
     ...(web ? { port: release.port } : {}),
+    ...(web && release.manifest?.healthchecks[f.type]?.[0] ? { readinessPath: release.manifest.healthchecks[f.type]![0]!.path } : {}),
     ...(size.memoryBytes ? { memoryBytes: size.memoryBytes } : {}),
     ...(size.nanoCpus ? { nanoCpus: size.nanoCpus } : {}),
     network,

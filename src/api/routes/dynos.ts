@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { appFor } from '../auth-hook.js';
 import { appParams } from '../schemas.js';
+import { shortProcessId } from '../../runtime/runtime.js';
 
 export function registerDynos(api: FastifyInstance, ctx: ApiContext): void {
   api.get(
@@ -44,7 +45,7 @@ export function registerDynos(api: FastifyInstance, ctx: ApiContext): void {
           state: state.restarting ? 'crashed' : state.running ? 'up' : c.status,
           startedAt: state.startedAt,
           restarts: state.restarts,
-          container: c.id.slice(0, 12),
+          container: shortProcessId(c.id),
         });
       }
       return out.sort((a, b) => a.name.localeCompare(b.name));

@@ -1,7 +1,7 @@
 // The runtime's process events on Kubernetes (runtime.ts watch; docs/architecture.md §6.2): one watch of this
 // instance's pods in every namespace, shared by all subscribers, turned into start/die events of the process a pod
-// belongs to. A pod asked to stop (deleted, evicted by a drain) dies at once for the platform, so routers drop it
-// while it still serves; the watch is reopened after it ends, from a fresh list (no event is made up for that list).
+// belongs to. A pod asked to stop (deleted, evicted by a drain) is killed and dies at once for the platform, so
+// routers drop it while it still serves (its preStop pause); the watch is reopened after it ends, from a fresh list (no event is made up for that list).
 import type { Readable } from 'node:stream';
 import { splitLines } from '../../shared/line-splitter.js';
 import type { RuntimeEvent } from '../runtime.js';
@@ -39,14 +39,16 @@ export function podEvents(
   before: Seen | undefined,
   pod: PodLike | null,
   deleted: boolean,
-): { events: Array<{ action: 'start' | 'die'; exitCode?: number }>; now: Seen } {
-  const events: Array<{ action: 'start' | 'die'; exitCode?: number }> = [];
+): { events: Array<{ action: RuntimeEvent['action']; exitCode?: number }>; now: Seen } {
+  const events: Array<{ action: RuntimeEvent['action']; exitCode?: number }> = [];
   const cs = pod?.status?.containerStatuses?.[0];
   const runningSince = !deleted && cs?.state?.running ? (cs.state.running.startedAt ?? 'yes') : null;
   const stopping = deleted || Boolean(pod?.metadata.deletionTimestamp);
   const was = before ?? { running: null, stopping: false };
   const exitCode = cs?.state?.terminated?.exitCode ?? cs?.lastState?.terminated?.exitCode;
-  if (stopping && !was.stopping && (was.running || runningSince)) events.push({ action: 'die', ...(exitCode !== undefined ? { exitCode } : {}) });
+  // Asked to stop (by the platform, a drain, an eviction): the stop signal, and dead for the platform at once.
+  if (stopping && !was.stopping && (was.running || runningSince))
+    events.push({ action: 'kill' }, { action: 'die', ...(exitCode !== undefined ? { exitCode } : {}) });
   else if (!stopping) {
     if (was.running && runningSince !== was.running) events.push({ action: 'die', ...(exitCode !== undefined ? { exitCode } : {}) });
     if (runningSince && runningSince !== was.running) events.push({ action: 'start' });

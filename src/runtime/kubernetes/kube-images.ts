@@ -1,7 +1,7 @@
 // Images for the cluster (docs/architecture.md §6.2): builds stay on the control plane's engine (the builder's
 // ImageStore); what a pod runs is that image pushed to the cluster's registry and named by digest, so every node
 // pulls the same bytes. Pushes are remembered per image id; the registry skips layers it already has.
-import type { ImageStore } from '../runtime.js';
+import { RuntimeUnavailableError, type ImageStore } from '../runtime.js';
 
 export class ClusterImages {
   readonly host: string;
@@ -39,7 +39,13 @@ export class ClusterImages {
     const tag = `${repo}:${hex}`;
     await this.images.tag(id, tag);
     try {
-      const digest = await this.images.push(tag, () => undefined);
+      const digest = await this.images
+        .push(tag, () => undefined)
+        .catch((err: unknown) => {
+          throw new RuntimeUnavailableError(`cannot push the image to the cluster's registry at ${this.host} (YB_REGISTRY_URL): ${(err as Error).message}`, {
+            cause: err,
+          });
+        });
       return `${repo}@${digest}`;
     } finally {
       await this.images.remove(tag);

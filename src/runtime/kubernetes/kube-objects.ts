@@ -46,9 +46,12 @@ export function aliasLabel(alias: string): string {
   return `yunbang.alias.${hash(alias, 12)}`;
 }
 
-/** The Service a team reaches `alias` by. */
+/**
+ * The Service a team reaches `alias` by: named as the alias itself when it can be (the cluster's DNS then resolves
+ * the bare name inside the namespace, as Docker's network aliases do), else a hashed name reached by hostAliases.
+ */
 export function aliasServiceName(alias: string): string {
-  return dnsLabel(`a-${alias}`);
+  return /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(alias) ? alias : dnsLabel(`a.${alias}`);
 }
 
 /** The labels of a workload's objects: the instance's, then the workload's. Pure. */
@@ -107,6 +110,22 @@ export function aliasService(instance: string, namespace: string, alias: string,
   };
 }
 
+/**
+ * The disruption budget of an app's processes of one type: a drain evicts them one at a time, each once its
+ * replacement is ready (a single process may go: there is nothing to keep it company).
+ */
+export function disruptionBudget(instance: string, namespace: string, app: string, type: string): Json {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: dnsLabel(`pdb-${app}-${type}`), namespace, labels: { [LABEL_INSTANCE]: instance, ...workloadLabels({ app, type }) } },
+    spec: {
+      maxUnavailable: 1,
+      selector: { matchLabels: { [LABEL_INSTANCE]: instance, ...workloadLabels({ kind: 'process', app, type }) } },
+    },
+  };
+}
+
 /** Kubernetes quantities of a memory limit in bytes and a CPU limit in nano-CPUs. */
 function resources(memoryBytes: number | undefined, nanoCpus: number | undefined): Json {
   const limits: Record<string, string> = {};
@@ -130,6 +149,8 @@ export interface PodParts {
   envSecret?: string;
   env?: Record<string, string>;
   port?: number;
+  /** An HTTP readiness probe of `port` at this path instead of a TCP connect. */
+  readinessPath?: string;
   memoryBytes?: number;
   nanoCpus?: number;
   user?: string;
@@ -153,7 +174,16 @@ export function podSpec(p: PodParts): Json {
     ...(p.env ? { env: Object.entries(p.env).map(([name, value]) => ({ name, value })) } : {}),
     ...(p.envSecret ? { envFrom: [{ secretRef: { name: p.envSecret } }] } : {}),
     ...(p.port ? { ports: [{ containerPort: p.port, protocol: 'TCP' }] } : {}),
-    ...(p.port ? { readinessProbe: { tcpSocket: { port: p.port }, periodSeconds: 1, failureThreshold: 1, successThreshold: 1 } } : {}),
+    ...(p.port
+      ? {
+          readinessProbe: {
+            ...(p.readinessPath ? { httpGet: { path: p.readinessPath, port: p.port } } : { tcpSocket: { port: p.port } }),
+            periodSeconds: 1,
+            failureThreshold: 1,
+            successThreshold: 1,
+          },
+        }
+      : {}),
     ...(p.preStopSleep ? { lifecycle: { preStop: { sleep: { seconds: p.preStopSleep } } } } : {}),
     resources: resources(p.memoryBytes, p.nanoCpus),
     securityContext: {
@@ -205,7 +235,25 @@ export function processManifest(instance: string, namespace: string, spec: Proce
   const name = objectName(spec.name);
   const labels = objectLabels(instance, spec.workload, name);
   const aliasLabels = Object.fromEntries(spec.aliases.map((a) => [aliasLabel(a), 'y']));
-  const template = { metadata: { labels: { ...labels, ...aliasLabels } }, spec: pod };
+  // Processes of one app and type prefer different nodes, so a drained or lost node takes only part of them.
+  const spread = spec.workload.type
+    ? {
+        affinity: {
+          podAntiAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              {
+                weight: 100,
+                podAffinityTerm: {
+                  topologyKey: 'kubernetes.io/hostname',
+                  labelSelector: { matchLabels: { [LABEL_INSTANCE]: instance, ...workloadLabels({ app: spec.workload.app, type: spec.workload.type }) } },
+                },
+              },
+            ],
+          },
+        },
+      }
+    : {};
+  const template = { metadata: { labels: { ...labels, ...aliasLabels } }, spec: { ...pod, ...spread } };
   const service = spec.workload.kind === 'service';
   return {
     apiVersion: 'apps/v1',

@@ -38,6 +38,7 @@ import {
   aliasServiceName,
   capsOf,
   defaultMemory,
+  disruptionBudget,
   envSecret,
   isolationPolicy,
   namespaceManifest,
@@ -128,6 +129,8 @@ export class KubernetesRuntime implements Runtime {
   private readonly cluster: ClusterImages;
   private readonly events: KubeEvents;
   private readonly namespaces = new Map<string, Promise<string>>();
+  /** Disruption budgets known to exist (namespace/app/type). */
+  private readonly budgets = new Set<string>();
   private readonly stats = new Map<string, { at: number; summary: Promise<unknown> }>();
 
   constructor(
@@ -187,6 +190,7 @@ export class KubernetesRuntime implements Runtime {
       if (pods.items.length) continue;
       await this.api.tolerate('DELETE', `/api/v1/namespaces/${ns.metadata.name}`, [404, 409], null);
       for (const [team, p] of this.namespaces) if ((await p.catch(() => '')) === ns.metadata.name) this.namespaces.delete(team);
+      for (const k of this.budgets) if (k.startsWith(`${ns.metadata.name}/`)) this.budgets.delete(k);
     }
   }
 
@@ -237,6 +241,7 @@ export class KubernetesRuntime implements Runtime {
       args: spec.command,
       envSecret: name,
       ...(spec.port ? { port: spec.port } : {}),
+      ...(spec.readinessPath ? { readinessPath: spec.readinessPath } : {}),
       memoryBytes: spec.memoryBytes ?? defaultMemory(spec.workload.kind, this.s.hardening),
       ...(spec.nanoCpus ? { nanoCpus: spec.nanoCpus } : {}),
       ...(spec.user ? { user: spec.user } : {}),
@@ -259,6 +264,13 @@ export class KubernetesRuntime implements Runtime {
       contentType: 'application/merge-patch+json',
     });
     if (!service) await this.markFirstPod(namespace, name, setPath);
+    const { app, type } = spec.workload;
+    if (!service && app && type && !this.budgets.has(`${namespace}/${app}/${type}`)) {
+      await this.api.tolerate('POST', `/apis/policy/v1/namespaces/${namespace}/poddisruptionbudgets`, [409], null, {
+        body: disruptionBudget(this.instance, namespace, app, type),
+      });
+      this.budgets.add(`${namespace}/${app}/${type}`);
+    }
     return { id: `${namespace}/${name}` };
   }
 

@@ -1,7 +1,16 @@
 // The Kubernetes backend's decisions without a cluster: names, manifests, pod events, process state, exec framing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { aliasLabel, dnsLabel, isolationPolicy, namespaceName, objectName, podSpec, processManifest } from '../../../src/runtime/kubernetes/kube-objects.js';
+import {
+  aliasLabel,
+  aliasServiceName,
+  dnsLabel,
+  isolationPolicy,
+  namespaceName,
+  objectName,
+  podSpec,
+  processManifest,
+} from '../../../src/runtime/kubernetes/kube-objects.js';
 import { podEvents, type PodLike } from '../../../src/runtime/kubernetes/kube-events.js';
 import { stateOf } from '../../../src/runtime/kubernetes/kubernetes-runtime.js';
 import { execCommand, exitCodeOfStatus } from '../../../src/runtime/kubernetes/kube-streams.js';
@@ -73,7 +82,7 @@ test('pod events: start once per run, die on exit, on a stop request and on dele
   const restarted = podEvents(crashed.now, pod({ running: { startedAt: 't2' } }, {}, 1), false);
   assert.deepEqual(restarted.events, [{ action: 'start' }]);
   const draining = podEvents(restarted.now, pod({ running: { startedAt: 't2' } }, { deletionTimestamp: 'now' }), false);
-  assert.deepEqual(draining.events, [{ action: 'die' }], 'asked to stop: dead for the platform while it still serves');
+  assert.deepEqual(draining.events, [{ action: 'kill' }, { action: 'die' }], 'asked to stop: a stop, and dead for the platform while it still serves');
   assert.deepEqual(podEvents(draining.now, null, true).events, [], 'its deletion afterwards says nothing more');
 });
 
@@ -135,4 +144,20 @@ test('the isolation policy admits each node and its pod-network gateway', () => 
     }),
     ['10.244.0.1/32', '10.244.1.1/32', '10.77.0.1/32', '10.77.0.2/32'],
   );
+});
+
+test("readiness: the app's first HTTP health check of the web type becomes an HTTP probe; otherwise a TCP connect", () => {
+  const probe = (path?: string) =>
+    (
+      podSpec({ image: 'i', args: undefined, port: 5000, ...(path ? { readinessPath: path } : {}), caps: [], hostAliases: [], restartPolicy: 'Always' })
+        .containers as Array<{ readinessProbe: unknown }>
+    )[0]!.readinessProbe as Record<string, unknown>;
+  assert.deepEqual(probe('/health').httpGet, { path: '/health', port: 5000 });
+  assert.deepEqual(probe().tcpSocket, { port: 5000 });
+});
+
+test('an alias that is a DNS label names its Service (the cluster DNS resolves it); others get a hashed name', () => {
+  assert.equal(aliasServiceName('a-two'), 'a-two');
+  assert.match(aliasServiceName('hello.worker'), /^a-hello-worker-[0-9a-f]{8}$/);
+  assert.match(aliasServiceName('9lives'), /^a-9lives-[0-9a-f]{8}$/);
 });
