@@ -1,6 +1,7 @@
 // The runtime backend the integration suite runs on (YB_TEST_RUNTIME=docker|kubernetes, docs/architecture.md §6) and
 // a probe of what tests check behind the platform's back: its processes, a crash, an exec, the services' volumes.
-// The probe uses each backend's own tool (docker CLI, kubectl), never src/runtime: a test must not use the code it checks.
+// The probe uses each backend's own tool (docker CLI, the cluster's kubectl), never src/runtime: a test must not use the
+// code it checks.
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +28,20 @@ export function testCluster(): { kubeconfig: string; registryUrl: string } {
   if (!kubeconfig || !registryUrl)
     throw new Error('YB_TEST_RUNTIME=kubernetes needs YB_TEST_KUBECONFIG and YB_TEST_REGISTRY_URL (scripts/test.sh sets them from scripts/k8s-up.sh)');
   return { kubeconfig, registryUrl };
+}
+
+/**
+ * The kubectl of the test cluster's own build (a fresh machine has no other): YB_TEST_KUBECTL (scripts/test.sh sets
+ * it), else the bin directory scripts/k8s/build.sh prints (cached after the first build), as k8s-drain.test.ts does.
+ */
+let kubectlPath: Promise<string> | undefined;
+function kubectlBinary(): Promise<string> {
+  kubectlPath ??= process.env.YB_TEST_KUBECTL
+    ? Promise.resolve(process.env.YB_TEST_KUBECTL)
+    : run('bash', [join(import.meta.dirname, '..', '..', 'scripts', 'k8s', 'build.sh')]).then(({ stdout }) =>
+        join(stdout.trim().split('\n').at(-1) ?? '', 'kubectl'),
+      );
+  return kubectlPath;
 }
 
 /** The ybd settings that select this run's backend. */
@@ -136,7 +151,8 @@ interface Pod {
 }
 
 function kubernetesProbe(instance: string, dataDir: string): Probe {
-  const kubectl = async (args: string[]) => (await run('kubectl', ['--kubeconfig', testCluster().kubeconfig, ...args], { maxBuffer: 64 << 20 })).stdout;
+  const kubectl = async (args: string[]) =>
+    (await run(await kubectlBinary(), ['--kubeconfig', testCluster().kubeconfig, ...args], { maxBuffer: 64 << 20 })).stdout;
   const selector = (sel: Selector) =>
     Object.entries({ 'yunbang.instance': instance, 'yunbang.app': sel.app, 'yunbang.kind': sel.kind, 'yunbang.service': sel.service })
       .filter(([, v]) => v !== undefined)
