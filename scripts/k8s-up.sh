@@ -20,6 +20,7 @@ done
 case $nodes in 1 | 2) ;; *) die "--nodes must be 1 or 2, not '$nodes'" ;; esac
 [ "$(id -u)" = 0 ] || die "the Kubernetes test cluster needs root (network namespaces, iptables, containerd)"
 k8s_lock
+trap 'printf "error: k8s-up.sh failed at line %s (a half-started cluster: the next k8s-up.sh or k8s-down.sh removes it)\n" "$LINENO" >&2' ERR
 
 pki=$K8S_STATE/pki
 admin=$K8S_STATE/admin.kubeconfig
@@ -56,6 +57,7 @@ done
 [ -x /usr/lib/cni/bridge ] || die "the CNI plugins are missing; run scripts/prereqs.sh (containernetworking-plugins)"
 use_pinned_node # runs the NetworkPolicy enforcer (scripts/k8s/netpol.ts, through tsx from node_modules)
 cd "$here"
+[ -d node_modules/tsx ] || die "the npm dependencies are missing (the NetworkPolicy enforcer runs through tsx); run scripts/prereqs.sh"
 started=$(date +%s)
 bin=$(bash "$here/scripts/k8s/build.sh" | tail -n 1)
 dns_bin=$(bash "$here/scripts/k8s/build-dns.sh" | tail -n 1)

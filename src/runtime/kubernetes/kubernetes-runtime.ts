@@ -87,8 +87,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ANNOTATION_HEALTHCHECK = 'yunbang.io/image-healthcheck';
 /** Docker's default HEALTHCHECK --timeout, which the platform applies when it runs the check itself. */
 const CHECK_TIMEOUT_MS = 30_000;
-/** Container waiting reasons that will not end by themselves: the process is dead for the platform. */
-const STUCK = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+/**
+ * Container waiting reasons that will not end by themselves: the process is dead for the platform. A failed pull or
+ * container creation is retried by the kubelet (a busy registry, containerd's name reservations) and counts as
+ * starting: a health check's time limit ends it if it lasts.
+ */
+const STUCK = new Set(['InvalidImageName', 'CreateContainerConfigError', 'RunContainerError']);
+/** How long a one-off may take to start (pull included). */
+const ONE_OFF_START_MS = 180_000;
 
 function splitId(id: string): { namespace: string; name: string } | null {
   const m = /^([a-z0-9-]{1,63})\/([a-z0-9-]{1,63})$/.exec(id);
@@ -549,14 +555,15 @@ export class KubernetesRuntime implements Runtime {
         });
       },
       async started() {
-        for (;;) {
+        let reason = '';
+        for (const until = Date.now() + ONE_OFF_START_MS; Date.now() < until; await sleep(100)) {
           const pod = await readPod();
           const cs = pod?.status?.containerStatuses?.[0];
           if (!pod || cs?.state?.running || cs?.state?.terminated || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return;
-          if (cs?.state?.waiting?.reason && STUCK.has(cs.state.waiting.reason))
-            throw new Error(`the one-off could not start: ${cs.state.waiting.reason} (${spec.image.slice(0, 80)})`);
-          await sleep(100);
+          reason = cs?.state?.waiting?.reason ?? pod.status?.phase ?? '';
+          if (STUCK.has(reason)) break;
         }
+        throw new Error(`the one-off could not start (${reason || 'no reason given'}; image ${spec.image.slice(0, 80)})`);
       },
       async exitState() {
         for (;;) {

@@ -65,6 +65,19 @@ test('web processes spread over both nodes; a drain of either node moves them wi
   assert.equal(pods.length, 2);
   assert.deepEqual(new Set(pods.map((x) => x.spec.nodeName)), new Set(NODES), 'the scheduler put one web process on each node');
 
+  // Usage from the kubelets' summaries: memory and CPU of the app's processes on both nodes.
+  const memory = await until(
+    'the processes memory in /metrics',
+    async () => {
+      const text = await (await fetch(`${p.apiUrl}/metrics`, { headers: { authorization: `Bearer ${p.token}` } })).text();
+      const m = /^yb_app_memory_bytes\{app="drain",process="web"\} (\d+(?:\.\d+)?(?:e\+\d+)?)$/m.exec(text);
+      const n = /^yb_app_processes\{app="drain",process="web"\} (\d+)$/m.exec(text);
+      return m && Number(m[1]) > 1e6 && n?.[1] === '2' ? Number(m[1]) : undefined;
+    },
+    90_000,
+  );
+  t.diagnostic(`memory of the 2 web processes from the kubelets: ${(memory / 2 ** 20).toFixed(1)} MiB`);
+
   const load = startLoad(p.routerPort, 'drain.localhost', { keepAlive: 4, fresh: 2, maxSeconds: 300 });
   try {
     for (const node of NODES) {

@@ -92,7 +92,7 @@ const set = (annotations: Record<string, string> = {}, replicas = 1) => ({
   spec: { replicas, template: { spec: { containers: [{ ports: [{ containerPort: 5000 }] }] } } },
 });
 
-test('process state: pending counts as starting, a stuck pull as dead, a replacement pod as a restart', () => {
+test('process state: pending counts as starting, a bad image name as dead, a replacement pod as a restart', () => {
   const running = {
     ...pod({ running: { startedAt: 't' } }),
     status: { podIP: '10.9.0.5', containerStatuses: [{ restartCount: 0, state: { running: { startedAt: 't' } } }] },
@@ -103,7 +103,8 @@ test('process state: pending counts as starting, a stuck pull as dead, a replace
   assert.equal(s.restarts, 0);
   assert.equal(stateOf(set({ 'yunbang.io/first-pod': 'other' }), running, null).restarts, 1, 'a drained-and-moved pod is a restart');
   assert.equal(stateOf(set(), pod({ waiting: { reason: 'ContainerCreating' } }), null).running, true);
-  assert.equal(stateOf(set(), pod({ waiting: { reason: 'ImagePullBackOff' } }), null).running, false);
+  assert.equal(stateOf(set(), pod({ waiting: { reason: 'InvalidImageName' } }), null).running, false);
+  assert.equal(stateOf(set(), pod({ waiting: { reason: 'ImagePullBackOff' } }), null).running, true, 'a pull is retried: still starting');
   const loop = stateOf(set(), pod({ waiting: { reason: 'CrashLoopBackOff' } }, {}, 4), null);
   assert.deepEqual([loop.running, loop.restarting, loop.restarts], [false, true, 4]);
   assert.deepEqual([stateOf(set({}, 0), undefined, null).running, stateOf(set({}, 0), undefined, null).exitCode], [false, 0], 'a paused service');
