@@ -29,11 +29,14 @@ mapfile -t buildpacks < <(find buildpacks -path '*/test/*.test.js' | sort)
 export YB_TEST_RUN_ID="t$(date +%s)$$"
 # Integration files run one at a time: they share the Docker engine and the machine's two cores. No single
 # test may take more than 15 minutes (a hang fails the run instead of eating CI's time).
-node --import tsx --test --test-concurrency=1 --test-timeout=900000 --test-reporter=spec "${unit[@]}" "${buildpacks[@]}" "${integ[@]}" "${e2e[@]}"
+# Both passes run even when the first fails (CI shows every failure); the script fails if either did.
+status=0
+node --import tsx --test --test-concurrency=1 --test-timeout=900000 --test-reporter=spec "${unit[@]}" "${buildpacks[@]}" "${integ[@]}" "${e2e[@]}" || status=$?
 # The Kubernetes pass (issue #16, docs/architecture.md §6): the files listed once in test/integration/both-backends.txt
 # run again with YB_TEST_RUNTIME=kubernetes, on the cluster of YB_TEST_KUBECONFIG / YB_TEST_REGISTRY_URL, probed with
 # the cluster's own kubectl (test/helpers/backend.ts).
 export YB_TEST_KUBECTL="$(k8s_bin_dir)/kubectl"
 mapfile -t both < <(grep -v -e '^#' -e '^[[:space:]]*$' test/integration/both-backends.txt)
 for f in "${both[@]}"; do [ -f "$f" ] || { echo "error: test/integration/both-backends.txt lists $f, which does not exist" >&2; exit 1; }; done
-YB_TEST_RUNTIME=kubernetes node --import tsx --test --test-concurrency=1 --test-timeout=900000 --test-reporter=spec "${both[@]}"
+YB_TEST_RUNTIME=kubernetes node --import tsx --test --test-concurrency=1 --test-timeout=900000 --test-reporter=spec "${both[@]}" || status=$?
+exit "$status"
