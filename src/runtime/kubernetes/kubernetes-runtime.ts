@@ -88,11 +88,11 @@ const ANNOTATION_HEALTHCHECK = 'yunbang.io/image-healthcheck';
 /** Docker's default HEALTHCHECK --timeout, which the platform applies when it runs the check itself. */
 const CHECK_TIMEOUT_MS = 30_000;
 /**
- * Container waiting reasons that will not end by themselves: the process is dead for the platform. A failed pull or
- * container creation is retried by the kubelet (a busy registry, containerd's name reservations) and counts as
- * starting: a health check's time limit ends it if it lasts.
+ * Container waiting reasons that will not end by themselves: the process is dead for the platform. Others are retried
+ * by the kubelet and count as starting (a busy registry; the kubelet's Secret cache, which may not be allowed to read
+ * a new pod's Secret for a moment; containerd's name reservations): a health check's time limit ends them if they last.
  */
-const STUCK = new Set(['InvalidImageName', 'CreateContainerConfigError', 'RunContainerError']);
+const STUCK = new Set(['InvalidImageName']);
 /** How long a one-off may take to start (pull included). */
 const ONE_OFF_START_MS = 180_000;
 
