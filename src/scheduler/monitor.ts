@@ -1,4 +1,4 @@
-// Watches the runtime's process events (runtime.ts watch): when a web process dies its endpoint is withdrawn
+// Watches the runtime's process events (runtime.ts watch): when a web process dies or is asked to stop, its endpoint is withdrawn
 // (routers stop sending it traffic); when the runtime's restart policy brings it back, it is re-published once it
 // listens again (possibly at a new address). First starts belong to rollouts and are left alone.
 import type { Store } from '../store/store.js';
@@ -31,9 +31,11 @@ export class ProcessMonitor {
   private async handle(e: RuntimeEvent): Promise<void> {
     const w = e.workload;
     const app = w.app;
-    if (e.action === 'kill' || w.kind !== 'process' || !app || w.type !== 'web' || w.release === undefined || w.index === undefined) return;
+    if (w.kind !== 'process' || !app || w.type !== 'web' || w.release === undefined || w.index === undefined) return;
     const key = this.store.keys.endpoint(app, 'web', endpointInstance(w.release, w.index, w.gen ?? '0'));
-    if (e.action === 'die') {
+    // A stop signal withdraws it too: a process asked to stop by someone else than a rollout (a node drain on
+    // Kubernetes) must get no new requests while it finishes the ones it has.
+    if (e.action === 'die' || e.action === 'kill') {
       const cur = await this.store.get<EndpointRecord>(key);
       if (cur?.container === e.id) {
         await this.store.delete(key);

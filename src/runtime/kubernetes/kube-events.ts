@@ -1,7 +1,7 @@
 // The runtime's process events on Kubernetes (runtime.ts watch; docs/architecture.md §6.2): one watch of this
 // instance's pods in every namespace, shared by all subscribers, turned into start/die events of the process a pod
-// belongs to. A pod asked to stop (deleted, evicted by a drain) is killed and dies at once for the platform, so
-// routers drop it while it still serves (its preStop pause); the watch is reopened after it ends, from a fresh list (no event is made up for that list).
+// belongs to. A pod asked to stop (deleted, evicted by a drain) is a kill at once, so routers drop it while it still
+// serves (its preStop pause), and a death when its container ended; the watch is reopened after it ends, from a fresh list (no event is made up for that list).
 import type { Readable } from 'node:stream';
 import { splitLines } from '../../shared/line-splitter.js';
 import type { RuntimeEvent } from '../runtime.js';
@@ -26,6 +26,8 @@ export interface PodLike {
 interface Seen {
   running: string | null;
   stopping: boolean;
+  /** Stopping and its end was reported (or there was nothing running to report). */
+  ended: boolean;
 }
 
 /** The id of the process a pod belongs to: `<namespace>/<object>`. Pure. */
@@ -34,7 +36,11 @@ export function processIdOf(pod: PodLike): string | null {
   return object ? `${pod.metadata.namespace}/${object}` : null;
 }
 
-/** The events a pod's change makes, given what was seen of it before (undefined: new). Pure. */
+/**
+ * The events a pod's change makes, given what was seen of it before (undefined: new). Pure. A pod asked to stop (by
+ * the platform, a drain, an eviction) is a `kill` at once, while it still serves its preStop pause, and a `die` with
+ * its exit code once its container ended (or without one when the pod went first).
+ */
 export function podEvents(
   before: Seen | undefined,
   pod: PodLike | null,
@@ -44,16 +50,22 @@ export function podEvents(
   const cs = pod?.status?.containerStatuses?.[0];
   const runningSince = !deleted && cs?.state?.running ? (cs.state.running.startedAt ?? 'yes') : null;
   const stopping = deleted || Boolean(pod?.metadata.deletionTimestamp);
-  const was = before ?? { running: null, stopping: false };
-  const exitCode = cs?.state?.terminated?.exitCode ?? cs?.lastState?.terminated?.exitCode;
-  // Asked to stop (by the platform, a drain, an eviction): the stop signal, and dead for the platform at once.
-  if (stopping && !was.stopping && (was.running || runningSince))
-    events.push({ action: 'kill' }, { action: 'die', ...(exitCode !== undefined ? { exitCode } : {}) });
-  else if (!stopping) {
-    if (was.running && runningSince !== was.running) events.push({ action: 'die', ...(exitCode !== undefined ? { exitCode } : {}) });
-    if (runningSince && runningSince !== was.running) events.push({ action: 'start' });
+  const was = before ?? { running: null, stopping: false, ended: false };
+  const ended = cs?.state?.terminated?.exitCode;
+  const die = (code: number | undefined) => events.push({ action: 'die', ...(code !== undefined ? { exitCode: code } : {}) });
+  if (stopping) {
+    const live = Boolean(was.running || runningSince);
+    if (!was.stopping && live) events.push({ action: 'kill' });
+    const killed = was.stopping ? !was.ended : live;
+    if (killed && (ended !== undefined || deleted)) {
+      die(ended);
+      return { events, now: { running: null, stopping: true, ended: true } };
+    }
+    return { events, now: { running: null, stopping: true, ended: was.stopping ? was.ended : !live } };
   }
-  return { events, now: { running: stopping ? null : runningSince, stopping } };
+  if (was.running && runningSince !== was.running) die(ended ?? cs?.lastState?.terminated?.exitCode);
+  if (runningSince && runningSince !== was.running) events.push({ action: 'start' });
+  return { events, now: { running: runningSince, stopping: false, ended: false } };
 }
 
 export class KubeEvents {

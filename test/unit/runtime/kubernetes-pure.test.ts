@@ -70,7 +70,7 @@ const pod = (state: Record<string, unknown> | undefined, extra: Partial<PodLike[
   status: { containerStatuses: [{ restartCount, ...(state ? { state } : {}) }] },
 });
 
-test('pod events: start once per run, die on exit, on a stop request and on deletion; a list makes none', () => {
+test('pod events: start once per run, die on exit; a stop request is a kill at once and a die when it ended; a list makes none', () => {
   let seen = podEvents(undefined, pod({ waiting: { reason: 'ContainerCreating' } }), false);
   assert.deepEqual(seen.events, []);
   seen = podEvents(seen.now, pod({ running: { startedAt: 't1' } }), false);
@@ -82,8 +82,19 @@ test('pod events: start once per run, die on exit, on a stop request and on dele
   const restarted = podEvents(crashed.now, pod({ running: { startedAt: 't2' } }, {}, 1), false);
   assert.deepEqual(restarted.events, [{ action: 'start' }]);
   const draining = podEvents(restarted.now, pod({ running: { startedAt: 't2' } }, { deletionTimestamp: 'now' }), false);
-  assert.deepEqual(draining.events, [{ action: 'kill' }, { action: 'die' }], 'asked to stop: a stop, and dead for the platform while it still serves');
-  assert.deepEqual(podEvents(draining.now, null, true).events, [], 'its deletion afterwards says nothing more');
+  assert.deepEqual(draining.events, [{ action: 'kill' }], 'asked to stop: routers drop it while it still serves');
+  const still = podEvents(draining.now, pod({ running: { startedAt: 't2' } }, { deletionTimestamp: 'now' }), false);
+  assert.deepEqual(still.events, []);
+  const ended = podEvents(still.now, pod({ terminated: { exitCode: 0 } }, { deletionTimestamp: 'now' }), false);
+  assert.deepEqual(ended.events, [{ action: 'die', exitCode: 0 }], 'its end, with the exit code');
+  assert.deepEqual(podEvents(ended.now, null, true).events, [], 'its deletion afterwards says nothing more');
+  const gone = podEvents(draining.now, null, true);
+  assert.deepEqual(gone.events, [{ action: 'die' }], 'deleted before its end was seen: a death without a code');
+  assert.deepEqual(
+    podEvents(undefined, pod({ waiting: { reason: 'ContainerCreating' } }, { deletionTimestamp: 'now' }), false).events,
+    [],
+    'never ran: nothing',
+  );
 });
 
 const set = (annotations: Record<string, string> = {}, replicas = 1) => ({
