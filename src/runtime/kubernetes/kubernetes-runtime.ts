@@ -73,7 +73,7 @@ interface Meta {
 interface Workset {
   kind?: string;
   metadata: Meta;
-  spec: { replicas?: number; template: { spec: { containers: Array<{ ports?: Array<{ containerPort: number }> }> } } };
+  spec: { replicas?: number; serviceName?: string; template: { spec: { containers: Array<{ ports?: Array<{ containerPort: number }> }> } } };
 }
 interface Pod extends PodLike {
   metadata: PodLike['metadata'] & { creationTimestamp?: string; annotations?: Record<string, string> };
@@ -95,6 +95,22 @@ const CHECK_TIMEOUT_MS = 30_000;
 const STUCK = new Set(['InvalidImageName']);
 /** How long a one-off may take to start (pull included). */
 const ONE_OFF_START_MS = 180_000;
+
+/** Whether a TCP connection to `host:port` is accepted within half a second. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port, timeout: 500 });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
 
 function splitId(id: string): { namespace: string; name: string } | null {
   const m = /^([a-z0-9-]{1,63})\/([a-z0-9-]{1,63})$/.exec(id);
@@ -359,7 +375,48 @@ export class KubernetesRuntime implements Runtime {
 
   async resumeProcess(id: string): Promise<void> {
     const o = await this.owned(id);
-    if (o) await this.scale(o, 1);
+    if (!o) return;
+    await this.scale(o, 1);
+    await this.untilServed(o, undefined, 120_000);
+  }
+
+  /**
+   * Waits until the process's new pod (not `before`) runs and, for a service, until its alias Service sends to that pod
+   * alone and answers on the host: clients reach services through the Service's virtual address, which the endpoint
+   * controller and every node's proxy move to the new pod a moment after it starts (on Docker, a restarted container
+   * keeps its address). Its clients' next connections then reach the new process, as after a Docker restart.
+   */
+  private async untilServed(o: { set: Workset; namespace: string; name: string }, before: string | undefined, ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    let pod: Pod | undefined;
+    for (; Date.now() < until; await sleep(200)) {
+      pod = await this.currentPod(o.namespace, o.name);
+      if (pod && pod.metadata.uid !== before && pod.status?.containerStatuses?.[0]?.state?.running && pod.status.podIP) break;
+      pod = undefined;
+    }
+    const svcName = o.set.spec.serviceName;
+    if (!pod || !svcName) return;
+    const svc = await this.api.tolerate<{ spec: { clusterIP?: string; ports?: Array<{ port: number }> } }, null>(
+      'GET',
+      `/api/v1/namespaces/${o.namespace}/services/${svcName}`,
+      [404],
+      null,
+    );
+    const ip = svc?.spec.clusterIP;
+    const port = svc?.spec.ports?.[0]?.port;
+    if (!ip || !port) return;
+    for (; Date.now() < until; await sleep(100)) {
+      const slices = await this.api.call<List<{ endpoints?: Array<{ addresses: string[]; conditions?: { ready?: boolean } }> }>>(
+        'GET',
+        `/apis/discovery.k8s.io/v1/namespaces/${o.namespace}/endpointslices`,
+        { query: { labelSelector: `kubernetes.io/service-name=${svcName}` } },
+      );
+      const ready = slices.items
+        .flatMap((x) => x.endpoints ?? [])
+        .filter((e) => e.conditions?.ready !== false)
+        .flatMap((e) => e.addresses);
+      if (ready.length === 1 && ready[0] === pod.status?.podIP && (await accepts(ip, port))) return;
+    }
   }
 
   async restartProcess(id: string, graceSeconds: number): Promise<void> {
@@ -371,12 +428,7 @@ export class KubernetesRuntime implements Runtime {
         query: { gracePeriodSeconds: graceSeconds },
       });
       // A StatefulSet makes its pod again under the same name once the old one is gone.
-      const until = Date.now() + (graceSeconds + 60) * 1000;
-      while (Date.now() < until) {
-        const now = await this.currentPod(o.namespace, o.name);
-        if (now && now.metadata.uid !== before.metadata.uid && now.status?.containerStatuses?.[0]?.state?.running) return;
-        await sleep(200);
-      }
+      await this.untilServed(o, before.metadata.uid, (graceSeconds + 60) * 1000);
     }
   }
 
@@ -424,18 +476,7 @@ export class KubernetesRuntime implements Runtime {
     const pod = ref ? await this.currentPod(ref.namespace, ref.name) : undefined;
     const ip = pod?.status?.podIP;
     if (!ip || !pod?.status?.containerStatuses?.[0]?.state?.running) return false;
-    return new Promise((resolve) => {
-      const s = connect({ host: ip, port, timeout: 500 });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('timeout', () => {
-        s.destroy();
-        resolve(false);
-      });
-      s.once('error', () => resolve(false));
-    });
+    return accepts(ip, port);
   }
 
   private async podOfId(id: string): Promise<{ namespace: string; pod: string } | null> {
