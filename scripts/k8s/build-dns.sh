@@ -21,19 +21,12 @@ coredns_recipe_mod > "$tmp/src/go.mod"
 coredns_recipe_main > "$tmp/src/main.go"
 step "building CoreDNS $COREDNS_VERSION from the Go module proxy into $dir (once per machine)"
 started=$(date +%s)
-(
+build() {
   cd "$tmp/src"
   GOFLAGS=-mod=mod go mod tidy
   go build -trimpath -ldflags "-s -w" -o "$tmp/bin/coredns" .
-) 2>&1 | while IFS= read -r line; do
-  case $line in "go: downloading "* | "go: finding "* | "go: found "*) ;; *) note "$line" ;; esac
-done &
-builder=$!
-while kill -0 "$builder" 2>/dev/null; do
-  for _ in $(seq 60); do kill -0 "$builder" 2>/dev/null || break; sleep 1; done
-  kill -0 "$builder" 2>/dev/null && note "still building CoreDNS ($(( $(date +%s) - started )) s)"
-done
-wait "$builder" || true
+}
+go_build_quietly CoreDNS build || true
 [ -x "$tmp/bin/coredns" ] || die "building CoreDNS failed (see above)"
 touch "$tmp/bin/.complete"
 rm -rf "$dir" && mv -T "$tmp" "$dir" && rm -rf "$dir/src"

@@ -24,21 +24,13 @@ step "building Kubernetes $K8S_VERSION (${K8S_COMMANDS[*]}) from the Go module p
 started=$(date +%s)
 pkgs=()
 for c in "${K8S_COMMANDS[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
-(
+build() {
   cd "$tmp/src"
   # go.sum is not part of the recipe: the module proxy's checksum database vouches for what `go mod download` fetches.
   go mod download k8s.io/kubernetes
   GOFLAGS=-mod=mod go build -trimpath -ldflags "$(k8s_ldflags)" -o "$tmp/bin/" "${pkgs[@]}"
-) 2>&1 | while IFS= read -r line; do
-  # The Go tool prints one line per module it downloads and nothing while compiling: show a heartbeat per minute.
-  case $line in "go: downloading "*) ;; *) note "$line" ;; esac
-done &
-builder=$!
-while kill -0 "$builder" 2>/dev/null; do
-  for _ in $(seq 60); do kill -0 "$builder" 2>/dev/null || break; sleep 1; done
-  kill -0 "$builder" 2>/dev/null && note "still building ($(( $(date +%s) - started )) s)"
-done
-wait "$builder" || true
+}
+go_build_quietly Kubernetes build || true
 for c in "${K8S_COMMANDS[@]}"; do [ -x "$tmp/bin/$c" ] || die "building $c failed (see above)"; done
 "$tmp/bin/kubectl" version --client 2>/dev/null | grep -q "$K8S_VERSION" || die "the built kubectl does not report $K8S_VERSION"
 touch "$tmp/bin/.complete"

@@ -120,6 +120,24 @@ coredns_bin_dir() {
   echo "${XDG_CACHE_HOME:-$HOME/.cache}/yunbang/coredns-$COREDNS_VERSION-$hash/bin"
 }
 
+# go_build_quietly WHAT CMD... — runs a Go build command with its output as notes (minus the per-module download lines)
+# and a heartbeat a minute, since the Go tool says nothing while it compiles. Fails when CMD fails.
+go_build_quietly() {
+  local what=$1 started builder status=0
+  shift
+  started=$(date +%s)
+  "$@" 2>&1 | while IFS= read -r line; do
+    case $line in "go: downloading "* | "go: finding "* | "go: found "*) ;; *) note "$line" ;; esac
+  done &
+  builder=$!
+  while kill -0 "$builder" 2>/dev/null; do
+    for _ in $(seq 60); do kill -0 "$builder" 2>/dev/null || break; sleep 1; done
+    kill -0 "$builder" 2>/dev/null && note "still building $what ($(( $(date +%s) - started )) s)"
+  done
+  wait "$builder" || status=$?
+  return "$status"
+}
+
 # One k8s-up/k8s-down at a time on the machine (two `npm test` runs may start together): the second waits, then finds
 # the cluster up. The lock file lives outside $K8S_RUN, which k8s-down.sh removes; k8s-up.sh's own call of k8s-down.sh
 # inherits the lock (K8S_LOCKED).
