@@ -32,10 +32,13 @@ components() {
 }
 print_env() { cat "$K8S_ENV_FILE"; }
 
+# The scripts that made the cluster: a cluster made by another version of them (other settings) is started again.
+recipe=$(cat "$here/scripts/k8s-up.sh" "$here/scripts/k8s/lib.sh" | sha256sum | cut -c1-16)
 # Already up with this many nodes, every process alive, the API ready and every node Ready: nothing to do.
 healthy() {
   local c
   [ -f "$K8S_ENV_FILE" ] && [ "$(cat "$K8S_RUN/nodes" 2>/dev/null)" = "$nodes" ] || return 1
+  [ "$(cat "$K8S_RUN/recipe" 2>/dev/null)" = "$recipe" ] || return 1 # started by another version of these scripts
   for c in $(components "$nodes"); do k8s_running "$c" || return 1; done
   [ "$(curl_api /readyz)" = ok ] || return 1
   [ "$(curl_api /api/v1/nodes | tr -d ' \n' | grep -o '"type":"Ready","status":"True"' | wc -l)" = "$nodes" ]
@@ -66,6 +69,7 @@ step "starting the Kubernetes test cluster ($nodes nodes) in $K8S_STATE"
 bash "$here/scripts/k8s/certs.sh" "$nodes"
 mkdir -p "$K8S_LOGS" "$K8S_RUN"
 echo "$nodes" > "$K8S_RUN/nodes"
+echo "$recipe" > "$K8S_RUN/recipe"
 
 # --- processes -----------------------------------------------------------------------------------------------------
 # start NAME NODE CMD... — its own session (a Ctrl-C on the caller must not stop the cluster), log, pid file.
@@ -218,7 +222,7 @@ wait_until coredns 60 curl -sf "http://127.0.0.1:$K8S_DNS_READY_PORT/ready"
 for n in $(seq 1 "$nodes"); do
   dir=$(k8s_node_dir "$n") run=$(k8s_node_run "$n") name=$(k8s_node_name "$n") ip=$(k8s_node_ip "$n")
   sock=$(k8s_containerd_sock "$n")
-  mkdir -p "$dir/cni/net.d" "$dir/kubelet" "$run"
+  mkdir -p "$dir/cni/net.d" "$dir/kubelet" "$dir/pod-logs" "$run"
   # The registry by its host:port (the name images carry); node 1 reaches it on loopback, others through the DNAT above.
   registry_endpoint="http://127.0.0.1:$K8S_REGISTRY_PORT"
   [ "$n" = 1 ] || registry_endpoint="http://$K8S_HOST_IP:$K8S_REGISTRY_PORT"
@@ -295,6 +299,9 @@ cgroupDriver: cgroupfs
 cgroupRoot: /$K8S_CGROUP_PREFIX$n
 failSwapOn: false
 resolvConf: /etc/resolv.conf
+# Each node its own pod log directory: on a shared disk a kubelet removes the log directories of pods it does not run,
+# so with the default /var/log/pods node 1 deleted node 2's logs while they were being read.
+podLogsDir: $dir/pod-logs
 clusterDNS: [$K8S_DNS_IP]
 clusterDomain: cluster.local
 # A test cluster on a shared disk: evict only when it is really full, and never taint the node for disk pressure.
