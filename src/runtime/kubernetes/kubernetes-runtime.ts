@@ -3,7 +3,6 @@
 // moves it), a service a StatefulSet of one with its data on a host path; one-offs and the release phase are bare
 // pods; builds stay on the control plane's engine (the builder runtime). A process's id is `<namespace>/<object>`;
 // its address is its pod's IP and port, which routers reach directly. Only objects with the instance's label are touched.
-import { connect } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -27,7 +26,7 @@ import {
 } from '../runtime.js';
 import { LABEL_INSTANCE, workloadLabels, workloadOf } from '../workload-labels.js';
 import { KubeError, type KubeApi } from './kube-api.js';
-import { KubeEvents, type PodLike } from './kube-events.js';
+import { KubeEvents } from './kube-events.js';
 import { ClusterImages } from './kube-images.js';
 import {
   ANNOTATION_ALIAS,
@@ -47,8 +46,9 @@ import {
   podSpec,
   processManifest,
   selectorOf,
-  taskManifest,
 } from './kube-objects.js';
+import { oneOffPod } from './kube-one-off.js';
+import { accepts, splitId, stateOf, type List, type Meta, type Pod, type Workset } from './kube-state.js';
 import { attachPod, execCommand, execInPod, type OneOffPod } from './kube-streams.js';
 
 export interface KubernetesSettings {
@@ -62,89 +62,8 @@ export interface KubernetesSettings {
   preStopSeconds: number;
 }
 
-interface Meta {
-  name: string;
-  namespace: string;
-  uid: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  creationTimestamp?: string;
-}
-interface Workset {
-  kind?: string;
-  metadata: Meta;
-  spec: { replicas?: number; serviceName?: string; template: { spec: { containers: Array<{ ports?: Array<{ containerPort: number }> }> } } };
-}
-interface Pod extends PodLike {
-  metadata: PodLike['metadata'] & { creationTimestamp?: string; annotations?: Record<string, string> };
-  spec?: { nodeName?: string; containers?: Array<{ ports?: Array<{ containerPort: number }> }> };
-}
-interface List<T> {
-  items: T[];
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ANNOTATION_HEALTHCHECK = 'yunbang.io/image-healthcheck';
-/** Docker's default HEALTHCHECK --timeout, which the platform applies when it runs the check itself. */
-const CHECK_TIMEOUT_MS = 30_000;
-/**
- * Container waiting reasons that will not end by themselves: the process is dead for the platform. Others are retried
- * by the kubelet and count as starting (a busy registry; the kubelet's Secret cache, which may not be allowed to read
- * a new pod's Secret for a moment; containerd's name reservations): a health check's time limit ends them if they last.
- */
-const STUCK = new Set(['InvalidImageName']);
-/** How long a one-off may take to start (pull included). */
-const ONE_OFF_START_MS = 180_000;
-
-/** Whether a TCP connection to `host:port` is accepted within half a second. */
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host, port, timeout: 500 });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('timeout', () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-function splitId(id: string): { namespace: string; name: string } | null {
-  const m = /^([a-z0-9-]{1,63})\/([a-z0-9-]{1,63})$/.exec(id);
-  return m ? { namespace: m[1]!, name: m[2]! } : null;
-}
-
-/** The live state of a process from its controller and newest pod. Pure. */
-export function stateOf(set: Workset, pod: Pod | undefined, healthcheck: string[] | null): ProcessState {
-  const firstPod = set.metadata.annotations?.[ANNOTATION_FIRST_POD];
-  const replaced = pod && firstPod && set.kind !== 'StatefulSet' && pod.metadata.name !== firstPod ? 1 : 0;
-  const cs = pod?.status?.containerStatuses?.[0];
-  const port = set.spec.template.spec.containers[0]?.ports?.[0]?.containerPort;
-  const base = {
-    restarts: (cs?.restartCount ?? 0) + replaced,
-    oomKilled: (cs?.state?.terminated?.reason ?? cs?.lastState?.terminated?.reason) === 'OOMKilled',
-    imageCheck: { command: healthcheck, timeoutMs: CHECK_TIMEOUT_MS },
-  };
-  if (set.spec.replicas === 0 || !pod) {
-    // Stopped (services), or a pod about to be made: the controller is there, so the process is starting.
-    const stopped = set.spec.replicas === 0;
-    return { ...base, running: !stopped, restarting: false, exitCode: stopped ? 0 : null, startedAt: '' };
-  }
-  const waiting = cs?.state?.waiting?.reason;
-  const terminated = cs?.state?.terminated;
-  if (cs?.state?.running) {
-    const address = pod.status?.podIP && port ? { host: pod.status.podIP, port } : undefined;
-    return { ...base, running: true, restarting: false, exitCode: null, startedAt: cs.state.running.startedAt ?? '', ...(address ? { address } : {}) };
-  }
-  if (terminated) return { ...base, running: false, restarting: false, exitCode: terminated.exitCode, startedAt: '' };
-  if (waiting === 'CrashLoopBackOff')
-    return { ...base, running: false, restarting: true, exitCode: cs?.lastState?.terminated?.exitCode ?? null, startedAt: '' };
-  if (waiting && STUCK.has(waiting)) return { ...base, running: false, restarting: false, exitCode: null, startedAt: '' };
-  return { ...base, running: true, restarting: false, exitCode: null, startedAt: '' }; // scheduled, pulling, creating
-}
 
 export class KubernetesRuntime implements Runtime {
   readonly images: ImageStore;
@@ -558,74 +477,19 @@ export class KubernetesRuntime implements Runtime {
 
   /** A one-off pod of `spec` (env in its own Secret), not yet created. */
   private oneOff(spec: TaskSpec, w: Workload, stdin?: { tty: boolean }): OneOffPod {
-    const namespace = spec.network ?? namespaceName(this.instance, w.team ?? 'tasks');
-    const name = objectName(`${this.instance}-${w.kind}-${w.app ?? 'x'}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`);
-    const memoryLimitBytes = spec.memoryBytes ?? defaultMemory('run', this.s.hardening) ?? 0;
-    const podPath = `/api/v1/namespaces/${namespace}/pods/${name}`;
-    const readPod = () => this.api.tolerate<Pod, null>('GET', podPath, [404], null);
-    const api = this.api;
-    const instance = this.instance;
-    const self = this;
-    return {
-      namespace,
-      name,
-      tty: stdin?.tty ?? false,
-      memoryLimitBytes,
-      async create() {
-        if (!spec.network) await self.ensureNetwork(w.team ?? 'tasks');
-        const image = await self.cluster.forCluster(spec.image);
-        const hostAliases = await self.aliases(namespace, [], []);
-        await api.call('POST', `/api/v1/namespaces/${namespace}/secrets`, { body: envSecret(instance, namespace, name, w, spec.env ?? {}) });
-        const pod = podSpec({
-          image,
-          args: spec.command,
-          envSecret: name,
-          memoryBytes: memoryLimitBytes || undefined,
-          ...(spec.nanoCpus ? { nanoCpus: spec.nanoCpus } : {}),
-          ...(spec.user ? { user: spec.user } : {}),
-          caps: capsOf('run'),
-          hostAliases,
-          restartPolicy: 'Never',
-          graceSeconds: 5,
-          ...(stdin ? { stdin } : {}),
-        });
-        const made = await api.call<Pod>('POST', `/api/v1/namespaces/${namespace}/pods`, { body: taskManifest(instance, namespace, name, w, pod) });
-        await api.call('PATCH', `/api/v1/namespaces/${namespace}/secrets/${name}`, {
-          body: { metadata: { ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name, uid: made.metadata.uid }] } },
-          contentType: 'application/merge-patch+json',
-        });
+    return oneOffPod(
+      {
+        api: this.api,
+        instance: this.instance,
+        hardening: this.s.hardening,
+        forCluster: (image) => this.cluster.forCluster(image),
+        ensureNetwork: (team) => this.ensureNetwork(team),
+        hostAliases: (namespace) => this.aliases(namespace, [], []),
       },
-      async started() {
-        let reason = '';
-        for (const until = Date.now() + ONE_OFF_START_MS; Date.now() < until; await sleep(100)) {
-          const pod = await readPod();
-          const cs = pod?.status?.containerStatuses?.[0];
-          if (!pod || cs?.state?.running || cs?.state?.terminated || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return;
-          reason = cs?.state?.waiting?.reason ?? pod.status?.phase ?? '';
-          if (STUCK.has(reason)) break;
-        }
-        throw new Error(`the one-off could not start (${reason || 'no reason given'}; image ${spec.image.slice(0, 80)})`);
-      },
-      async exitState() {
-        for (;;) {
-          const pod = await readPod();
-          const t = pod?.status?.containerStatuses?.[0]?.state?.terminated;
-          if (!pod) return { code: 137, oomKilled: false };
-          if (t) return { code: t.exitCode, oomKilled: t.reason === 'OOMKilled' };
-          const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting?.reason;
-          if (waiting && STUCK.has(waiting)) return { code: 125, oomKilled: false };
-          await sleep(200);
-        }
-      },
-      followLogs: () => api.stream(`${podPath}/log`, { container: CONTAINER, follow: true }),
-      async kill() {
-        await api.tolerate('DELETE', podPath, [404], null, { query: { gracePeriodSeconds: 0 } });
-      },
-      async remove() {
-        await api.tolerate('DELETE', podPath, [404], null, { query: { gracePeriodSeconds: 0 } });
-        await api.tolerate('DELETE', `/api/v1/namespaces/${namespace}/secrets/${name}`, [404], null);
-      },
-    };
+      spec,
+      w,
+      stdin,
+    );
   }
 
   /** Builds and tasks on the platform's disk run on the builder; the release phase and one-offs as pods. */

@@ -12,7 +12,7 @@ import {
   processManifest,
 } from '../../../src/runtime/kubernetes/kube-objects.js';
 import { podEvents, type PodLike } from '../../../src/runtime/kubernetes/kube-events.js';
-import { stateOf } from '../../../src/runtime/kubernetes/kubernetes-runtime.js';
+import { stateOf } from '../../../src/runtime/kubernetes/kube-state.js';
 import { execCommand, exitCodeOfStatus } from '../../../src/runtime/kubernetes/kube-streams.js';
 import { nodeSources } from '../../../src/runtime/kubernetes/start.js';
 import type { ProcessSpec } from '../../../src/runtime/runtime.js';
