@@ -71,6 +71,8 @@ export function podEvents(
 export class KubeEvents {
   private readonly subscribers = new Set<(e: RuntimeEvent) => void>();
   private readonly seen = new Map<string, Seen>();
+  /** The process (`<namespace>/<object>`) of each pod seen. */
+  private readonly processOf = new Map<string, string>();
   private stream: Readable | null = null;
   private opening: Promise<void> | null = null;
   private closed = false;
@@ -94,7 +96,11 @@ export class KubeEvents {
     const list = await this.api.call<{ metadata: { resourceVersion: string }; items: PodLike[] }>('GET', '/api/v1/pods', {
       query: { labelSelector: selector },
     });
-    for (const pod of list.items) this.seen.set(pod.metadata.uid, podEvents(this.seen.get(pod.metadata.uid), pod, false).now);
+    for (const pod of list.items) {
+      this.seen.set(pod.metadata.uid, podEvents(this.seen.get(pod.metadata.uid), pod, false).now);
+      const id = processIdOf(pod);
+      if (id) this.processOf.set(pod.metadata.uid, id);
+    }
     const stream = await this.api.stream('/api/v1/pods', {
       watch: 1,
       labelSelector: selector,
@@ -136,14 +142,25 @@ export class KubeEvents {
     const pod = ev.object;
     const uid = pod.metadata.uid;
     const deleted = ev.type === 'DELETED';
-    const { events, now } = podEvents(this.seen.get(uid), pod, deleted);
-    if (deleted) this.seen.delete(uid);
-    else this.seen.set(uid, now);
+    const before = this.seen.get(uid);
+    const { events, now } = podEvents(before, pod, deleted);
     const id = processIdOf(pod);
+    if (deleted) {
+      this.seen.delete(uid);
+      this.processOf.delete(uid);
+    } else {
+      this.seen.set(uid, now);
+      if (id) this.processOf.set(uid, id);
+    }
     if (!id) return;
+    // The end of a pod that was asked to stop while another pod of its process runs (a drained pod and the one that
+    // replaced it) is not the process's death: the platform would withdraw the replacement's address.
+    const replaced = before?.stopping && [...this.processOf].some(([other, p]) => other !== uid && p === id && this.seen.get(other)?.running);
     const workload = workloadOf(pod.metadata.labels);
-    for (const e of events)
+    for (const e of events) {
+      if (e.action === 'die' && replaced) continue;
       for (const s of this.subscribers) s({ action: e.action, id, workload, ...(e.exitCode !== undefined ? { exitCode: e.exitCode } : {}) });
+    }
   }
 
   close(): void {
