@@ -300,10 +300,11 @@ export class KubernetesRuntime implements Runtime {
   }
 
   /**
-   * Waits until the process's new pod (not `before`) runs and, for a service, until its alias Service sends to that pod
-   * alone and answers on the host: clients reach services through the Service's virtual address, which the endpoint
-   * controller and every node's proxy move to the new pod a moment after it starts (on Docker, a restarted container
-   * keeps its address). Its clients' next connections then reach the new process, as after a Docker restart.
+   * Waits until the process's new pod (not `before`) runs and, for a service, until it accepts on its port and its alias
+   * Service's endpoints name that pod alone: clients reach services through the Service's virtual address, which the
+   * endpoint controller and every node's proxy move to the new pod a moment after it starts (on Docker, a restarted
+   * container keeps its address). The pod is asked directly: from the control plane's host the virtual address may
+   * leave with an address another node's isolation policy does not admit.
    */
   private async untilServed(o: { set: Workset; namespace: string; name: string }, before: string | undefined, ms: number): Promise<void> {
     const until = Date.now() + ms;
@@ -321,9 +322,9 @@ export class KubernetesRuntime implements Runtime {
       [404],
       null,
     );
-    const ip = svc?.spec.clusterIP;
     const port = svc?.spec.ports?.[0]?.port;
-    if (!ip || !port) return;
+    const podIP = pod.status?.podIP;
+    if (!port || !podIP) return;
     for (; Date.now() < until; await sleep(100)) {
       const slices = await this.api.call<List<{ endpoints?: Array<{ addresses: string[]; conditions?: { ready?: boolean } }> }>>(
         'GET',
@@ -334,7 +335,7 @@ export class KubernetesRuntime implements Runtime {
         .flatMap((x) => x.endpoints ?? [])
         .filter((e) => e.conditions?.ready !== false)
         .flatMap((e) => e.addresses);
-      if (ready.length === 1 && ready[0] === pod.status?.podIP && (await accepts(ip, port))) return;
+      if (ready.length === 1 && ready[0] === podIP && (await accepts(podIP, port))) return;
     }
   }
 
