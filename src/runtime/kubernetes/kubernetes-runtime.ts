@@ -25,7 +25,7 @@ import {
   type Workload,
 } from '../runtime.js';
 import { LABEL_INSTANCE, workloadLabels, workloadOf } from '../workload-labels.js';
-import { KubeError, type KubeApi } from './kube-api.js';
+import type { KubeApi } from './kube-api.js';
 import { KubeEvents } from './kube-events.js';
 import { ClusterImages } from './kube-images.js';
 import {
@@ -540,4 +540,3 @@ export class KubernetesRuntime implements Runtime {
   }
 }
 
-export { KubeError };
