@@ -539,4 +539,3 @@ export class KubernetesRuntime implements Runtime {
     (this.builder as { close?: () => void }).close?.();
   }
 }
-
