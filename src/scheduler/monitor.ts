@@ -1,6 +1,6 @@
-// Watches the runtime's process events (runtime.ts watch): when a web process dies or is asked to stop, its endpoint is withdrawn
-// (routers stop sending it traffic); when the runtime's restart policy brings it back, it is re-published once it
-// listens again (possibly at a new address). First starts belong to rollouts and are left alone.
+// Watches the runtime's process events (runtime.ts watch): when a web process dies or is asked to stop, its endpoint
+// is withdrawn (routers stop sending it traffic); when the runtime's restart policy brings it back, it is re-published
+// once it listens again (possibly at a new address). First starts belong to rollouts and are left alone.
 import type { Store } from '../store/store.js';
 import type { EndpointRecord } from '../store/keys.js';
 import { shortProcessId, type Runtime, type RuntimeEvent } from '../runtime/runtime.js';
@@ -33,7 +33,7 @@ export class ProcessMonitor {
     const app = w.app;
     if (w.kind !== 'process' || !app || w.type !== 'web' || w.release === undefined || w.index === undefined) return;
     const key = this.store.keys.endpoint(app, 'web', endpointInstance(w.release, w.index, w.gen ?? '0'));
-    // A stop signal withdraws it too: a process asked to stop by someone else than a rollout (a node drain on
+    // A stop signal withdraws it too: a process asked to stop by anyone but a rollout (a node drain on
     // Kubernetes) must get no new requests while it finishes the ones it has.
     if (e.action === 'die' || e.action === 'kill') {
       const cur = await this.store.get<EndpointRecord>(key);
