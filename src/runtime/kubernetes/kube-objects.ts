@@ -92,6 +92,11 @@ export function isolationPolicy(instance: string, team: string, hostCidrs: strin
   };
 }
 
+/** A Service's ports: each the same port on the pods. Pure. */
+export function servicePorts(ports: number[]): Json[] {
+  return ports.map((p) => ({ name: `p${p}`, port: p, targetPort: p, protocol: 'TCP' }));
+}
+
 export function aliasService(instance: string, namespace: string, alias: string, ports: number[]): Json {
   return {
     apiVersion: 'v1',
@@ -105,7 +110,7 @@ export function aliasService(instance: string, namespace: string, alias: string,
     spec: {
       type: 'ClusterIP',
       selector: { [LABEL_INSTANCE]: instance, [aliasLabel(alias)]: 'y' },
-      ports: ports.map((p) => ({ name: `p${p}`, port: p, targetPort: p, protocol: 'TCP' })),
+      ports: servicePorts(ports),
     },
   };
 }

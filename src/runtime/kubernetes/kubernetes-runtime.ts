@@ -36,6 +36,7 @@ import {
   aliasService,
   aliasServiceName,
   capsOf,
+  servicePorts,
   defaultMemory,
   disruptionBudget,
   envSecret,
@@ -148,7 +149,7 @@ export class KubernetesRuntime implements Runtime {
         if (ports.some((p) => !have.has(p))) {
           const all = [...new Set([...have, ...ports])].sort((a, b) => a - b);
           await this.api.call('PATCH', `${path}/${aliasServiceName(alias)}`, {
-            body: { spec: { ports: all.map((p) => ({ name: `p${p}`, port: p, targetPort: p, protocol: 'TCP' })) } },
+            body: { spec: { ports: servicePorts(all) } },
             contentType: 'application/merge-patch+json',
           });
         }
@@ -258,10 +259,14 @@ export class KubernetesRuntime implements Runtime {
     return pods.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''))[0];
   }
 
-  private async waitNoPods(namespace: string, name: string, ms: number): Promise<void> {
-    const until = Date.now() + ms;
+  /** Deletes the process's pods with `graceSeconds` (SIGTERM, then SIGKILL) and waits until they are gone. */
+  private async removePods(o: { namespace: string; name: string }, graceSeconds: number): Promise<void> {
+    await this.api.tolerate('DELETE', `/api/v1/namespaces/${o.namespace}/pods`, [404], null, {
+      query: { labelSelector: selectorOf(this.instance, { [LABEL_OBJECT]: o.name }), gracePeriodSeconds: graceSeconds },
+    });
+    const until = Date.now() + (graceSeconds + 30) * 1000;
     while (Date.now() < until) {
-      if ((await this.podsOf(namespace, name)).length === 0) return;
+      if ((await this.podsOf(o.namespace, o.name)).length === 0) return;
       await sleep(100);
     }
   }
@@ -271,10 +276,7 @@ export class KubernetesRuntime implements Runtime {
     if (!o) return;
     // The controller goes first (its pods stay), then the pods with the caller's grace: SIGTERM, then SIGKILL.
     await this.api.tolerate('DELETE', o.path, [404], null, { body: { propagationPolicy: 'Orphan' } });
-    await this.api.tolerate('DELETE', `/api/v1/namespaces/${o.namespace}/pods`, [404], null, {
-      query: { labelSelector: selectorOf(this.instance, { [LABEL_OBJECT]: o.name }), gracePeriodSeconds: graceSeconds },
-    });
-    await this.waitNoPods(o.namespace, o.name, (graceSeconds + 30) * 1000);
+    await this.removePods(o, graceSeconds);
     await this.api.tolerate('DELETE', `/api/v1/namespaces/${o.namespace}/secrets/${o.name}`, [404], null);
   }
 
@@ -286,10 +288,7 @@ export class KubernetesRuntime implements Runtime {
     const o = await this.owned(id);
     if (!o) return;
     await this.scale(o, 0);
-    await this.api.tolerate('DELETE', `/api/v1/namespaces/${o.namespace}/pods`, [404], null, {
-      query: { labelSelector: selectorOf(this.instance, { [LABEL_OBJECT]: o.name }), gracePeriodSeconds: graceSeconds },
-    });
-    await this.waitNoPods(o.namespace, o.name, (graceSeconds + 30) * 1000);
+    await this.removePods(o, graceSeconds);
   }
 
   async resumeProcess(id: string): Promise<void> {
