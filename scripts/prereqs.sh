@@ -39,10 +39,15 @@ if ! docker info >/dev/null 2>&1; then
   step "starting the Docker engine (dockerd)"
   mkdir -p /var/log
   # Its own session: the engine is a system service, not a child of whoever ran this (a Ctrl-C on `npm start`
-  # or the end of a test job must not take every container down with it).
-  setsid nohup dockerd >/var/log/yunbang-dockerd.log 2>&1 < /dev/null &
+  # or the end of a test job must not take every container down with it). live-restore: containers keep running
+  # while the engine restarts (docs/architecture.md §6.1); dockerd refuses the flag when daemon.json sets it too.
+  live_restore=(--live-restore)
+  if grep -qs '"live-restore"' /etc/docker/daemon.json; then live_restore=(); fi
+  setsid nohup dockerd "${live_restore[@]}" >/var/log/yunbang-dockerd.log 2>&1 < /dev/null &
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
   docker info >/dev/null 2>&1 || die "dockerd did not come up; see /var/log/yunbang-dockerd.log"
+elif [ "$(docker info --format '{{.LiveRestoreEnabled}}' 2>/dev/null)" = false ]; then
+  note "the running Docker engine has live-restore off: apps stop while it restarts (set \"live-restore\": true in /etc/docker/daemon.json)"
 fi
 
 cd "$here"

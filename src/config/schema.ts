@@ -100,6 +100,14 @@ export const SETTINGS = {
       "Directory on the nodes for backing services' data (hostPath, one directory per service). Empty: $YB_DATA_DIR/volumes (a single-node or same-disk cluster).",
   },
   dockerHost: { env: 'DOCKER_HOST', type: 'string', default: '', description: 'Docker engine address; empty means /var/run/docker.sock.' },
+  dockerEndpoints: {
+    env: 'YB_DOCKER_ENDPOINTS',
+    type: 'string',
+    choices: ['auto', 'container', 'published'],
+    default: 'auto',
+    description:
+      "How routers reach app processes on Docker (docs/architecture.md §6.1): container (the container's address on its team network; nothing is published, and traffic keeps flowing while the engine restarts with live-restore), published (a port published on 127.0.0.1 through the engine's port proxy). auto: container when the engine runs on this host and is not rootless, else published.",
+  },
   instance: { env: 'YB_INSTANCE', type: 'string', default: 'yunbang', description: 'Label value marking the Docker objects this platform owns.' },
   buildConcurrency: { env: 'YB_BUILD_CONCURRENCY', type: 'int', default: '2', description: 'Builds that run at once (across apps).' },
   buildTimeout: { env: 'YB_BUILD_TIMEOUT', type: 'int', default: '1800', description: 'Seconds before a build is cancelled.' },

@@ -19,7 +19,7 @@ import { BuildService } from '../build/build-service.js';
 import { AppRecords } from '../release/app-records.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { ProcessMonitor } from '../scheduler/monitor.js';
-import { reconcileOnStart } from '../scheduler/reconcile.js';
+import { reconcileOnStart, reconcilerInQueues } from '../scheduler/reconcile.js';
 import { Deployer } from '../deploy/pipeline.js';
 import { createServices } from '../services/component.js';
 import { startObservability } from '../metrics/observability.js';
@@ -160,13 +160,16 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
     await life.step({
       name: 'monitor',
       start: async () => {
-        const monitor = new ProcessMonitor(store, runtime, apps, log.child({ component: 'monitor' }), cfg.healthTimeout * 1000);
+        const reconcile = reconcilerInQueues({ store, runtime, apps, scheduler, log: log.child({ component: 'reconcile' }) }, (app, fn) =>
+          deployer.exclusive(app, fn),
+        );
+        const monitor = new ProcessMonitor(store, runtime, apps, log.child({ component: 'monitor' }), cfg.healthTimeout * 1000, reconcile);
         await monitor.start();
         return monitor;
       },
       stop: (monitor) => monitor.stop(),
     });
-    await reconcileOnStart(store, runtime, apps, scheduler, log.child({ component: 'reconcile' }));
+    await reconcileOnStart({ store, runtime, apps, scheduler, log: log.child({ component: 'reconcile' }) });
 
     // The API and git over HTTP.
     const hookSecret = randomBytes(24).toString('hex');
