@@ -1,6 +1,6 @@
 // The two processes ybd runs beside itself, as lifecycle steps: the embedded etcd (unless YB_ETCD_ENDPOINTS names
-// one) and the router (unless YB_ROUTER=external). Either one found already answering (a ybd killed with -9 left it)
-// is adopted: kept, and stopped with ybd, but left alone when this start fails.
+// one; started again if it dies) and the router (unless YB_ROUTER=external). Either one found already answering (a
+// ybd killed with -9 left it) is adopted: kept, and stopped with ybd, but left alone when this start fails.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,19 +37,65 @@ export function etcdStep(cfg: PlatformConfig, dataDir: string, log: Logger): Ste
         log.info({ url, adopted }, 'reusing the etcd already running on the embedded port');
         return { endpoints: [url], embedded: null, adopted };
       }
-      const embedded = await startEmbeddedEtcd({
-        dataDir: join(dataDir, 'etcd'),
-        clientPort: cfg.etcdClientPort,
-        stdio: openSync(join(dataDir, 'logs', 'etcd.log'), 'a'),
-      });
-      writePid(pidFile, embedded.child.pid);
-      return { endpoints: [url], embedded, adopted: null };
+      const launch = async () => {
+        const etcd = await startEmbeddedEtcd({
+          dataDir: join(dataDir, 'etcd'),
+          clientPort: cfg.etcdClientPort,
+          stdio: openSync(join(dataDir, 'logs', 'etcd.log'), 'a'),
+        });
+        writePid(pidFile, etcd.child.pid);
+        return etcd;
+      };
+      return { endpoints: [url], embedded: supervised(await launch(), launch, log), adopted: null };
     },
     async stop(etcd) {
       await etcd.embedded?.stop();
       if (etcd.adopted) await stopPid(etcd.adopted);
     },
     undo: (etcd) => etcd.embedded?.stop(),
+  };
+}
+
+/**
+ * Keeps the embedded etcd running: one that exits unasked (killed, crashed) is started again on the same data, after
+ * a pause that grows while it keeps failing. The platform's clients reconnect by themselves; the router serves its
+ * last table meanwhile (docs/architecture.md §3). `stop` ends the current child and the supervision.
+ */
+function supervised(first: EmbeddedEtcd, launch: () => Promise<EmbeddedEtcd>, log: Logger): EmbeddedEtcd {
+  let current = first;
+  let stopping = false;
+  let pauseMs = 500;
+  const watch = (etcd: EmbeddedEtcd) =>
+    etcd.child.once('exit', (code, signal) => {
+      if (stopping) return;
+      log.error({ code, signal }, 'the embedded etcd exited; starting it again');
+      const again = async (): Promise<void> => {
+        await new Promise((r) => setTimeout(r, pauseMs));
+        if (stopping) return;
+        try {
+          current = await launch();
+          if (stopping) return void current.stop(); // ybd began stopping while this one started
+          pauseMs = 500;
+          log.info({ pid: current.child.pid }, 'the embedded etcd is back');
+          watch(current);
+        } catch (err) {
+          pauseMs = Math.min(pauseMs * 2, 10_000);
+          log.error({ err }, 'starting the embedded etcd again failed; retrying');
+          return again();
+        }
+      };
+      void again();
+    });
+  watch(first);
+  return {
+    endpoint: first.endpoint,
+    get child() {
+      return current.child;
+    },
+    stop() {
+      stopping = true;
+      return current.stop();
+    },
   };
 }
 
