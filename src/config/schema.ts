@@ -204,6 +204,21 @@ export const SETTINGS = {
     default: 'false',
     description: 'Stop, as on SIGTERM, when the process that started ybd exits; the test suite sets it so that a killed test run leaves no platform behind.',
   },
+  ha: {
+    env: 'YB_HA',
+    type: 'bool',
+    default: 'false',
+    description:
+      'Run as one of several ybd instances on the same etcd (YB_ETCD_ENDPOINTS) and data directory, with the router as its own process (YB_ROUTER=external): they elect a leader that runs the control plane; the others forward their API and SSH ports to it and take over when it is gone (docs/architecture.md §9).',
+  },
+  haLease: {
+    env: 'YB_HA_LEASE',
+    type: 'int',
+    min: 2,
+    default: '5',
+    description:
+      "Seconds of the leader's etcd lease (YB_HA): a leader that dies is replaced this long after its last keep-alive; a leader that cannot renew it in time exits.",
+  },
   stopGrace: { env: 'YB_STOP_GRACE', type: 'int', default: '10', description: 'Seconds between SIGTERM and SIGKILL for old containers.' },
   routerConfirmTimeout: {
     env: 'YB_ROUTER_CONFIRM_TIMEOUT',
