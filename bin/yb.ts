@@ -24,6 +24,7 @@ import { registerRun } from '../src/cli/commands/run.js';
 import { registerDeploy } from '../src/cli/commands/deploy.js';
 import { registerDomains } from '../src/cli/commands/domains.js';
 import { registerCerts } from '../src/cli/commands/certs.js';
+import { registerMaintenance } from '../src/cli/commands/maintenance.js';
 import { registerVersion } from '../src/cli/commands/version.js';
 import { PLATFORM_VERSION } from '../src/shared/version.js';
 
@@ -55,6 +56,7 @@ registerRun(program);
 registerDeploy(program);
 registerDomains(program);
 registerCerts(program);
+registerMaintenance(program);
 registerVersion(program);
 addMissingExamples(program);
 

@@ -9,7 +9,12 @@ export interface RouteRecord {
   app: string;
   /** Redirect plain HTTP to HTTPS for this host (set per app). */
   httpsOnly?: boolean;
+  /** The app is down for maintenance (set per app): the router answers 503 with this page, or its own. */
+  maintenance?: { page?: string };
 }
+
+/** Largest custom maintenance page, in bytes: it is copied into every route record of the app. */
+export const MAX_MAINTENANCE_PAGE = 64 * 1024;
 
 /** Value of `endpoints/<app>/<type>/<instance>`: one healthy, routable container. */
 export interface EndpointRecord {
