@@ -19,6 +19,7 @@ import { registerDeploys } from './routes/deploys.js';
 import { registerDomains } from './routes/domains.js';
 import { registerCerts } from './routes/certs.js';
 import { registerMaintenance } from './routes/maintenance.js';
+import { registerCron } from './routes/cron.js';
 import { registerGitHttp } from '../git/http.js';
 import { registerTeams } from './routes/teams.js';
 import { registerTokens } from './routes/tokens.js';
@@ -111,6 +112,7 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   registerDomains(api, ctx);
   registerCerts(api, ctx);
   registerMaintenance(api, ctx);
+  registerCron(api, ctx);
   registerGitHook(api, ctx);
   registerTeams(api, ctx);
   registerTokens(api, ctx);

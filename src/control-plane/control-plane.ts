@@ -28,6 +28,7 @@ import { startCertRenewal } from '../certs/renewal.js';
 import { startGitSsh } from '../git/ssh.js';
 import { ensureLayout } from '../store/migrations/run.js';
 import { PLATFORM_VERSION } from '../shared/version.js';
+import { CronRunner } from '../cron/cron-runner.js';
 import { Lifecycle } from './lifecycle.js';
 import { etcdStep, routerStep } from './children.js';
 
@@ -171,6 +172,27 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
     });
     await reconcileOnStart({ store, runtime, apps, scheduler, log: log.child({ component: 'reconcile' }) });
 
+    // app.json cron jobs, run as one-offs of each app's current release (docs/architecture.md §5.1).
+    const cron = await life.step({
+      name: 'cron',
+      start: async () => {
+        const runner = new CronRunner({
+          store,
+          apps,
+          scheduler,
+          log: log.child({ component: 'cron' }),
+          output: (app, proc, lines) =>
+            obs.logs.hub.append(
+              app,
+              lines.map((m) => ({ t: new Date().toISOString(), s: 'app' as const, p: proc, m })),
+            ),
+        });
+        await runner.start();
+        return runner;
+      },
+      stop: (runner) => runner.stop(),
+    });
+
     // The API and git over HTTP.
     const hookSecret = randomBytes(24).toString('hex');
     const acme = { directory: cfg.acmeDirectory, email: cfg.acmeEmail, renewDays: cfg.acmeRenewDays };
@@ -193,6 +215,7 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
           hookSecret,
           logs: obs.logs,
           metrics: obs.metrics,
+          cron,
           acme,
           maxPushBytes: cfg.maxPushMiB * 1024 * 1024,
           runTimeoutMs: cfg.runTimeout * 1000,
