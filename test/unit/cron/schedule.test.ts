@@ -95,5 +95,11 @@ test('app.json cron entries: stable ids from schedule and command, every bad ent
   assert.equal(bad.jobs.length, 1);
   assert.match(parseCronJobs({}).errors[0]!, /must be an array/);
   assert.match(parseCronJobs(Array.from({ length: 51 }, (_, i) => ({ command: `echo ${i}`, schedule: '@daily' }))).errors[0]!, /at most 50/);
-  assert.match(parseCronJobs([{ command: 'a', schedule: '@daily' }, { command: 'a', schedule: '@daily' }]).errors[0]!, /repeats an earlier job/);
+  assert.match(
+    parseCronJobs([
+      { command: 'a', schedule: '@daily' },
+      { command: 'a', schedule: '@daily' },
+    ]).errors[0]!,
+    /repeats an earlier job/,
+  );
 });
