@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs Yunbang on this host as a service (docs/operating.md "Host install"): the compiled platform with its production
-# dependencies and the pinned Node.js under PREFIX, `yb` on PATH, /etc/yunbang/yunbang.env (never overwritten), and
-# the systemd units yunbang-etcd, yunbang-router and yunbang. Re-running upgrades in place and keeps data and config.
+# Installs Yunbang on this host as a service (docs/operating.md "Host install"): the compiled platform with its
+# production dependencies and the pinned Node.js under PREFIX, `yb` on PATH, /etc/yunbang/yunbang.env (never
+# overwritten), the systemd units yunbang-etcd, yunbang-router and yunbang, and /etc/logrotate.d/yunbang.
+# Re-running upgrades in place and keeps data and config.
 # Usage: bash scripts/install.sh [--prefix /opt/yunbang] [--root DIR]   (DIR: install into another root, no systemctl)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -116,6 +117,10 @@ for unit in yunbang-etcd.service yunbang-router.service yunbang.service; do
   chmod 644 "$root/etc/systemd/system/$unit.tmp"
   mv "$root/etc/systemd/system/$unit.tmp" "$root/etc/systemd/system/$unit"
 done
+
+# Log rotation, for logrotate (a Debian machine runs it daily).
+install -d "$root/etc/logrotate.d"
+install -m 644 scripts/systemd/logrotate.conf "$root/etc/logrotate.d/yunbang"
 
 if [ "$live" = yes ]; then
   systemctl daemon-reload

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Removes what scripts/install.sh installed: the units (stopped first), PREFIX and the yb link. Keeps the platform's
-# state (/var/lib/yunbang), settings (/etc/yunbang) and logs (/var/log/yunbang) unless --purge. App and service
-# containers on the Docker engine are left alone either way (destroy the apps first to remove them).
+# Removes what scripts/install.sh installed: the units (stopped first), PREFIX, the yb link and the logrotate entry.
+# Keeps the platform's state (/var/lib/yunbang), settings (/etc/yunbang) and logs (/var/log/yunbang) unless --purge.
+# App and service containers on the Docker engine are left alone either way (destroy the apps first to remove them).
 # Usage: bash scripts/uninstall.sh [--prefix /opt/yunbang] [--root DIR] [--purge]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +33,7 @@ if [ -z "$root" ] && [ -d /run/systemd/system ]; then
   systemctl disable --now --quiet "${units[@]}" 2>/dev/null || true # some may never have been enabled
 fi
 for unit in "${units[@]}"; do rm -f "$root/etc/systemd/system/$unit"; done
+rm -f "$root/etc/logrotate.d/yunbang"
 [ -z "$root" ] && [ -d /run/systemd/system ] && systemctl daemon-reload
 if [ "$(readlink "$root/usr/local/bin/yb" 2>/dev/null)" = "$prefix/bin/yb" ]; then rm -f "$root/usr/local/bin/yb"; fi
 rm -rf "$root$prefix"

@@ -124,6 +124,24 @@ test('install.sh lays out the prefix, yb, the settings file and three units that
   for (const u of UNITS) assert.ok(existsSync(join(root, 'etc/systemd/system', u)));
   assert.match(readFileSync(join(root, 'etc/systemd/system/yunbang.service'), 'utf8'), /^Environment=YB_ROUTER=external$/m);
 
+  assert.ok(existsSync(join(root, 'etc/logrotate.d/yunbang')));
+
+  // A prefix the unit files could not name unquoted, or one that climbs out, is refused before anything is written;
+  // uninstall never removes a directory that is not an install.
+  for (const bad of ['/opt/yun bang', '/opt/../etc', 'opt/yunbang', '/']) {
+    const r = await install('--prefix', bad).then(
+      () => '',
+      (e: { stderr: string }) => e.stderr,
+    );
+    assert.match(r, /--prefix must be an absolute path of letters, digits/, bad);
+  }
+  const notOurs = await run('bash', [join(ROOT, 'scripts/uninstall.sh'), '--root', root, '--prefix', '/etc']).then(
+    () => '',
+    (e: { stderr: string }) => e.stderr,
+  );
+  assert.match(notOurs, /does not look like a Yunbang install/);
+  assert.ok(existsSync(envFile), 'nothing was removed');
+
   // systemd's own check, on copies naming the installed paths (the root has no systemd of its own to check against).
   const verify = join(work, 'verify');
   mkdirSync(verify);
@@ -229,13 +247,25 @@ test('the units serve an app deployed with the installed yb; restarting ybd drop
   assert.ok(back < 20_000, `the router serves again within 20 s (${back} ms)`);
   assert.ok(blip < 15_000, `the router's blip is short (${blip} ms)`);
   assert.ok(lstatSync(join(root, 'var/log/yunbang/router.log')).size > 0, "the router's access log is in /var/log/yunbang");
+
+  // logrotate with the installed entry (paths moved into this root): router.log is copied and truncated, the router
+  // keeps writing to it and ybd keeps reading the router's lines of the app from it.
+  const rotate = join(work, 'logrotate.conf');
+  writeFileSync(rotate, readFileSync(join(root, 'etc/logrotate.d/yunbang'), 'utf8').replaceAll('/var/log/yunbang', join(root, 'var/log/yunbang')));
+  await run('logrotate', ['-f', '-s', join(work, 'logrotate.state'), rotate]);
+  assert.ok(existsSync(join(root, 'var/log/yunbang/router.log.1')), 'router.log was rotated');
+  const marker = `/after-rotation-${Math.random().toString(36).slice(2, 8)}`;
+  await until('the router line of a request after the rotation in yb logs', async () => {
+    await httpGet(ports.router, HOST, marker);
+    return (await run(yb, ['logs', '-a', 'inst-web', '--source', 'router', '-n', '50'], { env: ybEnv() })).stdout.includes(marker);
+  });
   assert.ok(existsSync(join(root, 'var/log/yunbang/apps/inst-web.jsonl')), "the app's stored log stream is in /var/log/yunbang");
 });
 
 test('uninstall.sh removes the program and units, keeps state and settings; --purge removes those too', async () => {
   for (const name of [...units.keys()].reverse()) await stop(name);
   await run('bash', [join(ROOT, 'scripts/uninstall.sh'), '--root', root]);
-  for (const p of ['opt/yunbang', 'usr/local/bin/yb', ...UNITS.map((u) => `etc/systemd/system/${u}`)]) {
+  for (const p of ['opt/yunbang', 'usr/local/bin/yb', 'etc/logrotate.d/yunbang', ...UNITS.map((u) => `etc/systemd/system/${u}`)]) {
     assert.ok(!existsSync(join(root, p)) && !lstatSync(join(root, p), { throwIfNoEntry: false }), `${p} is removed`);
   }
   for (const p of ['var/lib/yunbang/admin-token', 'etc/yunbang/yunbang.env', 'var/log/yunbang']) assert.ok(existsSync(join(root, p)), `${p} is kept`);
