@@ -68,6 +68,9 @@ chmod 755 "$stage/bin/yb"
 chmod -R go-w "$stage"
 chmod 755 "$stage"
 mkdir -p "$(dirname "$dest")"
+# A re-run with nothing new (program or units) leaves the running units alone; an upgrade restarts them (below).
+changed=yes
+if [ -d "$dest" ] && diff -rq --no-dereference "$dest" "$stage" >/dev/null 2>&1; then changed=no; fi
 if [ -d "$dest" ]; then mv -T "$dest" "$dest.old.$$"; fi
 mv -T "$stage" "$dest"
 rm -rf "$dest.old.$$"
@@ -115,6 +118,7 @@ mkdir -p "$root/etc/systemd/system"
 for unit in yunbang-etcd.service yunbang-router.service yunbang.service; do
   sed "s#@PREFIX@#$prefix#g" "scripts/systemd/$unit" > "$root/etc/systemd/system/$unit.tmp"
   chmod 644 "$root/etc/systemd/system/$unit.tmp"
+  cmp -s "$root/etc/systemd/system/$unit.tmp" "$root/etc/systemd/system/$unit" || changed=yes
   mv "$root/etc/systemd/system/$unit.tmp" "$root/etc/systemd/system/$unit"
 done
 
@@ -125,10 +129,15 @@ install -m 644 scripts/systemd/logrotate.conf "$root/etc/logrotate.d/yunbang"
 if [ "$live" = yes ]; then
   systemctl daemon-reload
   systemctl enable --quiet yunbang-etcd.service yunbang-router.service yunbang.service
-  # An upgrade restarts the router (a blip of well under a second, docs/operating.md) and ybd (no blip).
   systemctl start yunbang-etcd.service
-  systemctl restart yunbang-router.service yunbang.service
+  if [ "$changed" = yes ]; then
+    # New code: the router restarts (requests fail for about half a second, docs/operating.md), ybd too (none fail).
+    systemctl restart yunbang-router.service yunbang.service
+  else
+    systemctl start yunbang-router.service yunbang.service
+  fi
   note "started: systemctl status yunbang yunbang-router yunbang-etcd; the admin token is in /var/lib/yunbang/admin-token"
 else
+  [ "$changed" = no ] && note "the installed program and units were already these"
   note "installed; with systemd: systemctl daemon-reload && systemctl enable --now yunbang-etcd yunbang-router yunbang"
 fi

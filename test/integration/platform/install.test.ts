@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT, cleanupDocker, fixtureRepo, git, httpGet } from '../../helpers/platform.js';
@@ -181,12 +181,15 @@ test('the units serve an app deployed with the installed yb; restarting ybd drop
 
   start('yunbang-etcd.service');
   await untilUp('yunbang-etcd.service', `${etcdUrl}/health`);
-  start('yunbang-router.service');
-  await untilUp('yunbang-router.service', `http://127.0.0.1:${ports.admin}/healthz`);
+  // ybd first, with the router unit not running (as after a router crash): it must not start a router of its own,
+  // which would take the router unit's ports.
   start('yunbang.service');
   await untilUp('yunbang.service', `http://127.0.0.1:${ports.api}/healthz`);
   assert.ok(!existsSync(join(root, 'var/lib/yunbang/etcd.pid')), 'ybd started no etcd of its own');
   assert.ok(!existsSync(join(root, 'var/lib/yunbang/router.pid')), 'ybd started no router of its own');
+  assert.equal(await answers(`http://127.0.0.1:${ports.admin}/healthz`), false, 'nothing serves the router admin port');
+  start('yunbang-router.service');
+  await untilUp('yunbang-router.service', `http://127.0.0.1:${ports.admin}/healthz`);
 
   // Deploy with the installed yb: apps:create adds the git remote and its credential helper (the installed yb again).
   const repo = await fixtureRepo('dockerfile-hello', work);
@@ -202,6 +205,11 @@ test('the units serve an app deployed with the installed yb; restarting ybd drop
   assert.equal(readFileSync(envFile, 'utf8'), env, 'the edited settings file is not overwritten');
   assert.ok(existsSync(`${envFile}.new`), `the new defaults are written beside it (${again.trim().split('\n').at(-1)})`);
   assert.ok(existsSync(join(root, 'var/lib/yunbang/repos/inst-web.git')), 'the app repository is kept');
+  assert.match(again, /the installed program and units were already these/, 'a re-run of the same version would restart nothing');
+  // The yb link: the launcher finds its prefix through links.
+  const link = join(work, 'yb');
+  symlinkSync(yb, link);
+  assert.match((await run(link, ['--version'])).stdout, /^\d+\.\d+\.\d+/);
 
   // systemctl restart yunbang under load: the router is its own unit, so no request fails.
   const load = startLoad(ports.router, HOST, { keepAlive: 4, fresh: 2, maxSeconds: 180 });
