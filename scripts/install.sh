@@ -97,7 +97,8 @@ env_new=$(mktemp)
       { name: "ETCD_INITIAL_CLUSTER", value: `yunbang=${peer}`, comment: "The cluster of this one member." },
       { name: "ETCD_AUTO_COMPACTION_RETENTION", value: "1", comment: "Hours of history kept, as for the embedded etcd of npm start." },
       { name: "ETCD_QUOTA_BACKEND_BYTES", value: String(2 * 1024 ** 3), comment: "Database size limit (2 GiB), as for the embedded etcd." },
-      { name: "ETCD_LOG_LEVEL", value: "warn", comment: "etcd logs to the journal: journalctl -u yunbang-etcd." },
+      { name: "ETCD_LOGGER", value: "zap", comment: "etcd logs to the journal (journalctl -u yunbang-etcd), warnings and errors only." },
+      { name: "ETCD_LOG_LEVEL", value: "warn", comment: "The same." },
     ],
   ));
 ' "$dest/dist/src/config/env-file.js" > "$env_new"
@@ -131,7 +132,7 @@ if [ "$live" = yes ]; then
   systemctl enable --quiet yunbang-etcd.service yunbang-router.service yunbang.service
   systemctl start yunbang-etcd.service
   if [ "$changed" = yes ]; then
-    # New code: the router restarts (requests fail for about half a second, docs/operating.md), ybd too (none fail).
+    # New code: the router restarts (requests fail for up to a second, docs/operating.md), ybd too (none fail).
     systemctl restart yunbang-router.service yunbang.service
   else
     systemctl start yunbang-router.service yunbang.service

@@ -30,7 +30,7 @@ const ports = { api: 0, router: 0, admin: 0, tls: 0, ssh: 0, etcd: 0 };
 const HOST = 'inst-web.localhost';
 
 async function install(...args: string[]): Promise<string> {
-  const r = await run('bash', [join(ROOT, 'scripts/install.sh'), '--root', root, ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+  const r = await run('bash', [join(ROOT, 'scripts/install.sh'), '--root', root, ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 600_000 });
   return r.stderr;
 }
 
@@ -272,11 +272,11 @@ test('the units serve an app deployed with the installed yb; restarting ybd drop
 
 test('uninstall.sh removes the program and units, keeps state and settings; --purge removes those too', async () => {
   for (const name of [...units.keys()].reverse()) await stop(name);
-  await run('bash', [join(ROOT, 'scripts/uninstall.sh'), '--root', root]);
+  await run('bash', [join(ROOT, 'scripts/uninstall.sh'), '--root', root], { timeout: 60_000 });
   for (const p of ['opt/yunbang', 'usr/local/bin/yb', 'etc/logrotate.d/yunbang', ...UNITS.map((u) => `etc/systemd/system/${u}`)]) {
     assert.ok(!existsSync(join(root, p)) && !lstatSync(join(root, p), { throwIfNoEntry: false }), `${p} is removed`);
   }
   for (const p of ['var/lib/yunbang/admin-token', 'etc/yunbang/yunbang.env', 'var/log/yunbang']) assert.ok(existsSync(join(root, p)), `${p} is kept`);
-  await run('bash', [join(ROOT, 'scripts/uninstall.sh'), '--root', root, '--purge']);
+  await run('bash', [join(ROOT, 'scripts/uninstall.sh'), '--root', root, '--purge'], { timeout: 60_000 });
   for (const p of ['var/lib/yunbang', 'etc/yunbang', 'var/log/yunbang']) assert.ok(!existsSync(join(root, p)), `${p} is purged`);
 });
