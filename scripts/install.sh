@@ -115,12 +115,15 @@ fi
 rm -f "$env_new"
 
 # The units, naming the prefix.
-mkdir -p "$root/etc/systemd/system"
+# Where systemd looks for the units of locally installed programs: /etc/systemd/system stays the operator's, for
+# drop-ins and masks (`systemctl mask yunbang-etcd` with an external etcd).
+unitdir="$root/usr/local/lib/systemd/system"
+mkdir -p "$unitdir"
 for unit in yunbang-etcd.service yunbang-router.service yunbang.service; do
-  sed "s#@PREFIX@#$prefix#g" "scripts/systemd/$unit" > "$root/etc/systemd/system/$unit.tmp"
-  chmod 644 "$root/etc/systemd/system/$unit.tmp"
-  cmp -s "$root/etc/systemd/system/$unit.tmp" "$root/etc/systemd/system/$unit" || changed=yes
-  mv "$root/etc/systemd/system/$unit.tmp" "$root/etc/systemd/system/$unit"
+  sed "s#@PREFIX@#$prefix#g" "scripts/systemd/$unit" > "$unitdir/$unit.tmp"
+  chmod 644 "$unitdir/$unit.tmp"
+  cmp -s "$unitdir/$unit.tmp" "$unitdir/$unit" || changed=yes
+  mv "$unitdir/$unit.tmp" "$unitdir/$unit"
 done
 
 # Log rotation, for logrotate (a Debian machine runs it daily).
@@ -129,8 +132,12 @@ install -m 644 scripts/systemd/logrotate.conf "$root/etc/logrotate.d/yunbang"
 
 if [ "$live" = yes ]; then
   systemctl daemon-reload
-  systemctl enable --quiet yunbang-etcd.service yunbang-router.service yunbang.service
-  systemctl start yunbang-etcd.service
+  systemctl enable --quiet yunbang-router.service yunbang.service
+  # A masked yunbang-etcd means an external etcd (docs/operating.md): left alone.
+  if [ "$(systemctl is-enabled yunbang-etcd.service 2>/dev/null)" != masked ]; then
+    systemctl enable --quiet yunbang-etcd.service
+    systemctl start yunbang-etcd.service
+  fi
   if [ "$changed" = yes ]; then
     # New code: the router restarts (requests fail for up to a second, docs/operating.md), ybd too (none fail).
     systemctl restart yunbang-router.service yunbang.service

@@ -32,7 +32,7 @@ if [ -z "$root" ] && [ -d /run/systemd/system ]; then
   step "stopping and disabling ${units[*]}"
   systemctl disable --now --quiet "${units[@]}" 2>/dev/null || true # some may never have been enabled
 fi
-for unit in "${units[@]}"; do rm -f "$root/etc/systemd/system/$unit"; done
+for unit in "${units[@]}"; do rm -f "$root/usr/local/lib/systemd/system/$unit"; done
 rm -f "$root/etc/logrotate.d/yunbang"
 [ -z "$root" ] && [ -d /run/systemd/system ] && systemctl daemon-reload
 if [ "$(readlink "$root/usr/local/bin/yb" 2>/dev/null)" = "$prefix/bin/yb" ]; then rm -f "$root/usr/local/bin/yb"; fi

@@ -8,6 +8,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
+/** Where systemd reads the units of locally installed programs, relative to the root. */
+export const UNIT_DIR = 'usr/local/lib/systemd/system';
+
 /** The [Section] → key → values of a unit file (a key may repeat; an empty assignment resets it, as in systemd). */
 export type UnitFile = Map<string, Map<string, string[]>>;
 
@@ -131,9 +134,9 @@ function seconds(v: string | undefined, fallback: number): number {
   return Number(m[1]) * (m[2] === 'min' ? 60 : 1);
 }
 
-/** Starts the unit file `root`/etc/systemd/system/`name` as systemd would (see the header). */
+/** Starts the unit file `root`/usr/local/lib/systemd/system/`name` (where install.sh puts them) as systemd would. */
 export function startUnit(root: string, name: string, log: string): RunningUnit {
-  const unit = parseUnitFile(readFileSync(join(root, 'etc/systemd/system', name), 'utf8'));
+  const unit = parseUnitFile(readFileSync(join(root, UNIT_DIR, name), 'utf8'));
   const svc = unit.get('Service');
   if (!svc) throw new Error(`${name} has no [Service] section`);
   for (const key of svc.keys()) if (!SUPPORTED.has(key)) throw new Error(`${name}: ${key}= is not supported by this helper`);

@@ -13,7 +13,7 @@ import { ROOT, cleanupDocker, fixtureRepo, git, httpGet } from '../../helpers/pl
 import { freePortPair, freePorts } from '../../helpers/ports.js';
 import { until } from '../../helpers/until.js';
 import { startLoad } from '../../helpers/load.js';
-import { startUnit, type RunningUnit } from '../../helpers/systemd-unit.js';
+import { UNIT_DIR, startUnit, type RunningUnit } from '../../helpers/systemd-unit.js';
 
 const run = promisify(execFile);
 const EXPECTED = readFileSync(join(ROOT, 'test/fixtures/apps/dockerfile-hello/EXPECTED'), 'utf8').trim();
@@ -121,8 +121,8 @@ test('install.sh lays out the prefix, yb, the settings file and three units that
   assert.match(env, /^YB_DATA_DIR=\/var\/lib\/yunbang$/m);
   assert.match(env, /^YB_ETCD_ENDPOINTS=http:\/\/127\.0\.0\.1:2379$/m);
   assert.match(env, /^#YB_API_ADDR=127\.0\.0\.1:5050$/m, 'every other setting is listed at its default');
-  for (const u of UNITS) assert.ok(existsSync(join(root, 'etc/systemd/system', u)));
-  assert.match(readFileSync(join(root, 'etc/systemd/system/yunbang.service'), 'utf8'), /^Environment=YB_ROUTER=external$/m);
+  for (const u of UNITS) assert.ok(existsSync(join(root, UNIT_DIR, u)));
+  assert.match(readFileSync(join(root, UNIT_DIR, 'yunbang.service'), 'utf8'), /^Environment=YB_ROUTER=external$/m);
 
   assert.ok(existsSync(join(root, 'etc/logrotate.d/yunbang')));
 
@@ -146,7 +146,7 @@ test('install.sh lays out the prefix, yb, the settings file and three units that
   const verify = join(work, 'verify');
   mkdirSync(verify);
   for (const u of UNITS) {
-    const text = readFileSync(join(root, 'etc/systemd/system', u), 'utf8').replaceAll('/opt/yunbang', join(root, 'opt/yunbang'));
+    const text = readFileSync(join(root, UNIT_DIR, u), 'utf8').replaceAll('/opt/yunbang', join(root, 'opt/yunbang'));
     writeFileSync(join(verify, u), text);
   }
   const r = await run('systemd-analyze', ['verify', ...UNITS.map((u) => join(verify, u))]).catch((e: { stdout: string; stderr: string }) => e);
@@ -273,7 +273,7 @@ test('the units serve an app deployed with the installed yb; restarting ybd drop
 test('uninstall.sh removes the program and units, keeps state and settings; --purge removes those too', async () => {
   for (const name of [...units.keys()].reverse()) await stop(name);
   await run('bash', [join(ROOT, 'scripts/uninstall.sh'), '--root', root], { timeout: 60_000 });
-  for (const p of ['opt/yunbang', 'usr/local/bin/yb', 'etc/logrotate.d/yunbang', ...UNITS.map((u) => `etc/systemd/system/${u}`)]) {
+  for (const p of ['opt/yunbang', 'usr/local/bin/yb', 'etc/logrotate.d/yunbang', ...UNITS.map((u) => `${UNIT_DIR}/${u}`)]) {
     assert.ok(!existsSync(join(root, p)) && !lstatSync(join(root, p), { throwIfNoEntry: false }), `${p} is removed`);
   }
   for (const p of ['var/lib/yunbang/admin-token', 'etc/yunbang/yunbang.env', 'var/log/yunbang']) assert.ok(existsSync(join(root, p)), `${p} is kept`);
