@@ -34,6 +34,10 @@ if [ -z "$root" ]; then
 elif [ ! -f dist/bin/ybd.js ] || [ ! -f console/dist/index.html ]; then
   bash scripts/prereqs.sh
 fi
+# The prefix is replaced whole: only an earlier install (or nothing, or an empty directory) may be there.
+if [ -d "$root$prefix" ] && [ -n "$(ls -A "$root$prefix")" ] && { [ ! -f "$root$prefix/bin/yb" ] || [ ! -f "$root$prefix/dist/bin/ybd.js" ]; }; then
+  die "$root$prefix exists and is not a Yunbang install (no bin/yb and dist/bin/ybd.js); choose another --prefix"
+fi
 use_pinned_node
 version=$(node -p 'require("./package.json").version')
 dest="$root$prefix"

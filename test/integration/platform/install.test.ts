@@ -135,6 +135,12 @@ test('install.sh lays out the prefix, yb, the settings file and three units that
     );
     assert.match(r, /--prefix must be an absolute path of letters, digits/, bad);
   }
+  const usr = await install('--prefix', '/etc').then(
+    () => '',
+    (e: { stderr: string }) => e.stderr,
+  );
+  assert.match(usr, /exists and is not a Yunbang install/, 'a directory that is not an install is never replaced');
+  assert.ok(existsSync(join(root, 'etc/logrotate.d/yunbang')), 'it is left as it was');
   const notOurs = await run('bash', [join(ROOT, 'scripts/uninstall.sh'), '--root', root, '--prefix', '/etc']).then(
     () => '',
     (e: { stderr: string }) => e.stderr,
