@@ -16,6 +16,10 @@ command -v openssl >/dev/null || need_pkgs+=(openssl)
 command -v ssh >/dev/null || need_pkgs+=(openssh-client)
 command -v curl >/dev/null || need_pkgs+=(curl)
 command -v awk >/dev/null || need_pkgs+=(mawk)
+# The host install (scripts/install.sh) and its test: systemd's unit checker (the package only; init stays as it is)
+# and logrotate.
+command -v systemd-analyze >/dev/null || need_pkgs+=(systemd)
+command -v logrotate >/dev/null || need_pkgs+=(logrotate)
 command -v chromium >/dev/null || need_pkgs+=(chromium) # the web console's end-to-end tests drive it (test/e2e/)
 # The Kubernetes test cluster (scripts/k8s-up.sh, docs/architecture.md §6.3): its container runtime, CNI plugins,
 # firewall tools and the compiler of its pause image.

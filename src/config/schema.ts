@@ -62,6 +62,13 @@ export const SETTINGS = {
     default: './.yunbang',
     description: 'Platform data: git repos, build logs and caches, embedded etcd, admin token.',
   },
+  logDir: {
+    env: 'YB_LOG_DIR',
+    type: 'string',
+    default: '',
+    description:
+      "Log files: the apps' stored log streams (yb logs), the router's access log ybd reads them from, and the embedded etcd's and registry's output. Empty means $YB_DATA_DIR/logs; scripts/install.sh sets /var/log/yunbang.",
+  },
   etcdEndpoints: {
     env: 'YB_ETCD_ENDPOINTS',
     type: 'list',

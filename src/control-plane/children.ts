@@ -25,7 +25,7 @@ export interface EtcdHandle {
   adopted: number | null;
 }
 
-export function etcdStep(cfg: PlatformConfig, dataDir: string, log: Logger): Step<EtcdHandle> {
+export function etcdStep(cfg: PlatformConfig, dataDir: string, logDir: string, log: Logger): Step<EtcdHandle> {
   return {
     name: 'etcd',
     async start() {
@@ -41,7 +41,7 @@ export function etcdStep(cfg: PlatformConfig, dataDir: string, log: Logger): Ste
         const etcd = await startEmbeddedEtcd({
           dataDir: join(dataDir, 'etcd'),
           clientPort: cfg.etcdClientPort,
-          stdio: openSync(join(dataDir, 'logs', 'etcd.log'), 'a'),
+          stdio: openSync(join(logDir, 'etcd.log'), 'a'),
         });
         writePid(pidFile, etcd.child.pid);
         return etcd;
@@ -106,7 +106,7 @@ export interface RouterHandle {
 }
 
 /** `binDir` holds yb-router.js (compiled) or yb-router.ts (run through tsx). */
-export function routerStep(cfg: PlatformConfig, etcdEndpoints: string[], dataDir: string, binDir: string, log: Logger): Step<RouterHandle> {
+export function routerStep(cfg: PlatformConfig, etcdEndpoints: string[], dataDir: string, logDir: string, binDir: string, log: Logger): Step<RouterHandle> {
   let stopping = false;
   return {
     name: 'router',
@@ -119,14 +119,14 @@ export function routerStep(cfg: PlatformConfig, etcdEndpoints: string[], dataDir
       }
       const js = join(binDir, 'yb-router.js');
       const args = existsSync(js) ? [js] : ['--import', 'tsx', join(binDir, 'yb-router.ts')];
-      const logFd = openSync(join(dataDir, 'logs', 'router.log'), 'a');
+      const logFd = openSync(join(logDir, 'router.log'), 'a');
       const child = spawn(process.execPath, args, {
         env: { ...process.env, YB_ETCD_ENDPOINTS: etcdEndpoints.join(','), YB_ETCD_PREFIX: cfg.etcdPrefix },
         stdio: ['ignore', logFd, logFd],
       });
       writePid(join(dataDir, 'router.pid'), child.pid);
       child.on('exit', (code, signal) => {
-        if (!stopping) log.error({ code, signal }, 'the router process exited; see logs/router.log');
+        if (!stopping) log.error({ code, signal }, `the router process exited; see ${join(logDir, 'router.log')}`);
       });
       return { child, adopted: null };
     },

@@ -51,11 +51,12 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
   const life = new Lifecycle({ onStopError: (name, err) => log.warn({ err, step: name }, 'stopping failed; going on'), undoTimeoutMs: 15_000 });
   return life.starting(async () => {
     const dataDir = resolve(cfg.dataDir);
-    mkdirSync(join(dataDir, 'logs'), { recursive: true, mode: 0o700 });
+    const logDir = cfg.logDir ? resolve(cfg.logDir) : join(dataDir, 'logs');
+    mkdirSync(logDir, { recursive: true, mode: 0o700 });
     const apiUrl = `http://${formatAddr(cfg.apiAddr)}`;
 
     // State: etcd (embedded unless YB_ETCD_ENDPOINTS), the store on it, the admin token, config sealed at rest.
-    const etcd = await life.step(etcdStep(cfg, dataDir, log));
+    const etcd = await life.step(etcdStep(cfg, dataDir, logDir, log));
     const store = await life.step({
       name: 'store',
       start: async () => {
@@ -82,7 +83,7 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
       ? null
       : await life.step({
           name: 'registry',
-          start: () => startRegistry(cfg, dataDir, runtime, log.child({ component: 'registry' })),
+          start: () => startRegistry(cfg, dataDir, logDir, runtime, log.child({ component: 'registry' })),
           stop: async (registry) => {
             await registry.images.settle();
             await registry.embedded?.stop();
@@ -150,12 +151,12 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
     // App logs, drains and metrics.
     const obs = await life.step({
       name: 'observability',
-      start: () => startObservability(cfg, dataDir, store, runtime, apps, log),
+      start: () => startObservability(cfg, dataDir, logDir, store, runtime, apps, log),
       stop: (obs) => obs.stop(),
     });
 
     // The router process, before the monitor and the reconcile write endpoints for it to confirm.
-    await life.step(routerStep(cfg, etcd.endpoints, dataDir, paths.binDir, log));
+    await life.step(routerStep(cfg, etcd.endpoints, dataDir, logDir, paths.binDir, log));
 
     // Crashed processes restarted; after a crash of ybd, running processes adopted (docs/architecture.md §5).
     await life.step({
