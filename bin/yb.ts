@@ -26,6 +26,7 @@ import { registerDomains } from '../src/cli/commands/domains.js';
 import { registerCerts } from '../src/cli/commands/certs.js';
 import { registerMaintenance } from '../src/cli/commands/maintenance.js';
 import { registerCron } from '../src/cli/commands/cron.js';
+import { registerStorage } from '../src/cli/commands/storage.js';
 import { registerVersion } from '../src/cli/commands/version.js';
 import { PLATFORM_VERSION } from '../src/shared/version.js';
 
@@ -59,6 +60,7 @@ registerDomains(program);
 registerCerts(program);
 registerMaintenance(program);
 registerCron(program);
+registerStorage(program);
 registerVersion(program);
 addMissingExamples(program);
 

@@ -12,6 +12,7 @@ import { YbError, errorId } from '../shared/errors.js';
 import { toYbError } from './errors.js';
 import { FRAME, FrameDecoder, frame } from '../shared/run-frames.js';
 import { oneOffSpec } from '../scheduler/process-spec.js';
+import { mountsOf } from '../storage/storage.js';
 import { oneOffSize } from '../scheduler/sizes.js';
 import { readFormation } from '../release/app-records.js';
 
@@ -46,7 +47,8 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
     const rows = Number(url.searchParams.get('rows') ?? 0);
 
     const network = await ctx.runtime.ensureNetwork(app.team);
-    const spec = oneOffSpec(app, release, command, oneOffSize(await readFormation(ctx.store, app.name)), network);
+    const volumes = await mountsOf(ctx.store, ctx.runtime.instance, app.name);
+    const spec = oneOffSpec(app, release, command, oneOffSize(await readFormation(ctx.store, app.name)), network, undefined, volumes);
     if (tty) spec.env = { ...spec.env, TERM: url.searchParams.get('term') ?? 'xterm' };
     const proc = await ctx.runtime.attach({ ...spec, tty });
     ctx.log.info({ app: app.name, user: user.name, release: release.version, tty }, 'one-off process started');

@@ -20,6 +20,7 @@ import { registerDomains } from './routes/domains.js';
 import { registerCerts } from './routes/certs.js';
 import { registerMaintenance } from './routes/maintenance.js';
 import { registerCron } from './routes/cron.js';
+import { registerStorage } from './routes/storage.js';
 import { registerGitHttp } from '../git/http.js';
 import { registerTeams } from './routes/teams.js';
 import { registerTokens } from './routes/tokens.js';
@@ -113,6 +114,7 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   registerCerts(api, ctx);
   registerMaintenance(api, ctx);
   registerCron(api, ctx);
+  registerStorage(api, ctx);
   registerGitHook(api, ctx);
   registerTeams(api, ctx);
   registerTokens(api, ctx);

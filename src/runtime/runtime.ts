@@ -113,6 +113,8 @@ export interface TaskSpec {
   env?: Record<string, string>;
   /** Host directories (a build's source, cache and output). */
   hostDirs?: HostDir[];
+  /** Named volumes mounted at `path` (an app's storage); they must exist. */
+  volumes?: Array<{ name: string; path: string }>;
   user?: string;
   memoryBytes?: number;
   nanoCpus?: number;
@@ -284,4 +286,15 @@ export interface Runtime {
   attach(spec: TaskSpec & { workload: Workload; tty: boolean }): Promise<Attachment>;
   /** Removes a named volume this instance made for `service` (its data); absent or another's: left. */
   removeVolume(name: string, service: string): Promise<void>;
+  /** Makes the volume of app storage `name` (storageVolume), labelled as this instance's; one that exists is kept. */
+  createStorage(name: string): Promise<void>;
+  /** Removes the volume of app storage `name` and its data. */
+  removeStorage(name: string): Promise<void>;
+  /** Bytes the volume of app storage `name` holds, or null when the backend cannot tell. */
+  storageBytes(name: string): Promise<number | null>;
+}
+
+/** The runtime's name of app storage `name` (an app's volume, src/storage/): this instance's only. */
+export function storageVolume(instance: string, name: string): string {
+  return `${instance}-vol-${name}`;
 }

@@ -35,6 +35,7 @@ export function processSpec(
   index: number,
   gen: string,
   network: string,
+  volumes: Array<{ name: string; path: string }> = [],
 ): ProcessSpec {
   const web = f.type === 'web';
   const size = parseSize(f.size);
@@ -53,6 +54,7 @@ export function processSpec(
     // Other apps of the team reach the web process by the app's name, other types by app.type.
     aliases: web ? [app.name] : [`${app.name}.${f.type}`],
     restart: 'on-failure',
+    ...(volumes.length ? { volumes } : {}),
   };
 }
 
@@ -64,6 +66,7 @@ export function oneOffSpec(
   size: string | undefined,
   network: string,
   timeoutMs?: number,
+  volumes: Array<{ name: string; path: string }> = [],
 ): TaskSpec & { workload: Workload } {
   const limits = parseSize(size);
   return {
@@ -76,5 +79,6 @@ export function oneOffSpec(
     ...(limits.nanoCpus ? { nanoCpus: limits.nanoCpus } : {}),
     network,
     ...(timeoutMs ? { timeoutMs } : {}),
+    ...(volumes.length ? { volumes } : {}),
   };
 }

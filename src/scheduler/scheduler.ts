@@ -12,6 +12,7 @@ import type { Logger } from '../shared/logger.js';
 import { waitHealthy } from './health.js';
 import { oneOffSize } from './sizes.js';
 import { endpointInstance, oneOffSpec, processSpec } from './process-spec.js';
+import { mountsOf } from '../storage/storage.js';
 import { platformEvent } from '../logs/platform-events.js';
 
 export interface SchedulerSettings {
@@ -68,7 +69,8 @@ export class Scheduler {
     const gen = randomBytes(3).toString('hex');
     const t0 = Date.now();
     const network = await this.runtime.ensureNetwork(app.team);
-    const { id, address } = await this.runtime.startProcess(processSpec(this.runtime.instance, app, release, f, index, gen, network));
+    const volumes = await mountsOf(this.store, this.runtime.instance, app.name, f.type);
+    const { id, address } = await this.runtime.startProcess(processSpec(this.runtime.instance, app, release, f, index, gen, network, volumes));
     // docs/architecture.md §5: a configured check (app.json healthchecks, CHECKS, the image's HEALTHCHECK) is the health
     // check; the "stays up a few seconds" wait belongs to the default check only.
     const tStarted = Date.now();
@@ -211,7 +213,8 @@ export class Scheduler {
     const size = oneOffSize(await readFormation(this.store, app.name));
     if (this.registry) await this.imageAvailable(release, onLine);
     try {
-      return await this.runtime.runTask(oneOffSpec(app, release, command, size, network, timeoutMs), onLine);
+      const volumes = await mountsOf(this.store, this.runtime.instance, app.name);
+      return await this.runtime.runTask(oneOffSpec(app, release, command, size, network, timeoutMs, volumes), onLine);
     } catch (err) {
       if (!(err instanceof RunTimeoutError)) throw err;
       throw new YbError(

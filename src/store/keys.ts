@@ -47,6 +47,10 @@ export function keys(prefix: string = DEFAULT_PREFIX) {
     formationPrefix: (app: string) => `${p}apps/${app}/formation/`,
     domain: (app: string, host: string) => `${p}apps/${app}/domains/${host}`,
     domainsPrefix: (app: string) => `${p}apps/${app}/domains/`,
+    mount: (app: string, volume: string) => `${p}apps/${app}/mounts/${volume}`,
+    mountsPrefix: (app: string) => `${p}apps/${app}/mounts/`,
+    volume: (name: string) => `${p}volumes/${name}`,
+    volumesPrefix: () => `${p}volumes/`,
     cronJob: (app: string, id: string) => `${p}apps/${app}/cron/${id}`,
     cronJobsPrefix: (app: string) => `${p}apps/${app}/cron/`,
     /** The last minute the cron runner looked at (src/cron/cron-runner.ts): runs after it and before now were missed. */

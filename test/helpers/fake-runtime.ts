@@ -238,4 +238,9 @@ export class FakeRuntime implements Runtime {
     throw new Error('the fake runtime does not attach');
   }
   async removeVolume() {}
+  async createStorage() {}
+  async removeStorage() {}
+  async storageBytes() {
+    return null;
+  }
 }

@@ -8,6 +8,7 @@ import type Docker from 'dockerode';
 import { splitLines } from '../../shared/line-splitter.js';
 import {
   RunTimeoutError,
+  storageVolume,
   type Address,
   type Attachment,
   type ExecResult,
@@ -27,7 +28,7 @@ import { DockerNetworks } from './docker-networks.js';
 import { DockerImages, healthCommand } from './docker-images.js';
 import { DockerEngine, demux } from './engine.js';
 import { DEFAULT_HARDENING, hostHardening, type ContainerKind, type HardeningSettings } from '../hardening.js';
-import { LABEL_INSTANCE, LABEL_SERVICE, labelFilters, workloadLabels, workloadOf } from '../workload-labels.js';
+import { LABEL_INSTANCE, LABEL_KIND, LABEL_SERVICE, labelFilters, workloadLabels, workloadOf } from '../workload-labels.js';
 import { cpuCores, listensOn } from './proc.js';
 
 /** Docker's default HEALTHCHECK --timeout. */
@@ -342,7 +343,10 @@ export class DockerRuntime implements Runtime {
         ...extra,
         HostConfig: {
           ...this.hostConfig(spec.hardening, spec.memoryBytes),
-          Binds: spec.hostDirs?.map((d) => `${d.dir}:${d.path}${d.readOnly ? ':ro' : ''}`),
+          Binds: [
+            ...(spec.hostDirs ?? []).map((d) => `${d.dir}:${d.path}${d.readOnly ? ':ro' : ''}`),
+            ...(spec.volumes ?? []).map((v) => `${v.name}:${v.path}`),
+          ],
           NanoCpus: spec.nanoCpus,
           NetworkMode: spec.network,
           ...(init ? { Init: true } : {}),
@@ -400,6 +404,27 @@ export class DockerRuntime implements Runtime {
     const info = await this.engine.tolerate(() => volume.inspect(), [404], null);
     if (!info || info.Labels?.[LABEL_INSTANCE] !== this.instance || info.Labels?.[LABEL_SERVICE] !== service) return;
     await this.engine.call(() => volume.remove());
+  }
+
+  async createStorage(name: string): Promise<void> {
+    const volume = storageVolume(this.instance, name);
+    const info = await this.engine.tolerate(() => this.engine.docker.getVolume(volume).inspect(), [404], null);
+    if (info) return;
+    await this.engine.call(() => this.engine.docker.createVolume({ Name: volume, Labels: { [LABEL_INSTANCE]: this.instance, [LABEL_KIND]: 'storage' } }));
+  }
+
+  async removeStorage(name: string): Promise<void> {
+    const volume = this.engine.docker.getVolume(storageVolume(this.instance, name));
+    const info = await this.engine.tolerate(() => volume.inspect(), [404], null);
+    if (!info || info.Labels?.[LABEL_INSTANCE] !== this.instance) return;
+    await this.engine.tolerate(() => volume.remove(), [404], undefined);
+  }
+
+  async storageBytes(name: string): Promise<number | null> {
+    // The engine's disk-usage report is the one place it sizes volumes (it walks them: slow on big ones).
+    const df = (await this.engine.call(() => this.engine.docker.df())) as { Volumes?: Array<{ Name: string; UsageData?: { Size?: number } }> };
+    const size = df.Volumes?.find((v) => v.Name === storageVolume(this.instance, name))?.UsageData?.Size;
+    return size === undefined || size < 0 ? null : size;
   }
 
   /** Stops the shared event stream (ybd stopping). */

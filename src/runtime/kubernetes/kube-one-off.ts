@@ -21,6 +21,8 @@ export interface OneOffContext {
   ensureNetwork(team: string): Promise<string>;
   /** The aliases of the namespace and their addresses. */
   hostAliases(namespace: string): Promise<Array<{ ip: string; hostnames: string[] }>>;
+  /** The node directory of a named volume (an app's storage). */
+  volumeDir(name: string): string;
 }
 
 /** A one-off pod of `spec` (env in its own Secret), not yet created. */
@@ -52,6 +54,7 @@ export function oneOffPod(ctx: OneOffContext, spec: TaskSpec, w: Workload, stdin
         hostAliases,
         restartPolicy: 'Never',
         graceSeconds: 5,
+        ...(spec.volumes?.length ? { volumes: spec.volumes.map((v, i) => ({ name: `data${i}`, hostPath: ctx.volumeDir(v.name), path: v.path })) } : {}),
         ...(stdin ? { stdin } : {}),
       });
       const made = await api.call<Pod>('POST', `/api/v1/namespaces/${namespace}/pods`, { body: taskManifest(instance, namespace, name, w, pod) });

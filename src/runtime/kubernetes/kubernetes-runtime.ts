@@ -10,6 +10,7 @@ import { splitLines } from '../../shared/line-splitter.js';
 import type { HardeningSettings } from '../hardening.js';
 import {
   RunTimeoutError,
+  storageVolume,
   type Address,
   type Attachment,
   type ExecResult,
@@ -493,6 +494,7 @@ export class KubernetesRuntime implements Runtime {
         forCluster: (image) => this.cluster.forCluster(image),
         ensureNetwork: (team) => this.ensureNetwork(team),
         hostAliases: (namespace) => this.aliases(namespace, [], []),
+        volumeDir: (name) => this.volumeDir(name),
       },
       spec,
       w,
@@ -539,6 +541,18 @@ export class KubernetesRuntime implements Runtime {
   async removeVolume(name: string, service: string): Promise<void> {
     if (name !== `${this.instance}-svc-${service}`) return;
     await rm(this.volumeDir(name), { recursive: true, force: true });
+  }
+
+  /** Node directories are made by the pods that mount them (hostPath DirectoryOrCreate). */
+  async createStorage(): Promise<void> {}
+
+  async removeStorage(name: string): Promise<void> {
+    await rm(this.volumeDir(storageVolume(this.instance, name)), { recursive: true, force: true });
+  }
+
+  /** The data is on the nodes, which the control plane does not size. */
+  async storageBytes(): Promise<number | null> {
+    return null;
   }
 
   close(): void {
