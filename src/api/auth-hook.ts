@@ -39,9 +39,12 @@ export function currentUser(req: FastifyRequest): User {
 
 /** Whether `user` may do `action` on `app` (false also when the app does not exist). */
 export async function userMay(ctx: ApiContext, user: User, app: AppRecord | null, action: Action): Promise<boolean> {
-  if (!app) return false;
-  const team = await ctx.store.get<TeamRecord>(ctx.store.keys.team(app.team));
-  return may(roleIn(user, team), action);
+  return app ? mayOnTeam(ctx, user, app.team, action) : false;
+}
+
+/** Whether `user` may do `action` on what team `team` owns (its apps, services, volumes). */
+export async function mayOnTeam(ctx: ApiContext, user: User, team: string, action: Action): Promise<boolean> {
+  return may(roleIn(user, await ctx.store.get<TeamRecord>(ctx.store.keys.team(team))), action);
 }
 
 /** Loads the app named in the route and checks the caller may do `action`; 404 when it may not even read it. */

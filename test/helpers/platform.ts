@@ -221,3 +221,17 @@ export async function commitAll(dir: string, message: string): Promise<void> {
   await git(dir, ['add', '-A']);
   await git(dir, ['-c', 'user.email=t@example.com', '-c', 'user.name=test', 'commit', '-qm', message]);
 }
+
+/** The body a fixture app serves at / (its EXPECTED file). */
+export function expectedBody(fixture: string): string {
+  return readFileSync(join(ROOT, 'test', 'fixtures', 'apps', fixture, 'EXPECTED'), 'utf8').trim();
+}
+
+/** Creates `app` and deploys fixture `fixture` to it with a git push over HTTP; returns the fixture's repository. */
+export async function deployFixture(p: Platform, app: string, fixture: string): Promise<string> {
+  const repo = await fixtureRepo(fixture, p.dataDir);
+  await p.yb(['apps:create', app]);
+  const push = await git(repo, ['push', `http://yb:${p.token}@${new URL(p.apiUrl).host}/git/${app}.git`, 'main']);
+  if (push.code !== 0) throw new Error(`deploying ${fixture} to ${app} failed:\n${push.output}`);
+  return repo;
+}

@@ -2,19 +2,15 @@
 // and backups. A service belongs to a team: members read it, managers see credentials and change it.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../context.js';
-import { currentUser, userMay } from '../auth-hook.js';
-import { may, roleIn, type Action } from '../../auth/access.js';
-import { DEFAULT_TEAM, type TeamRecord, type User } from '../../auth/tokens.js';
+import { currentUser, mayOnTeam, userMay } from '../auth-hook.js';
+import type { Action } from '../../auth/access.js';
+import { DEFAULT_TEAM, type User } from '../../auth/tokens.js';
 import { YbError } from '../../shared/errors.js';
 import { isServiceKind, SERVICE_KINDS } from '../../services/kinds.js';
 import { connectionUrl } from '../../services/bindings.js';
 import type { ServiceRecord } from '../../services/records.js';
 
 const nameParams = { type: 'object', properties: { name: { type: 'string', maxLength: 64 } }, required: ['name'] } as const;
-
-async function mayOnTeam(ctx: ApiContext, user: User, team: string, action: Action): Promise<boolean> {
-  return may(roleIn(user, await ctx.store.get<TeamRecord>(ctx.store.keys.team(team))), action);
-}
 
 /** Loads the named service and checks the caller may do `action`; 404 when it may not even read it. */
 async function serviceFor(ctx: ApiContext, req: FastifyRequest, action: Action): Promise<ServiceRecord> {

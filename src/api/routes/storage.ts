@@ -3,10 +3,10 @@
 // Mounting or unmounting rolls the app's processes out again (the only way a container gets a new mount).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../context.js';
-import { appFor, currentUser } from '../auth-hook.js';
+import { appFor, currentUser, mayOnTeam } from '../auth-hook.js';
 import { appParams } from '../schemas.js';
-import { may, roleIn, type Action } from '../../auth/access.js';
-import { DEFAULT_TEAM, type TeamRecord, type User } from '../../auth/tokens.js';
+import type { Action } from '../../auth/access.js';
+import { DEFAULT_TEAM } from '../../auth/tokens.js';
 import { YbError } from '../../shared/errors.js';
 import { checkMountPath, checkVolumeName, type MountRecord, type VolumeRecord } from '../../storage/storage.js';
 
@@ -31,10 +31,6 @@ const volumeSchema = {
     mounts: { type: 'array', items: mountSchema },
   },
 } as const;
-
-async function mayOnTeam(ctx: ApiContext, user: User, team: string, action: Action): Promise<boolean> {
-  return may(roleIn(user, await ctx.store.get<TeamRecord>(ctx.store.keys.team(team))), action);
-}
 
 /** Every app's mounts of `volume`. */
 async function mountsOfVolume(ctx: ApiContext, volume: string): Promise<Array<MountRecord & { app: string }>> {

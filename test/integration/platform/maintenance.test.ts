@@ -6,20 +6,17 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPlatform, fixtureRepo, git, ROOT, type Platform } from '../../helpers/platform.js';
+import { startPlatform, deployFixture, expectedBody, type Platform } from '../../helpers/platform.js';
 import { until } from '../../helpers/until.js';
 
 const APP = 'shut';
 const HOST = `${APP}.localhost`;
-const EXPECTED = readFileSync(join(ROOT, 'test/fixtures/apps/dockerfile-hello/EXPECTED'), 'utf8').trim();
+const EXPECTED = expectedBody('dockerfile-hello');
 let p: Platform;
 
 before(async () => {
   p = await startPlatform();
-  const repo = await fixtureRepo('dockerfile-hello', p.dataDir);
-  await p.yb(['apps:create', APP]);
-  const push = await git(repo, ['push', `http://yb:${p.token}@${new URL(p.apiUrl).host}/git/${APP}.git`, 'main']);
-  assert.equal(push.code, 0, push.output);
+  await deployFixture(p, APP, 'dockerfile-hello');
   await p.yb(['domains:add', 'shut.example.test', '-a', APP]);
 });
 

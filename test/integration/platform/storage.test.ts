@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startPlatform, fixtureRepo, git, type Platform } from '../../helpers/platform.js';
+import { startPlatform, deployFixture, type Platform } from '../../helpers/platform.js';
 import { until } from '../../helpers/until.js';
 
 const run = promisify(execFile);
@@ -16,10 +16,7 @@ let p: Platform;
 
 before(async () => {
   p = await startPlatform();
-  const repo = await fixtureRepo('dockerfile-hello', p.dataDir);
-  await p.yb(['apps:create', APP]);
-  const push = await git(repo, ['push', `http://yb:${p.token}@${new URL(p.apiUrl).host}/git/${APP}.git`, 'main']);
-  assert.equal(push.code, 0, push.output);
+  await deployFixture(p, APP, 'dockerfile-hello');
 });
 
 after(async () => {

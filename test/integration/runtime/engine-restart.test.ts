@@ -5,16 +5,14 @@
 // survives both and deploys afterwards. Docker-only: Kubernetes nodes run their own container runtime.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { startPlatform, fixtureRepo, git, ROOT, type Platform } from '../../helpers/platform.js';
+import { startPlatform, deployFixture, expectedBody, type Platform } from '../../helpers/platform.js';
 import { startLoad } from '../../helpers/load.js';
 import { startPrivateEngine, type PrivateEngine } from '../../helpers/private-engine.js';
 import { until } from '../../helpers/until.js';
 
 const APP = 'steady';
 const HOST = `${APP}.localhost`;
-const EXPECTED = readFileSync(join(ROOT, 'test/fixtures/apps/dockerfile-hello/EXPECTED'), 'utf8').trim();
+const EXPECTED = expectedBody('dockerfile-hello');
 let engine: PrivateEngine;
 let p: Platform;
 
@@ -23,10 +21,7 @@ before(async () => {
   // Everything this test runs (ybd, and the docker CLI of the helpers' clean-up) talks to the private engine.
   process.env.DOCKER_HOST = engine.host;
   p = await startPlatform({ YB_INSTANCE: `er${Date.now().toString(36)}` });
-  const repo = await fixtureRepo('dockerfile-hello', p.dataDir);
-  await p.yb(['apps:create', APP]);
-  const push = await git(repo, ['push', `http://yb:${p.token}@${new URL(p.apiUrl).host}/git/${APP}.git`, 'main']);
-  assert.equal(push.code, 0, push.output);
+  await deployFixture(p, APP, 'dockerfile-hello');
   await p.yb(['ps:scale', 'web=2', '-a', APP]);
   assert.equal((await p.fetchApp(HOST)).body, EXPECTED);
 });
