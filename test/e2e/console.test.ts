@@ -209,6 +209,27 @@ test('live logs follow new lines, filter by source and pause', { timeout: 120_00
   await screenshot(page, 'logs');
 });
 
+test('maintenance mode from the page after confirming: 503 through the router, then served again; cron jobs and storage shown', {
+  timeout: 120_000,
+}, async () => {
+  await page.getByRole('link', { name: 'Maintenance, jobs & storage' }).click();
+  await page.getByText(`${APP} is serving requests.`).waitFor();
+  await page.getByText('No cron jobs').waitFor();
+  await page.getByText('No volume is mounted').waitFor();
+  await accessible(page, 'maintenance, jobs and storage');
+  await page.getByRole('button', { name: 'Turn maintenance on' }).click();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  assert.equal((await p.fetchApp(`${APP}.localhost`)).status, 200, 'nothing changes without confirming');
+  await page.getByRole('button', { name: 'Turn maintenance on' }).click();
+  await page.getByRole('button', { name: 'Yes, turn it on' }).click();
+  await page.getByText(`${APP} is down for maintenance`, { exact: false }).waitFor();
+  await until('the router answers 503', async () => (await p.fetchApp(`${APP}.localhost`)).status === 503);
+  await screenshot(page, 'maintenance');
+  await page.getByRole('button', { name: 'Turn maintenance off' }).click();
+  await page.getByText(`${APP} is serving requests.`).waitFor();
+  await until('served again', async () => (await p.fetchApp(`${APP}.localhost`)).status === 200);
+});
+
 test('time to interactive of the app page, and the compressed size of the console JS', async () => {
   const pg = await owner.newPage();
   await pg.goto(`${p.apiUrl}/console/apps/${APP}`);
@@ -271,6 +292,9 @@ test('a viewer sees read-only pages, and the API refuses a forced change', { tim
   assert.equal(await pg.getByTestId('value-GREETING').textContent(), '••••••••');
   assert.equal(await pg.getByRole('button', { name: /Reveal|Unset|Set/ }).count(), 0);
   assert.doesNotMatch(await pg.content(), /from-the-console/, 'the secret value never reaches a viewer');
+  await pg.getByRole('link', { name: 'Maintenance, jobs & storage' }).click();
+  await pg.getByText(`${APP} is serving requests.`).waitFor();
+  assert.equal(await pg.getByRole('button', { name: /maintenance|Run/ }).count(), 0, 'no maintenance or cron controls');
   // Forced through the page's own session and CSRF token, the API still says no.
   const forced = await pg.evaluate(async (app) => {
     const s = (await (await fetch('/session')).json()) as { csrfToken: string };

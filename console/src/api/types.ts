@@ -14,6 +14,9 @@ export type Formation = Ok<'/apps/{app}/formation', 'get', 200>[number];
 export type Release = Ok<'/apps/{app}/releases', 'get', 200>[number];
 export type Session = Ok<'/session', 'get', 200>;
 export type ConfigVars = Record<string, string>;
+export type Maintenance = Ok<'/apps/{app}/maintenance', 'get', 200>;
+export type CronJob = Ok<'/apps/{app}/cron', 'get', 200>[number];
+export type Mount = Ok<'/apps/{app}/storage', 'get', 200>[number];
 
 /** One event of GET /apps/{app}/deploys/live (src/api/deploy-watch.ts). */
 export type DeployEvent = { type: 'start'; at: string } | { type: 'line'; text: string } | { type: 'end'; ok: boolean };

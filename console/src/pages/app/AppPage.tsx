@@ -8,10 +8,17 @@ import { mayChange } from '../../lib/text';
 import { useApi } from '../../lib/use-api';
 import { ConfigTab } from './ConfigTab';
 import { LogsTab } from './LogsTab';
+import { OperationsTab } from './OperationsTab';
 import { OverviewTab } from './OverviewTab';
 import { ReleasesTab } from './ReleasesTab';
 
-const LABELS: Record<AppTab, string> = { overview: 'Processes & deploys', releases: 'Releases & builds', config: 'Config vars', logs: 'Logs' };
+const LABELS: Record<AppTab, string> = {
+  overview: 'Processes & deploys',
+  releases: 'Releases & builds',
+  config: 'Config vars',
+  logs: 'Logs',
+  operations: 'Maintenance, jobs & storage',
+};
 
 export function AppPage({ name, tab, teams, admin }: { name: string; tab: AppTab; teams: Team[]; admin: boolean }) {
   const { data: app, error, reload } = useApi(() => call<App>('/apps/{app}', { params: { app: name } }), [name]);
@@ -58,6 +65,7 @@ export function AppPage({ name, tab, teams, admin }: { name: string; tab: AppTab
       {tab === 'releases' ? <ReleasesTab app={name} canChange={canChange} onRelease={reload} /> : null}
       {tab === 'config' ? <ConfigTab app={name} canChange={canChange} onRelease={reload} /> : null}
       {tab === 'logs' ? <LogsTab app={name} /> : null}
+      {tab === 'operations' ? <OperationsTab app={name} canChange={canChange} /> : null}
     </main>
   );
 }
