@@ -62,7 +62,7 @@ export function OperationsTab({ app, canChange }: { app: string; canChange: bool
           </button>
         ) : null}
         {canChange && confirming && !on ? (
-          <span role="group" aria-label="Confirm maintenance mode">
+          <span>
             Every request to {app} will get a 503 page until you turn it off.{' '}
             <button type="button" className="danger" onClick={() => setMaintenance(true)} disabled={Boolean(busy)}>
               Yes, turn it on
