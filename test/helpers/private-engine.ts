@@ -1,6 +1,8 @@
-// A Docker engine of the test's own (dockerd with its own socket, data and exec roots, address pool and no iptables
-// rules), for tests that stop and restart the engine: the machine's engine is shared with every other test. Its
-// containerd is its own too (dockerd starts one under the exec root). Loopback and its own bridges only.
+// A Docker engine of the test's own, for tests that stop and restart the engine (the machine's is shared with every
+// other test): dockerd with its own socket, data and exec roots (and so its own containerd), run in a network
+// namespace of its own, so that its bridges and its start-up clean-up never touch the host's (a dockerd that starts
+// without live-restore deletes the default bridge it finds, and in the host's namespace that is the machine
+// engine's docker0). The host reaches the namespace's containers through a veth pair and a route to `pool`.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -16,18 +18,38 @@ export interface PrivateEngine {
   restart(o: { liveRestore: boolean }): Promise<number>;
   /** Runs the docker CLI against this engine. */
   docker(args: string[]): Promise<string>;
-  /** Removes every container, stops the engine and deletes its directories. */
+  /** Removes every container, stops the engine and deletes its namespace and directories. */
   destroy(): Promise<void>;
 }
 
-/** Starts the engine with `pool` as its address pool (a /16 no other engine or cluster uses) and loads `images` from the machine's engine. */
-export async function startPrivateEngine(o: { pool: string; liveRestore: boolean; images: string[] }): Promise<PrivateEngine> {
+/**
+ * Starts the engine with `pool` (a /16 no other engine or cluster uses) as its address pool, `link` (a /30 of
+ * 10.236.0.0/16 as its third and fourth octet base) for the veth pair, and loads `images` from the machine's engine.
+ */
+export async function startPrivateEngine(o: { pool: string; linkNet?: number; liveRestore: boolean; images: string[] }): Promise<PrivateEngine> {
   const id = randomBytes(3).toString('hex');
+  const netns = `ybe-${id}`;
+  const [hostIf, nsIf] = [`ybe${id}h`, `ybe${id}n`];
+  const link = o.linkNet ?? 4;
+  const [hostIp, nsIp] = [`10.236.${link}.1`, `10.236.${link}.2`];
   const dataRoot = `/var/lib/yb-test-engine-${id}`;
   const execRoot = `/run/ybe-${id}`; // short: containerd's socket path lives under it
   const socket = `/run/ybe-${id}.sock`;
   const host = `unix://${socket}`;
   const logFile = `/tmp/yb-test-engine-${id}.log`;
+  const inNs = (argv: string[]) => run('ip', ['netns', 'exec', netns, ...argv]);
+
+  await run('ip', ['netns', 'add', netns]);
+  await run('ip', ['link', 'add', hostIf, 'type', 'veth', 'peer', 'name', nsIf]);
+  await run('ip', ['link', 'set', nsIf, 'netns', netns]);
+  await run('ip', ['addr', 'add', `${hostIp}/30`, 'dev', hostIf]);
+  await run('ip', ['link', 'set', hostIf, 'up']);
+  await inNs(['ip', 'link', 'set', 'lo', 'up']);
+  await inNs(['ip', 'addr', 'add', `${nsIp}/30`, 'dev', nsIf]);
+  await inNs(['ip', 'link', 'set', nsIf, 'up']);
+  await inNs(['ip', 'route', 'add', 'default', 'via', hostIp]);
+  await inNs(['sysctl', '-qw', 'net.ipv4.ip_forward=1']); // from the veth to the engine's bridges
+  await run('ip', ['route', 'add', o.pool, 'via', nsIp]);
   mkdirSync(dataRoot, { recursive: true });
   let child: ChildProcess | undefined;
 
@@ -44,19 +66,20 @@ export async function startPrivateEngine(o: { pool: string; liveRestore: boolean
       `--exec-root=${execRoot}`,
       `--pidfile=${execRoot}.pid`,
       '--iptables=false',
-      '--bridge=none',
       `--default-address-pool=base=${o.pool},size=24`,
+      `--bip=${o.pool.split('.').slice(0, 2).join('.')}.255.1/24`,
       ...(liveRestore ? ['--live-restore'] : []),
     ];
     const log = openSync(logFile, 'a');
-    child = spawn('dockerd', args, { stdio: ['ignore', log, log], detached: true });
+    // nsenter, not ip netns exec: that one also remounts /sys, hiding the cgroup mounts dockerd needs.
+    child = spawn('nsenter', [`--net=/run/netns/${netns}`, 'dockerd', ...args], { stdio: ['ignore', log, log], detached: true });
     await until('the private Docker engine answers', answers, 60_000);
   };
   const stop = async () => {
     const c = child;
-    if (!c || c.exitCode !== null) return;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
     const exited = new Promise((r) => c.once('exit', r));
-    c.kill('SIGTERM');
+    c.kill('SIGTERM'); // nsenter execs dockerd: the signal reaches it
     await exited;
   };
 
@@ -92,6 +115,8 @@ export async function startPrivateEngine(o: { pool: string; liveRestore: boolean
       rmSync(dataRoot, { recursive: true, force: true });
       rmSync(execRoot, { recursive: true, force: true });
       rmSync(socket, { force: true });
+      await run('ip', ['route', 'del', o.pool]).catch(() => undefined);
+      await run('ip', ['netns', 'del', netns]).catch(() => undefined); // takes the veth pair with it
     },
   };
 }
