@@ -1,0 +1,54 @@
+// /admin/backup: the whole platform as one gzipped tar streamed to the caller (platform administrators;
+// docs/architecture.md §9). What goes in is ops/backup.ts's; a failure part-way cuts the stream before its manifest,
+// so the partial archive can never be restored.
+import type { FastifyInstance } from 'fastify';
+import type { ApiContext } from '../context.js';
+import { currentUser } from '../auth-hook.js';
+import { YbError } from '../../shared/errors.js';
+import { ACCOUNT_EVENTS, recordEvent } from '../../auth/audit.js';
+import { BackupArchiveWriter } from '../../ops/backup-archive.js';
+import { writeBackup } from '../../ops/backup.js';
+
+export function registerAdminBackup(api: FastifyInstance, ctx: ApiContext): void {
+  let running = false; // one backup at a time: each takes fresh service dumps and a snapshot
+  api.get(
+    '/admin/backup',
+    {
+      schema: {
+        summary: 'Back up the platform: etcd state, git repos, sealed keys and service backups as a tar.gz (platform administrators)',
+        description:
+          'Streams `application/gzip`. The archive ends with `manifest.json` (format, state layout, instance, counts, sha256 of every part); ' +
+          'an archive without it was cut short. It holds the secret key that opens the config at rest: keep it like that key. Restore with `ybd restore FILE`.',
+        produces: ['application/gzip'],
+      },
+    },
+    async (req, reply) => {
+      const user = currentUser(req);
+      if (!user.admin) throw new YbError('YB_ERR_FORBIDDEN', 'only platform administrators back up the platform');
+      if (running) throw new YbError('YB_ERR_CONFLICT', 'a platform backup is already running; try again when it has finished');
+      running = true;
+      const writer = new BackupArchiveWriter();
+      const log = ctx.log.child({ component: 'backup' });
+      writeBackup(
+        {
+          store: ctx.store,
+          services: ctx.services.manager,
+          dataDir: ctx.dataDir,
+          instance: ctx.runtime.instance,
+          embeddedEtcd: ctx.embeddedEtcd ?? false,
+          progress: (line) => log.info(line),
+        },
+        writer,
+      )
+        .then(() =>
+          recordEvent(ctx.store, { team: ACCOUNT_EVENTS, user: user.name, action: 'platform.backup', ip: req.ip, detail: { bytes: writer.bytes } }, ctx.log),
+        )
+        .catch((err: unknown) => {
+          log.error({ err }, 'platform backup failed');
+          writer.abort(err instanceof Error ? err : new Error(String(err)));
+        })
+        .finally(() => (running = false));
+      return reply.type('application/gzip').header('content-disposition', 'attachment; filename="yunbang-backup.tar.gz"').send(writer.output);
+    },
+  );
+}
