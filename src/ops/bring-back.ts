@@ -36,25 +36,23 @@ export async function bringBackAfterRestore(p: BringBackParts): Promise<void> {
   const t0 = Date.now();
   p.log.info({ backup: marker.manifest.createdAt, apps: marker.manifest.counts.apps }, 'restore: bringing apps and services back');
   let failures = 0;
+  const servicesDone = new Set(marker.servicesDone ?? []);
   for (const s of await p.services.list()) {
+    if (servicesDone.has(s.name)) continue;
     try {
       const newest = await p.services.recreate(s.name);
       if (newest) await p.services.restore(s.name, newest.id);
       if (newest) p.log.info({ service: s.name, backup: newest.id }, 'restore: service back with its newest backup');
+      servicesDone.add(s.name);
+      await writeRestoreMarker(p.dataDir, { ...marker, servicesDone: [...servicesDone] });
     } catch (err) {
       failures++;
       p.log.error({ err, service: s.name }, 'restore: the service could not be brought back');
     }
   }
   for (const app of await p.apps.listApps()) {
-    // The current release first: it is what serves; the others are what a rollback needs.
-    const releases = (await p.apps.listReleases(app.name)).sort(
-      (a, b) => (b.version === app.currentRelease ? 1 : 0) - (a.version === app.currentRelease ? 1 : 0) || b.version - a.version,
-    );
-    const done = new Set<string>();
-    for (const r of releases) {
-      if (done.has(r.image)) continue;
-      done.add(r.image);
+    const releases = await p.apps.listReleases(app.name);
+    for (const r of bringBackOrder(releases, app.currentRelease)) {
       try {
         if (await p.scheduler.imageAvailable(r).catch(() => false)) continue;
         await rebuild(p, app, r, releases);
@@ -66,6 +64,13 @@ export async function bringBackAfterRestore(p: BringBackParts): Promise<void> {
   }
   if (failures === 0) await writeRestoreMarker(p.dataDir, null);
   p.log.info({ ms: Date.now() - t0, failures }, failures ? 'restore: done with failures (the next start tries them again)' : 'restore: done');
+}
+
+/** One release per image, the current release's first (it is what serves), then newest first (what a rollback needs). Pure. */
+export function bringBackOrder<R extends { version: number; image: string }>(releases: R[], current: number): R[] {
+  const sorted = [...releases].sort((a, b) => Number(b.version === current) - Number(a.version === current) || b.version - a.version);
+  const seen = new Set<string>();
+  return sorted.filter((r) => !seen.has(r.image) && seen.add(r.image));
 }
 
 /** Rebuilds the image of `r` from its commit, tags it as `r.image`, and points every release of that image at it. */

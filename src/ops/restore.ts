@@ -23,6 +23,8 @@ export const RESTORE_MARKER = 'restore.json';
 export interface RestoreMarker {
   phase: 'state' | 'apps';
   from: string;
+  /** Services whose backup is loaded (bring-back.ts): a start after a kill loads the others only. */
+  servicesDone?: string[];
   manifest: Omit<BackupManifest, 'parts'>;
 }
 

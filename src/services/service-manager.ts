@@ -299,13 +299,19 @@ export class ServiceManager {
 
   /**
    * After a platform restore (docs/architecture.md §9): the container and a fresh volume of a provisioned service whose
-   * record came back without them, with its stored credentials. Resolves to its newest backup to load (restore()),
-   * or null when there is none or the service needed nothing.
+   * record came back without them, with its stored credentials (kept when a restore cut short made them already).
+   * Resolves to its newest backup to load (restore()), or null when there is none or it is an attached resource.
    */
   async recreate(name: string): Promise<BackupInfo | null> {
     return this.serialized(name, async () => {
       const s = await this.require(name);
-      if (s.origin === 'attached' || !s.kind || (await this.containers.find(s.name))) return null;
+      if (s.origin === 'attached' || !s.kind) return null;
+      const newest = async () => (await this.backupFiles.list(s.name)).at(-1) ?? null;
+      const existing = await this.containers.find(s.name);
+      if (existing) {
+        await this.waitHealthy(s, existing);
+        return newest();
+      }
       const c = s.connection;
       const id = await this.containers.create({
         service: s.name,
@@ -317,7 +323,7 @@ export class ServiceManager {
         env: { YB_SERVICE_USER: c.user, YB_SERVICE_PASSWORD: c.password, YB_SERVICE_DB: c.database },
       });
       await this.waitHealthy(s, id);
-      return (await this.backupFiles.list(s.name)).at(-1) ?? null;
+      return newest();
     });
   }
 

@@ -7,22 +7,21 @@
 // sentence. Real etcd, Docker engine, git, ybd and yb. Prints the backup size and the backup and restore times.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { startPlatform, fixtureRepo, git, cleanupDocker, httpGet, ybdEnv, ROOT, type Platform } from '../../helpers/platform.js';
-import { freePortPair, freePorts } from '../../helpers/ports.js';
-import { probe } from '../../helpers/backend.js';
+import { startPlatform, fixtureRepo, git, httpGet, type Platform } from '../../helpers/platform.js';
+import { freshEnv, restored as restoredPlatform, ybd, ybdRestore, type Restored } from '../../helpers/restored-platform.js';
 import { ybAs } from '../auth/as-user.js';
 
 const run = promisify(execFile);
 const work = mkdtempSync(join(tmpdir(), 'yb-backup-'));
 const archive = join(work, 'platform.tar.gz');
 let p: Platform | null = null;
-let restored: { child: ChildProcess; env: NodeJS.ProcessEnv; out: () => string; instance: string; dataDir: string; routerPort: number } | null = null;
+let restored: Restored | null = null;
 const before_: Record<string, string> = {};
 const measured: Record<string, string> = {};
 
@@ -59,15 +58,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (restored) {
-    if (restored.child.exitCode === null) {
-      restored.child.kill('SIGTERM');
-      await new Promise((r) => restored!.child.once('exit', r));
-    }
-    await cleanupDocker(restored.instance);
-    await probe(restored.instance, restored.dataDir).removeVolumes();
-    rmSync(restored.dataDir, { recursive: true, force: true });
-  }
+  await restored?.stop();
   if (p) {
     await p.stop();
     await p.probe.removeVolumes();
@@ -84,46 +75,6 @@ async function app(routerPort: number, name: string, path: string): Promise<{ st
   const r = await httpGet(routerPort, `${name}.localhost`, path);
   assert.equal(r.status, 200, `${name}${path}: ${r.status} ${r.body}`);
   return r;
-}
-
-/** `ybd restore FILE` with `env`; resolves when it printed `until` or exited (then with its exit code). */
-function ybdRestore(env: NodeJS.ProcessEnv, file: string, until?: string, timeoutMs = 900_000) {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'bin', 'ybd.js'), 'restore', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const done = new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ybd restore took over ${timeoutMs} ms:\n${out}`)), timeoutMs);
-    const check = () => {
-      if (until && out.includes(until)) {
-        clearTimeout(timer);
-        resolve({ code: null, out });
-      }
-    };
-    child.stdout.on('data', check);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-  return { child, done, out: () => out };
-}
-
-async function freshEnv(): Promise<{ env: NodeJS.ProcessEnv; dataDir: string; instance: string; routerPort: number }> {
-  const [api, router, admin, ssh, tls] = await freePorts(5);
-  let etcd = await freePortPair();
-  while ([api, router, admin, ssh, tls].some((x) => x === etcd || x === etcd + 1)) etcd = await freePortPair();
-  const dataDir = mkdtempSync(join(tmpdir(), 'yb-restored-'));
-  const instance = `ybr${Math.random().toString(36).slice(2, 7)}`;
-  const env: NodeJS.ProcessEnv = {
-    ...ybdEnv({ dataDir, instance, api, router, admin, ssh, tls, etcd }),
-    YB_STOP_GRACE: '5',
-    YB_HEALTH_UPTIME: '1',
-    YB_EXIT_WITH_PARENT: 'true',
-  };
-  delete env.YB_ETCD_ENDPOINTS;
-  delete env.YB_API_TOKEN;
-  return { env, dataDir, instance, routerPort: router! };
 }
 
 test('yb admin:backup writes the whole platform while it runs; only an administrator may', async () => {
@@ -192,7 +143,7 @@ test('ybd restore onto a fresh data dir brings both apps, their config, Redis da
   const fresh = await freshEnv();
   const t0 = Date.now();
   const r = ybdRestore(fresh.env, archive, 'Yunbang is running');
-  restored = { child: r.child, env: fresh.env, out: r.out, instance: fresh.instance, dataDir: fresh.dataDir, routerPort: fresh.routerPort };
+  restored = restoredPlatform(fresh, r.child);
   const res = await r.done;
   assert.equal(res.code, null, res.out);
   measured.restoreMs = String(Date.now() - t0);
@@ -204,18 +155,8 @@ test('ybd restore onto a fresh data dir brings both apps, their config, Redis da
   }
   assert.equal((await app(fresh.routerPort, 'shop', '/redis/get?k=greeting')).body, '"survives"');
 
-  const apiUrl = `http://${fresh.env.YB_API_ADDR}`;
-  const token = readFileSync(join(fresh.dataDir, 'admin-token'), 'utf8').trim();
-  const cliEnv = { ...fresh.env, YB_API_URL: apiUrl, HOME: work, NO_COLOR: '1' };
-  const yb = async (args: string[], tok: string | null, input = '') => {
-    const c = spawn(process.execPath, [join(ROOT, 'dist', 'bin', 'yb.js'), ...args], { env: { ...cliEnv, ...(tok ? { YB_API_TOKEN: tok } : {}) } });
-    let out = '';
-    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    c.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    c.stdin.end(input);
-    const code = await new Promise<number | null>((resolve) => c.on('exit', resolve));
-    return { code, out };
-  };
+  const token = restored.token();
+  const yb = (args: string[], tok: string | null, input = '') => restored!.yb(args, tok, { input, home: work });
   const cfg = await yb(['config:get', 'GREETING', '-a', 'hello'], token);
   assert.equal(cfg.out.trim(), 'kept-through-restore');
   const login = await yb(['login', '-u', 'carol'], null, 'carol-secret-pass\n');
@@ -251,4 +192,26 @@ test('a restore into a data dir or an etcd that already holds a platform is refu
   rmSync(fresh.dataDir, { recursive: true, force: true });
   // The running restored platform kept its etcd and keeps serving.
   assert.equal((await app(restored!.routerPort, 'hello', '/')).body, before_['hello/']);
+});
+
+test('a restore killed while it brings the apps back is completed by the next start of ybd', async () => {
+  const fresh = await freshEnv();
+  const first = ybdRestore(fresh.env, archive, 'restore: rebuilding the release image');
+  let second: ReturnType<typeof ybd> | null = null;
+  try {
+    assert.equal((await first.done).code, null, first.out());
+    first.child.kill('SIGKILL'); // mid-build; its etcd and router stay, as after a crash
+    await new Promise((r) => first.child.once('exit', r));
+    assert.match(readFileSync(join(fresh.dataDir, 'restore.json'), 'utf8'), /"phase": "apps"/);
+
+    second = ybd(fresh.env, [], 'Yunbang is running');
+    const res = await second.done;
+    assert.equal(res.code, null, res.out);
+    assert.match(res.out, /restore: done/);
+    assert.equal((await app(fresh.routerPort, 'shop', '/redis/get?k=greeting')).body, '"survives"');
+    assert.equal((await app(fresh.routerPort, 'hello', '/')).body, before_['hello/']);
+    assert.throws(() => readFileSync(join(fresh.dataDir, 'restore.json')), /ENOENT/, 'the marker is gone once everything is back');
+  } finally {
+    await restoredPlatform(fresh, second?.child ?? first.child).stop();
+  }
 });

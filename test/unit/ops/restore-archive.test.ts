@@ -2,10 +2,10 @@
 // on real files: a round trip verifies, and every attack on a restore is refused in one sentence with nothing left
 // in the staging directory — a changed part (sha256), a truncated archive, an entry the manifest does not list,
 // path traversal, absolute names, symbolic and hard links, a size beyond the budget, a newer layout or format.
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -30,6 +30,8 @@ const BASE = {
 const KEYS = Buffer.from('{"k":"schema/version","v":"{\\"version\\":1}"}\n');
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 let n = 0;
+
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A gzipped tar of `entries` (tar-stream headers as given), so tests can write what ybd never would. */
 async function craft(entries: Array<{ header: Partial<Header> & { name: string }; body?: Buffer }>): Promise<string> {
