@@ -15,9 +15,14 @@ export class BackupArchiveWriter {
   readonly output: Readable;
   readonly parts: Record<string, PartRecord> = {};
   bytes = 0;
+  private current: { destroy(err?: Error): void } | null = null;
+  private aborted: Error | null = null;
 
   constructor() {
     this.output = this.pack.pipe(createGzip({ level: 6 }));
+    // pipe() does not pass errors on: the pack's own (from abort) would otherwise be uncaught and end ybd. The reader
+    // learns of an abort from the output, which abort() destroys with the same error.
+    this.pack.on('error', () => undefined);
   }
 
   /**
@@ -25,6 +30,7 @@ export class BackupArchiveWriter {
    * had when opened: a file replaced meanwhile (git renames refs into place) is read as it was, whole.
    */
   async addFile(name: string, path: string): Promise<void> {
+    if (this.aborted) throw this.aborted;
     if (!allowedEntryName(name)) throw new Error(`"${name}" is not a name a backup may hold`);
     const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
@@ -42,7 +48,10 @@ export class BackupArchiveWriter {
             done(null, chunk);
           },
         });
-        await pipeline(fh.createReadStream({ start: 0, end: size - 1, autoClose: false }), tap, this.pack.entry(header));
+        const entry = this.pack.entry(header);
+        this.current = entry;
+        await pipeline(fh.createReadStream({ start: 0, end: size - 1, autoClose: false }), tap, entry);
+        this.current = null;
       }
       this.parts[name] = { bytes: size, sha256: hash.digest('hex') };
       this.bytes += size;
@@ -53,6 +62,7 @@ export class BackupArchiveWriter {
 
   /** Adds the manifest (with the parts written) and ends the archive. */
   async finish(manifest: Omit<BackupManifest, 'parts'>): Promise<void> {
+    if (this.aborted) throw this.aborted;
     const body = Buffer.from(`${JSON.stringify({ ...manifest, parts: this.parts } satisfies BackupManifest, null, 2)}\n`);
     await new Promise<void>((resolve, reject) =>
       this.pack.entry({ name: MANIFEST_NAME, size: body.length, mode: 0o600 }, body, (err) => (err ? reject(err) : resolve())),
@@ -60,8 +70,14 @@ export class BackupArchiveWriter {
     this.pack.finalize();
   }
 
-  /** Ends the archive without a manifest: a restore refuses it as truncated. */
+  /**
+   * Ends the archive without a manifest (a restore refuses it as truncated): on a failure, or when the reader went
+   * away. The entry being written fails too, so a backup waiting on a reader that is gone ends instead of hanging.
+   */
   abort(err: Error): void {
+    this.aborted ??= err;
+    this.current?.destroy(err);
     this.pack.destroy(err);
+    this.output.destroy(err);
   }
 }

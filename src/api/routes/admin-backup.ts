@@ -29,6 +29,9 @@ export function registerAdminBackup(api: FastifyInstance, ctx: ApiContext): void
       running = true;
       const writer = new BackupArchiveWriter();
       const log = ctx.log.child({ component: 'backup' });
+      let finished = false;
+      // A client that hangs up mid-way would leave the archive unread and the backup waiting on it for ever.
+      reply.raw.once('close', () => finished || writer.abort(new Error('the client closed the connection before the backup was complete')));
       writeBackup(
         {
           store: ctx.store,
@@ -40,14 +43,22 @@ export function registerAdminBackup(api: FastifyInstance, ctx: ApiContext): void
         },
         writer,
       )
-        .then(() =>
-          recordEvent(ctx.store, { team: ACCOUNT_EVENTS, user: user.name, action: 'platform.backup', ip: req.ip, detail: { bytes: writer.bytes } }, ctx.log),
-        )
+        .then(() => {
+          finished = true; // the archive is complete; a close from now on is the end of its response
+          return recordEvent(
+            ctx.store,
+            { team: ACCOUNT_EVENTS, user: user.name, action: 'platform.backup', ip: req.ip, detail: { bytes: writer.bytes } },
+            ctx.log,
+          );
+        })
         .catch((err: unknown) => {
           log.error({ err }, 'platform backup failed');
           writer.abort(err instanceof Error ? err : new Error(String(err)));
         })
-        .finally(() => (running = false));
+        .finally(() => {
+          finished = true;
+          running = false;
+        });
       return reply.type('application/gzip').header('content-disposition', 'attachment; filename="yunbang-backup.tar.gz"').send(writer.output);
     },
   );

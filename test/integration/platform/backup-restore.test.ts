@@ -10,10 +10,12 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { startPlatform, fixtureRepo, git, httpGet, type Platform } from '../../helpers/platform.js';
+import { until } from '../../helpers/until.js';
 import { freshEnv, restored as restoredPlatform, ybd, ybdRestore, type Restored } from '../../helpers/restored-platform.js';
 import { ybAs } from '../auth/as-user.js';
 
@@ -38,10 +40,12 @@ before(async () => {
 
   const shop = await fixtureRepo('node-db', work);
   await ok(['apps:create', 'shop', '--no-remote']);
-  assert.equal((await git(shop, ['push', pushUrl('shop'), 'main'])).code, 0);
+  const pushShop = await git(shop, ['push', pushUrl('shop'), 'main']);
+  assert.equal(pushShop.code, 0, pushShop.output);
   const hello = await fixtureRepo('dockerfile-hello', work);
   await ok(['apps:create', 'hello', '--team', 'team-b', '--no-remote']);
-  assert.equal((await git(hello, ['push', pushUrl('hello'), 'main'])).code, 0);
+  const pushHello = await git(hello, ['push', pushUrl('hello'), 'main']);
+  assert.equal(pushHello.code, 0, pushHello.output);
   await ok(['config:set', 'GREETING=kept-through-restore', '-a', 'hello']);
   await ok(['services:create', 'redis', 'cache']);
   await ok(['services:link', 'cache', '-a', 'shop']);
@@ -106,6 +110,34 @@ test('yb admin:backup writes the whole platform while it runs; only an administr
   );
   const manifest = JSON.parse((await run('tar', ['-xzOf', archive, 'manifest.json'])).stdout) as { counts: Record<string, number>; layout: number };
   assert.deepEqual({ apps: manifest.counts.apps, services: manifest.counts.services, repos: manifest.counts.repos }, { apps: 2, services: 1, repos: 2 });
+});
+
+test('a client that hangs up mid-backup ends that backup; the next one runs', async () => {
+  // 48 MiB that does not compress, so the server is blocked writing when the client goes (git ignores a lone pack).
+  const big = join(p!.dataDir, 'repos', 'shop.git', 'objects', 'pack', 'pack-hangup.pack');
+  writeFileSync(big, randomBytes(48 * 1024 * 1024));
+  try {
+    const ac = new AbortController();
+    const res = await fetch(`${p!.apiUrl}/admin/backup`, { headers: { authorization: `Bearer ${p!.token}` }, signal: ac.signal });
+    assert.equal(res.status, 200);
+    const reader = res.body!.getReader();
+    await reader.read();
+    ac.abort();
+    await until('a new backup to be accepted', async () => {
+      const again = await fetch(`${p!.apiUrl}/admin/backup`, { headers: { authorization: `Bearer ${p!.token}` } });
+      if (again.status === 409) {
+        await again.body?.cancel();
+        return false;
+      }
+      assert.equal(again.status, 200);
+      const bytes = Buffer.from(await again.arrayBuffer());
+      assert.ok(bytes.length > 48 * 1024 * 1024, 'a whole archive');
+      return true;
+    });
+    assert.match(p!.output(), /the client closed the connection before the backup was complete/);
+  } finally {
+    rmSync(big, { force: true });
+  }
 });
 
 test('ybd restore refuses a newer state layout than it knows, with nothing written', async () => {

@@ -4,7 +4,7 @@
 // path traversal, absolute names, symbolic and hard links, a size beyond the budget, a newer layout or format.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +89,22 @@ test('what BackupArchiveWriter writes, extractBackup restores byte for byte with
     writeFileSync(join(dir, 'cut.tar.gz'), whole.subarray(0, cut));
     await refused(join(dir, 'cut.tar.gz'), /truncated|damaged/);
   }
+});
+
+test('abort() ends a backup whose reader went away, even while it waits for the reader', async () => {
+  const big = join(dir, 'big');
+  writeFileSync(big, randomBytes(8 * 1024 * 1024)); // beyond every buffer on the way: the writer blocks unread
+  const w = new BackupArchiveWriter();
+  w.output.on('error', () => undefined);
+  const adding = w.addFile('data/repos/shop.git/objects/pack/x.pack', big);
+  let settled = false;
+  adding.catch(() => undefined).finally(() => (settled = true));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false, 'blocked while nobody reads');
+  w.abort(new Error('the client closed the connection'));
+  await assert.rejects(adding, /closed|premature|destroyed/i);
+  await assert.rejects(w.addFile('etcd/keys.jsonl', big), /the client closed the connection/);
+  await assert.rejects(w.finish(BASE), /the client closed the connection/);
 });
 
 test('a part changed after the backup (sha256 mismatch) is refused', async () => {
