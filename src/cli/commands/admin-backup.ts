@@ -1,5 +1,6 @@
 // admin:backup FILE: downloads the platform backup (GET /admin/backup) into FILE, with progress on stderr. Written
 // beside FILE first and renamed only once the whole archive arrived, so FILE is never a cut-short archive.
+// admin:restore only says where a restore happens: on the host, before the platform starts (ybd restore FILE).
 import type { Command } from 'commander';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
@@ -54,6 +55,25 @@ export function registerAdminBackup(program: Command): void {
       }
       await rename(partial, file);
       print(`Backed up to ${file} (${(bytes / 1024 / 1024).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    });
+}
+
+/** A restore replaces a platform's state and cannot go through the API of a running one (docs/architecture.md §9). */
+export function registerAdminRestore(program: Command): void {
+  program
+    .command('admin:restore')
+    .argument('<file>', 'a backup made by yb admin:backup')
+    .description('how to restore a platform backup (it runs on the host, onto a fresh data dir, before the platform starts)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  YB_DATA_DIR=/var/lib/yunbang-new npm start -- restore yunbang-2026-12-05.tar.gz\n  node dist/bin/ybd.js restore yunbang-2026-12-05.tar.gz',
+    )
+    .action((file: string) => {
+      throw new CliError(
+        `a backup is restored on the platform's host onto a fresh data dir, not into a running platform: run "ybd restore ${file}" (or "npm start -- restore ${file}") there`,
+        ERRORS.YB_ERR_BAD_REQUEST.exit,
+        'see docs/operating.md, "Backup and restore"',
+      );
     });
 }
 

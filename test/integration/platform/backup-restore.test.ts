@@ -222,6 +222,9 @@ test('a restore into a data dir or an etcd that already holds a platform is refu
   assert.equal(r.code, 1, r.out);
   assert.match(r.out, /ybd: etcd already holds a platform under \/yunbang\/ \(\d+ keys, 2 apps\); restore onto a fresh platform/);
   rmSync(fresh.dataDir, { recursive: true, force: true });
+  const viaCli = await restored!.yb(['admin:restore', archive], restored!.token());
+  assert.equal(viaCli.code, 2);
+  assert.match(viaCli.out, /a backup is restored on the platform's host onto a fresh data dir, not into a running platform: run "ybd restore /);
   // The running restored platform kept its etcd and keeps serving.
   assert.equal((await app(restored!.routerPort, 'hello', '/')).body, before_['hello/']);
 });
