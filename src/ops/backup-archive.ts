@@ -30,7 +30,7 @@ export class BackupArchiveWriter {
    * had when opened: a file replaced meanwhile (git renames refs into place) is read as it was, whole.
    */
   async addFile(name: string, path: string): Promise<void> {
-    if (this.aborted) throw this.aborted;
+    this.checkOpen();
     if (!allowedEntryName(name)) throw new Error(`"${name}" is not a name a backup may hold`);
     const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
@@ -62,12 +62,18 @@ export class BackupArchiveWriter {
 
   /** Adds the manifest (with the parts written) and ends the archive. */
   async finish(manifest: Omit<BackupManifest, 'parts'>): Promise<void> {
-    if (this.aborted) throw this.aborted;
+    this.checkOpen();
     const body = Buffer.from(`${JSON.stringify({ ...manifest, parts: this.parts } satisfies BackupManifest, null, 2)}\n`);
     await new Promise<void>((resolve, reject) =>
       this.pack.entry({ name: MANIFEST_NAME, size: body.length, mode: 0o600 }, body, (err) => (err ? reject(err) : resolve())),
     );
     this.pack.finalize();
+  }
+
+  /** Throws why the archive cannot go on: aborted, or its reader gone (the response's end destroys the pack it reads). */
+  private checkOpen(): void {
+    if (this.aborted) throw this.aborted;
+    if (this.pack.destroyed || this.output.destroyed) throw new Error('the client closed the connection before the backup was complete');
   }
 
   /**

@@ -52,7 +52,8 @@ export function registerAdminBackup(api: FastifyInstance, ctx: ApiContext): void
           );
         })
         .catch((err: unknown) => {
-          log.error({ err }, 'platform backup failed');
+          if (reply.raw.destroyed) log.warn({ err }, 'platform backup ended: the client closed the connection before the backup was complete');
+          else log.error({ err }, 'platform backup failed');
           writer.abort(err instanceof Error ? err : new Error(String(err)));
         })
         .finally(() => {
