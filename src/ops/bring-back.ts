@@ -100,10 +100,11 @@ async function rebuild(p: BringBackParts, app: AppRecord, r: ReleaseRecord, rele
   if (!built.imageId) throw new Error(`the rebuild of release v${r.version} produced no image`);
   await p.runtime.images.tag(built.imageId, r.image);
   await p.apps.images.record({ id: built.imageId, team: app.team, source: 'build', app: app.name, by: 'restore' });
-  // The stored records (sealed config as stored) with only the image id changed: a rebuild is not byte-identical.
+  // The stored records (sealed config as stored) with only the image changed: a rebuild is not byte-identical, and
+  // the registry copy is the rebuild's (pushed when YB_REGISTRY_PUSH is on) or none: the old one could not be pulled.
   for (const other of releases.filter((x) => x.image === r.image)) {
     const key = p.store.keys.release(app.name, other.version);
     const stored = await p.store.get<Record<string, unknown>>(key);
-    if (stored) await p.store.put(key, { ...stored, imageId: built.imageId });
+    if (stored) await p.store.put(key, { ...stored, imageId: built.imageId, registryImage: built.registryImage });
   }
 }
