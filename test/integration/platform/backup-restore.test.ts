@@ -243,8 +243,13 @@ test('a restore killed while it brings the apps back is completed by the next st
     const res = await second.done;
     assert.equal(res.code, null, res.out);
     assert.match(res.out, /restore: done/);
-    assert.equal((await app(fresh.routerPort, 'shop', '/redis/get?k=greeting')).body, '"survives"');
-    assert.equal((await app(fresh.routerPort, 'hello', '/')).body, before_['hello/']);
+    try {
+      assert.equal((await app(fresh.routerPort, 'shop', '/redis/get?k=greeting')).body, '"survives"');
+      assert.equal((await app(fresh.routerPort, 'hello', '/')).body, before_['hello/']);
+    } catch (err) {
+      process.stdout.write(`# the first ybd:\n${first.out().replace(/^/gm, '#   ')}\n# the second:\n${second.out().replace(/^/gm, '#   ')}\n`);
+      throw err;
+    }
     assert.throws(() => readFileSync(join(fresh.dataDir, 'restore.json')), /ENOENT/, 'the marker is gone once everything is back');
   } finally {
     await restoredPlatform(fresh, second?.child ?? first.child).stop();
