@@ -180,6 +180,7 @@ test('ybd restore onto a fresh data dir brings both apps, their config, Redis da
   assert.equal(res.code, null, res.out);
   measured.restoreMs = String(Date.now() - t0);
   assert.match(res.out, /Restored the backup of .* 2 apps, 1 services, 2 repos/);
+  assert.match(res.out, /"msg":"restore: done"/, `every service and image came back:\n${res.out}`);
 
   for (const [key, body] of Object.entries(before_)) {
     const [host, ...rest] = key.split('/');
@@ -242,7 +243,7 @@ test('a restore killed while it brings the apps back is completed by the next st
     second = ybd(fresh.env, [], 'Yunbang is running');
     const res = await second.done;
     assert.equal(res.code, null, res.out);
-    assert.match(res.out, /restore: done/);
+    assert.match(res.out, /"msg":"restore: done"/, 'every service and image came back (not "done with failures")');
     try {
       assert.equal((await app(fresh.routerPort, 'shop', '/redis/get?k=greeting')).body, '"survives"');
       assert.equal((await app(fresh.routerPort, 'hello', '/')).body, before_['hello/']);
