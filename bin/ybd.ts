@@ -13,6 +13,8 @@ import { LayoutRefusedError } from '../src/store/migrations/run.js';
 import { createLogger } from '../src/shared/logger.js';
 import { startControlPlane, type ControlPlane } from '../src/control-plane/control-plane.js';
 import { startStandby, type Standby } from '../src/control-plane/leadership.js';
+import { restorePlatform } from '../src/ops/restore.js';
+import { YbError } from '../src/shared/errors.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageRoot = here.endsWith(join('dist', 'bin')) ? resolve(here, '..', '..') : resolve(here, '..');
@@ -20,6 +22,17 @@ const packageRoot = here.endsWith(join('dist', 'bin')) ? resolve(here, '..', '..
 async function main(): Promise<void> {
   const cfg = loadConfig();
   const log = createLogger('ybd', cfg.logLevel);
+  // `ybd restore FILE`: a backup's state onto this fresh data dir, then the platform starts and brings its apps back.
+  if (process.argv[2] === 'restore') {
+    const file = process.argv[3];
+    if (!file || process.argv.length > 4) throw new YbError('YB_ERR_BAD_REQUEST', 'usage: ybd restore FILE (a backup made by yb admin:backup)');
+    const m = await restorePlatform(cfg, file, log);
+    process.stdout.write(
+      `Restored the backup of ${m.instance} made ${m.createdAt}: ${m.counts.apps} apps, ${m.counts.services} services, ${m.counts.repos} repos, ${m.counts.keys} keys. Starting the platform; it rebuilds missing images and restores services before it serves.\n`,
+    );
+  } else if (process.argv.length > 2) {
+    throw new YbError('YB_ERR_BAD_REQUEST', `ybd takes no arguments but "restore FILE" (got "${process.argv.slice(2).join(' ').slice(0, 80)}")`);
+  }
   const standby = cfg.ha ? await standBy(cfg, log) : undefined;
   const plane = await startControlPlane(cfg, log, { packageRoot, binDir: here });
 
@@ -99,7 +112,8 @@ main().catch((err: unknown) => {
     err instanceof StoreUnavailableError ||
     err instanceof RuntimeUnavailableError ||
     err instanceof RegistryUnavailableError ||
-    err instanceof LayoutRefusedError
+    err instanceof LayoutRefusedError ||
+    err instanceof YbError
   ) {
     process.stderr.write(`ybd: ${err.message}\n`);
   } else if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {

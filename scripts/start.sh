@@ -29,4 +29,4 @@ if [ "${YB_RUNTIME:-docker}" = kubernetes ] && [ -z "${YB_KUBECONFIG:-}" ]; then
   note "running apps on the local Kubernetes test cluster (YB_KUBECONFIG=$YB_KUBECONFIG, YB_REGISTRY_URL=$YB_REGISTRY_URL)"
 fi
 step "starting Yunbang"
-exec node dist/bin/ybd.js
+exec node dist/bin/ybd.js "$@" # "npm start -- restore FILE" restores a backup first (docs/operating.md)

@@ -49,4 +49,6 @@ export interface ApiContext {
   /** Web console: hours a browser session lasts (YB_CONSOLE_SESSION_HOURS, 12 when absent) and the built console's folder. */
   consoleSessionHours?: number;
   consoleDir?: string;
+  /** The etcd is the embedded one, this instance's alone: a backup may hold its whole snapshot (docs/architecture.md §9). */
+  embeddedEtcd?: boolean;
 }

@@ -25,6 +25,7 @@ import { registerGitHttp } from '../git/http.js';
 import { registerTeams } from './routes/teams.js';
 import { registerTokens } from './routes/tokens.js';
 import { registerKeys } from './routes/keys.js';
+import { registerAdminBackup } from './routes/admin-backup.js';
 import { registerEvents } from './routes/events.js';
 import { authenticate } from '../auth/tokens.js';
 import { YbError, errorId } from '../shared/errors.js';
@@ -119,6 +120,7 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   registerTeams(api, ctx);
   registerTokens(api, ctx);
   registerKeys(api, ctx);
+  registerAdminBackup(api, ctx);
   // The web console (docs/architecture.md §8): its sign-in, live deploy output and static files.
   registerSession(api, ctx);
   registerDeployLive(api, ctx);

@@ -44,16 +44,19 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   } catch {
     data = text; // a non-JSON body (plain text endpoints)
   }
-  if (!res.ok) {
-    const e = data as { id?: string; message?: string; hint?: string };
-    const code = e?.id ? codeFromId(e.id) : undefined;
-    const exit = code ? ERRORS[code].exit : res.status >= 500 ? 1 : 2;
-    let hint = e?.hint;
-    if (res.status === 401) hint ??= 'run "yb login", or set YB_API_TOKEN';
-    if (res.status === 429) hint ??= retryHint(res.headers.get('retry-after'));
-    throw new CliError(e?.message ?? `HTTP ${res.status}`, exit, hint);
-  }
+  if (!res.ok) throw apiError(res, data);
   return { data: data as T, headers: res.headers };
+}
+
+/** The CliError of an API error answer (`{id, message, hint}` parsed from its body, or the body as text). */
+export function apiError(res: Response, data: unknown): CliError {
+  const e = data as { id?: string; message?: string; hint?: string };
+  const code = e?.id ? codeFromId(e.id) : undefined;
+  const exit = code ? ERRORS[code].exit : res.status >= 500 ? 1 : 2;
+  let hint = e?.hint;
+  if (res.status === 401) hint ??= 'run "yb login", or set YB_API_TOKEN';
+  if (res.status === 429) hint ??= retryHint(res.headers.get('retry-after'));
+  return new CliError(e?.message ?? `HTTP ${res.status}`, exit, hint);
 }
 
 /** "try again after 14:05:09 (in 900 s)" from a Retry-After header (seconds or an HTTP date). */

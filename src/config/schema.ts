@@ -127,6 +127,14 @@ export const SETTINGS = {
     description:
       "Largest size a pushed or uploaded source may unpack to, in MiB (its files' bytes; a push is compressed, so keep it a small multiple of YB_MAX_PUSH_MB). Checked while unpacking: a larger source is refused before it fills the disk.",
   },
+  restoreMaxMiB: {
+    env: 'YB_RESTORE_MAX_MB',
+    type: 'int',
+    min: 1,
+    default: '262144',
+    description:
+      'Largest size a platform backup may unpack to in `ybd restore`, in MiB (checked from each entry header before its data is written). Raise it for a platform whose repos and service dumps are larger.',
+  },
   maxUnpackedFiles: {
     env: 'YB_MAX_UNPACKED_FILES',
     type: 'int',

@@ -27,6 +27,7 @@ import { buildApiServer } from '../api/server.js';
 import { startCertRenewal } from '../certs/renewal.js';
 import { startGitSsh } from '../git/ssh.js';
 import { ensureLayout } from '../store/migrations/run.js';
+import { bringBackAfterRestore } from '../ops/bring-back.js';
 import { PLATFORM_VERSION } from '../shared/version.js';
 import { CronRunner } from '../cron/cron-runner.js';
 import { Lifecycle } from './lifecycle.js';
@@ -171,6 +172,8 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
       },
       stop: (monitor) => monitor.stop(),
     });
+    // After `ybd restore`: services and missing release images back before the reconcile starts the apps (§9).
+    await bringBackAfterRestore({ store, apps, builds, scheduler, runtime, services: services.manager, dataDir, log: log.child({ component: 'restore' }) });
     await reconcileOnStart({ store, runtime, apps, scheduler, log: log.child({ component: 'reconcile' }) });
 
     // app.json cron jobs, run as one-offs of each app's current release (docs/architecture.md §5.1).
@@ -228,6 +231,7 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
           trustedProxies: cfg.apiTrustedProxies,
           timeouts: { headersMs: cfg.apiHeadersTimeout * 1000, requestMs: cfg.apiRequestTimeout * 1000 },
           consoleSessionHours: cfg.consoleSessionHours,
+          embeddedEtcd: cfg.etcdEndpoints.length === 0,
         });
         await api.listen({ host: cfg.apiAddr.host, port: cfg.apiAddr.port });
         return api;

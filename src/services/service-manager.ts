@@ -297,6 +297,36 @@ export class ServiceManager {
     return this.backupFiles.list(s.name);
   }
 
+  /**
+   * After a platform restore (docs/architecture.md §9): the container and a fresh volume of a provisioned service whose
+   * record came back without them, with its stored credentials (kept when a restore cut short made them already).
+   * Resolves to its newest backup to load (restore()), or null when there is none or it is an attached resource.
+   */
+  async recreate(name: string): Promise<BackupInfo | null> {
+    return this.serialized(name, async () => {
+      const s = await this.require(name);
+      if (s.origin === 'attached' || !s.kind) return null;
+      const newest = async () => (await this.backupFiles.list(s.name)).at(-1) ?? null;
+      const existing = await this.containers.find(s.name);
+      if (existing) {
+        await this.waitHealthy(s, existing);
+        return newest();
+      }
+      const c = s.connection;
+      const id = await this.containers.create({
+        service: s.name,
+        team: s.team,
+        image: await this.images.ensure(s.kind, () => undefined),
+        port: KINDS[s.kind].port,
+        network: await this.containers.network(s.team),
+        backupsDir: await this.backupFiles.ensureDir(s.name),
+        env: { YB_SERVICE_USER: c.user, YB_SERVICE_PASSWORD: c.password, YB_SERVICE_DB: c.database },
+      });
+      await this.waitHealthy(s, id);
+      return newest();
+    });
+  }
+
   /** `yb services:restore NAME BACKUP`: replaces the service's data with the backup's. */
   async restore(name: string, backupId: string): Promise<void> {
     await this.serialized(name, async () => {
