@@ -1,0 +1,68 @@
+// Issue #20 (builders): apps written for Heroku and Dokku build unchanged. Each fixture stands for a class of app
+// those platforms accept — pushed with git, built in the builder image, released and answered through the router
+// with its EXPECTED body; the build log says what was assumed. One platform for all apps, pushes one at a time.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startPlatform, fixtureRepo, git, ROOT, type Platform } from '../../helpers/platform.js';
+
+interface BuildJson {
+  status: string;
+  buildpacks: string[];
+  language?: string;
+  languageVersion?: string | null;
+  processTypes?: Record<string, string>;
+}
+
+interface Case {
+  fixture: string;
+  buildpack: string;
+  version: RegExp | null;
+  web?: RegExp;
+  /** Lines the push output must show (build log). */
+  log?: RegExp[];
+}
+
+const cases: Case[] = [
+  // app.json as JSONC: its env default reaches the process, so the body proves it was read.
+  { fixture: 'node-appjsonc', buildpack: 'nodejs', version: /^24\.\d+\.\d+$/ },
+];
+
+let p: Platform;
+let stopping = false;
+const pushUrl = (app: string) => `http://yb:${p.token}@${new URL(p.apiUrl).host}/git/${app}.git`;
+const expected = (fixture: string) => readFileSync(join(ROOT, 'test/fixtures/apps', fixture, 'EXPECTED'), 'utf8').trim();
+
+before(async () => {
+  p = await startPlatform();
+  p.child.once('exit', (code, signal) => {
+    if (!stopping) process.stderr.write(`ybd exited (${code ?? signal}) during the test; its output:\n${p.output().slice(-4000)}\n`);
+  });
+});
+
+after(async () => {
+  stopping = true;
+  await p?.stop();
+});
+
+for (const c of cases) {
+  test(`${c.fixture}: builds unchanged with the ${c.buildpack} buildpack and serves its EXPECTED body`, { timeout: 600_000 }, async () => {
+    const app = c.fixture;
+    await p.yb(['apps:create', app]);
+    const repo = await fixtureRepo(c.fixture, p.dataDir);
+    const push = await git(repo, ['push', pushUrl(app), 'main']);
+    assert.equal(push.code, 0, push.output);
+    for (const line of c.log ?? []) assert.match(push.output, line);
+
+    const res = await p.fetchApp(`${app}.localhost`);
+    assert.equal(res.status, 200, res.body);
+    assert.ok(res.body.includes(expected(c.fixture)), `body ${JSON.stringify(res.body)} holds EXPECTED`);
+
+    const b = (JSON.parse((await p.yb(['builds', '--json', '-a', app])).stdout) as BuildJson[])[0]!;
+    assert.equal(b.status, 'succeeded');
+    assert.deepEqual(b.buildpacks, [c.buildpack]);
+    if (c.version) assert.match(String(b.languageVersion), c.version);
+    if (c.web) assert.match(b.processTypes?.web ?? '', c.web);
+  });
+}
