@@ -24,9 +24,18 @@ interface Case {
   log?: RegExp[];
 }
 
+const only = process.env.YB_COMPAT_ONLY; // a fixture name, to run one case while developing
 const cases: Case[] = [
   // app.json as JSONC: its env default reaches the process, so the body proves it was read.
   { fixture: 'node-appjsonc', buildpack: 'nodejs', version: /^24\.\d+\.\d+$/ },
+  // Only .py files and a Procfile running python: the default Python, no packages, and the log says so.
+  {
+    fixture: 'python-scripts',
+    buildpack: 'python',
+    version: /^3\.11\.\d+$/,
+    web: /^python server\.py$/,
+    log: [/remote: .*no runtime\.txt or \.python-version: the default Python \(3\.11\.\d+\)/, /remote: .*assumed a standard-library app: no requirements\.txt/],
+  },
 ];
 
 let p: Platform;
@@ -46,7 +55,7 @@ after(async () => {
   await p?.stop();
 });
 
-for (const c of cases) {
+for (const c of cases.filter((c) => !only || c.fixture === only)) {
   test(`${c.fixture}: builds unchanged with the ${c.buildpack} buildpack and serves its EXPECTED body`, { timeout: 600_000 }, async () => {
     const app = c.fixture;
     await p.yb(['apps:create', app]);
