@@ -4,8 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startPlatform, fixtureRepo, git, ROOT, type Platform } from '../../helpers/platform.js';
+import { startPlatform, fixtureRepo, git, commitAll, ROOT, type Platform } from '../../helpers/platform.js';
 
 interface BuildJson {
   status: string;
@@ -35,6 +36,14 @@ const cases: Case[] = [
     version: /^3\.11\.\d+$/,
     web: /^python server\.py$/,
     log: [/remote: .*no runtime\.txt or \.python-version: the default Python \(3\.11\.\d+\)/, /remote: .*assumed a standard-library app: no requirements\.txt/],
+  },
+  // engines.node 4.2.x and no engines.npm: the npm bundled with Node.js 4 (2.x), which runs on it, installs `ms`.
+  {
+    fixture: 'node-legacy',
+    buildpack: 'nodejs',
+    version: /^4\.2\.\d+$/,
+    web: /^node server\.js$/,
+    log: [/remote: .*engines\.npm not set: the npm line bundled with Node\.js 4\.2\.\d+ \(2\.x\)/, /remote: .*Node\.js 4\.2\.\d+ and npm 2\.\d+\.\d+/],
   },
 ];
 
@@ -75,3 +84,29 @@ for (const c of cases.filter((c) => !only || c.fixture === only)) {
     if (c.web) assert.match(b.processTypes?.web ?? '', c.web);
   });
 }
+
+/** Pushes `fixture` changed by `edit`, expects the push rejected with `message`, and nothing released. */
+async function rejected(app: string, fixture: string, edit: (repo: string) => Promise<void>, message: RegExp) {
+  await p.yb(['apps:create', app]);
+  const repo = await fixtureRepo(fixture, p.dataDir);
+  await edit(repo);
+  await commitAll(repo, `${app}: the change under test`);
+  const push = await git(repo, ['push', pushUrl(app), 'main']);
+  assert.notEqual(push.code, 0, push.output);
+  assert.match(push.output, message);
+  const releases = JSON.parse((await p.yb(['releases', '--json', '-a', app])).stdout) as unknown[];
+  assert.equal(releases.length, 0, JSON.stringify(releases));
+}
+
+test('a Node.js too old to build is refused in one sentence naming the oldest supported version', { timeout: 300_000 }, async () => {
+  await rejected(
+    'node-too-old',
+    'node-legacy',
+    async (repo) => {
+      const pkg = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8')) as { engines: { node: string } };
+      pkg.engines.node = '0.8.x';
+      await writeFile(join(repo, 'package.json'), JSON.stringify(pkg));
+    },
+    /remote:\s+!\s+Node\.js 0\.8\.\d+ \(engines\.node "0\.8\.x"\) is too old to build here: the oldest supported version is Node\.js 0\.10 \(engines\.node "0\.10\.x"\)/,
+  );
+});
