@@ -25,7 +25,7 @@ interface Case {
   log?: RegExp[];
 }
 
-const only = process.env.YB_COMPAT_ONLY; // a fixture name, to run one case while developing
+const only = process.env.YB_COMPAT_ONLY?.split(','); // fixture names, to run some cases while developing
 const cases: Case[] = [
   // app.json as JSONC: its env default reaches the process, so the body proves it was read.
   { fixture: 'node-appjsonc', buildpack: 'nodejs', version: /^24\.\d+\.\d+$/ },
@@ -44,6 +44,25 @@ const cases: Case[] = [
     version: /^4\.2\.\d+$/,
     web: /^node server\.js$/,
     log: [/remote: .*engines\.npm not set: the npm line bundled with Node\.js 4\.2\.\d+ \(2\.x\)/, /remote: .*Node\.js 4\.2\.\d+ and npm 2\.\d+\.\d+/],
+  },
+  // Go without go.mod, standard library only: a generated go.mod, module mode; web is the binary.
+  {
+    fixture: 'go-nomod',
+    buildpack: 'go',
+    version: /^1\.\d+\.\d+$/,
+    web: /^bin\/app$/,
+    log: [/remote: .*no go\.mod: generated one \(module app, go 1\.\d+\) to build in module mode/],
+  },
+  // A godep app (Godeps.json asks for go1.6, its dependency in Godeps/_workspace): GOPATH mode, newest Go.
+  {
+    fixture: 'go-godeps',
+    buildpack: 'go',
+    version: /^1\.\d+\.\d+$/,
+    web: /^go-godeps$/,
+    log: [
+      /remote: .*Go 1\.6 predates the toolchains the module proxy offers \(1\.21 and later\): using the newest release/,
+      /remote: .*built in GOPATH mode as github\.com\/yunbang-fixtures\/go-godeps/,
+    ],
   },
 ];
 
@@ -64,7 +83,7 @@ after(async () => {
   await p?.stop();
 });
 
-for (const c of cases.filter((c) => !only || c.fixture === only)) {
+for (const c of cases.filter((c) => !only || only.includes(c.fixture))) {
   test(`${c.fixture}: builds unchanged with the ${c.buildpack} buildpack and serves its EXPECTED body`, { timeout: 600_000 }, async () => {
     const app = c.fixture;
     await p.yb(['apps:create', app]);
