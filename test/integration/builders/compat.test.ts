@@ -64,6 +64,18 @@ const cases: Case[] = [
       /remote: .*built in GOPATH mode as github\.com\/yunbang-fixtures\/go-godeps/,
     ],
   },
+  // A pom with no compiler level (maven-compiler-plugin 3.8.1 would use 1.6, which JDK 17 refuses); system.properties
+  // java.runtime.version=17 chooses the JDK.
+  {
+    fixture: 'java-nolevel',
+    buildpack: 'java',
+    version: /^17\.\d+\.\d+$/,
+    web: /-jar target\/java-nolevel-1\.0\.jar$/,
+    log: [
+      /remote: .*system\.properties asks for Java 17: OpenJDK 17\.\d+\.\d+/,
+      /remote: .*pom\.xml sets no compiler level \(maven\.compiler\.source\/target\/release\): using Java 8/,
+    ],
+  },
 ];
 
 let p: Platform;
@@ -116,6 +128,15 @@ async function rejected(app: string, fixture: string, edit: (repo: string) => Pr
   const releases = JSON.parse((await p.yb(['releases', '--json', '-a', app])).stdout) as unknown[];
   assert.equal(releases.length, 0, JSON.stringify(releases));
 }
+
+test('a Java version without an installable JDK is refused in one sentence naming the JDKs available', { timeout: 300_000 }, async () => {
+  await rejected(
+    'java-unavailable',
+    'java-nolevel',
+    (repo) => writeFile(join(repo, 'system.properties'), 'java.runtime.version=1.8\n'),
+    /remote:\s+!\s+system\.properties asks for Java '1\.8', but the JDKs this platform can install are: 17 \(Debian bookworm's OpenJDK\), so set java\.runtime\.version to one of those/,
+  );
+});
 
 test('a Node.js too old to build is refused in one sentence naming the oldest supported version', { timeout: 300_000 }, async () => {
   await rejected(
