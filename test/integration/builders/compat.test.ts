@@ -7,12 +7,14 @@ import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startPlatform, fixtureRepo, git, commitAll, ROOT, type Platform } from '../../helpers/platform.js';
+import { startComposerRepo, type ComposerRepo } from './composer-repo.js';
 
 interface BuildJson {
   status: string;
   buildpacks: string[];
   language?: string;
   languageVersion?: string | null;
+  dependencies?: Record<string, string>;
   processTypes?: Record<string, string>;
 }
 
@@ -23,6 +25,8 @@ interface Case {
   web?: RegExp;
   /** Lines the push output must show (build log). */
   log?: RegExp[];
+  /** Direct dependencies the build records, with their versions. */
+  dependencies?: Record<string, string>;
 }
 
 const only = process.env.YB_COMPAT_ONLY?.split(','); // fixture names, to run some cases while developing
@@ -76,15 +80,26 @@ const cases: Case[] = [
       /remote: .*pom\.xml sets no compiler level \(maven\.compiler\.source\/target\/release\): using Java 8/,
     ],
   },
+  // composer.json requires a package and vendor/ is not committed: Composer installs it from YB_COMPOSER_REPO, a
+  // repository this test serves (packages.json + a dist zip), in place of Packagist.
+  {
+    fixture: 'php-composer',
+    buildpack: 'php',
+    version: /^8\.2\.\d+$/,
+    log: [/remote: .*from the Composer repository http:\/\/[\d.]+:8080, in place of Packagist/, /remote: .*Installing yunbang-fixtures\/greeting \(1\.0\.0\)/],
+    dependencies: { 'yunbang-fixtures/greeting': '1.0.0' },
+  },
 ];
 
 let p: Platform;
+let composer: ComposerRepo;
 let stopping = false;
 const pushUrl = (app: string) => `http://yb:${p.token}@${new URL(p.apiUrl).host}/git/${app}.git`;
 const expected = (fixture: string) => readFileSync(join(ROOT, 'test/fixtures/apps', fixture, 'EXPECTED'), 'utf8').trim();
 
 before(async () => {
-  p = await startPlatform();
+  composer = await startComposerRepo();
+  p = await startPlatform({ YB_COMPOSER_REPO: composer.url });
   p.child.once('exit', (code, signal) => {
     if (!stopping) process.stderr.write(`ybd exited (${code ?? signal}) during the test; its output:\n${p.output().slice(-4000)}\n`);
   });
@@ -93,6 +108,7 @@ before(async () => {
 after(async () => {
   stopping = true;
   await p?.stop();
+  await composer?.close();
 });
 
 for (const c of cases.filter((c) => !only || only.includes(c.fixture))) {
@@ -113,6 +129,7 @@ for (const c of cases.filter((c) => !only || only.includes(c.fixture))) {
     assert.deepEqual(b.buildpacks, [c.buildpack]);
     if (c.version) assert.match(String(b.languageVersion), c.version);
     if (c.web) assert.match(b.processTypes?.web ?? '', c.web);
+    for (const [name, version] of Object.entries(c.dependencies ?? {})) assert.equal(b.dependencies?.[name], version, JSON.stringify(b.dependencies));
   });
 }
 
