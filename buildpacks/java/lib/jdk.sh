@@ -95,7 +95,7 @@ install_java_runtime() {
   yb_info "OpenJDK $JAVA_VERSION runtime (jlink, $(du -sm "$home" | cut -f1) MB) into .heroku/jdk ($state)"
 }
 
-# The runnable jar for web: a jar with a Main-Class under target/ (else under <module>/target/), written to
+# The runnable jar for web: a jar with a Main-Class under target/ or build/libs/ (Gradle), else under a module's, written to
 # .heroku/java/main-jar for bin/release.
 choose_main_jar() {
   local jar chosen=""
@@ -103,8 +103,9 @@ choose_main_jar() {
   while IFS= read -r jar; do
     case "${jar##*/}" in *-sources.jar | *-javadoc.jar | *-tests.jar | original-*.jar) continue ;; esac
     unzip -p "$BUILD_DIR/$jar" META-INF/MANIFEST.MF 2>/dev/null | grep -q '^Main-Class:' && runnable+=("$jar")
-  done < <(cd "$BUILD_DIR" && { find target -maxdepth 1 -name '*.jar' 2>/dev/null | sort
-                                 find . -mindepth 3 -maxdepth 3 -path './*/target/*.jar' 2>/dev/null | sed 's|^\./||' | sort; })
+  done < <(cd "$BUILD_DIR" && { find target build/libs -maxdepth 1 -name '*.jar' 2>/dev/null | sort
+                                 find . -mindepth 3 -maxdepth 4 \( -path './*/target/*.jar' -o -path './*/build/libs/*.jar' \) 2>/dev/null |
+                                   sed 's|^\./||' | sort; })
   mkdir -p "$BUILD_DIR/.heroku/java"
   rm -f "$BUILD_DIR/.heroku/java/main-jar"
   if [ "${#runnable[@]}" -eq 0 ]; then

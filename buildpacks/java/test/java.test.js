@@ -133,3 +133,29 @@ test('system.properties java.runtime.version chooses an installed JDK; another f
   assert.equal(jdkCheck(['17'], 'java.runtime.version=../../etc\n').status, 1);
   assert.equal(jdkCheck(['17'], 'java.runtime.version=$(id)\n').status, 1);
 });
+
+// Gradle (issue #20): the task chosen and the wrapper version that is not downloaded.
+const gradle = (files, code, env = {}) =>
+  spawnSync('bash', ['-c', `BUILD_DIR="$1"; . "${bp}/../lib/output.sh"; . "${bp}/lib/gradle.sh"; ${code}`, 'x', app(files)], {
+    env: { PATH: process.env.PATH, ...env },
+    encoding: 'utf8',
+  });
+
+test('gradle task: GRADLE_TASK, else stage when the build defines it, else build -x check', () => {
+  assert.equal(gradle({ 'build.gradle': "apply plugin: 'java'\n" }, 'gradle_tasks').stdout, 'build\n-x\ncheck\n');
+  for (const def of ["task stage(dependsOn: ['jar'])", 'task stage {', "tasks.register('stage') {", 'tasks.register("stage")', 'task("stage")']) {
+    assert.equal(gradle({ 'build.gradle': `${def}\n` }, 'gradle_tasks').stdout, 'stage\n', def);
+  }
+  assert.equal(gradle({ 'build.gradle.kts': 'tasks.register("stage") { dependsOn("jar") }\n' }, 'gradle_tasks').stdout, 'stage\n');
+  assert.equal(gradle({ 'build.gradle': 'task stageAssets {\n' }, 'gradle_tasks').stdout, 'build\n-x\ncheck\n');
+  assert.equal(gradle({ 'build.gradle': '' }, 'gradle_tasks', { GRADLE_TASK: 'clean  shadowJar' }).stdout, 'clean\nshadowJar\n');
+  // A task list is words, not globs.
+  assert.equal(gradle({ 'build.gradle': '', 'zzz-file': '' }, 'cd "$BUILD_DIR"; gradle_tasks', { GRADLE_TASK: '*' }).stdout, '*\n');
+});
+
+test('gradle wrapper: the version ./gradlew would download is read from gradle-wrapper.properties', () => {
+  const props = (url) => ({ 'gradle/wrapper/gradle-wrapper.properties': `distributionBase=GRADLE_USER_HOME\ndistributionUrl=${url}\n` });
+  assert.equal(gradle(props('https\\://services.gradle.org/distributions/gradle-8.14.3-bin.zip'), 'gradle_wrapper_version').stdout, '8.14.3\n');
+  assert.equal(gradle(props('https\\://example.invalid/gradle-7.6-all.zip'), 'gradle_wrapper_version').stdout, '7.6\n');
+  assert.equal(gradle({ 'build.gradle': '' }, 'gradle_wrapper_version').stdout, '');
+});

@@ -89,6 +89,14 @@ const cases: Case[] = [
     log: [/remote: .*from the Composer repository http:\/\/[\d.]+:8080, in place of Packagist/, /remote: .*Installing yunbang-fixtures\/greeting \(1\.0\.0\)/],
     dependencies: { 'yunbang-fixtures/greeting': '1.0.0' },
   },
+  // A Gradle build (a stage task; ./gradlew's wrapper asks for 4.10.3): Debian's Gradle 4.4.1 builds it, warning.
+  {
+    fixture: 'java-gradle',
+    buildpack: 'java',
+    version: /^17\.\d+\.\d+$/,
+    web: /-jar build\/libs\/java-gradle\.jar$/,
+    log: [/remote: .*\.\/gradlew asks for Gradle 4\.10\.3, .*using Debian's Gradle 4\.4\.1 instead/, /remote: .*gradle stage/],
+  },
 ];
 
 let p: Platform;
@@ -152,6 +160,15 @@ test('a Java version without an installable JDK is refused in one sentence namin
     'java-nolevel',
     (repo) => writeFile(join(repo, 'system.properties'), 'java.runtime.version=1.8\n'),
     /remote:\s+!\s+system\.properties asks for Java '1\.8', but the JDKs this platform can install are: 17 \(Debian bookworm's OpenJDK\), so set java\.runtime\.version to one of those/,
+  );
+});
+
+test('a Gradle build that needs a newer Gradle fails in one sentence saying why only Gradle 4.4.1 is offered', { timeout: 300_000 }, async () => {
+  await rejected(
+    'gradle-too-new',
+    'java-gradle',
+    async (repo) => writeFile(join(repo, 'build.gradle'), `${await readFile(join(repo, 'build.gradle'), 'utf8')}\ntasks.register('hello') { }\n`),
+    /remote:\s+!\s+the Gradle build failed \(exit status 1, see the output above\); this platform builds Gradle projects with Debian's Gradle 4\.4\.1, the only Gradle distribution a registry it reaches provides \(Gradle's own download server is not one\), so a build that needs a newer Gradle must move to Maven \(pom\.xml\) or a Dockerfile/,
   );
 });
 
