@@ -97,6 +97,13 @@ const cases: Case[] = [
     web: /-jar build\/libs\/java-gradle\.jar$/,
     log: [/remote: .*\.\/gradlew asks for Gradle 4\.10\.3, .*using Debian's Gradle 4\.4\.1 instead/, /remote: .*gradle stage/],
   },
+  // A CNB project.toml chooses heroku/static although package.json would have made detection pick Node.js.
+  {
+    fixture: 'static-projecttoml',
+    buildpack: 'static',
+    version: null,
+    log: [/remote: .*buildpacks chosen by project\.toml: static/],
+  },
 ];
 
 let p: Platform;
