@@ -21,6 +21,8 @@ interface BuildJson {
 interface Case {
   fixture: string;
   buildpack: string;
+  /** The buildpacks recorded, when not just `buildpack` (a .buildpacks chain). */
+  buildpacks?: string[];
   version: RegExp | null;
   web?: RegExp;
   /** Lines the push output must show (build log). */
@@ -104,6 +106,14 @@ const cases: Case[] = [
     version: null,
     log: [/remote: .*buildpacks chosen by project\.toml: static/],
   },
+  // A .buildpacks chain: the nodejs buildpack's export file puts its Node.js 22 on PATH for the app's own buildpack.
+  {
+    fixture: 'chain-export',
+    buildpack: 'nodejs',
+    buildpacks: ['nodejs', '/tmp/build/bp'],
+    version: /^22\.\d+\.\d+$/,
+    log: [/remote: -----> Writing built\.txt with \/tmp\/build\/\.heroku\/node\/bin\/node/],
+  },
 ];
 
 let p: Platform;
@@ -141,7 +151,7 @@ for (const c of cases.filter((c) => !only || only.includes(c.fixture))) {
 
     const b = (JSON.parse((await p.yb(['builds', '--json', '-a', app])).stdout) as BuildJson[])[0]!;
     assert.equal(b.status, 'succeeded');
-    assert.deepEqual(b.buildpacks, [c.buildpack]);
+    assert.deepEqual(b.buildpacks, c.buildpacks ?? [c.buildpack]);
     if (c.version) assert.match(String(b.languageVersion), c.version);
     if (c.web) assert.match(b.processTypes?.web ?? '', c.web);
     for (const [name, version] of Object.entries(c.dependencies ?? {})) assert.equal(b.dependencies?.[name], version, JSON.stringify(b.dependencies));
