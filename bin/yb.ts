@@ -24,6 +24,8 @@ import { registerRun } from '../src/cli/commands/run.js';
 import { registerDeploy } from '../src/cli/commands/deploy.js';
 import { registerDomains } from '../src/cli/commands/domains.js';
 import { registerCerts } from '../src/cli/commands/certs.js';
+import { registerMaintenance } from '../src/cli/commands/maintenance.js';
+import { registerCron } from '../src/cli/commands/cron.js';
 import { registerVersion } from '../src/cli/commands/version.js';
 import { PLATFORM_VERSION } from '../src/shared/version.js';
 
@@ -55,6 +57,8 @@ registerRun(program);
 registerDeploy(program);
 registerDomains(program);
 registerCerts(program);
+registerMaintenance(program);
+registerCron(program);
 registerVersion(program);
 addMissingExamples(program);
 

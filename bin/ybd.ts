@@ -6,12 +6,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, formatAddr, ConfigError, type PlatformConfig } from '../src/config/load.js';
 import { EtcdUnavailableError } from '../src/store/embedded-etcd.js';
-import { StoreUnavailableError } from '../src/store/store.js';
+import { Store, StoreUnavailableError } from '../src/store/store.js';
 import { RuntimeUnavailableError } from '../src/runtime/runtime.js';
 import { RegistryUnavailableError } from '../src/registry/start.js';
 import { LayoutRefusedError } from '../src/store/migrations/run.js';
 import { createLogger } from '../src/shared/logger.js';
 import { startControlPlane, type ControlPlane } from '../src/control-plane/control-plane.js';
+import { startStandby, type Standby } from '../src/control-plane/leadership.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageRoot = here.endsWith(join('dist', 'bin')) ? resolve(here, '..', '..') : resolve(here, '..');
@@ -19,6 +20,7 @@ const packageRoot = here.endsWith(join('dist', 'bin')) ? resolve(here, '..', '..
 async function main(): Promise<void> {
   const cfg = loadConfig();
   const log = createLogger('ybd', cfg.logLevel);
+  const standby = cfg.ha ? await standBy(cfg, log) : undefined;
   const plane = await startControlPlane(cfg, log, { packageRoot, binDir: here });
 
   let stopping = false;
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'stopping');
     await plane.stop();
+    await standby?.resign(); // the next leader takes over now, not when the lease runs out
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
@@ -37,6 +40,31 @@ async function main(): Promise<void> {
     setInterval(() => process.ppid !== parent && void stop('parent exited'), 1000).unref();
   }
   process.stdout.write(`${banner(cfg, plane).join('\n')}\n`);
+}
+
+/**
+ * YB_HA (docs/architecture.md §9): forwards this instance's API and SSH ports to the leader until this one is elected,
+ * then frees them for the control plane. A leader that loses its lease exits at once: another one leads by then.
+ */
+async function standBy(cfg: PlatformConfig, log: ReturnType<typeof createLogger>): Promise<Standby> {
+  if (cfg.etcdEndpoints.length === 0) throw new ConfigError(['YB_HA needs an etcd the instances share: set YB_ETCD_ENDPOINTS']);
+  if (process.env.YB_ROUTER !== 'external')
+    throw new ConfigError(['YB_HA needs the router as its own process, outliving any ybd: set YB_ROUTER=external and run yb-router beside']);
+  const store = new Store(cfg.etcdEndpoints, cfg.etcdPrefix);
+  await store.ping();
+  const standby = await startStandby(store.client, cfg, log.child({ component: 'leadership' }));
+  void standby.lost.then((err) => {
+    log.fatal({ err }, 'lost the leadership (or the candidacy); exiting so that only the leader acts');
+    process.exit(1);
+  });
+  process.stdout.write(`Yunbang standing by: ${formatAddr(cfg.apiAddr)} and ${formatAddr(cfg.sshAddr)} lead to the leader until this instance leads.\n`);
+  const parent = process.ppid;
+  const orphaned = cfg.exitWithParent ? setInterval(() => process.ppid !== parent && process.exit(0), 1000).unref() : undefined;
+  await standby.elected;
+  clearInterval(orphaned);
+  log.info('elected leader; starting the control plane');
+  await standby.stopForwarding();
+  return standby;
 }
 
 function banner(cfg: PlatformConfig, plane: ControlPlane): string[] {

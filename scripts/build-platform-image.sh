@@ -21,6 +21,9 @@ ln -s ../lib/node_modules/npm/bin/npm-cli.js "$ctx/node/bin/npm"
 cp -a package.json package-lock.json buildpacks "$ctx/app/"
 mkdir -p "$ctx/app/images" && cp -a images/services "$ctx/app/images/"
 cp -a dist/bin dist/src "$ctx/app/dist/"
+# The web console, served by ybd from console/dist beside dist/ (src/api/console-static.ts).
+[ -f console/dist/index.html ] || die "the web console is not built: run scripts/prereqs.sh first"
+mkdir -p "$ctx/app/console" && cp -a console/dist "$ctx/app/console/"
 # Names the copy of the buildpacks the entry point keeps under the data volume: a new image with other buildpacks gets its own.
 find buildpacks -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16 > "$ctx/app/.yb-buildpacks"
 # Production dependencies only; native addons are built here for the pinned runtime (the image has no compiler).

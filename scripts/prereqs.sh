@@ -16,6 +16,10 @@ command -v openssl >/dev/null || need_pkgs+=(openssl)
 command -v ssh >/dev/null || need_pkgs+=(openssh-client)
 command -v curl >/dev/null || need_pkgs+=(curl)
 command -v awk >/dev/null || need_pkgs+=(mawk)
+# The host install (scripts/install.sh) and its test: systemd's unit checker (the package only; init stays as it is)
+# and logrotate.
+command -v systemd-analyze >/dev/null || need_pkgs+=(systemd)
+command -v logrotate >/dev/null || need_pkgs+=(logrotate)
 command -v chromium >/dev/null || need_pkgs+=(chromium) # the web console's end-to-end tests drive it (test/e2e/)
 # The Kubernetes test cluster (scripts/k8s-up.sh, docs/architecture.md §6.3): its container runtime, CNI plugins,
 # firewall tools and the compiler of its pause image.
@@ -39,10 +43,15 @@ if ! docker info >/dev/null 2>&1; then
   step "starting the Docker engine (dockerd)"
   mkdir -p /var/log
   # Its own session: the engine is a system service, not a child of whoever ran this (a Ctrl-C on `npm start`
-  # or the end of a test job must not take every container down with it).
-  setsid nohup dockerd >/var/log/yunbang-dockerd.log 2>&1 < /dev/null &
+  # or the end of a test job must not take every container down with it). live-restore: containers keep running
+  # while the engine restarts (docs/architecture.md §6.1); dockerd refuses the flag when daemon.json sets it too.
+  live_restore=(--live-restore)
+  if grep -qs '"live-restore"' /etc/docker/daemon.json; then live_restore=(); fi
+  setsid nohup dockerd "${live_restore[@]}" >/var/log/yunbang-dockerd.log 2>&1 < /dev/null &
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
   docker info >/dev/null 2>&1 || die "dockerd did not come up; see /var/log/yunbang-dockerd.log"
+elif [ "$(docker info --format '{{.LiveRestoreEnabled}}' 2>/dev/null)" = false ]; then
+  note "the running Docker engine has live-restore off: apps stop while it restarts (set \"live-restore\": true in /etc/docker/daemon.json)"
 fi
 
 cd "$here"

@@ -18,6 +18,8 @@ import { registerDeps } from './routes/deps.js';
 import { registerDeploys } from './routes/deploys.js';
 import { registerDomains } from './routes/domains.js';
 import { registerCerts } from './routes/certs.js';
+import { registerMaintenance } from './routes/maintenance.js';
+import { registerCron } from './routes/cron.js';
 import { registerGitHttp } from '../git/http.js';
 import { registerTeams } from './routes/teams.js';
 import { registerTokens } from './routes/tokens.js';
@@ -109,6 +111,8 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   registerDeploys(api, ctx);
   registerDomains(api, ctx);
   registerCerts(api, ctx);
+  registerMaintenance(api, ctx);
+  registerCron(api, ctx);
   registerGitHook(api, ctx);
   registerTeams(api, ctx);
   registerTokens(api, ctx);

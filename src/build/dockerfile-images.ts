@@ -119,7 +119,8 @@ export async function checkDockerfileImages(
   access: ImageAccess,
 ): Promise<void> {
   const publicIds = new Set<string>();
-  for (const ref of access.publicImages) publicIds.add(await images.id(ref));
+  // A public image missing from this engine cannot be built on; the others still can.
+  for (const ref of access.publicImages) if (await images.exists(ref)) publicIds.add(await images.id(ref));
   for (const { ref, line } of imageReferences(text, buildArgs, file)) {
     const unusable = () =>
       new YbError(

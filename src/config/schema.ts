@@ -62,6 +62,13 @@ export const SETTINGS = {
     default: './.yunbang',
     description: 'Platform data: git repos, build logs and caches, embedded etcd, admin token.',
   },
+  logDir: {
+    env: 'YB_LOG_DIR',
+    type: 'string',
+    default: '',
+    description:
+      "Log files: the apps' stored log streams (yb logs), the router's access log ybd reads them from, and the embedded etcd's and registry's output. Empty means $YB_DATA_DIR/logs; scripts/install.sh sets /var/log/yunbang.",
+  },
   etcdEndpoints: {
     env: 'YB_ETCD_ENDPOINTS',
     type: 'list',
@@ -100,6 +107,14 @@ export const SETTINGS = {
       "Directory on the nodes for backing services' data (hostPath, one directory per service). Empty: $YB_DATA_DIR/volumes (a single-node or same-disk cluster).",
   },
   dockerHost: { env: 'DOCKER_HOST', type: 'string', default: '', description: 'Docker engine address; empty means /var/run/docker.sock.' },
+  dockerEndpoints: {
+    env: 'YB_DOCKER_ENDPOINTS',
+    type: 'string',
+    choices: ['auto', 'container', 'published'],
+    default: 'auto',
+    description:
+      "How routers reach app processes on Docker (docs/architecture.md §6.1): container (the container's address on its team network; nothing is published, and traffic keeps flowing while the engine restarts with live-restore), published (a port published on 127.0.0.1 through the engine's port proxy). auto: container when the engine runs on this host and is not rootless, else published.",
+  },
   instance: { env: 'YB_INSTANCE', type: 'string', default: 'yunbang', description: 'Label value marking the Docker objects this platform owns.' },
   buildConcurrency: { env: 'YB_BUILD_CONCURRENCY', type: 'int', default: '2', description: 'Builds that run at once (across apps).' },
   buildTimeout: { env: 'YB_BUILD_TIMEOUT', type: 'int', default: '1800', description: 'Seconds before a build is cancelled.' },
@@ -202,6 +217,21 @@ export const SETTINGS = {
     type: 'bool',
     default: 'false',
     description: 'Stop, as on SIGTERM, when the process that started ybd exits; the test suite sets it so that a killed test run leaves no platform behind.',
+  },
+  ha: {
+    env: 'YB_HA',
+    type: 'bool',
+    default: 'false',
+    description:
+      'Run as one of several ybd instances on the same etcd (YB_ETCD_ENDPOINTS) and data directory, with the router as its own process (YB_ROUTER=external): they elect a leader that runs the control plane; the others forward their API and SSH ports to it and take over when it is gone (docs/architecture.md §9).',
+  },
+  haLease: {
+    env: 'YB_HA_LEASE',
+    type: 'int',
+    min: 2,
+    default: '5',
+    description:
+      "Seconds of the leader's etcd lease (YB_HA): a leader that dies is replaced this long after its last keep-alive; a leader that cannot renew it in time exits.",
   },
   stopGrace: { env: 'YB_STOP_GRACE', type: 'int', default: '10', description: 'Seconds between SIGTERM and SIGKILL for old containers.' },
   routerConfirmTimeout: {

@@ -1,6 +1,6 @@
 // The two processes ybd runs beside itself, as lifecycle steps: the embedded etcd (unless YB_ETCD_ENDPOINTS names
-// one) and the router (unless YB_ROUTER=external). Either one found already answering (a ybd killed with -9 left it)
-// is adopted: kept, and stopped with ybd, but left alone when this start fails.
+// one; started again if it dies) and the router (unless YB_ROUTER=external). Either one found already answering (a
+// ybd killed with -9 left it) is adopted: kept, and stopped with ybd, but left alone when this start fails.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ export interface EtcdHandle {
   adopted: number | null;
 }
 
-export function etcdStep(cfg: PlatformConfig, dataDir: string, log: Logger): Step<EtcdHandle> {
+export function etcdStep(cfg: PlatformConfig, dataDir: string, logDir: string, log: Logger): Step<EtcdHandle> {
   return {
     name: 'etcd',
     async start() {
@@ -37,19 +37,65 @@ export function etcdStep(cfg: PlatformConfig, dataDir: string, log: Logger): Ste
         log.info({ url, adopted }, 'reusing the etcd already running on the embedded port');
         return { endpoints: [url], embedded: null, adopted };
       }
-      const embedded = await startEmbeddedEtcd({
-        dataDir: join(dataDir, 'etcd'),
-        clientPort: cfg.etcdClientPort,
-        stdio: openSync(join(dataDir, 'logs', 'etcd.log'), 'a'),
-      });
-      writePid(pidFile, embedded.child.pid);
-      return { endpoints: [url], embedded, adopted: null };
+      const launch = async () => {
+        const etcd = await startEmbeddedEtcd({
+          dataDir: join(dataDir, 'etcd'),
+          clientPort: cfg.etcdClientPort,
+          stdio: openSync(join(logDir, 'etcd.log'), 'a'),
+        });
+        writePid(pidFile, etcd.child.pid);
+        return etcd;
+      };
+      return { endpoints: [url], embedded: supervised(await launch(), launch, log), adopted: null };
     },
     async stop(etcd) {
       await etcd.embedded?.stop();
       if (etcd.adopted) await stopPid(etcd.adopted);
     },
     undo: (etcd) => etcd.embedded?.stop(),
+  };
+}
+
+/**
+ * Keeps the embedded etcd running: one that exits unasked (killed, crashed) is started again on the same data, after
+ * a pause that grows while it keeps failing. The platform's clients reconnect by themselves; the router serves its
+ * last table meanwhile (docs/architecture.md §3). `stop` ends the current child and the supervision.
+ */
+function supervised(first: EmbeddedEtcd, launch: () => Promise<EmbeddedEtcd>, log: Logger): EmbeddedEtcd {
+  let current = first;
+  let stopping = false;
+  let pauseMs = 500;
+  const watch = (etcd: EmbeddedEtcd) =>
+    etcd.child.once('exit', (code, signal) => {
+      if (stopping) return;
+      log.error({ code, signal }, 'the embedded etcd exited; starting it again');
+      const again = async (): Promise<void> => {
+        await new Promise((r) => setTimeout(r, pauseMs));
+        if (stopping) return;
+        try {
+          current = await launch();
+          if (stopping) return void current.stop(); // ybd began stopping while this one started
+          pauseMs = 500;
+          log.info({ pid: current.child.pid }, 'the embedded etcd is back');
+          watch(current);
+        } catch (err) {
+          pauseMs = Math.min(pauseMs * 2, 10_000);
+          log.error({ err }, 'starting the embedded etcd again failed; retrying');
+          return again();
+        }
+      };
+      void again();
+    });
+  watch(first);
+  return {
+    endpoint: first.endpoint,
+    get child() {
+      return current.child;
+    },
+    stop() {
+      stopping = true;
+      return current.stop();
+    },
   };
 }
 
@@ -60,7 +106,7 @@ export interface RouterHandle {
 }
 
 /** `binDir` holds yb-router.js (compiled) or yb-router.ts (run through tsx). */
-export function routerStep(cfg: PlatformConfig, etcdEndpoints: string[], dataDir: string, binDir: string, log: Logger): Step<RouterHandle> {
+export function routerStep(cfg: PlatformConfig, etcdEndpoints: string[], dataDir: string, logDir: string, binDir: string, log: Logger): Step<RouterHandle> {
   let stopping = false;
   return {
     name: 'router',
@@ -73,14 +119,14 @@ export function routerStep(cfg: PlatformConfig, etcdEndpoints: string[], dataDir
       }
       const js = join(binDir, 'yb-router.js');
       const args = existsSync(js) ? [js] : ['--import', 'tsx', join(binDir, 'yb-router.ts')];
-      const logFd = openSync(join(dataDir, 'logs', 'router.log'), 'a');
+      const logFd = openSync(join(logDir, 'router.log'), 'a');
       const child = spawn(process.execPath, args, {
         env: { ...process.env, YB_ETCD_ENDPOINTS: etcdEndpoints.join(','), YB_ETCD_PREFIX: cfg.etcdPrefix },
         stdio: ['ignore', logFd, logFd],
       });
       writePid(join(dataDir, 'router.pid'), child.pid);
       child.on('exit', (code, signal) => {
-        if (!stopping) log.error({ code, signal }, 'the router process exited; see logs/router.log');
+        if (!stopping) log.error({ code, signal }, `the router process exited; see ${join(logDir, 'router.log')}`);
       });
       return { child, adopted: null };
     },

@@ -19,7 +19,7 @@ import { BuildService } from '../build/build-service.js';
 import { AppRecords } from '../release/app-records.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { ProcessMonitor } from '../scheduler/monitor.js';
-import { reconcileOnStart } from '../scheduler/reconcile.js';
+import { reconcileOnStart, reconcilerInQueues } from '../scheduler/reconcile.js';
 import { Deployer } from '../deploy/pipeline.js';
 import { createServices } from '../services/component.js';
 import { startObservability } from '../metrics/observability.js';
@@ -28,6 +28,7 @@ import { startCertRenewal } from '../certs/renewal.js';
 import { startGitSsh } from '../git/ssh.js';
 import { ensureLayout } from '../store/migrations/run.js';
 import { PLATFORM_VERSION } from '../shared/version.js';
+import { CronRunner } from '../cron/cron-runner.js';
 import { Lifecycle } from './lifecycle.js';
 import { etcdStep, routerStep } from './children.js';
 
@@ -50,11 +51,12 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
   const life = new Lifecycle({ onStopError: (name, err) => log.warn({ err, step: name }, 'stopping failed; going on'), undoTimeoutMs: 15_000 });
   return life.starting(async () => {
     const dataDir = resolve(cfg.dataDir);
-    mkdirSync(join(dataDir, 'logs'), { recursive: true, mode: 0o700 });
+    const logDir = cfg.logDir ? resolve(cfg.logDir) : join(dataDir, 'logs');
+    mkdirSync(logDir, { recursive: true, mode: 0o700 });
     const apiUrl = `http://${formatAddr(cfg.apiAddr)}`;
 
     // State: etcd (embedded unless YB_ETCD_ENDPOINTS), the store on it, the admin token, config sealed at rest.
-    const etcd = await life.step(etcdStep(cfg, dataDir, log));
+    const etcd = await life.step(etcdStep(cfg, dataDir, logDir, log));
     const store = await life.step({
       name: 'store',
       start: async () => {
@@ -81,7 +83,7 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
       ? null
       : await life.step({
           name: 'registry',
-          start: () => startRegistry(cfg, dataDir, runtime, log.child({ component: 'registry' })),
+          start: () => startRegistry(cfg, dataDir, logDir, runtime, log.child({ component: 'registry' })),
           stop: async (registry) => {
             await registry.images.settle();
             await registry.embedded?.stop();
@@ -149,24 +151,48 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
     // App logs, drains and metrics.
     const obs = await life.step({
       name: 'observability',
-      start: () => startObservability(cfg, dataDir, store, runtime, apps, log),
+      start: () => startObservability(cfg, dataDir, logDir, store, runtime, apps, log),
       stop: (obs) => obs.stop(),
     });
 
     // The router process, before the monitor and the reconcile write endpoints for it to confirm.
-    await life.step(routerStep(cfg, etcd.endpoints, dataDir, paths.binDir, log));
+    await life.step(routerStep(cfg, etcd.endpoints, dataDir, logDir, paths.binDir, log));
 
     // Crashed processes restarted; after a crash of ybd, running processes adopted (docs/architecture.md §5).
     await life.step({
       name: 'monitor',
       start: async () => {
-        const monitor = new ProcessMonitor(store, runtime, apps, log.child({ component: 'monitor' }), cfg.healthTimeout * 1000);
+        const reconcile = reconcilerInQueues({ store, runtime, apps, scheduler, log: log.child({ component: 'reconcile' }) }, (app, fn) =>
+          deployer.exclusive(app, fn),
+        );
+        const monitor = new ProcessMonitor(store, runtime, apps, log.child({ component: 'monitor' }), cfg.healthTimeout * 1000, reconcile);
         await monitor.start();
         return monitor;
       },
       stop: (monitor) => monitor.stop(),
     });
-    await reconcileOnStart(store, runtime, apps, scheduler, log.child({ component: 'reconcile' }));
+    await reconcileOnStart({ store, runtime, apps, scheduler, log: log.child({ component: 'reconcile' }) });
+
+    // app.json cron jobs, run as one-offs of each app's current release (docs/architecture.md §5.1).
+    const cron = await life.step({
+      name: 'cron',
+      start: async () => {
+        const runner = new CronRunner({
+          store,
+          apps,
+          scheduler,
+          log: log.child({ component: 'cron' }),
+          output: (app, proc, lines) =>
+            obs.logs.hub.append(
+              app,
+              lines.map((m) => ({ t: new Date().toISOString(), s: 'app' as const, p: proc, m })),
+            ),
+        });
+        await runner.start();
+        return runner;
+      },
+      stop: (runner) => runner.stop(),
+    });
 
     // The API and git over HTTP.
     const hookSecret = randomBytes(24).toString('hex');
@@ -190,6 +216,7 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
           hookSecret,
           logs: obs.logs,
           metrics: obs.metrics,
+          cron,
           acme,
           maxPushBytes: cfg.maxPushMiB * 1024 * 1024,
           runTimeoutMs: cfg.runTimeout * 1000,

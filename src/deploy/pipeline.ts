@@ -64,6 +64,11 @@ export class Deployer {
     }
   }
 
+  /** Runs `fn` in the app's queue, never beside a deploy or other change of it (e.g. reconciling after a runtime gap). */
+  exclusive<T>(app: string, fn: () => Promise<T>): Promise<T> {
+    return this.serialized(app, () => undefined, fn);
+  }
+
   /** git push / source upload: build, release, roll out. */
   async deploySource(req: { app: string; source: Readable; commit?: string; user: string }, out: Out): Promise<ReleaseRecord> {
     return this.serialized(req.app, out, async () => {

@@ -1,4 +1,4 @@
-// The last N log lines of every app, in memory and on disk (`$YB_DATA_DIR/logs/apps/<app>.jsonl`, one JSON
+// The last N log lines of every app, in memory and on disk (`<YB_LOG_DIR>/apps/<app>.jsonl`, default under `$YB_DATA_DIR/logs`, one JSON
 // line each), so they survive platform restarts. Files are appended to and compacted to N lines now and then.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -12,7 +12,8 @@ import { onPlatformEvent } from './platform-events.js';
 import { DrainManager } from './drains/drain-manager.js';
 
 export interface LogSettings {
-  dataDir: string;
+  /** YB_LOG_DIR, or $YB_DATA_DIR/logs: apps/ (the stored streams) and the router's access log. */
+  logDir: string;
   /** Lines kept per app (YB_LOG_LINES). */
   lines: number;
   /** Lines a drain buffers while its endpoint is down (YB_LOG_DRAIN_BUFFER). */
@@ -34,7 +35,7 @@ export class LogService {
     runtime: Runtime,
     private readonly log: Logger,
   ) {
-    const dir = join(settings.dataDir, 'logs');
+    const dir = settings.logDir;
     this.hub = new LogHub(new AppLogStore(join(dir, 'apps'), settings.lines));
     this.follower = new ContainerFollower(runtime, this.hub, log);
     this.router = new RouterTail(join(dir, 'router.log'), join(dir, 'router.offset'), this.hub, log);

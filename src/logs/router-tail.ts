@@ -1,4 +1,4 @@
-// Tails the router's log file ($YB_DATA_DIR/logs/router.log, the router process's stdout) and turns its access
+// Tails the router's log file (<YB_LOG_DIR>/router.log, default $YB_DATA_DIR/logs; the router process's stdout) and turns its access
 // entries into `router:` lines of each app. Resumes at the byte offset stored with the last router line (and in
 // `router.offset`), so a platform restart neither repeats nor skips requests; a truncated file starts over.
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';

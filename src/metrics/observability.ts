@@ -20,13 +20,14 @@ export interface Observability {
 export async function startObservability(
   cfg: PlatformConfig,
   dataDir: string,
+  logDir: string,
   store: Store,
   runtime: Runtime,
   apps: AppRecords,
   log: Logger,
 ): Promise<Observability> {
   const logs = new LogService(
-    { dataDir, lines: Math.max(1, cfg.logLines), drainBuffer: cfg.logDrainBuffer, outboundPrivate: cfg.outboundPrivate },
+    { logDir, lines: Math.max(1, cfg.logLines), drainBuffer: cfg.logDrainBuffer, outboundPrivate: cfg.outboundPrivate },
     store,
     runtime,
     log.child({ component: 'logs' }),

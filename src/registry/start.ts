@@ -14,6 +14,7 @@ export { RegistryUnavailableError };
 export async function startRegistry(
   cfg: Pick<PlatformConfig, 'registryUrl' | 'registryAddr'>,
   dataDir: string,
+  logDir: string,
   runtime: Runtime,
   log: Logger,
 ): Promise<{ images: ImageRegistry; embedded: EmbeddedRegistry | null }> {
@@ -43,7 +44,7 @@ export async function startRegistry(
   const embedded = new EmbeddedRegistry({
     dir: join(dataDir, 'registry'),
     addr: formatAddr(cfg.registryAddr),
-    stdio: openSync(join(dataDir, 'logs', 'registry.log'), 'a'),
+    stdio: openSync(join(logDir, 'registry.log'), 'a'),
   });
   // Collected before it serves: nothing can be in flight yet, and blobs of manifests deleted just before a stop go.
   await embedded.start();

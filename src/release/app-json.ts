@@ -1,6 +1,7 @@
 // app.json (JSONC) and CHECKS: deploy-time conventions read from the app's source (Heroku/Dokku formats). Pure:
 // parse errors are returned with what is at fault, never thrown.
 import type { HttpCheck } from '../scheduler/health.js';
+import { parseCronJobs, type CronJob } from '../cron/jobs.js';
 import { parseJsonc } from './jsonc.js';
 
 export interface DeployManifest {
@@ -11,6 +12,8 @@ export interface DeployManifest {
   healthchecks: Record<string, HttpCheck[]>;
   predeploy?: string;
   postdeploy?: string;
+  /** app.json `cron`: scheduled one-offs of the current release (src/cron/). */
+  cron?: CronJob[];
 }
 
 export const EMPTY_MANIFEST: DeployManifest = { requiredEnv: [], envDefaults: {}, formation: {}, healthchecks: {} };
@@ -75,6 +78,11 @@ export function parseAppJson(text: string): { manifest: DeployManifest; errors: 
         });
       }
     }
+  }
+  if (doc.cron !== undefined) {
+    const { jobs, errors: cronErrors } = parseCronJobs(doc.cron);
+    errors.push(...cronErrors);
+    if (jobs.length) m.cron = jobs;
   }
   const dokku = isObj(doc.scripts) && isObj(doc.scripts.dokku) ? doc.scripts.dokku : undefined;
   if (dokku) {

@@ -2,11 +2,20 @@
 // HTML pages.
 // Pure: builds bytes; the proxy decides when to send them.
 
-export type RouterErrorKind = 'no_route' | 'no_endpoints' | 'bad_gateway' | 'gateway_timeout' | 'shutting_down' | 'bad_request' | 'method_not_allowed';
+export type RouterErrorKind =
+  | 'no_route'
+  | 'no_endpoints'
+  | 'maintenance'
+  | 'bad_gateway'
+  | 'gateway_timeout'
+  | 'shutting_down'
+  | 'bad_request'
+  | 'method_not_allowed';
 
 const PAGES: Record<RouterErrorKind, { status: number; title: string; detail: string }> = {
   no_route: { status: 404, title: 'No such app', detail: 'There is no application at this address.' },
   no_endpoints: { status: 503, title: 'Application unavailable', detail: 'The application has no running web processes.' },
+  maintenance: { status: 503, title: 'Down for maintenance', detail: 'The application is down for maintenance; please try again later.' },
   bad_gateway: { status: 502, title: 'Bad gateway', detail: 'The application did not answer properly.' },
   gateway_timeout: { status: 504, title: 'Gateway timeout', detail: 'The application took too long to answer.' },
   shutting_down: { status: 503, title: 'Router restarting', detail: 'This router is shutting down; please retry.' },

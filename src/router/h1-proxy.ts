@@ -152,7 +152,7 @@ export class ClientConnection implements Watched {
     const req = parseRequestHead(text !== undefined ? text.slice(0, end) : buf.toString('latin1', 0, end));
     if (req === undefined) return this.handOff();
     const target = this.ctx.getTable().lookup(req.host);
-    if (target?.httpsOnly || req.target.startsWith(ACME_PATH)) return this.handOff();
+    if (target?.httpsOnly || target?.maintenance || req.target.startsWith(ACME_PATH)) return this.handOff();
     this.buf = end + 4 === buf.length ? undefined : buf.subarray(end + 4);
     if (req.close) this.closing = true;
     if (target === undefined || target.endpoints.length === 0) {

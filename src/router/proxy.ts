@@ -134,6 +134,7 @@ export function createProxy(ctx: ProxyContext): (req: IncomingMessage, res: Serv
     const requestId = requestIdOf(req);
     const target = ctx.getTable().lookup(hostOf(req));
     if (target === undefined) return sendError(ctx, req, res, 'no_route', NO_APP, requestId, started, undefined);
+    if (target.maintenance) return sendError(ctx, req, res, 'maintenance', target.app, requestId, started, undefined, undefined, target.maintenance.page);
     if (target.endpoints.length === 0) return sendError(ctx, req, res, 'no_endpoints', target.app, requestId, started, undefined);
     ctx.metrics.started(target.app);
     const ep = ctx.upstreams.pick(target)!;
@@ -151,15 +152,17 @@ function sendError(
   started: number,
   upstream: string | undefined,
   error?: string,
+  page?: string,
 ): void {
   const status = errorStatus(kind);
-  const body = errorPage(kind, requestId);
+  const body = page !== undefined ? Buffer.from(page) : errorPage(kind, requestId);
   if (!res.headersSent) {
     res.writeHead(status, {
       'content-type': 'text/html; charset=utf-8',
       'content-length': body.length,
       'cache-control': 'no-store',
       'x-request-id': requestId,
+      ...(kind === 'maintenance' ? { 'retry-after': '60' } : {}),
     });
   }
   res.end(req.method === 'HEAD' ? undefined : body);

@@ -15,6 +15,8 @@ export interface Endpoint {
 export interface RouteTarget {
   readonly app: string;
   readonly httpsOnly: boolean;
+  /** Down for maintenance: answered 503 with `page` (or the router's own) and never proxied. */
+  readonly maintenance?: { readonly page?: string };
   /** Sorted by instance name; empty when the app has no running web process. */
   readonly endpoints: readonly Endpoint[];
 }
@@ -56,7 +58,7 @@ export interface TableInput {
  */
 export function buildRouteTable(input: TableInput): RouteTable {
   const byApp = new Map<string, readonly Endpoint[]>();
-  const targetFor = (app: string, httpsOnly: boolean): RouteTarget => {
+  const targetFor = (app: string, httpsOnly: boolean, maintenance: RouteRecord['maintenance']): RouteTarget => {
     let eps = byApp.get(app);
     if (!eps) {
       const recs = input.endpoints.get(app);
@@ -69,14 +71,14 @@ export function buildRouteTable(input: TableInput): RouteTable {
         : Object.freeze([]);
       byApp.set(app, eps);
     }
-    return Object.freeze({ app, httpsOnly, endpoints: eps });
+    return Object.freeze({ app, httpsOnly, endpoints: eps, ...(maintenance ? { maintenance: Object.freeze({ ...maintenance }) } : {}) });
   };
 
   const exact = new Map<string, RouteTarget>();
   const wildcard = new Map<string, RouteTarget>(); // key: ".example.com"
   for (const [rawHost, rec] of input.routes) {
     const host = normalizeHost(rawHost);
-    const target = targetFor(rec.app, rec.httpsOnly === true);
+    const target = targetFor(rec.app, rec.httpsOnly === true, rec.maintenance);
     if (host.startsWith('*.')) wildcard.set(host.slice(1), target);
     else exact.set(host, target);
   }

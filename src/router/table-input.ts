@@ -1,7 +1,7 @@
 // Turns raw `routes/` and `endpoints/` key-values into route-table input, incrementally: a changed key is
 // parsed once, so a snapshot that differs in one key out of 20,000 costs a table build, not 20,000 JSON parses.
 // Pure: no I/O.
-import { keys, type EndpointRecord, type RouteRecord } from '../store/keys.js';
+import { keys, MAX_MAINTENANCE_PAGE, type EndpointRecord, type RouteRecord } from '../store/keys.js';
 import type { TableInput } from './route-table.js';
 
 /** Keys added or changed (with their new value) and keys removed between two snapshots. */
@@ -38,7 +38,7 @@ export class TableInputBuilder {
       if (host === '' || host.includes('/')) return undefined;
       const v = parseJson(raw);
       if (isObject(v) && typeof v.app === 'string' && v.app !== '') {
-        this.routes.set(host, { app: v.app, httpsOnly: v.httpsOnly === true });
+        this.routes.set(host, { app: v.app, httpsOnly: v.httpsOnly === true, ...maintenanceOf(v.maintenance) });
         return undefined;
       }
       this.routes.delete(host);
@@ -122,4 +122,11 @@ function parseJson(raw: string): unknown {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A route's maintenance setting: a page only when it is a string within MAX_MAINTENANCE_PAGE. */
+function maintenanceOf(raw: unknown): Pick<RouteRecord, 'maintenance'> {
+  if (!isObject(raw)) return {};
+  const page = raw.page;
+  return { maintenance: typeof page === 'string' && Buffer.byteLength(page) <= MAX_MAINTENANCE_PAGE ? { page } : {} };
 }

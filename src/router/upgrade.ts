@@ -71,6 +71,7 @@ export function createUpgradeProxy(ctx: ProxyContext, connectTimeoutMs: number):
       });
     };
     if (!target) return (refuse(socket, 'no_route', requestId), log(NO_APP, 404));
+    if (target.maintenance) return (refuse(socket, 'maintenance', requestId), log(target.app, 503));
     if (target.endpoints.length === 0) return (refuse(socket, 'no_endpoints', requestId), log(target.app, 503));
 
     const headers = forwardHeaders(req, requestId, ctx.proto);

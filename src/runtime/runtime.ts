@@ -272,8 +272,11 @@ export interface Runtime {
    * when the process ends; null when it does not exist.
    */
   followLogs(id: string, sinceSeconds: number): Promise<Readable | null>;
-  /** One stream of process events for every subscriber; resolves to an unsubscribe function. */
-  watch(onEvent: (e: RuntimeEvent) => void): Promise<() => void>;
+  /**
+   * One stream of process events for every subscriber; resolves to an unsubscribe function. `onResync` is called when
+   * the stream resumes after a gap whose events are lost (the Docker engine restarted): re-read what matters.
+   */
+  watch(onEvent: (e: RuntimeEvent) => void, onResync?: () => void): Promise<() => void>;
   usage(id: string): Promise<Usage | null>;
   /** Runs a task to completion, streaming its output by line; resolves to its exit code; RunTimeoutError past its time. */
   runTask(spec: TaskSpec, onLine: (line: string) => void): Promise<number>;

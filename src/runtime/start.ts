@@ -20,6 +20,7 @@ export async function startRuntime(cfg: PlatformConfig, log: Logger): Promise<Ru
     {
       instance: cfg.instance,
       dockerHost: cfg.dockerHost,
+      endpoints: cfg.dockerEndpoints,
       hardening,
       build: { memoryBytes: cfg.buildMemory * 1024 * 1024, cpus: cfg.buildCpus, pids: cfg.buildPids },
       baseImages: [cfg.stackImage, cfg.builderImage],

@@ -1,6 +1,7 @@
 // Watches the runtime's process events (runtime.ts watch): when a web process dies or is asked to stop, its endpoint
 // is withdrawn (routers stop sending it traffic); when the runtime's restart policy brings it back, it is re-published
-// once it listens again (possibly at a new address). First starts belong to rollouts and are left alone.
+// once it listens again (possibly at a new address). First starts belong to rollouts and are left alone. Events lost
+// in a gap of the stream (the engine restarting) are made up for by a reconcile pass (onGap).
 import type { Store } from '../store/store.js';
 import type { EndpointRecord } from '../store/keys.js';
 import { shortProcessId, type Runtime, type RuntimeEvent } from '../runtime/runtime.js';
@@ -18,10 +19,15 @@ export class ProcessMonitor {
     private readonly apps: AppRecords,
     private readonly log: Logger,
     private readonly healthTimeoutMs = 60_000,
+    /** Called when the runtime's events resume after a gap (reconcile.ts reconcilerInQueues). */
+    private readonly onGap: () => void = () => undefined,
   ) {}
 
   async start(): Promise<void> {
-    this.unwatch = await this.runtime.watch((e) => void this.handle(e).catch((err: unknown) => this.log.warn({ err }, 'handling a process event failed')));
+    this.unwatch = await this.runtime.watch(
+      (e) => void this.handle(e).catch((err: unknown) => this.log.warn({ err }, 'handling a process event failed')),
+      () => this.onGap(),
+    );
   }
 
   stop(): void {

@@ -9,7 +9,12 @@ export interface RouteRecord {
   app: string;
   /** Redirect plain HTTP to HTTPS for this host (set per app). */
   httpsOnly?: boolean;
+  /** The app is down for maintenance (set per app): the router answers 503 with this page, or its own. */
+  maintenance?: { page?: string };
 }
+
+/** Largest custom maintenance page, in bytes: it is copied into every route record of the app. */
+export const MAX_MAINTENANCE_PAGE = 64 * 1024;
 
 /** Value of `endpoints/<app>/<type>/<instance>`: one healthy, routable container. */
 export interface EndpointRecord {
@@ -42,6 +47,10 @@ export function keys(prefix: string = DEFAULT_PREFIX) {
     formationPrefix: (app: string) => `${p}apps/${app}/formation/`,
     domain: (app: string, host: string) => `${p}apps/${app}/domains/${host}`,
     domainsPrefix: (app: string) => `${p}apps/${app}/domains/`,
+    cronJob: (app: string, id: string) => `${p}apps/${app}/cron/${id}`,
+    cronJobsPrefix: (app: string) => `${p}apps/${app}/cron/`,
+    /** The last minute the cron runner looked at (src/cron/cron-runner.ts): runs after it and before now were missed. */
+    cronClock: () => `${p}cron-clock`,
     build: (app: string, id: string) => `${p}builds/${app}/${id}`,
     buildsPrefix: (app: string) => `${p}builds/${app}/`,
     endpoint: (app: string, type: string, instance: string) => `${p}endpoints/${app}/${type}/${instance}`,

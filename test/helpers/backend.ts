@@ -141,7 +141,7 @@ function dockerProbe(instance: string): Probe {
     async cleanup() {
       // platform.ts cleanupDocker removes the containers, networks and images; volumes are the services tests' own.
     },
-    addressPattern: /127\.0\.0\.1:\d+/,
+    addressPattern: /\d+\.\d+\.\d+\.\d+:\d+/,
   };
 }
 

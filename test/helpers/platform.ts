@@ -80,6 +80,8 @@ async function startPlatformOnce(extraEnv: Record<string, string>): Promise<Plat
   };
   delete env.YB_ETCD_ENDPOINTS;
   delete env.YB_API_TOKEN;
+  if (!extraEnv.YB_LOG_DIR) delete env.YB_LOG_DIR;
+  const routerLog = join(env.YB_LOG_DIR || join(dataDir, 'logs'), 'router.log');
   let out = '';
   let child!: ChildProcess;
   const launch = async () => {
@@ -99,10 +101,10 @@ async function startPlatformOnce(extraEnv: Record<string, string>): Promise<Plat
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline || /EADDRINUSE/.test(readFileSync(join(dataDir, 'logs', 'router.log'), 'utf8'))) {
+      if (Date.now() > deadline || /EADDRINUSE/.test(readFileSync(routerLog, 'utf8'))) {
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));
-        throw new Error(`router did not start:\n${out}\n${readFileSync(join(dataDir, 'logs', 'router.log'), 'utf8')}`);
+        throw new Error(`router did not start:\n${out}\n${readFileSync(routerLog, 'utf8')}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }

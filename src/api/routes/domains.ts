@@ -55,9 +55,14 @@ export function registerDomains(api: FastifyInstance, ctx: ApiContext): void {
       const app = await appFor(ctx, req, 'manage');
       const hostname = checkDomain((req.body as { hostname: string }).hostname);
       if (hostname === defaultHost(ctx, app.name)) throw new YbError('YB_ERR_CONFLICT', `${hostname} is already the default host of ${app.name}`);
-      // A new host follows the app's https-only setting (kept on the routes of its hosts, the default one included).
-      const httpsOnly = (await ctx.store.get<RouteRecord>(ctx.store.keys.route(defaultHost(ctx, app.name))))?.httpsOnly === true;
-      if (!(await ctx.store.create(ctx.store.keys.route(hostname), { app: app.name, ...(httpsOnly ? { httpsOnly } : {}) } satisfies RouteRecord))) {
+      // A new host follows the app's https-only and maintenance settings (kept on the routes of its hosts, the default one included).
+      const main = await ctx.store.get<RouteRecord>(ctx.store.keys.route(defaultHost(ctx, app.name)));
+      const route: RouteRecord = {
+        app: app.name,
+        ...(main?.httpsOnly ? { httpsOnly: true } : {}),
+        ...(main?.maintenance ? { maintenance: main.maintenance } : {}),
+      };
+      if (!(await ctx.store.create(ctx.store.keys.route(hostname), route))) {
         const owner = await ctx.store.get<RouteRecord>(ctx.store.keys.route(hostname));
         throw new YbError(
           'YB_ERR_CONFLICT',

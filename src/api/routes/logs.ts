@@ -19,7 +19,7 @@ export const logsQuery = {
   properties: {
     lines: { type: 'string', pattern: '^[0-9]{1,6}$', description: 'How many recent lines (default 100).', examples: ['100'] },
     tail: { type: 'string', enum: ['true', 'false', '1', '0'], description: 'Keep the response open and stream new lines as they come (chunked).' },
-    ps: { type: 'string', pattern: '^[a-z][a-z0-9_-]*(\\.[0-9]+)?$', description: 'Only this process type (web) or process (web.1).', examples: ['web'] },
+    ps: { type: 'string', pattern: '^[a-z][a-z0-9_-]*(\\.[0-9a-f]+)?$', description: 'Only this process type (web) or process (web.1).', examples: ['web'] },
     source: { type: 'string', enum: [...LOG_SOURCES], description: 'Only lines from the app, the router or the platform (yb).' },
     format: {
       type: 'string',

@@ -1,7 +1,7 @@
 // One Docker event stream of this instance's containers (start, die, kill) for every subscriber of the runtime's
 // watch(): the process monitor and the log follower share it. A stream that ends or fails is opened again with a
-// growing pause (the engine restarting is not an error of ybd's); events of the gap are not replayed, so
-// subscribers re-list on their own schedule.
+// growing pause (the engine restarting is not an error of ybd's); events of the gap are not replayed, so each
+// subscriber is told (onResync) once the stream is back, to re-read the state it keeps.
 import type { Readable } from 'node:stream';
 import { LineSplitter } from '../../shared/line-splitter.js';
 import type { RuntimeEvent } from '../runtime.js';
@@ -34,7 +34,9 @@ export function runtimeEvent(line: string): RuntimeEvent | null {
 }
 
 export class DockerEvents {
-  private readonly subscribers = new Set<(e: RuntimeEvent) => void>();
+  private readonly subscribers = new Set<{ onEvent: (e: RuntimeEvent) => void; onResync?: () => void }>();
+  /** The stream was lost since it was last open: the next open resumes after a gap. */
+  private gap = false;
   private stream: Readable | undefined;
   private opening: Promise<void> | undefined;
   private backoffMs = 250;
@@ -47,16 +49,17 @@ export class DockerEvents {
   ) {}
 
   /** Subscribes; the stream is opened with the first subscriber (rejects when the engine cannot be reached then). */
-  async subscribe(onEvent: (e: RuntimeEvent) => void): Promise<() => void> {
-    this.subscribers.add(onEvent);
+  async subscribe(onEvent: (e: RuntimeEvent) => void, onResync?: () => void): Promise<() => void> {
+    const subscriber = { onEvent, onResync };
+    this.subscribers.add(subscriber);
     try {
       if (!this.stream) await (this.opening ??= this.open().finally(() => (this.opening = undefined)));
     } catch (err) {
-      this.subscribers.delete(onEvent);
+      this.subscribers.delete(subscriber);
       throw err;
     }
     return () => {
-      this.subscribers.delete(onEvent);
+      this.subscribers.delete(subscriber);
       if (this.subscribers.size === 0) this.close();
     };
   }
@@ -69,15 +72,20 @@ export class DockerEvents {
     const lines = new LineSplitter((line) => {
       const e = runtimeEvent(line);
       if (!e) return;
-      for (const s of this.subscribers) s(e);
+      for (const s of this.subscribers) s.onEvent(e);
     });
     stream.on('data', (chunk: Buffer) => lines.push(chunk));
     stream.on('error', (err) => this.onProblem(err));
     stream.on('close', () => {
       if (this.stream !== stream) return;
       this.stream = undefined;
+      this.gap = true;
       if (this.subscribers.size > 0) this.reopen();
     });
+    if (this.gap) {
+      this.gap = false;
+      for (const s of this.subscribers) s.onResync?.();
+    }
   }
 
   private reopen(): void {

@@ -1,6 +1,7 @@
 // The Docker backend of the runtime contract (runtime.ts; docs/architecture.md §6): one engine on this host runs every
-// workload as a container carrying the instance's labels; a routed port is published on 127.0.0.1, which is the
-// address the router gets. Only containers, networks and volumes that carry our labels are ever touched.
+// workload as a container carrying the instance's labels; the router gets the container's own address, or a port
+// published on 127.0.0.1 where that address is not reachable (DockerEndpoints). Only containers, networks and volumes
+// that carry our labels are ever touched.
 import { readFile } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
@@ -39,9 +40,33 @@ interface DockerStats {
   memory_stats?: { usage?: number; stats?: { inactive_file?: number; total_inactive_file?: number } };
 }
 
-/** The process state of an inspect answer. Pure. */
-export function processStateOf(info: Docker.ContainerInspectInfo): ProcessState {
+/**
+ * How a process's address is given to routers (docs/architecture.md §6.1). `container`: its address on its network,
+ * which the host routes to the bridge directly; nothing sits between, so requests keep flowing while the engine
+ * restarts with live-restore. `published`: a port published on 127.0.0.1, served by the engine's port proxy (gone
+ * while the engine is down), for engines whose bridges this host cannot reach (remote or rootless).
+ */
+export type DockerEndpoints = 'container' | 'published';
+
+/** On a process container: the port it serves on (the image may expose others). */
+const LABEL_PORT = 'yunbang.port';
+
+/** The address routers reach a running container at, by `endpoints`, or undefined. Pure. */
+export function addressOf(info: Docker.ContainerInspectInfo, endpoints: DockerEndpoints): Address | undefined {
+  if (endpoints === 'container') {
+    // Containers made before the label are published: their binding names the port.
+    const port = Number(info.Config.Labels?.[LABEL_PORT] ?? Number.parseInt(Object.keys(info.HostConfig.PortBindings ?? {})[0] ?? '', 10));
+    const networks = info.NetworkSettings.Networks ?? {};
+    const ip = networks[info.HostConfig.NetworkMode ?? '']?.IPAddress || Object.values(networks).find((n) => n.IPAddress)?.IPAddress;
+    return port > 0 && ip && info.State.Running ? { host: ip, port } : undefined;
+  }
   const binding = Object.values(info.NetworkSettings.Ports ?? {}).find((b) => b?.[0]?.HostPort)?.[0];
+  return binding ? { host: binding.HostIp && binding.HostIp !== '0.0.0.0' ? binding.HostIp : '127.0.0.1', port: Number(binding.HostPort) } : undefined;
+}
+
+/** The process state of an inspect answer. Pure. */
+export function processStateOf(info: Docker.ContainerInspectInfo, endpoints: DockerEndpoints = 'published'): ProcessState {
+  const address = addressOf(info, endpoints);
   const hc = (info.Config as { Healthcheck?: { Test?: string[]; Timeout?: number } }).Healthcheck;
   const health = (info.State as { Health?: { Status?: string } }).Health?.Status;
   return {
@@ -51,7 +76,7 @@ export function processStateOf(info: Docker.ContainerInspectInfo): ProcessState 
     exitCode: info.State.Running ? null : info.State.ExitCode,
     oomKilled: info.State.OOMKilled,
     startedAt: info.State.StartedAt,
-    ...(binding ? { address: { host: binding.HostIp && binding.HostIp !== '0.0.0.0' ? binding.HostIp : '127.0.0.1', port: Number(binding.HostPort) } } : {}),
+    ...(address ? { address } : {}),
     imageCheck: {
       command: healthCommand(hc?.Test),
       timeoutMs: hc?.Timeout ? hc.Timeout / 1e6 : DOCKER_CHECK_TIMEOUT_MS,
@@ -68,6 +93,8 @@ export class DockerRuntime implements Runtime {
   /** The host pid of each process, as last inspected (listening() reads its network namespace). */
   private readonly pids = new Map<string, number>();
 
+  private endpoints: DockerEndpoints = 'published';
+
   constructor(
     readonly instance: string,
     dockerHost = '',
@@ -78,6 +105,18 @@ export class DockerRuntime implements Runtime {
     this.images = new DockerImages(this.engine, instance);
     this.events = new DockerEvents(this.engine, instance, onProblem);
     this.networks = new DockerNetworks(this.engine, instance);
+  }
+
+  /**
+   * Settles how routers reach processes: `auto` is `container` when the engine runs on this host and is not rootless
+   * (a rootless engine's bridges live in its own namespace), else `published`. Returns the choice.
+   */
+  async chooseEndpoints(setting: 'auto' | DockerEndpoints): Promise<DockerEndpoints> {
+    if (setting !== 'auto') return (this.endpoints = setting);
+    const info = (await this.engine.call(() => this.engine.docker.info())) as { SecurityOptions?: string[] };
+    const rootless = (info.SecurityOptions ?? []).some((o) => o.includes('name=rootless'));
+    this.endpoints = this.engine.local && !rootless ? 'container' : 'published';
+    return this.endpoints;
   }
 
   async ping(): Promise<void> {
@@ -110,7 +149,7 @@ export class DockerRuntime implements Runtime {
   async startProcess(spec: ProcessSpec): Promise<{ id: string; address?: Address }> {
     const docker = this.engine.docker;
     const portKey = spec.port ? `${spec.port}/tcp` : undefined;
-    const labels = this.labels(spec.workload);
+    const labels = { ...this.labels(spec.workload), ...(spec.port ? { [LABEL_PORT]: String(spec.port) } : {}) };
     for (const v of spec.volumes ?? []) await this.engine.call(() => docker.createVolume({ Name: v.name, Labels: labels }));
     const binds = [
       ...(spec.volumes ?? []).map((v) => `${v.name}:${v.path}`),
@@ -127,7 +166,7 @@ export class DockerRuntime implements Runtime {
         Labels: labels,
         ExposedPorts: portKey ? { [portKey]: {} } : undefined,
         HostConfig: {
-          PortBindings: portKey ? { [portKey]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
+          PortBindings: portKey && this.endpoints === 'published' ? { [portKey]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
           // Services outlive the control plane and survive an engine restart; app processes come back after a crash.
           RestartPolicy: spec.restart === 'always' ? { Name: 'unless-stopped' } : { Name: 'on-failure', MaximumRetryCount: 0 },
           ...this.hostConfig(service ? 'service' : 'process', spec.memoryBytes),
@@ -191,7 +230,7 @@ export class DockerRuntime implements Runtime {
       return null;
     }
     if (info.State.Pid) this.pids.set(id, info.State.Pid);
-    return processStateOf(info);
+    return processStateOf(info, this.endpoints);
   }
 
   /**
@@ -270,8 +309,8 @@ export class DockerRuntime implements Runtime {
     return merged;
   }
 
-  watch(onEvent: (e: RuntimeEvent) => void): Promise<() => void> {
-    return this.events.subscribe(onEvent);
+  watch(onEvent: (e: RuntimeEvent) => void, onResync?: () => void): Promise<() => void> {
+    return this.events.subscribe(onEvent, onResync);
   }
 
   async usage(id: string): Promise<Usage | null> {

@@ -65,6 +65,8 @@ export interface KubernetesSettings {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ANNOTATION_HEALTHCHECK = 'yunbang.io/image-healthcheck';
+/** How long a node's proxy may take to apply a Service's new endpoints: kube-proxy's default minSyncPeriod (1 s) and a margin. */
+const PROXY_SYNC_MS = 2000;
 
 export class KubernetesRuntime implements Runtime {
   readonly images: ImageStore;
@@ -334,7 +336,13 @@ export class KubernetesRuntime implements Runtime {
         .flatMap((x) => x.endpoints ?? [])
         .filter((e) => e.conditions?.ready !== false)
         .flatMap((e) => e.addresses);
-      if (ready.length === 1 && ready[0] === podIP && (await accepts(podIP, port))) return;
+      if (ready.length === 1 && ready[0] === podIP && (await accepts(podIP, port))) {
+        // Each node's proxy rewrites its rules from the slice on its own schedule, at most once per sync period (1 s by
+        // default): until then that node rejects the virtual address or sends it nowhere. No API says when every node
+        // has caught up, so wait out one period with a margin for a busy node.
+        await sleep(PROXY_SYNC_MS);
+        return;
+      }
     }
   }
 

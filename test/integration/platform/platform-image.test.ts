@@ -103,6 +103,10 @@ after(async () => {
 });
 
 test('the platform image serves an app deployed through it, and again after the container is stopped and started', async () => {
+  // The web console comes with the image: its page at the API's root.
+  const page = await fetch(`http://127.0.0.1:${api}/`);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<div id="root">/);
   const version = await yb(['version']);
   assert.match(version.stdout, new RegExp(`^server ${VERSION.replaceAll('.', '\\.')} at .*\\(Node\\.js v24\\.`, 'm'));
   await yb(['apps:create', 'img-web', '--no-remote']);

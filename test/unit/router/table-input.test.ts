@@ -66,3 +66,26 @@ test('a value that turns malformed removes the record and is reported', () => {
   assert.deepEqual(b.apply({ set: [[`${P}routes/a.test`, 'nope']], del: [] }), [`${P}routes/a.test: not a route record`]);
   assert.equal(buildRouteTable(b.input(2)).lookup('a.test'), undefined);
 });
+
+test('a route down for maintenance carries its page; an oversized or non-text page falls back to the router page', () => {
+  const b = new TableInputBuilder(P);
+  const big = 'x'.repeat(64 * 1024 + 1);
+  b.apply({
+    set: [
+      [`${P}routes/a.test`, JSON.stringify({ app: 'a', maintenance: { page: '<h1>back soon</h1>' } })],
+      [`${P}routes/b.test`, JSON.stringify({ app: 'b', maintenance: {} })],
+      [`${P}routes/c.test`, JSON.stringify({ app: 'c', maintenance: { page: big } })],
+      [`${P}routes/d.test`, JSON.stringify({ app: 'd', maintenance: { page: 42 } })],
+      [`${P}routes/e.test`, JSON.stringify({ app: 'e', maintenance: 'yes' })],
+      [`${P}routes/f.test`, JSON.stringify({ app: 'f' })],
+    ],
+    del: [],
+  });
+  const t = buildRouteTable(b.input(1));
+  assert.deepEqual(t.lookup('a.test')?.maintenance, { page: '<h1>back soon</h1>' });
+  assert.deepEqual(t.lookup('b.test')?.maintenance, {});
+  assert.deepEqual(t.lookup('c.test')?.maintenance, {});
+  assert.deepEqual(t.lookup('d.test')?.maintenance, {});
+  assert.equal(t.lookup('e.test')?.maintenance, undefined, 'not an object: no maintenance');
+  assert.equal(t.lookup('f.test')?.maintenance, undefined);
+});

@@ -5,6 +5,8 @@ import { exposedPort, healthCommand, isImageRef, loadResult } from '../../../src
 import { cpuCores, listensOn } from '../../../src/runtime/docker/proc.js';
 import { labelFilters, workloadLabels, workloadOf } from '../../../src/runtime/workload-labels.js';
 import { runtimeEvent } from '../../../src/runtime/docker/docker-events.js';
+import { addressOf } from '../../../src/runtime/docker/docker-runtime.js';
+import type Docker from 'dockerode';
 
 test('the first exposed TCP port is the web port', () => {
   assert.equal(exposedPort({ '8080/tcp': {}, '53/udp': {}, '3000/tcp': {} }), 3000);
@@ -66,4 +68,26 @@ test('image references that could reach other engine API paths are refused; load
     error: undefined,
   });
   assert.equal(loadResult('{"errorDetail":{"message":"bad"},"error":"bad"}').error, 'bad');
+});
+
+test('a process is reached at its team-network address, or at its published loopback port', () => {
+  const info = {
+    Config: { ExposedPorts: { '3000/tcp': {}, '5000/tcp': {} }, Labels: { 'yunbang.port': '5000' } },
+    HostConfig: { NetworkMode: 'yb-team-red', PortBindings: { '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
+    State: { Running: true },
+    NetworkSettings: {
+      Networks: { other: { IPAddress: '172.30.0.9' }, 'yb-team-red': { IPAddress: '172.29.0.4' } },
+      Ports: { '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: '49153' }] },
+    },
+  } as unknown as Docker.ContainerInspectInfo;
+  assert.deepEqual(addressOf(info, 'container'), { host: '172.29.0.4', port: 5000 });
+  assert.deepEqual(addressOf(info, 'published'), { host: '127.0.0.1', port: 49153 });
+  const older = { ...info, Config: { ExposedPorts: { '3000/tcp': {}, '5000/tcp': {} } } } as unknown as Docker.ContainerInspectInfo;
+  assert.deepEqual(addressOf(older, 'container'), { host: '172.29.0.4', port: 5000 }, 'made before the port label: its binding names the port');
+  const stopped = {
+    ...info,
+    State: { Running: false },
+    NetworkSettings: { Networks: { 'yb-team-red': { IPAddress: '' } } },
+  } as unknown as Docker.ContainerInspectInfo;
+  assert.equal(addressOf(stopped, 'container'), undefined, 'a stopped container has no address');
 });

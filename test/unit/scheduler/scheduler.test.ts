@@ -8,7 +8,7 @@ import { MemoryStore } from '../../helpers/memory-store.js';
 import { until } from '../../helpers/until.js';
 import { Scheduler } from '../../../src/scheduler/scheduler.js';
 import { ProcessMonitor } from '../../../src/scheduler/monitor.js';
-import { reconcileOnStart } from '../../../src/scheduler/reconcile.js';
+import { reconcileApp, reconcileOnStart } from '../../../src/scheduler/reconcile.js';
 import { AppRecords, type ReleaseRecord } from '../../../src/release/app-records.js';
 import type { EndpointRecord, RouterRecord } from '../../../src/store/keys.js';
 import { createLogger } from '../../../src/shared/logger.js';
@@ -176,7 +176,7 @@ test('after a control-plane restart the current release is adopted as it runs, l
   });
   await w.mem.deletePrefix(w.mem.keys.endpointsPrefix('shop')); // and the endpoints were lost
   w.runtime.log.length = 0;
-  await reconcileOnStart(w.store, w.runtime, w.apps, w.scheduler, log);
+  await reconcileOnStart({ store: w.store, runtime: w.runtime, apps: w.apps, scheduler: w.scheduler, log });
   assert.deepEqual(w.runtime.log, ['stop web.1 v2'], 'v1 is not restarted; the v2 leftover goes');
   assert.deepEqual(w.runtime.running(), ['web.1 v1']);
   assert.deepEqual(
@@ -184,4 +184,26 @@ test('after a control-plane restart the current release is adopted as it runs, l
     ['1'],
   );
   assert.equal((await w.apps.getRelease('shop', v2.version))!.status, 'failed');
+});
+
+test('after a gap in the runtime events, dead processes are replaced, moved ones re-published, the live left alone', async () => {
+  const w = await world();
+  const v1 = await w.release();
+  await w.store.put(w.store.keys.formation('shop', 'web'), { type: 'web', quantity: 3 });
+  await w.scheduler.rollout(w.app, v1, () => undefined);
+  await w.store.put(w.store.keys.app('shop'), { ...w.app, currentRelease: 1 });
+  const [a, b, c] = [...w.runtime.processes.keys()];
+  // The engine went away and came back: web.1 died unseen, web.2 came back at a new address, web.3 kept running.
+  const dead = w.runtime.processes.get(a!)!;
+  dead.running = false;
+  const moved = w.runtime.processes.get(b!)!;
+  moved.address = { host: '10.1.2.3', port: 5000 };
+  w.runtime.log.length = 0;
+  await reconcileApp({ store: w.store, runtime: w.runtime, apps: w.apps, scheduler: w.scheduler, log }, 'shop', { interrupted: false });
+  assert.deepEqual(w.runtime.log, ['stop web.1 v1', 'start web.1 v1'], 'only the dead one is replaced');
+  assert.deepEqual(w.runtime.running(), ['web.1 v1', 'web.2 v1', 'web.3 v1']);
+  const endpoints = await w.endpoints();
+  assert.equal(endpoints.length, 3);
+  assert.ok(endpoints.includes('1@10.1.2.3:5000'), endpoints.join(' '));
+  assert.ok(endpoints.includes(`1@127.0.0.1:${w.runtime.processes.get(c!)!.address!.port}`));
 });

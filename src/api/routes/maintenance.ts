@@ -1,0 +1,72 @@
+// /apps/{app}/maintenance: maintenance mode (Heroku's maintenance:on, Dokku's maintenance plugin). The setting lives on
+// every route record of the app, as https-only does, so the router answers 503 with the app's page (or its own) on
+// every host of the app without another lookup; processes, health checks and `yb run` are untouched.
+import type { FastifyInstance } from 'fastify';
+import type { ApiContext } from '../context.js';
+import { appFor } from '../auth-hook.js';
+import { appParams } from '../schemas.js';
+import { YbError } from '../../shared/errors.js';
+import { MAX_MAINTENANCE_PAGE, type RouteRecord } from '../../store/keys.js';
+
+const maintenanceSchema = {
+  type: 'object',
+  properties: { enabled: { type: 'boolean' }, customPage: { type: 'boolean' }, hosts: { type: 'array', items: { type: 'string' } } },
+} as const;
+
+interface MaintenanceView {
+  enabled: boolean;
+  customPage: boolean;
+  hosts: string[];
+}
+
+export function registerMaintenance(api: FastifyInstance, ctx: ApiContext): void {
+  const routesOf = async (app: string) => (await ctx.store.list<RouteRecord>(ctx.store.keys.routesPrefix())).filter((e) => e.value.app === app);
+  const hostOf = (key: string) => key.slice(ctx.store.keys.routesPrefix().length);
+
+  api.get(
+    '/apps/:app/maintenance',
+    { schema: { summary: 'Whether the app is down for maintenance', params: appParams, response: { 200: maintenanceSchema } } },
+    async (req): Promise<MaintenanceView> => {
+      const app = await appFor(ctx, req, 'read');
+      const routes = await routesOf(app.name);
+      const on = routes.filter((e) => e.value.maintenance);
+      return {
+        enabled: routes.length > 0 && on.length === routes.length,
+        customPage: on.some((e) => e.value.maintenance?.page !== undefined),
+        hosts: on.map((e) => hostOf(e.key)),
+      };
+    },
+  );
+
+  api.put(
+    '/apps/:app/maintenance',
+    {
+      schema: {
+        summary: "Put the app in maintenance mode (the router answers 503 with a page on all the app's hosts) or take it out",
+        params: appParams,
+        body: {
+          type: 'object',
+          required: ['enabled'],
+          additionalProperties: false,
+          properties: { enabled: { type: 'boolean' }, page: { type: 'string', maxLength: MAX_MAINTENANCE_PAGE } },
+        },
+        response: { 200: maintenanceSchema },
+      },
+    },
+    async (req): Promise<MaintenanceView> => {
+      const app = await appFor(ctx, req, 'manage');
+      const { enabled, page } = req.body as { enabled: boolean; page?: string };
+      if (page !== undefined && !enabled) throw new YbError('YB_ERR_BAD_REQUEST', 'a maintenance page goes with turning maintenance on');
+      if (page !== undefined && Buffer.byteLength(page) > MAX_MAINTENANCE_PAGE)
+        throw new YbError('YB_ERR_BAD_REQUEST', `the maintenance page is larger than ${MAX_MAINTENANCE_PAGE / 1024} KiB`);
+      const hosts: string[] = [];
+      for (const e of await routesOf(app.name)) {
+        const { maintenance: _old, ...rest } = e.value;
+        // Compare-and-swap: a route re-assigned meanwhile (domains:remove/add) is left alone.
+        if (await ctx.store.replace(e.key, enabled ? { ...rest, maintenance: page === undefined ? {} : { page } } : rest, e.modRevision))
+          hosts.push(hostOf(e.key));
+      }
+      return { enabled, customPage: enabled && page !== undefined, hosts };
+    },
+  );
+}
