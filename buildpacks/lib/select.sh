@@ -1,6 +1,7 @@
-# Buildpack selection: BUILDPACK_URL config var, else the app's .buildpacks file, else detection in the order
-# of buildpacks/order (first match wins). Prints one buildpack directory a line; detection has no side
-# effects. Sourced by bin/build, which defines $root (the buildpacks directory).
+# Buildpack selection: BUILDPACK_URL config var, else the app's .buildpacks file, else the shipped buildpacks a CNB
+# project.toml's group names (others, such as heroku/procfile or URLs, are skipped with a warning: the control plane
+# fetches the URLs of .buildpacks alone), else detection in the order of buildpacks/order (first match wins). Prints
+# one buildpack directory a line; detection has no side effects. Sourced by bin/build, which defines $root.
 # Buildpack URLs (tarballs, git repositories) are fetched by the control plane before the build, mounted read-only,
 # and listed in the file $YB_BUILDPACK_MAP: "URL<TAB>directory" a line. Nothing is downloaded here.
 
@@ -82,6 +83,26 @@ select_buildpacks() {
     [ "${#refs[@]}" -gt 0 ] || yb_fail ".buildpacks lists no buildpack"
     for line in "${refs[@]}"; do resolve_buildpack "$line"; done
     return
+  fi
+  # A Cloud Native Buildpacks project.toml naming shipped buildpacks (heroku/nodejs, …) chooses them, in order.
+  if [ -f "$build/project.toml" ]; then
+    local listed ref
+    local -a group=()
+    listed=$(python3 "$root/lib/project-toml.py" "$build/project.toml") || yb_fail "project.toml could not be read (see above)"
+    while IFS= read -r ref; do
+      [ -n "$ref" ] || continue
+      name=${ref#heroku/}
+      if [[ $name =~ ^[a-z0-9][a-z0-9_-]*$ ]] && [ -x "$root/$name/bin/compile" ]; then
+        group+=("$name")
+      else
+        yb_warn "project.toml names the buildpack '$ref', which is not one shipped here: skipped" >&2
+      fi
+    done <<< "$listed"
+    if [ "${#group[@]}" -gt 0 ]; then
+      yb_info "buildpacks chosen by project.toml: ${group[*]}" >&2
+      printf "$root/%s\n" "${group[@]}"
+      return
+    fi
   fi
   while IFS= read -r name; do
     [ -n "$name" ] || continue

@@ -47,3 +47,26 @@ test('URLs that were not fetched, other schemes and unknown names fail with one 
   assert.match(select({ env: { BUILDPACK_URL: 'git@bp.example:me/x.git' } }).err, /only http\(s\) buildpack URLs are fetched/);
   assert.match(select({ env: { BUILDPACK_URL: 'cobol' } }).err, /unknown buildpack 'cobol'; shipped buildpacks: nodejs, python/);
 });
+
+// Issue #20: a Cloud Native Buildpacks project.toml chooses shipped buildpacks; others are skipped with a warning.
+test('project.toml: the shipped buildpacks of its group, in order; others skipped; none left means detection', () => {
+  const group = (ids, key = 'io.buildpacks.group') => ids.map((id) => `[[${key}]]\nid = "${id}"\n`).join('\n');
+  const app = { 'package.json': '{}', 'index.html': '' };
+  assert.deepEqual(select({ files: { ...app, 'project.toml': `[_]\nschema-version = "0.2"\n\n${group(['heroku/static'])}` } }).names, ['static']);
+  assert.deepEqual(select({ files: { ...app, 'project.toml': group(['heroku/python', 'heroku/nodejs']) } }).names, ['python', 'nodejs']);
+  assert.deepEqual(select({ files: { ...app, 'project.toml': group(['static'], 'build.buildpacks') } }).names, ['static']);
+  const skipped = select({ files: { ...app, 'project.toml': group(['heroku/procfile', 'https://bp.example/x.tgz', 'heroku/static', '../../etc']) } });
+  assert.deepEqual(skipped.names, ['static']);
+  assert.match(skipped.err, /project\.toml names the buildpack 'heroku\/procfile', which is not one shipped here: skipped/);
+  assert.match(skipped.err, /'\.\.\/\.\.\/etc', which is not one shipped here/);
+  assert.deepEqual(select({ files: { ...app, 'project.toml': group(['heroku/procfile']) } }).names, ['nodejs']);
+  assert.deepEqual(select({ files: { ...app, 'project.toml': '[_]\nschema-version = "0.2"\n' } }).names, ['nodejs']);
+  // .buildpacks still wins over project.toml.
+  assert.deepEqual(select({ files: { ...app, '.buildpacks': 'heroku/nodejs\n', 'project.toml': group(['heroku/static']) } }).names, ['nodejs']);
+});
+
+test('project.toml that is not TOML fails the build in one sentence', () => {
+  const r = select({ files: { 'index.html': '', 'project.toml': '[[io.buildpacks.group]\nid = ' } });
+  assert.deepEqual(r.names, []);
+  assert.match(r.err, /project\.toml is not valid TOML/);
+});

@@ -12,6 +12,8 @@ export interface RegistrySettings {
   goSumDb?: string;
   mavenMirror?: string;
   cargoMirror?: string;
+  /** Composer repository replacing Packagist (YB_COMPOSER_REPO only: the host has no Composer to ask). */
+  composerRepo?: string;
 }
 
 /** The URL of the first Maven mirror that stands in for Maven Central in a settings.xml text. Pure. */
@@ -60,7 +62,15 @@ export async function detectRegistries(explicit: RegistrySettings): Promise<Regi
     explicit.mavenMirror || readOr(join(homedir(), '.m2', 'settings.xml')).then(mavenMirrorFrom),
     explicit.cargoMirror || readOr(join(process.env.CARGO_HOME ?? join(homedir(), '.cargo'), 'config.toml')).then(cargoMirrorFrom),
   ]);
-  return { npmRegistry: usable(npm), pipIndex: usable(pip), goProxy: usable(go), goSumDb: usable(sumdb), mavenMirror: usable(m2), cargoMirror: usable(cargo) };
+  return {
+    npmRegistry: usable(npm),
+    pipIndex: usable(pip),
+    goProxy: usable(go),
+    goSumDb: usable(sumdb),
+    mavenMirror: usable(m2),
+    cargoMirror: usable(cargo),
+    composerRepo: usable(explicit.composerRepo ?? ''),
+  };
 }
 
 /** Environment variables for a build container. */
@@ -72,6 +82,7 @@ export function registryEnv(r: RegistrySettings, caBundleInContainer: string | n
   if (r.goSumDb) env.GOSUMDB = r.goSumDb;
   if (r.mavenMirror) env.MAVEN_MIRROR_URL = r.mavenMirror;
   if (r.cargoMirror) env.CARGO_MIRROR_URL = r.cargoMirror;
+  if (r.composerRepo) env.COMPOSER_REPO_URL = r.composerRepo;
   if (caBundleInContainer) {
     for (const k of ['SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', 'PIP_CERT', 'GIT_SSL_CAINFO', 'CURL_CA_BUNDLE', 'REQUESTS_CA_BUNDLE'])
       env[k] = caBundleInContainer;

@@ -206,6 +206,13 @@ export const SETTINGS = {
   npmRegistry: { env: 'YB_NPM_REGISTRY', type: 'string', default: '', description: "npm registry for builds; empty takes the host's npm config." },
   pipIndex: { env: 'YB_PIP_INDEX_URL', type: 'string', default: '', description: "PyPI index for builds; empty takes the host's pip config." },
   goProxy: { env: 'YB_GOPROXY', type: 'string', default: '', description: "Go module proxy for builds; empty takes the host's go env." },
+  composerRepo: {
+    env: 'YB_COMPOSER_REPO',
+    type: 'string',
+    default: '',
+    description:
+      "Composer repository (a Packagist mirror: the URL holding packages.json) that replaces Packagist in PHP builds; empty: a PHP app that requires packages must commit vendor/. An http:// URL also turns off Composer's secure-http.",
+  },
   healthWait: {
     env: 'YB_HEALTH_UPTIME',
     type: 'int',

@@ -124,7 +124,7 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
       stackImage: cfg.stackImage,
       caBundle: cfg.caBundle,
       timeoutMs: cfg.buildTimeout * 1000,
-      registries: await detectRegistries({ npmRegistry: cfg.npmRegistry, pipIndex: cfg.pipIndex, goProxy: cfg.goProxy }),
+      registries: await detectRegistries({ npmRegistry: cfg.npmRegistry, pipIndex: cfg.pipIndex, goProxy: cfg.goProxy, composerRepo: cfg.composerRepo }),
       concurrency: cfg.buildConcurrency,
       memoryMiB: cfg.buildMemory,
       cpus: cfg.buildCpus,

@@ -1,7 +1,8 @@
-// app.json and CHECKS: deploy-time conventions read from the app's source (Heroku/Dokku formats). Pure:
+// app.json (JSONC) and CHECKS: deploy-time conventions read from the app's source (Heroku/Dokku formats). Pure:
 // parse errors are returned with what is at fault, never thrown.
 import type { HttpCheck } from '../scheduler/health.js';
 import { parseCronJobs, type CronJob } from '../cron/jobs.js';
+import { parseJsonc } from './jsonc.js';
 
 export interface DeployManifest {
   requiredEnv: string[];
@@ -24,12 +25,10 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 export function parseAppJson(text: string): { manifest: DeployManifest; errors: string[] } {
   const errors: string[] = [];
   const m: DeployManifest = { requiredEnv: [], envDefaults: {}, formation: {}, healthchecks: {} };
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    return { manifest: m, errors: [`app.json is not valid JSON: ${(err as Error).message}`] };
-  }
+  // JSONC, as Dokku reads it (hujson): comments and trailing commas are allowed.
+  const parsed = parseJsonc(text, 'app.json');
+  if ('error' in parsed) return { manifest: m, errors: [parsed.error] };
+  const doc = parsed.value;
   if (!isObj(doc)) return { manifest: m, errors: ['app.json must be a JSON object'] };
   if (doc.env !== undefined) {
     if (!isObj(doc.env)) errors.push('app.json "env" must be an object');

@@ -16,8 +16,13 @@ go_proxy_url() {
 }
 
 # Requested version from go.mod: "1.22.5" (exact) or "1.22" (a release line); empty when go.mod names none.
+# Without go.mod: Godeps.json's GoVersion (lib/layout.sh).
 go_requested_version() {
   local line
+  if [ ! -f "$BUILD_DIR/go.mod" ]; then
+    go_legacy_version
+    return 0
+  fi
   line=$(sed -n 's/^[[:space:]]*toolchain[[:space:]]\{1,\}go\([0-9][0-9a-z.]*\).*/\1/p' "$BUILD_DIR/go.mod" | head -n 1)
   [ -n "$line" ] || line=$(sed -n 's/^[[:space:]]*go[[:space:]]\{1,\}\([0-9][0-9a-z.]*\).*/\1/p' "$BUILD_DIR/go.mod" | head -n 1)
   printf '%s\n' "$line"
@@ -35,15 +40,23 @@ go_resolve_line() {
 }
 
 install_go() {
-  local requested version proxy dir="$CACHE_DIR/go/toolchain" state=cached zip old
+  local requested version proxy dir="$CACHE_DIR/go/toolchain" state=cached zip old from=go.mod
   requested=$(go_requested_version)
+  [ -f "$BUILD_DIR/go.mod" ] || from="the app (no go.mod)"
+  [ -f "$BUILD_DIR/go.mod" ] || [ ! -f "$BUILD_DIR/Godeps/Godeps.json" ] || from=Godeps.json
   yb_topic "Installing Go"
   proxy=$(go_proxy_url) || proxy=""
   case "$requested" in
-    '') yb_info "go.mod names no Go version, using the newest release" ;;
+    '') yb_info "$from names no Go version, using the newest release" ;;
     *[a-z]*) yb_fail "go.mod asks for Go $requested: pre-releases are not supported, use a release version" ;;
-    *) yb_info "go.mod asks for Go $requested" ;;
+    *) yb_info "$from asks for Go $requested" ;;
   esac
+  # golang.org/toolchain starts at Go 1.21.0: an older line (a pre-toolchain go.mod, Godeps' go1.6) gets the newest
+  # release, whose Go 1 compatibility promise still builds it.
+  if [ -n "$requested" ] && [ "$(printf '%s\n' "$requested" 1.21 | sort -V | head -n 1)" != 1.21 ]; then
+    yb_info "Go $requested predates the toolchains the module proxy offers (1.21 and later): using the newest release"
+    requested=""
+  fi
   if [[ $requested =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
     version=$requested
   else

@@ -1,28 +1,55 @@
-# The Java side of a build: the builder's Debian OpenJDK 17 compiles; a trust store made from the build's CA
+# The Java side of a build: the builder's Debian OpenJDK that system.properties chooses (17 by default) compiles; a trust store made from the build's CA
 # bundle lets Maven reach the registry through TLS-intercepting proxies; a jlink'ed Java 17 runtime (cached
 # per JDK version in CACHE/java/runtime) goes into BUILD/.heroku/jdk, as the run image has no Java.
 # Sourced by bin/compile after the read-only build context (BP_DIR, BUILD_DIR, CACHE_DIR, TMP_DIR) is set.
 
-readonly JDK_HOME=/usr/lib/jvm/java-17-openjdk-amd64
+# JDKs are Debian's openjdk-<N>-jdk-headless packages in the builder image (bookworm offers 17 only); the app's
+# system.properties chooses among them, as on Heroku. JVM_DIR is a parameter for the unit tests.
+JVM_DIR=${YB_JVM_DIR:-/usr/lib/jvm}
+readonly JVM_DIR
+readonly DEFAULT_JAVA_MAJOR=17
 # The runtime's modules: every java.* module (a full Java SE API) and the jdk.* modules apps commonly load
 # at run time (HTTP server, crypto providers, sun.misc.Unsafe, zip file system, locales, JMX, JFR, DNS, …);
 # no compiler and no tools.
 readonly JAVA_EXTRA_MODULES=jdk.httpserver,jdk.crypto.ec,jdk.crypto.cryptoki,jdk.unsupported,jdk.zipfs,jdk.localedata,jdk.charsets,jdk.naming.dns,jdk.net,jdk.management,jdk.management.agent,jdk.jfr,jdk.security.auth,jdk.security.jgss,jdk.xml.dom,jdk.sctp
 
-# system.properties java.runtime.version (Heroku's convention): only 17 can be offered here.
+# Java majors with a JDK in the builder, ascending, separated by spaces.
+installed_jdks() {
+  local d
+  for d in "$JVM_DIR"/java-*-openjdk-amd64; do
+    [ -x "$d/bin/javac" ] && basename "$d"
+  done | sed -n 's/^java-\([0-9]*\)-openjdk-amd64$/\1/p' | sort -n | paste -sd' ' -
+}
+
+# The Java major of a java.runtime.version value (Heroku's forms: 17, 17.0.2, 1.8, 1.8.0_392, zulu-17, heroku-21);
+# empty when it is none of them.
+java_major() {
+  local v=${1#*[a-z]-}
+  [[ $v =~ ^1\.([0-9]+)([._].*)?$ ]] && { echo "${BASH_REMATCH[1]}"; return; }
+  [[ $v =~ ^([0-9]+)(\..*)?$ ]] && echo "${BASH_REMATCH[1]}"
+  return 0
+}
+
+# Chooses the JDK: system.properties java.runtime.version (Heroku's convention) when its JDK is installed here,
+# else Java 17; another version fails in one sentence naming those available. Sets JDK_HOME and JAVA_VERSION.
 check_requested_java() {
-  local wanted
+  local wanted="" major=$DEFAULT_JAVA_MAJOR
+  if [ -f "$BUILD_DIR/system.properties" ]; then
+    wanted=$(sed -n 's/^[[:space:]]*java\.runtime\.version[[:space:]]*[=:][[:space:]]*\([^[:space:]]*\).*/\1/p' \
+      "$BUILD_DIR/system.properties" | head -n 1)
+  fi
+  if [ -n "$wanted" ]; then
+    major=$(java_major "$wanted")
+    if [ -z "$major" ] || [ ! -x "$JVM_DIR/java-$major-openjdk-amd64/bin/javac" ]; then
+      yb_fail "system.properties asks for Java '$wanted', but the JDKs this platform can install are: $(installed_jdks) (Debian bookworm's OpenJDK), so set java.runtime.version to one of those"
+    fi
+  fi
+  JDK_HOME=$JVM_DIR/java-$major-openjdk-amd64
   [ -x "$JDK_HOME/bin/javac" ] || yb_fail "the builder image has no JDK at $JDK_HOME (rebuild it: scripts/build-images.sh)"
   JAVA_VERSION=$(sed -n 's/^JAVA_VERSION="\(.*\)"$/\1/p' "$JDK_HOME/release")
   export JAVA_HOME=$JDK_HOME PATH="$JDK_HOME/bin:$PATH"
-  [ -f "$BUILD_DIR/system.properties" ] || return 0
-  wanted=$(sed -n 's/^[[:space:]]*java\.runtime\.version[[:space:]]*[=:][[:space:]]*\([^[:space:]]*\).*/\1/p' \
-    "$BUILD_DIR/system.properties" | head -n 1)
-  case "$wanted" in
-    '' | 17 | 17.* | 1.17*) ;;
-    *) yb_fail "system.properties asks for Java '$wanted', but this platform provides Java 17 only (Debian bookworm's OpenJDK)" \
-               "use java.runtime.version=17 (a Java 8 or 11 build usually runs on 17; set maven.compiler.release for the bytecode level)" ;;
-  esac
+  if [ -n "$wanted" ]; then yb_info "system.properties asks for Java $wanted: OpenJDK $JAVA_VERSION"
+  else yb_info "no java.runtime.version in system.properties: OpenJDK $JAVA_VERSION (the default)"; fi
 }
 
 # A PKCS12 trust store of SSL_CERT_FILE (cached by its hash), handed to Maven through MAVEN_OPTS.
@@ -68,7 +95,7 @@ install_java_runtime() {
   yb_info "OpenJDK $JAVA_VERSION runtime (jlink, $(du -sm "$home" | cut -f1) MB) into .heroku/jdk ($state)"
 }
 
-# The runnable jar for web: a jar with a Main-Class under target/ (else under <module>/target/), written to
+# The runnable jar for web: a jar with a Main-Class under target/ or build/libs/ (Gradle), else under a module's, written to
 # .heroku/java/main-jar for bin/release.
 choose_main_jar() {
   local jar chosen=""
@@ -76,8 +103,9 @@ choose_main_jar() {
   while IFS= read -r jar; do
     case "${jar##*/}" in *-sources.jar | *-javadoc.jar | *-tests.jar | original-*.jar) continue ;; esac
     unzip -p "$BUILD_DIR/$jar" META-INF/MANIFEST.MF 2>/dev/null | grep -q '^Main-Class:' && runnable+=("$jar")
-  done < <(cd "$BUILD_DIR" && { find target -maxdepth 1 -name '*.jar' 2>/dev/null | sort
-                                 find . -mindepth 3 -maxdepth 3 -path './*/target/*.jar' 2>/dev/null | sed 's|^\./||' | sort; })
+  done < <(cd "$BUILD_DIR" && { find target build/libs -maxdepth 1 -name '*.jar' 2>/dev/null | sort
+                                 find . -mindepth 3 -maxdepth 4 \( -path './*/target/*.jar' -o -path './*/build/libs/*.jar' \) 2>/dev/null |
+                                   sed 's|^\./||' | sort; })
   mkdir -p "$BUILD_DIR/.heroku/java"
   rm -f "$BUILD_DIR/.heroku/java/main-jar"
   if [ "${#runnable[@]}" -eq 0 ]; then

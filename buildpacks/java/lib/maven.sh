@@ -48,8 +48,23 @@ XML
   fi
 }
 
+# The compiler level when the pom sets none (nor a parent that might): Java 8, the oldest level JDK 17 compiles
+# without deprecation, instead of maven-compiler-plugin's default 1.5 that JDK 17 refuses ("Source option 5 is no
+# longer supported"). Heroku's old default JDK 8 accepted that default; this keeps such poms building unchanged.
+readonly DEFAULT_COMPILER_LEVEL=8
+
+# Prints the -D options that default the compiler level, or nothing when the pom (or its parent) decides it.
+compiler_level_options() {
+  local level
+  level=$(python3 "$BP_DIR/lib/compiler-level.py" "$BUILD_DIR/pom.xml") || yb_fail "pom.xml is not valid XML (see above)"
+  [ "$level" = none ] || return 0
+  yb_info "pom.xml sets no compiler level (maven.compiler.source/target/release): using Java $DEFAULT_COMPILER_LEVEL" >&2
+  printf '%s\n' "-Dmaven.compiler.source=$DEFAULT_COMPILER_LEVEL" "-Dmaven.compiler.target=$DEFAULT_COMPILER_LEVEL"
+}
+
 run_maven() {
   local mvn settings status=0
+  local level
   local -a goals opts args
   yb_topic "Building with Maven"
   mvn=$(maven_command)
@@ -58,6 +73,8 @@ run_maven() {
   read -r -a opts <<< "${MAVEN_CUSTOM_OPTS:--DskipTests}"
   args=(-B --no-transfer-progress -Dstyle.color=never "-Dmaven.repo.local=$CACHE_DIR/java/m2")
   [ -z "$settings" ] || args+=(-s "$settings")
+  level=$(compiler_level_options)
+  [ -z "$level" ] || args+=($level) # two fixed -D options, split on purpose
   yb_info "mvn ${opts[*]} ${goals[*]}"
   mkdir -p "$CACHE_DIR/java/m2"
   (cd "$BUILD_DIR" && "$mvn" "${args[@]}" "${opts[@]}" "${goals[@]}") 2>&1 |

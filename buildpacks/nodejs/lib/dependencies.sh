@@ -3,10 +3,17 @@
 # devDependencies. Package-manager caches live in CACHE. Sourced by bin/compile after it has set the
 # read-only build context (BP_DIR, BUILD_DIR, CACHE_DIR, TMP_DIR).
 
-# Prints npm, yarn or pnpm; fails when several lockfiles disagree.
+# npm's option to install devDependencies too (NODE_ENV is production): --include=dev since npm 7, before it
+# --production=false (which npm 7+ no longer reads the same way).
+npm_with_dev() { if [ "$NPM_MAJOR" -ge 7 ]; then echo --include=dev; else echo --production=false; fi; }
+
+# Prints npm, yarn or pnpm; fails when several lockfiles disagree. npm before 5.7 has no "npm ci" (nor lockfiles
+# it would read), so a package-lock.json with such an npm installs as without a lockfile.
 package_manager() {
   local -a found=()
-  [ -f "$BUILD_DIR/package-lock.json" ] || [ -f "$BUILD_DIR/npm-shrinkwrap.json" ] && found+=(npm)
+  if [ -f "$BUILD_DIR/package-lock.json" ] || [ -f "$BUILD_DIR/npm-shrinkwrap.json" ]; then
+    if [ "$NPM_MAJOR" -ge 5 ]; then found+=(npm); else yb_info "npm $NPM_MAJOR has no \"npm ci\": package-lock.json is not used" >&2; fi
+  fi
   [ -f "$BUILD_DIR/yarn.lock" ] && found+=(yarn)
   [ -f "$BUILD_DIR/pnpm-lock.yaml" ] && found+=(pnpm)
   if [ "${#found[@]}" -gt 1 ]; then
@@ -28,12 +35,12 @@ install_tool() {
   # Link the package's "bin" entries as npm would (tarballs do not always carry the executable bit).
   local bin target
   while IFS= read -r bin; do
-    target=$(node "$BP_DIR/lib/package-json.js" "$home" "bin.$bin")
+    target=$(builder_node "$BP_DIR/lib/package-json.js" "$home" "bin.$bin")
     target=${target#./}
     [[ $bin =~ ^[a-z0-9][a-z0-9_-]*$ ]] && [ -f "$home/$target" ] || continue
     chmod +x "$home/$target"
     ln -sf "../$target" "$home/.bin/$bin"
-  done < <(node "$BP_DIR/lib/package-json.js" "$home" keys:bin)
+  done < <(builder_node "$BP_DIR/lib/package-json.js" "$home" keys:bin)
   export PATH="$home/.bin:$PATH"
   yb_info "$name $version"
 }
@@ -41,7 +48,7 @@ install_tool() {
 # Version range of a package manager from package.json "packageManager" (e.g. "pnpm@9.12.0+sha512…").
 package_manager_range() {
   local field
-  field=$(node "$BP_DIR/lib/package-json.js" "$BUILD_DIR" packageManager)
+  field=$(builder_node "$BP_DIR/lib/package-json.js" "$BUILD_DIR" packageManager)
   case "$field" in
     "$1"@*) field=${field#"$1"@}; echo "${field%%+*}" ;;
     *) echo "$2" ;;
@@ -57,11 +64,11 @@ install_dependencies() {
   case "$pm" in
     npm)
       yb_topic "Installing dependencies (npm ci)"
-      run_indented npm ci --include=dev || status=$? ;;
+      run_indented npm ci "$(npm_with_dev)" || status=$? ;;
     none)
       yb_topic "Installing dependencies (npm install)"
       yb_warn "no lockfile (package-lock.json, yarn.lock or pnpm-lock.yaml): dependency versions are not pinned"
-      run_indented npm install --include=dev || status=$? ;;
+      run_indented npm install "$(npm_with_dev)" || status=$? ;;
     yarn)
       yb_topic "Installing dependencies (yarn)"
       [ ! -f .yarnrc.yml ] || yb_fail "Yarn 2+ (.yarnrc.yml) is not supported yet: use Yarn 1, npm or pnpm"
@@ -81,9 +88,9 @@ install_dependencies() {
 run_build_script() {
   local pm=$1 script runner=npm
   [ "$pm" = none ] || runner=$pm
-  if [ -n "$(node "$BP_DIR/lib/package-json.js" "$BUILD_DIR" scripts.heroku-postbuild)" ]; then
+  if [ -n "$(builder_node "$BP_DIR/lib/package-json.js" "$BUILD_DIR" scripts.heroku-postbuild)" ]; then
     script=heroku-postbuild
-  elif [ -n "$(node "$BP_DIR/lib/package-json.js" "$BUILD_DIR" scripts.build)" ]; then
+  elif [ -n "$(builder_node "$BP_DIR/lib/package-json.js" "$BUILD_DIR" scripts.build)" ]; then
     script=build
   else
     return 0
@@ -96,7 +103,7 @@ run_build_script() {
 
 prune_dev_dependencies() {
   local pm=$1 status=0
-  [ -n "$(node "$BP_DIR/lib/package-json.js" "$BUILD_DIR" keys:devDependencies)" ] || return 0
+  [ -n "$(builder_node "$BP_DIR/lib/package-json.js" "$BUILD_DIR" keys:devDependencies)" ] || return 0
   yb_topic "Pruning devDependencies"
   if [ "${NPM_CONFIG_PRODUCTION:-}" = false ] || [ "${YARN_PRODUCTION:-}" = false ]; then
     yb_info "skipped: config var NPM_CONFIG_PRODUCTION or YARN_PRODUCTION is false (as on Heroku)"
@@ -104,7 +111,9 @@ prune_dev_dependencies() {
   fi
   cd "$BUILD_DIR"
   case "$pm" in
-    npm | none) run_indented npm prune --omit=dev || status=$? ;;
+    npm | none)
+      if [ "$NPM_MAJOR" -ge 7 ]; then run_indented npm prune --omit=dev || status=$?
+      else run_indented npm prune --production || status=$?; fi ;;
     yarn) run_indented yarn install --frozen-lockfile --production=true --ignore-scripts --non-interactive \
             --prefer-offline --cache-folder "$CACHE_DIR/yarn-cache" || status=$? ;;
     pnpm) run_indented pnpm prune --prod --config.store-dir="$CACHE_DIR/pnpm-store" || status=$? ;;

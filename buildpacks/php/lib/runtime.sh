@@ -5,25 +5,6 @@
 
 readonly PHP_BIN=/usr/bin/php8.2 PHP_ETC=/etc/php/8.2
 
-# Composer's packages come from Packagist and are downloaded from the projects' source hosts, neither of which
-# is a registry this platform reaches: an app that requires packages must commit its vendor/ directory.
-check_composer() {
-  local packages
-  [ -f "$BUILD_DIR/composer.json" ] || return 0
-  packages=$(php -r '$c = json_decode(file_get_contents($argv[1]), true);
-    if (!is_array($c)) { exit(2); }
-    foreach (($c["require"] ?? []) as $n => $v) { if ($n !== "php" && strncmp($n, "ext-", 4) !== 0) echo "$n "; }' \
-    "$BUILD_DIR/composer.json") || yb_fail "composer.json is not valid JSON"
-  [ -n "$packages" ] || return 0
-  if [ -f "$BUILD_DIR/vendor/autoload.php" ]; then
-    yb_info "composer.json requires ${packages% }: using the committed vendor/ directory"
-    return 0
-  fi
-  yb_fail "composer.json requires packages (${packages% }), but Composer packages cannot be installed here:" \
-    "Packagist and the packages' download hosts are not registries this platform reaches." \
-    "Commit the vendor/ directory (composer install --no-dev on your machine), or deploy a Dockerfile."
-}
-
 install_php() {
   local home="$BUILD_DIR/.heroku/php" ext lib ini
   [ -x "$PHP_BIN" ] || yb_fail "the builder image has no $PHP_BIN (rebuild it: scripts/build-images.sh)"

@@ -1,6 +1,6 @@
 """Prints the Python buildpack's metadata fragment: language, languageVersion and the app's direct
 requirements (requirements.txt names, else Pipfile [packages] — or the whole "default" of a Pipfile.lock without
-its Pipfile —, else pyproject.toml [project].dependencies) with installed versions.
+its Pipfile —, else pyproject.toml [project].dependencies, else none) with installed versions.
 
 usage: python3 metadata.py BUILD_DIR SITE_PACKAGES PYTHON_VERSION
 """
@@ -24,9 +24,11 @@ def direct_requirements(build: Path) -> list[str]:
         except (OSError, tomllib.TOMLDecodeError):
             # No Pipfile (or one pipenv would not read either): every locked package counts as direct.
             return list(json.loads((build / "Pipfile.lock").read_text()).get("default", {}))
-    else:
+    elif (build / "pyproject.toml").exists():
         project = tomllib.loads((build / "pyproject.toml").read_text()).get("project", {})
         lines = project.get("dependencies", [])
+    else:
+        return []  # a standard-library app (.py files and a Procfile running python)
     names = []
     for line in lines:
         line = line.split("#", 1)[0]

@@ -57,6 +57,9 @@ install_python() {
   done
   mkdir -p "$SITE_DIR"
   yb_info "Python $PYTHON_VERSION (Debian bookworm) into .heroku/python"
+  if [ ! -f "$BUILD_DIR/runtime.txt" ] && [ ! -f "$BUILD_DIR/.python-version" ] && [ ! -f "$BUILD_DIR/Pipfile.lock" ]; then
+    yb_info "no runtime.txt or .python-version: the default Python ($PYTHON_VERSION)"
+  fi
 }
 
 # Runs pip with the builder's Python; its output as detail lines, minus the noise of warm builds.
@@ -90,7 +93,8 @@ install_pinned() {
 }
 
 # Chooses the app's dependency file: requirements.txt, else Pipfile.lock (read without pipenv: its "default"
-# packages, pinned, with their hashes), else pyproject.toml (installed online). A Pipfile without its lock fails.
+# packages, pinned, with their hashes), else pyproject.toml (installed online), else none (a standard-library app,
+# said in the log). A Pipfile without its lock fails.
 install_dependencies() {
   local status=0 hashed="$TMP_DIR/pipfile-hashed.txt" pinned="$TMP_DIR/pipfile-pinned.txt"
   if [ -f "$BUILD_DIR/requirements.txt" ]; then
@@ -111,6 +115,11 @@ install_dependencies() {
     yb_topic "Installing the project (pyproject.toml) with pip"
     pip_indented install --target "$SITE_DIR" --no-warn-script-location . || status=$?
     [ "$status" -eq 0 ] || yb_fail "pip install failed (exit status $status, see the output above)"
+  elif [ ! -f "$BUILD_DIR/Pipfile" ]; then
+    # Detected by its .py files and a Procfile running python (bin/detect): Heroku-era scripts with no packages.
+    yb_topic "No dependency file"
+    yb_info "assumed a standard-library app: no requirements.txt, Pipfile.lock or pyproject.toml, and the Procfile runs python"
+    yb_info "no packages installed; add a requirements.txt to install some"
   else
     yb_fail "Pipfile has no Pipfile.lock beside it: run \"pipenv lock\" and commit Pipfile.lock" \
       "(this platform installs the lock's packages with pip; it does not run pipenv)"

@@ -38,6 +38,19 @@ test('detect accepts requirements.txt, Pipfile.lock, Pipfile and pyproject.toml,
   assert.equal(spawnSync(`${bp}/bin/detect`, [app({ 'app.py': '' })]).status, 1);
 });
 
+test('detect accepts .py files with a Procfile that runs python (a standard-library app), nothing looser', () => {
+  const accepts = (files) => spawnSync(`${bp}/bin/detect`, [app(files)]).status === 0;
+  for (const web of ['python server.py', 'python3 server.py', 'python3.11 -u server.py', 'exec python server.py', '  python']) {
+    assert.ok(accepts({ 'server.py': '', Procfile: `web: ${web}\n` }), web);
+  }
+  assert.ok(accepts({ 'server.py': '', Procfile: 'web: node x.js\nworker: python3 worker.py\n' }), 'any process type');
+  assert.ok(!accepts({ Procfile: 'web: python server.py\n' }), 'no .py file');
+  assert.ok(!accepts({ 'server.py': '' }), 'no Procfile');
+  assert.ok(!accepts({ 'server.py': '', Procfile: 'web: pythonista server.py\n' }), 'another program');
+  assert.ok(!accepts({ 'server.py': '', Procfile: 'web: gunicorn app:app\n# web: python x.py\n' }), 'a comment');
+  assert.ok(!accepts({ 'lib/server.py': '', Procfile: 'web: python lib/server.py\n' }), '.py files only below the root');
+});
+
 test('Pipfile.lock default section becomes pinned requirements with markers, extras and hashes', () => {
   const lock = lockFile({
     _meta: { requires: { python_version: '3.11' } },

@@ -61,6 +61,12 @@ test('registry settings and the CA bundle reach builds only when set', () => {
   assert.equal(env.GOPROXY, 'off');
   assert.equal(env.SSL_CERT_FILE, '/ca.pem');
   assert.equal(env.PIP_INDEX_URL, undefined);
+  assert.equal(env.COMPOSER_REPO_URL, undefined);
+  // Issue #20: YB_COMPOSER_REPO reaches PHP builds as COMPOSER_REPO_URL.
+  assert.equal(
+    registryEnv({ npmRegistry: '', pipIndex: '', goProxy: '', composerRepo: 'http://composer.invalid/' }, null).COMPOSER_REPO_URL,
+    'http://composer.invalid/',
+  );
 });
 
 test('the Maven mirror that stands in for Central is read from settings.xml', async () => {
