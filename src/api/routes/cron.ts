@@ -67,7 +67,8 @@ export function registerCron(api: FastifyInstance, ctx: ApiContext): void {
         params: {
           type: 'object',
           required: ['app', 'id'],
-          properties: { app: appParams.properties.app, id: { type: 'string', pattern: '^[0-9a-f]{10}$' } },
+          // The id is checked against the app's jobs after authorisation: another team's app answers as a missing one.
+          properties: { app: appParams.properties.app, id: { type: 'string', maxLength: 64 } },
         },
         response: { 202: { type: 'object', properties: { id: { type: 'string' }, command: { type: 'string' }, started: { type: 'boolean' } } } },
       },

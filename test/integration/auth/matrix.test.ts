@@ -109,12 +109,12 @@ function example(s: any): unknown {
   return 'x1';
 }
 
-/** Stored state that no refused call may change: everything except audit events, router/endpoint liveness and the caller's own records. */
+/** Stored state that no refused call may change: everything except audit events, router/endpoint liveness, the cron runner's clock and the caller's own records. */
 async function snapshot(caller: string | null): Promise<string> {
   const all = await rawEtcd(p, '');
   const keep = Object.entries(all).filter(([k, v]) => {
     const rel = k.slice('/yunbang/'.length);
-    if (/^(events|routers|endpoints|locks)\//.test(rel)) return false;
+    if (/^(events|routers|endpoints|locks)\//.test(rel) || rel === 'cron-clock') return false;
     if (caller && (rel === `credentials/${caller}` || rel === `teams/t-${caller}`)) return false;
     if (caller && /^(tokens|keys)\//.test(rel) && (JSON.parse(v) as { user?: string }).user === caller) return false;
     return true;
