@@ -18,11 +18,7 @@ while [ $# -gt 0 ]; do
     *) die "unknown option $1 (usage: scripts/install.sh [--prefix /opt/yunbang] [--root DIR])" ;;
   esac
 done
-# Unit files name the prefix unquoted, and uninstall.sh removes it whole: a plain absolute path, not / itself.
-[[ $prefix =~ ^(/[A-Za-z0-9._-]+)+$ ]] && [[ ! $prefix =~ (^|/)\.\.?(/|$) ]] || die "--prefix must be an absolute path of letters, digits, '.', '_' and '-' (got '$prefix')"
-[ -d "$root" ] || die "--root $root is not a directory"
-root=$(cd "$root" && pwd)
-[ "$root" = / ] && root=""
+root=$(install_root "$prefix" "$root")
 live=$([ -z "$root" ] && [ -d /run/systemd/system ] && echo yes || echo no) # systemd runs this machine: use systemctl
 
 # On this machine (not into another root), the Debian packages, the Docker engine, the build and the base images the

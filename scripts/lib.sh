@@ -79,3 +79,15 @@ use_pinned_node() {
 # `npm ci` that builds native addons (ssh2's crypto binding) against the pinned runtime's own headers (its include/),
 # with no header download. Only here: npm warns about nodedir as an unknown setting on every other command.
 npm_ci_pinned() { npm_config_nodedir=$(node_runtime_dir) npm ci --no-audit --no-fund --loglevel=error "$@"; }
+
+# install.sh and uninstall.sh: checks --prefix (unit files name it unquoted and uninstall.sh removes it whole, so a
+# plain absolute path, not / itself) and --root (an existing directory); prints the root, empty for /.
+install_root() {
+  local prefix=$1 root=$2
+  [[ $prefix =~ ^(/[A-Za-z0-9._-]+)+$ ]] && [[ ! $prefix =~ (^|/)\.\.?(/|$) ]] ||
+    die "--prefix must be an absolute path of letters, digits, '.', '_' and '-' (got '$prefix')"
+  [ -d "$root" ] || die "--root $root is not a directory"
+  root=$(cd "$root" && pwd)
+  [ "$root" = / ] && root=""
+  echo "$root"
+}

@@ -18,10 +18,7 @@ while [ $# -gt 0 ]; do
     *) die "unknown option $1 (usage: scripts/uninstall.sh [--prefix /opt/yunbang] [--root DIR] [--purge])" ;;
   esac
 done
-[[ $prefix =~ ^(/[A-Za-z0-9._-]+)+$ ]] && [[ ! $prefix =~ (^|/)\.\.?(/|$) ]] || die "--prefix must be an absolute path of letters, digits, '.', '_' and '-' (got '$prefix')"
-[ -d "$root" ] || die "--root $root is not a directory"
-root=$(cd "$root" && pwd)
-[ "$root" = / ] && root=""
+root=$(install_root "$prefix" "$root")
 # Only a tree install.sh made: it has the launcher and the compiled control plane.
 if [ -d "$root$prefix" ] && { [ ! -f "$root$prefix/bin/yb" ] || [ ! -f "$root$prefix/dist/bin/ybd.js" ]; }; then
   die "$root$prefix does not look like a Yunbang install (no bin/yb and dist/bin/ybd.js); nothing removed"
