@@ -18,7 +18,7 @@ mkdir -p "$ctx/node/bin" "$ctx/node/lib/node_modules" "$ctx/app/dist"
 cp -a "$runtime/bin/node" "$ctx/node/bin/"
 cp -a "$runtime/lib/node_modules/npm" "$ctx/node/lib/node_modules/"
 ln -s ../lib/node_modules/npm/bin/npm-cli.js "$ctx/node/bin/npm"
-cp -a package.json package-lock.json buildpacks "$ctx/app/"
+cp -a package.json package-lock.json buildpacks templates "$ctx/app/"
 mkdir -p "$ctx/app/images" && cp -a images/services "$ctx/app/images/"
 cp -a dist/bin dist/src "$ctx/app/dist/"
 # The web console, served by ybd from console/dist beside dist/ (src/api/console-static.ts).

@@ -47,7 +47,7 @@ runtime=$(node_runtime_dir)
 cp -a "$runtime/bin/node" "$stage/node/bin/"
 cp -a "$runtime/lib/node_modules/npm" "$stage/node/lib/node_modules/"
 ln -s ../lib/node_modules/npm/bin/npm-cli.js "$stage/node/bin/npm"
-cp -a package.json package-lock.json buildpacks images "$stage/"
+cp -a package.json package-lock.json buildpacks images templates "$stage/"
 cp -a dist/bin dist/src "$stage/dist/"
 cp -a console/dist "$stage/console/"
 # Production dependencies: reused from the installed tree when the lock file and the runtime are the same (a re-run

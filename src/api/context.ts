@@ -8,6 +8,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { Logger } from '../shared/logger.js';
 import type { LogService } from '../logs/log-service.js';
 import type { CronRunner } from '../cron/cron-runner.js';
+import type { TemplateCatalogue } from '../templates/catalogue.js';
 import type { PlatformMetrics } from '../metrics/platform-metrics.js';
 import type { MetricsSampler } from '../metrics/sampler.js';
 import type { Services } from '../services/component.js';
@@ -44,6 +45,8 @@ export interface ApiContext {
   /** App logs and drains (absent when the API document is generated without a platform). */
   logs?: LogService;
   metrics?: { platform: PlatformMetrics; sampler: MetricsSampler };
+  /** The app templates (templates/ of the repository; absent when the API document is generated without a platform). */
+  templates?: TemplateCatalogue;
   /** app.json cron jobs (absent when the API document is generated without a platform). */
   cron?: CronRunner;
   /** Web console: hours a browser session lasts (YB_CONSOLE_SESSION_HOURS, 12 when absent) and the built console's folder. */

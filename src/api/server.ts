@@ -21,6 +21,7 @@ import { registerCerts } from './routes/certs.js';
 import { registerMaintenance } from './routes/maintenance.js';
 import { registerCron } from './routes/cron.js';
 import { registerStorage } from './routes/storage.js';
+import { registerTemplates } from './routes/templates.js';
 import { registerGitHttp } from '../git/http.js';
 import { registerTeams } from './routes/teams.js';
 import { registerTokens } from './routes/tokens.js';
@@ -116,6 +117,7 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   registerMaintenance(api, ctx);
   registerCron(api, ctx);
   registerStorage(api, ctx);
+  registerTemplates(api, ctx);
   registerGitHook(api, ctx);
   registerTeams(api, ctx);
   registerTokens(api, ctx);

@@ -30,6 +30,7 @@ import { ensureLayout } from '../store/migrations/run.js';
 import { bringBackAfterRestore } from '../ops/bring-back.js';
 import { PLATFORM_VERSION } from '../shared/version.js';
 import { CronRunner } from '../cron/cron-runner.js';
+import { TemplateCatalogue } from '../templates/catalogue.js';
 import { Lifecycle } from './lifecycle.js';
 import { etcdStep, routerStep } from './children.js';
 
@@ -220,6 +221,7 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
           logs: obs.logs,
           metrics: obs.metrics,
           cron,
+          templates: new TemplateCatalogue(join(paths.packageRoot, 'templates')),
           acme,
           maxPushBytes: cfg.maxPushMiB * 1024 * 1024,
           runTimeoutMs: cfg.runTimeout * 1000,

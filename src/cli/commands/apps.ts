@@ -5,6 +5,8 @@ import { request, get, CliError } from '../client.js';
 import { requireApp, enc } from '../app-arg.js';
 import { apiUrl, apiToken } from '../credentials.js';
 import { print, printJson, table, c } from '../output.js';
+import { ERRORS } from '../../shared/errors.js';
+import { streamDeployPost } from './deploy.js';
 
 interface App {
   name: string;
@@ -37,13 +39,34 @@ export function registerApps(program: Command): void {
     .description('create an app (and add a "yb" git remote when run inside a git repository)')
     .option('--team <team>', 'team that owns the app')
     .option('--no-remote', 'do not add a git remote')
+    .option('--template <template>', 'deploy a ready app from the catalogue (yb templates), with its services')
     .option('--json', 'print JSON')
-    .addHelpText('after', '\nExample:\n  yb apps:create hello')
-    .action(async (name: string, opts: { team?: string; remote: boolean; json?: boolean }) => {
+    .addHelpText('after', '\nExamples:\n  yb apps:create hello\n  yb apps:create shop --template node-postgres')
+    .action(async (name: string, opts: { team?: string; remote: boolean; json?: boolean; template?: string }) => {
+      // An unknown template is refused before anything is made.
+      if (opts.template && !(await get<Array<{ name: string }>>('/templates')).some((t) => t.name === opts.template))
+        throw new CliError(`no template named "${opts.template.slice(0, 40)}" (yb templates lists them)`, 4);
       const { data } = await request<App>('POST', '/apps', { body: { name, ...(opts.team ? { team: opts.team } : {}) } });
-      if (opts.json) return printJson(data);
+      if (opts.json && !opts.template) return printJson(data);
       print(`Created ${c.bold(data.name)}: ${data.webUrl} | ${data.gitUrl}`);
-      if (opts.remote && addRemote(data.name, data.gitUrl)) print(`Git remote yb added`);
+      if (opts.remote && !opts.template && addRemote(data.name, data.gitUrl)) print(`Git remote yb added`);
+      if (!opts.template) return;
+      const ok = await streamDeployPost(`/apps/${enc(data.name)}/template-deploys`, JSON.stringify({ template: opts.template }), 'application/json');
+      if (!ok) process.exit(ERRORS.YB_ERR_DEPLOY_FAILED.exit);
+    });
+
+  program
+    .command('templates')
+    .description('ready apps to start from (yb apps:create NAME --template T)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  yb templates\n  yb apps:create shop --template node-postgres')
+    .action(async (opts: { json?: boolean }) => {
+      const list = await get<Array<{ name: string; description: string; services: string[] }>>('/templates');
+      if (opts.json) return printJson(list);
+      table(
+        ['NAME', 'SERVICES', 'DESCRIPTION'],
+        list.map((t) => [t.name, t.services.join(', ') || '-', t.description]),
+      );
     });
 
   program

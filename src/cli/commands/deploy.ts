@@ -11,14 +11,14 @@ import { ERRORS } from '../../shared/errors.js';
 import { relayStatusLines } from '../../shared/status-lines.js';
 
 /** POSTs a stream and relays the streamed text response; resolves to whether it ended with the ok marker. */
-async function streamUpload(path: string, body: Readable, contentType: string): Promise<boolean> {
+/** POSTs `body` to a route that streams a deploy's output (source uploads, templates), relaying its lines; resolves to whether it succeeded. */
+export async function streamDeployPost(path: string, body: Readable | string, contentType: string): Promise<boolean> {
   let res: Response;
   try {
     res = await fetch(`${apiUrl()}${path}`, {
       method: 'POST',
       headers: { 'content-type': contentType, authorization: `Bearer ${apiToken() ?? ''}` },
-      body: Readable.toWeb(body) as ReadableStream,
-      duplex: 'half',
+      ...(typeof body === 'string' ? { body } : { body: Readable.toWeb(body) as ReadableStream, duplex: 'half' }),
     } as RequestInit);
   } catch (err) {
     throw new CliError(`the Yunbang API is not reachable at ${apiUrl()}`, ERRORS.YB_ERR_API_UNREACHABLE.exit, 'start the platform with "npm start"', {
@@ -53,7 +53,7 @@ export function registerDeploy(program: Command): void {
         body = createReadStream(opts.source);
         if (/\.(tgz|gz)$/.test(opts.source)) type = 'application/gzip';
       }
-      const ok = await streamUpload(`/apps/${enc(app)}/builds`, body, type);
+      const ok = await streamDeployPost(`/apps/${enc(app)}/builds`, body, type);
       if (!ok) process.exit(ERRORS.YB_ERR_BUILD_FAILED.exit);
     });
 
