@@ -7,7 +7,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ApiContext } from './context.js';
 import type { CleanupStep } from '../deploy/pipeline.js';
-import type { RouteRecord } from '../store/keys.js';
+import { routesOfApp } from './app-routes.js';
 import { removeRepo } from '../git/repos.js';
 import { renewalStateKey } from '../certs/renewal-policy.js';
 import { depKey } from '../services/records.js';
@@ -31,7 +31,7 @@ export function appCleanup(ctx: ApiContext, app: string): CleanupStep[] {
     {
       what: 'removing its routes',
       run: async () => {
-        for (const r of await ctx.store.list<RouteRecord>(k.routesPrefix())) if (r.value.app === app) await ctx.store.delete(r.key);
+        for (const r of await routesOfApp(ctx.store, app)) await ctx.store.delete(r.key);
       },
     },
     {

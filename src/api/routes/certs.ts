@@ -7,7 +7,7 @@ import { appFor } from '../auth-hook.js';
 import { appParams } from '../schemas.js';
 import { YbError } from '../../shared/errors.js';
 import type { CertRecord } from '../../router/tls-record.js';
-import type { RouteRecord } from '../../store/keys.js';
+import { rewriteAppRoutes, routesOfApp } from '../app-routes.js';
 import { DEFAULT_RENEW_DAYS, type CertsContext } from '../../certs/context.js';
 import { addUploadedCert, appCerts, appHosts, removeCert } from '../../certs/certificates.js';
 import { obtainCertificates } from '../../certs/acme-order.js';
@@ -157,9 +157,9 @@ export function registerCerts(api: FastifyInstance, ctx: ApiContext): void {
     { schema: { summary: 'Whether plain HTTP requests to the app are redirected to HTTPS', params: appParams, response: { 200: httpsOnlySchema } } },
     async (req) => {
       const app = await appFor(ctx, req, 'read');
-      const routes = (await ctx.store.list<RouteRecord>(ctx.store.keys.routesPrefix())).filter((e) => e.value.app === app.name);
-      const on = routes.filter((e) => e.value.httpsOnly === true);
-      return { enabled: routes.length > 0 && on.length === routes.length, hosts: on.map((e) => e.key.slice(ctx.store.keys.routesPrefix().length)) };
+      const routes = await routesOfApp(ctx.store, app.name);
+      const on = routes.filter((r) => r.value.httpsOnly === true);
+      return { enabled: routes.length > 0 && on.length === routes.length, hosts: on.map((r) => r.host) };
     },
   );
 
@@ -176,14 +176,7 @@ export function registerCerts(api: FastifyInstance, ctx: ApiContext): void {
     async (req) => {
       const app = await appFor(ctx, req, 'manage');
       const { enabled } = req.body as { enabled: boolean };
-      const hosts: string[] = [];
-      for (const e of await ctx.store.list<RouteRecord>(ctx.store.keys.routesPrefix())) {
-        if (e.value.app !== app.name) continue;
-        const { httpsOnly: _old, ...rest } = e.value;
-        // Compare-and-swap: a route re-assigned meanwhile (domains:remove/add) is left alone.
-        if (await ctx.store.replace(e.key, enabled ? { ...rest, httpsOnly: true } : rest, e.modRevision))
-          hosts.push(e.key.slice(ctx.store.keys.routesPrefix().length));
-      }
+      const hosts = await rewriteAppRoutes(ctx.store, app.name, ({ httpsOnly: _old, ...rest }) => (enabled ? { ...rest, httpsOnly: true } : rest));
       return { enabled, hosts };
     },
   );

@@ -6,7 +6,8 @@ import type { ApiContext } from '../context.js';
 import { appFor } from '../auth-hook.js';
 import { appParams } from '../schemas.js';
 import { YbError } from '../../shared/errors.js';
-import { MAX_MAINTENANCE_PAGE, type RouteRecord } from '../../store/keys.js';
+import { MAX_MAINTENANCE_PAGE } from '../../store/keys.js';
+import { rewriteAppRoutes, routesOfApp } from '../app-routes.js';
 
 const maintenanceSchema = {
   type: 'object',
@@ -20,20 +21,17 @@ interface MaintenanceView {
 }
 
 export function registerMaintenance(api: FastifyInstance, ctx: ApiContext): void {
-  const routesOf = async (app: string) => (await ctx.store.list<RouteRecord>(ctx.store.keys.routesPrefix())).filter((e) => e.value.app === app);
-  const hostOf = (key: string) => key.slice(ctx.store.keys.routesPrefix().length);
-
   api.get(
     '/apps/:app/maintenance',
     { schema: { summary: 'Whether the app is down for maintenance', params: appParams, response: { 200: maintenanceSchema } } },
     async (req): Promise<MaintenanceView> => {
       const app = await appFor(ctx, req, 'read');
-      const routes = await routesOf(app.name);
-      const on = routes.filter((e) => e.value.maintenance);
+      const routes = await routesOfApp(ctx.store, app.name);
+      const on = routes.filter((r) => r.value.maintenance);
       return {
         enabled: routes.length > 0 && on.length === routes.length,
-        customPage: on.some((e) => e.value.maintenance?.page !== undefined),
-        hosts: on.map((e) => hostOf(e.key)),
+        customPage: on.some((r) => r.value.maintenance?.page !== undefined),
+        hosts: on.map((r) => r.host),
       };
     },
   );
@@ -59,13 +57,9 @@ export function registerMaintenance(api: FastifyInstance, ctx: ApiContext): void
       if (page !== undefined && !enabled) throw new YbError('YB_ERR_BAD_REQUEST', 'a maintenance page goes with turning maintenance on');
       if (page !== undefined && Buffer.byteLength(page) > MAX_MAINTENANCE_PAGE)
         throw new YbError('YB_ERR_BAD_REQUEST', `the maintenance page is larger than ${MAX_MAINTENANCE_PAGE / 1024} KiB`);
-      const hosts: string[] = [];
-      for (const e of await routesOf(app.name)) {
-        const { maintenance: _old, ...rest } = e.value;
-        // Compare-and-swap: a route re-assigned meanwhile (domains:remove/add) is left alone.
-        if (await ctx.store.replace(e.key, enabled ? { ...rest, maintenance: page === undefined ? {} : { page } } : rest, e.modRevision))
-          hosts.push(hostOf(e.key));
-      }
+      const hosts = await rewriteAppRoutes(ctx.store, app.name, ({ maintenance: _old, ...rest }) =>
+        enabled ? { ...rest, maintenance: page === undefined ? {} : { page } } : rest,
+      );
       return { enabled, customPage: enabled && page !== undefined, hosts };
     },
   );
