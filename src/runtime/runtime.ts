@@ -290,8 +290,8 @@ export interface Runtime {
   createStorage(name: string): Promise<void>;
   /** Removes the volume of app storage `name` and its data. */
   removeStorage(name: string): Promise<void>;
-  /** Bytes the volume of app storage `name` holds, or null when the backend cannot tell. */
-  storageBytes(name: string): Promise<number | null>;
+  /** Bytes the volumes of app storage `names` hold, in one look at the backend; a name it cannot size is left out. */
+  storageSizes(names: string[]): Promise<Map<string, number>>;
 }
 
 /** The runtime's name of app storage `name` (an app's volume, src/storage/): this instance's only. */

@@ -240,7 +240,7 @@ export class FakeRuntime implements Runtime {
   async removeVolume() {}
   async createStorage() {}
   async removeStorage() {}
-  async storageBytes() {
-    return null;
+  async storageSizes() {
+    return new Map<string, number>();
   }
 }

@@ -32,12 +32,15 @@ const volumeSchema = {
   },
 } as const;
 
-/** Every app's mounts of `volume`. */
-async function mountsOfVolume(ctx: ApiContext, volume: string): Promise<Array<MountRecord & { app: string }>> {
-  const out = [];
+/** Every app's mounts, by volume (one pass over the apps however many volumes are shown). */
+async function mountsByVolume(ctx: ApiContext): Promise<Map<string, Array<MountRecord & { app: string }>>> {
+  const out = new Map<string, Array<MountRecord & { app: string }>>();
   for (const app of await ctx.apps.listApps()) {
-    const m = await ctx.store.get<MountRecord>(ctx.store.keys.mount(app.name, volume));
-    if (m) out.push({ ...m, app: app.name });
+    for (const e of await ctx.store.list<MountRecord>(ctx.store.keys.mountsPrefix(app.name))) {
+      const list = out.get(e.value.volume) ?? [];
+      list.push({ ...e.value, app: app.name });
+      out.set(e.value.volume, list);
+    }
   }
   return out;
 }
@@ -52,22 +55,23 @@ async function volumeFor(ctx: ApiContext, req: FastifyRequest, name: string, act
 }
 
 export function registerStorage(api: FastifyInstance, ctx: ApiContext): void {
-  const view = async (v: VolumeRecord) => ({
-    ...v,
-    bytes: await ctx.runtime.storageBytes(v.name).catch(() => null),
-    mounts: await mountsOfVolume(ctx, v.name),
-  });
+  /** The volumes as shown: sizes from one look at the runtime (none when it cannot tell), mounts per volume. */
+  const views = async (volumes: VolumeRecord[]) => {
+    const sizes = await ctx.runtime.storageSizes(volumes.map((v) => v.name)).catch(() => new Map<string, number>());
+    const mounts = await mountsByVolume(ctx);
+    return volumes.map((v) => ({ ...v, bytes: sizes.get(v.name) ?? null, mounts: mounts.get(v.name) ?? [] }));
+  };
 
   api.get(
     '/storage',
     { schema: { summary: 'Volumes of your teams, with their size and mounts', response: { 200: { type: 'array', items: volumeSchema } } } },
     async (req) => {
       const user = currentUser(req);
-      const out = [];
+      const visible = [];
       for (const e of await ctx.store.list<VolumeRecord>(ctx.store.keys.volumesPrefix())) {
-        if (await mayOnTeam(ctx, user, e.value.team, 'read')) out.push(await view(e.value));
+        if (await mayOnTeam(ctx, user, e.value.team, 'read')) visible.push(e.value);
       }
-      return out;
+      return views(visible);
     },
   );
 
@@ -99,13 +103,13 @@ export function registerStorage(api: FastifyInstance, ctx: ApiContext): void {
         await ctx.store.delete(ctx.store.keys.volume(name)); // nothing half-made stays behind
         throw err;
       }
-      return reply.code(201).send(await view(rec));
+      return reply.code(201).send((await views([rec]))[0]);
     },
   );
 
   api.delete('/storage/:name', { schema: { summary: 'Destroy a volume and its data (refused while an app mounts it)', params: volumeParams } }, async (req) => {
     const v = await volumeFor(ctx, req, (req.params as { name: string }).name, 'manage');
-    const mounts = await mountsOfVolume(ctx, v.name);
+    const mounts = (await mountsByVolume(ctx)).get(v.name) ?? [];
     if (mounts.length)
       throw new YbError(
         'YB_ERR_CONFLICT',

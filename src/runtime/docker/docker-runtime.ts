@@ -420,11 +420,17 @@ export class DockerRuntime implements Runtime {
     await this.engine.tolerate(() => volume.remove(), [404], undefined);
   }
 
-  async storageBytes(name: string): Promise<number | null> {
-    // The engine's disk-usage report is the one place it sizes volumes (it walks them: slow on big ones).
+  async storageSizes(names: string[]): Promise<Map<string, number>> {
+    if (names.length === 0) return new Map();
+    // The engine's disk-usage report is the one place it sizes volumes (it walks them all: once per call).
     const df = (await this.engine.call(() => this.engine.docker.df())) as { Volumes?: Array<{ Name: string; UsageData?: { Size?: number } }> };
-    const size = df.Volumes?.find((v) => v.Name === storageVolume(this.instance, name))?.UsageData?.Size;
-    return size === undefined || size < 0 ? null : size;
+    const byVolume = new Map((df.Volumes ?? []).map((v) => [v.Name, v.UsageData?.Size ?? -1]));
+    const sizes = new Map<string, number>();
+    for (const name of names) {
+      const size = byVolume.get(storageVolume(this.instance, name)) ?? -1;
+      if (size >= 0) sizes.set(name, size);
+    }
+    return sizes;
   }
 
   /** Stops the shared event stream (ybd stopping). */

@@ -551,8 +551,8 @@ export class KubernetesRuntime implements Runtime {
   }
 
   /** The data is on the nodes, which the control plane does not size. */
-  async storageBytes(): Promise<number | null> {
-    return null;
+  async storageSizes(): Promise<Map<string, number>> {
+    return new Map();
   }
 
   close(): void {
