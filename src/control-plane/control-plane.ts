@@ -160,13 +160,13 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
     // The router process, before the monitor and the reconcile write endpoints for it to confirm.
     await life.step(routerStep(cfg, etcd.endpoints, dataDir, logDir, paths.binDir, log));
 
-    // Crashed processes restarted; after a crash of ybd, running processes adopted (docs/architecture.md §5).
+    // Crashed processes restarted; after a crash of ybd, or a gap in the runtime's events, running processes adopted
+    // and the formation restored (docs/architecture.md §5).
+    const reconciling = { store, runtime, apps, scheduler, log: log.child({ component: 'reconcile' }) };
     await life.step({
       name: 'monitor',
       start: async () => {
-        const reconcile = reconcilerInQueues({ store, runtime, apps, scheduler, log: log.child({ component: 'reconcile' }) }, (app, fn) =>
-          deployer.exclusive(app, fn),
-        );
+        const reconcile = reconcilerInQueues(reconciling, (app, fn) => deployer.exclusive(app, fn));
         const monitor = new ProcessMonitor(store, runtime, apps, log.child({ component: 'monitor' }), cfg.healthTimeout * 1000, reconcile);
         await monitor.start();
         return monitor;
@@ -175,7 +175,7 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
     });
     // After `ybd restore`: services and missing release images back before the reconcile starts the apps (§9).
     await bringBackAfterRestore({ store, apps, builds, scheduler, runtime, services: services.manager, dataDir, log: log.child({ component: 'restore' }) });
-    await reconcileOnStart({ store, runtime, apps, scheduler, log: log.child({ component: 'reconcile' }) });
+    await reconcileOnStart(reconciling);
 
     // app.json cron jobs, run as one-offs of each app's current release (docs/architecture.md §5.1).
     const cron = await life.step({

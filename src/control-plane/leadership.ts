@@ -1,7 +1,7 @@
 // Several ybd instances on one etcd (YB_HA, docs/architecture.md §9): they elect one leader through an etcd election;
 // the leader runs the whole control plane, every other instance is a standby that forwards its API and SSH ports to
 // the leader until it leads itself. A leader that loses its lease must stop acting at once (bin/ybd.ts exits).
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { Campaign, Etcd3 } from 'etcd3';
 import { formatAddr, type PlatformConfig } from '../config/load.js';
@@ -33,7 +33,7 @@ const NO_LEADER =
  * Forwards every connection on `addr` to the current target, byte for byte (HTTP, git, WebSocket and SSH alike); with
  * no target, `refuse` answers it. The leader sees the connection come from this instance's address.
  */
-function forwarder(addr: { host: string; port: number }, target: () => string | undefined, refuse: (s: Socket) => void): Promise<Server> {
+function forwarder(addr: { host: string; port: number }, target: () => string | undefined, refuse: (s: Socket) => void): Promise<{ close(): Promise<void> }> {
   const open = new Set<Socket>();
   const server = createServer((client) => {
     open.add(client);
@@ -49,14 +49,14 @@ function forwarder(addr: { host: string; port: number }, target: () => string | 
     client.pipe(upstream).pipe(client);
   });
   // Closing ends the open forwards too: they lead to a leader that is gone once this instance takes over.
-  const close = server.close.bind(server);
-  server.close = (cb) => {
-    for (const s of open) s.destroy();
-    return close(cb);
-  };
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of open) s.destroy();
+    });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(addr.port, addr.host, () => resolve(server));
+    server.listen(addr.port, addr.host, () => resolve({ close }));
   });
 }
 
@@ -106,7 +106,7 @@ export async function startStandby(client: Etcd3, cfg: PlatformConfig, log: Logg
     lost,
     async stopForwarding() {
       await observer.cancel();
-      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+      await Promise.all(servers.map((s) => s.close()));
     },
     async resign() {
       await campaign.resign().catch(() => undefined);

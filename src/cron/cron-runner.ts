@@ -72,11 +72,6 @@ export class CronRunner {
     clearTimeout(this.timer);
   }
 
-  /** Every running run, for a graceful stop or a test. */
-  settle(): Promise<void> {
-    return Promise.all(this.running.values()).then(() => undefined);
-  }
-
   private schedule(): void {
     if (this.stopped) return;
     const wait = minuteOf(this.now()) + MINUTE - this.now() + 50; // just past the minute's start
