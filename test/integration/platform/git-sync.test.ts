@@ -4,7 +4,8 @@
 // link-local hosts, an oversized repository and a server that never answers are refused in one sentence, nothing deployed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { commitAll, expectedBody, fixtureRepo, git, startPlatform, type Platform
 import { rawEtcd } from '../auth/as-user.js';
 import { until } from '../../helpers/until.js';
 import { startGitRemote, type GitRemote } from './git-remote.js';
+import { freePort } from '../../helpers/ports.js';
 
 const APP = 'synced';
 const HOST = `${APP}.localhost`;
@@ -39,6 +41,7 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
+const publicUrl = (name: string) => `${remote.url}/git/${name}.git`;
 const repoUrl = (name = 'shop') => `${remote.url.replace('//', `//bot:${PASSWORD}@`)}/git/${name}.git`;
 const releases = async () => JSON.parse((await p.yb(['releases', '-a', APP, '--json'])).stdout) as Array<{ version: number; description: string }>;
 const pushMore = async (text: string) => {
@@ -90,6 +93,39 @@ test('git:sync deploys the remote HEAD, a branch, a tag and a commit, streaming 
   assert.ok(!events.includes(PASSWORD));
 });
 
+test('git:// through a real git daemon; a submodule in the repository is never fetched', async () => {
+  // A submodule whose URL points at another repository on the same server: the deploy must not fetch it.
+  const sub = await fixtureRepo('dockerfile-hello', work);
+  execFileSync('git', ['clone', '-q', '--bare', sub, join(work, 'evil.git')]);
+  await git(src, ['-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', sub, 'vendor/evil']);
+  await git(src, ['config', '-f', '.gitmodules', 'submodule.vendor/evil.url', publicUrl('evil')]);
+  await commitAll(src, 'with a submodule');
+  await pushMore('served over git://\n');
+  const port = await freePort();
+  const daemon = spawn('git', ['daemon', '--reuseaddr', `--base-path=${work}`, '--export-all', '--listen=127.0.0.1', `--port=${port}`, work], {
+    stdio: 'ignore',
+  });
+  try {
+    await until(
+      'git daemon listening',
+      () =>
+        new Promise<boolean>((resolve) => {
+          const s = connect(port, '127.0.0.1', () => {
+            s.end();
+            resolve(true);
+          });
+          s.on('error', () => resolve(false));
+        }),
+    );
+    const out = await p.yb(['git:sync', `git://127.0.0.1:${port}/shop.git`, 'main', '-a', APP]);
+    assert.match(out.stdout, /is live at/);
+    await until('the git:// commit served', async () => (await p.fetchApp(HOST)).body === 'served over git://\n');
+  } finally {
+    daemon.kill();
+  }
+  assert.ok(!remote.requests.some((r) => r.path.includes('evil')), 'the submodule was not fetched');
+});
+
 test('bad URLs and refs, wrong credentials, link-local hosts, oversized repositories and silent servers are refused; nothing deployed', async () => {
   const before = (await releases()).length;
   const refused: Array<[string[], RegExp]> = [
@@ -124,7 +160,7 @@ test('bad URLs and refs, wrong credentials, link-local hosts, oversized reposito
   assert.match(r.stdout, /larger than the 3 MiB allowed \(YB_GIT_SYNC_MB\)/);
 
   assert.equal((await releases()).length, before, 'no release was made');
-  assert.equal((await p.fetchApp(HOST)).body, 'second version\n', 'the app keeps serving');
+  assert.equal((await p.fetchApp(HOST)).body, 'served over git://\n', 'the app keeps serving');
   // A ref that git would read as an option, sent to the API directly (the CLI would take it for one of its own).
   const api = await fetch(`${p.apiUrl}/apps/${APP}/git-syncs`, {
     method: 'POST',
