@@ -193,13 +193,19 @@ export function registerWebhooks(api: FastifyInstance, ctx: ApiContext): void {
         const raw = req.body;
         const { event, id: deliveryId, digest } = deliveryOf(w.provider, req.headers, raw);
         const base = { id: deliveryId, digest, at: new Date().toISOString(), provider: w.provider, event };
+        // Recorded before it is answered; a replay (a verified delivery's id or body seen before) is recorded as refused, 409.
+        const record = async (d: Delivery) => {
+          try {
+            await recordDelivery(ctx.store, app, d);
+          } catch (err) {
+            const e = toYbError(err);
+            if (e.code !== 'YB_ERR_CONFLICT') throw err;
+            await recordDelivery(ctx.store, app, { ...d, status: 409, outcome: 'refused', message: e.message, verified: false });
+            throw e;
+          }
+        };
         const refuse = async (status: number, code: ErrorCode, message: string, verified: boolean): Promise<never> => {
-          const d: Delivery = { ...base, status, outcome: 'refused', message, verified };
-          await recordDelivery(ctx.store, app, d).catch(async (err: unknown) => {
-            if (toYbError(err).code !== 'YB_ERR_CONFLICT') throw err;
-            await recordDelivery(ctx.store, app, { ...d, status: 409, verified: false, message: toYbError(err).message });
-            throw err;
-          });
+          await record({ ...base, status, outcome: 'refused', message, verified });
           ctx.log.info({ app, delivery: deliveryId, status }, `webhook delivery refused: ${message}`);
           throw new YbError(code, message);
         };
@@ -223,13 +229,7 @@ export function registerWebhooks(api: FastifyInstance, ctx: ApiContext): void {
             : push.kind === 'ignore'
               ? { status: 200, outcome: 'ignored', message: push.reason }
               : { status: 202, outcome: 'accepted', message: `deploying ${push.commit.slice(0, 7)} of ${w.branch}`, commit: push.commit };
-        try {
-          await recordDelivery(ctx.store, app, { ...base, ...answer, verified: true });
-        } catch (err) {
-          if (toYbError(err).code !== 'YB_ERR_CONFLICT') throw err;
-          await recordDelivery(ctx.store, app, { ...base, status: 409, outcome: 'refused', message: toYbError(err).message, verified: false });
-          throw err;
-        }
+        await record({ ...base, ...answer, verified: true });
         if (push.kind === 'push') void deployDelivery(ctx, w, deliveryId, push.commit);
         return reply.code(answer.status as 200 | 202).send(answer);
       },

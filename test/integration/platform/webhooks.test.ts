@@ -241,6 +241,12 @@ test('GitLab (X-Gitlab-Token) and Gitea (X-Gitea-Signature) pushes deploy; rotat
   assert.ok(!etcd.includes(PASSWORD), 'the repository token is not in etcd in clear');
   assert.ok(!p.output().includes(PASSWORD) && !p.output().includes(hook.secret), 'neither is logged');
 
+  // The platform's key rotation re-seals them; the webhook keeps verifying and fetching after it.
+  await p.yb(['admin:rotate-key']);
+  assert.ok(!JSON.stringify(await rawEtcd(p, '')).includes(hook.secret));
+  const resealed = await deliver('gitea', payload('gitea', viaGitea, { branch: 'feature' }), hook.secret);
+  assert.deepEqual([resealed.status, resealed.json.outcome], [200, 'ignored'], JSON.stringify(resealed.json));
+
   const rotated = setUp((await p.yb(['webhooks:rotate', '-a', APP])).stdout);
   assert.equal(rotated.url, hook.url, 'the URL stays');
   assert.notEqual(rotated.secret, hook.secret);
