@@ -64,6 +64,26 @@ function view(ctx: ApiContext, w: OpenWebhook, withSecret: boolean) {
 }
 
 export function registerWebhooks(api: FastifyInstance, ctx: ApiContext): void {
+  // Accepted pushes of an app are deployed one after another in the order they came (fetches take different times, and
+  // an older commit must not go live after a newer one); one that a newer push overtook while it waited is skipped.
+  const queues = new Map<string, { tail: Promise<void>; latest: string }>();
+  const enqueue = (w: OpenWebhook, delivery: string, commit: string) => {
+    const q = queues.get(w.app) ?? { tail: Promise.resolve(), latest: delivery };
+    q.latest = delivery;
+    const run = async () => {
+      if (q.latest !== delivery) {
+        await settleDelivery(ctx.store, w.app, delivery, { outcome: 'superseded', message: 'a newer push came before it was deployed' }).catch(() => undefined);
+        return;
+      }
+      await deployDelivery(ctx, w, delivery, commit);
+    };
+    q.tail = q.tail.then(run, run);
+    queues.set(w.app, q);
+    void q.tail.then(() => {
+      if (queues.get(w.app) === q && q.latest === delivery) queues.delete(w.app);
+    });
+  };
+
   api.get(
     '/apps/:app/webhook',
     { schema: { summary: "The app's webhook (deploy on push elsewhere), without its secret", params: appParams, response: { 200: webhookSchema } } },
@@ -230,7 +250,7 @@ export function registerWebhooks(api: FastifyInstance, ctx: ApiContext): void {
               ? { status: 200, outcome: 'ignored', message: push.reason }
               : { status: 202, outcome: 'accepted', message: `deploying ${push.commit.slice(0, 7)} of ${w.branch}`, commit: push.commit };
         await record({ ...base, ...answer, verified: true });
-        if (push.kind === 'push') void deployDelivery(ctx, w, deliveryId, push.commit);
+        if (push.kind === 'push') enqueue(w, deliveryId, push.commit);
         return reply.code(answer.status as 200 | 202).send(answer);
       },
     );

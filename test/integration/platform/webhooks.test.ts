@@ -106,7 +106,13 @@ async function deliver(
 
 const releases = async () => JSON.parse((await p.yb(['releases', '-a', APP, '--json'])).stdout) as Array<{ version: number }>;
 const deliveries = async () =>
-  JSON.parse((await p.yb(['webhooks:deliveries', '-a', APP, '--json'])).stdout) as Array<{ id: string; status: number; outcome: string; message: string }>;
+  JSON.parse((await p.yb(['webhooks:deliveries', '-a', APP, '--json'])).stdout) as Array<{
+    id: string;
+    status: number;
+    outcome: string;
+    message: string;
+    commit?: string;
+  }>;
 const fetches = () => remote.requests.filter((r) => r.path.endsWith('/git-upload-pack')).length;
 
 before(async () => {
@@ -145,10 +151,29 @@ test('a signed GitHub push is answered 202 at once and its commit deployed throu
   const d = await until('the delivery recorded as deployed', async () => (await deliveries()).find((x) => x.outcome === 'deployed'));
   assert.match(d.message, new RegExp(`from ${commit.slice(0, 7)}`));
   assert.match((await p.yb(['events', '-a', APP, '--json'])).stdout, /webhook\.deploy/);
+
+  // Two pushes in quick succession: deployed in order (or the older one skipped), never the older one last.
+  const older = await commitToRemote('older of two quick pushes\n');
+  const newer = await commitToRemote('newer of two quick pushes\n');
+  const [a, b] = [await deliver('github', payload('github', older), hook.secret), await deliver('github', payload('github', newer), hook.secret)];
+  assert.deepEqual([a.status, b.status], [202, 202]);
+  const settled = await until(
+    'both deliveries settled',
+    async () => {
+      const list = await deliveries();
+      const mine = [older, newer].map((c) => list.find((d) => d.commit === c));
+      return mine.every((d) => d && ['deployed', 'superseded', 'failed'].includes(d.outcome)) && mine;
+    },
+    300_000,
+  );
+  assert.ok(['deployed', 'superseded'].includes(settled[0]!.outcome), settled[0]!.outcome);
+  assert.equal(settled[1]!.outcome, 'deployed');
+  assert.equal((await p.fetchApp(HOST)).body, 'newer of two quick pushes\n');
 });
 
 test('attacks are refused with a clear status, recorded, and deploy nothing', async () => {
   const commit = await commitToRemote('must never be deployed\n');
+  const serving = (await p.fetchApp(HOST)).body;
   const releasesBefore = (await releases()).length;
   const fetchesBefore = fetches();
   const body = payload('github', commit);
@@ -208,7 +233,7 @@ test('attacks are refused with a clear status, recorded, and deploy nothing', as
   assert.equal((await releases()).length, releasesBefore, 'no release was made');
   assert.equal(fetches(), fetchesBefore, 'nothing was fetched');
   assert.ok(!remote.requests.some((r) => r.path.includes('evil')), 'the repository named in a payload is never fetched');
-  assert.equal((await p.fetchApp(HOST)).body, 'deployed by a GitHub webhook\n', 'the app keeps serving its release');
+  assert.equal((await p.fetchApp(HOST)).body, serving, 'the app keeps serving its release');
   const recorded = await deliveries();
   for (const outcome of ['refused', 'ignored', 'pong', 'deployed'])
     assert.ok(
