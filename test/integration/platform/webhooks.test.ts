@@ -25,6 +25,7 @@ let work: string;
 let src: string;
 let hook: { url: string; secret: string };
 let otherSecret: string;
+let otherUrl: string;
 
 /** The URL and secret `webhooks:enable` / `webhooks:rotate` print. */
 function setUp(stdout: string): { url: string; secret: string } {
@@ -125,7 +126,7 @@ before(async () => {
   await p.yb(['apps:create', APP]);
   await p.yb(['apps:create', OTHER]);
   hook = setUp((await p.yb(['webhooks:enable', '-a', APP, '--repo', repoUrl()])).stdout);
-  otherSecret = setUp((await p.yb(['webhooks:enable', '-a', OTHER, '--repo', repoUrl(), '--provider', 'github'])).stdout).secret;
+  ({ secret: otherSecret, url: otherUrl } = setUp((await p.yb(['webhooks:enable', '-a', OTHER, '--repo', repoUrl(), '--provider', 'github'])).stdout));
 });
 
 after(async () => {
@@ -266,6 +267,24 @@ test('GitLab (X-Gitlab-Token) and Gitea (X-Gitea-Signature) pushes deploy; rotat
   assert.ok(!etcd.includes(PASSWORD), 'the repository token is not in etcd in clear');
   assert.ok(!p.output().includes(PASSWORD) && !p.output().includes(hook.secret), 'neither is logged');
 
+  // A push whose build fails, and a payload naming a commit the repository does not have: recorded as failed, the
+  // release serving stays.
+  writeFileSync(join(src, 'Dockerfile'), 'FROM yunbang/no-such-base-image:never\n');
+  const broken = await commitToRemote('a broken build\n');
+  execFileSync('git', ['-C', src, 'checkout', '-q', 'HEAD~1', '--', 'Dockerfile']);
+  const missing = 'e'.repeat(40);
+  for (const commit of [broken, missing]) {
+    assert.equal((await deliver('gitea', payload('gitea', commit), hook.secret)).status, 202);
+    const failed = await until(
+      `${commit.slice(0, 7)} recorded as failed`,
+      async () => (await deliveries()).find((d) => d.commit === commit && d.outcome === 'failed'),
+      300_000,
+    );
+    assert.match(failed.message, commit === missing ? /has no commit e{40}/ : /./);
+  }
+  assert.equal((await p.fetchApp(HOST)).body, 'deployed by a Gitea webhook\n', 'the previous release keeps serving');
+  await commitToRemote('deployed by a Gitea webhook\n');
+
   // The platform's key rotation re-seals them; the webhook keeps verifying and fetching after it.
   await p.yb(['admin:rotate-key']);
   assert.ok(!JSON.stringify(await rawEtcd(p, '')).includes(hook.secret));
@@ -282,4 +301,11 @@ test('GitLab (X-Gitlab-Token) and Gitea (X-Gitea-Signature) pushes deploy; rotat
   assert.equal((await deliver('gitea', payload('gitea', late), rotated.secret)).status, 404, 'a disabled webhook is gone');
   assert.match((await p.yb(['webhooks', '-a', APP])).stdout, /has no webhook/);
   assert.equal((await p.fetchApp(HOST)).body, 'deployed by a Gitea webhook\n');
+
+  // Destroying an app removes its webhook: its URL answers 404, and a new app of that name has none.
+  await p.yb(['apps:destroy', '-a', OTHER, '--confirm', OTHER]);
+  assert.equal((await deliver('github', payload('github', late), otherSecret, { url: otherUrl })).status, 404);
+  await p.yb(['apps:create', OTHER]);
+  assert.match((await p.yb(['webhooks', '-a', OTHER])).stdout, /has no webhook/);
+  assert.equal((await deliver('github', payload('github', late), otherSecret, { url: otherUrl })).status, 404);
 });
