@@ -22,6 +22,8 @@ import { registerMaintenance } from './routes/maintenance.js';
 import { registerCron } from './routes/cron.js';
 import { registerStorage } from './routes/storage.js';
 import { registerTemplates } from './routes/templates.js';
+import { registerGitSync } from './routes/git-sync.js';
+import { registerWebhooks } from './routes/webhooks.js';
 import { registerGitHttp } from '../git/http.js';
 import { registerTeams } from './routes/teams.js';
 import { registerTokens } from './routes/tokens.js';
@@ -37,7 +39,7 @@ import { registerSession } from './routes/session.js';
 import { registerDeployLive } from './routes/deploy-live.js';
 import { CONSOLE_PATHS, registerConsole } from './console-static.js';
 
-const PUBLIC = [/^\/healthz$/, /^\/openapi\.json$/, /^\/git\//, /^\/internal\//, /^\/login$/, /^\/session$/, ...CONSOLE_PATHS];
+const PUBLIC = [/^\/healthz$/, /^\/openapi\.json$/, /^\/git\//, /^\/internal\//, /^\/hooks\//, /^\/login$/, /^\/session$/, ...CONSOLE_PATHS];
 
 export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> {
   // Receiving a request is bounded (a slow head or a body that never ends closes the connection); sending the
@@ -118,6 +120,8 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   registerCron(api, ctx);
   registerStorage(api, ctx);
   registerTemplates(api, ctx);
+  registerGitSync(api, ctx);
+  registerWebhooks(api, ctx);
   registerGitHook(api, ctx);
   registerTeams(api, ctx);
   registerTokens(api, ctx);
