@@ -33,6 +33,7 @@ import { YbError, errorId } from '../shared/errors.js';
 import { PLATFORM_VERSION } from '../shared/version.js';
 import { LAYOUT_VERSION } from '../store/migrations/steps.js';
 import { handleRunUpgrade, isRunUpgrade } from './run-session.js';
+import { handleRunWebSocket, isRunWebSocket } from './run-websocket.js';
 import { registerSession } from './routes/session.js';
 import { registerDeployLive } from './routes/deploy-live.js';
 import { CONSOLE_PATHS, registerConsole } from './console-static.js';
@@ -135,8 +136,9 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
     authorize: async (user, app, action) => userMay(ctx, user, await ctx.apps.getApp(app), action),
     maxPushBytes: ctx.maxPushBytes ?? 512 * 1024 * 1024,
   });
-  api.server.on('upgrade', (req, socket) => {
+  api.server.on('upgrade', (req, socket, head) => {
     if (isRunUpgrade(req)) void handleRunUpgrade(ctx, req, socket);
+    else if (isRunWebSocket(req)) void handleRunWebSocket(ctx, req, socket, head);
     else socket.destroy();
   });
   return api;
