@@ -3,12 +3,15 @@
 // the message protocol and its bounds; the one-off itself is prepared exactly as for the CLI (run-session.ts).
 // Authenticated by the console's session cookie only; must never start anything before the CSRF token matched.
 import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { ApiContext } from './context.js';
 import { prepareRun, stopReason } from './run-session.js';
 import { sameSecret, type SessionRecord, sessionsFor } from './session.js';
 import { toYbError } from './errors.js';
+import { appFor } from './auth-hook.js';
+import { appParams, errorSchema } from './schemas.js';
 import { YbError, errorId } from '../shared/errors.js';
 import type { User } from '../auth/tokens.js';
 import type { Attachment } from '../runtime/runtime.js';
@@ -227,4 +230,35 @@ async function run(
     ws.send(JSON.stringify({ type: 'exit', code }));
     ws.close(1000, 'exited');
   }
+}
+
+/**
+ * The run endpoint as /openapi.json shows it. Its real use is an upgraded connection, which never reaches a route
+ * (server.ts hands upgrades to run-session.ts and this module); a plain GET is told so, once the caller may see the app.
+ */
+export function registerRunDocs(api: FastifyInstance, ctx: ApiContext): void {
+  api.get(
+    '/apps/:app/dynos/attach',
+    {
+      schema: {
+        summary: 'Run a command in a one-off process (yb run): an upgraded connection only',
+        description:
+          'Upgrade with `Upgrade: yb-run` and a Bearer token (the CLI; query command, tty, cols, rows, term; framed by shared/run-frames) ' +
+          'or with `Upgrade: websocket` from the console: only its session cookie authenticates, the Origin must be this API’s own ' +
+          '(else 403 before the upgrade), and the first message must be `{"type":"start","csrf":<the session’s CSRF token>,"command":…,"cols":…,"rows":…}`. ' +
+          'Then binary messages carry keystrokes and output, `{"type":"resize","cols","rows"}` and `{"type":"eof"}` go in as text, and ' +
+          '`{"type":"exit","code"}` ends the run once its process is removed. Refusals are `{"type":"error","id","message"}` with close code ' +
+          '4000 + the HTTP status. Messages are at most 64 KiB; closing the socket removes the process. Both need the deploy permission ' +
+          '(viewers cannot); another team’s app is not found. A plain GET answers 400.',
+        params: appParams,
+        response: { 400: errorSchema },
+      },
+    },
+    async (req) => {
+      const app = await appFor(ctx, req, 'read');
+      throw new YbError('YB_ERR_BAD_REQUEST', `running a command on ${app.name} needs an upgraded connection (Upgrade: yb-run or websocket), not a plain GET`, {
+        hint: `use yb run -a ${app.name} -- COMMAND, or the console's "Run a command" tab`,
+      });
+    },
+  );
 }

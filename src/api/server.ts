@@ -33,7 +33,7 @@ import { YbError, errorId } from '../shared/errors.js';
 import { PLATFORM_VERSION } from '../shared/version.js';
 import { LAYOUT_VERSION } from '../store/migrations/steps.js';
 import { handleRunUpgrade, isRunUpgrade } from './run-session.js';
-import { handleRunWebSocket, isRunWebSocket } from './run-websocket.js';
+import { handleRunWebSocket, isRunWebSocket, registerRunDocs } from './run-websocket.js';
 import { registerSession } from './routes/session.js';
 import { registerDeployLive } from './routes/deploy-live.js';
 import { CONSOLE_PATHS, registerConsole } from './console-static.js';
@@ -127,6 +127,7 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   // The web console (docs/architecture.md §8): its sign-in, live deploy output and static files.
   registerSession(api, ctx);
   registerDeployLive(api, ctx);
+  registerRunDocs(api, ctx);
   registerConsole(api, ctx.consoleDir);
   registerGitHttp(api, {
     dataDir: ctx.dataDir,
