@@ -54,13 +54,8 @@ export default function Terminal({ app, command, csrf, onEvent }: TerminalProps)
   // biome-ignore lint/correctness/useExhaustiveDependencies: one terminal and one socket per run (the parent keys it)
   useEffect(() => {
     const el = box.current!;
-    const dark = matchMedia('(prefers-color-scheme: dark)').matches;
-    const term = new XTerm({
-      cursorBlink: true,
-      fontSize: 14,
-      scrollback: 5000,
-      theme: dark ? { background: '#111418', foreground: '#e6e6e6' } : { background: '#ffffff', foreground: '#1b1f24', cursor: '#1b1f24' },
-    });
+    // Dark in both schemes, like the console's other terminal output (styles.css --term-bg / --term-fg).
+    const term = new XTerm({ cursorBlink: true, fontSize: 14, scrollback: 5000, theme: { background: '#0d1117', foreground: '#e6edf3', cursor: '#e6edf3' } });
     const fit = new FitAddon();
     term.loadAddon(fit);
     term.open(el);
