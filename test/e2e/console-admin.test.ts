@@ -85,6 +85,12 @@ test('yb run in the browser: type a command in the terminal, see its output and 
   assert.equal((await oneOffs()).length, 1, 'one one-off process runs while the terminal is open');
   await accessible(page, 'terminal running');
   await screenshot(page, 'terminal');
+  // Keyboard users are not trapped: Esc then Tab moves the focus out of the terminal.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Tab');
+  assert.equal(await terminal.evaluate((el) => el.contains(document.activeElement)), false, 'Esc then Tab leaves the terminal');
+  await terminal.click();
+  await page.keyboard.press('Control+C'); // the Escape also reached the shell (a meta prefix there): start a clean line
   await page.keyboard.type('exit 3\n');
   await page.getByTestId('run-exit').filter({ hasText: 'sh exited with code 3' }).waitFor({ timeout: 60_000 });
   assert.deepEqual(await oneOffs(), [], 'the one-off is removed once it exited');

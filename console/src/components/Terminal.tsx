@@ -56,6 +56,14 @@ export default function Terminal({ app, command, csrf, onEvent }: TerminalProps)
     const el = box.current!;
     // Dark in both schemes, like the console's other terminal output (styles.css --term-bg / --term-fg).
     const term = new XTerm({ cursorBlink: true, fontSize: 14, scrollback: 5000, theme: { background: '#0d1117', foreground: '#e6edf3', cursor: '#e6edf3' } });
+    // No keyboard trap (WCAG 2.1.2): the terminal keeps Tab for the shell, but Esc then Tab moves focus on as usual.
+    let escaped = false;
+    term.attachCustomKeyEventHandler((e) => {
+      if (e.type !== 'keydown') return true;
+      if (e.key === 'Tab' && escaped) return false;
+      escaped = e.key === 'Escape';
+      return true;
+    });
     const fit = new FitAddon();
     term.loadAddon(fit);
     term.open(el);

@@ -65,7 +65,7 @@ export function TerminalTab({ app, canRun }: { app: string; canRun: boolean }) {
       {run && status === 'connecting' ? <Progress label={`Starting a one-off process for ${run.command}…`} /> : null}
       {run && status === 'running' ? (
         <p className="progress" role="status">
-          Running <code>{run.command}</code>: type in the terminal below.
+          Running <code>{run.command}</code>: type in the terminal below (Esc then Tab leaves it).
         </p>
       ) : null}
       {run && ended?.kind === 'exit' ? (
