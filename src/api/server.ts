@@ -35,6 +35,7 @@ import { YbError, errorId } from '../shared/errors.js';
 import { PLATFORM_VERSION } from '../shared/version.js';
 import { LAYOUT_VERSION } from '../store/migrations/steps.js';
 import { handleRunUpgrade, isRunUpgrade } from './run-session.js';
+import { handleRunWebSocket, isRunWebSocket, registerRunDocs } from './run-websocket.js';
 import { registerSession } from './routes/session.js';
 import { registerDeployLive } from './routes/deploy-live.js';
 import { CONSOLE_PATHS, registerConsole } from './console-static.js';
@@ -130,6 +131,7 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   // The web console (docs/architecture.md §8): its sign-in, live deploy output and static files.
   registerSession(api, ctx);
   registerDeployLive(api, ctx);
+  registerRunDocs(api, ctx);
   registerConsole(api, ctx.consoleDir);
   registerGitHttp(api, {
     dataDir: ctx.dataDir,
@@ -139,8 +141,9 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
     authorize: async (user, app, action) => userMay(ctx, user, await ctx.apps.getApp(app), action),
     maxPushBytes: ctx.maxPushBytes ?? 512 * 1024 * 1024,
   });
-  api.server.on('upgrade', (req, socket) => {
+  api.server.on('upgrade', (req, socket, head) => {
     if (isRunUpgrade(req)) void handleRunUpgrade(ctx, req, socket);
+    else if (isRunWebSocket(req)) void handleRunWebSocket(ctx, req, socket, head);
     else socket.destroy();
   });
   return api;

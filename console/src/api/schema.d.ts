@@ -1486,6 +1486,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apps/{app}/dynos/attach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run a command in a one-off process (yb run): an upgraded connection only
+         * @description Upgrade with `Upgrade: yb-run` and a Bearer token (the CLI; query command, tty, cols, rows, term; framed by shared/run-frames) or with `Upgrade: websocket` from the console: only its session cookie authenticates, the Origin must be this API’s own (else 403 before the upgrade), and the first message must be `{"type":"start","csrf":<the session’s CSRF token>,"command":…,"cols":…,"rows":…}`. Then binary messages carry keystrokes and output, `{"type":"resize","cols","rows"}` and `{"type":"eof"}` go in as text, and `{"type":"exit","code"}` ends the run once its process is removed. Refusals are `{"type":"error","id","message"}` with close code 4000 + the HTTP status. Messages are at most 64 KiB; closing the socket removes the process. Both need the deploy permission (viewers cannot); another team’s app is not found. A plain GET answers 400.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apps/{app}/formation": {
         parameters: {
             query?: never;

@@ -11,6 +11,7 @@ import { LogsTab } from './LogsTab';
 import { OperationsTab } from './OperationsTab';
 import { OverviewTab } from './OverviewTab';
 import { ReleasesTab } from './ReleasesTab';
+import { TerminalTab } from './TerminalTab';
 
 const LABELS: Record<AppTab, string> = {
   overview: 'Processes & deploys',
@@ -18,6 +19,7 @@ const LABELS: Record<AppTab, string> = {
   config: 'Config vars',
   logs: 'Logs',
   operations: 'Maintenance, jobs & storage',
+  terminal: 'Run a command',
 };
 
 export function AppPage({ name, tab, teams, admin }: { name: string; tab: AppTab; teams: Team[]; admin: boolean }) {
@@ -66,6 +68,7 @@ export function AppPage({ name, tab, teams, admin }: { name: string; tab: AppTab
       {tab === 'config' ? <ConfigTab app={name} canChange={canChange} onRelease={reload} /> : null}
       {tab === 'logs' ? <LogsTab app={name} /> : null}
       {tab === 'operations' ? <OperationsTab app={name} canChange={canChange} /> : null}
+      {tab === 'terminal' ? <TerminalTab app={name} canRun={canChange} /> : null}
     </main>
   );
 }
