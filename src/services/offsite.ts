@@ -73,6 +73,8 @@ export class OffsiteCopies {
     private readonly files: BackupFiles,
     private readonly allowPrivate: boolean,
     private readonly partBytes?: number,
+    /** The most a fetch writes here, whatever the store lists or sends (it is a tenant's). */
+    private readonly maxFetchBytes = 10 * 1024 ** 3,
   ) {}
 
   private client(s: OffsiteStore): S3Client {
@@ -146,11 +148,20 @@ export class OffsiteCopies {
     const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
     const fh = await open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     try {
-      await this.client(s).getTo(s.bucket, objectKey(s, service, copy.file), (chunk) => fh.write(chunk));
+      // The store is a tenant's: it may send more than it listed, or without end. Stop at the listed size and the cap.
+      const limit = Math.min(copy.bytes, this.maxFetchBytes);
+      if (copy.bytes > this.maxFetchBytes)
+        throw new YbError('YB_ERR_TOO_LARGE', `${copy.file} is ${copy.bytes} bytes, more than the ${this.maxFetchBytes} a restore fetches`);
+      let written = 0;
+      await this.client(s).getTo(s.bucket, objectKey(s, service, copy.file), (chunk) => {
+        written += chunk.length;
+        if (written > limit) throw new YbError('YB_ERR_BAD_GATEWAY', `the store sent more of ${copy.file} than the ${copy.bytes} bytes it listed`);
+        return fh.write(chunk);
+      });
     } catch (err) {
       await fh.close();
       await rm(path, { force: true });
-      throw storeFailure(`fetching ${copy.file} from ${targetUrl(s)}`, err);
+      throw err instanceof YbError ? err : storeFailure(`fetching ${copy.file} from ${targetUrl(s)}`, err);
     }
     await fh.close();
     await this.files.commit(service, copy.file);

@@ -3,7 +3,9 @@
 // Every connection goes through the outbound guard (outbound-guard.ts): the endpoint is a tenant's, so it must not
 // reach loopback or private hosts unless the operator allows them. Errors are one sentence; secrets never appear in them.
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
@@ -41,6 +43,7 @@ export class S3Error extends Error {
 }
 
 const DEFAULT_PART = 64 * 1024 * 1024;
+const MAX_XML = 8 * 1024 * 1024;
 
 function xmlText(s: string): string {
   return s.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[e]!);
@@ -58,9 +61,22 @@ export function parseList(xml: string): { objects: S3Object[]; next?: string } {
   return { objects, next: truncated ? tag(xml, 'NextContinuationToken') : undefined };
 }
 
+/**
+ * Opens a file to upload: never through a symbolic link, and only a regular file (the backup directory is writable from
+ * a tenant's container, which must not make the platform upload a host file or block on a FIFO).
+ */
+async function openUpload(file: string): Promise<FileHandle> {
+  const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  if (!(await fh.stat()).isFile()) {
+    await fh.close();
+    throw new S3Error(`${basename(file)} is not a regular file; it is not uploaded`, 0, 'NotAFile');
+  }
+  return fh;
+}
+
 async function hashRange(file: string, start: number, end: number): Promise<string> {
   const h = createHash('sha256');
-  const fh = await open(file, 'r');
+  const fh = await openUpload(file);
   try {
     if (end > start) for await (const chunk of fh.createReadStream({ start, end: end - 1, autoClose: false })) h.update(chunk as Buffer);
   } finally {
@@ -144,15 +160,21 @@ export class S3Client {
     });
   }
 
+  /** A small XML answer (a list page is ~250 KB at most): a store sending more is cut off, not buffered. */
   private async text(res: IncomingMessage): Promise<string> {
     const chunks: Buffer[] = [];
-    for await (const c of res) chunks.push(c as Buffer);
+    let n = 0;
+    for await (const c of res) {
+      n += (c as Buffer).length;
+      if (n > MAX_XML) throw new S3Error(`the S3 store sent an answer larger than ${MAX_XML} bytes`, res.statusCode ?? 0, 'TooLarge');
+      chunks.push(c as Buffer);
+    }
     return Buffer.concat(chunks).toString('utf8');
   }
 
   /** Uploads a file as `key`: one streamed PUT, or a multipart upload when it is larger than the part size. */
   async putFile(bucket: string, key: string, file: string): Promise<void> {
-    const fh = await open(file, 'r');
+    const fh = await openUpload(file);
     const size = (await fh.stat()).size;
     await fh.close();
     const part = this.opts.partBytes ?? DEFAULT_PART;
@@ -196,7 +218,7 @@ export class S3Client {
   /** PUTs bytes [start, end) of a file (the whole object, or one part); resolves to the ETag. */
   private async putRange(bucket: string, key: string, file: string, start: number, end: number, query?: Record<string, string>): Promise<string> {
     const hash = await hashRange(file, start, end);
-    const fh = await open(file, 'r');
+    const fh = await openUpload(file);
     try {
       const res = await this.send({
         method: 'PUT',

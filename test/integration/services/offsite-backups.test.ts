@@ -27,7 +27,10 @@ interface Plan {
   keep: number;
   next: string | null;
   offsite: { endpoint: string; region: string; to: string } | null;
-  runs: { last?: { trigger: string; status: string; backup?: string; offsite?: string; error?: string } };
+  runs: {
+    last?: { trigger: string; startedAt: string; status: string; backup?: string; offsite?: string; error?: string };
+    missed?: { count: number; last: string };
+  };
 }
 interface Listed {
   id: string;
@@ -221,6 +224,36 @@ test('a store that stops accepting the keys: the backup is kept here and the fai
   } finally {
     await s3.restart({ access: s3.access, secret: s3.secret });
   }
+});
+
+test('runs that fall while ybd is down are reported after its start, not run late', async () => {
+  const set = Date.now();
+  await p.yb(['services:backups:schedule', SVC, '* * * * *', '--keep', '2']);
+  // A tick (which records its minute) and its run, then ybd dies before the next minute and starts after it.
+  await until(
+    'a scheduled run after the schedule was set',
+    async () => {
+      const last = (await plan()).runs.last;
+      return last?.status === 'succeeded' && Date.parse(last.startedAt) > set;
+    },
+    150_000,
+  );
+  p.kill9();
+  await new Promise((r) => p.child.once('exit', r));
+  const boundary = Math.floor(Date.now() / 60_000) * 60_000 + 60_000;
+  await until('the next minute to begin while ybd is down', () => Date.now() > boundary + 2_000, 70_000);
+  const restartAt = Date.now();
+  await p.restart();
+  const info = await plan();
+  assert.ok(info.runs.missed && info.runs.missed.count >= 1, JSON.stringify(info.runs));
+  assert.ok(Date.parse(info.runs.missed.last) >= boundary);
+  const events = JSON.parse((await p.yb(['events', '--json', '-n', '200'])).stdout) as Array<{ action: string; detail?: Record<string, unknown> }>;
+  assert.ok(events.some((e) => e.action === 'service.backup.missed' && e.detail?.service === SVC));
+  assert.match((await p.yb(['services:backups', SVC])).stdout, /Missed \d+ scheduled run\(s\) while the platform was down/);
+  // The last run is the one before the gap, or a tick after the start: none was started late for the missed minute.
+  const last = Date.parse(info.runs.last!.startedAt);
+  assert.ok(last < boundary || last >= Math.floor(restartAt / 60_000) * 60_000 + 60_000, `no run started late (${info.runs.last!.startedAt})`);
+  await p.yb(['services:backups:schedule', SVC, '0 0 1 1 *', '--keep', '2']);
 });
 
 test('--off stops the schedule and forgets the store; copies already there stay', async () => {

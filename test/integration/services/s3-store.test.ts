@@ -1,14 +1,20 @@
 // The S3 client (src/shared/s3.ts) against a real S3-compatible server (versitygw, test/helpers/s3-server.ts): a
 // streamed PUT and a multipart upload read back byte for byte, listing by prefix across pages, delete, the store's
-// refusal of wrong keys as one sentence, and the outbound guard refusing a loopback endpoint unless allowed.
+// refusal of wrong keys as one sentence, and the outbound guard refusing a loopback endpoint unless allowed. Then the
+// attacks of a tenant on the off-site copies (src/services/offsite.ts): a link planted in the backup directory, and a
+// hostile store of the tenant's own that sends endless answers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client, type S3Error } from '../../../src/shared/s3.js';
 import { startS3Server, type S3Server } from '../../helpers/s3-server.js';
+import { BackupFiles } from '../../../src/services/backups.js';
+import { OffsiteCopies, type OffsiteStore } from '../../../src/services/offsite.js';
 
 let s3: S3Server;
 let dir: string;
@@ -101,4 +107,66 @@ test('the outbound guard: a loopback endpoint, by address or by name, is refused
   }
   // Link-local (cloud metadata) is refused even when private networks are allowed.
   await assert.rejects(client({ allowPrivate: true, endpoint: 'http://169.254.169.254' }).list(BUCKET, ''), /link-local/);
+});
+
+test('a link planted in the backup directory is never followed: no host file is uploaded', async () => {
+  const files = new BackupFiles(join(dir, 'backups'));
+  const svcDir = await files.ensureDir('svc');
+  symlinkSync('/etc/hostname', join(svcDir, '20260101T000000Z-abcd.rdb'));
+  const store: OffsiteStore = { endpoint: s3.url, region: 'us-east-1', accessKeyId: s3.access, secretAccessKey: s3.secret, bucket: BUCKET, prefix: 'links' };
+  await assert.rejects(
+    new OffsiteCopies(files, true).upload(store, 'svc', '20260101T000000Z-abcd.rdb'),
+    /copying 20260101T000000Z-abcd\.rdb to s3:\/\/yb-client-test\/links failed/,
+  );
+  assert.deepEqual(await client().list(BUCKET, 'links/'), []);
+});
+
+test("a hostile store of the tenant's: endless objects and endless lists are cut off, nothing is left behind", async () => {
+  const id = '20260101T000000Z-abcd';
+  let mode: 'endless-object' | 'endless-list' = 'endless-object';
+  const hostile = createServer((req, res) => {
+    if (req.url?.includes('list-type=2')) {
+      res.writeHead(200, { 'content-type': 'application/xml' });
+      if (mode === 'endless-list') {
+        const chunk = Buffer.alloc(1 << 20, 'x');
+        const pump = () => {
+          while (res.write(chunk)) if (res.destroyed) return;
+        };
+        res.on('drain', pump);
+        res.on('error', () => undefined);
+        pump();
+        return;
+      }
+      return res.end(`<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>p/svc/${id}.rdb</Key><Size>10</Size></Contents></ListBucketResult>`);
+    }
+    res.writeHead(200);
+    const chunk = Buffer.alloc(64 * 1024, 'y');
+    const pump = () => {
+      while (!res.destroyed && res.write(chunk));
+    };
+    res.on('drain', pump);
+    res.on('error', () => undefined);
+    pump();
+  });
+  await new Promise<void>((r) => hostile.listen(0, '127.0.0.1', r));
+  try {
+    const files = new BackupFiles(join(dir, 'hostile'));
+    mkdirSync(files.dir('svc'), { recursive: true });
+    const store: OffsiteStore = {
+      endpoint: `http://127.0.0.1:${(hostile.address() as AddressInfo).port}`,
+      region: 'us-east-1',
+      accessKeyId: 'k',
+      secretAccessKey: 's',
+      bucket: 'bkt',
+      prefix: 'p',
+    };
+    const copies = new OffsiteCopies(files, true);
+    await assert.rejects(copies.fetch(store, 'svc', id), /the store sent more of 20260101T000000Z-abcd\.rdb than the 10 bytes it listed/);
+    assert.deepEqual(readdirSync(files.dir('svc')), [], 'no partial or committed file is left');
+    mode = 'endless-list';
+    await assert.rejects(copies.list(store, 'svc'), /an answer larger than/);
+  } finally {
+    hostile.closeAllConnections();
+    await new Promise((r) => hostile.close(r));
+  }
 });
