@@ -82,6 +82,45 @@ const localFiles = () =>
 const remote = (extra: string[], secret = secretFile) =>
   p.yb(['services:backups:remote', SVC, ...extra, '--endpoint', s3.url, '--access-key', s3.access, '--secret-file', secret], { allowFail: true });
 
+async function api(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; json: { id?: string } & Record<string, unknown> }> {
+  const r = await fetch(`${p.apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: r.status, json: (await r.json()) as { id?: string } };
+}
+
+test("the routes' authorisation: a viewer of the service's team is refused, another team's member finds nothing", async () => {
+  const user = async (name: string) => (await api('POST', '/users', p.token, { name })).json.token as string;
+  const viewer = await user('vera');
+  const outsider = await user('xavier');
+  assert.ok((await api('POST', '/teams/main/members', p.token, { user: 'vera', role: 'viewer' })).status < 300);
+  const remoteBody = { to: `s3://${BUCKET}/x`, endpoint: s3.url, accessKeyId: s3.access, secretAccessKey: s3.secret };
+  const routes: Array<[string, string, unknown?]> = [
+    ['GET', `/services/${SVC}/backups/plan`],
+    ['GET', `/services/${SVC}/backups`],
+    ['POST', `/services/${SVC}/backups`],
+    ['PUT', `/services/${SVC}/backups/schedule`, { schedule: '* * * * *', keep: 1 }],
+    ['DELETE', `/services/${SVC}/backups/schedule`],
+    ['PUT', `/services/${SVC}/backups/remote`, remoteBody],
+    ['DELETE', `/services/${SVC}/backups/remote`],
+    ['POST', `/services/${SVC}/backups/20260101T000000Z-abcd/restore`],
+  ];
+  for (const [method, path, body] of routes) {
+    const v = await api(method, path, viewer, body);
+    assert.equal(v.status, 403, `${method} ${path} as a viewer: ${JSON.stringify(v.json)}`);
+    assert.equal(v.json.id, 'forbidden');
+    const o = await api(method, path, outsider, body);
+    assert.equal(o.status, 404, `${method} ${path} as another team's member: ${JSON.stringify(o.json)}`);
+    assert.equal(o.json.id, 'not_found');
+  }
+  const info = await plan();
+  assert.equal(info.schedule, null);
+  assert.equal(info.offsite, null);
+  assert.deepEqual(await listed(), [], 'no backup was made');
+});
+
 test('hostile or malformed targets are refused in one sentence and nothing is kept', async () => {
   for (const to of [
     's3://../x',
