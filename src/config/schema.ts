@@ -348,6 +348,14 @@ export const SETTINGS = {
     default: '7',
     description: 'Backups kept per service (under $YB_DATA_DIR/backups/<service>/); older ones are deleted.',
   },
+  serviceBackupPartMiB: {
+    env: 'YB_SERVICE_BACKUP_PART_MB',
+    type: 'int',
+    default: '64',
+    min: 5,
+    description:
+      'Off-site service backups larger than this many MiB go to the S3-compatible store as a multipart upload in parts of this size (S3 parts are at least 5 MiB).',
+  },
   logLines: { env: 'YB_LOG_LINES', type: 'int', default: '10000', description: 'Log lines kept per app (on disk, across restarts) for yb logs.' },
   logDrainBuffer: {
     env: 'YB_LOG_DRAIN_BUFFER',

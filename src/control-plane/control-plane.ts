@@ -147,6 +147,8 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
         stackImage: cfg.stackImage,
         healthTimeoutMs: cfg.serviceHealthTimeout * 1000,
         backupRetention: cfg.serviceBackupRetention,
+        outboundPrivate: cfg.outboundPrivate,
+        backupPartBytes: cfg.serviceBackupPartMiB * 1024 * 1024,
       },
     );
 
@@ -196,6 +198,16 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
         return runner;
       },
       stop: (runner) => runner.stop(),
+    });
+
+    // Scheduled service backups and their off-site copies (docs/architecture.md §5.4); on the leader only, as all of this.
+    await life.step({
+      name: 'service-backups',
+      start: async () => {
+        await services.backups.start();
+        return services.backups;
+      },
+      stop: (backups) => backups.stop(),
     });
 
     // The API and git over HTTP.

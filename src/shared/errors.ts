@@ -22,6 +22,7 @@ export const ERRORS = {
   YB_ERR_ETCD_UNAVAILABLE: { status: 503, exit: 10, message: 'etcd is not reachable' },
   YB_ERR_API_UNREACHABLE: { status: 503, exit: 10, message: 'the Yunbang API is not reachable' },
   YB_ERR_INTERNAL: { status: 500, exit: 1, message: 'internal error' },
+  YB_ERR_BAD_GATEWAY: { status: 502, exit: 11, message: 'a store the platform relies on refused or failed the request' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

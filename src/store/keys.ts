@@ -73,6 +73,12 @@ export function keys(prefix: string = DEFAULT_PREFIX) {
     sshKeysPrefix: () => `${p}keys/`,
     service: (name: string) => `${p}services/${name}`,
     servicesPrefix: () => `${p}services/`,
+    /** A service's backup schedule and off-site store (src/services/backup-plan.ts), its keys sealed. */
+    serviceBackupPlan: (name: string) => `${p}services/${name}/backup-plan`,
+    /** The last scheduled backup run of a service, the runs it missed or skipped. */
+    serviceBackupRuns: (name: string) => `${p}services/${name}/backup-runs`,
+    /** The last minute the service backup scheduler looked at: runs after it and before now were missed. */
+    serviceBackupClock: () => `${p}service-backup-clock`,
     cert: (host: string) => `${p}certs/${host}`,
     certsPrefix: () => `${p}certs/`,
     deployLock: (app: string) => `${p}locks/deploy/${app}`,
