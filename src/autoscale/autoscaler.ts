@@ -114,7 +114,8 @@ export class Autoscaler {
       next = { ...next, lastScaledAt: new Date(this.now()).toISOString() };
     }
     if (outcome.record) this.report(app, decision, decision.kind === 'hold' ? decision.reason : decision.kind);
-    await store.put(stateKey, next);
+    // Not for a policy turned off (or an app destroyed) meanwhile: its state must not outlive it.
+    if (await store.get<AutoscalePolicy>(store.keys.autoscale(app.name, policy.type))) await store.put(stateKey, next);
   }
 
   /** In the app's turn: the policy is the one decided on and nobody changed the quantity meanwhile. */

@@ -14,8 +14,9 @@ const APP = 'elastic';
 const HOST = `${APP}.localhost`;
 let p: Platform;
 let load: Load | undefined;
-/** Every quantity of web seen while the test watched. */
+/** Every quantity of web seen while the test watched, and their sequence. */
 const seen = new Set<number>();
+const history: number[] = [];
 let watching: NodeJS.Timeout | undefined;
 
 const SETTINGS = {
@@ -40,10 +41,12 @@ async function webQuantity(): Promise<number> {
   const f = await api<Array<{ type: string; quantity: number }>>('GET', `/apps/${APP}/formation`);
   const q = f.json.find((x) => x.type === 'web')?.quantity ?? -1;
   seen.add(q);
+  if (history.at(-1) !== q) history.push(q);
   return q;
 }
 
 interface Event {
+  at: string;
   user: string;
   action: string;
   detail?: { type?: string; from?: number; to?: number; metric?: { name: string; value: number | null; target: number }; message?: string };
@@ -92,6 +95,12 @@ test('sustained load over the target scales web up to --max and no further; the 
   const set = await p.yb(['autoscale', 'web', '-a', APP, '--min', '1', '--max', '3', '--p95-ms', '300']);
   assert.match(set.stdout, /Autoscaling web of elastic between 1 and 3 processes for p95 ≤ 300 ms \(now 1\)/);
   watching = setInterval(() => void webQuantity().catch(() => undefined), 500);
+  // One burst (three seconds of the load below) is not a reason to scale: most of the window must be over the target.
+  const burst = startLoad(p.routerPort, HOST, { keepAlive: 6, fresh: 2, maxSeconds: 3 });
+  await until('the burst ended', async () => (await burst.stop()).requests > 0, 30_000);
+  const calmFrom = Date.now();
+  await until('two windows passed after the burst', () => Date.now() - calmFrom > 24_000, 40_000);
+  assert.deepEqual(history, [1], 'no scaling after one burst');
   // Eight requests in flight against one process serving one at a time, 100 ms each: p95 near 800 ms.
   load = startLoad(p.routerPort, HOST, { keepAlive: 6, fresh: 2, maxSeconds: 400 });
   const t0 = Date.now();
@@ -104,6 +113,11 @@ test('sustained load over the target scales web up to --max and no further; the 
     60_000,
   );
   process.stdout.write(`# first scale-up ${upAfter.toFixed(1)} s after the load started; at 3 after ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  assert.deepEqual(
+    history.filter((q, i) => i > 0 && q < history[i - 1]!),
+    [],
+    `only up while the load lasts: ${history.join(' → ')}`,
+  );
 
   const ups = (await events()).filter((e) => e.action === 'autoscale.up');
   assert.ok(ups.length >= 1, 'scale-ups recorded');
@@ -144,8 +158,14 @@ test('the policy survives a restart of ybd; with the load gone the restarted con
 
   const list = await events();
   const downs = list.filter((e) => e.action === 'autoscale.down');
-  assert.ok(downs.length >= 2, 'one process at a time: 3 → 2 → 1');
+  const trail = list
+    .filter((e) => e.action.startsWith('autoscale.') || e.action === 'scale')
+    .map((e) => `${e.at} ${e.action} ${e.detail?.message ?? ''}`)
+    .reverse();
+  assert.ok(downs.length >= 2, `one process at a time: 3 → 2 → 1, seen ${history.join(' → ')}\n${trail.join('\n')}`);
   for (const e of downs) assert.equal(e.detail!.to, e.detail!.from! - 1);
+  const times = downs.map((e) => Date.parse(e.at)).sort((a, b) => a - b);
+  for (let i = 1; i < times.length; i++) assert.ok(times[i]! - times[i - 1]! >= 10_000, 'each step down waits for the down cooldown');
   assert.ok(
     list.some((e) => e.action === 'autoscale.cooldown' && /^Would autoscale web from \d to \d but it is cooling down until/.test(e.detail?.message ?? '')),
     'the "would scale but cooling down" is recorded',
@@ -168,4 +188,6 @@ test('a ps:scale by hand turns autoscaling of that type off (as Heroku does) and
   await p.yb(['autoscale', 'web', '-a', APP, '--min', '1', '--max', '2', '--rps', '50']);
   await p.yb(['autoscale:off', 'web', '-a', APP]);
   assert.deepEqual(JSON.parse((await p.yb(['autoscale', '-a', APP, '--json'])).stdout), []);
+  const mine = (await events()).filter((e) => e.user === 'admin' && e.action.startsWith('autoscale.')).map((e) => e.action);
+  assert.deepEqual(mine, ['autoscale.unset', 'autoscale.set', 'autoscale.set'], "the users' own changes, newest first");
 });
