@@ -156,7 +156,10 @@ test('the policy survives a restart of ybd; with the load gone the restarted con
   assert.ok(Math.max(...seen) <= 3 && Math.min(...seen) >= 1, `web stayed within 1..3: ${[...seen].join(',')}`);
   assert.equal((await p.fetchApp(HOST)).body, 'slow web.1\n');
 
-  const list = await events();
+  // The formation changes before the old process has stopped; the decision is recorded once the scale is done.
+  let list: Event[] = [];
+  const recorded = () => list.filter((e) => e.action === 'autoscale.down').length >= 2;
+  await until('both steps down recorded', async () => ((list = await events()), recorded()), 30_000).catch(() => undefined);
   const downs = list.filter((e) => e.action === 'autoscale.down');
   const trail = list
     .filter((e) => e.action.startsWith('autoscale.') || e.action === 'scale')
