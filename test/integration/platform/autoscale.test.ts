@@ -194,3 +194,27 @@ test('a ps:scale by hand turns autoscaling of that type off (as Heroku does) and
   const mine = (await events()).filter((e) => e.user === 'admin' && e.action.startsWith('autoscale.')).map((e) => e.action);
   assert.deepEqual(mine, ['autoscale.unset', 'autoscale.set', 'autoscale.set'], "the users' own changes, newest first");
 });
+
+test('a requests-per-second target: load past what one process should serve scales up to what the rate needs', async () => {
+  await p.yb(['ps:scale', 'web=1', '-a', APP]);
+  await p.yb(['autoscale', 'web', '-a', APP, '--min', '1', '--max', '3', '--rps', '4']);
+  // About 10 requests/s (one process, 100 ms each) against a target of 4 per process.
+  load = startLoad(p.routerPort, HOST, { keepAlive: 6, fresh: 2, maxSeconds: 200 });
+  await until('web scaled up for the request rate', async () => (await webQuantity()) >= 2, 120_000);
+  const result = await load.stop();
+  load = undefined;
+  assert.equal(result.failures, 0, result.samples.join('; '));
+  let up: Event | undefined;
+  await until(
+    'the scale-up recorded',
+    async () => (up = (await events()).find((e) => e.action === 'autoscale.up' && e.detail?.metric?.name === 'rps')),
+    30_000,
+  );
+  assert.equal(up!.detail!.metric!.target, 4);
+  assert.ok(up!.detail!.metric!.value! > 4.4, JSON.stringify(up!.detail));
+  assert.match(
+    up!.detail!.message!,
+    /^Autoscaled web from 1 to [23]: \d+\.\d requests\/s per process over the last \d+ s is above the target of 4 requests\/s per process/,
+  );
+  await p.yb(['autoscale:off', 'web', '-a', APP]);
+});
