@@ -1801,7 +1801,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Scale process types: quantity and size (e.g. 512M or 1G:0.5); resolves when the processes run */
+        /** Scale process types: quantity and size (e.g. 512M or 1G:0.5); resolves when the processes run; a quantity turns autoscaling of that type off */
         patch: {
             parameters: {
                 query?: never;

@@ -67,7 +67,7 @@ export function registerDynos(api: FastifyInstance, ctx: ApiContext): void {
     '/apps/:app/formation',
     {
       schema: {
-        summary: 'Scale process types: quantity and size (e.g. 512M or 1G:0.5); resolves when the processes run',
+        summary: 'Scale process types: quantity and size (e.g. 512M or 1G:0.5); resolves when the processes run; a quantity turns autoscaling of that type off',
         params: appParams,
         body: {
           type: 'object',
