@@ -8,6 +8,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { Logger } from '../shared/logger.js';
 import type { LogService } from '../logs/log-service.js';
 import type { CronRunner } from '../cron/cron-runner.js';
+import type { Autoscaler } from '../autoscale/autoscaler.js';
 import type { TemplateCatalogue } from '../templates/catalogue.js';
 import type { PlatformMetrics } from '../metrics/platform-metrics.js';
 import type { MetricsSampler } from '../metrics/sampler.js';
@@ -54,6 +55,8 @@ export interface ApiContext {
   templates?: TemplateCatalogue;
   /** app.json cron jobs (absent when the API document is generated without a platform). */
   cron?: CronRunner;
+  /** Autoscaling policies and their evaluation (absent when the API document is generated without a platform). */
+  autoscaler?: Autoscaler;
   /** Web console: hours a browser session lasts (YB_CONSOLE_SESSION_HOURS, 12 when absent) and the built console's folder. */
   consoleSessionHours?: number;
   consoleDir?: string;

@@ -20,6 +20,7 @@ import { registerDomains } from './routes/domains.js';
 import { registerCerts } from './routes/certs.js';
 import { registerMaintenance } from './routes/maintenance.js';
 import { registerCron } from './routes/cron.js';
+import { registerAutoscale } from './routes/autoscale.js';
 import { registerStorage } from './routes/storage.js';
 import { registerTemplates } from './routes/templates.js';
 import { registerGitSync } from './routes/git-sync.js';
@@ -119,6 +120,7 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   registerCerts(api, ctx);
   registerMaintenance(api, ctx);
   registerCron(api, ctx);
+  registerAutoscale(api, ctx);
   registerStorage(api, ctx);
   registerTemplates(api, ctx);
   registerGitSync(api, ctx);

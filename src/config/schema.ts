@@ -369,6 +369,42 @@ export const SETTINGS = {
     default: '15',
     description: 'Seconds between samples of router counters and container CPU/memory (kept for an hour).',
   },
+  autoscaleInterval: {
+    env: 'YB_AUTOSCALE_INTERVAL',
+    type: 'int',
+    default: '15',
+    min: 1,
+    description: 'Seconds between evaluations of the autoscaling policies (yb autoscale); by the leader only under YB_HA.',
+  },
+  autoscaleWindow: {
+    env: 'YB_AUTOSCALE_WINDOW',
+    type: 'int',
+    default: '60',
+    min: 1,
+    description: "Seconds of the router's readings an autoscaling decision looks at (a sliding window, starting after the last change).",
+  },
+  autoscaleSustain: {
+    env: 'YB_AUTOSCALE_SUSTAIN',
+    type: 'int',
+    default: '30',
+    min: 1,
+    description:
+      'Seconds of readings an autoscaling decision needs (at least two YB_METRICS_INTERVAL samples); three quarters of them over the target to add processes.',
+  },
+  autoscaleUpCooldown: {
+    env: 'YB_AUTOSCALE_UP_COOLDOWN',
+    type: 'int',
+    default: '60',
+    min: 0,
+    description: 'Seconds after an autoscaling change before processes may be added again.',
+  },
+  autoscaleDownCooldown: {
+    env: 'YB_AUTOSCALE_DOWN_COOLDOWN',
+    type: 'int',
+    default: '300',
+    min: 0,
+    description: 'Seconds a process type must have been calm, and since its last autoscaling change, before one process is removed.',
+  },
   loginMaxFailures: {
     env: 'YB_LOGIN_MAX_FAILURES',
     type: 'int',

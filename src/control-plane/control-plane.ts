@@ -30,6 +30,7 @@ import { ensureLayout } from '../store/migrations/run.js';
 import { bringBackAfterRestore } from '../ops/bring-back.js';
 import { PLATFORM_VERSION } from '../shared/version.js';
 import { CronRunner } from '../cron/cron-runner.js';
+import { Autoscaler } from '../autoscale/autoscaler.js';
 import { TemplateCatalogue } from '../templates/catalogue.js';
 import { Lifecycle } from './lifecycle.js';
 import { etcdStep, routerStep } from './children.js';
@@ -210,6 +211,30 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
       stop: (backups) => backups.stop(),
     });
 
+    // Autoscaling policies evaluated every YB_AUTOSCALE_INTERVAL seconds from the router's readings (docs/architecture.md §5.5).
+    const autoscaler = await life.step({
+      name: 'autoscale',
+      start: () => {
+        const a = new Autoscaler({
+          store,
+          apps,
+          deployer,
+          points: (app, since) => obs.metrics.sampler.pointsOf(app, since),
+          log: log.child({ component: 'autoscale' }),
+          intervalMs: cfg.autoscaleInterval * 1000,
+          tuning: {
+            windowMs: cfg.autoscaleWindow * 1000,
+            sustainMs: cfg.autoscaleSustain * 1000,
+            upCooldownMs: cfg.autoscaleUpCooldown * 1000,
+            downCooldownMs: cfg.autoscaleDownCooldown * 1000,
+          },
+        });
+        a.start();
+        return a;
+      },
+      stop: (a) => a.stop(),
+    });
+
     // The API and git over HTTP.
     const hookSecret = randomBytes(24).toString('hex');
     const acme = { directory: cfg.acmeDirectory, email: cfg.acmeEmail, renewDays: cfg.acmeRenewDays };
@@ -233,6 +258,7 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
           logs: obs.logs,
           metrics: obs.metrics,
           cron,
+          autoscaler,
           templates: new TemplateCatalogue(join(paths.packageRoot, 'templates')),
           acme,
           maxPushBytes: cfg.maxPushMiB * 1024 * 1024,

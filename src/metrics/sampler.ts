@@ -90,7 +90,9 @@ export class MetricsSampler {
       if ((this.forgotten.get(app) ?? -Infinity) >= started) continue;
       const list = (this.points.get(app) ?? []).filter((p) => p.t >= t - WINDOW_MS - this.opts.intervalMs * 2);
       const point: Point = { t };
-      if (router?.[app]) point.router = router[app];
+      // A router that answered without a line for the app has served it nothing since it started: a reading of zero
+      // (the autoscaler's window needs readings of an idle app too; a drop from earlier counts as a restart).
+      if (router) point.router = router[app] ?? idle();
       if (usage) point.types = usage[app] ?? {};
       if (point.router || point.types) list.push(point);
       if (list.length) this.points.set(app, list);
@@ -168,6 +170,11 @@ export class MetricsSampler {
     this.save();
   }
 
+  /** The readings of `app` kept since `since` (ms), oldest first: the autoscaler's window (src/autoscale/). */
+  pointsOf(app: string, since: number): Point[] {
+    return (this.points.get(app) ?? []).filter((p) => p.t >= since);
+  }
+
   /** The last hour of an app, with a fresh reading of the router counters as the newest point. */
   async summary(app: string): Promise<AppSummary> {
     const now = Date.now();
@@ -177,6 +184,10 @@ export class MetricsSampler {
     if (fresh?.[app]) points.push({ t: now, router: fresh[app], ...(last?.types ? { types: last.types } : {}) });
     return summarize(app, points, now, WINDOW_MS);
   }
+}
+
+function idle(): RouterCounters {
+  return { byClass: [0, 0, 0, 0, 0], le: [], buckets: [], count: 0, sum: 0 };
 }
 
 function revive(r: RouterCounters): RouterCounters {

@@ -517,6 +517,269 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apps/{app}/autoscale": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The app's autoscaling policies: limits, target, processes now, the metric over the window and the last decision */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            current?: {
+                                hotSlices?: number;
+                                name?: string;
+                                requests?: number;
+                                slices?: number;
+                                target?: number;
+                                value?: number | null;
+                                windowS?: number;
+                            };
+                            last?: {
+                                at?: string;
+                                from?: number;
+                                kind?: string;
+                                message?: string;
+                                metric?: {
+                                    hotSlices?: number;
+                                    name?: string;
+                                    requests?: number;
+                                    slices?: number;
+                                    target?: number;
+                                    value?: number | null;
+                                    windowS?: number;
+                                };
+                                reason?: string;
+                                to?: number;
+                                type?: string;
+                                wanted?: number;
+                            } | null;
+                            lastRecorded?: {
+                                at?: string;
+                                from?: number;
+                                kind?: string;
+                                message?: string;
+                                metric?: {
+                                    hotSlices?: number;
+                                    name?: string;
+                                    requests?: number;
+                                    slices?: number;
+                                    target?: number;
+                                    value?: number | null;
+                                    windowS?: number;
+                                };
+                                reason?: string;
+                                to?: number;
+                                type?: string;
+                                wanted?: number;
+                            } | null;
+                            max?: number;
+                            min?: number;
+                            p95Ms?: number;
+                            quantity?: number;
+                            rps?: number;
+                            setAt?: string;
+                            setBy?: string;
+                            type?: string;
+                        }[];
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps/{app}/autoscale/{type}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Autoscale a process type between min and max processes for a p95 latency (ms) or requests/s per process */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                    type: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        max: number;
+                        min: number;
+                        p95Ms?: number;
+                        rps?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            current?: {
+                                hotSlices?: number;
+                                name?: string;
+                                requests?: number;
+                                slices?: number;
+                                target?: number;
+                                value?: number | null;
+                                windowS?: number;
+                            };
+                            last?: {
+                                at?: string;
+                                from?: number;
+                                kind?: string;
+                                message?: string;
+                                metric?: {
+                                    hotSlices?: number;
+                                    name?: string;
+                                    requests?: number;
+                                    slices?: number;
+                                    target?: number;
+                                    value?: number | null;
+                                    windowS?: number;
+                                };
+                                reason?: string;
+                                to?: number;
+                                type?: string;
+                                wanted?: number;
+                            } | null;
+                            lastRecorded?: {
+                                at?: string;
+                                from?: number;
+                                kind?: string;
+                                message?: string;
+                                metric?: {
+                                    hotSlices?: number;
+                                    name?: string;
+                                    requests?: number;
+                                    slices?: number;
+                                    target?: number;
+                                    value?: number | null;
+                                    windowS?: number;
+                                };
+                                reason?: string;
+                                to?: number;
+                                type?: string;
+                                wanted?: number;
+                            } | null;
+                            max?: number;
+                            min?: number;
+                            p95Ms?: number;
+                            quantity?: number;
+                            rps?: number;
+                            setAt?: string;
+                            setBy?: string;
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Turn autoscaling of a process type off; its processes stay as many as they are */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                    type: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            autoscaled?: boolean;
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apps/{app}/builds": {
         parameters: {
             query?: never;
@@ -1596,7 +1859,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Scale process types: quantity and size (e.g. 512M or 1G:0.5); resolves when the processes run */
+        /** Scale process types: quantity and size (e.g. 512M or 1G:0.5); resolves when the processes run; a quantity turns autoscaling of that type off */
         patch: {
             parameters: {
                 query?: never;
