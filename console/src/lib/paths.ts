@@ -9,7 +9,7 @@ export type Route =
   | { page: 'services' }
   | { page: 'app'; app: string; tab: AppTab }
   | { page: 'missing'; path: string };
-export const APP_TABS = ['overview', 'releases', 'config', 'logs', 'operations'] as const;
+export const APP_TABS = ['overview', 'releases', 'config', 'logs', 'operations', 'metrics', 'domains', 'deps'] as const;
 export type AppTab = (typeof APP_TABS)[number];
 
 /** The page a path names. Pure. */
