@@ -61,7 +61,7 @@ export function UploadDeploy({ app }: { app: string }) {
   };
 
   return (
-    <form onSubmit={deploy} className="card">
+    <form onSubmit={deploy} className="card deploy-from">
       <h2>Upload a tarball</h2>
       <p>
         A <code>.tar</code> or <code>.tar.gz</code> of the app's directory (<code>tar czf app.tgz -C DIR .</code>). With a <code>Dockerfile</code> at its top it
@@ -111,7 +111,7 @@ export function ImageDeploy({ app }: { app: string }) {
     }
   };
   return (
-    <form onSubmit={submit} className="card">
+    <form onSubmit={submit} className="card deploy-from">
       <h2>Deploy an image already imported</h2>
       <p>
         An image your team imported (<code>yb images:import app.tar --team TEAM</code>) or built; give its name and tag or its id.

@@ -48,6 +48,15 @@ export function CreateApp({ teams }: { teams: Team[] }) {
         </section>
         <UploadDeploy app={created.name} />
         <ImageDeploy app={created.name} />
+        <button
+          type="button"
+          onClick={() => {
+            setCreated(undefined);
+            setName('');
+          }}
+        >
+          Create another app
+        </button>
       </main>
     );
 

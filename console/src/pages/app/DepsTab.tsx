@@ -65,12 +65,22 @@ export function DepsTab({ app, canChange }: { app: string; canChange: boolean })
             <div className="graph" aria-hidden="true">
               <svg viewBox={`-4 -4 ${g.width + 8} ${g.height + 8}`} data-testid="deps-graph">
                 <title>Dependency graph of {app}</title>
+                <defs>
+                  <marker id="deps-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto">
+                    <path d="M0 0 L10 5 L0 10 z" className="arrow" />
+                  </marker>
+                </defs>
                 {g.edges.map((e) => {
                   const a = center(e.from);
                   const b = center(e.to);
                   const x1 = a.x + NODE_W;
                   return (
-                    <path key={`${e.from}>${e.to}`} className="edge" d={`M${x1} ${a.y} C${(x1 + b.x) / 2} ${a.y} ${(x1 + b.x) / 2} ${b.y} ${b.x} ${b.y}`} />
+                    <path
+                      key={`${e.from}>${e.to}`}
+                      className="edge"
+                      markerEnd="url(#deps-arrow)"
+                      d={`M${x1} ${a.y} C${(x1 + b.x) / 2} ${a.y} ${(x1 + b.x) / 2} ${b.y} ${b.x} ${b.y}`}
+                    />
                   );
                 })}
                 {g.nodes.map((n) => {
