@@ -97,6 +97,10 @@ test('create an app and deploy it by uploading a tarball: previewed in the page,
   await page.getByLabel('Tarball').setInputFiles({ name: 'zeros.tgz', mimeType: 'application/gzip', buffer: zeros });
   await page.getByRole('alert').filter({ hasText: 'not a tar archive' }).waitFor({ timeout: 60_000 });
   process.stdout.write(`# console-app: a ${zeros.length}-byte gzip of 64 MiB of zeros refused by the preview in ${Date.now() - t0} ms\n`);
+  // An app.json over the preview's 64 KiB is named, not read into the page.
+  await page.getByLabel('Tarball').setInputFiles(tarball('node-hello', { 'app.json': JSON.stringify({ env: { BIG: 'x'.repeat(100_000) } }) }));
+  await page.getByTestId('tarball-preview').getByText('Too big to preview: app.json (98 KiB)').waitFor();
+  assert.equal(await page.getByTestId('app-json').count(), 0);
 
   await page
     .getByLabel('Tarball')

@@ -5,7 +5,8 @@ import { type FormEvent, useRef, useState } from 'react';
 import { call, upload } from '../api/client';
 import type { Release } from '../api/types';
 import { lineSplitter } from '../lib/text';
-import { ErrorNote, Progress, StateBadge } from './common';
+import { appPath } from '../lib/route';
+import { ErrorNote, Link, Progress, StateBadge } from './common';
 import './console-app.css';
 import { type Preview, PreviewView, previewTarball } from './TarballPreview';
 
@@ -83,6 +84,11 @@ export function UploadDeploy({ app }: { app: string }) {
             Build output <StateBadge state={state} />
           </h3>
           {state === 'building' && lines.length === 0 ? <Progress label="Uploading and starting the build…" /> : null}
+          {state === 'succeeded' ? (
+            <p>
+              Deployed: its processes, releases and logs are on the <Link to={appPath(app)}>app page</Link>.
+            </p>
+          ) : null}
           {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling output box must be reachable by keyboard (axe scrollable-region-focusable) */}
           <pre className="terminal" ref={box} role="log" aria-label="build output" tabIndex={0} data-testid="upload-output">
             {lines.join('\n')}
@@ -124,7 +130,7 @@ export function ImageDeploy({ app }: { app: string }) {
       <ErrorNote error={error} />
       {release ? (
         <p role="status">
-          v{release.version} of {app} is live from {image}.
+          v{release.version} of {app} is live from {image}: see it on the <Link to={appPath(app)}>app page</Link>.
         </p>
       ) : null}
       <button type="submit" className="primary" disabled={busy}>

@@ -9,6 +9,8 @@ const WANTED = new Set(['Procfile', 'app.json', 'Dockerfile']);
 export interface Preview {
   gzip: boolean;
   files: Map<string, string>;
+  /** Wanted files too big to show, with their size. */
+  tooBig: Map<string, number>;
   entries: number;
   /** Why the whole archive was not read (too big for the preview), if it was not. */
   partial?: string;
@@ -40,11 +42,12 @@ export async function previewTarball(file: Blob): Promise<Preview> {
     void reader.cancel().catch(() => undefined);
   }
   if (scan.state().entries === 0) throw new Error('this file is not a tar archive (no entries found): make one with tar czf app.tgz -C DIR .');
-  return { gzip, files: scan.files, entries: scan.state().entries, partial };
+  return { gzip, files: scan.files, tooBig: scan.tooBig, entries: scan.state().entries, partial };
 }
 
 export function PreviewView({ preview }: { preview: Preview }) {
   const procfile = preview.files.get('Procfile');
+  // An app.json or Procfile over the preview's limit is named below rather than shown.
   const appJson = preview.files.get('app.json');
   const types = procfile ? parseProcfile(procfile) : [];
   let pretty = appJson;
@@ -88,6 +91,9 @@ export function PreviewView({ preview }: { preview: Preview }) {
         <p className="muted">No Procfile at the top: the web process comes from the language's default (e.g. npm start) or the Dockerfile's CMD.</p>
       )}
       <h3>app.json</h3>
+      {preview.tooBig.size ? (
+        <p className="hint">Too big to preview: {[...preview.tooBig].map(([name, bytes]) => `${name} (${Math.round(bytes / 1024)} KiB)`).join(', ')}.</p>
+      ) : null}
       {pretty ? (
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard to scroll it (axe scrollable-region-focusable)
         <pre tabIndex={0} data-testid="app-json">

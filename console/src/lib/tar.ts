@@ -7,6 +7,8 @@ export interface TarScan {
   push: (chunk: Uint8Array) => void;
   /** The wanted files found so far (text, at most maxFileBytes each), by top-level name. */
   files: Map<string, string>;
+  /** Wanted files found but over maxFileBytes (not read), by top-level name with their size. */
+  tooBig: Map<string, number>;
   /** Entries seen so far and whether the end-of-archive blocks were reached. */
   state: () => { entries: number; ended: boolean };
 }
@@ -52,6 +54,7 @@ export function topLevelName(path: string): string | null {
 
 export function tarScanner(wanted: (name: string) => boolean, limits: TarLimits = { maxFileBytes: 64 * 1024, maxEntries: 20_000 }): TarScan {
   const files = new Map<string, string>();
+  const tooBig = new Map<string, number>();
   let header = new Uint8Array(BLOCK);
   let headerFill = 0;
   let zeroBlocks = 0;
@@ -84,9 +87,12 @@ export function tarScanner(wanted: (name: string) => boolean, limits: TarLimits 
     if (type === 'L' || type === 'x') {
       if (n > 4096) throw new Error('the archive has a name record over 4 KiB; the preview refuses it');
       keep = { name: '', bytes: new Uint8Array(n), fill: 0, kind: type === 'L' ? 'longname' : 'pax' };
-    } else if ((type === '0' || type === '7') && n <= limits.maxFileBytes) {
+    } else if (type === '0' || type === '7') {
       const top = topLevelName(name);
-      if (top && wanted(top)) keep = { name: top, bytes: new Uint8Array(n), fill: 0, kind: 'file' };
+      if (top && wanted(top)) {
+        if (n <= limits.maxFileBytes) keep = { name: top, bytes: new Uint8Array(n), fill: 0, kind: 'file' };
+        else tooBig.set(top, n);
+      }
     }
     if (left === 0) finishEntry();
   };
@@ -133,7 +139,7 @@ export function tarScanner(wanted: (name: string) => boolean, limits: TarLimits 
     }
   };
 
-  return { push, files, state: () => ({ entries, ended }) };
+  return { push, files, tooBig, state: () => ({ entries, ended }) };
 }
 
 export interface ProcfileEntry {

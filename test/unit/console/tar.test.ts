@@ -9,7 +9,13 @@ function entry(name: string, data: string | Uint8Array, type = '0', sizeOverride
   const put = (at: number, s: string) => h.set(new TextEncoder().encode(s), at);
   put(0, name.slice(0, 100));
   put(100, '0000644\0');
-  put(124, `${(sizeOverride ?? body.length).toString(8).padStart(11, '0')}\0`);
+  const n = sizeOverride ?? body.length;
+  if (n < 8 ** 11) put(124, `${n.toString(8).padStart(11, '0')}\0`);
+  else {
+    // GNU base-256: high bit set, then the size big-endian.
+    h[124] = 0x80;
+    for (let i = 135, v = n; i > 124; i--, v = Math.floor(v / 256)) h[i] = v % 256;
+  }
   put(156, type);
   put(257, 'ustar\0');
   put(263, '00');
@@ -62,10 +68,11 @@ test('hostile archives: a bad checksum, too many entries, a huge name record and
   const many = tarScanner(WANT, { maxFileBytes: 1024, maxEntries: 3 });
   assert.throws(() => many.push(cat(entry('a', ''), entry('b', ''), entry('c', ''), entry('d', ''))), /more than 3 entries/);
   assert.throws(() => tarScanner(WANT).push(entry('././@LongLink', 'x'.repeat(5000), 'L')), /over 4 KiB/);
-  // A Procfile claiming 1 TB is skipped, not allocated.
+  // A Procfile claiming 1 TiB (GNU base-256 size) is skipped, not allocated.
   const s = tarScanner(WANT);
   s.push(entry('Procfile', '', '0', 2 ** 40));
   assert.equal(s.files.size, 0);
+  assert.deepEqual([...s.tooBig], [['Procfile', 2 ** 40]], 'and reported as too big to preview');
 });
 
 test('top-level names, Procfile lines and the gzip magic', () => {

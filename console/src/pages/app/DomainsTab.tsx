@@ -87,7 +87,7 @@ export function DomainsTab({ app, canChange }: { app: string; canChange: boolean
                               )
                             }
                           >
-                            Remove {d.hostname}
+                            Remove<span className="visually-hidden"> {d.hostname}</span>
                           </button>
                         ) : null}
                       </td>
@@ -120,7 +120,7 @@ export function DomainsTab({ app, canChange }: { app: string; canChange: boolean
               </button>
             </form>
             <div className="row">
-              <label>
+              <label className="check">
                 <input
                   type="checkbox"
                   checked={https.data?.enabled === true}
@@ -195,7 +195,7 @@ export function DomainsTab({ app, canChange }: { app: string; canChange: boolean
                             )
                           }
                         >
-                          Remove drain {d.id}
+                          Remove<span className="visually-hidden"> drain {d.id}</span>
                         </button>
                       </td>
                     ) : null}
