@@ -13,6 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startPlatform, ROOT, type Platform } from '../helpers/platform.js';
 import { until } from '../helpers/until.js';
 import { launchBrowser, screenshot, seriousViolations } from './browser.js';
+import { createTestPki } from '../integration/router/tls-pki.js';
 
 let p: Platform;
 let browser: Browser;
@@ -215,6 +216,17 @@ test('domains, https-only and log drains from the page; a bad host name is the A
   await page.getByRole('cell', { name: 'www.up-e2e.test', exact: true }).waitFor();
   await page.getByText('no certificate', { exact: false }).first().waitFor();
   assert.equal((await p.fetchApp('www.up-e2e.test')).body, 'hello from yunbang from-a-tarball', 'the router serves the new host');
+  // A certificate uploaded through the API shows with its issuer and expiry.
+  const pki = await createTestPki();
+  try {
+    const leaf = await pki.leaf(['www.up-e2e.test'], 30);
+    await api('POST', `/apps/${APP}/sni-endpoints`, tokens.olga!, { certificate: leaf.cert, privateKey: leaf.key });
+  } finally {
+    pki.close();
+  }
+  await page.reload();
+  const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'www.up-e2e.test', exact: true }) });
+  await row.filter({ hasText: /uploaded certificate from .+, expires in (29|30) days/ }).waitFor();
   // A controlled switch: it shows the state the API answered, so it turns on once the change is made.
   await page.getByLabel('HTTPS only').click();
   await until('the switch shows on', () => page.getByLabel('HTTPS only').isChecked());

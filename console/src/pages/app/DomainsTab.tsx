@@ -16,7 +16,7 @@ function certState(c: Certificate | undefined): string {
     : c.renewal?.auto
       ? ` · renewed automatically from ${c.renewal.dueFrom?.slice(0, 10)}`
       : '';
-  return `${c.source ?? 'uploaded'} certificate from ${c.issuer ?? 'unknown issuer'}, ${left} (${c.notAfter?.slice(0, 10) ?? '?'})${renewal}`;
+  return `${c.source === 'acme' ? 'ACME' : 'uploaded'} certificate from ${c.issuer ?? 'unknown issuer'}, ${left} (${c.notAfter?.slice(0, 10) ?? '?'})${renewal}`;
 }
 
 export function DomainsTab({ app, canChange }: { app: string; canChange: boolean }) {
