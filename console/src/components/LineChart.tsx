@@ -29,22 +29,20 @@ export function LineChart({
       <figcaption id={`${id}-t`}>
         <strong>{title}</strong> <span className="muted">now: {summary || 'no data'}</span>
       </figcaption>
-      <svg viewBox={`0 0 ${W} ${H + 20}`} role="img" aria-labelledby={`${id}-t`} preserveAspectRatio="none">
+      <div className="scale">
+        <span>{format(max)}</span>
+      </div>
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={`${id}-t`} preserveAspectRatio="none">
         <title>{title}</title>
         <line x1="0" y1={H} x2={W} y2={H} className="axis" />
-        <text x="4" y="12" className="tick">
-          {format(max)}
-        </text>
-        <text x="4" y={H + 16} className="tick">
-          {times[0] ? times[0].slice(11, 16) : ''}
-        </text>
-        <text x={W - 4} y={H + 16} className="tick" textAnchor="end">
-          {times.at(-1) ? `${times.at(-1)!.slice(11, 16)} UTC` : ''}
-        </text>
         {paths.map((d, i) => (
           <path key={series[i]!.name} d={d} className={`line c${i % 6}`} />
         ))}
       </svg>
+      <div className="scale">
+        <span>{times[0] ? times[0].slice(11, 16) : ''}</span>
+        <span>{times.at(-1) ? `${times.at(-1)!.slice(11, 16)} UTC` : ''}</span>
+      </div>
       <ul className="legend" aria-hidden="true">
         {series.map((s, i) => (
           <li key={s.name}>
