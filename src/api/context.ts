@@ -13,6 +13,7 @@ import type { PlatformMetrics } from '../metrics/platform-metrics.js';
 import type { MetricsSampler } from '../metrics/sampler.js';
 import type { Services } from '../services/component.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
+import type { SyncLimits } from '../git/sync.js';
 
 export interface ApiContext {
   store: Store;
@@ -32,6 +33,10 @@ export interface ApiContext {
   hookSecret: string;
   /** Time limit of a `yb run` process (YB_RUN_TIMEOUT), in ms; one hour when absent. */
   runTimeoutMs?: number;
+  /** Bounds of fetching a remote repository for `yb git:sync` and webhooks (YB_GIT_SYNC_*, YB_OUTBOUND_PRIVATE). */
+  gitSync?: SyncLimits;
+  /** Largest webhook delivery body, in bytes (YB_WEBHOOK_MAX_KB). */
+  webhookMaxBytes?: number;
   /** Largest git push or source upload, in bytes. */
   maxPushBytes?: number;
   /** Brake on password guessing at POST /login (a default one when absent). */

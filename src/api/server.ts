@@ -22,6 +22,8 @@ import { registerMaintenance } from './routes/maintenance.js';
 import { registerCron } from './routes/cron.js';
 import { registerStorage } from './routes/storage.js';
 import { registerTemplates } from './routes/templates.js';
+import { registerGitSync } from './routes/git-sync.js';
+import { registerWebhooks } from './routes/webhooks.js';
 import { registerGitHttp } from '../git/http.js';
 import { registerTeams } from './routes/teams.js';
 import { registerTokens } from './routes/tokens.js';
@@ -33,11 +35,12 @@ import { YbError, errorId } from '../shared/errors.js';
 import { PLATFORM_VERSION } from '../shared/version.js';
 import { LAYOUT_VERSION } from '../store/migrations/steps.js';
 import { handleRunUpgrade, isRunUpgrade } from './run-session.js';
+import { handleRunWebSocket, isRunWebSocket, registerRunDocs } from './run-websocket.js';
 import { registerSession } from './routes/session.js';
 import { registerDeployLive } from './routes/deploy-live.js';
 import { CONSOLE_PATHS, registerConsole } from './console-static.js';
 
-const PUBLIC = [/^\/healthz$/, /^\/openapi\.json$/, /^\/git\//, /^\/internal\//, /^\/login$/, /^\/session$/, ...CONSOLE_PATHS];
+const PUBLIC = [/^\/healthz$/, /^\/openapi\.json$/, /^\/git\//, /^\/internal\//, /^\/hooks\//, /^\/login$/, /^\/session$/, ...CONSOLE_PATHS];
 
 export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> {
   // Receiving a request is bounded (a slow head or a body that never ends closes the connection); sending the
@@ -118,6 +121,8 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   registerCron(api, ctx);
   registerStorage(api, ctx);
   registerTemplates(api, ctx);
+  registerGitSync(api, ctx);
+  registerWebhooks(api, ctx);
   registerGitHook(api, ctx);
   registerTeams(api, ctx);
   registerTokens(api, ctx);
@@ -126,6 +131,7 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   // The web console (docs/architecture.md §8): its sign-in, live deploy output and static files.
   registerSession(api, ctx);
   registerDeployLive(api, ctx);
+  registerRunDocs(api, ctx);
   registerConsole(api, ctx.consoleDir);
   registerGitHttp(api, {
     dataDir: ctx.dataDir,
@@ -135,8 +141,9 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
     authorize: async (user, app, action) => userMay(ctx, user, await ctx.apps.getApp(app), action),
     maxPushBytes: ctx.maxPushBytes ?? 512 * 1024 * 1024,
   });
-  api.server.on('upgrade', (req, socket) => {
+  api.server.on('upgrade', (req, socket, head) => {
     if (isRunUpgrade(req)) void handleRunUpgrade(ctx, req, socket);
+    else if (isRunWebSocket(req)) void handleRunWebSocket(ctx, req, socket, head);
     else socket.destroy();
   });
   return api;

@@ -182,6 +182,24 @@ export const SETTINGS = {
     description:
       'Let user-given URLs (buildpack URLs, log drains) reach loopback and private-network hosts (an internal mirror or log collector). Link-local addresses (cloud metadata) are always refused.',
   },
+  gitSyncMiB: {
+    env: 'YB_GIT_SYNC_MB',
+    type: 'int',
+    default: '512',
+    description: 'Largest repository fetched (one commit deep) by yb git:sync or a webhook delivery, in MiB.',
+  },
+  gitSyncTimeout: {
+    env: 'YB_GIT_SYNC_TIMEOUT',
+    type: 'int',
+    default: '300',
+    description: 'Seconds yb git:sync or a webhook delivery has to fetch its commit from the remote repository.',
+  },
+  webhookMaxKiB: {
+    env: 'YB_WEBHOOK_MAX_KB',
+    type: 'int',
+    default: '1024',
+    description: 'Largest webhook delivery body (a push payload), in KiB; larger deliveries are answered 413 and not read further.',
+  },
   buildpackFetchTimeout: {
     env: 'YB_BUILDPACK_FETCH_TIMEOUT',
     type: 'int',

@@ -224,6 +224,8 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
           templates: new TemplateCatalogue(join(paths.packageRoot, 'templates')),
           acme,
           maxPushBytes: cfg.maxPushMiB * 1024 * 1024,
+          gitSync: { maxBytes: cfg.gitSyncMiB * 1024 * 1024, timeoutMs: cfg.gitSyncTimeout * 1000, allowPrivate: cfg.outboundPrivate },
+          webhookMaxBytes: cfg.webhookMaxKiB * 1024,
           runTimeoutMs: cfg.runTimeout * 1000,
           loginThrottle: new LoginThrottle({
             maxFailures: cfg.loginMaxFailures,
@@ -241,6 +243,7 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
       stop: (api) => api.close(),
     });
     rmSync(join(dataDir, 'imports'), { recursive: true, force: true }); // archives of imports a crash cut short; after listen, so never a running ybd's
+    rmSync(join(dataDir, 'git-sync'), { recursive: true, force: true }); // fetches (git:sync, webhooks) a crash cut short (docs/architecture.md §4.1)
 
     // ACME certificates renewed YB_ACME_RENEW_DAYS before they expire, checked every YB_ACME_RENEW_INTERVAL seconds.
     await life.step({

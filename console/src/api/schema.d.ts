@@ -1486,6 +1486,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apps/{app}/dynos/attach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run a command in a one-off process (yb run): an upgraded connection only
+         * @description Upgrade with `Upgrade: yb-run` and a Bearer token (the CLI; query command, tty, cols, rows, term; framed by shared/run-frames) or with `Upgrade: websocket` from the console: only its session cookie authenticates, the Origin must be this API’s own (else 403 before the upgrade), and the first message must be `{"type":"start","csrf":<the session’s CSRF token>,"command":…,"cols":…,"rows":…}`. Then binary messages carry keystrokes and output, `{"type":"resize","cols","rows"}` and `{"type":"eof"}` go in as text, and `{"type":"exit","code"}` ends the run once its process is removed. Refusals are `{"type":"error","id","message"}` with close code 4000 + the HTTP status. Messages are at most 64 KiB; closing the socket removes the process. Both need the deploy permission (viewers cannot); another team’s app is not found. A plain GET answers 400.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apps/{app}/formation": {
         parameters: {
             query?: never;
@@ -1588,6 +1646,64 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/apps/{app}/git-syncs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fetch a branch, tag or commit (default: the remote HEAD) of a remote git repository (http, https or git://) and deploy it; streams the output as text, ending with a line "\u0000ok" or "\u0000fail" */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        ref?: string;
+                        url: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": unknown;
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/apps/{app}/https-only": {
@@ -2871,6 +2987,284 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apps/{app}/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The app's webhook (deploy on push elsewhere), without its secret */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            branch?: string;
+                            createdAt?: string;
+                            createdBy?: string;
+                            enabled?: boolean;
+                            provider?: string;
+                            repo?: string;
+                            secret?: string;
+                            url?: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Enable (or change) the webhook that deploys pushes to a branch of a remote repository; answers its URL and secret (kept if it had one) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        branch?: string;
+                        /** @enum {string} */
+                        provider?: "github" | "gitlab" | "gitea";
+                        repo: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            branch?: string;
+                            createdAt?: string;
+                            createdBy?: string;
+                            enabled?: boolean;
+                            provider?: string;
+                            repo?: string;
+                            secret?: string;
+                            url?: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Disable the app's webhook (its URL then answers 404) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            branch?: string;
+                            createdAt?: string;
+                            createdBy?: string;
+                            enabled?: boolean;
+                            provider?: string;
+                            repo?: string;
+                            secret?: string;
+                            url?: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps/{app}/webhook/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The webhook's recent deliveries, newest first, with what became of each */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            at?: string;
+                            commit?: string;
+                            event?: string;
+                            id?: string;
+                            message?: string;
+                            outcome?: string;
+                            provider?: string;
+                            release?: number;
+                            status?: number;
+                        }[];
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps/{app}/webhook/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new secret for the app's webhook (the old one stops working at once) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            branch?: string;
+                            createdAt?: string;
+                            createdBy?: string;
+                            enabled?: boolean;
+                            provider?: string;
+                            repo?: string;
+                            secret?: string;
+                            url?: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events": {
         parameters: {
             query?: never;
@@ -2977,6 +3371,74 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hooks/{app}/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A push delivery from GitHub (X-Hub-Signature-256), GitLab (X-Gitlab-Token) or Gitea (X-Gitea-Signature); no API token: the signature over the raw JSON body is checked. 202 when a deploy was started, 200 when the delivery was acknowledged and ignored */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message?: string;
+                            outcome?: string;
+                        };
+                    };
+                };
+                /** @description success */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            commit?: string;
+                            message?: string;
+                            outcome?: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

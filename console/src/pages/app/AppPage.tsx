@@ -14,6 +14,7 @@ import { ReleasesTab } from './ReleasesTab';
 import { DepsTab } from './DepsTab';
 import { DomainsTab } from './DomainsTab';
 import { MetricsTab } from './MetricsTab';
+import { TerminalTab } from './TerminalTab';
 
 const LABELS: Record<AppTab, string> = {
   overview: 'Processes & deploys',
@@ -24,6 +25,7 @@ const LABELS: Record<AppTab, string> = {
   metrics: 'Metrics',
   domains: 'Domains & drains',
   deps: 'Dependencies',
+  terminal: 'Run a command',
 };
 
 export function AppPage({ name, tab, teams, admin }: { name: string; tab: AppTab; teams: Team[]; admin: boolean }) {
@@ -75,6 +77,7 @@ export function AppPage({ name, tab, teams, admin }: { name: string; tab: AppTab
       {tab === 'metrics' ? <MetricsTab app={name} /> : null}
       {tab === 'domains' ? <DomainsTab app={name} canChange={canChange} /> : null}
       {tab === 'deps' ? <DepsTab app={name} canChange={canChange} /> : null}
+      {tab === 'terminal' ? <TerminalTab app={name} canRun={canChange} /> : null}
     </main>
   );
 }
