@@ -3,7 +3,8 @@
 // first, its build output streaming), hostile files refused by the preview, a Dockerfile app by the same upload and
 // its image released to another app, metrics charts fed by real requests through the router, domains, https-only,
 // log drains, the dependency graph, build details and process sizes. axe-core on every new page: no serious or
-// critical violation; 390 px dark without sideways scrolling. Measures the metrics page's time to interactive.
+// critical violation; 390 px dark without sideways scrolling. Measures the metrics page's time to interactive. A
+// destroyed app's history never reaches the next owner of its name.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -342,4 +343,25 @@ test('time to interactive of the metrics page, and 390 px dark without sideways 
   await ph.getByTestId('chart-rps').waitFor();
   await screenshot(ph, 'app-metrics-390-dark');
   await phone.close();
+});
+
+test("a destroyed app's charts do not reach the next owner of its name, another team's member", { timeout: 300_000 }, async () => {
+  const before = (await api('GET', `/apps/${APP}/metrics/timeline`, tokens.olga!)) as { points: Array<{ rps: number | null }> };
+  assert.ok(
+    before.points.some((pt) => (pt.rps ?? 0) > 0),
+    'the app has request history',
+  );
+  await api('DELETE', `/apps/${APP}`, tokens.olga!);
+  const xena = (await api('POST', '/users', p.token, { name: 'xena', password: 'xena-password-1' })).token as string;
+  await api('POST', '/teams', xena, { name: 'team-x' });
+  await api('POST', '/apps', xena, { name: APP, team: 'team-x' });
+  const after = (await api('GET', `/apps/${APP}/metrics/timeline`, xena)) as { points: Array<{ rps: number | null; types: object }> };
+  assert.deepEqual(
+    after.points.filter((pt) => (pt.rps ?? 0) > 0 || Object.keys(pt.types).length > 0),
+    [],
+    'no requests, CPU or memory of the old app',
+  );
+  // And olga, no longer able to see the name, gets the API's "not found".
+  const res = await fetch(`${p.apiUrl}/apps/${APP}/metrics/timeline`, { headers: { authorization: `Bearer ${tokens.olga}` } });
+  assert.equal(res.status, 404);
 });
