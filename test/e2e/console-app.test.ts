@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startPlatform, ROOT, type Platform } from '../helpers/platform.js';
@@ -99,6 +99,14 @@ test('create an app and deploy it by uploading a tarball: previewed in the page,
   await page.getByLabel('Tarball').setInputFiles({ name: 'zeros.tgz', mimeType: 'application/gzip', buffer: zeros });
   await page.getByRole('alert').filter({ hasText: 'not a tar archive' }).waitFor({ timeout: 60_000 });
   process.stdout.write(`# console-app: a ${zeros.length}-byte gzip of 64 MiB of zeros refused by the preview in ${Date.now() - t0} ms\n`);
+  // A well-formed archive with more entries than the preview reads is previewed in part and may still be deployed.
+  const many = mkdtempSync(join(p.dataDir, 'many-'));
+  mkdirSync(join(many, 'src', 'files'), { recursive: true });
+  for (let i = 0; i < 20_001; i++) writeFileSync(join(many, 'src', 'files', String(i)), '');
+  assert.equal(spawnSync('tar', ['cf', join(many, 'many.tar'), '-C', join(many, 'src'), '.']).status, 0);
+  await page.getByLabel('Tarball').setInputFiles(join(many, 'many.tar'));
+  await page.getByTestId('tarball-preview').getByText('more than 20000 entries; the preview stops there').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Deploy this tarball' }).isDisabled(), false);
   // An app.json over the preview's 64 KiB is named, not read into the page.
   await page.getByLabel('Tarball').setInputFiles(tarball('node-hello', { 'app.json': JSON.stringify({ env: { BIG: 'x'.repeat(100_000) } }) }));
   await page.getByTestId('tarball-preview').getByText('Too big to preview: app.json (98 KiB)').waitFor();

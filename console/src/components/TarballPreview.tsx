@@ -36,8 +36,10 @@ export async function previewTarball(file: Blob): Promise<Preview> {
       }
     }
   } catch (err) {
-    if (err instanceof Error && /tar|entries|KiB/.test(err.message)) throw err;
-    throw new Error(gzip ? 'this file is not a readable gzip archive' : 'this file could not be read', { cause: err });
+    // A big but well-formed archive (node_modules inside) is only previewed in part; it may still be deployed.
+    if (err instanceof Error && /more than \d+ entries/.test(err.message)) partial = err.message;
+    else if (err instanceof Error && /tar|KiB/.test(err.message)) throw err;
+    else throw new Error(gzip ? 'this file is not a readable gzip archive' : 'this file could not be read', { cause: err });
   } finally {
     void reader.cancel().catch(() => undefined);
   }
@@ -64,7 +66,9 @@ export function PreviewView({ preview }: { preview: Preview }) {
         {preview.entries} entries{preview.gzip ? ' (gzip)' : ''}.{' '}
         {preview.files.has('Dockerfile')
           ? 'It has a Dockerfile at its top: the platform builds it with that Dockerfile.'
-          : 'No Dockerfile at its top: buildpacks detect the language and build it.'}
+          : preview.partial
+            ? 'No Dockerfile at its top in the part read.'
+            : 'No Dockerfile at its top: buildpacks detect the language and build it.'}
         {preview.partial ? ` (${preview.partial}.)` : ''}
       </p>
       <h3>Procfile</h3>
