@@ -66,8 +66,8 @@ function tarball(fixture: string, extra: Record<string, string> = {}): string {
 }
 
 before(async () => {
-  // Samples every 2 s so the charts fill within the test (the default is 15 s).
-  p = await startPlatform({ YB_METRICS_INTERVAL: '2' });
+  // Samples every 2 s so the charts fill within the test (the default is 15 s); an ACME CA that is not there (port 9).
+  p = await startPlatform({ YB_METRICS_INTERVAL: '2', YB_ACME_DIRECTORY: 'http://127.0.0.1:9/directory' });
   for (const [name, password] of Object.entries(PASSWORDS)) tokens[name] = (await api('POST', '/users', p.token, { name, password })).token;
   await api('POST', '/teams', tokens.olga!, { name: 'team-a' });
   await api('POST', '/teams/team-a/members', tokens.olga!, { user: 'vic', role: 'viewer' });
@@ -257,6 +257,11 @@ test('domains, https-only and log drains from the page; a bad host name is the A
   await page.getByRole('button', { name: 'Add drain' }).click();
   await page.getByRole('cell', { name: DRAIN, exact: true }).waitFor();
   assert.equal(((await api('GET', `/apps/${APP}/log-drains`, tokens.olga!)) as unknown[]).length, 1);
+  // Asking an ACME CA that does not answer: the page says per host (or in one sentence) that it failed, and no certificate appears.
+  await page.getByRole('button', { name: 'Obtain certificates (ACME)' }).click();
+  await page.getByRole('list', { name: 'ACME results' }).or(page.locator('section[aria-labelledby="dom-h"]').getByRole('alert')).waitFor({ timeout: 120_000 });
+  assert.match((await page.locator('section[aria-labelledby="dom-h"]').textContent()) ?? '', /failed|could not|not reach|refused/i);
+  assert.equal(((await api('GET', `/apps/${APP}/sni-endpoints`, tokens.olga!)) as Array<{ source?: string }>).filter((c) => c.source === 'acme').length, 0);
   await accessible(page, 'domains and drains');
   await screenshot(page, 'app-domains');
   await page.getByRole('button', { name: /^Remove drain/ }).click();
