@@ -279,9 +279,15 @@ test('the dependency graph: add a dependency from the page, see it drawn and lis
   await page.getByRole('button', { name: 'Add dependency' }).click();
   const list = page.getByTestId('deps-list');
   await list.filter({ hasText: `${APP} depends on app ${IMG_APP}` }).waitFor({ timeout: 120_000 });
+  // A linked service is a node too (app → service), with its alias in the list.
+  await api('POST', '/services', tokens.olga!, { name: 'cache', kind: 'redis', team: 'team-a' });
+  await api('POST', '/services/cache/links', tokens.olga!, { app: APP });
+  await page.reload();
+  await list.filter({ hasText: `${APP} uses service cache (redis) as REDIS_URL` }).waitFor();
   const graph = page.getByTestId('deps-graph');
-  assert.equal(await graph.locator('.node').count(), 2);
-  assert.equal(await graph.locator('.edge').count(), 1);
+  assert.equal(await graph.locator('.node').count(), 3);
+  assert.equal(await graph.locator('.node.service').count(), 1);
+  assert.equal(await graph.locator('.edge').count(), 2);
   assert.match((await graph.textContent()) ?? '', new RegExp(IMG_APP));
   const config = await api('GET', `/apps/${APP}/config-vars`, tokens.olga!);
   assert.match(config.FROM_IMAGE_URL, /^http:\/\//, 'the dependency set FROM_IMAGE_URL');
@@ -295,7 +301,11 @@ test('the dependency graph: add a dependency from the page, see it drawn and lis
     .waitFor();
   await page.goto(`${p.apiUrl}/console/apps/${APP}/deps`);
   await page.getByRole('button', { name: `Remove dependency on ${IMG_APP}` }).click();
-  await page.getByText('depends on nothing and nothing depends on it yet').waitFor({ timeout: 120_000 });
+  await page
+    .getByTestId('deps-list')
+    .filter({ hasText: `depends on app ${IMG_APP}` })
+    .waitFor({ state: 'detached', timeout: 120_000 });
+  assert.equal((await api('GET', `/apps/${APP}/config-vars`, tokens.olga!)).FROM_IMAGE_URL, undefined, 'its vars went with it');
 });
 
 test('build details (dependencies, process types) and scaling with a size', { timeout: 300_000 }, async () => {
