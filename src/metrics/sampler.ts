@@ -9,6 +9,7 @@ import type { Logger } from '../shared/logger.js';
 import type { PlatformMetrics } from './platform-metrics.js';
 import { parsePromText, routerCounters, type RouterCounters } from './prom-text.js';
 import { summarize, type AppSummary, type Point, type TypeUsage } from './series.js';
+import { timeline, type TimelineEntry } from './timeline.js';
 
 export const WINDOW_MS = 60 * 60 * 1000;
 
@@ -183,6 +184,22 @@ export class MetricsSampler {
     const last = points.at(-1);
     if (fresh?.[app]) points.push({ t: now, router: fresh[app], ...(last?.types ? { types: last.types } : {}) });
     return summarize(app, points, now, WINDOW_MS);
+  }
+
+  /**
+   * The last hour of an app per sampling interval (the console's charts). Reads the same bounded history as
+   * summary(): at most WINDOW_MS / intervalMs + 2 points per app (242 at the default 15 s), nothing more is kept.
+   */
+  async timeline(app: string): Promise<{ app: string; intervalSeconds: number; points: TimelineEntry[] }> {
+    const now = Date.now();
+    const points = [...(this.points.get(app) ?? [])];
+    const last = points.at(-1);
+    // The interval since the last sample, from a fresh router reading, so requests show within seconds (not under 1 s: too short for a rate).
+    if (!last || now - last.t >= 1000) {
+      const fresh = await this.scrapeRouter().catch(() => null);
+      if (fresh?.[app]) points.push({ t: now, router: fresh[app], ...(last?.types ? { types: last.types } : {}) });
+    }
+    return { app, intervalSeconds: this.opts.intervalMs / 1000, points: timeline(points, now, WINDOW_MS) };
   }
 }
 

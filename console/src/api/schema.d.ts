@@ -2571,6 +2571,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apps/{app}/metrics/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Last hour of an app per sampling interval: requests/s, status classes, p50/p95/p99 latency, CPU and memory per process type */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            app?: string;
+                            /** @description seconds between samples (YB_METRICS_INTERVAL) */
+                            intervalSeconds?: number;
+                            /** @description one entry per interval between two samples of the last hour, oldest first */
+                            points?: {
+                                byClass?: {
+                                    [key: string]: number;
+                                } | null;
+                                p50Ms?: number | null;
+                                p95Ms?: number | null;
+                                p99Ms?: number | null;
+                                /** @description requests per second (null: no router reading) */
+                                rps?: number | null;
+                                seconds?: number;
+                                /** @description end of the interval */
+                                t?: string;
+                                types?: {
+                                    [key: string]: {
+                                        /** @description cores */
+                                        cpu?: number;
+                                        memoryBytes?: number;
+                                        processes?: number;
+                                    };
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apps/{app}/releases": {
         parameters: {
             query?: never;

@@ -12,7 +12,7 @@ export type Route =
   | { page: 'users' }
   | { page: 'app'; app: string; tab: AppTab }
   | { page: 'missing'; path: string };
-export const APP_TABS = ['overview', 'releases', 'config', 'logs', 'operations', 'terminal'] as const;
+export const APP_TABS = ['overview', 'releases', 'config', 'logs', 'operations', 'metrics', 'domains', 'deps', 'terminal'] as const;
 export type AppTab = (typeof APP_TABS)[number];
 
 /** The page a path names. Pure. */
