@@ -28,6 +28,7 @@ import { registerCerts } from '../src/cli/commands/certs.js';
 import { registerMaintenance } from '../src/cli/commands/maintenance.js';
 import { registerCron } from '../src/cli/commands/cron.js';
 import { registerStorage } from '../src/cli/commands/storage.js';
+import { registerPipelines } from '../src/cli/commands/pipelines.js';
 import { registerVersion } from '../src/cli/commands/version.js';
 import { PLATFORM_VERSION } from '../src/shared/version.js';
 
@@ -64,6 +65,7 @@ registerCerts(program);
 registerMaintenance(program);
 registerCron(program);
 registerStorage(program);
+registerPipelines(program);
 registerVersion(program);
 addMissingExamples(program);
 

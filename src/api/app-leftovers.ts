@@ -11,6 +11,7 @@ import { routesOfApp } from './app-routes.js';
 import { removeRepo } from '../git/repos.js';
 import { renewalStateKey } from '../certs/renewal-policy.js';
 import { depKey } from '../services/records.js';
+import { PipelineRecords } from '../pipelines/pipeline-records.js';
 
 /** The app's files under the data dir; removing absent ones is fine. */
 export async function removeAppFiles(ctx: Pick<ApiContext, 'dataDir' | 'logs'>, app: string): Promise<void> {
@@ -57,6 +58,14 @@ export function appCleanup(ctx: ApiContext, app: string): CleanupStep[] {
       what: 'stopping its yb run and one-off containers',
       run: async () => {
         for (const c of await ctx.runtime.listProcesses({ app })) await ctx.runtime.stopProcess(c.id, 1);
+      },
+    },
+    {
+      what: 'removing it from its pipeline',
+      run: async () => {
+        const pipelines = new PipelineRecords(ctx.store);
+        await pipelines.uncouple(app);
+        await pipelines.deleteReview(app);
       },
     },
     { what: 'forgetting its metrics', run: async () => ctx.metrics?.sampler.forget(app) },

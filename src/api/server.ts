@@ -22,6 +22,9 @@ import { registerMaintenance } from './routes/maintenance.js';
 import { registerCron } from './routes/cron.js';
 import { registerStorage } from './routes/storage.js';
 import { registerTemplates } from './routes/templates.js';
+import { registerPipelines } from './routes/pipelines.js';
+import { registerReviewApps } from './routes/review-apps.js';
+import { isReviewParent } from '../pipelines/pipeline-records.js';
 import { registerGitHttp } from '../git/http.js';
 import { registerTeams } from './routes/teams.js';
 import { registerTokens } from './routes/tokens.js';
@@ -118,6 +121,8 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   registerCron(api, ctx);
   registerStorage(api, ctx);
   registerTemplates(api, ctx);
+  registerPipelines(api, ctx);
+  registerReviewApps(api, ctx);
   registerGitHook(api, ctx);
   registerTeams(api, ctx);
   registerTokens(api, ctx);
@@ -134,6 +139,7 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
     authenticate: (token) => authenticate(ctx.store, token),
     authorize: async (user, app, action) => userMay(ctx, user, await ctx.apps.getApp(app), action),
     maxPushBytes: ctx.maxPushBytes ?? 512 * 1024 * 1024,
+    reviewParent: (app) => isReviewParent(ctx.store, app),
   });
   api.server.on('upgrade', (req, socket) => {
     if (isRunUpgrade(req)) void handleRunUpgrade(ctx, req, socket);

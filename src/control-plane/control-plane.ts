@@ -31,6 +31,7 @@ import { bringBackAfterRestore } from '../ops/bring-back.js';
 import { PLATFORM_VERSION } from '../shared/version.js';
 import { CronRunner } from '../cron/cron-runner.js';
 import { TemplateCatalogue } from '../templates/catalogue.js';
+import { isReviewParent } from '../pipelines/pipeline-records.js';
 import { Lifecycle } from './lifecycle.js';
 import { etcdStep, routerStep } from './children.js';
 
@@ -224,6 +225,8 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
           templates: new TemplateCatalogue(join(paths.packageRoot, 'templates')),
           acme,
           maxPushBytes: cfg.maxPushMiB * 1024 * 1024,
+          maxSourceBytes: cfg.maxUnpackedMiB * 1024 * 1024,
+          reviewSweepSeconds: cfg.reviewAppsSweep,
           runTimeoutMs: cfg.runTimeout * 1000,
           loginThrottle: new LoginThrottle({
             maxFailures: cfg.loginMaxFailures,
@@ -277,7 +280,16 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
     // Git over SSH.
     await life.step({
       name: 'git-ssh',
-      start: () => startGitSsh(cfg.sshAddr, { store, apps, dataDir, hookUrl: `${apiUrl}/internal/git-hook`, hookSecret, log: log.child({ component: 'ssh' }) }),
+      start: () =>
+        startGitSsh(cfg.sshAddr, {
+          store,
+          apps,
+          dataDir,
+          hookUrl: `${apiUrl}/internal/git-hook`,
+          hookSecret,
+          log: log.child({ component: 'ssh' }),
+          reviewParent: (app) => isReviewParent(store, app),
+        }),
       stop: (ssh) => ssh.close(),
     });
 
