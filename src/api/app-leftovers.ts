@@ -61,12 +61,9 @@ export function appCleanup(ctx: ApiContext, app: string): CleanupStep[] {
       },
     },
     {
+      // A review app's own record stays: its services go with it (src/pipelines/review-apps.ts sweeps it).
       what: 'removing it from its pipeline',
-      run: async () => {
-        const pipelines = new PipelineRecords(ctx.store);
-        await pipelines.uncouple(app);
-        await pipelines.deleteReview(app);
-      },
+      run: () => new PipelineRecords(ctx.store).uncouple(app),
     },
     { what: 'forgetting its metrics', run: async () => ctx.metrics?.sampler.forget(app) },
     { what: 'removing its git repository, build cache, build logs and log file', run: () => removeAppFiles(ctx, app) },

@@ -108,7 +108,10 @@ export class ReviewApps {
         out(`-----> Review app ${rec.app} of branch ${branch}`);
       } else rec = await this.make(p, parent, branch, file, user, out);
       try {
-        return await this.d.deployer.deploySource({ app: rec.app, source: createReadStream(file.path), commit, user }, out);
+        const release = await this.d.deployer.deploySource({ app: rec.app, source: createReadStream(file.path), commit, user }, out);
+        // The idle clock runs from the end of the deploy too: a build longer than the idle time must not end it at once.
+        await this.d.records.putReview({ ...rec, lastPushAt: new Date().toISOString() });
+        return release;
       } catch (err) {
         // A review app whose first deploy failed is not left behind: the next push makes it again.
         if (!(await this.d.apps.getApp(rec.app))?.currentRelease) await this.destroyRecord(rec, user, () => undefined).catch(() => undefined);
@@ -183,18 +186,24 @@ export class ReviewApps {
     this.d.log.info({ app: rec.app, branch: rec.branch, pipeline: rec.pipeline, user }, 'review app destroyed');
   }
 
-  /** Destroys every review app idle past its pipeline's idle hours; returns their names. */
+  /**
+   * Destroys every review app idle past its pipeline's idle hours, and the services of review apps destroyed by
+   * other means (`yb apps:destroy`, which leaves the record for this); returns their names.
+   */
   async sweep(now = Date.now()): Promise<string[]> {
     const pipelines = new Map((await this.d.records.list()).map((p) => [p.name, p]));
     const gone: string[] = [];
+    const due = async (r: ReviewAppRecord, at: number) => {
+      const hours = pipelines.get(r.pipeline)?.reviewApps?.idleHours;
+      return (hours !== undefined && isIdle(r, hours, at)) || !(await this.d.apps.getApp(r.app));
+    };
     for (const rec of await this.d.records.reviews()) {
-      const hours = pipelines.get(rec.pipeline)?.reviewApps?.idleHours;
-      if (hours === undefined || !isIdle(rec, hours, now)) continue;
+      if (!(await due(rec, now))) continue;
       try {
         await this.serialized(`${rec.parent}\0${rec.branch}`, async () => {
           // Looked at again in the queue: a push may have come meanwhile.
           const cur = await this.d.records.review(rec.app);
-          if (cur && isIdle(cur, hours, Date.now())) {
+          if (cur && (await due(cur, Date.now()))) {
             await this.destroyRecord(cur, 'yb[review-apps]', () => undefined);
             gone.push(cur.app);
           }

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -63,6 +63,9 @@ function collect(cmd: string, args: string[], max: number): Promise<{ code: numb
 export async function readAppJson(file: SourceFile): Promise<string | null> {
   const r = await collect('tar', ['-xOf', file.path, '--occurrence=1', 'app.json'], MAX_APP_JSON);
   if (r.code === -1) throw new YbError('YB_ERR_DEPLOY_FAILED', `app.json is larger than ${MAX_APP_JSON / 1024} KiB`);
+  // tar says "Not found in archive" for a source without app.json; anything else is a broken archive, said here.
+  if (r.code !== 0 && !/not found in archive/i.test(r.err))
+    throw new YbError('YB_ERR_BAD_REQUEST', `the source archive could not be read: ${r.err.split('\n')[0]?.replace(/^tar: /, '') ?? 'tar failed'}`);
   return r.code === 0 ? r.out.toString('utf8') : null;
 }
 
@@ -81,9 +84,10 @@ export async function archiveCommit(dataDir: string, repo: string, commit: strin
     child.kill('SIGKILL');
     throw err;
   });
-  if ((await exited) !== 0) {
+  const code = await exited;
+  if (code !== 0 || (await stat(file.path)).size === 0) {
     await file.remove();
-    throw new YbError('YB_ERR_DEPLOY_FAILED', `git archive of ${commit.slice(0, 12)} failed`);
+    throw new YbError('YB_ERR_DEPLOY_FAILED', `git archive of ${commit.slice(0, 12)} failed (exit status ${code})`);
   }
   return file;
 }
