@@ -13,6 +13,8 @@ import { YbError } from '../shared/errors.js';
 /** Largest app.json read for the review environment. */
 const MAX_APP_JSON = 256 * 1024;
 
+const sizeOf = (bytes: number) => (bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MiB` : `${Math.ceil(bytes / 1024)} KiB`);
+
 export interface SourceFile {
   path: string;
   remove(): Promise<void>;
@@ -28,7 +30,7 @@ export async function saveSource(dataDir: string, source: Readable, maxBytes: nu
   const bound = new Transform({
     transform(chunk: Buffer, _enc, done) {
       seen += chunk.length;
-      if (seen > maxBytes) done(new YbError('YB_ERR_TOO_LARGE', `the source is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB`));
+      if (seen > maxBytes) done(new YbError('YB_ERR_TOO_LARGE', `the source is larger than ${sizeOf(maxBytes)} (YB_MAX_UNPACKED_MB)`));
       else done(null, chunk);
     },
   });
@@ -64,7 +66,7 @@ export async function readAppJson(file: SourceFile): Promise<string | null> {
   const r = await collect('tar', ['-xOf', file.path, '--occurrence=1', 'app.json'], MAX_APP_JSON);
   if (r.code === -1) throw new YbError('YB_ERR_DEPLOY_FAILED', `app.json is larger than ${MAX_APP_JSON / 1024} KiB`);
   // tar says "Not found in archive" for a source without app.json; anything else is a broken archive, said here.
-  if (r.code !== 0 && !/not found in archive/i.test(r.err))
+  if (r.code !== 0 && (/does not look like a tar archive|unexpected eof/i.test(r.err) || !/not found in archive/i.test(r.err)))
     throw new YbError('YB_ERR_BAD_REQUEST', `the source archive could not be read: ${r.err.split('\n')[0]?.replace(/^tar: /, '') ?? 'tar failed'}`);
   return r.code === 0 ? r.out.toString('utf8') : null;
 }
