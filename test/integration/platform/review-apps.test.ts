@@ -6,10 +6,11 @@
 // apps idle past the pipeline's idle time (a test-short one here) are destroyed with their services.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPlatform, git, commitAll, ROOT, type Platform } from '../../helpers/platform.js';
 import { until } from '../../helpers/until.js';
+import { makeKey, sshEnv, sshUrl } from '../auth/as-user.js';
 
 let p: Platform;
 let repo = '';
@@ -118,8 +119,10 @@ test('a branch push makes a review app with its own config and Redis, served by 
   assert.ok(again.currentRelease > app.currentRelease, 'a new release');
   assert.match((await p.fetchApp('web-login.localhost')).body, /^ok v\d+ review second$/);
 
-  // Deleting the branch destroys the app and its service.
-  const del = await git(repo, ['push', remote, ':login']);
+  // Deleting the branch (over SSH this time: ybd tells that hook too) destroys the app and its service.
+  const key = makeKey(p.dataDir, 'pusher');
+  assert.equal((await api('POST', '/keys', { publicKey: readFileSync(`${key}.pub`, 'utf8') })).status, 201);
+  const del = await git(repo, ['push', sshUrl(p, 'web'), ':login'], sshEnv(key));
   assert.equal(del.code, 0, del.output);
   assert.match(del.output, /Destroying review app web-login of branch login/);
   assert.equal((await api('GET', '/apps/web-login')).status, 404);
