@@ -1,10 +1,11 @@
 // Issue #18 item 5: pipelines. A staging and a production app with different config in one pipeline; promoting
 // staging copies its release (the same image id, no build) to production as a new release with production's config,
 // rolled out and served through the router in seconds. Promoting an app without a release, from the last stage, or
-// to another team's app is refused in one sentence and changes nothing.
+// to another team's app is refused in one sentence and changes nothing. The pipeline survives a crash of ybd.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPlatform, deployFixture, type Platform } from '../../helpers/platform.js';
+import { until } from '../../helpers/until.js';
 
 let p: Platform;
 
@@ -86,4 +87,23 @@ test('refused: no next stage, no release, another team, an app outside the pipel
   // Destroying an app uncouples it.
   await p.yb(['apps:destroy', '-a', 'shop-dev', '--confirm', 'shop-dev']);
   assert.match((await p.yb(['pipelines'])).stdout, /shop\s+main\s+2\s+off/);
+});
+
+test('the pipeline survives a control-plane restart; destroying it keeps its apps', async () => {
+  p.kill9(); // its embedded etcd and router stay up; the next start adopts them
+  await until('ybd gone', () => p.child.exitCode !== null || p.child.signalCode !== null);
+  await p.restart();
+  const info = JSON.parse((await p.yb(['pipelines:info', 'shop', '--json'])).stdout) as { apps: Record<string, string> };
+  assert.deepEqual(info.apps, { 'shop-staging': 'staging', 'shop-prod': 'production' });
+  const r = await p.yb(['pipelines:promote', '-a', 'shop-staging', '--to', 'shop-prod']);
+  assert.match(r.stdout, /shop-prod: v2 is live/);
+  assert.match((await p.fetchApp('shop-prod.localhost')).body, /^ok v2 production$/);
+
+  const gone = await p.yb(['pipelines:destroy', 'shop'], { allowFail: true });
+  assert.match(gone.stderr, /run again with --confirm shop/);
+  assert.match((await p.yb(['pipelines:destroy', 'shop', '--confirm', 'shop'])).stdout, /Destroyed pipeline shop\./);
+  assert.match((await p.yb(['pipelines'])).stdout, /No pipelines yet/);
+  assert.equal((await api('GET', '/apps/shop-prod')).currentRelease, 2, 'its apps are kept');
+  const after = await p.yb(['pipelines:promote', '-a', 'shop-staging'], { allowFail: true });
+  assert.match(after.stderr, /shop-staging is in no pipeline/);
 });
