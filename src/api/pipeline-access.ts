@@ -1,4 +1,4 @@
-// Who may see and change a pipeline (docs/architecture.md §5.4): the roles of its team, as for the team's apps;
+// Who may see and change a pipeline (docs/architecture.md §5.6): the roles of its team, as for the team's apps;
 // another team's pipeline answers as a missing one, so names do not leak across tenants.
 import type { FastifyRequest } from 'fastify';
 import type { ApiContext } from './context.js';

@@ -1,4 +1,4 @@
-// The review apps component of an API context (docs/architecture.md §5.4), made once per context so its per-branch
+// The review apps component of an API context (docs/architecture.md §5.6), made once per context so its per-branch
 // queue is shared by every caller, with apps made and destroyed exactly as POST and DELETE /apps do; and the git
 // hook's path for pushes and deletions of branches of a review parent.
 import type { FastifyReply } from 'fastify';

@@ -138,7 +138,7 @@ export class Deployer {
   }
 
   /**
-   * `yb pipelines:promote` (docs/architecture.md §5.4): releases another app's release here as it is (the same image,
+   * `yb pipelines:promote` (docs/architecture.md §5.6): releases another app's release here as it is (the same image,
    * no rebuild) with this app's own config, through this app's queue and rollout. The caller checks that both apps
    * are in one pipeline, hence one team.
    */

@@ -21,7 +21,7 @@ export function repoPath(dataDir: string, app: string): string {
  * YB_MAX_UNPACKED_MB). The secret travels in a header read from a here-document, never in argv.
  * (A shell and curl start in a few milliseconds; a Node hook took ~60 ms of every push.)
  * When the app is a pipeline's review parent (YB_REVIEW_APPS=1, set by ybd per push), other branches are sent too,
- * and a deleted branch as an empty body with delete=1 (docs/architecture.md §5.4). The ref travels hex-encoded:
+ * and a deleted branch as an empty body with delete=1 (docs/architecture.md §5.6). The ref travels hex-encoded:
  * git allows "&", "#" and "%" in branch names, which must not reach the URL's query as they are.
  */
 export const HOOK_SCRIPT = `#!/bin/sh

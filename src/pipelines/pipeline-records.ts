@@ -1,5 +1,5 @@
 // Pipelines and review apps in etcd: `workflow/pipelines/<name>` and `workflow/review-apps/<app>` (docs/architecture.md
-// §3, §5.4). Under `workflow/`, which sorts after `routes/`, so their writes stay outside the routers' watch span.
+// §3, §5.6). Under `workflow/`, which sorts after `routes/`, so their writes stay outside the routers' watch span.
 // Changes are compare-and-swap loops; no deploys, no Docker.
 import type { Store } from '../store/store.js';
 import { YbError } from '../shared/errors.js';

@@ -1,4 +1,4 @@
-// Review apps (docs/architecture.md §5.4): a push of a branch other than main/master to a pipeline's review parent
+// Review apps (docs/architecture.md §5.6): a push of a branch other than main/master to a pipeline's review parent
 // makes (or redeploys) the app `<parent>-<branch>` in the pipeline's team, with app.json `environments.review`'s
 // config and services; deleting the branch, `yb reviewapps:destroy` or the pipeline's idle time destroys it with
 // its services. Builds and rollouts go through the deployer like any push; apps are made and destroyed through the

@@ -1,4 +1,4 @@
-// Review app names (docs/architecture.md §5.4): which app a branch of a review parent deploys to. Pure. Any branch
+// Review app names (docs/architecture.md §5.6): which app a branch of a review parent deploys to. Pure. Any branch
 // name git accepts (long, unicode, "../x", lookalikes of main) maps to a valid, bounded app name that never is the
 // parent's, and the caller skips names already taken by other apps.
 import { createHash } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Pipelines' pure rules (docs/architecture.md §5.4): pipeline names, the stage order review → development → staging
+// Pipelines' pure rules (docs/architecture.md §5.6): pipeline names, the stage order review → development → staging
 // → production, and which apps a promotion goes to. No I/O: the records are loaded by the caller.
 import { YbError } from '../shared/errors.js';
 

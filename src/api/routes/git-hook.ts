@@ -33,7 +33,7 @@ export function registerGitHook(api: FastifyInstance, ctx: ApiContext): void {
     const q = req.query as { app?: string; rev?: string; ref?: string; delete?: string };
     const user = String(req.headers['x-yb-user'] ?? 'unknown');
     const app = String(q.app);
-    // Other branches than main/master reach here only for a review parent (docs/architecture.md §5.4).
+    // Other branches than main/master reach here only for a review parent (docs/architecture.md §5.6).
     const branch = branchOfRef(decodeRef(q.ref));
     if (branch !== null) {
       await reviewPush(ctx, reply, { parent: app, branch, commit: q.rev, deleted: q.delete === '1', user, source: req.body as Readable });

@@ -1,4 +1,4 @@
-// /pipelines and /apps/{app}/pipeline, /apps/{app}/promotions (docs/architecture.md §5.4): a team's pipelines, the
+// /pipelines and /apps/{app}/pipeline, /apps/{app}/promotions (docs/architecture.md §5.6): a team's pipelines, the
 // stage of each of its apps, review app settings, and promoting an app's release downstream (the same image with each
 // target's own config, through each target's deploy queue). Another team's pipeline answers as a missing one.
 import type { FastifyInstance } from 'fastify';

@@ -1,4 +1,4 @@
-// GET/POST /pipelines/{pipeline}/review-apps and DELETE …/{app} (docs/architecture.md §5.4); idle review apps are
+// GET/POST /pipelines/{pipeline}/review-apps and DELETE …/{app} (docs/architecture.md §5.6); idle review apps are
 // swept while the API runs. Pushes of branches reach review apps through the git hook (api/review-apps-of.ts).
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';

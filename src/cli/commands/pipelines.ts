@@ -1,6 +1,6 @@
 // pipelines*, reviewapps*: a team's pipelines (review → development → staging → production), promoting a release
 // downstream without a rebuild, and review apps made from branch pushes (Heroku's pipelines and review apps;
-// docs/architecture.md §5.4).
+// docs/architecture.md §5.6).
 import type { Command } from 'commander';
 import { request, get, CliError } from '../client.js';
 import { requireApp, enc } from '../app-arg.js';
