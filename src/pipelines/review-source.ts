@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { YbError } from '../shared/errors.js';
 
@@ -82,7 +82,10 @@ export async function branchCommit(repo: string, branch: string): Promise<string
 export async function archiveCommit(dataDir: string, repo: string, commit: string, maxBytes: number): Promise<SourceFile> {
   const child = spawn('git', ['-C', repo, 'archive', '--format=tar', commit], { stdio: ['ignore', 'pipe', 'ignore'] });
   const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-  const file = await saveSource(dataDir, child.stdout, maxBytes).catch((err: unknown) => {
+  // Read at once: when git exits before its stdout has a reader, Node resumes the stream and what git wrote is lost
+  // (it did, under load, while saveSource made its directory). The pipe holds it, paused by backpressure, instead.
+  const output = child.stdout.pipe(new PassThrough());
+  const file = await saveSource(dataDir, output, maxBytes).catch((err: unknown) => {
     child.kill('SIGKILL');
     throw err;
   });
