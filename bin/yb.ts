@@ -30,6 +30,7 @@ import { registerWebhooks } from '../src/cli/commands/webhooks.js';
 import { registerCron } from '../src/cli/commands/cron.js';
 import { registerAutoscale } from '../src/cli/commands/autoscale.js';
 import { registerStorage } from '../src/cli/commands/storage.js';
+import { registerPipelines } from '../src/cli/commands/pipelines.js';
 import { registerVersion } from '../src/cli/commands/version.js';
 import { PLATFORM_VERSION } from '../src/shared/version.js';
 
@@ -68,6 +69,7 @@ registerWebhooks(program);
 registerCron(program);
 registerAutoscale(program);
 registerStorage(program);
+registerPipelines(program);
 registerVersion(program);
 addMissingExamples(program);
 

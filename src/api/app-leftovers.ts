@@ -11,6 +11,7 @@ import { routesOfApp } from './app-routes.js';
 import { removeRepo } from '../git/repos.js';
 import { renewalStateKey } from '../certs/renewal-policy.js';
 import { depKey } from '../services/records.js';
+import { PipelineRecords } from '../pipelines/pipeline-records.js';
 
 /** The app's files under the data dir; removing absent ones is fine. */
 export async function removeAppFiles(ctx: Pick<ApiContext, 'dataDir' | 'logs'>, app: string): Promise<void> {
@@ -58,6 +59,11 @@ export function appCleanup(ctx: ApiContext, app: string): CleanupStep[] {
       run: async () => {
         for (const c of await ctx.runtime.listProcesses({ app })) await ctx.runtime.stopProcess(c.id, 1);
       },
+    },
+    {
+      // A review app's own record stays: its services go with it (src/pipelines/review-apps.ts sweeps it).
+      what: 'removing it from its pipeline',
+      run: () => new PipelineRecords(ctx.store).uncouple(app),
     },
     { what: 'forgetting its metrics', run: async () => ctx.metrics?.sampler.forget(app) },
     { what: 'removing its git repository, build cache, build logs and log file', run: () => removeAppFiles(ctx, app) },

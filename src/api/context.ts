@@ -60,6 +60,10 @@ export interface ApiContext {
   /** Web console: hours a browser session lasts (YB_CONSOLE_SESSION_HOURS, 12 when absent) and the built console's folder. */
   consoleSessionHours?: number;
   consoleDir?: string;
+  /** Seconds between looks for idle review apps (YB_REVIEW_APPS_SWEEP, docs/architecture.md §5.6); 0 turns them off. */
+  reviewSweepSeconds?: number;
+  /** Largest source kept for a review app's deploy, in bytes (YB_MAX_UNPACKED_MB). */
+  maxSourceBytes?: number;
   /** The etcd is the embedded one, this instance's alone: a backup may hold its whole snapshot (docs/architecture.md §9). */
   embeddedEtcd?: boolean;
 }

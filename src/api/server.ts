@@ -25,6 +25,9 @@ import { registerStorage } from './routes/storage.js';
 import { registerTemplates } from './routes/templates.js';
 import { registerGitSync } from './routes/git-sync.js';
 import { registerWebhooks } from './routes/webhooks.js';
+import { registerPipelines } from './routes/pipelines.js';
+import { registerReviewApps } from './routes/review-apps.js';
+import { isReviewParent } from '../pipelines/pipeline-records.js';
 import { registerGitHttp } from '../git/http.js';
 import { registerTeams } from './routes/teams.js';
 import { registerTokens } from './routes/tokens.js';
@@ -125,6 +128,8 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   registerTemplates(api, ctx);
   registerGitSync(api, ctx);
   registerWebhooks(api, ctx);
+  registerPipelines(api, ctx);
+  registerReviewApps(api, ctx);
   registerGitHook(api, ctx);
   registerTeams(api, ctx);
   registerTokens(api, ctx);
@@ -142,6 +147,7 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
     authenticate: (token) => authenticate(ctx.store, token),
     authorize: async (user, app, action) => userMay(ctx, user, await ctx.apps.getApp(app), action),
     maxPushBytes: ctx.maxPushBytes ?? 512 * 1024 * 1024,
+    reviewParent: (app) => isReviewParent(ctx.store, app),
   });
   api.server.on('upgrade', (req, socket, head) => {
     if (isRunUpgrade(req)) void handleRunUpgrade(ctx, req, socket);

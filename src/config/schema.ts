@@ -477,6 +477,13 @@ export const SETTINGS = {
     description:
       'Seconds between checks for ACME certificates due for renewal (the first within a minute of start-up); a failed renewal is retried at the next check.',
   },
+  reviewAppsSweep: {
+    env: 'YB_REVIEW_APPS_SWEEP',
+    type: 'int',
+    default: '60',
+    description:
+      "Seconds between looks for review apps idle past their pipeline's idle hours (yb reviewapps:enable --idle-hours), which are destroyed with their services.",
+  },
   logLevel: { env: 'YB_LOG_LEVEL', type: 'string', default: 'info', description: 'Platform log level (pino).' },
 } as const satisfies Record<string, Setting>;
 

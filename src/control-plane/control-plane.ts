@@ -32,6 +32,7 @@ import { PLATFORM_VERSION } from '../shared/version.js';
 import { CronRunner } from '../cron/cron-runner.js';
 import { Autoscaler } from '../autoscale/autoscaler.js';
 import { TemplateCatalogue } from '../templates/catalogue.js';
+import { isReviewParent } from '../pipelines/pipeline-records.js';
 import { Lifecycle } from './lifecycle.js';
 import { etcdStep, routerStep } from './children.js';
 
@@ -264,6 +265,8 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
           maxPushBytes: cfg.maxPushMiB * 1024 * 1024,
           gitSync: { maxBytes: cfg.gitSyncMiB * 1024 * 1024, timeoutMs: cfg.gitSyncTimeout * 1000, allowPrivate: cfg.outboundPrivate },
           webhookMaxBytes: cfg.webhookMaxKiB * 1024,
+          maxSourceBytes: cfg.maxUnpackedMiB * 1024 * 1024,
+          reviewSweepSeconds: cfg.reviewAppsSweep,
           runTimeoutMs: cfg.runTimeout * 1000,
           loginThrottle: new LoginThrottle({
             maxFailures: cfg.loginMaxFailures,
@@ -318,7 +321,16 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
     // Git over SSH.
     await life.step({
       name: 'git-ssh',
-      start: () => startGitSsh(cfg.sshAddr, { store, apps, dataDir, hookUrl: `${apiUrl}/internal/git-hook`, hookSecret, log: log.child({ component: 'ssh' }) }),
+      start: () =>
+        startGitSsh(cfg.sshAddr, {
+          store,
+          apps,
+          dataDir,
+          hookUrl: `${apiUrl}/internal/git-hook`,
+          hookSecret,
+          log: log.child({ component: 'ssh' }),
+          reviewParent: (app) => isReviewParent(store, app),
+        }),
       stop: (ssh) => ssh.close(),
     });
 

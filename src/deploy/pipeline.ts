@@ -6,7 +6,7 @@ import type { BuildService } from '../build/build-service.js';
 import type { AppRecords, ReleaseRecord, AppRecord } from '../release/app-records.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { applyConfigPatch, describeConfigChange, type ConfigVars } from '../release/config-vars.js';
-import type { DeployManifest } from '../release/app-json.js';
+import { EMPTY_MANIFEST, type DeployManifest } from '../release/app-json.js';
 import type { FormationRecord } from '../release/app-records.js';
 import { checkProcessType } from '../release/names.js';
 import { parseSize } from '../scheduler/sizes.js';
@@ -138,6 +138,24 @@ export class Deployer {
         description: `Deploy image ${req.image.slice(0, 80)}`,
         createdBy: req.user,
       });
+      return this.rollOut(app, release, out);
+    });
+  }
+
+  /**
+   * `yb pipelines:promote` (docs/architecture.md §5.6): releases another app's release here as it is (the same image,
+   * no rebuild) with this app's own config, through this app's queue and rollout. The caller checks that both apps
+   * are in one pipeline, hence one team.
+   */
+  async promote(req: { app: string; source: ReleaseRecord; user: string }, out: Out): Promise<ReleaseRecord> {
+    return this.serialized(req.app, out, async () => {
+      const app = await this.apps.requireApp(req.app);
+      const from = `${req.source.app} v${req.source.version}`;
+      if (!(await this.scheduler.imageAvailable(req.source, out)))
+        throw new YbError('YB_ERR_RELEASE_NOT_FOUND', `the image of ${from} is no longer kept (release retention); deploy ${req.source.app} again`);
+      const config = await this.applyManifestEnv(app.name, await this.apps.getConfig(app.name), req.source.manifest ?? EMPTY_MANIFEST);
+      const { build: _theirs, ...fields } = pick(req.source);
+      const release = await this.apps.createRelease({ ...fields, app: app.name, config, description: `Promote ${from}`, createdBy: req.user });
       return this.rollOut(app, release, out);
     });
   }

@@ -18,6 +18,8 @@ export interface GitHttpDeps {
   /** Resolves whether the user may do `action` on the app; false also when the app does not exist. */
   authorize(user: User, app: string, action: Action): Promise<boolean>;
   maxPushBytes: number;
+  /** Whether the app is a pipeline's review parent: its hook then deploys other branches as review apps. */
+  reviewParent?(app: string): Promise<boolean>;
 }
 
 const SERVICES = new Set(['git-receive-pack', 'git-upload-pack']);
@@ -115,9 +117,12 @@ export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
           .send(`push refused: it is larger than the ${Math.round(deps.maxPushBytes / 1024 / 1024)} MiB limit\n`);
       }
       const dir = await ensureRepo(deps.dataDir, ok.app);
+      // Asked before the body is piped anywhere: nothing may wait between piping it and listening for its errors.
+      const env = gitEnv(ok.app, ok.user, req);
+      if (service === 'git-receive-pack' && (await deps.reviewParent?.(ok.app))) env.YB_REVIEW_APPS = '1';
       let body = req.body as Readable;
       if (req.headers['content-encoding'] === 'gzip') body = body.pipe(createGunzip());
-      const child = spawn('git', [service.slice(4), '--stateless-rpc', dir], { env: gitEnv(ok.app, ok.user, req), stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('git', [service.slice(4), '--stateless-rpc', dir], { env, stdio: ['pipe', 'pipe', 'pipe'] });
       let received = 0;
       const limitMiB = Math.round(deps.maxPushBytes / 1024 / 1024);
       let refused = false;

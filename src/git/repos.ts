@@ -20,9 +20,13 @@ export function repoPath(dataDir: string, app: string): string {
  * complaint when the control plane stopped reading a source it refused, e.g. one that unpacks past
  * YB_MAX_UNPACKED_MB). The secret travels in a header read from a here-document, never in argv.
  * (A shell and curl start in a few milliseconds; a Node hook took ~60 ms of every push.)
+ * When the app is a pipeline's review parent (YB_REVIEW_APPS=1, set by ybd per push), other branches are sent too,
+ * and a deleted branch as an empty body with delete=1 (docs/architecture.md §5.6). The ref travels hex-encoded:
+ * git allows "&", "#" and "%" in branch names, which must not reach the URL's query as they are.
  */
 export const HOOK_SCRIPT = `#!/bin/sh
-# Installed by Yunbang: builds and deploys pushes to main/master (see src/git/repos.ts).
+# Installed by Yunbang: builds and deploys pushes to main/master, and other branches as review apps when the app is a
+# pipeline's review parent (see src/git/repos.ts).
 # The status line comes as "\\0ok"; sed makes it "\\1ok" (awk cannot read a NUL), awk shows the lines before it as
 # they come, none after it (the answer is complete), and exits 0 only when it is that "ok". curl's own errors come
 # through the same pipe. mawk reads its input in blocks unless told to read lines.
@@ -35,17 +39,22 @@ awk -W version 2>/dev/null | grep -q mawk && line_awk='awk -W interactive'
 status=0
 while read -r _old new ref; do
   case "$ref" in
-    refs/heads/main|refs/heads/master) ;;
+    refs/heads/main|refs/heads/master) main=1 ;;
+    refs/heads/*) main=0; [ "\${YB_REVIEW_APPS:-}" = 1 ] || { echo "Pushed $ref; only main or master is deployed."; continue; } ;;
     *) echo "Pushed $ref; only main or master is deployed."; continue ;;
   esac
+  source="git archive --format=tar $new"
+  query="rev=$new"
   case "$new" in
     *[!0]*) ;;
-    *) echo "! Deleting $ref is not allowed: it is the deploy branch."; status=1; continue ;;
+    *) [ "$main" = 0 ] || { echo "! Deleting $ref is not allowed: it is the deploy branch."; status=1; continue; }
+       source="cat /dev/null"; query="delete=1" ;;
   esac
+  ref_hex=$(printf '%s' "$ref" | od -An -v -tx1 | tr -d ' \\n')
   {
-    git archive --format=tar "$new" |
+    $source |
       curl -sS -N -X POST -T - -H 'Content-Type: application/x-tar' -H 'Expect:' -H @/dev/fd/3 \\
-        "$YB_HOOK_URL?app=$YB_APP&rev=$new&ref=$ref" 3<<HEADERS 2>&1 || echo "! The deploy could not be started (curl exit status $?)."
+        "$YB_HOOK_URL?app=$YB_APP&$query&ref=$ref_hex" 3<<HEADERS 2>&1 || echo "! The deploy could not be started (curl exit status $?)."
 x-yb-hook-secret: $YB_HOOK_SECRET
 x-yb-user: $YB_USER
 HEADERS

@@ -23,6 +23,8 @@ export interface GitSshDeps {
   hookSecret: string;
   log: Logger;
   maxPushBytes?: number;
+  /** Whether the app is a pipeline's review parent: its hook then deploys other branches as review apps. */
+  reviewParent?(app: string): Promise<boolean>;
 }
 
 export interface GitSshServer {
@@ -125,6 +127,7 @@ export async function startGitSsh(addr: { host: string; port: number }, deps: Gi
               YB_USER: current.name,
             };
             if (gitProtocol) env.GIT_PROTOCOL = gitProtocol;
+            if (cmd.service === 'git-receive-pack' && (await deps.reviewParent?.(cmd.app))) env.YB_REVIEW_APPS = '1';
             const child = spawn('git', [cmd.service.slice(4), dir], { env, stdio: ['pipe', 'pipe', 'pipe'] });
             let received = 0;
             ch.on('data', (chunk: Buffer) => {

@@ -89,6 +89,11 @@ export function keys(prefix: string = DEFAULT_PREFIX) {
     /** `team-images/<team>/<image id>`: the team imported this image or a build of its app made it (sorts after routes/, outside the routers' watch). */
     teamImage: (team: string, imageId: string) => `${p}team-images/${team}/${imageId}`,
     teamImagesPrefix: (team?: string) => (team ? `${p}team-images/${team}/` : `${p}team-images/`),
+    /** `workflow/pipelines/<name>` and `workflow/review-apps/<app>` (src/pipelines/): after routes/, outside the routers' watch span. */
+    pipeline: (name: string) => `${p}workflow/pipelines/${name}`,
+    pipelinesPrefix: () => `${p}workflow/pipelines/`,
+    reviewApp: (app: string) => `${p}workflow/review-apps/${app}`,
+    reviewAppsPrefix: () => `${p}workflow/review-apps/`,
     /** `schema/version`: the state layout version (docs/architecture.md §9); absent before layouts were versioned (0). */
     layoutVersion: () => `${p}schema/version`,
     /** `schema/migrating`: the migration step in progress; present only while one runs or after one was cut short. */

@@ -23,6 +23,17 @@ export function present(ctx: ApiContext, app: AppRecord, mayManage = true) {
   return { ...shown, webUrl: appUrl(ctx, app.name), gitUrl: `${ctx.apiUrl}/git/${app.name}.git` };
 }
 
+/** Creates an app with its default route and git repository (POST /apps; review apps, src/pipelines/review-apps.ts). */
+export async function makeApp(ctx: ApiContext, name: string, team: string, user: string): Promise<AppRecord> {
+  const app = await ctx.apps.createApp(name, team, user);
+  // A new app starts clean even if an earlier app of this name left files behind (a destroy that failed part way).
+  await removeAppFiles(ctx, app.name);
+  await ctx.store.put(ctx.store.keys.route(defaultHost(ctx, app.name)), { app: app.name } satisfies RouteRecord);
+  await ensureRepo(ctx.dataDir, app.name);
+  ctx.log.info({ app: app.name, user }, 'app created');
+  return app;
+}
+
 export function registerApps(api: FastifyInstance, ctx: ApiContext): void {
   api.get('/apps', { schema: { summary: 'List the apps you can see', response: { 200: { type: 'array', items: appSchema } } } }, async (req) => {
     const user = currentUser(req);
@@ -54,12 +65,7 @@ export function registerApps(api: FastifyInstance, ctx: ApiContext): void {
       const teamName = body.team ?? DEFAULT_TEAM;
       const team = await ctx.store.get<TeamRecord>(ctx.store.keys.team(teamName));
       if (!team || !may(roleIn(user, team), 'manage')) throw new YbError('YB_ERR_FORBIDDEN', `you cannot create apps in team "${teamName.slice(0, 64)}"`);
-      const app = await ctx.apps.createApp(body.name, teamName, user.name);
-      // A new app starts clean even if an earlier app of this name left files behind (a destroy that failed part way).
-      await removeAppFiles(ctx, app.name);
-      await ctx.store.put(ctx.store.keys.route(defaultHost(ctx, app.name)), { app: app.name } satisfies RouteRecord);
-      await ensureRepo(ctx.dataDir, app.name);
-      ctx.log.info({ app: app.name, user: user.name }, 'app created');
+      const app = await makeApp(ctx, body.name, teamName, user.name);
       return reply.code(201).send(present(ctx, app));
     },
   );

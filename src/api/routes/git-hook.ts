@@ -6,6 +6,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { ApiContext } from '../context.js';
 import { streamDeploy } from '../deploy-stream.js';
+import { branchOfRef } from '../../pipelines/review-names.js';
+import { reviewPush } from '../review-apps-of.js';
+
+/** The hook sends the ref hex-encoded (src/git/repos.ts); a hook from before that sent it as is, or none. */
+function decodeRef(hex: unknown): string {
+  if (typeof hex !== 'string') return 'refs/heads/main';
+  return /^([0-9a-f]{2})+$/.test(hex) ? Buffer.from(hex, 'hex').toString('utf8') : hex;
+}
 
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -22,9 +30,16 @@ export function registerGitHook(api: FastifyInstance, ctx: ApiContext): void {
       (req.body as Readable).resume();
       return reply.code(403).send({ id: 'forbidden', message: 'not a hook of this control plane' });
     }
-    const q = req.query as { app?: string; rev?: string };
+    const q = req.query as { app?: string; rev?: string; ref?: string; delete?: string };
     const user = String(req.headers['x-yb-user'] ?? 'unknown');
     const app = String(q.app);
+    // Other branches than main/master reach here only for a review parent (docs/architecture.md §5.6).
+    const branch = branchOfRef(decodeRef(q.ref));
+    if (branch !== null) {
+      await reviewPush(ctx, reply, { parent: app, branch, commit: q.rev, deleted: q.delete === '1', user, source: req.body as Readable });
+      closeWhenAnswered(req.raw, reply.raw);
+      return;
+    }
     await streamDeploy(
       ctx,
       reply,

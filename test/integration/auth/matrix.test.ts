@@ -48,6 +48,8 @@ before(async () => {
   await must('POST', '/teams', tok.xena!, { name: 'team-x' });
   await must('POST', '/apps', tok.olga!, { name: 'm-app', team: 'team-m' });
   await must('PATCH', '/apps/m-app/config-vars', tok.olga!, { SECRET_THING: 'value-1' });
+  await must('POST', '/pipelines', tok.olga!, { name: 'm-pipe', team: 'team-m' });
+  await must('PUT', '/pipelines/m-pipe/apps/m-app', tok.olga!, { stage: 'staging' });
   const revoked = await must('POST', '/tokens', tok.olga!, { description: 'to revoke' });
   await must('DELETE', `/tokens/${revoked.id}`, tok.olga!);
   tok.revoked = revoked.token;
@@ -71,6 +73,7 @@ function fill(path: string, app = 'm-app'): string {
   return path
     .replace('{app}', app)
     .replace('{team}', 'team-m')
+    .replace('{pipeline}', 'm-pipe')
     .replace('{user}', 'olga')
     .replace('{version}', '1')
     .replace('{id}', path.startsWith('/tokens') ? ownerTokenId : 'b1')

@@ -94,3 +94,31 @@ test('changes to one app wait for each other: two deploys at once run one after 
   assert.deepEqual(starts, ['start web.1 v1', 'start web.1 v2', 'stop web.1 v1']);
   assert.deepEqual(w.runtime.running(), ['web.1 v2']);
 });
+
+test("a promotion releases the source app's image with the target's own config, in the target's queue (issue #18 item 5)", async () => {
+  const w = await world();
+  await w.apps.createApp('shop-prod', 'red', 'alice');
+  await w.apps.putConfig('shop', { MODE: 'staging' });
+  await w.apps.putConfig('shop-prod', { MODE: 'production' });
+  const staged = await w.deployer.deployImage({ app: 'shop', image: 'shop:2', user: 'alice' }, w.say);
+  const promoted = await w.deployer.promote({ app: 'shop-prod', source: staged, user: 'bob' }, w.say);
+  assert.equal(promoted.app, 'shop-prod');
+  assert.equal(promoted.version, 1);
+  assert.equal(promoted.imageId, staged.imageId, 'the same image');
+  assert.deepEqual(promoted.config, { MODE: 'production' });
+  assert.equal(promoted.description, 'Promote shop v1');
+  assert.equal(promoted.build, undefined, "the source app's build record is not the target's");
+  assert.equal((await w.apps.getApp('shop-prod'))!.currentRelease, 1);
+  assert.deepEqual((await w.apps.getRelease('shop', 1))!.config, { MODE: 'staging' }, 'the source keeps its own');
+});
+
+test('a promotion of an image no longer kept is refused in one sentence and makes no release', async () => {
+  const w = await world();
+  await w.apps.createApp('shop-prod', 'red', 'alice');
+  const staged = await w.deployer.deployImage({ app: 'shop', image: 'shop:1', user: 'alice' }, w.say);
+  await assert.rejects(
+    w.deployer.promote({ app: 'shop-prod', source: { ...staged, imageId: 'sha256:gone', image: 'gone:1' }, user: 'bob' }, w.say),
+    /the image of shop v1 is no longer kept \(release retention\); deploy shop again/,
+  );
+  assert.deepEqual(await w.apps.listReleases('shop-prod'), []);
+});
