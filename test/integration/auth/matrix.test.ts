@@ -85,6 +85,7 @@ function bodyFor(method: string, path: string, schema: any, caller: string | nul
     'patch /apps/{app}/config-vars': { SECRET_THING: 'changed', NEW: 'x' },
     'post /apps/{app}/releases': { release: 1 },
     'patch /apps/{app}/formation': { updates: [{ type: 'web', quantity: 3 }] },
+    'post /apps/{app}/rename': { name: 'm-renamed' },
     'post /teams': { name: `t-${caller ?? 'anon'}` },
     'post /teams/{team}/members': { user: caller ?? 'vic', role: 'owner' },
     'patch /teams/{team}/members/{user}': { role: 'viewer' },

@@ -1,0 +1,203 @@
+// Issue #18 item 4: `yb apps:rename`. An app with a linked service, a mounted volume, a custom domain, config, a
+// dependent app and a git remote is renamed under load through the router: no request to the custom domain fails, the
+// new default host serves and the old one is 404, the processes run under the new name, releases and logs keep their
+// history, the dependent app reaches it by its new name, the CLI updates the repository's remote, the old remote says
+// where the app went, and a push to the new one deploys. Refusals change nothing. A control-plane kill -9 mid-way is
+// finished by the next start; a crash during the copy is undone.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Etcd3 } from 'etcd3';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startPlatform, deployFixture, expectedBody, git, commitAll, type Platform } from '../../helpers/platform.js';
+import { startLoad } from '../../helpers/load.js';
+import { until } from '../../helpers/until.js';
+
+const run = promisify(execFile);
+const EXPECTED = expectedBody('dockerfile-hello');
+let p: Platform;
+let repo: string;
+
+before(async () => {
+  p = await startPlatform();
+  repo = await deployFixture(p, 'shop', 'dockerfile-hello');
+});
+
+after(async () => {
+  await p?.stop();
+  await run('docker', ['volume', 'rm', '-f', `${p.instance}-vol-files`]).catch(() => undefined);
+});
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+  const r = await fetch(`${p.apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${p.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: r.status, json: (await r.json()) as T };
+}
+
+async function etcdKeys(prefix: string): Promise<string[]> {
+  const client = new Etcd3({ hosts: `http://127.0.0.1:${p.env.YB_ETCD_PORT}` });
+  try {
+    return await client.getAll().prefix(`/yunbang/${prefix}`).keys();
+  } finally {
+    client.close();
+  }
+}
+
+/** The apps whose processes (not one-offs) run on the engine for this platform instance. */
+async function processApps(): Promise<string[]> {
+  const { stdout } = await run('docker', ['ps', '--filter', `label=yunbang.instance=${p.instance}`, '--format', '{{.Names}}']);
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((n) => n.split('.')[1]!)
+    .sort();
+}
+
+test('rename under load: routes, config, volume, link, dependent, history and git remote follow; 0 failed requests', async () => {
+  const host = `${new URL(p.apiUrl).host}`;
+  // What follows the app: config, a linked service, a mounted volume with a file, a custom domain, a dependent app.
+  await p.yb(['config:set', 'GREETING=kept-secret', '-a', 'shop']);
+  await p.yb(['services:attach-url', 'ledger', 'postgres://u:pw@db.example.test:5432/books']);
+  await p.yb(['services:link', 'ledger', '-a', 'shop']);
+  await p.yb(['storage:create', 'files']);
+  await p.yb(['storage:mount', 'files', '/app/public/files', '-a', 'shop']);
+  await p.yb(['run', '-a', 'shop', '--', 'echo kept-file > /app/public/files/note.txt']);
+  await p.yb(['domains:add', 'shop.example.test', '-a', 'shop']);
+  const releases = (await api<Array<{ version: number; imageId: string }>>('GET', '/apps/shop/releases')).json;
+  await p.yb(['apps:create', 'front']);
+  await p.yb(['deploy:image', releases.at(-1)!.imageId, '-a', 'front']);
+  await p.yb(['deps:add', 'shop', '-a', 'front']);
+  const before = releases.at(-1)!.version;
+  await git(repo, ['remote', 'add', 'yb', `${p.apiUrl}/git/shop.git`]);
+
+  const load = startLoad(p.routerPort, 'shop.example.test', { keepAlive: 3, fresh: 1, maxSeconds: 300 });
+  await until('load is flowing', async () => load.result.requests > 20);
+  const t0 = Date.now();
+  const renamed = await p.yb(['apps:rename', 'shop', 'store'], { cwd: repo });
+  const seconds = (Date.now() - t0) / 1000;
+  await until('more requests after the rename', async () => load.result.requests > 50);
+  const r = await load.stop();
+  process.stdout.write(`# rename: ${seconds.toFixed(1)} s; ${r.requests} requests to the custom domain, ${r.failures} failed\n`);
+  assert.equal(r.failures, 0, r.samples.join('\n'));
+  assert.match(renamed.stdout, /Renamed shop to store/);
+  assert.match(renamed.stdout, /Git remote yb updated/);
+  assert.match((await git(repo, ['remote', 'get-url', 'yb'])).output, /\/git\/store\.git$/m);
+
+  // Routes: the new default host serves, the old one is gone, the custom domain stays.
+  assert.equal((await p.fetchApp('store.localhost')).body.trim(), EXPECTED);
+  assert.equal((await p.fetchApp('shop.localhost')).status, 404);
+  assert.equal((await p.fetchApp('shop.example.test')).body.trim(), EXPECTED);
+  assert.equal((await p.fetchApp('store.localhost', '/files/note.txt')).body.trim(), 'kept-file', 'the volume is mounted');
+  // The processes run under the new name only; the old name is gone everywhere.
+  assert.deepEqual(await processApps(), ['front', 'store']);
+  assert.equal((await p.yb(['apps:info', '-a', 'shop'], { allowFail: true })).code, 4);
+  assert.deepEqual(await etcdKeys('apps/shop/'), []);
+  assert.deepEqual(await etcdKeys('builds/shop/'), []);
+  assert.deepEqual(await etcdKeys('endpoints/shop/'), []);
+  assert.deepEqual(await etcdKeys('locks/rename/'), []);
+  // Config (sealed for the old name) and the link's vars; releases keep their numbers; logs keep the history.
+  assert.equal((await p.yb(['config:get', 'GREETING', '-a', 'store'])).stdout.trim(), 'kept-secret');
+  assert.match((await p.yb(['config:get', 'DATABASE_URL', '-a', 'store'])).stdout, /db\.example\.test/);
+  const info = JSON.parse((await p.yb(['services:info', 'ledger', '--json'])).stdout) as { links: Array<{ app: string }> };
+  assert.deepEqual(
+    info.links.map((l) => l.app),
+    ['store'],
+  );
+  const after = (await api<Array<{ version: number }>>('GET', '/apps/store/releases')).json.map((x) => x.version);
+  assert.equal(Math.max(...after), before, 'no release was made');
+  assert.deepEqual(
+    after,
+    Array.from({ length: before }, (_, i) => i + 1),
+  );
+  const logs = (await p.yb(['logs', '-a', 'store', '-n', '500', '--source', 'yb'])).stdout;
+  assert.match(logs, /Release v1 created/);
+  assert.match(logs, /Renamed from shop/);
+  // The dependent app reaches it by its new name.
+  assert.match((await p.yb(['config:get', 'SHOP_URL', '-a', 'front'])).stdout, /^http:\/\/store:8000/);
+  assert.match((await p.yb(['run', '-a', 'front', '--', 'curl -fsS $SHOP_URL'])).stdout, new RegExp(EXPECTED));
+
+  // The old remote says where the app went; a push to the new one deploys.
+  const old = await git(repo, ['push', `http://yb:${p.token}@${host}/git/shop.git`, 'main']);
+  assert.notEqual(old.code, 0);
+  assert.match(old.output, /app shop was renamed to store; point your remote at it: git remote set-url yb http:\/\/.*\/git\/store\.git/);
+  writeFileSync(join(repo, 'public', 'index.html'), 'after the rename\n');
+  await commitAll(repo, 'after the rename');
+  const push = await git(repo, ['push', `http://yb:${p.token}@${host}/git/store.git`, 'main']);
+  assert.equal(push.code, 0, push.output);
+  await until('the push to the new remote serves', async () => (await p.fetchApp('store.localhost')).body.trim() === 'after the rename');
+  assert.match((await p.yb(['releases', '-a', 'store'])).stdout, new RegExp(`v${before + 1}`));
+});
+
+test('refusals: itself, invalid, taken, a team service name, another team, a missing app; nothing changes', async () => {
+  const stateBefore = (await etcdKeys('')).filter((k) => !/\/(events|routers|endpoints|locks)\//.test(k) && !k.endsWith('cron-clock'));
+  const refused = async (args: string[], message: RegExp) => {
+    const r = await p.yb(['apps:rename', ...args], { allowFail: true });
+    assert.notEqual(r.code, 0, `${args.join(' ')} was refused`);
+    assert.match(r.stderr, message);
+    assert.equal(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.trim()).length <= 2,
+      true,
+      `one clear sentence: ${r.stderr}`,
+    );
+  };
+  await refused(['store', 'store'], /store already has that name/);
+  await refused(['store', 'No_Such'], /"No_Such" is not a valid app name/);
+  await refused(['store', 'front'], /an app named "front" already exists/);
+  await refused(['store', 'ledger'], /team "main" has a service named "ledger"/);
+  await refused(['nowhere', 'else'], /no app named "nowhere"/);
+  await p.yb(['domains:add', 'taken.localhost', '-a', 'front']);
+  await refused(['store', 'taken'], /taken\.localhost is already a domain of an app/);
+  const across = await api<{ id: string; message: string }>('POST', '/apps/store/rename', { name: 'moved', team: 'elsewhere' });
+  assert.equal(across.status, 400);
+  assert.match(across.json.message, /renaming keeps store in team "main"/);
+  await p.yb(['domains:remove', 'taken.localhost', '-a', 'front']);
+  const stateAfter = (await etcdKeys('')).filter((k) => !/\/(events|routers|endpoints|locks)\//.test(k) && !k.endsWith('cron-clock'));
+  assert.deepEqual(stateAfter, stateBefore);
+});
+
+test('a control-plane kill -9 after the switch is finished by the next start; a crash during the copy is undone', async () => {
+  // Kill while the processes are being re-created under the new name (the journal says "switched").
+  const pending = api('POST', '/apps/store/rename', { name: 'market' }).catch(() => undefined);
+  const client = new Etcd3({ hosts: `http://127.0.0.1:${p.env.YB_ETCD_PORT}` });
+  try {
+    await until('the rename switched', async () => ((await client.get('/yunbang/locks/rename/market').string()) ?? '').includes('"switched"'));
+  } finally {
+    client.close();
+  }
+  p.kill9();
+  await pending;
+  // Cut short indeed: the processes of the old name were not retired yet.
+  assert.ok((await processApps()).includes('store'), 'killed before the old processes stopped');
+  await p.restart();
+  assert.deepEqual(await etcdKeys('locks/rename/'), []);
+  assert.equal((await p.fetchApp('market.localhost')).body.trim(), 'after the rename');
+  assert.equal((await p.fetchApp('store.localhost')).status, 404);
+  await until('only processes of the new name', async () => JSON.stringify(await processApps()) === JSON.stringify(['front', 'market']));
+  assert.match((await p.yb(['config:get', 'SHOP_URL', '-a', 'front'])).stdout, /^http:\/\/market:8000/);
+
+  // A crash during the copy: the journal and some copied keys, no switch. The next start undoes it.
+  const c2 = new Etcd3({ hosts: `http://127.0.0.1:${p.env.YB_ETCD_PORT}` });
+  try {
+    await c2
+      .put('/yunbang/locks/rename/bazaar')
+      .value(JSON.stringify({ from: 'market', to: 'bazaar', team: 'main', by: 'admin', phase: 'copying', startedAt: new Date().toISOString() }));
+    await c2.put('/yunbang/apps/bazaar/formation/web').value(JSON.stringify({ type: 'web', quantity: 1 }));
+  } finally {
+    c2.close();
+  }
+  const refused = await p.yb(['apps:create', 'bazaar'], { allowFail: true });
+  assert.match(refused.stderr, /an app named "bazaar" already exists/, 'a rename in progress reserves its name');
+  p.kill9();
+  await p.restart();
+  assert.deepEqual(await etcdKeys('apps/bazaar'), []);
+  assert.deepEqual(await etcdKeys('locks/rename/'), []);
+  assert.equal((await p.fetchApp('market.localhost')).body.trim(), 'after the rename');
+});
