@@ -13,6 +13,7 @@ import type { Sealed } from '../shared/sealed.js';
 import { YbError } from '../shared/errors.js';
 import { repoPath } from '../git/repos.js';
 import { platformEvent } from '../logs/platform-events.js';
+import { eventsPrefix, type AuditEvent } from '../auth/audit.js';
 import type { EndpointRecord, RouteRecord } from '../store/keys.js';
 import type { DepRecord } from '../services/records.js';
 
@@ -149,6 +150,7 @@ async function finish(ctx: RenameDeps, journal: RenameJournal, out: Out): Promis
   await moveFile(join(ctx.dataDir, 'builds', from), join(ctx.dataDir, 'builds', to));
   await ctx.logs?.renameApp(from, to);
   ctx.metrics?.sampler.forget(from);
+  await renameEvents(ctx, journal);
   const app = await ctx.apps.requireApp(to);
   for (const r of await ctx.apps.listReleases(to)) await retag(ctx, from, to, r.image);
   const release = app.currentRelease ? await ctx.apps.getRelease(to, app.currentRelease) : null;
@@ -178,6 +180,12 @@ async function finish(ctx: RenameDeps, journal: RenameJournal, out: Out): Promis
   platformEvent(to, 'deploy', `Renamed from ${from} by ${journal.by}`);
   ctx.log.info({ from, to, user: journal.by }, 'app renamed');
   return ctx.apps.requireApp(to);
+}
+
+/** The app's audit events (`yb events -a`) name the new name: the history goes with the app. */
+async function renameEvents(ctx: RenameDeps, { from, to, team }: RenameJournal): Promise<void> {
+  const mine = (await ctx.store.list<AuditEvent>(eventsPrefix(ctx.store, team))).filter((e) => e.value.app === from);
+  for (let i = 0; i < mine.length; i += BATCH) await ctx.store.commit(mine.slice(i, i + BATCH).map((e) => ({ key: e.key, value: { ...e.value, app: to } })));
 }
 
 /** The image of a release built under the old name gets its tag under the new one (release retention removes by it). */

@@ -117,6 +117,11 @@ test('rename under load: routes, config, volume, link, dependent, history and gi
   const logs = (await p.yb(['logs', '-a', 'store', '-n', '500', '--source', 'yb'])).stdout;
   assert.match(logs, /Release v1 created/);
   assert.match(logs, /Renamed from shop/);
+  const events = JSON.parse((await p.yb(['events', '-a', 'store', '-n', '200', '--json'])).stdout) as Array<{ action: string; app: string }>;
+  assert.ok(events.some((e) => e.action === 'app.create') && events.some((e) => e.action === 'app.rename'), JSON.stringify(events.map((e) => e.action)));
+  // Image tags follow the name (release retention removes images by them).
+  const { stdout: tags } = await run('docker', ['images', '--filter', `label=yunbang.instance=${p.instance}`, '--format', '{{.Repository}}']);
+  assert.ok(tags.includes('yunbang-app/store') && !tags.includes('yunbang-app/shop'), tags);
   // The dependent app reaches it by its new name.
   assert.match((await p.yb(['config:get', 'SHOP_URL', '-a', 'front'])).stdout, /^http:\/\/store:8000/);
   assert.match((await p.yb(['run', '-a', 'front', '--', 'curl -fsS $SHOP_URL'])).stdout, new RegExp(EXPECTED));
