@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { startPlatform, deployFixture, expectedBody, git, commitAll, type Platform } from '../../helpers/platform.js';
 import { startLoad } from '../../helpers/load.js';
 import { until } from '../../helpers/until.js';
+import { BACKEND } from '../../helpers/backend.js';
 
 const run = promisify(execFile);
 const EXPECTED = expectedBody('dockerfile-hello');
@@ -27,7 +28,8 @@ before(async () => {
 
 after(async () => {
   await p?.stop();
-  await run('docker', ['volume', 'rm', '-f', `${p.instance}-vol-files`]).catch(() => undefined);
+  if (BACKEND === 'docker') await run('docker', ['volume', 'rm', '-f', `${p.instance}-vol-files`]).catch(() => undefined);
+  else await p?.probe.removeVolumes();
 });
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
@@ -48,14 +50,10 @@ async function etcdKeys(prefix: string): Promise<string[]> {
   }
 }
 
-/** The apps whose processes (not one-offs) run on the engine for this platform instance. */
+/** The apps whose processes (not one-offs) run on this run's backend (containers, or pods). */
 async function processApps(): Promise<string[]> {
-  const { stdout } = await run('docker', ['ps', '--filter', `label=yunbang.instance=${p.instance}`, '--format', '{{.Names}}']);
-  return stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((n) => n.split('.')[1]!)
-    .sort();
+  const procs = await p.probe.processes({ kind: 'process' });
+  return [...new Set(procs.filter((x) => x.running).map((x) => x.app ?? '?'))].sort();
 }
 
 test('rename under load: routes, config, volume, link, dependent, history and git remote follow; 0 failed requests', async () => {
