@@ -151,9 +151,11 @@ test('rename under load: routes, config, volume, link, dependent, history and gi
   assert.ok(tags.includes('yunbang-app/store') && !tags.includes('yunbang-app/shop'), tags);
   // The dependent app reaches it by its new name.
   assert.match((await p.yb(['config:get', 'SHOP_URL', '-a', 'front'])).stdout, /^http:\/\/store:8000/);
-  await until('front reaches store by its new name', async () =>
-    new RegExp(EXPECTED).test((await p.yb(['run', '-a', 'front', '--', 'curl -fsS $SHOP_URL'], { allowFail: true })).stdout),
-  );
+  // Its running process (of the release with the new value) reaches store by that name on the team network.
+  await until('front reaches store by its new name', async () => {
+    const web = (await p.probe.processes({ app: 'front', kind: 'process' })).find((x) => x.running);
+    return web && new RegExp(EXPECTED).test(await p.probe.exec(web.id, ['sh', '-c', 'curl -fsS "$SHOP_URL"']).catch(() => ''));
+  });
 
   // The old remote says where the app went; a push to the new one deploys.
   const old = await git(repo, ['push', `http://yb:${p.token}@${host}/git/shop.git`, 'main']);
