@@ -58,6 +58,8 @@ export function registerApps(api: FastifyInstance, ctx: ApiContext): void {
       // A new app starts clean even if an earlier app of this name left files behind (a destroy that failed part way).
       await removeAppFiles(ctx, app.name);
       await ctx.store.put(ctx.store.keys.route(defaultHost(ctx, app.name)), { app: app.name } satisfies RouteRecord);
+      // A name an app was renamed away from is free again: its old git remote no longer points elsewhere.
+      await ctx.store.delete(ctx.store.keys.formerName(app.name));
       await ensureRepo(ctx.dataDir, app.name);
       ctx.log.info({ app: app.name, user: user.name }, 'app created');
       return reply.code(201).send(present(ctx, app));

@@ -167,6 +167,11 @@ test('rename under load: routes, config, volume, link, dependent, history and gi
   assert.equal(push.code, 0, push.output);
   await until('the push to the new remote serves', async () => (await p.fetchApp('store.localhost')).body.trim() === 'after the rename');
   assert.match((await p.yb(['releases', '-a', 'store'])).stdout, new RegExp(`v${before + 1}`));
+  // The old name is free again: a new app takes it, and its remote is that app's from then on.
+  assert.equal((await etcdKeys('former-names/shop')).length, 1);
+  await p.yb(['apps:create', 'shop', '--no-remote']);
+  assert.deepEqual(await etcdKeys('former-names/shop'), []);
+  await p.yb(['apps:destroy', '-a', 'shop', '--confirm', 'shop']);
 });
 
 test('refusals: itself, invalid, taken, a team service name, another team, a missing app; nothing changes', async () => {
