@@ -242,3 +242,25 @@ test('a control-plane kill -9 after the switch is finished by the next start; a 
   assert.deepEqual(await etcdKeys('locks/rename/'), []);
   assert.equal((await p.fetchApp('market.localhost')).body.trim(), 'after the rename');
 });
+
+test("a rename waits for a deploy in progress (the app's deploy queue) and the app keeps that deploy's release", async () => {
+  const host = new URL(p.apiUrl).host;
+  const builds = (await etcdKeys('builds/market/')).length;
+  writeFileSync(join(repo, 'public', 'index.html'), 'deployed while renaming\n');
+  await commitAll(repo, 'deployed while renaming');
+  let pushedAt = 0;
+  const push = git(repo, ['push', `http://yb:${p.token}@${host}/git/market.git`, 'main']).then((r) => ((pushedAt = Date.now()), r));
+  await until('the deploy is building', async () => (await etcdKeys('builds/market/')).length > builds);
+  const asked = Date.now();
+  const renamed = await p.yb(['apps:rename', 'market', 'bazaar']);
+  const renamedAt = Date.now();
+  const pushed = await push;
+  assert.ok(pushedAt > 0 && pushedAt <= renamedAt, 'the rename finished only after the deploy did');
+  assert.equal(pushed.code, 0, pushed.output);
+  assert.ok(asked < pushedAt, 'the rename was asked while the deploy ran');
+  assert.match(renamed.stdout, /Renamed market to bazaar/);
+  const releases = (await api<Array<{ version: number; description: string; status: string }>>('GET', '/apps/bazaar/releases')).json;
+  assert.equal(releases.at(-1)!.status, 'succeeded');
+  assert.equal((await p.fetchApp('bazaar.localhost')).body.trim(), 'deployed while renaming');
+  assert.equal((await p.fetchApp('market.localhost')).status, 404);
+});
