@@ -7,7 +7,17 @@ import { dirname, join } from 'node:path';
 import type { ApiContext } from './context.js';
 import type { AppRecord } from '../release/app-records.js';
 import { checkAppName } from '../release/names.js';
-import { appPrefixes, cutover, currentName, dependentConfigPatch, movedKey, movedValue, type FormerName, type RenameJournal } from '../release/rename-plan.js';
+import {
+  appPrefixes,
+  cutover,
+  currentName,
+  dependentConfigPatch,
+  movedKey,
+  movedValue,
+  type FormerName,
+  type RenameJournal,
+  type Reseal,
+} from '../release/rename-plan.js';
 import { openFor, sealFor } from '../auth/secrets.js';
 import type { Sealed } from '../shared/sealed.js';
 import { YbError } from '../shared/errors.js';
@@ -38,9 +48,9 @@ async function refusal(ctx: RenameDeps, app: AppRecord, to: string): Promise<YbE
   return null;
 }
 
-/** The config sealed for the old name, sealed again for the new one (the name is its associated data). */
-function resealer(ctx: RenameDeps, from: string, to: string): (s: Sealed) => Sealed {
-  return (s) => (s.ctx && s.ctx !== `config:${from}` ? s : (sealFor(ctx.store, openFor(ctx.store, s, `config:${from}`), `config:${to}`) as Sealed));
+/** A secret sealed for the old name, sealed again for the new one (the name is its associated data). */
+function resealer(ctx: RenameDeps): Reseal {
+  return (s, was, next) => sealFor(ctx.store, openFor(ctx.store, s, was), next) as Sealed;
 }
 
 /**
@@ -76,7 +86,7 @@ export async function renameApp(ctx: RenameDeps, appName: string, to: string, by
 /** Writes every key of the app under the new name (invisible: there is no app record of that name yet). */
 async function copyKeys(ctx: RenameDeps, from: string, to: string): Promise<void> {
   const k = ctx.store.keys;
-  const reseal = resealer(ctx, from, to);
+  const reseal = resealer(ctx);
   for (const prefix of appPrefixes(k, from)) {
     const entries = await ctx.store.list<unknown>(prefix);
     for (let i = 0; i < entries.length; i += BATCH) {

@@ -36,20 +36,28 @@ export function movedKey(k: Keys, key: string, from: string, to: string): string
   return null;
 }
 
+/** Seals `s` (sealed with associated data `ctx`) again with `next`; the caller holds the keys. */
+export type Reseal = (s: Sealed, ctx: string, next: string) => Sealed;
+
 /**
- * A stored value of the app under its new name: a top-level `app` (or, for the app record, `name`) naming the old app
- * names the new one, a platform image tag `yunbang-app/<old>:…` becomes `yunbang-app/<new>:…` (the caller tags the
- * image so), and config sealed for the old name (the value itself, or a release's `config`) is sealed again by
- * `reseal`, since the app name is its associated data (auth/secrets.ts).
+ * A stored value of the app under its new name: a top-level `app` naming the old app names the new one, a platform
+ * image tag `yunbang-app/<old>:…` becomes `yunbang-app/<new>:…` (the caller tags the image so), and every sealed
+ * part bound to the old name — associated data `<kind>:<old>` (auth/secrets.ts): the config, a release's config, a
+ * webhook's secret — is sealed again for `<kind>:<new>`, whichever feature wrote it. Envelopes from before they
+ * carried their context are config (`config:<old>`), the only app secret then.
  */
-export function movedValue(value: unknown, from: string, to: string, reseal: (s: Sealed) => Sealed): unknown {
-  if (isSealed(value)) return reseal(value);
+export function movedValue(value: unknown, from: string, to: string, reseal: Reseal): unknown {
+  const follow = (s: Sealed, legacy?: string): Sealed => {
+    const ctx = s.ctx ?? legacy;
+    return ctx?.endsWith(`:${from}`) ? reseal(s, ctx, `${ctx.slice(0, -from.length)}${to}`) : s;
+  };
+  if (isSealed(value)) return follow(value, `config:${from}`);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
   const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
   if (out.app === from) out.app = to;
   if (typeof out.image === 'string' && out.image.startsWith(`yunbang-app/${from}:`))
     out.image = `yunbang-app/${to}:${out.image.slice(`yunbang-app/${from}:`.length)}`;
-  if (isSealed(out.config)) out.config = reseal(out.config);
+  for (const [k, v] of Object.entries(out)) if (isSealed(v)) out[k] = follow(v, k === 'config' ? `config:${from}` : undefined);
   return out;
 }
 

@@ -8,7 +8,10 @@ import type { Sealed } from '../../../src/shared/sealed.js';
 
 const k = keys('/t/');
 const sealed = (ctx: string): Sealed => ({ $sealed: 'aes-256-gcm', kid: 'k', iv: 'i', tag: 't', data: 'd', ctx });
-const reseal = (s: Sealed): Sealed => ({ ...s, ctx: s.ctx === 'config:shop' ? 'config:store' : s.ctx, data: 'resealed' });
+const reseal = (s: Sealed, was: string, next: string): Sealed => {
+  assert.equal(was, s.ctx ?? 'config:shop', 'opened with the context it was sealed with');
+  return { ...s, ctx: next, data: 'resealed' };
+};
 
 test('every key under the app and its builds moves; keys of other apps (even with the name as a prefix) do not', () => {
   assert.deepEqual(appPrefixes(k, 'shop'), ['/t/apps/shop/', '/t/builds/shop/']);
@@ -40,6 +43,23 @@ test('values: app fields, platform image tags and config sealed for the old name
   assert.deepEqual(movedValue(mount, 'shop', 'store', reseal), { ...mount, app: 'store' });
   const imported = { app: 'shopper', image: 'yunbang-app/shopper:b1', other: 'shop' };
   assert.deepEqual(movedValue(imported, 'shop', 'store', reseal), imported);
+  // Any feature's secret bound to the app name follows (a webhook's); one bound to something else does not.
+  const hook = {
+    app: 'shop',
+    secret: sealed('webhook-secret:shop'),
+    repo: sealed('webhook-repo:shop'),
+    other: sealed('service:db'),
+    near: sealed('config:myshop'),
+  };
+  assert.deepEqual(movedValue(hook, 'shop', 'store', reseal), {
+    ...hook,
+    app: 'store',
+    secret: { ...sealed('webhook-secret:store'), data: 'resealed' },
+    repo: { ...sealed('webhook-repo:store'), data: 'resealed' },
+  });
+  // Envelopes from before they named their context: config.
+  const { ctx: _none, ...legacy } = sealed('x');
+  assert.deepEqual(movedValue(legacy, 'shop', 'store', reseal), { ...legacy, ctx: 'config:store', data: 'resealed' });
   assert.equal(movedValue(7, 'shop', 'store', reseal), 7);
   assert.deepEqual(movedValue(['shop'], 'shop', 'store', reseal), ['shop']);
 });
