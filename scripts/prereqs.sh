@@ -89,3 +89,11 @@ if [ ! -f console/dist/index.html ] || [ "$(cat console/dist/.yb-src 2>/dev/null
   echo "$console_hash" > "console/$tmp/.yb-src"
   rm -rf console/dist.old && { [ ! -d console/dist ] || mv console/dist console/dist.old; } && mv "console/$tmp" console/dist && rm -rf console/dist.old
 fi
+
+# The S3-compatible server of the off-site backup tests (scripts/s3/build.sh, docs/architecture.md §5.4): built once per
+# machine from the Go module proxy and cached; without Go the platform runs, only those tests cannot.
+if command -v go >/dev/null || [ -x /usr/local/go/bin/go ]; then
+  bash scripts/s3/build.sh >/dev/null
+else
+  note "Go is not installed: the S3 test server (versitygw) is not built, so the off-site backup tests cannot run"
+fi

@@ -27,16 +27,28 @@ mapfile -t e2e < <(find test/e2e -name '*.test.ts' | sort) # the web console in 
 mapfile -t buildpacks < <(find buildpacks -path '*/test/*.test.js' | sort)
 [ ${#unit[@]} -gt 0 ] || { echo "no unit tests found" >&2; exit 1; }
 export YB_TEST_RUN_ID="t$(date +%s)$$"
-# Integration files run one at a time: they share the Docker engine and the machine's two cores. No single
-# test may take more than 15 minutes (a hang fails the run instead of eating CI's time).
-# Both passes run even when the first fails (CI shows every failure); the script fails if either did.
+# Integration files start their own platform on free ports, with their own data directory and Docker label, so most
+# run side by side: YB_TEST_CONCURRENCY of them at once (default 2; they wait on builds, health checks and proxies
+# more than they compute). The files in test/integration/serial.txt run afterwards, alone: they set engine-wide
+# state (BuildKit limits), restart engines, or hold requests to "0 failed" under load with timing they prove.
+# No single test may take more than 15 minutes (a hang fails the run instead of eating CI's time).
+# Every pass runs even when an earlier one failed (CI shows every failure); the script fails if any did.
+mapfile -t serial < <(grep -v -e '^#' -e '^[[:space:]]*$' test/integration/serial.txt)
+for f in "${serial[@]}"; do [ -f "$f" ] || { echo "error: test/integration/serial.txt lists $f, which does not exist" >&2; exit 1; }; done
+parallel=()
+for f in "${integ[@]}" "${e2e[@]}"; do
+  printf '%s\n' "${serial[@]}" | grep -qxF "$f" || parallel+=("$f")
+done
+run_tests() { node --import tsx --test --test-timeout=900000 --test-reporter=spec "$@"; }
 status=0
-node --import tsx --test --test-concurrency=1 --test-timeout=900000 --test-reporter=spec "${unit[@]}" "${buildpacks[@]}" "${integ[@]}" "${e2e[@]}" || status=$?
+run_tests --test-concurrency=1 "${unit[@]}" "${buildpacks[@]}" || status=$?
+run_tests --test-concurrency="${YB_TEST_CONCURRENCY:-2}" "${parallel[@]}" || status=$?
+run_tests --test-concurrency=1 "${serial[@]}" || status=$?
 # The Kubernetes pass (issue #16, docs/architecture.md §6): the files listed once in test/integration/both-backends.txt
 # run again with YB_TEST_RUNTIME=kubernetes, on the cluster of YB_TEST_KUBECONFIG / YB_TEST_REGISTRY_URL, probed with
 # the cluster's own kubectl (test/helpers/backend.ts).
 export YB_TEST_KUBECTL="$(k8s_bin_dir)/kubectl"
 mapfile -t both < <(grep -v -e '^#' -e '^[[:space:]]*$' test/integration/both-backends.txt)
 for f in "${both[@]}"; do [ -f "$f" ] || { echo "error: test/integration/both-backends.txt lists $f, which does not exist" >&2; exit 1; }; done
-YB_TEST_RUNTIME=kubernetes node --import tsx --test --test-concurrency=1 --test-timeout=900000 --test-reporter=spec "${both[@]}" || status=$?
+YB_TEST_RUNTIME=kubernetes run_tests --test-concurrency=1 "${both[@]}" || status=$?
 exit "$status"

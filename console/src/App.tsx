@@ -10,6 +10,9 @@ import { Services } from './pages/Services';
 import { SignIn } from './pages/SignIn';
 import { Teams } from './pages/Teams';
 import { Tokens } from './pages/Tokens';
+import { Storage } from './pages/Storage';
+import { Audit } from './pages/Audit';
+import { Users } from './pages/Users';
 import { AppPage } from './pages/app/AppPage';
 import { useRoute } from './lib/route';
 
@@ -55,7 +58,10 @@ export function App() {
           <Link to="/console/new">Create app</Link>
           <Link to="/console/services">Services</Link>
           <Link to="/console/teams">Teams</Link>
+          <Link to="/console/storage">Storage</Link>
           <Link to="/console/tokens">Tokens</Link>
+          <Link to="/console/audit">Audit</Link>
+          {session.user.admin ? <Link to="/console/users">Users</Link> : null}
         </nav>
         <span className="who">
           {session.user.name}
@@ -72,6 +78,9 @@ export function App() {
       {route.page === 'teams' ? <Teams teams={teams} onChange={() => setTeamsVersion((v) => v + 1)} /> : null}
       {route.page === 'tokens' ? <Tokens /> : null}
       {route.page === 'services' ? <Services key={teams.length} teams={teams} /> : null}
+      {route.page === 'storage' ? <Storage key={teams.length} teams={teams} /> : null}
+      {route.page === 'audit' ? <Audit teams={teams} /> : null}
+      {route.page === 'users' ? <Users me={session.user.name} admin={session.user.admin} /> : null}
       {route.page === 'missing' ? (
         <main>
           <h1>No such page</h1>

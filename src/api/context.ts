@@ -8,11 +8,13 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { Logger } from '../shared/logger.js';
 import type { LogService } from '../logs/log-service.js';
 import type { CronRunner } from '../cron/cron-runner.js';
+import type { Autoscaler } from '../autoscale/autoscaler.js';
 import type { TemplateCatalogue } from '../templates/catalogue.js';
 import type { PlatformMetrics } from '../metrics/platform-metrics.js';
 import type { MetricsSampler } from '../metrics/sampler.js';
 import type { Services } from '../services/component.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
+import type { SyncLimits } from '../git/sync.js';
 
 export interface ApiContext {
   store: Store;
@@ -32,6 +34,10 @@ export interface ApiContext {
   hookSecret: string;
   /** Time limit of a `yb run` process (YB_RUN_TIMEOUT), in ms; one hour when absent. */
   runTimeoutMs?: number;
+  /** Bounds of fetching a remote repository for `yb git:sync` and webhooks (YB_GIT_SYNC_*, YB_OUTBOUND_PRIVATE). */
+  gitSync?: SyncLimits;
+  /** Largest webhook delivery body, in bytes (YB_WEBHOOK_MAX_KB). */
+  webhookMaxBytes?: number;
   /** Largest git push or source upload, in bytes. */
   maxPushBytes?: number;
   /** Brake on password guessing at POST /login (a default one when absent). */
@@ -49,6 +55,8 @@ export interface ApiContext {
   templates?: TemplateCatalogue;
   /** app.json cron jobs (absent when the API document is generated without a platform). */
   cron?: CronRunner;
+  /** Autoscaling policies and their evaluation (absent when the API document is generated without a platform). */
+  autoscaler?: Autoscaler;
   /** Web console: hours a browser session lasts (YB_CONSOLE_SESSION_HOURS, 12 when absent) and the built console's folder. */
   consoleSessionHours?: number;
   consoleDir?: string;

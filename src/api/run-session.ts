@@ -14,7 +14,9 @@ import { FRAME, FrameDecoder, frame } from '../shared/run-frames.js';
 import { oneOffSpec } from '../scheduler/process-spec.js';
 import { mountsOf } from '../storage/storage.js';
 import { oneOffSize } from '../scheduler/sizes.js';
-import { readFormation } from '../release/app-records.js';
+import { readFormation, type AppRecord } from '../release/app-records.js';
+import type { User } from '../auth/tokens.js';
+import type { Attachment } from '../runtime/runtime.js';
 
 const PATH = /^\/apps\/([a-z0-9-]{1,64})\/dynos\/attach$/;
 
@@ -35,29 +37,15 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
     const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const user = token ? await authenticate(ctx.store, token) : null;
     if (!user) throw new YbError('YB_ERR_UNAUTHORIZED');
-    const app = await ctx.apps.getApp(appName);
-    if (!app || !(await userMay(ctx, user, app, 'read'))) throw new YbError('YB_ERR_APP_NOT_FOUND', `no app named "${appName}"`);
-    if (!(await userMay(ctx, user, app, 'deploy'))) throw new YbError('YB_ERR_FORBIDDEN', `your role does not allow running commands on ${app.name}`);
-    const release = app.currentRelease ? await ctx.apps.getRelease(app.name, app.currentRelease) : null;
-    if (!release) throw new YbError('YB_ERR_NO_RELEASE', `${app.name} has no release yet; push code first`);
-    const command = url.searchParams.get('command') ?? '';
-    if (!command || command.length > 8192) throw new YbError('YB_ERR_BAD_REQUEST', 'give a command to run (at most 8 KiB)');
     const tty = url.searchParams.get('tty') === '1';
     const cols = Number(url.searchParams.get('cols') ?? 0);
     const rows = Number(url.searchParams.get('rows') ?? 0);
-
-    const network = await ctx.runtime.ensureNetwork(app.team);
-    const volumes = await mountsOf(ctx.store, ctx.runtime.instance, app.name);
-    const spec = oneOffSpec(app, release, command, oneOffSize(await readFormation(ctx.store, app.name)), network, undefined, volumes);
-    if (tty) spec.env = { ...spec.env, TERM: url.searchParams.get('term') ?? 'xterm' };
-    const proc = await ctx.runtime.attach({ ...spec, tty });
-    ctx.log.info({ app: app.name, user: user.name, release: release.version, tty }, 'one-off process started');
-    // Audited without the command line, which may carry secrets.
-    void recordEvent(
-      ctx.store,
-      { team: app.team, user: user.name, app: app.name, action: 'run', ip: req.socket.remoteAddress, detail: { release: release.version, tty } },
-      ctx.log,
-    );
+    const { proc } = await prepareRun(ctx, user, appName, {
+      command: url.searchParams.get('command') ?? '',
+      tty,
+      term: url.searchParams.get('term') ?? undefined,
+      ip: req.socket.remoteAddress,
+    });
     socket.write('HTTP/1.1 101 Switching Protocols\r\nupgrade: yb-run\r\nconnection: Upgrade\r\n\r\n');
 
     // Backpressure both ways: while the client's socket buffer is full the container's output is not read (so
@@ -119,11 +107,7 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
     // stream is paused meanwhile). Done when the attach stream ends, the client leaves, or output stays quiet.
     const deadline = Date.now() + 50;
     while (!outputEnded && !socket.destroyed && (outputPaused || Date.now() < Math.max(deadline, lastOutput + 50))) await new Promise((r) => setTimeout(r, 10));
-    const why = cut
-      ? `the process ran longer than the ${Math.round(limitMs / 1000)} s limit of one-off processes (YB_RUN_TIMEOUT) and was stopped`
-      : oom
-        ? `the process was killed for using more than its memory limit (${Math.round(proc.memoryLimitBytes / 1024 / 1024)} MiB; a larger web size, e.g. yb ps:scale web=1:1G, gives one-off processes more)`
-        : '';
+    const why = stopReason(cut, oom, limitMs, proc.memoryLimitBytes);
     if (why) socket.write(frame(FRAME.STDERR, `\nyb: ${why}\n`));
     // Removed before the exit code is sent: once `yb run` returns, nothing of the process is left.
     await proc.remove().catch(() => undefined);
@@ -133,4 +117,44 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
     if (e.code === 'YB_ERR_INTERNAL') ctx.log.error({ err }, 'one-off run failed');
     if (!socket.destroyed) refuse(socket, e);
   }
+}
+
+/**
+ * Everything of a one-off before it starts, shared by both transports (this upgrade and the console's WebSocket,
+ * run-websocket.ts): the same authorisation as the CLI's run ('deploy'; another team's app is "not found"), the
+ * current release, the command's bound, the hardened spec with the app's mounts, the attach and the audit entry.
+ */
+export async function prepareRun(
+  ctx: ApiContext,
+  user: User,
+  appName: string,
+  o: { command: string; tty: boolean; term?: string; ip?: string },
+): Promise<{ proc: Attachment; app: AppRecord }> {
+  const app = await ctx.apps.getApp(appName);
+  if (!app || !(await userMay(ctx, user, app, 'read'))) throw new YbError('YB_ERR_APP_NOT_FOUND', `no app named "${appName.slice(0, 64)}"`);
+  if (!(await userMay(ctx, user, app, 'deploy'))) throw new YbError('YB_ERR_FORBIDDEN', `your role does not allow running commands on ${app.name}`);
+  const release = app.currentRelease ? await ctx.apps.getRelease(app.name, app.currentRelease) : null;
+  if (!release) throw new YbError('YB_ERR_NO_RELEASE', `${app.name} has no release yet; push code first`);
+  if (!o.command || o.command.length > 8192) throw new YbError('YB_ERR_BAD_REQUEST', 'give a command to run (at most 8 KiB)');
+  const network = await ctx.runtime.ensureNetwork(app.team);
+  const volumes = await mountsOf(ctx.store, ctx.runtime.instance, app.name);
+  const spec = oneOffSpec(app, release, o.command, oneOffSize(await readFormation(ctx.store, app.name)), network, undefined, volumes);
+  if (o.tty) spec.env = { ...spec.env, TERM: (o.term ?? 'xterm').slice(0, 64) };
+  const proc = await ctx.runtime.attach({ ...spec, tty: o.tty });
+  ctx.log.info({ app: app.name, user: user.name, release: release.version, tty: o.tty }, 'one-off process started');
+  // Audited without the command line, which may carry secrets.
+  void recordEvent(
+    ctx.store,
+    { team: app.team, user: user.name, app: app.name, action: 'run', ip: o.ip, detail: { release: release.version, tty: o.tty } },
+    ctx.log,
+  );
+  return { proc, app };
+}
+
+/** Why a one-off ended other than by itself (timeout or out of memory), as the user is told; '' when it did. Pure. */
+export function stopReason(cut: boolean, oom: boolean, limitMs: number, memoryLimitBytes: number): string {
+  if (cut) return `the process ran longer than the ${Math.round(limitMs / 1000)} s limit of one-off processes (YB_RUN_TIMEOUT) and was stopped`;
+  if (oom)
+    return `the process was killed for using more than its memory limit (${Math.round(memoryLimitBytes / 1024 / 1024)} MiB; a larger web size, e.g. yb ps:scale web=1:1G, gives one-off processes more)`;
+  return '';
 }

@@ -22,8 +22,11 @@ import { registerDomains } from './routes/domains.js';
 import { registerCerts } from './routes/certs.js';
 import { registerMaintenance } from './routes/maintenance.js';
 import { registerCron } from './routes/cron.js';
+import { registerAutoscale } from './routes/autoscale.js';
 import { registerStorage } from './routes/storage.js';
 import { registerTemplates } from './routes/templates.js';
+import { registerGitSync } from './routes/git-sync.js';
+import { registerWebhooks } from './routes/webhooks.js';
 import { registerGitHttp } from '../git/http.js';
 import { registerTeams } from './routes/teams.js';
 import { registerTokens } from './routes/tokens.js';
@@ -35,11 +38,12 @@ import { YbError, errorId } from '../shared/errors.js';
 import { PLATFORM_VERSION } from '../shared/version.js';
 import { LAYOUT_VERSION } from '../store/migrations/steps.js';
 import { handleRunUpgrade, isRunUpgrade } from './run-session.js';
+import { handleRunWebSocket, isRunWebSocket, registerRunDocs } from './run-websocket.js';
 import { registerSession } from './routes/session.js';
 import { registerDeployLive } from './routes/deploy-live.js';
 import { CONSOLE_PATHS, registerConsole } from './console-static.js';
 
-const PUBLIC = [/^\/healthz$/, /^\/openapi\.json$/, /^\/git\//, /^\/internal\//, /^\/login$/, /^\/session$/, ...CONSOLE_PATHS];
+const PUBLIC = [/^\/healthz$/, /^\/openapi\.json$/, /^\/git\//, /^\/internal\//, /^\/hooks\//, /^\/login$/, /^\/session$/, ...CONSOLE_PATHS];
 
 export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> {
   // Receiving a request is bounded (a slow head or a body that never ends closes the connection); sending the
@@ -119,8 +123,11 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   registerCerts(api, ctx);
   registerMaintenance(api, ctx);
   registerCron(api, ctx);
+  registerAutoscale(api, ctx);
   registerStorage(api, ctx);
   registerTemplates(api, ctx);
+  registerGitSync(api, ctx);
+  registerWebhooks(api, ctx);
   registerGitHook(api, ctx);
   registerTeams(api, ctx);
   registerTokens(api, ctx);
@@ -129,6 +136,7 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
   // The web console (docs/architecture.md §8): its sign-in, live deploy output and static files.
   registerSession(api, ctx);
   registerDeployLive(api, ctx);
+  registerRunDocs(api, ctx);
   registerConsole(api, ctx.consoleDir);
   registerGitHttp(api, {
     dataDir: ctx.dataDir,
@@ -142,8 +150,9 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
     },
     maxPushBytes: ctx.maxPushBytes ?? 512 * 1024 * 1024,
   });
-  api.server.on('upgrade', (req, socket) => {
+  api.server.on('upgrade', (req, socket, head) => {
     if (isRunUpgrade(req)) void handleRunUpgrade(ctx, req, socket);
+    else if (isRunWebSocket(req)) void handleRunWebSocket(ctx, req, socket, head);
     else socket.destroy();
   });
   return api;

@@ -105,7 +105,7 @@ export class Sessions {
   }
 
   /** The live session named by the request's cookie, with its user; null when there is none or it ended. */
-  async resolve(req: FastifyRequest): Promise<{ session: SessionRecord; user: User } | null> {
+  async resolve(req: { headers: { cookie?: string } }): Promise<{ session: SessionRecord; user: User } | null> {
     const id = readCookie(req.headers.cookie, SESSION_COOKIE);
     if (!id || !/^[A-Za-z0-9_-]{43}$/.test(id)) return null;
     const key = sessionKey(this.store, id);

@@ -6,14 +6,17 @@ import { createHash, type Hash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { APP_USER } from '../runtime/runtime.js';
+
+const OWNER = `${APP_USER.uid}:${APP_USER.gid}`;
 
 /** The shared layer: runtime plus the run settings, so an app image is a single COPY on top (quick to build). */
 export function renderRuntimeDockerfile(stackImage: string): string {
-  return [`FROM ${stackImage}`, 'COPY --chown=1000:1000 runtime /app/.heroku', 'USER 1000:1000', 'WORKDIR /app', 'ENV HOME=/app', ''].join('\n');
+  return [`FROM ${stackImage}`, `COPY --chown=${OWNER} runtime /app/.heroku`, `USER ${OWNER}`, 'WORKDIR /app', 'ENV HOME=/app', ''].join('\n');
 }
 
 export function renderRunDockerfile(runtimeImage: string): string {
-  return [`FROM ${runtimeImage}`, 'COPY --chown=1000:1000 src /app', ''].join('\n');
+  return [`FROM ${runtimeImage}`, `COPY --chown=${OWNER} src /app`, ''].join('\n');
 }
 
 /**

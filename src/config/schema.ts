@@ -182,6 +182,24 @@ export const SETTINGS = {
     description:
       'Let user-given URLs (buildpack URLs, log drains) reach loopback and private-network hosts (an internal mirror or log collector). Link-local addresses (cloud metadata) are always refused.',
   },
+  gitSyncMiB: {
+    env: 'YB_GIT_SYNC_MB',
+    type: 'int',
+    default: '512',
+    description: 'Largest repository fetched (one commit deep) by yb git:sync or a webhook delivery, in MiB.',
+  },
+  gitSyncTimeout: {
+    env: 'YB_GIT_SYNC_TIMEOUT',
+    type: 'int',
+    default: '300',
+    description: 'Seconds yb git:sync or a webhook delivery has to fetch its commit from the remote repository.',
+  },
+  webhookMaxKiB: {
+    env: 'YB_WEBHOOK_MAX_KB',
+    type: 'int',
+    default: '1024',
+    description: 'Largest webhook delivery body (a push payload), in KiB; larger deliveries are answered 413 and not read further.',
+  },
   buildpackFetchTimeout: {
     env: 'YB_BUILDPACK_FETCH_TIMEOUT',
     type: 'int',
@@ -330,6 +348,14 @@ export const SETTINGS = {
     default: '7',
     description: 'Backups kept per service (under $YB_DATA_DIR/backups/<service>/); older ones are deleted.',
   },
+  serviceBackupPartMiB: {
+    env: 'YB_SERVICE_BACKUP_PART_MB',
+    type: 'int',
+    default: '64',
+    min: 5,
+    description:
+      'Off-site service backups larger than this many MiB go to the S3-compatible store as a multipart upload in parts of this size (S3 parts are at least 5 MiB).',
+  },
   logLines: { env: 'YB_LOG_LINES', type: 'int', default: '10000', description: 'Log lines kept per app (on disk, across restarts) for yb logs.' },
   logDrainBuffer: {
     env: 'YB_LOG_DRAIN_BUFFER',
@@ -342,6 +368,42 @@ export const SETTINGS = {
     type: 'int',
     default: '15',
     description: 'Seconds between samples of router counters and container CPU/memory (kept for an hour).',
+  },
+  autoscaleInterval: {
+    env: 'YB_AUTOSCALE_INTERVAL',
+    type: 'int',
+    default: '15',
+    min: 1,
+    description: 'Seconds between evaluations of the autoscaling policies (yb autoscale); by the leader only under YB_HA.',
+  },
+  autoscaleWindow: {
+    env: 'YB_AUTOSCALE_WINDOW',
+    type: 'int',
+    default: '60',
+    min: 1,
+    description: "Seconds of the router's readings an autoscaling decision looks at (a sliding window, starting after the last change).",
+  },
+  autoscaleSustain: {
+    env: 'YB_AUTOSCALE_SUSTAIN',
+    type: 'int',
+    default: '30',
+    min: 1,
+    description:
+      'Seconds of readings an autoscaling decision needs (at least two YB_METRICS_INTERVAL samples); three quarters of them over the target to add processes.',
+  },
+  autoscaleUpCooldown: {
+    env: 'YB_AUTOSCALE_UP_COOLDOWN',
+    type: 'int',
+    default: '60',
+    min: 0,
+    description: 'Seconds after an autoscaling change before processes may be added again.',
+  },
+  autoscaleDownCooldown: {
+    env: 'YB_AUTOSCALE_DOWN_COOLDOWN',
+    type: 'int',
+    default: '300',
+    min: 0,
+    description: 'Seconds a process type must have been calm, and since its last autoscaling change, before one process is removed.',
   },
   loginMaxFailures: {
     env: 'YB_LOGIN_MAX_FAILURES',

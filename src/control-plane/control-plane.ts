@@ -31,6 +31,7 @@ import { ensureLayout } from '../store/migrations/run.js';
 import { bringBackAfterRestore } from '../ops/bring-back.js';
 import { PLATFORM_VERSION } from '../shared/version.js';
 import { CronRunner } from '../cron/cron-runner.js';
+import { Autoscaler } from '../autoscale/autoscaler.js';
 import { TemplateCatalogue } from '../templates/catalogue.js';
 import { Lifecycle } from './lifecycle.js';
 import { etcdStep, routerStep } from './children.js';
@@ -148,6 +149,8 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
         stackImage: cfg.stackImage,
         healthTimeoutMs: cfg.serviceHealthTimeout * 1000,
         backupRetention: cfg.serviceBackupRetention,
+        outboundPrivate: cfg.outboundPrivate,
+        backupPartBytes: cfg.serviceBackupPartMiB * 1024 * 1024,
       },
     );
 
@@ -201,6 +204,40 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
       stop: (runner) => runner.stop(),
     });
 
+    // Scheduled service backups and their off-site copies (docs/architecture.md §5.4); on the leader only, as all of this.
+    await life.step({
+      name: 'service-backups',
+      start: async () => {
+        await services.backups.start();
+        return services.backups;
+      },
+      stop: (backups) => backups.stop(),
+    });
+
+    // Autoscaling policies evaluated every YB_AUTOSCALE_INTERVAL seconds from the router's readings (docs/architecture.md §5.5).
+    const autoscaler = await life.step({
+      name: 'autoscale',
+      start: () => {
+        const a = new Autoscaler({
+          store,
+          apps,
+          deployer,
+          points: (app, since) => obs.metrics.sampler.pointsOf(app, since),
+          log: log.child({ component: 'autoscale' }),
+          intervalMs: cfg.autoscaleInterval * 1000,
+          tuning: {
+            windowMs: cfg.autoscaleWindow * 1000,
+            sustainMs: cfg.autoscaleSustain * 1000,
+            upCooldownMs: cfg.autoscaleUpCooldown * 1000,
+            downCooldownMs: cfg.autoscaleDownCooldown * 1000,
+          },
+        });
+        a.start();
+        return a;
+      },
+      stop: (a) => a.stop(),
+    });
+
     // The API and git over HTTP.
     const hookSecret = randomBytes(24).toString('hex');
     const acme = { directory: cfg.acmeDirectory, email: cfg.acmeEmail, renewDays: cfg.acmeRenewDays };
@@ -224,9 +261,12 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
           logs: obs.logs,
           metrics: obs.metrics,
           cron,
+          autoscaler,
           templates: new TemplateCatalogue(join(paths.packageRoot, 'templates')),
           acme,
           maxPushBytes: cfg.maxPushMiB * 1024 * 1024,
+          gitSync: { maxBytes: cfg.gitSyncMiB * 1024 * 1024, timeoutMs: cfg.gitSyncTimeout * 1000, allowPrivate: cfg.outboundPrivate },
+          webhookMaxBytes: cfg.webhookMaxKiB * 1024,
           runTimeoutMs: cfg.runTimeout * 1000,
           loginThrottle: new LoginThrottle({
             maxFailures: cfg.loginMaxFailures,
@@ -244,6 +284,7 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
       stop: (api) => api.close(),
     });
     rmSync(join(dataDir, 'imports'), { recursive: true, force: true }); // archives of imports a crash cut short; after listen, so never a running ybd's
+    rmSync(join(dataDir, 'git-sync'), { recursive: true, force: true }); // fetches (git:sync, webhooks) a crash cut short (docs/architecture.md §4.1)
 
     // ACME certificates renewed YB_ACME_RENEW_DAYS before they expire, checked every YB_ACME_RENEW_INTERVAL seconds.
     await life.step({

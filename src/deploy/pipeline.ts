@@ -69,6 +69,11 @@ export class Deployer {
     return this.serialized(app, () => undefined, fn);
   }
 
+  /** Whether a deploy or other change of the app is running or queued (the autoscaler waits for a quiet moment). */
+  busy(app: string): boolean {
+    return this.queues.has(app);
+  }
+
   /** git push / source upload: build, release, roll out. */
   async deploySource(req: { app: string; source: Readable; commit?: string; user: string }, out: Out): Promise<ReleaseRecord> {
     return this.serialized(req.app, out, async () => {
@@ -214,8 +219,16 @@ export class Deployer {
     });
   }
 
-  /** `yb ps:scale`: quantities (and sizes) per process type; a size change replaces that type's processes. */
-  async scale(appName: string, updates: Array<{ type: string; quantity?: number; size?: string }>, out: Out): Promise<FormationRecord[]> {
+  /**
+   * `yb ps:scale`: quantities (and sizes) per process type; a size change replaces that type's processes. `guard`, when
+   * given, sees the formation in the app's turn and throws to leave it as it is (the autoscaler's decision went stale).
+   */
+  async scale(
+    appName: string,
+    updates: Array<{ type: string; quantity?: number; size?: string }>,
+    out: Out,
+    guard?: (formation: FormationRecord[]) => Promise<void>,
+  ): Promise<FormationRecord[]> {
     for (const u of updates) {
       checkProcessType(u.type);
       if (u.size !== undefined) parseSize(u.size);
@@ -228,6 +241,7 @@ export class Deployer {
       const release = app.currentRelease ? await this.apps.getRelease(app.name, app.currentRelease) : null;
       if (!release) throw new YbError('YB_ERR_NO_RELEASE', `${app.name} has no release yet; push code first`);
       const formation = await this.scheduler.formationFor(app.name, release);
+      await guard?.(formation);
       for (const u of updates) {
         const cur = formation.find((f) => f.type === u.type);
         if (!cur)

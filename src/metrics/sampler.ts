@@ -9,6 +9,7 @@ import type { Logger } from '../shared/logger.js';
 import type { PlatformMetrics } from './platform-metrics.js';
 import { parsePromText, routerCounters, type RouterCounters } from './prom-text.js';
 import { summarize, type AppSummary, type Point, type TypeUsage } from './series.js';
+import { timeline, type TimelineEntry } from './timeline.js';
 
 export const WINDOW_MS = 60 * 60 * 1000;
 
@@ -90,7 +91,9 @@ export class MetricsSampler {
       if ((this.forgotten.get(app) ?? -Infinity) >= started) continue;
       const list = (this.points.get(app) ?? []).filter((p) => p.t >= t - WINDOW_MS - this.opts.intervalMs * 2);
       const point: Point = { t };
-      if (router?.[app]) point.router = router[app];
+      // A router that answered without a line for the app has served it nothing since it started: a reading of zero
+      // (the autoscaler's window needs readings of an idle app too; a drop from earlier counts as a restart).
+      if (router) point.router = router[app] ?? idle();
       if (usage) point.types = usage[app] ?? {};
       if (point.router || point.types) list.push(point);
       if (list.length) this.points.set(app, list);
@@ -168,6 +171,11 @@ export class MetricsSampler {
     this.save();
   }
 
+  /** The readings of `app` kept since `since` (ms), oldest first: the autoscaler's window (src/autoscale/). */
+  pointsOf(app: string, since: number): Point[] {
+    return (this.points.get(app) ?? []).filter((p) => p.t >= since);
+  }
+
   /** The last hour of an app, with a fresh reading of the router counters as the newest point. */
   async summary(app: string): Promise<AppSummary> {
     const now = Date.now();
@@ -177,6 +185,26 @@ export class MetricsSampler {
     if (fresh?.[app]) points.push({ t: now, router: fresh[app], ...(last?.types ? { types: last.types } : {}) });
     return summarize(app, points, now, WINDOW_MS);
   }
+
+  /**
+   * The last hour of an app per sampling interval (the console's charts). Reads the same bounded history as
+   * summary(): at most WINDOW_MS / intervalMs + 2 points per app (242 at the default 15 s), nothing more is kept.
+   */
+  async timeline(app: string): Promise<{ app: string; intervalSeconds: number; points: TimelineEntry[] }> {
+    const now = Date.now();
+    const points = [...(this.points.get(app) ?? [])];
+    const last = points.at(-1);
+    // The interval since the last sample, from a fresh router reading, so requests show within seconds (not under 1 s: too short for a rate).
+    if (!last || now - last.t >= 1000) {
+      const fresh = await this.scrapeRouter().catch(() => null);
+      if (fresh?.[app]) points.push({ t: now, router: fresh[app], ...(last?.types ? { types: last.types } : {}) });
+    }
+    return { app, intervalSeconds: this.opts.intervalMs / 1000, points: timeline(points, now, WINDOW_MS) };
+  }
+}
+
+function idle(): RouterCounters {
+  return { byClass: [0, 0, 0, 0, 0], le: [], buckets: [], count: 0, sum: 0 };
 }
 
 function revive(r: RouterCounters): RouterCounters {

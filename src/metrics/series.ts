@@ -77,7 +77,7 @@ export function summarize(app: string, points: Point[], now: number, windowMs: n
   const series = (f: (r: RouterCounters) => number) => increase(routed.map((p) => f(p.router!)));
   const byClass = Object.fromEntries(CLASSES.map((c, i) => [c, series((r) => r.byClass[i] ?? 0)]));
   const requests = series((r) => r.count);
-  const le = routed.at(-1)?.router?.le ?? [];
+  const le = [...routed].reverse().find((p) => p.router!.le.length > 0)?.router?.le ?? []; // an idle reading has no buckets
   const buckets = le.map((bound) => series((r) => r.buckets[r.le.indexOf(bound)] ?? 0));
   const sum = series((r) => r.sum);
   const ms = (s: number | null) => (s === null ? null : Math.round(s * 10000) / 10);

@@ -286,7 +286,10 @@ export interface Runtime {
   attach(spec: TaskSpec & { workload: Workload; tty: boolean }): Promise<Attachment>;
   /** Removes a named volume this instance made for `service` (its data); absent or another's: left. */
   removeVolume(name: string, service: string): Promise<void>;
-  /** Makes the volume of app storage `name` (storageVolume), labelled as this instance's; one that exists is kept. */
+  /**
+   * Makes the volume of app storage `name` (storageVolume), labelled as this instance's, its top directory owned by
+   * APP_USER; one that exists is kept as it is.
+   */
   createStorage(name: string): Promise<void>;
   /** Removes the volume of app storage `name` and its data. */
   removeStorage(name: string): Promise<void>;
@@ -295,6 +298,13 @@ export interface Runtime {
 }
 
 /** The runtime's name of app storage `name` (an app's volume, src/storage/): this instance's only. */
+/**
+ * The user buildpack apps run as (the run image's USER). A new storage volume's top directory is theirs: mounted at a
+ * path the image does not have, it would otherwise be root's and the app could not write to it (Dokku's
+ * storage:ensure-directory does the same by hand).
+ */
+export const APP_USER = { uid: 1000, gid: 1000 } as const;
+
 export function storageVolume(instance: string, name: string): string {
   return `${instance}-vol-${name}`;
 }

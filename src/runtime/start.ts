@@ -24,6 +24,7 @@ export async function startRuntime(cfg: PlatformConfig, log: Logger): Promise<Ru
       hardening,
       build: { memoryBytes: cfg.buildMemory * 1024 * 1024, cpus: cfg.buildCpus, pids: cfg.buildPids },
       baseImages: [cfg.stackImage, cfg.builderImage],
+      toolImage: cfg.stackImage,
     },
     log,
   );

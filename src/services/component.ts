@@ -12,27 +12,43 @@ import { BackupFiles } from './backups.js';
 import { ServiceManager } from './service-manager.js';
 import { ServiceRecords } from './service-records.js';
 import { DepsManager } from './deps.js';
+import { OffsiteCopies } from './offsite.js';
+import { ServiceBackups } from './backup-schedule.js';
 
 export interface Services {
   manager: ServiceManager;
   deps: DepsManager;
+  /** Scheduled and off-site backups (docs/architecture.md §5.4); its schedule ticks only once started. */
+  backups: ServiceBackups;
 }
 
 export function createServices(
   parts: { store: Store; apps: AppRecords; deployer: Deployer; runtime: Runtime; log: Logger },
-  settings: { dataDir: string; recipesDir: string; stackImage: string; healthTimeoutMs: number; backupRetention: number },
+  settings: {
+    dataDir: string;
+    recipesDir: string;
+    stackImage: string;
+    healthTimeoutMs: number;
+    backupRetention: number;
+    /** Loopback and private S3 endpoints allowed (YB_OUTBOUND_PRIVATE). */
+    outboundPrivate: boolean;
+    backupPartBytes: number;
+  },
 ): Services {
   const log = parts.log.child({ component: 'services' });
   const images = new ServiceImages(parts.runtime.images, settings.recipesDir, settings.stackImage);
+  const files = new BackupFiles(join(settings.dataDir, 'backups'));
   const manager = new ServiceManager(
     new ServiceRecords(parts.store),
     parts.apps,
     parts.deployer,
     images,
     new ServiceContainers(parts.runtime),
-    new BackupFiles(join(settings.dataDir, 'backups')),
+    files,
     { healthTimeoutMs: settings.healthTimeoutMs, backupRetention: settings.backupRetention },
     log,
   );
-  return { manager, deps: new DepsManager(parts.store, parts.apps, parts.deployer, log) };
+  const offsite = new OffsiteCopies(files, settings.outboundPrivate, settings.backupPartBytes);
+  const backups = new ServiceBackups(parts.store, manager, offsite, settings.backupRetention, log.child({ component: 'service-backups' }));
+  return { manager, deps: new DepsManager(parts.store, parts.apps, parts.deployer, log), backups };
 }

@@ -271,8 +271,8 @@ export class ServiceManager {
     });
   }
 
-  /** `yb services:backup NAME`: a dump written by the service itself into its backup directory; prunes beyond retention. */
-  async backup(name: string): Promise<BackupInfo> {
+  /** `yb services:backup NAME`: a dump written by the service itself into its backup directory; prunes beyond `keep`. */
+  async backup(name: string, keep = this.settings.backupRetention): Promise<BackupInfo> {
     return this.serialized(name, async () => {
       const s = await this.require(name);
       const id = await this.requireContainer(s);
@@ -286,7 +286,7 @@ export class ServiceManager {
         throw new YbError('YB_ERR_INTERNAL', `backing up ${s.name} failed (exit code ${r.code}): ${(r.stderr || r.stdout).trim().split('\n').at(-1) ?? ''}`);
       }
       await this.backupFiles.commit(s.name, file);
-      const pruned = await this.backupFiles.prune(s.name, this.settings.backupRetention);
+      const pruned = await this.backupFiles.prune(s.name, keep);
       if (pruned.length) this.log.info({ service: s.name, pruned }, 'old backups removed (retention)');
       return this.backupFiles.find(s.name, backupId);
     });

@@ -50,7 +50,9 @@ export class ServiceRecords {
     throw new YbError('YB_ERR_CONFLICT', `service ${name} is being changed by someone else; try again`);
   }
 
+  /** Deletes the record and what hangs under it (its backup plan and runs, docs/architecture.md §5.4). */
   async delete(name: string): Promise<void> {
     await this.store.delete(this.store.keys.service(name));
+    await this.store.deletePrefix(`${this.store.keys.service(name)}/`);
   }
 }

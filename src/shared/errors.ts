@@ -16,11 +16,13 @@ export const ERRORS = {
   YB_ERR_DEPLOY_FAILED: { status: 422, exit: 6, message: 'the deploy failed' },
   YB_ERR_UNHEALTHY: { status: 422, exit: 6, message: 'the new release did not pass its health check' },
   YB_ERR_TOO_LARGE: { status: 413, exit: 2, message: 'the upload is too large' },
+  YB_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, exit: 2, message: 'the request body is not of a type this route takes' },
   YB_ERR_TOO_MANY_REQUESTS: { status: 429, exit: 7, message: 'too many requests; try again later' },
   YB_ERR_DOCKER_UNAVAILABLE: { status: 503, exit: 10, message: 'the Docker engine is not reachable' },
   YB_ERR_ETCD_UNAVAILABLE: { status: 503, exit: 10, message: 'etcd is not reachable' },
   YB_ERR_API_UNREACHABLE: { status: 503, exit: 10, message: 'the Yunbang API is not reachable' },
   YB_ERR_INTERNAL: { status: 500, exit: 1, message: 'internal error' },
+  YB_ERR_BAD_GATEWAY: { status: 502, exit: 11, message: 'a store the platform relies on refused or failed the request' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

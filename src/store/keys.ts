@@ -55,6 +55,10 @@ export function keys(prefix: string = DEFAULT_PREFIX) {
     cronJobsPrefix: (app: string) => `${p}apps/${app}/cron/`,
     /** The last minute the cron runner looked at (src/cron/cron-runner.ts): runs after it and before now were missed. */
     cronClock: () => `${p}cron-clock`,
+    /** Autoscaling of a process type (src/autoscale/): the policy a user set, and what the autoscaler keeps of it. */
+    autoscale: (app: string, type: string) => `${p}apps/${app}/autoscale/${type}`,
+    autoscalePrefix: (app: string) => `${p}apps/${app}/autoscale/`,
+    autoscaleState: (app: string, type: string) => `${p}apps/${app}/autoscale-state/${type}`,
     build: (app: string, id: string) => `${p}builds/${app}/${id}`,
     buildsPrefix: (app: string) => `${p}builds/${app}/`,
     endpoint: (app: string, type: string, instance: string) => `${p}endpoints/${app}/${type}/${instance}`,
@@ -73,6 +77,12 @@ export function keys(prefix: string = DEFAULT_PREFIX) {
     sshKeysPrefix: () => `${p}keys/`,
     service: (name: string) => `${p}services/${name}`,
     servicesPrefix: () => `${p}services/`,
+    /** A service's backup schedule and off-site store (src/services/backup-plan.ts), its keys sealed. */
+    serviceBackupPlan: (name: string) => `${p}services/${name}/backup-plan`,
+    /** The last scheduled backup run of a service, the runs it missed or skipped. */
+    serviceBackupRuns: (name: string) => `${p}services/${name}/backup-runs`,
+    /** The last minute the service backup scheduler looked at: runs after it and before now were missed. */
+    serviceBackupClock: () => `${p}service-backup-clock`,
     cert: (host: string) => `${p}certs/${host}`,
     certsPrefix: () => `${p}certs/`,
     deployLock: (app: string) => `${p}locks/deploy/${app}`,

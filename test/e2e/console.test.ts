@@ -239,12 +239,14 @@ test('time to interactive of the app page, and the compressed size of the consol
     return { domInteractive: Math.round(nav.domInteractive), loaded: Math.round(nav.loadEventEnd), ready: Math.round(performance.now()) };
   });
   const assets = join(ROOT, 'console', 'dist', 'assets');
-  const js = readdirSync(assets).filter((f) => f.endsWith('.js'));
+  // The first load: what index.html names (lazy chunks, like the terminal's, come later; console-admin.test sizes them).
+  const html = readFileSync(join(ROOT, 'console', 'dist', 'index.html'), 'utf8');
+  const js = readdirSync(assets).filter((f) => f.endsWith('.js') && html.includes(`/assets/${f}`));
   const gz = js.reduce((n, f) => n + gzipSync(readFileSync(join(assets, f))).length, 0);
   process.stdout.write(
-    `# console: app page DOM interactive ${t.domInteractive} ms, load ${t.loaded} ms, processes shown ${t.ready} ms after navigation; JS ${js.length} file(s), ${(gz / 1024).toFixed(1)} KiB gzip\n`,
+    `# console: app page DOM interactive ${t.domInteractive} ms, load ${t.loaded} ms, processes shown ${t.ready} ms after navigation; first-load JS ${js.length} file(s), ${(gz / 1024).toFixed(1)} KiB gzip\n`,
   );
-  assert.ok(gz <= 200 * 1024, `the console's JS is at most 200 KiB compressed (${gz} bytes)`);
+  assert.ok(gz <= 200 * 1024, `the console's first-load JS is at most 200 KiB compressed (${gz} bytes)`);
   assert.ok(t.ready < 10_000, `the app page is usable within 10 s (${t.ready} ms)`);
   // A reload of a deep link gets the page, and hashed assets are cached for good.
   const reload = await pg.reload();

@@ -77,3 +77,16 @@ export async function stream(path: ApiPath, o: CallOptions, onText: (text: strin
     onText(value);
   }
 }
+
+/** A POST of a file (a source tarball) whose text answer streams: `onText` gets each decoded chunk until the end. */
+export async function upload(path: ApiPath, o: CallOptions, body: Blob, contentType: string, onText: (text: string) => void): Promise<void> {
+  const headers = { 'content-type': contentType, 'x-csrf-token': csrfToken };
+  const res = await fetch(url(path, o), { method: 'POST', headers, credentials: 'same-origin', body, signal: o.signal });
+  if (!res.ok || !res.body) throw await errorOf(res);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    onText(value);
+  }
+}

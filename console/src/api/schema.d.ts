@@ -517,6 +517,269 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apps/{app}/autoscale": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The app's autoscaling policies: limits, target, processes now, the metric over the window and the last decision */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            current?: {
+                                hotSlices?: number;
+                                name?: string;
+                                requests?: number;
+                                slices?: number;
+                                target?: number;
+                                value?: number | null;
+                                windowS?: number;
+                            };
+                            last?: {
+                                at?: string;
+                                from?: number;
+                                kind?: string;
+                                message?: string;
+                                metric?: {
+                                    hotSlices?: number;
+                                    name?: string;
+                                    requests?: number;
+                                    slices?: number;
+                                    target?: number;
+                                    value?: number | null;
+                                    windowS?: number;
+                                };
+                                reason?: string;
+                                to?: number;
+                                type?: string;
+                                wanted?: number;
+                            } | null;
+                            lastRecorded?: {
+                                at?: string;
+                                from?: number;
+                                kind?: string;
+                                message?: string;
+                                metric?: {
+                                    hotSlices?: number;
+                                    name?: string;
+                                    requests?: number;
+                                    slices?: number;
+                                    target?: number;
+                                    value?: number | null;
+                                    windowS?: number;
+                                };
+                                reason?: string;
+                                to?: number;
+                                type?: string;
+                                wanted?: number;
+                            } | null;
+                            max?: number;
+                            min?: number;
+                            p95Ms?: number;
+                            quantity?: number;
+                            rps?: number;
+                            setAt?: string;
+                            setBy?: string;
+                            type?: string;
+                        }[];
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps/{app}/autoscale/{type}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Autoscale a process type between min and max processes for a p95 latency (ms) or requests/s per process */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                    type: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        max: number;
+                        min: number;
+                        p95Ms?: number;
+                        rps?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            current?: {
+                                hotSlices?: number;
+                                name?: string;
+                                requests?: number;
+                                slices?: number;
+                                target?: number;
+                                value?: number | null;
+                                windowS?: number;
+                            };
+                            last?: {
+                                at?: string;
+                                from?: number;
+                                kind?: string;
+                                message?: string;
+                                metric?: {
+                                    hotSlices?: number;
+                                    name?: string;
+                                    requests?: number;
+                                    slices?: number;
+                                    target?: number;
+                                    value?: number | null;
+                                    windowS?: number;
+                                };
+                                reason?: string;
+                                to?: number;
+                                type?: string;
+                                wanted?: number;
+                            } | null;
+                            lastRecorded?: {
+                                at?: string;
+                                from?: number;
+                                kind?: string;
+                                message?: string;
+                                metric?: {
+                                    hotSlices?: number;
+                                    name?: string;
+                                    requests?: number;
+                                    slices?: number;
+                                    target?: number;
+                                    value?: number | null;
+                                    windowS?: number;
+                                };
+                                reason?: string;
+                                to?: number;
+                                type?: string;
+                                wanted?: number;
+                            } | null;
+                            max?: number;
+                            min?: number;
+                            p95Ms?: number;
+                            quantity?: number;
+                            rps?: number;
+                            setAt?: string;
+                            setBy?: string;
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Turn autoscaling of a process type off; its processes stay as many as they are */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                    type: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            autoscaled?: boolean;
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apps/{app}/builds": {
         parameters: {
             query?: never;
@@ -1486,6 +1749,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apps/{app}/dynos/attach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run a command in a one-off process (yb run): an upgraded connection only
+         * @description Upgrade with `Upgrade: yb-run` and a Bearer token (the CLI; query command, tty, cols, rows, term; framed by shared/run-frames) or with `Upgrade: websocket` from the console: only its session cookie authenticates, the Origin must be this API’s own (else 403 before the upgrade), and the first message must be `{"type":"start","csrf":<the session’s CSRF token>,"command":…,"cols":…,"rows":…}`. Then binary messages carry keystrokes and output, `{"type":"resize","cols","rows"}` and `{"type":"eof"}` go in as text, and `{"type":"exit","code"}` ends the run once its process is removed. Refusals are `{"type":"error","id","message"}` with close code 4000 + the HTTP status. Messages are at most 64 KiB; closing the socket removes the process. Both need the deploy permission (viewers cannot); another team’s app is not found. A plain GET answers 400.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apps/{app}/formation": {
         parameters: {
             query?: never;
@@ -1538,7 +1859,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Scale process types: quantity and size (e.g. 512M or 1G:0.5); resolves when the processes run */
+        /** Scale process types: quantity and size (e.g. 512M or 1G:0.5); resolves when the processes run; a quantity turns autoscaling of that type off */
         patch: {
             parameters: {
                 query?: never;
@@ -1588,6 +1909,64 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/apps/{app}/git-syncs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fetch a branch, tag or commit (default: the remote HEAD) of a remote git repository (http, https or git://) and deploy it; streams the output as text, ending with a line "\u0000ok" or "\u0000fail" */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        ref?: string;
+                        url: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": unknown;
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/apps/{app}/https-only": {
@@ -2166,6 +2545,83 @@ export interface paths {
                             requests?: number;
                             samples?: number;
                             to?: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps/{app}/metrics/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Last hour of an app per sampling interval: requests/s, status classes, p50/p95/p99 latency, CPU and memory per process type */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            app?: string;
+                            /** @description seconds between samples (YB_METRICS_INTERVAL) */
+                            intervalSeconds?: number;
+                            /** @description one entry per interval between two samples of the last hour, oldest first */
+                            points?: {
+                                byClass?: {
+                                    [key: string]: number;
+                                } | null;
+                                p50Ms?: number | null;
+                                p95Ms?: number | null;
+                                p99Ms?: number | null;
+                                /** @description requests per second (null: no router reading) */
+                                rps?: number | null;
+                                seconds?: number;
+                                /** @description end of the interval */
+                                t?: string;
+                                types?: {
+                                    [key: string]: {
+                                        /** @description cores */
+                                        cpu?: number;
+                                        memoryBytes?: number;
+                                        processes?: number;
+                                    };
+                                };
+                            }[];
                         };
                     };
                 };
@@ -2867,6 +3323,284 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apps/{app}/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The app's webhook (deploy on push elsewhere), without its secret */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            branch?: string;
+                            createdAt?: string;
+                            createdBy?: string;
+                            enabled?: boolean;
+                            provider?: string;
+                            repo?: string;
+                            secret?: string;
+                            url?: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Enable (or change) the webhook that deploys pushes to a branch of a remote repository; answers its URL and secret (kept if it had one) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        branch?: string;
+                        /** @enum {string} */
+                        provider?: "github" | "gitlab" | "gitea";
+                        repo: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            branch?: string;
+                            createdAt?: string;
+                            createdBy?: string;
+                            enabled?: boolean;
+                            provider?: string;
+                            repo?: string;
+                            secret?: string;
+                            url?: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Disable the app's webhook (its URL then answers 404) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            branch?: string;
+                            createdAt?: string;
+                            createdBy?: string;
+                            enabled?: boolean;
+                            provider?: string;
+                            repo?: string;
+                            secret?: string;
+                            url?: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps/{app}/webhook/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The webhook's recent deliveries, newest first, with what became of each */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            at?: string;
+                            commit?: string;
+                            event?: string;
+                            id?: string;
+                            message?: string;
+                            outcome?: string;
+                            provider?: string;
+                            release?: number;
+                            status?: number;
+                        }[];
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps/{app}/webhook/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new secret for the app's webhook (the old one stops working at once) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            branch?: string;
+                            createdAt?: string;
+                            createdBy?: string;
+                            enabled?: boolean;
+                            provider?: string;
+                            repo?: string;
+                            secret?: string;
+                            url?: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events": {
         parameters: {
             query?: never;
@@ -2973,6 +3707,74 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hooks/{app}/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A push delivery from GitHub (X-Hub-Signature-256), GitLab (X-Gitlab-Token) or Gitea (X-Gitea-Signature); no API token: the signature over the raw JSON body is checked. 202 when a deploy was started, 200 when the delivery was acknowledged and ignored */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message?: string;
+                            outcome?: string;
+                        };
+                    };
+                };
+                /** @description success */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            commit?: string;
+                            message?: string;
+                            outcome?: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -3562,7 +4364,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Backups of a service, oldest first */
+        /** Backups of a service, oldest first: local files and off-site copies (local, offsite) */
         get: {
             parameters: {
                 query?: never;
@@ -3599,7 +4401,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Back up a service now (pg_dump, mysqldump or Redis RDB) */
+        /** Back up a service now (pg_dump, mysqldump or Redis RDB), copy it off-site when a store is set, apply retention */
         post: {
             parameters: {
                 query?: never;
@@ -3688,6 +4490,247 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/services/{name}/backups/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The backup schedule, retention, off-site target and last run of a service */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/services/{name}/backups/remote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the S3-compatible store for off-site copies (checked by listing it; the keys are kept sealed and never shown) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        accessKeyId: string;
+                        endpoint: string;
+                        region?: string;
+                        secretAccessKey: string;
+                        to: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Forget the off-site store of a service (copies already there stay) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/services/{name}/backups/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Back a service up on a cron schedule (UTC), keeping the newest N locally and off-site; to: s3://bucket/prefix */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        keep: number;
+                        schedule: string;
+                        to?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Stop the scheduled backups of a service */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;

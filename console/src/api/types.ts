@@ -20,3 +20,8 @@ export type Mount = Ok<'/apps/{app}/storage', 'get', 200>[number];
 
 /** One event of GET /apps/{app}/deploys/live (src/api/deploy-watch.ts). */
 export type DeployEvent = { type: 'start'; at: string } | { type: 'line'; text: string } | { type: 'end'; ok: boolean };
+export type MetricsTimeline = Ok<'/apps/{app}/metrics/timeline', 'get', 200>;
+export type Domain = Ok<'/apps/{app}/domains', 'get', 200>[number];
+export type Certificate = Ok<'/apps/{app}/sni-endpoints', 'get', 200>[number];
+export type HttpsOnly = Ok<'/apps/{app}/https-only', 'get', 200>;
+export type LogDrain = Ok<'/apps/{app}/log-drains', 'get', 200>[number];

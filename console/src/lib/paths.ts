@@ -7,9 +7,12 @@ export type Route =
   | { page: 'teams' }
   | { page: 'tokens' }
   | { page: 'services' }
+  | { page: 'storage' }
+  | { page: 'audit' }
+  | { page: 'users' }
   | { page: 'app'; app: string; tab: AppTab }
   | { page: 'missing'; path: string };
-export const APP_TABS = ['overview', 'releases', 'config', 'logs', 'operations'] as const;
+export const APP_TABS = ['overview', 'releases', 'config', 'logs', 'operations', 'metrics', 'domains', 'deps', 'terminal'] as const;
 export type AppTab = (typeof APP_TABS)[number];
 
 /** The page a path names. Pure. */
@@ -20,6 +23,9 @@ export function parseRoute(path: string): Route {
   if (p === '/console/teams') return { page: 'teams' };
   if (p === '/console/tokens') return { page: 'tokens' };
   if (p === '/console/services') return { page: 'services' };
+  if (p === '/console/storage') return { page: 'storage' };
+  if (p === '/console/audit') return { page: 'audit' };
+  if (p === '/console/users') return { page: 'users' };
   const m = /^\/console\/apps\/([a-z][a-z0-9-]{0,63})(?:\/([a-z]+))?$/.exec(p);
   if (m) {
     const tab = (m[2] ?? 'overview') as AppTab;

@@ -90,3 +90,17 @@ export function appState(dynos: Array<{ state?: string }>, deploying: boolean): 
 export function mayChange(role: string | undefined): boolean {
   return role === 'owner' || role === 'admin' || role === 'member';
 }
+
+/** "512 B", "1.5 KiB", "20.0 MiB", "3.2 GiB"; "—" when unknown. */
+export function formatBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n) || n < 0) return '—';
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}

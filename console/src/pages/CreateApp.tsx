@@ -1,8 +1,10 @@
-// Create an app in one of my teams; then show its git remote and the exact commands to push to it.
+// Create an app in one of my teams; then give it code one of three ways: git push (its remote and the exact
+// commands), upload a tarball (source or with a Dockerfile, previewed first), or an image already imported.
 import { type FormEvent, useState } from 'react';
 import { call } from '../api/client';
 import type { App, Team } from '../api/types';
 import { ErrorNote, Link } from '../components/common';
+import { ImageDeploy, UploadDeploy } from '../components/DeployFrom';
 import { appPath } from '../lib/route';
 import { mayChange } from '../lib/text';
 
@@ -31,6 +33,7 @@ export function CreateApp({ teams }: { teams: Team[] }) {
     return (
       <main>
         <h1>{created.name} is ready for its first push</h1>
+        <p>Give it its code one of three ways: push with git, upload a tarball (source or with a Dockerfile), or deploy an image already imported.</p>
         <section className="card">
           <h2>Push your code</h2>
           <p>Inside your app's git repository (a Node.js app with package.json listening on $PORT, a Dockerfile, or any buildpack app):</p>
@@ -43,6 +46,17 @@ export function CreateApp({ teams }: { teams: Team[] }) {
             <a href={created.webUrl}>{created.webUrl}</a>.
           </p>
         </section>
+        <UploadDeploy app={created.name} />
+        <ImageDeploy app={created.name} />
+        <button
+          type="button"
+          onClick={() => {
+            setCreated(undefined);
+            setName('');
+          }}
+        >
+          Create another app
+        </button>
       </main>
     );
 

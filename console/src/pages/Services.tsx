@@ -1,5 +1,5 @@
 // Backing services of my teams: create one (postgres, redis, mysql; the answer comes when it is ready), link it to
-// an app (a new release with <ALIAS>_URL and friends) and unlink it. Credentials are never shown here.
+// an app (a new release with <ALIAS>_URL and friends) and unlink it; credentials and backups for roles that manage it.
 import { type FormEvent, useState } from 'react';
 import { call } from '../api/client';
 import type { App, Team } from '../api/types';
@@ -7,6 +7,7 @@ import { Empty, ErrorNote, Progress, StateBadge } from '../components/common';
 import { mayChange } from '../lib/text';
 import { useApi } from '../lib/use-api';
 import { useAction } from '../lib/use-action';
+import { ServiceDetails } from './ServiceDetails';
 
 type Service = { name: string; team: string; kind: string | null; state?: string; status?: string; links: Array<{ app: string; alias: string }> };
 const KINDS = ['postgres', 'redis', 'mysql'] as const;
@@ -101,6 +102,7 @@ export function Services({ teams }: { teams: Team[] }) {
                 </button>
               </form>
             ) : null}
+            {canChange ? <ServiceDetails name={s.name} kind={s.kind} /> : null}
           </section>
         );
       })}

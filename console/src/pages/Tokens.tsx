@@ -1,10 +1,11 @@
-// My API tokens: list (ids and descriptions only), create (the token is shown this once), revoke.
+// My API tokens: list (ids and descriptions only), create (the token is shown this once), revoke; my SSH keys below.
 import { type FormEvent, useState } from 'react';
 import { call } from '../api/client';
 import { Empty, ErrorNote, Progress } from '../components/common';
 import { ago } from '../lib/text';
 import { useApi } from '../lib/use-api';
 import { useAction } from '../lib/use-action';
+import { SshKeys } from './SshKeys';
 
 type TokenRow = { id?: string; description?: string; createdAt?: string };
 
@@ -83,6 +84,7 @@ export function Tokens() {
           Create token
         </button>
       </form>
+      <SshKeys />
     </main>
   );
 }

@@ -67,7 +67,7 @@ export function registerDynos(api: FastifyInstance, ctx: ApiContext): void {
     '/apps/:app/formation',
     {
       schema: {
-        summary: 'Scale process types: quantity and size (e.g. 512M or 1G:0.5); resolves when the processes run',
+        summary: 'Scale process types: quantity and size (e.g. 512M or 1G:0.5); resolves when the processes run; a quantity turns autoscaling of that type off',
         params: appParams,
         body: {
           type: 'object',
@@ -96,7 +96,14 @@ export function registerDynos(api: FastifyInstance, ctx: ApiContext): void {
     },
     async (req) => {
       const app = await appFor(ctx, req, 'manage');
-      return ctx.deployer.scale(app.name, (req.body as { updates: Array<{ type: string; quantity?: number; size?: string }> }).updates, () => undefined);
+      const updates = (req.body as { updates: Array<{ type: string; quantity?: number; size?: string }> }).updates;
+      // A quantity set by hand turns autoscaling of that type off, as on Heroku (docs/architecture.md §5.5); in the app's
+      // turn, once every type is known, so a refused scale leaves it on and the autoscaler cannot undo this one.
+      const handOver = async (formation: Array<{ type: string }>) => {
+        if (!ctx.autoscaler || !updates.every((u) => formation.some((f) => f.type === u.type))) return;
+        for (const u of updates) if (u.quantity !== undefined) await ctx.autoscaler.off(app.name, u.type, `scaled by hand to ${u.quantity}`);
+      };
+      return ctx.deployer.scale(app.name, updates, () => undefined, handOver);
     },
   );
 

@@ -32,6 +32,8 @@ const AUDITED: Record<string, Describe> = {
   'POST /apps/:app/releases': (req) => ({ action: 'rollback', detail: { to: (req.body as { release?: number } | undefined)?.release ?? 'previous' } }),
   'PATCH /apps/:app/formation': (req) => ({ action: 'scale', detail: { updates: (req.body as { updates?: unknown })?.updates } }),
   'DELETE /apps/:app/dynos': (req) => ({ action: 'restart', detail: { type: (req.query as { type?: string }).type ?? 'all' } }),
+  'PUT /apps/:app/autoscale/:type': (req) => ({ action: 'autoscale.set', detail: { type: (req.params as { type: string }).type, ...(req.body as object) } }),
+  'DELETE /apps/:app/autoscale/:type': (req) => ({ action: 'autoscale.unset', detail: { type: (req.params as { type: string }).type } }),
   'PUT /apps/:app/maintenance': (req) => {
     const body = req.body as { enabled?: boolean; page?: string };
     return { action: body.enabled ? 'maintenance.on' : 'maintenance.off', detail: { customPage: body.page !== undefined } };

@@ -1,5 +1,5 @@
 // /metrics (Prometheus text, control-plane metrics; admins only, as it names every app) and
-// /apps/{app}/metrics (the last-hour summary `yb metrics` prints).
+// /apps/{app}/metrics (the last-hour summary `yb metrics` prints) and /apps/{app}/metrics/timeline (the console's charts).
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { appFor, currentUser } from '../auth-hook.js';
@@ -50,6 +50,39 @@ export const summarySchema = {
   ],
 } as const;
 
+const nullableNumber = { type: ['number', 'null'] } as const;
+
+export const timelineSchema = {
+  type: 'object',
+  properties: {
+    app: { type: 'string' },
+    intervalSeconds: { type: 'number', description: 'seconds between samples (YB_METRICS_INTERVAL)' },
+    points: {
+      type: 'array',
+      description: 'one entry per interval between two samples of the last hour, oldest first',
+      items: {
+        type: 'object',
+        properties: {
+          t: { type: 'string', description: 'end of the interval' },
+          seconds: { type: 'number' },
+          rps: { ...nullableNumber, description: 'requests per second (null: no router reading)' },
+          byClass: { type: ['object', 'null'], additionalProperties: { type: 'integer' } },
+          p50Ms: nullableNumber,
+          p95Ms: nullableNumber,
+          p99Ms: nullableNumber,
+          types: {
+            type: 'object',
+            additionalProperties: {
+              type: 'object',
+              properties: { cpu: { type: 'number', description: 'cores' }, memoryBytes: { type: 'integer' }, processes: { type: 'integer' } },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
 export function registerMetrics(api: FastifyInstance, ctx: ApiContext): void {
   api.get(
     '/metrics',
@@ -83,6 +116,22 @@ export function registerMetrics(api: FastifyInstance, ctx: ApiContext): void {
       const app = await appFor(ctx, req, 'read');
       if (!ctx.metrics) throw new YbError('YB_ERR_INTERNAL', 'metrics are not enabled on this control plane');
       return ctx.metrics.sampler.summary(app.name);
+    },
+  );
+
+  api.get(
+    '/apps/:app/metrics/timeline',
+    {
+      schema: {
+        summary: 'Last hour of an app per sampling interval: requests/s, status classes, p50/p95/p99 latency, CPU and memory per process type',
+        params: appParams,
+        response: { 200: timelineSchema },
+      },
+    },
+    async (req) => {
+      const app = await appFor(ctx, req, 'read');
+      if (!ctx.metrics) throw new YbError('YB_ERR_INTERNAL', 'metrics are not enabled on this control plane');
+      return ctx.metrics.sampler.timeline(app.name);
     },
   );
 }

@@ -1,5 +1,5 @@
 // /services: backing services (create, attach by URL, list, info, restart, destroy), their links to apps,
-// and backups. A service belongs to a team: members read it, managers see credentials and change it.
+// and backups (scheduled, off-site: docs/architecture.md §5.4). A service belongs to a team: members read it, managers see credentials and change it.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { currentUser, mayOnTeam, userMay } from '../auth-hook.js';
@@ -31,6 +31,8 @@ async function present(ctx: ApiContext, s: ServiceRecord, withCredentials: boole
     state: await ctx.services.manager.state(s),
     connection,
     links: links.map((l) => ({ app: l.app, alias: l.alias, keys: l.keys, createdAt: l.createdAt })),
+    // The backup schedule and off-site target, to those who may manage it (never the store's keys).
+    ...(withCredentials && s.origin === 'provisioned' ? { backups: await ctx.services.backups.view(s.name) } : {}),
   };
 }
 
@@ -149,18 +151,97 @@ export function registerServices(api: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  api.get('/services/:name/backups', { schema: { summary: 'Backups of a service, oldest first', params: nameParams } }, async (req) => {
-    const s = await serviceFor(ctx, req, 'manage');
-    return m().backups(s.name);
-  });
+  api.get(
+    '/services/:name/backups',
+    { schema: { summary: 'Backups of a service, oldest first: local files and off-site copies (local, offsite)', params: nameParams } },
+    async (req, reply) => {
+      const s = await serviceFor(ctx, req, 'manage');
+      const { backups, offsiteError } = await ctx.services.backups.list(s.name);
+      if (offsiteError) reply.header('x-yb-offsite-error', encodeURIComponent(offsiteError));
+      return backups;
+    },
+  );
 
   api.post(
     '/services/:name/backups',
-    { schema: { summary: 'Back up a service now (pg_dump, mysqldump or Redis RDB)', params: nameParams } },
+    {
+      schema: {
+        summary: 'Back up a service now (pg_dump, mysqldump or Redis RDB), copy it off-site when a store is set, apply retention',
+        params: nameParams,
+      },
+    },
     async (req, reply) => {
       const s = await serviceFor(ctx, req, 'manage');
-      return reply.code(201).send(await m().backup(s.name));
+      return reply.code(201).send(await ctx.services.backups.take(s.name, 'manual', currentUser(req).name));
     },
+  );
+
+  api.get(
+    '/services/:name/backups/plan',
+    { schema: { summary: 'The backup schedule, retention, off-site target and last run of a service', params: nameParams } },
+    async (req) => ctx.services.backups.view((await serviceFor(ctx, req, 'manage')).name),
+  );
+
+  api.put(
+    '/services/:name/backups/schedule',
+    {
+      schema: {
+        summary: 'Back a service up on a cron schedule (UTC), keeping the newest N locally and off-site; to: s3://bucket/prefix',
+        params: nameParams,
+        body: {
+          type: 'object',
+          properties: {
+            schedule: { type: 'string', maxLength: 200 },
+            keep: { type: 'integer', minimum: 1, maximum: 1000 },
+            to: { type: 'string', maxLength: 1024 },
+          },
+          required: ['schedule', 'keep'],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req) => {
+      const s = await serviceFor(ctx, req, 'manage');
+      const body = req.body as { schedule: string; keep: number; to?: string };
+      return ctx.services.backups.setSchedule(s.name, { expr: body.schedule, keep: body.keep, to: body.to, user: currentUser(req).name });
+    },
+  );
+
+  api.delete('/services/:name/backups/schedule', { schema: { summary: 'Stop the scheduled backups of a service', params: nameParams } }, async (req) =>
+    ctx.services.backups.clearSchedule((await serviceFor(ctx, req, 'manage')).name, currentUser(req).name),
+  );
+
+  api.put(
+    '/services/:name/backups/remote',
+    {
+      schema: {
+        summary: 'Set the S3-compatible store for off-site copies (checked by listing it; the keys are kept sealed and never shown)',
+        params: nameParams,
+        body: {
+          type: 'object',
+          properties: {
+            to: { type: 'string', maxLength: 1024 },
+            endpoint: { type: 'string', maxLength: 500 },
+            region: { type: 'string', maxLength: 40 },
+            accessKeyId: { type: 'string', maxLength: 256 },
+            secretAccessKey: { type: 'string', maxLength: 256 },
+          },
+          required: ['to', 'endpoint', 'accessKeyId', 'secretAccessKey'],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req) => {
+      const s = await serviceFor(ctx, req, 'manage');
+      const b = req.body as { to: string; endpoint: string; region?: string; accessKeyId: string; secretAccessKey: string };
+      return ctx.services.backups.setRemote(s.name, { ...b, region: b.region ?? 'us-east-1', user: currentUser(req).name });
+    },
+  );
+
+  api.delete(
+    '/services/:name/backups/remote',
+    { schema: { summary: 'Forget the off-site store of a service (copies already there stay)', params: nameParams } },
+    async (req) => ctx.services.backups.clearRemote((await serviceFor(ctx, req, 'manage')).name, currentUser(req).name),
   );
 
   api.post(
@@ -178,8 +259,8 @@ export function registerServices(api: FastifyInstance, ctx: ApiContext): void {
     async (req) => {
       const s = await serviceFor(ctx, req, 'manage');
       const { backup } = req.params as { backup: string };
-      await m().restore(s.name, backup);
-      return { service: s.name, restored: backup };
+      const { from } = await ctx.services.backups.restore(s.name, backup);
+      return { service: s.name, restored: backup, from };
     },
   );
 }

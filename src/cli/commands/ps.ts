@@ -50,7 +50,7 @@ export function registerScale(program: Command): void {
   program
     .command('ps:scale')
     .argument('<changes...>', 'TYPE=N or TYPE=N:SIZE (size like 512M, 1G or 512M:0.5 cpus)')
-    .description('scale process types')
+    .description('scale process types (setting the quantity of an autoscaled type turns its autoscaling off)')
     .option('-a, --app <app>')
     .addHelpText('after', '\nExamples:\n  yb ps:scale web=3 -a hello\n  yb ps:scale web=2:512M worker=1 -a hello')
     .action(async (changes: string[], opts: { app?: string }) => {

@@ -7,6 +7,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { splitLines } from '../../shared/line-splitter.js';
 import {
+  APP_USER,
   RunTimeoutError,
   storageVolume,
   type Address,
@@ -95,6 +96,9 @@ export class DockerRuntime implements Runtime {
   private readonly pids = new Map<string, number>();
 
   private endpoints: DockerEndpoints = 'published';
+
+  /** An image with coreutils for short housekeeping containers: the stack image (set by start.ts from YB_STACK_IMAGE). */
+  toolImage = 'yunbang/stack:latest';
 
   constructor(
     readonly instance: string,
@@ -410,7 +414,36 @@ export class DockerRuntime implements Runtime {
     const volume = storageVolume(this.instance, name);
     const info = await this.engine.tolerate(() => this.engine.docker.getVolume(volume).inspect(), [404], null);
     if (info) return;
-    await this.engine.call(() => this.engine.docker.createVolume({ Name: volume, Labels: { [LABEL_INSTANCE]: this.instance, [LABEL_KIND]: 'storage' } }));
+    const labels = { [LABEL_INSTANCE]: this.instance, [LABEL_KIND]: 'storage' };
+    await this.engine.call(() => this.engine.docker.createVolume({ Name: volume, Labels: labels }));
+    try {
+      await this.chownVolume(volume, labels);
+    } catch (err) {
+      await this.engine.tolerate(() => this.engine.docker.getVolume(volume).remove(), [404], undefined);
+      throw err;
+    }
+  }
+
+  /** Hands a new volume's top directory to APP_USER: a short container of the stack image, no network, then removed. */
+  private async chownVolume(volume: string, labels: Record<string, string>): Promise<void> {
+    const docker = this.engine.docker;
+    const container = await this.engine.call(() =>
+      docker.createContainer({
+        Image: this.toolImage,
+        Cmd: ['chown', `${APP_USER.uid}:${APP_USER.gid}`, '/volume'],
+        User: '0:0',
+        Labels: labels,
+        NetworkDisabled: true,
+        HostConfig: { ...this.hostConfig('one-off'), NetworkMode: 'none', Binds: [`${volume}:/volume`] },
+      }),
+    );
+    try {
+      await this.engine.call(() => container.start());
+      const { StatusCode } = (await this.engine.call(() => container.wait())) as { StatusCode: number };
+      if (StatusCode !== 0) throw new Error(`setting the owner of volume ${volume} failed (exit ${StatusCode})`);
+    } finally {
+      await this.engine.tolerate(() => container.remove({ force: true }), [404], undefined);
+    }
   }
 
   async removeStorage(name: string): Promise<void> {

@@ -12,10 +12,13 @@ export interface DockerBackendSettings {
   hardening: HardeningSettings;
   build: { memoryBytes: number; cpus: number; pids: number };
   baseImages: string[];
+  /** The stack image: short housekeeping containers (a new volume's owner) run it. */
+  toolImage: string;
 }
 
 export async function startDockerRuntime(s: DockerBackendSettings, log: Logger): Promise<DockerRuntime> {
   const runtime = new DockerRuntime(s.instance, s.dockerHost, s.hardening, (err) => log.warn({ err }, 'the Docker event stream failed; opening it again'));
+  runtime.toolImage = s.toolImage;
   await runtime.ping();
   log.info({ endpoints: await runtime.chooseEndpoints(s.endpoints) }, 'routers reach processes by this kind of address');
   await applyBuildkitLimits(await runtime.cgroups(), s.build, log);

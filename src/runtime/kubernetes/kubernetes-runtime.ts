@@ -3,12 +3,13 @@
 // moves it), a service a StatefulSet of one with its data on a host path; one-offs and the release phase are bare
 // pods; builds stay on the control plane's engine (the builder runtime). A process's id is `<namespace>/<object>`;
 // its address is its pod's IP and port, which routers reach directly. Only objects with the instance's label are touched.
-import { rm } from 'node:fs/promises';
+import { chown, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { splitLines } from '../../shared/line-splitter.js';
 import type { HardeningSettings } from '../hardening.js';
 import {
+  APP_USER,
   RunTimeoutError,
   storageVolume,
   type Address,
@@ -543,8 +544,15 @@ export class KubernetesRuntime implements Runtime {
     await rm(this.volumeDir(name), { recursive: true, force: true });
   }
 
-  /** Node directories are made by the pods that mount them (hostPath DirectoryOrCreate). */
-  async createStorage(): Promise<void> {}
+  /**
+   * Makes the node directory owned by APP_USER (pods that mount it would otherwise make it root's: hostPath
+   * DirectoryOrCreate). Like removeStorage, this assumes the control plane sees the nodes' volume directory.
+   */
+  async createStorage(name: string): Promise<void> {
+    const dir = this.volumeDir(storageVolume(this.instance, name));
+    if ((await mkdir(dir, { recursive: true })) === undefined) return;
+    await chown(dir, APP_USER.uid, APP_USER.gid);
+  }
 
   async removeStorage(name: string): Promise<void> {
     await rm(this.volumeDir(storageVolume(this.instance, name)), { recursive: true, force: true });

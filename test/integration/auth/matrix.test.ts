@@ -86,6 +86,7 @@ function bodyFor(method: string, path: string, schema: any, caller: string | nul
     'post /apps/{app}/releases': { release: 1 },
     'patch /apps/{app}/formation': { updates: [{ type: 'web', quantity: 3 }] },
     'post /apps/{app}/rename': { name: 'm-renamed' },
+    'put /apps/{app}/autoscale/{type}': { min: 1, max: 3, p95Ms: 300 },
     'post /teams': { name: `t-${caller ?? 'anon'}` },
     'post /teams/{team}/members': { user: caller ?? 'vic', role: 'owner' },
     'patch /teams/{team}/members/{user}': { role: 'viewer' },
@@ -144,7 +145,7 @@ function expectation(method: string, path: string, who: Identity): Expect | 'all
 
 test('every route × {no token, bad token, revoked token, viewer, member of another team}', async () => {
   const doc = (await (await fetch(`${p.apiUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, any>> };
-  const PUBLIC = new Set(['/healthz', '/openapi.json', '/login', '/session']); // /session: the console's sign-in (test/integration/security/console-session.test.ts)
+  const PUBLIC = new Set(['/healthz', '/openapi.json', '/login', '/session', '/hooks/{app}/{id}']); // /session: the console's sign-in (test/integration/security/console-session.test.ts); /hooks: webhook deliveries, signed instead (test/integration/platform/webhooks.test.ts)
   const checked: string[] = [];
   const failures: string[] = [];
   let routes = 0;

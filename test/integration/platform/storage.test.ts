@@ -83,6 +83,22 @@ test("another team's app cannot mount the volume, and bad names and paths are re
   assert.equal((await served('/files/note.txt')).trim(), 'kept-note');
 });
 
+test("a new volume mounted where the image has no directory belongs to the buildpack apps' user, who can write to it", async () => {
+  await p.yb(['storage:create', 'scratch']);
+  await p.yb(['storage:mount', 'scratch', '/data', '-a', APP]);
+  // The fixture runs as root; setpriv drops to the run image's user (1000), as a buildpack app runs.
+  const out = await p.yb([
+    'run',
+    '-a',
+    APP,
+    '--',
+    'stat -c %u:%g /data && setpriv --reuid=1000 --regid=1000 --clear-groups sh -c "echo mine > /data/w && cat /data/w"',
+  ]);
+  assert.match(out.stdout, /^1000:1000\s+mine\s*$/, out.stdout);
+  await p.yb(['storage:unmount', 'scratch', '-a', APP]);
+  await p.yb(['storage:destroy', 'scratch', '--confirm', 'scratch']);
+});
+
 test('unmount keeps the data for a later mount; destroy removes the volume and its data', async () => {
   assert.match((await p.yb(['storage:unmount', 'uploads', '-a', APP])).stdout, /its data stays/);
   assert.equal((await p.fetchApp(HOST, '/files/note.txt')).status, 404, 'no longer mounted');

@@ -87,6 +87,7 @@ test("a destroyed app's cache, build logs, repository, logs and records are gone
   assert.equal((await p.fetchApp(`${APP}.localhost`)).body, 'cache marker found: planted-by-team-a');
 
   for (const f of leftovers(APP)) assert.ok(existsSync(join(p.dataDir, f)), `${f} exists while the app does`);
+  await ok('alice', ['autoscale', 'web', '-a', APP, '--min', '2', '--max', '4', '--p95-ms', '300']);
   await ok('alice', ['apps:destroy', '-a', APP, '--confirm', APP]);
   await assertNothingLeft(APP);
 
@@ -109,6 +110,7 @@ test("a destroyed app's cache, build logs, repository, logs and records are gone
     [[1, 'bob']],
     'numbering starts again at v1, with no release of team A',
   );
+  assert.deepEqual(JSON.parse((await ok('bob', ['autoscale', '--json', '-a', APP])).stdout), [], "team A's autoscaling policy went with its app");
   const logs = (await ok('bob', ['logs', '-n', '1000', '-a', APP])).stdout;
   assert.match(logs, /created by bob/, "the log has team B's deploy");
   assert.doesNotMatch(logs, /alice|planted-by-team-a/, "no line of team A's app");

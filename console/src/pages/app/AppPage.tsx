@@ -11,6 +11,10 @@ import { LogsTab } from './LogsTab';
 import { OperationsTab } from './OperationsTab';
 import { OverviewTab } from './OverviewTab';
 import { ReleasesTab } from './ReleasesTab';
+import { DepsTab } from './DepsTab';
+import { DomainsTab } from './DomainsTab';
+import { MetricsTab } from './MetricsTab';
+import { TerminalTab } from './TerminalTab';
 
 const LABELS: Record<AppTab, string> = {
   overview: 'Processes & deploys',
@@ -18,6 +22,10 @@ const LABELS: Record<AppTab, string> = {
   config: 'Config vars',
   logs: 'Logs',
   operations: 'Maintenance, jobs & storage',
+  metrics: 'Metrics',
+  domains: 'Domains & drains',
+  deps: 'Dependencies',
+  terminal: 'Run a command',
 };
 
 export function AppPage({ name, tab, teams, admin }: { name: string; tab: AppTab; teams: Team[]; admin: boolean }) {
@@ -66,6 +74,10 @@ export function AppPage({ name, tab, teams, admin }: { name: string; tab: AppTab
       {tab === 'config' ? <ConfigTab app={name} canChange={canChange} onRelease={reload} /> : null}
       {tab === 'logs' ? <LogsTab app={name} /> : null}
       {tab === 'operations' ? <OperationsTab app={name} canChange={canChange} /> : null}
+      {tab === 'metrics' ? <MetricsTab app={name} /> : null}
+      {tab === 'domains' ? <DomainsTab app={name} canChange={canChange} /> : null}
+      {tab === 'deps' ? <DepsTab app={name} canChange={canChange} /> : null}
+      {tab === 'terminal' ? <TerminalTab app={name} canRun={canChange} /> : null}
     </main>
   );
 }

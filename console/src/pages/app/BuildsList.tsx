@@ -1,8 +1,10 @@
-// The app's builds: detected language and version, builder, status, duration, and the full output of each.
+// The app's builds: detected language and version, builder, status, duration, dependencies (BuildDetails) and the full
+// output of each.
 import { call, fill } from '../../api/client';
 import { Empty, ErrorNote, StateBadge } from '../../components/common';
 import { ago } from '../../lib/text';
 import { useApi } from '../../lib/use-api';
+import { BuildDetails } from './BuildDetails';
 
 type Build = {
   id: string;
@@ -11,6 +13,10 @@ type Build = {
   language?: string;
   languageVersion?: string;
   dependencies?: Record<string, string>;
+  buildpacks?: string[];
+  processTypes?: Record<string, string>;
+  sourceCommit?: string;
+  error?: string;
   createdAt?: string;
   createdBy?: string;
   durations?: Record<string, number>;
@@ -51,7 +57,9 @@ export function BuildsList({ app }: { app: string }) {
                   <td>
                     <StateBadge state={b.status} />
                   </td>
-                  <td>{b.dependencies ? Object.keys(b.dependencies).length : 0}</td>
+                  <td>
+                    <BuildDetails b={b} />
+                  </td>
                   <td title={b.createdAt}>
                     {ago(b.createdAt)} by {b.createdBy}
                   </td>

@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { call } from '../../api/client';
 import type { CronJob, Maintenance, Mount } from '../../api/types';
-import { Empty, ErrorNote, Progress } from '../../components/common';
+import { Empty, ErrorNote, Link, Progress } from '../../components/common';
 import { useAction } from '../../lib/use-action';
 import { useApi } from '../../lib/use-api';
 
@@ -120,7 +120,11 @@ export function OperationsTab({ app, canChange }: { app: string; canChange: bool
       <section aria-labelledby="storage-h">
         <h2 id="storage-h">Storage</h2>
         <ErrorNote error={mounts.error} />
-        {mounts.data && mounts.data.length === 0 ? <Empty>No volume is mounted (yb storage:mount NAME /path -a {app}).</Empty> : null}
+        {mounts.data && mounts.data.length === 0 ? (
+          <Empty>
+            No volume is mounted: create and mount one on the <Link to="/console/storage">Storage page</Link> (or yb storage:mount NAME /path -a {app}).
+          </Empty>
+        ) : null}
         {mounts.data?.length ? (
           <table>
             <thead>

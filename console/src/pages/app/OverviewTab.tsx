@@ -3,6 +3,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { call, stream } from '../../api/client';
 import type { DeployEvent, Dyno, Formation } from '../../api/types';
 import { Empty, ErrorNote, Progress, StateBadge } from '../../components/common';
+import { SizeField } from '../../components/SizeField';
 import { ago, sseParser } from '../../lib/text';
 import { useApi } from '../../lib/use-api';
 import { useAction } from '../../lib/use-action';
@@ -29,8 +30,12 @@ export function OverviewTab({ app, canChange, onRelease }: Props) {
 
   const scale = (e: FormEvent<HTMLFormElement>, type: string) => {
     e.preventDefault();
-    const quantity = Number(new FormData(e.currentTarget).get('quantity'));
-    void act(`Scaling ${type} to ${quantity}…`, () => call('/apps/{app}/formation', { method: 'PATCH', params, body: { updates: [{ type, quantity }] } }));
+    const form = new FormData(e.currentTarget);
+    const quantity = Number(form.get('quantity'));
+    const size = String(form.get('size') ?? '').trim();
+    void act(`Scaling ${type} to ${quantity}${size ? ` of size ${size}` : ''}…`, () =>
+      call('/apps/{app}/formation', { method: 'PATCH', params, body: { updates: [{ type, quantity, ...(size ? { size } : {}) }] } }),
+    );
   };
 
   return (
@@ -88,6 +93,7 @@ export function OverviewTab({ app, canChange, onRelease }: Props) {
                     Quantity of {f.type}
                     <input name="quantity" type="number" min={0} max={100} defaultValue={f.quantity} key={f.quantity} />
                   </label>
+                  <SizeField type={f.type ?? 'web'} current={f.size} />
                   <button type="submit" disabled={Boolean(busy)}>
                     Scale
                   </button>
