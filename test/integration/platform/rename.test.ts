@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
 import { execFile } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -263,4 +264,31 @@ test("a rename waits for a deploy in progress (the app's deploy queue) and the a
   assert.equal(releases.at(-1)!.status, 'succeeded');
   assert.equal((await p.fetchApp('bazaar.localhost')).body.trim(), 'deployed while renaming');
   assert.equal((await p.fetchApp('market.localhost')).status, 404);
+});
+
+test('a webhook follows the app: its secret, sealed for the old name, still checks deliveries to the old payload URL', async () => {
+  const enabled = (await p.yb(['webhooks:enable', '-a', 'bazaar', '--repo', 'https://git.example.test/acme/shop.git', '--provider', 'github'])).stdout;
+  const url = /Payload URL:\s+(\S+)/.exec(enabled)?.[1];
+  const secret = /Secret:\s+([0-9a-f]{64})/.exec(enabled)?.[1];
+  assert.ok(url?.includes('/hooks/bazaar/') && secret, enabled);
+  await p.yb(['apps:rename', 'bazaar', 'kiosk']);
+  const ping = async (signedWith: string) => {
+    const body = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 });
+    const res = await fetch(url!, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'ping',
+        'x-github-delivery': randomUUID(),
+        'x-hub-signature-256': `sha256=${createHmac('sha256', signedWith).update(body).digest('hex')}`,
+      },
+      body,
+    });
+    return { status: res.status, json: (await res.json()) as { outcome?: string; id?: string } };
+  };
+  const ok = await ping(secret!);
+  assert.equal(ok.status, 200, JSON.stringify(ok.json));
+  assert.equal(ok.json.outcome, 'pong');
+  assert.equal((await ping('a-wrong-secret')).status, 401);
+  assert.match((await p.yb(['webhooks', '-a', 'kiosk'])).stdout, /git\.example\.test/);
 });
