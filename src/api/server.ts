@@ -6,6 +6,8 @@ import { authenticateRequest, userMay } from './auth-hook.js';
 import { makeErrorHandler } from './errors.js';
 import { collectRoutes, openApiDocument } from './openapi.js';
 import { registerApps } from './routes/apps.js';
+import { renamedTo } from './app-rename.js';
+import { registerAppRename } from './routes/app-rename.js';
 import { registerConfig } from './routes/config.js';
 import { registerReleases } from './routes/releases.js';
 import { registerGitHook } from './routes/git-hook.js';
@@ -110,6 +112,7 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
 
   registerEvents(api, ctx);
   registerApps(api, ctx);
+  registerAppRename(api, ctx);
   registerConfig(api, ctx);
   registerReleases(api, ctx);
   registerDynos(api, ctx);
@@ -146,6 +149,10 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
     hookSecret: ctx.hookSecret,
     authenticate: (token) => authenticate(ctx.store, token),
     authorize: async (user, app, action) => userMay(ctx, user, await ctx.apps.getApp(app), action),
+    renamedTo: async (user, app) => {
+      const to = await renamedTo(ctx, app);
+      return to && (await userMay(ctx, user, await ctx.apps.getApp(to), 'read')) ? to : null;
+    },
     maxPushBytes: ctx.maxPushBytes ?? 512 * 1024 * 1024,
     reviewParent: (app) => isReviewParent(ctx.store, app),
   });

@@ -19,6 +19,7 @@ import { BuildService } from '../build/build-service.js';
 import { AppRecords } from '../release/app-records.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { ProcessMonitor } from '../scheduler/monitor.js';
+import { finishInterruptedRenames } from '../api/app-rename.js';
 import { reconcileOnStart, reconcilerInQueues } from '../scheduler/reconcile.js';
 import { Deployer } from '../deploy/pipeline.js';
 import { createServices } from '../services/component.js';
@@ -179,6 +180,8 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
     });
     // After `ybd restore`: services and missing release images back before the reconcile starts the apps (§9).
     await bringBackAfterRestore({ store, apps, builds, scheduler, runtime, services: services.manager, dataDir, log: log.child({ component: 'restore' }) });
+    // A rename a crash cut short is undone or finished before the reconcile adopts processes by their app's name (§3.1).
+    await finishInterruptedRenames({ store, apps, deployer, scheduler, runtime, dataDir, domain: cfg.domain, log, logs: obs.logs, metrics: obs.metrics });
     await reconcileOnStart(reconciling);
 
     // app.json cron jobs, run as one-offs of each app's current release (docs/architecture.md §5.1).

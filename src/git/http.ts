@@ -17,6 +17,8 @@ export interface GitHttpDeps {
   authenticate(token: string): Promise<User | null>;
   /** Resolves whether the user may do `action` on the app; false also when the app does not exist. */
   authorize(user: User, app: string, action: Action): Promise<boolean>;
+  /** The app's new name when it was renamed (apps:rename) and the user may see it; null otherwise. */
+  renamedTo?(user: User, app: string): Promise<string | null>;
   maxPushBytes: number;
   /** Whether the app is a pipeline's review parent: its hook then deploys other branches as review apps. */
   reviewParent?(app: string): Promise<boolean>;
@@ -60,7 +62,21 @@ export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
     }
     const action: Action = service === 'git-receive-pack' ? 'deploy' : 'read';
     if (!m || !(await deps.authorize(user, m[1]!, action))) {
-      refuse(404, {}, `Repository not found: ${repo.slice(0, 70)}\n`);
+      const to = m ? await deps.renamedTo?.(user, m[1]!) : null;
+      if (!to) {
+        refuse(404, {}, `Repository not found: ${repo.slice(0, 70)}\n`);
+        return null;
+      }
+      // An old remote of a renamed app: git shows an ERR line of the advertisement as "fatal: remote error: …".
+      const url = `${req.protocol}://${req.headers.host ?? 'localhost'}/git/${to}.git`;
+      const text = `app ${m![1]} was renamed to ${to}; point your remote at it: git remote set-url yb ${url}`;
+      if (req.method === 'POST') refusePost(req, reply, 404, {}, `${text}\n`);
+      else
+        reply
+          .code(200)
+          .header('cache-control', 'no-cache')
+          .type(`application/x-${service}-advertisement`)
+          .send(`${pktLine(`# service=${service}\n`)}0000${pktLine(`ERR ${text}\n`)}`);
       return null;
     }
     return { user, app: m[1]! };

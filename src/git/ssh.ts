@@ -13,6 +13,7 @@ import { keyForBlob } from '../auth/ssh-keys.js';
 import { getUser } from '../auth/users.js';
 import { recordEvent } from '../auth/audit.js';
 import { ensureRepo } from './repos.js';
+import { currentName, type FormerName } from '../release/rename-plan.js';
 import { ensureHostKey } from './host-key.js';
 
 export interface GitSshDeps {
@@ -44,6 +45,14 @@ async function allowed(deps: GitSshDeps, user: User, app: string, action: Action
   const rec = await deps.apps.getApp(app);
   if (!rec) return false;
   return may(roleIn(user, await deps.store.get<TeamRecord>(deps.store.keys.team(rec.team))), action);
+}
+
+/** The new name of an app renamed away from `app` (apps:rename) that `user` may read; null otherwise. */
+async function renamedTo(deps: GitSshDeps, user: User, app: string): Promise<string | null> {
+  const prefix = deps.store.keys.formerNamesPrefix();
+  const former = await deps.store.list<FormerName>(prefix);
+  const to = currentName(app, new Map(former.map((e) => [e.key.slice(prefix.length), e.value.to])));
+  return to && (await allowed(deps, user, to, 'read')) ? to : null;
 }
 
 export async function startGitSsh(addr: { host: string; port: number }, deps: GitSshDeps): Promise<GitSshServer> {
@@ -107,7 +116,10 @@ export async function startGitSsh(addr: { host: string; port: number }, deps: Gi
           if (!current) return fail('not authenticated');
           void (async () => {
             const action: Action = cmd.service === 'git-receive-pack' ? 'deploy' : 'read';
-            if (!(await allowed(deps, current, cmd.app, action))) return fail(`repository '${cmd.app}.git' not found`);
+            if (!(await allowed(deps, current, cmd.app, action))) {
+              const to = await renamedTo(deps, current, cmd.app);
+              return fail(to ? `app ${cmd.app} was renamed to ${to}; point your remote at '/${to}.git'` : `repository '${cmd.app}.git' not found`);
+            }
             const dir = await ensureRepo(deps.dataDir, cmd.app);
             if (cmd.service === 'git-receive-pack') {
               const app = await deps.apps.getApp(cmd.app);

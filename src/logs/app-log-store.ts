@@ -79,6 +79,21 @@ export class AppLogStore {
     return this.apps.get(app)?.ring.last(n, pred) ?? [];
   }
 
+  /**
+   * The lines of `from` become those of `to` (apps:rename), in time order with any `to` already has (processes of
+   * the old name may still write under it while they stop); kept on disk in one write.
+   */
+  rename(from: string, to: string): void {
+    const old = this.apps.get(from);
+    if (!old || from === to) return;
+    const merged = [...old.ring.toArray(), ...(this.apps.get(to)?.ring.toArray() ?? [])].sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
+    const log: AppLog = { ring: new RingBuffer<LogLine>(this.capacity), fileLines: 0 };
+    for (const l of merged) log.ring.push(l);
+    this.apps.set(to, log);
+    this.compact(to, log);
+    this.remove(from);
+  }
+
   /** Forgets an app's lines (app destroyed). */
   remove(app: string): void {
     this.apps.delete(app);

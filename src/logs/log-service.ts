@@ -54,6 +54,12 @@ export class LogService {
     await this.follower.start().catch((err: unknown) => this.log.warn({ err }, 'following container output failed to start'));
   }
 
+  /** An app's stored lines and drains follow it to its new name (apps:rename). */
+  async renameApp(from: string, to: string): Promise<void> {
+    this.hub.store.rename(from, to);
+    await this.drains.rename(from, to);
+  }
+
   /** Drops an app's stored lines and stops its drains (app destroy). */
   forgetApp(app: string): void {
     this.drains.forget(app);

@@ -86,7 +86,9 @@ export class AppRecords {
   async createApp(name: string, team: string, user: string): Promise<AppRecord> {
     checkAppName(name);
     const app: AppRecord = { name, team, createdAt: new Date().toISOString(), createdBy: user, currentRelease: 0, incarnation: randomBytes(8).toString('hex') };
-    if (!(await this.store.create(this.k.app(name), app))) throw new YbError('YB_ERR_APP_EXISTS', `an app named "${name}" already exists`);
+    // A name an `apps:rename` in progress is moving an app to is taken too (release/rename-plan.ts).
+    if ((await this.store.commitIf({ absent: [this.k.app(name), this.k.renameJournal(name)] }, [{ key: this.k.app(name), value: app }])) === null)
+      throw new YbError('YB_ERR_APP_EXISTS', `an app named "${name}" already exists`);
     return app;
   }
 

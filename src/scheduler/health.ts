@@ -163,6 +163,8 @@ export async function waitHealthy(runtime: Runtime, id: string, opts: HealthOpti
     const s = await state();
     if (s.dead) return { healthy: false, reason: s.dead };
   }
-  const at = address();
+  // A check can pass before the state last read shows the address (a pod gets its IP after it was seen starting):
+  // read it once more, or the rollout would publish no endpoint for this process.
+  const at = address() ?? (opts.port ? (await state()).now?.address : undefined);
   return at ? { healthy: true, address: at } : { healthy: true };
 }

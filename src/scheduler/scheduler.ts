@@ -63,6 +63,11 @@ export class Scheduler {
     private readonly registry?: ImagePuller,
   ) {}
 
+  /** Seconds a stopping process gets between SIGTERM and SIGKILL (YB_STOP_GRACE). */
+  get stopGraceSeconds(): number {
+    return this.settings.stopGraceSeconds;
+  }
+
   /** Starts one process of `release` for `f.type`; waits until it is healthy or throws UNHEALTHY. */
   private async startInstance(app: AppRecord, release: ReleaseRecord, f: FormationRecord, index: number): Promise<Started> {
     const web = f.type === 'web';

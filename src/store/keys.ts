@@ -86,6 +86,12 @@ export function keys(prefix: string = DEFAULT_PREFIX) {
     cert: (host: string) => `${p}certs/${host}`,
     certsPrefix: () => `${p}certs/`,
     deployLock: (app: string) => `${p}locks/deploy/${app}`,
+    /** `locks/rename/<new>`: an `apps:rename` to this name in progress (release/rename-plan.ts); reserves the name. */
+    renameJournal: (to: string) => `${p}locks/rename/${to}`,
+    renameJournalsPrefix: () => `${p}locks/rename/`,
+    /** `former-names/<old>`: the name an app was renamed to, for its old git remote's answer. */
+    formerName: (old: string) => `${p}former-names/${old}`,
+    formerNamesPrefix: () => `${p}former-names/`,
     /** `team-images/<team>/<image id>`: the team imported this image or a build of its app made it (sorts after routes/, outside the routers' watch). */
     teamImage: (team: string, imageId: string) => `${p}team-images/${team}/${imageId}`,
     teamImagesPrefix: (team?: string) => (team ? `${p}team-images/${team}/` : `${p}team-images/`),

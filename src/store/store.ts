@@ -79,6 +79,32 @@ export class Store {
     return Number(res.header.revision);
   }
 
+  /**
+   * Like `commit`, but only while each of `absent` does not exist and each of `unchanged` still has its mod revision;
+   * returns the revision, or null when a condition failed (nothing was written).
+   */
+  async commitIf(
+    conditions: { absent?: string[]; unchanged?: Array<{ key: string; modRevision: number }> },
+    puts: Array<{ key: string; value: unknown }>,
+    deletes: string[] = [],
+  ): Promise<number | null> {
+    const compare = [
+      ...(conditions.absent ?? []).map((key) => ({ key: Buffer.from(key), target: 'Create' as const, result: 'Equal' as const, create_revision: '0' })),
+      ...(conditions.unchanged ?? []).map((c) => ({
+        key: Buffer.from(c.key),
+        target: 'Mod' as const,
+        result: 'Equal' as const,
+        mod_revision: String(c.modRevision),
+      })),
+    ];
+    const success = [
+      ...puts.map(({ key, value }) => ({ request_put: { key: Buffer.from(key), value: Buffer.from(JSON.stringify(value)) } })),
+      ...deletes.map((key) => ({ request_delete_range: { key: Buffer.from(key) } })),
+    ];
+    const res = await this.guard(() => this.client.kv.txn({ compare, success }));
+    return res.succeeded ? Number(res.header.revision) : null;
+  }
+
   /** Writes `key` only if it does not exist; returns whether it was written. */
   async create(key: string, value: unknown): Promise<boolean> {
     const res = await this.guard(() =>

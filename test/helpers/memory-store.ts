@@ -43,6 +43,20 @@ export class MemoryStore {
     this.lastCommit = this.rev;
     return this.rev;
   }
+  /** Store.commitIf; a single put is logged as a put, the way `create` is. */
+  async commitIf(
+    conditions: { absent?: string[]; unchanged?: Array<{ key: string; modRevision: number }> },
+    puts: Array<{ key: string; value: unknown }>,
+    deletes: string[] = [],
+  ): Promise<number | null> {
+    if ((conditions.absent ?? []).some((k) => this.data.has(k))) return null;
+    if ((conditions.unchanged ?? []).some((c) => this.data.get(c.key)?.modRevision !== c.modRevision)) return null;
+    if (puts.length === 1 && deletes.length === 0) {
+      await this.put(puts[0]!.key, puts[0]!.value);
+      return this.rev;
+    }
+    return this.commit(puts, deletes);
+  }
   async create(key: string, value: unknown): Promise<boolean> {
     if (this.data.has(key)) return false;
     await this.put(key, value);

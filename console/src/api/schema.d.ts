@@ -2972,6 +2972,79 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apps/{app}/rename": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rename an app: its records, releases and builds (numbers kept), default host, git repository, logs, links, dependencies and running processes (re-created under the new name without downtime) follow; custom domains and certificates stay with it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the new name (rules of apps:create) */
+                        name: string;
+                        /** @description the app's team, if given (renaming never moves an app to another team) */
+                        team?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            app?: {
+                                buildpack?: string;
+                                createdAt?: string;
+                                createdBy?: string;
+                                currentRelease?: number;
+                                gitUrl?: string;
+                                name?: string;
+                                team?: string;
+                                webUrl?: string;
+                            };
+                            from?: string;
+                            output?: string[];
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hint?: string;
+                            id: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apps/{app}/sni-endpoints": {
         parameters: {
             query?: never;

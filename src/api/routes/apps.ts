@@ -29,6 +29,8 @@ export async function makeApp(ctx: ApiContext, name: string, team: string, user:
   // A new app starts clean even if an earlier app of this name left files behind (a destroy that failed part way).
   await removeAppFiles(ctx, app.name);
   await ctx.store.put(ctx.store.keys.route(defaultHost(ctx, app.name)), { app: app.name } satisfies RouteRecord);
+  // A name an app was renamed away from is free again: its old git remote no longer points elsewhere.
+  await ctx.store.delete(ctx.store.keys.formerName(app.name));
   await ensureRepo(ctx.dataDir, app.name);
   ctx.log.info({ app: app.name, user }, 'app created');
   return app;

@@ -22,6 +22,7 @@ type Describe = (req: FastifyRequest) => { action: string; detail?: Record<strin
 const AUDITED: Record<string, Describe> = {
   'POST /apps': () => ({ action: 'app.create' }),
   'DELETE /apps/:app': () => ({ action: 'app.destroy' }),
+  'POST /apps/:app/rename': (req) => ({ action: 'app.rename', detail: { from: appParam(req) } }),
   'PATCH /apps/:app/config-vars': (req) => {
     const body = (req.body ?? {}) as Record<string, string | null>;
     const set = Object.keys(body).filter((k) => body[k] !== null);
@@ -123,7 +124,8 @@ export function registerEvents(api: FastifyInstance, ctx: ApiContext): void {
     const route = routeOf(req);
     if (MY_ROUTES.test(route)) return; // those routes record their own, more precise events
     const describe = AUDITED[`${req.method} ${route}`] ?? generic;
-    const app = appParam(req) ?? (route === '/apps' ? (req.body as { name?: string }).name : undefined);
+    // A renamed app's event goes under its new name, with its history (api/app-rename.ts).
+    const app = route === '/apps' || route === '/apps/:app/rename' ? (req.body as { name?: string }).name : appParam(req);
     await recordEvent(ctx.store, { team: req.auditTeam, user: req.user.name, app, ip: req.ip, ...describe(req) }, ctx.log);
   });
 

@@ -1,6 +1,7 @@
 // An app's webhook (docs/architecture.md §4.1): /apps/{app}/webhook to enable, show, rotate and disable it and list
 // its deliveries, and the unauthenticated POST /hooks/{app}/{id} that GitHub, GitLab or Gitea call on a push. A
 // delivery is verified over its raw body before it is parsed, answered at once and deployed in the background.
+import { renamedTo } from '../app-rename.js';
 import type { FastifyInstance } from 'fastify';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ApiContext } from '../context.js';
@@ -206,7 +207,9 @@ export function registerWebhooks(api: FastifyInstance, ctx: ApiContext): void {
         },
       },
       async (req, reply) => {
-        const { app, id } = req.params as { app: string; id: string };
+        const { app: named, id } = req.params as { app: string; id: string };
+        // A payload URL made before an apps:rename names the old app; the webhook (its random id, its secret) went with the app.
+        const app = /^[a-z0-9-]{1,64}$/.test(named) && !(await ctx.apps.getApp(named)) ? ((await renamedTo(ctx, named)) ?? named) : named;
         const w = /^[a-z0-9-]{1,64}$/.test(app) ? await getWebhook(ctx.store, app) : null;
         if (!w || !sameText(id, w.hookId)) throw new YbError('YB_ERR_NOT_FOUND', 'no such webhook');
         if (!Buffer.isBuffer(req.body)) throw unsupported();

@@ -1,4 +1,4 @@
-// apps, apps:create, apps:info, apps:destroy, git:remote.
+// apps, apps:create, apps:info, apps:rename, apps:destroy, git:remote.
 import type { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { request, get, CliError } from '../client.js';
@@ -91,6 +91,23 @@ export function registerApps(program: Command): void {
     });
 
   program
+    .command('apps:rename')
+    .argument('<names...>', "OLD NEW, or NEW with -a OLD (or inside the app's repository)")
+    .description("rename an app; its URL <name>.<domain>, git remote, releases, logs, links and processes follow (updates this repository's remotes)")
+    .option('-a, --app <app>')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  yb apps:rename hello greeter\n  yb apps:rename greeter -a hello')
+    .action(async (names: string[], opts: { app?: string; json?: boolean }) => {
+      if (names.length > 2) throw new CliError('apps:rename takes OLD NEW, or NEW with -a OLD', 2);
+      const [from, to] = names.length === 2 ? [names[0]!, names[1]!] : [requireApp(opts.app), names[0]!];
+      const { data } = await request<{ from: string; app: App; output: string[] }>('POST', `/apps/${enc(from)}/rename`, { body: { name: to } });
+      if (opts.json) return printJson(data);
+      for (const l of data.output) print(l);
+      print(`Renamed ${from} to ${c.bold(data.app.name)}: ${data.app.webUrl} | ${data.app.gitUrl}`);
+      for (const remote of renameRemotes(from, data.app.gitUrl)) print(`Git remote ${remote} updated`);
+    });
+
+  program
     .command('apps:destroy')
     .description('destroy an app: containers, routes, releases, repo')
     .option('-a, --app <app>')
@@ -139,6 +156,24 @@ export function registerApps(program: Command): void {
       if (!addRemote(app, url, opts.remote)) throw new CliError('not inside a git repository', 2, "run it in your app's repository");
       print(`Git remote ${opts.remote} → ${url}`);
     });
+}
+
+/** Points this repository's remotes of the app's old git URL (…/git/<from>.git) at `gitUrl`, as Heroku's CLI does; their names. */
+function renameRemotes(from: string, gitUrl: string): string[] {
+  let list: string;
+  try {
+    list = execFileSync('git', ['config', '--get-regexp', '^remote\\..*\\.url$'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return []; // not a git repository, or it has no remotes
+  }
+  const changed: string[] = [];
+  for (const line of list.split('\n')) {
+    const m = /^remote\.(.+)\.url (.*)$/.exec(line);
+    if (!m || !m[2]!.endsWith(`/git/${from}.git`) || new URL(m[2]!, 'http://x').origin !== new URL(gitUrl).origin) continue;
+    execFileSync('git', ['remote', 'set-url', m[1]!, gitUrl], { stdio: 'ignore' });
+    changed.push(m[1]!);
+  }
+  return changed;
 }
 
 /** Adds (or updates) the remote and makes git ask `yb` for credentials for the API host in this repository. */

@@ -89,6 +89,13 @@ export class DrainManager {
     return this.view(d);
   }
 
+  /** Runs the drains of `to` from its records, those of `from` stopped (apps:rename moved the records). */
+  async rename(from: string, to: string): Promise<void> {
+    this.forget(from);
+    this.forget(to);
+    for (const e of await this.store.list<DrainRecord>(this.prefix(to))) this.run(e.value);
+  }
+
   /** Stops an app's drains (app destroyed; its records went with the app's keys). */
   forget(app: string): void {
     for (const d of this.drains.get(app)?.values() ?? []) d.close();

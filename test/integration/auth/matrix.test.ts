@@ -88,6 +88,7 @@ function bodyFor(method: string, path: string, schema: any, caller: string | nul
     'patch /apps/{app}/config-vars': { SECRET_THING: 'changed', NEW: 'x' },
     'post /apps/{app}/releases': { release: 1 },
     'patch /apps/{app}/formation': { updates: [{ type: 'web', quantity: 3 }] },
+    'post /apps/{app}/rename': { name: 'm-renamed' },
     'put /apps/{app}/autoscale/{type}': { min: 1, max: 3, p95Ms: 300 },
     'post /teams': { name: `t-${caller ?? 'anon'}` },
     'post /teams/{team}/members': { user: caller ?? 'vic', role: 'owner' },

@@ -33,3 +33,28 @@ test('keeps the last N lines per app on disk, compacts, and reloads them', (t) =
   b.remove('hello');
   assert.deepEqual(b.last('hello', 10), []);
 });
+
+test("rename: the old name's lines join the new name's in time order, on disk too; the old file goes", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'yb-logstore-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const a = new AppLogStore(dir, 5);
+  for (const i of [1, 2, 4, 6]) a.append('shop', [line(i)]);
+  for (const i of [3, 5]) a.append('store', [line(i)]);
+  a.rename('shop', 'store');
+  const expected = ['line 2', 'line 3', 'line 4', 'line 5', 'line 6'];
+  assert.deepEqual(
+    a.last('store', 10).map((l) => l.m),
+    expected,
+    'merged by time, newest capacity kept',
+  );
+  assert.deepEqual(a.last('shop', 10), []);
+  const b = new AppLogStore(dir, 5);
+  b.load();
+  assert.deepEqual(
+    b.last('store', 10).map((l) => l.m),
+    expected,
+  );
+  assert.deepEqual(b.last('shop', 10), [], 'the old file is gone');
+  a.rename('nothing', 'store');
+  assert.equal(a.last('store', 10).length, 5, 'renaming an app without lines changes nothing');
+});
