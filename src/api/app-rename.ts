@@ -115,6 +115,8 @@ async function switchOver(ctx: RenameDeps, journal: RenameJournal): Promise<void
     services: await store.list<{ links?: Array<{ app: string }> }>(k.servicesPrefix()),
     certs: await store.list<{ app?: string }>(k.certsPrefix()),
     deps,
+    pipelines: await store.list<{ apps: Record<string, string>; reviewApps?: { parent: string } }>(k.pipelinesPrefix()),
+    reviewApps: await store.list<{ app: string; parent: string }>(k.reviewAppsPrefix()),
     journal,
     at: new Date().toISOString(),
   });

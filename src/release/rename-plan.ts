@@ -80,6 +80,10 @@ export interface CutoverInput {
   certs: Array<Kv<{ app?: string }>>;
   /** Every app's dependency records (`apps/<a>/deps/<other>`). */
   deps: Array<Kv<{ app: string; other: string }>>;
+  /** Pipeline records (`workflow/pipelines/`): they name their apps and their review parent. */
+  pipelines: Array<Kv<{ apps: Record<string, string>; reviewApps?: { parent: string } }>>;
+  /** Review app records (`workflow/review-apps/<app>`): keyed by the review app, naming their parent. */
+  reviewApps: Array<Kv<{ app: string; parent: string }>>;
   journal: RenameJournal;
   at: string;
 }
@@ -87,7 +91,8 @@ export interface CutoverInput {
 /**
  * The one transaction that renames the app (docs/architecture.md §3.1): its record under the new name, the default host
  * moved and every other route pointing at the new name (their settings kept), its endpoints moved as they are (the
- * running processes keep serving), service links, certificates and other apps' dependencies on it renamed, the journal
+ * running processes keep serving), service links, certificates, other apps' dependencies on it, its pipeline and
+ * review app records renamed, the journal
  * switched and the former name recorded. The copied keys were written before it; the old ones are deleted after it.
  */
 export function cutover(k: Keys, i: CutoverInput): { puts: Kv[]; deletes: string[] } {
@@ -116,6 +121,20 @@ export function cutover(k: Keys, i: CutoverInput): { puts: Kv[]; deletes: string
     if (d.value.other !== i.from || d.value.app === i.from) continue;
     puts.push({ key: `${k.app(d.value.app)}/deps/${i.to}`, value: { ...d.value, other: i.to } });
     deletes.push(d.key);
+  }
+  for (const pl of i.pipelines) {
+    const v = pl.value;
+    const parent = v.reviewApps?.parent === i.from;
+    if (!(i.from in v.apps) && !parent) continue;
+    const apps = Object.fromEntries(Object.entries(v.apps).map(([a, stage]) => [a === i.from ? i.to : a, stage]));
+    puts.push({ key: pl.key, value: { ...v, apps, ...(parent ? { reviewApps: { ...v.reviewApps, parent: i.to } } : {}) } });
+  }
+  for (const r of i.reviewApps) {
+    if (r.value.app !== i.from && r.value.parent !== i.from) continue;
+    const value = { ...r.value, app: r.value.app === i.from ? i.to : r.value.app, parent: r.value.parent === i.from ? i.to : r.value.parent };
+    const key = k.reviewApp(value.app);
+    if (key !== r.key) deletes.push(r.key);
+    puts.push({ key, value });
   }
   puts.push({ key: k.renameJournal(i.to), value: { ...i.journal, phase: 'switched' } satisfies RenameJournal });
   puts.push({ key: k.formerName(i.from), value: { to: i.to, team: i.journal.team, at: i.at } satisfies FormerName });

@@ -89,6 +89,13 @@ test('refused: no next stage, no release, another team, an app outside the pipel
   assert.match((await p.yb(['pipelines'])).stdout, /shop\s+main\s+2\s+off/);
 });
 
+test('a renamed app keeps its place in the pipeline', async () => {
+  await p.yb(['apps:rename', 'shop-prod', 'shop-live']);
+  const info = JSON.parse((await p.yb(['pipelines:info', 'shop', '--json'])).stdout) as { apps: Record<string, string> };
+  assert.deepEqual(info.apps, { 'shop-staging': 'staging', 'shop-live': 'production' });
+  await p.yb(['apps:rename', 'shop-live', 'shop-prod']);
+});
+
 test('the pipeline survives a control-plane restart; destroying it keeps its apps', async () => {
   p.kill9(); // its embedded etcd and router stay up; the next start adopts them
   await until('ybd gone', () => p.child.exitCode !== null || p.child.signalCode !== null);

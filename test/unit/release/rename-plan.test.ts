@@ -66,7 +66,7 @@ test('values: app fields, platform image tags and config sealed for the old name
 
 const journal: RenameJournal = { from: 'shop', to: 'store', team: 't1', by: 'ann', phase: 'copying', startedAt: '2026-01-01T00:00:00Z' };
 
-test('the switch: default host moves, custom domains stay with their settings, endpoints move, links, certs and dependencies follow', () => {
+test('the switch: default host moves, custom domains stay with their settings, endpoints move, links, certs, dependencies, pipelines and review apps follow', () => {
   const plan = cutover(k, {
     from: 'shop',
     to: 'store',
@@ -90,6 +90,15 @@ test('the switch: default host moves, custom domains stay with their settings, e
       { key: '/t/apps/web/deps/shop', value: { app: 'web', other: 'shop' } },
       { key: '/t/apps/web/deps/db2', value: { app: 'web', other: 'db2' } },
     ],
+    pipelines: [
+      { key: '/t/workflow/pipelines/p1', value: { apps: { shop: 'development', web: 'production' }, reviewApps: { parent: 'shop' } } },
+      { key: '/t/workflow/pipelines/p2', value: { apps: { other: 'staging' } } },
+    ],
+    reviewApps: [
+      { key: '/t/workflow/review-apps/shop-login', value: { app: 'shop-login', parent: 'shop' } },
+      { key: '/t/workflow/review-apps/shop', value: { app: 'shop', parent: 'dev' } },
+      { key: '/t/workflow/review-apps/x-y', value: { app: 'x-y', parent: 'x' } },
+    ],
     journal,
     at: 'now',
   });
@@ -104,9 +113,17 @@ test('the switch: default host moves, custom domains stay with their settings, e
   assert.deepEqual(puts['/t/certs/www.shop.test'], { app: 'store' });
   assert.equal(puts['/t/certs/x.test'], undefined);
   assert.deepEqual(puts['/t/apps/web/deps/store'], { app: 'web', other: 'store' });
+  assert.deepEqual(puts['/t/workflow/pipelines/p1'], { apps: { store: 'development', web: 'production' }, reviewApps: { parent: 'store' } });
+  assert.equal(puts['/t/workflow/pipelines/p2'], undefined);
+  assert.deepEqual(puts['/t/workflow/review-apps/shop-login'], { app: 'shop-login', parent: 'store' });
+  assert.deepEqual(puts['/t/workflow/review-apps/store'], { app: 'store', parent: 'dev' }, 'a renamed review app keeps its record');
+  assert.equal(puts['/t/workflow/review-apps/x-y'], undefined);
   assert.equal((puts['/t/locks/rename/store'] as RenameJournal).phase, 'switched');
   assert.deepEqual(puts['/t/former-names/shop'], { to: 'store', team: 't1', at: 'now' });
-  assert.deepEqual(plan.deletes.sort(), ['/t/apps/shop', '/t/apps/web/deps/shop', '/t/endpoints/shop/web/v3.1.ab', '/t/routes/shop.example.test'].sort());
+  assert.deepEqual(
+    plan.deletes.sort(),
+    ['/t/apps/shop', '/t/apps/web/deps/shop', '/t/endpoints/shop/web/v3.1.ab', '/t/routes/shop.example.test', '/t/workflow/review-apps/shop'].sort(),
+  );
   // etcd refuses a transaction that writes and deletes the same key.
   assert.equal(plan.deletes.filter((d) => d in puts).length, 0);
 });
