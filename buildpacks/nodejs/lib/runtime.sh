@@ -75,15 +75,24 @@ check_node_floor() {
     yb_fail "Node.js $1 (engines.node \"$2\") is too old to build here: the oldest supported version is Node.js $YB_OLDEST_NODE (engines.node \"$YB_OLDEST_NODE.x\")"
 }
 
-# Fetches package $1@$2 into directory $3 unless it is there already; prints the tarball path.
+# Fetches package $1@$2 into directory $3 unless it is there already; prints the tarball path. A failed download is
+# tried twice more (a registry or the way to it can drop a 30 MB download under load, as curl --retry allows for);
+# the last failure shows npm's own words.
 fetch_tarball() {
-  local name=$1 version=$2 dir=$3 tarball
+  local name=$1 version=$2 dir=$3 tarball attempt
   tarball="$dir/$name-$version.tgz"
   if [ ! -f "$tarball" ]; then
     mkdir -p "$dir"
-    # A throwaway npm cache: the tarball is kept once, in CACHE/node, not also in CACHE/npm.
-    builder_npm pack "$name@$version" --pack-destination "$dir" --cache "$TMP_DIR/pack-cache" --silent > /dev/null ||
-      yb_fail "could not download $name@$version from the npm registry (${NPM_CONFIG_REGISTRY:-npm default})"
+    for attempt in 1 2 3; do
+      # A throwaway npm cache: the tarball is kept once, in CACHE/node, not also in CACHE/npm.
+      builder_npm pack "$name@$version" --pack-destination "$dir" --cache "$TMP_DIR/pack-cache" --silent > /dev/null 2> "$TMP_DIR/npm-pack.err" && break
+      if [ "$attempt" -eq 3 ]; then
+        grep -v '^npm error A complete log' "$TMP_DIR/npm-pack.err" | tail -n 3 | yb_indent >&2
+        yb_fail "could not download $name@$version from the npm registry (${NPM_CONFIG_REGISTRY:-npm default})"
+      fi
+      yb_info "downloading $name@$version failed; trying again" >&2
+      sleep "$attempt"
+    done
     [ -f "$tarball" ] || yb_fail "npm pack $name@$version did not produce $tarball"
   fi
   printf '%s\n' "$tarball"

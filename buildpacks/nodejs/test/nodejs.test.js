@@ -56,3 +56,20 @@ test('the helper scripts run on the builder Node.js even when the app puts anoth
   const r = sh(`PATH="${fake}:$PATH"; builder_node -p "[1, 2].map((x) => x * 2).join()"; node -e 1 || echo "app node refused"`);
   assert.match(r.stdout, /^2,4\napp node refused$/m, out(r));
 });
+
+test('a download that fails is tried again; the third failure shows npm’s words and fails in one sentence', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yb-fetch-'));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yb-fetch-tmp-'));
+  // A fake npm pack: fails while the counter file says so, then writes the tarball.
+  const fake = (failures) =>
+    `TMP_DIR=${tmp}; n=0; builder_npm() { n=$((n + 1)); if [ "$n" -le ${failures} ]; then echo "npm error network ECONNRESET" >&2; return 1; fi; ` +
+    `touch "$4/npm-10.9.9.tgz"; }; sleep() { :; }; `;
+  const once = sh(`${fake(1)} fetch_tarball npm 10.9.9 ${dir}`);
+  assert.equal(once.status, 0, out(once));
+  assert.equal(once.stdout.trim(), `${dir}/npm-10.9.9.tgz`, 'only the path on stdout');
+  assert.match(once.stderr, /downloading npm@10\.9\.9 failed; trying again/);
+  fs.rmSync(`${dir}/npm-10.9.9.tgz`);
+  const never = sh(`${fake(3)} fetch_tarball npm 10.9.9 ${dir}`);
+  assert.equal(never.status, 1);
+  assert.match(out(never), /npm error network ECONNRESET[\s\S]*could not download npm@10\.9\.9 from the npm registry/);
+});
