@@ -148,9 +148,9 @@ export async function fetchCommit(
   }
 }
 
-/** The commit's tree as a tar stream (what the pre-receive hook sends for a push). */
-export function archiveCommit(dir: string, commit: string): Readable {
-  const p = spawn('git', ['-c', 'core.hooksPath=/dev/null', '-C', dir, 'archive', '--format=tar', commit], {
+/** The commit's tree (or only `paths` of it) as a tar stream (what the pre-receive hook sends for a push). */
+export function archiveCommit(dir: string, commit: string, paths: string[] = []): Readable {
+  const p = spawn('git', ['-c', 'core.hooksPath=/dev/null', '-C', dir, 'archive', '--format=tar', commit, ...(paths.length ? ['--', ...paths] : [])], {
     env: gitEnv(),
     stdio: ['ignore', 'pipe', 'ignore'],
   });
@@ -195,7 +195,7 @@ async function pinned(remote: Remote, allowPrivate: boolean): Promise<{ url: str
 }
 
 /** The environment of every git run: no system or user config, no prompts, only the allowed transports. */
-function gitEnv(config: string[][] = [], protocols = 'http:https:git'): NodeJS.ProcessEnv {
+export function gitEnv(config: string[][] = [], protocols = 'http:https:git'): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: '/nonexistent',
