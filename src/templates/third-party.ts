@@ -138,6 +138,7 @@ export class ThirdPartyCatalogues {
     const refused = record.refused.find((r) => r.template === name);
     if (refused) throw new YbError('YB_ERR_BAD_REQUEST', `template ${full.slice(0, 90)} was refused when its catalogue was fetched: ${refused.reason}`);
     const folder = this.folder(cat);
+    if (!record.templates.includes(name)) throw new YbError('YB_ERR_NOT_FOUND', `no template named "${full.slice(0, 90)}" (yb templates lists them)`);
     const t = folder.get(name);
     return { template: { ...t, name: `${cat}/${t.name}` }, source: () => folder.source(name) };
   }

@@ -9,6 +9,7 @@ import { appParams } from '../schemas.js';
 import { streamDeploy } from '../deploy-stream.js';
 import { closeWhenAnswered } from './git-hook.js';
 import { YbError } from '../../shared/errors.js';
+import { ACCOUNT_EVENTS, recordEvent } from '../../auth/audit.js';
 import type { Template, TemplateCatalogue } from '../../templates/catalogue.js';
 import type { ThirdPartyCatalogues } from '../../templates/third-party.js';
 
@@ -52,6 +53,9 @@ export function registerTemplates(api: FastifyInstance, ctx: ApiContext): void {
   const requireAdmin = (req: Parameters<typeof currentUser>[0]) => {
     if (!currentUser(req).admin) throw new YbError('YB_ERR_FORBIDDEN', 'only platform administrators add, refresh or remove template catalogues');
   };
+  // Account-level audit events; the record's URL is already without credentials.
+  const audit = (req: Parameters<typeof currentUser>[0], action: string, detail: Record<string, unknown>) =>
+    recordEvent(ctx.store, { team: ACCOUNT_EVENTS, user: currentUser(req).name, action, ip: req.ip, detail }, ctx.log);
 
   api.get(
     '/templates',
@@ -89,6 +93,7 @@ export function registerTemplates(api: FastifyInstance, ctx: ApiContext): void {
       const { name, url, ref } = req.body as { name: string; url: string; ref?: string };
       const output: string[] = [];
       const record = await thirdParty().add(name, url, ref ?? '', (l) => output.push(l));
+      await audit(req, 'template-catalogue.add', { name, url: record.url, commit: record.commit });
       return reply.code(201).send({ ...record, output });
     },
   );
@@ -107,6 +112,7 @@ export function registerTemplates(api: FastifyInstance, ctx: ApiContext): void {
       requireAdmin(req);
       const output: string[] = [];
       const record = await thirdParty().refresh((req.params as { name: string }).name, (req.body as { url?: string } | undefined)?.url, (l) => output.push(l));
+      await audit(req, 'template-catalogue.refresh', { name: record.name, commit: record.commit });
       return { ...record, output };
     },
   );
@@ -124,6 +130,7 @@ export function registerTemplates(api: FastifyInstance, ctx: ApiContext): void {
       requireAdmin(req);
       const { name } = req.params as { name: string };
       await thirdParty().remove(name);
+      await audit(req, 'template-catalogue.remove', { name });
       return { name };
     },
   );

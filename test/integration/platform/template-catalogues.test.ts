@@ -110,6 +110,10 @@ test('an administrator adds a catalogue: pinned to the fetched commit, hostile t
   assert.deepEqual(readdirSync(tree), ['site']);
   const stored = spawnSync('grep', ['-rlF', '--', PASSWORD, p.dataDir], { encoding: 'utf8' }).stdout.trim();
   assert.equal(stored, '', `the password is stored in ${stored}`);
+  const events = JSON.parse((await p.yb(['events', '--json'])).stdout) as Array<{ action: string; detail?: { url?: string } }>;
+  const added = events.find((e) => e.action === 'template-catalogue.add');
+  assert.equal(added?.detail?.url, cat!.url, 'the change is audited, without the password');
+  assert.ok(!JSON.stringify(events).includes(PASSWORD));
 });
 
 test('yb templates lists shipped and catalogue templates; a catalogue template deploys through the router like a shipped one', async () => {
