@@ -117,7 +117,9 @@ export async function fetchCommit(
   if (branch) checkRef(branch);
   await mkdir(workRoot, { recursive: true, mode: 0o700 });
   const dir = await mkdtemp(join(workRoot, 'sync-'));
-  const close = () => rm(dir, { recursive: true, force: true });
+  // Retried: git's helpers (index-pack, remote-http) can still be writing for a moment after git itself is killed,
+  // and a removal that fails then must not replace the error that stopped the fetch.
+  const close = () => rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   try {
     const deadline = Date.now() + limits.timeoutMs;
     const { url, config } = await pinned(remote, limits.allowPrivate);
@@ -143,7 +145,7 @@ export async function fetchCommit(
     emit(`       fetched ${commit.slice(0, 7)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return { dir, commit, close };
   } catch (err) {
-    await close();
+    await close().catch(() => undefined);
     throw err;
   }
 }
