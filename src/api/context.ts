@@ -10,6 +10,7 @@ import type { LogService } from '../logs/log-service.js';
 import type { CronRunner } from '../cron/cron-runner.js';
 import type { Autoscaler } from '../autoscale/autoscaler.js';
 import type { TemplateCatalogue } from '../templates/catalogue.js';
+import type { ThirdPartyCatalogues } from '../templates/third-party.js';
 import type { PlatformMetrics } from '../metrics/platform-metrics.js';
 import type { MetricsSampler } from '../metrics/sampler.js';
 import type { Services } from '../services/component.js';
@@ -53,6 +54,8 @@ export interface ApiContext {
   metrics?: { platform: PlatformMetrics; sampler: MetricsSampler };
   /** The app templates (templates/ of the repository; absent when the API document is generated without a platform). */
   templates?: TemplateCatalogue;
+  /** Third-party template catalogues added by URL, kept in the data dir (absent when the API document is generated). */
+  catalogues?: ThirdPartyCatalogues;
   /** app.json cron jobs (absent when the API document is generated without a platform). */
   cron?: CronRunner;
   /** Autoscaling policies and their evaluation (absent when the API document is generated without a platform). */

@@ -33,6 +33,7 @@ import { PLATFORM_VERSION } from '../shared/version.js';
 import { CronRunner } from '../cron/cron-runner.js';
 import { Autoscaler } from '../autoscale/autoscaler.js';
 import { TemplateCatalogue } from '../templates/catalogue.js';
+import { ThirdPartyCatalogues } from '../templates/third-party.js';
 import { isReviewParent } from '../pipelines/pipeline-records.js';
 import { Lifecycle } from './lifecycle.js';
 import { etcdStep, routerStep } from './children.js';
@@ -264,6 +265,11 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
           cron,
           autoscaler,
           templates: new TemplateCatalogue(join(paths.packageRoot, 'templates')),
+          catalogues: new ThirdPartyCatalogues(
+            join(dataDir, 'template-catalogues'),
+            { maxBytes: cfg.gitSyncMiB * 1024 * 1024, timeoutMs: cfg.gitSyncTimeout * 1000, allowPrivate: cfg.outboundPrivate },
+            () => new TemplateCatalogue(join(paths.packageRoot, 'templates')).list().map((t) => t.name),
+          ),
           acme,
           maxPushBytes: cfg.maxPushMiB * 1024 * 1024,
           gitSync: { maxBytes: cfg.gitSyncMiB * 1024 * 1024, timeoutMs: cfg.gitSyncTimeout * 1000, allowPrivate: cfg.outboundPrivate },

@@ -117,7 +117,9 @@ export async function fetchCommit(
   if (branch) checkRef(branch);
   await mkdir(workRoot, { recursive: true, mode: 0o700 });
   const dir = await mkdtemp(join(workRoot, 'sync-'));
-  const close = () => rm(dir, { recursive: true, force: true });
+  // Retried: git's helpers (index-pack, remote-http) can still be writing for a moment after git itself is killed,
+  // and a removal that fails then must not replace the error that stopped the fetch.
+  const close = () => rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   try {
     const deadline = Date.now() + limits.timeoutMs;
     const { url, config } = await pinned(remote, limits.allowPrivate);
@@ -143,14 +145,14 @@ export async function fetchCommit(
     emit(`       fetched ${commit.slice(0, 7)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return { dir, commit, close };
   } catch (err) {
-    await close();
+    await close().catch(() => undefined);
     throw err;
   }
 }
 
-/** The commit's tree as a tar stream (what the pre-receive hook sends for a push). */
-export function archiveCommit(dir: string, commit: string): Readable {
-  const p = spawn('git', ['-c', 'core.hooksPath=/dev/null', '-C', dir, 'archive', '--format=tar', commit], {
+/** The commit's tree (or only `paths` of it) as a tar stream (what the pre-receive hook sends for a push). */
+export function archiveCommit(dir: string, commit: string, paths: string[] = []): Readable {
+  const p = spawn('git', ['-c', 'core.hooksPath=/dev/null', '-C', dir, 'archive', '--format=tar', commit, ...(paths.length ? ['--', ...paths] : [])], {
     env: gitEnv(),
     stdio: ['ignore', 'pipe', 'ignore'],
   });
@@ -195,7 +197,7 @@ async function pinned(remote: Remote, allowPrivate: boolean): Promise<{ url: str
 }
 
 /** The environment of every git run: no system or user config, no prompts, only the allowed transports. */
-function gitEnv(config: string[][] = [], protocols = 'http:https:git'): NodeJS.ProcessEnv {
+export function gitEnv(config: string[][] = [], protocols = 'http:https:git'): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: '/nonexistent',

@@ -29,7 +29,13 @@ export function parseTemplate(name: string, text: string): Template {
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw bad('template.json must be an object');
   const t = doc as { description?: unknown; services?: unknown; config?: unknown };
-  if (typeof t.description !== 'string' || t.description === '') throw bad('"description" must be a sentence');
+  if (
+    typeof t.description !== 'string' ||
+    t.description === '' ||
+    t.description.length > 300 ||
+    [...t.description].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)
+  )
+    throw bad('"description" must be a sentence of up to 300 characters, no control characters');
   const services = t.services ?? [];
   if (!Array.isArray(services) || !services.every((s) => typeof s === 'string' && isServiceKind(s)))
     throw bad('"services" must list service kinds (postgres, redis, mysql)');
@@ -37,6 +43,11 @@ export function parseTemplate(name: string, text: string): Template {
   const config = t.config ?? {};
   if (typeof config !== 'object' || config === null || Array.isArray(config) || !Object.values(config).every((v) => typeof v === 'string'))
     throw bad('"config" must map names to strings');
+  // Third-party catalogues (third-party.ts) are hostile: names and sizes are bounded as `yb config:set` bounds them.
+  const entries = Object.entries(config as Record<string, string>);
+  if (entries.length > 100) throw bad('"config" sets more than 100 variables');
+  const badKey = entries.find(([k, v]) => !/^[A-Za-z_][A-Za-z0-9_]{0,99}$/.test(k) || v.length > 8192);
+  if (badKey) throw bad(`"config" variable ${badKey[0].slice(0, 40)} needs a name of letters, digits and underscores and a value under 8 KiB`);
   return { name, description: t.description, services: services as ServiceKind[], config: config as Record<string, string> };
 }
 

@@ -7,6 +7,7 @@ import { apiUrl, apiToken } from '../credentials.js';
 import { print, printJson, table, c } from '../output.js';
 import { ERRORS } from '../../shared/errors.js';
 import { streamDeployPost } from './deploy.js';
+import { registerTemplateCatalogues } from './template-catalogues.js';
 
 interface App {
   name: string;
@@ -39,13 +40,18 @@ export function registerApps(program: Command): void {
     .description('create an app (and add a "yb" git remote when run inside a git repository)')
     .option('--team <team>', 'team that owns the app')
     .option('--no-remote', 'do not add a git remote')
-    .option('--template <template>', 'deploy a ready app from the catalogue (yb templates), with its services')
+    .option('--template <template>', 'deploy a ready app (yb templates: a shipped one or CATALOGUE/TEMPLATE), with its services')
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  yb apps:create hello\n  yb apps:create shop --template node-postgres')
     .action(async (name: string, opts: { team?: string; remote: boolean; json?: boolean; template?: string }) => {
-      // An unknown template is refused before anything is made.
-      if (opts.template && !(await get<Array<{ name: string }>>('/templates')).some((t) => t.name === opts.template))
-        throw new CliError(`no template named "${opts.template.slice(0, 40)}" (yb templates lists them)`, 4);
+      // An unknown template, or one its catalogue's fetch refused (with the reason), is refused before anything is made.
+      if (opts.template && !(await get<Array<{ name: string }>>('/templates')).some((t) => t.name === opts.template)) {
+        const [cat, tpl] = opts.template.split('/');
+        const catalogues = tpl ? await get<Array<{ name: string; refused: Array<{ template: string; reason: string }> }>>('/templates/catalogues') : [];
+        const refused = catalogues.find((x) => x.name === cat)?.refused.find((r) => r.template === tpl);
+        if (refused) throw new CliError(`template ${opts.template.slice(0, 90)} was refused when its catalogue was fetched: ${refused.reason}`, 2);
+        throw new CliError(`no template named "${opts.template.slice(0, 90)}" (yb templates lists them)`, 4);
+      }
       const { data } = await request<App>('POST', '/apps', { body: { name, ...(opts.team ? { team: opts.team } : {}) } });
       if (opts.json && !opts.template) return printJson(data);
       print(`Created ${c.bold(data.name)}: ${data.webUrl} | ${data.gitUrl}`);
@@ -59,7 +65,7 @@ export function registerApps(program: Command): void {
     .command('templates')
     .description('ready apps to start from (yb apps:create NAME --template T)')
     .option('--json', 'print JSON')
-    .addHelpText('after', '\nExamples:\n  yb templates\n  yb apps:create shop --template node-postgres')
+    .addHelpText('after', '\nExamples:\n  yb templates\n  yb apps:create shop --template node-postgres\n  yb apps:create blog --template community/static-blog')
     .action(async (opts: { json?: boolean }) => {
       const list = await get<Array<{ name: string; description: string; services: string[] }>>('/templates');
       if (opts.json) return printJson(list);
@@ -68,6 +74,8 @@ export function registerApps(program: Command): void {
         list.map((t) => [t.name, t.services.join(', ') || '-', t.description]),
       );
     });
+
+  registerTemplateCatalogues(program);
 
   program
     .command('apps:info')

@@ -141,6 +141,8 @@ function expectation(method: string, path: string, who: Identity): Expect | 'all
     return who === 'other' ? { status: [404], id: 'app_not_found', leakCheck: true } : read ? 'allowed' : { status: [403], id: 'forbidden' };
   if (path.startsWith('/teams/{team}')) return who === 'other' ? { status: [404], id: 'not_found' } : read ? 'allowed' : { status: [403], id: 'forbidden' };
   if (path.startsWith('/users') || path.startsWith('/admin/')) return { status: [403], id: 'forbidden' };
+  // Third-party template catalogues: any user lists them, only administrators change them (docs/architecture.md §5.3).
+  if (path.startsWith('/templates/catalogues')) return read ? 'allowed' : { status: [403], id: 'forbidden' };
   if (method === 'post' && path === '/apps') return { status: [403], id: 'forbidden' };
   if (path === '/tokens/{id}' || path === '/keys/{key}') return { status: [404], id: 'not_found' };
   return 'allowed'; // the caller's own things: account, tokens, keys, teams list/create, events, app list
