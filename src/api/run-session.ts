@@ -66,6 +66,8 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
     proc.onOutput((stream, d) => send(stream === 'stderr' ? FRAME.STDERR : FRAME.STDOUT, d));
     let outputEnded = false;
     void proc.outputEnded.then(() => (outputEnded = true));
+    const starting = proc.start();
+    const resize = orderedResizes(proc, starting, tty ? cols : 0, tty ? rows : 0);
     const decoder = new FrameDecoder();
     socket.on('data', (chunk: Buffer) => {
       let frames;
@@ -84,7 +86,7 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
         } else if (f.type === FRAME.STDIN_END) proc.endInput();
         else if (f.type === FRAME.RESIZE && tty) {
           const [w, h] = f.payload.toString().split(',').map(Number);
-          if (w && h) proc.resize(w, h).catch(() => undefined); // resizing a finished process is harmless
+          if (w && h) resize(w, h);
         }
       }
     });
@@ -92,14 +94,13 @@ export async function handleRunUpgrade(ctx: ApiContext, req: IncomingMessage, so
     socket.on('close', () => {
       if (!finished) proc.remove().catch(() => undefined); // client gone: stop the process
     });
-    await proc.start();
+    await starting;
     const limitMs = ctx.runTimeoutMs ?? 3600_000;
     let cut = false;
     const timer = setTimeout(() => {
       cut = true;
       proc.kill().catch(() => undefined); // it may have ended at this very moment: wait() settles either way
     }, limitMs);
-    if (tty && cols > 0 && rows > 0) await proc.resize(cols, rows).catch(() => undefined);
     const code = await proc.wait().finally(() => clearTimeout(timer));
     finished = true;
     const oom = !cut && (await proc.oomKilled());
@@ -149,6 +150,17 @@ export async function prepareRun(
     ctx.log,
   );
   return { proc, app };
+}
+
+/**
+ * Resizes of a one-off's terminal, in the order asked: the initial size once the process has started (a container
+ * that has not started has no terminal to size), then each resize the client sends. Sent as they came, a client's
+ * early resize could reach the engine before the initial one and be undone by it.
+ */
+export function orderedResizes(proc: Attachment, started: Promise<void>, cols: number, rows: number): (cols: number, rows: number) => void {
+  let last: Promise<unknown> = started.then(() => (cols > 0 && rows > 0 ? proc.resize(cols, rows) : undefined)).catch(() => undefined);
+  // resizing a finished process is harmless: its refusal is dropped
+  return (c, r) => void (last = last.then(() => proc.resize(c, r)).catch(() => undefined));
 }
 
 /** Why a one-off ended other than by itself (timeout or out of memory), as the user is told; '' when it did. Pure. */

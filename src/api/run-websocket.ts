@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { ApiContext } from './context.js';
-import { prepareRun, stopReason } from './run-session.js';
+import { orderedResizes, prepareRun, stopReason } from './run-session.js';
 import { sameSecret, type SessionRecord, sessionsFor } from './session.js';
 import { toYbError } from './errors.js';
 import { appFor } from './auth-hook.js';
@@ -196,6 +196,8 @@ async function run(
   });
   let outputEnded = false;
   void proc.outputEnded.then(() => (outputEnded = true));
+  const starting = proc.start();
+  const resize = orderedResizes(proc, starting, start.cols ?? 0, start.rows ?? 0);
   ws.on('message', (data: RawData, isBinary: boolean) => {
     if (isBinary) {
       if (!proc.write(Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer))) {
@@ -206,17 +208,16 @@ async function run(
     }
     const c = parseControl(String(data));
     if (c?.type === 'eof') proc.endInput();
-    else if (c?.type === 'resize') proc.resize(c.cols, c.rows).catch(() => undefined); // resizing a finished process is harmless
+    else if (c?.type === 'resize') resize(c.cols, c.rows);
   });
 
-  await proc.start();
+  await starting;
   const limitMs = ctx.runTimeoutMs ?? 3600_000;
   let cut = false;
   const timer = setTimeout(() => {
     cut = true;
     proc.kill().catch(() => undefined);
   }, limitMs);
-  if (start.cols && start.rows) await proc.resize(start.cols, start.rows).catch(() => undefined);
   const code = await proc.wait().finally(() => clearTimeout(timer));
   const oom = !cut && (await proc.oomKilled());
   // The rest of the output goes out before the exit message (see run-session.ts).

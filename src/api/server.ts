@@ -1,5 +1,6 @@
 // The control plane's HTTP server: REST API, git over HTTP, the internal hook endpoint and /openapi.json.
 // Every route except /healthz, /openapi.json and the git/hook endpoints (which authenticate themselves) needs a token.
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { ApiContext } from './context.js';
 import { authenticateRequest, userMay } from './auth-hook.js';
@@ -156,10 +157,18 @@ export async function buildApiServer(ctx: ApiContext): Promise<FastifyInstance> 
     maxPushBytes: ctx.maxPushBytes ?? 512 * 1024 * 1024,
     reviewParent: (app) => isReviewParent(ctx.store, app),
   });
+  // Upgraded sockets (yb run from the CLI or the console) are the server's connections until they end: a stop would
+  // wait for every open run. They are closed first instead; closing one removes its one-off (run-session.ts).
+  const upgraded = new Set<Duplex>();
   api.server.on('upgrade', (req, socket, head) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
     if (isRunUpgrade(req)) void handleRunUpgrade(ctx, req, socket);
     else if (isRunWebSocket(req)) void handleRunWebSocket(ctx, req, socket, head);
     else socket.destroy();
+  });
+  api.addHook('preClose', async () => {
+    for (const socket of upgraded) socket.destroy();
   });
   return api;
 }

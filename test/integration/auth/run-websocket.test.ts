@@ -208,3 +208,14 @@ test('a message over 64 KiB closes the socket (1009) and the one-off goes with i
   assert.equal(out.closed, 1009, 'closed as "message too big"');
   await until('the one-off to be removed', async () => (await p.probe.processes({ kind: 'run' })).length === 0, 60_000);
 });
+
+test('ybd stops while a command runs in the browser: the socket is closed instead of holding the stop', { timeout: 300_000 }, async () => {
+  const s = await session('olga');
+  const ws = await opened(APP, { cookie: s.cookie, origin: p.apiUrl });
+  const out = record(ws);
+  ws.send(JSON.stringify({ type: 'start', csrf: s.csrf, command: 'echo waiting; sleep 600' }));
+  await until('the command to start', () => out.text.includes('waiting'), 120_000);
+  p.child.kill('SIGTERM');
+  await until('ybd to exit', () => p.child.exitCode !== null || p.child.signalCode !== null, 60_000);
+  await until('the socket to close', () => out.closed !== null, 10_000);
+});
