@@ -3,7 +3,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 const CHROMIUM = process.env.YB_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -40,4 +41,32 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: false });
+}
+
+/** Fails the test when axe finds a serious or critical violation on the page; `what` names the page. */
+export async function assertAccessible(page: Page, what: string): Promise<void> {
+  assert.deepEqual(await seriousViolations(page), [], `axe on ${what}`);
+}
+
+/** One call of the platform's API as the token's user; fails the test on an error answer. */
+export async function apiAs(apiUrl: string, method: string, path: string, token: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json()) as any;
+  assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Signs `name` in on the console's sign-in page in a new page of `ctx`; resolves once the apps overview shows. */
+export async function signInAs(ctx: BrowserContext, apiUrl: string, name: string, password: string): Promise<Page> {
+  const page = await ctx.newPage();
+  await page.goto(`${apiUrl}/`);
+  await page.getByLabel('User name').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Apps' }).waitFor();
+  return page;
 }

@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startPlatform, fixtureRepo, git, ROOT, type Platform } from '../helpers/platform.js';
 import { until } from '../helpers/until.js';
 import { makeKey } from '../integration/auth/as-user.js';
-import { launchBrowser, screenshot, seriousViolations } from './browser.js';
+import { apiAs, assertAccessible, launchBrowser, screenshot, signInAs } from './browser.js';
 
 let p: Platform;
 let browser: Browser;
@@ -22,30 +22,9 @@ const PASSWORDS: Record<string, string> = { olga: 'olga-password-1', vic: 'vic-p
 const tokens: Record<string, string> = {};
 const APP = 'term-app';
 
-async function api(method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(`${p.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await res.json()) as any;
-  assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-async function accessible(pg: Page, what: string): Promise<void> {
-  assert.deepEqual(await seriousViolations(pg), [], `axe on ${what}`);
-}
-
-async function signIn(ctx: BrowserContext, name: string): Promise<Page> {
-  const pg = await ctx.newPage();
-  await pg.goto(`${p.apiUrl}/`);
-  await pg.getByLabel('User name').fill(name);
-  await pg.getByLabel('Password').fill(PASSWORDS[name]!);
-  await pg.getByRole('button', { name: 'Sign in' }).click();
-  await pg.getByRole('heading', { name: 'Apps' }).waitFor();
-  return pg;
-}
+const api = (method: string, path: string, token: string, body?: unknown) => apiAs(p.apiUrl, method, path, token, body);
+const accessible = assertAccessible;
+const signIn = (ctx: BrowserContext, name: string) => signInAs(ctx, p.apiUrl, name, PASSWORDS[name]!);
 
 const oneOffs = () => p.probe.processes({ kind: 'run' });
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startPlatform, ROOT, type Platform } from '../helpers/platform.js';
 import { until } from '../helpers/until.js';
-import { launchBrowser, screenshot, seriousViolations } from './browser.js';
+import { apiAs, assertAccessible, launchBrowser, screenshot, signInAs } from './browser.js';
 import { createTestPki } from '../integration/router/tls-pki.js';
 
 let p: Platform;
@@ -28,30 +28,9 @@ const DOCKER_APP = 'docker-app';
 // .invalid never resolves (RFC 6761): the drain is kept and retried, and nothing leaves the machine.
 const DRAIN = 'syslog+tls://logs.drain-e2e.invalid:6514';
 
-async function api(method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(`${p.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await res.json()) as any;
-  assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-async function accessible(pg: Page, what: string): Promise<void> {
-  assert.deepEqual(await seriousViolations(pg), [], `axe on ${what}`);
-}
-
-async function signIn(ctx: BrowserContext, name: string): Promise<Page> {
-  const pg = await ctx.newPage();
-  await pg.goto(`${p.apiUrl}/`);
-  await pg.getByLabel('User name').fill(name);
-  await pg.getByLabel('Password').fill(PASSWORDS[name]!);
-  await pg.getByRole('button', { name: 'Sign in' }).click();
-  await pg.getByRole('heading', { name: 'Apps' }).waitFor();
-  return pg;
-}
+const api = (method: string, path: string, token: string, body?: unknown) => apiAs(p.apiUrl, method, path, token, body);
+const accessible = assertAccessible;
+const signIn = (ctx: BrowserContext, name: string) => signInAs(ctx, p.apiUrl, name, PASSWORDS[name]!);
 
 /** A fixture app packed as the README says (tar czf app.tgz -C DIR .), with extra files written into it first. */
 function tarball(fixture: string, extra: Record<string, string> = {}): string {
