@@ -11,6 +11,10 @@ import { freePortPair, freePorts } from './ports.js';
 import { backendEnv, probe, type Probe } from './backend.js';
 
 const run = promisify(execFile);
+
+/** How long stop() waits for ybd to exit after SIGTERM before killing it (its own shutdown takes a few seconds). */
+const STOP_GRACE_MS = 90_000;
+
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 
 export interface Platform {
@@ -148,13 +152,20 @@ async function startPlatformOnce(extraEnv: Record<string, string>): Promise<Plat
     },
     fetchApp: (host, path = '/') => httpGet(router!, host, path),
     async stop() {
-      if (child.exitCode === null) {
+      let hung = false;
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
+        // A stop that hangs fails the test instead of holding the whole run (the test runner waits for the file's
+        // process, which waits for this child); what it left is cleaned up all the same.
+        const timer = setTimeout(() => ((hung = true), child.kill('SIGKILL')), STOP_GRACE_MS);
+        await exited;
+        clearTimeout(timer);
       }
       await cleanupDocker(instance);
       await p.probe.cleanup();
       rmSync(dataDir, { recursive: true, force: true });
+      if (hung) throw new Error(`ybd did not stop within ${STOP_GRACE_MS / 1000} s of SIGTERM and was killed`);
     },
     kill9() {
       child.kill('SIGKILL');
