@@ -43,13 +43,21 @@ resolve_version_cached() {
 # Highest published version of package $1 matching range $2 (empty when none matches); fails when the
 # registry cannot be asked.
 resolve_version() {
-  local out
-  if ! out=$(builder_npm view "$1@$2" version --json --prefer-online 2> "$TMP_DIR/npm-view.err"); then
+  local out attempt
+  for attempt in 1 2 3; do
+    if out=$(builder_npm view "$1@$2" version --json --prefer-online 2> "$TMP_DIR/npm-view.err"); then
+      printf '%s' "$out" | builder_node "$BP_DIR/lib/highest-version.js"
+      return 0
+    fi
     grep -q 'No match found for version' "$TMP_DIR/npm-view.err" && return 0
-    grep -v '^npm error A complete log' "$TMP_DIR/npm-view.err" | tail -n 3 | yb_indent >&2
-    yb_fail "could not look up $1 versions in the npm registry (${NPM_CONFIG_REGISTRY:-npm default})"
-  fi
-  printf '%s' "$out" | builder_node "$BP_DIR/lib/highest-version.js"
+    if [ "$attempt" -eq 3 ]; then
+      grep -v '^npm error A complete log' "$TMP_DIR/npm-view.err" | tail -n 3 | yb_indent >&2
+      yb_fail "could not look up $1 versions in the npm registry (${NPM_CONFIG_REGISTRY:-npm default})"
+    fi
+    # As for downloads (fetch_tarball): a dropped request or a name lookup that fails for a moment is tried again.
+    yb_info "looking up $1 versions failed; trying again" >&2
+    sleep "$attempt"
+  done
 }
 
 # npm line bundled with Node.js version $1 (the line the last release of its major ships), used when engines.npm

@@ -73,3 +73,21 @@ test('a download that fails is tried again; the third failure shows npm’s word
   assert.equal(never.status, 1);
   assert.match(out(never), /npm error network ECONNRESET[\s\S]*could not download npm@10\.9\.9 from the npm registry/);
 });
+
+test('a version lookup that fails is tried again; "no such version" is not a failure; the third failure is one sentence', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yb-view-tmp-'));
+  const fake = (failures, answer) =>
+    // The lookup runs in a command substitution (a subshell): the count of calls is kept in a file.
+    `TMP_DIR=${tmp}; echo 0 > ${tmp}/n; builder_npm() { local n=$(( $(cat ${tmp}/n) + 1 )); echo "$n" > ${tmp}/n; ` +
+    `if [ "$n" -le ${failures} ]; then echo "npm error errno EAI_AGAIN" >&2; return 1; fi; ${answer}; }; sleep() { :; }; `;
+  const once = sh(`${fake(1, 'echo \'["9.1.0","9.2.0"]\'')} resolve_version pnpm 9`);
+  assert.equal(once.status, 0, out(once));
+  assert.equal(once.stdout.trim(), '9.2.0', 'only the version on stdout');
+  assert.match(once.stderr, /looking up pnpm versions failed; trying again/);
+  const none = sh(`${fake(0, "echo 'npm error No match found for version 99' >&2; return 1")} resolve_version pnpm 99`);
+  assert.equal(none.status, 0, out(none));
+  assert.equal(none.stdout, '');
+  const never = sh(`${fake(3, 'echo "[]"')} resolve_version pnpm 9`);
+  assert.equal(never.status, 1);
+  assert.match(out(never), /EAI_AGAIN[\s\S]*could not look up pnpm versions in the npm registry/);
+});
