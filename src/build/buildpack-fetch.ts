@@ -13,6 +13,7 @@ import { YbError } from '../shared/errors.js';
 import type { HostDir } from '../runtime/runtime.js';
 import { extractTar, refuseEscapingLinks } from './source.js';
 import { checkedAddress, guardedLookup, literalRefusal } from '../shared/outbound-guard.js';
+import { treeSize } from '../shared/tree-size.js';
 
 export type BuildpackRef =
   | { kind: 'tarball'; url: string }
@@ -325,17 +326,4 @@ async function makeReadable(root: string): Promise<void> {
     }
   };
   await walk(root);
-}
-
-async function treeSize(dir: string): Promise<number> {
-  let total = 0;
-  const walk = async (d: string): Promise<void> => {
-    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
-      const abs = join(d, e.name);
-      if (e.isDirectory()) await walk(abs);
-      else total += (await lstat(abs).catch(() => ({ size: 0 }))).size;
-    }
-  };
-  await walk(dir);
-  return total;
 }

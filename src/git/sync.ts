@@ -2,11 +2,12 @@
 // the URL is judged by the outbound guard, the fetch is shallow, bounded in time and size, runs no hooks, filters or
 // submodules and prompts for nothing; credentials in the URL reach git only through its environment, never argv or logs.
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, lstat, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { YbError } from '../shared/errors.js';
 import { checkedAddress } from '../shared/outbound-guard.js';
+import { treeSize } from '../shared/tree-size.js';
 
 export interface SyncLimits {
   /** Largest fetched repository (objects on disk), in bytes. */
@@ -273,17 +274,4 @@ function runGit(
       );
     });
   });
-}
-
-async function treeSize(dir: string): Promise<number> {
-  let total = 0;
-  const walk = async (d: string): Promise<void> => {
-    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
-      const abs = join(d, e.name);
-      if (e.isDirectory()) await walk(abs);
-      else total += (await lstat(abs).catch(() => ({ size: 0 }))).size;
-    }
-  };
-  await walk(dir);
-  return total;
 }
