@@ -9,6 +9,7 @@ import type { Scheduler } from '../scheduler/scheduler.js';
 import type { Logger } from '../shared/logger.js';
 import { platformEvent } from '../logs/platform-events.js';
 import { YbError } from '../shared/errors.js';
+import { MinuteTicker } from './minute-ticker.js';
 import { minuteOf, nextRun, parseSchedule, runsAt, runsBetween, type Schedule } from './schedule.js';
 import type { CronJob } from './jobs.js';
 
@@ -48,35 +49,26 @@ export interface CronDeps {
   output: (app: string, proc: string, lines: string[]) => void;
 }
 
-const MINUTE = 60_000;
-
 export class CronRunner {
-  private timer: NodeJS.Timeout | undefined;
   private readonly running = new Map<string, Promise<void>>();
-  private stopped = false;
+  private readonly ticker: MinuteTicker;
 
   constructor(
     private readonly deps: CronDeps,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.ticker = new MinuteTicker((minute) => this.tick(minute), now);
+  }
 
   /** Counts what was missed since the last runner's minute, then ticks at the start of every minute. */
   async start(): Promise<void> {
     await this.countMissed().catch((err: unknown) => this.deps.log.warn({ err }, 'counting missed cron runs failed'));
-    this.schedule();
+    this.ticker.start();
   }
 
   /** Stops ticking; runs in progress finish (their one-offs have their own time limit). */
   stop(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    const wait = minuteOf(this.now()) + MINUTE - this.now() + 50; // just past the minute's start
-    this.timer = setTimeout(() => void this.tick(minuteOf(this.now())), wait);
-    this.timer.unref();
+    this.ticker.stop();
   }
 
   private async tick(minute: number): Promise<void> {
@@ -87,8 +79,6 @@ export class CronRunner {
       }
     } catch (err) {
       this.deps.log.warn({ err }, 'a cron tick failed; the next minute tries again');
-    } finally {
-      this.schedule();
     }
   }
 

@@ -7,6 +7,7 @@ import type { Store } from '../store/store.js';
 import type { Logger } from '../shared/logger.js';
 import { YbError } from '../shared/errors.js';
 import { recordEvent } from '../auth/audit.js';
+import { MinuteTicker } from '../cron/minute-ticker.js';
 import { minuteOf, nextRun, parseSchedule, runsAt, runsBetween } from '../cron/schedule.js';
 import type { ServiceManager } from './service-manager.js';
 import type { BackupInfo } from './backups.js';
@@ -27,13 +28,10 @@ export interface PlanView {
   runs: BackupRuns;
 }
 
-const MINUTE = 60_000;
-
 export class ServiceBackups {
   readonly plans: BackupPlans;
   private readonly running = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
+  private readonly ticker: MinuteTicker;
 
   constructor(
     private readonly store: Store,
@@ -44,6 +42,7 @@ export class ServiceBackups {
     private readonly now: () => number = Date.now,
   ) {
     this.plans = new BackupPlans(store);
+    this.ticker = new MinuteTicker((minute) => this.tick(minute), now);
   }
 
   async view(service: string): Promise<PlanView> {
@@ -223,19 +222,11 @@ export class ServiceBackups {
   /** Counts what was missed since the last scheduler's minute, then ticks at the start of every minute. */
   async start(): Promise<void> {
     await this.countMissed().catch((err: unknown) => this.log.warn({ err }, 'counting missed backup runs failed'));
-    this.schedule();
+    this.ticker.start();
   }
 
   stop(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    const wait = minuteOf(this.now()) + MINUTE - this.now() + 50; // just past the minute's start
-    this.timer = setTimeout(() => void this.tick(minuteOf(this.now())), wait);
-    this.timer.unref();
+    this.ticker.stop();
   }
 
   private async tick(minute: number): Promise<void> {
@@ -259,8 +250,6 @@ export class ServiceBackups {
       }
     } catch (err) {
       this.log.warn({ err }, 'a backup schedule tick failed; the next minute tries again');
-    } finally {
-      this.schedule();
     }
   }
 
