@@ -1,10 +1,10 @@
 // A small HTTP server on 127.0.0.1 for the buildpack-URL tests: static files (tarballs) from one directory and
 // git repositories through the real `git http-backend` (smart HTTP, as a CGI). Counts requests per path.
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { serveGitHttp } from '../platform/git-remote.js';
 
 export interface BuildpackServer {
   url: string;
@@ -24,38 +24,7 @@ export async function startBuildpackServer(filesDir: string, gitRoot: string): P
     const url = new URL(req.url ?? '/', 'http://x');
     hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
     if (url.pathname.startsWith('/git/')) {
-      const cgi = spawn('git', ['http-backend'], {
-        env: {
-          PATH: process.env.PATH,
-          GIT_PROJECT_ROOT: gitRoot,
-          GIT_HTTP_EXPORT_ALL: '1',
-          REQUEST_METHOD: req.method ?? 'GET',
-          PATH_INFO: url.pathname.slice('/git'.length),
-          QUERY_STRING: url.search.slice(1),
-          CONTENT_TYPE: req.headers['content-type'] ?? '',
-          HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '',
-          GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
-          REMOTE_ADDR: '127.0.0.1',
-        },
-        stdio: ['pipe', 'pipe', 'inherit'],
-      });
-      req.pipe(cgi.stdin);
-      const chunks: Buffer[] = [];
-      cgi.stdout.on('data', (d: Buffer) => chunks.push(d));
-      cgi.on('close', () => {
-        const out = Buffer.concat(chunks);
-        const end = out.indexOf('\r\n\r\n');
-        const headers = out.subarray(0, end).toString().split('\r\n');
-        let status = 200;
-        for (const h of headers) {
-          const [name, ...rest] = h.split(':');
-          const value = rest.join(':').trim();
-          if (name!.toLowerCase() === 'status') status = Number.parseInt(value, 10);
-          else if (name) res.setHeader(name, value);
-        }
-        res.statusCode = status;
-        res.end(out.subarray(end + 4));
-      });
+      serveGitHttp(req, res, gitRoot, url);
       return;
     }
     if (url.pathname.startsWith('/redirect/')) {
