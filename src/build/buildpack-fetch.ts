@@ -1,7 +1,6 @@
 // Buildpacks named by URL (BUILDPACK_URL, `yb buildpacks:set`, `.buildpacks`): a tarball (.tgz/.tar.gz) or a git
 // repository (.git, optional #ref), fetched by the control plane on the host — never inside the build container —
 // within a size and time limit, unpacked safely and cached by URL under $YB_DATA_DIR/buildpacks. Only http(s).
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, lstat, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -13,7 +12,7 @@ import { YbError } from '../shared/errors.js';
 import type { HostDir } from '../runtime/runtime.js';
 import { extractTar, refuseEscapingLinks } from './source.js';
 import { checkedAddress, guardedLookup, literalRefusal } from '../shared/outbound-guard.js';
-import { treeSize } from '../shared/tree-size.js';
+import { type GitBounds, type GitRunError, runBoundedGit } from '../shared/bounded-git.js';
 
 export type BuildpackRef =
   | { kind: 'tarball'; url: string }
@@ -249,46 +248,20 @@ export class BuildpackFetcher {
   }
 
   /** Runs git (http(s) transports only, no hooks) within the time left and the size limit on `dir`; its stdout. */
-  private git(args: string[], dir: string, deadline: number): Promise<string> {
+  private async git(args: string[], dir: string, deadline: number): Promise<string> {
     const safe = ['-c', 'protocol.allow=never', '-c', 'protocol.http.allow=always', '-c', 'protocol.https.allow=always', '-c', 'core.hooksPath=/dev/null'];
-    return new Promise((resolvePromise, reject) => {
-      const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' };
-      const p = spawn('git', [...safe, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      let stopped: string | undefined;
-      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      p.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
-      const timer = setTimeout(
-        () => {
-          stopped = this.timeoutText();
-          p.kill('SIGKILL');
-        },
-        Math.max(0, deadline - Date.now()),
-      );
-      const sizeCheck = setInterval(() => {
-        void treeSize(dir).then((size) => {
-          if (size > this.limits.maxBytes && !stopped) {
-            stopped = this.sizeText();
-            p.kill('SIGKILL');
-          }
-        });
-      }, 250);
-      p.on('error', (e) => reject(new Error(`git could not be run (${e.message})`)));
-      p.on('exit', (code) => {
-        clearTimeout(timer);
-        clearInterval(sizeCheck);
-        if (stopped) return reject(new Error(stopped));
-        if (code === 0) return resolvePromise(out);
-        const line =
-          err
-            .split('\n')
-            .map((l) => l.trim())
-            .filter(Boolean)
-            .pop() ?? `git exited with ${code}`;
-        reject(new Error(`git ${args.includes('clone') ? 'clone' : 'checkout'} failed: ${line.replace(/^(fatal|error): /, '')}`));
-      });
-    });
+    const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' };
+    const bounds: GitBounds = {
+      deadline,
+      timeoutText: this.timeoutText(),
+      size: { dir, maxBytes: this.limits.maxBytes, everyMs: 250, tooLargeText: this.sizeText() },
+    };
+    try {
+      return await runBoundedGit([...safe, ...args], env, bounds);
+    } catch (err) {
+      const { kind, detail } = err as GitRunError;
+      throw new Error(kind === 'exit' ? `git ${args.includes('clone') ? 'clone' : 'checkout'} failed: ${detail}` : detail);
+    }
   }
 
   private sizeText(): string {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { YbError } from '../shared/errors.js';
 import { checkedAddress } from '../shared/outbound-guard.js';
-import { treeSize } from '../shared/tree-size.js';
+import { type GitBounds, type GitRunError, runBoundedGit } from '../shared/bounded-git.js';
 
 export interface SyncLimits {
   /** Largest fetched repository (objects on disk), in bytes. */
@@ -220,7 +220,7 @@ export function gitEnv(config: string[][] = [], protocols = 'http:https:git'): N
 }
 
 /** Runs git within the deadline (and, with `limits`, the size limit on `dir`); its stdout, or a one-line YbError. */
-function runGit(
+async function runGit(
   args: string[],
   config: string[][],
   dir: string,
@@ -229,49 +229,24 @@ function runGit(
   shown: string,
   protocols?: string,
 ): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const p = spawn('git', args, { env: gitEnv(config, protocols), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let stopped: string | undefined;
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
-    const stop = (why: string) => {
-      stopped ??= why;
-      p.kill('SIGKILL');
-    };
-    const seconds = limits ? Math.round(limits.timeoutMs / 1000) : 60;
-    const timer = setTimeout(() => stop(`fetching ${shown} took longer than ${seconds} s (YB_GIT_SYNC_TIMEOUT)`), Math.max(0, deadline - Date.now()));
-    const sizeCheck = limits
-      ? setInterval(() => {
-          void treeSize(dir).then((size) => {
-            if (size > limits.maxBytes) stop(tooLarge());
-          });
-        }, 100)
-      : undefined;
-    const tooLarge = () => `${shown} is larger than the ${Math.round((limits?.maxBytes ?? 0) / 1024 / 1024)} MiB allowed (YB_GIT_SYNC_MB)`;
-    p.on('error', (e) => reject(new YbError('YB_ERR_INTERNAL', `git could not be run (${e.message})`)));
-    p.on('exit', (code) => {
-      clearTimeout(timer);
-      clearInterval(sizeCheck);
-      if (stopped) return reject(new YbError('YB_ERR_BAD_REQUEST', stopped));
-      if (code === 0 && limits) {
-        // A fetch faster than the check above is measured once more when it is done.
-        return void treeSize(dir).then((size) => (size > limits.maxBytes ? reject(new YbError('YB_ERR_BAD_REQUEST', tooLarge())) : resolvePromise(out)));
-      }
-      if (code === 0) return resolvePromise(out);
-      const line =
-        err
-          .split('\n')
-          .map((l) => l.trim())
-          .filter(Boolean)
-          .pop() ?? `git exited with ${code}`;
-      reject(
-        new YbError(
-          'YB_ERR_BAD_REQUEST',
-          `git ${args.find((a) => ['init', 'fetch', 'rev-parse', 'cat-file'].includes(a)) ?? ''} failed: ${redactUrl(line.replace(/^(fatal|error): /, ''))}`,
-        ),
-      );
-    });
-  });
+  const seconds = limits ? Math.round(limits.timeoutMs / 1000) : 60;
+  const bounds: GitBounds = {
+    deadline,
+    timeoutText: `fetching ${shown} took longer than ${seconds} s (YB_GIT_SYNC_TIMEOUT)`,
+    size: limits && {
+      dir,
+      maxBytes: limits.maxBytes,
+      everyMs: 100,
+      tooLargeText: `${shown} is larger than the ${Math.round(limits.maxBytes / 1024 / 1024)} MiB allowed (YB_GIT_SYNC_MB)`,
+    },
+  };
+  try {
+    return await runBoundedGit(args, gitEnv(config, protocols), bounds);
+  } catch (err) {
+    const { kind, detail } = err as GitRunError;
+    if (kind === 'spawn') throw new YbError('YB_ERR_INTERNAL', detail);
+    if (kind === 'limit') throw new YbError('YB_ERR_BAD_REQUEST', detail);
+    const verb = args.find((a) => ['init', 'fetch', 'rev-parse', 'cat-file'].includes(a)) ?? '';
+    throw new YbError('YB_ERR_BAD_REQUEST', `git ${verb} failed: ${redactUrl(detail)}`);
+  }
 }
