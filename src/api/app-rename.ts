@@ -165,7 +165,7 @@ async function finish(ctx: RenameDeps, journal: RenameJournal, out: Out): Promis
   await renameEvents(ctx, journal);
   const app = await ctx.apps.requireApp(to);
   for (const r of await ctx.apps.listReleases(to)) await retag(ctx, from, to, r.image);
-  const release = app.currentRelease ? await ctx.apps.getRelease(to, app.currentRelease) : null;
+  const release = await ctx.apps.getRelease(to, app.currentRelease);
   if (release && !app.stopped) {
     out(`Starting the processes of v${release.version} under the new name`);
     await scheduler.rollout(app, release, (l) => out(`       ${l}`));

@@ -134,7 +134,7 @@ export async function prepareRun(
   const app = await ctx.apps.getApp(appName);
   if (!app || !(await userMay(ctx, user, app, 'read'))) throw new YbError('YB_ERR_APP_NOT_FOUND', `no app named "${appName.slice(0, 64)}"`);
   if (!(await userMay(ctx, user, app, 'deploy'))) throw new YbError('YB_ERR_FORBIDDEN', `your role does not allow running commands on ${app.name}`);
-  const release = app.currentRelease ? await ctx.apps.getRelease(app.name, app.currentRelease) : null;
+  const release = await ctx.apps.getRelease(app.name, app.currentRelease);
   if (!release) throw new YbError('YB_ERR_NO_RELEASE', `${app.name} has no release yet; push code first`);
   if (!o.command || o.command.length > 8192) throw new YbError('YB_ERR_BAD_REQUEST', 'give a command to run (at most 8 KiB)');
   const network = await ctx.runtime.ensureNetwork(app.team);

@@ -99,7 +99,7 @@ export class CronRunner {
   /** The jobs of an app's current release with their next run and last outcome. */
   async list(appName: string): Promise<CronJobView[]> {
     const app = await this.deps.apps.requireApp(appName);
-    const release = app.currentRelease ? await this.deps.apps.getRelease(app.name, app.currentRelease) : null;
+    const release = await this.deps.apps.getRelease(app.name, app.currentRelease);
     const views: CronJobView[] = [];
     for (const job of release?.manifest?.cron ?? []) {
       const schedule = parseSchedule(job.schedule);
@@ -113,7 +113,7 @@ export class CronRunner {
   /** `yb cron:run ID`: starts the job now (not waiting for it); refused while it runs. */
   async runNow(appName: string, id: string): Promise<CronJob> {
     const app = await this.deps.apps.requireApp(appName);
-    const release = app.currentRelease ? await this.deps.apps.getRelease(app.name, app.currentRelease) : null;
+    const release = await this.deps.apps.getRelease(app.name, app.currentRelease);
     const job = release?.manifest?.cron?.find((j) => j.id === id);
     if (!release || !job) throw new YbError('YB_ERR_NOT_FOUND', `${app.name} has no cron job ${id.slice(0, 20)} in its current release (see yb cron)`);
     if (this.running.has(`${app.name}/${id}`)) throw new YbError('YB_ERR_CONFLICT', `cron job ${id} of ${app.name} is still running`);

@@ -144,6 +144,7 @@ export class AppRecords {
     return rel;
   }
 
+  /** The release `version` of `app`; null when there is none (version 0: the app has no release yet). */
   async getRelease(app: string, version: number): Promise<ReleaseRecord | null> {
     if (!Number.isInteger(version) || version < 1) return null;
     const rel = await this.store.get<StoredRelease>(this.k.release(app, version));

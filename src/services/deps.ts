@@ -35,7 +35,7 @@ export class DepsManager {
 
   /** The port OTHER's web processes listen on inside their containers (its current release's, else the default). */
   private async webPort(other: AppRecord): Promise<number> {
-    const rel = other.currentRelease ? await this.apps.getRelease(other.name, other.currentRelease) : null;
+    const rel = await this.apps.getRelease(other.name, other.currentRelease);
     return rel?.port ?? DEFAULT_WEB_PORT;
   }
 

@@ -189,7 +189,7 @@ export function registerPipelines(api: FastifyInstance, ctx: ApiContext): void {
       const p = await records.ofApp(app.name);
       if (!p) throw new YbError('YB_ERR_BAD_REQUEST', `${app.name} is in no pipeline; add it with yb pipelines:add ${app.name} -p PIPELINE --stage STAGE`);
       const targets = promotionTargets(p, app.name, (req.body as { to?: string[] } | undefined)?.to);
-      const source = app.currentRelease ? await ctx.apps.getRelease(app.name, app.currentRelease) : null;
+      const source = await ctx.apps.getRelease(app.name, app.currentRelease);
       if (!source) throw new YbError('YB_ERR_NO_RELEASE', `${app.name} has no release to promote; deploy it first`);
       for (const t of targets.apps) {
         const target = await ctx.apps.getApp(t);
