@@ -65,6 +65,8 @@ export interface ApiContext {
   consoleDir?: string;
   /** Seconds between looks for idle review apps (YB_REVIEW_APPS_SWEEP, docs/architecture.md §5.6); 0 turns them off. */
   reviewSweepSeconds?: number;
+  /** Review apps one pipeline may have at once (YB_REVIEW_APPS_MAX, 20 when absent). */
+  reviewAppsMax?: number;
   /** Largest source kept for a review app's deploy, in bytes (YB_MAX_UNPACKED_MB). */
   maxSourceBytes?: number;
   /** The etcd is the embedded one, this instance's alone: a backup may hold its whole snapshot (docs/architecture.md §9). */

@@ -26,6 +26,7 @@ export function reviewAppsOf(ctx: ApiContext): ReviewApps {
       log: ctx.log.child({ component: 'review-apps' }),
       dataDir: ctx.dataDir,
       maxSourceBytes: ctx.maxSourceBytes ?? 1024 * 1024 * 1024,
+      maxPerPipeline: ctx.reviewAppsMax ?? 20,
       createApp: (name, team, user) => makeApp(ctx, name, team, user),
       destroyApp: (name, out) => ctx.deployer.destroy(name, appCleanup(ctx, name), out),
     });

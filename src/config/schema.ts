@@ -484,6 +484,14 @@ export const SETTINGS = {
     description:
       "Seconds between looks for review apps idle past their pipeline's idle hours (yb reviewapps:enable --idle-hours), which are destroyed with their services.",
   },
+  reviewAppsMax: {
+    env: 'YB_REVIEW_APPS_MAX',
+    type: 'int',
+    default: '20',
+    min: 1,
+    description:
+      'Review apps one pipeline may have at once; a push of a new branch past it is refused (each review app is an app with its own processes and services).',
+  },
   logLevel: { env: 'YB_LOG_LEVEL', type: 'string', default: 'info', description: 'Platform log level (pino).' },
 } as const satisfies Record<string, Setting>;
 

@@ -276,6 +276,7 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
           webhookMaxBytes: cfg.webhookMaxKiB * 1024,
           maxSourceBytes: cfg.maxUnpackedMiB * 1024 * 1024,
           reviewSweepSeconds: cfg.reviewAppsSweep,
+          reviewAppsMax: cfg.reviewAppsMax,
           runTimeoutMs: cfg.runTimeout * 1000,
           loginThrottle: new LoginThrottle({
             maxFailures: cfg.loginMaxFailures,

@@ -26,6 +26,8 @@ export interface ReviewAppsDeps {
   dataDir: string;
   /** Largest source tar kept for a review deploy (YB_MAX_UNPACKED_MB). */
   maxSourceBytes: number;
+  /** Review apps one pipeline may have at once (YB_REVIEW_APPS_MAX). */
+  maxPerPipeline: number;
   /** Makes an app as POST /apps does (its route and git repository included). */
   createApp(name: string, team: string, user: string): Promise<AppRecord>;
   /** Destroys an app as DELETE /apps/{app} does; resolves with the parts that failed. */
@@ -120,9 +122,20 @@ export class ReviewApps {
     });
   }
 
-  /** Creates the review app, its config and services (app.json read first, so a bad one makes nothing). */
-  private async make(p: PipelineRecord, parent: string, branch: string, file: SourceFile, user: string, out: Out): Promise<ReviewAppRecord> {
+  /** Creates the review app, its config and services (app.json read first, so a bad one makes nothing). One pipeline
+   * makes one at a time, so two new branches pushed at once cannot both pass its review app limit. */
+  private make(p: PipelineRecord, parent: string, branch: string, file: SourceFile, user: string, out: Out): Promise<ReviewAppRecord> {
+    return this.serialized(`pipeline\0${p.name}`, () => this.makeNow(p, parent, branch, file, user, out));
+  }
+
+  private async makeNow(p: PipelineRecord, parent: string, branch: string, file: SourceFile, user: string, out: Out): Promise<ReviewAppRecord> {
     const review = parseReviewConfig(await readAppJson(file));
+    const count = (await this.d.records.reviews(p.name)).length;
+    if (count >= this.d.maxPerPipeline)
+      throw new YbError(
+        'YB_ERR_CONFLICT',
+        `pipeline ${p.name} already has ${count} review apps, the most allowed (YB_REVIEW_APPS_MAX); delete a branch or run yb reviewapps:destroy first`,
+      );
     const name = await this.nameFor(p, parent, branch);
     for (const kind of review.services)
       if (await this.d.services.get(`${name}-${kind}`))

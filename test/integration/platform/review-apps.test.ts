@@ -72,7 +72,7 @@ async function pushBranch(branch: string, change: string): Promise<{ code: numbe
 }
 
 before(async () => {
-  p = await startPlatform({ YB_REVIEW_APPS_SWEEP: '1' });
+  p = await startPlatform({ YB_REVIEW_APPS_SWEEP: '1', YB_REVIEW_APPS_MAX: '4' });
   repo = join(p.dataDir, 'src-review');
   cpSync(join(ROOT, 'test', 'fixtures', 'apps', 'node-zero'), repo, { recursive: true });
   writeFileSync(join(repo, 'server.js'), SERVER);
@@ -157,6 +157,13 @@ test('hostile branch names cannot reach another app or escape', async () => {
   assert.equal((await api('GET', '/apps/web-feature')).json.currentRelease, 0, 'still nothing deployed to web-feature');
   assert.equal((await p.fetchApp('web.localhost')).body, 'ok v1 parent', 'the parent (main) was never deployed by them');
 
+  // Four review apps is the pipeline's limit here (YB_REVIEW_APPS_MAX=4): a fifth branch is refused and makes nothing.
+  const fifth = await pushBranch('fifth', '5');
+  assert.notEqual(fifth.code, 0);
+  assert.match(fifth.output, /pipeline web-pipe already has 4 review apps, the most allowed \(YB_REVIEW_APPS_MAX\)/);
+  assert.equal((await reviewApps()).length, 4);
+  assert.equal((await api('GET', '/apps/web-fifth')).status, 404);
+
   const long = await pushBranch('x'.repeat(300), 'l');
   assert.notEqual(long.code, 0);
   assert.match(long.output, /is not a branch name git accepts \(or is longer than 255 bytes\)/);
@@ -175,7 +182,10 @@ test('reviewapps:create from a pushed branch, and idle review apps destroyed wit
   assert.match(stored.output, /Pushed refs\/heads\/later; only main or master is deployed/);
   assert.equal((await api('GET', '/apps/web-later')).status, 404, 'review apps off: nothing made');
 
+  const earlier = (await reviewApps()).map((r) => r.app);
   await p.yb(['reviewapps:enable', '-p', 'web-pipe', '--idle-hours', '0.004']); // 14.4 s
+  // The last test's four review apps go idle first, which frees the pipeline's places (YB_REVIEW_APPS_MAX=4).
+  await until('the earlier review apps are destroyed as idle', async () => (await reviewApps()).length === 0, 120_000);
   const made = await p.yb(['reviewapps:create', 'later', '-p', 'web-pipe'], { allowFail: true });
   assert.equal(made.code, 0, `${made.stdout}${made.stderr}\n${p.output().slice(-4000)}`);
   assert.match(made.stdout, /Creating review app web-later for branch later/);
@@ -184,7 +194,7 @@ test('reviewapps:create from a pushed branch, and idle review apps destroyed wit
   assert.ok(services.includes('web-later-redis'));
 
   const started = Date.now();
-  const names = (await reviewApps()).map((r) => r.app);
+  const names = [...earlier, ...(await reviewApps()).map((r) => r.app)];
   await until(
     'every idle review app is destroyed',
     async () =>
