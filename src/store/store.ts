@@ -133,6 +133,31 @@ export class Store {
     return res.kvs.map((kv) => ({ key: kv.key.toString(), value: JSON.parse(kv.value.toString()) as T, modRevision: Number(kv.mod_revision) }));
   }
 
+  /**
+   * The entries one level under `prefix` (`prefix` + a name with no '/'), sorted by key, as of one revision. Their keys
+   * are found in a keys-only listing and only their values are read, so what lies deeper (an app's releases, config,
+   * formation under `apps/<name>/`) is never transferred: `listApps` no longer grows with releases (docs/architecture.md §3).
+   */
+  async listChildren<T>(prefix: string): Promise<Entry<T>[]> {
+    const start = Buffer.from(prefix);
+    const listing = await this.guard(() =>
+      this.client.kv.range({ key: start, range_end: prefixEnd(start), keys_only: true, sort_order: 'Ascend', sort_target: 'Key' }),
+    );
+    const revision = listing.header.revision;
+    const names = listing.kvs.map((kv) => kv.key.toString()).filter((k) => k.length > prefix.length && !k.slice(prefix.length).includes('/'));
+    const out: Entry<T>[] = [];
+    // etcd refuses transactions of more than --max-txn-ops (128 by default) operations.
+    for (let i = 0; i < names.length; i += 100) {
+      const chunk = names.slice(i, i + 100);
+      const res = await this.guard(() => this.client.kv.txn({ success: chunk.map((k) => ({ request_range: { key: Buffer.from(k), revision } })) }));
+      for (const r of res.responses) {
+        const kv = r.response_range.kvs[0];
+        if (kv) out.push({ key: kv.key.toString(), value: JSON.parse(kv.value.toString()) as T, modRevision: Number(kv.mod_revision) });
+      }
+    }
+    return out;
+  }
+
   /** Keys only (no values) in [start, end), ascending, at most `limit` of them. */
   async keysInRange(start: string, end: string, limit: number): Promise<string[]> {
     return this.guard(() => this.client.getAll().inRange({ start, end }).sort('Key', 'Ascend').limit(limit).keys());
@@ -183,4 +208,16 @@ export class Store {
   close(): void {
     this.client.close();
   }
+}
+
+/** The end of the key range of every key starting with `prefix` (etcd's range_end for a prefix). */
+function prefixEnd(prefix: Buffer): Buffer {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i]! < 0xff) {
+      end[i]!++;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]);
 }

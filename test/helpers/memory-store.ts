@@ -73,6 +73,10 @@ export class MemoryStore {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([key, kv]) => ({ key, value: JSON.parse(kv.value) as T, modRevision: kv.modRevision }));
   }
+  /** Store.listChildren: the entries one level under `prefix`. */
+  async listChildren<T>(prefix: string) {
+    return (await this.list<T>(prefix)).filter((e) => e.key.length > prefix.length && !e.key.slice(prefix.length).includes('/'));
+  }
   async count(prefix: string): Promise<number> {
     return (await this.list(prefix)).length;
   }
