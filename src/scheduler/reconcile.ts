@@ -10,6 +10,7 @@ import type { AppRecord, AppRecords, ReleaseRecord } from '../release/app-record
 import type { Scheduler } from './scheduler.js';
 import { endpointInstance } from './process-spec.js';
 import type { Logger } from '../shared/logger.js';
+import { eachLimited } from '../shared/each-limited.js';
 
 export interface ReconcileDeps {
   store: Store;
@@ -36,15 +37,7 @@ export async function reconcileOnStart(deps: ReconcileDeps): Promise<void> {
     else byApp.set(c.workload.app, [c]);
   }
   const names = (await deps.apps.listApps()).map((a) => a.name);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(START_CONCURRENCY, names.length) }, async () => {
-      while (next < names.length) {
-        const name = names[next++]!;
-        await reconcileApp(deps, name, { interrupted: true, listed: byApp.get(name) ?? [] });
-      }
-    }),
-  );
+  await eachLimited(names, START_CONCURRENCY, (name) => reconcileApp(deps, name, { interrupted: true, listed: byApp.get(name) ?? [] }));
 }
 
 /**
