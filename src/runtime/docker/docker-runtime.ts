@@ -353,7 +353,7 @@ export class DockerRuntime implements Runtime {
     const pid = this.pids.get(id);
     if (!this.engine.local || !pid) return null;
     const dirs = cgroupDirs(await readFile(`/proc/${pid}/cgroup`, 'utf8'));
-    if (!dirs || !dirs.memory.includes(id) || !dirs.cpu.includes(id)) return null;
+    if (!dirs?.memory.includes(id) || !dirs.cpu.includes(id)) return null;
     const [usage, memStat, cpu] = await Promise.all([
       readFile(join(dirs.memory, dirs.v2 ? 'memory.current' : 'memory.usage_in_bytes'), 'utf8'),
       readFile(join(dirs.memory, 'memory.stat'), 'utf8'),
