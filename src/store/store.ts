@@ -134,17 +134,25 @@ export class Store {
   }
 
   /**
-   * The entries one level under `prefix` (`prefix` + a name with no '/'), sorted by key, as of one revision. Their keys
-   * are found in a keys-only listing and only their values are read, so what lies deeper (an app's releases, config,
-   * formation under `apps/<name>/`) is never transferred: `listApps` no longer grows with releases (docs/architecture.md §3).
+   * The entries one level under `prefix` (`prefix` + a name with no '/'), sorted by key, as of one revision: what lies
+   * deeper (an app's releases, config, formation under `apps/<name>/`) is never transferred, so `listApps` no longer
+   * grows with releases (docs/architecture.md §3).
    */
   async listChildren<T>(prefix: string): Promise<Entry<T>[]> {
+    return this.listWhere<T>(prefix, (rest) => rest !== '' && !rest.includes('/'));
+  }
+
+  /**
+   * The entries under `prefix` whose key, less the prefix, `keep` accepts, sorted by key, as of one revision: the keys
+   * are found in a keys-only listing and only the kept ones' values are read, in batched transactions at its revision.
+   */
+  async listWhere<T>(prefix: string, keep: (rest: string) => boolean): Promise<Entry<T>[]> {
     const start = Buffer.from(prefix);
     const listing = await this.guard(() =>
       this.client.kv.range({ key: start, range_end: prefixEnd(start), keys_only: true, sort_order: 'Ascend', sort_target: 'Key' }),
     );
     const revision = listing.header.revision;
-    const names = listing.kvs.map((kv) => kv.key.toString()).filter((k) => k.length > prefix.length && !k.slice(prefix.length).includes('/'));
+    const names = listing.kvs.map((kv) => kv.key.toString()).filter((k) => keep(k.slice(prefix.length)));
     const out: Entry<T>[] = [];
     // etcd refuses transactions of more than --max-txn-ops (128 by default) operations.
     for (let i = 0; i < names.length; i += 100) {

@@ -75,7 +75,11 @@ export class MemoryStore {
   }
   /** Store.listChildren: the entries one level under `prefix`. */
   async listChildren<T>(prefix: string) {
-    return (await this.list<T>(prefix)).filter((e) => e.key.length > prefix.length && !e.key.slice(prefix.length).includes('/'));
+    return this.listWhere<T>(prefix, (rest) => rest !== '' && !rest.includes('/'));
+  }
+  /** Store.listWhere: the entries under `prefix` whose rest of the key `keep` accepts. */
+  async listWhere<T>(prefix: string, keep: (rest: string) => boolean) {
+    return (await this.list<T>(prefix)).filter((e) => keep(e.key.slice(prefix.length)));
   }
   async count(prefix: string): Promise<number> {
     return (await this.list(prefix)).length;

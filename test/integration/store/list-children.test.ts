@@ -1,4 +1,4 @@
-// Store.listChildren against a real etcd (issue #21 item 1, docs/architecture.md §3): the entries one level under a
+// Store.listChildren (and listWhere) against a real etcd (issue #21 item 1, docs/architecture.md §3): the entries one level under a
 // prefix, and nothing deeper, in key order, across more than one transaction of reads, as of the listing's revision
 // even when keys change between the listing and the reads; AppRecords.listApps on it lists what it listed before.
 import { test, before, after } from 'node:test';
@@ -51,6 +51,10 @@ test('listChildren returns the entries one level under the prefix, in key order,
   );
   assert.ok(got.every((e) => e.modRevision > 0));
   assert.deepEqual(await store.listChildren('/yb-children/none/'), []);
+  // listWhere, as the autoscaler reads every app's policies: only the keys it keeps are read.
+  const configs = await store.listWhere<string>(p, (rest) => /^[^/]+\/config$/.test(rest));
+  assert.equal(configs.length, 250);
+  assert.ok(configs.every((e) => e.key.endsWith('/config') && e.value === 'sealed'));
 });
 
 test('listChildren reads every value as of the listing, even when keys change before the reads', async () => {
