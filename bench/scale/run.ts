@@ -6,7 +6,7 @@
 // at both steps show what grows faster than linearly. Not a test: nothing is asserted. Run under the bench lock:
 //   flock /tmp/yb-bench.lock node --import tsx bench/scale/run.ts [--apps 1000] [--step 100] [--idle 60] [--skip-restart]
 // Everything it made (apps' containers, networks, the fixture image, reference containers) carries the platform
-// instance's label and is removed at the end, also on failure or Ctrl-C (Platform.stop, cleanupDocker).
+// instance's label and is removed at the end, also on failure, Ctrl-C or SIGTERM (Platform.stop, cleanupDocker).
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -43,10 +43,11 @@ async function cleanup(): Promise<void> {
   stopping = true;
   if (platform) await platform.stop().catch((err: unknown) => console.error('stopping the platform:', err));
 }
-process.on('SIGINT', () => {
-  console.error('\ninterrupted: removing every app, container and image this bench made');
-  void cleanup().finally(() => process.exit(130));
-});
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => {
+    console.error('\ninterrupted: removing every app, container and image this bench made');
+    void cleanup().finally(() => process.exit(130));
+  });
 
 /** An API call as the admin; throws with the answer's message unless 2xx. */
 async function api<T>(p: Platform, method: string, path: string, body?: unknown): Promise<T> {
@@ -119,6 +120,7 @@ const cpuTicks = (pid: number) => {
   const f = safeRead(`/proc/${pid}/stat`).split(') ')[1]?.split(' ') ?? [];
   return Number(f[11] ?? 0) + Number(f[12] ?? 0); // utime, stime (fields 14 and 15)
 };
+const memAvailable = () => Number(/MemAvailable:\s+(\d+)/.exec(safeRead('/proc/meminfo'))?.[1] ?? NaN) * 1024;
 const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(safeRead(`/proc/${pid}/status`))?.[1] ?? 0) * 1024;
 
 /** RSS and CPU (% of one core) of each platform process over `seconds` of idle. */
@@ -160,7 +162,7 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
   );
 }
 
-/** Memory of containers (cgroup usage as `docker stats` reports it) and the RSS of their containerd shims. */
+/** Memory of containers (cgroup usage as `docker stats` reports it) and the PSS of their containerd shims. */
 async function containerMemory(ids: string[]): Promise<{ cgroup: number; shim: number }> {
   const { stdout } = await run('docker', ['stats', '--no-stream', '--format', '{{.ID}} {{.MemUsage}}', ...ids]);
   const unit: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, kB: 1000, MB: 1e6 };
@@ -171,11 +173,12 @@ async function containerMemory(ids: string[]): Promise<{ cgroup: number; shim: n
       const m = /^\S+ ([\d.]+)(\w+) \//.exec(l);
       return m ? Number(m[1]) * (unit[m[2]!] ?? 1) : NaN;
     });
-  const { stdout: ps } = await run('ps', ['-eo', 'rss=,args=']);
+  // The shim's proportional share (PSS): its binary's pages are shared by every shim, RSS would count them each time.
+  const { stdout: ps } = await run('ps', ['-eo', 'pid=,args=']);
   const shims = ps
     .split('\n')
     .filter((l) => /containerd-shim/.test(l) && ids.some((id) => l.includes(id.slice(0, 12))))
-    .map((l) => Number(l.trim().split(/\s+/)[0]) * 1024);
+    .map((l) => Number(/^Pss:\s+(\d+)/m.exec(safeRead(`/proc/${l.trim().split(/\s+/)[0]}/smaps_rollup`))?.[1] ?? NaN) * 1024);
   return { cgroup: median(mem), shim: shims.length ? median(shims) : NaN };
 }
 
@@ -214,6 +217,8 @@ interface Step {
   restarted?: number;
   adopted?: number;
   appMem: { cgroup: number; shim: number };
+  /** MemAvailable of the host, bytes (the drop from before the apps, per app, is what each app costs the host). */
+  memAvailable: number;
 }
 
 /** Route table build (all keys) and rebuild after one changed endpoint, from the real routes/ and endpoints/ keys. */
@@ -292,7 +297,20 @@ async function measureStep(p: Platform, image: string, apps: number, deployMs: n
   const converge = await convergence(p, image, apps, 40);
   const sample = [...(await appContainers(p)).keys()].slice(0, REFERENCE);
   const appMem = await containerMemory(sample);
-  const step: Step = { apps, deployMs, idle: idleStats, etcd, getApps, ybApps, ybVersion, tableFull: table.full, tableOne: table.one, converge, appMem };
+  const step: Step = {
+    apps,
+    deployMs,
+    idle: idleStats,
+    etcd,
+    getApps,
+    ybApps,
+    ybVersion,
+    tableFull: table.full,
+    tableOne: table.one,
+    converge,
+    appMem,
+    memAvailable: memAvailable(),
+  };
   if (restart) {
     console.error(`[${apps} apps] kill -9 of ybd, then a restart that adopts every process`);
     const before = await appContainers(p);
@@ -311,6 +329,7 @@ async function main(): Promise<void> {
   const startMs = await timed(async () => (platform = await startPlatform({ YB_HEALTH_UPTIME: '1' })));
   const p = platform!;
   const image = await fixtureImage(p);
+  const available0 = memAvailable();
   // Reference: the same image with plain `docker run`, PORT as the platform sets it.
   const refIds: string[] = [];
   for (let i = 0; i < REFERENCE; i++) {
@@ -354,8 +373,12 @@ async function main(): Promise<void> {
     ['route convergence under redeploys p50 / p99 (ms)', ...steps.map((s) => `${median(s.converge).toFixed(0)} / ${pct(s.converge, 0.99).toFixed(0)}`)],
     ['restarted ybd adopts every process (s)', ...steps.map((s) => (s.adoptMs === undefined ? '—' : (s.adoptMs / 1000).toFixed(2)))],
     ['… processes adopted / restarted', ...steps.map((s) => (s.adoptMs === undefined ? '—' : `${s.adopted} / ${s.restarted}`))],
-    ['memory per app process: cgroup / shim RSS (MiB)', ...steps.map((s) => `${mib(s.appMem.cgroup)} / ${mib(s.appMem.shim)}`)],
-    ['reference: plain `docker run`: cgroup / shim RSS (MiB)', ...steps.map(() => `${mib(refMem.cgroup)} / ${mib(refMem.shim)}`)],
+    ['memory per app process: cgroup / its shim PSS (MiB)', ...steps.map((s) => `${mib(s.appMem.cgroup)} / ${mib(s.appMem.shim)}`)],
+    [
+      'host memory per app: drop of MemAvailable ÷ apps (MiB; other work on the host moves it)',
+      ...steps.map((s) => mib((available0 - s.memAvailable) / s.apps)),
+    ],
+    ['reference: plain `docker run`: cgroup / its shim PSS (MiB)', ...steps.map(() => `${mib(refMem.cgroup)} / ${mib(refMem.shim)}`)],
   ];
   console.log(`\n| what | ${cols.join(' | ')} |\n|---|${cols.map(() => '---:').join('|')}|`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
