@@ -37,15 +37,19 @@ const median = (xs: number[]) => pct(xs, 0.5);
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 let platform: Platform | undefined;
-let stopping = false;
-async function cleanup(): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  if (platform) await platform.stop().catch((err: unknown) => console.error('stopping the platform:', err));
+let cleaning: Promise<void> | undefined;
+/** Stops the platform and removes what it labelled; every caller (a second Ctrl-C too) waits for the one cleanup. */
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    if (!platform) return;
+    await platform.stop().catch((err: unknown) => console.error('stopping the platform:', err));
+    await cleanupDocker(platform.instance).catch((err: unknown) => console.error('removing what the bench made:', err));
+  })();
+  return cleaning;
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.on(signal, () => {
-    console.error('\ninterrupted: removing every app, container and image this bench made');
+    console.error(`\n${signal}: removing every app, container and image this bench made`);
     void cleanup().finally(() => process.exit(130));
   });
 
@@ -285,16 +289,14 @@ async function measureStep(p: Platform, image: string, apps: number, deployMs: n
   const idleStats = await idle(p, IDLE_S);
   const etcd = await etcdStats(p);
   const getApps: number[] = [];
-  for (let i = 0; i < 40; i++) getApps.push(await timed(() => api(p, 'GET', '/apps')));
+  for (let i = 0; i < 20; i++) getApps.push(await timed(() => api(p, 'GET', '/apps')));
   const ybApps: number[] = [];
   const ybVersion: number[] = [];
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < 5; i++) {
     ybApps.push(await timed(() => p.yb(['apps'])));
     ybVersion.push(await timed(() => p.yb(['version'])));
   }
   const table = await tableTimes(p);
-  console.error(`[${apps} apps] route convergence under redeploys`);
-  const converge = await convergence(p, image, apps, 40);
   const sample = [...(await appContainers(p)).keys()].slice(0, REFERENCE);
   const appMem = await containerMemory(sample);
   const step: Step = {
@@ -307,7 +309,7 @@ async function measureStep(p: Platform, image: string, apps: number, deployMs: n
     ybVersion,
     tableFull: table.full,
     tableOne: table.one,
-    converge,
+    converge: [],
     appMem,
     memAvailable: memAvailable(),
   };
@@ -321,6 +323,8 @@ async function measureStep(p: Platform, image: string, apps: number, deployMs: n
     step.adopted = [...before].filter(([id, started]) => after.get(id) === started).length;
     step.restarted = before.size - step.adopted;
   }
+  console.error(`[${apps} apps] route convergence under redeploys`);
+  step.converge = await convergence(p, image, apps, 40);
   return step;
 }
 
@@ -336,6 +340,7 @@ async function main(): Promise<void> {
     const { stdout } = await run('docker', ['run', '-d', '--label', `yunbang.instance=${p.instance}`, '-e', 'PORT=5000', image]);
     refIds.push(stdout.trim());
   }
+  const refMem = await containerMemory(refIds);
   const steps: Step[] = [];
   let made = 0;
   for (const target of [...new Set([STEP, N])]) {
@@ -349,14 +354,21 @@ async function main(): Promise<void> {
     });
     made = target;
     steps.push(await measureStep(p, image, made, deployMs, !argv.includes('--skip-restart')));
+    // Printed at each step, so a run cut short (the bench lock's time) still shows what it measured.
+    report(steps, refMem, available0);
   }
-  const refMem = await containerMemory(refIds);
-  const load1 = loadavg();
+  console.log(
+    `\nPlatform start (no apps): ${(startMs / 1000).toFixed(1)} s. Load average (1, 5, 15 min) at start ${load0.map((x) => x.toFixed(2)).join(', ')}, at end ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(', ')}.`,
+  );
+}
 
+function report(steps: Step[], refMem: { cgroup: number; shim: number }, available0: number): void {
   const cols = steps.map((s) => `${s.apps} apps`);
   const rows: Array<[string, ...string[]]> = [
     [
-      'deploy:image per app under 6 at once, p50 / p99 (s)',
+      `deploy:image per app, ${CONCURRENCY} at once, p50 / p99 (s)`,
       ...steps.map((s) => `${(median(s.deployMs) / 1000).toFixed(2)} / ${(pct(s.deployMs, 0.99) / 1000).toFixed(2)}`),
     ],
     ['ybd RSS (MiB)', ...steps.map((s) => mib(s.idle.ybd.rss))],
@@ -394,7 +406,9 @@ async function main(): Promise<void> {
     console.log(`- adoption at restart: ${per((s) => s.adoptMs ?? NaN, 'ms')}`);
   }
   console.log(
-    `\nPlatform start (no apps): ${(startMs / 1000).toFixed(1)} s. Load average (1, 5, 15 min) at start ${load0.map((x) => x.toFixed(2)).join(', ')}, at end ${load1.map((x) => x.toFixed(2)).join(', ')}.`,
+    `(load average now: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(', ')})`,
   );
 }
 
@@ -403,7 +417,4 @@ main()
     console.error(err);
     process.exitCode = 1;
   })
-  .finally(async () => {
-    await cleanup();
-    if (platform) await cleanupDocker(platform.instance).catch(() => undefined);
-  });
+  .finally(() => cleanup());
