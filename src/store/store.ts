@@ -151,16 +151,28 @@ export class Store {
     const listing = await this.guard(() =>
       this.client.kv.range({ key: start, range_end: prefixEnd(start), keys_only: true, sort_order: 'Ascend', sort_target: 'Key' }),
     );
-    const revision = listing.header.revision;
     const names = listing.kvs.map((kv) => kv.key.toString()).filter((k) => keep(k.slice(prefix.length)));
-    const out: Entry<T>[] = [];
-    // etcd refuses transactions of more than --max-txn-ops (128 by default) operations.
-    for (let i = 0; i < names.length; i += 100) {
-      const chunk = names.slice(i, i + 100);
-      const res = await this.guard(() => this.client.kv.txn({ success: chunk.map((k) => ({ request_range: { key: Buffer.from(k), revision } })) }));
+    return (await this.readBatched<T>(names, listing.header.revision)).filter((e) => e !== null);
+  }
+
+  /** The entries of `keys` (null where absent), in that order, read in a few transactions at one revision. */
+  async getMany<T>(keys: string[]): Promise<Array<Entry<T> | null>> {
+    return this.readBatched<T>(keys);
+  }
+
+  /** Reads `keys` in transactions of at most 100 (etcd refuses more than --max-txn-ops, 128 by default) at `revision` (the first's, if not given). */
+  private async readBatched<T>(keys: string[], revision?: string): Promise<Array<Entry<T> | null>> {
+    const out: Array<Entry<T> | null> = [];
+    let at = revision;
+    for (let i = 0; i < keys.length; i += 100) {
+      const chunk = keys.slice(i, i + 100);
+      const res = await this.guard(() =>
+        this.client.kv.txn({ success: chunk.map((k) => ({ request_range: { key: Buffer.from(k), ...(at ? { revision: at } : {}) } })) }),
+      );
+      at ??= res.header.revision;
       for (const r of res.responses) {
         const kv = r.response_range.kvs[0];
-        if (kv) out.push({ key: kv.key.toString(), value: JSON.parse(kv.value.toString()) as T, modRevision: Number(kv.mod_revision) });
+        out.push(kv ? { key: kv.key.toString(), value: JSON.parse(kv.value.toString()) as T, modRevision: Number(kv.mod_revision) } : null);
       }
     }
     return out;

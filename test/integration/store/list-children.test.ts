@@ -1,4 +1,4 @@
-// Store.listChildren (and listWhere) against a real etcd (issue #21 item 1, docs/architecture.md §3): the entries one level under a
+// Store.listChildren (and listWhere, getMany) against a real etcd (issue #21 item 1, docs/architecture.md §3): the entries one level under a
 // prefix, and nothing deeper, in key order, across more than one transaction of reads, as of the listing's revision
 // even when keys change between the listing and the reads; AppRecords.listApps on it lists what it listed before.
 import { test, before, after } from 'node:test';
@@ -87,6 +87,22 @@ test('listChildren reads every value as of the listing, even when keys change be
   const now = await store.listChildren<{ v: number }>(p);
   assert.equal(now.length, 150);
   assert.equal(now.find((e) => e.key === `${p}k010`)?.value.v, 2);
+});
+
+test('getMany reads many keys in order, null where absent, over several transactions', async () => {
+  const p = '/yb-children/t3/';
+  const puts = Array.from({ length: 130 }, (_, i) => ({ key: `${p}k${i}`, value: { i } }));
+  for (let i = 0; i < puts.length; i += 100) await store.commit(puts.slice(i, i + 100));
+  const want = [...Array.from({ length: 130 }, (_, i) => `${p}k${129 - i}`), `${p}absent`, `${p}k0`];
+  const got = await store.getMany<{ i: number }>(want);
+  assert.equal(got.length, 132);
+  assert.deepEqual(
+    got.slice(0, 130).map((e) => e?.value.i),
+    Array.from({ length: 130 }, (_, i) => 129 - i),
+  );
+  assert.equal(got[130], null);
+  assert.equal(got[131]?.key, `${p}k0`);
+  assert.deepEqual(await store.getMany([]), []);
 });
 
 test('listApps lists the app records and none of their config, releases or formation', async () => {
