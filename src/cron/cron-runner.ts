@@ -84,9 +84,11 @@ export class CronRunner {
 
   private async jobsOfAllApps(): Promise<Array<{ app: AppRecord; release: ReleaseRecord; jobs: Array<{ job: CronJob; schedule: Schedule }> }>> {
     const out = [];
-    for (const app of await this.deps.apps.listApps()) {
-      if (app.stopped || !app.currentRelease) continue;
-      const release = await this.deps.apps.getRelease(app.name, app.currentRelease);
+    const apps = (await this.deps.apps.listApps()).filter((a) => !a.stopped && a.currentRelease);
+    // Every current release in a few reads, not one per app each minute (issue #21).
+    const releases = await this.deps.apps.getReleases(apps.map((a) => ({ app: a.name, version: a.currentRelease })));
+    for (const [i, app] of apps.entries()) {
+      const release = releases[i];
       const jobs = (release?.manifest?.cron ?? []).flatMap((job) => {
         const schedule = parseSchedule(job.schedule);
         return 'error' in schedule ? [] : [{ job, schedule }];

@@ -57,13 +57,17 @@ export class ContainerFollower {
   }
 
   private async watchEvents(): Promise<void> {
-    this.unwatch = await this.runtime.watch((e: RuntimeEvent) => {
-      if (e.workload.kind !== 'process') return;
-      const id = shortProcessId(e.id);
-      if (e.action === 'kill') this.stopping.add(id);
-      if (e.action === 'die') this.onExit(id, e.workload, e.exitCode);
-      void this.sync();
-    });
+    this.unwatch = await this.runtime.watch(
+      (e: RuntimeEvent) => {
+        if (e.workload.kind !== 'process') return;
+        const id = shortProcessId(e.id);
+        if (e.action === 'kill') this.stopping.add(id);
+        if (e.action === 'die') this.onExit(id, e.workload, e.exitCode);
+        void this.sync();
+      },
+      // Events lost in a gap of the stream (the engine restarted): look at every process again at once.
+      () => void this.sync(),
+    );
   }
 
   private onExit(id: string, w: Workload, exitCode: number | undefined): void {

@@ -20,6 +20,8 @@ export interface LogSettings {
   drainBuffer: number;
   /** Drains may reach loopback and private-network hosts (YB_OUTBOUND_PRIVATE). */
   outboundPrivate?: boolean;
+  /** How often the container follower re-lists processes besides following the runtime's events (ms; default 3 s). */
+  followerPollMs?: number;
 }
 
 export class LogService {
@@ -37,7 +39,7 @@ export class LogService {
   ) {
     const dir = settings.logDir;
     this.hub = new LogHub(new AppLogStore(join(dir, 'apps'), settings.lines));
-    this.follower = new ContainerFollower(runtime, this.hub, log);
+    this.follower = new ContainerFollower(runtime, this.hub, log, settings.followerPollMs);
     this.router = new RouterTail(join(dir, 'router.log'), join(dir, 'router.offset'), this.hub, log);
     this.drains = new DrainManager(store, this.hub, settings.drainBuffer, settings.outboundPrivate === true);
   }

@@ -27,7 +27,16 @@ export async function startObservability(
   log: Logger,
 ): Promise<Observability> {
   const logs = new LogService(
-    { logDir, lines: Math.max(1, cfg.logLines), drainBuffer: cfg.logDrainBuffer, outboundPrivate: cfg.outboundPrivate },
+    {
+      logDir,
+      lines: Math.max(1, cfg.logLines),
+      drainBuffer: cfg.logDrainBuffer,
+      outboundPrivate: cfg.outboundPrivate,
+      // The Docker backend's events are complete, a gap in them announced (onResync): re-listing every process every
+      // 3 s (1.2 MB from the engine at a thousand apps) is only a safety net there. Kubernetes reopens its watch
+      // from a fresh list without events for it: its re-list stays frequent.
+      followerPollMs: cfg.runtime === 'docker' ? 30_000 : 3000,
+    },
     store,
     runtime,
     log.child({ component: 'logs' }),

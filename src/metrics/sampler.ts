@@ -6,12 +6,15 @@ import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Logger } from '../shared/logger.js';
+import { eachLimited } from '../shared/each-limited.js';
 import type { PlatformMetrics } from './platform-metrics.js';
 import { parsePromText, routerCounters, type RouterCounters } from './prom-text.js';
 import { summarize, type AppSummary, type Point, type TypeUsage } from './series.js';
 import { timeline, type TimelineEntry } from './timeline.js';
 
 export const WINDOW_MS = 60 * 60 * 1000;
+/** Processes read at once per sample. */
+const USAGE_CONCURRENCY = 8;
 
 interface BuildLike {
   id: string;
@@ -116,19 +119,20 @@ export class MetricsSampler {
   private async containerUsage(): Promise<Record<string, Record<string, TypeUsage>>> {
     const processes = (await this.runtime.listProcesses({ kind: 'process' })).filter((c) => c.running);
     const out: Record<string, Record<string, TypeUsage>> = {};
-    await Promise.all(
-      processes.map(async (c) => {
-        const { app, type } = c.workload;
-        if (!app || !type) return;
-        const [usage, state] = await Promise.all([this.runtime.usage(c.id), this.runtime.processState(c.id)]).catch(() => [null, null] as const); // gone between list and reading
-        if (!usage) return;
-        const u = ((out[app] ??= {})[type] ??= { cpu: 0, memoryBytes: 0, processes: 0, restarts: 0 });
-        u.cpu += usage.cpuCores;
-        u.memoryBytes += usage.memoryBytes;
-        u.processes += 1;
-        u.restarts += state?.restarts ?? 0;
-      }),
-    );
+    // A few at a time: a thousand processes at once would queue a thousand engine requests in one burst (issue #21).
+    await eachLimited(processes, USAGE_CONCURRENCY, async (c) => {
+      const { app, type } = c.workload;
+      if (!app || !type) return;
+      // The state first: it tells the runtime the process's pid, whose cgroup the usage is then read from.
+      const state = await this.runtime.processState(c.id).catch(() => null);
+      const usage = state ? await this.runtime.usage(c.id).catch(() => null) : null; // gone between list and reading
+      if (!usage) return;
+      const u = ((out[app] ??= {})[type] ??= { cpu: 0, memoryBytes: 0, processes: 0, restarts: 0 });
+      u.cpu += usage.cpuCores;
+      u.memoryBytes += usage.memoryBytes;
+      u.processes += 1;
+      u.restarts += state?.restarts ?? 0;
+    });
     this.metrics.cpu.reset();
     this.metrics.memory.reset();
     this.metrics.restarts.reset();

@@ -104,10 +104,8 @@ export class AppRecords {
   }
 
   async listApps(): Promise<AppRecord[]> {
-    const all = await this.store.list<AppRecord>(this.k.appsPrefix());
-    // apps/<name> only, not apps/<name>/config etc.
-    const depth = this.k.appsPrefix().length;
-    return all.filter((e) => !e.key.slice(depth).includes('/')).map((e) => e.value);
+    // apps/<name> only: config, releases and formation under apps/<name>/ are not read (docs/architecture.md §3).
+    return (await this.store.listChildren<AppRecord>(this.k.appsPrefix())).map((e) => e.value);
   }
 
   async updateApp(name: string, change: (app: AppRecord) => AppRecord): Promise<AppRecord> {
@@ -151,8 +149,19 @@ export class AppRecords {
     return rel ? fromStored(this.store, app, rel) : null;
   }
 
+  /** Several apps' releases (null where absent), in order, in a few reads at one revision, not one read each. */
+  async getReleases(wanted: Array<{ app: string; version: number }>): Promise<Array<ReleaseRecord | null>> {
+    const entries = await this.store.getMany<StoredRelease>(wanted.map((w) => this.k.release(w.app, w.version)));
+    return entries.map((e, i) => (e ? fromStored(this.store, wanted[i]!.app, e.value) : null));
+  }
+
   async listReleases(app: string): Promise<ReleaseRecord[]> {
     return (await this.store.list<StoredRelease>(this.k.releasesPrefix(app))).map((e) => fromStored(this.store, app, e.value));
+  }
+
+  /** Versions of the app's releases still pending, read without opening their sealed config. */
+  async pendingReleases(app: string): Promise<number[]> {
+    return (await this.store.list<StoredRelease>(this.k.releasesPrefix(app))).filter((e) => e.value.status === 'pending').map((e) => e.value.version);
   }
 
   /** Changes only the rollout status; the stored record (config still sealed) is otherwise written back as read. */

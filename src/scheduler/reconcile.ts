@@ -5,11 +5,12 @@
 // restarted: processes may have died, come back at new addresses, or kept running), docs/architecture.md §5.
 import type { Store } from '../store/store.js';
 import type { EndpointRecord } from '../store/keys.js';
-import type { Runtime } from '../runtime/runtime.js';
+import type { ProcessInfo, Runtime } from '../runtime/runtime.js';
 import type { AppRecord, AppRecords, ReleaseRecord } from '../release/app-records.js';
 import type { Scheduler } from './scheduler.js';
 import { endpointInstance } from './process-spec.js';
 import type { Logger } from '../shared/logger.js';
+import { eachLimited } from '../shared/each-limited.js';
 
 export interface ReconcileDeps {
   store: Store;
@@ -19,9 +20,24 @@ export interface ReconcileDeps {
   log: Logger;
 }
 
-/** Reconciles every app at start, one after another; an app that fails keeps its state and is logged. */
+/** Apps reconciled at once at start: each waits mostly on the engine and etcd, and apps share nothing here. */
+const START_CONCURRENCY = 8;
+
+/**
+ * Reconciles every app at start, a few at a time; an app that fails keeps its state and is logged. Every process is
+ * listed once, not once per app: the engine filters its whole container list for each call, so listing per app
+ * costs O(apps²) and a thousand apps took minutes to adopt (issue #21, docs/architecture.md §5).
+ */
 export async function reconcileOnStart(deps: ReconcileDeps): Promise<void> {
-  for (const app of await deps.apps.listApps()) await reconcileApp(deps, app.name, { interrupted: true });
+  const byApp = new Map<string, ProcessInfo[]>();
+  for (const c of await deps.runtime.listProcesses({ kind: 'process' })) {
+    if (!c.workload.app) continue;
+    const list = byApp.get(c.workload.app);
+    if (list) list.push(c);
+    else byApp.set(c.workload.app, [c]);
+  }
+  const names = (await deps.apps.listApps()).map((a) => a.name);
+  await eachLimited(names, START_CONCURRENCY, (name) => reconcileApp(deps, name, { interrupted: true, listed: byApp.get(name) ?? [] }));
 }
 
 /**
@@ -59,17 +75,16 @@ export function reconcilerInQueues(deps: ReconcileDeps, exclusive: (app: string,
  * were cut short by a control-plane restart (never while this ybd may be rolling one out: callers that are not the
  * start run it in the app's deploy queue).
  */
-export async function reconcileApp(deps: ReconcileDeps, name: string, o: { interrupted: boolean }): Promise<void> {
+export async function reconcileApp(deps: ReconcileDeps, name: string, o: { interrupted: boolean; listed?: ProcessInfo[] }): Promise<void> {
   const { store, runtime, apps, scheduler, log } = deps;
   try {
     const app = await apps.getApp(name);
     if (!app) return;
     if (o.interrupted) {
-      for (const r of await apps.listReleases(app.name)) {
-        if (r.status === 'pending') await apps.setReleaseStatus(app.name, r.version, 'failed', 'interrupted by a control-plane restart');
-      }
+      for (const version of await apps.pendingReleases(app.name))
+        await apps.setReleaseStatus(app.name, version, 'failed', 'interrupted by a control-plane restart');
     }
-    const processes = await runtime.listProcesses({ kind: 'process', app: app.name });
+    const processes = o.listed ?? (await runtime.listProcesses({ kind: 'process', app: app.name }));
     const live = processes.filter((c) => c.workload.release === app.currentRelease && c.running);
     const release = app.currentRelease ? await apps.getRelease(app.name, app.currentRelease) : null;
     if (app.stopped) {
@@ -98,21 +113,25 @@ export async function reconcileApp(deps: ReconcileDeps, name: string, o: { inter
     for (const e of await store.list<EndpointRecord>(store.keys.endpointsPrefix(app.name))) {
       if (!valid.has(e.value.container)) await store.delete(e.key);
     }
-    await scheduler.retire(
-      app.name,
-      (c) => !valid.has(c.id),
-      () => undefined,
-    );
+    // Nothing to retire when every listed process is adopted: retire would list them all again to find that out.
+    if (processes.some((c) => !valid.has(c.id)))
+      await scheduler.retire(
+        app.name,
+        (c) => !valid.has(c.id),
+        () => undefined,
+      );
     if (live.length) log.info({ app: app.name, adopted: live.length }, 'adopted running processes');
-    if (release) await restoreFormation(deps, app, release);
+    if (release) await restoreFormation(deps, app, release, live);
   } catch (err) {
     log.error({ err, app: name }, 'reconciling the app failed; it keeps its current state');
   }
 }
 
-/** Starts the processes of each type the formation wants beyond those still running (e.g. after they died unseen). */
-async function restoreFormation({ scheduler, log }: ReconcileDeps, app: AppRecord, release: ReleaseRecord): Promise<void> {
-  const running = (await scheduler.processes(app.name)).filter((c) => c.running && c.workload.release === release.version);
+/**
+ * Starts the processes of each type the formation wants beyond those still running (e.g. after they died unseen);
+ * `running`: the app's running processes of `release`, as the reconcile found them.
+ */
+async function restoreFormation({ scheduler, log }: ReconcileDeps, app: AppRecord, release: ReleaseRecord, running: ProcessInfo[]): Promise<void> {
   for (const f of await scheduler.formationFor(app.name, release)) {
     const have = running.filter((c) => c.workload.type === f.type).length;
     if (have >= f.quantity) continue;

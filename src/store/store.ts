@@ -133,6 +133,51 @@ export class Store {
     return res.kvs.map((kv) => ({ key: kv.key.toString(), value: JSON.parse(kv.value.toString()) as T, modRevision: Number(kv.mod_revision) }));
   }
 
+  /**
+   * The entries one level under `prefix` (`prefix` + a name with no '/'), sorted by key, as of one revision: what lies
+   * deeper (an app's releases, config, formation under `apps/<name>/`) is never transferred, so `listApps` no longer
+   * grows with releases (docs/architecture.md §3).
+   */
+  async listChildren<T>(prefix: string): Promise<Entry<T>[]> {
+    return this.listWhere<T>(prefix, (rest) => rest !== '' && !rest.includes('/'));
+  }
+
+  /**
+   * The entries under `prefix` whose key, less the prefix, `keep` accepts, sorted by key, as of one revision: the keys
+   * are found in a keys-only listing and only the kept ones' values are read, in batched transactions at its revision.
+   */
+  async listWhere<T>(prefix: string, keep: (rest: string) => boolean): Promise<Entry<T>[]> {
+    const start = Buffer.from(prefix);
+    const listing = await this.guard(() =>
+      this.client.kv.range({ key: start, range_end: prefixEnd(start), keys_only: true, sort_order: 'Ascend', sort_target: 'Key' }),
+    );
+    const names = listing.kvs.map((kv) => kv.key.toString()).filter((k) => keep(k.slice(prefix.length)));
+    return (await this.readBatched<T>(names, listing.header.revision)).filter((e) => e !== null);
+  }
+
+  /** The entries of `keys` (null where absent), in that order, read in a few transactions at one revision. */
+  async getMany<T>(keys: string[]): Promise<Array<Entry<T> | null>> {
+    return this.readBatched<T>(keys);
+  }
+
+  /** Reads `keys` in transactions of at most 100 (etcd refuses more than --max-txn-ops, 128 by default) at `revision` (the first's, if not given). */
+  private async readBatched<T>(keys: string[], revision?: string): Promise<Array<Entry<T> | null>> {
+    const out: Array<Entry<T> | null> = [];
+    let at = revision;
+    for (let i = 0; i < keys.length; i += 100) {
+      const chunk = keys.slice(i, i + 100);
+      const res = await this.guard(() =>
+        this.client.kv.txn({ success: chunk.map((k) => ({ request_range: { key: Buffer.from(k), ...(at ? { revision: at } : {}) } })) }),
+      );
+      at ??= res.header.revision;
+      for (const r of res.responses) {
+        const kv = r.response_range.kvs[0];
+        out.push(kv ? { key: kv.key.toString(), value: JSON.parse(kv.value.toString()) as T, modRevision: Number(kv.mod_revision) } : null);
+      }
+    }
+    return out;
+  }
+
   /** Keys only (no values) in [start, end), ascending, at most `limit` of them. */
   async keysInRange(start: string, end: string, limit: number): Promise<string[]> {
     return this.guard(() => this.client.getAll().inRange({ start, end }).sort('Key', 'Ascend').limit(limit).keys());
@@ -183,4 +228,16 @@ export class Store {
   close(): void {
     this.client.close();
   }
+}
+
+/** The end of the key range of every key starting with `prefix` (etcd's range_end for a prefix). */
+function prefixEnd(prefix: Buffer): Buffer {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i]! < 0xff) {
+      end[i]!++;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]);
 }

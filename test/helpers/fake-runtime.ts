@@ -97,6 +97,7 @@ export class FakeRuntime implements Runtime {
   readonly processes = new Map<string, FakeProcess>();
   readonly images: FakeImages;
   private readonly subscribers = new Set<(e: RuntimeEvent) => void>();
+  private readonly resyncs = new Set<() => void>();
   private next = 1;
   private nextPort = 40000;
 
@@ -222,9 +223,18 @@ export class FakeRuntime implements Runtime {
   async followLogs(): Promise<Readable | null> {
     return Readable.from([]);
   }
-  async watch(onEvent: (e: RuntimeEvent) => void) {
+  async watch(onEvent: (e: RuntimeEvent) => void, onResync?: () => void) {
     this.subscribers.add(onEvent);
-    return () => void this.subscribers.delete(onEvent);
+    if (onResync) this.resyncs.add(onResync);
+    return () => {
+      this.subscribers.delete(onEvent);
+      if (onResync) this.resyncs.delete(onResync);
+    };
+  }
+
+  /** The event stream resumed after a gap whose events were lost (the engine restarted). */
+  resync(): void {
+    for (const r of this.resyncs) r();
   }
   async usage(): Promise<Usage | null> {
     return { cpuCores: 0, memoryBytes: 0 };

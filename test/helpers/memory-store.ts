@@ -73,6 +73,21 @@ export class MemoryStore {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([key, kv]) => ({ key, value: JSON.parse(kv.value) as T, modRevision: kv.modRevision }));
   }
+  /** Store.listChildren: the entries one level under `prefix`. */
+  async listChildren<T>(prefix: string) {
+    return this.listWhere<T>(prefix, (rest) => rest !== '' && !rest.includes('/'));
+  }
+  /** Store.getMany: the entries of `keys`, null where absent. */
+  async getMany<T>(keys: string[]) {
+    return keys.map((key) => {
+      const kv = this.data.get(key);
+      return kv ? { key, value: JSON.parse(kv.value) as T, modRevision: kv.modRevision } : null;
+    });
+  }
+  /** Store.listWhere: the entries under `prefix` whose rest of the key `keep` accepts. */
+  async listWhere<T>(prefix: string, keep: (rest: string) => boolean) {
+    return (await this.list<T>(prefix)).filter((e) => keep(e.key.slice(prefix.length)));
+  }
   async count(prefix: string): Promise<number> {
     return (await this.list(prefix)).length;
   }

@@ -3,6 +3,7 @@
 // published on 127.0.0.1 where that address is not reachable (DockerEndpoints). Only containers, networks and volumes
 // that carry our labels are ever touched.
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { splitLines } from '../../shared/line-splitter.js';
@@ -30,7 +31,7 @@ import { DockerImages, healthCommand } from './docker-images.js';
 import { DockerEngine, demux } from './engine.js';
 import { DEFAULT_HARDENING, hostHardening, type ContainerKind, type HardeningSettings } from '../hardening.js';
 import { LABEL_INSTANCE, LABEL_KIND, LABEL_SERVICE, labelFilters, workloadLabels, workloadOf } from '../workload-labels.js';
-import { cpuCores, listensOn } from './proc.js';
+import { cgroupDirs, cpuCores, listensOn, memoryInUse, statValue } from './proc.js';
 
 /** Docker's default HEALTHCHECK --timeout. */
 const DOCKER_CHECK_TIMEOUT_MS = 30_000;
@@ -96,6 +97,8 @@ export class DockerRuntime implements Runtime {
   private readonly pids = new Map<string, number>();
 
   private endpoints: DockerEndpoints = 'published';
+  /** The last CPU reading of each process taken from its cgroup (cumulative ns, when): the next one's rate is against it. */
+  private readonly cpuReadings = new Map<string, { ns: number; at: number }>();
 
   /** An image with coreutils for short housekeeping containers: the stack image (set by start.ts from YB_STACK_IMAGE). */
   toolImage = 'yunbang/stack:latest';
@@ -202,6 +205,7 @@ export class DockerRuntime implements Runtime {
     if (info.State.Running) await this.engine.tolerate(() => c.stop({ t: graceSeconds }), [304, 404], undefined);
     await this.engine.tolerate(() => c.remove({ force: true }), [404, 409], undefined);
     this.pids.delete(id);
+    this.cpuReadings.delete(id);
   }
 
   async pauseProcess(id: string, graceSeconds: number): Promise<void> {
@@ -232,6 +236,7 @@ export class DockerRuntime implements Runtime {
     const info = await this.engine.tolerate(() => this.engine.docker.getContainer(id).inspect(), [404], null);
     if (!info) {
       this.pids.delete(id);
+      this.cpuReadings.delete(id);
       return null;
     }
     if (info.State.Pid) this.pids.set(id, info.State.Pid);
@@ -319,6 +324,8 @@ export class DockerRuntime implements Runtime {
   }
 
   async usage(id: string): Promise<Usage | null> {
+    const direct = await this.cgroupUsage(id).catch(() => null);
+    if (direct) return direct;
     const stats = (await this.engine.docker
       .getContainer(id)
       .stats({ stream: false })
@@ -334,6 +341,30 @@ export class DockerRuntime implements Runtime {
       ),
       memoryBytes: Math.max(0, (ms.usage ?? 0) - (ms.stats?.inactive_file ?? ms.stats?.total_inactive_file ?? 0)),
     };
+  }
+
+  /**
+   * CPU and memory read from the process's own cgroup files when the engine runs on this host: `docker stats` costs the
+   * engine a round trip to containerd and the container's shim per process, which for a thousand idle apps sampled every
+   * YB_METRICS_INTERVAL was most of the engine's idle CPU (issue #21). CPU is the rate since the previous reading; null
+   * (ask the engine) without one, without a known pid, or when the pid's cgroup is not this container's (pid reused).
+   */
+  private async cgroupUsage(id: string): Promise<Usage | null> {
+    const pid = this.pids.get(id);
+    if (!this.engine.local || !pid) return null;
+    const dirs = cgroupDirs(await readFile(`/proc/${pid}/cgroup`, 'utf8'));
+    if (!dirs?.memory.includes(id) || !dirs.cpu.includes(id)) return null;
+    const [usage, memStat, cpu] = await Promise.all([
+      readFile(join(dirs.memory, dirs.v2 ? 'memory.current' : 'memory.usage_in_bytes'), 'utf8'),
+      readFile(join(dirs.memory, 'memory.stat'), 'utf8'),
+      readFile(join(dirs.cpu, dirs.v2 ? 'cpu.stat' : 'cpuacct.usage'), 'utf8'),
+    ]);
+    const ns = dirs.v2 ? (statValue(cpu, 'usage_usec') ?? 0) * 1000 : Number(cpu.trim());
+    const at = performance.now();
+    const prev = this.cpuReadings.get(id);
+    this.cpuReadings.set(id, { ns, at });
+    if (!prev || at <= prev.at) return null;
+    return { cpuCores: Math.max(0, ns - prev.ns) / ((at - prev.at) * 1e6), memoryBytes: memoryInUse(Number(usage.trim()), memStat, dirs.v2) };
   }
 
   private createTask(spec: TaskSpec, extra: Partial<Docker.ContainerCreateOptions> = {}, init = false): Promise<Docker.Container> {

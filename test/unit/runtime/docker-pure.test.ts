@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exposedPort, healthCommand, isImageRef, loadResult } from '../../../src/runtime/docker/docker-images.js';
-import { cpuCores, listensOn } from '../../../src/runtime/docker/proc.js';
+import { cgroupDirs, cpuCores, listensOn, memoryInUse, statValue } from '../../../src/runtime/docker/proc.js';
 import { labelFilters, workloadLabels, workloadOf } from '../../../src/runtime/workload-labels.js';
 import { runtimeEvent } from '../../../src/runtime/docker/docker-events.js';
 import { addressOf } from '../../../src/runtime/docker/docker-runtime.js';
@@ -90,4 +90,27 @@ test('a process is reached at its team-network address, or at its published loop
     NetworkSettings: { Networks: { 'yb-team-red': { IPAddress: '' } } },
   } as unknown as Docker.ContainerInspectInfo;
   assert.equal(addressOf(stopped, 'container'), undefined, 'a stopped container has no address');
+});
+
+test('a process cgroup: v1 controllers (also on a hybrid host that names a unified group), else the v2 group', () => {
+  const id = 'a40782c4967a03e561886320d7b52bf3c508bd77706f86dfa29451edc80211bf';
+  const hybrid = [`4:memory:/docker/${id}`, `2:cpuacct:/docker/${id}`, `1:cpu:/docker/${id}`, `0::/docker/${id}`, ''].join('\n');
+  assert.deepEqual(cgroupDirs(hybrid), { memory: `/sys/fs/cgroup/memory/docker/${id}`, cpu: `/sys/fs/cgroup/cpuacct/docker/${id}`, v2: false });
+  const combined = `11:memory:/docker/${id}\n3:cpu,cpuacct:/docker/${id}\n`;
+  assert.equal(cgroupDirs(combined)?.cpu, `/sys/fs/cgroup/cpu,cpuacct/docker/${id}`);
+  assert.deepEqual(cgroupDirs(`0::/system.slice/docker-${id}.scope\n`), {
+    memory: `/sys/fs/cgroup/system.slice/docker-${id}.scope`,
+    cpu: `/sys/fs/cgroup/system.slice/docker-${id}.scope`,
+    v2: true,
+  });
+  assert.equal(cgroupDirs('garbage\n'), null);
+  assert.equal(cgroupDirs(`4:memory:/docker/${id}\n`), null, 'no cpu accounting named');
+});
+
+test('memory in use is usage less inactive file cache, as docker stats counts it', () => {
+  assert.equal(memoryInUse(10_000_000, 'cache 5\ntotal_inactive_file 4000000\ninactive_file 1\n', false), 6_000_000);
+  assert.equal(memoryInUse(10_000_000, 'anon 1\ninactive_file 3000000\n', true), 7_000_000);
+  assert.equal(memoryInUse(100, 'total_inactive_file 4000\n', false), 0);
+  assert.equal(statValue('usage_usec 1234\nuser_usec 1000\n', 'usage_usec'), 1234);
+  assert.equal(statValue('usage_usec 1234\n', 'user_usec'), undefined);
 });

@@ -186,6 +186,41 @@ test('after a control-plane restart the current release is adopted as it runs, l
   assert.equal((await w.apps.getRelease('shop', v2.version))!.status, 'failed');
 });
 
+test('at start, many apps are adopted with one listing of processes, none restarted, each one endpoint, a dead one restarted', async () => {
+  const w = await world();
+  const rel = (app: string) =>
+    w.apps.createRelease({
+      app,
+      image: 'i',
+      imageId: 'sha256:i',
+      config: {},
+      processTypes: { web: 'serve' },
+      builder: 'buildpacks',
+      port: 5000,
+      description: 'd',
+      createdBy: 'alice',
+    });
+  const names = Array.from({ length: 30 }, (_, i) => `app-${i}`);
+  for (const name of names) {
+    const app = await w.apps.createApp(name, 'red', 'alice');
+    const r = await rel(name);
+    await w.scheduler.rollout(app, r, () => undefined);
+    await w.store.put(w.store.keys.app(name), { ...app, currentRelease: r.version });
+  }
+  // app-7's process died unseen while the control plane was down; every endpoint record was lost.
+  const dead = [...w.runtime.processes.values()].find((p) => p.spec.workload?.app === 'app-7')!;
+  dead.running = false;
+  for (const name of names) await w.mem.deletePrefix(w.mem.keys.endpointsPrefix(name));
+  w.runtime.log.length = 0;
+  let listings = 0;
+  const list = w.runtime.listProcesses.bind(w.runtime);
+  w.runtime.listProcesses = (selector) => (listings++, list(selector));
+  await reconcileOnStart({ store: w.store, runtime: w.runtime, apps: w.apps, scheduler: w.scheduler, log });
+  assert.deepEqual(w.runtime.log, ['start web.1 v1', 'stop web.1 v1'], 'only app-7 is rolled out again: its dead process replaced');
+  assert.ok(listings <= 3, `one listing for 30 apps, and the restart of app-7's (${listings} listings)`);
+  for (const name of names) assert.equal((await w.mem.list(w.mem.keys.endpointsPrefix(name))).length, 1, `${name} has its endpoint back`);
+});
+
 test('after a gap in the runtime events, dead processes are replaced, moved ones re-published, the live left alone', async () => {
   const w = await world();
   const v1 = await w.release();
