@@ -90,6 +90,9 @@ export function createRouterLogger(level: string, base: Record<string, unknown>)
     }
   };
   const lines = new AccessLines(toStdout, toFile ? FILE_BATCH_BYTES : PIPE_BATCH_BYTES);
+  // A stdout that fails (a full disk, a file at its size limit) must not end the router: pino re-emits such errors,
+  // and an 'error' nobody listens to is an uncaught exception. Its own lines are then lost, as access lines are.
+  dest.on('error', () => undefined);
   const log = pino({ level, base, timestamp: pino.stdTimeFunctions.isoTime }, dest);
   setInterval(() => (lines.flush(), dest.flush()), FLUSH_INTERVAL_MS).unref();
   const flushSync = () => {

@@ -1,7 +1,7 @@
 // The access log of a real yb-router process (2 workers, stdout on a file as ybd gives it): every request through
 // the router gives one whole JSON line with every field, tenant text cannot forge or break lines, lines show up
 // without a stop when traffic is low, and none is lost on SIGTERM or when the primary is killed.
-import { test, after } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
@@ -18,6 +18,10 @@ let etcd: Etcd | undefined;
 let upstream: Upstream | undefined;
 const children: ChildProcess[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'yb-access-log-'));
+before(async () => {
+  etcd = await startEtcd();
+  upstream = await startUpstream('alog', (_req, res) => res.end('ok'));
+});
 after(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await upstream?.close();
@@ -132,11 +136,9 @@ function assertAll(lines: Array<Record<string, unknown>>, tag: string, n: number
 }
 
 test('access log: whole lines from both workers, hostile paths, flushed while idle and on SIGTERM', async () => {
-  etcd = await startEtcd();
-  upstream = await startUpstream('alog', (_req, res) => res.end('ok'));
   const prefix = uniquePrefix();
-  await putRoute(etcd.client, prefix, 'alog.localhost', 'alog');
-  await putEndpoint(etcd.client, prefix, 'alog', 'web.1', upstream.port);
+  await putRoute(etcd!.client, prefix, 'alog.localhost', 'alog');
+  await putEndpoint(etcd!.client, prefix, 'alog', 'web.1', upstream!.port);
   const r = await startRouter('term', prefix);
   await until('the route is served', async () =>
     (await raw(r.port, Buffer.from('GET /warm HTTP/1.1\r\nHost: alog.localhost\r\nConnection: close\r\n\r\n'))).startsWith('HTTP/1.1 200'),
