@@ -18,8 +18,8 @@ async function main(): Promise<number> {
     process.stderr.write(`yb-router: ${(err as Error).message}\n`);
     return err instanceof ConfigError ? 2 : 1;
   }
-  const { log, writeLine, flushSync } = createRouterLogger(opts.logLevel, { component: 'router', router: opts.id });
-  const router = await startRouter(opts, log, writeLine);
+  const { log, lines, flushSync } = createRouterLogger(opts.logLevel, { component: 'router', router: opts.id });
+  const router = await startRouter(opts, log, lines);
   const a = router.addresses();
   const tls = a.https ? `, https://${formatAddr(a.https)}` : '';
   process.stdout.write(`yb-router listening on http://${formatAddr(a.http)}${tls} (admin http://${formatAddr(a.admin)}), ${opts.workers} worker(s)\n`);

@@ -6,11 +6,11 @@ import { createRouterLogger } from '../../src/router/access-log.js';
 import type { RouterOptions } from '../../src/router/options.js';
 
 const opts = JSON.parse(process.argv[2]!) as RouterOptions;
-const { log, writeLine, flushSync } =
+const { log, lines, flushSync } =
   opts.logLevel === 'silent'
-    ? { log: pino({ level: 'silent' }), writeLine: undefined, flushSync: () => undefined }
+    ? { log: pino({ level: 'silent' }), lines: undefined, flushSync: () => undefined }
     : createRouterLogger(opts.logLevel, { component: 'router' });
-const router = await startRouter(opts, log, writeLine);
+const router = await startRouter(opts, log, lines);
 process.stderr.write(`READY ${router.addresses().http.port}\n`);
 const stop = () => void router.close().then(() => (flushSync(), process.exit(0)));
 process.once('SIGTERM', stop);

@@ -7,7 +7,7 @@ import { TableInputBuilder, type SnapshotDelta } from './table-input.js';
 import { Upstreams } from './upstreams.js';
 import { RouterMetrics } from './metrics.js';
 import { startProxyServer, type ProxyServer } from './server.js';
-import { accessLogger } from './access-log.js';
+import { accessLogger, type AccessLines } from './access-log.js';
 import type { ProxyContext } from './proxy.js';
 import type { RouterOptions } from './options.js';
 import { TlsCertificates } from './tls.js';
@@ -32,7 +32,7 @@ export async function startProxyProcess(
   opts: RouterOptions,
   log: Logger,
   initial: { delta: SnapshotDelta; revision: number },
-  writeLine?: (line: string) => void,
+  lines?: AccessLines,
 ): Promise<ProxyProcess> {
   let table = EMPTY_TABLE;
   const input = new TableInputBuilder(opts.prefix);
@@ -61,7 +61,7 @@ export async function startProxyProcess(
     getTable: () => table,
     upstreams,
     metrics,
-    accessLog: accessLogger(log, writeLine, opts.accessLogSample, { component: 'router', router: opts.id, pid: process.pid }),
+    accessLog: accessLogger(log, lines, opts.accessLogSample, { component: 'router', router: opts.id, pid: process.pid }),
     proto: 'http',
     headersTimeoutMs: opts.headersTimeoutMs,
     maxHeaderBytes,

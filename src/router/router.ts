@@ -15,6 +15,7 @@ import { diffSnapshots } from './table-input.js';
 import { ensureFallbackCertificate } from './tls-fallback.js';
 import { acmeChallengesPrefix } from './acme-challenges.js';
 import type { RouterOptions } from './options.js';
+import type { AccessLines } from './access-log.js';
 
 export interface RunningRouter {
   readonly id: string;
@@ -26,8 +27,8 @@ export interface RunningRouter {
   close(): Promise<void>;
 }
 
-/** `writeLine` writes finished access-log lines (the access log is off without it); cluster workers make their own. */
-export async function startRouter(opts: RouterOptions, log: Logger, writeLine?: (line: string) => void): Promise<RunningRouter> {
+/** `lines` takes the access log's lines (the access log is off without it); cluster workers make their own. */
+export async function startRouter(opts: RouterOptions, log: Logger, lines?: AccessLines): Promise<RunningRouter> {
   const k = keys(opts.prefix);
   const client = new Etcd3({ hosts: opts.etcdEndpoints });
   let etcdConnected = false;
@@ -95,7 +96,7 @@ export async function startRouter(opts: RouterOptions, log: Logger, writeLine?: 
     snapshotRevision = first.revision;
     routes = countRoutes(first);
     if (opts.workers <= 1) {
-      local = await startProxyProcess(opts, log, { delta: { set: [...first.kvs], del: [] }, revision: first.revision }, writeLine);
+      local = await startProxyProcess(opts, log, { delta: { set: [...first.kvs], del: [] }, revision: first.revision }, lines);
     } else {
       workers = new WorkerSet(opts, log, { revision: first.revision, kvs: first.kvs }, () => publish());
       await workers.start();

@@ -7,7 +7,7 @@ import type { RouterOptions } from './options.js';
 const raw = process.env[WORKER_OPTIONS_ENV];
 if (!raw || !process.send) throw new Error('workers-main runs only as a yb-router cluster worker');
 const opts = JSON.parse(raw) as RouterOptions;
-const { log, writeLine, flushSync } = createRouterLogger(opts.logLevel, { component: 'router', router: opts.id, pid: process.pid });
+const { log, lines, flushSync } = createRouterLogger(opts.logLevel, { component: 'router', router: opts.id, pid: process.pid });
 const send = (m: FromWorker) => process.send!(m);
 
 // SIGTERM/SIGINT go to the whole process group; the primary decides when workers stop.
@@ -23,7 +23,7 @@ const initial = await new Promise<Extract<ToWorker, { t: 'snapshot' }>>((resolve
 const queued: ToWorker[] = [];
 const queue = (m: ToWorker) => queued.push(m);
 process.on('message', queue);
-const proc = await startProxyProcess(opts, log, initial, writeLine);
+const proc = await startProxyProcess(opts, log, initial, lines);
 process.off('message', queue);
 const handle = (m: ToWorker) => {
   if (m.t === 'snapshot') {
