@@ -13,7 +13,7 @@ import { YbError } from '../shared/errors.js';
 import { lineBatch } from '../shared/line-batch.js';
 import { parseProcfile, parseReleaseYaml } from '../release/procfile.js';
 import { registryEnv, type RegistrySettings } from './registries.js';
-import { renderRunDockerfile, renderRuntimeDockerfile, runtimeFingerprint } from './run-image.js';
+import { renderRunDockerfile, renderRuntimeDockerfile, runtimeFingerprint, runtimeListingKey, RuntimeMemo } from './run-image.js';
 import { Slots } from './slots.js';
 import { EMPTY_MANIFEST } from '../release/app-json.js';
 import { DEFAULT_PORT, type BuildRecord } from './build-record.js';
@@ -95,6 +95,8 @@ export class BuildService {
   /** YB_BUILD_MEMORY in bytes, for build containers and classic Dockerfile builds. */
   private readonly memoryBytes: number | undefined;
   private readonly unpackLimits: UnpackLimits;
+  /** Which runtime image each app incarnation's last build used, so a warm build skips hashing an unchanged runtime. */
+  private readonly runtimes = new RuntimeMemo();
 
   constructor(
     private readonly store: Store,
@@ -330,7 +332,7 @@ export class BuildService {
     const t2 = Date.now();
     mark('install', t2);
     emit('-----> Creating the run image');
-    const base = await this.runtimeImage(work, join(src, '.heroku'));
+    const base = await this.runtimeImage(work, join(src, '.heroku'), req.access?.incarnation ? `${req.app}\n${req.access.incarnation}` : null);
     await writeFile(join(work, 'Dockerfile'), renderRunDockerfile(base));
     rec.image = `yunbang-app/${req.app}:${rec.id}`;
     rec.imageId = await this.runtime.images.build(
@@ -342,8 +344,11 @@ export class BuildService {
     emit(`       Image ${rec.imageId.slice(7, 19)} (${Math.round((Date.now() - t2) / 100) / 10} s)`);
   }
 
-  /** The runtime layer image for the slug's `.heroku` (moved out of the slug; may be absent); built only when missing. */
-  private async runtimeImage(work: string, heroku: string): Promise<string> {
+  /**
+   * The runtime layer image for the slug's `.heroku` (moved out of the slug; may be absent); built only when missing.
+   * `scope` (app and incarnation; null: none known) lets an unchanged runtime skip the content hash (issue #14).
+   */
+  private async runtimeImage(work: string, heroku: string, scope: string | null): Promise<string> {
     const stackId = await this.runtime.images.id(this.settings.stackImage);
     const ctx = join(work, 'runtime-ctx');
     await mkdir(ctx);
@@ -353,7 +358,12 @@ export class BuildService {
       throw new YbError('YB_ERR_BUILD_FAILED', `the build left .heroku as ${kind === 'link' ? 'a symbolic link' : 'a file'}; it must be a directory`);
     if (kind === 'dir') await rename(heroku, join(ctx, 'runtime'));
     else await mkdir(join(ctx, 'runtime'));
+    // The same listing as this app's last build: its verified image, if the engine still has it (docs/architecture.md §4.2).
+    const listing = scope ? await runtimeListingKey(join(ctx, 'runtime'), stackId) : '';
+    const known = scope ? this.runtimes.get(scope, listing) : undefined;
+    if (known && (await this.runtime.images.exists(known))) return known;
     const tag = `yunbang-runtime:${await runtimeFingerprint(join(ctx, 'runtime'), stackId)}`;
+    if (scope) this.runtimes.set(scope, listing, tag);
     if (await this.runtime.images.exists(tag)) return tag;
     await writeFile(join(ctx, 'Dockerfile'), renderRuntimeDockerfile(this.settings.stackImage));
     await this.runtime.images.build(
