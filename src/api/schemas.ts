@@ -1,4 +1,5 @@
 // JSON schemas shared by API routes (request validation and the OpenAPI document).
+import { PHASES } from '../shared/phases.js';
 export const errorSchema = {
   type: 'object',
   properties: { id: { type: 'string' }, message: { type: 'string' }, hint: { type: 'string' } },
@@ -25,6 +26,39 @@ export const appSchema = {
   },
 } as const;
 
+/** Milliseconds per phase of a push or release (shared/phases.ts), in the order they were spent. */
+export const phasesSchema = {
+  type: 'object',
+  description:
+    'Milliseconds per phase: queue, receive, unpack, detect, install, image, push, release, start, health, switch, stop (each present when gone through)',
+  properties: Object.fromEntries(PHASES.map((p) => [p, { type: 'integer', minimum: 0 }])),
+  additionalProperties: false,
+} as const;
+
+/** A build record (build/build-record.ts); further fields pass through as stored. */
+export const buildSchema = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    id: { type: 'string' },
+    app: { type: 'string' },
+    status: { type: 'string', enum: ['pending', 'building', 'succeeded', 'failed'] },
+    sourceCommit: { type: 'string' },
+    builder: { type: 'string' },
+    buildpacks: { type: 'array', items: { type: 'string' } },
+    language: { type: 'string' },
+    languageVersion: { type: 'string' },
+    image: { type: 'string' },
+    imageId: { type: 'string' },
+    durations: { type: 'object', additionalProperties: { type: 'integer' } },
+    phases: phasesSchema,
+    createdBy: { type: 'string' },
+    createdAt: { type: 'string' },
+    finishedAt: { type: 'string' },
+    error: { type: 'string' },
+  },
+} as const;
+
 export const releaseSchema = {
   type: 'object',
   properties: {
@@ -44,5 +78,6 @@ export const releaseSchema = {
     statusReason: { type: 'string' },
     current: { type: 'boolean' },
     configKeys: { type: 'array', items: { type: 'string' } },
+    phases: phasesSchema,
   },
 } as const;

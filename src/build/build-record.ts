@@ -1,5 +1,6 @@
 // The record of one build (builds/<app>/<id> in etcd): what was built, how, from what, and how long it took.
 import type { DeployManifest } from '../release/app-json.js';
+import type { Phases } from '../shared/phases.js';
 
 /** PORT of web processes when neither the image (EXPOSE) nor the app says otherwise. */
 export const DEFAULT_PORT = 5000;
@@ -25,6 +26,8 @@ export interface BuildRecord {
   /** The pushed image in the platform's registry, `<host>/<instance>/<app>@sha256:…` (YB_REGISTRY_PUSH). */
   registryImage?: string;
   durations: Record<string, number>;
+  /** Milliseconds per phase of the push (shared/phases.ts), the rollout's included once it has run. */
+  phases?: Phases;
   createdBy: string;
   createdAt: string;
   finishedAt?: string;

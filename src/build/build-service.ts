@@ -13,10 +13,11 @@ import { YbError } from '../shared/errors.js';
 import { lineBatch } from '../shared/line-batch.js';
 import { parseProcfile, parseReleaseYaml } from '../release/procfile.js';
 import { registryEnv, type RegistrySettings } from './registries.js';
-import { renderRunDockerfile, renderRuntimeDockerfile, runtimeFingerprint } from './run-image.js';
+import { renderRunDockerfile, renderRuntimeDockerfile, runtimeFingerprint, runtimeListingKey, RuntimeMemo } from './run-image.js';
 import { Slots } from './slots.js';
 import { EMPTY_MANIFEST } from '../release/app-json.js';
 import { DEFAULT_PORT, type BuildRecord } from './build-record.js';
+import { phaseClock, type Phase, type Phases } from '../shared/phases.js';
 import { dockerfileBuild, dockerfilePath } from './dockerfile-build.js';
 import { readManifest } from './manifest.js';
 import { extractTar, refuseEscapingLinks, type UnpackLimits } from './source.js';
@@ -67,6 +68,8 @@ const BUILD_UID = 1000;
 const MAX_LINE = 8192;
 const MAX_LOG = 32 * 1024 * 1024;
 const CONTAINER_CA = '/etc/ssl/certs/ca-certificates.crt';
+/** The driver's line after a buildpack's bin/detect accepted the app (buildpacks/bin/build): detect ends, compile begins. */
+const DETECTED = /^-----> .* app detected$/;
 
 export function newBuildId(): string {
   return `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
@@ -92,6 +95,8 @@ export class BuildService {
   /** YB_BUILD_MEMORY in bytes, for build containers and classic Dockerfile builds. */
   private readonly memoryBytes: number | undefined;
   private readonly unpackLimits: UnpackLimits;
+  /** Which runtime image each app incarnation's last build used, so a warm build skips hashing an unchanged runtime. */
+  private readonly runtimes = new RuntimeMemo();
 
   constructor(
     private readonly store: Store,
@@ -119,6 +124,14 @@ export class BuildService {
   async get(app: string, id: string): Promise<BuildRecord | null> {
     if (!/^[a-z0-9]{1,40}$/.test(id)) return null;
     return this.store.get<BuildRecord>(this.store.keys.build(app, id));
+  }
+
+  /** Adds the phases after the build (release records, rollout) to its record, once its release is live. */
+  async addPhases(app: string, id: string, more: Phases): Promise<void> {
+    const key = this.store.keys.build(app, id);
+    const rec = await this.store.get<BuildRecord>(key);
+    if (!rec) return;
+    await this.store.put(key, { ...rec, phases: { ...rec.phases, ...more } });
   }
 
   async list(app: string): Promise<BuildRecord[]> {
@@ -186,13 +199,21 @@ export class BuildService {
       createdAt: new Date().toISOString(),
     };
     const key = this.store.keys.build(req.app, id);
+    const phases: Phases = (rec.phases = {});
+    const mark = phaseClock(phases);
     await this.store.put(key, rec);
     const release = await this.slots.acquire((ahead) => emit(`-----> Waiting for a free build slot (${ahead} build${ahead > 1 ? 's' : ''} ahead)…`));
     const t0 = Date.now();
+    mark('queue', t0);
     try {
       const src = join(work, 'src');
+      // Receiving ends with the sender's last byte; unpacking goes on with what is still buffered, and the link check.
+      let received = 0;
+      req.source.once('end', () => (received = Date.now()));
       await extractTar(req.source, src, this.unpackLimits);
+      if (received) mark('receive', received);
       await refuseEscapingLinks(src);
+      mark('unpack');
       rec.durations.unpack = Date.now() - t0;
       rec.manifest = await readManifest(src);
       const dockerfile = dockerfilePath(req.config);
@@ -203,10 +224,14 @@ export class BuildService {
           memoryBytes: this.memoryBytes,
           cpus: this.settings.cpus,
         });
-      else await this.buildpackBuild(rec, req, work, emit);
+      else await this.buildpackBuild(rec, req, work, emit, mark);
+      mark('image');
       const tp = Date.now();
       if (this.settings.registry && rec.image) rec.registryImage = await this.settings.registry.push(rec.image, req.app, id, emit);
-      if (rec.registryImage) rec.durations.push = Date.now() - tp;
+      if (rec.registryImage) {
+        rec.durations.push = Date.now() - tp;
+        mark('push');
+      }
       rec.status = 'succeeded';
       return rec;
     } catch (err) {
@@ -235,7 +260,13 @@ export class BuildService {
     };
   }
 
-  private async buildpackBuild(rec: BuildRecord, req: BuildRequest, work: string, emit: (l: string) => void): Promise<void> {
+  private async buildpackBuild(
+    rec: BuildRecord,
+    req: BuildRequest,
+    work: string,
+    emit: (l: string) => void,
+    mark: (phase: Phase, at?: number) => void,
+  ): Promise<void> {
     const src = join(work, 'src');
     const envDir = join(work, 'env');
     const outDir = join(work, 'out');
@@ -254,6 +285,7 @@ export class BuildService {
     await Promise.all([chownTree(work, BUILD_UID), chownTree(cacheDir, BUILD_UID)]);
 
     const t = Date.now();
+    let detected = 0;
     const dirs: HostDir[] = [
       { dir: src, path: '/tmp/build' },
       { dir: cacheDir, path: '/tmp/cache' },
@@ -277,8 +309,13 @@ export class BuildService {
         memoryBytes: this.memoryBytes,
         nanoCpus: this.settings.cpus ? Math.round(this.settings.cpus * 1e9) : undefined,
       },
-      emit,
+      (line) => {
+        if (!detected && DETECTED.test(line)) detected = Date.now();
+        emit(line);
+      },
     );
+    // The build's own output marks the end of detection; a build that never got there spent it all detecting.
+    mark('detect', detected || Date.now());
     rec.durations.compile = Date.now() - t;
     if (code !== 0) throw new YbError('YB_ERR_BUILD_FAILED', `the buildpack failed (exit code ${code})`);
 
@@ -293,8 +330,9 @@ export class BuildService {
     // The language runtime (.heroku) goes into a shared runtime image, built once per distinct runtime; the app
     // image on top of it carries only the app, so warm deploys send and store little.
     const t2 = Date.now();
+    mark('install', t2);
     emit('-----> Creating the run image');
-    const base = await this.runtimeImage(work, join(src, '.heroku'));
+    const base = await this.runtimeImage(work, join(src, '.heroku'), req.access?.incarnation ? `${req.app}\n${req.access.incarnation}` : null);
     await writeFile(join(work, 'Dockerfile'), renderRunDockerfile(base));
     rec.image = `yunbang-app/${req.app}:${rec.id}`;
     rec.imageId = await this.runtime.images.build(
@@ -306,8 +344,11 @@ export class BuildService {
     emit(`       Image ${rec.imageId.slice(7, 19)} (${Math.round((Date.now() - t2) / 100) / 10} s)`);
   }
 
-  /** The runtime layer image for the slug's `.heroku` (moved out of the slug; may be absent); built only when missing. */
-  private async runtimeImage(work: string, heroku: string): Promise<string> {
+  /**
+   * The runtime layer image for the slug's `.heroku` (moved out of the slug; may be absent); built only when missing.
+   * `scope` (app and incarnation; null: none known) lets an unchanged runtime skip the content hash (issue #14).
+   */
+  private async runtimeImage(work: string, heroku: string, scope: string | null): Promise<string> {
     const stackId = await this.runtime.images.id(this.settings.stackImage);
     const ctx = join(work, 'runtime-ctx');
     await mkdir(ctx);
@@ -317,7 +358,12 @@ export class BuildService {
       throw new YbError('YB_ERR_BUILD_FAILED', `the build left .heroku as ${kind === 'link' ? 'a symbolic link' : 'a file'}; it must be a directory`);
     if (kind === 'dir') await rename(heroku, join(ctx, 'runtime'));
     else await mkdir(join(ctx, 'runtime'));
+    // The same listing as this app's last build: its verified image, if the engine still has it (docs/architecture.md §4.2).
+    const listing = scope ? await runtimeListingKey(join(ctx, 'runtime'), stackId) : '';
+    const known = scope ? this.runtimes.get(scope, listing) : undefined;
+    if (known && (await this.runtime.images.exists(known))) return known;
     const tag = `yunbang-runtime:${await runtimeFingerprint(join(ctx, 'runtime'), stackId)}`;
+    if (scope) this.runtimes.set(scope, listing, tag);
     if (await this.runtime.images.exists(tag)) return tag;
     await writeFile(join(ctx, 'Dockerfile'), renderRuntimeDockerfile(this.settings.stackImage));
     await this.runtime.images.build(

@@ -15,6 +15,7 @@ import type { Logger } from '../shared/logger.js';
 import { platformEvent } from '../logs/platform-events.js';
 import { keptImages, removableImages } from './image-policy.js';
 import { manifestsToDelete } from '../registry/registry-refs.js';
+import { phaseClock, type Phase, type Phases } from '../shared/phases.js';
 
 /** What the deployer needs of the platform's registry: dropping the manifests of removed release images. */
 export interface ManifestRemover {
@@ -23,6 +24,12 @@ export interface ManifestRemover {
 }
 
 export type Out = (line: string) => void;
+
+/** The phases of one change so far (shared/phases.ts), and the clock that adds the next. */
+interface Clock {
+  phases: Phases;
+  mark: (phase: Phase, at?: number) => void;
+}
 
 /** One part of destroying an app that is not the deployer's own (routes, git repository, caches, logs …). */
 export interface CleanupStep {
@@ -45,7 +52,9 @@ export class Deployer {
   ) {}
 
   /** Runs `fn` after every earlier change to the same app has finished; tells `out` when it has to wait. */
-  private async serialized<T>(app: string, out: Out, fn: () => Promise<T>): Promise<T> {
+  private async serialized<T>(app: string, out: Out, fn: (clock: Clock) => Promise<T>): Promise<T> {
+    const phases: Phases = {};
+    const clock = { phases, mark: phaseClock(phases) };
     const before = this.queues.get(app);
     if (before) out(`Waiting for the deploy in progress on ${app} to finish…`);
     const generation = this.destroyed.get(app) ?? 0;
@@ -54,7 +63,8 @@ export class Deployer {
       .then(() => {
         if ((this.destroyed.get(app) ?? 0) !== generation)
           throw new YbError('YB_ERR_APP_NOT_FOUND', `${app} was destroyed while this change waited for its turn`);
-        return fn();
+        clock.mark('queue');
+        return fn(clock);
       });
     this.queues.set(app, run);
     try {
@@ -76,7 +86,7 @@ export class Deployer {
 
   /** git push / source upload: build, release, roll out. */
   async deploySource(req: { app: string; source: Readable; commit?: string; user: string }, out: Out): Promise<ReleaseRecord> {
-    return this.serialized(req.app, out, async () => {
+    return this.serialized(req.app, out, async (clock) => {
       const app = await this.apps.requireApp(req.app);
       let config = await this.apps.getConfig(app.name);
       const access = { ownsImage: (id: string) => this.teamOwnsImage(app.team, id), incarnation: app.incarnation };
@@ -85,6 +95,7 @@ export class Deployer {
         out,
       );
       if (!build.imageId || !build.image) throw new YbError('YB_ERR_BUILD_FAILED', 'the build produced no image');
+      const timing = afterBuild(clock, build.phases ?? {});
       await this.apps.images.record({ id: build.imageId, team: app.team, source: 'build', app: app.name, by: req.user });
       config = await this.applyManifestEnv(app.name, config, build.manifest);
       const release = await this.apps.createRelease({
@@ -102,7 +113,9 @@ export class Deployer {
         description: req.commit ? `Deploy ${req.commit.slice(0, 7)}` : 'Deploy',
         createdBy: req.user,
       });
-      return this.rollOut(app, release, out);
+      const live = await this.rollOut(app, release, out, timing);
+      await this.builds.addPhases(app.name, build.id, timing.phases);
+      return live;
     });
   }
 
@@ -112,7 +125,7 @@ export class Deployer {
    * team imported or built may be deployed, except by platform admins.
    */
   async deployImage(req: { app: string; image: string; user: string; admin?: boolean }, out: Out): Promise<ReleaseRecord> {
-    return this.serialized(req.app, out, async () => {
+    return this.serialized(req.app, out, async (clock) => {
       const app = await this.apps.requireApp(req.app);
       const notOurs = () =>
         new YbError('YB_ERR_FORBIDDEN', `image ${req.image.slice(0, 120)} is not one your team imported or built; import it with yb images:import FILE`);
@@ -138,7 +151,7 @@ export class Deployer {
         description: `Deploy image ${req.image.slice(0, 80)}`,
         createdBy: req.user,
       });
-      return this.rollOut(app, release, out);
+      return this.rollOut(app, release, out, clock);
     });
   }
 
@@ -148,7 +161,7 @@ export class Deployer {
    * are in one pipeline, hence one team.
    */
   async promote(req: { app: string; source: ReleaseRecord; user: string }, out: Out): Promise<ReleaseRecord> {
-    return this.serialized(req.app, out, async () => {
+    return this.serialized(req.app, out, async (clock) => {
       const app = await this.apps.requireApp(req.app);
       const from = `${req.source.app} v${req.source.version}`;
       if (!(await this.scheduler.imageAvailable(req.source, out)))
@@ -156,7 +169,7 @@ export class Deployer {
       const config = await this.applyManifestEnv(app.name, await this.apps.getConfig(app.name), req.source.manifest ?? EMPTY_MANIFEST);
       const { build: _theirs, ...fields } = pick(req.source);
       const release = await this.apps.createRelease({ ...fields, app: app.name, config, description: `Promote ${from}`, createdBy: req.user });
-      return this.rollOut(app, release, out);
+      return this.rollOut(app, release, out, clock);
     });
   }
 
@@ -201,7 +214,7 @@ export class Deployer {
     user: string,
     out: Out,
   ): Promise<{ vars: Record<string, string>; release?: ReleaseRecord }> {
-    return this.serialized(appName, out, async () => {
+    return this.serialized(appName, out, async (clock) => {
       const app = await this.apps.requireApp(appName);
       const { vars, changed } = applyConfigPatch(await this.apps.getConfig(app.name), patch);
       if (changed.length === 0) return { vars };
@@ -214,13 +227,13 @@ export class Deployer {
         description: describeConfigChange(patch),
         createdBy: user,
       });
-      return { vars, release: await this.rollOut(app, release, out) };
+      return { vars, release: await this.rollOut(app, release, out, clock) };
     });
   }
 
   /** `yb rollback [vN]`: a new release with the image and config of vN (default: the one before the current). */
   async rollback(appName: string, target: number | undefined, user: string, out: Out): Promise<ReleaseRecord> {
-    return this.serialized(appName, out, async () => {
+    return this.serialized(appName, out, async (clock) => {
       const app = await this.apps.requireApp(appName);
       if (!app.currentRelease) throw new YbError('YB_ERR_NO_RELEASE', `${app.name} has no release to roll back from`);
       const releases = (await this.apps.listReleases(app.name)).filter((r) => r.status === 'succeeded' && r.version !== app.currentRelease);
@@ -233,7 +246,7 @@ export class Deployer {
       }
       await this.apps.putConfig(app.name, source.config);
       const release = await this.apps.createRelease({ ...pick(source), description: `Rollback to v${source.version}`, createdBy: user });
-      return this.rollOut(app, release, out);
+      return this.rollOut(app, release, out, clock);
     });
   }
 
@@ -361,22 +374,24 @@ export class Deployer {
     if (code !== 0) throw new YbError('YB_ERR_DEPLOY_FAILED', `${title} failed (exit code ${code}); nothing was rolled out`);
   }
 
-  private async rollOut(app: AppRecord, release: ReleaseRecord, out: Out, opts: { phases?: boolean } = { phases: true }): Promise<ReleaseRecord> {
+  /** Rolls `release` out and records where the time went on it (`clock`: the phases up to here, queue included). */
+  private async rollOut(app: AppRecord, release: ReleaseRecord, out: Out, clock: Clock, opts: { phases?: boolean } = { phases: true }): Promise<ReleaseRecord> {
     platformEvent(app.name, 'deploy', `Release v${release.version} created by ${release.createdBy}: ${release.description}`, { deploy: 'started' });
     try {
       if (opts.phases && release.manifest?.predeploy) await this.step(app, release, 'Running predeploy', release.manifest.predeploy, out);
       if (opts.phases && release.processTypes.release) await this.step(app, release, 'Running release phase', release.processTypes.release, out);
       out(`-----> Releasing v${release.version}`);
-      await this.scheduler.rollout(app, release, (line) => out(`       ${line}`));
+      clock.mark('release');
+      Object.assign(clock.phases, await this.scheduler.rollout(app, release, (line) => out(`       ${line}`)));
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      await this.apps.setReleaseStatus(app.name, release.version, 'failed', reason);
+      await this.apps.setReleaseStatus(app.name, release.version, 'failed', reason, clock.phases);
       this.log.warn({ app: app.name, release: release.version, reason }, 'rollout failed');
       platformEvent(app.name, 'deploy', `Release v${release.version} failed: ${reason}`, { deploy: 'failed' });
       if (err instanceof YbError) throw err;
       throw new YbError('YB_ERR_DEPLOY_FAILED', `deploying v${release.version} failed: ${reason}`, { cause: err });
     }
-    await this.apps.setReleaseStatus(app.name, release.version, 'succeeded');
+    await this.apps.setReleaseStatus(app.name, release.version, 'succeeded', undefined, clock.phases);
     await this.apps.updateApp(app.name, (a) => ({ ...a, currentRelease: release.version, stopped: false }));
     this.log.info({ app: app.name, release: release.version }, 'release is live');
     platformEvent(app.name, 'deploy', `Release v${release.version} is live`, { deploy: 'succeeded' });
@@ -390,8 +405,14 @@ export class Deployer {
         out(`!     postdeploy ${typeof code === 'number' ? `exited with code ${code}` : `failed: ${code}`}; v${release.version} is live regardless`);
     }
     await this.removeImages(app, this.retention).catch((err: unknown) => this.log.warn({ err, app: app.name }, 'pruning old release images failed'));
-    return { ...release, status: 'succeeded' };
+    return { ...release, status: 'succeeded', phases: clock.phases };
   }
+}
+
+/** The change's phases with the build's added (its slot wait to the app's queue wait), and a clock from the build's end. */
+function afterBuild(clock: Clock, built: Phases): Clock {
+  const phases: Phases = { ...built, queue: (clock.phases.queue ?? 0) + (built.queue ?? 0) };
+  return { phases, mark: phaseClock(phases) };
 }
 
 function pick(r: ReleaseRecord) {

@@ -7,6 +7,7 @@ import { checkAppName } from './names.js';
 import { openFor, sealFor } from '../auth/secrets.js';
 import type { ConfigVars } from './config-vars.js';
 import type { DeployManifest } from './app-json.js';
+import type { Phases } from '../shared/phases.js';
 import { ImageOwners } from './image-owners.js';
 
 export interface AppRecord {
@@ -50,6 +51,8 @@ export interface ReleaseRecord {
   createdAt: string;
   status: ReleaseStatus;
   statusReason?: string;
+  /** Where its rollout's time went, in ms (shared/phases.ts: queue, release, start, health, switch, stop). */
+  phases?: Phases;
 }
 
 /** A release as stored: written before the runtime interface, the image check was `dockerHealth`. */
@@ -165,11 +168,11 @@ export class AppRecords {
   }
 
   /** Changes only the rollout status; the stored record (config still sealed) is otherwise written back as read. */
-  async setReleaseStatus(app: string, version: number, status: ReleaseStatus, reason?: string): Promise<void> {
+  async setReleaseStatus(app: string, version: number, status: ReleaseStatus, reason?: string, phases?: Phases): Promise<void> {
     const key = this.k.release(app, version);
     const stored = await this.store.get<Record<string, unknown>>(key);
     if (!stored) return;
-    await this.store.put(key, { ...stored, status, statusReason: reason });
+    await this.store.put(key, { ...stored, status, statusReason: reason, ...(phases ? { phases } : {}) });
   }
 
   async getFormation(app: string): Promise<FormationRecord[]> {

@@ -14,6 +14,7 @@ import { oneOffSize } from './sizes.js';
 import { endpointInstance, oneOffSpec, processSpec } from './process-spec.js';
 import { mountsOf } from '../storage/storage.js';
 import { platformEvent } from '../logs/platform-events.js';
+import { phaseClock, type Phases } from '../shared/phases.js';
 
 export interface SchedulerSettings {
   healthTimeoutMs: number;
@@ -114,9 +115,12 @@ export class Scheduler {
 
   /**
    * Replaces the processes of `types` (default: all) with fresh ones of `release` per the formation, then retires
-   * every other process of those types. Resolves only when the new processes receive the traffic.
+   * every other process of those types. Resolves only when the new processes receive the traffic, to where the time
+   * went: start (the slowest process's, until it ran), health (its check), switch and stop (shared/phases.ts).
    */
-  async rollout(app: AppRecord, release: ReleaseRecord, progress: Progress, types?: string[]): Promise<void> {
+  async rollout(app: AppRecord, release: ReleaseRecord, progress: Progress, types?: string[]): Promise<Phases> {
+    const phases: Phases = {};
+    const mark = phaseClock(phases);
     const formation = (await this.formationFor(app.name, release)).filter((f) => f.quantity > 0 && (!types || types.includes(f.type)));
     const jobs: Array<{ f: FormationRecord; index: number }> = [];
     for (const f of formation) {
@@ -124,17 +128,23 @@ export class Scheduler {
       for (let i = 1; i <= f.quantity; i++) jobs.push({ f, index: i });
     }
     const started = await this.startAll(app, release, jobs);
+    const healthy = Date.now();
     if (started.length) {
       const slowest = started.reduce((a, b) => (a.startMs + a.healthMs >= b.startMs + b.healthMs ? a : b));
+      mark('start', healthy - slowest.healthMs);
       progress(
         `Healthy (started in ${(slowest.startMs / 1000).toFixed(1)} s, passed its health check ${(slowest.healthMs / 1000).toFixed(1)} s later); switching traffic`,
       );
     }
+    mark('health', healthy);
     const keep = new Set(started.map((s) => s.id));
-    await this.retire(app.name, (c) => !keep.has(c.id) && (!types || types.includes(c.workload.type ?? '')), progress, {
+    const { switched } = await this.retire(app.name, (c) => !keep.has(c.id) && (!types || types.includes(c.workload.type ?? '')), progress, {
       version: release.version,
       started,
     });
+    mark('switch', switched);
+    mark('stop');
+    return phases;
   }
 
   /** Changes the number of processes of one type without touching the others (same release, same size). */
@@ -170,8 +180,14 @@ export class Scheduler {
    * Moves traffic (docs/architecture.md §5, steps 3–5): the endpoints of `incoming` (new, healthy processes) are written and
    * those of the processes `doomed` selects removed in one etcd transaction, so routers switch in one step; once
    * every live router has applied it, the doomed processes are stopped gracefully (SIGTERM, grace period, SIGKILL).
+   * Resolves to when the switch was done (before the stops).
    */
-  async retire(app: string, doomed: (c: ProcessInfo) => boolean, progress: Progress, incoming?: { version: number; started: Started[] }): Promise<void> {
+  async retire(
+    app: string,
+    doomed: (c: ProcessInfo) => boolean,
+    progress: Progress,
+    incoming?: { version: number; started: Started[] },
+  ): Promise<{ switched: number }> {
     const containers = (await this.processes(app)).filter(doomed);
     const ids = new Set(containers.map((c) => c.id));
     const puts: Array<{ key: string; value: EndpointRecord }> = [];
@@ -183,9 +199,11 @@ export class Scheduler {
     const endpoints = containers.length ? await this.store.list<EndpointRecord>(this.store.keys.endpointsPrefix(app)) : [];
     const deletes = endpoints.filter((e) => ids.has(e.value.container)).map((e) => e.key);
     if (puts.length || deletes.length) await this.waitForRouters(await this.store.commit(puts, deletes));
-    if (containers.length === 0) return;
+    const switched = Date.now();
+    if (containers.length === 0) return { switched };
     progress(`Stopping ${containers.length} old process${containers.length > 1 ? 'es' : ''}`);
     await Promise.all(containers.map((c) => this.runtime.stopProcess(c.id, this.settings.stopGraceSeconds)));
+    return { switched };
   }
 
   /** Waits until every live router reports a table at or after `revision` (bounded; a dead router's lease expires). */

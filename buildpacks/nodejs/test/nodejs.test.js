@@ -57,6 +57,13 @@ test('the helper scripts run on the builder Node.js even when the app puts anoth
   assert.match(r.stdout, /^2,4\napp node refused$/m, out(r));
 });
 
+test('the helper scripts start without NODE_EXTRA_CA_CERTS (parsed at every start); the build keeps it for npm and the registry', () => {
+  const r = sh(`builder_node -p "'helper:' + (process.env.NODE_EXTRA_CA_CERTS || '-')"; echo "npm:$NODE_EXTRA_CA_CERTS"`, {
+    NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt',
+  });
+  assert.match(r.stdout, /^helper:-\nnpm:\/etc\/ssl\/certs\/ca-certificates\.crt$/m, out(r));
+});
+
 test('a download that fails is tried again; the third failure shows npm’s words and fails in one sentence', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yb-fetch-'));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yb-fetch-tmp-'));

@@ -805,7 +805,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": ({
+                            app?: string;
+                            builder?: string;
+                            buildpacks?: string[];
+                            createdAt?: string;
+                            createdBy?: string;
+                            durations?: {
+                                [key: string]: number;
+                            };
+                            error?: string;
+                            finishedAt?: string;
+                            id?: string;
+                            image?: string;
+                            imageId?: string;
+                            language?: string;
+                            languageVersion?: string;
+                            /** @description Milliseconds per phase: queue, receive, unpack, detect, install, image, push, release, start, health, switch, stop (each present when gone through) */
+                            phases?: {
+                                detect?: number;
+                                health?: number;
+                                image?: number;
+                                install?: number;
+                                push?: number;
+                                queue?: number;
+                                receive?: number;
+                                release?: number;
+                                start?: number;
+                                stop?: number;
+                                switch?: number;
+                                unpack?: number;
+                            };
+                            sourceCommit?: string;
+                            /** @enum {string} */
+                            status?: "pending" | "building" | "succeeded" | "failed";
+                        } & {
+                            [key: string]: unknown;
+                        })[];
                     };
                 };
                 /** @description error */
@@ -873,7 +909,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One build record */
+        /** One build record, with where its time went (phases) */
         get: {
             parameters: {
                 query?: never;
@@ -892,7 +928,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            app?: string;
+                            builder?: string;
+                            buildpacks?: string[];
+                            createdAt?: string;
+                            createdBy?: string;
+                            durations?: {
+                                [key: string]: number;
+                            };
+                            error?: string;
+                            finishedAt?: string;
+                            id?: string;
+                            image?: string;
+                            imageId?: string;
+                            language?: string;
+                            languageVersion?: string;
+                            /** @description Milliseconds per phase: queue, receive, unpack, detect, install, image, push, release, start, health, switch, stop (each present when gone through) */
+                            phases?: {
+                                detect?: number;
+                                health?: number;
+                                image?: number;
+                                install?: number;
+                                push?: number;
+                                queue?: number;
+                                receive?: number;
+                                release?: number;
+                                start?: number;
+                                stop?: number;
+                                switch?: number;
+                                unpack?: number;
+                            };
+                            sourceCommit?: string;
+                            /** @enum {string} */
+                            status?: "pending" | "building" | "succeeded" | "failed";
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description error */
@@ -2111,6 +2183,21 @@ export interface paths {
                             description?: string;
                             image?: string;
                             imageId?: string;
+                            /** @description Milliseconds per phase: queue, receive, unpack, detect, install, image, push, release, start, health, switch, stop (each present when gone through) */
+                            phases?: {
+                                detect?: number;
+                                health?: number;
+                                image?: number;
+                                install?: number;
+                                push?: number;
+                                queue?: number;
+                                receive?: number;
+                                release?: number;
+                                start?: number;
+                                stop?: number;
+                                switch?: number;
+                                unpack?: number;
+                            };
                             port?: number;
                             processTypes?: {
                                 [key: string]: string;
@@ -2804,6 +2891,21 @@ export interface paths {
                             description?: string;
                             image?: string;
                             imageId?: string;
+                            /** @description Milliseconds per phase: queue, receive, unpack, detect, install, image, push, release, start, health, switch, stop (each present when gone through) */
+                            phases?: {
+                                detect?: number;
+                                health?: number;
+                                image?: number;
+                                install?: number;
+                                push?: number;
+                                queue?: number;
+                                receive?: number;
+                                release?: number;
+                                start?: number;
+                                stop?: number;
+                                switch?: number;
+                                unpack?: number;
+                            };
                             port?: number;
                             processTypes?: {
                                 [key: string]: string;
@@ -2867,6 +2969,21 @@ export interface paths {
                             description?: string;
                             image?: string;
                             imageId?: string;
+                            /** @description Milliseconds per phase: queue, receive, unpack, detect, install, image, push, release, start, health, switch, stop (each present when gone through) */
+                            phases?: {
+                                detect?: number;
+                                health?: number;
+                                image?: number;
+                                install?: number;
+                                push?: number;
+                                queue?: number;
+                                receive?: number;
+                                release?: number;
+                                start?: number;
+                                stop?: number;
+                                switch?: number;
+                                unpack?: number;
+                            };
                             port?: number;
                             processTypes?: {
                                 [key: string]: string;
@@ -2937,6 +3054,21 @@ export interface paths {
                             description?: string;
                             image?: string;
                             imageId?: string;
+                            /** @description Milliseconds per phase: queue, receive, unpack, detect, install, image, push, release, start, health, switch, stop (each present when gone through) */
+                            phases?: {
+                                detect?: number;
+                                health?: number;
+                                image?: number;
+                                install?: number;
+                                push?: number;
+                                queue?: number;
+                                receive?: number;
+                                release?: number;
+                                start?: number;
+                                stop?: number;
+                                switch?: number;
+                                unpack?: number;
+                            };
                             port?: number;
                             processTypes?: {
                                 [key: string]: string;

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { get, request, CliError } from '../client.js';
 import { requireApp, enc } from '../app-arg.js';
 import { print, printJson, table, c } from '../output.js';
+import { formatPhases, type Phases } from '../../shared/phases.js';
 
 interface Build {
   id: string;
@@ -16,6 +17,7 @@ interface Build {
   createdAt: string;
   finishedAt?: string;
   durations: Record<string, number>;
+  phases?: Phases;
   error?: string;
   image?: string;
 }
@@ -86,6 +88,7 @@ export function registerBuilds(program: Command): void {
               .map(([k, v]) => `${k} ${Math.round(v / 100) / 10} s`)
               .join(', ') || '-',
           ],
+          ['Phases', formatPhases(b.phases)],
         ],
       );
     });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { request, get } from '../client.js';
 import { requireApp, enc } from '../app-arg.js';
 import { print, printJson, table, withSpinner, c } from '../output.js';
+import { formatPhases, type Phases } from '../../shared/phases.js';
 
 interface Release {
   version: number;
@@ -17,6 +18,7 @@ interface Release {
   processTypes: Record<string, string>;
   configKeys: string[];
   build?: string;
+  phases?: Phases;
 }
 
 const version = (s: string) => Number(s.replace(/^v/, ''));
@@ -69,6 +71,7 @@ export function registerReleases(program: Command): void {
               .join('; '),
           ],
           ['Config vars', r.configKeys.join(', ') || '-'],
+          ['Phases', formatPhases(r.phases)],
         ],
       );
     });

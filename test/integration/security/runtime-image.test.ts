@@ -2,6 +2,8 @@
 // fingerprint must follow the runtime's bytes. A real attack: team A pushes a Node.js app whose postinstall swaps
 // .heroku/node/bin/node for a trojan of the same size, mode and mtime (test/fixtures/apps/node-poison); then
 // team B pushes a plain Node.js app of the same Node.js version, which must run the genuine node.
+// Issue #21 item 4: a warm build may skip the content hash when its runtime tree lists the same (names, sizes,
+// mtimes) as the last build of the same app incarnation; a name reused by another team after a destroy starts over.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -46,6 +48,9 @@ after(async () => {
   if (stack) await run('docker', ['rmi', stack]).catch(() => undefined);
 });
 
+const tokens: Record<string, string> = {};
+const url = (token: string, app: string) => `http://yb:${token}@${new URL(p.apiUrl).host}/git/${app}.git`;
+
 async function ok(token: string, args: string[]): Promise<string> {
   const r = await ybAs(p, token, args);
   assert.equal(r.code, 0, `yb ${args.join(' ')}: ${r.stdout}${r.stderr}`);
@@ -53,13 +58,11 @@ async function ok(token: string, args: string[]): Promise<string> {
 }
 
 test("a runtime poisoned by team A's build (same size, mode and mtime) is not the one team B's app runs on", async () => {
-  const tokens: Record<string, string> = {};
   for (const u of ['alice', 'bob']) tokens[u] = (await ok(p.token, ['users:create', u])).trim();
   await ok(tokens.alice!, ['teams:create', 'team-a']);
   await ok(tokens.bob!, ['teams:create', 'team-b']);
   await ok(tokens.alice!, ['apps:create', 'poison', '--team', 'team-a', '--no-remote']);
   await ok(tokens.bob!, ['apps:create', 'victim', '--team', 'team-b', '--no-remote']);
-  const url = (token: string, app: string) => `http://yb:${token}@${new URL(p.apiUrl).host}/git/${app}.git`;
 
   const a = await git(await fixtureRepo('node-poison', p.dataDir), ['push', url(tokens.alice!, 'poison'), 'main']);
   assert.match(a.output, /poison\.sh: replaced \.heroku\/node\/bin\/node \(\d+ bytes, mtime kept\)/, a.output);
@@ -79,4 +82,17 @@ test("a runtime poisoned by team A's build (same size, mode and mtime) is not th
   assert.equal((await p.fetchApp('victim.localhost')).body, 'ok v1');
   const mine = (await runtimes()).filter((id) => !afterA.has(id));
   assert.equal(mine.length, 1, "team B's runtime is an image of its own, not team A's");
+});
+
+test("an app name team A poisoned and destroyed, re-created by team B: B's push runs the genuine node, not A's remembered runtime", async () => {
+  // The poisoned tree lists exactly as the genuine one (same names, sizes, modes, mtimes): only the incarnation in the
+  // memo's scope keeps B's build from taking the image A's build of this name left behind.
+  await ok(tokens.alice!, ['apps:create', 'reused', '--team', 'team-a', '--no-remote']);
+  const a = await git(await fixtureRepo('node-poison', p.dataDir), ['push', url(tokens.alice!, 'reused'), 'main']);
+  assert.match(a.output, /poisoned runtime/, a.output);
+  await ok(tokens.alice!, ['apps:destroy', '-a', 'reused', '--confirm', 'reused']);
+  await ok(tokens.bob!, ['apps:create', 'reused', '--team', 'team-b', '--no-remote']);
+  const b = await git(await fixtureRepo('node-zero', p.dataDir), ['push', url(tokens.bob!, 'reused'), 'main']);
+  assert.equal(b.code, 0, `team B's push must deploy on the genuine node:\n${b.output}`);
+  assert.equal((await p.fetchApp('reused.localhost')).body, 'ok v1');
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderRunDockerfile, renderRuntimeDockerfile, runtimeFingerprint } from '../../../src/build/run-image.js';
+import { renderRunDockerfile, renderRuntimeDockerfile, runtimeFingerprint, runtimeListingKey, RuntimeMemo } from '../../../src/build/run-image.js';
 import { registryEnv } from '../../../src/build/registries.js';
 
 test('the runtime image adds .heroku to the stack; the run image adds the app on top and runs unprivileged', () => {
@@ -52,6 +52,51 @@ test('the runtime fingerprint follows file bytes: a same-size file with the old 
   assert.equal(await runtimeFingerprint(dir, 's'), linked);
   rmSync(dir, { recursive: true });
   rmSync(outside, { recursive: true });
+});
+
+test('the listing key follows names, modes, sizes, mtimes, link targets and the stack, not bytes', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync, utimesSync, symlinkSync, chmodSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'yb-lk-'));
+  mkdirSync(join(dir, 'node', 'bin'), { recursive: true });
+  const bin = join(dir, 'node', 'bin', 'node');
+  writeFileSync(bin, 'genuine!');
+  symlinkSync('node', join(dir, 'node', 'bin', 'nodejs'));
+  utimesSync(bin, 1_700_000_000, 1_700_000_000); // whole seconds: restored exactly below
+  const key = await runtimeListingKey(dir, 's');
+  assert.equal(await runtimeListingKey(dir, 's'), key);
+  assert.notEqual(await runtimeListingKey(dir, 't'), key, 'the stack counts');
+  const [atime, mtime] = [1_700_000_000, 1_700_000_000];
+  writeFileSync(bin, 'trojan!!');
+  utimesSync(bin, atime, mtime);
+  // The forgery the key cannot see: why it may only pick among one app's own verified images (RuntimeMemo).
+  assert.equal(await runtimeListingKey(dir, 's'), key);
+  writeFileSync(bin, 'longer trojan');
+  assert.notEqual(await runtimeListingKey(dir, 's'), key, 'the size counts');
+  writeFileSync(bin, 'genuine!');
+  utimesSync(bin, atime, mtime + 1);
+  assert.notEqual(await runtimeListingKey(dir, 's'), key, 'the mtime counts');
+  utimesSync(bin, atime, mtime);
+  chmodSync(bin, 0o700);
+  assert.notEqual(await runtimeListingKey(dir, 's'), key, 'the mode counts');
+  rmSync(dir, { recursive: true });
+});
+
+test('the runtime memo answers only the scope (app and incarnation) that stored the key, for its last tree', () => {
+  const memo = new RuntimeMemo(2);
+  memo.set('shop\ninc1', 'k1', 'yunbang-runtime:aaa');
+  assert.equal(memo.get('shop\ninc1', 'k1'), 'yunbang-runtime:aaa');
+  assert.equal(memo.get('shop\ninc1', 'k2'), undefined, 'another listing: hash it');
+  // The same listing in another team's app, or in a re-creation of the app: never this app's image.
+  assert.equal(memo.get('blog\ninc9', 'k1'), undefined);
+  assert.equal(memo.get('shop\ninc2', 'k1'), undefined);
+  memo.set('shop\ninc1', 'k2', 'yunbang-runtime:bbb');
+  assert.equal(memo.get('shop\ninc1', 'k1'), undefined, 'only the last tree is remembered');
+  memo.set('b\n1', 'k', 't');
+  memo.set('c\n1', 'k', 't');
+  assert.equal(memo.get('shop\ninc1', 'k2'), undefined, 'bounded: the oldest scope goes first');
+  assert.equal(memo.get('c\n1', 'k'), 't');
 });
 
 test('registry settings and the CA bundle reach builds only when set', () => {

@@ -20,7 +20,17 @@ type Build = {
   createdAt?: string;
   createdBy?: string;
   durations?: Record<string, number>;
+  /** Milliseconds per phase of the push (src/shared/phases.ts), in the order they were spent. */
+  phases?: Record<string, number>;
 };
+
+/** Where a build's push spent its time, for the Took cell's tooltip. */
+const phaseList = (p?: Record<string, number>) =>
+  p
+    ? Object.entries(p)
+        .map(([k, ms]) => `${k} ${(ms / 1000).toFixed(2)} s`)
+        .join(', ')
+    : undefined;
 
 export function BuildsList({ app }: { app: string }) {
   const builds = useApi(() => call<Build[]>('/apps/{app}/builds', { params: { app } }), [app]);
@@ -63,7 +73,7 @@ export function BuildsList({ app }: { app: string }) {
                   <td title={b.createdAt}>
                     {ago(b.createdAt)} by {b.createdBy}
                   </td>
-                  <td>{b.durations?.total ? `${(b.durations.total / 1000).toFixed(1)} s` : '—'}</td>
+                  <td title={phaseList(b.phases)}>{b.durations?.total ? `${(b.durations.total / 1000).toFixed(1)} s` : '—'}</td>
                 </tr>
               ))}
             </tbody>
