@@ -34,6 +34,8 @@ export interface RouterOptions {
   maxHeaderBytes?: number;
   /** Offer HTTP/2 on the HTTPS listener (ALPN h2). */
   http2?: boolean;
+  /** How often the TLS session ticket key is replaced (tls-tickets.ts; default 12 h). */
+  ticketRotateMs?: number;
   /** Serve every request through node:http (no byte-level fast path); bench/router compares the two. */
   noFastPath?: boolean;
 }

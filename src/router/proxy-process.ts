@@ -1,6 +1,7 @@
 // Everything one proxy process holds: the current route table (swapped atomically on each snapshot), the
 // upstream pools, request metrics, the HTTP listener and (when configured) the HTTPS one with its certificates.
 // Used in-process (one worker) or in a cluster worker.
+import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { buildRouteTable, type RouteTable } from './route-table.js';
 import { TableInputBuilder, type SnapshotDelta } from './table-input.js';
@@ -23,6 +24,8 @@ export interface ProxyProcess {
   table(): RouteTable;
   /** Applies the changes to `routes/` and `endpoints/` keys since the last call and swaps in the new table. */
   apply(delta: SnapshotDelta, revision: number): RouteTable;
+  /** The TLS session ticket key shared by the router's proxy processes (tls-tickets.ts); no-op without TLS. */
+  setTicketKey(key: Buffer): void;
   close(graceMs: number): Promise<void>;
 }
 
@@ -31,7 +34,7 @@ export const EMPTY_TABLE: RouteTable = buildRouteTable({ routes: new Map(), endp
 export async function startProxyProcess(
   opts: RouterOptions,
   log: Logger,
-  initial: { delta: SnapshotDelta; revision: number },
+  initial: { delta: SnapshotDelta; revision: number; ticketKey?: Buffer },
   writeLine?: (line: string) => void,
 ): Promise<ProxyProcess> {
   let table = EMPTY_TABLE;
@@ -78,6 +81,8 @@ export async function startProxyProcess(
       http2: opts.http2 === true,
     });
   }
+  const setTicketKey = (key: Buffer) => (tlsServer?.server as TlsServer | undefined)?.setTicketKeys(key);
+  if (initial.ticketKey) setTicketKey(initial.ticketKey);
   let server: ProxyServer;
   try {
     const httpsPort = () => tlsServer!.address().port;
@@ -93,6 +98,7 @@ export async function startProxyProcess(
     tlsServer,
     table: () => table,
     apply,
+    setTicketKey,
     async close(graceMs) {
       await Promise.all([server.close(graceMs), tlsServer?.close(graceMs)]);
       await upstreams.close();

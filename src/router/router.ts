@@ -14,6 +14,7 @@ import { mergeSnapshots, renderMetrics } from './metrics.js';
 import { diffSnapshots } from './table-input.js';
 import { ensureFallbackCertificate } from './tls-fallback.js';
 import { acmeChallengesPrefix } from './acme-challenges.js';
+import { TicketKeys } from './tls-tickets.js';
 import type { RouterOptions } from './options.js';
 
 export interface RunningRouter {
@@ -37,6 +38,9 @@ export async function startRouter(opts: RouterOptions, log: Logger, writeLine?: 
   let snapshotRevision = 0; // revision of the last snapshot handed to the proxies
   let progressRevision = 0; // a later revision with no change to our keys
   let routes = 0;
+  // One ticket key for every proxy process, rotated (tls-tickets.ts). node:cluster already hands the first
+  // worker's key to the others, but never replaces it.
+  const tickets = opts.tlsListen ? new TicketKeys((key) => (local ? local.setTicketKey(key) : workers?.setTicketKey(key)), opts.ticketRotateMs) : undefined;
 
   const registration = new Registration({
     client,
@@ -95,16 +99,18 @@ export async function startRouter(opts: RouterOptions, log: Logger, writeLine?: 
     snapshotRevision = first.revision;
     routes = countRoutes(first);
     if (opts.workers <= 1) {
-      local = await startProxyProcess(opts, log, { delta: { set: [...first.kvs], del: [] }, revision: first.revision }, writeLine);
+      local = await startProxyProcess(opts, log, { delta: { set: [...first.kvs], del: [] }, revision: first.revision, ticketKey: tickets?.current }, writeLine);
     } else {
-      workers = new WorkerSet(opts, log, { revision: first.revision, kvs: first.kvs }, () => publish());
+      workers = new WorkerSet(opts, log, { revision: first.revision, kvs: first.kvs }, () => publish(), tickets?.current);
       await workers.start();
     }
+    tickets?.start();
     // Snapshots that arrived while the proxies started.
     const now = watch.current();
     if (now && now.revision > snapshotRevision) onSnapshot(now);
     publish();
   } catch (err) {
+    tickets?.stop();
     await watch?.close();
     await local?.close(0);
     await workers?.stop(0);
@@ -134,6 +140,7 @@ export async function startRouter(opts: RouterOptions, log: Logger, writeLine?: 
       closing ??= (async () => {
         // Deregister first so rollouts stop counting on this router, then drain.
         await registration.close();
+        tickets?.stop();
         await watch?.close();
         await Promise.all([local?.close(opts.shutdownGraceMs), workers?.stop(opts.shutdownGraceMs)]);
         await admin.close();
