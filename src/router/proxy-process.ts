@@ -16,6 +16,7 @@ import { SecretKeyring } from './tls-keyring.js';
 import { readFallbackCertificate } from './tls-fallback.js';
 import { httpsRedirectFront, type RequestHandler } from './tls-redirect.js';
 import { AcmeChallenges } from './acme-challenges.js';
+import { OcspStapler } from './tls-ocsp.js';
 
 export interface ProxyProcess {
   readonly metrics: RouterMetrics;
@@ -80,6 +81,7 @@ export async function startProxyProcess(
       tls: { SNICallback: certs.sniCallback, ...certs.fallbackPem },
       http2: opts.http2 === true,
     });
+    tlsServer.server.on('OCSPRequest', new OcspStapler(log).onRequest);
   }
   const setTicketKey = (key: Buffer) => (tlsServer?.server as TlsServer | undefined)?.setTicketKeys(key);
   if (initial.ticketKey) setTicketKey(initial.ticketKey);
