@@ -1,4 +1,4 @@
-// OCSP stapling for the router's HTTPS listener (docs/architecture.md, router TLS): for a certificate whose leaf
+// OCSP stapling for the router's HTTPS listener (docs/architecture.md §2, the router's HTTPS listener): for a certificate whose leaf
 // names an OCSP responder (authorityInfoAccess), the response is fetched in the background the first time a client
 // asks for one, cached until its nextUpdate and stapled from then on, as nginx does. The URL is tenant-controlled:
 // plain http only, GET (no request body for a service that is not a responder to act on), no redirects, 5 s and
@@ -80,7 +80,7 @@ export function ocspRequest(leaf: Buffer, issuer: Buffer): { request: Buffer; se
   const spki = f[5];
   if (!subject || !spki) throw new Error('issuer certificate incomplete');
   const bits = children(issuer, spki)[1];
-  if (!bits || bits.tag !== 0x03) throw new Error('issuer public key not found');
+  if (bits?.tag !== 0x03) throw new Error('issuer public key not found');
   const sha1 = (b: Buffer) => createHash('sha1').update(b).digest();
   const certId = der(
     0x30,

@@ -1,4 +1,4 @@
-// TLS session ticket keys shared by all of a router's proxy processes (docs/architecture.md §4, router): the
+// TLS session ticket keys shared by all of a router's proxy processes (docs/architecture.md §2, the router's HTTPS listener): the
 // primary makes one key and hands it to every worker, so a ticket issued by one worker resumes on another, and
 // replaces it every `rotateMs`. Key material stays in memory and on the IPC channel; it is never logged.
 import { randomBytes } from 'node:crypto';
