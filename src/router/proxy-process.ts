@@ -81,7 +81,7 @@ export async function startProxyProcess(
       tls: { SNICallback: certs.sniCallback, ...certs.fallbackPem },
       http2: opts.http2 === true,
     });
-    tlsServer.server.on('OCSPRequest', new OcspStapler(log).onRequest);
+    tlsServer.server.on('OCSPRequest', new OcspStapler(log, opts.outboundPrivate === true).onRequest);
   }
   const setTicketKey = (key: Buffer) => (tlsServer?.server as TlsServer | undefined)?.setTicketKeys(key);
   if (initial.ticketKey) setTicketKey(initial.ticketKey);

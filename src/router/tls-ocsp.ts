@@ -1,13 +1,14 @@
-// OCSP stapling for the router's HTTPS listener (docs/architecture.md §2, the router's HTTPS listener): for a certificate whose leaf
-// names an OCSP responder (authorityInfoAccess), the response is fetched in the background the first time a client
-// asks for one, cached until its nextUpdate and stapled from then on, as nginx does. The URL is tenant-controlled:
-// plain http only, GET (no request body for a service that is not a responder to act on), no redirects, 5 s and
-// 64 KiB at most, one fetch per certificate at a time, a failure retried after 5 minutes. A handshake never waits
-// for a fetch and never fails because of one. The response's signature is the client's to check (nginx's default).
+// OCSP stapling for the router's HTTPS listener (docs/architecture.md §2): the response of the responder a leaf
+// names (authorityInfoAccess) is fetched in the background when a client first asks, cached until its nextUpdate
+// and stapled, as nginx does; a handshake never waits for a fetch nor fails because of one.
 import { createHash, X509Certificate } from 'node:crypto';
 import { request } from 'node:http';
 import type { Logger } from 'pino';
+import { guardedLookup, literalRefusal } from '../shared/outbound-guard.js';
 
+// The URL is tenant-controlled: plain http only, GET (no request body for a service that is not a responder to act
+// on), no redirects, bounded in time and size, one fetch per certificate at a time. The response's signature is the
+// client's to check (nginx's default, ssl_stapling_verify off).
 const MAX_RESPONSE_BYTES = 64 * 1024;
 const FETCH_TIMEOUT_MS = 5_000;
 const RETRY_MS = 5 * 60_000;
@@ -142,11 +143,17 @@ export function ocspUrl(leaf: Buffer): string | undefined {
   return m?.[1];
 }
 
-/** GET `base/<base64 request>` (RFC 6960 appendix A.1), bounded in time and size. */
-function fetchOcsp(base: string, req: Buffer): Promise<Buffer> {
+/**
+ * GET `base/<base64 request>` (RFC 6960 appendix A.1), bounded in time and size; loopback and private addresses
+ * only with `allowPrivate` (YB_OUTBOUND_PRIVATE), as for every user-given URL (shared/outbound-guard.ts).
+ */
+export function fetchOcsp(base: string, req: Buffer, allowPrivate: boolean): Promise<Buffer> {
   const url = new URL(base.replace(/\/?$/, '/') + encodeURIComponent(req.toString('base64')));
+  const refused = literalRefusal(url.hostname, allowPrivate);
+  if (refused) return Promise.reject(refused);
   return new Promise((resolve, reject) => {
-    const r = request(url, { method: 'GET', timeout: FETCH_TIMEOUT_MS, headers: { accept: 'application/ocsp-response' } }, (res) => {
+    const opts = { method: 'GET', timeout: FETCH_TIMEOUT_MS, headers: { accept: 'application/ocsp-response' }, lookup: guardedLookup(allowPrivate) };
+    const r = request(url, opts, (res) => {
       if (res.statusCode !== 200) return (res.destroy(), reject(new Error(`the OCSP responder answered ${res.statusCode}`)));
       const parts: Buffer[] = [];
       let size = 0;
@@ -179,7 +186,11 @@ interface Entry {
 export class OcspStapler {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    /** YB_OUTBOUND_PRIVATE: responders on loopback and private networks may be asked. */
+    private readonly allowPrivate: boolean,
+  ) {}
 
   /** For the TLS server's 'OCSPRequest' event: the cached response, or none (and a fetch starts). */
   readonly onRequest = (cert: Buffer, issuer: Buffer | null, cb: (err: Error | null, resp: Buffer | null) => void): void => {
@@ -214,7 +225,7 @@ export class OcspStapler {
     e.fetching = true;
     e.refreshAt = now + RETRY_MS; // also the retry time if this fetch fails
     const { request: req, serial } = ocspRequest(cert, issuer);
-    fetchOcsp(url, req)
+    fetchOcsp(url, req, this.allowPrivate)
       .then((resp) => {
         const at = Date.now();
         const { nextUpdate } = checkOcspResponse(resp, serial, at);

@@ -1,6 +1,6 @@
-// TLS session ticket keys shared by all of a router's proxy processes (docs/architecture.md §2, the router's HTTPS listener): the
-// primary makes one key and hands it to every worker, so a ticket issued by one worker resumes on another, and
-// replaces it every `rotateMs`. Key material stays in memory and on the IPC channel; it is never logged.
+// TLS session ticket keys shared by all of a router's proxy processes (docs/architecture.md §2, the router's HTTPS
+// listener): the primary makes one key and hands it to every worker, so a ticket issued by one worker resumes on
+// another, and replaces it every `rotateMs`. Key material stays in memory and on the IPC channel; never logged.
 import { randomBytes } from 'node:crypto';
 
 /** What `tls.Server#setTicketKeys` takes: 16 bytes of key name, 16 of HMAC secret, 16 of AES key. */

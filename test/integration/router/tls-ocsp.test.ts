@@ -17,6 +17,7 @@ import { keys } from '../../../src/store/keys.js';
 import { loadSecretBox, type SecretBox } from '../../../src/auth/secrets.js';
 import { certKeyContext, type CertRecord } from '../../../src/router/tls-record.js';
 import type { RunningRouter } from '../../../src/router/router.js';
+import { fetchOcsp } from '../../../src/router/tls-ocsp.js';
 import { until } from '../../helpers/until.js';
 
 const run = promisify(execFile);
@@ -147,7 +148,7 @@ before(async () => {
   box = await loadSecretBox(dataDir);
   upstream = await startUpstream('ocsp');
   await putEndpoint(etcd.client, prefix, 'ocsp', 'web.1', upstream.port);
-  router = await startTestRouter(etcd.etcd.endpoint, prefix, { tlsListen: { host: '127.0.0.1', port: 0 }, dataDir });
+  router = await startTestRouter(etcd.etcd.endpoint, prefix, { tlsListen: { host: '127.0.0.1', port: 0 }, dataDir, outboundPrivate: true });
   tlsPort = router.addresses().https!.port;
 });
 
@@ -213,6 +214,16 @@ test('a responder that never answers: handshakes go on without a staple, and it 
   await until('the router to give up on the responder', () => slow.closed() === 1, 30_000);
   assert.equal(await handshake('slow.ocsp.test'), undefined);
   assert.equal(slow.requests(), 1);
+});
+
+test('without YB_OUTBOUND_PRIVATE a responder on loopback is never asked (a tenant cannot reach local services)', async () => {
+  const local = await listen((_p, res) => res.writeHead(500).end());
+  const leaf = await leafFor('private.ocsp.test', local.url);
+  const der = Buffer.from(leaf.cert.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+  await assert.rejects(fetchOcsp(local.url, der, false), /127\.0\.0\.1 is a loopback address, which the platform does not connect to for users/);
+  await assert.rejects(fetchOcsp(local.url.replace('127.0.0.1', 'localhost'), der, false), /loopback address/);
+  await assert.rejects(fetchOcsp('http://169.254.169.254/', der, true), /link-local/);
+  assert.equal(local.requests(), 0);
 });
 
 test('a responder answering 4 MiB is cut off; one answering garbage is not stapled', async () => {
