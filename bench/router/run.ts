@@ -164,6 +164,15 @@ async function tlsPhase(
   children.push(floor);
   await new Promise<void>((resolve) => floor.stderr!.once('data', () => resolve()));
   const FLOOR = 'node TLS pipe (no HTTP, no routing)';
+  // The ceiling of any Node HTTP/2 proxy: node:http2's core API answering by itself (h2-floor.ts).
+  const h2Port = await freePort();
+  const h2 = spawn(process.execPath, ['--import', 'tsx', join(here, 'h2-floor.ts'), String(h2Port), join(work, 'tls.crt'), join(work, 'tls.key')], {
+    cwd: repo,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.push(h2);
+  await new Promise<void>((resolve) => h2.stderr!.once('data', () => resolve()));
+  const H2 = 'node:http2 core API answering itself (no proxy)';
   for (const p of pairs) {
     const port = await freePort();
     const tlsPort = await freePort();
@@ -176,6 +185,7 @@ async function tlsPhase(
     targets[p.router] = { url: `https://127.0.0.1:${tlsPort}/`, pid: child.pid! };
   }
   targets[FLOOR] = { url: `https://127.0.0.1:${floorPort}/`, pid: floor.pid! };
+  targets[H2] = { url: `https://127.0.0.1:${h2Port}/`, pid: h2.pid! };
   const modes: Record<string, (url: string) => Result> = {
     'HTTP/1.1 keep-alive': (url) => wrk(url),
     'HTTP/1.1 new connection each request': (url) => wrk(url, DURATION, ['-H', 'Connection: close']),
@@ -204,7 +214,7 @@ async function tlsPhase(
       }
       // Each row against the nginx of its pair; the floor against nginx 1 worker.
       const rows: Array<[string, string]> = pairs.flatMap((p) => [[p.nginx, p.nginx] as [string, string], [p.router, p.nginx] as [string, string]]);
-      rows.push([FLOOR, pairs[0]!.nginx]);
+      rows.push([FLOOR, pairs[0]!.nginx], [H2, pairs[0]!.nginx]);
       for (const [name, refName] of rows) {
         const r = got[name]!;
         const ref = got[refName]!;
