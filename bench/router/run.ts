@@ -141,8 +141,8 @@ async function startRouterChild(name: string, opts: RouterOptions, from: { dir?:
  * HTTPS, same certificate (the bench's P-256 pair, also the router's fallback) and default ciphers on both sides:
  * nginx 1 worker without access log against yb-router w1-nolog, and nginx 2 workers with its access log against
  * yb-router w2-log (the default configuration), both routers with HTTP/2 on. Modes: HTTP/1.1 keep-alive (wrk),
- * HTTP/1.1 with a new connection per request (wrk sending `Connection: close`; whether handshakes were resumed is
- * read from nginx's access log, `$ssl_session_reused`), HTTP/2 (h2load, one stream per connection).
+ * HTTP/1.1 with a new connection per request (wrk sending `Connection: close`; how many of nginx's were resumed is
+ * read from its access log, `$ssl_session_reused`), HTTP/2 (h2load, one stream per connection).
  */
 async function tlsPhase(
   pairs: Array<{ nginx: string; nginxUrl: string; nginxPid: number; router: string; over: Partial<RouterOptions> }>,
@@ -227,7 +227,7 @@ async function tlsPhase(
     `\nTLS (TLS 1.3, ${execFileSync('openssl', ['version'], { encoding: 'utf8' }).trim()}): wrk -t1 -c${CONNS} / h2load -c${CONNS} -m1, ${DURATION} s, median of ${ROUNDS} rounds, ${new Date().toISOString()}, ${process.version}, load average ${loadBefore} → ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`,
   );
   console.log(
-    `new connections: ${reused} of ${logged} requests to nginx 2 workers came on a resumed TLS session ($ssl_session_reused; wrk makes a full handshake per connection)`,
+    `new connections: ${reused} of ${logged} requests to nginx 2 workers came on a resumed TLS session ($ssl_session_reused: wrk offers the previous connection's session)`,
   );
   console.log('| mode | target | req/s | p50 ms | p99 ms (h2load: mean) | errors | req/s ÷ nginx | p99 ÷ nginx | CPU µs/req |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
