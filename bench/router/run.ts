@@ -48,7 +48,7 @@ async function freePort(): Promise<number> {
   return p;
 }
 
-function nginx(name: string, conf: string, workers = 1): ChildProcess {
+function nginx(name: string, conf: string, workers = 1, accessLog = 'off'): ChildProcess {
   const dir = join(work, name);
   execFileSync('mkdir', ['-p', dir]);
   const file = join(dir, 'nginx.conf');
@@ -56,7 +56,7 @@ function nginx(name: string, conf: string, workers = 1): ChildProcess {
     file,
     `daemon off; master_process ${workers > 1 ? 'on' : 'off'}; worker_processes ${workers}; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
 events { worker_connections 4096; }
-http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
+http { access_log ${accessLog}; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
   keepalive_requests 1000000; ${conf} }\n`,
   );
   const c = spawn('/usr/sbin/nginx', ['-c', file, '-p', dir], { stdio: 'ignore' });
@@ -79,6 +79,20 @@ async function waitHttp(url: string, host: string, timeoutMs = 15_000): Promise<
   throw new Error(`${url} (Host ${host}) did not answer 200 within ${timeoutMs} ms`);
 }
 
+/** Polls an HTTPS URL with curl (self-signed certificate) until it answers 200. */
+async function waitHttps(url: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if (execFileSync('curl', ['-ks', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Host: ${HOST}`, url], { encoding: 'utf8' }) === '200') return;
+    } catch {
+      // not listening yet: poll until the deadline
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+}
+
 interface Result {
   rps: number;
   p50: number;
@@ -87,8 +101,8 @@ interface Result {
   total: number;
 }
 
-/** h2load against `url` (HTTP/2 unless `h1`): req/s, mean latency and failures. */
-function h2load(url: string, h1: boolean, seconds = DURATION): { rps: number; meanMs: number; failed: number } {
+/** h2load against `url` (HTTP/2 unless `h1`): req/s, mean latency (as p50 and p99: h2load gives no percentiles) and failures. */
+function h2load(url: string, h1: boolean, seconds = DURATION): Result {
   const out = execFileSync(
     '/usr/bin/h2load',
     ['-c', String(CONNS), '-m', '1', '-D', String(seconds), ...(h1 ? ['--h1'] : []), '-H', `:authority: ${HOST}`, url],
@@ -96,8 +110,9 @@ function h2load(url: string, h1: boolean, seconds = DURATION): { rps: number; me
   );
   const rps = Number(/finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(out)?.[1]);
   const failed = Number(/requests: \d+ total, \d+ started, \d+ done, \d+ succeeded, (\d+) failed/.exec(out)?.[1] ?? NaN);
-  const mean = /time for request:\s+\S+\s+\S+\s+(\S+)/.exec(out)?.[1] ?? '';
-  return { rps, meanMs: toMs(mean), failed };
+  const mean = toMs(/time for request:\s+\S+\s+\S+\s+(\S+)/.exec(out)?.[1] ?? '');
+  const total = Number(/requests: (\d+) total/.exec(out)?.[1]);
+  return { rps, p50: mean, p99: mean, errors: failed, total };
 }
 
 /**
@@ -122,35 +137,112 @@ async function startRouterChild(name: string, opts: RouterOptions, from: { dir?:
   return child;
 }
 
-/** HTTPS through nginx (ssl http2) and a yb-router with a TLS listener (its self-signed fallback certificate), HTTP/1.1 and HTTP/2. */
-async function tlsPhase(nginxTlsPort: number, base: (port: number, over: Partial<RouterOptions>) => RouterOptions): Promise<void> {
-  const port = await freePort();
-  const tlsPort = await freePort();
-  const dataDir = join(work, 'router-data');
-  execFileSync('mkdir', ['-p', dataDir]);
-  const opts = base(port, { workers: 1, accessLogSample: 1, tlsListen: { host: '127.0.0.1', port: tlsPort }, dataDir, http2: true });
-  await startRouterChild('tls', opts);
-  const targets = { nginx: `https://127.0.0.1:${nginxTlsPort}/`, 'yb-router w1-log': `https://127.0.0.1:${tlsPort}/` };
-  for (const url of Object.values(targets)) h2load(url, true, 2), h2load(url, false, 2); // warm-up
-  const rows: Record<string, Array<{ rps: number; meanMs: number; failed: number }>> = {};
+/**
+ * HTTPS, same certificate (the bench's P-256 pair, also the router's fallback) and default ciphers on both sides:
+ * nginx 1 worker without access log against yb-router w1-nolog, and nginx 2 workers with its access log against
+ * yb-router w2-log (the default configuration), both routers with HTTP/2 on. Modes: HTTP/1.1 keep-alive (wrk),
+ * HTTP/1.1 with a new connection per request (wrk sending `Connection: close`; how many of nginx's were resumed is
+ * read from its access log, `$ssl_session_reused`), HTTP/2 (h2load, one stream per connection).
+ */
+async function tlsPhase(
+  pairs: Array<{ nginx: string; nginxUrl: string; nginxPid: number; router: string; over: Partial<RouterOptions> }>,
+  base: (port: number, over: Partial<RouterOptions>) => RouterOptions,
+  nginxLog: string,
+  backendPort: number,
+): Promise<void> {
+  const targets: Record<string, { url: string; pid: number }> = {};
+  // The floor of any Node HTTPS proxy (tls-pipe-proxy.ts), compared with nginx 1 worker.
+  const floorPort = await freePort();
+  const floor = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(here, 'tls-pipe-proxy.ts'), String(floorPort), String(backendPort), join(work, 'tls.crt'), join(work, 'tls.key')],
+    {
+      cwd: repo,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  children.push(floor);
+  await new Promise<void>((resolve) => floor.stderr!.once('data', () => resolve()));
+  const FLOOR = 'node TLS pipe (no HTTP, no routing)';
+  // The ceiling of any Node HTTP/2 proxy: node:http2's core API answering by itself (h2-floor.ts).
+  const h2Port = await freePort();
+  const h2 = spawn(process.execPath, ['--import', 'tsx', join(here, 'h2-floor.ts'), String(h2Port), join(work, 'tls.crt'), join(work, 'tls.key')], {
+    cwd: repo,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.push(h2);
+  await new Promise<void>((resolve) => h2.stderr!.once('data', () => resolve()));
+  const H2 = 'node:http2 core API answering itself (no proxy)';
+  for (const p of pairs) {
+    const port = await freePort();
+    const tlsPort = await freePort();
+    const dataDir = join(work, `router-data-${p.router}`);
+    execFileSync('mkdir', ['-p', join(dataDir, 'router-tls')]);
+    writeFileSync(join(dataDir, 'router-tls', 'fallback.crt'), readFileSync(join(work, 'tls.crt')));
+    writeFileSync(join(dataDir, 'router-tls', 'fallback.key'), readFileSync(join(work, 'tls.key')));
+    const child = await startRouterChild(`tls-${p.router}`, base(port, { ...p.over, tlsListen: { host: '127.0.0.1', port: tlsPort }, dataDir, http2: true }));
+    targets[p.nginx] = { url: p.nginxUrl, pid: p.nginxPid };
+    targets[p.router] = { url: `https://127.0.0.1:${tlsPort}/`, pid: child.pid! };
+  }
+  targets[FLOOR] = { url: `https://127.0.0.1:${floorPort}/`, pid: floor.pid! };
+  targets[H2] = { url: `https://127.0.0.1:${h2Port}/`, pid: h2.pid! };
+  const modes: Record<string, (url: string) => Result> = {
+    'HTTP/1.1 keep-alive': (url) => wrk(url),
+    'HTTP/1.1 new connection each request': (url) => wrk(url, DURATION, ['-H', 'Connection: close']),
+    'HTTP/2 (h2load -m1)': (url) => h2load(url, false),
+  };
+  for (const t of Object.values(targets)) wrkOrH2Warm(t.url);
+  const samples: Record<string, Array<Result & { cpuUs: number; rpsRatio: number; p99Ratio: number }>> = {};
+  let reused = 0;
+  let logged = 0;
+  const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, url] of Object.entries(targets)) {
-      for (const h1 of [true, false]) (rows[`${name} ${h1 ? 'HTTP/1.1' : 'HTTP/2'}`] ??= []).push(h2load(url, h1));
-      process.stderr.write('.');
+    for (const [mode, run] of Object.entries(modes)) {
+      const got: Record<string, Result & { cpuUs: number }> = {};
+      for (const [name, t] of Object.entries(targets)) {
+        const logFrom = readFileSync(nginxLog, 'utf8').length;
+        const c0 = treeCpuSeconds(t.pid);
+        const r = run(t.url);
+        got[name] = { ...r, cpuUs: ((treeCpuSeconds(t.pid).total - c0.total) * 1e6) / r.total };
+        if (name === pairs[1]?.nginx && mode.includes('new connection')) {
+          // Which of these requests came on a resumed TLS session (the log line's last field).
+          const lines = readFileSync(nginxLog, 'utf8').slice(logFrom);
+          reused += (lines.match(/ r$/gm) ?? []).length;
+          logged += (lines.match(/ (r|\.)$/gm) ?? []).length;
+        }
+        process.stderr.write('.');
+      }
+      // Each row against the nginx of its pair; the floor against nginx 1 worker.
+      const rows: Array<[string, string]> = pairs.flatMap((p) => [[p.nginx, p.nginx] as [string, string], [p.router, p.nginx] as [string, string]]);
+      rows.push([FLOOR, pairs[0]!.nginx], [H2, pairs[0]!.nginx]);
+      for (const [name, refName] of rows) {
+        const r = got[name]!;
+        const ref = got[refName]!;
+        (samples[`${mode} | ${name}`] ??= []).push({ ...r, rpsRatio: r.rps / ref.rps, p99Ratio: r.p99 / ref.p99 });
+      }
     }
   }
   process.stderr.write('\n');
-  console.log(`\nTLS: h2load -c${CONNS} -m1 -D${DURATION}, median of ${ROUNDS} rounds (one request in flight per connection, as with wrk)`);
-  console.log('| target | req/s | mean ms | failed | req/s ÷ nginx same protocol |');
-  console.log('|---|---:|---:|---:|---:|');
-  for (const [name, rs] of Object.entries(rows)) {
-    const proto = name.endsWith('HTTP/2') ? 'HTTP/2' : 'HTTP/1.1';
-    const ref = median(rows[`nginx ${proto}`]!.map((r) => r.rps));
-    const rps = median(rs.map((r) => r.rps));
+  console.log(
+    `\nTLS (TLS 1.3, ${execFileSync('openssl', ['version'], { encoding: 'utf8' }).trim()}): wrk -t1 -c${CONNS} / h2load -c${CONNS} -m1, ${DURATION} s, median of ${ROUNDS} rounds, ${new Date().toISOString()}, ${process.version}, load average ${loadBefore} → ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`,
+  );
+  console.log(
+    `new connections: ${reused} of ${logged} requests to nginx 2 workers came on a resumed TLS session ($ssl_session_reused: wrk offers the previous connection's session)`,
+  );
+  console.log('| mode | target | req/s | p50 ms | p99 ms (h2load: mean) | errors | req/s ÷ nginx | p99 ÷ nginx | CPU µs/req |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const [name, ss] of Object.entries(samples)) {
+    const m = (f: (s: (typeof ss)[number]) => number) => median(ss.map(f));
     console.log(
-      `| ${name} | ${rps.toFixed(0)} | ${median(rs.map((r) => r.meanMs)).toFixed(2)} | ${rs.reduce((a, r) => a + r.failed, 0)} | ${(rps / ref).toFixed(2)} |`,
+      `| ${name} | ${m((s) => s.rps).toFixed(0)} | ${m((s) => s.p50).toFixed(2)} | ${m((s) => s.p99).toFixed(2)} | ${ss.reduce((a, s) => a + s.errors, 0)} | ${m((s) => s.rpsRatio).toFixed(2)} | ${m((s) => s.p99Ratio).toFixed(2)} | ${m((s) => s.cpuUs).toFixed(1)} |`,
     );
   }
+}
+
+/** A 2-second warm-up of both clients against `url`. */
+function wrkOrH2Warm(url: string): void {
+  wrk(url, 2);
+  h2load(url, false, 2);
 }
 
 function toMs(s: string): number {
@@ -160,8 +252,8 @@ function toMs(s: string): number {
   return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
 }
 
-function wrk(url: string, seconds = DURATION): Result {
-  const out = execFileSync('/usr/bin/wrk', ['-t', '1', '-c', String(CONNS), '-d', `${seconds}s`, '--latency', '-H', `Host: ${HOST}`, url], {
+function wrk(url: string, seconds = DURATION, extra: string[] = []): Result {
+  const out = execFileSync('/usr/bin/wrk', ['-t', '1', '-c', String(CONNS), '-d', `${seconds}s`, '--latency', '-H', `Host: ${HOST}`, ...extra, url], {
     encoding: 'utf8',
     timeout: (seconds + 30) * 1000,
   });
@@ -377,7 +469,40 @@ async function main() {
         console.log(`- ${name}: req/s ${median(ss.map((s) => s.fewerRps)).toFixed(2)}×, p99 ${median(ss.map((s) => s.fewerP99)).toFixed(2)}×`);
     }
 
-    if (args.tls) await tlsPhase(nginxTlsPort, base);
+    if (args.tls) {
+      // nginx 2 workers over TLS with an access log (with `$ssl_session_reused`), against the router's default.
+      const tls2Port = await freePort();
+      const nginxLog = join(work, 'nginx-tls2-access.log');
+      const tls2Pid = nginx(
+        'proxy2-tls',
+        `${requestIdMap} log_format yb '$remote_addr [$time_local] "$request" $status $body_bytes_sent $request_time $yb_request_id $ssl_session_reused';
+        upstream app { server 127.0.0.1:${backendPort}; keepalive 64; }
+        server { listen 127.0.0.1:${tls2Port} ssl http2; ssl_certificate ${work}/tls.crt; ssl_certificate_key ${work}/tls.key; access_log ${nginxLog} yb; ${proxyLocation} }`,
+        2,
+      ).pid!;
+      await waitHttps(`https://127.0.0.1:${tls2Port}/`);
+      await tlsPhase(
+        [
+          {
+            nginx: 'nginx 1 worker, no log',
+            nginxUrl: `https://127.0.0.1:${nginxTlsPort}/`,
+            nginxPid: nginxProc.pid!,
+            router: 'yb-router w1-nolog',
+            over: { workers: 1, accessLogSample: 0 },
+          },
+          {
+            nginx: 'nginx 2 workers, access log',
+            nginxUrl: `https://127.0.0.1:${tls2Port}/`,
+            nginxPid: tls2Pid,
+            router: 'yb-router w2-log (default)',
+            over: { workers: 2, accessLogSample: 1 },
+          },
+        ],
+        base,
+        nginxLog,
+        backendPort,
+      );
+    }
 
     // Route convergence: etcd write → first request routed by the first router.
     const first = Object.values(routers).find((r) => r.url)!;

@@ -180,7 +180,7 @@ export const SETTINGS = {
     type: 'bool',
     default: 'false',
     description:
-      'Let user-given URLs (buildpack URLs, log drains) reach loopback and private-network hosts (an internal mirror or log collector). Link-local addresses (cloud metadata) are always refused.',
+      'Let user-given URLs (buildpack URLs, log drains, the OCSP responders certificates name) reach loopback and private-network hosts (an internal mirror or log collector). Link-local addresses (cloud metadata) are always refused.',
   },
   gitSyncMiB: {
     env: 'YB_GIT_SYNC_MB',

@@ -34,6 +34,10 @@ export interface RouterOptions {
   maxHeaderBytes?: number;
   /** Offer HTTP/2 on the HTTPS listener (ALPN h2). */
   http2?: boolean;
+  /** OCSP responders named by certificates may be on loopback and private networks (YB_OUTBOUND_PRIVATE). */
+  outboundPrivate?: boolean;
+  /** How often the TLS session ticket key is replaced (tls-tickets.ts; default 12 h). */
+  ticketRotateMs?: number;
   /** Serve every request through node:http (no byte-level fast path); bench/router compares the two. */
   noFastPath?: boolean;
 }
@@ -52,6 +56,7 @@ export function routerOptionsFrom(cfg: PlatformConfig, hostname: string, overrid
     logLevel: cfg.logLevel,
     accessLogSample: Math.min(1000, cfg.routerAccessLog) / 1000,
     http2: cfg.routerHttp2,
+    outboundPrivate: cfg.outboundPrivate,
     maxHeaderBytes: cfg.routerMaxHeaderKb * 1024,
     headersTimeoutMs: cfg.routerUpstreamTimeout * 1000,
     bodyTimeoutMs: 0,

@@ -1,6 +1,7 @@
 // Everything one proxy process holds: the current route table (swapped atomically on each snapshot), the
 // upstream pools, request metrics, the HTTP listener and (when configured) the HTTPS one with its certificates.
 // Used in-process (one worker) or in a cluster worker.
+import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { buildRouteTable, type RouteTable } from './route-table.js';
 import { TableInputBuilder, type SnapshotDelta } from './table-input.js';
@@ -15,6 +16,7 @@ import { SecretKeyring } from './tls-keyring.js';
 import { readFallbackCertificate } from './tls-fallback.js';
 import { httpsRedirectFront, type RequestHandler } from './tls-redirect.js';
 import { AcmeChallenges } from './acme-challenges.js';
+import { OcspStapler } from './tls-ocsp.js';
 
 export interface ProxyProcess {
   readonly metrics: RouterMetrics;
@@ -23,6 +25,8 @@ export interface ProxyProcess {
   table(): RouteTable;
   /** Applies the changes to `routes/` and `endpoints/` keys since the last call and swaps in the new table. */
   apply(delta: SnapshotDelta, revision: number): RouteTable;
+  /** The TLS session ticket key shared by the router's proxy processes (tls-tickets.ts); no-op without TLS. */
+  setTicketKey(key: Buffer): void;
   close(graceMs: number): Promise<void>;
 }
 
@@ -31,7 +35,7 @@ export const EMPTY_TABLE: RouteTable = buildRouteTable({ routes: new Map(), endp
 export async function startProxyProcess(
   opts: RouterOptions,
   log: Logger,
-  initial: { delta: SnapshotDelta; revision: number },
+  initial: { delta: SnapshotDelta; revision: number; ticketKey?: Buffer },
   lines?: AccessLines,
 ): Promise<ProxyProcess> {
   let table = EMPTY_TABLE;
@@ -77,7 +81,10 @@ export async function startProxyProcess(
       tls: { SNICallback: certs.sniCallback, ...certs.fallbackPem },
       http2: opts.http2 === true,
     });
+    tlsServer.server.on('OCSPRequest', new OcspStapler(log, opts.outboundPrivate === true).onRequest);
   }
+  const setTicketKey = (key: Buffer) => (tlsServer?.server as TlsServer | undefined)?.setTicketKeys(key);
+  if (initial.ticketKey) setTicketKey(initial.ticketKey);
   let server: ProxyServer;
   try {
     const httpsPort = () => tlsServer!.address().port;
@@ -93,6 +100,7 @@ export async function startProxyProcess(
     tlsServer,
     table: () => table,
     apply,
+    setTicketKey,
     async close(graceMs) {
       await Promise.all([server.close(graceMs), tlsServer?.close(graceMs)]);
       await upstreams.close();

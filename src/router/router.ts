@@ -14,6 +14,7 @@ import { mergeSnapshots, renderMetrics } from './metrics.js';
 import { diffSnapshots } from './table-input.js';
 import { ensureFallbackCertificate } from './tls-fallback.js';
 import { acmeChallengesPrefix } from './acme-challenges.js';
+import { TicketKeys } from './tls-tickets.js';
 import type { RouterOptions } from './options.js';
 import type { AccessLines } from './access-log.js';
 
@@ -38,6 +39,9 @@ export async function startRouter(opts: RouterOptions, log: Logger, lines?: Acce
   let snapshotRevision = 0; // revision of the last snapshot handed to the proxies
   let progressRevision = 0; // a later revision with no change to our keys
   let routes = 0;
+  // One ticket key for every proxy process, rotated (tls-tickets.ts). node:cluster already hands the first
+  // worker's key to the others, but never replaces it.
+  const tickets = opts.tlsListen ? new TicketKeys((key) => (local ? local.setTicketKey(key) : workers?.setTicketKey(key)), opts.ticketRotateMs) : undefined;
 
   const registration = new Registration({
     client,
@@ -96,16 +100,18 @@ export async function startRouter(opts: RouterOptions, log: Logger, lines?: Acce
     snapshotRevision = first.revision;
     routes = countRoutes(first);
     if (opts.workers <= 1) {
-      local = await startProxyProcess(opts, log, { delta: { set: [...first.kvs], del: [] }, revision: first.revision }, lines);
+      local = await startProxyProcess(opts, log, { delta: { set: [...first.kvs], del: [] }, revision: first.revision, ticketKey: tickets?.current }, lines);
     } else {
-      workers = new WorkerSet(opts, log, { revision: first.revision, kvs: first.kvs }, () => publish());
+      workers = new WorkerSet(opts, log, { revision: first.revision, kvs: first.kvs }, () => publish(), tickets?.current);
       await workers.start();
     }
+    tickets?.start();
     // Snapshots that arrived while the proxies started.
     const now = watch.current();
     if (now && now.revision > snapshotRevision) onSnapshot(now);
     publish();
   } catch (err) {
+    tickets?.stop();
     await watch?.close();
     await local?.close(0);
     await workers?.stop(0);
@@ -135,6 +141,7 @@ export async function startRouter(opts: RouterOptions, log: Logger, lines?: Acce
       closing ??= (async () => {
         // Deregister first so rollouts stop counting on this router, then drain.
         await registration.close();
+        tickets?.stop();
         await watch?.close();
         await Promise.all([local?.close(opts.shutdownGraceMs), workers?.stop(opts.shutdownGraceMs)]);
         await admin.close();

@@ -16,6 +16,9 @@ import { ClientConnection } from './h1-proxy.js';
 import { pauseOnConnect } from './shared-reads.js';
 import type { RequestHandler } from './tls-redirect.js';
 
+/** nginx's `http2_max_concurrent_streams`. */
+export const H2_MAX_STREAMS = 128;
+
 export interface ProxyServer {
   server: NetServer;
   address(): Addr;
@@ -46,7 +49,12 @@ export async function startProxyServer(ctx: ProxyContext, listen: Addr, opts: Pr
   const server = !opts.tls
     ? createServer(base, handler)
     : opts.http2
-      ? createSecureServer({ allowHTTP1: true, settings: { maxHeaderListSize: ctx.maxHeaderBytes }, ...opts.tls }, h2handler)
+      ? createSecureServer(
+          // nginx's limits: 128 concurrent streams per connection (node:http2 allows 2^32 - 1), and the header list as
+          // large as an HTTP/1.1 head may be.
+          { allowHTTP1: true, settings: { maxHeaderListSize: ctx.maxHeaderBytes, maxConcurrentStreams: H2_MAX_STREAMS }, ...opts.tls },
+          h2handler,
+        )
       : createHttpsServer({ ...base, ...opts.tls }, handler);
   Object.assign(server, base, { headersTimeout: 60_000 }); // the HTTP/1.1 side of the http2 server reads them too
   const upgrades = new Set<Socket>();

@@ -14,22 +14,28 @@ const send = (m: FromWorker) => process.send!(m);
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => undefined);
 
-// The first message is the whole snapshot; messages are handled in order, so nothing is missed meanwhile.
+// The ticket key (with TLS) comes first, then the whole snapshot; messages are handled in order, so nothing is
+// missed meanwhile.
+let ticketKey: Buffer | undefined;
 const initial = await new Promise<Extract<ToWorker, { t: 'snapshot' }>>((resolve) => {
-  const first = (m: ToWorker) => m.t === 'snapshot' && (process.off('message', first), resolve(m));
+  const first = (m: ToWorker) => {
+    if (m.t === 'ticket-key') ticketKey = Buffer.from(m.key, 'base64');
+    else if (m.t === 'snapshot') process.off('message', first), resolve(m);
+  };
   process.on('message', first);
   send({ t: 'hello' });
 });
 const queued: ToWorker[] = [];
 const queue = (m: ToWorker) => queued.push(m);
 process.on('message', queue);
-const proc = await startProxyProcess(opts, log, initial, lines);
+const proc = await startProxyProcess(opts, log, { ...initial, ticketKey }, lines);
 process.off('message', queue);
 const handle = (m: ToWorker) => {
   if (m.t === 'snapshot') {
     proc.apply(m.delta, m.revision);
     send({ t: 'applied', revision: m.revision });
-  } else if (m.t === 'metrics') send({ t: 'metrics', id: m.id, snapshot: proc.metrics.snapshot() });
+  } else if (m.t === 'ticket-key') proc.setTicketKey(Buffer.from(m.key, 'base64'));
+  else if (m.t === 'metrics') send({ t: 'metrics', id: m.id, snapshot: proc.metrics.snapshot() });
   else if (m.t === 'shutdown') {
     void proc.close(m.graceMs).finally(() => {
       flushSync();

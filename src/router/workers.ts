@@ -10,7 +10,12 @@ import type { SnapshotDelta } from './table-input.js';
 
 // A worker gets the whole current snapshot as its first delta (over IPC: environment strings are limited to
 // 128 KiB, far less than 10,000 routes), then only changes.
-export type ToWorker = { t: 'snapshot'; revision: number; delta: SnapshotDelta } | { t: 'metrics'; id: number } | { t: 'shutdown'; graceMs: number };
+export type ToWorker =
+  | { t: 'snapshot'; revision: number; delta: SnapshotDelta }
+  | { t: 'metrics'; id: number }
+  | { t: 'shutdown'; graceMs: number }
+  /** The TLS session ticket key (base64), sent before the first snapshot and on each rotation (tls-tickets.ts). */
+  | { t: 'ticket-key'; key: string };
 export type FromWorker =
   | { t: 'hello' }
   | { t: 'listening'; port: number; tlsPort?: number }
@@ -43,6 +48,8 @@ export class WorkerSet {
     initial: { revision: number; kvs: ReadonlyMap<string, string> },
     /** Called whenever the lowest revision applied by all workers may have advanced. */
     private readonly onApplied: (revision: number) => void,
+    /** The current TLS session ticket key, shared by all workers (with an HTTPS listener). */
+    private ticketKey?: Buffer,
   ) {
     this.latest = initial;
     const here = fileURLToPath(import.meta.url);
@@ -66,6 +73,7 @@ export class WorkerSet {
         if (m.t === 'hello') {
           // Sent once the worker listens for messages (earlier ones would be lost): the whole current snapshot.
           slot.synced = true;
+          if (this.ticketKey) worker.send({ t: 'ticket-key', key: this.ticketKey.toString('base64') } satisfies ToWorker);
           worker.send({ t: 'snapshot', revision: this.latest.revision, delta: { set: [...this.latest.kvs], del: [] } } satisfies ToWorker);
         } else if (m.t === 'listening') {
           this.port = m.port;
@@ -97,6 +105,13 @@ export class WorkerSet {
   broadcast(revision: number, delta: SnapshotDelta, kvs: ReadonlyMap<string, string>): void {
     this.latest = { revision, kvs };
     const msg: ToWorker = { t: 'snapshot', revision, delta };
+    for (const s of this.slots) if (s.synced && s.worker.isConnected()) s.worker.send(msg);
+  }
+
+  /** A rotated ticket key: to every worker now, and to workers forked later. */
+  setTicketKey(key: Buffer): void {
+    this.ticketKey = key;
+    const msg: ToWorker = { t: 'ticket-key', key: key.toString('base64') };
     for (const s of this.slots) if (s.synced && s.worker.isConnected()) s.worker.send(msg);
   }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { connect as http2Connect, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
-import type { TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
 import { startEtcd, startUpstream, startTestRouter, uniquePrefix, putRoute, putEndpoint, get, type Etcd, type Upstream } from './harness.js';
 import { createTestPki, type Leaf, type TestPki } from './tls-pki.js';
@@ -266,6 +266,59 @@ test('HTTP/2 clients (ALPN h2) are served: streams share one connection, bodies 
   } finally {
     await echo.close();
   }
+});
+
+/** A raw HTTP/2 frame: 9-byte header (length, type, flags, stream id), then the payload. */
+function h2Frame(type: number, flags: number, stream: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const head = Buffer.alloc(9);
+  head.writeUIntBE(payload.length, 0, 3);
+  head[3] = type;
+  head[4] = flags;
+  head.writeUInt32BE(stream, 5);
+  return Buffer.concat([head, payload]);
+}
+
+/** Sends the client preface, SETTINGS and `frames` over ALPN h2; resolves with the types of the frames the router sent until it closed. */
+function rawH2(frames: Buffer[]): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    let got = Buffer.alloc(0);
+    const s = tlsConnect({ host: '127.0.0.1', port: tlsPort, servername: 'secure.example.test', ca: pki.ca, ALPNProtocols: ['h2'] }, () => {
+      s.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), h2Frame(4, 0, 0), ...frames]));
+    });
+    s.on('data', (d: Buffer) => (got = Buffer.concat([got, d])));
+    s.on('error', reject);
+    s.on('close', () => {
+      const types: number[] = [];
+      for (let p = 0; p + 9 <= got.length; p += 9 + got.readUIntBE(p, 3)) types.push(got[p + 3]!);
+      resolve(types);
+    });
+  });
+}
+
+test("HTTP/2 attacks: invalid frames end that client's connection with GOAWAY; a stream flood beyond nginx's 128 is refused; others are served", async () => {
+  const session = http2Connect(`https://127.0.0.1:${tlsPort}`, { servername: 'secure.example.test', ca: pki.ca });
+  session.on('error', () => undefined);
+  await new Promise<void>((r) => session.once('remoteSettings', () => r()));
+  assert.equal(session.remoteSettings.maxConcurrentStreams, 128);
+  // DATA on stream 0 is a connection error (RFC 9113 §6.1).
+  const afterBadFrame = await rawH2([h2Frame(0, 0, 0, Buffer.from('junk'))]);
+  assert.ok(afterBadFrame.includes(7), `GOAWAY (type 7) expected, got frame types ${afterBadFrame.join(',')}`);
+  // 300 streams at once (HPACK: GET, /, https, :authority as a literal), without waiting for any answer.
+  const authority = Buffer.from('secure.example.test');
+  const block = Buffer.concat([Buffer.from([0x82, 0x84, 0x87, 0x01, authority.length]), authority]);
+  const flood = Array.from({ length: 300 }, (_, i) => h2Frame(1, 0x05, 2 * i + 1, block));
+  const flooded = rawH2([...flood, h2Frame(7, 0, 0, Buffer.alloc(8))]); // then GOAWAY from the client: the router closes
+  const types = await flooded;
+  const refused = types.filter((t) => t === 3).length;
+  assert.ok(refused > 0, `some of 300 concurrent streams refused (RST_STREAM), frame types: ${types.length}`);
+  // The well-behaved session goes on.
+  const status = await new Promise<number>((resolve, reject) => {
+    const stream = session.request({ ':authority': 'secure.example.test', ':path': '/' });
+    stream.on('response', (h) => (resolve(Number(h[':status'])), stream.resume()));
+    stream.on('error', reject);
+  });
+  assert.equal(status, 200);
+  await new Promise<void>((r) => session.close(r));
 });
 
 test('over TLS too, an absolute-form target is routed by its authority and forwarded in origin form (issue #14)', async () => {
