@@ -1,7 +1,7 @@
 // Samples every few seconds (never per scrape): the router's per-app counters (its admin /metrics), Docker stats
 // of every app process, and build records; keeps an hour of points per app in memory and on disk
-// ($YB_DATA_DIR/metrics/series.json) and sets the control plane's gauges.
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+// ($YB_DATA_DIR/metrics/series.jsonl, a journal: series-journal.ts) and sets the control plane's gauges.
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -11,6 +11,7 @@ import type { PlatformMetrics } from './platform-metrics.js';
 import { parsePromText, routerCounters, type RouterCounters } from './prom-text.js';
 import { summarize, type AppSummary, type Point, type TypeUsage } from './series.js';
 import { timeline, type TimelineEntry } from './timeline.js';
+import { SeriesJournal } from './series-journal.js';
 
 export const WINDOW_MS = 60 * 60 * 1000;
 /** Processes read at once per sample. */
@@ -31,7 +32,7 @@ export class MetricsSampler {
   private readonly forgotten = new Map<string, number>();
   private firstBuildScan = true;
   private timer: NodeJS.Timeout | undefined;
-  private readonly file: string;
+  private readonly journal: SeriesJournal;
 
   constructor(
     private readonly opts: { dataDir: string; routerAdminUrl: string; intervalMs: number },
@@ -42,32 +43,21 @@ export class MetricsSampler {
   ) {
     const dir = join(opts.dataDir, 'metrics');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    this.file = join(dir, 'series.json');
-    this.load();
-  }
-
-  private load(): void {
-    if (!existsSync(this.file)) return;
+    // Rewritten once it holds an hour of samples: the file stays within two hours of points.
+    const samplesPerWindow = Math.ceil(WINDOW_MS / Math.max(1000, opts.intervalMs));
+    this.journal = new SeriesJournal(join(dir, 'series.jsonl'), samplesPerWindow, (err) => this.log.warn({ err }, 'rewriting the metrics journal failed'));
     try {
-      const data = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, Point[]>;
-      for (const [app, pts] of Object.entries(data))
-        this.points.set(
-          app,
-          pts.map((p) => ({ ...p, router: p.router && revive(p.router) })),
-        );
+      this.journal.load(this.points, (p) => ({ ...p, router: p.router && revive(p.router) }));
     } catch (err) {
+      this.points.clear();
       this.log.warn({ err }, 'metrics series file unreadable; starting afresh');
     }
-  }
-
-  private save(): void {
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(
-      tmp,
-      JSON.stringify(Object.fromEntries(this.points), (_k, v: unknown) => (v === Infinity ? '+Inf' : v)),
-      { mode: 0o600 },
-    );
-    renameSync(tmp, this.file);
+    const cutoff = Date.now() - WINDOW_MS - opts.intervalMs * 2;
+    for (const [app, list] of this.points) {
+      const kept = list.filter((p) => p.t >= cutoff);
+      if (kept.length) this.points.set(app, kept);
+      else this.points.delete(app);
+    }
   }
 
   start(): void {
@@ -90,6 +80,7 @@ export class MetricsSampler {
     ]);
     const t = Date.now();
     const apps = new Set([...Object.keys(router ?? {}), ...Object.keys(usage ?? {}), ...this.points.keys()]);
+    const added: Record<string, Point> = {};
     for (const app of apps) {
       if ((this.forgotten.get(app) ?? -Infinity) >= started) continue;
       const list = (this.points.get(app) ?? []).filter((p) => p.t >= t - WINDOW_MS - this.opts.intervalMs * 2);
@@ -98,12 +89,15 @@ export class MetricsSampler {
       // (the autoscaler's window needs readings of an idle app too; a drop from earlier counts as a restart).
       if (router) point.router = router[app] ?? idle();
       if (usage) point.types = usage[app] ?? {};
-      if (point.router || point.types) list.push(point);
+      if (point.router || point.types) {
+        list.push(point);
+        added[app] = point;
+      }
       if (list.length) this.points.set(app, list);
       else this.points.delete(app);
     }
     try {
-      this.save();
+      this.journal.appendSample(t, added, () => this.points);
     } catch (err) {
       this.log.warn({ err }, 'saving the metrics series failed');
     }
@@ -171,8 +165,9 @@ export class MetricsSampler {
   /** Drops everything kept of `app` (it was destroyed): a later app of the same name, maybe another team's, must not see its points. */
   forget(app: string): void {
     this.points.delete(app);
-    this.forgotten.set(app, Date.now());
-    this.save();
+    const now = Date.now();
+    this.forgotten.set(app, now);
+    this.journal.forget(app, now);
   }
 
   /** The readings of `app` kept since `since` (ms), oldest first: the autoscaler's window (src/autoscale/). */
