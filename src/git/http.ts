@@ -138,7 +138,9 @@ export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
       if (service === 'git-receive-pack' && (await deps.reviewParent?.(ok.app))) env.YB_REVIEW_APPS = '1';
       let body = req.body as Readable;
       if (req.headers['content-encoding'] === 'gzip') body = body.pipe(createGunzip());
-      const child = spawn('git', [service.slice(4), '--stateless-rpc', dir], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      // Its own process group: a pusher that goes away ends git and the pre-receive hook with it (the hook's curl
+      // then closes its deploy request, and a build still queued for a slot leaves the queue; build/slots.ts).
+      const child = spawn('git', [service.slice(4), '--stateless-rpc', dir], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
       let received = 0;
       const limitMiB = Math.round(deps.maxPushBytes / 1024 / 1024);
       let refused = false;
@@ -169,6 +171,10 @@ export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
       child.stdout.pipe(raw);
       child.stderr.resume();
       child.on('error', () => raw.destroy());
+      raw.once('close', () => {
+        // git removes its lock files on SIGTERM; a group already gone (git ended) is nothing to end.
+        if (!raw.writableFinished && child.pid && child.exitCode === null) endGroup(child.pid);
+      });
     });
   }
 }
@@ -213,4 +219,13 @@ function refusePost(req: FastifyRequest, reply: FastifyReply, status: number, he
   input.once('end', () => answer(false));
   input.once('error', () => socket.destroy());
   input.resume();
+}
+
+/** Ends a process group with SIGTERM; it may have ended by itself in the meantime (ESRCH). */
+function endGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
 }
