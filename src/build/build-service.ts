@@ -94,6 +94,9 @@ export class BuildService {
   readonly slots: Slots;
   /** Places of the builds waiting for a slot, by build id (shown live in their records, never stored). */
   private readonly places = new Map<string, Place>();
+  /** Builds this process runs or queues, and when it started: an unfinished record of none of them was left by a stopped ybd. */
+  private readonly live = new Set<string>();
+  private readonly startedAt = Date.now();
   private readonly fetcher: BuildpackFetcher;
   /** YB_BUILD_MEMORY in bytes, for build containers and classic Dockerfile builds. */
   private readonly memoryBytes: number | undefined;
@@ -134,8 +137,15 @@ export class BuildService {
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
-  /** A queued build's live place: counts only, so no tenant learns what other teams build (docs/architecture.md §4.2). */
+  /**
+   * A queued build's live place: counts only, so no tenant learns what other teams build. A record still queued or
+   * building that no build of this process owns was left by a ybd that stopped (its push failed with it): it reads
+   * as failed (docs/architecture.md §4.2).
+   */
   private withPlace(rec: BuildRecord): BuildRecord {
+    const unfinished = rec.status === 'queued' || rec.status === 'building';
+    if (unfinished && !this.live.has(rec.id) && Date.parse(rec.createdAt) < this.startedAt)
+      return { ...rec, status: 'failed', error: `ybd stopped while this build was ${rec.status}; push again` };
     const place = rec.status === 'queued' ? this.places.get(rec.id) : undefined;
     return place ? { ...rec, queue: { position: place.position, ahead: place.ahead, slots: place.slots } } : rec;
   }
@@ -201,8 +211,14 @@ export class BuildService {
       createdAt: new Date().toISOString(),
     };
     const key = this.store.keys.build(req.app, id);
+    this.live.add(id);
+    // A pusher that goes away mid-upload ends the unpack (a source stream that just stops would hold its slot).
+    const gone = () => req.source.destroy(new YbError('YB_ERR_BUILD_FAILED', 'the pusher went away before its source was received'));
+    req.signal?.addEventListener('abort', gone, { once: true });
     await this.store.put(key, rec);
     const release = await this.waitForSlot(rec, req, emit).catch(async (err: unknown) => {
+      this.live.delete(id);
+      req.signal?.removeEventListener('abort', gone);
       await this.settle(rec, key, err);
       logBatch.flush();
       await new Promise((r) => logFile.end(r));
@@ -240,7 +256,9 @@ export class BuildService {
       rec.durations.total = Date.now() - t0;
       rec.finishedAt = new Date().toISOString();
       release();
+      req.signal?.removeEventListener('abort', gone);
       await this.store.put(key, rec);
+      this.live.delete(id);
       logBatch.flush();
       await new Promise((r) => logFile.end(r));
       await rm(work, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import type { User } from '../auth/tokens.js';
 import type { Action } from '../auth/access.js';
 import { ensureRepo } from './repos.js';
+import { endGroup } from './end-group.js';
 
 export interface GitHttpDeps {
   dataDir: string;
@@ -173,7 +174,7 @@ export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
       child.on('error', () => raw.destroy());
       raw.once('close', () => {
         // git removes its lock files on SIGTERM; a group already gone (git ended) is nothing to end.
-        if (!raw.writableFinished && child.pid && child.exitCode === null) endGroup(child.pid);
+        if (!raw.writableFinished && child.pid && child.exitCode === null && child.signalCode === null) endGroup(child.pid);
       });
     });
   }
@@ -219,13 +220,4 @@ function refusePost(req: FastifyRequest, reply: FastifyReply, status: number, he
   input.once('end', () => answer(false));
   input.once('error', () => socket.destroy());
   input.resume();
-}
-
-/** Ends a process group with SIGTERM; it may have ended by itself in the meantime (ESRCH). */
-function endGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGTERM');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-  }
 }

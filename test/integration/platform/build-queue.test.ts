@@ -8,7 +8,7 @@ import { execFile, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { promisify } from 'node:util';
 import { startPlatform, fixtureRepo, git, commitAll, expectedBody, type Platform } from '../../helpers/platform.js';
-import { ybAs, httpUrl, type Run } from '../auth/as-user.js';
+import { ybAs, httpUrl, makeKey, sshEnv, sshUrl, type Run } from '../auth/as-user.js';
 import { until } from '../../helpers/until.js';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -40,10 +40,10 @@ async function builds(user: string, app: string): Promise<Build[]> {
 }
 
 /** A git push as a child process in its own process group (as a shell runs it), its output collected as it comes. */
-function startPush(repo: string, url: string) {
+function startPush(repo: string, url: string, env: NodeJS.ProcessEnv = process.env) {
   const child = spawn('git', ['push', url, 'main'], {
     cwd: repo,
-    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+    env: { ...env, GIT_TERMINAL_PROMPT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -52,6 +52,39 @@ function startPush(repo: string, url: string) {
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const done = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
   return { child, done, output: () => output };
+}
+
+/**
+ * A source upload to `app` whose body is held back after its first block, so its build holds a slot until
+ * `finish()` (resolves to the deploy's output) or `drop()`; dropped after the test whatever happens.
+ */
+async function holdSlot(t: { after: (fn: () => void) => void }, user: string, app: string) {
+  const repo = await fixtureRepo('dockerfile-hello', p.dataDir);
+  const { stdout: tar } = await run('tar', ['-C', repo, '--exclude=.git', '-cf', '-', '.'], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+  let output = '';
+  const upload = request(`${p.apiUrl}/apps/${app}/builds`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${tok[user]}`, 'content-type': 'application/x-tar' },
+  });
+  const done = new Promise<string>((resolve, reject) => {
+    upload.on('response', (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (output += d));
+      res.on('end', () => resolve(output));
+    });
+    upload.on('error', reject);
+  });
+  done.catch(() => undefined); // a dropped upload's end is not awaited
+  t.after(() => upload.destroy());
+  upload.write(tar.subarray(0, 512));
+  await until(`${app}'s build to hold the slot`, async () => (await builds(user, app)).some((b) => b.status === 'building'));
+  return {
+    finish: () => {
+      upload.end(tar.subarray(512));
+      return done;
+    },
+    drop: () => upload.destroy(),
+  };
 }
 
 before(async () => {
@@ -72,26 +105,8 @@ test('with one build slot, a second push waits with its place shown, a push aban
   await ok('bob', ['apps:create', 'bee', '--team', 'team-b', '--no-remote']);
   await ok('bob', ['apps:create', 'gone', '--team', 'team-b', '--no-remote']);
 
-  // Team A: a source upload whose body the test holds back after its first block, so its build holds the slot.
-  const alphaRepo = await fixtureRepo('dockerfile-hello', p.dataDir);
-  const { stdout: tar } = await run('tar', ['-C', alphaRepo, '--exclude=.git', '-cf', '-', '.'], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
-  let alphaOutput = '';
-  const upload = request(`${p.apiUrl}/apps/${SECRET}/builds`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${tok.alice}`, 'content-type': 'application/x-tar' },
-  });
-  const alphaDone = new Promise<void>((resolve, reject) => {
-    upload.on('response', (res) => {
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (alphaOutput += d));
-      res.on('end', resolve);
-    });
-    upload.on('error', reject);
-  });
-  upload.write(tar.subarray(0, 512));
-  // On a failure below, the held-back upload would hold the slot, and ybd's stop, until the build timeout.
-  t.after(() => upload.destroy());
-  await until("team A's build to hold the slot", async () => (await builds('alice', SECRET)).some((b) => b.status === 'building'));
+  // Team A's build holds the one slot while the test holds back the rest of its upload.
+  const alpha = await holdSlot(t, 'alice', SECRET);
 
   // Team B: a git push that has to wait behind it.
   const beeRepo = await fixtureRepo('dockerfile-hello', p.dataDir);
@@ -115,9 +130,7 @@ test('with one build slot, a second push waits with its place shown, a push aban
   assert.match(abandoned.error ?? '', /abandoned while it waited for a build slot/);
   assert.equal((await builds('bob', 'bee')).find((b) => b.id === queued.id)?.queue?.position, 1, 'bee is still first in line');
   // Team A's upload completes: its build ends, bee gets the slot, both serve.
-  upload.end(tar.subarray(512));
-  await alphaDone;
-  assert.match(alphaOutput, /is live at/, alphaOutput);
+  assert.match(await alpha.finish(), /is live at/);
   assert.equal(await bee.done, 0, bee.output());
   assert.match(bee.output(), /remote: -----> Build slot free after [\d.]+ s in the queue/);
   assert.ok(!bee.output().includes(SECRET), "team A's app name reached team B's push output");
@@ -131,4 +144,54 @@ test('with one build slot, a second push waits with its place shown, a push aban
   const again = await git(goneRepo, ['push', httpUrl(p, tok.bob!, 'gone'), 'main']);
   assert.equal(again.code, 0, again.output);
   assert.doesNotMatch(again.output, /Queued behind/);
+});
+
+test('a ybd that stops with a build running and one queued: both pushes fail, their records read failed, pushing again works', {
+  timeout: 900_000,
+}, async (t) => {
+  await ok('alice', ['apps:create', 'held', '--team', 'team-a', '--no-remote']);
+  await ok('bob', ['apps:create', 'waits', '--team', 'team-b', '--no-remote']);
+  await holdSlot(t, 'alice', 'held');
+  const waitsRepo = await fixtureRepo('dockerfile-hello', p.dataDir);
+  const waits = startPush(waitsRepo, httpUrl(p, tok.bob!, 'waits'));
+  await until('the second push to be queued', async () => (await builds('bob', 'waits')).some((b) => b.status === 'queued'));
+
+  p.kill9(); // its embedded etcd stays up; the next start adopts it
+  await until('ybd gone', () => p.child.exitCode !== null || p.child.signalCode !== null);
+  assert.notEqual(await waits.done, 0, "the queued push failed on the pusher's side");
+  await p.restart();
+
+  const [queuedThen] = await builds('bob', 'waits');
+  assert.equal(queuedThen?.status, 'failed');
+  assert.match(queuedThen?.error ?? '', /ybd stopped while this build was queued; push again/);
+  const [runningThen] = await builds('alice', 'held');
+  assert.equal(runningThen?.status, 'failed');
+  assert.match(runningThen?.error ?? '', /ybd stopped while this build was building/);
+
+  const again = await git(waitsRepo, ['push', httpUrl(p, tok.bob!, 'waits'), 'main']);
+  assert.equal(again.code, 0, again.output);
+  assert.equal((await p.fetchApp('waits.localhost')).body, expectedBody('dockerfile-hello'));
+});
+
+test('over SSH too, a push whose client goes away while queued leaves the queue', { timeout: 900_000 }, async (t) => {
+  const key = makeKey(p.dataDir, 'bob-key');
+  await ok('bob', ['keys:add', `${key}.pub`]);
+  await ok('alice', ['apps:create', 'hold-ssh', '--team', 'team-a', '--no-remote']);
+  await ok('bob', ['apps:create', 'gone-ssh', '--team', 'team-b', '--no-remote']);
+  const held = await holdSlot(t, 'alice', 'hold-ssh');
+  const repo = await fixtureRepo('dockerfile-hello', p.dataDir);
+  const gone = startPush(repo, sshUrl(p, 'gone-ssh'), sshEnv(key));
+  await until('the SSH push to be told its place', () => /Queued behind 1 build/.test(gone.output()));
+  process.kill(-gone.child.pid!, 'SIGINT');
+  const abandoned = await until('the abandoned SSH push to leave the queue', async () => (await builds('bob', 'gone-ssh')).find((b) => b.status === 'failed'));
+  assert.match(abandoned.error ?? '', /abandoned while it waited for a build slot/);
+  // The holder goes away mid-upload: its build ends and frees the slot (else the next push would wait for ever).
+  held.drop();
+  const [dropped] = await until('the dropped upload to end its build', async () => {
+    const list = await builds('alice', 'hold-ssh');
+    return list[0]?.status === 'failed' && list;
+  });
+  assert.match(dropped?.error ?? '', /the pusher went away before its source was received/);
+  const again = await git(repo, ['push', sshUrl(p, 'gone-ssh'), 'main'], sshEnv(key));
+  assert.equal(again.code, 0, again.output);
 });
