@@ -23,7 +23,7 @@ export async function streamDeploy(
   ctx: ApiContext,
   reply: FastifyReply,
   app: string,
-  deploy: (out: (line: string) => void) => Promise<ReleaseRecord>,
+  deploy: (out: (line: string) => void, signal: AbortSignal) => Promise<ReleaseRecord>,
   failNote?: string,
 ): Promise<void> {
   reply.hijack();
@@ -56,8 +56,13 @@ export async function streamDeploy(
     raw.write(`${line}\n`);
   };
   const started = Date.now();
+  // A pusher that went away (its connection closed before the answer ended) abandons a build still queued for a slot.
+  const gone = new AbortController();
+  raw.once('close', () => {
+    if (!raw.writableFinished) gone.abort();
+  });
   try {
-    const rel = await deploy(out);
+    const rel = await deploy(out, gone.signal);
     note();
     say(`-----> v${rel.version} is live at ${appUrl(ctx, app)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     watch.end(true);

@@ -5,7 +5,8 @@ import type { Phases } from '../shared/phases.js';
 /** PORT of web processes when neither the image (EXPOSE) nor the app says otherwise. */
 export const DEFAULT_PORT = 5000;
 
-export type BuildStatus = 'pending' | 'building' | 'succeeded' | 'failed';
+/** queued: waiting for a build slot (slots.ts); its live place is in `queue`. */
+export type BuildStatus = 'pending' | 'queued' | 'building' | 'succeeded' | 'failed';
 
 export interface BuildRecord {
   id: string;
@@ -32,4 +33,6 @@ export interface BuildRecord {
   createdAt: string;
   finishedAt?: string;
   error?: string;
+  /** While queued: 1-based place in the queue, builds served before it (running ones included), slot count. Live, never stored. */
+  queue?: { position: number; ahead: number; slots: number };
 }

@@ -14,7 +14,7 @@ import { lineBatch } from '../shared/line-batch.js';
 import { parseProcfile, parseReleaseYaml } from '../release/procfile.js';
 import { registryEnv, type RegistrySettings } from './registries.js';
 import { renderRunDockerfile, renderRuntimeDockerfile, runtimeFingerprint, runtimeListingKey, RuntimeMemo } from './run-image.js';
-import { Slots } from './slots.js';
+import { Slots, type Place } from './slots.js';
 import { EMPTY_MANIFEST } from '../release/app-json.js';
 import { DEFAULT_PORT, type BuildRecord } from './build-record.js';
 import { phaseClock, type Phase, type Phases } from '../shared/phases.js';
@@ -60,6 +60,10 @@ export interface BuildRequest {
   config: Record<string, string>;
   user: string;
   buildpack?: string;
+  /** The app's team: build slots are shared fairly between teams (slots.ts). */
+  team?: string;
+  /** Aborted when the pusher went away: a build still waiting for a slot leaves the queue. */
+  signal?: AbortSignal;
   /** Images a Dockerfile build may use besides the platform's public ones (the app's team's), and the app's incarnation (its cache mounts). */
   access?: { ownsImage: (imageId: string) => Promise<boolean>; incarnation?: string };
 }
@@ -91,6 +95,11 @@ async function chownTree(dir: string, uid: number): Promise<void> {
 
 export class BuildService {
   readonly slots: Slots;
+  /** Places of the builds waiting for a slot, by build id (shown live in their records, never stored). */
+  private readonly places = new Map<string, Place>();
+  /** Builds this process runs or queues, and when it started: an unfinished record of none of them was left by a stopped ybd. */
+  private readonly live = new Set<string>();
+  private readonly startedAt = Date.now();
   private readonly fetcher: BuildpackFetcher;
   /** YB_BUILD_MEMORY in bytes, for build containers and classic Dockerfile builds. */
   private readonly memoryBytes: number | undefined;
@@ -123,7 +132,8 @@ export class BuildService {
 
   async get(app: string, id: string): Promise<BuildRecord | null> {
     if (!/^[a-z0-9]{1,40}$/.test(id)) return null;
-    return this.store.get<BuildRecord>(this.store.keys.build(app, id));
+    const rec = await this.store.get<BuildRecord>(this.store.keys.build(app, id));
+    return rec && this.withPlace(rec);
   }
 
   /** Adds the phases after the build (release records, rollout) to its record, once its release is live. */
@@ -135,7 +145,22 @@ export class BuildService {
   }
 
   async list(app: string): Promise<BuildRecord[]> {
-    return (await this.store.list<BuildRecord>(this.store.keys.buildsPrefix(app))).map((e) => e.value).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    return (await this.store.list<BuildRecord>(this.store.keys.buildsPrefix(app)))
+      .map((e) => this.withPlace(e.value))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /**
+   * A queued build's live place: counts only, so no tenant learns what other teams build. A record still queued or
+   * building that no build of this process owns was left by a ybd that stopped (its push failed with it): it reads
+   * as failed (docs/architecture.md §4.3).
+   */
+  private withPlace(rec: BuildRecord): BuildRecord {
+    const unfinished = rec.status === 'queued' || rec.status === 'building';
+    if (unfinished && !this.live.has(rec.id) && Date.parse(rec.createdAt) < this.startedAt)
+      return { ...rec, status: 'failed', error: `ybd stopped while this build was ${rec.status}; push again` };
+    const place = rec.status === 'queued' ? this.places.get(rec.id) : undefined;
+    return place ? { ...rec, queue: { position: place.position, ahead: place.ahead, slots: place.slots } } : rec;
   }
 
   /** A local image to deploy as is: its id, web port (first EXPOSE, else 5000) and whether it has a HEALTHCHECK. */
@@ -187,7 +212,7 @@ export class BuildService {
     const rec: BuildRecord = {
       id,
       app: req.app,
-      status: 'building',
+      status: 'queued',
       sourceCommit: req.sourceCommit,
       builder: 'buildpacks',
       buildpacks: [],
@@ -201,11 +226,24 @@ export class BuildService {
     const key = this.store.keys.build(req.app, id);
     const phases: Phases = (rec.phases = {});
     const mark = phaseClock(phases);
+    this.live.add(id);
+    // A pusher that goes away mid-upload ends the unpack (a source stream that just stops would hold its slot).
+    const gone = () => req.source.destroy(new YbError('YB_ERR_BUILD_FAILED', 'the pusher went away before its source was received'));
+    req.signal?.addEventListener('abort', gone, { once: true });
     await this.store.put(key, rec);
-    const release = await this.slots.acquire((ahead) => emit(`-----> Waiting for a free build slot (${ahead} build${ahead > 1 ? 's' : ''} ahead)…`));
+    const release = await this.waitForSlot(rec, req, emit).catch(async (err: unknown) => {
+      this.live.delete(id);
+      req.signal?.removeEventListener('abort', gone);
+      await this.settle(rec, key, err);
+      logBatch.flush();
+      await new Promise((r) => logFile.end(r));
+      throw err;
+    });
     const t0 = Date.now();
     mark('queue', t0);
     try {
+      rec.status = 'building';
+      await this.store.put(key, rec);
       const src = join(work, 'src');
       // Receiving ends with the sender's last byte; unpacking goes on with what is still buffered, and the link check.
       let received = 0;
@@ -242,13 +280,46 @@ export class BuildService {
     } finally {
       rec.durations.total = Date.now() - t0;
       rec.finishedAt = new Date().toISOString();
-      await this.store.put(key, rec);
       release();
+      req.signal?.removeEventListener('abort', gone);
+      await this.store.put(key, rec);
+      this.live.delete(id);
       logBatch.flush();
       await new Promise((r) => logFile.end(r));
       await rm(work, { recursive: true, force: true });
       this.settings.afterBuild?.();
     }
+  }
+
+  /**
+   * Waits for a build slot, telling the pusher where it stands whenever that changes ("queued behind 3 builds"); the
+   * wait is recorded as durations.queued. Rejects when the pusher went away first (req.signal).
+   */
+  private async waitForSlot(rec: BuildRecord, req: BuildRequest, emit: (line: string) => void): Promise<() => void> {
+    const t = Date.now();
+    const onPlace = (place: Place) => {
+      this.places.set(rec.id, place);
+      const n = place.ahead;
+      emit(`-----> Queued behind ${n} build${n === 1 ? '' : 's'} (${place.slots} build slot${place.slots === 1 ? '' : 's'}, YB_BUILD_CONCURRENCY)`);
+    };
+    try {
+      const release = await this.slots.acquire({ team: req.team ?? req.app, signal: req.signal, onPlace });
+      if (this.places.has(rec.id)) {
+        rec.durations.queued = Date.now() - t;
+        emit(`-----> Build slot free after ${(rec.durations.queued / 1000).toFixed(1)} s in the queue`);
+      }
+      return release;
+    } finally {
+      this.places.delete(rec.id);
+    }
+  }
+
+  /** Records a build that never got a slot as failed, saying why. */
+  private async settle(rec: BuildRecord, key: string, err: unknown): Promise<void> {
+    rec.status = 'failed';
+    rec.error = err instanceof Error ? err.message : String(err);
+    rec.finishedAt = new Date().toISOString();
+    await this.store.put(key, rec);
   }
 
   /** The platform's public images, for tenants to build on: the stack and the builder (both Debian packages and our tools, no app's code); not the yunbang-runtime images, which hold a buildpack's output for some app. */

@@ -116,7 +116,14 @@ export const SETTINGS = {
       "How routers reach app processes on Docker (docs/architecture.md §6.1): container (the container's address on its team network; nothing is published, and traffic keeps flowing while the engine restarts with live-restore), published (a port published on 127.0.0.1 through the engine's port proxy). auto: container when the engine runs on this host and is not rootless, else published.",
   },
   instance: { env: 'YB_INSTANCE', type: 'string', default: 'yunbang', description: 'Label value marking the Docker objects this platform owns.' },
-  buildConcurrency: { env: 'YB_BUILD_CONCURRENCY', type: 'int', default: '2', description: 'Builds that run at once (across apps).' },
+  buildConcurrency: {
+    env: 'YB_BUILD_CONCURRENCY',
+    type: 'int',
+    min: 0,
+    default: '0',
+    description:
+      'Builds that run at once (across apps); 0: one per core of the host. The rest wait in a queue shared fairly between teams, and each waiting push is told its place ("queued behind 3 builds").',
+  },
   buildTimeout: { env: 'YB_BUILD_TIMEOUT', type: 'int', default: '1800', description: 'Seconds before a build is cancelled.' },
   maxPushMiB: { env: 'YB_MAX_PUSH_MB', type: 'int', default: '512', description: 'Largest git push or source upload accepted, in MiB.' },
   maxUnpackedMiB: {

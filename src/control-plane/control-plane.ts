@@ -1,6 +1,7 @@
 // The control plane's wiring (docs/architecture.md §2): every component of ybd built from the settings, each that
 // holds something open a lifecycle step, started in order and stopped in reverse. One block per component; what
 // ybd prints, its signals and its fatal-error messages are bin/ybd.ts's.
+import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -130,7 +131,7 @@ export async function startControlPlane(cfg: PlatformConfig, log: Logger, paths:
       caBundle: cfg.caBundle,
       timeoutMs: cfg.buildTimeout * 1000,
       registries: await detectRegistries({ npmRegistry: cfg.npmRegistry, pipIndex: cfg.pipIndex, goProxy: cfg.goProxy, composerRepo: cfg.composerRepo }),
-      concurrency: cfg.buildConcurrency,
+      concurrency: cfg.buildConcurrency || availableParallelism(),
       memoryMiB: cfg.buildMemory,
       cpus: cfg.buildCpus,
       dockerfileBuilder: cfg.dockerfileBuilder,

@@ -85,13 +85,14 @@ export class Deployer {
   }
 
   /** git push / source upload: build, release, roll out. */
-  async deploySource(req: { app: string; source: Readable; commit?: string; user: string }, out: Out): Promise<ReleaseRecord> {
+  async deploySource(req: { app: string; source: Readable; commit?: string; user: string; signal?: AbortSignal }, out: Out): Promise<ReleaseRecord> {
     return this.serialized(req.app, out, async (clock) => {
       const app = await this.apps.requireApp(req.app);
       let config = await this.apps.getConfig(app.name);
       const access = { ownsImage: (id: string) => this.teamOwnsImage(app.team, id), incarnation: app.incarnation };
+      const slot = { team: app.team, signal: req.signal }; // build slots are shared fairly between teams (docs/architecture.md §4.3)
       const build = await this.builds.build(
-        { app: app.name, source: req.source, sourceCommit: req.commit, config, user: req.user, buildpack: app.buildpack, access },
+        { app: app.name, source: req.source, sourceCommit: req.commit, config, user: req.user, buildpack: app.buildpack, access, ...slot },
         out,
       );
       if (!build.imageId || !build.image) throw new YbError('YB_ERR_BUILD_FAILED', 'the build produced no image');

@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import type { User } from '../auth/tokens.js';
 import type { Action } from '../auth/access.js';
 import { ensureRepo } from './repos.js';
+import { endGroup } from './end-group.js';
 
 export interface GitHttpDeps {
   dataDir: string;
@@ -138,7 +139,9 @@ export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
       if (service === 'git-receive-pack' && (await deps.reviewParent?.(ok.app))) env.YB_REVIEW_APPS = '1';
       let body = req.body as Readable;
       if (req.headers['content-encoding'] === 'gzip') body = body.pipe(createGunzip());
-      const child = spawn('git', [service.slice(4), '--stateless-rpc', dir], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      // Its own process group: a pusher that goes away ends git and the pre-receive hook with it (the hook's curl
+      // then closes its deploy request, and a build still queued for a slot leaves the queue; build/slots.ts).
+      const child = spawn('git', [service.slice(4), '--stateless-rpc', dir], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
       let received = 0;
       const limitMiB = Math.round(deps.maxPushBytes / 1024 / 1024);
       let refused = false;
@@ -169,6 +172,10 @@ export function registerGitHttp(app: FastifyInstance, deps: GitHttpDeps): void {
       child.stdout.pipe(raw);
       child.stderr.resume();
       child.on('error', () => raw.destroy());
+      raw.once('close', () => {
+        // git removes its lock files on SIGTERM; a group already gone (git ended) is nothing to end.
+        if (!raw.writableFinished && child.pid && child.exitCode === null && child.signalCode === null) endGroup(child.pid);
+      });
     });
   }
 }

@@ -15,6 +15,7 @@ import { recordEvent } from '../auth/audit.js';
 import { ensureRepo } from './repos.js';
 import { currentName, type FormerName } from '../release/rename-plan.js';
 import { ensureHostKey } from './host-key.js';
+import { endGroup } from './end-group.js';
 
 export interface GitSshDeps {
   store: Store;
@@ -140,7 +141,11 @@ export async function startGitSsh(addr: { host: string; port: number }, deps: Gi
             };
             if (gitProtocol) env.GIT_PROTOCOL = gitProtocol;
             if (cmd.service === 'git-receive-pack' && (await deps.reviewParent?.(cmd.app))) env.YB_REVIEW_APPS = '1';
-            const child = spawn('git', [cmd.service.slice(4), dir], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+            // Its own process group, ended when the pusher goes away (a queued build leaves the queue; end-group.ts).
+            const child = spawn('git', [cmd.service.slice(4), dir], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+            ch.once('close', () => {
+              if (child.pid && child.exitCode === null && child.signalCode === null) endGroup(child.pid);
+            });
             let received = 0;
             ch.on('data', (chunk: Buffer) => {
               received += chunk.length;

@@ -88,7 +88,7 @@ export function registerDeploys(api: FastifyInstance, ctx: ApiContext): void {
       const gz = /gzip/.test(String(req.headers['content-type'])) || req.headers['content-encoding'] === 'gzip';
       const source = sourceStream(body, ctx.maxPushBytes ?? MAX_UPLOAD, gz);
       source.on('error', () => undefined); // the build reads this stream and reports its error; never crash on it
-      await streamDeploy(ctx, reply, app.name, (out) => ctx.deployer.deploySource({ app: app.name, source, user: currentUser(req).name }, out));
+      await streamDeploy(ctx, reply, app.name, (out, signal) => ctx.deployer.deploySource({ app: app.name, source, user: currentUser(req).name, signal }, out));
       closeWhenAnswered(req.raw, reply.raw);
     },
   );

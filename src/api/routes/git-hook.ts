@@ -44,7 +44,7 @@ export function registerGitHook(api: FastifyInstance, ctx: ApiContext): void {
       ctx,
       reply,
       app,
-      (out) => ctx.deployer.deploySource({ app, source: req.body as Readable, commit: q.rev, user }, out),
+      (out, signal) => ctx.deployer.deploySource({ app, source: req.body as Readable, commit: q.rev, user, signal }, out),
       'Push rejected; the previous release keeps serving.',
     );
     closeWhenAnswered(req.raw, reply.raw);

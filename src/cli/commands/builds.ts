@@ -20,6 +20,14 @@ interface Build {
   phases?: Phases;
   error?: string;
   image?: string;
+  queue?: { position: number; ahead: number; slots: number };
+}
+
+/** The status, with a queued build's live place ("queued (place 2, 3 builds ahead, 2 slots)"). */
+function statusOf(b: Build): string {
+  const q = b.queue;
+  if (b.status !== 'queued' || !q) return b.status;
+  return `queued (place ${q.position}, ${q.ahead} build${q.ahead === 1 ? '' : 's'} ahead, ${q.slots} slot${q.slots === 1 ? '' : 's'})`;
 }
 
 const took = (b: Build) => (b.finishedAt ? `${Math.round((Date.parse(b.finishedAt) - Date.parse(b.createdAt)) / 100) / 10} s` : '-');
@@ -49,7 +57,7 @@ export function registerBuilds(program: Command): void {
         ['ID', 'STATUS', 'COMMIT', 'BUILDER', 'BY', 'CREATED', 'TOOK'],
         list.map((b) => [
           b.id,
-          b.status,
+          statusOf(b),
           b.sourceCommit?.slice(0, 7) ?? '-',
           b.language ? `${b.builder} (${b.language})` : b.builder,
           b.createdBy,
@@ -74,7 +82,7 @@ export function registerBuilds(program: Command): void {
       table(
         ['KEY', 'VALUE'],
         [
-          ['Status', b.status + (b.error ? ` (${b.error})` : '')],
+          ['Status', statusOf(b) + (b.error ? ` (${b.error})` : '')],
           ['Commit', b.sourceCommit ?? '-'],
           ['Builder', b.builder],
           ['Buildpacks', b.buildpacks.join(', ') || '-'],
