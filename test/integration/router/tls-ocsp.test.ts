@@ -5,10 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connect as tlsConnect } from 'node:tls';
@@ -19,8 +18,11 @@ import { certKeyContext, type CertRecord } from '../../../src/router/tls-record.
 import type { RunningRouter } from '../../../src/router/router.js';
 import { fetchOcsp } from '../../../src/router/tls-ocsp.js';
 import { until } from '../../helpers/until.js';
+import { createTestPki, type TestPki } from './tls-pki.js';
 
 const run = promisify(execFile);
+let pki: TestPki;
+/** The test CA's directory (pki.dir): its ca.crt and ca.key, the responder's index.txt, requests and answers. */
 let dir: string;
 let etcd: Etcd;
 let box: SecretBox;
@@ -30,47 +32,12 @@ let tlsPort: number;
 let caPem: string;
 const prefix = uniquePrefix();
 const servers: Server[] = [];
-let n = 0;
 
 /** A leaf for `host` signed by the test CA, naming `ocspUrl` as its responder, listed as valid in the CA's index. */
 async function leafFor(host: string, ocspUrl: string): Promise<{ cert: string; key: string; certFile: string }> {
-  const base = join(dir, `leaf${++n}`);
-  writeFileSync(`${base}.ext`, `subjectAltName=DNS:${host}\nauthorityInfoAccess=OCSP;URI:${ocspUrl}\nextendedKeyUsage=serverAuth\n`);
-  await run('openssl', [
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-subj',
-    `/CN=${host}`,
-    '-keyout',
-    `${base}.key`,
-    '-out',
-    `${base}.csr`,
-  ]);
-  await run('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    `${base}.csr`,
-    '-CA',
-    join(dir, 'ca.crt'),
-    '-CAkey',
-    join(dir, 'ca.key'),
-    '-CAcreateserial',
-    '-days',
-    '5',
-    '-extfile',
-    `${base}.ext`,
-    '-out',
-    `${base}.crt`,
-  ]);
-  const serial = (await run('openssl', ['x509', '-in', `${base}.crt`, '-noout', '-serial'])).stdout.trim().replace(/^serial=/, '');
-  appendFileSync(join(dir, 'index.txt'), `V\t301231000000Z\t\t${serial}\tunknown\t/CN=${host}\n`);
-  return { cert: readFileSync(`${base}.crt`, 'utf8'), key: readFileSync(`${base}.key`, 'utf8'), certFile: `${base}.crt` };
+  const leaf = await pki.leaf([host], 5, [`authorityInfoAccess=OCSP;URI:${ocspUrl}`]);
+  appendFileSync(join(dir, 'index.txt'), `V\t301231000000Z\t\t${leaf.serial}\tunknown\t/CN=${host}\n`);
+  return leaf;
 }
 
 /** Routes `host` to the upstream and stores its certificate, with the CA after the leaf (the issuer for OCSP). */
@@ -123,25 +90,9 @@ function handshake(host: string): Promise<Buffer | undefined> {
 }
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'yb-router-ocsp-'));
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '5',
-    '-subj',
-    '/CN=OCSP Test CA',
-    '-keyout',
-    join(dir, 'ca.key'),
-    '-out',
-    join(dir, 'ca.crt'),
-  ]);
-  caPem = readFileSync(join(dir, 'ca.crt'), 'utf8');
+  pki = await createTestPki();
+  dir = pki.dir;
+  caPem = pki.ca;
   writeFileSync(join(dir, 'index.txt'), '');
   etcd = await startEtcd();
   const dataDir = mkdtempSync(join(dir, 'data-'));
@@ -157,7 +108,7 @@ after(async () => {
   for (const s of servers) s.closeAllConnections(), s.close();
   await upstream?.close();
   await etcd?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  pki?.close();
 });
 
 test("the responder named in the certificate is asked once; its answer is stapled and verifies as 'good'", async () => {

@@ -19,8 +19,8 @@ export interface Leaf {
 export interface TestPki {
   dir: string;
   ca: string;
-  /** A leaf for `names` (the first is the subject CN), valid `days` days. */
-  leaf(names: string[], days?: number): Promise<Leaf>;
+  /** A leaf for `names` (the first is the subject CN), valid `days` days, with `extensions` (openssl extfile lines) added. */
+  leaf(names: string[], days?: number, extensions?: string[]): Promise<Leaf>;
   close(): void;
 }
 
@@ -49,11 +49,11 @@ export async function createTestPki(): Promise<TestPki> {
   return {
     dir,
     ca: readFileSync(caCert, 'utf8'),
-    async leaf(names, days = 20) {
+    async leaf(names, days = 20, extensions = []) {
       const base = join(dir, `leaf${++n}`);
       writeFileSync(
         `${base}.ext`,
-        `subjectAltName=${names.map((d) => `DNS:${d}`).join(',')}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n`,
+        `subjectAltName=${names.map((d) => `DNS:${d}`).join(',')}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n${extensions.map((e) => `${e}\n`).join('')}`,
       );
       await run('openssl', [
         'req',
