@@ -81,7 +81,7 @@ start() {
   else
     setsid nohup nsenter --net="/run/netns/$(k8s_netns "$n")" -- "$@" >"$K8S_LOGS/$name.log" 2>&1 </dev/null 9>&- &
   fi
-  echo $! > "$K8S_RUN/$name.pid"
+  k8s_record_pid "$name" $!
 }
 # wait_until NAME SECONDS CMD... — polls CMD every 0.2 s; on timeout (or if NAME died) shows NAME's log tail and fails.
 wait_until() {

@@ -149,5 +149,15 @@ k8s_lock() {
 }
 
 # Processes: each component runs in its own session with a pid file; its log is $K8S_LOGS/<name>.log.
-k8s_pid() { cat "$K8S_RUN/$1.pid" 2>/dev/null; }
-k8s_running() { local pid; pid=$(k8s_pid "$1") && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+# A pid file holds the pid and the process's start time (clock ticks after boot, field 22 of /proc/PID/stat, read
+# after the command name, which may hold spaces): a pid the kernel has since given to another process (a Docker
+# engine started after the cluster went away, say) is then not taken for the daemon, and never stopped as one.
+k8s_proc_start() { sed -E 's/^.*\) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+k8s_record_pid() { echo "$2 $(k8s_proc_start "$2")" > "$K8S_RUN/$1.pid"; }
+k8s_pid() { local pid _; read -r pid _ < "$K8S_RUN/$1.pid" 2>/dev/null && echo "$pid"; }
+k8s_running() {
+  local pid start
+  read -r pid start < "$K8S_RUN/$1.pid" 2>/dev/null || return 1
+  # A file from before the start time was recorded (no second field) is taken at its word.
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && { [ -z "$start" ] || [ "$(k8s_proc_start "$pid")" = "$start" ]; }
+}
