@@ -181,9 +181,11 @@ class H2Exchange implements UpstreamUser {
     ctx.metrics.started(target.app);
     stream.on('error', () => undefined); // resets and session errors end in 'close' below
     stream.on('close', () => this.abort());
-    stream.on('drain', () => {
-      if (this.up.exchange === this && this.up.socket.isPaused()) this.up.socket.resume();
-    });
+  }
+
+  /** The client's stream can take more response bytes (awaited only when a write was refused: most never are). */
+  private drained(): void {
+    if (this.up.exchange === this && this.up.socket.isPaused()) this.up.socket.resume();
   }
 
   start(): void {
@@ -308,7 +310,10 @@ class H2Exchange implements UpstreamUser {
       this.stream.end(data.length > 0 ? data : undefined);
       return this.complete();
     }
-    if (data.length > 0 && !this.stream.write(data)) this.up.socket.pause(); // resumed on the stream's 'drain'
+    if (data.length > 0 && !this.stream.write(data)) {
+      this.up.socket.pause();
+      this.stream.once('drain', () => this.drained());
+    }
   }
 
   upstreamEnd(): void {
