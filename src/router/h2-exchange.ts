@@ -114,7 +114,9 @@ export function takeStream(ctx: ProxyContext, stream: ServerHttp2Stream, headers
   const head =
     `${method} ${path} HTTP/1.1\r\n${lines}${chunked ? 'transfer-encoding: chunked\r\n' : ''}x-forwarded-for: ${forwardedFor}\r\n` +
     `${info.tail}${host}\r\nx-request-id: ${requestId}\r\n\r\n`;
-  new H2Exchange(ctx, stream, method, path, host, target, requestId, head, body, chunked, connectTimeoutMs).start();
+  const declared = body && !chunked ? Number(first(headers['content-length'])) : 0;
+  if (!Number.isSafeInteger(declared) || declared < 0) return false; // nghttp2 refuses these first
+  new H2Exchange(ctx, stream, method, path, host, target, requestId, head, body, chunked, declared, connectTimeoutMs).start();
   return true;
 }
 
@@ -175,6 +177,8 @@ class H2Exchange implements UpstreamUser {
     private readonly head: string,
     private readonly body: boolean,
     private readonly chunked: boolean,
+    /** Body bytes the Content-Length promised (not sent chunked): no byte more goes to the upstream. */
+    private bodyLeft: number,
     private readonly connectTimeoutMs: number,
   ) {
     this.requestSent = !body;
@@ -220,7 +224,13 @@ class H2Exchange implements UpstreamUser {
       w.write(`${chunk.length.toString(16)}\r\n`);
       w.write(chunk);
       writable = w.write('\r\n');
-    } else writable = w.write(chunk);
+    } else {
+      // nghttp2 resets a stream whose DATA exceeds its content-length; should a byte more ever arrive, it would be
+      // read by the upstream as the start of another request on the connection: the exchange ends instead.
+      if (chunk.length > this.bodyLeft) return this.fail('protocol', 'request body longer than its Content-Length');
+      this.bodyLeft -= chunk.length;
+      writable = w.write(chunk);
+    }
     if (!writable) this.stream.pause(); // flow control holds the client until the upstream drains
   }
 

@@ -372,6 +372,21 @@ test('attack: streams reset in a loop leave no upstream connection behind, and o
   }
 });
 
+test('attack: DATA beyond the Content-Length never reaches the upstream as another request', async () => {
+  let smuggled = 0;
+  routes.set('/smuggled', (req, res) => (smuggled++, req.resume(), res.end('no')));
+  const extra = `GET /smuggled HTTP/1.1\r\nhost: ${HOST}\r\n\r\n`;
+  const attacker = connect();
+  const outcome = await ask({ ':path': '/post', ':method': 'POST', 'content-length': '5' }, `hello${extra}`, attacker).then(
+    (a) => a.status,
+    (err: NodeJS.ErrnoException) => err.code ?? 'error',
+  );
+  attacker.destroy();
+  assert.notEqual(outcome, 200, 'a body longer than its Content-Length is not served');
+  for (let i = 0; i < 5; i++) assert.equal((await ask({ ':path': '/after-smuggle' })).status, 200);
+  assert.equal(smuggled, 0, 'the bytes after the declared body were not read as a request');
+});
+
 test('attack: a huge header list is refused without harm to other sessions', async () => {
   const victim = connect();
   const big = 'x'.repeat(16 * 1024);
