@@ -15,7 +15,7 @@ import { SocketWriter } from './socket-writer.js';
 import { idleClock, type Watched } from './idle-clock.js';
 
 /** Methods a request may be sent again with (RFC 9110 §9.2.2). */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+export const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 /** Response bodies up to this size leave in one write with their head. */
 const SMALL_BODY = 16 * 1024;
 /** Largest request body kept for sending again on a new connection when a kept-alive one fails. */
@@ -61,11 +61,25 @@ function copyInto(to: Buffer, at: number, from: Buffer, start: number, end: numb
   return at;
 }
 
+/** What an upstream connection tells the exchange that owns it (this module's, or HTTP/2's in h2-exchange.ts). */
+export interface UpstreamUser {
+  /** The response head went to the client (a body may be silent; see idleLimitMs). */
+  readonly responding: boolean;
+  upstreamConnected(): void;
+  /** Bytes read, in the shared read buffer: used or copied before returning. */
+  upstreamData(chunk: Buffer): void;
+  upstreamEnd(): void;
+  upstreamFailed(code: string): void;
+  upstreamTimeout(): void;
+  /** The connection can take more request bytes. */
+  upstreamDrained(): void;
+}
+
 /** A keep-alive connection to an endpoint, owned by one exchange at a time or idle in `Upstreams`. */
-class UpstreamConnection implements Watched {
+export class UpstreamConnection implements Watched {
   readonly socket: Socket;
   readonly writer: SocketWriter;
-  exchange: FastPathExchange | undefined;
+  exchange: UpstreamUser | undefined;
   connected = false;
   /** Has completed a response before (so a reset may just be a keep-alive race). */
   reused = false;
@@ -95,7 +109,7 @@ class UpstreamConnection implements Watched {
       this.exchange?.upstreamConnected();
     });
     s.on('end', () => this.exchange?.upstreamEnd());
-    this.writer = new SocketWriter(s, () => this.exchange?.client.resume(), this);
+    this.writer = new SocketWriter(s, () => this.exchange?.upstreamDrained(), this);
     s.on('error', (err: NodeJS.ErrnoException) => this.exchange?.upstreamFailed(err.code ?? err.message));
     s.on('close', () => {
       idleClock.unwatch(this);
@@ -128,7 +142,7 @@ class UpstreamConnection implements Watched {
 }
 
 /** One request on the fast path and its upstream attempts. */
-export class FastPathExchange {
+export class FastPathExchange implements UpstreamUser {
   private up!: UpstreamConnection;
   private readonly started = performance.now();
   private readonly requestId: string;
@@ -203,6 +217,10 @@ export class FastPathExchange {
   forwardBody(body: Buffer): void {
     this.bodyLeft -= body.length;
     if (!this.up.writer.write(body)) this.client.pause();
+  }
+
+  upstreamDrained(): void {
+    this.client.resume();
   }
 
   /** The client can take more response bytes. */

@@ -1,11 +1,20 @@
 // One proxy process's HTTP (or HTTPS) listener: new HTTP/1.1 connections start on the byte-level fast path
 // (h1-proxy.ts), which hands what it does not serve to node:http with the general proxy and upgrade handlers; TLS
-// clients that negotiate HTTP/2 (ALPN h2) are served by node:http2 through the same general proxy; request targets
-// and Host are settled first (target-front.ts). Counts client connections and closes gracefully (stop accepting,
+// clients that negotiate HTTP/2 (ALPN h2) are served stream by stream on node:http2's core API (h2-exchange.ts),
+// which hands what it does not serve to node:http2's compatibility layer and the general proxy; request targets and
+// Host are settled first (target-front.ts). Counts client connections and closes gracefully (stop accepting,
 // let in-flight requests finish, then cut the rest).
 import { createServer, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { createSecureServer, type Http2Session, type Http2ServerRequest, type Http2ServerResponse, type SecureServerOptions } from 'node:http2';
+import {
+  createSecureServer,
+  type Http2Session,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type IncomingHttpHeaders,
+  type SecureServerOptions,
+  type ServerHttp2Stream,
+} from 'node:http2';
 import type { Server as NetServer, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Addr } from '../config/load.js';
@@ -13,6 +22,7 @@ import { createProxy, type ProxyContext } from './proxy.js';
 import { createUpgradeProxy } from './upgrade.js';
 import { refuseConnect, refuseUpgradeTarget, targetFront } from './target-front.js';
 import { ClientConnection } from './h1-proxy.js';
+import { takeStream } from './h2-exchange.js';
 import { pauseOnConnect } from './shared-reads.js';
 import type { RequestHandler } from './tls-redirect.js';
 
@@ -33,7 +43,7 @@ export interface ProxyServerOptions {
   tls?: SecureServerOptions;
   /** Wraps the proxy's request handler (the HTTP listener's https-only redirect). */
   front?: (proxy: RequestHandler) => RequestHandler;
-  /** With `tls`: offer HTTP/2 too (ALPN h2, node:http2's compatibility API). */
+  /** With `tls`: offer HTTP/2 too (ALPN h2; streams on h2-exchange.ts, or node:http2's compatibility API with `noFastPath`). */
   http2?: boolean;
   /** Serve every request through node:http (no fast path): for comparison in bench/router. */
   noFastPath?: boolean;
@@ -65,6 +75,17 @@ export async function startProxyServer(ctx: ProxyContext, listen: Addr, opts: Pr
     if (!refuseUpgradeTarget(ctx, req, socket)) onUpgrade(req, socket, head);
   });
   server.on('connect', refuseConnect(ctx));
+  if (opts.http2 && opts.tls && !opts.noFastPath) {
+    // node:http2's compatibility layer is the `stream` listener it added for the request handler: it becomes the
+    // fallback of the core-API fast path, which decides per stream (takeStream).
+    type StreamListener = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, raw: string[]) => void;
+    const [compat] = server.listeners('stream') as StreamListener[];
+    if (compat === undefined) throw new Error('the HTTP/2 server registered no stream listener');
+    server.removeAllListeners('stream');
+    server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, raw: string[]) => {
+      if (!takeStream(ctx, stream, headers, opts.connectTimeoutMs)) compat.call(server, stream, headers, flags, raw);
+    });
+  }
   const sessions = new Set<Http2Session>();
   server.on('session', (session: Http2Session) => {
     sessions.add(session);
