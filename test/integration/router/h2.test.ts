@@ -14,12 +14,22 @@ import { connect as http2Connect, constants, type ClientHttp2Session, type Incom
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import pino from 'pino';
-import { startEtcd, startUpstream, testOptions, uniquePrefix, putRoute, putEndpoint, freePort, type Etcd, type Upstream } from './harness.js';
+import {
+  startEtcd,
+  startUpstream,
+  testOptions,
+  uniquePrefix,
+  putRoute,
+  putEndpoint,
+  freePort,
+  type Etcd,
+  type Upstream,
+  putCert as putCertRecord,
+} from './harness.js';
 import { createTestPki, type Leaf, type TestPki } from './tls-pki.js';
 import { until } from '../../helpers/until.js';
 import { keys } from '../../../src/store/keys.js';
 import { loadSecretBox, type SecretBox } from '../../../src/auth/secrets.js';
-import { certKeyContext, type CertRecord } from '../../../src/router/tls-record.js';
 import { acmeChallengeKey } from '../../../src/router/acme-challenges.js';
 import { AccessLines } from '../../../src/router/access-log.js';
 import { startRouter, type RunningRouter } from '../../../src/router/router.js';
@@ -64,23 +74,8 @@ function echo(req: IncomingMessage, res: ServerResponse): void {
   });
 }
 
-async function putCert(hostname: string, l: Leaf): Promise<number> {
-  const rec: CertRecord = {
-    app: 'h2',
-    hostname,
-    cert: l.cert,
-    key: box.seal(l.key, certKeyContext(hostname)),
-    names: [hostname],
-    notBefore: '',
-    notAfter: '',
-    issuer: 'Yunbang Test CA',
-    subject: hostname,
-    fingerprint: '',
-    source: 'manual',
-    createdAt: new Date().toISOString(),
-  };
-  const r = await etcd.client.put(keys(prefix).cert(hostname)).value(JSON.stringify(rec)).exec();
-  return Number(r.header.revision);
+function putCert(hostname: string, l: Leaf): Promise<number> {
+  return putCertRecord(etcd.client, prefix, box, { app: 'h2', hostname, chain: l.cert, key: l.key, issuer: 'Yunbang Test CA' });
 }
 
 before(async () => {

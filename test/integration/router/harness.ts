@@ -13,6 +13,8 @@ import { startEmbeddedEtcd, type EmbeddedEtcd } from '../../../src/store/embedde
 import { keys } from '../../../src/store/keys.js';
 import { startRouter, type RunningRouter } from '../../../src/router/router.js';
 import type { RouterOptions } from '../../../src/router/options.js';
+import { certKeyContext, type CertRecord } from '../../../src/router/tls-record.js';
+import type { SecretBox } from '../../../src/auth/secrets.js';
 
 export async function freePort(): Promise<number> {
   const s = createNetServer();
@@ -169,6 +171,31 @@ export async function spawnRouter(env: NodeJS.ProcessEnv): Promise<RouterProcess
 /** Writes a route and returns the store revision of the write. */
 export async function putRoute(client: Etcd3, prefix: string, host: string, app: string): Promise<number> {
   const r = await client.put(keys(prefix).route(host)).value(JSON.stringify({ app })).exec();
+  return Number(r.header.revision);
+}
+
+/** Stores a certificate for `hostname` (the chain as given, its key sealed as the API seals it); the etcd revision. */
+export async function putCert(
+  client: Etcd3,
+  prefix: string,
+  box: SecretBox,
+  cert: { app: string; hostname: string; chain: string; key: string; issuer: string },
+): Promise<number> {
+  const rec: CertRecord = {
+    app: cert.app,
+    hostname: cert.hostname,
+    cert: cert.chain,
+    key: box.seal(cert.key, certKeyContext(cert.hostname)),
+    names: [cert.hostname],
+    notBefore: '',
+    notAfter: '',
+    issuer: cert.issuer,
+    subject: cert.hostname,
+    fingerprint: '',
+    source: 'manual',
+    createdAt: new Date().toISOString(),
+  };
+  const r = await client.put(keys(prefix).cert(cert.hostname)).value(JSON.stringify(rec)).exec();
   return Number(r.header.revision);
 }
 

@@ -11,10 +11,18 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connect as tlsConnect } from 'node:tls';
-import { startEtcd, startUpstream, startTestRouter, uniquePrefix, putRoute, putEndpoint, type Etcd, type Upstream } from './harness.js';
-import { keys } from '../../../src/store/keys.js';
+import {
+  startEtcd,
+  startUpstream,
+  startTestRouter,
+  uniquePrefix,
+  putRoute,
+  putEndpoint,
+  type Etcd,
+  type Upstream,
+  putCert as putCertRecord,
+} from './harness.js';
 import { loadSecretBox, type SecretBox } from '../../../src/auth/secrets.js';
-import { certKeyContext, type CertRecord } from '../../../src/router/tls-record.js';
 import type { RunningRouter } from '../../../src/router/router.js';
 import { fetchOcsp } from '../../../src/router/tls-ocsp.js';
 import { until } from '../../helpers/until.js';
@@ -43,22 +51,14 @@ async function leafFor(host: string, ocspUrl: string): Promise<{ cert: string; k
 /** Routes `host` to the upstream and stores its certificate, with the CA after the leaf (the issuer for OCSP). */
 async function serve(host: string, leaf: { cert: string; key: string }): Promise<void> {
   await putRoute(etcd.client, prefix, host, 'ocsp');
-  const rec: CertRecord = {
+  const revision = await putCertRecord(etcd.client, prefix, box, {
     app: 'ocsp',
     hostname: host,
-    cert: leaf.cert + caPem,
-    key: box.seal(leaf.key, certKeyContext(host)),
-    names: [host],
-    notBefore: '',
-    notAfter: '',
+    chain: leaf.cert + caPem,
+    key: leaf.key,
     issuer: 'OCSP Test CA',
-    subject: host,
-    fingerprint: '',
-    source: 'manual',
-    createdAt: new Date().toISOString(),
-  };
-  const r = await etcd.client.put(keys(prefix).cert(host)).value(JSON.stringify(rec)).exec();
-  await router.waitPublished(Number(r.header.revision));
+  });
+  await router.waitPublished(revision);
 }
 
 /** An HTTP server on loopback; counts requests. */

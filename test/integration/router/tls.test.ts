@@ -11,11 +11,21 @@ import { request as httpsRequest } from 'node:https';
 import { connect as http2Connect, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
-import { startEtcd, startUpstream, startTestRouter, uniquePrefix, putRoute, putEndpoint, get, type Etcd, type Upstream } from './harness.js';
+import {
+  startEtcd,
+  startUpstream,
+  startTestRouter,
+  uniquePrefix,
+  putRoute,
+  putEndpoint,
+  get,
+  type Etcd,
+  type Upstream,
+  putCert as putCertRecord,
+} from './harness.js';
 import { createTestPki, type Leaf, type TestPki } from './tls-pki.js';
 import { keys } from '../../../src/store/keys.js';
 import { loadSecretBox, type SecretBox } from '../../../src/auth/secrets.js';
-import { certKeyContext, type CertRecord } from '../../../src/router/tls-record.js';
 import { acmeChallengeKey } from '../../../src/router/acme-challenges.js';
 import type { RunningRouter } from '../../../src/router/router.js';
 
@@ -29,23 +39,8 @@ let tlsPort: number;
 let secureLeaf: Leaf, wildLeaf: Leaf;
 const prefix = uniquePrefix();
 
-async function putCert(hostname: string, leaf: Leaf): Promise<number> {
-  const rec: CertRecord = {
-    app: 'x',
-    hostname,
-    cert: leaf.cert,
-    key: box.seal(leaf.key, certKeyContext(hostname)),
-    names: [hostname],
-    notBefore: '',
-    notAfter: '',
-    issuer: 'Yunbang Test CA',
-    subject: hostname,
-    fingerprint: '',
-    source: 'manual',
-    createdAt: new Date().toISOString(),
-  };
-  const r = await etcd.client.put(keys(prefix).cert(hostname)).value(JSON.stringify(rec)).exec();
-  return Number(r.header.revision);
+function putCert(hostname: string, leaf: Leaf): Promise<number> {
+  return putCertRecord(etcd.client, prefix, box, { app: 'x', hostname, chain: leaf.cert, key: leaf.key, issuer: 'Yunbang Test CA' });
 }
 
 interface HttpsAnswer {
