@@ -4,7 +4,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
-import type { Runtime } from '../runtime/runtime.js';
+import type { ProcessState, Runtime } from '../runtime/runtime.js';
+import { RecentReads } from '../shared/recent-reads.js';
 import type { Logger } from '../shared/logger.js';
 import { eachLimited } from '../shared/each-limited.js';
 import type { PlatformMetrics } from './platform-metrics.js';
@@ -16,6 +17,12 @@ import { SeriesJournal } from './series-journal.js';
 export const WINDOW_MS = 60 * 60 * 1000;
 /** Processes read at once per sample. */
 const USAGE_CONCURRENCY = 8;
+/**
+ * A process's state (its restart count, and on Docker its pid, from which the usage is read) is asked of the runtime
+ * once a minute, not at every sample: one engine inspection per process every 15 s was most of ybd's and the engine's
+ * idle CPU with a thousand apps (issue #21). A process restarted meanwhile is read through the engine until then.
+ */
+const STATE_TTL_MS = 60_000;
 
 interface BuildLike {
   id: string;
@@ -28,6 +35,7 @@ interface BuildLike {
 export class MetricsSampler {
   private readonly points = new Map<string, Point[]>();
   private readonly seenBuilds = new Set<string>();
+  private readonly states = new RecentReads<ProcessState>(STATE_TTL_MS);
   /** When each destroyed app was forgotten: a sample that started before that may hold its readings, which must not come back. */
   private readonly forgotten = new Map<string, number>();
   private firstBuildScan = true;
@@ -112,13 +120,14 @@ export class MetricsSampler {
 
   private async containerUsage(): Promise<Record<string, Record<string, TypeUsage>>> {
     const processes = (await this.runtime.listProcesses({ kind: 'process' })).filter((c) => c.running);
+    this.states.keepOnly(new Set(processes.map((c) => c.id)));
     const out: Record<string, Record<string, TypeUsage>> = {};
     // A few at a time: a thousand processes at once would queue a thousand engine requests in one burst (issue #21).
     await eachLimited(processes, USAGE_CONCURRENCY, async (c) => {
       const { app, type } = c.workload;
       if (!app || !type) return;
       // The state first: it tells the runtime the process's pid, whose cgroup the usage is then read from.
-      const state = await this.runtime.processState(c.id).catch(() => null);
+      const state = await this.states.get(c.id, () => this.runtime.processState(c.id).catch(() => null));
       const usage = state ? await this.runtime.usage(c.id).catch(() => null) : null; // gone between list and reading
       if (!usage) return;
       const u = ((out[app] ??= {})[type] ??= { cpu: 0, memoryBytes: 0, processes: 0, restarts: 0 });
