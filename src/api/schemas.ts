@@ -42,20 +42,22 @@ export const buildSchema = {
   properties: {
     id: { type: 'string' },
     app: { type: 'string' },
-    status: { type: 'string', enum: ['pending', 'building', 'succeeded', 'failed'] },
-    sourceCommit: { type: 'string' },
+    status: { type: 'string', enum: ['queued', 'pending', 'building', 'succeeded', 'failed'] },
+    // Nullable: a record stores null where a build had nothing to say (a static app has no language version), and
+    // a string schema would turn that null into "" on the way out.
+    sourceCommit: { type: ['string', 'null'] },
     builder: { type: 'string' },
     buildpacks: { type: 'array', items: { type: 'string' } },
-    language: { type: 'string' },
-    languageVersion: { type: 'string' },
+    language: { type: ['string', 'null'] },
+    languageVersion: { type: ['string', 'null'] },
     image: { type: 'string' },
     imageId: { type: 'string' },
     durations: { type: 'object', additionalProperties: { type: 'integer' } },
     phases: phasesSchema,
     createdBy: { type: 'string' },
     createdAt: { type: 'string' },
-    finishedAt: { type: 'string' },
-    error: { type: 'string' },
+    finishedAt: { type: ['string', 'null'] },
+    error: { type: ['string', 'null'] },
   },
 } as const;
 

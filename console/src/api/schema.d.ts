@@ -814,13 +814,13 @@ export interface paths {
                             durations?: {
                                 [key: string]: number;
                             };
-                            error?: string;
-                            finishedAt?: string;
+                            error?: string | null;
+                            finishedAt?: string | null;
                             id?: string;
                             image?: string;
                             imageId?: string;
-                            language?: string;
-                            languageVersion?: string;
+                            language?: string | null;
+                            languageVersion?: string | null;
                             /** @description Milliseconds per phase: queue, receive, unpack, detect, install, image, push, release, start, health, switch, stop (each present when gone through) */
                             phases?: {
                                 detect?: number;
@@ -836,9 +836,9 @@ export interface paths {
                                 switch?: number;
                                 unpack?: number;
                             };
-                            sourceCommit?: string;
+                            sourceCommit?: string | null;
                             /** @enum {string} */
-                            status?: "pending" | "building" | "succeeded" | "failed";
+                            status?: "queued" | "pending" | "building" | "succeeded" | "failed";
                         } & {
                             [key: string]: unknown;
                         })[];
@@ -937,13 +937,13 @@ export interface paths {
                             durations?: {
                                 [key: string]: number;
                             };
-                            error?: string;
-                            finishedAt?: string;
+                            error?: string | null;
+                            finishedAt?: string | null;
                             id?: string;
                             image?: string;
                             imageId?: string;
-                            language?: string;
-                            languageVersion?: string;
+                            language?: string | null;
+                            languageVersion?: string | null;
                             /** @description Milliseconds per phase: queue, receive, unpack, detect, install, image, push, release, start, health, switch, stop (each present when gone through) */
                             phases?: {
                                 detect?: number;
@@ -959,9 +959,9 @@ export interface paths {
                                 switch?: number;
                                 unpack?: number;
                             };
-                            sourceCommit?: string;
+                            sourceCommit?: string | null;
                             /** @enum {string} */
-                            status?: "pending" | "building" | "succeeded" | "failed";
+                            status?: "queued" | "pending" | "building" | "succeeded" | "failed";
                         } & {
                             [key: string]: unknown;
                         };
