@@ -70,6 +70,10 @@ test('yb run in the browser: type a command in the terminal, see its output and 
   assert.equal(await terminal.evaluate((el) => el.contains(document.activeElement)), false, 'Esc then Tab leaves the terminal');
   await terminal.click();
   await page.keyboard.press('Control+C'); // the Escape also reached the shell (a meta prefix there): start a clean line
+  // The shell answers a command on that clean line before `exit` is typed: under load the keys could otherwise
+  // reach it while it was still handling the interrupt (CI, 2026-12-05: the exit never came).
+  await page.keyboard.type('echo "ready-$((1 + 1))"\n');
+  await terminal.locator('.xterm-rows', { hasText: 'ready-2' }).waitFor({ timeout: 60_000 });
   await page.keyboard.type('exit 3\n');
   await page.getByTestId('run-exit').filter({ hasText: 'sh exited with code 3' }).waitFor({ timeout: 60_000 });
   assert.deepEqual(await oneOffs(), [], 'the one-off is removed once it exited');
