@@ -13,30 +13,15 @@ import { IDEMPOTENT, UpstreamConnection, type UpstreamUser } from './h1-exchange
 import { errorPage, errorStatus, type RouterErrorKind } from './error-pages.js';
 import { validHost } from './request-target.js';
 import type { Endpoint, RouteTarget } from './route-table.js';
-import type { ProxyContext } from './proxy.js';
+import { DROP_REQUEST as PROXY_DROP_REQUEST, type ProxyContext } from './proxy.js';
 import { idleClock } from './idle-clock.js';
 
 const { NGHTTP2_NO_ERROR } = constants;
 const ACME_PATH = '/.well-known/acme-challenge/';
 
-/** Request headers not forwarded: connection-specific ones, those the router sets itself, and Host (from :authority). */
-const DROP_REQUEST = new Set([
-  'host',
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'upgrade',
-  'expect',
-  'trailer',
-  'http2-settings',
-  'x-forwarded-proto',
-  'x-forwarded-port',
-  'x-forwarded-host',
-  'x-forwarded-for',
-  'x-request-id',
-]);
+/** Request headers not forwarded: the general proxy's (hop-by-hop, and those the router sets itself), Host (from
+ * :authority) and HTTP/2's own HTTP2-Settings. */
+const DROP_REQUEST = new Set([...PROXY_DROP_REQUEST, 'host', 'http2-settings']);
 /** Response headers HTTP/2 forbids (RFC 9113 §8.2.2; node:http2 throws on them) or that frame an HTTP/1.1 body. */
 const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'http2-settings']);
 /**

@@ -44,8 +44,8 @@ export interface ProxyContext {
   draining?: boolean;
 }
 
-// Request headers not forwarded: hop-by-hop ones, and those the router sets itself.
-const DROP_REQUEST = new Set([
+/** Request headers not forwarded: hop-by-hop ones, and those the router sets itself. */
+export const DROP_REQUEST = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
