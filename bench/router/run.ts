@@ -192,6 +192,8 @@ async function tlsPhase(
     'HTTP/2 (h2load -m1)': (url) => h2load(url, false),
   };
   for (const t of Object.values(targets)) wrkOrH2Warm(t.url);
+  // What each target negotiated with an OpenSSL client like wrk's (the comparison holds only if they agree).
+  const negotiated = Object.entries(targets).map(([name, t]) => `${name}: ${tlsOf(t.url)}`);
   const samples: Record<string, Array<Result & { cpuUs: number; rpsRatio: number; p99Ratio: number }>> = {};
   let reused = 0;
   let logged = 0;
@@ -224,8 +226,9 @@ async function tlsPhase(
   }
   process.stderr.write('\n');
   console.log(
-    `\nTLS (TLS 1.3, ${execFileSync('openssl', ['version'], { encoding: 'utf8' }).trim()}): wrk -t1 -c${CONNS} / h2load -c${CONNS} -m1, ${DURATION} s, median of ${ROUNDS} rounds, ${new Date().toISOString()}, ${process.version}, load average ${loadBefore} → ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`,
+    `\nTLS (clients: ${execFileSync('openssl', ['version'], { encoding: 'utf8' }).trim()}): wrk -t1 -c${CONNS} / h2load -c${CONNS} -m1, ${DURATION} s, median of ${ROUNDS} rounds, ${new Date().toISOString()}, ${process.version}, load average ${loadBefore} → ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`,
   );
+  console.log(`negotiated: ${negotiated.join('; ')}`);
   console.log(
     `new connections: ${reused} of ${logged} requests to nginx 2 workers came on a resumed TLS session ($ssl_session_reused: wrk offers the previous connection's session)`,
   );
@@ -237,6 +240,15 @@ async function tlsPhase(
       `| ${name} | ${m((s) => s.rps).toFixed(0)} | ${m((s) => s.p50).toFixed(2)} | ${m((s) => s.p99).toFixed(2)} | ${ss.reduce((a, s) => a + s.errors, 0)} | ${m((s) => s.rpsRatio).toFixed(2)} | ${m((s) => s.p99Ratio).toFixed(2)} | ${m((s) => s.cpuUs).toFixed(1)} |`,
     );
   }
+}
+
+/** The protocol and cipher `openssl s_client` (the system OpenSSL, as wrk's) negotiates with `url`. */
+function tlsOf(url: string): string {
+  const { host } = new URL(url);
+  const out = execFileSync('openssl', ['s_client', '-connect', host], { input: '', encoding: 'utf8', timeout: 10_000, stdio: ['pipe', 'pipe', 'ignore'] });
+  const m = /New, (\S+), Cipher is (\S+)/.exec(out);
+  const group = /Server Temp Key: (\w+)/.exec(out)?.[1] ?? '?';
+  return m ? `${m[1]} ${m[2]} ${group}` : 'unknown';
 }
 
 /** A 2-second warm-up of both clients against `url`. */
@@ -268,6 +280,13 @@ function wrk(url: string, seconds = DURATION, extra: string[] = []): Result {
 }
 
 const NGINX2 = 'nginx 2 workers';
+/**
+ * TLS 1.3 for nginx as for Node: Debian's nginx 1.22 offers only TLS 1.0–1.2 unless told (1.23.4 added 1.3 to the
+ * default), and a TLS 1.2 session resumes without a key exchange while a TLS 1.3 one does an X25519 exchange too
+ * (psk_dhe_ke, the only mode OpenSSL clients offer): before 2026-12-05 17:00Z the bench compared nginx's TLS 1.2 with
+ * the router's TLS 1.3. tlsPhase prints what each target negotiated.
+ */
+const NGINX_TLS = 'ssl_protocols TLSv1.2 TLSv1.3;';
 /** nginx setting only Host, X-Forwarded-For and -Proto (no request id): the reference before 2026-11-26 13:40Z. */
 const NGINX_FEWER = 'nginx, fewer headers (no request id)';
 /** The nginx a target is compared with: the one with as many worker processes. */
@@ -317,7 +336,7 @@ async function main() {
         ],
         { stdio: 'ignore' },
       );
-      tlsServer = `server { listen 127.0.0.1:${nginxTlsPort} ssl http2; ssl_certificate ${work}/tls.crt; ssl_certificate_key ${work}/tls.key; ${proxyLocation} }`;
+      tlsServer = `server { listen 127.0.0.1:${nginxTlsPort} ssl http2; ssl_certificate ${work}/tls.crt; ssl_certificate_key ${work}/tls.key; ${NGINX_TLS} ${proxyLocation} }`;
     }
     const nginxProc = nginx(
       'proxy',
@@ -477,7 +496,7 @@ async function main() {
         'proxy2-tls',
         `${requestIdMap} log_format yb '$remote_addr [$time_local] "$request" $status $body_bytes_sent $request_time $yb_request_id $ssl_session_reused';
         upstream app { server 127.0.0.1:${backendPort}; keepalive 64; }
-        server { listen 127.0.0.1:${tls2Port} ssl http2; ssl_certificate ${work}/tls.crt; ssl_certificate_key ${work}/tls.key; access_log ${nginxLog} yb; ${proxyLocation} }`,
+        server { listen 127.0.0.1:${tls2Port} ssl http2; ssl_certificate ${work}/tls.crt; ssl_certificate_key ${work}/tls.key; ${NGINX_TLS} access_log ${nginxLog} yb; ${proxyLocation} }`,
         2,
       ).pid!;
       await waitHttps(`https://127.0.0.1:${tls2Port}/`);
