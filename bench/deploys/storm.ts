@@ -4,12 +4,13 @@
 // in the same run: the same 20 builds one after the other with plain `docker build` + `docker run` until it answers.
 // Not a test: nothing is asserted. Run: flock /tmp/yb-bench.lock node --import tsx bench/deploys/storm.ts [apps=20] [--slots=N]
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startPlatform, fixtureRepo, git, commitAll, httpGet, type Platform } from '../../test/helpers/platform.js';
 import { freePort } from '../../test/helpers/ports.js';
+import { PHASES } from '../../src/shared/phases.js';
 
 const run = promisify(execFile);
 const args = process.argv.slice(2);
@@ -92,6 +93,63 @@ async function reference(p: Platform, repos: Array<{ dir: string; body: string }
   return times;
 }
 
+/** CPU seconds so far: the whole machine, ybd with its reaped children (git), the Docker engine and containerd, containers. */
+function cpuNow(ybdPid: number): Record<'machine' | 'ybd' | 'engine' | 'containers', number> {
+  const tick = 100; // USER_HZ
+  const procSeconds = (pid: number, withChildren: boolean) => {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      // fields after the command: state is [0], utime [11], stime [12], cutime [13], cstime [14]
+      const own = Number(f[11]) + Number(f[12]);
+      return (withChildren ? own + Number(f[13]) + Number(f[14]) : own) / tick;
+    } catch {
+      return 0;
+    }
+  };
+  const byName = (name: string) =>
+    readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === name;
+        } catch {
+          return false;
+        }
+      })
+      .reduce((a, d) => a + procSeconds(Number(d), false), 0);
+  const cpuLine = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+  const idle = (cpuLine[3] ?? 0) + (cpuLine[4] ?? 0);
+  const containers = ['/sys/fs/cgroup/cpuacct/docker/cpuacct.usage', '/sys/fs/cgroup/docker/cpu.stat']
+    .filter((f) => existsSync(f))
+    .map((f) => readFileSync(f, 'utf8'))
+    .map((t) => (t.startsWith('usage_usec') ? Number(/usage_usec (\d+)/.exec(t)?.[1]) / 1e6 : Number(t) / 1e9))[0];
+  return {
+    machine: (cpuLine.reduce((a, b) => a + b, 0) - idle) / tick,
+    ybd: procSeconds(ybdPid, true),
+    engine: byName('dockerd') + byName('containerd') + byName('containerd-shim') + byName('containerd-shim-runc-v2') + byName('runc'),
+    containers: containers ?? NaN,
+  };
+}
+
+/** Median and max of each phase (shared/phases.ts) over the apps' last pushes. */
+async function phaseSummary(p: Platform, names: string[]): Promise<string[][]> {
+  const all = await Promise.all(
+    names.map(async (n) => {
+      // A push's phases: the build's (queue … push) and its release's rollout (release … stop).
+      const last = async (what: string) => {
+        const res = await fetch(`${p.apiUrl}/apps/${n}/${what}`, { headers: { authorization: `Bearer ${p.token}` } });
+        const list = (await res.json()) as Array<{ phases?: Record<string, number> }>;
+        return list.at(-1)?.phases ?? {};
+      };
+      return { ...(await last('releases')), ...(await last('builds')) };
+    }),
+  );
+  return PHASES.filter((ph) => all.some((x) => typeof x[ph] === 'number')).map((ph) => {
+    const xs = all.map((x) => x[ph] ?? 0);
+    return [`  phase ${ph}: p50 / max (s)`, `${secs(pct(xs, 0.5))} / ${secs(Math.max(...xs))}`, ''];
+  });
+}
+
 async function main(): Promise<void> {
   const p = await startPlatform({ YB_HEALTH_UPTIME: '1', ...(slots ? { YB_BUILD_CONCURRENCY: slots } : {}) });
   try {
@@ -111,6 +169,7 @@ async function main(): Promise<void> {
     const idleRes = await idle.stop();
 
     const probes = startProbes(p, 'calm.localhost');
+    const cpu0 = cpuNow(p.child.pid!);
     const t0 = Date.now();
     const pushes = await Promise.all(
       names.map(async (n, i) => {
@@ -122,6 +181,7 @@ async function main(): Promise<void> {
       }),
     );
     const total = Date.now() - t0;
+    const cpu1 = cpuNow(p.child.pid!);
     const storm = await probes.stop();
     const serving = await Promise.all(names.map(async (n, i) => (await p.fetchApp(`${n}.localhost`)).body === repos[i]!.body));
     const failed = pushes.filter((x) => x.code !== 0);
@@ -146,6 +206,12 @@ async function main(): Promise<void> {
         'untouched app via router p50 / p99 (ms): idle → storm',
         `${ms(pct(idleRes.router, 0.5))} / ${ms(pct(idleRes.router, 0.99))} → ${ms(pct(storm.router, 0.5))} / ${ms(pct(storm.router, 0.99))}`,
         `p99 ${(pct(storm.router, 0.99) / pct(idleRes.router, 0.99)).toFixed(1)}×`,
+      ],
+      ...(await phaseSummary(p, names)),
+      [
+        'CPU during the storm, cores: machine / ybd (and git) / engine (dockerd, containerd, shims) / containers',
+        (['machine', 'ybd', 'engine', 'containers'] as const).map((k) => ((cpu1[k] - cpu0[k]) / (total / 1000)).toFixed(2)).join(' / '),
+        '',
       ],
       ['probe requests during the storm (API, router), failed', `${storm.api.length}, ${storm.router.length}, ${storm.failures}`, ''],
       [`reference: ${apps} × plain docker build + run until it answers, serially (s)`, secs(refTotal), '1.00× ref'],
