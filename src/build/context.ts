@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { createRequire } from 'node:module';
 import type { Ignore } from '@balena/dockerignore';
-import { readTenantFile } from './tenant-files.js';
+import { readTenantFile, APP_SOURCE } from './tenant-files.js';
 
 // A CommonJS module whose typings declare an ES default export; load it the CommonJS way.
 const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as (options?: { ignorecase?: boolean }) => Ignore;
@@ -26,7 +26,7 @@ async function walk(root: string, dir: string, out: string[]): Promise<void> {
 export async function contextFiles(root: string, dockerfile = 'Dockerfile'): Promise<string[]> {
   const all: string[] = [];
   await walk(root, root, all);
-  const ignore = await readTenantFile(root, '.dockerignore', { tree: 'the app', links: 'inside' });
+  const ignore = await readTenantFile(root, '.dockerignore', APP_SOURCE);
   const ig = dockerignore({ ignorecase: false });
   if (ignore !== null) ig.add(ignore);
   const keep = new Set(ig.filter(all.map((p) => p.replace(/\/$/, ''))));

@@ -11,7 +11,7 @@ import { checkDockerfileImages, type ImageAccess } from './dockerfile-images.js'
 import { cacheScope, confineDockerfileText } from './dockerfile-guard.js';
 import { contextFiles, tarFiles } from './context.js';
 import { DEFAULT_PORT, type BuildRecord } from './build-record.js';
-import { readTenantFile } from './tenant-files.js';
+import { readTenantFile, APP_SOURCE } from './tenant-files.js';
 
 /**
  * How Dockerfile builds run. The classic builder takes the memory and CPU limits per build; BuildKit's steps get
@@ -46,7 +46,7 @@ export async function dockerfileBuild(
   emit(`-----> ${dockerfile} found; building with the Docker engine${limits.classic ? ' (classic builder)' : ''}`);
   // Read once as a tenant file (a link out of the app is refused), confined (cache mounts, fetches), and written
   // back for the engine when confining changed it.
-  const original = await readTenantFile(src, dockerfile, { tree: 'the app', links: 'inside' });
+  const original = await readTenantFile(src, dockerfile, APP_SOURCE);
   if (original === null) throw new YbError('YB_ERR_BUILD_FAILED', `${dockerfile} is not a file`);
   const text = confineDockerfileText(original, cacheScope(runtime.instance, rec.app, access.incarnation), dockerfile);
   if (text !== original) await writeFile(join(src, dockerfile), text);
@@ -77,7 +77,7 @@ export async function dockerfileBuild(
   if (!image) throw new YbError('YB_ERR_BUILD_FAILED', 'the built image is gone from the engine');
   rec.port = image.exposedPort ?? DEFAULT_PORT;
   rec.imageHealthcheck = image.healthCommand !== null;
-  const procfile = await readTenantFile(src, 'Procfile', { tree: 'the app', links: 'inside' });
+  const procfile = await readTenantFile(src, 'Procfile', APP_SOURCE);
   if (procfile !== null) {
     const parsed = parseProcfile(procfile);
     if (parsed.errors.length) throw new YbError('YB_ERR_BUILD_FAILED', parsed.errors.join('; '));

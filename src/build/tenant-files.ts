@@ -17,6 +17,11 @@ export interface TenantReadOptions {
   maxBytes?: number;
 }
 
+/** The app's source as pushed: links are followed while they stay inside it. */
+export const APP_SOURCE: TenantReadOptions = { tree: 'the app', links: 'inside' };
+/** What a buildpack build wrote to its output directory: no link is followed. */
+export const BUILD_OUTPUT: TenantReadOptions = { tree: 'the build output', links: 'none' };
+
 const MAX_LINKS = 40; // as the kernel's ELOOP limit
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 
