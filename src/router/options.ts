@@ -38,6 +38,8 @@ export interface RouterOptions {
   outboundPrivate?: boolean;
   /** How often the TLS session ticket key is replaced (tls-tickets.ts; default 12 h). */
   ticketRotateMs?: number;
+  /** Set by the primary for cluster workers: each binds its own listening sockets with SO_REUSEPORT (workers.ts). */
+  reusePort?: boolean;
   /** Serve every request through node:http (no byte-level fast path); bench/router compares the two. */
   noFastPath?: boolean;
 }

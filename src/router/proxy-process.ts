@@ -72,7 +72,12 @@ export async function startProxyProcess(
     bodyTimeoutMs: opts.bodyTimeoutMs,
     maxAttempts: opts.maxAttempts,
   };
-  const serverOpts = { keepAliveMs: opts.clientKeepAliveMs, connectTimeoutMs: opts.connectTimeoutMs, noFastPath: opts.noFastPath };
+  const serverOpts = {
+    keepAliveMs: opts.clientKeepAliveMs,
+    connectTimeoutMs: opts.connectTimeoutMs,
+    noFastPath: opts.noFastPath,
+    reusePort: opts.reusePort,
+  };
   let tlsServer: ProxyServer | undefined;
   if (certs) {
     // Clients without SNI get the fallback pair given here.

@@ -47,6 +47,8 @@ export interface ProxyServerOptions {
   http2?: boolean;
   /** Serve every request through node:http (no fast path): for comparison in bench/router. */
   noFastPath?: boolean;
+  /** Bind with SO_REUSEPORT beside the other workers' sockets on the same port (workers.ts). */
+  reusePort?: boolean;
 }
 
 export async function startProxyServer(ctx: ProxyContext, listen: Addr, opts: ProxyServerOptions): Promise<ProxyServer> {
@@ -136,7 +138,7 @@ export async function startProxyServer(ctx: ProxyContext, listen: Addr, opts: Pr
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(listen.port, listen.host, () => {
+    server.listen({ port: listen.port, host: listen.host, reusePort: opts.reusePort === true }, () => {
       server.off('error', reject);
       resolve();
     });

@@ -1,9 +1,12 @@
 // Proxy workers as node:cluster children: the primary forks them, hands each every snapshot and learns which
-// revision each applied; a worker that dies is replaced and given the current snapshot.
+// revision each applied; a worker that dies is replaced and given the current snapshot. Each worker accepts its own
+// connections on SO_REUSEPORT sockets (claimPort), not through the primary.
 import cluster, { type Worker } from 'node:cluster';
+import { createServer } from 'node:net';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import type { Addr } from '../config/load.js';
 import type { RouterOptions } from './options.js';
 import type { MetricsSnapshot } from './metrics.js';
 import type { SnapshotDelta } from './table-input.js';
@@ -24,6 +27,22 @@ export type FromWorker =
 
 export const WORKER_OPTIONS_ENV = 'YB_ROUTER_WORKER_OPTIONS';
 
+/**
+ * The port of `addr` for the workers' SO_REUSEPORT sockets (docs/architecture.md §2): bound once here without the
+ * option and released, so a port anything else holds — another router's reuseport sockets included — fails the start
+ * with EADDRINUSE instead of being shared, and port 0 becomes one port for every worker.
+ */
+export async function claimPort(addr: Addr): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen({ port: addr.port, host: addr.host, exclusive: true }, resolve);
+  });
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
 interface Slot {
   worker: Worker;
   applied: number;
@@ -36,11 +55,13 @@ export class WorkerSet {
   private latest: { revision: number; kvs: ReadonlyMap<string, string> };
   private stopping = false;
   private nextMetricsId = 1;
-  /** Port the workers share (known once one listens; matters when asked for port 0). */
+  /** Port the workers share (claimed by start(); matters when asked for port 0). */
   port = 0;
   /** Port of the workers' HTTPS listener (0 without one). */
   tlsPort = 0;
   private readonly pendingMetrics = new Map<number, (s: MetricsSnapshot) => void>();
+  /** The options each worker gets: the claimed ports, and SO_REUSEPORT. */
+  private workerOpts: RouterOptions;
 
   constructor(
     private readonly opts: RouterOptions,
@@ -52,6 +73,7 @@ export class WorkerSet {
     private ticketKey?: Buffer,
   ) {
     this.latest = initial;
+    this.workerOpts = opts;
     const here = fileURLToPath(import.meta.url);
     const exec = here.slice(0, -extname(here).length) + '-main' + extname(here);
     // Test runners add their own flags; workers only need the loader ones (tsx in development).
@@ -59,13 +81,25 @@ export class WorkerSet {
     cluster.setupPrimary({ exec, execArgv, silent: false });
   }
 
-  /** Forks the workers; resolves when all listen. */
+  /**
+   * Forks the workers; resolves when all listen. Without SO_REUSEPORT node:cluster's primary would accept every
+   * connection and pass it to a worker over IPC, which costs more CPU per new connection than a TLS handshake.
+   */
   async start(): Promise<void> {
+    const { listen, tlsListen } = this.opts;
+    this.port = await claimPort(listen);
+    this.tlsPort = tlsListen ? await claimPort(tlsListen) : 0;
+    this.workerOpts = {
+      ...this.opts,
+      listen: { ...listen, port: this.port },
+      ...(tlsListen ? { tlsListen: { ...tlsListen, port: this.tlsPort } } : {}),
+      reusePort: true,
+    };
     await Promise.all(Array.from({ length: this.opts.workers }, () => this.fork()));
   }
 
   private fork(): Promise<void> {
-    const worker = cluster.fork({ [WORKER_OPTIONS_ENV]: JSON.stringify(this.opts) });
+    const worker = cluster.fork({ [WORKER_OPTIONS_ENV]: JSON.stringify(this.workerOpts) });
     const slot: Slot = { worker, applied: 0, synced: false };
     this.slots.add(slot);
     return new Promise<void>((resolve, reject) => {
@@ -76,8 +110,6 @@ export class WorkerSet {
           if (this.ticketKey) worker.send({ t: 'ticket-key', key: this.ticketKey.toString('base64') } satisfies ToWorker);
           worker.send({ t: 'snapshot', revision: this.latest.revision, delta: { set: [...this.latest.kvs], del: [] } } satisfies ToWorker);
         } else if (m.t === 'listening') {
-          this.port = m.port;
-          this.tlsPort = m.tlsPort ?? 0;
           resolve();
         } else if (m.t === 'applied') {
           slot.applied = Math.max(slot.applied, m.revision);

@@ -1,8 +1,8 @@
-// yb-router as its own process with cluster workers: routing through every worker, applied-revision publishing,
-// admin endpoints, and a graceful SIGTERM (in-flight request finishes, record removed, exit 0).
+// yb-router as its own process with cluster workers: each worker's own SO_REUSEPORT listeners, a second router refused
+// the taken port, routing through every worker, applied-revision publishing, admin endpoints, and a graceful SIGTERM (in-flight request finishes, record removed, exit 0).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,12 @@ after(async () => {
   await Promise.all(ups.map((u) => u.close()));
   await etcd?.close();
 });
+
+/** The pids owning TCP listening sockets on 127.0.0.1:`port` (one entry per socket). */
+function listenerPids(port: number): number[] {
+  const out = execFileSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8' });
+  return [...out.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
+}
 
 /** Resolves when routers/<id> holds a revision ≥ rev (watched, not polled). */
 async function routerRecordAtLeast(e: Etcd, key: string, rev: number): Promise<{ id: string; revision: number; addr: string }> {
@@ -81,6 +87,32 @@ test('yb-router with 2 workers: routes, publishes, serves /healthz and /metrics,
   child = proc.child;
   const exited = proc.exited;
   const url = `http://127.0.0.1:${port}`;
+
+  // Each worker accepts on its own SO_REUSEPORT socket, for HTTP and HTTPS alike; the primary holds no listener (it
+  // would otherwise accept every connection and pass it over IPC). `ss` lists a port's listening sockets with owners.
+  for (const p of [port, tlsPort]) {
+    const owners = listenerPids(p);
+    assert.equal(owners.length, 2, `two listening sockets on ${p}: ${owners.join(', ')}`);
+    assert.equal(new Set(owners).size, 2, 'one per worker');
+    assert.ok(!owners.includes(child.pid!), 'none is the primary');
+  }
+  // A second router on the same port fails to start instead of sharing its connections.
+  const second = await spawnRouter({
+    YB_ETCD_ENDPOINTS: etcd.etcd.endpoint,
+    YB_ETCD_PREFIX: prefix,
+    YB_ROUTER_ADDR: `127.0.0.1:${port}`,
+    YB_ROUTER_ADMIN_ADDR: `127.0.0.1:${await freePort()}`,
+    YB_ROUTER_TLS_ADDR: `127.0.0.1:${await freePort()}`,
+    YB_DATA_DIR: dataDir,
+    YB_ROUTER_WORKERS: '2',
+    YB_LOG_LEVEL: 'warn',
+    YB_ROUTER_ID: 'second',
+  }).then(
+    (r) => (r.child.kill('SIGKILL'), 'started'),
+    (err: Error) => err.message,
+  );
+  assert.match(second, /EADDRINUSE|in use/, 'the second router refuses the taken port');
+  assert.equal(listenerPids(port).length, 2, 'the first router still holds both sockets');
 
   // Many requests on fresh connections land on both workers; all are routed.
   for (let i = 0; i < 20; i++) {
