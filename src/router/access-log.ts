@@ -70,18 +70,15 @@ export interface RouterLogger {
 
 /** The router's logger: JSON lines on stdout; the access lines batched in `lines`. */
 export function createRouterLogger(level: string, base: Record<string, unknown>): RouterLogger {
-  // maxWrite ≤ PIPE_BUF keeps each write atomic when several worker processes share one stdout pipe; minLength
-  // batches pino's own lines; maxLength bounds what waits for a slow reader (more is dropped, not buffered).
-  const dest = pino.destination({ dest: 1, sync: false, minLength: 3072, maxWrite: 4096, maxLength: 16 * 1024 * 1024 });
   // When stdout is a file (ybd and the systemd unit give the router its log file) a batch is appended right away,
   // as nginx writes its access log: a write to the page cache costs less than handing it to the thread pool, and
   // one write(2) of whole lines to a file is never interleaved with another worker's. Should the disk be slow, the
-  // write blocks this process (nginx's behaviour too) and memory stays at one buffer. Pipes and terminals keep
-  // the asynchronous writer, bounded by maxLength.
+  // write blocks this process (nginx's behaviour too) and memory stays at one buffer. pino's own lines (few: start,
+  // stop, warnings) are appended the same way, one write each. Pipes and terminals keep the asynchronous writer.
   const toFile = fstatSync(1).isFile();
   let dropped = 0;
   const toStdout = (bytes: Buffer) => {
-    if (!toFile) return void dest.write(bytes.toString('latin1'));
+    if (!toFile) return void dest!.write(bytes.toString('latin1'));
     try {
       writeAll(1, bytes);
     } catch (err) {
@@ -89,14 +86,21 @@ export function createRouterLogger(level: string, base: Record<string, unknown>)
       if (dropped++ === 0) log.warn({ err: (err as Error).message }, 'access log lines dropped: stdout is not writable');
     }
   };
+  // To a pipe or terminal: maxWrite ≤ PIPE_BUF keeps each write atomic when several worker processes share one stdout
+  // pipe; minLength batches pino's own lines; maxLength bounds what waits for a slow reader (more is dropped).
+  const dest = toFile ? undefined : pino.destination({ dest: 1, sync: false, minLength: 3072, maxWrite: 4096, maxLength: 16 * 1024 * 1024 });
   const lines = new AccessLines(toStdout, toFile ? FILE_BATCH_BYTES : PIPE_BATCH_BYTES);
-  // A stdout that fails (a full disk, a file at its size limit) must not end the router: pino re-emits such errors,
-  // and an 'error' nobody listens to is an uncaught exception. Its own lines are then lost, as access lines are.
-  dest.on('error', () => undefined);
-  const log = pino({ level, base, timestamp: pino.stdTimeFunctions.isoTime }, dest);
-  setInterval(() => (lines.flush(), dest.flush()), FLUSH_INTERVAL_MS).unref();
+  // A stdout that fails (a reader gone) must not end the router: pino re-emits such errors, and an 'error' nobody
+  // listens to is an uncaught exception. Its lines are then lost, as access lines are. sonic-boom's flushSync retries
+  // a failing write every 100 ms for ever unless the error is EAGAIN or EBUSY (4.2), which hung a stopping router on a
+  // full disk: it is not called for files at all, nor once a write to the pipe has failed.
+  let broken = false;
+  dest?.on('error', () => (broken = true));
+  const log = pino({ level, base, timestamp: pino.stdTimeFunctions.isoTime }, dest ?? { write: (line: string) => toStdout(Buffer.from(line)) });
+  setInterval(() => (lines.flush(), dest?.flush()), FLUSH_INTERVAL_MS).unref();
   const flushSync = () => {
     lines.flush();
+    if (dest === undefined || broken) return;
     try {
       dest.flushSync();
     } catch (err) {

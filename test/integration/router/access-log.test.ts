@@ -1,10 +1,11 @@
 // The access log of a real yb-router process (2 workers, stdout on a file as ybd gives it): every request through
 // the router gives one whole JSON line with every field, tenant text cannot forge or break lines, lines show up
-// without a stop when traffic is low, and none is lost on SIGTERM or when the primary is killed.
+// without a stop when traffic is low, and none is lost on SIGTERM or when the primary is killed; on a full disk the
+// router serves on and still stops.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,9 +38,9 @@ interface Router {
   exited: Promise<number | null>;
 }
 
-/** yb-router with 2 workers, its stdout and stderr appended to `file` as ybd does (src/control-plane/children.ts). */
-async function startRouter(name: string, prefix: string): Promise<Router> {
-  const file = join(dir, `${name}.log`);
+/** yb-router with 2 workers, its stdout and stderr appended to `<logDir>/<name>.log` as ybd does (src/control-plane/children.ts). */
+async function startRouter(name: string, prefix: string, logDir = dir): Promise<Router> {
+  const file = join(logDir, `${name}.log`);
   const port = await freePort();
   const fd = openSync(file, 'a');
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/yb-router.ts'], {
@@ -186,4 +187,34 @@ test('access log: the primary killed with SIGKILL, the workers still write out e
   // The workers see the primary go, stop, and write what they hold as they exit.
   await until('2000 lines after the primary was killed', () => accessLines(r.file).filter((l) => String(l.path).startsWith('/r/kill/')).length >= 2000, 60_000);
   assertAll(accessLines(r.file), 'kill', 2000);
+});
+
+test('access log on a full disk: requests are still served, and SIGTERM still ends the router', async () => {
+  // The log file on a 1 MiB tmpfs, filled once the router runs: every write of a log line fails with ENOSPC.
+  const small = join(dir, 'small');
+  mkdirSync(small);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'yb-test-full', small]);
+  let r: Router | undefined;
+  try {
+    const prefix = uniquePrefix();
+    await putRoute(etcd!.client, prefix, 'alog.localhost', 'alog');
+    await putEndpoint(etcd!.client, prefix, 'alog', 'web.1', upstream!.port);
+    const router = (r = await startRouter('full', prefix, small));
+    await until('the route is served', async () =>
+      (await raw(router.port, Buffer.from('GET /warm HTTP/1.1\r\nHost: alog.localhost\r\nConnection: close\r\n\r\n'))).startsWith('HTTP/1.1 200'),
+    );
+    assert.throws(() => writeFileSync(join(small, 'filler'), Buffer.alloc(2 * 1024 * 1024)), /ENOSPC/);
+    await load(router.url, 'full', 2000); // each request asserts its 200
+    // The stop writes its own lines (pino's) and flushes the access lines: each write fails, none may hang it. Before
+    // the fix it never ended: sonic-boom's flushSync retried the ENOSPC write every 100 ms for ever.
+    router.child.kill('SIGTERM');
+    const code = await Promise.race([router.exited, new Promise((resolve) => setTimeout(() => resolve('still running 20 s after SIGTERM'), 20_000))]);
+    assert.equal(code, 0);
+  } finally {
+    if (r && r.child.exitCode === null && r.child.signalCode === null) {
+      r.child.kill('SIGKILL'); // a hung router holds the file open: the unmount would fail
+      await r.exited;
+    }
+    execFileSync('umount', [small]);
+  }
 });
