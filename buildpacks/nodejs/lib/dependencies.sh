@@ -84,9 +84,10 @@ node_modules_refusal() {
     return 0
   fi
   mv -f -- "$inputs.new" "$inputs"
-  # A complete copy is a real directory holding a real node_modules directory and the inputs file (written last).
-  if [ -L "$cached" ] || [ ! -d "$cached/node_modules" ] || [ -L "$cached/node_modules" ] || [ ! -f "$cached/inputs" ] ||
-    [ -L "$cached/inputs" ]; then
+  # A complete copy is a real directory holding the inputs file (written last) and a real node_modules directory, or
+  # the "none" file when npm made no node_modules (an app without dependencies).
+  if [ -L "$cached" ] || [ ! -f "$cached/inputs" ] || [ -L "$cached/inputs" ] ||
+    { { [ ! -d "$cached/node_modules" ] || [ -L "$cached/node_modules" ]; } && { [ ! -f "$cached/none" ] || [ -L "$cached/none" ]; }; }; then
     echo "no complete copy from an earlier build"
     return 0
   fi
@@ -110,8 +111,13 @@ save_node_modules() {
   local inputs=$1 cached="$CACHE_DIR/$NODE_MODULES_CACHE_DIR" new="$CACHE_DIR/$NODE_MODULES_CACHE_DIR.new"
   local old="$CACHE_DIR/$NODE_MODULES_CACHE_DIR.old"
   rm -rf -- "$new" "$old"
-  if [ ! -d "$BUILD_DIR/node_modules" ] || [ -L "$BUILD_DIR/node_modules" ]; then drop_node_modules; return 0; fi
-  if ! { mkdir "$new" && cp -a "$BUILD_DIR/node_modules" "$new/node_modules" && cp "$inputs" "$new/inputs"; }; then
+  local copy=(cp -a "$BUILD_DIR/node_modules" "$new/node_modules")
+  if [ -L "$BUILD_DIR/node_modules" ] || { [ -e "$BUILD_DIR/node_modules" ] && [ ! -d "$BUILD_DIR/node_modules" ]; }; then
+    drop_node_modules
+    return 0
+  fi
+  [ -e "$BUILD_DIR/node_modules" ] || copy=(touch "$new/none")
+  if ! { mkdir "$new" && "${copy[@]}" && cp "$inputs" "$new/inputs"; }; then
     yb_warn "could not keep node_modules for the next build (the next build installs again)"
     rm -rf -- "$new"
     return 0
@@ -132,7 +138,8 @@ install_dependencies() {
     npm)
       reason=$(node_modules_refusal "$inputs")
       if [ -z "$reason" ]; then
-        if cp -a "$CACHE_DIR/$NODE_MODULES_CACHE_DIR/node_modules" "$BUILD_DIR/node_modules"; then
+        if [ -f "$CACHE_DIR/$NODE_MODULES_CACHE_DIR/none" ] ||
+          cp -a "$CACHE_DIR/$NODE_MODULES_CACHE_DIR/node_modules" "$BUILD_DIR/node_modules"; then
           yb_topic "Reusing node_modules: package.json, lockfile, Node.js, npm and npm settings unchanged since the last build"
           return 0
         fi

@@ -294,3 +294,19 @@ test('a build stopped while copying node_modules into the cache leaves no copy t
   assert.ok(!fs.existsSync(path.join(cache, 'node-modules.new')));
   assert.equal(refusal(app(), cache).stdout, '');
 });
+
+test('an app without dependencies (npm ci makes no node_modules) is reused too, and gets no node_modules', () => {
+  const cache = cacheDir();
+  const none = `npm() { echo ran >> ${cache}.npm-runs; echo "up to date"; };`;
+  const first = sh(`${ctx(app(), cache)} ${none} install_dependencies npm`);
+  assert.equal(first.status, 0, out(first));
+  assert.ok(fs.existsSync(path.join(cache, 'node-modules/none')) && fs.existsSync(path.join(cache, 'node-modules/inputs')));
+  const build = app();
+  const second = sh(`${ctx(build, cache)} ${none} install_dependencies npm`);
+  assert.match(second.stdout, /Reusing node_modules/, out(second));
+  assert.equal(npmRuns(cache), 1);
+  assert.ok(!fs.existsSync(path.join(build, 'node_modules')));
+  // Without its inputs file the marker is no complete copy.
+  fs.rmSync(path.join(cache, 'node-modules/inputs'));
+  assert.equal(refusal(app(), cache).stdout.trim(), 'no complete copy from an earlier build');
+});
