@@ -59,7 +59,7 @@ package_manager_range() {
 # Runs a command with its output as indented detail lines; returns the command's exit status (pipefail).
 run_indented() { "$@" 2>&1 | yb_indent; }
 
-# The app's node_modules as its last npm install left it (docs/architecture.md, "Reusing node_modules"):
+# The app's node_modules as its last npm install left it (docs/architecture.md §4.2, "Reusing node_modules"):
 # CACHE/node-modules/node_modules, with CACHE/node-modules/inputs, the dependency inputs that made it.
 NODE_MODULES_CACHE_DIR=node-modules
 
