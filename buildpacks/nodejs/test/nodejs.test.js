@@ -1,7 +1,7 @@
 'use strict';
 // Unit tests of the Node.js buildpack's version decisions (issue #20): the npm line bundled with each Node.js
 // (used without engines.npm), the oldest Node.js that builds, and the options old npm understands. No network.
-const { test } = require('node:test');
+const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -100,8 +100,12 @@ test('a version lookup that fails is tried again; "no such version" is not a fai
 });
 
 // Reusing node_modules (issue #21): a fake "npm ci" stands for npm; the key, the decisions and the copies are real.
+// Every directory these tests make is under one temp root, removed at the end.
+const nmRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'yb-nm-'));
+after(() => fs.rmSync(nmRoot, { recursive: true, force: true }));
+const tmpDir = (prefix) => fs.mkdtempSync(path.join(nmRoot, prefix));
 const app = (files = {}) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yb-nm-build-'));
+  const dir = tmpDir('build-');
   const base = {
     'package.json': JSON.stringify({ name: 'a', dependencies: { dep: '1.0.0' }, scripts: { start: 'node x.js', build: 'echo b' } }),
     'package-lock.json': JSON.stringify({
@@ -113,10 +117,10 @@ const app = (files = {}) => {
   for (const [name, text] of Object.entries({ ...base, ...files })) if (text !== null) fs.writeFileSync(path.join(dir, name), text);
   return dir;
 };
-const cacheDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'yb-nm-cache-'));
+const cacheDir = () => tmpDir('cache-');
 // The build context and a fake npm whose "ci" writes a small tree (a file, a .bin link) and counts its runs.
 const ctx = (build, cache, extra = '') =>
-  `BUILD_DIR=${build} CACHE_DIR=${cache} TMP_DIR=$(mktemp -d) NODE_VERSION=24.1.0 NPM_VERSION=11.4.0 NPM_MAJOR=11; ${extra} ` +
+  `BUILD_DIR=${build} CACHE_DIR=${cache} TMP_DIR=$(mktemp -d ${nmRoot}/tmp-XXXXXX) NODE_VERSION=24.1.0 NPM_VERSION=11.4.0 NPM_MAJOR=11; ${extra} ` +
   `npm() { [ "$1" = ci ] || return 9; mkdir -p node_modules/dep node_modules/.bin; echo "v1" > node_modules/dep/index.js; ` +
   `ln -s ../dep/index.js node_modules/.bin/dep; echo ran >> ${cache}/../$(basename ${cache}).npm-runs; echo "added 1 package"; }; `;
 const npmRuns = (cache) => {
@@ -167,7 +171,7 @@ test('each changed dependency input is named and makes a full install', () => {
     assert.match(r.stdout.trim(), reason, extra || fs.readdirSync(build).join());
   }
   // The key covers the buildpack's own install logic too.
-  const bpCopy = fs.mkdtempSync(path.join(os.tmpdir(), 'yb-nm-bp-'));
+  const bpCopy = tmpDir('bp-');
   fs.cpSync(bp, bpCopy, { recursive: true });
   fs.appendFileSync(path.join(bpCopy, 'lib/dependencies.sh'), '\n# changed\n');
   assert.match(refusal(app(), cache, `BP_DIR=${bpCopy};`).stdout.trim(), /^the buildpack changed/);
@@ -218,7 +222,7 @@ test('node_modules is never reused when the source or the settings say not to; t
 });
 
 test('attack: a package.json, lockfile or .npmrc that is a link is refused unread, even one naming a FIFO outside the build', () => {
-  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'yb-nm-outside-'));
+  const outside = tmpDir('outside-');
   spawnSync('mkfifo', [path.join(outside, 'fifo')]);
   fs.writeFileSync(path.join(outside, 'secret.json'), '{"name":"secret"}');
   for (const name of ['package.json', 'package-lock.json', '.npmrc']) {
@@ -246,7 +250,7 @@ test('attack: a package.json, lockfile or .npmrc that is a link is refused unrea
 });
 
 test('attack: links in node_modules are kept as links, never followed out of the tree, on the way in and out', () => {
-  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'yb-nm-outside-'));
+  const outside = tmpDir('outside-');
   fs.writeFileSync(path.join(outside, 'host-file'), 'not yours\n');
   const cache = cacheDir();
   const evil =
