@@ -162,6 +162,6 @@ install_node() {
   export PATH="$home/bin:$PATH"
   # Node.js before 7.3 ignores NODE_EXTRA_CA_CERTS: old npm gets the system's CA bundle as its cafile instead.
   if [ -n "${SSL_CERT_FILE:-}" ] && ! node_at_least "$node_version" 7 3; then export NPM_CONFIG_CAFILE=$SSL_CERT_FILE; fi
-  NODE_VERSION=$node_version NPM_MAJOR=${npm_version%%.*}
+  NODE_VERSION=$node_version NPM_VERSION=$npm_version NPM_MAJOR=${npm_version%%.*}
   yb_info "Node.js $node_version and npm $npm_version ($state)"
 }

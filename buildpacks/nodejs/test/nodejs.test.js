@@ -1,7 +1,7 @@
 'use strict';
 // Unit tests of the Node.js buildpack's version decisions (issue #20): the npm line bundled with each Node.js
 // (used without engines.npm), the oldest Node.js that builds, and the options old npm understands. No network.
-const { test } = require('node:test');
+const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -97,4 +97,220 @@ test('a version lookup that fails is tried again; "no such version" is not a fai
   const never = sh(`${fake(3, 'echo "[]"')} resolve_version pnpm 9`);
   assert.equal(never.status, 1);
   assert.match(out(never), /EAI_AGAIN[\s\S]*could not look up pnpm versions in the npm registry/);
+});
+
+// Reusing node_modules (issue #21): a fake "npm ci" stands for npm; the key, the decisions and the copies are real.
+// Every directory these tests make is under one temp root, removed at the end.
+const nmRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'yb-nm-'));
+after(() => fs.rmSync(nmRoot, { recursive: true, force: true }));
+const tmpDir = (prefix) => fs.mkdtempSync(path.join(nmRoot, prefix));
+const app = (files = {}) => {
+  const dir = tmpDir('build-');
+  const base = {
+    'package.json': JSON.stringify({ name: 'a', dependencies: { dep: '1.0.0' }, scripts: { start: 'node x.js', build: 'echo b' } }),
+    'package-lock.json': JSON.stringify({
+      name: 'a',
+      lockfileVersion: 3,
+      packages: { 'node_modules/dep': { version: '1.0.0', resolved: 'https://r.invalid/dep-1.0.0.tgz' } },
+    }),
+  };
+  for (const [name, text] of Object.entries({ ...base, ...files })) if (text !== null) fs.writeFileSync(path.join(dir, name), text);
+  return dir;
+};
+const cacheDir = () => tmpDir('cache-');
+// The build context and a fake npm whose "ci" writes a small tree (a file, a .bin link) and counts its runs.
+const ctx = (build, cache, extra = '') =>
+  `BUILD_DIR=${build} CACHE_DIR=${cache} TMP_DIR=$(mktemp -d ${nmRoot}/tmp-XXXXXX) NODE_VERSION=24.1.0 NPM_VERSION=11.4.0 NPM_MAJOR=11; ${extra} ` +
+  `npm() { [ "$1" = ci ] || return 9; mkdir -p node_modules/dep node_modules/.bin; echo "v1" > node_modules/dep/index.js; ` +
+  `ln -s ../dep/index.js node_modules/.bin/dep; echo ran >> ${cache}/../$(basename ${cache}).npm-runs; echo "added 1 package"; }; `;
+const npmRuns = (cache) => {
+  const f = `${cache}.npm-runs`;
+  return fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).length : 0;
+};
+const install = (build, cache, extra = '') => sh(`${ctx(build, cache, extra)} install_dependencies npm`);
+const refusal = (build, cache, extra = '') => sh(`${ctx(build, cache, extra)} node_modules_refusal "$TMP_DIR/inputs"`);
+
+test('a second build with the same dependency inputs reuses node_modules instead of running npm ci', () => {
+  const cache = cacheDir();
+  const first = install(app(), cache);
+  assert.equal(first.status, 0, out(first));
+  assert.match(first.stdout, /-----> Installing dependencies \(npm ci\)\n {7}node_modules not reused: no complete copy from an earlier build\n/);
+  assert.equal(npmRuns(cache), 1);
+  const build = app();
+  const second = install(build, cache);
+  assert.equal(second.status, 0, out(second));
+  assert.match(second.stdout, /^-----> Reusing node_modules: package\.json, lockfile, Node\.js, npm and npm settings unchanged since the last build$/m);
+  assert.doesNotMatch(second.stdout, /npm ci/);
+  assert.equal(npmRuns(cache), 1, 'npm did not run again');
+  assert.equal(fs.readFileSync(path.join(build, 'node_modules/dep/index.js'), 'utf8'), 'v1\n');
+  assert.equal(fs.readlinkSync(path.join(build, 'node_modules/.bin/dep')), '../dep/index.js', 'links stay links');
+  // A copy, not a hard link: a build script that edits a file in place leaves the kept copy as npm installed it.
+  fs.writeFileSync(path.join(build, 'node_modules/dep/index.js'), 'patched by the build script\n');
+  assert.equal(fs.readFileSync(path.join(cache, 'node-modules/node_modules/dep/index.js'), 'utf8'), 'v1\n');
+});
+
+test('each changed dependency input is named and makes a full install', () => {
+  const cache = cacheDir();
+  assert.equal(install(app(), cache).status, 0);
+  assert.equal(refusal(app(), cache).stdout, '', 'unchanged inputs: reusable');
+  const cases = [
+    [app({ 'package.json': JSON.stringify({ name: 'a', dependencies: { dep: '1.0.1' } }) }), '', /^package\.json changed since the last build$/],
+    [app({ 'package-lock.json': JSON.stringify({ name: 'a', lockfileVersion: 3, packages: {} }, null, 1) }), '', /^package-lock\.json changed/],
+    [app({ 'npm-shrinkwrap.json': '{}' }), '', /^npm-shrinkwrap\.json changed/],
+    [app({ '.npmrc': 'legacy-peer-deps=true\n' }), '', /^\.npmrc changed/],
+    [app(), 'NODE_VERSION=24.2.0;', /^Node\.js changed/],
+    [app(), 'NPM_VERSION=11.5.0;', /^npm changed/],
+    [app(), 'export NODE_ENV=development;', /^NODE_ENV or NPM_CONFIG_\* settings changed/],
+    [app(), 'export NPM_CONFIG_OMIT=optional;', /^NODE_ENV or NPM_CONFIG_\* settings changed/],
+    [app(), 'export npm_config_legacy_peer_deps=true;', /^NODE_ENV or NPM_CONFIG_\* settings changed/],
+    [app(), 'export STACK=another;', /^the build machine changed/],
+  ];
+  for (const [build, extra, reason] of cases) {
+    const r = refusal(build, cache, extra);
+    assert.equal(r.status, 0, out(r));
+    assert.match(r.stdout.trim(), reason, extra || fs.readdirSync(build).join());
+  }
+  // The key covers the buildpack's own install logic too.
+  const bpCopy = tmpDir('bp-');
+  fs.cpSync(bp, bpCopy, { recursive: true });
+  fs.appendFileSync(path.join(bpCopy, 'lib/dependencies.sh'), '\n# changed\n');
+  assert.match(refusal(app(), cache, `BP_DIR=${bpCopy};`).stdout.trim(), /^the buildpack changed/);
+  // Other config vars do not make a reinstall.
+  assert.equal(refusal(app(), cache, 'export GREETING=hi DATABASE_URL=x;').stdout, '');
+});
+
+test('node_modules is never reused when the source or the settings say not to; the kept copy is dropped', () => {
+  const scripts = (s) => JSON.stringify({ name: 'a', dependencies: { dep: '1.0.0' }, scripts: s });
+  const cases = [
+    [app(), 'export NODE_MODULES_CACHE=false;', /^config var NODE_MODULES_CACHE is false$/],
+    [app({ 'node_modules/': null }), '', /^the source has its own node_modules$/],
+    ...['preinstall', 'install', 'postinstall', 'prepare', 'prepublish', 'dependencies'].map((s) => [
+      app({ 'package.json': scripts({ [s]: 'node gen.js' }) }),
+      '',
+      new RegExp(`^package\\.json has install scripts \\(${s}\\), which may read any file of the source$`),
+    ]),
+    [app({ 'binding.gyp': '{}' }), '', /^binding\.gyp makes npm build a native addon/],
+    [app({ 'package.json': JSON.stringify({ name: 'a', workspaces: ['packages/*'] }) }), '', /^package\.json has workspaces/],
+    [
+      app({ 'package.json': JSON.stringify({ name: 'a', dependencies: { lib: 'file:../lib' } }) }),
+      '',
+      /^dependencies "lib" is a local directory \("file:\.\.\/lib"\)$/,
+    ],
+    [app({ 'package.json': JSON.stringify({ name: 'a', devDependencies: { lib: '../lib' } }) }), '', /^devDependencies "lib" is a local directory/],
+    [
+      app({ 'package-lock.json': JSON.stringify({ packages: { 'node_modules/lib': { resolved: 'lib', link: true } } }) }),
+      '',
+      /^package-lock\.json has local links/,
+    ],
+    [app({ 'package-lock.json': JSON.stringify({ dependencies: { lib: { version: 'file:../../etc' } } }) }), '', /^package-lock\.json has local links/],
+    [app({ 'package-lock.json': null }), '', /^there is no package-lock\.json$/],
+    [app({ 'package-lock.json': '{"not json' }), '', /^package-lock\.json is not valid JSON$/],
+  ];
+  fs.mkdirSync(path.join(cases[1][0], 'node_modules'));
+  for (const [build, extra, reason] of cases) {
+    const r = refusal(build, cacheDir(), extra);
+    assert.match(r.stdout.trim(), reason, out(r));
+  }
+  // A refused build installs as always and drops the copy an earlier build kept.
+  const cache = cacheDir();
+  assert.equal(install(app(), cache).status, 0);
+  assert.ok(fs.existsSync(path.join(cache, 'node-modules/inputs')));
+  const r = install(app({ 'package.json': scripts({ postinstall: 'node gen.js' }) }), cache);
+  assert.match(r.stdout, /Installing dependencies \(npm ci\)\n {7}node_modules not reused: package\.json has install scripts \(postinstall\)/);
+  assert.equal(npmRuns(cache), 2);
+  assert.ok(!fs.existsSync(path.join(cache, 'node-modules')), 'the kept copy is gone');
+});
+
+test('attack: a package.json, lockfile or .npmrc that is a link is refused unread, even one naming a FIFO outside the build', () => {
+  const outside = tmpDir('outside-');
+  spawnSync('mkfifo', [path.join(outside, 'fifo')]);
+  fs.writeFileSync(path.join(outside, 'secret.json'), '{"name":"secret"}');
+  for (const name of ['package.json', 'package-lock.json', '.npmrc']) {
+    for (const target of [path.join(outside, 'fifo'), path.join(outside, 'secret.json')]) {
+      const build = app({ [name]: null });
+      fs.symlinkSync(target, path.join(build, name));
+      const r = spawnSync(
+        'bash',
+        [
+          '-c',
+          `BP_DIR=${bp}; . ${bp}/../lib/output.sh; . ${bp}/lib/runtime.sh; . ${bp}/lib/dependencies.sh; ${ctx(build, cacheDir())} node_modules_refusal "$TMP_DIR/i"`,
+        ],
+        {
+          encoding: 'utf8',
+          timeout: 60_000, // a read of the FIFO would block here forever
+        },
+      );
+      assert.equal(r.error, undefined, `${name} -> ${target}: ${r.error}`);
+      assert.equal(r.stdout.trim(), `${name} is a link`, out(r));
+    }
+  }
+  const build = app({ 'package-lock.json': null });
+  spawnSync('mkfifo', [path.join(build, 'package-lock.json')]);
+  assert.equal(refusal(build, cacheDir()).stdout.trim(), 'package-lock.json is not a regular file');
+});
+
+test('attack: links in node_modules are kept as links, never followed out of the tree, on the way in and out', () => {
+  const outside = tmpDir('outside-');
+  fs.writeFileSync(path.join(outside, 'host-file'), 'not yours\n');
+  const cache = cacheDir();
+  const evil =
+    `npm() { mkdir -p node_modules/dep; echo v1 > node_modules/dep/index.js; ln -s ${outside} node_modules/abs; ` +
+    `ln -s ${path.relative('/tmp/x/node_modules', outside)} node_modules/rel; ln -s ${outside}/host-file node_modules/dep/file; echo ran >> ${cache}.npm-runs; };`;
+  const first = sh(`${ctx(app(), cache)} ${evil} install_dependencies npm`);
+  assert.equal(first.status, 0, out(first));
+  const kept = path.join(cache, 'node-modules/node_modules');
+  for (const l of ['abs', 'rel', 'dep/file']) assert.ok(fs.lstatSync(path.join(kept, l)).isSymbolicLink(), `${l} kept as a link`);
+  assert.equal(spawnSync('grep', ['-r', '-l', 'not yours', path.join(cache, 'node-modules')]).status, 1, 'no file from outside was copied');
+  const build = app();
+  const second = sh(`${ctx(build, cache)} ${evil} install_dependencies npm`);
+  assert.match(second.stdout, /Reusing node_modules/, out(second));
+  assert.equal(fs.readlinkSync(path.join(build, 'node_modules/abs')), outside);
+  assert.equal(fs.readlinkSync(path.join(build, 'node_modules/dep/file')), `${outside}/host-file`);
+  assert.deepEqual(fs.readdirSync(outside), ['host-file'], 'nothing written outside');
+  assert.equal(fs.readFileSync(path.join(outside, 'host-file'), 'utf8'), 'not yours\n');
+  // A node_modules that is itself a link (a dependency's script could leave one) is not kept.
+  const linked = sh(`${ctx(app(), cache, 'export NPM_CONFIG_X=1;')} npm() { ln -s ${outside} node_modules; }; install_dependencies npm`);
+  assert.equal(linked.status, 0, out(linked));
+  assert.ok(!fs.existsSync(path.join(cache, 'node-modules')), 'no copy kept of a linked node_modules');
+  assert.deepEqual(fs.readdirSync(outside), ['host-file']);
+});
+
+test('a build stopped while copying node_modules into the cache leaves no copy that looks complete', () => {
+  const cache = cacheDir();
+  assert.equal(install(app(), cache).status, 0);
+  // The next install (new inputs) is killed in the middle of its copy: cp copies part of the tree, then the build dies.
+  const killed = sh(
+    `${ctx(app(), cache, 'export NPM_CONFIG_Y=1;')} cp() { if [ "$1" = -a ] && [ "\${2##*/}" = node_modules ]; then mkdir -p "$3/dep"; kill -9 $$; fi; command cp "$@"; }; install_dependencies npm`,
+  );
+  assert.equal(killed.signal ?? killed.status, killed.signal ? 'SIGKILL' : 137, out(killed));
+  assert.ok(fs.existsSync(path.join(cache, 'node-modules.new/node_modules/dep')), 'a half copy was left');
+  assert.ok(!fs.existsSync(path.join(cache, 'node-modules.new/inputs')));
+  // The old complete copy still answers for its own inputs, and the half copy is never used.
+  assert.match(refusal(app(), cache, 'export NPM_CONFIG_Y=1;').stdout, /^NODE_ENV or NPM_CONFIG_\* settings changed/);
+  fs.rmSync(path.join(cache, 'node-modules'), { recursive: true });
+  assert.equal(refusal(app(), cache, 'export NPM_CONFIG_Y=1;').stdout.trim(), 'no complete copy from an earlier build');
+  // A copy without its inputs file (written last) is not complete either.
+  fs.renameSync(path.join(cache, 'node-modules.new'), path.join(cache, 'node-modules'));
+  assert.equal(refusal(app(), cache).stdout.trim(), 'no complete copy from an earlier build');
+  // The next full install replaces the leftovers with a complete copy.
+  const r = install(app(), cache);
+  assert.equal(r.status, 0, out(r));
+  assert.ok(!fs.existsSync(path.join(cache, 'node-modules.new')));
+  assert.equal(refusal(app(), cache).stdout, '');
+});
+
+test('an app without dependencies (npm ci makes no node_modules) is reused too, and gets no node_modules', () => {
+  const cache = cacheDir();
+  const none = `npm() { echo ran >> ${cache}.npm-runs; echo "up to date"; };`;
+  const first = sh(`${ctx(app(), cache)} ${none} install_dependencies npm`);
+  assert.equal(first.status, 0, out(first));
+  assert.ok(fs.existsSync(path.join(cache, 'node-modules/none')) && fs.existsSync(path.join(cache, 'node-modules/inputs')));
+  const build = app();
+  const second = sh(`${ctx(build, cache)} ${none} install_dependencies npm`);
+  assert.match(second.stdout, /Reusing node_modules/, out(second));
+  assert.equal(npmRuns(cache), 1);
+  assert.ok(!fs.existsSync(path.join(build, 'node_modules')));
+  // Without its inputs file the marker is no complete copy.
+  fs.rmSync(path.join(cache, 'node-modules/inputs'));
+  assert.equal(refusal(app(), cache).stdout.trim(), 'no complete copy from an earlier build');
 });
