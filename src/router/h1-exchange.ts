@@ -1,8 +1,7 @@
-// One request on the router's HTTP/1.1 fast path (h1-proxy.ts) and its upstream side: the kept-alive connection to
-// an endpoint, the rewritten request head and body sent to it, the response head parsed for framing only and its
-// bytes relayed to the client, retries, timeouts and the access-log entry. Knows the client only by the
-// ClientConnection methods it calls.
-import { connect, type Socket } from 'node:net';
+// One request on the router's HTTP/1.1 fast path (h1-proxy.ts) and its upstream side: on a kept-alive connection
+// to an endpoint (upstream-connection.ts), the rewritten request head and body sent to it, the response head parsed
+// for framing only and its bytes relayed to the client, retries, timeouts and the access-log entry. Knows the client
+// only by the ClientConnection methods it calls.
 import { performance } from 'node:perf_hooks'; // the global is a getter: a lookup on every use
 import { newRequestId } from './request-id.js';
 import { parseResponseHead, scanResponseHead, HEAD_END, type RequestHead, type ResponseHead, type Framing } from './h1-parse.js';
@@ -11,8 +10,8 @@ import { errorStatus, type RouterErrorKind } from './error-pages.js';
 import type { Endpoint, RouteTarget } from './route-table.js';
 import type { ProxyContext } from './proxy.js';
 import type { ClientConnection } from './h1-proxy.js';
-import { SocketWriter } from './socket-writer.js';
-import { idleClock, type Watched } from './idle-clock.js';
+import { UpstreamConnection, type UpstreamUser } from './upstream-connection.js';
+import { idleClock } from './idle-clock.js';
 
 /** Methods a request may be sent again with (RFC 9110 §9.2.2). */
 export const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
@@ -20,12 +19,6 @@ export const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const SMALL_BODY = 16 * 1024;
 /** Largest request body kept for sending again on a new connection when a kept-alive one fails. */
 const MAX_REPLAY = 64 * 1024;
-
-/**
- * Upstream sockets read into this one buffer (node's `onread`), sparing an allocation per read; what is read is
- * used or copied before the callback returns.
- */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 const CONNECTION_CLOSE = Buffer.from('connection: close\r\n', 'latin1');
 
@@ -59,86 +52,6 @@ function copyInto(to: Buffer, at: number, from: Buffer, start: number, end: numb
   if (end - start > 64) return at + from.copy(to, at, start, end);
   for (let i = start; i < end; i++) to[at++] = from[i]!;
   return at;
-}
-
-/** What an upstream connection tells the exchange that owns it (this module's, or HTTP/2's in h2-exchange.ts). */
-export interface UpstreamUser {
-  /** The response head went to the client (a body may be silent; see idleLimitMs). */
-  readonly responding: boolean;
-  upstreamConnected(): void;
-  /** Bytes read, in the shared read buffer: used or copied before returning. */
-  upstreamData(chunk: Buffer): void;
-  upstreamEnd(): void;
-  upstreamFailed(code: string): void;
-  upstreamTimeout(): void;
-  /** The connection can take more request bytes. */
-  upstreamDrained(): void;
-}
-
-/** A keep-alive connection to an endpoint, owned by one exchange at a time or idle in `Upstreams`. */
-export class UpstreamConnection implements Watched {
-  readonly socket: Socket;
-  readonly writer: SocketWriter;
-  exchange: UpstreamUser | undefined;
-  connected = false;
-  /** Has completed a response before (so a reset may just be a keep-alive race). */
-  reused = false;
-  idleMs: number;
-  lastActive = 0;
-
-  constructor(
-    readonly ep: Endpoint,
-    private readonly ctx: ProxyContext,
-    private readonly connectTimeoutMs: number,
-  ) {
-    this.idleMs = ctx.upstreams.idleMs;
-    const onread = {
-      buffer: READ_BUFFER,
-      callback: (n: number, buf: Buffer) => {
-        this.lastActive = idleClock.now;
-        if (this.exchange) this.exchange.upstreamData(buf.subarray(0, n));
-        else s.destroy();
-        return true;
-      },
-    };
-    const s = (this.socket = connect({ host: ep.host, port: ep.port, noDelay: true, onread }));
-    idleClock.watch(this);
-    s.on('connect', () => {
-      this.connected = true;
-      this.lastActive = idleClock.now;
-      this.exchange?.upstreamConnected();
-    });
-    s.on('end', () => this.exchange?.upstreamEnd());
-    this.writer = new SocketWriter(s, () => this.exchange?.upstreamDrained(), this);
-    s.on('error', (err: NodeJS.ErrnoException) => this.exchange?.upstreamFailed(err.code ?? err.message));
-    s.on('close', () => {
-      idleClock.unwatch(this);
-      ctx.upstreams.forgetIdle(ep.addr, this);
-      this.exchange?.upstreamFailed('ECONNRESET');
-    });
-  }
-
-  /**
-   * Silence allowed: the connect timeout until connected, then, while an exchange waits for the response head, the
-   * headers timeout; a response body may be silent (streams, long polls) unless a body timeout is set. Idle expiry
-   * between exchanges is the pool's.
-   */
-  idleLimitMs(): number {
-    if (!this.connected) return this.connectTimeoutMs;
-    const ex = this.exchange;
-    if (ex === undefined) return 0;
-    return ex.responding ? this.ctx.bodyTimeoutMs : this.ctx.headersTimeoutMs;
-  }
-
-  idleExceeded(): void {
-    if (this.exchange !== undefined) this.exchange.upstreamTimeout();
-    else if (!this.connected) this.close();
-  }
-
-  close(): void {
-    this.exchange = undefined;
-    this.socket.destroy();
-  }
 }
 
 /** One request on the fast path and its upstream attempts. */

@@ -1,6 +1,6 @@
 // HTTP/2 streams on the router's own keep-alive upstream sockets, through node:http2's core API (no compatibility
 // objects): a stream's pseudo-headers and headers become an HTTP/1.1 request head on an UpstreamConnection
-// (h1-exchange.ts), the response head comes back as HTTP/2 headers and its body as DATA, both ways with backpressure.
+// (upstream-connection.ts), the response head comes back as HTTP/2 headers and its body as DATA, both ways with backpressure.
 // takeStream decides which streams it serves; server.ts gives the rest to node:http2's compatibility layer and the
 // general proxy (docs/architecture.md §2).
 import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
@@ -9,7 +9,8 @@ import { newRequestId } from './request-id.js';
 import { HEAD_END, parseResponseHead, type Framing, type ResponseHead } from './h1-parse.js';
 import { ChunkedScanner } from './h1-chunked.js';
 import { ChunkedDecoder } from './h1-dechunk.js';
-import { IDEMPOTENT, UpstreamConnection, type UpstreamUser } from './h1-exchange.js';
+import { IDEMPOTENT } from './h1-exchange.js';
+import { UpstreamConnection, type UpstreamUser } from './upstream-connection.js';
 import { errorPage, errorStatus, type RouterErrorKind } from './error-pages.js';
 import { validHost } from './request-target.js';
 import type { Endpoint, RouteTarget } from './route-table.js';
