@@ -13,7 +13,7 @@ import { idleClock, type Watched } from './idle-clock.js';
  */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
-/** What an upstream connection tells the exchange that owns it (h1-exchange.ts's, or HTTP/2's in h2-exchange.ts). */
+/** What an upstream connection tells the exchange that owns it (upstream-exchange.ts, for both fast paths). */
 export interface UpstreamUser {
   /** The response head went to the client (a body may be silent; see idleLimitMs). */
   readonly responding: boolean;
