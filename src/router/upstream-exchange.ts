@@ -124,7 +124,7 @@ export abstract class UpstreamExchange implements UpstreamUser {
     const up = this.up;
     up.close();
     if (!up.connected) {
-      // Nothing reached the endpoint (and no request body byte was read): try another one.
+      // Nothing reached the endpoint (no byte of the request went to it): try another one.
       this.ctx.upstreams.eject(up.ep.addr);
       this.ctx.metrics.upstreamError(this.target.app, 'connect');
       if (code !== 'UND_ERR_CONNECT_TIMEOUT' && this.attempts < this.ctx.maxAttempts) {
