@@ -1,31 +1,18 @@
-// One request on the router's HTTP/1.1 fast path (h1-proxy.ts) and its upstream side: the kept-alive connection to
-// an endpoint, the rewritten request head and body sent to it, the response head parsed for framing only and its
-// bytes relayed to the client, retries, timeouts and the access-log entry. Knows the client only by the
-// ClientConnection methods it calls.
-import { connect, type Socket } from 'node:net';
-import { performance } from 'node:perf_hooks'; // the global is a getter: a lookup on every use
+// One request on the router's HTTP/1.1 fast path (h1-proxy.ts): the rewritten request head and body sent upstream,
+// the response head parsed for framing only and its bytes relayed to the client, the error page. The upstream side
+// (attempts, retries, timeouts, pool, access log) is upstream-exchange.ts's. Knows the client by ClientConnection.
 import { newRequestId } from './request-id.js';
-import { parseResponseHead, scanResponseHead, HEAD_END, type RequestHead, type ResponseHead, type Framing } from './h1-parse.js';
-import { ChunkedScanner } from './h1-chunked.js';
+import { parseResponseHead, scanResponseHead, HEAD_END, type RequestHead, type ResponseHead } from './h1-parse.js';
 import { errorStatus, type RouterErrorKind } from './error-pages.js';
-import type { Endpoint, RouteTarget } from './route-table.js';
+import type { RouteTarget } from './route-table.js';
 import type { ProxyContext } from './proxy.js';
 import type { ClientConnection } from './h1-proxy.js';
-import { SocketWriter } from './socket-writer.js';
-import { idleClock, type Watched } from './idle-clock.js';
+import { UpstreamExchange } from './upstream-exchange.js';
 
-/** Methods a request may be sent again with (RFC 9110 §9.2.2). */
-export const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 /** Response bodies up to this size leave in one write with their head. */
 const SMALL_BODY = 16 * 1024;
 /** Largest request body kept for sending again on a new connection when a kept-alive one fails. */
 const MAX_REPLAY = 64 * 1024;
-
-/**
- * Upstream sockets read into this one buffer (node's `onread`), sparing an allocation per read; what is read is
- * used or copied before the callback returns.
- */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 const CONNECTION_CLOSE = Buffer.from('connection: close\r\n', 'latin1');
 
@@ -61,132 +48,26 @@ function copyInto(to: Buffer, at: number, from: Buffer, start: number, end: numb
   return at;
 }
 
-/** What an upstream connection tells the exchange that owns it (this module's, or HTTP/2's in h2-exchange.ts). */
-export interface UpstreamUser {
-  /** The response head went to the client (a body may be silent; see idleLimitMs). */
-  readonly responding: boolean;
-  upstreamConnected(): void;
-  /** Bytes read, in the shared read buffer: used or copied before returning. */
-  upstreamData(chunk: Buffer): void;
-  upstreamEnd(): void;
-  upstreamFailed(code: string): void;
-  upstreamTimeout(): void;
-  /** The connection can take more request bytes. */
-  upstreamDrained(): void;
-}
-
-/** A keep-alive connection to an endpoint, owned by one exchange at a time or idle in `Upstreams`. */
-export class UpstreamConnection implements Watched {
-  readonly socket: Socket;
-  readonly writer: SocketWriter;
-  exchange: UpstreamUser | undefined;
-  connected = false;
-  /** Has completed a response before (so a reset may just be a keep-alive race). */
-  reused = false;
-  idleMs: number;
-  lastActive = 0;
-
-  constructor(
-    readonly ep: Endpoint,
-    private readonly ctx: ProxyContext,
-    private readonly connectTimeoutMs: number,
-  ) {
-    this.idleMs = ctx.upstreams.idleMs;
-    const onread = {
-      buffer: READ_BUFFER,
-      callback: (n: number, buf: Buffer) => {
-        this.lastActive = idleClock.now;
-        if (this.exchange) this.exchange.upstreamData(buf.subarray(0, n));
-        else s.destroy();
-        return true;
-      },
-    };
-    const s = (this.socket = connect({ host: ep.host, port: ep.port, noDelay: true, onread }));
-    idleClock.watch(this);
-    s.on('connect', () => {
-      this.connected = true;
-      this.lastActive = idleClock.now;
-      this.exchange?.upstreamConnected();
-    });
-    s.on('end', () => this.exchange?.upstreamEnd());
-    this.writer = new SocketWriter(s, () => this.exchange?.upstreamDrained(), this);
-    s.on('error', (err: NodeJS.ErrnoException) => this.exchange?.upstreamFailed(err.code ?? err.message));
-    s.on('close', () => {
-      idleClock.unwatch(this);
-      ctx.upstreams.forgetIdle(ep.addr, this);
-      this.exchange?.upstreamFailed('ECONNRESET');
-    });
-  }
-
-  /**
-   * Silence allowed: the connect timeout until connected, then, while an exchange waits for the response head, the
-   * headers timeout; a response body may be silent (streams, long polls) unless a body timeout is set. Idle expiry
-   * between exchanges is the pool's.
-   */
-  idleLimitMs(): number {
-    if (!this.connected) return this.connectTimeoutMs;
-    const ex = this.exchange;
-    if (ex === undefined) return 0;
-    return ex.responding ? this.ctx.bodyTimeoutMs : this.ctx.headersTimeoutMs;
-  }
-
-  idleExceeded(): void {
-    if (this.exchange !== undefined) this.exchange.upstreamTimeout();
-    else if (!this.connected) this.close();
-  }
-
-  close(): void {
-    this.exchange = undefined;
-    this.socket.destroy();
-  }
-}
-
-/** One request on the fast path and its upstream attempts. */
-export class FastPathExchange implements UpstreamUser {
-  private up!: UpstreamConnection;
-  private readonly started = performance.now();
-  private readonly requestId: string;
-  private attempts = 0;
-  private tried: Set<string> | undefined;
-  private retriedReuse = false;
+/** One request on the fast path. */
+export class FastPathExchange extends UpstreamExchange {
   /** The whole request body, when it was small and all there at once (see upstreamConnected). */
   private replay: Buffer | undefined;
   /** Request body bytes not yet forwarded. */
   bodyLeft: number;
-  private head: Buffer | undefined; // the response head bytes gathered so far
-  /** The response head went to the client. */
-  responding = false;
-  private framing: Framing = 'none';
-  private left = 0;
-  private chunks: ChunkedScanner | undefined;
   private bodyEnded = false;
-  private keepAlive = false;
-  private status = 0;
-  private bytes = 0;
-  private done = false;
 
   constructor(
-    private readonly ctx: ProxyContext,
+    ctx: ProxyContext,
     readonly client: ClientConnection,
     private readonly req: RequestHead,
-    private readonly target: RouteTarget,
+    target: RouteTarget,
   ) {
-    this.requestId = req.requestId ?? newRequestId();
+    super(ctx, target, req.requestId ?? newRequestId(), req.method, req.host, req.target, client.opts.connectTimeoutMs);
     this.bodyLeft = req.contentLength;
-    ctx.metrics.started(target.app);
   }
 
-  start(): void {
-    this.attempt(this.ctx.upstreams.pick(this.target)!);
-  }
-
-  private attempt(ep: Endpoint, fresh = false): void {
-    this.attempts++;
-    const idle = fresh ? undefined : (this.ctx.upstreams.takeIdle(ep.addr, idleClock.now) as UpstreamConnection | undefined);
-    const up = (this.up = idle ?? new UpstreamConnection(ep, this.ctx, this.client.opts.connectTimeoutMs));
-    up.exchange = this;
-    if (up.connected) this.upstreamConnected();
-    else this.client.pause(); // body bytes wait in the client's buffer until a connection is there to take them
+  protected override connecting(): void {
+    this.client.pause(); // body bytes wait in the client's buffer until a connection is there to take them
   }
 
   upstreamConnected(): void {
@@ -213,6 +94,10 @@ export class FastPathExchange implements UpstreamUser {
     client.resume();
   }
 
+  protected bodyReplayable(): boolean {
+    return this.req.contentLength === 0 || this.replay !== undefined;
+  }
+
   /** More request body (never more than `bodyLeft`); pauses the client while the upstream cannot take more. */
   forwardBody(body: Buffer): void {
     this.bodyLeft -= body.length;
@@ -237,17 +122,13 @@ export class FastPathExchange implements UpstreamUser {
   upstreamData(chunk: Buffer): void {
     if (this.done) return;
     if (this.responding) return this.relay(chunk);
-    let buf = this.head ? Buffer.concat([this.head, chunk]) : chunk;
+    let buf = this.headBuf ? Buffer.concat([this.headBuf, chunk]) : chunk;
     for (;;) {
       // A common head is read from its bytes in one pass that also finds its end (no string is made of it); else
       // the end is searched for and the full parser reads it.
       const scanned = scanResponseHead(buf, this.req.method);
       const end = scanned !== undefined ? scanned.end : buf.indexOf(HEAD_END, Math.max(0, buf.length - chunk.length - 3));
-      if (end === -1) {
-        if (buf.length > this.ctx.maxHeaderBytes) return this.fail('protocol', 'response head too large');
-        this.head = buf === chunk ? Buffer.from(buf) : buf;
-        return;
-      }
+      if (end === -1) return this.partialHead(buf, chunk);
       if (end > this.ctx.maxHeaderBytes) return this.fail('protocol', 'response head too large');
       const parsed = scanned ?? parseResponseHead(buf.toString('latin1', 0, end), this.req.method);
       if (typeof parsed === 'string') return this.fail('protocol', parsed);
@@ -259,13 +140,7 @@ export class FastPathExchange implements UpstreamUser {
         chunk = buf;
         continue;
       }
-      this.head = undefined;
-      this.status = parsed.status;
-      this.framing = parsed.framing;
-      this.left = parsed.length;
-      this.keepAlive = parsed.keepAlive;
-      if (parsed.idleTimeoutMs !== undefined) this.up.idleMs = Math.min(this.up.idleMs, Math.max(parsed.idleTimeoutMs - 1000, 500));
-      if (parsed.framing === 'chunked') this.chunks = new ChunkedScanner();
+      this.accept(parsed);
       // A response before the whole request body (an early 413, say) ends the connection: the rest is never read.
       const close = this.client.closeAfter(this.req, parsed.framing === 'close' || this.bodyLeft > 0);
       const n = this.bodyBytes(buf, end + 4);
@@ -332,112 +207,28 @@ export class FastPathExchange implements UpstreamUser {
     if (this.bodyEnded) this.complete();
   }
 
-  upstreamEnd(): void {
-    if (this.done) return;
-    if (this.responding && this.framing === 'close') {
-      this.keepAlive = false;
-      return this.complete();
-    }
-    this.upstreamFailed('ECONNRESET');
+  protected closedBodyEnded(): void {
+    this.complete();
   }
 
-  upstreamTimeout(): void {
-    if (this.done) return;
-    if (!this.up.connected) {
-      this.up.close();
-      return this.upstreamFailed('UND_ERR_CONNECT_TIMEOUT');
-    }
-    if (!this.responding) return this.fail('headers_timeout', 'headers timeout');
-    // Silence inside a body: fine for streams (SSE, long polls) unless a body timeout is configured.
-    if (this.ctx.bodyTimeoutMs > 0) this.fail('body_timeout', 'body timeout');
-  }
-
-  upstreamFailed(code: string): void {
-    if (this.done) return;
-    const up = this.up;
-    up.close();
-    if (!up.connected) {
-      // Nothing reached the endpoint: try another one.
-      this.ctx.upstreams.eject(up.ep.addr);
-      this.ctx.metrics.upstreamError(this.target.app, 'connect');
-      if (code !== 'UND_ERR_CONNECT_TIMEOUT' && this.attempts < this.ctx.maxAttempts) {
-        (this.tried ??= new Set()).add(up.ep.addr);
-        const next = this.ctx.upstreams.pick(this.target, this.tried);
-        if (next) return this.attempt(next);
-      }
-      return this.error(code === 'UND_ERR_CONNECT_TIMEOUT' ? 'gateway_timeout' : 'bad_gateway', code);
-    }
-    // As nginx and Go's transport do, only idempotent requests are sent twice: a POST may have been acted on.
-    const replayable = IDEMPOTENT.has(this.req.method) && (this.req.contentLength === 0 || this.replay !== undefined);
-    if (up.reused && !this.retriedReuse && this.head === undefined && !this.responding && replayable) {
-      // The endpoint closed a kept-alive connection as the request went out: once more on a new connection.
-      this.retriedReuse = true;
-      return this.attempt(up.ep, true);
-    }
-    this.fail('socket', code);
-  }
-
-  /** The upstream broke the exchange: an error page if nothing was sent yet, else the client connection is cut. */
-  private fail(kind: string, detail: string): void {
-    if (this.done) return;
-    this.up.close();
-    this.ctx.metrics.upstreamError(this.target.app, kind);
-    if (!this.responding) return this.error(kind === 'headers_timeout' ? 'gateway_timeout' : 'bad_gateway', detail);
-    this.finish(this.status, detail);
+  protected cut(): void {
     this.client.destroy();
   }
 
   /** The router answers instead of the upstream. */
-  private error(kind: RouterErrorKind, detail: string): void {
-    this.ctx.metrics.settled(this.target.app); // counted by finish() below as the router's own response
+  protected error(kind: RouterErrorKind, detail: string): void {
+    this.ctx.metrics.settled(this.target.app); // counted by log() below as the router's own response
     this.done = true;
     const status = errorStatus(kind);
     if (this.bodyLeft > 0 && this.client.discardBody(this.bodyLeft)) this.bodyLeft = 0;
     const body = this.client.sendError(this.req, kind, this.requestId, this.bodyLeft > 0);
-    this.log(this.target.app, status, false, body, detail);
+    this.log(status, false, body, detail);
     this.client.exchangeDone(this.bodyLeft > 0);
   }
 
   private complete(): void {
-    const up = this.up;
     const unsent = this.bodyLeft > 0; // the upstream answered before taking the whole body
-    if (this.keepAlive && !unsent) {
-      up.exchange = undefined;
-      up.reused = true;
-      if (up.socket.isPaused()) up.socket.resume();
-      this.ctx.upstreams.putIdle(up.ep.addr, up, up.idleMs, idleClock.now); // a clock at most a tick old: expiry within a tick
-    } else up.close();
-    this.finish(this.status);
+    this.release(this.keepAlive && !unsent);
     this.client.exchangeDone(unsent);
-  }
-
-  /** The client went away mid-exchange. */
-  abort(): void {
-    if (this.done) return;
-    this.up.close();
-    this.finish(499, 'client_closed');
-  }
-
-  private finish(status: number, error?: string): void {
-    if (this.done) return;
-    this.done = true;
-    this.log(this.target.app, status, true, this.bytes, error);
-  }
-
-  private log(app: string, status: number, wasActive: boolean, bytes: number, error: string | undefined): void {
-    const seconds = (performance.now() - this.started) / 1000;
-    this.ctx.metrics.finished(app, status, seconds, wasActive);
-    this.ctx.accessLog?.({
-      app,
-      method: this.req.method,
-      host: this.req.host,
-      path: this.req.target,
-      status,
-      duration: seconds * 1000,
-      bytes,
-      upstream: this.up?.ep.addr,
-      requestId: this.requestId,
-      error,
-    });
   }
 }

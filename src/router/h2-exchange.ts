@@ -1,20 +1,17 @@
 // HTTP/2 streams on the router's own keep-alive upstream sockets, through node:http2's core API (no compatibility
-// objects): a stream's pseudo-headers and headers become an HTTP/1.1 request head on an UpstreamConnection
-// (h1-exchange.ts), the response head comes back as HTTP/2 headers and its body as DATA, both ways with backpressure.
-// takeStream decides which streams it serves; server.ts gives the rest to node:http2's compatibility layer and the
-// general proxy (docs/architecture.md §2).
+// objects): a stream's pseudo-headers and headers become an HTTP/1.1 request head on an UpstreamConnection, the
+// response head comes back as HTTP/2 headers and its body as DATA, both ways with backpressure; the upstream side is
+// upstream-exchange.ts's, as for HTTP/1.1. takeStream decides which streams it serves; server.ts gives the rest to
+// node:http2's compatibility layer and the general proxy (docs/architecture.md §2).
 import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
-import { performance } from 'node:perf_hooks'; // the global is a getter: a lookup on every use
 import { newRequestId } from './request-id.js';
-import { HEAD_END, parseResponseHead, type Framing, type ResponseHead } from './h1-parse.js';
-import { ChunkedScanner } from './h1-chunked.js';
+import { HEAD_END, parseResponseHead, type ResponseHead } from './h1-parse.js';
 import { ChunkedDecoder } from './h1-dechunk.js';
-import { IDEMPOTENT, UpstreamConnection, type UpstreamUser } from './h1-exchange.js';
+import { UpstreamExchange } from './upstream-exchange.js';
 import { errorPage, errorStatus, type RouterErrorKind } from './error-pages.js';
 import { validHost } from './request-target.js';
-import type { Endpoint, RouteTarget } from './route-table.js';
+import type { RouteTarget } from './route-table.js';
 import { DROP_REQUEST as PROXY_DROP_REQUEST, type ProxyContext } from './proxy.js';
-import { idleClock } from './idle-clock.js';
 
 const { NGHTTP2_NO_ERROR } = constants;
 const ACME_PATH = '/.well-known/acme-challenge/';
@@ -129,64 +126,38 @@ function responseHeaders(parsed: ResponseHead): OutgoingHttpHeaders {
   return out;
 }
 
-/** One HTTP/2 stream on the fast path and its upstream attempts. */
-class H2Exchange implements UpstreamUser {
-  private up!: UpstreamConnection;
-  private readonly started = performance.now();
-  private attempts = 0;
-  private tried: Set<string> | undefined;
-  private retriedReuse = false;
+/** One HTTP/2 stream on the fast path. */
+class H2Exchange extends UpstreamExchange {
   /** Reading of the request body began (so it cannot be sent again). */
   private piping = false;
   /** The whole request body went upstream. */
   private requestSent: boolean;
-  private headBuf: Buffer | undefined;
-  responding = false;
-  private framing: Framing = 'none';
-  private left = 0;
-  private chunks: ChunkedScanner | undefined;
   private decoder: ChunkedDecoder | undefined;
-  private keepAlive = false;
-  private status = 0;
-  private bytes = 0;
-  private done = false;
 
   constructor(
-    private readonly ctx: ProxyContext,
+    ctx: ProxyContext,
     private readonly stream: ServerHttp2Stream,
-    private readonly method: string,
-    private readonly path: string,
-    private readonly host: string,
-    private readonly target: RouteTarget,
-    private readonly requestId: string,
+    method: string,
+    path: string,
+    host: string,
+    target: RouteTarget,
+    requestId: string,
     private readonly head: string,
     private readonly body: boolean,
     private readonly chunked: boolean,
     /** Body bytes the Content-Length promised (not sent chunked): no byte more goes to the upstream. */
     private bodyLeft: number,
-    private readonly connectTimeoutMs: number,
+    connectTimeoutMs: number,
   ) {
+    super(ctx, target, requestId, method, host, path, connectTimeoutMs);
     this.requestSent = !body;
-    ctx.metrics.started(target.app);
     stream.on('error', () => undefined); // resets and session errors end in 'close' below
-    stream.on('close', () => this.abort());
+    stream.on('close', () => this.abort()); // after a finished exchange too, where abort() does nothing
   }
 
   /** The client's stream can take more response bytes (awaited only when a write was refused: most never are). */
   private drained(): void {
     if (this.up.exchange === this && this.up.socket.isPaused()) this.up.socket.resume();
-  }
-
-  start(): void {
-    this.attempt(this.ctx.upstreams.pick(this.target)!);
-  }
-
-  private attempt(ep: Endpoint, fresh = false): void {
-    this.attempts++;
-    const idle = fresh ? undefined : (this.ctx.upstreams.takeIdle(ep.addr, idleClock.now) as UpstreamConnection | undefined);
-    const up = (this.up = idle ?? new UpstreamConnection(ep, this.ctx, this.connectTimeoutMs));
-    up.exchange = this;
-    if (up.connected) this.upstreamConnected();
   }
 
   upstreamConnected(): void {
@@ -199,6 +170,11 @@ class H2Exchange implements UpstreamUser {
       if (this.chunked && this.up.exchange === this) this.up.writer.write('0\r\n\r\n');
       this.requestSent = true;
     });
+  }
+
+  /** Only a request without a body is sent twice: one being read from the stream is not kept. */
+  protected bodyReplayable(): boolean {
+    return !this.body;
   }
 
   private forwardBody(chunk: Buffer): void {
@@ -229,11 +205,7 @@ class H2Exchange implements UpstreamUser {
     let buf = this.headBuf ? Buffer.concat([this.headBuf, chunk]) : chunk;
     for (;;) {
       const end = buf.indexOf(HEAD_END);
-      if (end === -1) {
-        if (buf.length > this.ctx.maxHeaderBytes) return this.fail('protocol', 'response head too large');
-        this.headBuf = buf === chunk ? Buffer.from(buf) : buf;
-        return;
-      }
+      if (end === -1) return this.partialHead(buf, chunk);
       if (end > this.ctx.maxHeaderBytes) return this.fail('protocol', 'response head too large');
       const parsed = parseResponseHead(buf.toString('latin1', 0, end), this.method);
       if (typeof parsed === 'string') return this.fail('protocol', parsed);
@@ -252,16 +224,8 @@ class H2Exchange implements UpstreamUser {
         chunk = buf;
         continue;
       }
-      this.headBuf = undefined;
-      this.status = parsed.status;
-      this.framing = parsed.framing;
-      this.left = parsed.length;
-      this.keepAlive = parsed.keepAlive;
-      if (parsed.idleTimeoutMs !== undefined) this.up.idleMs = Math.min(this.up.idleMs, Math.max(parsed.idleTimeoutMs - 1000, 500));
-      if (parsed.framing === 'chunked') {
-        this.chunks = new ChunkedScanner();
-        this.decoder = new ChunkedDecoder();
-      }
+      this.accept(parsed);
+      if (parsed.framing === 'chunked') this.decoder = new ChunkedDecoder();
       const none = parsed.framing === 'none';
       try {
         this.stream.respond(responseHeaders(parsed), { endStream: none });
@@ -311,64 +275,19 @@ class H2Exchange implements UpstreamUser {
     }
   }
 
-  upstreamEnd(): void {
-    if (this.done) return;
-    if (this.responding && this.framing === 'close') {
-      this.keepAlive = false;
-      this.stream.end();
-      return this.complete();
-    }
-    this.upstreamFailed('ECONNRESET');
+  protected closedBodyEnded(): void {
+    this.stream.end();
+    this.complete();
   }
 
-  upstreamTimeout(): void {
-    if (this.done) return;
-    if (!this.up.connected) {
-      this.up.close();
-      return this.upstreamFailed('UND_ERR_CONNECT_TIMEOUT');
-    }
-    if (!this.responding) return this.fail('headers_timeout', 'headers timeout');
-    if (this.ctx.bodyTimeoutMs > 0) this.fail('body_timeout', 'body timeout');
-  }
-
-  upstreamFailed(code: string): void {
-    if (this.done) return;
-    const up = this.up;
-    up.close();
-    if (!up.connected) {
-      // Nothing reached the endpoint (and no body byte was read): try another one.
-      this.ctx.upstreams.eject(up.ep.addr);
-      this.ctx.metrics.upstreamError(this.target.app, 'connect');
-      if (code !== 'UND_ERR_CONNECT_TIMEOUT' && this.attempts < this.ctx.maxAttempts) {
-        (this.tried ??= new Set()).add(up.ep.addr);
-        const next = this.ctx.upstreams.pick(this.target, this.tried);
-        if (next) return this.attempt(next);
-      }
-      return this.error(code === 'UND_ERR_CONNECT_TIMEOUT' ? 'gateway_timeout' : 'bad_gateway', code);
-    }
-    // A kept-alive connection the endpoint closed as the request went out: once more on a new one, when the request
-    // has no body and may be sent twice (as h1-exchange.ts).
-    if (up.reused && !this.retriedReuse && this.headBuf === undefined && !this.responding && !this.body && IDEMPOTENT.has(this.method)) {
-      this.retriedReuse = true;
-      return this.attempt(up.ep, true);
-    }
-    this.fail('socket', code);
-  }
-
-  /** The upstream broke the exchange: an error page if nothing was sent yet, else the stream is reset. */
-  private fail(kind: string, detail: string): void {
-    if (this.done) return;
-    this.up.close();
-    this.ctx.metrics.upstreamError(this.target.app, kind);
-    if (!this.responding) return this.error(kind === 'headers_timeout' ? 'gateway_timeout' : 'bad_gateway', detail);
-    this.finish(this.status, detail);
+  protected cut(detail: string): void {
     // RST_STREAM with INTERNAL_ERROR: the client knows the body is incomplete. destroy() resets at once; close()
     // would end the DATA first, which a client may read as a whole (shorter) body.
     this.stream.destroy(new Error(detail));
   }
 
   /** The router answers instead of the upstream. */
-  private error(kind: RouterErrorKind, detail: string): void {
+  protected error(kind: RouterErrorKind, detail: string): void {
     this.ctx.metrics.settled(this.target.app); // counted by log() below as the router's own response
     this.done = true;
     const status = errorStatus(kind);
@@ -393,46 +312,8 @@ class H2Exchange implements UpstreamUser {
   }
 
   private complete(): void {
-    const up = this.up;
-    if (this.keepAlive && this.requestSent) {
-      up.exchange = undefined;
-      up.reused = true;
-      if (up.socket.isPaused()) up.socket.resume();
-      this.ctx.upstreams.putIdle(up.ep.addr, up, up.idleMs, idleClock.now);
-    } else up.close();
-    this.finish(this.status);
+    this.release(this.keepAlive && this.requestSent);
     // The upstream answered before the whole body: the rest is refused once the response is out.
     if (!this.requestSent) this.stream.close(NGHTTP2_NO_ERROR);
-  }
-
-  /** The stream closed: the end of a finished exchange, or the client reset it (the upstream socket is discarded). */
-  private abort(): void {
-    if (this.done) return;
-    this.up.close();
-    this.finish(499, 'client_closed');
-  }
-
-  private finish(status: number, error?: string): void {
-    if (this.done) return;
-    this.done = true;
-    this.log(status, true, this.bytes, error);
-  }
-
-  private log(status: number, wasActive: boolean, bytes: number, error: string | undefined): void {
-    const seconds = (performance.now() - this.started) / 1000;
-    const app = this.target.app;
-    this.ctx.metrics.finished(app, status, seconds, wasActive);
-    this.ctx.accessLog?.({
-      app,
-      method: this.method,
-      host: this.host,
-      path: this.path,
-      status,
-      duration: seconds * 1000,
-      bytes,
-      upstream: this.up?.ep.addr,
-      requestId: this.requestId,
-      error,
-    });
   }
 }

@@ -1,4 +1,4 @@
-// Writes of the fast path (h1-proxy.ts, h1-exchange.ts) handed straight to a plain TCP socket's libuv handle while
+// Writes of the fast paths (h1-proxy.ts, upstream-connection.ts) handed straight to a plain TCP socket's libuv handle while
 // the socket's own Writable holds nothing, skipping its per-write work (state machine, a nextTick, callbacks).
 // Mirrors net.Socket's write path; must not be used for TLS or other non-TCP handles (they take socket.write).
 import type { Socket } from 'node:net';
