@@ -48,5 +48,5 @@ for (const m of queued) handle(m);
 process.on('message', handle);
 // The primary going away (even by SIGKILL) must not leave a worker serving a table nobody updates.
 process.on('disconnect', () => void proc.close(opts.shutdownGraceMs).finally(() => process.exit(0)));
-send({ t: 'listening', port: proc.server.address().port, tlsPort: proc.tlsServer?.address().port });
+send({ t: 'listening' });
 send({ t: 'applied', revision: Math.max(initial.revision, proc.table().revision) });

@@ -19,11 +19,7 @@ export type ToWorker =
   | { t: 'shutdown'; graceMs: number }
   /** The TLS session ticket key (base64), sent before the first snapshot and on each rotation (tls-tickets.ts). */
   | { t: 'ticket-key'; key: string };
-export type FromWorker =
-  | { t: 'hello' }
-  | { t: 'listening'; port: number; tlsPort?: number }
-  | { t: 'applied'; revision: number }
-  | { t: 'metrics'; id: number; snapshot: MetricsSnapshot };
+export type FromWorker = { t: 'hello' } | { t: 'listening' } | { t: 'applied'; revision: number } | { t: 'metrics'; id: number; snapshot: MetricsSnapshot };
 
 export const WORKER_OPTIONS_ENV = 'YB_ROUTER_WORKER_OPTIONS';
 
