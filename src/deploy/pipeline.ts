@@ -13,15 +13,8 @@ import { parseSize } from '../scheduler/sizes.js';
 import { YbError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { platformEvent } from '../logs/platform-events.js';
-import { keptImages, removableImages } from './image-policy.js';
-import { manifestsToDelete } from '../registry/registry-refs.js';
+import { ReleaseImagePruner, type ManifestRemover } from './release-images.js';
 import { phaseClock, type Phase, type Phases } from '../shared/phases.js';
-
-/** What the deployer needs of the platform's registry: dropping the manifests of removed release images. */
-export interface ManifestRemover {
-  readonly host: string;
-  deleteManifests(list: Array<{ name: string; digest: string }>): Promise<number>;
-}
 
 export type Out = (line: string) => void;
 
@@ -42,14 +35,19 @@ export class Deployer {
   /** Times each app name was destroyed in this process: a change queued before a destroy must not reach a re-created app of that name. */
   private readonly destroyed = new Map<string, number>();
 
+  /** Old release images go after each deploy (release-images.ts). */
+  private readonly images: ReleaseImagePruner;
+
   constructor(
     private readonly apps: AppRecords,
     private readonly builds: BuildService,
     private readonly scheduler: Scheduler,
     private readonly log: Logger,
-    private readonly retention = 10,
-    private readonly registry?: ManifestRemover,
-  ) {}
+    retention = 10,
+    registry?: ManifestRemover,
+  ) {
+    this.images = new ReleaseImagePruner(apps, builds, retention, registry);
+  }
 
   /** Runs `fn` after every earlier change to the same app has finished; tells `out` when it has to wait. */
   private async serialized<T>(app: string, out: Out, fn: (clock: Clock) => Promise<T>): Promise<T> {
@@ -199,7 +197,7 @@ export class Deployer {
         }
       };
       await step('stopping its processes', () => this.scheduler.stopApp(app.name));
-      await step('removing its images', () => this.removeImages(app, 0));
+      await step('removing its images', () => this.images.prune(app, 0));
       for (const c of cleanup) await step(c.what, c.run);
       // Last and not caught: while the records stay, the app is there to destroy again.
       await this.apps.deleteApp(app.name);
@@ -270,8 +268,7 @@ export class Deployer {
     }
     return this.serialized(appName, out, async () => {
       const app = await this.apps.requireApp(appName);
-      const release = app.currentRelease ? await this.apps.getRelease(app.name, app.currentRelease) : null;
-      if (!release) throw new YbError('YB_ERR_NO_RELEASE', `${app.name} has no release yet; push code first`);
+      const release = await this.currentRelease(app);
       const formation = await this.scheduler.formationFor(app.name, release);
       await guard?.(formation);
       for (const u of updates) {
@@ -293,8 +290,7 @@ export class Deployer {
   async restart(appName: string, type: string | undefined, out: Out): Promise<void> {
     await this.serialized(appName, out, async () => {
       const app = await this.apps.requireApp(appName);
-      const release = app.currentRelease ? await this.apps.getRelease(app.name, app.currentRelease) : null;
-      if (!release) throw new YbError('YB_ERR_NO_RELEASE', `${app.name} has no release yet; push code first`);
+      const release = await this.currentRelease(app);
       if (type && !(type in release.processTypes)) throw new YbError('YB_ERR_BAD_REQUEST', `${app.name} has no process type "${type}"`);
       platformEvent(app.name, 'deploy', `Restarting ${type ?? 'all'} processes`);
       await this.scheduler.rollout(app, release, out, type ? [type] : undefined);
@@ -315,37 +311,18 @@ export class Deployer {
   async start(appName: string, out: Out): Promise<void> {
     await this.serialized(appName, out, async () => {
       const app = await this.apps.requireApp(appName);
-      const release = app.currentRelease ? await this.apps.getRelease(app.name, app.currentRelease) : null;
-      if (!release) throw new YbError('YB_ERR_NO_RELEASE', `${app.name} has no release yet; push code first`);
+      const release = await this.currentRelease(app);
       platformEvent(app.name, 'deploy', 'Starting processes');
       await this.scheduler.rollout(app, release, out);
       await this.apps.updateApp(app.name, (a) => ({ ...a, stopped: false }));
     });
   }
 
-  /**
-   * Removes the images of `app`'s releases beyond the newest `keep` (never the current one's): only images the
-   * platform built for this app, and none that a kept release of another app uses (deploy:image by id shares them).
-   */
-  private async removeImages(app: AppRecord, keep: number): Promise<void> {
-    const current = keep > 0 ? (await this.apps.getApp(app.name))?.currentRelease : undefined;
-    const mine = await this.apps.listReleases(app.name);
-    // Other apps' releases are read only when this app has something to remove (most deploys have not).
-    if (removableImages(mine, keep, new Set(), current).length === 0) return;
-    const others = [];
-    for (const a of await this.apps.listApps())
-      if (a.name !== app.name) others.push({ releases: await this.apps.listReleases(a.name), current: a.currentRelease });
-    const removable = new Set(removableImages(mine, keep, keptImages(others, this.retention), current));
-    for (const id of removable) {
-      if (await this.builds.removeImage(id, app.name)) await this.apps.images.forget(app.team, id);
-    }
-    // Their manifests too (the digest names the image, so a release still keeping it keeps its image id).
-    if (this.registry) {
-      const pushed = mine.filter((r) => r.registryImage);
-      const dropped = pushed.filter((r) => removable.has(r.imageId)).map((r) => r.registryImage!);
-      const stillKept = pushed.filter((r) => !removable.has(r.imageId)).map((r) => r.registryImage!);
-      await this.registry.deleteManifests(manifestsToDelete(dropped, stillKept, this.registry.host));
-    }
+  /** The release `app` runs; refused when it has none yet. */
+  private async currentRelease(app: AppRecord): Promise<ReleaseRecord> {
+    const release = app.currentRelease ? await this.apps.getRelease(app.name, app.currentRelease) : null;
+    if (!release) throw new YbError('YB_ERR_NO_RELEASE', `${app.name} has no release yet; push code first`);
+    return release;
   }
 
   /** app.json `env`: defaults fill missing vars (stored, so `yb config` shows them); required ones must be set. */
@@ -405,7 +382,7 @@ export class Deployer {
       if (code !== 0)
         out(`!     postdeploy ${typeof code === 'number' ? `exited with code ${code}` : `failed: ${code}`}; v${release.version} is live regardless`);
     }
-    await this.removeImages(app, this.retention).catch((err: unknown) => this.log.warn({ err, app: app.name }, 'pruning old release images failed'));
+    await this.images.prune(app).catch((err: unknown) => this.log.warn({ err, app: app.name }, 'pruning old release images failed'));
     return { ...release, status: 'succeeded', phases: clock.phases };
   }
 }
