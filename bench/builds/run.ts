@@ -11,6 +11,7 @@ import { promisify, parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import { startPlatform, fixtureRepo, git, commitAll, httpGet, ROOT, type Platform } from '../../test/helpers/platform.js';
 import { freePort } from '../../test/helpers/ports.js';
+import { median } from '../stats.js';
 
 const run = promisify(execFile);
 const { values: args } = parseArgs({
@@ -26,7 +27,6 @@ const FIXTURES = args.only ? args.only.split(',') : ALL;
 const DOCKERFILE_FIXTURE = 'dockerfile-hello';
 const UPTIME_S = 1; // the health check's "stays up" time, as in the integration tests
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const secs = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(1) : '—');
 const ms2 = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '—');
 

@@ -17,13 +17,13 @@ import { startLoad } from '../../test/helpers/load.js';
 import { freePort } from '../../test/helpers/ports.js';
 import { loadavg } from 'node:os';
 import { PHASES } from '../../src/shared/phases.js';
+import { median } from '../stats.js';
 
 const run = promisify(execFile);
 const args = process.argv.slice(2);
 const withRegistry = args.includes('--registry');
 const withKubernetes = args.includes('--kubernetes');
 const rounds = Number(args.find((a) => /^\d+$/.test(a)) ?? 3);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const secs = (ms: number) => (ms / 1000).toFixed(2);
 
 async function waitFor(probe: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {

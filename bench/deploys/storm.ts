@@ -11,12 +11,12 @@ import { promisify } from 'node:util';
 import { startPlatform, fixtureRepo, git, commitAll, httpGet, type Platform } from '../../test/helpers/platform.js';
 import { freePort } from '../../test/helpers/ports.js';
 import { PHASES } from '../../src/shared/phases.js';
+import { pct } from '../stats.js';
 
 const run = promisify(execFile);
 const args = process.argv.slice(2);
 const apps = Number(args.find((a) => /^\d+$/.test(a)) ?? 20);
 const slots = args.find((a) => a.startsWith('--slots='))?.slice('--slots='.length);
-const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? NaN;
 const secs = (ms: number) => (ms / 1000).toFixed(2);
 const ms = (x: number) => x.toFixed(1);
 

@@ -8,6 +8,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AccessEntry } from '../../src/router/proxy.js';
+import { median } from '../stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -107,7 +108,6 @@ for (let round = 0; round < Number(args.rounds); round++) {
     rmSync(file);
   }
 }
-const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(`\n${LINES} lines per measurement, ${args.rounds} rounds (median), load average ${load0} → ${loadavg()[0]!.toFixed(1)}\n`);
 console.log('| writer | ns/line CPU (user + sys) | reference: fixed line, same batching | writer − reference | writer ÷ reference | entry objects alone |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |');

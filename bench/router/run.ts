@@ -15,6 +15,7 @@ import { keys } from '../../src/store/keys.js';
 import { buildRouteTable } from '../../src/router/route-table.js';
 import { parseSnapshot } from '../../src/router/table-input.js';
 import type { RouterOptions } from '../../src/router/options.js';
+import { pct, median } from '../stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -292,9 +293,6 @@ const NGINX_FEWER = 'nginx, fewer headers (no request id)';
 /** The nginx a target is compared with: the one with as many worker processes. */
 const referenceOf = (name: string, present: Record<string, unknown>) => (/\bw2-/.test(name) && NGINX2 in present ? NGINX2 : 'nginx');
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
-
 async function main() {
   const etcdPort = await freePort();
   const etcd = await startEmbeddedEtcd({ dataDir: join(work, 'etcd'), clientPort: etcdPort, peerPort: await freePort() });
@@ -546,7 +544,7 @@ async function main() {
       conv.push(performance.now() - t0);
     }
     console.log(
-      `\nroute convergence (etcd put → first 200 through ${Object.keys(routers)[0]}), ${n} samples: p50 ${pct(conv, 50).toFixed(1)} ms, p99 ${pct(conv, 99).toFixed(1)} ms (of which the put itself: p50 ${pct(putAck, 50).toFixed(1)} ms, p99 ${pct(putAck, 99).toFixed(1)} ms)`,
+      `\nroute convergence (etcd put → first 200 through ${Object.keys(routers)[0]}), ${n} samples: p50 ${pct(conv, 0.5).toFixed(1)} ms, p99 ${pct(conv, 0.99).toFixed(1)} ms (of which the put itself: p50 ${pct(putAck, 0.5).toFixed(1)} ms, p99 ${pct(putAck, 0.99).toFixed(1)} ms)`,
     );
 
     // 10,000 routes: table build, lookup time and memory, in this process and in a router process.

@@ -17,6 +17,7 @@ import { startPlatform, httpGet, cleanupDocker, type Platform } from '../../test
 import { TableInputBuilder } from '../../src/router/table-input.js';
 import { buildRouteTable } from '../../src/router/route-table.js';
 import { keys } from '../../src/store/keys.js';
+import { pct, median } from '../stats.js';
 
 const run = promisify(execFile);
 const argv = process.argv.slice(2);
@@ -31,9 +32,6 @@ const CONCURRENCY = opt('concurrency', 6);
 const REFERENCE = 10;
 const TICK = 100; // clock ticks per second of /proc/<pid>/stat (USER_HZ on Linux)
 
-const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-const pct = (xs: number[], q: number) => sorted(xs)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
-const median = (xs: number[]) => pct(xs, 0.5);
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 let platform: Platform | undefined;
