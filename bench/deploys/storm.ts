@@ -12,6 +12,7 @@ import { startPlatform, fixtureRepo, git, commitAll, httpGet, type Platform } fr
 import { freePort } from '../../test/helpers/ports.js';
 import { PHASES } from '../../src/shared/phases.js';
 import { pct } from '../stats.js';
+import { cpuSeconds, USER_HZ } from '../proc.js';
 
 const run = promisify(execFile);
 const args = process.argv.slice(2);
@@ -93,30 +94,23 @@ async function reference(p: Platform, repos: Array<{ dir: string; body: string }
   return times;
 }
 
+/** The Docker engine's processes, by command name. */
+const ENGINE = new Set(['dockerd', 'containerd', 'containerd-shim', 'containerd-shim-runc-v2', 'runc']);
+
 /** CPU seconds so far: the whole machine, ybd with its reaped children (git), the Docker engine and containerd, containers. */
 function cpuNow(ybdPid: number): Record<'machine' | 'ybd' | 'engine' | 'containers', number> {
-  const tick = 100; // USER_HZ
-  const procSeconds = (pid: number, withChildren: boolean) => {
+  const total = (c: { user: number; system: number }) => c.user + c.system;
+  let engine = 0; // one pass over /proc
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let comm: string;
     try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      // fields after the command: state is [0], utime [11], stime [12], cutime [13], cstime [14]
-      const own = Number(f[11]) + Number(f[12]);
-      return (withChildren ? own + Number(f[13]) + Number(f[14]) : own) / tick;
+      comm = readFileSync(`/proc/${d}/comm`, 'utf8').trim();
     } catch {
-      return 0;
+      continue; // gone
     }
-  };
-  const byName = (name: string) =>
-    readdirSync('/proc')
-      .filter((d) => /^\d+$/.test(d))
-      .filter((d) => {
-        try {
-          return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === name;
-        } catch {
-          return false;
-        }
-      })
-      .reduce((a, d) => a + procSeconds(Number(d), false), 0);
+    if (ENGINE.has(comm)) engine += total(cpuSeconds(Number(d)));
+  }
   const cpuLine = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
   const idle = (cpuLine[3] ?? 0) + (cpuLine[4] ?? 0);
   const containers = ['/sys/fs/cgroup/cpuacct/docker/cpuacct.usage', '/sys/fs/cgroup/docker/cpu.stat']
@@ -124,9 +118,9 @@ function cpuNow(ybdPid: number): Record<'machine' | 'ybd' | 'engine' | 'containe
     .map((f) => readFileSync(f, 'utf8'))
     .map((t) => (t.startsWith('usage_usec') ? Number(/usage_usec (\d+)/.exec(t)?.[1]) / 1e6 : Number(t) / 1e9))[0];
   return {
-    machine: (cpuLine.reduce((a, b) => a + b, 0) - idle) / tick,
-    ybd: procSeconds(ybdPid, true),
-    engine: byName('dockerd') + byName('containerd') + byName('containerd-shim') + byName('containerd-shim-runc-v2') + byName('runc'),
+    machine: (cpuLine.reduce((a, b) => a + b, 0) - idle) / USER_HZ,
+    ybd: total(cpuSeconds(ybdPid, true)),
+    engine,
     containers: containers ?? NaN,
   };
 }

@@ -16,6 +16,7 @@ import { buildRouteTable } from '../../src/router/route-table.js';
 import { parseSnapshot } from '../../src/router/table-input.js';
 import type { RouterOptions } from '../../src/router/options.js';
 import { pct, median } from '../stats.js';
+import { cpuSeconds } from '../proc.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -593,10 +594,8 @@ async function main() {
   }
 }
 
-/** utime + stime of `pid` and its child processes (cluster workers), in seconds. */
-/** CPU seconds of `pid` and its children so far: user, system and both. */
+/** CPU seconds of `pid` and its child processes (cluster workers) so far: user, system and both. */
 function treeCpuSeconds(pid: number): { user: number; system: number; total: number } {
-  const ticks = 100; // CLK_TCK on Linux
   let user = 0;
   let system = 0;
   const pids = [pid];
@@ -610,14 +609,9 @@ function treeCpuSeconds(pid: number): { user: number; system: number; total: num
     // ps exits 1 when there are no children
   }
   for (const p of pids) {
-    try {
-      const f = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      user += Number(fields[11]) / ticks;
-      system += Number(fields[12]) / ticks;
-    } catch {
-      // a process that just exited adds nothing
-    }
+    const c = cpuSeconds(p); // a process that just exited adds nothing
+    user += c.user;
+    system += c.system;
   }
   return { user, system, total: user + system };
 }

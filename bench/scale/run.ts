@@ -18,6 +18,7 @@ import { TableInputBuilder } from '../../src/router/table-input.js';
 import { buildRouteTable } from '../../src/router/route-table.js';
 import { keys } from '../../src/store/keys.js';
 import { pct, median } from '../stats.js';
+import { cpuSeconds } from '../proc.js';
 
 const run = promisify(execFile);
 const argv = process.argv.slice(2);
@@ -30,7 +31,6 @@ const STEP = Math.min(opt('step', 100), N);
 const IDLE_S = opt('idle', 60);
 const CONCURRENCY = opt('concurrency', 6);
 const REFERENCE = 10;
-const TICK = 100; // clock ticks per second of /proc/<pid>/stat (USER_HZ on Linux)
 
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
@@ -129,9 +129,9 @@ const safeRead = (f: string) => {
     return '';
   }
 };
-const cpuTicks = (pid: number) => {
-  const f = safeRead(`/proc/${pid}/stat`).split(') ')[1]?.split(' ') ?? [];
-  return Number(f[11] ?? 0) + Number(f[12] ?? 0); // utime, stime (fields 14 and 15)
+const cpuOf = (pid: number) => {
+  const c = cpuSeconds(pid);
+  return c.user + c.system;
 };
 const memAvailable = () => Number(/MemAvailable:\s+(\d+)/.exec(safeRead('/proc/meminfo'))?.[1] ?? NaN) * 1024;
 const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(safeRead(`/proc/${pid}/status`))?.[1] ?? 0) * 1024;
@@ -139,12 +139,12 @@ const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(safeRead(`/proc/$
 /** RSS and CPU (% of one core) of each platform process over `seconds` of idle. */
 async function idle(p: Platform, seconds: number): Promise<Record<Proc, { rss: number; cpu: number }>> {
   const pids = platformPids(p);
-  const before = Object.fromEntries(Object.entries(pids).map(([k, ps]) => [k, ps.reduce((s, x) => s + cpuTicks(x), 0)]));
+  const before = Object.fromEntries(Object.entries(pids).map(([k, ps]) => [k, ps.reduce((s, x) => s + cpuOf(x), 0)]));
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const res = {} as Record<Proc, { rss: number; cpu: number }>;
   for (const [k, ps] of Object.entries(pids) as Array<[Proc, number[]]>) {
-    const ticks = ps.reduce((s, x) => s + cpuTicks(x), 0) - before[k]!;
-    res[k] = { rss: ps.reduce((s, x) => s + rssBytes(x), 0), cpu: (100 * ticks) / TICK / seconds };
+    const used = ps.reduce((s, x) => s + cpuOf(x), 0) - before[k]!;
+    res[k] = { rss: ps.reduce((s, x) => s + rssBytes(x), 0), cpu: (100 * used) / seconds };
   }
   return res;
 }
