@@ -27,6 +27,22 @@ export function ybAs(p: Platform, token: string | null, args: string[], opts: { 
   });
 }
 
+/**
+ * Creates each user (with the platform's admin token) and then, as that user, the team named beside it; returns the
+ * users' tokens. Throws, naming the command, when one fails.
+ */
+export async function usersWithTeams(p: Platform, teams: Record<string, string>): Promise<Record<string, string>> {
+  const tokens: Record<string, string> = {};
+  const must = async (token: string, args: string[]) => {
+    const r = await ybAs(p, token, args);
+    if (r.code !== 0) throw new Error(`yb ${args.join(' ')} failed: ${r.stdout}${r.stderr}`);
+    return r.stdout.trim();
+  };
+  for (const user of Object.keys(teams)) tokens[user] = await must(p.token, ['users:create', user]);
+  for (const [user, team] of Object.entries(teams)) await must(tokens[user]!, ['teams:create', team]);
+  return tokens;
+}
+
 /** Makes an ed25519 key pair in `dir`; returns the private key path (public key at `${path}.pub`). */
 export function makeKey(dir: string, name: string): string {
   const path = join(dir, name);

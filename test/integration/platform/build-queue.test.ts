@@ -8,7 +8,7 @@ import { execFile, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { promisify } from 'node:util';
 import { startPlatform, fixtureRepo, git, commitAll, expectedBody, type Platform } from '../../helpers/platform.js';
-import { ybAs, httpUrl, makeKey, sshEnv, sshUrl, type Run } from '../auth/as-user.js';
+import { ybAs, httpUrl, makeKey, sshEnv, sshUrl, type Run, usersWithTeams } from '../auth/as-user.js';
 import { until } from '../../helpers/until.js';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -89,9 +89,7 @@ async function holdSlot(t: { after: (fn: () => void) => void }, user: string, ap
 
 before(async () => {
   p = await startPlatform({ YB_BUILD_CONCURRENCY: '1' });
-  for (const u of ['alice', 'bob']) tok[u] = (await ybAs(p, p.token, ['users:create', u])).stdout.trim();
-  await ok('alice', ['teams:create', 'team-a']);
-  await ok('bob', ['teams:create', 'team-b']);
+  Object.assign(tok, await usersWithTeams(p, { alice: 'team-a', bob: 'team-b' }));
 });
 
 after(async () => {

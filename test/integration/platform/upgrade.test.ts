@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPlatform, ROOT, type Platform } from '../../helpers/platform.js';
 import { until } from '../../helpers/until.js';
-import { ybAs, type Run } from '../auth/as-user.js';
+import { ybAs, type Run, usersWithTeams } from '../auth/as-user.js';
 import { Store } from '../../../src/store/store.js';
 import { ensureLayout } from '../../../src/store/migrations/run.js';
 import { LAYOUT_VERSION } from '../../../src/store/migrations/steps.js';
@@ -74,9 +74,7 @@ before(async () => {
   p = await startPlatform();
   store = new Store([`http://127.0.0.1:${p.env.YB_ETCD_PORT}`], '/yunbang/');
   tok.admin = p.token;
-  for (const u of ['alice', 'bob']) tok[u] = (await ybAs(p, p.token, ['users:create', u])).stdout.trim();
-  await ok('alice', ['teams:create', 'team-up']);
-  await ok('bob', ['teams:create', 'team-other']);
+  Object.assign(tok, await usersWithTeams(p, { alice: 'team-up', bob: 'team-other' }));
   await ok('alice', ['apps:create', 'up-web', '--team', 'team-up', '--no-remote']);
   await ok('alice', ['builds:create', '-a', 'up-web', '--source', HELLO]);
   await ok('alice', ['config:set', 'GREETING=kept', '-a', 'up-web']); // release v2, same image

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startPlatform, fixtureRepo, git, commitAll, ROOT, type Platform } from '../../helpers/platform.js';
 import { startBuildpackServer, type BuildpackServer } from '../builders/buildpack-server.js';
-import { ybAs, httpUrl, rawEtcd, type Run } from '../auth/as-user.js';
+import { ybAs, httpUrl, rawEtcd, type Run, usersWithTeams } from '../auth/as-user.js';
 
 const run = promisify(execFile);
 const APP = 'shared-name';
@@ -67,9 +67,7 @@ before(async () => {
   buildpackUrl = `${server.url}/cache-marker.tgz`;
   // The buildpack server is on 127.0.0.1, which the platform refuses to fetch from unless told otherwise.
   p = await startPlatform({ YB_OUTBOUND_PRIVATE: 'true' });
-  for (const u of ['alice', 'bob']) tok[u] = (await ybAs(p, p.token, ['users:create', u])).stdout.trim();
-  await ok('alice', ['teams:create', 'team-a']);
-  await ok('bob', ['teams:create', 'team-b']);
+  Object.assign(tok, await usersWithTeams(p, { alice: 'team-a', bob: 'team-b' }));
 });
 
 after(async () => {

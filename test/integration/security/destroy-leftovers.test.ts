@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startPlatform, ROOT, type Platform } from '../../helpers/platform.js';
 import { until } from '../../helpers/until.js';
-import { ybAs, type Run } from '../auth/as-user.js';
+import { ybAs, type Run, usersWithTeams } from '../auth/as-user.js';
 
 const run = promisify(execFile);
 const HELLO = join(ROOT, 'test/fixtures/apps/dockerfile-hello');
@@ -44,9 +44,7 @@ async function runContainers(app: string): Promise<string[]> {
 
 before(async () => {
   p = await startPlatform({ YB_METRICS_INTERVAL: '1' });
-  for (const u of ['alice', 'bob']) tok[u] = (await ybAs(p, p.token, ['users:create', u])).stdout.trim();
-  await ok('alice', ['teams:create', 'team-a']);
-  await ok('bob', ['teams:create', 'team-b']);
+  Object.assign(tok, await usersWithTeams(p, { alice: 'team-a', bob: 'team-b' }));
 });
 
 after(async () => {

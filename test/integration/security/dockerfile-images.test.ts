@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startPlatform, fixtureRepo, git, commitAll, type Platform } from '../../helpers/platform.js';
-import { ybAs, httpUrl, type Run } from '../auth/as-user.js';
+import { ybAs, httpUrl, type Run, usersWithTeams } from '../auth/as-user.js';
 
 const run = promisify(execFile);
 const nonce = randomBytes(6).toString('hex');
@@ -66,9 +66,7 @@ async function importForB(tag: string, lines: string): Promise<void> {
 before(async () => {
   counter = await countingServer('host-secret\n');
   p = await startPlatform();
-  for (const u of ['alice', 'bob']) tok[u] = (await ybAs(p, p.token, ['users:create', u])).stdout.trim();
-  await ok('alice', ['teams:create', 'team-a']);
-  await ok('bob', ['teams:create', 'team-b']);
+  Object.assign(tok, await usersWithTeams(p, { alice: 'team-a', bob: 'team-b' }));
   await ok('alice', ['apps:create', 'a-secret', '--team', 'team-a', '--no-remote']);
   const a = await push('alice', 'a-secret', afterFrom(`RUN echo ${SECRET} > /secret`));
   assert.equal(a.code, 0, a.output);

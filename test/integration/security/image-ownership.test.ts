@@ -10,7 +10,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startPlatform, ROOT, type Platform } from '../../helpers/platform.js';
-import { ybAs, type Run } from '../auth/as-user.js';
+import { ybAs, type Run, usersWithTeams } from '../auth/as-user.js';
 
 const run = promisify(execFile);
 const HELLO = join(ROOT, 'test/fixtures/apps/dockerfile-hello');
@@ -91,9 +91,7 @@ async function serves(app: string, body: string | RegExp): Promise<void> {
 before(async () => {
   p = await startPlatform({ YB_RELEASE_RETENTION: '1' });
   tok.admin = p.token;
-  for (const u of ['alice', 'bob']) tok[u] = (await ybAs(p, p.token, ['users:create', u])).stdout.trim();
-  await ok('alice', ['teams:create', 'team-a']);
-  await ok('bob', ['teams:create', 'team-b']);
+  Object.assign(tok, await usersWithTeams(p, { alice: 'team-a', bob: 'team-b' }));
   await ok('alice', ['apps:create', 'a-web', '--team', 'team-a', '--no-remote']);
   await ok('alice', ['builds:create', '-a', 'a-web', '--source', HELLO]);
   const [v1] = JSON.parse((await ok('alice', ['releases', '--json', '-a', 'a-web'])).stdout) as Array<{ image: string; imageId: string }>;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startPlatform, fixtureRepo, git, type Platform } from '../../helpers/platform.js';
-import { ybAs } from '../auth/as-user.js';
+import { ybAs, usersWithTeams } from '../auth/as-user.js';
 
 const run = promisify(execFile);
 let p: Platform;
@@ -58,9 +58,7 @@ async function ok(token: string, args: string[]): Promise<string> {
 }
 
 test("a runtime poisoned by team A's build (same size, mode and mtime) is not the one team B's app runs on", async () => {
-  for (const u of ['alice', 'bob']) tokens[u] = (await ok(p.token, ['users:create', u])).trim();
-  await ok(tokens.alice!, ['teams:create', 'team-a']);
-  await ok(tokens.bob!, ['teams:create', 'team-b']);
+  Object.assign(tokens, await usersWithTeams(p, { alice: 'team-a', bob: 'team-b' }));
   await ok(tokens.alice!, ['apps:create', 'poison', '--team', 'team-a', '--no-remote']);
   await ok(tokens.bob!, ['apps:create', 'victim', '--team', 'team-b', '--no-remote']);
 
