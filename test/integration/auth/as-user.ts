@@ -1,4 +1,5 @@
 // Helpers for the auth tests: run the real CLI as a given user, git over SSH with a throw-away key, raw etcd reads.
+import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
@@ -27,19 +28,18 @@ export function ybAs(p: Platform, token: string | null, args: string[], opts: { 
   });
 }
 
-/**
- * Creates each user (with the platform's admin token) and then, as that user, the team named beside it; returns the
- * users' tokens. Throws, naming the command, when one fails.
- */
+/** `yb args` as the holder of `token` (`who` in the failure message), which must exit 0. */
+export async function ybOk(p: Platform, token: string, who: string, args: string[]): Promise<Run> {
+  const r = await ybAs(p, token, args);
+  assert.equal(r.code, 0, `yb ${args.join(' ')} as ${who}: ${r.stdout}${r.stderr}`);
+  return r;
+}
+
+/** Creates each user (with the platform's admin token) and then, as that user, the team named beside it; returns the users' tokens. */
 export async function usersWithTeams(p: Platform, teams: Record<string, string>): Promise<Record<string, string>> {
   const tokens: Record<string, string> = {};
-  const must = async (token: string, args: string[]) => {
-    const r = await ybAs(p, token, args);
-    if (r.code !== 0) throw new Error(`yb ${args.join(' ')} failed: ${r.stdout}${r.stderr}`);
-    return r.stdout.trim();
-  };
-  for (const user of Object.keys(teams)) tokens[user] = await must(p.token, ['users:create', user]);
-  for (const [user, team] of Object.entries(teams)) await must(tokens[user]!, ['teams:create', team]);
+  for (const user of Object.keys(teams)) tokens[user] = (await ybOk(p, p.token, 'the admin', ['users:create', user])).stdout.trim();
+  for (const [user, team] of Object.entries(teams)) await ybOk(p, tokens[user]!, user, ['teams:create', team]);
   return tokens;
 }
 

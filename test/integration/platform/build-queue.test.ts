@@ -8,7 +8,7 @@ import { execFile, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { promisify } from 'node:util';
 import { startPlatform, fixtureRepo, git, commitAll, expectedBody, type Platform } from '../../helpers/platform.js';
-import { ybAs, httpUrl, makeKey, sshEnv, sshUrl, type Run, usersWithTeams } from '../auth/as-user.js';
+import { httpUrl, makeKey, sshEnv, sshUrl, type Run, usersWithTeams, ybOk } from '../auth/as-user.js';
 import { until } from '../../helpers/until.js';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,11 +18,7 @@ const SECRET = 'alpha-secret';
 let p: Platform;
 const tok: Record<string, string> = {};
 
-async function ok(user: string, args: string[]): Promise<Run> {
-  const r = await ybAs(p, tok[user]!, args);
-  assert.equal(r.code, 0, `yb ${args.join(' ')} as ${user}: ${r.stdout}${r.stderr}`);
-  return r;
-}
+const ok = (user: string, args: string[]): Promise<Run> => ybOk(p, tok[user]!, user, args);
 
 interface Build {
   id: string;

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPlatform, ROOT, type Platform } from '../../helpers/platform.js';
 import { until } from '../../helpers/until.js';
-import { ybAs, type Run, usersWithTeams } from '../auth/as-user.js';
+import { ybAs, type Run, usersWithTeams, ybOk } from '../auth/as-user.js';
 import { Store } from '../../../src/store/store.js';
 import { ensureLayout } from '../../../src/store/migrations/run.js';
 import { LAYOUT_VERSION } from '../../../src/store/migrations/steps.js';
@@ -25,11 +25,7 @@ let store: Store;
 const tok: Record<string, string> = {};
 let builtId = '';
 
-async function ok(user: string, args: string[]): Promise<Run> {
-  const r = await ybAs(p, tok[user]!, args);
-  assert.equal(r.code, 0, `yb ${args.join(' ')} as ${user}: ${r.stdout}${r.stderr}`);
-  return r;
-}
+const ok = (user: string, args: string[]): Promise<Run> => ybOk(p, tok[user]!, user, args);
 
 /** Every key and value under the prefix, except what live processes rewrite on their own (leases, endpoints, audit). */
 async function state(): Promise<Map<string, string>> {

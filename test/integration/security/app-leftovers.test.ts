@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startPlatform, fixtureRepo, git, commitAll, ROOT, type Platform } from '../../helpers/platform.js';
 import { startBuildpackServer, type BuildpackServer } from '../builders/buildpack-server.js';
-import { ybAs, httpUrl, rawEtcd, type Run, usersWithTeams } from '../auth/as-user.js';
+import { httpUrl, rawEtcd, type Run, usersWithTeams, ybOk } from '../auth/as-user.js';
 
 const run = promisify(execFile);
 const APP = 'shared-name';
@@ -25,11 +25,7 @@ let work: string;
 let buildpackUrl: string;
 const tok: Record<string, string> = {};
 
-async function ok(user: string, args: string[]): Promise<Run> {
-  const r = await ybAs(p, tok[user]!, args);
-  assert.equal(r.code, 0, `yb ${args.join(' ')} as ${user}: ${r.stdout}${r.stderr}`);
-  return r;
-}
+const ok = (user: string, args: string[]): Promise<Run> => ybOk(p, tok[user]!, user, args);
 
 const repos: Record<string, string> = {};
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startPlatform, ROOT, type Platform } from '../../helpers/platform.js';
 import { until } from '../../helpers/until.js';
-import { ybAs, type Run, usersWithTeams } from '../auth/as-user.js';
+import { ybAs, type Run, usersWithTeams, ybOk } from '../auth/as-user.js';
 
 const run = promisify(execFile);
 const HELLO = join(ROOT, 'test/fixtures/apps/dockerfile-hello');
@@ -20,11 +20,7 @@ const APP = 'reused-name';
 let p: Platform;
 const tok: Record<string, string> = {};
 
-async function ok(user: string, args: string[]): Promise<Run> {
-  const r = await ybAs(p, tok[user]!, args);
-  assert.equal(r.code, 0, `yb ${args.join(' ')} as ${user}: ${r.stdout}${r.stderr}`);
-  return r;
-}
+const ok = (user: string, args: string[]): Promise<Run> => ybOk(p, tok[user]!, user, args);
 
 /** Polls `check` every 200 ms until it returns true; fails with `what` after `ms`. */
 

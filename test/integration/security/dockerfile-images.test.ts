@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startPlatform, fixtureRepo, git, commitAll, type Platform } from '../../helpers/platform.js';
-import { ybAs, httpUrl, type Run, usersWithTeams } from '../auth/as-user.js';
+import { httpUrl, type Run, usersWithTeams, ybOk } from '../auth/as-user.js';
 
 const run = promisify(execFile);
 const nonce = randomBytes(6).toString('hex');
@@ -27,11 +27,7 @@ let counter: CountingServer;
 /** Team A's release image, which holds /secret. */
 const imageA = { tag: '', id: '' };
 
-async function ok(user: string, args: string[]): Promise<Run> {
-  const r = await ybAs(p, tok[user]!, args);
-  assert.equal(r.code, 0, `yb ${args.join(' ')} as ${user}: ${r.stdout}${r.stderr}`);
-  return r;
-}
+const ok = (user: string, args: string[]): Promise<Run> => ybOk(p, tok[user]!, user, args);
 
 /** A copy of the dockerfile-hello fixture with its Dockerfile changed by `edit` (its FROM is line 4), pushed to `app` as `user`. */
 async function push(user: string, app: string, edit: (dockerfile: string) => string): Promise<{ code: number; output: string }> {
