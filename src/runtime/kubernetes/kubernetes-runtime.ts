@@ -29,22 +29,17 @@ import {
 import { LABEL_INSTANCE, workloadLabels, workloadOf } from '../workload-labels.js';
 import type { KubeApi } from './kube-api.js';
 import { KubeEvents } from './kube-events.js';
+import { TeamNamespaces } from './kube-namespaces.js';
+import { ProcessPods } from './kube-pods.js';
 import { ClusterImages } from './kube-images.js';
 import {
-  ANNOTATION_ALIAS,
   ANNOTATION_FIRST_POD,
   CONTAINER,
   LABEL_OBJECT,
-  aliasService,
-  aliasServiceName,
   capsOf,
-  servicePorts,
   defaultMemory,
   disruptionBudget,
   envSecret,
-  isolationPolicy,
-  namespaceManifest,
-  namespaceName,
   objectName,
   podSpec,
   processManifest,
@@ -67,14 +62,13 @@ export interface KubernetesSettings {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ANNOTATION_HEALTHCHECK = 'yunbang.io/image-healthcheck';
-/** How long a node's proxy may take to apply a Service's new endpoints: kube-proxy's default minSyncPeriod (1 s) and a margin. */
-const PROXY_SYNC_MS = 2000;
 
 export class KubernetesRuntime implements Runtime {
   readonly images: ImageStore;
   private readonly cluster: ClusterImages;
   private readonly events: KubeEvents;
-  private readonly namespaces = new Map<string, Promise<string>>();
+  private readonly namespaces: TeamNamespaces;
+  private readonly pods: ProcessPods;
   /** Disruption budgets known to exist (namespace/app/type). */
   private readonly budgets = new Set<string>();
   private readonly stats = new Map<string, { at: number; summary: Promise<unknown> }>();
@@ -89,6 +83,8 @@ export class KubernetesRuntime implements Runtime {
     this.images = builder.images;
     this.cluster = new ClusterImages(builder.images, s.instance, registryUrl);
     this.events = new KubeEvents(api, s.instance, onProblem);
+    this.namespaces = new TeamNamespaces(api, s.instance, s.hostCidrs);
+    this.pods = new ProcessPods(api, s.instance);
   }
 
   get instance(): string {
@@ -102,69 +98,11 @@ export class KubernetesRuntime implements Runtime {
 
   /** The team's namespace with its isolation policy (created when missing). */
   ensureNetwork(team: string): Promise<string> {
-    let made = this.namespaces.get(team);
-    if (!made) {
-      made = this.makeNamespace(team);
-      this.namespaces.set(team, made);
-      made.catch(() => this.namespaces.delete(team));
-    }
-    return made;
-  }
-
-  private async makeNamespace(team: string): Promise<string> {
-    const name = namespaceName(this.instance, team);
-    const existing = await this.api.tolerate<{ metadata: Meta; status?: { phase?: string } }, null>('GET', `/api/v1/namespaces/${name}`, [404], null);
-    if (existing && existing.metadata.labels?.[LABEL_INSTANCE] !== this.instance)
-      throw new Error(`the namespace ${name} exists but is not this platform instance's; remove it or choose another YB_INSTANCE`);
-    if (existing?.status?.phase === 'Terminating') {
-      for (let i = 0; i < 600; i++) {
-        if (!(await this.api.tolerate('GET', `/api/v1/namespaces/${name}`, [404], null))) break;
-        await sleep(100);
-      }
-    }
-    await this.api.tolerate('POST', '/api/v1/namespaces', [409], null, { body: namespaceManifest(this.instance, team) });
-    await this.api.tolerate('POST', `/apis/networking.k8s.io/v1/namespaces/${name}/networkpolicies`, [409], null, {
-      body: isolationPolicy(this.instance, team, this.s.hostCidrs),
-    });
-    return name;
+    return this.namespaces.ensure(team);
   }
 
   async removeNetworks(): Promise<void> {
-    const list = await this.api.call<List<{ metadata: Meta }>>('GET', '/api/v1/namespaces', { query: { labelSelector: `${LABEL_INSTANCE}=${this.instance}` } });
-    for (const ns of list.items) {
-      const pods = await this.api.call<List<Pod>>('GET', `/api/v1/namespaces/${ns.metadata.name}/pods`, { query: { limit: 1 } });
-      if (pods.items.length) continue;
-      await this.api.tolerate('DELETE', `/api/v1/namespaces/${ns.metadata.name}`, [404, 409], null);
-      for (const [team, p] of this.namespaces) if ((await p.catch(() => '')) === ns.metadata.name) this.namespaces.delete(team);
-      for (const k of this.budgets) if (k.startsWith(`${ns.metadata.name}/`)) this.budgets.delete(k);
-    }
-  }
-
-  /** Makes sure each alias has its Service (with `ports`); resolves to every alias of the namespace and its IP. */
-  private async aliases(namespace: string, aliases: string[], ports: number[]): Promise<Array<{ ip: string; hostnames: string[] }>> {
-    for (const alias of aliases) {
-      if (!ports.length) continue;
-      const path = `/api/v1/namespaces/${namespace}/services`;
-      const body = aliasService(this.instance, namespace, alias, ports);
-      const made = await this.api.tolerate('POST', path, [409], null, { body });
-      if (made === null) {
-        const cur = await this.api.call<{ spec: { ports?: Array<{ port: number }> } }>('GET', `${path}/${aliasServiceName(alias)}`);
-        const have = new Set((cur.spec.ports ?? []).map((p) => p.port));
-        if (ports.some((p) => !have.has(p))) {
-          const all = [...new Set([...have, ...ports])].sort((a, b) => a - b);
-          await this.api.call('PATCH', `${path}/${aliasServiceName(alias)}`, {
-            body: { spec: { ports: servicePorts(all) } },
-            contentType: 'application/merge-patch+json',
-          });
-        }
-      }
-    }
-    const list = await this.api.call<List<{ metadata: Meta; spec: { clusterIP?: string } }>>('GET', `/api/v1/namespaces/${namespace}/services`, {
-      query: { labelSelector: `${LABEL_INSTANCE}=${this.instance}` },
-    });
-    return list.items
-      .filter((s) => s.spec.clusterIP && s.spec.clusterIP !== 'None' && s.metadata.annotations?.[ANNOTATION_ALIAS])
-      .map((s) => ({ ip: s.spec.clusterIP!, hostnames: [s.metadata.annotations![ANNOTATION_ALIAS]!] }));
+    for (const ns of await this.namespaces.removeEmpty()) for (const k of this.budgets) if (k.startsWith(`${ns}/`)) this.budgets.delete(k);
   }
 
   private volumeDir(name: string): string {
@@ -177,7 +115,7 @@ export class KubernetesRuntime implements Runtime {
     const service = spec.workload.kind === 'service';
     const [image, healthcheck] = await Promise.all([this.cluster.forCluster(spec.image), this.cluster.healthCommand(spec.image)]);
     const ports = spec.listens ?? (spec.port ? [spec.port] : []);
-    const hostAliases = await this.aliases(namespace, spec.aliases, ports);
+    const hostAliases = await this.namespaces.aliases(namespace, spec.aliases, ports);
     const volumes = [
       ...(spec.volumes ?? []).map((v, i) => ({ name: `data${i}`, hostPath: this.volumeDir(v.name), path: v.path })),
       ...(spec.hostDirs ?? []).map((d, i) => ({ name: `host${i}`, hostPath: d.dir, path: d.path, readOnly: d.readOnly })),
@@ -223,7 +161,7 @@ export class KubernetesRuntime implements Runtime {
   /** Notes the ReplicaSet's first pod: any later one replaced it, and the platform treats that as a restart. */
   private async markFirstPod(namespace: string, name: string, setPath: string): Promise<void> {
     for (let i = 0; i < 300; i++) {
-      const pods = await this.podsOf(namespace, name);
+      const pods = await this.pods.of(namespace, name);
       const first = pods.sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''))[0];
       if (first) {
         await this.api.call('PATCH', `${setPath}/${name}`, {
@@ -234,12 +172,6 @@ export class KubernetesRuntime implements Runtime {
       }
       await sleep(50);
     }
-  }
-
-  private podsOf(namespace: string, name: string): Promise<Pod[]> {
-    return this.api
-      .call<List<Pod>>('GET', `/api/v1/namespaces/${namespace}/pods`, { query: { labelSelector: selectorOf(this.instance, { [LABEL_OBJECT]: name }) } })
-      .then((l) => l.items);
   }
 
   /** The controller of a process id (ReplicaSet or StatefulSet) if it is this instance's. */
@@ -257,30 +189,12 @@ export class KubernetesRuntime implements Runtime {
     return null;
   }
 
-  /** The pod that is the process now: the newest one not stopping. */
-  private async currentPod(namespace: string, name: string): Promise<Pod | undefined> {
-    const pods = (await this.podsOf(namespace, name)).filter((p) => !p.metadata.deletionTimestamp);
-    return pods.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''))[0];
-  }
-
-  /** Deletes the process's pods with `graceSeconds` (SIGTERM, then SIGKILL) and waits until they are gone. */
-  private async removePods(o: { namespace: string; name: string }, graceSeconds: number): Promise<void> {
-    await this.api.tolerate('DELETE', `/api/v1/namespaces/${o.namespace}/pods`, [404], null, {
-      query: { labelSelector: selectorOf(this.instance, { [LABEL_OBJECT]: o.name }), gracePeriodSeconds: graceSeconds },
-    });
-    const until = Date.now() + (graceSeconds + 30) * 1000;
-    while (Date.now() < until) {
-      if ((await this.podsOf(o.namespace, o.name)).length === 0) return;
-      await sleep(100);
-    }
-  }
-
   async stopProcess(id: string, graceSeconds: number): Promise<void> {
     const o = await this.owned(id);
     if (!o) return;
     // The controller goes first (its pods stay), then the pods with the caller's grace: SIGTERM, then SIGKILL.
     await this.api.tolerate('DELETE', o.path, [404], null, { body: { propagationPolicy: 'Orphan' } });
-    await this.removePods(o, graceSeconds);
+    await this.pods.remove(o, graceSeconds);
     await this.api.tolerate('DELETE', `/api/v1/namespaces/${o.namespace}/secrets/${o.name}`, [404], null);
   }
 
@@ -292,72 +206,26 @@ export class KubernetesRuntime implements Runtime {
     const o = await this.owned(id);
     if (!o) return;
     await this.scale(o, 0);
-    await this.removePods(o, graceSeconds);
+    await this.pods.remove(o, graceSeconds);
   }
 
   async resumeProcess(id: string): Promise<void> {
     const o = await this.owned(id);
     if (!o) return;
     await this.scale(o, 1);
-    await this.untilServed(o, undefined, 120_000);
-  }
-
-  /**
-   * Waits until the process's new pod (not `before`) runs and, for a service, until it accepts on its port and its alias
-   * Service's endpoints name that pod alone: clients reach services through the Service's virtual address, which the
-   * endpoint controller and every node's proxy move to the new pod a moment after it starts (on Docker, a restarted
-   * container keeps its address). The pod is asked directly: from the control plane's host the virtual address may
-   * leave with an address another node's isolation policy does not admit.
-   */
-  private async untilServed(o: { set: Workset; namespace: string; name: string }, before: string | undefined, ms: number): Promise<void> {
-    const until = Date.now() + ms;
-    let pod: Pod | undefined;
-    for (; Date.now() < until; await sleep(200)) {
-      pod = await this.currentPod(o.namespace, o.name);
-      if (pod && pod.metadata.uid !== before && pod.status?.containerStatuses?.[0]?.state?.running && pod.status.podIP) break;
-      pod = undefined;
-    }
-    const svcName = o.set.spec.serviceName;
-    if (!pod || !svcName) return;
-    const svc = await this.api.tolerate<{ spec: { clusterIP?: string; ports?: Array<{ port: number }> } }, null>(
-      'GET',
-      `/api/v1/namespaces/${o.namespace}/services/${svcName}`,
-      [404],
-      null,
-    );
-    const port = svc?.spec.ports?.[0]?.port;
-    const podIP = pod.status?.podIP;
-    if (!port || !podIP) return;
-    for (; Date.now() < until; await sleep(100)) {
-      const slices = await this.api.call<List<{ endpoints?: Array<{ addresses: string[]; conditions?: { ready?: boolean } }> }>>(
-        'GET',
-        `/apis/discovery.k8s.io/v1/namespaces/${o.namespace}/endpointslices`,
-        { query: { labelSelector: `kubernetes.io/service-name=${svcName}` } },
-      );
-      const ready = slices.items
-        .flatMap((x) => x.endpoints ?? [])
-        .filter((e) => e.conditions?.ready !== false)
-        .flatMap((e) => e.addresses);
-      if (ready.length === 1 && ready[0] === podIP && (await accepts(podIP, port))) {
-        // Each node's proxy rewrites its rules from the slice on its own schedule, at most once per sync period (1 s by
-        // default): until then that node rejects the virtual address or sends it nowhere. No API says when every node
-        // has caught up, so wait out one period with a margin for a busy node.
-        await sleep(PROXY_SYNC_MS);
-        return;
-      }
-    }
+    await this.pods.untilServed(o, undefined, 120_000);
   }
 
   async restartProcess(id: string, graceSeconds: number): Promise<void> {
     const o = await this.owned(id);
     if (!o) return;
-    const before = await this.currentPod(o.namespace, o.name);
+    const before = await this.pods.current(o.namespace, o.name);
     if (before) {
       await this.api.tolerate('DELETE', `/api/v1/namespaces/${o.namespace}/pods/${before.metadata.name}`, [404], null, {
         query: { gracePeriodSeconds: graceSeconds },
       });
       // A StatefulSet makes its pod again under the same name once the old one is gone.
-      await this.untilServed(o, before.metadata.uid, (graceSeconds + 60) * 1000);
+      await this.pods.untilServed(o, before.metadata.uid, (graceSeconds + 60) * 1000);
     }
   }
 
@@ -396,13 +264,13 @@ export class KubernetesRuntime implements Runtime {
     } catch {
       healthcheck = null;
     }
-    return stateOf(o.set, await this.currentPod(o.namespace, o.name), healthcheck);
+    return stateOf(o.set, await this.pods.current(o.namespace, o.name), healthcheck);
   }
 
   /** Readiness: a TCP connection to the pod's own IP (no proxy in front of it, so an accept means it listens). */
   async listening(id: string, port: number): Promise<boolean> {
     const ref = splitId(id);
-    const pod = ref ? await this.currentPod(ref.namespace, ref.name) : undefined;
+    const pod = ref ? await this.pods.current(ref.namespace, ref.name) : undefined;
     const ip = pod?.status?.podIP;
     if (!ip || !pod?.status?.containerStatuses?.[0]?.state?.running) return false;
     return accepts(ip, port);
@@ -411,7 +279,7 @@ export class KubernetesRuntime implements Runtime {
   private async podOfId(id: string): Promise<{ namespace: string; pod: string } | null> {
     const ref = splitId(id);
     if (!ref) return null;
-    const pod = await this.currentPod(ref.namespace, ref.name);
+    const pod = await this.pods.current(ref.namespace, ref.name);
     return pod ? { namespace: ref.namespace, pod: pod.metadata.name } : null;
   }
 
@@ -438,7 +306,7 @@ export class KubernetesRuntime implements Runtime {
     // A container that has not started yet has no log to follow (the API answers 400): wait for it to start or end.
     let at: { namespace: string; pod: string } | null = null;
     for (const until = Date.now() + 300_000; Date.now() < until; await sleep(200)) {
-      const pod = await this.currentPod(ref.namespace, ref.name);
+      const pod = await this.pods.current(ref.namespace, ref.name);
       if (!pod) {
         if (!(await this.owned(id))) return null;
         continue;
@@ -465,7 +333,7 @@ export class KubernetesRuntime implements Runtime {
   /** CPU and memory from the kubelet's summary of the pod's node (read at most once a second per node). */
   async usage(id: string): Promise<Usage | null> {
     const ref = splitId(id);
-    const pod = ref ? await this.currentPod(ref.namespace, ref.name) : undefined;
+    const pod = ref ? await this.pods.current(ref.namespace, ref.name) : undefined;
     const node = pod?.spec?.nodeName;
     if (!pod || !node) return null;
     let cached = this.stats.get(node);
@@ -494,7 +362,7 @@ export class KubernetesRuntime implements Runtime {
         hardening: this.s.hardening,
         forCluster: (image) => this.cluster.forCluster(image),
         ensureNetwork: (team) => this.ensureNetwork(team),
-        hostAliases: (namespace) => this.aliases(namespace, [], []),
+        hostAliases: (namespace) => this.namespaces.aliases(namespace, [], []),
         volumeDir: (name) => this.volumeDir(name),
       },
       spec,
