@@ -3,7 +3,6 @@
 // published on 127.0.0.1 where that address is not reachable (DockerEndpoints). Only containers, networks and volumes
 // that carry our labels are ever touched.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { splitLines } from '../../shared/line-splitter.js';
@@ -29,19 +28,14 @@ import { DockerEvents } from './docker-events.js';
 import { DockerNetworks } from './docker-networks.js';
 import { DockerImages, healthCommand } from './docker-images.js';
 import { DockerEngine, demux } from './engine.js';
+import { ContainerUsage } from './docker-usage.js';
 import { DEFAULT_HARDENING, hostHardening, type ContainerKind, type HardeningSettings } from '../hardening.js';
 import { LABEL_INSTANCE, LABEL_KIND, LABEL_SERVICE, labelFilters, workloadLabels, workloadOf } from '../workload-labels.js';
-import { cgroupDirs, cpuCores, listensOn, memoryInUse, statValue } from './proc.js';
+import { listensOn } from './proc.js';
 
 /** Docker's default HEALTHCHECK --timeout. */
 const DOCKER_CHECK_TIMEOUT_MS = 30_000;
 const MAX_EXEC_OUTPUT = 64 * 1024;
-
-interface DockerStats {
-  cpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number; online_cpus?: number };
-  precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
-  memory_stats?: { usage?: number; stats?: { inactive_file?: number; total_inactive_file?: number } };
-}
 
 /**
  * How a process's address is given to routers (docs/architecture.md §6.1). `container`: its address on its network,
@@ -93,12 +87,10 @@ export class DockerRuntime implements Runtime {
   readonly images: DockerImages;
   private readonly events: DockerEvents;
   private readonly networks: DockerNetworks;
-  /** The host pid of each process, as last inspected (listening() reads its network namespace). */
-  private readonly pids = new Map<string, number>();
+  /** Each process's host pid, as last inspected, and its CPU and memory readings. */
+  private readonly usages: ContainerUsage;
 
   private endpoints: DockerEndpoints = 'published';
-  /** The last CPU reading of each process taken from its cgroup (cumulative ns, when): the next one's rate is against it. */
-  private readonly cpuReadings = new Map<string, { ns: number; at: number }>();
 
   /** An image with coreutils for short housekeeping containers: the stack image (set by start.ts from YB_STACK_IMAGE). */
   toolImage = 'yunbang/stack:latest';
@@ -113,6 +105,7 @@ export class DockerRuntime implements Runtime {
     this.images = new DockerImages(this.engine, instance);
     this.events = new DockerEvents(this.engine, instance, onProblem);
     this.networks = new DockerNetworks(this.engine, instance);
+    this.usages = new ContainerUsage(this.engine);
   }
 
   /**
@@ -204,8 +197,7 @@ export class DockerRuntime implements Runtime {
     const c = this.engine.docker.getContainer(id);
     if (info.State.Running) await this.engine.tolerate(() => c.stop({ t: graceSeconds }), [304, 404], undefined);
     await this.engine.tolerate(() => c.remove({ force: true }), [404, 409], undefined);
-    this.pids.delete(id);
-    this.cpuReadings.delete(id);
+    this.usages.forget(id);
   }
 
   async pauseProcess(id: string, graceSeconds: number): Promise<void> {
@@ -235,11 +227,10 @@ export class DockerRuntime implements Runtime {
   async processState(id: string): Promise<ProcessState | null> {
     const info = await this.engine.tolerate(() => this.engine.docker.getContainer(id).inspect(), [404], null);
     if (!info) {
-      this.pids.delete(id);
-      this.cpuReadings.delete(id);
+      this.usages.forget(id);
       return null;
     }
-    if (info.State.Pid) this.pids.set(id, info.State.Pid);
+    if (info.State.Pid) this.usages.seen(id, info.State.Pid);
     return processStateOf(info, this.endpoints);
   }
 
@@ -248,10 +239,10 @@ export class DockerRuntime implements Runtime {
    * port whether or not the process listens, and images need not have a shell.
    */
   async listening(id: string, port: number): Promise<boolean> {
-    let pid = this.pids.get(id);
+    let pid = this.usages.pid(id);
     if (!pid) {
       await this.processState(id);
-      pid = this.pids.get(id);
+      pid = this.usages.pid(id);
     }
     if (!pid) return false;
     for (const file of ['tcp', 'tcp6']) {
@@ -323,48 +314,8 @@ export class DockerRuntime implements Runtime {
     return this.events.subscribe(onEvent, onResync);
   }
 
-  async usage(id: string): Promise<Usage | null> {
-    const direct = await this.cgroupUsage(id).catch(() => null);
-    if (direct) return direct;
-    const stats = (await this.engine.docker
-      .getContainer(id)
-      .stats({ stream: false })
-      .catch(() => null)) as DockerStats | null; // gone between list and stats
-    if (!stats) return null;
-    const cs = stats.cpu_stats ?? {};
-    const ps = stats.precpu_stats ?? {};
-    const ms = stats.memory_stats ?? {};
-    return {
-      cpuCores: cpuCores(
-        { total: cs.cpu_usage?.total_usage ?? 0, system: cs.system_cpu_usage ?? 0, cpus: cs.online_cpus ?? 1 },
-        { total: ps.cpu_usage?.total_usage ?? 0, system: ps.system_cpu_usage ?? 0 },
-      ),
-      memoryBytes: Math.max(0, (ms.usage ?? 0) - (ms.stats?.inactive_file ?? ms.stats?.total_inactive_file ?? 0)),
-    };
-  }
-
-  /**
-   * CPU and memory read from the process's own cgroup files when the engine runs on this host: `docker stats` costs the
-   * engine a round trip to containerd and the container's shim per process, which for a thousand idle apps sampled every
-   * YB_METRICS_INTERVAL was most of the engine's idle CPU (issue #21). CPU is the rate since the previous reading; null
-   * (ask the engine) without one, without a known pid, or when the pid's cgroup is not this container's (pid reused).
-   */
-  private async cgroupUsage(id: string): Promise<Usage | null> {
-    const pid = this.pids.get(id);
-    if (!this.engine.local || !pid) return null;
-    const dirs = cgroupDirs(await readFile(`/proc/${pid}/cgroup`, 'utf8'));
-    if (!dirs?.memory.includes(id) || !dirs.cpu.includes(id)) return null;
-    const [usage, memStat, cpu] = await Promise.all([
-      readFile(join(dirs.memory, dirs.v2 ? 'memory.current' : 'memory.usage_in_bytes'), 'utf8'),
-      readFile(join(dirs.memory, 'memory.stat'), 'utf8'),
-      readFile(join(dirs.cpu, dirs.v2 ? 'cpu.stat' : 'cpuacct.usage'), 'utf8'),
-    ]);
-    const ns = dirs.v2 ? (statValue(cpu, 'usage_usec') ?? 0) * 1000 : Number(cpu.trim());
-    const at = performance.now();
-    const prev = this.cpuReadings.get(id);
-    this.cpuReadings.set(id, { ns, at });
-    if (!prev || at <= prev.at) return null;
-    return { cpuCores: Math.max(0, ns - prev.ns) / ((at - prev.at) * 1e6), memoryBytes: memoryInUse(Number(usage.trim()), memStat, dirs.v2) };
+  usage(id: string): Promise<Usage | null> {
+    return this.usages.usage(id);
   }
 
   private createTask(spec: TaskSpec, extra: Partial<Docker.ContainerCreateOptions> = {}, init = false): Promise<Docker.Container> {
