@@ -151,6 +151,7 @@ async function tlsPhase(
   base: (port: number, over: Partial<RouterOptions>) => RouterOptions,
   nginxLog: string,
   backendPort: number,
+  froms: Array<[string, { dir?: string; node?: string }]>,
 ): Promise<void> {
   const targets: Record<string, { url: string; pid: number }> = {};
   // The floor of any Node HTTPS proxy (tls-pipe-proxy.ts), compared with nginx 1 worker.
@@ -175,17 +176,25 @@ async function tlsPhase(
   children.push(h2);
   await new Promise<void>((resolve) => h2.stderr!.once('data', () => resolve()));
   const H2 = 'node:http2 core API answering itself (no proxy)';
+  const rows: Array<[string, string]> = [];
   for (const p of pairs) {
-    const port = await freePort();
-    const tlsPort = await freePort();
-    const dataDir = join(work, `router-data-${p.router}`);
-    execFileSync('mkdir', ['-p', join(dataDir, 'router-tls')]);
-    writeFileSync(join(dataDir, 'router-tls', 'fallback.crt'), readFileSync(join(work, 'tls.crt')));
-    writeFileSync(join(dataDir, 'router-tls', 'fallback.key'), readFileSync(join(work, 'tls.key')));
-    const child = await startRouterChild(`tls-${p.router}`, base(port, { ...p.over, tlsListen: { host: '127.0.0.1', port: tlsPort }, dataDir, http2: true }));
     targets[p.nginx] = { url: p.nginxUrl, pid: p.nginxPid };
-    targets[p.router] = { url: `https://127.0.0.1:${tlsPort}/`, pid: child.pid! };
+    rows.push([p.nginx, p.nginx]);
+    for (const [suffix, from] of froms) {
+      const name = p.router + suffix;
+      const port = await freePort();
+      const tlsPort = await freePort();
+      const dataDir = join(work, `router-data-${name.replace(/\W+/g, '_')}`);
+      execFileSync('mkdir', ['-p', join(dataDir, 'router-tls')]);
+      writeFileSync(join(dataDir, 'router-tls', 'fallback.crt'), readFileSync(join(work, 'tls.crt')));
+      writeFileSync(join(dataDir, 'router-tls', 'fallback.key'), readFileSync(join(work, 'tls.key')));
+      const over = { ...p.over, tlsListen: { host: '127.0.0.1', port: tlsPort }, dataDir, http2: true };
+      const child = await startRouterChild(`tls-${name}`, base(port, over), from);
+      targets[name] = { url: `https://127.0.0.1:${tlsPort}/`, pid: child.pid! };
+      rows.push([name, p.nginx]);
+    }
   }
+  rows.push([FLOOR, pairs[0]!.nginx], [H2, pairs[0]!.nginx]);
   targets[FLOOR] = { url: `https://127.0.0.1:${floorPort}/`, pid: floor.pid! };
   targets[H2] = { url: `https://127.0.0.1:${h2Port}/`, pid: h2.pid! };
   const modes: Record<string, (url: string) => Result> = {
@@ -216,9 +225,7 @@ async function tlsPhase(
         }
         process.stderr.write('.');
       }
-      // Each row against the nginx of its pair; the floor against nginx 1 worker.
-      const rows: Array<[string, string]> = pairs.flatMap((p) => [[p.nginx, p.nginx] as [string, string], [p.router, p.nginx] as [string, string]]);
-      rows.push([FLOOR, pairs[0]!.nginx], [H2, pairs[0]!.nginx]);
+      // Each row against the nginx of its pair; the floors against nginx 1 worker.
       for (const [name, refName] of rows) {
         const r = got[name]!;
         const ref = got[refName]!;
@@ -519,6 +526,7 @@ async function main() {
         base,
         nginxLog,
         backendPort,
+        froms,
       );
     }
 

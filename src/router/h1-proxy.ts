@@ -11,6 +11,7 @@ import { NO_APP } from './metrics.js';
 import { FastPathExchange } from './h1-exchange.js';
 import { rewrapWithSharedReads } from './shared-reads.js';
 import { SocketWriter } from './socket-writer.js';
+import { takeHandleReads, type HandleReads } from './tls-reads.js';
 import { idleClock, type Watched } from './idle-clock.js';
 
 export interface FastPathOptions {
@@ -59,6 +60,7 @@ export class ClientConnection implements Watched {
   private readonly writer: SocketWriter;
   private readonly onData = (chunk: Buffer) => this.data(chunk, false);
   private readonly onEnd = () => this.clientEnded();
+  private readonly reads: HandleReads | undefined;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -72,7 +74,6 @@ export class ClientConnection implements Watched {
     const tail = `x-forwarded-proto: ${ctx.proto}\r\nx-forwarded-port: ${this.localPort}\r\nx-forwarded-host: `;
     this.forwardedTail = flat(tail);
     this.forwarded = flat(`x-forwarded-for: ${this.remoteAddress}\r\n${tail}`);
-    if (!opts.sharedReads) socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     this.writer = new SocketWriter(socket, () => this.exchange?.resumeUpstream(), this);
     idleClock.watch(this);
@@ -84,6 +85,9 @@ export class ClientConnection implements Watched {
       this.exchange = undefined;
       onClosed(this);
     });
+    // TLS connections: reads from the handle where the bindings allow (tls-reads.ts), else from the stream.
+    this.reads = opts.sharedReads ? undefined : takeHandleReads(socket, this.onData);
+    if (!opts.sharedReads && this.reads === undefined) socket.on('data', this.onData);
   }
 
   /** An idle connection is closed after the keep-alive time; one with a request in flight waits for it. */
@@ -246,7 +250,8 @@ export class ClientConnection implements Watched {
   pause(): void {
     if (this.paused) return;
     this.paused = true;
-    this.socket.pause();
+    if (this.reads) this.reads.pause();
+    else this.socket.pause();
   }
 
   /** Reads again unless the buffer is full or the upstream cannot take more body. */
@@ -255,7 +260,8 @@ export class ClientConnection implements Watched {
     if (!this.paused || this.gone) return;
     if (this.exchange && (!this.exchange.upstreamWritable || (this.buf?.length ?? 0) > MAX_BUFFERED)) return;
     this.paused = false;
-    this.socket.resume();
+    if (this.reads) this.reads.resume();
+    else this.socket.resume();
   }
 
   /** The client sent FIN: like node:http, a request in flight counts as abandoned (proxies see a gone client this way). */
@@ -284,6 +290,7 @@ export class ClientConnection implements Watched {
   private handOff(): void {
     const s = this.socket;
     s.off('data', this.onData);
+    this.reads?.release();
     s.off('end', this.onEnd);
     this.writer.detach();
     idleClock.unwatch(this);

@@ -1,10 +1,12 @@
 // The router's HTTPS listener against real etcd, real upstreams and real certificates (openssl test CA):
 // SNI picks the host's certificate (exact, then wildcard), unknown names get the fallback certificate,
 // replaced certificates are served without a restart, https-only apps are redirected, websockets pass over TLS,
-// HTTP/2 clients are served; request targets and Host are settled over TLS as over plain HTTP (issue #14).
+// HTTP/2 clients are served; request targets and Host are settled over TLS as over plain HTTP (issue #14); HTTP/1.1
+// over TLS on the fast path keeps requests sent with the handshake, pipelining, upload backpressure and the client's FIN.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
@@ -33,7 +35,7 @@ let etcd: Etcd;
 let pki: TestPki;
 let box: SecretBox;
 let dataDir: string;
-let secure: Upstream, wild: Upstream;
+let secure: Upstream, wild: Upstream, bulk: Upstream;
 let router: RunningRouter & { url: string };
 let tlsPort: number;
 let secureLeaf: Leaf, wildLeaf: Leaf;
@@ -83,7 +85,23 @@ before(async () => {
   pki = await createTestPki();
   dataDir = mkdtempSync(join(tmpdir(), 'yb-router-tls-'));
   box = await loadSecretBox(dataDir);
-  [secure, wild] = await Promise.all([startUpstream('secure'), startUpstream('wild')]);
+  [secure, wild, bulk] = await Promise.all([
+    startUpstream('secure'),
+    startUpstream('wild'),
+    // Reads request bodies slowly (paused 20 ms every 256 KiB) and answers their length and sha256.
+    startUpstream('bulk', (req, res) => {
+      const hash = createHash('sha256');
+      let length = 0;
+      let sinceBreak = 0;
+      req.on('data', (d: Buffer) => {
+        hash.update(d);
+        length += d.length;
+        sinceBreak += d.length;
+        if (sinceBreak >= 256 * 1024) (sinceBreak = 0), req.pause(), setTimeout(() => req.resume(), 20);
+      });
+      req.on('end', () => res.end(JSON.stringify({ url: req.url, length, sha256: hash.digest('hex') })));
+    }),
+  ]);
   [secureLeaf, wildLeaf] = await Promise.all([pki.leaf(['secure.example.test']), pki.leaf(['*.wild.example.test'])]);
   await putRoute(etcd.client, prefix, 'secure.example.test', 'secure');
   await putRoute(etcd.client, prefix, '*.wild.example.test', 'wild');
@@ -93,6 +111,8 @@ before(async () => {
     .exec();
   await putEndpoint(etcd.client, prefix, 'secure', 'web.1', secure.port);
   await putEndpoint(etcd.client, prefix, 'wild', 'web.1', wild.port);
+  await putRoute(etcd.client, prefix, 'bulk.wild.example.test', 'bulk');
+  await putEndpoint(etcd.client, prefix, 'bulk', 'web.1', bulk.port);
   await putCert('secure.example.test', secureLeaf);
   await putCert('*.wild.example.test', wildLeaf);
   router = await startTestRouter(etcd.etcd.endpoint, prefix, { tlsListen: { host: '127.0.0.1', port: 0 }, dataDir, http2: true });
@@ -101,7 +121,7 @@ before(async () => {
 
 after(async () => {
   await router?.close();
-  await Promise.all([secure?.close(), wild?.close()]);
+  await Promise.all([secure?.close(), wild?.close(), bulk?.close()]);
   await etcd?.close();
   pki?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -192,6 +212,35 @@ test('websockets pass through over TLS', async () => {
   socket.write('ping');
   assert.equal(await echoed, 'echo:ping');
   socket.destroy();
+});
+
+test('HTTP/1.1 over TLS: requests written with the handshake and pipelined are answered in order; an 8 MiB upload to a slow upstream arrives whole; FIN ends the connection', async () => {
+  const body = randomBytes(8 * 1024 * 1024);
+  const head = (path: string, extra = '') => `POST ${path} HTTP/1.1\r\nhost: bulk.wild.example.test\r\n${extra}`;
+  const socket = tlsConnect({ host: '127.0.0.1', port: tlsPort, servername: 'bulk.wild.example.test', ca: pki.ca, ALPNProtocols: ['http/1.1'] });
+  // Written before the handshake ends: node sends them right behind the client's Finished, so the router decrypts
+  // the first requests in the same read as the handshake's end.
+  socket.write(`${head('/one', 'content-length: 3\r\n')}\r\nabc${head('/two', 'content-length: 0\r\n')}\r\n`);
+  socket.write(`${head('/big', `content-length: ${body.length}\r\n`)}\r\n`);
+  socket.write(body);
+  let received = '';
+  socket.setEncoding('latin1');
+  socket.on('data', (d: string) => (received += d));
+  const ended = new Promise<void>((resolve, reject) => (socket.once('end', resolve), socket.once('error', reject)));
+  const answers = () => [...received.matchAll(/\r\n\r\n(\{[^}]*\})/g)].map((m) => JSON.parse(m[1]!) as { url: string; length: number; sha256: string });
+  const deadline = Date.now() + 30_000;
+  while (answers().length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(
+    answers(),
+    [
+      { url: '/one', length: 3, sha256: createHash('sha256').update('abc').digest('hex') },
+      { url: '/two', length: 0, sha256: createHash('sha256').digest('hex') },
+      { url: '/big', length: body.length, sha256: createHash('sha256').update(body).digest('hex') },
+    ],
+    received.slice(0, 500),
+  );
+  socket.end(); // the client's FIN: the router ends its side too
+  await ended;
 });
 
 test('ACME HTTP-01 answers from certs-acme/<token> are served over plain HTTP, even for https-only apps', async () => {
