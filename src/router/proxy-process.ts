@@ -17,6 +17,7 @@ import { readFallbackCertificate } from './tls-fallback.js';
 import { httpsRedirectFront, type RequestHandler } from './tls-redirect.js';
 import { AcmeChallenges } from './acme-challenges.js';
 import { OcspStapler } from './tls-ocsp.js';
+import { SessionTickets } from './tls-tickets.js';
 
 export interface ProxyProcess {
   readonly metrics: RouterMetrics;
@@ -79,6 +80,7 @@ export async function startProxyProcess(
     reusePort: opts.reusePort,
   };
   let tlsServer: ProxyServer | undefined;
+  const tickets = new SessionTickets();
   if (certs) {
     // Clients without SNI get the fallback pair given here.
     tlsServer = await startProxyServer({ ...ctx, proto: 'https' }, opts.tlsListen!, {
@@ -87,8 +89,9 @@ export async function startProxyProcess(
       http2: opts.http2 === true,
     });
     tlsServer.server.on('OCSPRequest', new OcspStapler(log, opts.outboundPrivate === true).onRequest);
+    if (!tickets.install(tlsServer.server as TlsServer)) log.warn('node:tls lacks the ticket key callback: TLS 1.3 clients resume every other connection');
   }
-  const setTicketKey = (key: Buffer) => (tlsServer?.server as TlsServer | undefined)?.setTicketKeys(key);
+  const setTicketKey = (key: Buffer) => tickets.setKey(key);
   if (initial.ticketKey) setTicketKey(initial.ticketKey);
   let server: ProxyServer;
   try {

@@ -1,6 +1,7 @@
 // TLS session resumption across the router's worker processes, against real etcd, a real upstream and a two-worker
 // yb-router: the primary's ticket key reaches every worker (tls-tickets.ts), so a session made on one worker resumes
-// on the other (TLS 1.3 and 1.2), and the key is replaced on rotation in every worker. A client that stalls mid-handshake does not hold up others.
+// on the other (TLS 1.3 and 1.2); every TLS 1.3 resumption brings a new ticket; the key is replaced on rotation in
+// every worker, and tickets of the key before still resume. A client that stalls mid-handshake does not hold up others.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,6 +31,8 @@ interface Answer {
   reused: boolean;
   /** The last session ticket the server sent on this connection. */
   session: Buffer | undefined;
+  /** The name of the key that ticket is sealed with (its first 16 bytes), hex. */
+  keyName: string | undefined;
   /** The request id's per-process part: which worker served the request (request-id.ts). */
   worker: string;
 }
@@ -38,13 +41,17 @@ interface Answer {
 function getOnce(session: Buffer | undefined, maxVersion: SecureVersion, port = tlsPort): Promise<Answer> {
   return new Promise((resolve, reject) => {
     let ticket: Buffer | undefined;
+    let keyName: string | undefined;
     let raw = '';
     let reused = false;
     const s = tlsConnect({ host: '127.0.0.1', port, servername: HOST, ca: pki.ca, session, maxVersion, minVersion: maxVersion }, () => {
       reused = s.isSessionReused(); // asked now: the answer is gone once the socket closed
       s.write(`GET / HTTP/1.1\r\nhost: ${HOST}\r\nconnection: close\r\n\r\n`);
     });
-    s.on('session', (t: Buffer) => (ticket = t));
+    s.on('session', (t: Buffer) => {
+      ticket = t;
+      keyName = s.getTLSTicket()?.subarray(0, 16).toString('hex');
+    });
     s.setEncoding('utf8');
     s.on('data', (d: string) => (raw += d));
     s.on('error', reject);
@@ -52,7 +59,7 @@ function getOnce(session: Buffer | undefined, maxVersion: SecureVersion, port = 
       const body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
       try {
         const id = String((JSON.parse(body) as { headers: Record<string, string> }).headers['x-request-id']);
-        resolve({ reused, session: ticket, worker: id.slice(0, 24) });
+        resolve({ reused, session: ticket, keyName, worker: id.slice(0, 24) });
       } catch {
         reject(new Error(`unexpected answer: ${raw.slice(0, 200)}`));
       }
@@ -113,7 +120,23 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
   });
 }
 
-test('a rotated ticket key reaches every worker: older tickets stop resuming, new ones resume on both workers', async () => {
+test('TLSv1.3: each resumption brings a new ticket (as nginx), so a client that uses each ticket once resumes every connection', async () => {
+  // TLS 1.3 clients use a ticket once (RFC 8446 §C.4): node:tls on its own sends none on a resumed connection, and
+  // such a client made a full handshake every other connection.
+  let session = (await getOnce(undefined, 'TLSv1.3')).session;
+  const workers = new Set<string>();
+  for (let i = 0; i < 12; i++) {
+    const a = await getOnce(session, 'TLSv1.3');
+    assert.equal(a.reused, true, `connection ${i} resumed the previous connection's ticket`);
+    assert.ok(a.session, `connection ${i} brought a new ticket`);
+    assert.notDeepEqual(a.session, session);
+    workers.add(a.worker);
+    session = a.session;
+  }
+  assert.equal(workers.size, 2, 'the connections reached both workers');
+});
+
+test('a rotated ticket key reaches every worker: tickets of the key before still resume, older ones stop, new ones resume on both workers', async () => {
   // Ports of their own: node:cluster gives workers of one primary asking for port 0 the same listener.
   const [http, https] = await freePorts(2);
   const rotating = await startTestRouter(etcd.etcd.endpoint, prefix, {
@@ -121,12 +144,20 @@ test('a rotated ticket key reaches every worker: older tickets stop resuming, ne
     tlsListen: { host: '127.0.0.1', port: https! },
     dataDir,
     workers: 2,
-    ticketRotateMs: 2000,
+    ticketRotateMs: 3000,
   });
   try {
     const port = rotating.addresses().https!.port;
     const old = await getOnce(undefined, 'TLSv1.3', port);
-    // Both workers refuse the old ticket (round robin: two connections in a row reach both).
+    assert.ok(old.keyName);
+    // After the first rotation (fresh tickets name another key) the old ticket still resumes, on both workers.
+    await until('a ticket sealed with the next key', async () => (await getOnce(undefined, 'TLSv1.3', port)).keyName !== old.keyName);
+    await until('the old ticket to reach both workers', async () => {
+      const [a, b] = [await getOnce(old.session, 'TLSv1.3', port), await getOnce(old.session, 'TLSv1.3', port)];
+      assert.ok(a.reused && b.reused, 'a ticket of the previous key resumes');
+      return a.worker !== b.worker; // the kernel spreads connections by address hash: retried until both were reached
+    });
+    // After the second, both workers refuse it.
     await until('the old ticket to be refused by both workers', async () => {
       const [a, b] = [await getOnce(old.session, 'TLSv1.3', port), await getOnce(old.session, 'TLSv1.3', port)];
       return !a.reused && !b.reused && a.worker !== b.worker;
