@@ -17,6 +17,7 @@ import { parseSnapshot } from '../../src/router/table-input.js';
 import type { RouterOptions } from '../../src/router/options.js';
 import { pct, median } from '../stats.js';
 import { cpuSeconds } from '../proc.js';
+import { writeSelfSigned } from './self-signed.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -321,27 +322,7 @@ async function main() {
         proxy_set_header X-Forwarded-Port $server_port; proxy_set_header X-Forwarded-Host $host; proxy_set_header X-Request-Id $yb_request_id; }`;
     let tlsServer = '';
     if (args.tls) {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:P-256',
-          '-nodes',
-          '-days',
-          '2',
-          '-subj',
-          `/CN=${HOST}`,
-          '-keyout',
-          join(work, 'tls.key'),
-          '-out',
-          join(work, 'tls.crt'),
-        ],
-        { stdio: 'ignore' },
-      );
+      writeSelfSigned(work, HOST);
       tlsServer = `server { listen 127.0.0.1:${nginxTlsPort} ssl http2; ssl_certificate ${work}/tls.crt; ssl_certificate_key ${work}/tls.key; ${NGINX_TLS} ${proxyLocation} }`;
     }
     const nginxProc = nginx(

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { SessionTickets } from '../../src/router/tls-tickets.js';
 import { cpuSeconds } from '../proc.js';
 import { median } from '../stats.js';
+import { writeSelfSigned } from './self-signed.js';
 
 const MODES = { 'node:tls tickets': 'node', SessionTickets: 'renew' } as const;
 
@@ -33,27 +34,7 @@ if (process.argv[2] === 'serve') {
 } else {
   const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, duration: { type: 'string', default: '4' } } });
   const dir = mkdtempSync(join(tmpdir(), 'yb-bench-tickets-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      join(dir, 'tls.key'),
-      '-out',
-      join(dir, 'tls.crt'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-    ],
-    { stdio: 'ignore' },
-  );
+  writeSelfSigned(dir, 'localhost');
   const children: ChildProcess[] = [];
   const lines = (child: ChildProcess) => {
     let buf = '';
