@@ -4,6 +4,7 @@
 import type { Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import { idleClock } from './idle-clock.js';
+import { internalBinding } from './node-bindings.js';
 
 /**
  * A write request: libuv keeps it (and, for a Buffer, the bytes) until an unfinished write completes.
@@ -35,15 +36,13 @@ interface Bindings {
 }
 
 /**
- * The internal bindings net.Socket writes with (undocumented; used as Node's stream_base_commons.js uses them, 20 to 26;
- * `process.binding` is deprecated in documentation only, a warning with --pending-deprecation). Without them every
- * write takes socket.write.
+ * The internal bindings net.Socket writes with (undocumented; used as Node's stream_base_commons.js uses them, 20 to
+ * 26). Without them every write takes socket.write.
  */
 function loadBindings(): Bindings | undefined {
-  const binding = (process as unknown as { binding?: (name: string) => Record<string, unknown> }).binding;
-  if (typeof binding !== 'function') return undefined;
-  const streams = binding('stream_wrap');
-  const tcp = binding('tcp_wrap');
+  const streams = internalBinding('stream_wrap');
+  const tcp = internalBinding('tcp_wrap');
+  if (streams === undefined || tcp === undefined) return undefined;
   const ok =
     typeof streams.WriteWrap === 'function' &&
     streams.streamBaseState instanceof Int32Array &&

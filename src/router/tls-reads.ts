@@ -3,6 +3,7 @@
 // HTTPS keep-alive (bench/router/RESULTS.md). Node internals, as socket-writer.ts and shared-reads.ts use them
 // (docs/architecture.md, "Node internals on the hot path"); without them the socket is read as a stream.
 import type { Socket } from 'node:net';
+import { internalBinding } from './node-bindings.js';
 
 /** `process.binding('stream_wrap')`'s read state, as net's stream_base_commons.js reads it (Node 20 to 26). */
 interface ReadState {
@@ -18,15 +19,9 @@ interface ReadHandle {
 }
 
 function loadReadState(): ReadState | undefined {
-  const binding = (process as unknown as { binding?: (name: string) => Record<string, unknown> }).binding;
-  if (typeof binding !== 'function') return undefined;
-  try {
-    const s = binding('stream_wrap');
-    const ok = s.streamBaseState instanceof Int32Array && typeof s.kReadBytesOrError === 'number' && typeof s.kArrayBufferOffset === 'number';
-    return ok ? (s as unknown as ReadState) : undefined;
-  } catch {
-    return undefined; // a runtime without these bindings
-  }
+  const s = internalBinding('stream_wrap');
+  const ok = s !== undefined && s.streamBaseState instanceof Int32Array && typeof s.kReadBytesOrError === 'number' && typeof s.kArrayBufferOffset === 'number';
+  return ok ? (s as unknown as ReadState) : undefined;
 }
 
 const R = loadReadState();
