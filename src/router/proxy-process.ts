@@ -80,7 +80,7 @@ export async function startProxyProcess(
     reusePort: opts.reusePort,
   };
   let tlsServer: ProxyServer | undefined;
-  const tickets = new SessionTickets();
+  let tickets: SessionTickets | undefined;
   if (certs) {
     // Clients without SNI get the fallback pair given here.
     tlsServer = await startProxyServer({ ...ctx, proto: 'https' }, opts.tlsListen!, {
@@ -89,9 +89,10 @@ export async function startProxyProcess(
       http2: opts.http2 === true,
     });
     tlsServer.server.on('OCSPRequest', new OcspStapler(log, opts.outboundPrivate === true).onRequest);
+    tickets = new SessionTickets();
     if (!tickets.install(tlsServer.server as TlsServer)) log.warn('node:tls lacks the ticket key callback: TLS 1.3 clients resume every other connection');
   }
-  const setTicketKey = (key: Buffer) => tickets.setKey(key);
+  const setTicketKey = (key: Buffer) => tickets?.setKey(key);
   if (initial.ticketKey) setTicketKey(initial.ticketKey);
   let server: ProxyServer;
   try {
