@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createServer, type TLSSocket } from 'node:tls';
 import { parseArgs } from 'node:util';
 import { SessionTickets } from '../../src/router/tls-tickets.js';
+import { splitLines } from '../../src/shared/line-splitter.js';
 import { cpuSeconds } from '../proc.js';
 import { median } from '../stats.js';
 import { writeSelfSigned } from './self-signed.js';
@@ -36,13 +37,10 @@ if (process.argv[2] === 'serve') {
   const dir = mkdtempSync(join(tmpdir(), 'yb-bench-tickets-'));
   writeSelfSigned(dir, 'localhost');
   const children: ChildProcess[] = [];
+  /** The child's stdout lines, one per call, in order. */
   const lines = (child: ChildProcess) => {
-    let buf = '';
     const waiting: Array<(line: string) => void> = [];
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d;
-      for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) waiting.shift()?.(buf.slice(0, i));
-    });
+    void splitLines(child.stdout!, (line) => waiting.shift()?.(line));
     return () => new Promise<string>((resolve) => waiting.push(resolve));
   };
   const servers: Record<string, { child: ChildProcess; port: number; next: () => Promise<string> }> = {};
