@@ -5,6 +5,7 @@
 // Docker itself would run it first only after its --interval (30 s by default; Docker 20.10 has no
 // --start-interval). When it is a plain curl/wget of the web port, the same request is first sent to the process's
 // address (http-healthcheck.ts): a pass there saves the exec; anything else is left to the command itself.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'node:http';
 import type { Address, ProcessState, Runtime } from '../runtime/runtime.js';
 import { httpHealthcheck, passesFromHost } from './http-healthcheck.js';
@@ -33,7 +34,6 @@ export interface HealthOptions {
   signal?: AbortSignal;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Pause between two cheap probes (a /proc read, a request from the host). */
 const POLL_MS = 10;
 /** Age after which the process's state is asked of the runtime again (dearer than a probe). */

@@ -1,12 +1,11 @@
 // Teams' namespaces on the Kubernetes backend (docs/architecture.md §6.2): one per team, made once per process with
 // its isolation NetworkPolicy and deleted when it runs no pod; and the Services that give a namespace's aliases
 // (the host names its processes and services answer to) their cluster IPs.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LABEL_INSTANCE } from '../workload-labels.js';
 import type { KubeApi } from './kube-api.js';
 import { ANNOTATION_ALIAS, aliasService, aliasServiceName, isolationPolicy, namespaceManifest, namespaceName, servicePorts } from './kube-objects.js';
 import type { List, Meta, Pod } from './kube-state.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class TeamNamespaces {
   private readonly made = new Map<string, Promise<string>>();

@@ -1,5 +1,6 @@
 // One-off pods on Kubernetes (docs/architecture.md §6.2): the release phase, deploy scripts and `yb run` as bare pods
 // that are never restarted, their environment in a Secret the pod owns; made, watched to their end and removed here.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { HardeningSettings } from '../hardening.js';
 import type { TaskSpec, Workload } from '../runtime.js';
 import type { KubeApi } from './kube-api.js';
@@ -7,7 +8,6 @@ import { CONTAINER, capsOf, defaultMemory, envSecret, namespaceName, objectName,
 import { STUCK, type Pod } from './kube-state.js';
 import type { OneOffPod } from './kube-streams.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** How long a one-off may take to start (pull included). */
 const ONE_OFF_START_MS = 180_000;
 

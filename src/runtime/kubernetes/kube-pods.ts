@@ -1,10 +1,10 @@
 // The pods of one process on the Kubernetes backend (docs/architecture.md §6.2): which are its, which one is it now,
 // removing them with a grace period, and waiting until a new one serves (for a service, behind its Service).
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeApi } from './kube-api.js';
 import { LABEL_OBJECT, selectorOf } from './kube-objects.js';
 import { accepts, type List, type Pod, type Workset } from './kube-state.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** How long a node's proxy may take to apply a Service's new endpoints: kube-proxy's default minSyncPeriod (1 s) and a margin. */
 const PROXY_SYNC_MS = 2000;
 

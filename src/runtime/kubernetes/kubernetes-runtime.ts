@@ -3,6 +3,7 @@
 // moves it), a service a StatefulSet of one with its data on a host path; one-offs and the release phase are bare
 // pods; builds stay on the control plane's engine (the builder runtime). A process's id is `<namespace>/<object>`;
 // its address is its pod's IP and port, which routers reach directly. Only objects with the instance's label are touched.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chown, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -60,7 +61,6 @@ export interface KubernetesSettings {
   preStopSeconds: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ANNOTATION_HEALTHCHECK = 'yunbang.io/image-healthcheck';
 
 export class KubernetesRuntime implements Runtime {
